@@ -1,0 +1,490 @@
+//! The command line every pipeline binary gets from `argot::main!(…)`.
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success |
+//! | 1 | I/O or internal error (cannot write the output file, …) |
+//! | 2 | usage error (unknown pipeline or component, bad flag or value) |
+//! | 3 | the pipeline is invalid (coded diagnostics were printed) |
+//! | 4 | a component failed (its function returned an error or panicked) |
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::{Code, Diagnostics};
+use crate::emit::argo::{self, Format};
+use crate::entrypoint::{ComponentError, Invocation};
+use crate::{CompileOptions, PipelineDef};
+
+/// Process exit codes of a pipeline binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Success.
+    Ok = 0,
+    /// I/O or internal error.
+    Internal = 1,
+    /// Usage error.
+    Usage = 2,
+    /// Invalid pipeline.
+    Invalid = 3,
+    /// A component failed.
+    ComponentFailed = 4,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Compile, validate and run the pipelines of this binary",
+    long_about = "Compile, validate and run the pipelines of this binary.\n\n\
+                  Examples:\n  \
+                  quickstart compile | kubectl create -f -\n  \
+                  quickstart compile -o quickstart.yaml\n  \
+                  quickstart validate\n  \
+                  quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json",
+    after_help = "Exit codes: 0 ok, 1 I/O error, 2 usage error, 3 invalid pipeline, 4 component failed."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
+    #[command(
+        after_help = "Examples:\n  quickstart compile | kubectl create -f -\n  quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2"
+    )]
+    Compile {
+        /// The pipeline to compile (optional when the binary has only one).
+        pipeline: Option<String>,
+        /// Write the manifest to this file (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
+        format: OutputFormat,
+    },
+    /// Check a pipeline against every rule; print diagnostics.
+    #[command(
+        after_help = "Examples:\n  quickstart validate\n  quickstart validate quickstart --image ghcr.io/acme/quickstart:0.2"
+    )]
+    Validate {
+        /// The pipeline to validate (optional when the binary has only one).
+        pipeline: Option<String>,
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// List the pipelines and components of this binary.
+    List,
+    /// Explain a diagnostic code (`A0001`), or list every code.
+    #[command(after_help = "Examples:\n  quickstart explain A0001\n  quickstart explain")]
+    Explain {
+        /// The code to explain.
+        code: Option<String>,
+    },
+    /// Run one native component: the in-container entrypoint, also usable by hand.
+    #[command(
+        after_help = "Example:\n  quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json\n\n\
+                            Output parameters with no --output-param path are printed as `name = value`."
+    )]
+    Component {
+        /// The component's name (see `list`).
+        name: String,
+        /// An input parameter: its name, then its value.
+        #[arg(long = "param", num_args = 2, value_names = ["NAME", "VALUE"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        params: Vec<String>,
+        /// An input artifact: its name, then the path to read.
+        #[arg(long = "input", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        inputs: Vec<String>,
+        /// An output artifact: its name, then the path to write.
+        #[arg(long = "output", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        outputs: Vec<String>,
+        /// An output parameter: its name, then the file its value is written to.
+        #[arg(long = "output-param", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        output_params: Vec<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct BuildArgs {
+    /// The image native components run in (overrides #[pipeline(image = …)]).
+    #[arg(long, value_name = "IMAGE")]
+    image: Option<String>,
+    /// Where the pipeline binary is inside the image.
+    #[arg(long, value_name = "PATH")]
+    binary_path: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutputFormat {
+    Yaml,
+    Json,
+    Ir,
+}
+
+/// What the binary knows about itself.
+pub struct App<'a> {
+    /// The binary's name (`quickstart`); the default binary path is `/usr/local/bin/<name>`.
+    pub binary: &'a str,
+    /// The pipelines it serves.
+    pub pipelines: &'a [PipelineDef],
+}
+
+/// Runs the CLI with the process's arguments and exits with its exit code.
+pub fn run_and_exit(binary: &str, pipelines: &[PipelineDef]) -> ! {
+    let code = run(&App { binary, pipelines }, std::env::args_os());
+    std::process::exit(code as i32)
+}
+
+/// Runs the CLI with the given arguments (the first is the program name).
+pub fn run<I, T>(app: &App<'_>, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Ok
+            };
+        }
+    };
+    match execute(app, cli.command) {
+        Ok(()) => ExitCode::Ok,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("{}", failure.message);
+            }
+            failure.code
+        }
+    }
+}
+
+struct Failure {
+    code: ExitCode,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Usage, format!("error: {}", message.into()))
+    }
+
+    fn invalid(d: &Diagnostics) -> Self {
+        Self::new(ExitCode::Invalid, d.to_string())
+    }
+}
+
+fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Compile {
+            pipeline,
+            output,
+            build,
+            format,
+        } => {
+            let def = pick(app, pipeline.as_deref())?;
+            let options = options(app, &build);
+            let text = match format {
+                OutputFormat::Ir => {
+                    let traced = def
+                        .trace(&options.binary_path)
+                        .map_err(|d| Failure::invalid(&d))?;
+                    let mut s = serde_json::to_string_pretty(&traced.pipeline)
+                        .map_err(|e| Failure::new(ExitCode::Internal, e.to_string()))?;
+                    s.push('\n');
+                    s
+                }
+                OutputFormat::Yaml | OutputFormat::Json => {
+                    let format = if matches!(format, OutputFormat::Json) {
+                        Format::Json
+                    } else {
+                        Format::Yaml
+                    };
+                    let compiled = def
+                        .compile(&options)
+                        .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
+                    print_warnings(&compiled.warnings);
+                    argo::render_manifest(&compiled.workflow, format)
+                        .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
+                }
+            };
+            match output {
+                Some(path) => write_atomically(&path, text.as_bytes()).map_err(|e| {
+                    Failure::new(
+                        ExitCode::Internal,
+                        format!("error: cannot write `{}`: {e}", path.display()),
+                    )
+                }),
+                None => print_stdout(&text),
+            }
+        }
+        Command::Validate { pipeline, build } => {
+            let def = pick(app, pipeline.as_deref())?;
+            let options = options(app, &build);
+            let compiled = def
+                .compile(&options)
+                .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
+            print_warnings(&compiled.warnings);
+            eprintln!("pipeline `{}` is valid", def.name);
+            Ok(())
+        }
+        Command::List => {
+            let mut out = String::new();
+            for def in app.pipelines {
+                out.push_str(&format!("pipeline {}\n", def.name));
+                match def.trace(&default_binary_path(app.binary)) {
+                    Ok(traced) => {
+                        for (name, spec) in &traced.pipeline.components {
+                            let kind = if traced.natives.contains_key(name) {
+                                "native"
+                            } else {
+                                "container"
+                            };
+                            out.push_str(&format!("  component {name} ({kind})\n"));
+                            let _ = spec;
+                        }
+                    }
+                    Err(d) => out.push_str(&format!(
+                        "  (cannot be traced: {} error(s); run `validate`)\n",
+                        d.error_count()
+                    )),
+                }
+            }
+            print_stdout(&out)
+        }
+        Command::Explain { code } => match code {
+            Some(text) => {
+                let code = Code::parse(&text).ok_or_else(|| Failure::usage(format!("`{text}` is not a diagnostic code; run `explain` with no argument to list them")))?;
+                print_stdout(&format!("{code}: {}\n\n{}\n", code.title(), code.explain()))
+            }
+            None => {
+                let list: String = Code::ALL
+                    .iter()
+                    .map(|c| format!("{c}  {}\n", c.title()))
+                    .collect();
+                print_stdout(&list)
+            }
+        },
+        Command::Component {
+            name,
+            params,
+            inputs,
+            outputs,
+            output_params,
+        } => run_component(app, &name, [params, inputs, outputs, output_params]),
+    }
+}
+
+fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
+    CompileOptions {
+        image: build.image.clone(),
+        binary_path: build
+            .binary_path
+            .clone()
+            .unwrap_or_else(|| default_binary_path(app.binary)),
+    }
+}
+
+/// Where the pipeline binary is expected inside its image by default.
+pub fn default_binary_path(binary: &str) -> String {
+    format!("/usr/local/bin/{binary}")
+}
+
+fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, Failure> {
+    let names = || {
+        app.pipelines
+            .iter()
+            .map(|p| format!("`{}`", p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match name {
+        Some(name) => app
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "no pipeline named `{name}`; this binary has: {}",
+                    names()
+                ))
+            }),
+        None => match app.pipelines {
+            [one] => Ok(one),
+            _ => Err(Failure::usage(format!(
+                "this binary has several pipelines; name one of: {}",
+                names()
+            ))),
+        },
+    }
+}
+
+fn print_warnings(warnings: &Diagnostics) {
+    for w in warnings.iter() {
+        eprintln!("{w}\n");
+    }
+}
+
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(
+            ExitCode::Internal,
+            format!("error: cannot write to stdout: {e}"),
+        )),
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// failure never leaves a partial file behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
+    let mut it = flat.into_iter();
+    let mut out = Vec::new();
+    while let (Some(a), Some(b)) = (it.next(), it.next()) {
+        out.push((a, b));
+    }
+    out
+}
+
+fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
+    let binary_path = default_binary_path(app.binary);
+    let mut found = None;
+    let mut known = std::collections::BTreeSet::new();
+    for def in app.pipelines {
+        let Ok(traced) = def.trace(&binary_path) else {
+            continue;
+        };
+        known.extend(traced.natives.keys().cloned());
+        if let (Some(run), Some(spec)) = (
+            traced.natives.get(name),
+            traced.pipeline.components.get(name),
+        ) {
+            found = Some((*run, spec.clone()));
+            break;
+        }
+    }
+    let Some((run, spec)) = found else {
+        let known: Vec<String> = known.into_iter().map(|k| format!("`{k}`")).collect();
+        return Err(Failure::usage(format!(
+            "no native component named `{name}`; this binary has: {}",
+            known.join(", ")
+        )));
+    };
+    let [params, inputs, outputs, output_params] = flags;
+    let mut inv = Invocation::new(spec.clone());
+    for (section, list, is_param) in [
+        ("--param", params, true),
+        ("--input", inputs, false),
+        ("--output", outputs, false),
+        ("--output-param", output_params, false),
+    ] {
+        for (key, value) in pairs(list) {
+            let known_name = match section {
+                "--param" => spec.input(&key).is_some_and(|i| !i.kind.is_artifact()),
+                "--input" => spec.input(&key).is_some_and(|i| i.kind.is_artifact()),
+                "--output" => spec.output(&key).is_some_and(|o| o.kind.is_artifact()),
+                _ => spec.output(&key).is_some_and(|o| !o.kind.is_artifact()),
+            };
+            if !known_name {
+                return Err(Failure::usage(format!(
+                    "component `{name}` has no {} called `{key}`; run `list` or see its signature",
+                    section.trim_start_matches('-')
+                )));
+            }
+            let map = match section {
+                "--param" => &mut inv.params,
+                "--input" => {
+                    inv.inputs.insert(key, PathBuf::from(value));
+                    continue;
+                }
+                "--output" => {
+                    inv.outputs.insert(key, PathBuf::from(value));
+                    continue;
+                }
+                _ => {
+                    inv.output_params.insert(key, PathBuf::from(value));
+                    continue;
+                }
+            };
+            debug_assert!(is_param);
+            map.insert(key, value);
+        }
+    }
+    let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(&mut inv)?;
+        inv.check_outputs()
+    }));
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panicked".to_owned());
+            Err(ComponentError::Failed {
+                component: name.to_owned(),
+                message: format!("panicked: {message}"),
+            })
+        }
+    };
+    match result {
+        Ok(()) => {
+            // Output parameters run by hand without a path are printed, then their scratch files removed.
+            let mut printed = String::new();
+            for (key, path) in &inv.output_params {
+                if !given.contains(key) {
+                    let value = std::fs::read_to_string(path).unwrap_or_default();
+                    printed.push_str(&format!("{key} = {value}\n"));
+                    let _ = std::fs::remove_file(path);
+                    if let Some(dir) = path.parent() {
+                        let _ = std::fs::remove_dir(dir);
+                    }
+                }
+            }
+            print_stdout(&printed)
+        }
+        Err(e @ ComponentError::Usage(_)) => Err(Failure::usage(e.to_string())),
+        Err(e @ ComponentError::Failed { .. }) => Err(Failure::new(
+            ExitCode::ComponentFailed,
+            format!("error: {e}"),
+        )),
+        Err(e @ ComponentError::Io { .. }) => {
+            Err(Failure::new(ExitCode::Internal, format!("error: {e}")))
+        }
+    }
+}

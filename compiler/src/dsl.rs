@@ -1,0 +1,379 @@
+//! The types a pipeline author writes: pipeline parameters, task outputs, artifacts and the
+//! container builder of container components.
+//!
+//! In a `#[pipeline]` body, a component call takes, for each input, anything convertible to an
+//! argument of exactly that type ([`IntoParam`], [`IntoArtifact`]) and returns a handle whose
+//! fields are the task's outputs ([`ParamRef`], [`ArtifactRef`]). A wrong type is a rustc error
+//! on that argument.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use crate::ir::{CmdArg, Piece};
+use crate::trace::{Bound, TaskHandle};
+use crate::value::{ParamType, encode};
+
+/// A kind of artifact. The kind is part of the type, so a `Model` cannot feed a `Dataset` input.
+pub trait ArtifactKind: 'static {
+    /// The kind's name as recorded in the IR and the metadata store.
+    const NAME: &'static str;
+}
+
+macro_rules! artifact_kinds {
+    ($($(#[$doc:meta])* $kind:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $kind;
+        impl ArtifactKind for $kind {
+            const NAME: &'static str = stringify!($kind);
+        }
+    )*};
+}
+
+artifact_kinds! {
+    /// Any file or folder; an `Input<Artifact>` accepts every kind.
+    Artifact,
+    /// A data set (CSV, Parquet, a folder of shards, …).
+    Dataset,
+    /// A trained model.
+    Model,
+    /// Metrics (usually a small JSON file).
+    Metrics,
+}
+
+/// An artifact input of a component: a file or folder to read.
+#[derive(Debug, Clone)]
+pub struct Input<K: ArtifactKind> {
+    name: &'static str,
+    path: PathBuf,
+    _kind: PhantomData<K>,
+}
+
+/// An artifact output of a component: write a file or folder at [`Output::path`].
+#[derive(Debug, Clone)]
+pub struct Output<K: ArtifactKind> {
+    name: &'static str,
+    path: PathBuf,
+    _kind: PhantomData<K>,
+}
+
+macro_rules! artifact_io {
+    ($ty:ident, $piece:ident) => {
+        impl<K: ArtifactKind> $ty<K> {
+            /// Binds the artifact called `name` to `path` (used by the entrypoint, or by hand in
+            /// unit tests of the plain function).
+            pub fn at(name: &'static str, path: impl Into<PathBuf>) -> Self {
+                Self {
+                    name,
+                    path: path.into(),
+                    _kind: PhantomData,
+                }
+            }
+
+            /// The artifact's local path.
+            pub fn path(&self) -> &Path {
+                &self.path
+            }
+
+            /// The artifact's name on the component.
+            pub fn name(&self) -> &'static str {
+                self.name
+            }
+        }
+
+        impl<K: ArtifactKind> From<&$ty<K>> for CmdArg {
+            fn from(a: &$ty<K>) -> CmdArg {
+                CmdArg(vec![Piece::$piece(a.name.to_owned())])
+            }
+        }
+    };
+}
+
+artifact_io!(Input, InputPath);
+artifact_io!(Output, OutputPath);
+
+/// A named output parameter of a component, set once with [`OutputParam::set`].
+#[derive(Debug, Clone)]
+pub struct OutputParam<T: ParamType> {
+    name: &'static str,
+    path: PathBuf,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: ParamType> OutputParam<T> {
+    /// Binds the output parameter called `name` to the file its value is written to.
+    pub fn at(name: &'static str, path: impl Into<PathBuf>) -> Self {
+        Self {
+            name,
+            path: path.into(),
+            _type: PhantomData,
+        }
+    }
+
+    /// Writes the value (in wire form) where Argo collects it.
+    pub fn set(&self, value: &T) -> std::io::Result<()> {
+        let text = encode(value).map_err(std::io::Error::other)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&self.path, text)
+    }
+
+    /// The file the value is written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl<T: ParamType> From<&OutputParam<T>> for CmdArg {
+    fn from(p: &OutputParam<T>) -> CmdArg {
+        CmdArg(vec![Piece::OutputParamPath(p.name.to_owned())])
+    }
+}
+
+/// A typed parameter: an input of the pipeline in a `#[pipeline]` function, or an input of a
+/// container component in a `#[container_component]` function.
+pub struct Param<T> {
+    name: &'static str,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Param<T> {
+    /// The parameter called `name` (generated code calls this).
+    pub const fn named(name: &'static str) -> Self {
+        Self {
+            name,
+            _type: PhantomData,
+        }
+    }
+
+    /// The parameter's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T> Clone for Param<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Param<T> {}
+impl<T> fmt::Debug for Param<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Param({})", self.name)
+    }
+}
+
+impl<T> From<Param<T>> for CmdArg {
+    fn from(p: Param<T>) -> CmdArg {
+        CmdArg(vec![Piece::InputValue(p.name.to_owned())])
+    }
+}
+
+/// An output parameter of a task, usable as an input of later tasks.
+pub struct ParamRef<T> {
+    task: TaskHandle,
+    output: &'static str,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> ParamRef<T> {
+    #[doc(hidden)]
+    pub fn __new(task: TaskHandle, output: &'static str) -> Self {
+        Self {
+            task,
+            output,
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> Clone for ParamRef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ParamRef<T> {}
+impl<T> fmt::Debug for ParamRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ParamRef({:?}.{})", self.task, self.output)
+    }
+}
+
+/// An output artifact of a task, usable as an artifact input of later tasks.
+pub struct ArtifactRef<K> {
+    task: TaskHandle,
+    output: &'static str,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<K> ArtifactRef<K> {
+    #[doc(hidden)]
+    pub fn __new(task: TaskHandle, output: &'static str) -> Self {
+        Self {
+            task,
+            output,
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<K> Clone for ArtifactRef<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K> Copy for ArtifactRef<K> {}
+impl<K> fmt::Debug for ArtifactRef<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ArtifactRef({:?}.{})", self.task, self.output)
+    }
+}
+
+/// Anything that can feed a parameter input of type `T`: a `T` literal, a pipeline
+/// [`Param<T>`] or a task's [`ParamRef<T>`].
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot feed an input of type `{T}`",
+    label = "expected a `{T}` value, a `Param<{T}>` or a `ParamRef<{T}>` here",
+    note = "an input of type `{T}` accepts a `{T}` constant, a pipeline parameter `Param<{T}>`, or a task output `ParamRef<{T}>`; artifacts (`ArtifactRef<…>`) only feed `Input<…>` arguments"
+)]
+pub trait IntoParam<T> {
+    #[doc(hidden)]
+    fn __bind(self) -> Bound;
+}
+
+impl<T: ParamType> IntoParam<T> for T {
+    fn __bind(self) -> Bound {
+        match encode(&self) {
+            Ok(text) => Bound::Constant(text),
+            Err(e) => Bound::Invalid(e.to_string()),
+        }
+    }
+}
+
+impl IntoParam<String> for &str {
+    fn __bind(self) -> Bound {
+        Bound::Constant(self.to_owned())
+    }
+}
+
+impl<T> IntoParam<T> for Param<T> {
+    fn __bind(self) -> Bound {
+        Bound::PipelineParam(self.name)
+    }
+}
+
+impl<T> IntoParam<T> for ParamRef<T> {
+    fn __bind(self) -> Bound {
+        Bound::Output(self.task, self.output)
+    }
+}
+
+/// Anything that can feed an artifact input of kind `K`: a task's [`ArtifactRef<K>`] (or any
+/// artifact, for an `Input<Artifact>`).
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot feed an `Input<{K}>`",
+    label = "expected an `ArtifactRef<{K}>` here",
+    note = "an `Input<{K}>` accepts the output artifact of a task that produces a `{K}`; parameters travel as values, not artifacts"
+)]
+pub trait IntoArtifact<K> {
+    #[doc(hidden)]
+    fn __bind(self) -> Bound;
+}
+
+impl<K: ArtifactKind> IntoArtifact<K> for ArtifactRef<K> {
+    fn __bind(self) -> Bound {
+        Bound::Output(self.task, self.output)
+    }
+}
+
+macro_rules! any_artifact {
+    ($($kind:ident),*) => {$(
+        impl IntoArtifact<Artifact> for ArtifactRef<$kind> {
+            fn __bind(self) -> Bound {
+                Bound::Output(self.task, self.output)
+            }
+        }
+    )*};
+}
+any_artifact!(Dataset, Model, Metrics);
+
+/// The container a `#[container_component]` function returns: any image, with the
+/// component's inputs and outputs placed into its argv by typed placeholders.
+///
+/// ```
+/// use argot::prelude::*;
+/// # fn demo(data: Input<Dataset>, top: Param<u32>, count: OutputParam<u64>) -> Container {
+/// Container::new("python:3.12-alpine")
+///     .command(["python3", "-c", "import sys; print(sys.argv)"])
+///     .arg(&data)          // the local path of the input artifact
+///     .arg(top)            // the value of the input parameter
+///     .arg(&count)         // the file the output parameter is read from
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Container {
+    pub(crate) image: String,
+    pub(crate) command: Vec<CmdArg>,
+    pub(crate) args: Vec<CmdArg>,
+}
+
+impl Container {
+    /// A container running `image` with its own entrypoint.
+    pub fn new(image: impl Into<String>) -> Self {
+        Self {
+            image: image.into(),
+            command: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Replaces the image's entrypoint; each item is one argv element.
+    pub fn command<I, A>(mut self, command: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<CmdArg>,
+    {
+        self.command = command.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Appends one argv element.
+    pub fn arg(mut self, arg: impl Into<CmdArg>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends several argv elements of the same type.
+    pub fn args<I, A>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<CmdArg>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl From<&str> for CmdArg {
+    fn from(s: &str) -> CmdArg {
+        CmdArg(vec![Piece::Literal(s.to_owned())])
+    }
+}
+
+impl From<String> for CmdArg {
+    fn from(s: String) -> CmdArg {
+        CmdArg(vec![Piece::Literal(s)])
+    }
+}
+
+/// One argv element made of several pieces, e.g. `concat(["--input=", &data])`.
+pub fn concat<I, A>(pieces: I) -> CmdArg
+where
+    I: IntoIterator<Item = A>,
+    A: Into<CmdArg>,
+{
+    CmdArg(pieces.into_iter().flat_map(|p| p.into().0).collect())
+}

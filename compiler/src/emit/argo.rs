@@ -1,0 +1,478 @@
+//! Argo Workflows emission: `ValidPipeline` → typed Argo structs → YAML or JSON.
+//!
+//! One container template per distinct component (never one per task); one DAG template, the
+//! entrypoint, whose tasks pass task-specific values as arguments and state every dependency
+//! in an explicit `depends` expression. Native components run the pipeline binary as
+//! `<binary> component <name> …` with each value its own argv element — no shell anywhere.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{Argument, CmdArg, ComponentSpec, Implementation, IoKind, Piece, TaskRef};
+use crate::validate::ValidPipeline;
+
+/// The Argo API version argot emits.
+pub const API_VERSION: &str = "argoproj.io/v1alpha1";
+
+/// Where input artifacts are placed in a container.
+pub const INPUT_ARTIFACTS_DIR: &str = "/tmp/argot/inputs/artifacts";
+/// Where output artifacts are written in a container.
+pub const OUTPUT_ARTIFACTS_DIR: &str = "/tmp/argot/outputs/artifacts";
+/// Where output parameter values are written in a container.
+pub const OUTPUT_PARAMETERS_DIR: &str = "/tmp/argot/outputs/parameters";
+
+/// Label recording which pipeline a workflow runs.
+pub const PIPELINE_LABEL: &str = "argot.dev/pipeline";
+
+/// An Argo `Workflow`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Workflow {
+    /// `argoproj.io/v1alpha1`.
+    pub api_version: String,
+    /// `Workflow`.
+    pub kind: String,
+    /// Object metadata.
+    pub metadata: ObjectMeta,
+    /// The workflow spec.
+    pub spec: WorkflowSpec,
+}
+
+/// The part of Kubernetes `ObjectMeta` argot sets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectMeta {
+    /// A fixed name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A name prefix the API server completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    /// Labels.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    /// Annotations.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub annotations: IndexMap<String, String>,
+}
+
+/// The part of Argo's `WorkflowSpec` argot sets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkflowSpec {
+    /// The template run first.
+    pub entrypoint: String,
+    /// Workflow parameters (the pipeline's parameters).
+    #[serde(default, skip_serializing_if = "Arguments::is_empty")]
+    pub arguments: Arguments,
+    /// The templates.
+    pub templates: Vec<Template>,
+}
+
+/// Arguments: of a workflow or of a DAG task.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Arguments {
+    /// Parameter arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
+    /// Artifact arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
+}
+
+impl Arguments {
+    /// True when there are no arguments.
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.artifacts.is_empty()
+    }
+}
+
+/// An Argo parameter (input, output or argument).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Parameter {
+    /// Name.
+    pub name: String,
+    /// A value (arguments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// A default (inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Where an output's value is read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<ValueFrom>,
+}
+
+/// Where an output parameter's value comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ValueFrom {
+    /// A file in the container.
+    pub path: String,
+}
+
+/// An Argo artifact (input, output or argument).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Artifact {
+    /// Name.
+    pub name: String,
+    /// Local path in the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Another artifact this one is (arguments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// An Argo template: a container or a DAG.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Template {
+    /// Name.
+    pub name: String,
+    /// Inputs.
+    #[serde(default, skip_serializing_if = "Arguments::is_empty")]
+    pub inputs: Arguments,
+    /// Outputs.
+    #[serde(default, skip_serializing_if = "Arguments::is_empty")]
+    pub outputs: Arguments,
+    /// Pod metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<TemplateMeta>,
+    /// A container to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+    /// A DAG of tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dag: Option<Dag>,
+}
+
+/// Labels and annotations put on a template's pods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateMeta {
+    /// Labels.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    /// Annotations.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub annotations: IndexMap<String, String>,
+}
+
+/// A container.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Container {
+    /// Image.
+    pub image: String,
+    /// Entrypoint override.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+/// A DAG template body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Dag {
+    /// Tasks, in the order the pipeline created them.
+    pub tasks: Vec<DagTask>,
+}
+
+/// One DAG task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DagTask {
+    /// Name.
+    pub name: String,
+    /// The template it runs.
+    pub template: String,
+    /// Dependencies, as an Argo `depends` expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends: Option<String>,
+    /// Arguments.
+    #[serde(default, skip_serializing_if = "Arguments::is_empty")]
+    pub arguments: Arguments,
+}
+
+/// The local path of input artifact `name`.
+pub fn input_artifact_path(name: &str) -> String {
+    format!("{INPUT_ARTIFACTS_DIR}/{name}")
+}
+
+/// The local path of output artifact `name`.
+pub fn output_artifact_path(name: &str) -> String {
+    format!("{OUTPUT_ARTIFACTS_DIR}/{name}")
+}
+
+/// The local path of output parameter `name`.
+pub fn output_parameter_path(name: &str) -> String {
+    format!("{OUTPUT_PARAMETERS_DIR}/{name}")
+}
+
+/// Builds the `Workflow` for a validated pipeline.
+pub fn workflow(valid: &ValidPipeline) -> Workflow {
+    let p = valid.pipeline();
+    let names = valid.names();
+
+    let mut labels = IndexMap::new();
+    labels.insert(PIPELINE_LABEL.to_owned(), names.workflow.clone());
+    let mut annotations = IndexMap::new();
+    if let Some(description) = &p.description {
+        annotations.insert(
+            "workflows.argoproj.io/description".to_owned(),
+            description.clone(),
+        );
+    }
+
+    let arguments = Arguments {
+        parameters: p
+            .params
+            .iter()
+            .map(|param| Parameter {
+                name: param.name.clone(),
+                value: param.default.clone(),
+                ..Parameter::default()
+            })
+            .collect(),
+        artifacts: Vec::new(),
+    };
+
+    let tasks = p
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, task)| {
+            let spec = &p.components[&task.component];
+            let deps = valid.dependencies(crate::ir::TaskId(i as u32));
+            let depends = (!deps.is_empty()).then(|| {
+                deps.iter()
+                    .map(|d| p.tasks[d.index()].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" && ")
+            });
+            let mut arguments = Arguments::default();
+            for (input, argument) in &task.arguments {
+                let is_artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+                let producer = |t: &TaskRef| match t {
+                    TaskRef::Local(id) => p.tasks[id.index()].name.clone(),
+                    TaskRef::Foreign { .. } => unreachable!("validation refuses foreign tasks"),
+                };
+                if is_artifact {
+                    let Argument::TaskOutput { task: from, output } = argument else {
+                        continue;
+                    };
+                    arguments.artifacts.push(Artifact {
+                        name: input.clone(),
+                        from: Some(format!(
+                            "{{{{tasks.{}.outputs.artifacts.{output}}}}}",
+                            producer(from)
+                        )),
+                        ..Artifact::default()
+                    });
+                } else {
+                    let value = match argument {
+                        Argument::Constant(text) => text.clone(),
+                        Argument::PipelineParam(name) => {
+                            format!("{{{{workflow.parameters.{name}}}}}")
+                        }
+                        Argument::TaskOutput { task: from, output } => {
+                            format!(
+                                "{{{{tasks.{}.outputs.parameters.{output}}}}}",
+                                producer(from)
+                            )
+                        }
+                    };
+                    arguments.parameters.push(Parameter {
+                        name: input.clone(),
+                        value: Some(value),
+                        ..Parameter::default()
+                    });
+                }
+            }
+            DagTask {
+                name: task.name.clone(),
+                template: names.templates[&task.component].clone(),
+                depends,
+                arguments,
+            }
+        })
+        .collect();
+
+    let mut templates = vec![Template {
+        name: names.dag_template.clone(),
+        inputs: Arguments::default(),
+        outputs: Arguments::default(),
+        metadata: None,
+        container: None,
+        dag: Some(Dag { tasks }),
+    }];
+    for (name, spec) in &p.components {
+        templates.push(component_template(valid, &names.templates[name], spec));
+    }
+
+    Workflow {
+        api_version: API_VERSION.to_owned(),
+        kind: "Workflow".to_owned(),
+        metadata: ObjectMeta {
+            name: None,
+            generate_name: Some(format!("{}-", names.workflow)),
+            labels,
+            annotations,
+        },
+        spec: WorkflowSpec {
+            entrypoint: names.dag_template.clone(),
+            arguments,
+            templates,
+        },
+    }
+}
+
+fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpec) -> Template {
+    let mut inputs = Arguments::default();
+    for input in &spec.inputs {
+        match input.kind {
+            IoKind::Parameter { .. } => inputs.parameters.push(Parameter {
+                name: input.name.clone(),
+                default: input.default.clone(),
+                ..Parameter::default()
+            }),
+            IoKind::Artifact { .. } => inputs.artifacts.push(Artifact {
+                name: input.name.clone(),
+                path: Some(input_artifact_path(&input.name)),
+                from: None,
+            }),
+        }
+    }
+    let mut outputs = Arguments::default();
+    for output in &spec.outputs {
+        match output.kind {
+            IoKind::Parameter { .. } => outputs.parameters.push(Parameter {
+                name: output.name.clone(),
+                value_from: Some(ValueFrom {
+                    path: output_parameter_path(&output.name),
+                }),
+                ..Parameter::default()
+            }),
+            IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
+                name: output.name.clone(),
+                path: Some(output_artifact_path(&output.name)),
+                from: None,
+            }),
+        }
+    }
+    let container = match &spec.implementation {
+        Implementation::Native => {
+            let p = valid.pipeline();
+            Container {
+                image: p.image.clone().unwrap_or_default(),
+                command: vec![p.binary_path.clone()],
+                args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}")),
+            }
+        }
+        Implementation::Container(c) => Container {
+            image: c.image.clone(),
+            command: c.command.iter().map(render).collect(),
+            args: c.args.iter().map(render).collect(),
+        },
+    };
+    let mut meta = TemplateMeta::default();
+    meta.labels.insert(
+        "argot.dev/component".to_owned(),
+        crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+    );
+    Template {
+        name: template.to_owned(),
+        inputs,
+        outputs,
+        metadata: Some(meta),
+        container: Some(container),
+        dag: None,
+    }
+}
+
+/// The argv (after the binary) that runs native component `spec` through the `component`
+/// entrypoint; `value` renders the value of an input parameter.
+pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<String> {
+    let mut args = vec!["component".to_owned(), spec.name.clone()];
+    for input in &spec.inputs {
+        match input.kind {
+            IoKind::Parameter { .. } => {
+                args.extend(["--param".to_owned(), input.name.clone(), value(&input.name)])
+            }
+            IoKind::Artifact { .. } => args.extend([
+                "--input".to_owned(),
+                input.name.clone(),
+                input_artifact_path(&input.name),
+            ]),
+        }
+    }
+    for output in &spec.outputs {
+        match output.kind {
+            IoKind::Parameter { .. } => args.extend([
+                "--output-param".to_owned(),
+                output.name.clone(),
+                output_parameter_path(&output.name),
+            ]),
+            IoKind::Artifact { .. } => args.extend([
+                "--output".to_owned(),
+                output.name.clone(),
+                output_artifact_path(&output.name),
+            ]),
+        }
+    }
+    args
+}
+
+fn render(arg: &CmdArg) -> String {
+    arg.0
+        .iter()
+        .map(|piece| match piece {
+            Piece::Literal(s) => s.clone(),
+            Piece::InputValue(name) => format!("{{{{inputs.parameters.{name}}}}}"),
+            Piece::InputPath(name) => input_artifact_path(name),
+            Piece::OutputPath(name) => output_artifact_path(name),
+            Piece::OutputParamPath(name) => output_parameter_path(name),
+        })
+        .collect()
+}
+
+/// Output format of [`render_manifest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// YAML (what `kubectl` and `argo submit` read).
+    #[default]
+    Yaml,
+    /// Pretty-printed JSON.
+    Json,
+}
+
+/// Errors serialising a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The YAML serialiser failed.
+    #[error("cannot write the manifest as YAML: {0}")]
+    Yaml(String),
+    /// The JSON serialiser failed.
+    #[error("cannot write the manifest as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Serialises a workflow. The same workflow always gives the same bytes.
+pub fn render_manifest(workflow: &Workflow, format: Format) -> Result<String, RenderError> {
+    match format {
+        Format::Yaml => {
+            serde_saphyr::to_string(workflow).map_err(|e| RenderError::Yaml(e.to_string()))
+        }
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(workflow)?;
+            s.push('\n');
+            Ok(s)
+        }
+    }
+}

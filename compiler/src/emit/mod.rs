@@ -1,0 +1,3 @@
+//! Backends that turn a [`crate::ValidPipeline`] into something else.
+
+pub mod argo;

@@ -1,0 +1,227 @@
+//! The `component` entrypoint: runs one native component with values and paths from argv.
+//!
+//! In the cluster Argo starts the pipeline binary as `<binary> component <name> --param NAME
+//! VALUE … --input NAME PATH … --output NAME PATH … --output-param NAME PATH …`; the local
+//! runner and a user at a terminal use the same command. Each value is its own argv element.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::dsl::{ArtifactKind, Input, Output, OutputParam};
+use crate::ir::ComponentSpec;
+use crate::value::{self, ParamType};
+
+/// The function generated for each native component: decode inputs, call, encode outputs.
+pub type NativeFn = fn(&mut Invocation) -> Result<(), ComponentError>;
+
+/// Why a component run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentError {
+    /// The command line does not fit the component (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The component's own function returned an error or panicked (exit code 4).
+    #[error("component `{component}` failed: {message}")]
+    Failed {
+        /// The component's name.
+        component: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Reading inputs or writing outputs failed (exit code 1).
+    #[error("component `{component}`: {message}")]
+    Io {
+        /// The component's name.
+        component: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The values and paths one component run receives.
+#[derive(Debug, Default)]
+pub struct Invocation {
+    spec: Option<ComponentSpec>,
+    /// `--param NAME VALUE`.
+    pub params: BTreeMap<String, String>,
+    /// `--input NAME PATH`.
+    pub inputs: BTreeMap<String, PathBuf>,
+    /// `--output NAME PATH`.
+    pub outputs: BTreeMap<String, PathBuf>,
+    /// `--output-param NAME PATH`.
+    pub output_params: BTreeMap<String, PathBuf>,
+}
+
+impl Invocation {
+    /// An invocation of `spec` with nothing bound yet.
+    pub fn new(spec: ComponentSpec) -> Self {
+        Self {
+            spec: Some(spec),
+            ..Self::default()
+        }
+    }
+
+    fn spec(&self) -> &ComponentSpec {
+        self.spec
+            .as_ref()
+            .expect("an Invocation is always made with its spec")
+    }
+
+    fn component(&self) -> String {
+        self.spec().name.clone()
+    }
+
+    fn usage(&self, message: String) -> ComponentError {
+        ComponentError::Usage(message)
+    }
+
+    /// Decodes input parameter `name` (its default if it was not given).
+    pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, ComponentError> {
+        let default = self.spec().input(name).and_then(|i| i.default.clone());
+        let text = match self.params.get(name).cloned().or(default) {
+            Some(text) => text,
+            None => {
+                return Err(self.usage(format!(
+                    "component `{}` needs input `{name}`: add `--param {name} VALUE`",
+                    self.component()
+                )));
+            }
+        };
+        value::decode(&text).map_err(|e| {
+            self.usage(format!(
+                "input `{name}` of component `{}`: {e}",
+                self.component()
+            ))
+        })
+    }
+
+    /// Opens input artifact `name`.
+    pub fn input<K: ArtifactKind>(&self, name: &'static str) -> Result<Input<K>, ComponentError> {
+        let Some(path) = self.inputs.get(name) else {
+            return Err(self.usage(format!(
+                "component `{}` needs input artifact `{name}`: add `--input {name} PATH`",
+                self.component()
+            )));
+        };
+        if !path.exists() {
+            return Err(self.usage(format!(
+                "input artifact `{name}` of component `{}`: `{}` does not exist",
+                self.component(),
+                path.display()
+            )));
+        }
+        Ok(Input::at(name, path.clone()))
+    }
+
+    /// Prepares output artifact `name` (its parent folder exists afterwards).
+    pub fn output<K: ArtifactKind>(&self, name: &'static str) -> Result<Output<K>, ComponentError> {
+        let Some(path) = self.outputs.get(name) else {
+            return Err(self.usage(format!(
+                "component `{}` writes output artifact `{name}`: add `--output {name} PATH`",
+                self.component()
+            )));
+        };
+        self.make_parent(path)?;
+        Ok(Output::at(name, path.clone()))
+    }
+
+    /// Prepares named output parameter `name`.
+    pub fn output_param<T: ParamType>(
+        &mut self,
+        name: &'static str,
+    ) -> Result<OutputParam<T>, ComponentError> {
+        let path = self.output_param_path(name)?;
+        Ok(OutputParam::at(name, path))
+    }
+
+    /// Writes the value of output parameter `name`.
+    pub fn set_output<T: Serialize>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), ComponentError> {
+        let text = value::encode(value)
+            .map_err(|e| self.io(format!("cannot encode output `{name}`: {e}")))?;
+        let path = self.output_param_path(name)?;
+        std::fs::write(&path, text).map_err(|e| {
+            self.io(format!(
+                "cannot write output `{name}` to `{}`: {e}",
+                path.display()
+            ))
+        })
+    }
+
+    /// Turns the component function's error into a failure.
+    pub fn failed(&self, error: impl std::fmt::Display) -> ComponentError {
+        ComponentError::Failed {
+            component: self.component(),
+            message: format!("{error:#}"),
+        }
+    }
+
+    fn io(&self, message: String) -> ComponentError {
+        ComponentError::Io {
+            component: self.component(),
+            message,
+        }
+    }
+
+    fn make_parent(&self, path: &std::path::Path) -> Result<(), ComponentError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| self.io(format!("cannot create `{}`: {e}", dir.display())))?;
+        }
+        Ok(())
+    }
+
+    fn output_param_path(&mut self, name: &str) -> Result<PathBuf, ComponentError> {
+        let path = match self.output_params.get(name) {
+            Some(p) => p.clone(),
+            None => {
+                // Run by hand without a path: collect into a scratch file; the CLI prints it.
+                let dir = std::env::temp_dir().join(format!(
+                    "argot-{}-{}",
+                    self.component(),
+                    std::process::id()
+                ));
+                let p = dir.join(name);
+                self.output_params.insert(name.to_owned(), p.clone());
+                p
+            }
+        };
+        self.make_parent(&path)?;
+        Ok(path)
+    }
+
+    /// Checks that every output the component declares was written.
+    pub fn check_outputs(&self) -> Result<(), ComponentError> {
+        for output in &self.spec().outputs {
+            let path = if output.kind.is_artifact() {
+                self.outputs.get(&output.name)
+            } else {
+                self.output_params.get(&output.name)
+            };
+            match path {
+                Some(p) if p.exists() => {}
+                Some(p) => {
+                    return Err(self.io(format!(
+                        "output `{}` was not written at `{}`; write it before returning (for an artifact, create the file or folder at `{}.path()`)",
+                        output.name,
+                        p.display(),
+                        output.name
+                    )));
+                }
+                None => {
+                    return Err(self.io(format!(
+                        "output parameter `{}` was never set; call `{}.set(&value)` before returning",
+                        output.name, output.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,233 @@
+//! # argot — typed machine-learning pipelines in Rust, compiled to Argo Workflows
+//!
+//! Write components and pipelines as annotated Rust functions; `cargo build` type-checks the
+//! data flow; the pipeline's own binary compiles it to an Argo `Workflow`, validates it, and
+//! runs its components inside the cluster.
+//!
+//! ```ignore
+//! use argot::prelude::*;
+//!
+//! /// Load and clean the raw data.
+//! #[component]
+//! fn prepare(rows: u32, data: Output<Dataset>) -> Result<()> { … }
+//!
+//! /// Fit the model; returns its accuracy.
+//! #[component]
+//! fn train(data: Input<Dataset>, #[default(0.1)] learning_rate: f64, model: Output<Model>) -> Result<f64> { … }
+//!
+//! #[pipeline(image = "ghcr.io/acme/quickstart:0.1")]
+//! fn quickstart(#[default(1000)] rows: Param<u32>, learning_rate: Param<f64>) {
+//!     let prepared = prepare(rows);
+//!     train(prepared.data, learning_rate);
+//! }
+//!
+//! fn main() { argot::main!(quickstart) }
+//! ```
+//!
+//! The flow is one-way: macros → [`ir`] (by tracing the pipeline function) → [`validate()`] →
+//! [`emit::argo`]. See `DESIGN.md` in the repository for the decisions behind it.
+
+pub mod cli;
+pub mod diagnostics;
+pub mod dsl;
+pub mod emit;
+pub mod entrypoint;
+pub mod ir;
+pub mod namer;
+mod trace;
+pub mod validate;
+pub mod value;
+
+pub use argot_macros::{component, container_component, pipeline};
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+pub use dsl::{
+    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
+    Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
+};
+pub use trace::{TaskHandle, Traced};
+pub use validate::{ValidPipeline, ValidateOptions, validate};
+pub use value::ParamType;
+
+/// The result type components return: any error converts into it with `?`.
+pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
+
+/// Re-exported so components can use `anyhow::Context`, `bail!` and `ensure!` without a
+/// dependency of their own.
+pub use anyhow;
+
+/// Everything a pipeline author needs: `use argot::prelude::*;`.
+pub mod prelude {
+    pub use crate::dsl::{
+        Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
+        Param, ParamRef, concat,
+    };
+    pub use crate::{AsTask, Result, component, container_component, pipeline};
+    pub use anyhow::{Context as _, bail, ensure};
+}
+
+/// Implemented by every task handle a component call returns; lets `.after(&task)` take any.
+pub trait AsTask {
+    /// The task this handle refers to.
+    fn task_handle(&self) -> TaskHandle;
+}
+
+/// A pipeline as the binary knows it: its name and how to trace it. `#[pipeline]` generates
+/// one, reached as `<pipeline fn name>::definition()`.
+#[derive(Clone, Copy)]
+pub struct PipelineDef {
+    /// The pipeline's name.
+    pub name: &'static str,
+    #[doc(hidden)]
+    pub header: fn() -> trace::PipelineHeader,
+    #[doc(hidden)]
+    pub body: fn(),
+}
+
+impl std::fmt::Debug for PipelineDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineDef")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of [`PipelineDef::compile`].
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Overrides the pipeline's image for native components.
+    pub image: Option<String>,
+    /// Where the pipeline binary is inside the image.
+    pub binary_path: String,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self {
+            image: None,
+            binary_path: cli::default_binary_path("pipeline"),
+        }
+    }
+}
+
+/// A compiled pipeline: the validated IR and its Argo workflow.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The validated pipeline.
+    pub valid: ValidPipeline,
+    /// The Argo workflow.
+    pub workflow: emit::argo::Workflow,
+    /// Warnings found while validating.
+    pub warnings: Diagnostics,
+}
+
+/// Why compiling failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// The pipeline broke one or more rules.
+    #[error("the pipeline is invalid:\n{0}")]
+    Invalid(Diagnostics),
+}
+
+impl PipelineDef {
+    /// Traces the pipeline function into the IR.
+    pub fn trace(&self, binary_path: &str) -> std::result::Result<Traced, Diagnostics> {
+        trace::trace((self.header)(), binary_path.to_owned(), self.body)
+    }
+
+    /// Traces, validates and emits the pipeline as an Argo workflow.
+    pub fn compile(&self, options: &CompileOptions) -> std::result::Result<Compiled, CompileError> {
+        let traced = self
+            .trace(&options.binary_path)
+            .map_err(CompileError::Invalid)?;
+        let valid = validate(
+            &traced.pipeline,
+            &ValidateOptions {
+                image: options.image.clone(),
+            },
+        )
+        .map_err(CompileError::Invalid)?;
+        let workflow = emit::argo::workflow(&valid);
+        let warnings = valid.warnings().clone();
+        Ok(Compiled {
+            valid,
+            workflow,
+            warnings,
+        })
+    }
+}
+
+/// The CLI entry point: `fn main() { argot::main!(pipeline_a, pipeline_b) }`.
+#[macro_export]
+macro_rules! main {
+    ($($pipeline:ident),+ $(,)?) => {
+        $crate::cli::run_and_exit(
+            ::core::option_env!("CARGO_BIN_NAME").unwrap_or(::core::env!("CARGO_PKG_NAME")),
+            &[$($pipeline::definition()),+],
+        )
+    };
+}
+
+/// What the macros' generated code calls. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::entrypoint::{ComponentError, Invocation, NativeFn};
+    pub use crate::ir::{
+        CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
+        PipelineParam,
+    };
+    pub use crate::trace::{
+        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
+    };
+    pub use crate::value::{ParamType, encode};
+    pub use crate::{ArtifactKind, AsTask, PipelineDef};
+    pub use core::panic::Location;
+
+    /// A value usable as the default of a `T` input: a `T`, or a `&str` for a `String`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the default of a `{T}` input",
+        label = "expected a `{T}` value"
+    )]
+    pub trait DefaultValue<T> {
+        /// Converts into the input's type.
+        fn into_default(self) -> T;
+    }
+
+    impl<T: ParamType> DefaultValue<T> for T {
+        fn into_default(self) -> T {
+            self
+        }
+    }
+
+    impl DefaultValue<String> for &str {
+        fn into_default(self) -> String {
+            self.to_owned()
+        }
+    }
+
+    /// Encodes a default value; a failure is a bug in the user's default, reported loudly.
+    pub fn encode_default<T: ParamType>(value: impl DefaultValue<T>, what: &str) -> String {
+        crate::value::encode(&value.into_default())
+            .unwrap_or_else(|e| panic!("the default of {what} cannot be encoded: {e}"))
+    }
+
+    /// The kind name of an artifact type.
+    pub fn artifact_kind<K: ArtifactKind>() -> String {
+        K::NAME.to_owned()
+    }
+
+    /// Static check that a type can be a parameter (its error points at the type).
+    pub const fn assert_param_type<T: ParamType>() {}
+
+    /// Static check that a type is an artifact kind.
+    pub const fn assert_artifact_kind<K: ArtifactKind>() {}
+
+    /// Builds a container component's implementation from what its function returned.
+    pub fn container_impl(c: crate::Container) -> Implementation {
+        Implementation::Container(ContainerImpl {
+            image: c.image,
+            command: c.command,
+            args: c.args,
+        })
+    }
+}

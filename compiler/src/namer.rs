@@ -1,0 +1,128 @@
+//! The one place where identifiers become Kubernetes/Argo names.
+//!
+//! Generated names are lowercase RFC 1123 labels. A name over its budget keeps a readable
+//! prefix and gets a stable 8-hex-digit hash suffix of the full name, so the same input always
+//! gives the same name and two long names sharing a prefix still differ.
+
+use sha2::{Digest, Sha256};
+
+/// The longest RFC 1123 label (DNS label; pod-name segments, label values).
+pub const DNS_LABEL_MAX: usize = 63;
+
+/// The longest workflow name Argo accepts (it is used as a label value).
+pub const WORKFLOW_NAME_MAX: usize = 63;
+
+/// The characters `generateName` appends.
+pub const GENERATE_NAME_SUFFIX: usize = 5;
+
+/// The longest template or task name Argo accepts.
+pub const TEMPLATE_NAME_MAX: usize = 128;
+
+/// The budget of a pipeline name used as `generateName` (the `-` and 5 random characters
+/// Kubernetes appends must still fit in a workflow name).
+pub const PIPELINE_NAME_MAX: usize = WORKFLOW_NAME_MAX - GENERATE_NAME_SUFFIX - 1;
+
+/// Lowercases, maps `_`, `.` and spaces to `-`, drops other characters that are not allowed,
+/// and trims `-` from both ends (`Train_Model` → `train-model`).
+pub fn to_dns_label(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = match c {
+            'a'..='z' | '0'..='9' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            '_' | '-' | '.' | ' ' => '-',
+            _ => continue,
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('x');
+    }
+    out
+}
+
+/// Fits `name` into `budget` characters: unchanged if it fits, otherwise a prefix, `-`, and
+/// the first 8 hex digits of the SHA-256 of the whole name.
+pub fn fit(name: &str, budget: usize) -> String {
+    if name.len() <= budget {
+        return name.to_owned();
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let keep = budget.saturating_sub(hash.len() + 1);
+    let prefix = name[..keep].trim_end_matches('-');
+    format!("{prefix}-{hash}")
+}
+
+/// A generated name: [`to_dns_label`], then [`fit`] to `budget`.
+pub fn generated(name: &str, budget: usize) -> String {
+    fit(&to_dns_label(name), budget)
+}
+
+/// Is `s` an RFC 1123 label of at most `max` characters?
+pub fn is_dns_label(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Argo's rule for DAG task names used with `depends`: `[a-zA-Z][-a-zA-Z0-9]*`, at most
+/// [`TEMPLATE_NAME_MAX`] characters (a leading digit would be read as a number in `depends`).
+pub fn is_task_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && s.len() <= TEMPLATE_NAME_MAX
+}
+
+/// Argo's rule for parameter and artifact names: `^[-a-zA-Z0-9_]+$`.
+pub fn is_io_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        assert_eq!(to_dns_label("Train_Model"), "train-model");
+        assert_eq!(to_dns_label("__a__b__"), "a-b");
+        assert_eq!(to_dns_label("é"), "x");
+        assert!(is_dns_label(
+            &to_dns_label("--Weird..Name--"),
+            DNS_LABEL_MAX
+        ));
+    }
+
+    #[test]
+    fn fit_is_stable_and_distinguishes_long_names() {
+        let a = "a".repeat(80) + "x";
+        let b = "a".repeat(80) + "y";
+        assert_eq!(fit(&a, 63).len(), 63);
+        assert_eq!(fit(&a, 63), fit(&a, 63));
+        assert_ne!(fit(&a, 63), fit(&b, 63));
+        assert_eq!(fit("short", 63), "short");
+        assert!(is_dns_label(&fit(&a, 63), 63));
+    }
+
+    #[test]
+    fn task_and_io_names() {
+        assert!(is_task_name("train-2"));
+        assert!(!is_task_name("2train"));
+        assert!(!is_task_name("train_x"));
+        assert!(is_io_name("learning_rate"));
+        assert!(!is_io_name("a.b"));
+    }
+}

@@ -1,0 +1,340 @@
+//! Tracing: running a `#[pipeline]` function to record its tasks.
+//!
+//! While a pipeline is traced, a thread-local [`Tracer`] is active. Each component call made
+//! by the pipeline body (through code the macros generate) registers its component and adds a
+//! task; the handle it returns carries the trace's id, so a handle that leaks into another
+//! pipeline's trace is recognised and reported instead of silently wiring the wrong task.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use indexmap::IndexMap;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::entrypoint::NativeFn;
+use crate::ir::{
+    Argument, ComponentSpec, Pipeline, PipelineParam, SourceLocation, Task, TaskId, TaskRef,
+};
+use crate::namer;
+
+/// A task handle as generated code sees it: which trace, which task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskHandle {
+    trace: u32,
+    id: TaskId,
+}
+
+/// A value bound to an input during tracing, before it is resolved into an [`Argument`].
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Bound {
+    /// A constant in wire form.
+    Constant(String),
+    /// A constant that could not be encoded; the message says why.
+    Invalid(String),
+    /// A pipeline parameter.
+    PipelineParam(&'static str),
+    /// An output of a task.
+    Output(TaskHandle, &'static str),
+}
+
+/// Everything a component registers when it is first called in a trace.
+#[doc(hidden)]
+pub struct ComponentDef {
+    /// Unique per component function (`module_path!()::fn name`).
+    pub key: &'static str,
+    /// Builds the component's spec.
+    pub spec: fn() -> ComponentSpec,
+    /// The function the `component` entrypoint calls, for native components.
+    pub native: Option<NativeFn>,
+}
+
+static NEXT_TRACE: AtomicU32 = AtomicU32::new(1);
+
+thread_local! {
+    static CURRENT: RefCell<Option<Tracer>> = const { RefCell::new(None) };
+}
+
+/// The state of one trace.
+pub(crate) struct Tracer {
+    trace: u32,
+    pipeline: Pipeline,
+    /// Component key → component name, so each component's spec is built once per trace.
+    by_key: HashMap<&'static str, String>,
+    natives: BTreeMap<String, NativeFn>,
+    /// Auto-generated task names already taken, with the next suffix to try.
+    names: HashMap<String, u32>,
+    problems: Vec<Diagnostic>,
+}
+
+/// The result of tracing: the IR plus the native functions the tasks call.
+pub struct Traced {
+    /// The pipeline as data.
+    pub pipeline: Pipeline,
+    /// Native component functions by component name (what `component NAME` runs).
+    pub natives: BTreeMap<String, NativeFn>,
+}
+
+/// What a pipeline function declares about itself; built by `#[pipeline]`.
+#[doc(hidden)]
+pub struct PipelineHeader {
+    pub name: &'static str,
+    pub description: Option<&'static str>,
+    pub image: Option<&'static str>,
+    pub params: Vec<PipelineParam>,
+}
+
+static TRACE_NAMES: std::sync::Mutex<BTreeMap<u32, String>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Runs `body` as the body of pipeline `header`, recording its tasks.
+pub(crate) fn trace(
+    header: PipelineHeader,
+    binary_path: String,
+    body: impl FnOnce(),
+) -> Result<Traced, Diagnostics> {
+    let trace = NEXT_TRACE.fetch_add(1, Ordering::Relaxed);
+    TRACE_NAMES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(trace, header.name.to_owned());
+    let tracer = Tracer {
+        trace,
+        pipeline: Pipeline {
+            name: header.name.to_owned(),
+            description: header.description.map(str::to_owned),
+            image: header.image.map(str::to_owned),
+            binary_path,
+            params: header.params,
+            components: IndexMap::new(),
+            tasks: Vec::new(),
+        },
+        by_key: HashMap::new(),
+        natives: BTreeMap::new(),
+        names: HashMap::new(),
+        problems: Vec::new(),
+    };
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
+    if let Some(outer) = previous {
+        let name = outer.pipeline.name.clone();
+        CURRENT.with(|c| *c.borrow_mut() = Some(outer));
+        panic!(
+            "pipeline `{}` was traced while pipeline `{name}` was being traced; call a pipeline's definition only from main",
+            header.name
+        );
+    }
+    // Restore the thread-local even if the body panics.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.borrow_mut().take());
+        }
+    }
+    let reset = Reset;
+    body();
+    let tracer = CURRENT
+        .with(|c| c.borrow_mut().take())
+        .expect("the tracer is still installed");
+    drop(reset);
+    if tracer.problems.is_empty() {
+        Ok(Traced {
+            pipeline: tracer.pipeline,
+            natives: tracer.natives,
+        })
+    } else {
+        Err(Diagnostics::new(tracer.problems))
+    }
+}
+
+/// Records one component call; generated code calls this through `__private::add_task`.
+#[doc(hidden)]
+pub fn add_task(
+    def: &ComponentDef,
+    location: &'static Location<'static>,
+    args: Vec<(&'static str, Bound)>,
+) -> TaskHandle {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let Some(tracer) = guard.as_mut() else {
+            let name = def.key.rsplit("::").next().unwrap_or(def.key);
+            panic!(
+                "component `{name}` was called outside a #[pipeline] function (at {location}); \
+                 to run it as plain Rust, call `{name}::call(…)`"
+            );
+        };
+        tracer.add_task(def, location, args)
+    })
+}
+
+/// Renames a task (`.name("…")`).
+#[doc(hidden)]
+pub fn rename_task(task: TaskHandle, name: String) {
+    with_local_task(task, "name", |t| {
+        t.name = name;
+        t.named_by_user = true;
+    });
+}
+
+/// Adds an ordering-only dependency (`.after(&other)`).
+#[doc(hidden)]
+pub fn add_after(task: TaskHandle, other: TaskHandle) {
+    let reference = resolve_ref(other);
+    with_local_task(task, "after", |t| {
+        if !t.after.contains(&reference) {
+            t.after.push(reference);
+        }
+    });
+}
+
+fn resolve_ref(handle: TaskHandle) -> TaskRef {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(tracer) if tracer.trace == handle.trace => TaskRef::Local(handle.id),
+        _ => foreign_ref(handle),
+    })
+}
+
+fn foreign_ref(handle: TaskHandle) -> TaskRef {
+    let names = TRACE_NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let pipeline = names
+        .get(&handle.trace)
+        .cloned()
+        .unwrap_or_else(|| "<unknown>".to_owned());
+    TaskRef::Foreign {
+        pipeline,
+        task: format!("task #{}", handle.id.0 + 1),
+    }
+}
+
+fn with_local_task(task: TaskHandle, method: &str, f: impl FnOnce(&mut Task)) {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        match guard.as_mut() {
+            Some(tracer) if tracer.trace == task.trace => {
+                f(&mut tracer.pipeline.tasks[task.id.index()])
+            }
+            Some(tracer) => {
+                let pipeline = tracer.pipeline.name.clone();
+                tracer.problems.push(Diagnostic::error(
+                    Code::ForeignTask,
+                    &pipeline,
+                    format!("`.{method}(…)` was called on a task of another pipeline"),
+                    "configure a task inside the pipeline function that created it",
+                ));
+            }
+            None => panic!("`.{method}(…)` was called on a task outside a #[pipeline] function"),
+        }
+    });
+}
+
+impl Tracer {
+    fn add_task(
+        &mut self,
+        def: &ComponentDef,
+        location: &'static Location<'static>,
+        args: Vec<(&'static str, Bound)>,
+    ) -> TaskHandle {
+        let component = match self.by_key.get(def.key) {
+            Some(name) => name.clone(),
+            None => self.register(def),
+        };
+        let base = namer::to_dns_label(&component);
+        let name = match self.names.get_mut(&base) {
+            None => {
+                self.names.insert(base.clone(), 2);
+                base
+            }
+            Some(next) => {
+                let name = format!("{base}-{next}");
+                *next += 1;
+                name
+            }
+        };
+        let mut arguments = IndexMap::with_capacity(args.len());
+        for (input, bound) in args {
+            let argument = match bound {
+                Bound::Constant(text) => Argument::Constant(text),
+                Bound::Invalid(why) => {
+                    let pipeline = self.pipeline.name.clone();
+                    self.problems.push(
+                        Diagnostic::error(
+                            Code::BadValue,
+                            &pipeline,
+                            format!("the constant passed to input `{input}` of task `{name}` cannot be encoded: {why}"),
+                            "pass a value serde can serialise to JSON (maps need string keys)",
+                        )
+                        .at(location_of(location)),
+                    );
+                    continue;
+                }
+                Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
+                Bound::Output(handle, output) => {
+                    let task = if handle.trace == self.trace {
+                        TaskRef::Local(handle.id)
+                    } else {
+                        foreign_ref(handle)
+                    };
+                    Argument::TaskOutput {
+                        task,
+                        output: output.to_owned(),
+                    }
+                }
+            };
+            arguments.insert(input.to_owned(), argument);
+        }
+        let id = TaskId(self.pipeline.tasks.len() as u32);
+        self.pipeline.tasks.push(Task {
+            name,
+            named_by_user: false,
+            component,
+            arguments,
+            after: Vec::new(),
+            location: Some(location_of(location)),
+        });
+        TaskHandle {
+            trace: self.trace,
+            id,
+        }
+    }
+
+    fn register(&mut self, def: &ComponentDef) -> String {
+        let spec = (def.spec)();
+        let name = spec.name.clone();
+        match self.pipeline.components.get(&name) {
+            Some(existing) if *existing != spec => {
+                let pipeline = self.pipeline.name.clone();
+                self.problems.push(Diagnostic::error(
+                    Code::NameCollision,
+                    &pipeline,
+                    format!("two different components are both named `{name}`"),
+                    "give one of them another name with #[component(name = \"…\")]",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.pipeline.components.insert(name.clone(), spec);
+            }
+        }
+        if let Some(native) = def.native {
+            self.natives.insert(name.clone(), native);
+        }
+        self.by_key.insert(def.key, name.clone());
+        name
+    }
+}
+
+fn location_of(location: &'static Location<'static>) -> SourceLocation {
+    SourceLocation {
+        file: location.file().to_owned(),
+        line: location.line(),
+        column: location.column(),
+    }
+}
+
+impl TaskHandle {
+    /// The task's index in its pipeline.
+    pub fn id(self) -> TaskId {
+        self.id
+    }
+}

@@ -1,0 +1,420 @@
+//! Parsing: attribute arguments and function signatures into the [`crate::ast`] types.
+//! Nothing here returns early on a user mistake: every error is recorded in the [`Ctxt`].
+
+use std::cell::RefCell;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{
+    Expr, FnArg, GenericArgument, ItemFn, Lit, Meta, Pat, PathArguments, ReturnType, Token, Type,
+};
+
+use crate::ast::{Arg, ArgKind, ComponentAttr, Flavor, PipelineAttr, Returns};
+
+/// Attribute keys, as constants so a typo is a compile error here rather than a silent miss.
+pub const NAME: &str = "name";
+pub const IMAGE: &str = "image";
+pub const DEFAULT: &str = "default";
+
+/// Collects errors so that one build reports all of them.
+#[derive(Default)]
+pub struct Ctxt {
+    errors: RefCell<Option<syn::Error>>,
+}
+
+impl Ctxt {
+    pub fn error(&self, span: Span, message: impl std::fmt::Display) {
+        let e = syn::Error::new(span, message);
+        let mut slot = self.errors.borrow_mut();
+        match slot.as_mut() {
+            Some(all) => all.combine(e),
+            None => *slot = Some(e),
+        }
+    }
+
+    pub fn syn_error(&self, e: syn::Error) {
+        let mut slot = self.errors.borrow_mut();
+        match slot.as_mut() {
+            Some(all) => all.combine(e),
+            None => *slot = Some(e),
+        }
+    }
+
+    pub fn finish(self) -> Result<(), syn::Error> {
+        match self.errors.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+fn metas(cx: &Ctxt, args: TokenStream) -> Vec<Meta> {
+    if args.is_empty() {
+        return Vec::new();
+    }
+    match syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
+        Ok(list) => list.into_iter().collect(),
+        Err(e) => {
+            cx.syn_error(e);
+            Vec::new()
+        }
+    }
+}
+
+fn string_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(String, Span)> {
+    let Meta::NameValue(nv) = meta else {
+        cx.error(meta.span(), format!("expected `{key} = \"…\"`"));
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some((s.value(), s.span())),
+        other => {
+            cx.error(
+                other.span(),
+                format!("`{key}` takes a string literal: `{key} = \"…\"`"),
+            );
+            None
+        }
+    }
+}
+
+fn set_once(cx: &Ctxt, slot: &mut Option<(String, Span)>, meta: &Meta, key: &str) {
+    let value = string_value(cx, meta, key);
+    if slot.is_some() {
+        cx.error(
+            meta.path().span(),
+            format!("duplicate attribute key `{key}`"),
+        );
+    } else {
+        *slot = value;
+    }
+}
+
+fn unknown_key(cx: &Ctxt, meta: &Meta, known: &[&str]) {
+    let found = meta.path().to_token_stream().to_string().replace(' ', "");
+    let hint = known
+        .iter()
+        .map(|k| (distance(&found, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!("; did you mean `{k}`?"))
+        .unwrap_or_default();
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    cx.error(
+        meta.path().span(),
+        format!("unknown attribute key `{found}` (expected one of {list}){hint}"),
+    );
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+pub fn component_attr(cx: &Ctxt, args: TokenStream) -> ComponentAttr {
+    let mut attr = ComponentAttr::default();
+    for meta in metas(cx, args) {
+        if meta.path().is_ident(NAME) {
+            set_once(cx, &mut attr.name, &meta, NAME);
+        } else {
+            unknown_key(cx, &meta, &[NAME]);
+        }
+    }
+    attr
+}
+
+pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
+    let mut attr = PipelineAttr::default();
+    for meta in metas(cx, args) {
+        if meta.path().is_ident(NAME) {
+            set_once(cx, &mut attr.name, &meta, NAME);
+        } else if meta.path().is_ident(IMAGE) {
+            set_once(cx, &mut attr.image, &meta, IMAGE);
+        } else {
+            unknown_key(cx, &meta, &[IMAGE, NAME]);
+        }
+    }
+    attr
+}
+
+/// The doc comment of an item, one line per `///` line, trimmed.
+pub fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|l| l.strip_prefix(' ').unwrap_or(&l).trim_end().to_owned())
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The single generic argument of `Wrapper<T>` if `ty`'s last path segment is `wrapper`.
+pub fn wrapped<'a>(ty: &'a Type, wrapper: &str) -> Option<Option<&'a Type>> {
+    let Type::Path(tp) = ty else { return None };
+    if tp.qself.is_some() {
+        return None;
+    }
+    let last = tp.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return Some(None);
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    Some(types.next())
+}
+
+/// Parses and classifies the arguments of a component or pipeline function, stripping the
+/// `#[default(…)]` attributes from `func` as it goes.
+pub fn args(cx: &Ctxt, func: &mut ItemFn, flavor: Option<Flavor>) -> Vec<Arg> {
+    let mut out = Vec::new();
+    for input in func.sig.inputs.iter_mut() {
+        let pat_type = match input {
+            FnArg::Receiver(r) => {
+                cx.error(
+                    r.span(),
+                    "a component or pipeline cannot take `self`; write a free function",
+                );
+                continue;
+            }
+            FnArg::Typed(t) => t,
+        };
+        let mut default = None;
+        let mut kept = Vec::new();
+        for a in pat_type.attrs.drain(..) {
+            if a.path().is_ident(DEFAULT) {
+                match a.parse_args::<Expr>() {
+                    Ok(e) if default.is_none() => default = Some(e),
+                    Ok(_) => cx.error(a.span(), "duplicate `#[default(…)]` on this argument"),
+                    Err(e) => cx.error(e.span(), format!("expected `#[default(value)]`: {e}")),
+                }
+            } else {
+                kept.push(a);
+            }
+        }
+        pat_type.attrs = kept;
+        let ident = match &*pat_type.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+            other => {
+                cx.error(
+                    other.span(),
+                    "unsupported argument pattern: write a plain name, such as `rows: u32`",
+                );
+                continue;
+            }
+        };
+        let ty = (*pat_type.ty).clone();
+        let Some(kind) = classify(cx, &ty, flavor) else {
+            continue;
+        };
+        if default.is_some() && !matches!(kind, ArgKind::Param(_)) {
+            cx.error(
+                ident.span(),
+                "`#[default(…)]` applies only to parameter inputs",
+            );
+        }
+        out.push(Arg {
+            ident,
+            kind,
+            default,
+        });
+    }
+    out
+}
+
+fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
+    let generic = |wrapper: &str| -> Option<Option<Type>> {
+        wrapped(ty, wrapper).map(|inner| match inner {
+            Some(t) => Some(t.clone()),
+            None => {
+                cx.error(
+                    ty.span(),
+                    format!("`{wrapper}` needs a type argument, such as `{wrapper}<…>`"),
+                );
+                None
+            }
+        })
+    };
+    if let Some(k) = generic("Input") {
+        return k
+            .map(ArgKind::Input)
+            .filter(|_| pipeline_refuses(cx, ty, flavor, "artifact inputs (`Input<…>`)"));
+    }
+    if let Some(k) = generic("Output") {
+        return k
+            .map(ArgKind::Output)
+            .filter(|_| pipeline_refuses(cx, ty, flavor, "artifact outputs (`Output<…>`)"));
+    }
+    if let Some(k) = generic("OutputParam") {
+        return k
+            .map(ArgKind::OutputParam)
+            .filter(|_| pipeline_refuses(cx, ty, flavor, "output parameters"));
+    }
+    if let Some(k) = generic("Param") {
+        return match flavor {
+            Some(Flavor::Native) => {
+                let inner = k?;
+                cx.error(
+                    ty.span(),
+                    format!(
+                        "a native component receives plain values: write `{}` instead of `Param<…>`",
+                        inner.to_token_stream()
+                    ),
+                );
+                None
+            }
+            _ => k.map(ArgKind::Param),
+        };
+    }
+    match flavor {
+        None => {
+            cx.error(
+                ty.span(),
+                "a pipeline parameter is declared as `Param<T>`, for example `rows: Param<u32>`",
+            );
+            None
+        }
+        Some(Flavor::Container) => {
+            cx.error(
+                ty.span(),
+                format!(
+                    "a container component receives placeholders: write `Param<{}>` (its value is placed into the command line)",
+                    ty.to_token_stream()
+                ),
+            );
+            None
+        }
+        Some(Flavor::Native) => match ty {
+            Type::Reference(r) => {
+                cx.error(r.span(), "parameters are owned values: use `String` instead of `&str`, `Vec<T>` instead of `&[T]`");
+                None
+            }
+            Type::ImplTrait(t) => {
+                cx.error(
+                    t.span(),
+                    "`impl Trait` arguments are not supported: use a concrete serde type",
+                );
+                None
+            }
+            _ => Some(ArgKind::Param(ty.clone())),
+        },
+    }
+}
+
+fn pipeline_refuses(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>, what: &str) -> bool {
+    if flavor.is_none() {
+        cx.error(ty.span(), format!("a pipeline function cannot declare {what}: its inputs are `Param<T>`; produce artifacts with a component"));
+        return false;
+    }
+    true
+}
+
+/// Classifies the return type of a component function.
+pub fn returns(cx: &Ctxt, output: &ReturnType, flavor: Flavor) -> Option<Returns> {
+    let ty = match output {
+        ReturnType::Default => {
+            if flavor == Flavor::Container {
+                cx.error(
+                    Span::call_site(),
+                    "a container component must return `Container`",
+                );
+                return None;
+            }
+            return Some(Returns::Unit { is_result: false });
+        }
+        ReturnType::Type(_, ty) => &**ty,
+    };
+    if flavor == Flavor::Container {
+        return match wrapped(ty, "Container") {
+            Some(_) => Some(Returns::Container),
+            None => {
+                cx.error(ty.span(), "a container component must return `Container`");
+                None
+            }
+        };
+    }
+    if wrapped(ty, "Container").is_some() {
+        cx.error(ty.span(), "a function that returns `Container` is a container component: use `#[container_component]`");
+        return None;
+    }
+    let (inner, is_result) = match wrapped(ty, "Result") {
+        Some(Some(t)) => (t, true),
+        Some(None) => {
+            cx.error(
+                ty.span(),
+                "write the success type of the result, such as `Result<f64>`",
+            );
+            return None;
+        }
+        None => (ty, false),
+    };
+    if matches!(inner, Type::Tuple(t) if t.elems.is_empty()) {
+        return Some(Returns::Unit { is_result });
+    }
+    if let Type::Reference(r) = inner {
+        cx.error(
+            r.span(),
+            "a component returns an owned value: use `String` instead of `&str`",
+        );
+        return None;
+    }
+    Some(Returns::Value {
+        ty: inner.clone(),
+        is_result,
+    })
+}
+
+/// A normalised spelling of a type for the IR (`Vec<f64>`, not `Vec < f64 >`).
+pub fn type_string(ty: &Type) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let chars: Vec<char> = raw.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(raw.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]).unwrap_or(' ');
+            let next = chars.get(i + 1).copied().unwrap_or(' ');
+            if !(word(prev) && word(next)) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}

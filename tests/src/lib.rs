@@ -1,0 +1,1 @@
+//! Workspace-level tests of argot live in `tests/`.
