@@ -15,6 +15,11 @@ use crate::trace::{Bound, TaskHandle};
 use crate::value::{ParamType, encode};
 
 /// A kind of artifact. The kind is part of the type, so a `Model` cannot feed a `Dataset` input.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an artifact kind",
+    label = "expected `Dataset`, `Model`, `Metrics` or `Artifact`",
+    note = "artifacts are files or folders of a kind: `Input<Dataset>`, `Output<Model>`; a small value is a parameter: write its type directly (`rows: u32`), or `OutputParam<T>` for a named output"
+)]
 pub trait ArtifactKind: 'static {
     /// The kind's name as recorded in the IR and the metadata store.
     const NAME: &'static str;
@@ -44,7 +49,7 @@ artifact_kinds! {
 
 /// An artifact input of a component: a file or folder to read.
 #[derive(Debug, Clone)]
-pub struct Input<K: ArtifactKind> {
+pub struct Input<K> {
     name: &'static str,
     path: PathBuf,
     _kind: PhantomData<K>,
@@ -52,7 +57,7 @@ pub struct Input<K: ArtifactKind> {
 
 /// An artifact output of a component: write a file or folder at [`Output::path`].
 #[derive(Debug, Clone)]
-pub struct Output<K: ArtifactKind> {
+pub struct Output<K> {
     name: &'static str,
     path: PathBuf,
     _kind: PhantomData<K>,
@@ -60,7 +65,7 @@ pub struct Output<K: ArtifactKind> {
 
 macro_rules! artifact_io {
     ($ty:ident, $piece:ident) => {
-        impl<K: ArtifactKind> $ty<K> {
+        impl<K> $ty<K> {
             /// Binds the artifact called `name` to `path` (used by the entrypoint, or by hand in
             /// unit tests of the plain function).
             pub fn at(name: &'static str, path: impl Into<PathBuf>) -> Self {
@@ -82,7 +87,7 @@ macro_rules! artifact_io {
             }
         }
 
-        impl<K: ArtifactKind> From<&$ty<K>> for CmdArg {
+        impl<K> From<&$ty<K>> for CmdArg {
             fn from(a: &$ty<K>) -> CmdArg {
                 CmdArg(vec![Piece::$piece(a.name.to_owned())])
             }
@@ -95,13 +100,13 @@ artifact_io!(Output, OutputPath);
 
 /// A named output parameter of a component, set once with [`OutputParam::set`].
 #[derive(Debug, Clone)]
-pub struct OutputParam<T: ParamType> {
+pub struct OutputParam<T> {
     name: &'static str,
     path: PathBuf,
     _type: PhantomData<fn() -> T>,
 }
 
-impl<T: ParamType> OutputParam<T> {
+impl<T> OutputParam<T> {
     /// Binds the output parameter called `name` to the file its value is written to.
     pub fn at(name: &'static str, path: impl Into<PathBuf>) -> Self {
         Self {
@@ -111,6 +116,13 @@ impl<T: ParamType> OutputParam<T> {
         }
     }
 
+    /// The file the value is written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl<T: ParamType> OutputParam<T> {
     /// Writes the value (in wire form) where Argo collects it.
     pub fn set(&self, value: &T) -> std::io::Result<()> {
         let text = encode(value).map_err(std::io::Error::other)?;
@@ -119,14 +131,9 @@ impl<T: ParamType> OutputParam<T> {
         }
         std::fs::write(&self.path, text)
     }
-
-    /// The file the value is written to.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
-impl<T: ParamType> From<&OutputParam<T>> for CmdArg {
+impl<T> From<&OutputParam<T>> for CmdArg {
     fn from(p: &OutputParam<T>) -> CmdArg {
         CmdArg(vec![Piece::OutputParamPath(p.name.to_owned())])
     }

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::dsl::{ArtifactKind, Input, Output, OutputParam};
+use crate::dsl::{Input, Output, OutputParam};
 use crate::ir::ComponentSpec;
-use crate::value::{self, ParamType};
+use crate::value;
 
 /// The function generated for each native component: decode inputs, call, encode outputs.
 pub type NativeFn = fn(&mut Invocation) -> Result<(), ComponentError>;
@@ -99,7 +99,7 @@ impl Invocation {
     }
 
     /// Opens input artifact `name`.
-    pub fn input<K: ArtifactKind>(&self, name: &'static str) -> Result<Input<K>, ComponentError> {
+    pub fn input<K>(&self, name: &'static str) -> Result<Input<K>, ComponentError> {
         let Some(path) = self.inputs.get(name) else {
             return Err(self.usage(format!(
                 "component `{}` needs input artifact `{name}`: add `--input {name} PATH`",
@@ -117,7 +117,7 @@ impl Invocation {
     }
 
     /// Prepares output artifact `name` (its parent folder exists afterwards).
-    pub fn output<K: ArtifactKind>(&self, name: &'static str) -> Result<Output<K>, ComponentError> {
+    pub fn output<K>(&self, name: &'static str) -> Result<Output<K>, ComponentError> {
         let Some(path) = self.outputs.get(name) else {
             return Err(self.usage(format!(
                 "component `{}` writes output artifact `{name}`: add `--output {name} PATH`",
@@ -129,7 +129,7 @@ impl Invocation {
     }
 
     /// Prepares named output parameter `name`.
-    pub fn output_param<T: ParamType>(
+    pub fn output_param<T>(
         &mut self,
         name: &'static str,
     ) -> Result<OutputParam<T>, ComponentError> {

@@ -169,6 +169,7 @@ macro_rules! main {
 
 /// What the macros' generated code calls. Not a stable API.
 #[doc(hidden)]
+#[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeFn};
@@ -211,9 +212,93 @@ pub mod __private {
             .unwrap_or_else(|e| panic!("the default of {what} cannot be encoded: {e}"))
     }
 
-    /// The kind name of an artifact type.
-    pub fn artifact_kind<K: ArtifactKind>() -> String {
-        K::NAME.to_owned()
+    /// Names an artifact kind without requiring `K: ArtifactKind` at the call site, so a
+    /// non-kind is reported once (by `assert_artifact_kind`, at the user's type) rather than
+    /// at every use in generated code. Autoref specialisation
+    /// picks [`KnownKind`] when `K` is a kind, else [`UnknownKind`]. Call it as `(&&KindProbe::<K>::new()).name()`: the known impl is on `&KindProbe`, one autoref away, so it wins when its bound holds.
+    pub struct KindProbe<K>(core::marker::PhantomData<K>);
+
+    impl<K> KindProbe<K> {
+        /// A probe for `K`.
+        pub const fn new() -> Self {
+            Self(core::marker::PhantomData)
+        }
+    }
+
+    /// The probe's answer when `K` is an artifact kind.
+    pub trait KnownKind {
+        /// The kind's name.
+        fn name(&self) -> String;
+    }
+
+    impl<K: ArtifactKind> KnownKind for &KindProbe<K> {
+        fn name(&self) -> String {
+            K::NAME.to_owned()
+        }
+    }
+
+    /// Decodes and encodes parameter values without requiring `T: ParamType` at the call
+    /// site, for the same reason as [`KindProbe`]: a non-serde type gets one error, at the type.
+    pub struct ParamProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+    impl<T> ParamProbe<T> {
+        /// A probe for `T`.
+        pub const fn new() -> Self {
+            Self(core::marker::PhantomData)
+        }
+    }
+
+    /// The probe's behaviour for parameter types.
+    pub trait KnownParam<T> {
+        /// Decodes input `name`.
+        fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError>;
+        /// Writes output `name`.
+        fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
+        -> Result<(), ComponentError>;
+    }
+
+    impl<T: ParamType> KnownParam<T> for &ParamProbe<T> {
+        fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError> {
+            inv.param(name)
+        }
+        fn encode(
+            &self,
+            inv: &mut Invocation,
+            name: &str,
+            value: &T,
+        ) -> Result<(), ComponentError> {
+            inv.set_output(name, value)
+        }
+    }
+
+    /// The probe's behaviour otherwise: never runs, because the build fails at the type.
+    pub trait UnknownParam<T> {
+        /// Never called.
+        fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError>;
+        /// Never called.
+        fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
+        -> Result<(), ComponentError>;
+    }
+
+    impl<T> UnknownParam<T> for ParamProbe<T> {
+        fn decode(&self, _: &Invocation, name: &str) -> Result<T, ComponentError> {
+            panic!("input `{name}` has a type that is not a parameter type; the build reports it")
+        }
+        fn encode(&self, _: &mut Invocation, name: &str, _: &T) -> Result<(), ComponentError> {
+            panic!("output `{name}` has a type that is not a parameter type; the build reports it")
+        }
+    }
+
+    /// The probe's answer otherwise (compilation fails elsewhere anyway).
+    pub trait UnknownKind {
+        /// An empty name.
+        fn name(&self) -> String;
+    }
+
+    impl<K> UnknownKind for KindProbe<K> {
+        fn name(&self) -> String {
+            String::new()
+        }
     }
 
     /// Static check that a type can be a parameter (its error points at the type).

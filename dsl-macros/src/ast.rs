@@ -37,7 +37,7 @@ pub enum Returns {
     /// Nothing, `()`, or `Result<()>`.
     Unit { is_result: bool },
     /// A value that becomes the output parameter `output`; `is_result` when wrapped in Result.
-    Value { ty: Type, is_result: bool },
+    Value { ty: Box<Type>, is_result: bool },
     /// A `Container` (container components).
     Container,
 }

@@ -395,7 +395,7 @@ pub fn returns(cx: &Ctxt, output: &ReturnType, flavor: Flavor) -> Option<Returns
         return None;
     }
     Some(Returns::Value {
-        ty: inner.clone(),
+        ty: Box::new(inner.clone()),
         is_result,
     })
 }

@@ -129,14 +129,14 @@ fn expand_component(
                 checks.push(
                     quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); },
                 );
-                run_decode.push(quote!(let #ident: #t = __inv.param(#name)?;));
+                run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
                 placeholders.push(quote!(::argot::Param::<#t>::named(#name)));
             }
             ArgKind::Input(k) => {
                 traced_params.push(quote!(#ident: impl ::argot::IntoArtifact<#k>));
                 binds.push(quote!((#name, ::argot::IntoArtifact::<#k>::__bind(#ident))));
                 input_specs.push(quote! {
-                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: #p::artifact_kind::<#k>() }, default: ::core::option::Option::None }
+                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: { use #p::{KnownKind as _, UnknownKind as _}; (&&#p::KindProbe::<#k>::new()).name() } }, default: ::core::option::Option::None }
                 });
                 checks.push(
                     quote_spanned! {k.span()=> const _: () = #p::assert_artifact_kind::<#k>(); },
@@ -147,7 +147,7 @@ fn expand_component(
             }
             ArgKind::Output(k) => {
                 output_specs.push(quote! {
-                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: #p::artifact_kind::<#k>() } }
+                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: { use #p::{KnownKind as _, UnknownKind as _}; (&&#p::KindProbe::<#k>::new()).name() } } }
                 });
                 fields.push(quote!(pub #ident: ::argot::ArtifactRef<#k>));
                 field_inits.push(quote!(#ident: ::argot::ArtifactRef::__new(__task, #name)));
@@ -181,6 +181,12 @@ fn expand_component(
     let orig_inputs = &user_fn.sig.inputs;
     let orig_output = &user_fn.sig.output;
 
+    let set_output = match returns {
+        Returns::Value { ty, .. } => quote! {
+            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#ty>::new()).encode(__inv, "output", &__v)? }
+        },
+        _ => quote!(),
+    };
     let run_result = match returns {
         Returns::Unit { is_result: false } => quote!(let () = __result;),
         Returns::Unit { is_result: true } => quote! {
@@ -193,7 +199,7 @@ fn expand_component(
             is_result: true, ..
         } => quote! {
             match __result {
-                ::core::result::Result::Ok(__v) => __inv.set_output("output", &__v)?,
+                ::core::result::Result::Ok(__v) => #set_output,
                 ::core::result::Result::Err(__e) => return ::core::result::Result::Err(__inv.failed(__e)),
             }
         },

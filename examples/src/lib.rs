@@ -1,8 +1,14 @@
-//! Example pipelines written with argot, and the small amount of plain Rust they share.
+//! Example pipelines written with argot. Each module is one pipeline a user would copy; each
+//! has a binary in `src/bin/` whose `main` is one line, `argot::main!(…)`.
 //!
-//! Each binary in `src/bin/` is one pipeline a user would copy:
+//! - [`quickstart`]: prepare → train → evaluate; native components, artifacts, parameters.
+//! - [`container_steps`]: a container component (any image) between native components.
 //!
-//! - `quickstart`: prepare → train → evaluate, native components, artifacts and parameters;
-//! - `container_steps`: a container component (any image) wired between native components.
+//! ```text
+//! cargo run -p argot-examples --bin quickstart -- compile
+//! cargo run -p argot-examples --bin container_steps -- compile
+//! ```
 
+pub mod container_steps;
 pub mod ml;
+pub mod quickstart;

@@ -14,12 +14,14 @@ use crate::validate::ValidPipeline;
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// Where input artifacts are placed in a container.
-pub const INPUT_ARTIFACTS_DIR: &str = "/tmp/argot/inputs/artifacts";
-/// Where output artifacts are written in a container.
-pub const OUTPUT_ARTIFACTS_DIR: &str = "/tmp/argot/outputs/artifacts";
-/// Where output parameter values are written in a container.
-pub const OUTPUT_PARAMETERS_DIR: &str = "/tmp/argot/outputs/parameters";
+/// Where input artifacts are placed in a container (Argo creates the files).
+pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
+/// Where outputs (artifacts and parameter values) are written in a container. Output names are
+/// unique per component, so one flat folder holds both. Container components get an
+/// `emptyDir` volume here, so the folder exists in any image without a `mkdir` (no shell).
+pub const OUTPUTS_DIR: &str = "/tmp/argot/outputs";
+/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`] in container components.
+pub const OUTPUTS_VOLUME: &str = "argot-outputs";
 
 /// Label recording which pipeline a workflow runs.
 pub const PIPELINE_LABEL: &str = "argot.dev/pipeline";
@@ -148,6 +150,34 @@ pub struct Template {
     /// A DAG of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<Dag>,
+    /// Volumes of the template's pod.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+/// A pod volume (argot only uses `emptyDir`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Volume {
+    /// Name.
+    pub name: String,
+    /// An empty folder that lives as long as the pod.
+    pub empty_dir: EmptyDir,
+}
+
+/// `emptyDir: {}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyDir {}
+
+/// A container's volume mount.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeMount {
+    /// The volume's name.
+    pub name: String,
+    /// Where it is mounted.
+    pub mount_path: String,
 }
 
 /// Labels and annotations put on a template's pods.
@@ -174,6 +204,9 @@ pub struct Container {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Volume mounts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<VolumeMount>,
 }
 
 /// A DAG template body.
@@ -202,17 +235,17 @@ pub struct DagTask {
 
 /// The local path of input artifact `name`.
 pub fn input_artifact_path(name: &str) -> String {
-    format!("{INPUT_ARTIFACTS_DIR}/{name}")
+    format!("{INPUTS_DIR}/{name}")
 }
 
 /// The local path of output artifact `name`.
 pub fn output_artifact_path(name: &str) -> String {
-    format!("{OUTPUT_ARTIFACTS_DIR}/{name}")
+    format!("{OUTPUTS_DIR}/{name}")
 }
 
 /// The local path of output parameter `name`.
 pub fn output_parameter_path(name: &str) -> String {
-    format!("{OUTPUT_PARAMETERS_DIR}/{name}")
+    format!("{OUTPUTS_DIR}/{name}")
 }
 
 /// Builds the `Workflow` for a validated pipeline.
@@ -311,6 +344,7 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         metadata: None,
         container: None,
         dag: Some(Dag { tasks }),
+        volumes: Vec::new(),
     }];
     for (name, spec) in &p.components {
         templates.push(component_template(valid, &names.templates[name], spec));
@@ -366,6 +400,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             }),
         }
     }
+    let mut volumes = Vec::new();
     let container = match &spec.implementation {
         Implementation::Native => {
             let p = valid.pipeline();
@@ -373,13 +408,28 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
                 image: p.image.clone().unwrap_or_default(),
                 command: vec![p.binary_path.clone()],
                 args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}")),
+                volume_mounts: Vec::new(),
             }
         }
-        Implementation::Container(c) => Container {
-            image: c.image.clone(),
-            command: c.command.iter().map(render).collect(),
-            args: c.args.iter().map(render).collect(),
-        },
+        Implementation::Container(c) => {
+            let mut volume_mounts = Vec::new();
+            if !spec.outputs.is_empty() {
+                volumes.push(Volume {
+                    name: OUTPUTS_VOLUME.to_owned(),
+                    empty_dir: EmptyDir {},
+                });
+                volume_mounts.push(VolumeMount {
+                    name: OUTPUTS_VOLUME.to_owned(),
+                    mount_path: OUTPUTS_DIR.to_owned(),
+                });
+            }
+            Container {
+                image: c.image.clone(),
+                command: c.command.iter().map(render).collect(),
+                args: c.args.iter().map(render).collect(),
+                volume_mounts,
+            }
+        }
     };
     let mut meta = TemplateMeta::default();
     meta.labels.insert(
@@ -393,6 +443,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
         metadata: Some(meta),
         container: Some(container),
         dag: None,
+        volumes,
     }
 }
 

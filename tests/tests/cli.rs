@@ -1,0 +1,311 @@
+//! The CLI every pipeline binary gets, end to end, through the `argot-fixtures` binary (the
+//! examples plus the fixtures): output, exit codes, atomic writes, and the `component`
+//! entrypoint run by hand.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the fixture binary runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn compile_prints_yaml_that_is_stable_and_matches_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(&["compile", "quickstart"], dir.path());
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let second = run(&["compile", "quickstart"], dir.path());
+    assert_eq!(
+        first.stdout, second.stdout,
+        "two runs must print the same bytes"
+    );
+    let json = run(&["compile", "quickstart", "--format", "json"], dir.path());
+    let from_yaml: Value = serde_saphyr::from_slice(&first.stdout).unwrap();
+    let from_json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(from_yaml, from_json);
+    assert_eq!(from_yaml["kind"], "Workflow");
+}
+
+#[test]
+fn compile_writes_the_file_atomically_and_never_for_an_invalid_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wf.yaml");
+    let ok = run(
+        &["compile", "quickstart", "-o", out.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    let written = std::fs::read(&out).unwrap();
+    assert!(written.starts_with(b"apiVersion: argoproj.io/v1alpha1"));
+
+    let bad = run(
+        &["compile", "cyclic", "-o", out.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code(&bad), 3);
+    assert!(stderr(&bad).contains("error[A0001]"), "{}", stderr(&bad));
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        written,
+        "a failed compile must not touch the file"
+    );
+
+    let fresh = dir.path().join("never.yaml");
+    let bad = run(
+        &["compile", "braces_constant", "-o", fresh.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code(&bad), 3);
+    assert!(
+        !fresh.exists(),
+        "no file may be written for an invalid pipeline"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary files left behind: {leftovers:?}"
+    );
+
+    let unwritable = run(
+        &["compile", "quickstart", "-o", "/nonexistent-dir/wf.yaml"],
+        dir.path(),
+    );
+    assert_eq!(code(&unwritable), 1, "{}", stderr(&unwritable));
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let several = run(&["compile"], dir.path());
+    assert_eq!(code(&several), 2);
+    assert!(
+        stderr(&several).contains("name one of"),
+        "{}",
+        stderr(&several)
+    );
+    let unknown = run(&["validate", "nope"], dir.path());
+    assert_eq!(code(&unknown), 2);
+    assert!(stderr(&unknown).contains("`quickstart`"));
+    assert_eq!(code(&run(&["frobnicate"], dir.path())), 2);
+    assert_eq!(code(&run(&["explain", "B9999"], dir.path())), 2);
+    assert_eq!(code(&run(&["explain", "A0001"], dir.path())), 0);
+    assert_eq!(code(&run(&["--help"], dir.path())), 0);
+}
+
+#[test]
+fn validate_reports_diagnostics_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "cyclic"], dir.path());
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("error[A0001]") && err.contains("help:"),
+        "{err}"
+    );
+    let ok = run(&["validate", "quickstart"], dir.path());
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+}
+
+#[test]
+fn components_run_by_hand_execute_the_real_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let prepare = run(
+        &[
+            "component",
+            "prepare",
+            "--param",
+            "rows",
+            "300",
+            "--output",
+            "data",
+            "data.csv",
+        ],
+        d,
+    );
+    assert_eq!(code(&prepare), 0, "{}", stderr(&prepare));
+    let csv = std::fs::read_to_string(d.join("data.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 301, "header plus 300 rows");
+
+    let train = run(
+        &[
+            "component",
+            "train",
+            "--input",
+            "data",
+            "data.csv",
+            "--param",
+            "learning_rate",
+            "0.5",
+            "--output",
+            "model",
+            "m/model.json",
+            "--output-param",
+            "output",
+            "acc.txt",
+        ],
+        d,
+    );
+    assert_eq!(code(&train), 0, "{}", stderr(&train));
+    let acc: f64 = std::fs::read_to_string(d.join("acc.txt"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(acc > 0.8, "training accuracy {acc}");
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m/model.json")).unwrap()).unwrap();
+    assert!(model["weights"].as_array().is_some_and(|w| w.len() == 2));
+
+    let evaluate = run(
+        &[
+            "component",
+            "evaluate",
+            "--input",
+            "data",
+            "data.csv",
+            "--input",
+            "model",
+            "m/model.json",
+            "--param",
+            "train_accuracy",
+            &acc.to_string(),
+            "--output",
+            "metrics",
+            "metrics.json",
+        ],
+        d,
+    );
+    assert_eq!(code(&evaluate), 0, "{}", stderr(&evaluate));
+    let printed = String::from_utf8(evaluate.stdout).unwrap();
+    assert!(printed.starts_with("output = 0."), "{printed}");
+    let metrics: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["rows"], 300);
+    assert_eq!(metrics["train_accuracy"].as_f64(), Some(acc));
+}
+
+#[test]
+fn component_failures_and_bad_inputs_have_their_own_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let failed = run(
+        &["component", "broken", "--param", "reason", "disk on fire"],
+        d,
+    );
+    assert_eq!(code(&failed), 4);
+    assert!(stderr(&failed).contains("disk on fire"));
+    let refused = run(
+        &[
+            "component",
+            "prepare",
+            "--param",
+            "rows",
+            "5",
+            "--output",
+            "data",
+            "d.csv",
+        ],
+        d,
+    );
+    assert_eq!(
+        code(&refused),
+        4,
+        "the function's own error: {}",
+        stderr(&refused)
+    );
+    let not_a_number = run(
+        &[
+            "component",
+            "prepare",
+            "--param",
+            "rows",
+            "many",
+            "--output",
+            "data",
+            "d.csv",
+        ],
+        d,
+    );
+    assert_eq!(code(&not_a_number), 2);
+    assert!(
+        stderr(&not_a_number).contains("`many` is not a valid"),
+        "{}",
+        stderr(&not_a_number)
+    );
+    let unknown_flag = run(&["component", "prepare", "--param", "rowz", "5"], d);
+    assert_eq!(code(&unknown_flag), 2);
+    let missing_output = run(&["component", "prepare", "--param", "rows", "50"], d);
+    assert_eq!(code(&missing_output), 2);
+    assert!(stderr(&missing_output).contains("--output data PATH"));
+    let missing_input = run(
+        &[
+            "component",
+            "train",
+            "--input",
+            "data",
+            "missing.csv",
+            "--output",
+            "model",
+            "m",
+        ],
+        d,
+    );
+    assert_eq!(code(&missing_input), 2);
+}
+
+#[test]
+fn hostile_values_reach_the_component_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in [
+        "$(rm -rf /)",
+        "`id`",
+        "a\nb",
+        "{{workflow.name}}",
+        "'\"",
+        "--output",
+        "yes",
+        "~",
+        "0x10",
+        "  padded  ",
+        "",
+    ] {
+        let out = run(
+            &[
+                "component",
+                "echo",
+                "--param",
+                "message",
+                value,
+                "--output-param",
+                "output",
+                "out.txt",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 0, "{value:?}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+            value
+        );
+    }
+}

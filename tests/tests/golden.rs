@@ -1,0 +1,99 @@
+//! Every example (and the fan-out fixture) compiles to a manifest that is a reviewed snapshot
+//! under `golden/`, matches Argo's schema with strict keys, reads back the same as YAML 1.2,
+//! YAML 1.1 and JSON, is byte-for-byte deterministic, and has one template per component.
+
+use argot::PipelineDef;
+use argot::emit::argo::{Format, render_manifest};
+use argot_tests::schema::{self, Kind};
+use argot_tests::{options, yaml11};
+use serde_json::Value;
+
+fn check(name: &str, def: PipelineDef, binary: &str) {
+    let compiled = def
+        .compile(&options(binary))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let yaml = render_manifest(&compiled.workflow, Format::Yaml).unwrap();
+    let json = render_manifest(&compiled.workflow, Format::Json).unwrap();
+
+    let again = def.compile(&options(binary)).unwrap();
+    assert_eq!(
+        yaml,
+        render_manifest(&again.workflow, Format::Yaml).unwrap(),
+        "{name}: output is not deterministic"
+    );
+
+    let value: Value = serde_json::from_str(&json).unwrap();
+    schema::assert_valid(Kind::Workflow, &value);
+
+    let from_yaml: Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(from_yaml, value, "{name}: YAML and JSON forms differ");
+    if let Some(from_yaml11) = yaml11::parse(&yaml) {
+        assert_eq!(
+            from_yaml11, value,
+            "{name}: a YAML 1.1 reader sees different data"
+        );
+    }
+
+    let pipeline = compiled.valid.pipeline();
+    let templates = value["spec"]["templates"].as_array().unwrap();
+    assert_eq!(
+        templates.len(),
+        pipeline.components.len() + 1,
+        "{name}: one template per distinct component, plus the DAG"
+    );
+    let dag_tasks = templates[0]["dag"]["tasks"].as_array().unwrap();
+    assert_eq!(dag_tasks.len(), pipeline.tasks.len());
+
+    insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("{name}.argo"), yaml);
+        insta::assert_json_snapshot!(format!("{name}.ir"), pipeline);
+    });
+}
+
+#[test]
+fn quickstart() {
+    check(
+        "quickstart",
+        argot_examples::quickstart::quickstart::definition(),
+        "quickstart",
+    );
+}
+
+#[test]
+fn container_steps() {
+    check(
+        "container_steps",
+        argot_examples::container_steps::container_steps::definition(),
+        "container_steps",
+    );
+}
+
+#[test]
+fn fan_out_shares_one_template() {
+    check(
+        "fan_out",
+        argot_tests::fixtures::fan_out::definition(),
+        "argot-fixtures",
+    );
+}
+
+#[test]
+fn the_schema_check_rejects_a_misspelt_field() {
+    let def = argot_examples::quickstart::quickstart::definition();
+    let compiled = def.compile(&options("quickstart")).unwrap();
+    let mut value = serde_json::to_value(&compiled.workflow).unwrap();
+    value["spec"]["templates"][1]["container"]["imagePullPolisy"] = Value::from("Always");
+    assert!(
+        !schema::violations(Kind::Workflow, &value).is_empty(),
+        "strict keys must reject a typo"
+    );
+    value["spec"]["templates"][1]["container"]
+        .as_object_mut()
+        .unwrap()
+        .remove("imagePullPolisy");
+    value["spec"]["entrypoint"] = Value::from(7);
+    assert!(
+        !schema::violations(Kind::Workflow, &value).is_empty(),
+        "a wrong type must be rejected"
+    );
+}

@@ -1,0 +1,6 @@
+use argot::prelude::*;
+
+#[pipeline(image = 5)]
+fn flow() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use argot::prelude::*;
+
+#[component]
+struct Prepare;
+
+fn main() {}

@@ -1,0 +1,9 @@
+use argot::prelude::*;
+
+#[component(nmae = "prep")]
+fn prepare(rows: u32) -> Result<()> {
+    let _ = rows;
+    Ok(())
+}
+
+fn main() {}

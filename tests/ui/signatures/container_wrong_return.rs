@@ -1,0 +1,9 @@
+use argot::prelude::*;
+
+#[container_component]
+fn list(path: Param<String>) -> String {
+    let _ = path;
+    String::new()
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use argot::prelude::*;
+
+#[component]
+fn train(model: Output<String>) -> Result<()> {
+    let _ = model;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+use argot::prelude::*;
+
+#[component]
+fn prepare(data: Output<Dataset>) -> Result<()> {
+    let _ = data;
+    Ok(())
+}
+
+#[component]
+fn train(rows: u32) -> Result<()> {
+    let _ = rows;
+    Ok(())
+}
+
+#[pipeline(image = "ghcr.io/acme/x:1")]
+fn flow() {
+    let prepared = prepare();
+    train(prepared.data);
+}
+
+fn main() {}
