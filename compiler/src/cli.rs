@@ -9,6 +9,9 @@
 //! | 2 | usage error (unknown pipeline or component, bad flag or value) |
 //! | 3 | the pipeline is invalid (coded diagnostics were printed) |
 //! | 4 | a component failed (its function returned an error or panicked) |
+//! | 5 | the run finished but did not succeed (`submit --watch`, `watch`) |
+//! | 6 | timed out waiting for the run |
+//! | 7 | the cluster refused or could not be reached (permissions, missing CRDs, …) |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,29 @@ pub enum ExitCode {
     Invalid = 3,
     /// A component failed.
     ComponentFailed = 4,
+    /// The run finished but did not succeed.
+    RunFailed = 5,
+    /// Timed out waiting for the run.
+    Timeout = 6,
+    /// The cluster refused or could not be reached.
+    Cluster = 7,
+}
+
+#[cfg(feature = "store")]
+impl From<argot_client::ExitCode> for ExitCode {
+    fn from(code: argot_client::ExitCode) -> Self {
+        use argot_client::ExitCode as C;
+        match code {
+            C::Ok => ExitCode::Ok,
+            C::Internal => ExitCode::Internal,
+            C::Usage => ExitCode::Usage,
+            C::InvalidPipeline => ExitCode::Invalid,
+            C::ComponentFailed => ExitCode::ComponentFailed,
+            C::RunFailed => ExitCode::RunFailed,
+            C::Timeout => ExitCode::Timeout,
+            C::Cluster => ExitCode::Cluster,
+        }
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -45,7 +71,8 @@ pub enum ExitCode {
                   quickstart compile -o quickstart.yaml\n  \
                   quickstart validate\n  \
                   quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json",
-    after_help = "Exit codes: 0 ok, 1 I/O error, 2 usage error, 3 invalid pipeline, 4 component failed."
+    after_help = "Exit codes: 0 ok, 1 I/O error, 2 usage error, 3 invalid pipeline, 4 component failed, \
+                  5 run failed, 6 timed out, 7 cluster error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -82,6 +109,26 @@ enum Command {
     },
     /// List the pipelines and components of this binary.
     List,
+    /// Compile a pipeline, then submit it to Argo on the current Kubernetes context.
+    #[cfg(feature = "cluster")]
+    #[command(
+        after_help = "Examples:\n  quickstart submit --watch\n  quickstart submit -p rows=5000 -n ml --context prod --watch --timeout 2h\n  quickstart submit --dry-run"
+    )]
+    Submit {
+        /// The pipeline to submit (optional when the binary has only one).
+        #[arg(value_name = "PIPELINE", id = "pipeline_to_submit")]
+        name: Option<String>,
+        #[command(flatten)]
+        build: BuildArgs,
+        #[command(flatten)]
+        submit: argot_client::cli::SubmitArgs,
+    },
+    #[cfg(feature = "cluster")]
+    #[command(flatten)]
+    Cluster(argot_client::cli::RunCommand),
+    #[cfg(feature = "store")]
+    #[command(flatten)]
+    Store(argot_client::cli::StoreCommand),
     /// Explain a diagnostic code (`A0001`), or list every code.
     #[command(after_help = "Examples:\n  quickstart explain A0001\n  quickstart explain")]
     Explain {
@@ -283,6 +330,25 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 print_stdout(&list)
             }
         },
+        #[cfg(feature = "cluster")]
+        Command::Submit {
+            name,
+            build,
+            submit,
+        } => {
+            let def = pick(app, name.as_deref())?;
+            let compiled = def
+                .compile(&options(app, &build))
+                .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
+            print_warnings(&compiled.warnings);
+            let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
+                .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
+            client_outcome(argot_client::cli::report_code(submit.run_manifest(&yaml)))
+        }
+        #[cfg(feature = "cluster")]
+        Command::Cluster(command) => client_outcome(argot_client::cli::report_code(command.run())),
+        #[cfg(feature = "store")]
+        Command::Store(command) => client_outcome(argot_client::cli::report_code(command.run())),
         Command::Component {
             name,
             params,
@@ -290,6 +356,15 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
             outputs,
             output_params,
         } => run_component(app, &name, [params, inputs, outputs, output_params]),
+    }
+}
+
+/// The client already printed its error; only the exit code remains.
+#[cfg(feature = "store")]
+fn client_outcome(code: argot_client::ExitCode) -> Result<(), Failure> {
+    match ExitCode::from(code) {
+        ExitCode::Ok => Ok(()),
+        code => Err(Failure::new(code, "")),
     }
 }
 

@@ -1,0 +1,1003 @@
+//! The client's commands as clap types, for the standalone `argot` binary and for every
+//! pipeline binary.
+//!
+//! A pipeline binary (the `argot` crate's CLI) embeds them like this, compiling the pipeline
+//! itself and handing the manifest text to [`SubmitArgs::run_manifest`]:
+//!
+//! ```ignore
+//! #[derive(clap::Subcommand)]
+//! enum Command {
+//!     /// Compile the pipeline, then submit it to Argo.
+//!     Submit {
+//!         #[command(flatten)]
+//!         submit: argot_client::cli::SubmitArgs,
+//!     },
+//!     #[command(flatten)]
+//!     Runs(argot_client::cli::RunCommand),     // watch, logs, outputs, stop, … (feature cluster)
+//!     #[command(flatten)]
+//!     Store(argot_client::cli::StoreCommand),  // runs list|show, lineage
+//! }
+//! // Command::Submit { submit } => argot_client::cli::report(submit.run_manifest(&yaml)),
+//! // Command::Runs(c) => argot_client::cli::report(c.run()),
+//! ```
+//!
+//! Every `run` returns the [`ExitCode`] to exit with (5 for a failed run, 6 for a timeout) or a
+//! [`CliError`]; [`report`] prints an error once, with its causes, and converts to a process
+//! exit code. Results go to stdout, progress and errors to stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::ExitCode;
+use crate::manifest::ManifestError;
+use crate::store::{
+    ArtifactSelector, Lineage, MetadataStore, RunDetails, RunFilter, SqliteStore, StoreError,
+    default_store_path,
+};
+
+/// Errors of the CLI commands.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A cluster operation failed.
+    #[cfg(feature = "cluster")]
+    #[error(transparent)]
+    Client(Box<crate::cluster::ClientError>),
+    /// The metadata store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The manifest cannot be used.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing output or starting the async runtime failed.
+    #[error("I/O error")]
+    Io(#[from] std::io::Error),
+    /// The store has no such run.
+    #[error(
+        "no run {0:?} in the metadata store\nhelp: `argot runs list` shows recorded runs; `argot outputs RUN` records a cluster run"
+    )]
+    RunNotFound(String),
+    /// A duration flag could not be read.
+    #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m")]
+    Duration(String),
+}
+
+#[cfg(feature = "cluster")]
+impl From<crate::cluster::ClientError> for CliError {
+    fn from(e: crate::cluster::ClientError) -> Self {
+        CliError::Client(Box::new(e))
+    }
+}
+
+impl CliError {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            #[cfg(feature = "cluster")]
+            CliError::Client(e) => e.exit_code(),
+            CliError::Manifest(_) | CliError::Duration(_) | CliError::RunNotFound(_) => {
+                ExitCode::Usage
+            }
+            CliError::Read { .. } => ExitCode::Usage,
+            CliError::Store(
+                StoreError::ArtifactNotFound(_) | StoreError::AmbiguousArtifact { .. },
+            ) => ExitCode::Usage,
+            CliError::Store(_) | CliError::Io(_) => ExitCode::Internal,
+        }
+    }
+}
+
+/// Prints an error (with its `caused by:` chain) to stderr and returns the exit code; passes a
+/// successful code through.
+pub fn report(result: Result<ExitCode, CliError>) -> std::process::ExitCode {
+    report_code(result).into()
+}
+
+/// Like [`report`], but returns argot's own [`ExitCode`] (for callers that map it further).
+pub fn report_code(result: Result<ExitCode, CliError>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!("\n  caused by: {s}"));
+                source = s.source();
+            }
+            eprintln!("{msg}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`argot runs list | head`) is not an error.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds.
+///
+/// # Errors
+/// [`CliError::Duration`].
+pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
+    let bad = || CliError::Duration(text.to_owned());
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let (mut total, mut num) = (0u64, String::new());
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(bad()),
+        };
+    }
+    if !num.is_empty() || text.is_empty() {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    parse_duration(text).map_err(|e| e.to_string())
+}
+
+/// Where the metadata store is.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StoreArgs {
+    /// Metadata store file [default: .argot/metadata.db]
+    #[arg(long, value_name = "PATH", env = "ARGOT_STORE", global = true)]
+    pub store: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// The store path: the flag, `ARGOT_STORE`, or `.argot/metadata.db`.
+    pub fn path(&self) -> PathBuf {
+        self.store.clone().unwrap_or_else(default_store_path)
+    }
+
+    /// Opens the store.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn open(&self) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open(self.path())
+    }
+}
+
+/// The store commands (`runs`, `lineage`); they need no cluster.
+#[derive(Debug, Clone, Subcommand)]
+pub enum StoreCommand {
+    /// Recorded runs (local and Argo) in the metadata store.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// Where an artifact came from and what used it.
+    ///
+    /// ARTIFACT is an artifact id (from `runs show`), a URI (s3://bucket/key), or
+    /// RUN/TASK/OUTPUT.
+    ///
+    /// Example: argot lineage train-x7k2p/fit/model
+    Lineage {
+        /// The artifact: id, URI, or RUN/TASK/OUTPUT.
+        artifact: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
+}
+
+/// `runs` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RunsCommand {
+    /// List recorded runs, newest first.
+    ///
+    /// Example: argot runs list --pipeline train
+    List {
+        /// Only runs of this pipeline.
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
+    /// Show one recorded run: tasks, parameters, artifacts (with ids for `lineage`).
+    ///
+    /// Example: argot runs show train-x7k2p
+    Show {
+        /// The run id.
+        run: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
+}
+
+impl StoreCommand {
+    /// Runs the command against the store.
+    ///
+    /// # Errors
+    /// [`CliError::Store`], [`CliError::RunNotFound`].
+    pub fn run(&self) -> Result<ExitCode, CliError> {
+        match self {
+            StoreCommand::Runs(RunsCommand::List {
+                pipeline,
+                limit,
+                store,
+            }) => {
+                let store = store.open()?;
+                print(&runs_list(&store, pipeline.as_deref(), *limit)?)?;
+            }
+            StoreCommand::Runs(RunsCommand::Show { run, json, store }) => {
+                let store = store.open()?;
+                let details = store
+                    .run_details(run)?
+                    .ok_or_else(|| CliError::RunNotFound(run.clone()))?;
+                if *json {
+                    print(&format!("{}\n", to_json(&details)))?;
+                } else {
+                    print(&render_run(&details))?;
+                }
+            }
+            StoreCommand::Lineage {
+                artifact,
+                json,
+                store,
+            } => {
+                let store = store.open()?;
+                let l = store.lineage(&ArtifactSelector::parse(artifact))?;
+                if *json {
+                    print(&format!("{}\n", to_json(&l)))?;
+                } else {
+                    print(&render_lineage(&l))?;
+                }
+            }
+        }
+        Ok(ExitCode::Ok)
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).expect("store records always serialise")
+}
+
+/// The text of `runs list`.
+///
+/// # Errors
+/// [`StoreError`].
+pub fn runs_list(
+    store: &dyn MetadataStore,
+    pipeline: Option<&str>,
+    limit: Option<usize>,
+) -> Result<String, StoreError> {
+    let runs = store.list_runs(&RunFilter {
+        pipeline: pipeline.map(str::to_owned),
+        source: None,
+        limit,
+    })?;
+    let mut s = format!(
+        "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
+        "RUN", "PIPELINE", "SOURCE", "PHASE", "STARTED", "FINISHED"
+    );
+    for r in runs {
+        s.push_str(&format!(
+            "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
+            r.id,
+            r.pipeline,
+            r.source.as_str(),
+            r.phase,
+            r.started_at.as_deref().unwrap_or("-"),
+            r.finished_at.as_deref().unwrap_or("-")
+        ));
+    }
+    Ok(s)
+}
+
+/// The text of `runs show`.
+pub fn render_run(d: &RunDetails) -> String {
+    let r = &d.run;
+    let mut s = format!(
+        "run {}\n  pipeline: {}\n  source:   {}{}\n  phase:    {}\n  started:  {}\n  finished: {}\n",
+        r.id,
+        r.pipeline,
+        r.source.as_str(),
+        r.location
+            .as_ref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        r.phase,
+        r.started_at.as_deref().unwrap_or("-"),
+        r.finished_at.as_deref().unwrap_or("-"),
+    );
+    if let Some(m) = &r.message {
+        s.push_str(&format!("  message:  {m}\n"));
+    }
+    s.push_str("tasks:\n");
+    for t in &d.tasks {
+        s.push_str(&format!("  {} {}", t.name, t.phase));
+        if t.attempt > 0 {
+            s.push_str(&format!(" (attempt {})", t.attempt + 1));
+        }
+        if let Some(m) = &t.message {
+            s.push_str(&format!(": {m}"));
+        }
+        s.push('\n');
+    }
+    if !d.parameters.is_empty() {
+        s.push_str("parameters:\n");
+        for p in &d.parameters {
+            let task = if p.task.is_empty() { "run" } else { &p.task };
+            s.push_str(&format!(
+                "  {task} {} {} = {}\n",
+                p.direction.as_str(),
+                p.name,
+                p.value.as_deref().unwrap_or("<unresolved>")
+            ));
+        }
+    }
+    if !d.artifacts.is_empty() {
+        s.push_str("artifacts:\n");
+        for a in &d.artifacts {
+            s.push_str(&format!(
+                "  #{} {}.{} -> {}\n",
+                a.id,
+                a.record.task.as_deref().unwrap_or("-"),
+                a.record.name,
+                a.record.uri.as_deref().unwrap_or("<no location>")
+            ));
+        }
+    }
+    if !d.consumptions.is_empty() {
+        s.push_str("consumed:\n");
+        for c in &d.consumptions {
+            s.push_str(&format!(
+                "  {}.{} <- #{}\n",
+                c.task, c.input_name, c.artifact
+            ));
+        }
+    }
+    s
+}
+
+/// The text of `lineage`.
+pub fn render_lineage(l: &Lineage) -> String {
+    let a = &l.artifact;
+    let mut s = format!(
+        "artifact #{} {} -> {}\n",
+        a.id,
+        a.record.name,
+        a.record.uri.as_deref().unwrap_or("<no location>")
+    );
+    match (&a.record.run_id, &a.record.task) {
+        (Some(run), Some(task)) => {
+            s.push_str(&format!("produced by: {run}/{task}"));
+            if let Some(p) = &l.producer {
+                s.push_str(&format!(" ({})", p.phase));
+            }
+            s.push('\n');
+        }
+        _ => s.push_str("produced by: (external: not produced by a recorded run)\n"),
+    }
+    if !l.input_parameters.is_empty() || !l.input_artifacts.is_empty() {
+        s.push_str("from inputs:\n");
+        for p in &l.input_parameters {
+            s.push_str(&format!(
+                "  {} = {}\n",
+                p.name,
+                p.value.as_deref().unwrap_or("<unresolved>")
+            ));
+        }
+        for (input, art) in &l.input_artifacts {
+            s.push_str(&format!(
+                "  {input} <- #{} {}\n",
+                art.id,
+                match (&art.record.run_id, &art.record.task) {
+                    (Some(r), Some(t)) => format!("{r}/{t}/{}", art.record.name),
+                    _ => art.record.uri.clone().unwrap_or_default(),
+                }
+            ));
+        }
+    }
+    if l.consumers.is_empty() {
+        s.push_str("used by: nothing recorded\n");
+    } else {
+        s.push_str("used by:\n");
+        for c in &l.consumers {
+            s.push_str(&format!(
+                "  {}/{} (input {})\n",
+                c.run_id, c.task, c.input_name
+            ));
+            for p in &c.produced {
+                s.push_str(&format!("    -> #{} {}\n", p.id, p.record.name));
+            }
+        }
+    }
+    s
+}
+
+#[cfg(feature = "cluster")]
+pub use cluster_cli::*;
+
+#[cfg(feature = "cluster")]
+mod cluster_cli {
+    use super::*;
+    use crate::cluster::progress::ProgressReporter;
+    use crate::cluster::{
+        ArgoClient, ClientError, ConnectOptions, SubmitOptions, Submitted, WatchOutcome,
+    };
+    use crate::manifest::{Manifest, RunLabels, parse_parameter};
+    use crate::status::WorkflowView;
+    use crate::store::RunSnapshot;
+
+    /// Which cluster and namespace.
+    #[derive(Debug, Clone, Default, Args)]
+    pub struct ClusterArgs {
+        /// Namespace [default: the context's namespace, else "default"]
+        #[arg(long, short = 'n', env = "ARGOT_NAMESPACE")]
+        pub namespace: Option<String>,
+        /// Kubeconfig context [default: the current context]
+        #[arg(long)]
+        pub context: Option<String>,
+    }
+
+    impl ClusterArgs {
+        /// Connects to the cluster.
+        ///
+        /// # Errors
+        /// [`ClientError::Config`].
+        pub async fn connect(&self) -> Result<ArgoClient, ClientError> {
+            ArgoClient::connect(&ConnectOptions {
+                context: self.context.clone(),
+                namespace: self.namespace.clone(),
+            })
+            .await
+        }
+    }
+
+    /// `submit` options except the manifest: what a pipeline binary flattens into its own
+    /// `submit` (it compiles the manifest and calls [`SubmitArgs::run_manifest`]).
+    #[derive(Debug, Clone, Default, Args)]
+    pub struct SubmitArgs {
+        /// Watch the run until it finishes; exit 0 only if it succeeded.
+        #[arg(long, short = 'w')]
+        pub watch: bool,
+        /// Set a workflow argument (repeatable).
+        #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+        pub parameters: Vec<String>,
+        /// Server-side dry run: validate and print the object, create nothing.
+        #[arg(long)]
+        pub dry_run: bool,
+        /// Give up watching after this long (exit 6), e.g. 30m, 2h.
+        #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
+        pub timeout: Option<Duration>,
+        /// Idempotency key: submitting again with the same id returns the first run.
+        #[arg(long, value_name = "ID")]
+        pub submission_id: Option<String>,
+        /// Pipeline name label [default: the manifest's label, else its name]
+        #[arg(long)]
+        pub pipeline: Option<String>,
+        /// Pipeline version label.
+        #[arg(long = "pipeline-version", env = "ARGOT_PIPELINE_VERSION")]
+        pub version: Option<String>,
+        /// Source revision label (e.g. the git commit).
+        #[arg(long, env = "ARGOT_SOURCE_REVISION")]
+        pub source_revision: Option<String>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        pub cluster: ClusterArgs,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        pub store: StoreArgs,
+    }
+
+    impl SubmitArgs {
+        fn options(&self) -> Result<SubmitOptions, CliError> {
+            Ok(SubmitOptions {
+                parameters: self
+                    .parameters
+                    .iter()
+                    .map(|p| parse_parameter(p))
+                    .collect::<Result<_, _>>()?,
+                labels: RunLabels {
+                    pipeline: self.pipeline.clone(),
+                    version: self.version.clone(),
+                    source_revision: self.source_revision.clone(),
+                },
+                dry_run: self.dry_run,
+                submission_id: self.submission_id.clone(),
+            })
+        }
+
+        /// Submits manifest text (YAML or JSON Workflow) — blocking; starts its own runtime.
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub fn run_manifest(&self, manifest: &str) -> Result<ExitCode, CliError> {
+            let manifest = Manifest::parse(manifest)?;
+            block_on(self.submit(Source::Manifest(manifest)))
+        }
+
+        /// Submits a parsed manifest with a connected client (async; what tests call).
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub async fn run_with(
+            &self,
+            client: &ArgoClient,
+            manifest: &Manifest,
+        ) -> Result<ExitCode, CliError> {
+            let submitted = client.submit(manifest, &self.options()?).await?;
+            self.after_submit(client, submitted).await
+        }
+
+        async fn submit(&self, source: Source) -> Result<ExitCode, CliError> {
+            let client = self.cluster.connect().await?;
+            let opts = self.options()?;
+            let submitted = match source {
+                Source::Manifest(m) => client.submit(&m, &opts).await?,
+                Source::Template { name, cluster } => {
+                    client.submit_from_template(&name, cluster, &opts).await?
+                }
+            };
+            self.after_submit(&client, submitted).await
+        }
+
+        async fn after_submit(
+            &self,
+            client: &ArgoClient,
+            submitted: Submitted,
+        ) -> Result<ExitCode, CliError> {
+            if self.dry_run {
+                let m = Manifest {
+                    value: submitted.object,
+                };
+                print(&m.to_yaml())?;
+                return Ok(ExitCode::Ok);
+            }
+            let verb = if submitted.created {
+                "submitted"
+            } else {
+                "already submitted (same submission id)"
+            };
+            eprintln!(
+                "{verb} {} in namespace {} (submission {})",
+                submitted.name, submitted.namespace, submitted.submission_id
+            );
+            print(&format!("{}\n", submitted.name))?;
+            if !self.watch {
+                return Ok(ExitCode::Ok);
+            }
+            watch_and_report(client, &submitted.name, self.timeout, &self.store).await
+        }
+    }
+
+    enum Source {
+        Manifest(Manifest),
+        Template { name: String, cluster: bool },
+    }
+
+    fn block_on<F: std::future::Future<Output = Result<ExitCode, CliError>>>(
+        f: F,
+    ) -> Result<ExitCode, CliError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(f)
+    }
+
+    /// Watches a run with progress on stderr, records it to the store (best effort), prints the
+    /// failed tasks if it did not succeed, and returns 0, 5 (failed) or 6 (timed out).
+    ///
+    /// # Errors
+    /// [`CliError::Client`].
+    pub async fn watch_and_report(
+        client: &ArgoClient,
+        name: &str,
+        timeout: Option<Duration>,
+        store: &StoreArgs,
+    ) -> Result<ExitCode, CliError> {
+        let recorder = Recorder::open(store, client);
+        let mut progress = ProgressReporter::stderr();
+        let outcome = client
+            .watch(name, timeout, |view| {
+                progress.update(view);
+                recorder.record(view);
+            })
+            .await?;
+        Ok(outcome_exit(&outcome, &mut std::io::stderr()))
+    }
+
+    /// Writes the end-of-watch report for `outcome` and returns its exit code.
+    pub fn outcome_exit(outcome: &WatchOutcome, err: &mut dyn Write) -> ExitCode {
+        // Reports go to stderr; a failure to write them must not change the exit code.
+        match outcome {
+            WatchOutcome::Finished(v) if v.phase == crate::Phase::Succeeded => {
+                let _ = writeln!(err, "run {} Succeeded", v.name);
+                ExitCode::Ok
+            }
+            WatchOutcome::Finished(v) => {
+                let _ = write!(err, "{}", v.failure_report());
+                ExitCode::RunFailed
+            }
+            WatchOutcome::TimedOut(v) => {
+                let _ = writeln!(
+                    err,
+                    "timed out waiting for the run{}; it is still running (stop it with `argot stop RUN`)",
+                    v.as_ref()
+                        .map(|v| format!(" {} ({})", v.name, v.phase))
+                        .unwrap_or_default()
+                );
+                ExitCode::Timeout
+            }
+            WatchOutcome::Deleted(v) => {
+                let _ = writeln!(
+                    err,
+                    "the run{} was deleted while watching",
+                    v.as_ref()
+                        .map(|v| format!(" {}", v.name))
+                        .unwrap_or_default()
+                );
+                ExitCode::RunFailed
+            }
+        }
+    }
+
+    /// Writes statuses to the store; a store failure is reported once and never stops a watch.
+    struct Recorder {
+        store: Option<SqliteStore>,
+        location: String,
+        warned: std::sync::atomic::AtomicBool,
+    }
+
+    impl Recorder {
+        fn open(args: &StoreArgs, client: &ArgoClient) -> Recorder {
+            let store = match args.open() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("warning: not recording this run: {e}");
+                    None
+                }
+            };
+            Recorder {
+                store,
+                location: format!("{}/{}", client.target().context, client.namespace()),
+                warned: std::sync::atomic::AtomicBool::new(false),
+            }
+        }
+
+        fn record(&self, view: &WorkflowView) {
+            let Some(store) = &self.store else { return };
+            if let Err(e) = store.record_run(&RunSnapshot::from_argo(view, Some(&self.location)))
+                && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                eprintln!("warning: recording the run in the metadata store failed: {e}");
+            }
+        }
+    }
+
+    /// `submit FILE` for the standalone binary: a manifest file, or `--from-template NAME`.
+    #[derive(Debug, Clone, Args)]
+    pub struct SubmitFileArgs {
+        /// The Workflow manifest (YAML or JSON); `-` reads stdin.
+        #[arg(required_unless_present = "from_template")]
+        pub file: Option<PathBuf>,
+        /// Run a WorkflowTemplate already in the cluster instead of a file.
+        #[arg(long, value_name = "NAME", conflicts_with = "file")]
+        pub from_template: Option<String>,
+        /// With --from-template: the template is a ClusterWorkflowTemplate.
+        #[arg(long, requires = "from_template")]
+        pub cluster_template: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        pub submit: SubmitArgs,
+    }
+
+    impl SubmitFileArgs {
+        /// Reads the file (or uses the template) and submits.
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub fn run(&self) -> Result<ExitCode, CliError> {
+            let source = match (&self.file, &self.from_template) {
+                (_, Some(t)) => Source::Template {
+                    name: t.clone(),
+                    cluster: self.cluster_template,
+                },
+                (Some(path), None) => Source::Manifest(Manifest::parse(&read(path)?)?),
+                (None, None) => unreachable!("clap requires FILE or --from-template"),
+            };
+            block_on(self.submit.submit(source))
+        }
+    }
+
+    fn read(path: &std::path::Path) -> Result<String, CliError> {
+        let r = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())
+        } else {
+            std::fs::read_to_string(path)
+        };
+        r.map_err(|source| CliError::Read {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// A command about one existing run.
+    #[derive(Debug, Clone, Args)]
+    pub struct RunArgs {
+        /// The run (Workflow name).
+        pub run: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        pub cluster: ClusterArgs,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        pub store: StoreArgs,
+    }
+
+    /// The cluster commands on runs and templates.
+    #[derive(Debug, Clone, Subcommand)]
+    pub enum RunCommand {
+        /// Watch a run until it finishes; exit 0 if it succeeded, 5 if not, 6 on timeout.
+        ///
+        /// Example: argot watch train-x7k2p --timeout 2h
+        Watch {
+            #[command(flatten)]
+            #[allow(missing_docs)]
+            run: RunArgs,
+            /// Give up after this long (exit 6), e.g. 30m.
+            #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
+            timeout: Option<Duration>,
+        },
+        /// Print the logs of one task or of all tasks.
+        ///
+        /// Example: argot logs train-x7k2p --task fit --follow
+        Logs {
+            #[command(flatten)]
+            #[allow(missing_docs)]
+            run: RunArgs,
+            /// Only this task (its name as written in the pipeline; a loop's name selects all
+            /// iterations).
+            #[arg(long)]
+            task: Option<String>,
+            /// Keep streaming while the pods run.
+            #[arg(long, short = 'f')]
+            follow: bool,
+        },
+        /// Print each task's output parameters and artifact locations (and record the run).
+        ///
+        /// Example: argot outputs train-x7k2p
+        Outputs(RunArgs),
+        /// Stop a run gracefully: running tasks finish, exit handlers run.
+        ///
+        /// Example: argot stop train-x7k2p
+        Stop(RunArgs),
+        /// Terminate a run now: pods are killed, exit handlers do not run.
+        ///
+        /// Example: argot terminate train-x7k2p
+        Terminate(RunArgs),
+        /// Submit a new run with the same spec and arguments as an earlier one.
+        ///
+        /// Example: argot resubmit train-x7k2p --watch
+        Resubmit {
+            #[command(flatten)]
+            #[allow(missing_docs)]
+            run: RunArgs,
+            /// Watch the new run until it finishes.
+            #[arg(long, short = 'w')]
+            watch: bool,
+            /// Give up watching after this long (exit 6).
+            #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
+            timeout: Option<Duration>,
+        },
+        /// Delete a run and its pods.
+        ///
+        /// Example: argot delete train-x7k2p
+        Delete(RunArgs),
+        /// List the runs (Argo workflows) in the namespace, newest first.
+        ///
+        /// Example: argot workflows --pipeline train -n ml
+        #[command(name = "workflows")]
+        List {
+            /// Only runs of this pipeline (label argot.dev/pipeline).
+            #[arg(long)]
+            pipeline: Option<String>,
+            #[command(flatten)]
+            #[allow(missing_docs)]
+            cluster: ClusterArgs,
+        },
+        /// Create or update a CronWorkflow, WorkflowTemplate or ClusterWorkflowTemplate.
+        ///
+        /// Example: argot apply nightly-cron.yaml -n ml
+        Apply {
+            /// The manifest (YAML or JSON); `-` reads stdin.
+            file: PathBuf,
+            /// Server-side dry run: validate and print, change nothing.
+            #[arg(long)]
+            dry_run: bool,
+            #[command(flatten)]
+            #[allow(missing_docs)]
+            cluster: ClusterArgs,
+        },
+    }
+
+    impl RunCommand {
+        /// Runs the command (blocking; starts its own runtime).
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub fn run(&self) -> Result<ExitCode, CliError> {
+            block_on(async {
+                let cluster = match self {
+                    RunCommand::Watch { run, .. }
+                    | RunCommand::Logs { run, .. }
+                    | RunCommand::Resubmit { run, .. }
+                    | RunCommand::Outputs(run)
+                    | RunCommand::Stop(run)
+                    | RunCommand::Terminate(run)
+                    | RunCommand::Delete(run) => &run.cluster,
+                    RunCommand::List { cluster, .. } | RunCommand::Apply { cluster, .. } => cluster,
+                };
+                let client = cluster.connect().await?;
+                self.run_with(&client).await
+            })
+        }
+
+        /// Runs the command with a connected client (async; what tests call).
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub async fn run_with(&self, client: &ArgoClient) -> Result<ExitCode, CliError> {
+            match self {
+                RunCommand::Watch { run, timeout } => {
+                    watch_and_report(client, &run.run, *timeout, &run.store).await
+                }
+                RunCommand::Logs { run, task, follow } => {
+                    let mut failed = None;
+                    client
+                        .logs(&run.run, task.as_deref(), *follow, |t, line| {
+                            if failed.is_none()
+                                && let Err(e) = writeln!(std::io::stdout(), "{t}: {line}")
+                                && e.kind() != std::io::ErrorKind::BrokenPipe
+                            {
+                                failed = Some(e);
+                            }
+                        })
+                        .await?;
+                    match failed {
+                        Some(e) => Err(e.into()),
+                        None => Ok(ExitCode::Ok),
+                    }
+                }
+                RunCommand::Outputs(run) => {
+                    let view = client.status(&run.run).await?;
+                    Recorder::open(&run.store, client).record(&view);
+                    print(&view.outputs_report())?;
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::Stop(run) => {
+                    client.stop(&run.run).await?;
+                    eprintln!(
+                        "stopping {} (running tasks finish, exit handlers run)",
+                        run.run
+                    );
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::Terminate(run) => {
+                    client.terminate(&run.run).await?;
+                    eprintln!("terminating {}", run.run);
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::Resubmit {
+                    run,
+                    watch,
+                    timeout,
+                } => {
+                    let s = client.resubmit(&run.run).await?;
+                    eprintln!("resubmitted {} as {}", run.run, s.name);
+                    print(&format!("{}\n", s.name))?;
+                    if *watch {
+                        return watch_and_report(client, &s.name, *timeout, &run.store).await;
+                    }
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::Delete(run) => {
+                    client.delete(&run.run).await?;
+                    eprintln!("deleted {}", run.run);
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::List { pipeline, .. } => {
+                    let rows = client.list(pipeline.as_deref()).await?;
+                    let mut s = format!(
+                        "{:<32} {:<20} {:<10} {:<21} {}\n",
+                        "RUN", "PIPELINE", "PHASE", "STARTED", "FINISHED"
+                    );
+                    for r in rows {
+                        s.push_str(&format!(
+                            "{:<32} {:<20} {:<10} {:<21} {}\n",
+                            r.name,
+                            r.pipeline.as_deref().unwrap_or("-"),
+                            r.phase,
+                            r.started_at.as_deref().unwrap_or("-"),
+                            r.finished_at.as_deref().unwrap_or("-")
+                        ));
+                    }
+                    print(&s)?;
+                    Ok(ExitCode::Ok)
+                }
+                RunCommand::Apply { file, dry_run, .. } => {
+                    let m = Manifest::parse(&read(file)?)?;
+                    let obj = client.apply(&m, *dry_run).await?;
+                    if *dry_run {
+                        print(&Manifest { value: obj }.to_yaml())?;
+                    } else {
+                        eprintln!("applied {} {}", m.kind(), m.name().unwrap_or_default());
+                    }
+                    Ok(ExitCode::Ok)
+                }
+            }
+        }
+    }
+
+    /// All commands of the standalone `argot` binary.
+    #[derive(Debug, Clone, Subcommand)]
+    pub enum Command {
+        /// Submit a Workflow manifest (or a WorkflowTemplate by name) to Argo.
+        ///
+        /// Example: argot submit pipeline.yaml -p rows=1000 --watch --timeout 2h
+        Submit(SubmitFileArgs),
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        Run(RunCommand),
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        Store(StoreCommand),
+    }
+
+    impl Command {
+        /// Runs the command.
+        ///
+        /// # Errors
+        /// See [`CliError`].
+        pub fn run(&self) -> Result<ExitCode, CliError> {
+            match self {
+                Command::Submit(s) => s.run(),
+                Command::Run(r) => r.run(),
+                Command::Store(s) => s.run(),
+            }
+        }
+    }
+}

@@ -1,0 +1,857 @@
+//! The Argo Workflows client (feature `cluster`): submit, watch, logs, stop, terminate,
+//! resubmit, delete, list and apply, through kube-rs.
+//!
+//! Connect with [`ArgoClient::connect`] (kubeconfig and context as kubectl resolves them, or the
+//! in-cluster service account), or wrap any [`kube::Client`] with [`ArgoClient::new`] — tests
+//! pass one built on `tower_test::mock::pair`.
+//!
+//! Failures are [`ClientError`]s that say what to do: a missing permission names the verb,
+//! resource and namespace; a 404 on the resource type says Argo's CRDs are not installed; an
+//! unreachable server names the context and URL.
+
+mod error;
+pub mod progress;
+
+use std::time::Duration;
+
+use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, LogParams, Patch, PatchParams,
+    PostParams,
+};
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+
+pub use error::{ClientError, RequestContext, Target, is_transient};
+
+use crate::manifest::{Kind, LABEL_SUBMISSION, Manifest, ManifestError, RunLabels};
+use crate::status::WorkflowView;
+
+/// The field manager argot writes with (server-side apply, create, patch).
+pub const FIELD_MANAGER: &str = "argot";
+
+/// Pod label Argo puts on every pod of a workflow.
+const WORKFLOW_POD_LABEL: &str = "workflows.argoproj.io/workflow";
+/// Pod annotation Argo puts on every pod: the node id it runs.
+const NODE_ID_ANNOTATION: &str = "workflows.argoproj.io/node-id";
+
+fn resource(kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: "argoproj.io".into(),
+        version: "v1alpha1".into(),
+        api_version: "argoproj.io/v1alpha1".into(),
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+/// How a transient failure (429, 5xx, connection) is retried: exponential backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts, the first included.
+    pub attempts: u32,
+    /// Delay before the second attempt; doubles each time.
+    pub initial: Duration,
+    /// Largest delay.
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, attempt: u32) -> Duration {
+        self.initial
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max)
+    }
+}
+
+/// How to connect.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// Kubeconfig context; `None` uses the current context (or in-cluster config).
+    pub context: Option<String>,
+    /// Namespace; `None` uses the context's namespace, else `default`.
+    pub namespace: Option<String>,
+}
+
+/// What to submit and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmitOptions {
+    /// Workflow arguments to set (`-p name=value`).
+    pub parameters: Vec<(String, String)>,
+    /// Labels recording pipeline, version and source revision.
+    pub labels: RunLabels,
+    /// Server-side dry run: validate and default, create nothing.
+    pub dry_run: bool,
+    /// The idempotency key; `None` makes a fresh one. Submitting twice with the same id
+    /// returns the first run instead of creating another.
+    pub submission_id: Option<String>,
+}
+
+/// The result of a submit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The run's name.
+    pub name: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// The submission id it is labelled with.
+    pub submission_id: String,
+    /// `false` when an earlier submit with the same id had already created it.
+    pub created: bool,
+    /// The object as the server returned it.
+    pub object: Value,
+}
+
+/// How a watch ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchOutcome {
+    /// The run reached Succeeded, Failed or Error.
+    Finished(Box<WorkflowView>),
+    /// The timeout passed first; the last status seen, if any.
+    TimedOut(Option<Box<WorkflowView>>),
+    /// The workflow was deleted while watching; the last status seen, if any.
+    Deleted(Option<Box<WorkflowView>>),
+}
+
+/// One row of `workflows` (the runs in a namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// The run's name.
+    pub name: String,
+    /// `argot.dev/pipeline`, if labelled.
+    pub pipeline: Option<String>,
+    /// Its phase.
+    pub phase: crate::Phase,
+    /// Start time.
+    pub started_at: Option<String>,
+    /// End time.
+    pub finished_at: Option<String>,
+}
+
+/// A client for Argo Workflows in one namespace of one cluster.
+#[derive(Clone)]
+pub struct ArgoClient {
+    client: kube::Client,
+    namespace: String,
+    target: Target,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ArgoClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArgoClient")
+            .field("namespace", &self.namespace)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArgoClient {
+    /// Connects as kubectl would: the given or current kubeconfig context, else the in-cluster
+    /// service account. The namespace is the flag's, else the context's, else `default`.
+    ///
+    /// # Errors
+    /// [`ClientError::Config`] when no configuration can be loaded. Nothing is sent yet, so an
+    /// unreachable server shows up on the first request as [`ClientError::Unreachable`].
+    pub async fn connect(opts: &ConnectOptions) -> Result<ArgoClient, ClientError> {
+        let config_err = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Config {
+            context: opts.context.clone(),
+            source: e,
+        };
+        let (config, context) = match &opts.context {
+            Some(ctx) => {
+                let o = kube::config::KubeConfigOptions {
+                    context: Some(ctx.clone()),
+                    ..Default::default()
+                };
+                let c = kube::Config::from_kubeconfig(&o)
+                    .await
+                    .map_err(|e| config_err(Box::new(e)))?;
+                (c, ctx.clone())
+            }
+            None => {
+                let c = kube::Config::infer()
+                    .await
+                    .map_err(|e| config_err(Box::new(e)))?;
+                let ctx = kube::config::Kubeconfig::read()
+                    .ok()
+                    .and_then(|k| k.current_context)
+                    .unwrap_or_else(|| "in-cluster".to_owned());
+                (c, ctx)
+            }
+        };
+        let target = Target {
+            context,
+            cluster_url: config.cluster_url.to_string(),
+        };
+        let namespace = opts
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let client = kube::Client::try_from(config).map_err(|e| config_err(Box::new(e)))?;
+        Ok(ArgoClient::new(client, namespace, target))
+    }
+
+    /// Wraps a kube client (tests use a mock service).
+    pub fn new(client: kube::Client, namespace: impl Into<String>, target: Target) -> ArgoClient {
+        ArgoClient {
+            client,
+            namespace: namespace.into(),
+            target,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Replaces the retry policy for transient failures.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> ArgoClient {
+        self.retry = retry;
+        self
+    }
+
+    /// The namespace this client works in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Where this client is connected (context and API server URL).
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn api(&self, kind: &Kind) -> Api<DynamicObject> {
+        match kind {
+            Kind::ClusterWorkflowTemplate => Api::all_with(
+                self.client.clone(),
+                &resource("ClusterWorkflowTemplate", "clusterworkflowtemplates"),
+            ),
+            Kind::WorkflowTemplate => Api::namespaced_with(
+                self.client.clone(),
+                &self.namespace,
+                &resource("WorkflowTemplate", "workflowtemplates"),
+            ),
+            Kind::CronWorkflow => Api::namespaced_with(
+                self.client.clone(),
+                &self.namespace,
+                &resource("CronWorkflow", "cronworkflows"),
+            ),
+            _ => Api::namespaced_with(
+                self.client.clone(),
+                &self.namespace,
+                &resource("Workflow", "workflows"),
+            ),
+        }
+    }
+
+    fn workflows(&self) -> Api<DynamicObject> {
+        self.api(&Kind::Workflow)
+    }
+
+    fn ctx(&self, verb: &'static str, name: Option<&str>) -> RequestContext {
+        self.ctx_for(verb, "workflows.argoproj.io", name)
+    }
+
+    fn ctx_for(
+        &self,
+        verb: &'static str,
+        resource: &'static str,
+        name: Option<&str>,
+    ) -> RequestContext {
+        RequestContext {
+            verb,
+            resource,
+            namespace: (resource != "clusterworkflowtemplates.argoproj.io")
+                .then(|| self.namespace.clone()),
+            name: name.map(str::to_owned),
+        }
+    }
+
+    fn err(&self, e: kube::Error, ctx: RequestContext) -> ClientError {
+        ClientError::from_kube(e, ctx, &self.target)
+    }
+
+    /// Runs `op` until it succeeds, fails permanently, or retries run out (429/5xx/transport).
+    async fn retrying<T, F, Fut>(&self, ctx: RequestContext, mut op: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, kube::Error>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if is_transient(&e) && attempt + 1 < self.retry.attempts => {
+                    let delay = self.retry.delay(attempt);
+                    tracing::warn!(error = %e, ?delay, "{} {} failed; retrying", ctx.verb, ctx.resource);
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.err(e, ctx)),
+            }
+        }
+    }
+
+    /// Creates a Workflow from a manifest, stamped with labels, parameters and a submission id.
+    ///
+    /// Idempotent: a 429 is retried as is; after an ambiguous failure (5xx, lost connection)
+    /// the runs labelled with this submission id are listed first and an existing one is
+    /// returned instead of creating a second run. A 409 on a fixed name returns the existing
+    /// run if it carries this submission id, else [`ClientError::Conflict`].
+    ///
+    /// # Errors
+    /// [`ManifestError::WrongKind`] (as [`ClientError::Manifest`]) for non-Workflow manifests,
+    /// and the mapped API errors.
+    pub async fn submit(
+        &self,
+        manifest: &Manifest,
+        opts: &SubmitOptions,
+    ) -> Result<Submitted, ClientError> {
+        manifest.require_workflow()?;
+        let mut m = manifest.clone();
+        if let Some(ns) = m.namespace()
+            && ns != self.namespace
+        {
+            tracing::info!(manifest = ns, using = %self.namespace, "overriding the manifest's namespace");
+        }
+        m.set_namespace(&self.namespace);
+        m.stamp_run_labels(&opts.labels);
+        m.set_parameters(&opts.parameters);
+        let submission = opts
+            .submission_id
+            .clone()
+            .unwrap_or_else(crate::manifest::new_submission_id);
+        m.set_label(LABEL_SUBMISSION, &submission);
+
+        if opts.submission_id.is_some()
+            && !opts.dry_run
+            && let Some(existing) = self.find_submission(&submission).await?
+        {
+            return Ok(self.submitted(existing, submission, false));
+        }
+        let obj: DynamicObject =
+            serde_json::from_value(m.value.clone()).map_err(|source| ClientError::Decode {
+                what: "manifest",
+                source,
+            })?;
+        let pp = PostParams {
+            dry_run: opts.dry_run,
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+        };
+        let api = self.workflows();
+        let ctx = self.ctx("create", m.name());
+        let mut attempt = 0;
+        loop {
+            let err = match api.create(&pp, &obj).await {
+                Ok(created) => {
+                    return Ok(self.submitted(to_value(&created)?, submission, true));
+                }
+                Err(e) => e,
+            };
+            let code = match &err {
+                kube::Error::Api(s) => Some(s.code),
+                _ => None,
+            };
+            if code == Some(409)
+                && let Some(name) = m.name()
+            {
+                let existing = self.get(name).await?;
+                let label = existing.pointer(&format!(
+                    "/metadata/labels/{}",
+                    LABEL_SUBMISSION.replace('/', "~1")
+                ));
+                if label.and_then(Value::as_str) == Some(submission.as_str()) {
+                    return Ok(self.submitted(existing, submission, false));
+                }
+                return Err(self.err(err, ctx));
+            }
+            if !is_transient(&err) || attempt + 1 >= self.retry.attempts {
+                return Err(self.err(err, ctx));
+            }
+            let delay = self.retry.delay(attempt);
+            tracing::warn!(error = %err, ?delay, "creating the workflow failed; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+            // 429 means "not processed"; anything else may have created the run already.
+            if code != Some(429)
+                && !opts.dry_run
+                && let Some(existing) = self.find_submission(&submission).await?
+            {
+                return Ok(self.submitted(existing, submission, false));
+            }
+        }
+    }
+
+    fn submitted(&self, object: Value, submission_id: String, created: bool) -> Submitted {
+        Submitted {
+            name: object
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            namespace: self.namespace.clone(),
+            submission_id,
+            created,
+            object,
+        }
+    }
+
+    async fn find_submission(&self, submission: &str) -> Result<Option<Value>, ClientError> {
+        let lp = ListParams::default().labels(&format!("{LABEL_SUBMISSION}={submission}"));
+        let api = self.workflows();
+        let list = self
+            .retrying(self.ctx("list", None), || api.list(&lp))
+            .await?;
+        let mut items = list.items;
+        // Oldest first, so a duplicate (should one ever exist) resolves to the original.
+        items.sort_by(|a, b| {
+            (&a.metadata.creation_timestamp, &a.metadata.name)
+                .cmp(&(&b.metadata.creation_timestamp, &b.metadata.name))
+        });
+        items.first().map(to_value).transpose()
+    }
+
+    /// Creates a Workflow that runs a WorkflowTemplate (or ClusterWorkflowTemplate) by name.
+    ///
+    /// # Errors
+    /// As [`ArgoClient::submit`].
+    pub async fn submit_from_template(
+        &self,
+        template: &str,
+        cluster_scope: bool,
+        opts: &SubmitOptions,
+    ) -> Result<Submitted, ClientError> {
+        let mut opts = opts.clone();
+        if opts.labels.pipeline.is_none() {
+            opts.labels.pipeline = Some(template.to_owned());
+        }
+        self.submit(&Manifest::from_template(template, cluster_scope), &opts)
+            .await
+    }
+
+    /// Creates or updates a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow with
+    /// server-side apply. Returns the object as stored.
+    ///
+    /// # Errors
+    /// [`ManifestError::WrongKind`] for Workflows (use submit) and unknown kinds;
+    /// [`ManifestError::MissingName`] without `metadata.name`; the mapped API errors.
+    pub async fn apply(&self, manifest: &Manifest, dry_run: bool) -> Result<Value, ClientError> {
+        let kind = manifest.kind();
+        let resource = match kind {
+            Kind::WorkflowTemplate => "workflowtemplates.argoproj.io",
+            Kind::ClusterWorkflowTemplate => "clusterworkflowtemplates.argoproj.io",
+            Kind::CronWorkflow => "cronworkflows.argoproj.io",
+            _ => {
+                return Err(ManifestError::WrongKind {
+                    command: "apply",
+                    expected: "WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow",
+                    found: kind.to_string(),
+                    help: "run a Workflow with `argot submit FILE`",
+                }
+                .into());
+            }
+        };
+        let name = manifest
+            .name()
+            .ok_or_else(|| ManifestError::MissingName {
+                kind: kind.to_string(),
+                field: "name",
+            })?
+            .to_owned();
+        let mut m = manifest.clone();
+        if let Some(meta) = m.value.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("generateName");
+        }
+        if kind != Kind::ClusterWorkflowTemplate {
+            m.set_namespace(&self.namespace);
+        }
+        let mut pp = PatchParams::apply(FIELD_MANAGER).force();
+        pp.dry_run = dry_run;
+        let api = self.api(&kind);
+        let patch = Patch::Apply(m.value);
+        let obj = self
+            .retrying(self.ctx_for("patch", resource, Some(&name)), || {
+                api.patch(&name, &pp, &patch)
+            })
+            .await?;
+        to_value(&obj)
+    }
+
+    /// Reads a Workflow object.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] and the other mapped API errors.
+    pub async fn get(&self, name: &str) -> Result<Value, ClientError> {
+        let api = self.workflows();
+        let obj = self
+            .retrying(self.ctx("get", Some(name)), || api.get(name))
+            .await?;
+        to_value(&obj)
+    }
+
+    /// Reads a Workflow and decodes its status into tasks.
+    ///
+    /// # Errors
+    /// As [`ArgoClient::get`], plus [`ClientError::Status`] if compressed nodes are corrupt.
+    pub async fn status(&self, name: &str) -> Result<WorkflowView, ClientError> {
+        Ok(WorkflowView::from_workflow(&self.get(name).await?)?)
+    }
+
+    /// Watches one Workflow until it finishes, calling `on_change` with each new status.
+    ///
+    /// Uses kube-runtime's watcher with a field selector on the name: it resumes after
+    /// disconnects from the last resource version, re-lists after `410 Gone`, and backs off
+    /// exponentially on errors. Permanent errors (403, missing CRDs, 401) end the watch with
+    /// an error; transient ones are logged and retried. `timeout` bounds the whole watch.
+    ///
+    /// # Errors
+    /// The mapped API errors; [`ClientError::NotFound`] if no such workflow exists;
+    /// [`ClientError::Status`] if its compressed nodes are corrupt.
+    pub async fn watch(
+        &self,
+        name: &str,
+        timeout: Option<Duration>,
+        mut on_change: impl FnMut(&WorkflowView),
+    ) -> Result<WatchOutcome, ClientError> {
+        let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let backoff = WatchBackoff::new(self.retry);
+        let stream =
+            kube::runtime::WatchStreamExt::backoff(watcher(self.workflows(), cfg), backoff);
+        let mut stream = std::pin::pin!(stream);
+        let mut last: Option<WorkflowView> = None;
+        let mut seen = false;
+        let run = async {
+            while let Some(event) = stream.next().await {
+                let obj = match event {
+                    Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => o,
+                    Ok(watcher::Event::Delete(_)) => {
+                        return Ok(WatchOutcome::Deleted(last.take().map(Box::new)));
+                    }
+                    Ok(watcher::Event::Init) => continue,
+                    Ok(watcher::Event::InitDone) => {
+                        if !seen {
+                            return Err(ClientError::NotFound {
+                                ctx: Box::new(self.ctx("get", Some(name))),
+                                source: kube::Error::Api(Box::new(kube::core::Status {
+                                    code: 404,
+                                    message: format!("workflows.argoproj.io {name:?} not found"),
+                                    reason: "NotFound".into(),
+                                    ..kube::core::Status::failure("", "")
+                                })),
+                            });
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        let (inner, verb) = match e {
+                            watcher::Error::InitialListFailed(k) => (k, "list"),
+                            watcher::Error::WatchStartFailed(k)
+                            | watcher::Error::WatchFailed(k) => (k, "watch"),
+                            watcher::Error::WatchError(s) => (kube::Error::Api(s), "watch"),
+                            watcher::Error::NoResourceVersion => continue,
+                        };
+                        // 410 Gone: the watcher has already reset and re-lists on the next poll.
+                        let gone = matches!(&inner, kube::Error::Api(s) if s.code == 410);
+                        if is_transient(&inner) || gone {
+                            tracing::warn!(error = %inner, "watching {name} failed; retrying with backoff");
+                            continue;
+                        }
+                        return Err(self.err(inner, self.ctx(verb, None)));
+                    }
+                };
+                seen = true;
+                let value = to_value(&obj)?;
+                let view = WorkflowView::from_workflow(&value)?;
+                if last.as_ref() != Some(&view) {
+                    on_change(&view);
+                }
+                if view.phase.is_finished() {
+                    return Ok(WatchOutcome::Finished(Box::new(view)));
+                }
+                last = Some(view);
+            }
+            Ok(WatchOutcome::TimedOut(last.take().map(Box::new)))
+        };
+        let run = std::pin::pin!(run);
+        match timeout {
+            None => run.await,
+            Some(t) => {
+                let mut run = run;
+                match tokio::time::timeout(t, &mut run).await {
+                    Ok(r) => r,
+                    Err(_) => Ok(WatchOutcome::TimedOut(last.map(Box::new))),
+                }
+            }
+        }
+    }
+
+    /// Asks Argo to stop the run gracefully (`spec.shutdown: Stop`): running pods finish,
+    /// exit handlers run, nothing new starts.
+    ///
+    /// # Errors
+    /// The mapped API errors.
+    pub async fn stop(&self, name: &str) -> Result<(), ClientError> {
+        self.shutdown(name, "Stop").await
+    }
+
+    /// Terminates the run now (`spec.shutdown: Terminate`): pods are killed, exit handlers do
+    /// not run.
+    ///
+    /// # Errors
+    /// The mapped API errors.
+    pub async fn terminate(&self, name: &str) -> Result<(), ClientError> {
+        self.shutdown(name, "Terminate").await
+    }
+
+    async fn shutdown(&self, name: &str, how: &str) -> Result<(), ClientError> {
+        let api = self.workflows();
+        let patch = Patch::Merge(json!({ "spec": { "shutdown": how } }));
+        let pp = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
+        self.retrying(self.ctx("patch", Some(name)), || {
+            api.patch(name, &pp, &patch)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Creates a new run from a finished run's spec and labels (like `argo resubmit`, without
+    /// memoization), labelled `workflows.argoproj.io/resubmitted-from-workflow`.
+    ///
+    /// # Errors
+    /// The mapped API errors.
+    pub async fn resubmit(&self, name: &str) -> Result<Submitted, ClientError> {
+        let old = self.get(name).await?;
+        let mut spec = old.get("spec").cloned().unwrap_or_else(|| json!({}));
+        if let Some(s) = spec.as_object_mut() {
+            s.remove("shutdown");
+        }
+        let mut labels = serde_json::Map::new();
+        if let Some(l) = old.pointer("/metadata/labels").and_then(Value::as_object) {
+            for (k, v) in l {
+                if !k.starts_with("workflows.argoproj.io/") && k != LABEL_SUBMISSION {
+                    labels.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        labels.insert(
+            "workflows.argoproj.io/resubmitted-from-workflow".into(),
+            Value::String(name.to_owned()),
+        );
+        let generate = old
+            .pointer("/metadata/generateName")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("{name}-"), str::to_owned);
+        let manifest = Manifest::from_value(json!({
+            "apiVersion": crate::manifest::ARGO_API_VERSION,
+            "kind": "Workflow",
+            "metadata": { "generateName": generate, "labels": labels },
+            "spec": spec,
+        }))?;
+        self.submit(&manifest, &SubmitOptions::default()).await
+    }
+
+    /// Deletes a run (its pods go with it).
+    ///
+    /// # Errors
+    /// The mapped API errors.
+    pub async fn delete(&self, name: &str) -> Result<(), ClientError> {
+        let api = self.workflows();
+        let dp = DeleteParams::default();
+        self.retrying(self.ctx("delete", Some(name)), || api.delete(name, &dp))
+            .await?;
+        Ok(())
+    }
+
+    /// Lists runs in the namespace, optionally of one pipeline (by `argot.dev/pipeline`), newest
+    /// first.
+    ///
+    /// # Errors
+    /// The mapped API errors.
+    pub async fn list(&self, pipeline: Option<&str>) -> Result<Vec<RunSummary>, ClientError> {
+        let mut lp = ListParams::default();
+        if let Some(p) = pipeline {
+            lp = lp.labels(&format!(
+                "{}={}",
+                crate::manifest::LABEL_PIPELINE,
+                crate::manifest::label_value(p)
+            ));
+        }
+        let api = self.workflows();
+        let list = self
+            .retrying(self.ctx("list", None), || api.list(&lp))
+            .await?;
+        let mut rows: Vec<RunSummary> = list
+            .items
+            .iter()
+            .map(|o| {
+                let v = to_value(o)?;
+                let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
+                Ok(RunSummary {
+                    name: o.metadata.name.clone().unwrap_or_default(),
+                    pipeline: o
+                        .metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get(crate::manifest::LABEL_PIPELINE).cloned()),
+                    phase: crate::Phase::parse(s("/status/phase").as_deref()),
+                    started_at: s("/status/startedAt"),
+                    finished_at: s("/status/finishedAt"),
+                })
+            })
+            .collect::<Result<_, ClientError>>()?;
+        rows.sort_by(|a, b| {
+            (b.started_at.is_none(), &b.started_at, &a.name).cmp(&(
+                a.started_at.is_none(),
+                &a.started_at,
+                &b.name,
+            ))
+        });
+        Ok(rows)
+    }
+
+    /// Writes the logs of one task (by name as in [`WorkflowView::task`]; a loop task's base
+    /// name selects all its iterations) or of every task, line by line, to `out` as
+    /// `(task name, line)`. With `follow`, streams until the pods end.
+    ///
+    /// # Errors
+    /// [`ClientError::UnknownTask`]; the mapped API errors.
+    pub async fn logs(
+        &self,
+        name: &str,
+        task: Option<&str>,
+        follow: bool,
+        mut out: impl FnMut(&str, &str),
+    ) -> Result<(), ClientError> {
+        let view = self.status(name).await?;
+        let selected: Vec<_> = match task {
+            None => view.tasks.iter().collect(),
+            Some(t) => {
+                let hits: Vec<_> = view
+                    .tasks
+                    .iter()
+                    .filter(|x| {
+                        x.name == t || x.node_id == t || x.name.split('(').next() == Some(t)
+                    })
+                    .collect();
+                if hits.is_empty() {
+                    return Err(ClientError::UnknownTask {
+                        run: name.to_owned(),
+                        task: t.to_owned(),
+                        known: view
+                            .tasks
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                hits
+            }
+        };
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let lp = ListParams::default().labels(&format!("{WORKFLOW_POD_LABEL}={name}"));
+        let pod_list = self
+            .retrying(self.ctx_for("list", "pods", None), || pods.list(&lp))
+            .await?;
+        // node id → pod name (Argo's annotation; pod name = node id in the v1 naming scheme).
+        let mut pod_of = std::collections::BTreeMap::new();
+        for p in &pod_list.items {
+            let pod_name = p.metadata.name.clone().unwrap_or_default();
+            let node = p
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(NODE_ID_ANNOTATION).cloned())
+                .unwrap_or_else(|| pod_name.clone());
+            pod_of.insert(node, pod_name);
+        }
+        let lp = LogParams {
+            container: Some("main".into()),
+            follow,
+            ..LogParams::default()
+        };
+        let targets: Vec<(String, String)> = selected
+            .iter()
+            .filter_map(|t| {
+                let node = t.pod_node_id.as_ref()?;
+                Some((t.name.clone(), pod_of.get(node)?.clone()))
+            })
+            .collect();
+        if follow {
+            let mut streams = Vec::new();
+            for (task, pod) in &targets {
+                let reader = self
+                    .retrying(self.ctx_for("get", "pods/log", Some(pod)), || {
+                        pods.log_stream(pod, &lp)
+                    })
+                    .await?;
+                let task = task.clone();
+                streams.push(reader.lines().map_ok(move |l| (task.clone(), l)).boxed());
+            }
+            let mut all = futures::stream::select_all(streams);
+            while let Some(line) = all.next().await {
+                let (task, line) = line?;
+                out(&task, &line);
+            }
+        } else {
+            for (task, pod) in &targets {
+                let text = self
+                    .retrying(self.ctx_for("get", "pods/log", Some(pod)), || {
+                        pods.logs(pod, &lp)
+                    })
+                    .await?;
+                for line in text.lines() {
+                    out(task, line);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn to_value(obj: &DynamicObject) -> Result<Value, ClientError> {
+    serde_json::to_value(obj).map_err(|source| ClientError::Decode {
+        what: "Workflow object",
+        source,
+    })
+}
+
+/// Exponential backoff for the watch stream, reset after each success.
+#[derive(Debug, Clone)]
+struct WatchBackoff {
+    policy: RetryPolicy,
+    attempt: u32,
+}
+
+impl WatchBackoff {
+    fn new(policy: RetryPolicy) -> Self {
+        WatchBackoff { policy, attempt: 0 }
+    }
+}
+
+impl kube::runtime::utils::Backoff for WatchBackoff {
+    fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+impl Iterator for WatchBackoff {
+    type Item = Duration;
+    fn next(&mut self) -> Option<Duration> {
+        let d = self.policy.delay(self.attempt);
+        self.attempt = self.attempt.saturating_add(1);
+        Some(d)
+    }
+}

@@ -1,0 +1,79 @@
+//! argot-client: run Argo Workflows from argot — submit, watch, logs, stop — and record what
+//! ran in the metadata store.
+//!
+//! The crate knows Argo, not the DSL: its input is any Argo manifest (YAML or JSON text), argot's
+//! or hand-written. It does not depend on the `argot` crate.
+//!
+//! # Modules
+//! - [`store`]: the metadata store (runs, tasks, parameters, artifacts, lineage) — the
+//!   [`store::MetadataStore`] trait and its SQLite implementation. Always compiled.
+//! - [`status`]: decoding an Argo Workflow's status (plain, compressed or offloaded nodes) and
+//!   mapping nodes back to the task names the user wrote. Always compiled, pure.
+//! - [`manifest`]: parsing manifests and stamping argot's labels on them. Always compiled.
+//! - [`cluster`] (feature `cluster`, on by default): the kube-rs client — submit, watch, logs,
+//!   stop/terminate, resubmit, delete, list, apply — and its actionable [`cluster::ClientError`].
+//! - [`cli`]: clap commands the pipeline binary embeds and the standalone `argot` binary runs.
+//!   The store commands (`runs`, `lineage`) work without the `cluster` feature.
+//!
+//! # Features
+//! - `cluster` (default): everything that talks to Kubernetes (kube, k8s-openapi, tokio,
+//!   indicatif). The local runner uses this crate with `default-features = false` for the store.
+//!
+//! # Exit codes
+//! Shared by every argot binary; see [`ExitCode`]:
+//!
+//! | code | meaning |
+//! | ---: | --- |
+//! | 0 | ok (for `submit --watch`/`watch`: the run succeeded) |
+//! | 1 | internal or I/O error |
+//! | 2 | usage error (bad flags, unreadable or wrong-kind manifest) |
+//! | 3 | invalid pipeline (validation diagnostics) |
+//! | 4 | a component failed (in-container entrypoint) |
+//! | 5 | the run finished but did not succeed (Failed/Error); each failed task is printed |
+//! | 6 | timed out waiting |
+//! | 7 | cluster/API error (unreachable, forbidden, Argo CRDs missing, conflict, …) |
+
+pub mod cli;
+#[cfg(feature = "cluster")]
+pub mod cluster;
+pub mod manifest;
+mod phase;
+pub mod status;
+pub mod store;
+
+pub use phase::Phase;
+
+/// The process exit codes every argot binary uses (see the crate docs' table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// 0: success.
+    Ok = 0,
+    /// 1: an internal or I/O error.
+    Internal = 1,
+    /// 2: a usage error: bad flags or arguments, a manifest that cannot be read or used.
+    Usage = 2,
+    /// 3: the pipeline is invalid (validation diagnostics were printed).
+    InvalidPipeline = 3,
+    /// 4: a component failed (the in-container entrypoint).
+    ComponentFailed = 4,
+    /// 5: the run finished but did not succeed; the failed tasks were printed.
+    RunFailed = 5,
+    /// 6: timed out waiting for the run.
+    Timeout = 6,
+    /// 7: the cluster or its API refused or could not be reached.
+    Cluster = 7,
+}
+
+impl ExitCode {
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(c: ExitCode) -> Self {
+        std::process::ExitCode::from(c.code())
+    }
+}

@@ -1,0 +1,100 @@
+//! The phase of a run or a task, shared by Argo status decoding and the metadata store.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The phase of a run (an Argo Workflow or a local run) or of one task in it.
+///
+/// The names and meanings are Argo's (`NodePhase` / `WorkflowPhase`), so the local runner and
+/// the cluster watcher record the same words. An unknown word from a newer Argo is kept as
+/// [`Phase::Other`] rather than rejected.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", from = "String")]
+pub enum Phase {
+    /// Accepted but not started yet (no status, or Argo's empty phase).
+    Pending,
+    /// Started and not finished.
+    Running,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished: the user's code failed (non-zero exit, failed condition, exhausted retries).
+    Failed,
+    /// Finished: something outside the user's code went wrong (scheduling, controller, I/O).
+    Error,
+    /// Not run because a `when` condition was false.
+    Skipped,
+    /// Not run because its `depends` expression was not satisfied.
+    Omitted,
+    /// A phase this crate does not know; the word as Argo wrote it.
+    Other(String),
+}
+
+impl Phase {
+    /// The word Argo and the store use for this phase.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Phase::Pending => "Pending",
+            Phase::Running => "Running",
+            Phase::Succeeded => "Succeeded",
+            Phase::Failed => "Failed",
+            Phase::Error => "Error",
+            Phase::Skipped => "Skipped",
+            Phase::Omitted => "Omitted",
+            Phase::Other(s) => s,
+        }
+    }
+
+    /// Parses Argo's phase word; empty or missing means [`Phase::Pending`].
+    pub fn parse(word: Option<&str>) -> Phase {
+        match word.unwrap_or("") {
+            "" | "Pending" => Phase::Pending,
+            "Running" => Phase::Running,
+            "Succeeded" => Phase::Succeeded,
+            "Failed" => Phase::Failed,
+            "Error" => Phase::Error,
+            "Skipped" => Phase::Skipped,
+            "Omitted" => Phase::Omitted,
+            other => Phase::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether nothing more will happen to a run or task in this phase.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self,
+            Phase::Succeeded | Phase::Failed | Phase::Error | Phase::Skipped | Phase::Omitted
+        )
+    }
+
+    /// Whether this phase is a failure (`Failed` or `Error`).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Phase::Failed | Phase::Error)
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Phase {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Phase::parse(Some(s)))
+    }
+}
+
+impl From<String> for Phase {
+    fn from(s: String) -> Self {
+        Phase::parse(Some(&s))
+    }
+}
+
+impl From<Phase> for String {
+    fn from(p: Phase) -> Self {
+        p.as_str().to_owned()
+    }
+}
