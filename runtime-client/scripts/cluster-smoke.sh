@@ -3,6 +3,12 @@
 # binary and wait for it to succeed.
 #
 #   runtime-client/scripts/cluster-smoke.sh path/to/workflow.yaml
+#   runtime-client/scripts/cluster-smoke.sh            # the quickstart example, end to end
+#
+# With no manifest it runs the quickstart example: builds its image with examples/Dockerfile
+# (needs docker), loads it into kind (ARGOT_SMOKE_KIND=1) or pushes nothing and expects
+# ARGOT_SMOKE_IMAGE to be pullable by the cluster, compiles the pipeline with that image, and
+# submits the result.
 #
 # Uses the current kubeconfig context, or creates a kind cluster named argot-smoke when
 # ARGOT_SMOKE_KIND=1 (needs kind and docker). Installs Argo Workflows' quick-start manifest
@@ -10,7 +16,7 @@
 # Exit code is argot's: 0 succeeded, 5 run failed, 6 timed out, 7 cluster error.
 set -euo pipefail
 
-manifest=${1:?usage: cluster-smoke.sh WORKFLOW.yaml}
+manifest=${1:-}
 namespace=${ARGOT_SMOKE_NAMESPACE:-argo}
 argo_version=${ARGO_VERSION:-v4.1.2}
 timeout=${ARGOT_SMOKE_TIMEOUT:-10m}
@@ -28,6 +34,18 @@ if ! kubectl get crd workflows.argoproj.io >/dev/null 2>&1; then
   kubectl apply -n "${namespace}" -f \
     "https://github.com/argoproj/argo-workflows/releases/download/${argo_version}/quick-start-minimal.yaml"
   kubectl -n "${namespace}" rollout status deployment/workflow-controller --timeout=300s
+fi
+
+if [[ -z "${manifest}" ]]; then
+  image=${ARGOT_SMOKE_IMAGE:-argot-quickstart:smoke}
+  if [[ -z "${ARGOT_SMOKE_IMAGE:-}" || "${ARGOT_SMOKE_KIND:-0}" == 1 ]]; then
+    docker build -f "${repo}/examples/Dockerfile" --build-arg BIN=quickstart -t "${image}" "${repo}"
+    [[ "${ARGOT_SMOKE_KIND:-0}" == 1 ]] && kind load docker-image "${image}" --name argot-smoke
+  fi
+  manifest=$(mktemp --suffix=.yaml)
+  cargo run --manifest-path "${repo}/Cargo.toml" -q -p argot-examples --bin quickstart -- \
+    compile --image "${image}" -o "${manifest}"
+  echo "compiled the quickstart for image ${image} into ${manifest}"
 fi
 
 cargo build --manifest-path "${repo}/Cargo.toml" -p argot-client --bin argot
