@@ -118,3 +118,46 @@ pub fn fan_out(#[default(1)] start: Param<u32>) {
 pub fn fails() {
     broken("this task always fails");
 }
+
+/// A user-defined parameter type: any serde struct travels as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainConfig {
+    /// Tree depth.
+    pub depth: u32,
+    /// Model family.
+    pub family: String,
+}
+
+/// Summarise typed inputs of every serde shape; returns a struct.
+#[component]
+pub fn summarize_config(
+    config: TrainConfig,
+    #[default(vec![0.1, 0.01])] rates: Vec<f64>,
+    #[default(true)] verbose: bool,
+    #[default("run")] label: String,
+    #[default(-3)] offset: i64,
+) -> Result<TrainConfig> {
+    let scale = rates.len() as i64 + offset + i64::from(verbose);
+    Ok(TrainConfig {
+        depth: config.depth + scale.unsigned_abs() as u32,
+        family: format!("{label}:{}", config.family),
+    })
+}
+
+/// Struct, vector, bool, string and signed parameters, with defaults, end to end.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn typed_values(config: Param<TrainConfig>) {
+    let first = summarize_config(config, vec![0.5], false, "first", 1);
+    summarize_config(
+        TrainConfig {
+            depth: 2,
+            family: "yes".into(),
+        },
+        vec![1e5, 0.0],
+        true,
+        "no",
+        -1,
+    )
+    .after(&first);
+    summarize_config(first.output, vec![], true, "~", 0);
+}

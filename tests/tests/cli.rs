@@ -274,6 +274,68 @@ fn component_failures_and_bad_inputs_have_their_own_exit_codes() {
 }
 
 #[test]
+fn struct_vector_bool_and_signed_parameters_decode_with_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = r#"{"depth":3,"family":"gbm"}"#;
+    let out = run(
+        &[
+            "component",
+            "summarize_config",
+            "--param",
+            "config",
+            config,
+            "--output-param",
+            "output",
+            "o.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // defaults: rates has 2 items, offset -3, verbose true → scale 0.
+    let value: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
+    assert_eq!(value, serde_json::json!({"depth": 3, "family": "run:gbm"}));
+    let out = run(
+        &[
+            "component",
+            "summarize_config",
+            "--param",
+            "config",
+            config,
+            "--param",
+            "rates",
+            "[1,2,3,4,5]",
+            "--param",
+            "verbose",
+            "false",
+            "--param",
+            "offset",
+            "-10",
+            "--param",
+            "label",
+            "yes",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "output = {\"depth\":8,\"family\":\"yes:gbm\"}\n"
+    );
+    let bad = run(
+        &[
+            "component",
+            "summarize_config",
+            "--param",
+            "config",
+            "{\"depth\":\"deep\"}",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+}
+
+#[test]
 fn hostile_values_reach_the_component_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     for value in [

@@ -78,6 +78,15 @@ fn fan_out_shares_one_template() {
 }
 
 #[test]
+fn typed_values_travel_as_json_and_strings_as_themselves() {
+    check(
+        "typed_values",
+        argot_tests::fixtures::typed_values::definition(),
+        "argot-fixtures",
+    );
+}
+
+#[test]
 fn the_schema_check_rejects_a_misspelt_field() {
     let def = argot_examples::quickstart::quickstart::definition();
     let compiled = def.compile(&options("quickstart")).unwrap();

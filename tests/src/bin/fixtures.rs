@@ -2,7 +2,7 @@
 
 use argot_examples::container_steps::container_steps;
 use argot_examples::quickstart::quickstart;
-use argot_tests::fixtures::{braces_constant, cyclic, fails, fan_out};
+use argot_tests::fixtures::{braces_constant, cyclic, fails, fan_out, typed_values};
 
 fn main() {
     argot::main!(
@@ -11,6 +11,7 @@ fn main() {
         cyclic,
         braces_constant,
         fan_out,
-        fails
+        fails,
+        typed_values,
     )
 }
