@@ -9,7 +9,7 @@
 //! | 2 | usage error (unknown pipeline or component, bad flag or value) |
 //! | 3 | the pipeline is invalid (coded diagnostics were printed) |
 //! | 4 | a component failed (its function returned an error or panicked) |
-//! | 5 | the run finished but did not succeed (`submit --watch`, `watch`) |
+//! | 5 | the run finished but did not succeed (`run`, `submit --watch`, `watch`) |
 //! | 6 | timed out waiting for the run |
 //! | 7 | the cluster refused or could not be reached (permissions, missing CRDs, …) |
 
@@ -67,6 +67,7 @@ impl From<argot_client::ExitCode> for ExitCode {
     about = "Compile, validate and run the pipelines of this binary",
     long_about = "Compile, validate and run the pipelines of this binary.\n\n\
                   Examples:\n  \
+                  quickstart run -p rows=5000\n  \
                   quickstart compile | kubectl create -f -\n  \
                   quickstart compile -o quickstart.yaml\n  \
                   quickstart validate\n  \
@@ -96,16 +97,24 @@ enum Command {
         /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
         #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
         format: OutputFormat,
+        /// How diagnostics are printed (on stderr): for people, or one JSON object per line.
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
     },
     /// Check a pipeline against every rule; print diagnostics.
     #[command(
-        after_help = "Examples:\n  quickstart validate\n  quickstart validate quickstart --image ghcr.io/acme/quickstart:0.2"
+        after_help = "Examples:\n  quickstart validate\n  quickstart validate quickstart --image ghcr.io/acme/quickstart:0.2\n  \
+                      quickstart validate --deny warnings --allow A0020 --message-format json\n  \
+                      quickstart validate --max-manifest-bytes 512KiB"
     )]
     Validate {
         /// The pipeline to validate (optional when the binary has only one).
         pipeline: Option<String>,
         #[command(flatten)]
         build: BuildArgs,
+        /// How diagnostics are printed: for people (stderr), or one JSON object per line (stdout).
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
     },
     /// List the pipelines and components of this binary.
     List,
@@ -129,6 +138,10 @@ enum Command {
     #[cfg(feature = "store")]
     #[command(flatten)]
     Store(argot_client::cli::StoreCommand),
+    /// Run a pipeline on this machine, with the semantics Argo gives it; record it in the store.
+    #[cfg(feature = "store")]
+    #[command(after_help = crate::run::command::AFTER_HELP)]
+    Run(crate::run::RunArgs),
     /// Explain a diagnostic code (`A0001`), or list every code.
     #[command(after_help = "Examples:\n  quickstart explain A0001\n  quickstart explain")]
     Explain {
@@ -166,6 +179,27 @@ struct BuildArgs {
     /// Where the pipeline binary is inside the image.
     #[arg(long, value_name = "PATH")]
     binary_path: Option<String>,
+    /// Refuse a manifest larger than this as compact JSON (default 1MiB, Argo's MAX_WORKFLOW_SIZE).
+    #[arg(long, value_name = "SIZE", value_parser = crate::validate::parse_size)]
+    max_manifest_bytes: Option<usize>,
+    /// Refuse a constant or default larger than this (default 256KiB); use an artifact instead.
+    #[arg(long, value_name = "SIZE", value_parser = crate::validate::parse_size)]
+    max_param_bytes: Option<usize>,
+    /// Treat warnings as errors: `warnings` for all, or one code (repeatable).
+    #[arg(long, value_name = "warnings|CODE")]
+    deny: Vec<crate::validate::Deny>,
+    /// Do not report this warning (repeatable; wins over --deny).
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<crate::validate::Allow>,
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// Rendered for people, with the source line when it can be read.
+    Human,
+    /// One JSON object per diagnostic, one per line.
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -235,7 +269,22 @@ impl Failure {
     }
 
     fn invalid(d: &Diagnostics) -> Self {
-        Self::new(ExitCode::Invalid, d.to_string())
+        Self::new(ExitCode::Invalid, d.render(&source_line))
+    }
+
+    /// An invalid pipeline, its diagnostics printed as `format` asks: JSON lines go to stdout
+    /// when `json_on_stdout` (validate), else to stderr like human-readable ones.
+    fn invalid_as(d: &Diagnostics, format: MessageFormat, json_on_stdout: bool) -> Self {
+        match format {
+            MessageFormat::Human => Self::invalid(d),
+            MessageFormat::Json if json_on_stdout => {
+                let _ = print_stdout(&d.to_json_lines());
+                Self::new(ExitCode::Invalid, "")
+            }
+            MessageFormat::Json => {
+                Self::new(ExitCode::Invalid, d.to_json_lines().trim_end().to_owned())
+            }
+        }
     }
 }
 
@@ -246,6 +295,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
             output,
             build,
             format,
+            message_format,
         } => {
             let def = pick(app, pipeline.as_deref())?;
             let options = options(app, &build);
@@ -253,7 +303,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 OutputFormat::Ir => {
                     let traced = def
                         .trace(&options.binary_path)
-                        .map_err(|d| Failure::invalid(&d))?;
+                        .map_err(|d| Failure::invalid_as(&d, message_format, false))?;
                     let mut s = serde_json::to_string_pretty(&traced.pipeline)
                         .map_err(|e| Failure::new(ExitCode::Internal, e.to_string()))?;
                     s.push('\n');
@@ -265,10 +315,12 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                     } else {
                         Format::Yaml
                     };
-                    let compiled = def
-                        .compile(&options)
-                        .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
-                    print_warnings(&compiled.warnings);
+                    let compiled =
+                        def.compile(&options)
+                            .map_err(|crate::CompileError::Invalid(d)| {
+                                Failure::invalid_as(&d, message_format, false)
+                            })?;
+                    report_warnings(&compiled.warnings, message_format, false)?;
                     argo::render_manifest(&compiled.workflow, format)
                         .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                 }
@@ -283,14 +335,22 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 None => print_stdout(&text),
             }
         }
-        Command::Validate { pipeline, build } => {
+        Command::Validate {
+            pipeline,
+            build,
+            message_format,
+        } => {
             let def = pick(app, pipeline.as_deref())?;
             let options = options(app, &build);
             let compiled = def
                 .compile(&options)
-                .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
-            print_warnings(&compiled.warnings);
-            eprintln!("pipeline `{}` is valid", def.name);
+                .map_err(|crate::CompileError::Invalid(d)| {
+                    Failure::invalid_as(&d, message_format, true)
+                })?;
+            report_warnings(&compiled.warnings, message_format, true)?;
+            if message_format == MessageFormat::Human {
+                eprintln!("pipeline `{}` is valid", def.name);
+            }
             Ok(())
         }
         Command::List => {
@@ -320,12 +380,18 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Explain { code } => match code {
             Some(text) => {
                 let code = Code::parse(&text).ok_or_else(|| Failure::usage(format!("`{text}` is not a diagnostic code; run `explain` with no argument to list them")))?;
-                print_stdout(&format!("{code}: {}\n\n{}\n", code.title(), code.explain()))
+                print_stdout(&format!(
+                    "{code} ({}): {}\n\n{}\n\nSource: {}\n",
+                    code.default_severity().as_str(),
+                    code.title(),
+                    code.explain(),
+                    code.source()
+                ))
             }
             None => {
                 let list: String = Code::ALL
                     .iter()
-                    .map(|c| format!("{c}  {}\n", c.title()))
+                    .map(|c| format!("{c}  {:<7}  {}\n", c.default_severity().as_str(), c.title()))
                     .collect();
                 print_stdout(&list)
             }
@@ -349,6 +415,9 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Cluster(command) => client_outcome(argot_client::cli::report_code(command.run())),
         #[cfg(feature = "store")]
         Command::Store(command) => client_outcome(argot_client::cli::report_code(command.run())),
+        #[cfg(feature = "store")]
+        Command::Run(args) => crate::run::command::execute(app, &args)
+            .map_err(|failure| Failure::new(failure.code, failure.message)),
         Command::Component {
             name,
             params,
@@ -375,6 +444,15 @@ fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
             .binary_path
             .clone()
             .unwrap_or_else(|| default_binary_path(app.binary)),
+        limits: crate::Limits {
+            max_manifest_bytes: build
+                .max_manifest_bytes
+                .unwrap_or(crate::Limits::DEFAULT_MAX_MANIFEST_BYTES),
+            max_param_bytes: build
+                .max_param_bytes
+                .unwrap_or(crate::Limits::DEFAULT_MAX_PARAM_BYTES),
+        },
+        levels: crate::Levels::from_flags(&build.deny, &build.allow),
     }
 }
 
@@ -414,8 +492,31 @@ fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, Fai
 
 fn print_warnings(warnings: &Diagnostics) {
     for w in warnings.iter() {
-        eprintln!("{w}\n");
+        eprintln!("{}\n", w.render(&source_line));
     }
+}
+
+/// Prints warnings as `format` asks; JSON lines go to stdout when `json_on_stdout`.
+fn report_warnings(
+    warnings: &Diagnostics,
+    format: MessageFormat,
+    json_on_stdout: bool,
+) -> Result<(), Failure> {
+    match format {
+        MessageFormat::Human => print_warnings(warnings),
+        MessageFormat::Json if json_on_stdout => print_stdout(&warnings.to_json_lines())?,
+        MessageFormat::Json => eprint!("{}", warnings.to_json_lines()),
+    }
+    Ok(())
+}
+
+/// Line `line` of `file` (a path as rustc wrote it, relative to the workspace root), when the
+/// binary runs where it can read it: diagnostics then show the user's code.
+fn source_line(file: &str, line: u32) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines()
+        .nth(line.checked_sub(1)? as usize)
+        .map(str::to_owned)
 }
 
 fn print_stdout(text: &str) -> Result<(), Failure> {
@@ -454,11 +555,25 @@ fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     out
 }
 
+/// Environment variable naming the pipeline whose component `component NAME` runs; the local
+/// runner sets it so the entrypoint finds the component without tracing every pipeline first.
+pub const PIPELINE_ENV: &str = "ARGOT_PIPELINE";
+
 fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
     let binary_path = default_binary_path(app.binary);
     let mut found = None;
     let mut known = std::collections::BTreeSet::new();
-    for def in app.pipelines {
+    // The local runner names the task's pipeline, so only that one is traced (see `PIPELINE_ENV`).
+    let hint = std::env::var(PIPELINE_ENV).ok();
+    let hinted = app
+        .pipelines
+        .iter()
+        .filter(|d| hint.as_deref() == Some(d.name));
+    let others = app
+        .pipelines
+        .iter()
+        .filter(|d| hint.as_deref() != Some(d.name));
+    for def in hinted.chain(others) {
         let Ok(traced) = def.trace(&binary_path) else {
             continue;
         };
@@ -519,6 +634,9 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
         }
     }
     let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
+    // Started by the local runner: stop if it dies (see `run::lifeline`).
+    #[cfg(feature = "store")]
+    crate::run::lifeline::watch();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run(&mut inv)?;
         inv.check_outputs()

@@ -1,6 +1,21 @@
 //! Coded diagnostics: every rule the validator (or the tracer) enforces has a stable code, a
 //! message naming the pipeline, task and input involved, a `help:` line saying what to do, and
-//! a longer explanation (`validate --explain CODE`).
+//! a longer explanation (`explain CODE`).
+//!
+//! # The rule table
+//!
+//! [`codes!`](Code) below is the single list of rules. Each entry declares the code, its
+//! default severity, a title, the Argo or Kubernetes source it ports (or why argot adds it),
+//! the name of the test that proves it fires, and the explanation. `RULES.md` at the repository
+//! root is generated from this table ([`rules_markdown`]) and a test keeps the two in step.
+//!
+//! To add a rule when a construct arrives (conditions, loops, exit handlers, pod settings):
+//! 1. add an entry here with the next free code — existing codes never change meaning;
+//! 2. implement the check as a method of the checker in the matching `rules/` module (or a new
+//!    one), emitting `Diagnostic`s with that code;
+//! 3. add a test named after the code (`aNNNN_…`) in `tests/tests/diagnostics.rs` with a
+//!    snapshot under `golden/diagnostics/`;
+//! 4. regenerate the table in `RULES.md` (`ARGOT_BLESS=1 cargo test -p argot-tests --test diagnostics rules_md`).
 
 use std::fmt;
 
@@ -9,17 +24,33 @@ use serde::Serialize;
 use crate::ir::SourceLocation;
 
 /// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// Reported, but the pipeline is still valid.
+    /// Reported, but the pipeline is still valid (unless warnings are denied).
     Warning,
     /// The pipeline is invalid.
     Error,
 }
 
+impl Severity {
+    /// `error` or `warning`, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 macro_rules! codes {
-    ($($(#[$doc:meta])* $variant:ident = $code:literal, $title:literal, $explain:literal;)*) => {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $code:literal, $severity:ident, $title:literal,
+            source: $source:literal,
+            test: $test:literal,
+            $explain:literal;
+    )*) => {
         /// The stable code of a rule.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
@@ -40,6 +71,22 @@ macro_rules! codes {
                 match self { $(Code::$variant => $title,)* }
             }
 
+            /// The severity a diagnostic of this code has unless `--deny` raises it.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// Where the rule comes from: the Argo or Kubernetes file and function it ports, or
+            /// why argot adds it.
+            pub fn source(self) -> &'static str {
+                match self { $(Code::$variant => $source,)* }
+            }
+
+            /// The name of the test function that proves the rule fires.
+            pub fn test(self) -> &'static str {
+                match self { $(Code::$variant => $test,)* }
+            }
+
             /// The longer explanation: why the rule exists and how to fix a violation.
             pub fn explain(self) -> &'static str {
                 match self { $(Code::$variant => $explain,)* }
@@ -55,66 +102,186 @@ macro_rules! codes {
 
 codes! {
     /// Tasks depend on each other in a cycle.
-    Cycle = "A0001", "dependency cycle",
+    Cycle = "A0001", Error, "dependency cycle",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `verifyNoCycles`, `sortDAGTasks`",
+        test: "a0001_cycle_names_every_task_on_it",
         "Argo runs a DAG task only after every task it depends on, so tasks that depend on each \
          other in a cycle can never start. Argo rejects such a workflow at submit time. The \
          message names every task on the cycle; remove one of the edges (a data argument or an \
          `.after(…)` call).";
     /// A required input has no argument.
-    UnboundInput = "A0002", "required input not bound",
+    UnboundInput = "A0002", Error, "required input not bound",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `ProcessArgs` (\"inputs.parameters.X was not supplied\")",
+        test: "a0002_unbound_required_input",
         "Every input of a component without a default must receive a value: a constant, a \
          pipeline parameter or another task's output. Otherwise Argo fails the task when it \
          resolves `{{inputs.parameters.…}}`. Pass the input when calling the component, or give \
          it a default with `#[default(…)]` on the component's argument.";
     /// An argument or `.after` refers to a task of another pipeline.
-    ForeignTask = "A0003", "reference to a task of another pipeline",
+    ForeignTask = "A0003", Error, "reference to a task of another pipeline",
+        source: "argot (IR integrity); Argo's counterpart is `validateDAG` in `workflow/validate/validate.go` (\"dependency 'X' not defined\")",
+        test: "a0003_task_of_another_pipeline",
         "A task handle belongs to the pipeline whose body created it. Using it in another \
          pipeline would wire an edge to a task that does not exist there. Create the task inside \
          the pipeline that uses it (a helper function called from both pipeline bodies works).";
     /// Two tasks have the same name.
-    DuplicateTask = "A0004", "duplicate task name",
+    DuplicateTask = "A0004", Error, "duplicate task name",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` on `dag.tasks` (\"is not unique\")",
+        test: "a0004_duplicate_task_names",
         "Task names must be unique within a pipeline: Argo addresses outputs as \
          `tasks.<name>.outputs…`. Names given with `.name(…)` are used as written; rename one of \
          the tasks.";
     /// A name breaks Kubernetes or Argo naming rules.
-    InvalidName = "A0005", "invalid name",
-        "Argo and Kubernetes restrict names: workflow and task names are RFC 1123 labels \
-         (lowercase letters, digits and `-`, starting and ending with a letter or digit, at \
-         most 63 characters; a workflow name leaves room for the 5 characters `generateName` \
-         adds), parameter and artifact names match `^[-a-zA-Z0-9_]+$`. Rename the item.";
+    InvalidName = "A0005", Error, "invalid name",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `isValidWorkflowFieldName` (`[a-zA-Z0-9][-a-zA-Z0-9]*`, at most 128), `validateDAG` (no leading digit with `depends`), `isValidParamOrArtifactName` (`^[-a-zA-Z0-9_]+$`), `maxCharsInObjectName` (63); Kubernetes `apiserver/pkg/storage/names/generate.go` (`generateName` appends 5 characters)",
+        test: "a0005_invalid_task_name",
+        "Argo and Kubernetes restrict names. Task names start with a letter (a leading digit \
+         breaks `depends` expressions), then letters, digits and `-`, at most 128 characters. \
+         Parameter and artifact names match `^[-a-zA-Z0-9_]+$`. A workflow name is at most 63 \
+         characters including the 5 random characters `generateName` adds (argot shortens the \
+         pipeline name for you; a CronWorkflow name is at most 52, a WorkflowTemplate name 63). \
+         Component names reach the container's command line and may not be empty or contain \
+         control characters. Rename the item.";
     /// A pipeline has no tasks.
-    EmptyPipeline = "A0006", "empty pipeline",
+    EmptyPipeline = "A0006", Error, "empty pipeline",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateDAG` (\"must have at least one task\")",
+        test: "a0006_empty_pipeline",
         "A pipeline with no tasks compiles to a DAG with no tasks, which Argo rejects. Call at \
          least one component in the pipeline body.";
     /// An argument does not match the component's inputs.
-    BadArgument = "A0007", "argument does not match the component",
+    BadArgument = "A0007", Error, "argument does not match the component",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `ProcessArgs`; `workflow/validate/validate.go`: `validateArgumentsValues`; argot's typed inputs",
+        test: "a0007_argument_of_the_wrong_kind",
         "Each argument must name an input of the component and have its kind: parameters feed \
          parameters, artifacts feed artifacts. The DSL's types prevent this; it appears when the \
          IR is built by other means.";
     /// Two different things got the same name after mangling.
-    NameCollision = "A0008", "name collision",
-        "Argo templates are named after components (one template per distinct component). Two \
-         different components with the same name, or names that become equal once made valid \
-         for Kubernetes, would overwrite each other. Rename one with `#[component(name = \"…\")]`.";
+    NameCollision = "A0008", Error, "name collision",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` on `spec.templates` and `dag.tasks` (\"is not unique\"); argot's namer (`namer.rs`)",
+        test: "a0008_pipeline_and_component_share_a_template_name",
+        "Argo templates are named after components (one template per distinct component), and \
+         tasks not named with `.name(…)` are named after their component. Two different \
+         components with the same name, names that become equal once made valid for \
+         Kubernetes, or a generated task name that another task took with `.name(…)`, would \
+         overwrite each other. The message names both sources; rename one with \
+         `#[component(name = \"…\")]` or `.name(\"…\")`.";
     /// Native tasks have no image to run in.
-    NoImage = "A0009", "no image for native components",
-        "Native components run as the pipeline's own binary inside a container image. Set it \
-         with `#[pipeline(image = \"registry/name:tag\")]` or pass `--image` to `compile`.";
-    /// A value Argo would misread.
-    BadValue = "A0010", "value Argo would not pass through unchanged",
-        "Argo substitutes `{{…}}` expressions in every string of a template, so a constant or \
-         default containing `{{` would not reach the container as written, and a value that \
-         cannot be encoded cannot be passed at all. Pass such values at submit time as pipeline \
-         parameters, or store them in an artifact.";
+    NoImage = "A0009", Error, "no image",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateLeaf` (\"container.image may not be empty\")",
+        test: "a0009_native_tasks_need_an_image",
+        "Every container needs an image. Native components run as the pipeline's own binary \
+         inside the pipeline's image: set it with `#[pipeline(image = \"registry/name:tag\")]` or \
+         pass `--image` to `compile`. A container component names its image in \
+         `Container::new(\"…\")`.";
+    /// A value Argo or Kubernetes would not pass through unchanged.
+    BadValue = "A0010", Error, "value that would not reach the container unchanged",
+        source: "argo-workflows v4.1 `util/template` (`{{…}}` substitution) and `workflow/validate/validate.go` `resolveAllVariables`; Kubernetes `third_party/forked/golang/expansion/expand.go` (`$(VAR)` and `$$` in command and args); execve(2) (no NUL in argv)",
+        test: "a0010_constant_argo_would_substitute",
+        "On its way to the container a value passes through two rewriters. Argo substitutes \
+         `{{…}}` expressions in every string of a template, so a constant or default containing \
+         `{{` would be replaced or refused. The kubelet then expands `$(NAME)` in a container's \
+         command and arguments when `NAME` is an environment variable of the container (Argo \
+         and Kubernetes define many) and turns `$$` into `$`. argot escapes `$` in the text it \
+         writes itself, but a parameter value is inserted by Argo after that, so values \
+         containing `$$` or `$(NAME)` that reach the command line are refused. A NUL character \
+         cannot be passed to a process at all. Pass such values in an artifact (a file is never \
+         rewritten), or at submit time when you accept the rewriting.";
     /// A reference to something that does not exist.
-    UnknownReference = "A0011", "reference to something that does not exist",
-        "An argument names a pipeline parameter or a task output that does not exist. The DSL's \
-         types prevent this; it appears when the IR is built by other means.";
+    UnknownReference = "A0011", Error, "reference to something that does not exist",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `resolveAllVariables` (\"failed to resolve {{…}}\")",
+        test: "a0011_reference_to_a_missing_output_or_parameter",
+        "An argument names a pipeline parameter or a task output that does not exist, or a \
+         container component's command uses an input or output the component does not have. \
+         Argo would refuse the unresolved `{{…}}` reference. The DSL's types prevent this; it \
+         appears when the IR is built by other means.";
     /// An image with no pinned version.
-    MutableImage = "A0012", "image without a pinned version",
+    MutableImage = "A0012", Warning, "image without a pinned version",
+        source: "argot reviewer warning; Kubernetes docs \"Images: image pull policy\" (`:latest` or no tag implies `Always`)",
+        test: "a0012_unpinned_image_is_a_warning",
         "An image with no tag, or tagged `:latest`, can change between runs, so the same \
          pipeline may run different code and cached results may not match. Pin a version tag or \
          a digest.";
+    /// The manifest is larger than the size budget.
+    ManifestTooLarge = "A0013", Error, "manifest over the size budget",
+        source: "argo-workflows v4.1 `workflow/packer/packer.go`: `getSize`, `IsLargeWorkflow` (`MAX_WORKFLOW_SIZE`, default 1 MiB of JSON); etcd `--max-request-bytes` (1.5 MiB)",
+        test: "a0013_manifest_over_the_budget_names_its_largest_parts",
+        "Argo refuses to run a Workflow whose JSON is larger than its `MAX_WORKFLOW_SIZE` \
+         (1 MiB by default), and etcd refuses any object over 1.5 MiB, so a pipeline that is \
+         too large fails at submit time or, worse, once its status grows. argot measures the \
+         emitted manifest as compact JSON, as Argo does, against a budget (1 MiB unless \
+         `--max-manifest-bytes` says otherwise). The message lists the largest contributors. \
+         Pass large values as artifacts, split a pipeline with thousands of tasks into several, \
+         or let one task process a batch of items. Raise the budget only if your controller's \
+         `MAX_WORKFLOW_SIZE` is higher.";
+    /// A parameter value is larger than the parameter bound.
+    ParamTooLarge = "A0014", Error, "parameter value too large",
+        source: "argot policy: Argo stores parameter values inline in the Workflow object and copies them into each pod (argument and `ARGO_TEMPLATE` environment variable); Argo docs recommend artifacts for large data",
+        test: "a0014_parameter_value_over_the_bound",
+        "Parameters are for small values: Argo keeps every parameter value inside the Workflow \
+         object (which has a size limit, see A0013) and copies it into each pod that uses it. \
+         A constant or default larger than the bound (256 KiB unless `--max-param-bytes` says \
+         otherwise) is refused. Write the value to a file and pass it as an artifact \
+         (`Input<Dataset>` / `Output<Dataset>`).";
+    /// A value would make one argv element longer than Linux accepts.
+    ArgvTooLong = "A0015", Error, "command-line argument too long",
+        source: "Linux `include/uapi/linux/binfmts.h`: `MAX_ARG_STRLEN` (32 pages = 128 KiB per argument); execve(2) fails with E2BIG",
+        test: "a0015_argument_longer_than_linux_accepts",
+        "Each parameter reaches the container as one command-line argument, and Linux refuses \
+         to start a process with an argument longer than `MAX_ARG_STRLEN` (131,072 bytes \
+         including the terminating NUL on 4 KiB pages): the pod would fail with `argument list \
+         too long`. Pass such a value as an artifact.";
+    /// Two inputs or two outputs of a component share a name.
+    DuplicateIoName = "A0016", Error, "duplicate input or output name",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` from `validateInputs` and `validateOutputs` (\"is not unique\"); argot writes every output to one folder (`emit::argo::OUTPUTS_DIR`)",
+        test: "a0016_duplicate_input_or_output_name",
+        "Argo requires the names of a template's input parameters, input artifacts, output \
+         parameters and output artifacts to be unique, and argot writes output parameters and \
+         output artifacts to the same folder, so an output parameter and an output artifact may \
+         not share a name either. The DSL prevents this; it appears when the IR is built by \
+         other means. Rename one of them.";
+    /// An intermediate task produces an output nobody reads.
+    UnusedOutput = "A0017", Warning, "unused output",
+        source: "argot reviewer warning (graph rule)",
+        test: "a0017_unused_output_of_an_intermediate_task",
+        "A task that other tasks depend on produces an output that no task reads. It is still \
+         computed, written and (for artifacts) uploaded to the artifact repository on every run. \
+         Outputs of final tasks (tasks nothing depends on) are the pipeline's results and are \
+         not reported. Read the output, drop it from the component, or allow the warning with \
+         `--allow A0017`.";
+    /// An image reference Kubernetes cannot pull.
+    InvalidImage = "A0018", Error, "invalid image reference",
+        source: "distribution/reference `regexp.go` grammar (name, tag, digest; name at most 255 characters); kubelet `InvalidImageName`; Kubernetes `validateContainers` (no surrounding whitespace)",
+        test: "a0018_invalid_image_reference",
+        "An image reference is `[registry[:port]/]path[:tag][@digest]`: lowercase path \
+         components separated by `/`, a tag of at most 128 characters from `[A-Za-z0-9_.-]`, a \
+         digest such as `sha256:` followed by hex. The API server accepts a malformed reference \
+         and the pod then fails with `InvalidImageName`. Fix the reference.";
+    /// Labels or annotations Kubernetes would refuse.
+    InvalidMetadata = "A0019", Error, "invalid labels or annotations",
+        source: "Kubernetes apimachinery `pkg/api/validation/objectmeta.go`: `ValidateAnnotations` (`TotalAnnotationSizeLimitB`, 256 KiB), `pkg/apis/meta/v1/validation`: `ValidateLabels`; `pkg/util/validation`: `IsQualifiedName`, `IsValidLabelValue` (63)",
+        test: "a0019_description_over_the_annotation_limit",
+        "Kubernetes limits object metadata: label keys are qualified names (an optional DNS \
+         prefix, `/`, and a name of at most 63 characters), label values are at most 63 \
+         characters of `[A-Za-z0-9_.-]` starting and ending with an alphanumeric, and all \
+         annotations of an object together are at most 256 KiB. argot puts the pipeline's doc \
+         comment into the `workflows.argoproj.io/description` annotation; shorten it.";
+    /// A pipeline parameter has no default.
+    RequiredParam = "A0020", Warning, "pipeline parameter without a default",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateArgumentsValues` (\"spec.arguments.X.value or valueFrom is required\")",
+        test: "a0020_pipeline_parameter_without_a_default",
+        "Argo refuses a Workflow whose `spec.arguments.parameters` entries have no value, so \
+         `compile | kubectl create -f -` fails for a pipeline parameter without a default. \
+         `argo submit -p name=value` (or argot's submit with a value) supplies it. Give the \
+         parameter a default with `#[default(…)]`, or allow the warning with `--allow A0020` if \
+         every submission passes a value.";
+    /// The manifest is close to the size budget.
+    ManifestNearBudget = "A0021", Warning, "manifest close to the size budget",
+        source: "argo-workflows v4.1 `workflow/packer/packer.go`: `CompressWorkflowIfNeeded` (the limit applies to the whole object, status included)",
+        test: "a0021_manifest_close_to_the_budget",
+        "Argo's size limit applies to the whole Workflow object, including the status it adds \
+         for every task while the workflow runs (compressed when large). A manifest that uses \
+         more than 80% of the budget leaves little room for that status and may fail midway. \
+         Reduce it as for A0013.";
 }
 
 impl fmt::Display for Code {
@@ -127,6 +294,23 @@ impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
+}
+
+/// The Markdown table of every rule (code, severity, title, source, test), as `RULES.md` holds it.
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "| code | severity | rule | source | test |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for code in Code::ALL {
+        out.push_str(&format!(
+            "| {code} | {} | {} | {} | `{}` |\n",
+            code.default_severity().as_str(),
+            code.title(),
+            code.source().replace('|', "\\|"),
+            code.test()
+        ));
+    }
+    out
 }
 
 /// One finding of the validator.
@@ -142,14 +326,17 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: String,
+    /// Supporting facts (for example the largest parts of a manifest that is too large).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Where in the user's source, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
 }
 
 impl Diagnostic {
-    /// An error.
-    pub fn error(
+    /// A diagnostic with the code's default severity.
+    pub fn new(
         code: Code,
         pipeline: &str,
         message: impl Into<String>,
@@ -157,11 +344,25 @@ impl Diagnostic {
     ) -> Self {
         Self {
             code,
-            severity: Severity::Error,
+            severity: code.default_severity(),
             pipeline: pipeline.to_owned(),
             message: message.into(),
             help: help.into(),
+            notes: Vec::new(),
             location: None,
+        }
+    }
+
+    /// An error, whatever the code's default severity.
+    pub fn error(
+        code: Code,
+        pipeline: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Error,
+            ..Self::new(code, pipeline, message, help)
         }
     }
 
@@ -176,20 +377,71 @@ impl Diagnostic {
         self.location = location.cloned();
         self
     }
+
+    /// Adds a note.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The diagnostic as one line of JSON (`--message-format json`): `code`, `severity`,
+    /// `title`, `pipeline`, `message`, `help`, `notes` (possibly empty) and `location` (`file`,
+    /// `line`, `column`; `null` when unknown).
+    pub fn to_json_line(&self) -> String {
+        let value = serde_json::json!({
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.code.title(),
+            "pipeline": self.pipeline,
+            "message": self.message,
+            "help": self.help,
+            "notes": self.notes,
+            "location": self.location,
+        });
+        value.to_string()
+    }
+
+    /// Renders for a terminal like [`Display`](fmt::Display), plus the source line under the
+    /// location with a caret, when `source_line(file, line)` can read it.
+    pub fn render(&self, source_line: &dyn Fn(&str, u32) -> Option<String>) -> String {
+        let mut out = format!(
+            "{}[{}]: {}\n",
+            self.severity.as_str(),
+            self.code,
+            self.message
+        );
+        match &self.location {
+            Some(loc) => {
+                out.push_str(&format!("  --> {loc} (pipeline `{}`)\n", self.pipeline));
+                if let Some(text) = source_line(&loc.file, loc.line) {
+                    let number = loc.line.to_string();
+                    let pad = " ".repeat(number.len());
+                    let caret_at: usize = text
+                        .chars()
+                        .take(loc.column.saturating_sub(1) as usize)
+                        .map(|c| if c == '\t' { 4 } else { 1 })
+                        .sum();
+                    let text = text.replace('\t', "    ");
+                    out.push_str(&format!(
+                        "{pad} |\n{number} | {text}\n{pad} | {}^ {}\n",
+                        " ".repeat(caret_at),
+                        self.code.title()
+                    ));
+                }
+            }
+            None => out.push_str(&format!("  --> pipeline `{}`\n", self.pipeline)),
+        }
+        for note in &self.notes {
+            out.push_str(&format!("  = note: {note}\n"));
+        }
+        out.push_str(&format!("  = help: {}", self.help));
+        out
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(f, "{level}[{}]: {}", self.code, self.message)?;
-        match &self.location {
-            Some(loc) => writeln!(f, "  --> {loc} (pipeline `{}`)", self.pipeline)?,
-            None => writeln!(f, "  --> pipeline `{}`", self.pipeline)?,
-        }
-        write!(f, "  = help: {}", self.help)
+        f.write_str(&self.render(&|_, _| None))
     }
 }
 
@@ -218,6 +470,16 @@ impl Diagnostics {
             .count()
     }
 
+    /// How many warnings there are.
+    pub fn warning_count(&self) -> usize {
+        self.0.len() - self.error_count()
+    }
+
+    /// How many diagnostics there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// True when nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -227,16 +489,41 @@ impl Diagnostics {
     pub fn codes(&self) -> Vec<Code> {
         self.0.iter().map(|d| d.code).collect()
     }
+
+    /// One JSON object per line, one line per diagnostic (see [`Diagnostic::to_json_line`]).
+    pub fn to_json_lines(&self) -> String {
+        self.0.iter().map(|d| d.to_json_line() + "\n").collect()
+    }
+
+    /// Renders every diagnostic with source lines where `source_line` can read them (see
+    /// [`Diagnostic::render`]), then the summary line.
+    pub fn render(&self, source_line: &dyn Fn(&str, u32) -> Option<String>) -> String {
+        let mut out = String::new();
+        for d in &self.0 {
+            out.push_str(&d.render(source_line));
+            out.push_str("\n\n");
+        }
+        out.push_str(&format!(
+            "{} error(s), {} warning(s)",
+            self.error_count(),
+            self.warning_count()
+        ));
+        out
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.0 {
-            writeln!(f, "{d}\n")?;
-        }
-        let errors = self.error_count();
-        let warnings = self.0.len() - errors;
-        write!(f, "{errors} error(s), {warnings} warning(s)")
+        f.write_str(&self.render(&|_, _| None))
     }
 }
 

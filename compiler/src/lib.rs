@@ -34,6 +34,9 @@ pub mod emit;
 pub mod entrypoint;
 pub mod ir;
 pub mod namer;
+pub mod rules;
+#[cfg(feature = "store")]
+pub mod run;
 mod trace;
 pub mod validate;
 pub mod value;
@@ -45,7 +48,7 @@ pub use dsl::{
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
 pub use trace::{TaskHandle, Traced};
-pub use validate::{ValidPipeline, ValidateOptions, validate};
+pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
 
 /// The result type components return: any error converts into it with `?`.
@@ -98,6 +101,10 @@ pub struct CompileOptions {
     pub image: Option<String>,
     /// Where the pipeline binary is inside the image.
     pub binary_path: String,
+    /// Size limits checked at compile time (`--max-manifest-bytes`, `--max-param-bytes`).
+    pub limits: Limits,
+    /// Denied and allowed warnings (`--deny`, `--allow`).
+    pub levels: Levels,
 }
 
 impl Default for CompileOptions {
@@ -105,6 +112,8 @@ impl Default for CompileOptions {
         Self {
             image: None,
             binary_path: cli::default_binary_path("pipeline"),
+            limits: Limits::default(),
+            levels: Levels::default(),
         }
     }
 }
@@ -143,6 +152,8 @@ impl PipelineDef {
             &traced.pipeline,
             &ValidateOptions {
                 image: options.image.clone(),
+                limits: options.limits,
+                levels: options.levels.clone(),
             },
         )
         .map_err(CompileError::Invalid)?;

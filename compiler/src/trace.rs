@@ -64,7 +64,7 @@ pub(crate) struct Tracer {
     /// Component key → component name, so each component's spec is built once per trace.
     by_key: HashMap<&'static str, String>,
     natives: BTreeMap<String, NativeFn>,
-    /// Auto-generated task names already taken, with the next suffix to try.
+    /// How many tasks were named after each task stem so far (see `namer::task_stem`).
     names: HashMap<String, u32>,
     problems: Vec<Diagnostic>,
 }
@@ -239,18 +239,10 @@ impl Tracer {
             Some(name) => name.clone(),
             None => self.register(def),
         };
-        let base = namer::to_dns_label(&component);
-        let name = match self.names.get_mut(&base) {
-            None => {
-                self.names.insert(base.clone(), 2);
-                base
-            }
-            Some(next) => {
-                let name = format!("{base}-{next}");
-                *next += 1;
-                name
-            }
-        };
+        let stem = namer::task_stem(&component);
+        let occurrence = self.names.entry(stem.clone()).or_insert(0);
+        *occurrence += 1;
+        let name = namer::task_name(&stem, *occurrence);
         let mut arguments = IndexMap::with_capacity(args.len());
         for (input, bound) in args {
             let argument = match bound {

@@ -2,6 +2,7 @@
 //! pipelines (valid and invalid), Argo's JSON schema with strict keys, and a YAML 1.1 reader.
 //! The tests themselves are in `tests/`; macro UI cases in `ui/`; snapshots in `../golden/`.
 
+pub mod argo_sim;
 pub mod fixtures;
 pub mod schema;
 pub mod yaml11;
@@ -13,5 +14,6 @@ pub fn options(binary: &str) -> CompileOptions {
     CompileOptions {
         image: None,
         binary_path: argot::cli::default_binary_path(binary),
+        ..CompileOptions::default()
     }
 }

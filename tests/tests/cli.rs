@@ -371,3 +371,132 @@ fn hostile_values_reach_the_component_byte_for_byte() {
         );
     }
 }
+
+#[test]
+fn a_1500_task_pipeline_over_the_budget_fails_validate_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "too_big"], dir.path());
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    for expected in [
+        "error[A0013]",
+        "over the 1.0 MiB budget",
+        "1,500 DAG tasks",
+        "split the pipeline into several pipelines",
+        "--max-manifest-bytes",
+    ] {
+        assert!(err.contains(expected), "`{expected}` missing from:\n{err}");
+    }
+    let roomy = run(
+        &["validate", "too_big", "--max-manifest-bytes", "2MiB"],
+        dir.path(),
+    );
+    assert_eq!(code(&roomy), 0, "{}", stderr(&roomy));
+    let tight = run(
+        &["compile", "quickstart", "--max-manifest-bytes", "1KiB"],
+        dir.path(),
+    );
+    assert_eq!(code(&tight), 3);
+    assert!(
+        tight.stdout.is_empty(),
+        "nothing is printed for a refused manifest"
+    );
+    let bad = run(
+        &["validate", "quickstart", "--max-manifest-bytes", "lots"],
+        dir.path(),
+    );
+    assert_eq!(code(&bad), 2);
+    let small_values = run(
+        &["validate", "quickstart", "--max-param-bytes", "2"],
+        dir.path(),
+    );
+    assert_eq!(code(&small_values), 3);
+    assert!(
+        stderr(&small_values).contains("error[A0014]"),
+        "{}",
+        stderr(&small_values)
+    );
+}
+
+#[test]
+fn message_format_json_prints_one_diagnostic_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["validate", "cyclic", "--message-format", "json"],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 3);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["code"], "A0001");
+    assert_eq!(lines[0]["severity"], "error");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    // `compile` keeps stdout for the manifest: diagnostics go to stderr.
+    let out = run(
+        &["compile", "unpinned_image", "--message-format", "json"],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0);
+    let warning: Value = serde_json::from_str(stderr(&out).trim()).unwrap();
+    assert_eq!(warning["code"], "A0012");
+    assert_eq!(warning["severity"], "warning");
+    assert!(out.stdout.starts_with(b"apiVersion:"));
+}
+
+#[test]
+fn warnings_can_be_denied_or_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let warned = run(&["validate", "unpinned_image"], dir.path());
+    assert_eq!(code(&warned), 0);
+    assert!(stderr(&warned).contains("warning[A0012]"));
+    let denied = run(
+        &["validate", "unpinned_image", "--deny", "warnings"],
+        dir.path(),
+    );
+    assert_eq!(code(&denied), 3);
+    assert!(
+        stderr(&denied).contains("error[A0012]"),
+        "{}",
+        stderr(&denied)
+    );
+    let denied_one = run(
+        &["validate", "unpinned_image", "--deny", "A0012"],
+        dir.path(),
+    );
+    assert_eq!(code(&denied_one), 3);
+    let allowed = run(
+        &[
+            "validate",
+            "unpinned_image",
+            "--deny",
+            "warnings",
+            "--allow",
+            "a0012",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&allowed), 0, "{}", stderr(&allowed));
+    assert!(!stderr(&allowed).contains("A0012"));
+    let error_allowed = run(&["validate", "cyclic", "--allow", "A0001"], dir.path());
+    assert_eq!(code(&error_allowed), 2);
+    assert!(
+        stderr(&error_allowed).contains("cannot be allowed"),
+        "{}",
+        stderr(&error_allowed)
+    );
+}
+
+#[test]
+fn diagnostics_show_the_source_line_when_it_can_be_read() {
+    // Run from the workspace root, where rustc's relative paths resolve.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = run(&["validate", "cyclic"], root);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains("36 |     let a = step(1);"), "{err}");
+    assert!(err.contains("^ dependency cycle"), "{err}");
+}

@@ -406,8 +406,11 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             let p = valid.pipeline();
             Container {
                 image: p.image.clone().unwrap_or_default(),
-                command: vec![p.binary_path.clone()],
-                args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}")),
+                command: vec![crate::rules::argv::escape(&p.binary_path).into_owned()],
+                args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}"))
+                    .iter()
+                    .map(|a| crate::rules::argv::escape(a).into_owned())
+                    .collect(),
                 volume_mounts: Vec::new(),
             }
         }
@@ -425,8 +428,16 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             }
             Container {
                 image: c.image.clone(),
-                command: c.command.iter().map(render).collect(),
-                args: c.args.iter().map(render).collect(),
+                command: c
+                    .command
+                    .iter()
+                    .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                    .collect(),
+                args: c
+                    .args
+                    .iter()
+                    .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                    .collect(),
                 volume_mounts,
             }
         }
@@ -447,9 +458,42 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
     }
 }
 
+/// A file of a task that an argv element points at. The cluster and the local runner place
+/// these files differently; everything else about the argv is shared, so the two cannot drift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoPath<'a> {
+    /// Input artifact `name` (read).
+    Input(&'a str),
+    /// Output artifact `name` (written).
+    Output(&'a str),
+    /// The file output parameter `name`'s value is written to.
+    OutputParam(&'a str),
+}
+
+impl IoPath<'_> {
+    /// The path inside an Argo container ([`INPUTS_DIR`] or [`OUTPUTS_DIR`]).
+    pub fn in_container(self) -> String {
+        match self {
+            IoPath::Input(name) => input_artifact_path(name),
+            IoPath::Output(name) => output_artifact_path(name),
+            IoPath::OutputParam(name) => output_parameter_path(name),
+        }
+    }
+}
+
 /// The argv (after the binary) that runs native component `spec` through the `component`
 /// entrypoint; `value` renders the value of an input parameter.
 pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<String> {
+    native_args_with(spec, value, |io| io.in_container())
+}
+
+/// [`native_args`] with the files placed by `path`: the local runner passes the run folder's
+/// paths, Argo the container's.
+pub fn native_args_with(
+    spec: &ComponentSpec,
+    value: impl Fn(&str) -> String,
+    path: impl Fn(IoPath<'_>) -> String,
+) -> Vec<String> {
     let mut args = vec!["component".to_owned(), spec.name.clone()];
     for input in &spec.inputs {
         match input.kind {
@@ -459,7 +503,7 @@ pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<
             IoKind::Artifact { .. } => args.extend([
                 "--input".to_owned(),
                 input.name.clone(),
-                input_artifact_path(&input.name),
+                path(IoPath::Input(&input.name)),
             ]),
         }
     }
@@ -468,12 +512,12 @@ pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<
             IoKind::Parameter { .. } => args.extend([
                 "--output-param".to_owned(),
                 output.name.clone(),
-                output_parameter_path(&output.name),
+                path(IoPath::OutputParam(&output.name)),
             ]),
             IoKind::Artifact { .. } => args.extend([
                 "--output".to_owned(),
                 output.name.clone(),
-                output_artifact_path(&output.name),
+                path(IoPath::Output(&output.name)),
             ]),
         }
     }
@@ -481,14 +525,21 @@ pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<
 }
 
 fn render(arg: &CmdArg) -> String {
+    render_cmd_arg(arg, |name| format!("{{{{inputs.parameters.{name}}}}}"))
+}
+
+/// One argv element of a container component, with paths inside the container and `value`
+/// rendering input parameters (Argo: a `{{inputs.parameters.…}}` placeholder; the local
+/// runner: the value itself, as Argo would substitute it).
+pub fn render_cmd_arg(arg: &CmdArg, value: impl Fn(&str) -> String) -> String {
     arg.0
         .iter()
         .map(|piece| match piece {
             Piece::Literal(s) => s.clone(),
-            Piece::InputValue(name) => format!("{{{{inputs.parameters.{name}}}}}"),
-            Piece::InputPath(name) => input_artifact_path(name),
-            Piece::OutputPath(name) => output_artifact_path(name),
-            Piece::OutputParamPath(name) => output_parameter_path(name),
+            Piece::InputValue(name) => value(name),
+            Piece::InputPath(name) => IoPath::Input(name).in_container(),
+            Piece::OutputPath(name) => IoPath::Output(name).in_container(),
+            Piece::OutputParamPath(name) => IoPath::OutputParam(name).in_container(),
         })
         .collect()
 }

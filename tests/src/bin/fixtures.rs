@@ -2,7 +2,13 @@
 
 use argot_examples::container_steps::container_steps;
 use argot_examples::quickstart::quickstart;
-use argot_tests::fixtures::{braces_constant, cyclic, fails, fan_out, typed_values};
+use argot_tests::fixtures::{
+    braces_constant, cyclic, fails, fan_out, too_big, typed_values, unpinned_image,
+};
+// The local runner's fixtures.
+use argot_tests::fixtures::{
+    counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
+};
 
 fn main() {
     argot::main!(
@@ -13,5 +19,13 @@ fn main() {
         fan_out,
         fails,
         typed_values,
+        too_big,
+        unpinned_image,
+        fails_one_branch,
+        counted,
+        gated_chain,
+        noop_chain,
+        noop_fan_out,
+        no_image,
     )
 }

@@ -1,0 +1,235 @@
+//! Arguments and references: every input bound, every reference real, every kind right
+//! (A0002, A0003, A0007, A0011, A0020).
+
+use super::{Checker, list};
+use crate::diagnostics::Code;
+use crate::ir::{Argument, ComponentSpec, Implementation, IoKind, Piece, TaskId, TaskRef};
+
+impl Checker<'_> {
+    /// A0002, A0003, A0007, A0011: every argument fits its input and refers to something real.
+    pub(crate) fn arguments(&mut self) {
+        let p = self.p;
+        for (i, task) in p.tasks.iter().enumerate() {
+            let id = TaskId(i as u32);
+            let Some(spec) = p.components.get(&task.component) else {
+                self.report(
+                    Code::UnknownReference,
+                    Some(id),
+                    format!(
+                        "task `{}` calls component `{}`, which the pipeline does not define",
+                        task.name, task.component
+                    ),
+                    "add the component's spec to the pipeline",
+                );
+                continue;
+            };
+            for (input, argument) in &task.arguments {
+                let Some(input_spec) = spec.input(input) else {
+                    self.report(
+                        Code::BadArgument,
+                        Some(id),
+                        format!(
+                            "task `{}` passes `{input}`, but component `{}` has no such input",
+                            task.name, spec.name
+                        ),
+                        format!(
+                            "the inputs of `{}` are: {}",
+                            spec.name,
+                            list(spec.inputs.iter().map(|i| &i.name))
+                        ),
+                    );
+                    continue;
+                };
+                self.argument(id, spec, &input_spec.kind, input, argument);
+            }
+            for input in &spec.inputs {
+                if input.default.is_none() && !task.arguments.contains_key(&input.name) {
+                    self.report(
+                        Code::UnboundInput,
+                        Some(id),
+                        format!(
+                            "input `{}` of task `{}` (component `{}`) has no value",
+                            input.name, task.name, spec.name
+                        ),
+                        format!(
+                            "pass `{}` when calling `{}`, or give it a default with #[default(…)]",
+                            input.name, spec.name
+                        ),
+                    );
+                }
+            }
+            for after in &task.after {
+                if let TaskRef::Foreign {
+                    pipeline,
+                    task: other,
+                } = after
+                {
+                    self.report(
+                        Code::ForeignTask,
+                        Some(id),
+                        format!("task `{}` runs `.after` {other} of pipeline `{pipeline}`", task.name),
+                        "create the task inside this pipeline's function (call a shared helper from both)",
+                    );
+                }
+            }
+        }
+    }
+
+    fn argument(
+        &mut self,
+        id: TaskId,
+        spec: &ComponentSpec,
+        expected: &IoKind,
+        input: &str,
+        argument: &Argument,
+    ) {
+        let p = self.p;
+        let task = &p.tasks[id.index()];
+        let found: IoKind = match argument {
+            Argument::Constant(_) => IoKind::Parameter {
+                rust_type: String::new(),
+            },
+            Argument::PipelineParam(name) => {
+                if !p.params.iter().any(|q| &q.name == name) {
+                    self.report(
+                        Code::UnknownReference,
+                        Some(id),
+                        format!("input `{input}` of task `{}` reads pipeline parameter `{name}`, which does not exist", task.name),
+                        format!("the pipeline's parameters are: {}", list(p.params.iter().map(|q| &q.name))),
+                    );
+                    return;
+                }
+                IoKind::Parameter {
+                    rust_type: String::new(),
+                }
+            }
+            Argument::TaskOutput {
+                task:
+                    TaskRef::Foreign {
+                        pipeline,
+                        task: other,
+                    },
+                ..
+            } => {
+                self.report(
+                    Code::ForeignTask,
+                    Some(id),
+                    format!("input `{input}` of task `{}` reads an output of {other} of pipeline `{pipeline}`", task.name),
+                    "create the producing task inside this pipeline's function (call a shared helper from both)",
+                );
+                return;
+            }
+            Argument::TaskOutput {
+                task: TaskRef::Local(from),
+                output,
+            } => {
+                let Some(producer) = p.tasks.get(from.index()) else {
+                    self.report(
+                        Code::UnknownReference,
+                        Some(id),
+                        format!(
+                            "input `{input}` of task `{}` reads task #{}, which does not exist",
+                            task.name, from.0
+                        ),
+                        "refer only to tasks of this pipeline",
+                    );
+                    return;
+                };
+                let Some(out) = p
+                    .components
+                    .get(&producer.component)
+                    .and_then(|c| c.output(output))
+                else {
+                    self.report(
+                        Code::UnknownReference,
+                        Some(id),
+                        format!("input `{input}` of task `{}` reads output `{output}` of task `{}`, which has no such output", task.name, producer.name),
+                        "read one of the producing component's outputs",
+                    );
+                    return;
+                };
+                out.kind.clone()
+            }
+        };
+        let fits = match (expected, &found) {
+            (IoKind::Parameter { .. }, IoKind::Parameter { .. }) => true,
+            (IoKind::Artifact { kind: want }, IoKind::Artifact { kind: have }) => {
+                want == have || want == "Artifact"
+            }
+            _ => false,
+        };
+        if !fits {
+            self.report(
+                Code::BadArgument,
+                Some(id),
+                format!("input `{input}` of task `{}` (component `{}`) expects {}, but receives {}", task.name, spec.name, describe(expected), describe(&found)),
+                "pass parameters to parameter inputs and artifacts of the same kind to artifact inputs",
+            );
+        }
+    }
+
+    /// A0011: a container component's placeholders name inputs and outputs it has, of the
+    /// right kind (Argo would refuse the unresolved `{{…}}`).
+    pub(crate) fn placeholders(&mut self) {
+        for (name, spec) in &self.p.components {
+            let Implementation::Container(c) = &spec.implementation else {
+                continue;
+            };
+            for piece in c.command.iter().chain(&c.args).flat_map(|a| &a.0) {
+                let (what, io, ok) = match piece {
+                    Piece::Literal(_) => continue,
+                    Piece::InputValue(n) => (
+                        "input parameter",
+                        n,
+                        spec.input(n).is_some_and(|i| !i.kind.is_artifact()),
+                    ),
+                    Piece::InputPath(n) => (
+                        "input artifact",
+                        n,
+                        spec.input(n).is_some_and(|i| i.kind.is_artifact()),
+                    ),
+                    Piece::OutputPath(n) => (
+                        "output artifact",
+                        n,
+                        spec.output(n).is_some_and(|o| o.kind.is_artifact()),
+                    ),
+                    Piece::OutputParamPath(n) => (
+                        "output parameter",
+                        n,
+                        spec.output(n).is_some_and(|o| !o.kind.is_artifact()),
+                    ),
+                };
+                if !ok {
+                    self.report(
+                        Code::UnknownReference,
+                        None,
+                        format!("the command of container component `{name}` uses {what} `{io}`, which the component does not have"),
+                        "use only the component's own inputs and outputs in its command",
+                    );
+                }
+            }
+        }
+    }
+
+    /// A0020: a pipeline parameter without a default makes `kubectl create` fail.
+    pub(crate) fn required_params(&mut self) {
+        for param in &self.p.params {
+            if param.default.is_none() {
+                self.report(
+                    Code::RequiredParam,
+                    None,
+                    format!("pipeline parameter `{}` has no default, so Argo refuses the manifest unless a value is passed at submit time", param.name),
+                    format!("give it a default with #[default(…)], or always submit with `-p {}=…`", param.name),
+                );
+            }
+        }
+    }
+}
+
+fn describe(kind: &IoKind) -> String {
+    match kind {
+        IoKind::Parameter { rust_type } if rust_type.is_empty() => "a parameter".to_owned(),
+        IoKind::Parameter { rust_type } => format!("a `{rust_type}` parameter"),
+        IoKind::Artifact { kind } => format!("a `{kind}` artifact"),
+    }
+}

@@ -1,0 +1,135 @@
+//! The rules [`crate::validate()`] checks, one module per family.
+//!
+//! Every rule is an entry of the table in [`crate::diagnostics`] (code, severity, title, the
+//! Argo or Kubernetes source it ports, its test, its explanation) plus a method of
+//! [`Checker`] in one of these modules that reports it:
+//!
+//! | module | rules |
+//! | --- | --- |
+//! | `names` | names and their collisions (A0004, A0005, A0008, A0016) |
+//! | `arguments` | arguments and references (A0002, A0003, A0007, A0011, A0020) |
+//! | `values` | values on their way to the container (A0010, A0014, A0015) |
+//! | `images` | images (A0009, A0012, A0018) |
+//! | `graph` | the task graph (A0001, A0006, A0017) |
+//! | [`manifest`] | the emitted manifest: size budget and metadata (A0013, A0019, A0021) |
+//!
+//! [`syntax`] and [`argv`] hold the rules' building blocks as plain, separately tested
+//! functions. A construct added later (conditions, loops, exit handlers, pod settings) adds its
+//! codes to the table and its checks here, in the same form.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Pipeline, TaskId};
+use crate::validate::Limits;
+
+mod arguments;
+pub mod argv;
+mod graph;
+mod images;
+pub mod manifest;
+mod names;
+pub mod syntax;
+mod values;
+
+/// Runs the rules over one pipeline and collects what they find.
+pub(crate) struct Checker<'a> {
+    pub(crate) p: &'a Pipeline,
+    pub(crate) limits: &'a Limits,
+    pub(crate) out: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(p: &'a Pipeline, limits: &'a Limits) -> Self {
+        Self {
+            p,
+            limits,
+            out: Vec::new(),
+        }
+    }
+
+    /// Reports `code` with its default severity, at `task`'s location when there is one.
+    pub(crate) fn report(
+        &mut self,
+        code: Code,
+        task: Option<TaskId>,
+        message: String,
+        help: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let location = task
+            .and_then(|t| self.p.tasks.get(t.index()))
+            .and_then(|t| t.location.as_ref());
+        let d = Diagnostic::new(code, &self.p.name, message, help).at_opt(location);
+        self.out.push(d);
+        self.out.last_mut().expect("just pushed")
+    }
+
+    /// True when an error was reported so far.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.out
+            .iter()
+            .any(|d| d.severity == crate::diagnostics::Severity::Error)
+    }
+}
+
+/// `` `a`, `b`, `c` ``, or `(none)`.
+pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<String> = items.map(|s| format!("`{s}`")).collect();
+    if v.is_empty() {
+        "(none)".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Like [`list`], showing at most `max` items and how many more there are.
+pub(crate) fn short_list<'a>(items: impl Iterator<Item = &'a str>, max: usize) -> String {
+    let all: Vec<&str> = items.collect();
+    let mut shown: Vec<String> = all.iter().take(max).map(|s| format!("`{s}`")).collect();
+    if all.len() > max {
+        shown.push(format!("and {} more", all.len() - max));
+    }
+    shown.join(", ")
+}
+
+/// `1,234,567`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1.3 MiB`, `12 KiB`, `300 B`.
+pub(crate) fn human_bytes(n: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if f >= KIB * KIB {
+        format!("{:.1} MiB", f / (KIB * KIB))
+    } else if f >= KIB {
+        format!("{:.0} KiB", f / KIB)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// `300 bytes`, or `1.3 MiB (1,363,233 bytes)`.
+pub(crate) fn size_phrase(n: usize) -> String {
+    if n < 1024 {
+        format!("{n} bytes")
+    } else {
+        format!("{} ({} bytes)", human_bytes(n), thousands(n))
+    }
+}
+
+/// A short, printable excerpt of a value for messages.
+pub(crate) fn excerpt(value: &str) -> String {
+    let mut s: String = value.chars().take(40).collect();
+    if s.len() < value.len() {
+        s.push('…');
+    }
+    format!("{s:?}")
+}

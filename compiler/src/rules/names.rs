@@ -1,0 +1,175 @@
+//! Names: valid for Argo and Kubernetes, unique, and unique once mangled (A0004, A0005,
+//! A0008, A0016).
+
+use indexmap::IndexMap;
+
+use super::Checker;
+use crate::diagnostics::Code;
+use crate::ir::{Task, TaskId};
+use crate::namer::{self, ObjectKind};
+use crate::validate::Names;
+
+impl Checker<'_> {
+    /// A0004, A0005, A0008: every name is valid, unique, and unique after mangling. Returns the
+    /// names every backend uses.
+    pub(crate) fn names(&mut self) -> Names {
+        let p = self.p;
+        let workflow = ObjectKind::Workflow.generate_name_prefix_for(&p.name);
+        for param in &p.params {
+            if !namer::is_io_name(&param.name) {
+                self.report(
+                    Code::InvalidName,
+                    None,
+                    format!(
+                        "pipeline parameter `{}` has an invalid name",
+                        param.name.escape_debug()
+                    ),
+                    "parameter names may use only letters, digits, `-` and `_`",
+                );
+            }
+        }
+        for (name, spec) in &p.components {
+            if name.is_empty() || name.chars().any(char::is_control) {
+                self.report(
+                    Code::InvalidName,
+                    None,
+                    format!("component name {name:?} is empty or contains control characters"),
+                    "name the component with letters, digits, `-` and `_` (#[component(name = \"…\")])",
+                );
+            }
+            for io in spec
+                .inputs
+                .iter()
+                .map(|i| &i.name)
+                .chain(spec.outputs.iter().map(|o| &o.name))
+            {
+                if !namer::is_io_name(io) {
+                    self.report(
+                        Code::InvalidName,
+                        None,
+                        format!(
+                            "component `{}` has an input or output with an invalid name `{}`",
+                            name.escape_debug(),
+                            io.escape_debug()
+                        ),
+                        "input and output names may use only letters, digits, `-` and `_`",
+                    );
+                }
+            }
+        }
+
+        let dag_template = namer::generated(&p.name, namer::DNS_LABEL_MAX);
+        let mut templates = IndexMap::new();
+        let mut owners: IndexMap<String, String> = IndexMap::new();
+        owners.insert(dag_template.clone(), format!("pipeline `{}`", p.name));
+        for name in p.components.keys() {
+            let template = namer::generated(name, namer::DNS_LABEL_MAX);
+            if let Some(owner) = owners.get(&template) {
+                let owner = owner.clone();
+                self.report(
+                    Code::NameCollision,
+                    None,
+                    format!("component `{name}` and {owner} both become the Argo template name `{template}`"),
+                    "rename the component with #[component(name = \"…\")]",
+                );
+            } else {
+                owners.insert(template.clone(), format!("component `{name}`"));
+            }
+            templates.insert(name.clone(), template);
+        }
+
+        let mut seen: IndexMap<&str, TaskId> = IndexMap::new();
+        for (i, task) in p.tasks.iter().enumerate() {
+            let id = TaskId(i as u32);
+            if !namer::is_task_name(&task.name) {
+                self.report(
+                    Code::InvalidName,
+                    Some(id),
+                    format!(
+                        "task name `{}` is not valid for Argo",
+                        task.name.escape_debug()
+                    ),
+                    "use a letter first, then letters, digits and `-`, at most 128 characters",
+                );
+            }
+            let Some(&first) = seen.get(task.name.as_str()) else {
+                seen.insert(&task.name, id);
+                continue;
+            };
+            let earlier = &p.tasks[first.index()];
+            if earlier.named_by_user && task.named_by_user {
+                let at = earlier
+                    .location
+                    .as_ref()
+                    .map(|l| format!(" (first at {l})"))
+                    .unwrap_or_default();
+                self.report(
+                    Code::DuplicateTask,
+                    Some(id),
+                    format!("two tasks are named `{}`{at}", task.name),
+                    "give one of them another name with `.name(\"…\")`",
+                );
+            } else {
+                let (a, b) = (origin(earlier), origin(task));
+                self.report(
+                    Code::NameCollision,
+                    Some(id),
+                    format!("two tasks are named `{}`: {a}, and {b}", task.name),
+                    "name one of them with `.name(\"…\")` so the generated names cannot meet it",
+                );
+            }
+        }
+        Names {
+            workflow,
+            dag_template,
+            templates,
+        }
+    }
+
+    /// A0016: the inputs of a component have distinct names, and so do its outputs.
+    pub(crate) fn io_names(&mut self) {
+        for (name, spec) in &self.p.components {
+            for (what, names) in [
+                (
+                    "inputs",
+                    spec.inputs.iter().map(|i| &i.name).collect::<Vec<_>>(),
+                ),
+                ("outputs", spec.outputs.iter().map(|o| &o.name).collect()),
+            ] {
+                let mut sorted = names.clone();
+                sorted.sort();
+                let mut dups: Vec<&String> = sorted
+                    .windows(2)
+                    .filter(|w| w[0] == w[1])
+                    .map(|w| w[0])
+                    .collect();
+                dups.dedup();
+                for dup in dups {
+                    self.report(
+                        Code::DuplicateIoName,
+                        None,
+                        format!("component `{name}` has two {what} named `{dup}`"),
+                        format!("rename one of the {what} of `{name}`"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Where a task's name came from, for collision messages.
+fn origin(task: &Task) -> String {
+    let at = task
+        .location
+        .as_ref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    if task.named_by_user {
+        format!("one named with `.name(…)`{at}")
+    } else {
+        format!(
+            "one generated for a call of component `{}`{at}",
+            task.component
+        )
+    }
+}

@@ -1,0 +1,276 @@
+//! The `run` command of every pipeline binary: flags, exit codes, and what it prints.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use argot_client::Phase;
+use argot_client::store::{SqliteStore, default_store_path};
+
+use super::folder::{MANIFEST, Manifest};
+use super::report::{self, Progress};
+use super::{
+    ContainerRuntime, DEFAULT_WORKDIR, RunOptions, default_cache_dir, default_parallelism,
+};
+use crate::cli::{App, ExitCode, default_binary_path};
+use crate::{CompileOptions, PipelineDef};
+
+/// The flags of `run`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The pipeline to run (optional when the binary has only one, or with --resume).
+    pub pipeline: Option<String>,
+    /// Set a pipeline parameter (repeatable); the others keep their defaults.
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+    /// How many tasks may run at once [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub parallelism: Option<usize>,
+    /// The folder that holds run folders (one per run, named by its id).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_WORKDIR)]
+    pub workdir: PathBuf,
+    /// The cache folder [default: `cache` beside the workdir, so .argot/cache].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Run every task: reuse nothing from the cache and store nothing in it.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Continue a run that was interrupted or failed: tasks that succeeded are kept, the others
+    /// run again, with the run's original parameters.
+    #[arg(long, value_name = "RUN_ID")]
+    pub resume: Option<String>,
+    /// Metadata store file [default: $ARGOT_STORE, else .argot/metadata.db].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// The image native components use on a cluster (overrides #[pipeline(image = …)]).
+    /// Locally they run this binary, so a pipeline without an image runs as it is.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+}
+
+/// The help shown after `run --help`.
+pub const AFTER_HELP: &str = "\
+Examples:
+  quickstart run
+  quickstart run -p rows=5000 -p learning_rate=0.1
+  quickstart run --parallelism 1 --no-cache
+  quickstart run --resume quickstart-20250101-120000-3f9a
+  quickstart runs show quickstart-20250101-120000-3f9a
+
+Native components run as child processes of this binary (`component NAME …`, as in the
+cluster); container components need docker or podman (ARGOT_CONTAINER_RUNTIME=PROGRAM picks
+one). Files go to <workdir>/<run-id>/<task>/; the run is recorded in the metadata store.
+
+Exit codes: 0 the run succeeded, 1 internal or I/O error, 2 usage error (unknown pipeline,
+bad -p name or value, run that cannot be resumed), 3 invalid pipeline, 5 the run failed
+(the failed task's stderr tail is printed).";
+
+/// A `run` that did not succeed: the exit code and what to print (already formatted).
+#[derive(Debug)]
+pub struct RunFailure {
+    /// The process exit code.
+    pub code: ExitCode,
+    /// The message for stderr.
+    pub message: String,
+}
+
+impl RunFailure {
+    fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        RunFailure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn usage(message: impl std::fmt::Display) -> Self {
+        Self::new(ExitCode::Usage, format!("error: {message}"))
+    }
+}
+
+/// Runs the `run` command: picks and validates the pipeline, runs it, prints the summary.
+///
+/// # Errors
+/// A [`RunFailure`] with the exit code the CLI documents.
+pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
+    let overrides = parse_parameters(&args.parameters)?;
+    let workdir = args.workdir.clone();
+    let previous = match &args.resume {
+        Some(id) => Some(read_manifest(&workdir, id)?),
+        None => None,
+    };
+    let wanted = match (&args.pipeline, &previous) {
+        (Some(name), Some(m)) if *name != m.pipeline => {
+            return Err(RunFailure::usage(format!(
+                "run `{}` is a run of pipeline `{}`, not `{name}`\nhelp: leave the pipeline out when resuming",
+                m.run_id, m.pipeline
+            )));
+        }
+        (Some(name), _) => Some(name.as_str()),
+        (None, Some(m)) => Some(m.pipeline.as_str()),
+        (None, None) => None,
+    };
+    let def = pick(app, wanted)?;
+
+    // A resumed run keeps its image; a pipeline without one runs locally all the same.
+    let image = args
+        .image
+        .clone()
+        .or_else(|| previous.as_ref().and_then(|m| m.ir.image.clone()))
+        .or_else(|| {
+            (def.header)().image.is_none().then(|| {
+                format!(
+                    "argot.local/{}:run",
+                    crate::namer::generated(app.binary, 40)
+                )
+            })
+        });
+    let compiled = def
+        .compile(&CompileOptions {
+            image,
+            binary_path: default_binary_path(app.binary),
+            ..CompileOptions::default()
+        })
+        .map_err(|crate::CompileError::Invalid(d)| {
+            RunFailure::new(ExitCode::Invalid, d.to_string())
+        })?;
+    for w in compiled.warnings.iter() {
+        eprintln!("{w}\n");
+    }
+
+    let store_path = args.store.clone().unwrap_or_else(default_store_path);
+    let store = SqliteStore::open(&store_path)
+        .map_err(|e| RunFailure::new(ExitCode::Internal, format!("error: {e}")))?;
+    let executable = std::env::current_exe().map_err(|e| {
+        RunFailure::new(
+            ExitCode::Internal,
+            format!("error: cannot find this program's own executable to run components with: {e}"),
+        )
+    })?;
+    let options = RunOptions {
+        parameters: overrides,
+        parallelism: args.parallelism.unwrap_or_else(default_parallelism),
+        cache_dir: (!args.no_cache).then(|| {
+            args.cache_dir
+                .clone()
+                .unwrap_or_else(|| default_cache_dir(&workdir))
+        }),
+        workdir,
+        resume: args.resume.clone(),
+        executable,
+        containers: ContainerRuntime::from_env(),
+    };
+
+    let progress = Progress::new();
+    let mut stderr = std::io::stderr();
+    let mut events = |e: super::Event<'_>| {
+        let _ = writeln!(stderr, "{}", progress.line(&e));
+    };
+    let report = super::run(&compiled.valid, &store, &options, &mut events).map_err(|e| {
+        let code = if e.is_usage() {
+            ExitCode::Usage
+        } else {
+            ExitCode::Internal
+        };
+        let mut message = format!("error: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(&format!("\n  caused by: {s}"));
+            source = s.source();
+        }
+        RunFailure::new(code, message)
+    })?;
+    print_stdout(&report::summary(&report));
+    if report.phase == Phase::Succeeded {
+        Ok(())
+    } else {
+        Err(RunFailure::new(
+            ExitCode::RunFailed,
+            report::failure(&report, app.binary),
+        ))
+    }
+}
+
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error; the run itself is done and recorded.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn parse_parameters(flags: &[String]) -> Result<BTreeMap<String, String>, RunFailure> {
+    let mut out = BTreeMap::new();
+    for flag in flags {
+        let Some((name, value)) = flag.split_once('=') else {
+            return Err(RunFailure::usage(format!(
+                "-p {flag}: expected NAME=VALUE\nhelp: e.g. -p rows=5000"
+            )));
+        };
+        if out.insert(name.to_owned(), value.to_owned()).is_some() {
+            return Err(RunFailure::usage(format!(
+                "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn read_manifest(workdir: &std::path::Path, run_id: &str) -> Result<Manifest, RunFailure> {
+    let path = workdir.join(run_id).join(MANIFEST);
+    let text = std::fs::read(&path).map_err(|e| {
+        RunFailure::usage(format!(
+            "cannot resume run `{run_id}`: cannot read `{}`: {e}\nhelp: pass the --workdir the run used; `runs list` shows recorded runs",
+            path.display()
+        ))
+    })?;
+    serde_json::from_slice(&text).map_err(|e| {
+        RunFailure::usage(format!(
+            "cannot resume run `{run_id}`: `{}` cannot be read: {e}\nhelp: start a new run (tasks that did not change come from the cache)",
+            path.display()
+        ))
+    })
+}
+
+fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, RunFailure> {
+    let names = || {
+        app.pipelines
+            .iter()
+            .map(|p| format!("`{}`", p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match name {
+        Some(name) => app
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                RunFailure::usage(format!(
+                    "no pipeline named `{name}`\nhelp: this binary has: {}",
+                    names()
+                ))
+            }),
+        None => match app.pipelines {
+            [one] => Ok(one),
+            _ => Err(RunFailure::usage(format!(
+                "this binary has several pipelines\nhelp: name one of: {}",
+                names()
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_name_value_pairs_given_once() {
+        let ok = parse_parameters(&["rows=5".into(), "expr=a=b".into(), "empty=".into()]).unwrap();
+        assert_eq!(ok["rows"], "5");
+        assert_eq!(ok["expr"], "a=b");
+        assert_eq!(ok["empty"], "");
+        let bad = parse_parameters(&["rows".into()]).unwrap_err();
+        assert_eq!(bad.code, ExitCode::Usage);
+        let twice = parse_parameters(&["a=1".into(), "a=2".into()]).unwrap_err();
+        assert!(twice.message.contains("given twice"));
+    }
+}

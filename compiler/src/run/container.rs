@@ -1,0 +1,197 @@
+//! Container components on one machine: finding docker or podman, and the `run` command line
+//! that gives the container the same paths the Argo template does.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, render_cmd_arg};
+use crate::ir::ContainerImpl;
+
+/// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
+/// then `podman`), `none` to run no containers, or a program (`podman`, `/usr/bin/docker`).
+pub const CONTAINER_RUNTIME_ENV: &str = "ARGOT_CONTAINER_RUNTIME";
+
+/// How the runner runs container components.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerRuntime {
+    /// Use the first of `docker` and `podman` whose `info` succeeds.
+    Detect,
+    /// Use this docker-compatible program.
+    Program(String),
+    /// Run no containers: container tasks fail with an explanation.
+    Disabled,
+}
+
+impl ContainerRuntime {
+    /// The choice [`CONTAINER_RUNTIME_ENV`] makes.
+    pub fn from_env() -> ContainerRuntime {
+        match std::env::var(CONTAINER_RUNTIME_ENV) {
+            Ok(v) if v == "none" => ContainerRuntime::Disabled,
+            Ok(v) if !v.trim().is_empty() => ContainerRuntime::Program(v),
+            _ => ContainerRuntime::Detect,
+        }
+    }
+
+    /// Finds a working runtime, or explains why there is none.
+    pub(crate) fn resolve(&self) -> Result<String, String> {
+        let candidates: Vec<String> = match self {
+            ContainerRuntime::Disabled => {
+                return Err(format!(
+                    "container runtimes are turned off ({CONTAINER_RUNTIME_ENV}=none)"
+                ));
+            }
+            ContainerRuntime::Program(p) => vec![p.clone()],
+            ContainerRuntime::Detect => vec!["docker".to_owned(), "podman".to_owned()],
+        };
+        let mut reasons = Vec::new();
+        for program in candidates {
+            let out = Command::new(&program)
+                .arg("info")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output();
+            match out {
+                Ok(out) if out.status.success() => return Ok(program),
+                Ok(out) => {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    let line = err
+                        .lines()
+                        .map(str::trim)
+                        .rfind(|l| !l.is_empty())
+                        .unwrap_or("no message");
+                    reasons.push(format!("`{program} info` failed ({line})"));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    reasons.push(format!("`{program}` is not installed"));
+                }
+                Err(e) => reasons.push(format!("`{program}` cannot be started ({e})")),
+            }
+        }
+        Err(reasons.join("; "))
+    }
+}
+
+/// The argv (after the runtime program) that runs a container task: inputs mounted read-only
+/// at `/tmp/argot/inputs/<name>`, the task's output folder at `/tmp/argot/outputs`, the
+/// image's entrypoint replaced by `command` when it is given, as Argo does.
+pub(crate) fn run_args(
+    name: &str,
+    c: &ContainerImpl,
+    value: impl Fn(&str) -> String,
+    inputs: &[(String, &Path)],
+    outputs: Option<&Path>,
+) -> Vec<String> {
+    let mut argv = vec![
+        "run".to_owned(),
+        "--rm".to_owned(),
+        "--name".to_owned(),
+        name.to_owned(),
+    ];
+    for (input, host) in inputs {
+        argv.push("--volume".to_owned());
+        argv.push(format!("{}:{INPUTS_DIR}/{input}:ro", host.display()));
+    }
+    if let Some(dir) = outputs {
+        argv.push("--volume".to_owned());
+        argv.push(format!("{}:{OUTPUTS_DIR}", dir.display()));
+    }
+    let command: Vec<String> = c
+        .command
+        .iter()
+        .map(|a| render_cmd_arg(a, &value))
+        .collect();
+    let args: Vec<String> = c.args.iter().map(|a| render_cmd_arg(a, &value)).collect();
+    let mut command = command.into_iter();
+    if let Some(entrypoint) = command.next() {
+        argv.push("--entrypoint".to_owned());
+        argv.push(entrypoint);
+    }
+    argv.push(c.image.clone());
+    argv.extend(command);
+    argv.extend(args);
+    argv
+}
+
+/// A container name for a task of a run (run ids and task names are already DNS labels).
+pub(crate) fn container_name(run_id: &str, task: &str) -> String {
+    format!("argot-{run_id}-{task}")
+}
+
+/// Removes a leftover container of an interrupted run (best effort).
+pub(crate) fn remove_leftover(program: &str, name: &str) {
+    let _ = Command::new(program)
+        .args(["rm", "--force", name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{CmdArg, Piece};
+
+    #[test]
+    fn the_container_sees_argo_paths_and_substituted_values() {
+        let c = ContainerImpl {
+            image: "python:3.12-alpine".into(),
+            command: vec![
+                CmdArg(vec![Piece::Literal("python3".into())]),
+                CmdArg(vec![Piece::Literal("-c".into())]),
+            ],
+            args: vec![
+                CmdArg(vec![Piece::InputPath("corpus".into())]),
+                CmdArg(vec![
+                    Piece::Literal("--min=".into()),
+                    Piece::InputValue("min_len".into()),
+                ]),
+                CmdArg(vec![Piece::OutputParamPath("count".into())]),
+            ],
+        };
+        let argv = run_args(
+            "argot-r-word-count",
+            &c,
+            |n| format!("<{n}>"),
+            &[(
+                "corpus".into(),
+                Path::new("/runs/r/write-corpus/outputs/corpus"),
+            )],
+            Some(Path::new("/runs/r/word-count.tmp/outputs")),
+        );
+        assert_eq!(
+            argv,
+            [
+                "run",
+                "--rm",
+                "--name",
+                "argot-r-word-count",
+                "--volume",
+                "/runs/r/write-corpus/outputs/corpus:/tmp/argot/inputs/corpus:ro",
+                "--volume",
+                "/runs/r/word-count.tmp/outputs:/tmp/argot/outputs",
+                "--entrypoint",
+                "python3",
+                "python:3.12-alpine",
+                "-c",
+                "/tmp/argot/inputs/corpus",
+                "--min=<min_len>",
+                "/tmp/argot/outputs/count",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_program_is_explained() {
+        let err = ContainerRuntime::Program("argot-no-such-runtime".into())
+            .resolve()
+            .unwrap_err();
+        assert!(
+            err.contains("`argot-no-such-runtime` is not installed"),
+            "{err}"
+        );
+        let off = ContainerRuntime::Disabled.resolve().unwrap_err();
+        assert!(off.contains(CONTAINER_RUNTIME_ENV), "{off}");
+    }
+}

@@ -1,0 +1,347 @@
+//! The local runner: executes a [`ValidPipeline`] on this machine with the semantics Argo gives
+//! it, and records the run in the metadata store.
+//!
+//! It is the embedded default: a pipeline binary runs its pipeline with `run`, no cluster
+//! needed. Only a [`ValidPipeline`] can be run, so nothing unvalidated ever executes.
+//!
+//! # How tasks run
+//! - **Native components** run as child processes of the pipeline binary itself, through the
+//!   `component` entrypoint the cluster uses (`<binary> component <name> --param … --input …
+//!   --output … --output-param …`), with the argv built by the same function as the Argo
+//!   template ([`crate::emit::argo::native_args_with`]): only paths and values differ. Each value
+//!   is its own argv element; no shell anywhere.
+//! - **Container components** run with `docker` or `podman` (the first whose `info` succeeds, or
+//!   the program named by [`CONTAINER_RUNTIME_ENV`]). Inputs and outputs are bind-mounted at the
+//!   paths the Argo template uses (`/tmp/argot/inputs/<name>`, `/tmp/argot/outputs/<name>`).
+//!   Without a working runtime the task fails with an error that names it and what to install.
+//!
+//! # The run folder
+//! `<workdir>/<run-id>/` (default workdir `.argot/runs`; run ids are
+//! `<pipeline>-<yyyymmdd-hhmmss>-<4 hex>`, UTC) holds `run.json` (the pipeline's IR and the
+//! run's parameter values) and one folder per finished task: `<task>/outputs/<name>` (output
+//! artifacts and output-parameter files, as in the container's `/tmp/argot/outputs`),
+//! `<task>/stdout.log` and `<task>/stderr.log`. A task works in `<task>.tmp/`, renamed to
+//! `<task>/` when it succeeds or to `<task>.failed/` (logs kept) when it fails.
+//!
+//! # Semantics, compared with Argo
+//! - **Scheduling**: a task starts as soon as every task it depends on
+//!   ([`ValidPipeline::dependencies`]) has succeeded, at most `parallelism` at once, ready tasks
+//!   in pipeline order. Resource requests do not exist in the IR yet; [`task_slots`] is where
+//!   they will be counted against the machine.
+//! - **Fail fast** (Argo's DAG default, `failFast: true`): when a task fails no new task starts,
+//!   running tasks finish, the run fails. Tasks that never started are recorded as `Omitted`,
+//!   with a message saying whether a task they depend on failed or the run stopped first.
+//!   A task whose component exits non-zero is `Failed`; one the runner could not run at all (no
+//!   container runtime, an output the container did not write) is `Error`, as Argo marks pod
+//!   and artifact problems.
+//! - **Parameters** travel as wire-form strings exactly as through Argo: constants as written,
+//!   pipeline parameters (`{{workflow.parameters.x}}`) as the run's value, task outputs as the
+//!   content of the output-parameter file with one trailing newline removed (Argo's executor
+//!   does the same).
+//! - **Artifacts** are passed by path: a consumer reads the producer's file in the run folder
+//!   rather than a private copy, and produced artifacts are made read-only, so a component that
+//!   edits its input in place fails loudly instead of corrupting its producer's output (on
+//!   Argo it would edit a copy; copy the input first).
+//! - **Caching** (on unless `--no-cache`): a task whose component spec, code (this binary's
+//!   bytes, or the container image) and input values are unchanged reuses the earlier outputs
+//!   and logs; the key is [`cache_key`], the one Argo's `memoize` will use. Hits are recorded
+//!   as succeeded tasks whose message starts with `cached`.
+//! - **Resume** (`--resume RUN`): tasks the store has as succeeded whose folder exists are
+//!   kept; every other task (half-done after a kill, failed, omitted) is cleaned and run again,
+//!   with the run's original parameters. A run folder is locked while a runner uses it; children
+//!   of a runner that dies (Ctrl-C, SIGKILL) stop by themselves (see [`lifeline`]).
+//! - **Metadata**: the run (source `local`), its tasks, their input and output parameters,
+//!   artifacts (`file://` URIs of the run folder) and consumption edges land in the metadata
+//!   store, so `runs list`, `runs show` and `lineage` work as for cluster runs.
+//!
+//! Constructs the DSL does not have yet (conditions, loops, retries, timeouts, exit handlers)
+//! must be taught to [`scheduler`] in the same change that teaches the Argo emitter.
+
+mod cache;
+pub mod command;
+mod container;
+mod folder;
+pub mod lifeline;
+mod params;
+mod report;
+pub mod scheduler;
+mod task;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use argot_client::Phase;
+use argot_client::store::{MetadataStore, StoreError};
+
+use crate::ir::TaskId;
+use crate::validate::ValidPipeline;
+
+pub use cache::{CACHE_KEY_VERSION, CacheInput, CodeIdentity, cache_key, digest_path};
+pub use command::RunArgs;
+pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
+pub use params::check_value;
+
+/// How to run a pipeline (the `run` command's flags, resolved).
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Pipeline parameter values in wire form (`-p name=value`); the others take their default.
+    /// Must be empty when resuming (a resumed run keeps its parameters).
+    pub parameters: BTreeMap<String, String>,
+    /// At most this many tasks run at once (at least 1).
+    pub parallelism: usize,
+    /// The folder that holds run folders.
+    pub workdir: PathBuf,
+    /// The cache folder; `None` turns caching off.
+    pub cache_dir: Option<PathBuf>,
+    /// Continue this run instead of starting a new one.
+    pub resume: Option<String>,
+    /// The binary that runs native components (`component NAME …`): this process's own.
+    pub executable: PathBuf,
+    /// How container components are run.
+    pub containers: ContainerRuntime,
+}
+
+impl RunOptions {
+    /// Options with defaults: parallelism = the number of cores, workdir `.argot/runs`, cache in
+    /// `.argot/cache`, this process's executable, container runtime from the environment.
+    ///
+    /// # Errors
+    /// When the current executable cannot be found.
+    pub fn new() -> std::io::Result<RunOptions> {
+        let workdir = PathBuf::from(DEFAULT_WORKDIR);
+        Ok(RunOptions {
+            parameters: BTreeMap::new(),
+            parallelism: default_parallelism(),
+            cache_dir: Some(default_cache_dir(&workdir)),
+            workdir,
+            resume: None,
+            executable: std::env::current_exe()?,
+            containers: ContainerRuntime::from_env(),
+        })
+    }
+}
+
+/// The default folder for run folders.
+pub const DEFAULT_WORKDIR: &str = ".argot/runs";
+
+/// The number of cores (1 if unknown).
+pub fn default_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The default cache folder for a workdir: `cache` beside it (`.argot/cache` for the default
+/// `.argot/runs`), so runs and cache can be deleted separately.
+pub fn default_cache_dir(workdir: &Path) -> PathBuf {
+    match workdir.parent() {
+        Some(parent) => parent.join("cache"),
+        None => PathBuf::from("cache"),
+    }
+}
+
+/// How many of the `parallelism` slots a task takes. Every task takes one today. When the IR
+/// gains resource requests (`cpu`, `memory`, `gpus`), this is where they are counted against
+/// the machine, and where a request larger than the machine is reported (and run alone).
+pub fn task_slots(_valid: &ValidPipeline, _task: TaskId) -> usize {
+    1
+}
+
+/// What happened to one task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskReport {
+    /// The task's name.
+    pub name: String,
+    /// The component it runs.
+    pub component: String,
+    /// `Succeeded`, `Failed` (the component failed), `Error` (it could not be run), `Omitted`
+    /// (not run: a dependency failed, or the run stopped first).
+    pub phase: Phase,
+    /// How long it ran (`None` if it did not run in this attempt).
+    pub duration: Option<Duration>,
+    /// Whether its outputs came from the cache.
+    pub cached: bool,
+    /// Whether it had finished in an earlier attempt of this run (`--resume`).
+    pub resumed: bool,
+    /// Output parameter values, in the component's output order.
+    pub output_params: Vec<(String, String)>,
+    /// Output artifacts: name, kind and path, in the component's output order.
+    pub output_artifacts: Vec<(String, String, PathBuf)>,
+    /// Why it failed or was omitted, or where a cache hit came from.
+    pub message: Option<String>,
+    /// For failed tasks: the last lines of its stderr.
+    pub stderr_tail: Option<String>,
+    /// Its folder (`<run>/<task>/`, or `<run>/<task>.failed/`).
+    pub folder: Option<PathBuf>,
+    /// Problems that did not fail the task (e.g. its outputs could not be cached).
+    pub warnings: Vec<String>,
+}
+
+impl TaskReport {
+    fn new(name: &str, component: &str, phase: Phase) -> Self {
+        TaskReport {
+            name: name.to_owned(),
+            component: component.to_owned(),
+            phase,
+            duration: None,
+            cached: false,
+            resumed: false,
+            output_params: Vec::new(),
+            output_artifacts: Vec::new(),
+            message: None,
+            stderr_tail: None,
+            folder: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// The run id.
+    pub run_id: String,
+    /// The run folder.
+    pub folder: PathBuf,
+    /// `Succeeded` or `Failed`.
+    pub phase: Phase,
+    /// The tasks, in pipeline order.
+    pub tasks: Vec<TaskReport>,
+    /// Wall time of this attempt.
+    pub duration: Duration,
+    /// The task that failed first, if any.
+    pub failed_task: Option<String>,
+    /// Whether the cache was on.
+    pub caching: bool,
+}
+
+/// Something the runner reports while it works, for progress output.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The run started (or resumed).
+    RunStarted {
+        /// The run id.
+        run_id: &'a str,
+        /// The run folder.
+        folder: &'a Path,
+        /// Whether this continues an earlier attempt.
+        resumed: bool,
+        /// How many tasks were already done (resume).
+        done: usize,
+        /// How many tasks the pipeline has.
+        total: usize,
+    },
+    /// A task was handed to a worker.
+    TaskStarted {
+        /// The task's name.
+        task: &'a str,
+    },
+    /// A task finished or will not run.
+    TaskFinished(&'a TaskReport),
+}
+
+/// Why a run could not be carried out (a run whose task failed is not an error: see
+/// [`RunReport::phase`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A `-p` names no parameter of the pipeline.
+    #[error("pipeline `{pipeline}` has no parameter `{name}`\nhelp: its parameters are: {known}")]
+    UnknownParameter {
+        /// The pipeline.
+        pipeline: String,
+        /// The name given.
+        name: String,
+        /// The pipeline's parameters.
+        known: String,
+    },
+    /// A `-p` value is not a value of the parameter's type.
+    #[error("-p {name}={value}: {reason}\nhelp: pass a `{rust_type}` value, e.g. {example}")]
+    BadParameter {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: String,
+        /// The parameter's Rust type.
+        rust_type: String,
+        /// What is wrong.
+        reason: String,
+        /// An example of a good value.
+        example: String,
+    },
+    /// A parameter without a default was not given.
+    #[error(
+        "pipeline parameter `{name}` has no default\nhelp: pass it with `-p {name}=VALUE` (a `{rust_type}`)"
+    )]
+    MissingParameter {
+        /// The parameter.
+        name: String,
+        /// Its Rust type.
+        rust_type: String,
+    },
+    /// Options that do not go together or are out of range.
+    #[error("{0}")]
+    Usage(String),
+    /// `--resume` names a run this workdir or store does not have.
+    #[error("cannot resume run `{run_id}`: {reason}\nhelp: {help}")]
+    CannotResume {
+        /// The run.
+        run_id: String,
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+    /// Another runner is working on this run folder.
+    #[error(
+        "run `{0}` is being run by another process\nhelp: wait for it to finish, or stop it first"
+    )]
+    Busy(String),
+    /// The metadata store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file or folder of the run could not be read or written.
+    #[error("cannot {what} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    /// Whether this is the user's mistake (exit 2) rather than an internal failure (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            RunError::UnknownParameter { .. }
+                | RunError::BadParameter { .. }
+                | RunError::MissingParameter { .. }
+                | RunError::Usage(_)
+                | RunError::CannotResume { .. }
+                | RunError::Busy(_)
+        )
+    }
+
+    pub(crate) fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
+        let path = path.to_owned();
+        move |source| RunError::Io { what, path, source }
+    }
+}
+
+/// Runs (or resumes) `valid` on this machine, recording it in `store`; `events` sees progress.
+///
+/// Returns the report of a run that finished, successfully or not.
+///
+/// # Errors
+/// Bad parameters or options, a run that cannot be resumed, a store or file-system failure.
+pub fn run(
+    valid: &ValidPipeline,
+    store: &dyn MetadataStore,
+    options: &RunOptions,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport, RunError> {
+    scheduler::execute(valid, store, options, events)
+}

@@ -1,0 +1,273 @@
+//! What the user sees: one line per task state change while the run goes (stderr), and at the
+//! end a table of tasks, the content of small metrics artifacts, and a summary (stdout).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use argot_client::Phase;
+
+use super::{Event, RunReport, TaskReport};
+
+/// Prints progress lines to stderr.
+pub(crate) struct Progress {
+    start: Instant,
+}
+
+impl Progress {
+    pub(crate) fn new() -> Self {
+        Progress {
+            start: Instant::now(),
+        }
+    }
+
+    pub(crate) fn line(&self, event: &Event<'_>) -> String {
+        let at = format!("[{:>7}]", seconds(self.start.elapsed()));
+        match event {
+            Event::RunStarted {
+                run_id,
+                folder,
+                resumed: false,
+                total,
+                ..
+            } => format!(
+                "{at} run {run_id}: {total} task{} (folder {})",
+                plural(*total),
+                folder.display()
+            ),
+            Event::RunStarted {
+                run_id,
+                done,
+                total,
+                ..
+            } => format!("{at} resuming run {run_id}: {done} of {total} tasks already done"),
+            Event::TaskStarted { task } => format!("{at} {task} started"),
+            Event::TaskFinished(t) => {
+                let what = match (&t.phase, t.cached) {
+                    (Phase::Succeeded, true) => "succeeded (cached)".to_owned(),
+                    (Phase::Succeeded, false) => format!(
+                        "succeeded in {}",
+                        t.duration.map(seconds).unwrap_or_default()
+                    ),
+                    (Phase::Omitted, _) => {
+                        format!("omitted: {}", t.message.as_deref().unwrap_or("not run"))
+                    }
+                    (phase, _) => format!(
+                        "{}: {}",
+                        phase.as_str().to_lowercase(),
+                        t.message
+                            .as_deref()
+                            .and_then(|m| m.lines().next())
+                            .unwrap_or("no message")
+                    ),
+                };
+                let mut line = format!("{at} {} {what}", t.name);
+                for w in &t.warnings {
+                    let _ = write!(line, "\n{at} {} warning: {w}", t.name);
+                }
+                line
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+/// Metrics artifacts up to this size are printed.
+const METRICS_PRINT_MAX: u64 = 64 * 1024;
+/// Output parameter values longer than this are cut in the table.
+const VALUE_MAX: usize = 60;
+
+/// The end-of-run summary: a table of tasks, small metrics artifacts, and one closing line.
+pub(crate) fn summary(report: &RunReport) -> String {
+    let rows: Vec<[String; 5]> = report
+        .tasks
+        .iter()
+        .map(|t| row(t, report.caching))
+        .collect();
+    let header = [
+        "TASK".to_owned(),
+        "STATUS".to_owned(),
+        "TIME".to_owned(),
+        "CACHE".to_owned(),
+        "OUTPUT PARAMETERS".to_owned(),
+    ];
+    let mut widths = [0usize; 4];
+    for r in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in std::iter::once(&header).chain(&rows) {
+        let line = format!(
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for t in &report.tasks {
+        for (name, kind, path) in &t.output_artifacts {
+            if kind == "Metrics"
+                && let Some(text) = small_text(path)
+            {
+                let _ = writeln!(out, "\nmetrics {}.{name} ({}):", t.name, path.display());
+                out.push_str(text.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    let cached = report.tasks.iter().filter(|t| t.cached).count();
+    let resumed = report.tasks.iter().filter(|t| t.resumed).count();
+    let mut extras = Vec::new();
+    if cached > 0 {
+        extras.push(format!("{cached} cached"));
+    }
+    if resumed > 0 {
+        extras.push(format!("{resumed} from an earlier attempt"));
+    }
+    let extras = if extras.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extras.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "\nrun {} {} in {}: {} task{}{extras}; files in {}",
+        report.run_id,
+        report.phase.as_str().to_lowercase(),
+        seconds(report.duration),
+        report.tasks.len(),
+        plural(report.tasks.len()),
+        report.folder.display()
+    );
+    out
+}
+
+fn row(t: &TaskReport, caching: bool) -> [String; 5] {
+    let time = match (t.resumed, t.duration) {
+        (true, _) => "earlier".to_owned(),
+        (false, Some(d)) => seconds(d),
+        (false, None) => "-".to_owned(),
+    };
+    let cache = if t.cached {
+        "hit"
+    } else if caching && t.phase == Phase::Succeeded && !t.resumed {
+        "miss"
+    } else {
+        "-"
+    };
+    let params = if t.output_params.is_empty() {
+        "-".to_owned()
+    } else {
+        t.output_params
+            .iter()
+            .map(|(n, v)| format!("{n}={}", shorten(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    [
+        t.name.clone(),
+        t.phase.as_str().to_owned(),
+        time,
+        cache.to_owned(),
+        params,
+    ]
+}
+
+fn shorten(v: &str) -> String {
+    let one_line = v.replace('\n', "\\n");
+    if one_line.chars().count() <= VALUE_MAX {
+        one_line
+    } else {
+        let cut: String = one_line.chars().take(VALUE_MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The text of a small file; JSON is pretty-printed.
+fn small_text(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > METRICS_PRINT_MAX {
+        return None;
+    }
+    let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => serde_json::to_string_pretty(&v).ok(),
+        Err(_) => Some(text),
+    }
+}
+
+/// The explanation of a failed run: the first failed task, its error and its stderr tail.
+pub(crate) fn failure(report: &RunReport, binary: &str) -> String {
+    let mut out = String::new();
+    let failed = report
+        .tasks
+        .iter()
+        .filter(|t| t.phase.is_failure())
+        .collect::<Vec<_>>();
+    let first = report
+        .failed_task
+        .as_deref()
+        .and_then(|name| failed.iter().find(|t| t.name == name))
+        .or(failed.first());
+    match first {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "error: task `{}` {}: {}",
+                t.name,
+                if t.phase == Phase::Error {
+                    "could not run"
+                } else {
+                    "failed"
+                },
+                t.message.as_deref().unwrap_or("no message")
+            );
+            if let Some(tail) = &t.stderr_tail {
+                let log = t
+                    .folder
+                    .as_ref()
+                    .map(|f| f.join("stderr.log").display().to_string())
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  ┌─ last lines of its stderr ({log})");
+                for line in tail.lines() {
+                    let _ = writeln!(out, "  │ {line}");
+                }
+                out.push_str("  └─\n");
+            }
+            for other in failed.iter().filter(|o| o.name != t.name) {
+                let _ = writeln!(
+                    out,
+                    "error: task `{}` also failed: {}",
+                    other.name,
+                    other.message.as_deref().unwrap_or("no message")
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "error: run {} did not succeed", report.run_id);
+        }
+    }
+    let _ = write!(
+        out,
+        "help: fix the cause, then continue the run with `{binary} run --resume {}` (tasks that succeeded are not run again)",
+        report.run_id
+    );
+    out
+}

@@ -1,0 +1,603 @@
+//! The DAG scheduler: which task runs when, with Argo's DAG semantics.
+//!
+//! The main thread owns the state; a pool of `parallelism` worker threads runs tasks (the
+//! private `task` module) and reports back over a channel. Ready tasks start in pipeline order
+//! as long as slots are free; a failure stops new starts (fail fast) while running tasks
+//! finish; what never started is recorded as `Omitted`.
+//!
+//! This is where each control-flow construct the DSL gains (`when`, loops with fan-in, exit
+//! handlers, retries, timeouts, `depends` on failure) must be taught to run as on Argo, in the
+//! same change that teaches [`crate::emit::argo`] to emit it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, mpsc};
+use std::time::{Instant, SystemTime};
+
+use argot_client::Phase;
+use argot_client::store::{
+    Direction, MetadataStore, PIPELINE_LABEL, ParameterRecord, RunRecord, RunSnapshot, RunSource,
+    StoreError, TaskRecord,
+};
+
+use super::cache::Cache;
+use super::folder::{Manifest, RunFolder, rfc3339};
+use super::task::{self, Context, Finished, Job};
+use super::{Event, RunError, RunOptions, RunReport, TaskReport, params, task_slots};
+use crate::ir::{Argument, IoKind, TaskId, TaskRef};
+use crate::validate::ValidPipeline;
+
+/// Label on local runs saying which runner recorded them.
+pub const RUNNER_LABEL: &str = "argot.dev/runner";
+
+/// Runs or resumes a pipeline; see [`super::run`].
+pub(crate) fn execute(
+    valid: &ValidPipeline,
+    store: &dyn MetadataStore,
+    options: &RunOptions,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport, RunError> {
+    if options.parallelism == 0 {
+        return Err(RunError::Usage(
+            "--parallelism must be at least 1".to_owned(),
+        ));
+    }
+    let clock = Instant::now();
+    let p = valid.pipeline();
+    let workdir = std::path::absolute(&options.workdir)
+        .map_err(RunError::io("find the workdir", &options.workdir))?;
+
+    let (run_id, folder, manifest, resumed) = match &options.resume {
+        Some(id) => {
+            if !options.parameters.is_empty() {
+                return Err(RunError::Usage(
+                    "-p cannot be combined with --resume: a resumed run keeps the parameters it started with\nhelp: start a new run to change parameters (unchanged tasks come from the cache)".to_owned(),
+                ));
+            }
+            let (manifest, folder) = RunFolder::open(&workdir, id)?;
+            if manifest.ir != *p {
+                return Err(RunError::CannotResume {
+                    run_id: id.clone(),
+                    reason: format!(
+                        "pipeline `{}` changed since the run started (its tasks, components or parameters differ)",
+                        p.name
+                    ),
+                    help: "start a new run; tasks whose component and inputs did not change come from the cache".to_owned(),
+                });
+            }
+            (id.clone(), folder, manifest, true)
+        }
+        None => {
+            let parameters = params::resolve(p, &options.parameters)?;
+            let (id, folder) = RunFolder::create(&workdir, &valid.names().workflow)?;
+            let manifest = Manifest {
+                format: 1,
+                run_id: id.clone(),
+                pipeline: p.name.clone(),
+                started_at: rfc3339(SystemTime::now()),
+                parameters,
+                ir: p.clone(),
+            };
+            folder.write_manifest(&manifest)?;
+            (id, folder, manifest, false)
+        }
+    };
+
+    let n = p.tasks.len();
+    let mut reports: Vec<Option<TaskReport>> = vec![None; n];
+    if resumed {
+        let details = store
+            .run_details(&run_id)?
+            .ok_or_else(|| RunError::CannotResume {
+                run_id: run_id.clone(),
+                reason: "the metadata store has no record of it".to_owned(),
+                help: "pass the --store (or ARGOT_STORE) the run used".to_owned(),
+            })?;
+        for (i, t) in p.tasks.iter().enumerate() {
+            let succeeded = details
+                .tasks
+                .iter()
+                .any(|r| r.name == t.name && r.phase == Phase::Succeeded);
+            if succeeded && folder.task_dir(&t.name).is_dir() {
+                let spec = &p.components[&t.component];
+                reports[i] = Some(task::load_finished(&folder, t, spec)?);
+            }
+        }
+    }
+    for (i, t) in p.tasks.iter().enumerate() {
+        if reports[i].is_none() {
+            folder.clean_task(&t.name)?;
+        }
+    }
+
+    let mut labels = BTreeMap::new();
+    labels.insert(PIPELINE_LABEL.to_owned(), valid.names().workflow.clone());
+    labels.insert(RUNNER_LABEL.to_owned(), "local".to_owned());
+    let run_record = RunRecord {
+        id: run_id.clone(),
+        pipeline: valid.names().workflow.clone(),
+        source: RunSource::Local,
+        location: Some(folder.dir.display().to_string()),
+        phase: Phase::Running,
+        started_at: Some(manifest.started_at.clone()),
+        finished_at: None,
+        message: None,
+        labels,
+    };
+    let opening = RunSnapshot {
+        run: Some(run_record.clone()),
+        tasks: p
+            .tasks
+            .iter()
+            .zip(&reports)
+            .filter(|(_, r)| r.is_none())
+            .map(|(t, _)| TaskRecord {
+                template: Some(t.component.clone()),
+                ..TaskRecord::new(&run_id, &t.name)
+            })
+            .collect(),
+        parameters: manifest
+            .parameters
+            .iter()
+            .map(|(k, v)| ParameterRecord::new(&run_id, "", Direction::Input, k, v))
+            .collect(),
+        ..RunSnapshot::default()
+    };
+    store.record_run(&opening)?;
+
+    let done = reports.iter().filter(|r| r.is_some()).count();
+    events(Event::RunStarted {
+        run_id: &run_id,
+        folder: &folder.dir,
+        resumed,
+        done,
+        total: n,
+    });
+
+    let cache = options
+        .cache_dir
+        .as_ref()
+        .map(|d| Cache::new(std::path::absolute(d).unwrap_or_else(|_| d.clone())));
+    let cx = Context::new(
+        valid,
+        &run_id,
+        &folder,
+        store,
+        run_record.clone(),
+        &options.executable,
+        cache,
+        &options.containers,
+    );
+    let outcome = schedule(
+        &cx,
+        &manifest.parameters,
+        options.parallelism,
+        reports,
+        events,
+    );
+
+    let reports: Vec<TaskReport> = outcome.reports;
+    let phase = if reports.iter().all(|r| r.phase == Phase::Succeeded) {
+        Phase::Succeeded
+    } else {
+        Phase::Failed
+    };
+    let omitted = RunSnapshot {
+        run: Some(run_record),
+        tasks: reports
+            .iter()
+            .filter(|r| r.phase == Phase::Omitted)
+            .map(|r| TaskRecord {
+                template: Some(r.component.clone()),
+                phase: Phase::Omitted,
+                message: r.message.clone(),
+                ..TaskRecord::new(&run_id, &r.name)
+            })
+            .collect(),
+        ..RunSnapshot::default()
+    };
+    let message = outcome.first_failure.as_ref().map(|name| {
+        let why = reports
+            .iter()
+            .find(|r| &r.name == name)
+            .and_then(|r| r.message.clone())
+            .unwrap_or_default();
+        format!("task `{name}` failed: {why}")
+    });
+    let recorded = store.record_run(&omitted).and_then(|()| {
+        store.finish_run(
+            &run_id,
+            &phase,
+            &rfc3339(SystemTime::now()),
+            message.as_deref(),
+        )
+    });
+    if let Some(e) = outcome.store_error {
+        return Err(e.into());
+    }
+    recorded?;
+    Ok(RunReport {
+        run_id,
+        folder: folder.dir.clone(),
+        phase,
+        tasks: reports,
+        duration: clock.elapsed(),
+        failed_task: outcome.first_failure,
+        caching: options.cache_dir.is_some(),
+    })
+}
+
+struct Outcome {
+    reports: Vec<TaskReport>,
+    first_failure: Option<String>,
+    store_error: Option<StoreError>,
+}
+
+/// The scheduling loop. `reports` holds the tasks already done (resume).
+fn schedule(
+    cx: &Context<'_>,
+    run_params: &BTreeMap<String, String>,
+    parallelism: usize,
+    mut reports: Vec<Option<TaskReport>>,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Outcome {
+    let valid = cx.valid;
+    let p = valid.pipeline();
+    let n = p.tasks.len();
+    let deps = |i: usize| valid.dependencies(TaskId(i as u32));
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        for d in deps(i) {
+            dependants[d.index()].push(i);
+        }
+    }
+    let mut waiting: Vec<usize> = (0..n)
+        .map(|i| {
+            deps(i)
+                .iter()
+                .filter(|d| reports[d.index()].is_none())
+                .count()
+        })
+        .collect();
+    let mut ready: BTreeSet<usize> = (0..n)
+        .filter(|&i| reports[i].is_none() && waiting[i] == 0)
+        .collect();
+    let to_run = reports.iter().filter(|r| r.is_none()).count();
+
+    let mut first_failure: Option<usize> = None;
+    let mut store_error: Option<StoreError> = None;
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Finished>();
+    std::thread::scope(|s| {
+        for _ in 0..parallelism.min(to_run) {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            s.spawn(move || {
+                loop {
+                    let job = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(job) = job else { break };
+                    let finished = run_guarded(cx, job);
+                    if done_tx.send(finished).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+
+        let mut used = 0usize;
+        let mut slots_of: BTreeMap<usize, usize> = BTreeMap::new();
+        loop {
+            while first_failure.is_none() && store_error.is_none() {
+                let Some(&i) = ready.first() else { break };
+                // A task wanting more than the machine runs alone.
+                let need = task_slots(valid, TaskId(i as u32)).clamp(1, parallelism);
+                if used + need > parallelism {
+                    break;
+                }
+                ready.remove(&i);
+                match resolve_job(valid, run_params, &reports, i) {
+                    Ok(job) => {
+                        events(Event::TaskStarted {
+                            task: &p.tasks[i].name,
+                        });
+                        if job_tx.send(job).is_err() {
+                            break;
+                        }
+                        used += need;
+                        slots_of.insert(i, need);
+                    }
+                    Err(why) => {
+                        let t = &p.tasks[i];
+                        let mut r = TaskReport::new(&t.name, &t.component, Phase::Error);
+                        r.message = Some(why);
+                        events(Event::TaskFinished(&r));
+                        reports[i] = Some(r);
+                        first_failure = Some(i);
+                    }
+                }
+            }
+            if slots_of.is_empty() {
+                break;
+            }
+            let Ok(finished) = done_rx.recv() else { break };
+            let i = finished.id.index();
+            used -= slots_of.remove(&i).unwrap_or(0);
+            if let Some(e) = finished.store_error {
+                store_error.get_or_insert(e);
+            }
+            events(Event::TaskFinished(&finished.report));
+            if finished.report.phase == Phase::Succeeded {
+                for &d in &dependants[i] {
+                    waiting[d] -= 1;
+                    if waiting[d] == 0 && reports[d].is_none() {
+                        ready.insert(d);
+                    }
+                }
+            } else {
+                first_failure.get_or_insert(i);
+            }
+            reports[i] = Some(finished.report);
+        }
+        drop(job_tx);
+    });
+
+    // What never started: Omitted, saying why.
+    let failed_name = first_failure.map(|i| p.tasks[i].name.clone());
+    for i in 0..n {
+        if reports[i].is_some() {
+            continue;
+        }
+        let t = &p.tasks[i];
+        let mut r = TaskReport::new(&t.name, &t.component, Phase::Omitted);
+        r.message = Some(match failed_dependency(valid, &reports, i) {
+            Some(dep) => format!("not run: it depends on `{dep}`, which did not succeed"),
+            None => match &failed_name {
+                Some(f) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
+                None => "not run: the run stopped (the metadata store failed)".to_owned(),
+            },
+        });
+        events(Event::TaskFinished(&r));
+        reports[i] = Some(r);
+    }
+    Outcome {
+        reports: reports.into_iter().flatten().collect(),
+        first_failure: failed_name,
+        store_error,
+    }
+}
+
+/// Runs a task; a panic in the runner's own code becomes an `Error` task, not a hung run.
+fn run_guarded(cx: &Context<'_>, job: Job) -> Finished {
+    let id = job.id;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task::execute(cx, job))) {
+        Ok(f) => f,
+        Err(panic) => {
+            let t = &cx.valid.pipeline().tasks[id.index()];
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            let mut report = TaskReport::new(&t.name, &t.component, Phase::Error);
+            report.message = Some(format!("the runner failed on this task: {what}"));
+            Finished {
+                id,
+                report,
+                store_error: None,
+            }
+        }
+    }
+}
+
+/// A dependency (direct or further up) of task `i` that failed, if any.
+fn failed_dependency(
+    valid: &ValidPipeline,
+    reports: &[Option<TaskReport>],
+    i: usize,
+) -> Option<String> {
+    let mut stack: Vec<usize> = valid
+        .dependencies(TaskId(i as u32))
+        .iter()
+        .map(|d| d.index())
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(d) = stack.pop() {
+        if !seen.insert(d) {
+            continue;
+        }
+        if let Some(r) = &reports[d]
+            && r.phase.is_failure()
+        {
+            return Some(r.name.clone());
+        }
+        stack.extend(
+            valid
+                .dependencies(TaskId(d as u32))
+                .iter()
+                .map(|x| x.index()),
+        );
+    }
+    None
+}
+
+/// The values and paths task `i` receives, from the run's parameters and its producers'
+/// outputs, as Argo resolves `{{workflow.parameters.…}}` and `{{tasks.….outputs.…}}`.
+fn resolve_job(
+    valid: &ValidPipeline,
+    run_params: &BTreeMap<String, String>,
+    reports: &[Option<TaskReport>],
+    i: usize,
+) -> Result<Job, String> {
+    let p = valid.pipeline();
+    let task = &p.tasks[i];
+    let spec = &p.components[&task.component];
+    let mut job = Job {
+        id: TaskId(i as u32),
+        params: Vec::new(),
+        inputs: Vec::new(),
+    };
+    for input in &spec.inputs {
+        let producer = |from: &TaskRef| match from {
+            TaskRef::Local(id) => reports[id.index()]
+                .as_ref()
+                .ok_or_else(|| format!("input `{}`: its producer has not run", input.name)),
+            TaskRef::Foreign { .. } => Err(format!(
+                "input `{}` reads a task of another pipeline",
+                input.name
+            )),
+        };
+        match (&input.kind, task.arguments.get(&input.name)) {
+            (IoKind::Artifact { .. }, Some(Argument::TaskOutput { task: from, output })) => {
+                let r = producer(from)?;
+                let (_, _, path) = r
+                    .output_artifacts
+                    .iter()
+                    .find(|(n, _, _)| n == output)
+                    .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
+                job.inputs.push((input.name.clone(), path.clone()));
+            }
+            (IoKind::Artifact { .. }, _) => {
+                return Err(format!(
+                    "input artifact `{}` is not bound to a task output",
+                    input.name
+                ));
+            }
+            (IoKind::Parameter { .. }, argument) => {
+                let value = match argument {
+                    Some(Argument::Constant(text)) => text.clone(),
+                    Some(Argument::PipelineParam(name)) => run_params
+                        .get(name)
+                        .cloned()
+                        .ok_or_else(|| format!("pipeline parameter `{name}` has no value"))?,
+                    Some(Argument::TaskOutput { task: from, output }) => {
+                        let r = producer(from)?;
+                        r.output_params
+                            .iter()
+                            .find(|(n, _)| n == output)
+                            .map(|(_, v)| v.clone())
+                            .ok_or_else(|| {
+                                format!("`{}` has no output parameter `{output}`", r.name)
+                            })?
+                    }
+                    None => input.default.clone().ok_or_else(|| {
+                        format!("input `{}` has no value and no default", input.name)
+                    })?,
+                };
+                job.params.push((input.name.clone(), value));
+            }
+        }
+    }
+    Ok(job)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{ValidateOptions, validate};
+
+    /// `prepare(rows) → train(data, lr, epochs=default) → report(acc)`, plus an independent `other`.
+    fn pipeline() -> ValidPipeline {
+        let ir = serde_json::json!({
+            "name": "p", "image": "example.com/p:1.0", "binary_path": "/b",
+            "params": [{"name": "rows", "rust_type": "u32", "default": "10"}],
+            "components": {
+                "prepare": {"name": "prepare", "implementation": "native",
+                    "inputs": [{"name": "rows", "kind": {"parameter": {"rust_type": "u32"}}}],
+                    "outputs": [{"name": "data", "kind": {"artifact": {"kind": "Dataset"}}}]},
+                "train": {"name": "train", "implementation": "native",
+                    "inputs": [
+                        {"name": "data", "kind": {"artifact": {"kind": "Dataset"}}},
+                        {"name": "lr", "kind": {"parameter": {"rust_type": "f64"}}},
+                        {"name": "epochs", "kind": {"parameter": {"rust_type": "u32"}}, "default": "300"}],
+                    "outputs": [{"name": "output", "kind": {"parameter": {"rust_type": "f64"}}}]},
+                "report": {"name": "report", "implementation": "native",
+                    "inputs": [{"name": "acc", "kind": {"parameter": {"rust_type": "f64"}}}],
+                    "outputs": []}
+            },
+            "tasks": [
+                {"name": "prepare", "component": "prepare",
+                    "arguments": {"rows": {"pipeline_param": "rows"}}},
+                {"name": "train", "component": "train", "arguments": {
+                    "data": {"task_output": {"task": {"local": 0}, "output": "data"}},
+                    "lr": {"constant": "0.5"}}},
+                {"name": "report", "component": "report", "arguments": {
+                    "acc": {"task_output": {"task": {"local": 1}, "output": "output"}}}},
+                {"name": "other", "component": "report", "arguments": {"acc": {"constant": "1"}}}
+            ]
+        });
+        let ir: crate::ir::Pipeline = serde_json::from_value(ir).unwrap();
+        validate(&ir, &ValidateOptions::default()).unwrap()
+    }
+
+    fn done(name: &str, phase: Phase) -> Option<TaskReport> {
+        Some(TaskReport::new(name, name, phase))
+    }
+
+    #[test]
+    fn inputs_resolve_as_argo_resolves_them() {
+        let valid = pipeline();
+        let params = BTreeMap::from([("rows".to_owned(), "25".to_owned())]);
+        let mut reports = vec![None; 4];
+        let job = resolve_job(&valid, &params, &reports, 0).unwrap();
+        assert_eq!(job.params, [("rows".to_owned(), "25".to_owned())]);
+
+        let mut prepared = TaskReport::new("prepare", "prepare", Phase::Succeeded);
+        prepared.output_artifacts = vec![(
+            "data".into(),
+            "Dataset".into(),
+            "/run/prepare/outputs/data".into(),
+        )];
+        reports[0] = Some(prepared);
+        let job = resolve_job(&valid, &params, &reports, 1).unwrap();
+        assert_eq!(
+            job.inputs,
+            [(
+                "data".to_owned(),
+                std::path::PathBuf::from("/run/prepare/outputs/data")
+            )]
+        );
+        // A constant as written; an unbound input takes the component's default.
+        assert_eq!(
+            job.params,
+            [
+                ("lr".to_owned(), "0.5".to_owned()),
+                ("epochs".to_owned(), "300".to_owned())
+            ]
+        );
+
+        let mut trained = TaskReport::new("train", "train", Phase::Succeeded);
+        trained.output_params = vec![("output".into(), "0.93".into())];
+        reports[1] = Some(trained);
+        let job = resolve_job(&valid, &params, &reports, 2).unwrap();
+        assert_eq!(job.params, [("acc".to_owned(), "0.93".to_owned())]);
+        // A producer that has not run is an error, never a silent empty value.
+        assert!(resolve_job(&valid, &params, &vec![None; 4], 2).is_err());
+    }
+
+    #[test]
+    fn omitted_tasks_name_the_failed_task_they_depend_on() {
+        let valid = pipeline();
+        let reports = vec![done("prepare", Phase::Failed), None, None, None];
+        assert_eq!(
+            failed_dependency(&valid, &reports, 1).as_deref(),
+            Some("prepare")
+        );
+        // Two levels down, through a task that never ran.
+        assert_eq!(
+            failed_dependency(&valid, &reports, 2).as_deref(),
+            Some("prepare")
+        );
+        assert_eq!(failed_dependency(&valid, &reports, 3), None);
+        let reports = vec![
+            done("prepare", Phase::Succeeded),
+            done("train", Phase::Error),
+            None,
+            None,
+        ];
+        assert_eq!(
+            failed_dependency(&valid, &reports, 2).as_deref(),
+            Some("train")
+        );
+    }
+}

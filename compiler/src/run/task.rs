@@ -1,0 +1,534 @@
+//! One task on one machine: its folder, the cache, the child process, its outputs, and what the
+//! store learns about it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime};
+
+use argot_client::Phase;
+use argot_client::store::{
+    ArtifactRecord, Direction, MetadataStore, ParameterRecord, RunRecord, RunSnapshot, StoreError,
+    TaskRecord,
+};
+
+use super::cache::{self, Cache, CacheInput, CodeIdentity, Digests, EntryInfo};
+use super::container::{self, ContainerRuntime};
+use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
+use super::lifeline::LIFELINE_ENV;
+use super::{RunError, TaskReport};
+use crate::emit::argo::{IoPath, native_args_with};
+use crate::ir::{ComponentSpec, Implementation, IoKind, Task, TaskId};
+use crate::validate::ValidPipeline;
+
+/// What every worker shares.
+pub(crate) struct Context<'a> {
+    pub valid: &'a ValidPipeline,
+    pub run_id: &'a str,
+    pub folder: &'a RunFolder,
+    pub store: &'a dyn MetadataStore,
+    /// The run as recorded while it runs (each task's store write carries it).
+    pub run_record: RunRecord,
+    pub executable: &'a Path,
+    pub cache: Option<Cache>,
+    pub digests: Digests,
+    pub containers: &'a ContainerRuntime,
+    executable_digest: OnceLock<Result<String, String>>,
+    runtime: OnceLock<Result<String, String>>,
+}
+
+impl<'a> Context<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        valid: &'a ValidPipeline,
+        run_id: &'a str,
+        folder: &'a RunFolder,
+        store: &'a dyn MetadataStore,
+        run_record: RunRecord,
+        executable: &'a Path,
+        cache: Option<Cache>,
+        containers: &'a ContainerRuntime,
+    ) -> Self {
+        Context {
+            valid,
+            run_id,
+            folder,
+            store,
+            run_record,
+            executable,
+            cache,
+            digests: Digests::default(),
+            containers,
+            executable_digest: OnceLock::new(),
+            runtime: OnceLock::new(),
+        }
+    }
+
+    /// The container runtime, found once per run.
+    pub(crate) fn runtime(&self) -> &Result<String, String> {
+        self.runtime.get_or_init(|| self.containers.resolve())
+    }
+
+    fn executable_digest(&self, cache: &Cache) -> &Result<String, String> {
+        self.executable_digest.get_or_init(|| {
+            cache::executable_digest(self.executable, cache.dir())
+                .map_err(|e| format!("cannot hash `{}`: {e}", self.executable.display()))
+        })
+    }
+}
+
+/// A task ready to run, with its inputs resolved.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub id: TaskId,
+    /// The wire value of every parameter input, in the component's input order.
+    pub params: Vec<(String, String)>,
+    /// The path of every artifact input (a producer's output), in the component's input order.
+    pub inputs: Vec<(String, PathBuf)>,
+}
+
+/// What a worker hands back.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub id: TaskId,
+    pub report: TaskReport,
+    pub store_error: Option<StoreError>,
+}
+
+/// The `file://` URI of a path of the run.
+pub(crate) fn file_uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// How many lines and bytes of a failed task's stderr are shown.
+const TAIL_LINES: usize = 20;
+const TAIL_BYTES: usize = 4000;
+
+/// The last lines of a log file.
+pub(crate) fn tail(path: &Path) -> Option<String> {
+    let bytes = fs::read(path).ok()?;
+    let start = bytes.len().saturating_sub(TAIL_BYTES);
+    let text = String::from_utf8_lossy(&bytes[start..]);
+    let lines: Vec<&str> = text.lines().collect();
+    let from = lines.len().saturating_sub(TAIL_LINES);
+    let tail = lines[from..].join("\n");
+    (!tail.trim().is_empty()).then_some(tail)
+}
+
+enum Problem {
+    /// The component ran and failed (non-zero exit): Argo's `Failed`.
+    Failed(String),
+    /// The runner could not run it properly: Argo's `Error`.
+    Error(String),
+}
+
+struct Success {
+    cached: Option<EntryInfo>,
+    warnings: Vec<String>,
+}
+
+/// Runs one task to the end and records it; never panics on the task's account.
+pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
+    let p = cx.valid.pipeline();
+    let task = &p.tasks[job.id.index()];
+    let spec = &p.components[&task.component];
+    let started_at = rfc3339_millis(SystemTime::now());
+    let clock = Instant::now();
+    let mut report = TaskReport::new(&task.name, &task.component, Phase::Running);
+    let mut store_error = None;
+
+    let mut record = TaskRecord {
+        template: Some(task.component.clone()),
+        phase: Phase::Running,
+        started_at: Some(started_at.clone()),
+        ..TaskRecord::new(cx.run_id, &task.name)
+    };
+    let start = RunSnapshot {
+        run: Some(cx.run_record.clone()),
+        tasks: vec![record.clone()],
+        parameters: job
+            .params
+            .iter()
+            .map(|(n, v)| ParameterRecord::new(cx.run_id, &task.name, Direction::Input, n, v))
+            .collect(),
+        artifacts: Vec::new(),
+        consumptions: job
+            .inputs
+            .iter()
+            .map(|(n, path)| (task.name.clone(), n.clone(), n.clone(), file_uri(path)))
+            .collect(),
+    };
+    if let Err(e) = cx.store.record_run(&start) {
+        store_error = Some(e);
+    }
+
+    let outcome = attempt(cx, &job, task, spec);
+    report.duration = Some(clock.elapsed());
+    let mut end = RunSnapshot {
+        run: Some(cx.run_record.clone()),
+        ..RunSnapshot::default()
+    };
+    match outcome {
+        Ok(success) => {
+            let dir = cx.folder.task_dir(&task.name);
+            report.phase = Phase::Succeeded;
+            report.folder = Some(dir.clone());
+            report.warnings = success.warnings;
+            if let Some(info) = success.cached {
+                report.cached = true;
+                report.message = Some(format!(
+                    "cached: outputs of {}/{} reused (key {})",
+                    info.run_id,
+                    info.task,
+                    &info.key[..12]
+                ));
+            }
+            for output in &spec.outputs {
+                let path = dir.join("outputs").join(&output.name);
+                match &output.kind {
+                    IoKind::Parameter { .. } => {
+                        let value = read_output_param(&path);
+                        end.parameters.push(ParameterRecord::new(
+                            cx.run_id,
+                            &task.name,
+                            Direction::Output,
+                            &output.name,
+                            &value,
+                        ));
+                        report.output_params.push((output.name.clone(), value));
+                    }
+                    IoKind::Artifact { kind } => {
+                        end.artifacts.push(ArtifactRecord {
+                            kind: Some(kind.clone()),
+                            ..ArtifactRecord::produced(
+                                cx.run_id,
+                                &task.name,
+                                &output.name,
+                                file_uri(&path),
+                            )
+                        });
+                        report
+                            .output_artifacts
+                            .push((output.name.clone(), kind.clone(), path));
+                    }
+                }
+            }
+        }
+        Err(problem) => {
+            let dir = cx.folder.failed_dir(&task.name);
+            let (phase, message) = match problem {
+                Problem::Failed(m) => (Phase::Failed, m),
+                Problem::Error(m) => (Phase::Error, m),
+            };
+            report.phase = phase;
+            report.stderr_tail = tail(&dir.join("stderr.log"));
+            let last_line = report
+                .stderr_tail
+                .as_deref()
+                .and_then(|t| t.lines().rfind(|l| !l.trim().is_empty()));
+            report.message = Some(match last_line {
+                Some(line) if matches!(report.phase, Phase::Failed) => {
+                    format!("{message}: {}", line.trim().trim_start_matches("error: "))
+                }
+                _ => message,
+            });
+            if dir.exists() {
+                report.folder = Some(dir);
+            }
+        }
+    }
+    record.phase = report.phase.clone();
+    record.finished_at = Some(rfc3339_millis(SystemTime::now()));
+    record.message = report.message.clone();
+    end.tasks.push(record);
+    if let Err(e) = cx.store.record_run(&end)
+        && store_error.is_none()
+    {
+        store_error = Some(e);
+    }
+    Finished {
+        id: job.id,
+        report,
+        store_error,
+    }
+}
+
+/// Argo's rule: the file's content, less one trailing newline.
+pub(crate) fn read_output_param(path: &Path) -> String {
+    let text = fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).into_owned();
+    match text.strip_suffix('\n') {
+        Some(t) => t.to_owned(),
+        None => text,
+    }
+}
+
+fn attempt(
+    cx: &Context<'_>,
+    job: &Job,
+    task: &Task,
+    spec: &ComponentSpec,
+) -> Result<Success, Problem> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        Problem::Error(format!("cannot {what} `{}`: {e}", path.display()))
+    };
+    let tmp = cx.folder.tmp_dir(&task.name);
+    let outputs = tmp.join("outputs");
+    remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
+    fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
+    let mut warnings = Vec::new();
+
+    let key = match &cx.cache {
+        Some(cache) => match key_of(cx, cache, job, spec) {
+            Ok(k) => Some((cache, k)),
+            Err(why) => {
+                warnings.push(format!("not cached: {why}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let result = match key
+        .as_ref()
+        .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)))
+    {
+        Some((cache, (entry, info))) => cache
+            .restore(&entry, &tmp)
+            .map(|()| Some(info))
+            .map_err(|e| io("restore the cached outputs into", &tmp, e)),
+        None => run_process(cx, job, task, spec, &tmp).map(|()| None),
+    };
+    let cached = match result {
+        Ok(c) => c,
+        Err(problem) => {
+            let failed = cx.folder.failed_dir(&task.name);
+            let _ = remove_dir_if_present(&failed);
+            let _ = fs::rename(&tmp, &failed);
+            return Err(problem);
+        }
+    };
+    for output in &spec.outputs {
+        let path = outputs.join(&output.name);
+        if fs::symlink_metadata(&path).is_err() {
+            let failed = cx.folder.failed_dir(&task.name);
+            let _ = remove_dir_if_present(&failed);
+            let _ = fs::rename(&tmp, &failed);
+            return Err(Problem::Error(format!(
+                "output `{}` was not written (at `{}` in the container)",
+                output.name,
+                IoPath::Output(&output.name).in_container()
+            )));
+        }
+    }
+    cache::make_read_only(&outputs);
+    if let (Some((cache, key)), None) = (&key, &cached) {
+        let info = EntryInfo {
+            key: key.clone(),
+            component: spec.name.clone(),
+            run_id: cx.run_id.to_owned(),
+            task: task.name.clone(),
+            created_at: rfc3339(SystemTime::now()),
+        };
+        if let Err(e) = cache.store(key, &tmp, &["outputs", "stdout.log", "stderr.log"], &info) {
+            warnings.push(format!(
+                "outputs not cached: cannot write `{}`: {e}",
+                cache.dir().display()
+            ));
+        }
+    }
+    let dir = cx.folder.task_dir(&task.name);
+    remove_dir_if_present(&dir).map_err(|e| Problem::Error(e.to_string()))?;
+    fs::rename(&tmp, &dir).map_err(|e| io("rename", &tmp, e))?;
+    Ok(Success { cached, warnings })
+}
+
+fn key_of(
+    cx: &Context<'_>,
+    cache: &Cache,
+    job: &Job,
+    spec: &ComponentSpec,
+) -> Result<String, String> {
+    let code = match &spec.implementation {
+        Implementation::Native => CodeIdentity::Binary {
+            sha256: cx.executable_digest(cache).as_ref().map_err(Clone::clone)?,
+        },
+        Implementation::Container(c) => CodeIdentity::Image(&c.image),
+    };
+    let mut digests = Vec::with_capacity(job.inputs.len());
+    for (name, path) in &job.inputs {
+        let d = cx
+            .digests
+            .of(path)
+            .map_err(|e| format!("cannot read input `{name}` at `{}`: {e}", path.display()))?;
+        digests.push((name.as_str(), d));
+    }
+    let inputs = job
+        .params
+        .iter()
+        .map(|(n, v)| (n.as_str(), CacheInput::Parameter(v)))
+        .chain(
+            digests
+                .iter()
+                .map(|(n, d)| (*n, CacheInput::Artifact { digest: d })),
+        );
+    Ok(cache::cache_key(spec, code, inputs))
+}
+
+fn run_process(
+    cx: &Context<'_>,
+    job: &Job,
+    task: &Task,
+    spec: &ComponentSpec,
+    tmp: &Path,
+) -> Result<(), Problem> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        Problem::Error(format!("cannot {what} `{}`: {e}", path.display()))
+    };
+    let stdout_path = tmp.join("stdout.log");
+    let stderr_path = tmp.join("stderr.log");
+    let stdout = fs::File::create(&stdout_path).map_err(|e| io("create", &stdout_path, e))?;
+    let stderr = fs::File::create(&stderr_path).map_err(|e| io("create", &stderr_path, e))?;
+    let value = |name: &str| {
+        job.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input_path = |name: &str| {
+        job.inputs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.as_path())
+    };
+    let outputs = tmp.join("outputs");
+    let (mut command, lifeline) = match &spec.implementation {
+        Implementation::Native => {
+            let argv = native_args_with(spec, value, |io| match io {
+                IoPath::Input(name) => input_path(name)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                IoPath::Output(name) | IoPath::OutputParam(name) => {
+                    outputs.join(name).display().to_string()
+                }
+            });
+            let mut c = Command::new(cx.executable);
+            c.args(argv)
+                .env(LIFELINE_ENV, "1")
+                .env(crate::cli::PIPELINE_ENV, &cx.valid.pipeline().name);
+            (c, true)
+        }
+        Implementation::Container(image) => {
+            let program = match cx.runtime() {
+                Ok(p) => p.clone(),
+                Err(why) => {
+                    return Err(Problem::Error(format!(
+                        "its container image `{}` needs docker or podman, and none works here: {why}.\n\
+                         help: install Docker (and start its daemon) or Podman, or set {}=PROGRAM; \
+                         or run the pipeline on a cluster with `submit`",
+                        image.image,
+                        container::CONTAINER_RUNTIME_ENV
+                    )));
+                }
+            };
+            let name = container::container_name(cx.run_id, &task.name);
+            container::remove_leftover(&program, &name);
+            if !spec.outputs.is_empty() {
+                // The image may run as any user; Argo's emptyDir is writable by all too.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = fs::set_permissions(&outputs, fs::Permissions::from_mode(0o777));
+                }
+            }
+            let inputs: Vec<(String, &Path)> = spec
+                .inputs
+                .iter()
+                .filter(|i| i.kind.is_artifact())
+                .filter_map(|i| input_path(&i.name).map(|p| (i.name.clone(), p)))
+                .collect();
+            let argv = container::run_args(
+                &name,
+                image,
+                value,
+                &inputs,
+                (!spec.outputs.is_empty()).then_some(outputs.as_path()),
+            );
+            let mut c = Command::new(program);
+            c.args(argv);
+            (c, false)
+        }
+    };
+    command
+        .stdin(if lifeline {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(stdout)
+        .stderr(stderr);
+    let mut child = command.spawn().map_err(|e| {
+        Problem::Error(format!(
+            "cannot start `{}`: {e}",
+            command.get_program().to_string_lossy()
+        ))
+    })?;
+    // Held until the child exits: if this process dies, the pipe closes and the child stops.
+    let lifeline = child.stdin.take();
+    let status = child
+        .wait()
+        .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
+    drop(lifeline);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Problem::Failed(describe(status)))
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit code {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("killed by signal {signal}");
+        }
+    }
+    format!("{status}")
+}
+
+/// What an earlier attempt left: the outputs of a task that succeeded, read back from its folder.
+pub(crate) fn load_finished(
+    folder: &RunFolder,
+    task: &Task,
+    spec: &ComponentSpec,
+) -> Result<TaskReport, RunError> {
+    let dir = folder.task_dir(&task.name);
+    let mut report = TaskReport::new(&task.name, &task.component, Phase::Succeeded);
+    report.resumed = true;
+    report.folder = Some(dir.clone());
+    report.message = Some("finished in an earlier attempt".to_owned());
+    for output in &spec.outputs {
+        let path = dir.join("outputs").join(&output.name);
+        if fs::symlink_metadata(&path).is_err() {
+            return Err(RunError::io("find the output", &path)(
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+        match &output.kind {
+            IoKind::Parameter { .. } => report
+                .output_params
+                .push((output.name.clone(), read_output_param(&path))),
+            IoKind::Artifact { kind } => {
+                report
+                    .output_artifacts
+                    .push((output.name.clone(), kind.clone(), path))
+            }
+        }
+    }
+    Ok(report)
+}

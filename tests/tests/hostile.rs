@@ -1,0 +1,453 @@
+//! Hostile values: quotes, `{{`, `}}`, `$(…)`, backticks, newlines, NUL, control characters,
+//! Unicode line separators, very long strings and YAML 1.1 words, passed as a constant, a
+//! pipeline parameter's default, a component input's default, inside a container argument,
+//! as a description and as a task name.
+//!
+//! Each is either refused with the expected diagnostic, or reaches the container byte for
+//! byte as one argv element: the emitted YAML is read back with PyYAML (YAML 1.1, as Argo and
+//! kubectl read it) and with serde-saphyr, then Argo's substitution and the kubelet's `$`
+//! expansion are applied by an independent model (`argot_tests::argo_sim`), and the native
+//! component is finally run through the fixture binary with that exact argv.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use argot::emit::argo::{Format, render_manifest, workflow};
+use argot::ir::{Argument, CmdArg, Implementation, Piece, Pipeline, PipelineParam};
+use argot::{Code, ValidPipeline, ValidateOptions, validate};
+use argot_tests::argo_sim::{container_argv, violations};
+use argot_tests::fixtures::{self, set_hostile};
+use argot_tests::schema::{self, Kind};
+use argot_tests::yaml11;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
+
+/// The hostile values, each with a short label for messages.
+fn hostile_values() -> Vec<String> {
+    let mut v: Vec<String> = [
+        "",
+        " ",
+        "  padded  ",
+        "'",
+        "\"",
+        "'\"",
+        "\\",
+        "\\n",
+        "\\0",
+        "{{workflow.name}}",
+        "{{",
+        "}}",
+        "{x}",
+        "}}{{",
+        "{{=1+1}}",
+        "{ {",
+        "$(rm -rf /)",
+        "$(HOME)",
+        "$(ARGO_TEMPLATE)",
+        "$$",
+        "a$$b",
+        "$",
+        "cost: 5$",
+        "${HOME}",
+        "$HOME",
+        "$()",
+        "$(",
+        "`id`",
+        "$(`id`)",
+        "a\nb",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "trailing\n",
+        "\n\nleading",
+        "\u{0}",
+        "a\u{0}b",
+        "\u{7f}",
+        "\u{1b}[31mred",
+        "\u{7}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{feff}bom",
+        "é",
+        "日本語",
+        "🦀",
+        "\u{202e}rtl",
+        "\u{200b}",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "Y",
+        "true",
+        "False",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "0x10",
+        "0o17",
+        "012",
+        "1e5",
+        "1_000",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "1:20",
+        "190:20:30",
+        "2001-12-14",
+        "- item",
+        "key: value",
+        "# comment",
+        "a #b",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "!!str",
+        "%directive",
+        "@at",
+        "|",
+        ">",
+        "---",
+        "...",
+        "[a]",
+        "{a: 1}",
+        "?",
+        "-",
+        ":",
+        ",",
+        "--output",
+        "-p",
+        "--",
+        "--param",
+        "=",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    v.push("x".repeat(100_000));
+    v.push("y".repeat(140_000));
+    v.push("z".repeat(300_000));
+    v.push("line\n".repeat(5_000));
+    v.push("\"'{}$`\\".repeat(1_000));
+    v
+}
+
+/// What an independent reading of the rules expects for a value that reaches argv.
+fn expected_codes(value: &str) -> BTreeSet<Code> {
+    let mut codes = BTreeSet::new();
+    if value.len() > 256 * 1024 {
+        codes.insert(Code::ParamTooLarge);
+        return codes;
+    }
+    let bytes = value.as_bytes();
+    let kubelet_reference = bytes.windows(2).enumerate().any(|(i, w)| {
+        w == b"$(" && {
+            let rest = &value[i + 2..];
+            rest.find(')').is_some_and(|end| {
+                let name = &rest[..end];
+                let mut b = name.bytes();
+                matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+                    && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            })
+        }
+    });
+    if value.contains('\0') || value.contains("{{") || value.contains("$$") || kubelet_reference {
+        codes.insert(Code::BadValue);
+    }
+    if value.len() >= 131_072 {
+        codes.insert(Code::ArgvTooLong);
+    }
+    codes
+}
+
+/// What an independent reading of the rules expects for text written into a command: `$` is
+/// escaped, so only `{{`, NUL and length matter.
+fn expected_literal_codes(value: &str) -> BTreeSet<Code> {
+    let mut codes = BTreeSet::new();
+    if value.contains('\0') || value.contains("{{") {
+        codes.insert(Code::BadValue);
+    }
+    if value.len() >= 131_072 {
+        codes.insert(Code::ArgvTooLong);
+    }
+    codes
+}
+
+fn traced(def: argot::PipelineDef) -> Pipeline {
+    def.trace("/usr/local/bin/argot-fixtures")
+        .unwrap_or_else(|d| panic!("{d}"))
+        .pipeline
+}
+
+/// How a value enters a pipeline.
+#[derive(Clone, Copy, Debug)]
+enum Channel {
+    Constant,
+    PipelineDefault,
+    ComponentDefault,
+    InsideContainerArgument,
+    /// Written into a container component's command (argot's own text, escaped for the kubelet).
+    ContainerLiteral,
+}
+
+fn pipeline_for(channel: Channel, value: &str) -> Pipeline {
+    set_hostile(value);
+    match channel {
+        Channel::Constant => traced(fixtures::hostile_constant::definition()),
+        Channel::PipelineDefault => {
+            let mut p = traced(fixtures::hostile_constant::definition());
+            p.params.push(PipelineParam {
+                name: "message".into(),
+                rust_type: "String".into(),
+                default: Some(value.to_owned()),
+            });
+            p.tasks[0]
+                .arguments
+                .insert("message".into(), Argument::PipelineParam("message".into()));
+            p
+        }
+        Channel::ComponentDefault => {
+            let mut p = traced(fixtures::hostile_constant::definition());
+            p.tasks[0].arguments.shift_remove("message");
+            p.components["echo"].inputs[0].default = Some(value.to_owned());
+            p
+        }
+        Channel::InsideContainerArgument => traced(fixtures::hostile_in_text::definition()),
+        Channel::ContainerLiteral => {
+            set_hostile("fine");
+            let mut p = traced(fixtures::hostile_in_text::definition());
+            if let Implementation::Container(c) = &mut p.components["labelled"].implementation {
+                c.args[0] = CmdArg(vec![Piece::Literal(value.to_owned())]);
+            }
+            p
+        }
+    }
+}
+
+/// The argv element the value must arrive as, and its index, for the channel's task.
+fn expected_argv(channel: Channel, value: &str) -> (&'static str, usize, String) {
+    match channel {
+        Channel::InsideContainerArgument => ("labelled", 2, format!("value={value}")),
+        Channel::ContainerLiteral => ("labelled", 2, value.to_owned()),
+        _ => ("echo", 5, value.to_owned()),
+    }
+}
+
+struct Accepted {
+    channel: Channel,
+    value: String,
+    yaml: String,
+    json: Value,
+}
+
+fn render(valid: &ValidPipeline) -> (String, Value) {
+    let wf = workflow(valid);
+    let yaml = render_manifest(&wf, Format::Yaml).unwrap();
+    let json: Value = serde_json::from_str(&render_manifest(&wf, Format::Json).unwrap()).unwrap();
+    (yaml, json)
+}
+
+/// Checks what every accepted manifest must satisfy, whichever reader reads it.
+fn check_reading(what: &str, yaml: &str, json: &Value, yaml11: Option<&Value>) {
+    let saphyr: Value =
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{what}: serde-saphyr: {e}"));
+    assert_eq!(&saphyr, json, "{what}: YAML and JSON differ");
+    if let Some(v) = yaml11 {
+        assert_eq!(v, json, "{what}: a YAML 1.1 reader sees different data");
+    }
+    schema::assert_valid(Kind::Workflow, json);
+    let v = violations(json);
+    assert!(v.is_empty(), "{what}: Argo would refuse:\n{}", v.join("\n"));
+}
+
+#[test]
+fn hostile_values_are_refused_or_reach_the_container_byte_for_byte() {
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for value in hostile_values() {
+        let expected = expected_codes(&value);
+        for channel in [
+            Channel::Constant,
+            Channel::PipelineDefault,
+            Channel::ComponentDefault,
+            Channel::InsideContainerArgument,
+            Channel::ContainerLiteral,
+        ] {
+            let expected = match channel {
+                Channel::ContainerLiteral => expected_literal_codes(&value),
+                _ => expected.clone(),
+            };
+            let what = format!("{channel:?} {:?}", excerpt(&value));
+            let p = pipeline_for(channel, &value);
+            match validate(&p, &ValidateOptions::default()) {
+                Ok(valid) => {
+                    assert!(
+                        expected.is_empty(),
+                        "{what}: accepted, but {expected:?} was expected"
+                    );
+                    let (yaml, json) = render(&valid);
+                    accepted.push(Accepted {
+                        channel,
+                        value: value.clone(),
+                        yaml,
+                        json,
+                    });
+                }
+                Err(d) => {
+                    let codes: BTreeSet<Code> = d.codes().into_iter().collect();
+                    assert_eq!(codes, expected, "{what}: refused with\n{d}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        refused > 0 && accepted.len() > 200,
+        "{refused} refused, {} accepted",
+        accepted.len()
+    );
+
+    let documents: Vec<String> = accepted.iter().map(|a| a.yaml.clone()).collect();
+    let yaml11 = yaml11::parse_all(&documents);
+    let dir = tempfile::tempdir().unwrap();
+    for (i, a) in accepted.iter().enumerate() {
+        let what = format!("{:?} {:?}", a.channel, excerpt(&a.value));
+        check_reading(&what, &a.yaml, &a.json, yaml11.as_ref().map(|v| &v[i]));
+        let read = yaml11.as_ref().map_or(&a.json, |v| &v[i]);
+        let argv = container_argv(read);
+        let (task, index, expected) = expected_argv(a.channel, &a.value);
+        assert_eq!(
+            argv[task][index], expected,
+            "{what}: the container would receive another argument"
+        );
+        if let Channel::PipelineDefault = a.channel {
+            assert_eq!(
+                read["spec"]["arguments"]["parameters"][0]["value"],
+                Value::from(a.value.clone())
+            );
+        }
+        if matches!(
+            a.channel,
+            Channel::Constant | Channel::PipelineDefault | Channel::ComponentDefault
+        ) {
+            run_native(&what, &argv[task], &a.value, dir.path());
+        }
+    }
+}
+
+/// Runs the native component with the argv its container would receive (output file moved
+/// into `dir`) and checks the function saw `value`.
+fn run_native(what: &str, argv: &[String], value: &str, dir: &Path) {
+    let out = dir.join("output");
+    let mut args: Vec<String> = argv[1..].to_vec();
+    let last = args.len() - 1;
+    assert_eq!(args[last], "/tmp/argot/outputs/output", "{what}");
+    args[last] = out.to_str().unwrap().to_owned();
+    let run = Command::new(BIN)
+        .args(&args)
+        .output()
+        .expect("the fixture binary runs");
+    assert!(
+        run.status.success(),
+        "{what}: the component refused its argv: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        got == value,
+        "{what}: the component received {:?}",
+        excerpt(&got)
+    );
+}
+
+#[test]
+fn hostile_descriptions_and_task_names_are_refused_or_kept_exactly() {
+    let mut documents = Vec::new();
+    let mut expected = Vec::new();
+    for value in hostile_values() {
+        // As a description (the workflow's description annotation).
+        let mut p = traced(fixtures::fan_out::definition());
+        p.description = Some(value.clone());
+        match validate(&p, &ValidateOptions::default()) {
+            Ok(valid) => {
+                assert!(
+                    value.len() <= 256 * 1024,
+                    "{:?}: over the annotation limit, accepted",
+                    excerpt(&value)
+                );
+                let (yaml, json) = render(&valid);
+                documents.push(yaml);
+                expected.push((json, "description", value.clone()));
+            }
+            Err(d) => {
+                assert!(
+                    value.len() > 256 * 1024,
+                    "{:?}: refused as a description:\n{d}",
+                    excerpt(&value)
+                );
+                assert_eq!(d.codes(), [Code::InvalidMetadata]);
+            }
+        }
+        // As a task name given with `.name(…)`.
+        let mut p = traced(fixtures::fan_out::definition());
+        p.tasks[0].name = value.clone();
+        p.tasks[0].named_by_user = true;
+        let argo_ok = value.len() <= 128
+            && value.starts_with(|c: char| c.is_ascii_alphabetic())
+            && value
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            && !(value.starts_with("step-")
+                && value[5..]
+                    .parse::<u32>()
+                    .is_ok_and(|n| (2..=5).contains(&n)));
+        match validate(&p, &ValidateOptions::default()) {
+            Ok(valid) => {
+                assert!(argo_ok, "{:?}: accepted as a task name", excerpt(&value));
+                let (yaml, json) = render(&valid);
+                documents.push(yaml);
+                expected.push((json, "task", value.clone()));
+            }
+            Err(d) => {
+                assert!(
+                    !argo_ok,
+                    "{:?}: refused as a task name:\n{d}",
+                    excerpt(&value)
+                );
+                assert!(
+                    d.codes()
+                        .iter()
+                        .all(|c| matches!(c, Code::InvalidName | Code::NameCollision)),
+                    "{d}"
+                );
+            }
+        }
+    }
+    let yaml11 = yaml11::parse_all(&documents);
+    for (i, (json, kind, value)) in expected.iter().enumerate() {
+        let what = format!("{kind} {:?}", excerpt(value));
+        check_reading(&what, &documents[i], json, yaml11.as_ref().map(|v| &v[i]));
+        let read = yaml11.as_ref().map_or(json, |v| &v[i]);
+        let found = match *kind {
+            "description" => &read["metadata"]["annotations"]["workflows.argoproj.io/description"],
+            _ => &read["spec"]["templates"][0]["dag"]["tasks"][0]["name"],
+        };
+        assert_eq!(found, &Value::from(value.clone()), "{what}");
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let e: String = s.chars().take(24).collect();
+    if e.len() < s.len() {
+        format!("{e}… ({} bytes)", s.len())
+    } else {
+        e
+    }
+}

@@ -1,0 +1,635 @@
+//! The local runner (`run`) end to end, through the `argot-fixtures` binary: every test works in
+//! its own folder with its own metadata store, and checks values, files and store records, not
+//! only exit codes. No assertion depends on timing; waits poll for a condition.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
+
+/// A folder to run in, with its own store.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+
+    fn store(&self) -> String {
+        self.file("metadata.db").display().to_string()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .current_dir(self.path())
+            .env("ARGOT_STORE", self.store())
+            .env_remove("ARGOT_CONTAINER_RUNTIME");
+        c
+    }
+
+    /// `run ARGS… --store STORE`.
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all = vec!["run"];
+        all.extend_from_slice(args);
+        let store = self.store();
+        all.extend_from_slice(&["--store", &store]);
+        self.command(&all).output().unwrap()
+    }
+
+    fn spawn_run(&self, args: &[&str]) -> Child {
+        let mut all = vec!["run"];
+        all.extend_from_slice(args);
+        self.command(&all)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// `runs show RUN --json`.
+    fn show(&self, run_id: &str) -> Value {
+        let out = self
+            .command(&["runs", "show", run_id, "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn run_folder(&self, run_id: &str) -> PathBuf {
+        self.path().join(".argot/runs").join(run_id)
+    }
+
+    fn lines(&self, name: &str) -> Vec<String> {
+        std::fs::read_to_string(self.file(name))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The run id from the summary's last line (`run <id> succeeded in …`).
+fn run_id(out: &Output) -> String {
+    stdout(out)
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("run "))
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no summary line in:\n{}{}", stdout(out), stderr(out)))
+}
+
+fn task<'a>(details: &'a Value, name: &str) -> &'a Value {
+    details["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no task {name} in {details:#}"))
+}
+
+fn output_param(details: &Value, task: &str, name: &str) -> String {
+    details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == task && p["direction"] == "output" && p["name"] == name)
+        .and_then(|p| p["value"].as_str())
+        .unwrap_or_else(|| panic!("no output {task}.{name}"))
+        .to_owned()
+}
+
+fn cached(details: &Value, name: &str) -> bool {
+    task(details, name)["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("cached"))
+}
+
+/// Polls `done` until it holds; the limit only keeps a broken build from hanging CI.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn quickstart_runs_locally_and_its_outputs_have_the_right_values() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["quickstart"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let id = run_id(&out);
+    assert!(id.starts_with("quickstart-"), "{id}");
+
+    // The summary prints the metrics artifact's content.
+    let text = stdout(&out);
+    assert!(text.contains("metrics evaluate.metrics"), "{text}");
+    assert!(text.contains("\"accuracy\""), "{text}");
+
+    let folder = sb.run_folder(&id);
+    let metrics: Value =
+        serde_json::from_slice(&std::fs::read(folder.join("evaluate/outputs/metrics")).unwrap())
+            .unwrap();
+    let accuracy = metrics["accuracy"].as_f64().unwrap();
+    assert!((0.85..=1.0).contains(&accuracy), "accuracy {accuracy}");
+    assert_eq!(metrics["rows"], 1000);
+    assert!(metrics["log_loss"].as_f64().unwrap() > 0.0);
+    let data = std::fs::read_to_string(folder.join("prepare/outputs/data")).unwrap();
+    assert_eq!(data.lines().count(), 1001, "header + 1000 rows");
+    let model: Value =
+        serde_json::from_slice(&std::fs::read(folder.join("train/outputs/model")).unwrap())
+            .unwrap();
+    assert_eq!(model["weights"].as_array().unwrap().len(), 2);
+    for t in ["prepare", "train", "evaluate"] {
+        assert!(folder.join(t).join("stderr.log").is_file());
+        assert!(!folder.join(format!("{t}.tmp")).exists());
+    }
+
+    // The store has the run as a cluster run would be: tasks, parameters, artifacts, edges.
+    let details = sb.show(&id);
+    assert_eq!(details["run"]["source"], "local");
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    for t in ["prepare", "train", "evaluate"] {
+        assert_eq!(task(&details, t)["phase"], "Succeeded");
+    }
+    let train_accuracy: f64 = output_param(&details, "train", "output").parse().unwrap();
+    assert_eq!(metrics["train_accuracy"].as_f64().unwrap(), train_accuracy);
+    assert_eq!(
+        output_param(&details, "evaluate", "output")
+            .parse::<f64>()
+            .unwrap(),
+        accuracy
+    );
+    let artifacts = details["artifacts"].as_array().unwrap();
+    assert_eq!(artifacts.len(), 3);
+    for a in artifacts {
+        let uri = a["uri"].as_str().unwrap();
+        let path = uri.strip_prefix("file://").expect("a file URI");
+        assert!(Path::new(path).exists(), "{uri}");
+    }
+    assert_eq!(details["consumptions"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn runs_list_show_and_lineage_answer_for_a_local_run() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["quickstart", "-p", "rows=100"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let id = run_id(&out);
+
+    let list = sb.command(&["runs", "list"]).output().unwrap();
+    assert_eq!(code(&list), 0, "{}", stderr(&list));
+    let row = stdout(&list)
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{id} not listed:\n{}", stdout(&list)));
+    assert!(row.contains("local") && row.contains("Succeeded"), "{row}");
+
+    let show = sb.command(&["runs", "show", &id]).output().unwrap();
+    assert_eq!(code(&show), 0);
+    let text = stdout(&show);
+    assert!(text.contains("prepare input rows = 100"), "{text}");
+    assert!(text.contains("train.data <- #"), "{text}");
+
+    let lineage = sb
+        .command(&["lineage", &format!("{id}/prepare/data")])
+        .output()
+        .unwrap();
+    assert_eq!(code(&lineage), 0, "{}", stderr(&lineage));
+    let text = stdout(&lineage);
+    assert!(
+        text.contains(&format!("produced by: {id}/prepare")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{id}/train (input data)")), "{text}");
+    assert!(
+        text.contains(&format!("{id}/evaluate (input data)")),
+        "{text}"
+    );
+
+    let uri = format!(
+        "file://{}",
+        sb.run_folder(&id).join("train/outputs/model").display()
+    );
+    let by_uri = sb.command(&["lineage", &uri, "--json"]).output().unwrap();
+    assert_eq!(code(&by_uri), 0, "{}", stderr(&by_uri));
+    let l: Value = serde_json::from_slice(&by_uri.stdout).unwrap();
+    assert_eq!(l["producer"]["name"], "train");
+    assert_eq!(l["consumers"][0]["task"], "evaluate");
+}
+
+#[test]
+fn a_parameter_override_changes_the_outputs_and_bad_ones_exit_2() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["quickstart", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let folder = sb.run_folder(&run_id(&out));
+    let metrics: Value =
+        serde_json::from_slice(&std::fs::read(folder.join("evaluate/outputs/metrics")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["rows"], 200);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("prepare/outputs/data"))
+            .unwrap()
+            .lines()
+            .count(),
+        201
+    );
+
+    let cases: [(&[&str], &str); 5] = [
+        (&["quickstart", "-p", "rows=many"], "not a valid `u32`"),
+        (&["quickstart", "-p", "rows=-5"], "not a valid `u32`"),
+        (&["quickstart", "-p", "rowz=5"], "has no parameter `rowz`"),
+        (&["quickstart", "-p", "rows"], "expected NAME=VALUE"),
+        (&["nonesuch"], "no pipeline named `nonesuch`"),
+    ];
+    for (args, expected) in cases {
+        let out = sb.run(args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("help:"), "{args:?}: {}", stderr(&out));
+    }
+    // Nothing was started for the refused runs.
+    let runs = std::fs::read_dir(sb.path().join(".argot/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 1);
+
+    // A pipeline without an image runs locally (its components are this binary) but still
+    // cannot be compiled for a cluster.
+    let local = sb.run(&["no_image"]);
+    assert_eq!(code(&local), 0, "{}", stderr(&local));
+    assert_eq!(
+        output_param(&sb.show(&run_id(&local)), "step", "output"),
+        "2"
+    );
+    let compile = sb.command(&["compile", "no_image"]).output().unwrap();
+    assert_eq!(code(&compile), 3, "{}", stderr(&compile));
+    assert!(stderr(&compile).contains("A0009"));
+
+    let invalid = sb.run(&["cyclic"]);
+    assert_eq!(code(&invalid), 3, "{}", stderr(&invalid));
+    assert!(stderr(&invalid).contains("A0001"));
+}
+
+#[test]
+fn a_failing_task_exits_5_with_its_stderr_tail() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["fails"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("error: task `broken` failed"), "{err}");
+    assert!(
+        err.contains("│ error: component `broken` failed: this task always fails"),
+        "{err}"
+    );
+    assert!(err.contains("--resume fails-"), "{err}");
+    let id = run_id(&out);
+    assert!(
+        sb.run_folder(&id)
+            .join("broken.failed/stderr.log")
+            .is_file()
+    );
+    let details = sb.show(&id);
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(task(&details, "broken")["phase"], "Failed");
+    assert!(
+        details["run"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this task always fails")
+    );
+}
+
+#[test]
+fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
+    let sb = Sandbox::new();
+    let log = sb.file("branches.log");
+    let out = sb.run(&[
+        "fails_one_branch",
+        "--parallelism",
+        "2",
+        "-p",
+        &format!("log={}", log.display()),
+    ]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert_eq!(sb.lines("branches.log"), ["independent"]);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(task(&details, "broken")["phase"], "Failed");
+    assert_eq!(task(&details, "tally-2")["phase"], "Succeeded");
+    let omitted = task(&details, "tally");
+    assert_eq!(omitted["phase"], "Omitted");
+    assert!(
+        omitted["message"]
+            .as_str()
+            .unwrap()
+            .contains("depends on `broken`"),
+        "{omitted}"
+    );
+
+    // With one slot nothing else starts after the failure (fail fast).
+    let out = sb.run(&[
+        "fails_one_branch",
+        "--parallelism",
+        "1",
+        "-p",
+        &format!("log={}", log.display()),
+    ]);
+    assert_eq!(code(&out), 5);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(task(&details, "tally-2")["phase"], "Omitted");
+    assert!(
+        task(&details, "tally-2")["message"]
+            .as_str()
+            .unwrap()
+            .contains("fail fast")
+    );
+    assert_eq!(sb.lines("branches.log"), ["independent"]);
+}
+
+fn container_runtime_works() -> bool {
+    ["docker", "podman"].iter().any(|p| {
+        Command::new(p)
+            .arg("info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+#[test]
+fn container_steps_need_a_runtime_and_say_which_task_and_what_to_install() {
+    let sb = Sandbox::new();
+    let mut forced_off = sb.command(&["run", "container_steps"]);
+    forced_off.env("ARGOT_CONTAINER_RUNTIME", "none");
+    let out = forced_off.output().unwrap();
+    let mut outcomes = vec![out];
+    if !container_runtime_works() {
+        outcomes.push(sb.run(&["container_steps"]));
+    }
+    for out in &outcomes {
+        assert_eq!(code(out), 5, "{}", stderr(out));
+        let err = stderr(out);
+        assert!(
+            err.contains("error: task `word-count` could not run"),
+            "{err}"
+        );
+        assert!(err.contains("python:3.12-alpine"), "{err}");
+        assert!(err.contains("install Docker"), "{err}");
+        let details = sb.show(&run_id(out));
+        assert_eq!(task(&details, "write-corpus")["phase"], "Succeeded");
+        assert_eq!(task(&details, "word-count")["phase"], "Error");
+        assert_eq!(task(&details, "report")["phase"], "Omitted");
+    }
+    if container_runtime_works() {
+        let out = sb.run(&["container_steps"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let details = sb.show(&run_id(&out));
+        // 100 lines of "line N: the quick brown fox jumps over the lazy dog": 6 words of 4+.
+        assert_eq!(output_param(&details, "word-count", "count"), "600");
+    }
+}
+
+#[test]
+fn the_second_run_hits_the_cache_and_a_changed_input_misses() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("count.log").display());
+    let first = sb.run(&["counted", "-p", &log]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert_eq!(sb.lines("count.log"), ["a", "A"]);
+
+    let second = sb.run(&["counted", "-p", &log]);
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    assert_eq!(sb.lines("count.log"), ["a", "A"], "no task ran again");
+    let details = sb.show(&run_id(&second));
+    assert!(cached(&details, "tally") && cached(&details, "shout"));
+    assert_eq!(output_param(&details, "shout", "output"), "A");
+
+    let changed = sb.run(&["counted", "-p", &log, "-p", "line=b"]);
+    assert_eq!(code(&changed), 0);
+    assert_eq!(sb.lines("count.log"), ["a", "A", "b", "B"]);
+    let details = sb.show(&run_id(&changed));
+    assert!(!cached(&details, "tally") && !cached(&details, "shout"));
+
+    let uncached = sb.run(&["counted", "-p", &log, "--no-cache"]);
+    assert_eq!(code(&uncached), 0);
+    assert_eq!(sb.lines("count.log").len(), 6);
+
+    // Artifacts are keyed by content: a new learning rate reuses `prepare` only.
+    let q1 = sb.run(&["quickstart", "-p", "rows=100"]);
+    assert_eq!(code(&q1), 0, "{}", stderr(&q1));
+    let q2 = sb.run(&["quickstart", "-p", "rows=100", "-p", "learning_rate=0.25"]);
+    assert_eq!(code(&q2), 0, "{}", stderr(&q2));
+    let details = sb.show(&run_id(&q2));
+    assert!(cached(&details, "prepare"));
+    assert!(!cached(&details, "train") && !cached(&details, "evaluate"));
+    let q3 = sb.run(&["quickstart", "-p", "rows=100"]);
+    let details = sb.show(&run_id(&q3));
+    for t in ["prepare", "train", "evaluate"] {
+        assert!(cached(&details, t), "{t}");
+    }
+    // A cached task's outputs are in its own run folder.
+    let folder = sb.run_folder(&run_id(&q3));
+    assert!(folder.join("evaluate/outputs/metrics").is_file());
+}
+
+/// Whether any process has `needle` in its command line (Linux: /proc).
+fn process_with_arg(needle: &str) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|p| {
+        std::fs::read(p.path().join("cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains(needle))
+            .unwrap_or(false)
+    })
+}
+
+#[test]
+fn a_run_killed_mid_task_resumes_without_running_any_task_twice() {
+    let sb = Sandbox::new();
+    let log = sb.file("gated.log");
+    let gate = sb.file("gate-open");
+    let log_arg = format!("log={}", log.display());
+    let gate_arg = format!("gate={}", gate.display());
+    let store = sb.store();
+    let mut runner = sb.spawn_run(&[
+        "gated_chain",
+        "-p",
+        &log_arg,
+        "-p",
+        &gate_arg,
+        "--no-cache",
+        "--store",
+        &store,
+    ]);
+    wait_until("the second task to start", || {
+        sb.lines("gated.log").contains(&"started second".to_owned())
+    });
+    runner.kill().unwrap(); // SIGKILL: no chance to clean up
+    runner.wait().unwrap();
+    // The orphaned component notices its runner is gone and stops by itself.
+    wait_until("the orphaned component to stop", || {
+        !process_with_arg(&gate.display().to_string())
+    });
+    assert_eq!(sb.lines("gated.log"), ["first", "started second"]);
+
+    let runs: Vec<_> = std::fs::read_dir(sb.path().join(".argot/runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let [id] = runs.as_slice() else {
+        panic!("{runs:?}")
+    };
+    let details = sb.show(id);
+    assert_eq!(task(&details, "tally")["phase"], "Succeeded");
+    assert_eq!(task(&details, "gated")["phase"], "Running");
+    assert!(sb.run_folder(id).join("gated.tmp").exists());
+
+    // Resuming with new parameters or an unknown run is refused.
+    let refused = sb.run(&["--resume", id, "-p", "log=x"]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    let unknown = sb.run(&["--resume", "gated-chain-19700101-000000-0000"]);
+    assert_eq!(code(&unknown), 2, "{}", stderr(&unknown));
+
+    let resumed = sb
+        .command(&["run", "--resume", id, "--no-cache", "--store", &store])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the second task to start again", || {
+        sb.lines("gated.log")
+            .iter()
+            .filter(|l| *l == "started second")
+            .count()
+            == 2
+    });
+    std::fs::write(&gate, "").unwrap();
+    let out = resumed.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 from an earlier attempt"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        sb.lines("gated.log"),
+        [
+            "first",
+            "started second",
+            "started second",
+            "second",
+            "third"
+        ],
+        "every task finished exactly once"
+    );
+    let details = sb.show(id);
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    for t in ["tally", "gated", "tally-2"] {
+        assert_eq!(task(&details, t)["phase"], "Succeeded", "{t}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(sb.run_folder(id))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") || n.ends_with(".failed"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Resuming a finished run runs nothing.
+    let again = sb.run(&["--resume", id, "--no-cache"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(sb.lines("gated.log").len(), 5);
+}
+
+#[test]
+fn a_failed_run_resumes_from_the_failed_task() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["fails_one_branch", "--parallelism", "2"]);
+    assert_eq!(code(&out), 5);
+    let id = run_id(&out);
+    let again = sb.run(&["--resume", &id]);
+    // `broken` fails again; `tally-2` is not run again.
+    assert_eq!(code(&again), 5);
+    assert!(
+        stdout(&again).contains("1 from an earlier attempt"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(sb.run_folder(&id).join("broken.failed").is_dir());
+}
+
+#[test]
+fn concurrent_runs_share_one_store_and_cache_without_corrupting_them() {
+    let sb = Sandbox::new();
+    let store = sb.store();
+    let children: Vec<Child> = (0..3)
+        .map(|i| {
+            let start = format!("start={}", i % 2);
+            sb.command(&["run", "fan_out", "-p", &start, "--store", &store])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ids.push(run_id(&out));
+    }
+    let list = sb.command(&["runs", "list"]).output().unwrap();
+    assert_eq!(code(&list), 0, "{}", stderr(&list));
+    for id in &ids {
+        let details = sb.show(id);
+        assert_eq!(details["run"]["phase"], "Succeeded");
+        let tasks = details["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), 5);
+        assert!(tasks.iter().all(|t| t["phase"] == "Succeeded"));
+        assert!(stdout(&list).contains(id.as_str()));
+    }
+    let details = sb.show(&ids[1]);
+    assert_eq!(output_param(&details, "step", "output"), "2");
+    assert_eq!(output_param(&details, "step-2", "output"), "3");
+}
