@@ -462,31 +462,34 @@ pub fn default_binary_path(binary: &str) -> String {
 }
 
 fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, Failure> {
+    find_pipeline(app.pipelines, name).map_err(Failure::usage)
+}
+
+/// The pipeline called `name`, or the only one when no name is given; otherwise a usage
+/// message naming the choices.
+pub(crate) fn find_pipeline<'a>(
+    pipelines: &'a [PipelineDef],
+    name: Option<&str>,
+) -> Result<&'a PipelineDef, String> {
     let names = || {
-        app.pipelines
+        pipelines
             .iter()
             .map(|p| format!("`{}`", p.name))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match name {
-        Some(name) => app
-            .pipelines
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| {
-                Failure::usage(format!(
-                    "no pipeline named `{name}`; this binary has: {}",
-                    names()
-                ))
-            }),
-        None => match app.pipelines {
-            [one] => Ok(one),
-            _ => Err(Failure::usage(format!(
-                "this binary has several pipelines; name one of: {}",
+    match (name, pipelines) {
+        (Some(name), _) => pipelines.iter().find(|p| p.name == name).ok_or_else(|| {
+            format!(
+                "no pipeline named `{name}`\nhelp: this binary has: {}",
                 names()
-            ))),
-        },
+            )
+        }),
+        (None, [one]) => Ok(one),
+        (None, _) => Err(format!(
+            "this binary has several pipelines\nhelp: name one of: {}",
+            names()
+        )),
     }
 }
 

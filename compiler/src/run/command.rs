@@ -230,32 +230,7 @@ fn read_manifest(workdir: &std::path::Path, run_id: &str) -> Result<Manifest, Ru
 }
 
 fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, RunFailure> {
-    let names = || {
-        app.pipelines
-            .iter()
-            .map(|p| format!("`{}`", p.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match name {
-        Some(name) => app
-            .pipelines
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| {
-                RunFailure::usage(format!(
-                    "no pipeline named `{name}`\nhelp: this binary has: {}",
-                    names()
-                ))
-            }),
-        None => match app.pipelines {
-            [one] => Ok(one),
-            _ => Err(RunFailure::usage(format!(
-                "this binary has several pipelines\nhelp: name one of: {}",
-                names()
-            ))),
-        },
-    }
+    crate::cli::find_pipeline(app.pipelines, name).map_err(RunFailure::usage)
 }
 
 #[cfg(test)]
