@@ -148,7 +148,7 @@ impl PipelineDef {
         let traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
-        let valid = validate(
+        let mut valid = validate(
             &traced.pipeline,
             &ValidateOptions {
                 image: options.image.clone(),
@@ -157,7 +157,9 @@ impl PipelineDef {
             },
         )
         .map_err(CompileError::Invalid)?;
-        let workflow = emit::argo::workflow(&valid);
+        let workflow = valid
+            .take_emitted()
+            .unwrap_or_else(|| emit::argo::workflow(&valid));
         let warnings = valid.warnings().clone();
         Ok(Compiled {
             valid,

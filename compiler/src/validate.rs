@@ -21,6 +21,8 @@ pub struct ValidPipeline {
     names: Names,
     deps: Vec<Vec<TaskId>>,
     warnings: Diagnostics,
+    /// The workflow emitted for the manifest rules, kept so `compile` need not emit it again.
+    emitted: Option<crate::emit::argo::Workflow>,
 }
 
 /// Names resolved by the namer during validation.
@@ -53,6 +55,12 @@ impl ValidPipeline {
     /// Warnings found while validating (after `--allow`).
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
+    }
+
+    /// The Argo workflow emitted while validating (the manifest rules check it), taken out so
+    /// `compile` does not build it twice; `None` once taken.
+    pub(crate) fn take_emitted(&mut self) -> Option<crate::emit::argo::Workflow> {
+        self.emitted.take()
     }
 }
 
@@ -261,6 +269,7 @@ pub fn validate(
         names,
         deps,
         warnings: Diagnostics::default(),
+        emitted: None,
     };
     if ir_ok {
         let workflow = crate::emit::argo::workflow(&valid);
@@ -269,6 +278,7 @@ pub fn validate(
             &valid.pipeline.name,
             &options.limits,
         ));
+        valid.emitted = Some(workflow);
     }
     let found = options.levels.apply(found);
     let errors = found.iter().any(|d| d.severity == Severity::Error);

@@ -29,15 +29,19 @@ impl Checker<'_> {
                 has_dependents[t.index()] = true;
             }
         }
-        let mut read = std::collections::BTreeSet::new();
+        // Per task, the distinct outputs other tasks read (a task has few outputs; a linear
+        // scan beats a tree of (task, name) pairs, whose string compares made this O(n log n)).
+        let mut read: Vec<Vec<&str>> = vec![Vec::new(); p.tasks.len()];
         for task in &p.tasks {
             for argument in task.arguments.values() {
                 if let Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
                 } = argument
+                    && let Some(outputs) = read.get_mut(from.index())
+                    && !outputs.contains(&output.as_str())
                 {
-                    read.insert((from.index(), output.as_str()));
+                    outputs.push(output.as_str());
                 }
             }
         }
@@ -51,7 +55,7 @@ impl Checker<'_> {
                 continue;
             };
             for output in &spec.outputs {
-                if !read.contains(&(i, output.name.as_str())) {
+                if !read[i].contains(&output.name.as_str()) {
                     unread
                         .entry((spec.name.as_str(), output.name.as_str()))
                         .or_default()

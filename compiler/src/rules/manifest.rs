@@ -20,9 +20,20 @@ pub fn check(workflow: &Workflow, pipeline: &str, limits: &Limits) -> Vec<Diagno
 
 /// The size Argo measures: the compact JSON of the whole object.
 pub fn json_size<T: serde::Serialize>(value: &T) -> usize {
-    serde_json::to_vec(value)
-        .expect("argot's Argo types always serialise")
-        .len()
+    /// Counts the bytes written instead of keeping them.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).expect("argot's Argo types always serialise");
+    count.0
 }
 
 /// One group of parts of a manifest, for the size report.
