@@ -282,6 +282,15 @@ codes! {
          for every task while the workflow runs (compressed when large). A manifest that uses \
          more than 80% of the budget leaves little room for that status and may fail midway. \
          Reduce it as for A0013.";
+    /// The pipeline function panicked while it was traced.
+    TracePanic = "A0022", Error, "the pipeline function panicked while it was traced",
+        source: "argot (tracing runs the pipeline function at compile time, as KFP's compiler runs a Python pipeline function)",
+        test: "a0022_a_panicking_pipeline_function_is_a_diagnostic",
+        "`compile`, `validate`, `run` and `submit` run the pipeline function to record its \
+         tasks. If it panics (a failed `unwrap`, an index out of range, a component default \
+         that cannot be encoded), there is no pipeline to check or emit. The message shows \
+         the panic; run with `RUST_BACKTRACE=1` to see where it happened, and fix the code of \
+         the pipeline function or of the component defaults it uses.";
 }
 
 impl fmt::Display for Code {

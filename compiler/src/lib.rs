@@ -140,7 +140,24 @@ pub enum CompileError {
 impl PipelineDef {
     /// Traces the pipeline function into the IR.
     pub fn trace(&self, binary_path: &str) -> std::result::Result<Traced, Diagnostics> {
-        trace::trace((self.header)(), binary_path.to_owned(), self.body)
+        // The pipeline function is user code run at compile time: a panic in it becomes a
+        // diagnostic (and the CLI's exit code 3), not an abort with exit code 101.
+        let traced = std::panic::catch_unwind(|| {
+            trace::trace((self.header)(), binary_path.to_owned(), self.body)
+        });
+        traced.unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".to_owned());
+            Err(Diagnostics::new(vec![Diagnostic::new(
+                Code::TracePanic,
+                self.name,
+                format!("pipeline function `{}` panicked while it was traced: {why}", self.name),
+                "fix the panic in the pipeline function (or in a default it uses); RUST_BACKTRACE=1 shows where",
+            )]))
+        })
     }
 
     /// Traces, validates and emits the pipeline as an Argo workflow.

@@ -340,3 +340,10 @@ pub fn noop_fan_out() {
         noop(root.output);
     }
 }
+
+/// A pipeline function that panics while it is traced (for A0022).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn panics_while_tracing(#[default(3)] n: Param<u32>) {
+    let sizes: Vec<u32> = Vec::new();
+    step(sizes[n.name().len()]);
+}

@@ -569,6 +569,17 @@ fn rendering_shows_the_source_line_with_a_caret() {
 }
 
 #[test]
+fn a0022_a_panicking_pipeline_function_is_a_diagnostic() {
+    let d = fixtures::panics_while_tracing::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a panic while tracing is refused");
+    assert_eq!(d.codes(), [Code::TracePanic]);
+    assert!(d.to_string().contains("index out of bounds"), "{d}");
+    snapshot("A0022-trace-panic", &d);
+}
+
+#[test]
 fn every_code_is_documented_and_tested_here() {
     let source = include_str!("diagnostics.rs");
     for code in Code::ALL {
