@@ -160,12 +160,17 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         containers: ContainerRuntime::from_env(),
     };
 
-    let progress = Progress::new();
+    let live = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
+    let mut progress = Progress::new(live);
     let mut stderr = std::io::stderr();
     let mut events = |e: super::Event<'_>| {
-        let _ = writeln!(stderr, "{}", progress.line(&e));
+        let _ = write!(stderr, "{}", progress.update(&e));
+        let _ = stderr.flush();
     };
-    let report = super::run(&compiled.valid, &store, &options, &mut events).map_err(|e| {
+    let outcome = super::run(&compiled.valid, &store, &options, &mut events);
+    let _ = write!(std::io::stderr(), "{}", progress.finish());
+    let report = outcome.map_err(|e| {
         let code = if e.is_usage() {
             ExitCode::Usage
         } else {

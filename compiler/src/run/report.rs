@@ -9,16 +9,75 @@ use argot_client::Phase;
 
 use super::{Event, RunReport, TaskReport};
 
-/// Prints progress lines to stderr.
+/// Progress on stderr: one line per task state change; on a terminal, also a live status line
+/// under them (done/total, what is running, failures) that is redrawn in place.
 pub(crate) struct Progress {
     start: Instant,
+    live: bool,
+    total: usize,
+    done: usize,
+    failed: usize,
+    running: Vec<String>,
 }
 
 impl Progress {
-    pub(crate) fn new() -> Self {
+    /// `live`: draw the status line (stderr is a terminal).
+    pub(crate) fn new(live: bool) -> Self {
         Progress {
             start: Instant::now(),
+            live,
+            total: 0,
+            done: 0,
+            failed: 0,
+            running: Vec::new(),
         }
+    }
+
+    /// What to write to stderr for `event`: its line, then (live) the redrawn status line.
+    pub(crate) fn update(&mut self, event: &Event<'_>) -> String {
+        match event {
+            Event::RunStarted { done, total, .. } => {
+                self.total = *total;
+                self.done = *done;
+            }
+            Event::TaskStarted { task } => self.running.push((*task).to_owned()),
+            Event::TaskFinished(t) => {
+                self.running.retain(|r| r != &t.name);
+                self.done += 1;
+                if matches!(t.phase, Phase::Failed | Phase::Error) {
+                    self.failed += 1;
+                }
+            }
+        }
+        let line = self.line(event);
+        if self.live {
+            format!("{CLEAR_LINE}{line}\n{}", self.status())
+        } else {
+            format!("{line}\n")
+        }
+    }
+
+    /// What to write when the run is over: erases the status line.
+    pub(crate) fn finish(&self) -> &'static str {
+        if self.live { CLEAR_LINE } else { "" }
+    }
+
+    fn status(&self) -> String {
+        let mut status = format!(
+            "{}/{} done, {} running, {} failed",
+            self.done,
+            self.total,
+            self.running.len(),
+            self.failed
+        );
+        if !self.running.is_empty() {
+            let _ = write!(status, ": {}", self.running.join(", "));
+        }
+        // One terminal line: a status that wrapped could not be redrawn in place.
+        if status.chars().count() > 100 {
+            status = status.chars().take(99).collect::<String>() + "…";
+        }
+        status
     }
 
     pub(crate) fn line(&self, event: &Event<'_>) -> String {
@@ -70,6 +129,9 @@ impl Progress {
         }
     }
 }
+
+/// Carriage return, then erase the line (ANSI `EL2`).
+const CLEAR_LINE: &str = "\r\x1b[2K";
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -270,4 +332,45 @@ pub(crate) fn failure(report: &RunReport, binary: &str) -> String {
         report.run_id
     );
     out
+}
+
+#[cfg(test)]
+mod live_view_tests {
+    use super::*;
+
+    fn started(p: &mut Progress) -> String {
+        let folder = Path::new("/tmp/run");
+        p.update(&Event::RunStarted {
+            run_id: "r",
+            folder,
+            resumed: false,
+            done: 0,
+            total: 3,
+        });
+        p.update(&Event::TaskStarted { task: "prepare" });
+        p.update(&Event::TaskStarted { task: "train" })
+    }
+
+    #[test]
+    fn a_terminal_gets_a_status_line_redrawn_under_the_log() {
+        let mut p = Progress::new(true);
+        let out = started(&mut p);
+        assert!(out.starts_with(CLEAR_LINE), "{out:?}");
+        assert!(
+            out.ends_with("0/3 done, 2 running, 0 failed: prepare, train"),
+            "{out:?}"
+        );
+        assert_eq!(p.finish(), CLEAR_LINE);
+    }
+
+    #[test]
+    fn anything_else_gets_plain_lines_only() {
+        let mut p = Progress::new(false);
+        let out = started(&mut p);
+        assert!(
+            !out.contains('\x1b') && out.ends_with("train started\n"),
+            "{out:?}"
+        );
+        assert_eq!(p.finish(), "");
+    }
 }
