@@ -9,36 +9,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const LOAD: &str = "import sys, json, yaml\n\
-print(json.dumps(yaml.safe_load(sys.stdin.read()), sort_keys=False))";
-
 /// Parses `yaml` with YAML 1.1 rules into JSON; `None` when PyYAML is unavailable outside CI.
 pub fn parse(yaml: &str) -> Option<Value> {
-    let child = Command::new("python3")
-        .args(["-c", LOAD])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => return unavailable(&format!("python3 cannot be started: {e}")),
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(yaml.as_bytes())
-        .expect("python3 reads its stdin");
-    let out = child.wait_with_output().expect("python3 runs");
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        if err.contains("No module named 'yaml'") {
-            return unavailable("PyYAML is not installed (pip install pyyaml)");
-        }
-        panic!("PyYAML refused the manifest:\n{err}");
-    }
-    Some(serde_json::from_slice(&out.stdout).expect("python3 printed JSON"))
+    parse_all(&[yaml.to_owned()]).map(|mut docs| docs.remove(0))
 }
 
 fn unavailable(why: &str) -> Option<Value> {
