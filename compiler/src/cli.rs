@@ -359,14 +359,13 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 out.push_str(&format!("pipeline {}\n", def.name));
                 match def.trace(&default_binary_path(app.binary)) {
                     Ok(traced) => {
-                        for (name, spec) in &traced.pipeline.components {
+                        for name in traced.pipeline.components.keys() {
                             let kind = if traced.natives.contains_key(name) {
                                 "native"
                             } else {
                                 "container"
                             };
                             out.push_str(&format!("  component {name} ({kind})\n"));
-                            let _ = spec;
                         }
                     }
                     Err(d) => out.push_str(&format!(
@@ -598,43 +597,42 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
     };
     let [params, inputs, outputs, output_params] = flags;
     let mut inv = Invocation::new(spec.clone());
-    for (section, list, is_param) in [
-        ("--param", params, true),
-        ("--input", inputs, false),
-        ("--output", outputs, false),
-        ("--output-param", output_params, false),
-    ] {
-        for (key, value) in pairs(list) {
-            let known_name = match section {
-                "--param" => spec.input(&key).is_some_and(|i| !i.kind.is_artifact()),
-                "--input" => spec.input(&key).is_some_and(|i| i.kind.is_artifact()),
-                "--output" => spec.output(&key).is_some_and(|o| o.kind.is_artifact()),
-                _ => spec.output(&key).is_some_and(|o| !o.kind.is_artifact()),
-            };
-            if !known_name {
-                return Err(Failure::usage(format!(
-                    "component `{name}` has no {} called `{key}`; run `list` or see its signature",
-                    section.trim_start_matches('-')
-                )));
-            }
-            let map = match section {
-                "--param" => &mut inv.params,
-                "--input" => {
-                    inv.inputs.insert(key, PathBuf::from(value));
-                    continue;
-                }
-                "--output" => {
-                    inv.outputs.insert(key, PathBuf::from(value));
-                    continue;
-                }
-                _ => {
-                    inv.output_params.insert(key, PathBuf::from(value));
-                    continue;
-                }
-            };
-            debug_assert!(is_param);
-            map.insert(key, value);
+    let unknown = |what: &str, key: &str| {
+        Failure::usage(format!(
+            "component `{name}` has no {what} called `{key}`; run `list` or see its signature"
+        ))
+    };
+    let input_is = |key: &str, artifact: bool| {
+        spec.input(key)
+            .is_some_and(|i| i.kind.is_artifact() == artifact)
+    };
+    let output_is = |key: &str, artifact: bool| {
+        spec.output(key)
+            .is_some_and(|o| o.kind.is_artifact() == artifact)
+    };
+    for (key, value) in pairs(params) {
+        if !input_is(&key, false) {
+            return Err(unknown("param", &key));
         }
+        inv.params.insert(key, value);
+    }
+    for (key, path) in pairs(inputs) {
+        if !input_is(&key, true) {
+            return Err(unknown("input", &key));
+        }
+        inv.inputs.insert(key, PathBuf::from(path));
+    }
+    for (key, path) in pairs(outputs) {
+        if !output_is(&key, true) {
+            return Err(unknown("output", &key));
+        }
+        inv.outputs.insert(key, PathBuf::from(path));
+    }
+    for (key, path) in pairs(output_params) {
+        if !output_is(&key, false) {
+            return Err(unknown("output-param", &key));
+        }
+        inv.output_params.insert(key, PathBuf::from(path));
     }
     let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
     // Started by the local runner: stop if it dies (see `run::lifeline`).

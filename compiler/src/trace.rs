@@ -19,10 +19,12 @@ use crate::ir::{
 };
 use crate::namer;
 
-/// A task handle as generated code sees it: which trace, which task.
+/// A task handle as generated code sees it: which trace (and its pipeline, to name it if the
+/// handle leaks into another trace), which task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskHandle {
     trace: u32,
+    pipeline: &'static str,
     id: TaskId,
 }
 
@@ -60,6 +62,8 @@ thread_local! {
 /// The state of one trace.
 pub(crate) struct Tracer {
     trace: u32,
+    /// The pipeline's name, carried by every handle this trace hands out.
+    name: &'static str,
     pipeline: Pipeline,
     /// Component key → component name, so each component's spec is built once per trace.
     by_key: HashMap<&'static str, String>,
@@ -86,9 +90,6 @@ pub struct PipelineHeader {
     pub params: Vec<PipelineParam>,
 }
 
-static TRACE_NAMES: std::sync::Mutex<BTreeMap<u32, String>> =
-    std::sync::Mutex::new(BTreeMap::new());
-
 /// Runs `body` as the body of pipeline `header`, recording its tasks.
 pub(crate) fn trace(
     header: PipelineHeader,
@@ -96,12 +97,9 @@ pub(crate) fn trace(
     body: impl FnOnce(),
 ) -> Result<Traced, Diagnostics> {
     let trace = NEXT_TRACE.fetch_add(1, Ordering::Relaxed);
-    TRACE_NAMES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(trace, header.name.to_owned());
     let tracer = Tracer {
         trace,
+        name: header.name,
         pipeline: Pipeline {
             name: header.name.to_owned(),
             description: header.description.map(str::to_owned),
@@ -196,13 +194,8 @@ fn resolve_ref(handle: TaskHandle) -> TaskRef {
 }
 
 fn foreign_ref(handle: TaskHandle) -> TaskRef {
-    let names = TRACE_NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    let pipeline = names
-        .get(&handle.trace)
-        .cloned()
-        .unwrap_or_else(|| "<unknown>".to_owned());
     TaskRef::Foreign {
-        pipeline,
+        pipeline: handle.pipeline.to_owned(),
         task: format!("task #{}", handle.id.0 + 1),
     }
 }
@@ -286,6 +279,7 @@ impl Tracer {
         });
         TaskHandle {
             trace: self.trace,
+            pipeline: self.name,
             id,
         }
     }
