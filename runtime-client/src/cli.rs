@@ -65,7 +65,7 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     /// The store has no such run.
     #[error(
-        "no run {0:?} in the metadata store\nhelp: `argot runs list` shows recorded runs; `argot outputs RUN` records a cluster run"
+        "no run {0:?} in the metadata store\nhelp: `{prog} runs list` shows recorded runs; `{prog} outputs RUN` records a cluster run", prog = crate::program_name()
     )]
     RunNotFound(String),
     /// A duration flag could not be read.
@@ -655,10 +655,11 @@ mod cluster_cli {
             WatchOutcome::TimedOut(v) => {
                 let _ = writeln!(
                     err,
-                    "timed out waiting for the run{}; it is still running (stop it with `argot stop RUN`)",
+                    "timed out waiting for the run{}; it is still running (stop it with `{} stop RUN`)",
                     v.as_ref()
                         .map(|v| format!(" {} ({})", v.name, v.phase))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    crate::program_name()
                 );
                 ExitCode::Timeout
             }

@@ -43,6 +43,18 @@ pub mod store;
 
 pub use phase::Phase;
 
+/// The name of the running program, for the commands that hints suggest: `argot` for the
+/// standalone binary, `quickstart` inside a pipeline binary that embeds these commands.
+pub fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(std::path::Path::file_stem)
+        .and_then(|s| s.to_str())
+        .map_or_else(|| "argot".to_owned(), str::to_owned)
+}
+
 /// The process exit codes every argot binary uses (see the crate docs' table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]

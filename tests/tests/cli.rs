@@ -500,3 +500,15 @@ fn diagnostics_show_the_source_line_when_it_can_be_read() {
     assert!(err.contains("36 |     let a = step(1);"), "{err}");
     assert!(err.contains("^ dependency cycle"), "{err}");
 }
+
+#[test]
+fn hints_name_the_binary_the_user_is_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["runs", "show", "nope", "--store", "m.db"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`argot-fixtures runs list`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -101,7 +101,7 @@ pub enum ClientError {
         source: kube::Error,
     },
     /// The named object does not exist.
-    #[error("{} {:?} not found {}\nhelp: list runs with `argot workflows`{}", ctx.resource, ctx.name.as_deref().unwrap_or(""), ctx.scope(), ctx.namespace.as_ref().map(|n| format!(" --namespace {n}")).unwrap_or_default())]
+    #[error("{} {:?} not found {}\nhelp: list runs with `{} workflows`{}", ctx.resource, ctx.name.as_deref().unwrap_or(""), ctx.scope(), crate::program_name(), ctx.namespace.as_ref().map(|n| format!(" --namespace {n}")).unwrap_or_default())]
     NotFound {
         /// The request.
         ctx: Box<RequestContext>,
@@ -110,7 +110,7 @@ pub enum ClientError {
         source: kube::Error,
     },
     /// An object with that name already exists (409 on create).
-    #[error("{} {:?} already exists {}\nhelp: use metadata.generateName for runs, delete the old one (`argot delete {}`), or `argot apply` for templates", ctx.resource, ctx.name.as_deref().unwrap_or(""), ctx.scope(), ctx.name.as_deref().unwrap_or("NAME"))]
+    #[error("{} {:?} already exists {}\nhelp: use metadata.generateName for runs, delete the old one (`{prog} delete {}`), or `{prog} apply` for templates", ctx.resource, ctx.name.as_deref().unwrap_or(""), ctx.scope(), ctx.name.as_deref().unwrap_or("NAME"), prog = crate::program_name())]
     Conflict {
         /// The refused request.
         ctx: Box<RequestContext>,

@@ -106,7 +106,7 @@ pub enum StoreError {
     UnknownRun(String),
     /// A lineage query named an artifact the store does not have.
     #[error(
-        "no artifact {0} in the metadata store\nhelp: `argot runs show RUN` lists a run's artifacts with their ids"
+        "no artifact {0} in the metadata store\nhelp: `{prog} runs show RUN` lists a run's artifacts with their ids", prog = crate::program_name()
     )]
     ArtifactNotFound(String),
     /// A selector matched several artifacts (e.g. a URI recorded by several runs).
