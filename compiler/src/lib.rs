@@ -165,8 +165,8 @@ impl PipelineDef {
         let traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
-        let mut valid = validate(
-            &traced.pipeline,
+        let mut valid = validate::validate_owned(
+            traced.pipeline,
             &ValidateOptions {
                 image: options.image.clone(),
                 limits: options.limits,

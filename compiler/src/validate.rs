@@ -245,7 +245,15 @@ pub fn validate(
     pipeline: &Pipeline,
     options: &ValidateOptions,
 ) -> Result<ValidPipeline, Diagnostics> {
-    let mut pipeline = pipeline.clone();
+    validate_owned(pipeline.clone(), options)
+}
+
+/// [`validate`] for a pipeline the caller no longer needs (`compile` after tracing): the proof
+/// keeps it without a copy.
+pub(crate) fn validate_owned(
+    mut pipeline: Pipeline,
+    options: &ValidateOptions,
+) -> Result<ValidPipeline, Diagnostics> {
     if let Some(image) = &options.image {
         pipeline.image = Some(image.clone());
     }
