@@ -315,3 +315,77 @@ impl Invocation {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_spec() -> ComponentSpec {
+        unreachable!("the registry never builds a spec to look a name up")
+    }
+
+    fn no_run(_: &mut Invocation) -> Result<(), ComponentError> {
+        Ok(())
+    }
+
+    static TRAIN: NativeComponent = NativeComponent {
+        name: "train",
+        key: "crate_a::train",
+        spec: no_spec,
+        run: no_run,
+    };
+    static TRAIN_AGAIN: NativeComponent = NativeComponent {
+        name: "train",
+        key: "crate_b::fit",
+        spec: no_spec,
+        run: no_run,
+    };
+    static PREPARE: NativeComponent = NativeComponent {
+        name: "prepare",
+        key: "crate_a::prepare",
+        spec: no_spec,
+        run: no_run,
+    };
+
+    #[test]
+    fn a_shared_name_is_refused_naming_every_function_in_order() {
+        // Registration order is link order; the error must not depend on it.
+        for order in [
+            [&TRAIN_AGAIN, &PREPARE, &TRAIN],
+            [&TRAIN, &PREPARE, &TRAIN_AGAIN],
+        ] {
+            let registry = Registry::from_entries(order);
+            let duplicate = registry.get("train").unwrap_err();
+            assert_eq!(duplicate.functions, ["crate_a::train", "crate_b::fit"]);
+            assert!(
+                duplicate.to_string().starts_with(
+                    "2 native components are named `train` in this binary: `crate_a::train`, `crate_b::fit`;"
+                ),
+                "{duplicate}"
+            );
+            assert_eq!(
+                registry.get("prepare").unwrap().unwrap().key,
+                "crate_a::prepare"
+            );
+            assert!(registry.get("evaluate").unwrap().is_none());
+            assert_eq!(registry.names().collect::<Vec<_>>(), ["prepare", "train"]);
+        }
+    }
+
+    #[test]
+    fn the_same_registration_seen_twice_is_not_a_duplicate() {
+        let registry = Registry::from_entries([&TRAIN, &TRAIN]);
+        assert_eq!(
+            registry.get("train").unwrap().unwrap().key,
+            "crate_a::train"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        let registry = Registry::from_entries([&TRAIN, &PREPARE]);
+        assert_eq!(registry.suggest("trian"), Some("train"));
+        assert_eq!(registry.suggest("prepar"), Some("prepare"));
+        assert_eq!(registry.suggest("evaluate"), None);
+    }
+}
