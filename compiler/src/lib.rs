@@ -225,6 +225,9 @@ impl PipelineDef {
 }
 
 /// The CLI entry point: `fn main() { argot::main!(pipeline_a, pipeline_b) }`.
+///
+/// Only pipelines are named: each `#[component]` registers itself when the binary starts, so
+/// `component NAME` (what a pod runs) finds it without tracing any pipeline.
 #[macro_export]
 macro_rules! main {
     ($($pipeline:ident),+ $(,)?) => {
