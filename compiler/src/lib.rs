@@ -145,8 +145,7 @@ impl PipelineDef {
         let traced = std::panic::catch_unwind(|| {
             trace::trace((self.header)(), binary_path.to_owned(), self.body)
         });
-        traced
-            .unwrap_or_else(|panic| {
+        let traced = traced.unwrap_or_else(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
@@ -158,14 +157,17 @@ impl PipelineDef {
                 format!("pipeline function `{}` panicked while it was traced: {why}", self.name),
                 "fix the panic in the pipeline function (or in a default it uses); RUST_BACKTRACE=1 shows where",
             )]))
-            })
-            .and_then(|traced| self.check_registered(traced))
+        })?;
+        self.refuse_names_ambiguous_in_the_binary(traced)
     }
 
     /// A pod finds a native component by name in the binary's registry (see
     /// [`entrypoint::Registry`]); a name two functions registered would be ambiguous there, so
     /// it is refused here, before anything is emitted or run.
-    fn check_registered(&self, traced: Traced) -> std::result::Result<Traced, Diagnostics> {
+    fn refuse_names_ambiguous_in_the_binary(
+        &self,
+        traced: Traced,
+    ) -> std::result::Result<Traced, Diagnostics> {
         let registry = entrypoint::Registry::load();
         let problems: Vec<Diagnostic> = traced
             .natives
