@@ -69,7 +69,7 @@ pub enum CliError {
     )]
     RunNotFound(String),
     /// A duration flag could not be read.
-    #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m")]
+    #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m (at most {max} seconds)", max = u64::MAX)]
     Duration(String),
 }
 
@@ -109,16 +109,27 @@ pub fn report_code(result: Result<ExitCode, CliError>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let mut msg = format!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(&format!("\n  caused by: {s}"));
-                source = s.source();
-            }
-            eprintln!("{msg}");
+            eprintln!("{}", render_error(&e));
             e.exit_code()
         }
     }
+}
+
+/// The text [`report`] prints: `error: …`, then one `caused by:` line per cause that says
+/// something new (a cause whose text its parent already includes is not repeated).
+pub fn render_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = format!("error: {e}");
+    let mut said = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !said.contains(&text) {
+            msg.push_str(&format!("\n  caused by: {text}"));
+        }
+        said = text;
+        source = s.source();
+    }
+    msg
 }
 
 /// Writes to stdout; a closed pipe (`argot runs list | head`) is not an error.
@@ -130,7 +141,8 @@ fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds.
+/// Parses `90s`, `30m`, `2h`, `1d`, `1h30m` or plain seconds. A value too large for a
+/// [`Duration`] of seconds is refused rather than wrapped.
 ///
 /// # Errors
 /// [`CliError::Duration`].
@@ -147,13 +159,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
         }
         let n: u64 = num.parse().map_err(|_| bad())?;
         num.clear();
-        total += n * match c {
+        let unit = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             'd' => 86400,
             _ => return Err(bad()),
         };
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(bad)?;
     }
     if !num.is_empty() || text.is_empty() {
         return Err(bad());
@@ -164,6 +180,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
+}
+
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+fn positive_duration_arg(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than 0 (e.g. 30s)".to_owned()),
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
 /// Where the metadata store is.
@@ -455,14 +479,15 @@ mod cluster_cli {
     use super::*;
     use crate::cluster::progress::ProgressReporter;
     use crate::cluster::{
-        ArgoClient, ClientError, ConnectOptions, SubmitOptions, Submitted, WatchOutcome,
+        ArgoClient, ClientError, ConnectOptions, RetryNotice, SubmitOptions, Submitted,
+        WatchOutcome, human_duration, validate_run_name,
     };
     use crate::manifest::{Manifest, RunLabels, parse_parameter};
     use crate::status::WorkflowView;
     use crate::store::RunSnapshot;
 
-    /// Which cluster and namespace.
-    #[derive(Debug, Clone, Default, Args)]
+    /// Which cluster and namespace, and how long to wait for it.
+    #[derive(Debug, Clone, Args)]
     pub struct ClusterArgs {
         /// Namespace [default: the context's namespace, else "default"]
         #[arg(long, short = 'n', env = "ARGOT_NAMESPACE")]
@@ -470,6 +495,27 @@ mod cluster_cli {
         /// Kubeconfig context [default: the current context]
         #[arg(long)]
         pub context: Option<String>,
+        /// Give up with exit 7 when the API server has not answered within this long (connect,
+        /// each read and write, and one request with its retries); `watch` gives up after the
+        /// cluster stayed unreachable this long.
+        #[arg(
+            long,
+            env = "ARGOT_REQUEST_TIMEOUT",
+            value_parser = positive_duration_arg,
+            value_name = "DURATION",
+            default_value = "30s"
+        )]
+        pub request_timeout: Duration,
+    }
+
+    impl Default for ClusterArgs {
+        fn default() -> Self {
+            ClusterArgs {
+                namespace: None,
+                context: None,
+                request_timeout: crate::cluster::DEFAULT_REQUEST_TIMEOUT,
+            }
+        }
     }
 
     impl ClusterArgs {
@@ -481,6 +527,7 @@ mod cluster_cli {
             ArgoClient::connect(&ConnectOptions {
                 context: self.context.clone(),
                 namespace: self.namespace.clone(),
+                request_timeout: self.request_timeout,
             })
             .await
         }
@@ -499,7 +546,8 @@ mod cluster_cli {
         /// Server-side dry run: validate and print the object, create nothing.
         #[arg(long)]
         pub dry_run: bool,
-        /// Give up watching after this long (exit 6), e.g. 30m, 2h.
+        /// With --watch: give up after this long (exit 6), e.g. 30m, 2h. It covers the submit
+        /// too: a run not created in time is reported as not submitted (exit 7).
         #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
         pub timeout: Option<Duration>,
         /// Idempotency key: submitting again with the same id returns the first run.
@@ -558,26 +606,50 @@ mod cluster_cli {
             client: &ArgoClient,
             manifest: &Manifest,
         ) -> Result<ExitCode, CliError> {
-            let submitted = client.submit(manifest, &self.options()?).await?;
-            self.after_submit(client, submitted).await
+            self.submit_with(client, Source::Manifest(manifest.clone()))
+                .await
         }
 
         async fn submit(&self, source: Source) -> Result<ExitCode, CliError> {
             let client = self.cluster.connect().await?;
+            self.submit_with(&client, source).await
+        }
+
+        async fn submit_with(
+            &self,
+            client: &ArgoClient,
+            source: Source,
+        ) -> Result<ExitCode, CliError> {
             let opts = self.options()?;
-            let submitted = match source {
-                Source::Manifest(m) => client.submit(&m, &opts).await?,
-                Source::Template { name, cluster } => {
-                    client.submit_from_template(&name, cluster, &opts).await?
+            let started = tokio::time::Instant::now();
+            let submitting = async {
+                match source {
+                    Source::Manifest(m) => client.submit(&m, &opts).await,
+                    Source::Template { name, cluster } => {
+                        client.submit_from_template(&name, cluster, &opts).await
+                    }
                 }
             };
-            self.after_submit(&client, submitted).await
+            // `--timeout` is the user's bound on the whole command, submit included; only a
+            // watch that has a run to wait for may end with "timed out" (exit 6).
+            let submitted = match self.timeout.filter(|_| self.watch) {
+                None => submitting.await?,
+                Some(limit) => match tokio::time::timeout(limit, submitting).await {
+                    Ok(result) => result?,
+                    Err(_) => {
+                        return Err(ClientError::NotSubmitted { after: limit }.into());
+                    }
+                },
+            };
+            let left = self.timeout.map(|t| t.saturating_sub(started.elapsed()));
+            self.after_submit(client, submitted, left).await
         }
 
         async fn after_submit(
             &self,
             client: &ArgoClient,
             submitted: Submitted,
+            timeout: Option<Duration>,
         ) -> Result<ExitCode, CliError> {
             if self.dry_run {
                 let m = Manifest {
@@ -599,7 +671,7 @@ mod cluster_cli {
             if !self.watch {
                 return Ok(ExitCode::Ok);
             }
-            watch_and_report(client, &submitted.name, self.timeout, &self.store).await
+            watch_and_report(client, &submitted.name, timeout, &self.store).await
         }
     }
 
@@ -630,14 +702,31 @@ mod cluster_cli {
         store: &StoreArgs,
     ) -> Result<ExitCode, CliError> {
         let recorder = Recorder::open(store, client);
-        let mut progress = ProgressReporter::stderr();
+        // Both callbacks write to the same progress view, one at a time.
+        let progress = std::cell::RefCell::new(ProgressReporter::stderr());
         let outcome = client
-            .watch(name, timeout, |view| {
-                progress.update(view);
-                recorder.record(view);
-            })
+            .watch_reporting(
+                name,
+                timeout,
+                |view| {
+                    progress.borrow_mut().update(view);
+                    recorder.record(view);
+                },
+                |retry| progress.borrow_mut().note(&retry_line(retry)),
+            )
             .await?;
         Ok(outcome_exit(&outcome, &mut std::io::stderr()))
+    }
+
+    /// The stderr line a watch prints before it retries an unreachable cluster.
+    pub fn retry_line(retry: &RetryNotice) -> String {
+        format!(
+            "cluster unreachable, retrying in {} (attempt {}, giving up in {}): {}",
+            human_duration(retry.delay),
+            retry.attempt,
+            human_duration(retry.give_up_in),
+            retry.cause
+        )
     }
 
     /// Writes the end-of-watch report for `outcome` and returns its exit code.
@@ -688,7 +777,10 @@ mod cluster_cli {
             let store = match args.open() {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    eprintln!("warning: not recording this run: {e}");
+                    eprintln!(
+                        "warning: not recording this run: {}",
+                        crate::error_chain(&e)
+                    );
                     None
                 }
             };
@@ -704,7 +796,10 @@ mod cluster_cli {
             if let Err(e) = store.record_run(&RunSnapshot::from_argo(view, Some(&self.location)))
                 && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
             {
-                eprintln!("warning: recording the run in the metadata store failed: {e}");
+                eprintln!(
+                    "warning: recording the run in the metadata store failed: {}",
+                    crate::error_chain(&e)
+                );
             }
         }
     }
@@ -861,6 +956,8 @@ mod cluster_cli {
         /// # Errors
         /// See [`CliError`].
         pub fn run(&self) -> Result<ExitCode, CliError> {
+            // A bad name is a usage error whatever the cluster's state.
+            self.check_run_name()?;
             block_on(async {
                 let cluster = match self {
                     RunCommand::Watch { run, .. }
@@ -877,11 +974,25 @@ mod cluster_cli {
             })
         }
 
+        fn check_run_name(&self) -> Result<(), ClientError> {
+            match self {
+                RunCommand::Watch { run, .. }
+                | RunCommand::Logs { run, .. }
+                | RunCommand::Resubmit { run, .. }
+                | RunCommand::Outputs(run)
+                | RunCommand::Stop(run)
+                | RunCommand::Terminate(run)
+                | RunCommand::Delete(run) => validate_run_name(&run.run),
+                RunCommand::List { .. } | RunCommand::Apply { .. } => Ok(()),
+            }
+        }
+
         /// Runs the command with a connected client (async; what tests call).
         ///
         /// # Errors
         /// See [`CliError`].
         pub async fn run_with(&self, client: &ArgoClient) -> Result<ExitCode, CliError> {
+            self.check_run_name()?;
             match self {
                 RunCommand::Watch { run, timeout } => {
                     watch_and_report(client, &run.run, *timeout, &run.store).await

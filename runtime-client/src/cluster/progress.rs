@@ -58,6 +58,17 @@ impl ProgressReporter {
         }
     }
 
+    /// Prints one line of its own (a retry notice) above the live view, or as a plain line.
+    pub fn note(&mut self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            // Best effort, as the progress lines.
+            None => {
+                let _ = writeln!(self.out, "{line}");
+            }
+        }
+    }
+
     /// Shows what changed since the last status.
     pub fn update(&mut self, view: &WorkflowView) {
         let p = view.progress();
