@@ -703,16 +703,18 @@ mod cluster_cli {
     ) -> Result<ExitCode, CliError> {
         let recorder = Recorder::open(store, client);
         // Both callbacks write to the same progress view, one at a time.
-        let progress = std::cell::RefCell::new(ProgressReporter::stderr());
+        // (A mutex, not a RefCell, so the watch future stays Send.)
+        let progress = std::sync::Mutex::new(ProgressReporter::stderr());
+        let progress = || progress.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = client
             .watch_reporting(
                 name,
                 timeout,
                 |view| {
-                    progress.borrow_mut().update(view);
+                    progress().update(view);
                     recorder.record(view);
                 },
-                |retry| progress.borrow_mut().note(&retry_line(retry)),
+                |retry| progress().note(&retry_line(retry)),
             )
             .await?;
         Ok(outcome_exit(&outcome, &mut std::io::stderr()))

@@ -325,7 +325,10 @@ impl ArgoClient {
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
         let mut config = config;
-        let t = opts.request_timeout;
+        // The transport's timeouts are a backstop a second behind the operation's own deadline
+        // (`retrying_until`), so a silent server is reported as "no answer within …" rather
+        // than as a transport error.
+        let t = opts.request_timeout.saturating_add(Duration::from_secs(1));
         config.connect_timeout = Some(t);
         config.write_timeout = Some(t);
         // kube's own retry layer waits up to 1000 s between 15 attempts on a 503; argot's
@@ -340,7 +343,8 @@ impl ArgoClient {
         let client = kube::Client::try_from(config).map_err(|e| config_err(Box::new(e)))?;
         let stream_client =
             kube::Client::try_from(streaming).map_err(|e| config_err(Box::new(e)))?;
-        let mut argo = ArgoClient::new(client, namespace, target).with_request_timeout(t);
+        let mut argo =
+            ArgoClient::new(client, namespace, target).with_request_timeout(opts.request_timeout);
         argo.stream_client = stream_client;
         Ok(argo)
     }
@@ -855,7 +859,7 @@ impl ArgoClient {
                             attempt: attempts,
                             delay,
                             give_up_in: bound - failing_for,
-                            cause: crate::error_chain(&inner),
+                            cause: describe_kube_error(&inner),
                         });
                         tracing::warn!(error = %inner, ?delay, "watching {name} failed; retrying");
                         tokio::time::sleep(delay).await;
@@ -1146,6 +1150,15 @@ fn to_value(obj: &DynamicObject) -> Result<Value, ClientError> {
         what: "Workflow object",
         source,
     })
+}
+
+/// A kube error in one line: an API refusal as `503 InternalError: message` (kube's own text
+/// appends the whole `Status` in debug form), a transport error with its causes.
+fn describe_kube_error(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        other => crate::error_chain(other),
+    }
 }
 
 fn not_found(ctx: RequestContext, name: &str) -> ClientError {
