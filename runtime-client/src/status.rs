@@ -48,6 +48,17 @@ pub enum StatusError {
         #[source]
         source: std::io::Error,
     },
+    /// `status.compressedNodes` expands past [`MAX_DECOMPRESSED_NODES`] (a gzip bomb, or
+    /// not Argo's).
+    #[error(
+        "status.compressedNodes of workflow {workflow:?} expands to more than {limit} bytes, more than any node status Argo stores; refusing to decompress it"
+    )]
+    CompressedTooLarge {
+        /// The workflow's name.
+        workflow: String,
+        /// The bound, in bytes.
+        limit: u64,
+    },
     /// The decompressed node map is not a JSON object of nodes.
     #[error("status.compressedNodes of workflow {workflow:?} is not a JSON node map")]
     CompressedJson {
@@ -213,14 +224,36 @@ pub fn node_map(workflow: &Value) -> Result<serde_json::Map<String, Value>, Stat
     Ok(serde_json::Map::new())
 }
 
+/// The most `status.compressedNodes` may expand to: 64 MiB.
+///
+/// Argo's controller keeps compressed nodes in the Workflow object only while the whole object
+/// stays under `MAX_WORKFLOW_SIZE` (1 MiB by default, `workflow/packer/packer.go`), and etcd
+/// refuses objects over 1.5 MiB, so the compressed text is at most about 1.5 MiB. Node status
+/// JSON compresses about 10 to 20 times; 64 MiB is over 40 times the largest input, room for
+/// any real status, while a gzip bomb (deflate reaches 1032:1) is cut off before it is held in
+/// memory.
+pub const MAX_DECOMPRESSED_NODES: u64 = 64 << 20;
+
 /// Decodes Argo's `status.compressedNodes`: base64 (standard alphabet) of gzip of a JSON object
-/// mapping node id to node status.
+/// mapping node id to node status. At most [`MAX_DECOMPRESSED_NODES`] bytes are inflated.
 ///
 /// # Errors
 /// The `Compressed*` variants of [`StatusError`], naming `workflow`.
 pub fn decode_compressed_nodes(
     workflow: &str,
     compressed: &str,
+) -> Result<serde_json::Map<String, Value>, StatusError> {
+    decode_compressed_nodes_within(workflow, compressed, MAX_DECOMPRESSED_NODES)
+}
+
+/// [`decode_compressed_nodes`] with another bound on the decompressed size, in bytes.
+///
+/// # Errors
+/// As [`decode_compressed_nodes`]; [`StatusError::CompressedTooLarge`] past `limit`.
+pub fn decode_compressed_nodes_within(
+    workflow: &str,
+    compressed: &str,
+    limit: u64,
 ) -> Result<serde_json::Map<String, Value>, StatusError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(compressed.trim())
@@ -229,12 +262,20 @@ pub fn decode_compressed_nodes(
             source,
         })?;
     let mut text = String::new();
+    // One byte past the limit tells "exactly at the limit" from "over it".
     flate2::read::GzDecoder::new(bytes.as_slice())
+        .take(limit.saturating_add(1))
         .read_to_string(&mut text)
         .map_err(|source| StatusError::CompressedGzip {
             workflow: workflow.to_owned(),
             source,
         })?;
+    if text.len() as u64 > limit {
+        return Err(StatusError::CompressedTooLarge {
+            workflow: workflow.to_owned(),
+            limit,
+        });
+    }
     serde_json::from_str(&text).map_err(|source| StatusError::CompressedJson {
         workflow: workflow.to_owned(),
         source,

@@ -163,3 +163,59 @@ fn offloaded_status_says_what_to_do() {
     assert!(v.tasks.is_empty());
     assert!(v.offloaded.is_some());
 }
+
+/// Gzip of `len` bytes of `{` — not a node map, and highly compressible — then base64.
+fn gzip_bomb(len: u64) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b'{'; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        gz.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())
+}
+
+#[test]
+fn a_gzip_bomb_in_compressed_nodes_is_refused_without_inflating_it() {
+    use argot_client::status::MAX_DECOMPRESSED_NODES;
+    let bomb = gzip_bomb(MAX_DECOMPRESSED_NODES + (1 << 20));
+    // A small document (under 100 KiB of base64) that would expand past 64 MiB.
+    assert!(bomb.len() < 100 << 10, "{}", bomb.len());
+    let wf = serde_json::json!({
+        "metadata": {"name": "boom"},
+        "status": {"phase": "Running", "compressedNodes": bomb},
+    });
+    let err = node_map(&wf).unwrap_err();
+    assert!(
+        matches!(err, StatusError::CompressedTooLarge { limit, .. } if limit == MAX_DECOMPRESSED_NODES),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "status.compressedNodes of workflow \"boom\" expands to more than 67108864 bytes, more than any node status Argo stores; refusing to decompress it"
+    );
+}
+
+#[test]
+fn the_decompression_bound_is_exact() {
+    use argot_client::status::decode_compressed_nodes_within;
+    let mut nodes = serde_json::Map::new();
+    nodes.insert(
+        "n".into(),
+        serde_json::json!({"id": "n", "phase": "Running"}),
+    );
+    let json_len = serde_json::to_vec(&nodes).unwrap().len() as u64;
+    let encoded = encode_compressed_nodes(&nodes);
+    assert_eq!(
+        decode_compressed_nodes_within("wf", &encoded, json_len).unwrap(),
+        nodes
+    );
+    assert!(matches!(
+        decode_compressed_nodes_within("wf", &encoded, json_len - 1),
+        Err(StatusError::CompressedTooLarge { .. })
+    ));
+}
