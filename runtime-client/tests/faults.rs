@@ -404,3 +404,45 @@ fn a_watch_retries_with_growing_capped_delays_then_gives_up() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_broken_kubeconfig_is_explained_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let (out, _) = argot(dir.path(), &missing, &strings(&["stop", "hello-abcde"]));
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot load Kubernetes configuration\n\
+             help: check KUBECONFIG / ~/.kube/config (`kubectl config get-contexts`), or pass --context NAME\n  \
+             caused by: cannot read kubeconfig {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+
+    let garbage = dir.path().join("garbage.yaml");
+    std::fs::write(&garbage, "clusters: [\n").unwrap();
+    let (out, _) = argot(dir.path(), &garbage, &strings(&["workflows"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert_eq!(stderr.matches("caused by:").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("failed to parse kubeconfig YAML").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("in-cluster"), "{stderr}");
+
+    let kubeconfig = write_kubeconfig(dir.path(), 1);
+    let args = strings(&["stop", "hello-abcde", "--context", "nope"]);
+    let (out, _) = argot(dir.path(), &kubeconfig, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.ends_with(
+            "for context \"nope\"\nhelp: check KUBECONFIG / ~/.kube/config (`kubectl config get-contexts`), or pass --context NAME\n  caused by: the kubeconfig has no context \"nope\"\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("'\""), "{stderr}");
+}

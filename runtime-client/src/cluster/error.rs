@@ -371,6 +371,9 @@ impl ConfigCause {
             Some(KubeconfigError::ReadConfig(io, path)) => {
                 format!("cannot read kubeconfig {}: {io}", path.display())
             }
+            Some(KubeconfigError::LoadContext(name)) => {
+                format!("the kubeconfig has no context {name:?}")
+            }
             Some(KubeconfigError::LoadCertificateAuthority(e)) => data("certificate authority", e),
             Some(KubeconfigError::LoadClientCertificate(e)) => data("client certificate", e),
             Some(KubeconfigError::LoadClientKey(e)) => data("client key", e),
