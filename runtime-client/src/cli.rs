@@ -254,6 +254,27 @@ pub enum RunsCommand {
         #[allow(missing_docs)]
         store: StoreArgs,
     },
+    /// Delete old finished runs from the metadata store (running runs are never deleted).
+    ///
+    /// With --older-than, runs that finished longer ago than that go; with --keep, all but the
+    /// newest N; with both, only runs that are old and not among the newest N. A run that
+    /// produced an artifact a kept run consumed stays, so lineage stays whole.
+    ///
+    /// Example: argot runs gc --older-than 30d --keep 100
+    Gc {
+        /// Delete runs that finished longer ago than this (e.g. 30d, 12h).
+        #[arg(long, value_parser = duration_arg, value_name = "DURATION", required_unless_present = "keep")]
+        older_than: Option<Duration>,
+        /// Keep the newest N runs whatever their age.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Only print what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
     /// Show one recorded run: tasks, parameters, artifacts (with ids for `lineage`).
     ///
     /// Example: argot runs show train-x7k2p
@@ -283,6 +304,24 @@ impl StoreCommand {
             }) => {
                 let store = store.open()?;
                 print(&runs_list(&store, pipeline.as_deref(), *limit)?)?;
+            }
+            StoreCommand::Runs(RunsCommand::Gc {
+                older_than,
+                keep,
+                dry_run,
+                store,
+            }) => {
+                let store = store.open()?;
+                let policy = GcPolicy {
+                    older_than: *older_than,
+                    keep: *keep,
+                };
+                print(&runs_gc(
+                    &store,
+                    &policy,
+                    std::time::SystemTime::now(),
+                    *dry_run,
+                )?)?;
             }
             StoreCommand::Runs(RunsCommand::Show { run, json, store }) => {
                 let store = store.open()?;
@@ -317,6 +356,156 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).expect("store records always serialise")
 }
 
+/// Which runs `runs gc` deletes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcPolicy {
+    /// Runs that finished (or, without an end time, started) longer ago than this.
+    pub older_than: Option<Duration>,
+    /// Never the newest this many runs.
+    pub keep: Option<usize>,
+}
+
+/// Deletes (or with `dry_run` lists) the finished runs `policy` selects, as of `now`, and
+/// returns the report `runs gc` prints. Running and pending runs are never deleted.
+///
+/// # Errors
+/// [`StoreError`].
+pub fn runs_gc(
+    store: &SqliteStore,
+    policy: &GcPolicy,
+    now: std::time::SystemTime,
+    dry_run: bool,
+) -> Result<String, StoreError> {
+    // Timestamps are stored as RFC 3339 UTC text, which sorts as time does.
+    let cutoff = policy
+        .older_than
+        .map(|age| now.checked_sub(age).map(rfc3339_utc));
+    let runs = store.list_runs(&RunFilter::default())?;
+    let candidates: Vec<&crate::store::RunRecord> = runs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| policy.keep.is_none_or(|keep| *i >= keep))
+        .map(|(_, r)| r)
+        .filter(|r| r.phase.is_finished())
+        .filter(|r| match &cutoff {
+            None => true,
+            // Older than the start of time: nothing is that old.
+            Some(None) => false,
+            Some(Some(cutoff)) => r
+                .finished_at
+                .as_deref()
+                .or(r.started_at.as_deref())
+                .is_some_and(|t| t < cutoff.as_str()),
+        })
+        .collect();
+    let ids: Vec<String> = candidates.iter().map(|r| r.id.clone()).collect();
+    let pruned = store.prune_runs(&ids, dry_run)?;
+    let kept_for_lineage = ids.len() - pruned.len();
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    let mut s = format!(
+        "{verb} {} run{}",
+        pruned.len(),
+        if pruned.len() == 1 { "" } else { "s" }
+    );
+    if kept_for_lineage > 0 {
+        s.push_str(&format!(
+            "; kept {kept_for_lineage} whose artifacts later runs consumed"
+        ));
+    }
+    s.push('\n');
+    let rows: Vec<Vec<String>> = candidates
+        .iter()
+        .filter(|r| pruned.contains(&r.id))
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.pipeline.clone(),
+                r.phase.to_string(),
+                r.finished_at.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        s.push_str(&table(&["RUN", "PIPELINE", "PHASE", "FINISHED"], &rows));
+    }
+    Ok(s)
+}
+
+/// `2024-05-01T10:00:00Z` for a time (UTC), as the store records times.
+fn rfc3339_utc(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A value as it may be shown on a terminal: control characters (C0 including newline and
+/// tab, DEL, C1) — which could move the cursor, recolour or retitle the terminal, or break a
+/// table's rows — are written as `\x1b`-style escapes.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Lays out rows under a header, each column as wide as its widest (escaped) value, columns
+/// two spaces apart; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let escaped: Vec<Vec<String>> =
+        std::iter::once(header.iter().map(|h| (*h).to_owned()).collect())
+            .chain(
+                rows.iter()
+                    .map(|r| r.iter().map(|v| escape_control(v).into_owned()).collect()),
+            )
+            .collect();
+    let mut widths = vec![0; header.len()];
+    for row in &escaped {
+        for (w, v) in widths.iter_mut().zip(row) {
+            *w = (*w).max(v.chars().count());
+        }
+    }
+    let mut s = String::new();
+    for row in &escaped {
+        let last = row.len().saturating_sub(1);
+        for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
+            if i == last {
+                s.push_str(v);
+            } else {
+                s.push_str(v);
+                s.push_str(&" ".repeat(w - v.chars().count() + 2));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// The text of `runs list`.
 ///
 /// # Errors
@@ -331,51 +520,53 @@ pub fn runs_list(
         source: None,
         limit,
     })?;
-    let mut s = format!(
-        "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
-        "RUN", "PIPELINE", "SOURCE", "PHASE", "STARTED", "FINISHED"
-    );
-    for r in runs {
-        s.push_str(&format!(
-            "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
-            r.id,
-            r.pipeline,
-            r.source.as_str(),
-            r.phase,
-            r.started_at.as_deref().unwrap_or("-"),
-            r.finished_at.as_deref().unwrap_or("-")
-        ));
-    }
-    Ok(s)
+    let rows: Vec<Vec<String>> = runs
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.id,
+                r.pipeline,
+                r.source.as_str().to_owned(),
+                r.phase.to_string(),
+                r.started_at.unwrap_or_else(|| "-".into()),
+                r.finished_at.unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    Ok(table(
+        &["RUN", "PIPELINE", "SOURCE", "PHASE", "STARTED", "FINISHED"],
+        &rows,
+    ))
 }
 
 /// The text of `runs show`.
 pub fn render_run(d: &RunDetails) -> String {
+    let e = escape_control;
     let r = &d.run;
     let mut s = format!(
         "run {}\n  pipeline: {}\n  source:   {}{}\n  phase:    {}\n  started:  {}\n  finished: {}\n",
-        r.id,
-        r.pipeline,
+        e(&r.id),
+        e(&r.pipeline),
         r.source.as_str(),
         r.location
             .as_ref()
-            .map(|l| format!(" ({l})"))
+            .map(|l| format!(" ({})", e(l)))
             .unwrap_or_default(),
-        r.phase,
+        e(r.phase.as_str()),
         r.started_at.as_deref().unwrap_or("-"),
         r.finished_at.as_deref().unwrap_or("-"),
     );
     if let Some(m) = &r.message {
-        s.push_str(&format!("  message:  {m}\n"));
+        s.push_str(&format!("  message:  {}\n", e(m)));
     }
     s.push_str("tasks:\n");
     for t in &d.tasks {
-        s.push_str(&format!("  {} {}", t.name, t.phase));
+        s.push_str(&format!("  {} {}", e(&t.name), e(t.phase.as_str())));
         if t.attempt > 0 {
             s.push_str(&format!(" (attempt {})", t.attempt + 1));
         }
         if let Some(m) = &t.message {
-            s.push_str(&format!(": {m}"));
+            s.push_str(&format!(": {}", e(m)));
         }
         s.push('\n');
     }
@@ -384,10 +575,11 @@ pub fn render_run(d: &RunDetails) -> String {
         for p in &d.parameters {
             let task = if p.task.is_empty() { "run" } else { &p.task };
             s.push_str(&format!(
-                "  {task} {} {} = {}\n",
+                "  {} {} {} = {}\n",
+                e(task),
                 p.direction.as_str(),
-                p.name,
-                p.value.as_deref().unwrap_or("<unresolved>")
+                e(&p.name),
+                e(p.value.as_deref().unwrap_or("<unresolved>"))
             ));
         }
     }
@@ -397,9 +589,9 @@ pub fn render_run(d: &RunDetails) -> String {
             s.push_str(&format!(
                 "  #{} {}.{} -> {}\n",
                 a.id,
-                a.record.task.as_deref().unwrap_or("-"),
-                a.record.name,
-                a.record.uri.as_deref().unwrap_or("<no location>")
+                e(a.record.task.as_deref().unwrap_or("-")),
+                e(&a.record.name),
+                e(a.record.uri.as_deref().unwrap_or("<no location>"))
             ));
         }
     }
@@ -408,7 +600,9 @@ pub fn render_run(d: &RunDetails) -> String {
         for c in &d.consumptions {
             s.push_str(&format!(
                 "  {}.{} <- #{}\n",
-                c.task, c.input_name, c.artifact
+                e(&c.task),
+                e(&c.input_name),
+                c.artifact
             ));
         }
     }
@@ -1054,21 +1248,21 @@ mod cluster_cli {
                     Ok(ExitCode::Ok)
                 }
                 RunCommand::List { pipeline, .. } => {
-                    let rows = client.list(pipeline.as_deref()).await?;
-                    let mut s = format!(
-                        "{:<32} {:<20} {:<10} {:<21} {}\n",
-                        "RUN", "PIPELINE", "PHASE", "STARTED", "FINISHED"
-                    );
-                    for r in rows {
-                        s.push_str(&format!(
-                            "{:<32} {:<20} {:<10} {:<21} {}\n",
-                            r.name,
-                            r.pipeline.as_deref().unwrap_or("-"),
-                            r.phase,
-                            r.started_at.as_deref().unwrap_or("-"),
-                            r.finished_at.as_deref().unwrap_or("-")
-                        ));
-                    }
+                    let rows: Vec<Vec<String>> = client
+                        .list(pipeline.as_deref())
+                        .await?
+                        .into_iter()
+                        .map(|r| {
+                            vec![
+                                r.name,
+                                r.pipeline.unwrap_or_else(|| "-".into()),
+                                r.phase.to_string(),
+                                r.started_at.unwrap_or_else(|| "-".into()),
+                                r.finished_at.unwrap_or_else(|| "-".into()),
+                            ]
+                        })
+                        .collect();
+                    let s = table(&["RUN", "PIPELINE", "PHASE", "STARTED", "FINISHED"], &rows);
                     print(&s)?;
                     Ok(ExitCode::Ok)
                 }
