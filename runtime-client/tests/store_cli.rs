@@ -239,7 +239,7 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("\n  caused by: Not a directory (os error 20)"),
+        stderr.contains("\n  caused by: File exists (os error 17)"),
         "{stderr}"
     );
 }
