@@ -1234,11 +1234,19 @@ mod cluster_cli {
                     watch,
                     timeout,
                 } => {
-                    let s = client.resubmit(&run.run).await?;
+                    let started = tokio::time::Instant::now();
+                    // As for submit: `--timeout` covers creating the new run too.
+                    let s = match timeout.filter(|_| *watch) {
+                        None => client.resubmit(&run.run).await?,
+                        Some(limit) => tokio::time::timeout(limit, client.resubmit(&run.run))
+                            .await
+                            .map_err(|_| ClientError::NotSubmitted { after: limit })??,
+                    };
                     eprintln!("resubmitted {} as {}", run.run, s.name);
                     print(&format!("{}\n", s.name))?;
                     if *watch {
-                        return watch_and_report(client, &s.name, *timeout, &run.store).await;
+                        let left = timeout.map(|t| t.saturating_sub(started.elapsed()));
+                        return watch_and_report(client, &s.name, left, &run.store).await;
                     }
                     Ok(ExitCode::Ok)
                 }

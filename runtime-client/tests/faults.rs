@@ -324,6 +324,24 @@ fn timeout_covers_the_submit_and_a_run_never_created_is_not_timed_out() {
         "{stderr}"
     );
     assert!(!stderr.contains("timed out waiting"), "{stderr}");
+
+    let args = [
+        "resubmit",
+        "hello-abcde",
+        "--watch",
+        "--timeout",
+        "1s",
+        "--request-timeout",
+        "20s",
+    ];
+    let (out, took) = argot(dir.path(), &kubeconfig, &strings(&args));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: could not submit the run"),
+        "{stderr}"
+    );
 }
 
 #[test]

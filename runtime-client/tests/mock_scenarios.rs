@@ -936,3 +936,57 @@ async fn watch_reports_each_retry_with_capped_backoff_then_gives_up() {
     assert_eq!(notices[0].cause, "503 ServiceUnavailable: busy");
     assert!(delays.iter().sum::<u128>() <= 1000);
 }
+
+#[tokio::test]
+async fn a_quiet_watch_is_renewed_by_the_server_before_the_read_timeout() {
+    // With the default 30 s request timeout the transport's read timeout is 31 s; the server
+    // must close each watch request before that, so silence is never mistaken for a failure.
+    let (client, mut api) = client();
+    let run = tokio::spawn(async move { client.watch("wf", None, |_| {}).await });
+    serve_list(&mut api, "wf", workflow("wf", "1", "Running", json!({}))).await;
+    let (_, send) = expect(
+        &mut api,
+        Method::GET,
+        WF_PATH,
+        &["watch=true", "resourceVersion=1", "timeoutSeconds=22"],
+    )
+    .await;
+    reply_events(
+        send,
+        &[json!({"type": "MODIFIED", "object": workflow("wf", "2", "Succeeded", json!({}))})],
+    );
+    let outcome = run.await.unwrap().unwrap();
+    assert!(matches!(outcome, WatchOutcome::Finished(_)), "{outcome:?}");
+}
+
+#[test]
+fn run_names_are_dns_1123_subdomains() {
+    use argot_client::cluster::validate_run_name;
+    let longest = format!("a{}", "b".repeat(252));
+    for ok in ["a", "train-x7k2p", "a.b-c.d", "0abc9", longest.as_str()] {
+        assert!(validate_run_name(ok).is_ok(), "{ok:?}");
+    }
+    let too_long = format!("{longest}c");
+    for bad in [
+        "",
+        "-a",
+        "a-",
+        ".a",
+        "a..b",
+        "a.-b",
+        "A",
+        "a_b",
+        "a b",
+        "a/b",
+        "a%2Fb",
+        "ä",
+        too_long.as_str(),
+    ] {
+        let err = validate_run_name(bad).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("invalid run name {bad:?}: ")),
+            "{err}"
+        );
+    }
+}

@@ -785,7 +785,9 @@ impl ArgoClient {
         mut on_retry: impl FnMut(&RetryNotice),
     ) -> Result<WatchOutcome, ClientError> {
         validate_run_name(name)?;
-        let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let cfg = watcher::Config::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(watch_window(self.request_timeout));
         let stream = watcher(self.workflows(), cfg);
         let mut stream = std::pin::pin!(stream);
         let mut last: Option<WorkflowView> = None;
@@ -844,7 +846,9 @@ impl ArgoClient {
                         if matches!(&inner, kube::Error::Api(s) if s.code == 410) {
                             continue;
                         }
-                        if !is_transient(&inner) {
+                        // A stream cut mid-body (ReadEvents) is a transport failure too.
+                        let broken = matches!(&inner, kube::Error::ReadEvents(_));
+                        if !is_transient(&inner) && !broken {
                             return Err(self.err(inner, self.ctx(verb, None)));
                         }
                         let now = tokio::time::Instant::now();
@@ -1150,6 +1154,15 @@ fn to_value(obj: &DynamicObject) -> Result<Value, ClientError> {
         what: "Workflow object",
         source,
     })
+}
+
+/// How long the server keeps one watch request open (`timeoutSeconds`): well inside the
+/// transport's read timeout (the request timeout plus a second), so a quiet, healthy watch is
+/// closed by the server and renewed, never cut by the read timeout. Kubernetes' own default is
+/// 290 s at most; never more than that.
+fn watch_window(request_timeout: Duration) -> u32 {
+    let secs = request_timeout.as_secs().saturating_mul(3) / 4;
+    u32::try_from(secs.clamp(1, 290)).unwrap_or(290)
 }
 
 /// A kube error in one line: an API refusal as `503 InternalError: message` (kube's own text
