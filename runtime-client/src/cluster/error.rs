@@ -88,7 +88,7 @@ pub enum ClientError {
         after: std::time::Duration,
     },
     /// The cluster stayed unreachable while watching a run.
-    #[error("gave up watching {name}: no answer from the Kubernetes API server at {} within {} ({attempts} failed attempts)\nhelp: the run may still be going; check the cluster (`kubectl --context {} cluster-info`), then `{} watch {name}` again (--request-timeout sets how long to keep trying)", target.cluster_url, human_duration(*after), target.context, crate::program_name())]
+    #[error("gave up watching {name}: no answer from the Kubernetes API server at {} within {}{}\nhelp: the run may still be going; check the cluster (`kubectl --context {} cluster-info`), then `{} watch {name}` again (--request-timeout sets how long to keep trying)", target.cluster_url, human_duration(*after), match attempts { 0 => String::new(), 1 => " (1 failed attempt)".to_owned(), n => format!(" ({n} failed attempts)") }, target.context, crate::program_name())]
     WatchGaveUp {
         /// The run.
         name: String,
