@@ -118,7 +118,12 @@ pub fn report_code(result: Result<ExitCode, CliError>) -> ExitCode {
 /// The text [`report`] prints: `error: …`, then one `caused by:` line per cause that says
 /// something new (a cause whose text its parent already includes is not repeated).
 pub fn render_error(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = format!("error: {e}");
+    render_chain("error: ", e)
+}
+
+/// `prefix`, the error, then its causes as [`render_error`] lays them out (for warnings).
+pub fn render_chain(prefix: &str, e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = format!("{prefix}{e}");
     let mut said = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -973,10 +978,7 @@ mod cluster_cli {
             let store = match args.open() {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    eprintln!(
-                        "warning: not recording this run: {}",
-                        crate::error_chain(&e)
-                    );
+                    eprintln!("{}", render_chain("warning: not recording this run: ", &e));
                     None
                 }
             };
@@ -993,8 +995,11 @@ mod cluster_cli {
                 && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
             {
                 eprintln!(
-                    "warning: recording the run in the metadata store failed: {}",
-                    crate::error_chain(&e)
+                    "{}",
+                    render_chain(
+                        "warning: recording the run in the metadata store failed: ",
+                        &e
+                    )
                 );
             }
         }

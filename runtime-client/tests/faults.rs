@@ -24,6 +24,8 @@ enum Fault {
     Status(u16),
     /// Accepts and never answers.
     Silent,
+    /// Answers every request 200 with this body (a well-behaved server).
+    Answer(&'static str),
 }
 
 /// A loopback server for one fault; stops when dropped. Its thread also ends by itself after
@@ -92,14 +94,21 @@ fn serve(listener: &TcpListener, fault: Fault, stop: &AtomicBool) {
                 let _ = stream.peek(&mut probe);
                 drop(stream);
             }
-            Fault::Status(code) => answer(stream, code),
+            Fault::Status(code) => answer(stream, code, "Oops", &status_body(code)),
+            Fault::Answer(body) => answer(stream, 200, "OK", body),
             Fault::Silent => held.push(stream),
         }
     }
 }
 
-/// Reads one request's head and answers `code` with a Kubernetes Status body.
-fn answer(mut stream: TcpStream, code: u16) {
+fn status_body(code: u16) -> String {
+    format!(
+        r#"{{"kind":"Status","apiVersion":"v1","metadata":{{}},"status":"Failure","message":"the server is on fire","reason":"InternalError","code":{code}}}"#
+    )
+}
+
+/// Reads one request's head and answers `code` with `body`.
+fn answer(mut stream: TcpStream, code: u16, reason: &str, body: &str) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 1 << 20 {
@@ -108,11 +117,8 @@ fn answer(mut stream: TcpStream, code: u16) {
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
-    let body = format!(
-        r#"{{"kind":"Status","apiVersion":"v1","metadata":{{}},"status":"Failure","message":"the server is on fire","reason":"InternalError","code":{code}}}"#
-    );
     let reply = format!(
-        "HTTP/1.1 {code} Oops\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {code} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(reply.as_bytes());
@@ -463,4 +469,30 @@ fn a_broken_kubeconfig_is_explained_once() {
         "{stderr}"
     );
     assert!(!stderr.contains("'\""), "{stderr}");
+}
+
+#[test]
+fn a_store_that_cannot_record_is_a_warning_with_its_cause() {
+    const RUN: &str = r#"{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"name":"hello-abcde","namespace":"ml"},"spec":{"entrypoint":"main"},"status":{"phase":"Succeeded"}}"#;
+    let server = FaultServer::start(Fault::Answer(RUN));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = write_kubeconfig(dir.path(), server.port);
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let store = file.join("m.db");
+    let args = strings(&["outputs", "hello-abcde", "--store", store.to_str().unwrap()]);
+    let (out, _) = argot(dir.path(), &kubeconfig, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: not recording this run: cannot open the metadata store at {}\n",
+            store.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  caused by: File exists (os error 17)\n"),
+        "{stderr}"
+    );
 }
