@@ -370,9 +370,11 @@ impl WorkflowView {
     /// The report printed when a run did not succeed: its phase and message, then each failed
     /// task with its template, attempts and message.
     pub fn failure_report(&self) -> String {
-        let mut s = format!("run {} {}", self.name, self.phase);
+        // Names and messages come from the cluster; control characters in them are escaped.
+        let e = crate::cli::escape_control;
+        let mut s = format!("run {} {}", e(&self.name), e(self.phase.as_str()));
         if let Some(m) = &self.message {
-            s.push_str(&format!(": {m}"));
+            s.push_str(&format!(": {}", e(m)));
         }
         s.push('\n');
         let failed = self.failed_tasks();
@@ -382,10 +384,10 @@ impl WorkflowView {
             s.push_str("  no task failed (the run itself did; see the message above)\n");
         }
         for t in failed {
-            s.push_str(&format!("  {} {}", t.name, t.phase));
+            s.push_str(&format!("  {} {}", e(&t.name), e(t.phase.as_str())));
             let mut extra = Vec::new();
             if let Some(tpl) = &t.template {
-                extra.push(format!("template {tpl}"));
+                extra.push(format!("template {}", e(tpl)));
             }
             if t.attempts > 1 {
                 extra.push(format!("{} attempts", t.attempts));
@@ -395,7 +397,7 @@ impl WorkflowView {
             }
             s.push_str(&format!(
                 ": {}\n",
-                t.message.as_deref().unwrap_or("no message")
+                e(t.message.as_deref().unwrap_or("no message"))
             ));
         }
         s
@@ -404,20 +406,24 @@ impl WorkflowView {
     /// Each task's output parameters and artifact locations, then the run's own outputs, one
     /// per line (`task.name = value`, `task.name -> uri`).
     pub fn outputs_report(&self) -> String {
+        // One line per value: a value's own newlines and other control characters are escaped.
+        let e = crate::cli::escape_control;
         let mut s = String::new();
         let mut line = |prefix: &str, params: &[ParameterValue], arts: &[ArtifactLocation]| {
             for p in params {
                 s.push_str(&format!(
-                    "{prefix}{} = {}\n",
-                    p.name,
-                    p.value.as_deref().unwrap_or("<unresolved>")
+                    "{}{} = {}\n",
+                    e(prefix),
+                    e(&p.name),
+                    e(p.value.as_deref().unwrap_or("<unresolved>"))
                 ));
             }
             for a in arts {
                 s.push_str(&format!(
-                    "{prefix}{} -> {}\n",
-                    a.name,
-                    a.uri.as_deref().unwrap_or("<no location>")
+                    "{}{} -> {}\n",
+                    e(prefix),
+                    e(&a.name),
+                    e(a.uri.as_deref().unwrap_or("<no location>"))
                 ));
             }
         };

@@ -219,3 +219,28 @@ fn the_decompression_bound_is_exact() {
         Err(StatusError::CompressedTooLarge { .. })
     ));
 }
+
+#[test]
+fn reports_escape_control_characters_from_the_cluster() {
+    let wf = serde_json::json!({
+        "metadata": {"name": "wf"},
+        "status": {
+            "phase": "Failed",
+            "message": "boom\u{1b}[2J",
+            "nodes": {
+                "wf": {"id": "wf", "name": "wf", "displayName": "wf", "type": "DAG", "phase": "Failed"},
+                "wf-1": {"id": "wf-1", "name": "wf.fit", "displayName": "fit", "type": "Pod",
+                          "templateName": "fit", "phase": "Failed", "message": "exit\r\u{7}",
+                          "outputs": {"parameters": [{"name": "acc", "value": "0.9\n\u{1b}]0;x\u{7}"}]}},
+            },
+        },
+    });
+    let view = WorkflowView::from_workflow(&wf).unwrap();
+    let failure = view.failure_report();
+    assert_eq!(
+        failure,
+        "run wf Failed: boom\\x1b[2J\n  fit Failed (template fit): exit\\x0d\\x07\n"
+    );
+    let outputs = view.outputs_report();
+    assert_eq!(outputs, "fit.acc = 0.9\\x0a\\x1b]0;x\\x07\n");
+}
