@@ -68,6 +68,11 @@ pub enum CliError {
         "no run {0:?} in the metadata store\nhelp: `{prog} runs list` shows recorded runs; `{prog} outputs RUN` records a cluster run", prog = crate::program_name()
     )]
     RunNotFound(String),
+    /// A size flag could not be read.
+    #[error(
+        "invalid size {0:?}\nhelp: write e.g. 500M, 2G or 1048576 (bytes; K, M, G, T are powers of 1024)"
+    )]
+    Size(String),
     /// A duration flag could not be read.
     #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m (at most {max} seconds)", max = u64::MAX)]
     Duration(String),
@@ -86,9 +91,10 @@ impl CliError {
         match self {
             #[cfg(feature = "cluster")]
             CliError::Client(e) => e.exit_code(),
-            CliError::Manifest(_) | CliError::Duration(_) | CliError::RunNotFound(_) => {
-                ExitCode::Usage
-            }
+            CliError::Manifest(_)
+            | CliError::Duration(_)
+            | CliError::Size(_)
+            | CliError::RunNotFound(_) => ExitCode::Usage,
             CliError::Read { .. } => ExitCode::Usage,
             CliError::Store(
                 StoreError::ArtifactNotFound(_) | StoreError::AmbiguousArtifact { .. },
@@ -182,6 +188,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
     Ok(Duration::from_secs(total))
 }
 
+/// Parses a size in bytes: `1048576`, `500K`, `500M`, `2G`, `1T` (powers of 1024; `KiB`, `MB`
+/// and the like are read the same way).
+///
+/// # Errors
+/// [`CliError::Size`].
+pub fn parse_size(text: &str) -> Result<u64, CliError> {
+    let bad = || CliError::Size(text.to_owned());
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let n: u64 = text[..digits].parse().map_err(|_| bad())?;
+    let unit = match text[digits..].trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1u64,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit).ok_or_else(bad)
+}
+
+fn size_arg(text: &str) -> Result<u64, String> {
+    parse_size(text).map_err(|e| e.to_string())
+}
+
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
@@ -259,20 +291,27 @@ pub enum RunsCommand {
         #[allow(missing_docs)]
         store: StoreArgs,
     },
-    /// Delete old finished runs from the metadata store (running runs are never deleted).
+    /// Delete old finished runs from the metadata store, with the run folders of local runs
+    /// (running runs are never deleted).
     ///
     /// With --older-than, runs that finished longer ago than that go; with --keep, all but the
-    /// newest N; with both, only runs that are old and not among the newest N. A run that
+    /// newest N; with both, only runs that are old and not among the newest N; with
+    /// --max-size, the oldest local runs whose folders do not fit in that size. A run that
     /// produced an artifact a kept run consumed stays, so lineage stays whole.
     ///
     /// Example: argot runs gc --older-than 30d --keep 100
+    #[command(group = clap::ArgGroup::new("bound").required(true).multiple(true).args(["older_than", "keep", "max_size"]))]
     Gc {
         /// Delete runs that finished longer ago than this (e.g. 30d, 12h).
-        #[arg(long, value_parser = duration_arg, value_name = "DURATION", required_unless_present = "keep")]
+        #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
         older_than: Option<Duration>,
         /// Keep the newest N runs whatever their age.
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
+        /// Keep local run folders within this total size (e.g. 2G), deleting the oldest runs
+        /// past it.
+        #[arg(long, value_parser = size_arg, value_name = "SIZE")]
+        max_size: Option<u64>,
         /// Only print what would be deleted.
         #[arg(long)]
         dry_run: bool,
@@ -313,6 +352,7 @@ impl StoreCommand {
             StoreCommand::Runs(RunsCommand::Gc {
                 older_than,
                 keep,
+                max_size,
                 dry_run,
                 store,
             }) => {
@@ -320,6 +360,7 @@ impl StoreCommand {
                 let policy = GcPolicy {
                     older_than: *older_than,
                     keep: *keep,
+                    max_size: *max_size,
                 };
                 print(&runs_gc(
                     &store,
@@ -366,12 +407,85 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 pub struct GcPolicy {
     /// Runs that finished (or, without an end time, started) longer ago than this.
     pub older_than: Option<Duration>,
-    /// Never the newest this many runs.
+    /// Never the newest this many runs (by `older_than`; alone, all but these go).
     pub keep: Option<usize>,
+    /// The total size, in bytes, the folders of the remaining local runs may take; the oldest
+    /// past it go.
+    pub max_size: Option<u64>,
 }
 
-/// Deletes (or with `dry_run` lists) the finished runs `policy` selects, as of `now`, and
-/// returns the report `runs gc` prints. Running and pending runs are never deleted.
+/// The run folder the local runner made for `run`, if it is there: the recorded location, a
+/// real folder (not a symlink) named by the run id and holding the runner's `run.json`. Only
+/// such a folder is ever deleted or measured.
+fn local_run_folder(run: &crate::store::RunRecord) -> Option<PathBuf> {
+    if run.source != crate::store::RunSource::Local {
+        return None;
+    }
+    let dir = PathBuf::from(run.location.as_deref()?);
+    let named_by_id = dir.file_name().is_some_and(|n| n == run.id.as_str());
+    let is_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+    (named_by_id && is_dir && dir.join("run.json").is_file()).then_some(dir)
+}
+
+/// The bytes of the files under `dir`, symlinks not followed; unreadable entries count 0.
+fn folder_size(dir: &std::path::Path) -> u64 {
+    let mut total = 0u64;
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => pending.push(entry.path()),
+                Ok(m) if m.is_file() => total = total.saturating_add(m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Deletes a run folder under the runner's own lock, so a run being resumed is left alone.
+fn remove_run_folder(dir: &std::path::Path) -> std::io::Result<()> {
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.join(".lock"));
+    let _guard = match lock {
+        Ok(file) => match file.try_lock() {
+            Ok(()) => Some(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ResourceBusy,
+                    "a runner is using it",
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        },
+        Err(_) => None,
+    };
+    std::fs::remove_dir_all(dir)
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Deletes (or with `dry_run` lists) the finished runs `policy` selects, as of `now`, with the
+/// folders of local runs, and returns the report `runs gc` prints. Running and pending runs
+/// are never deleted.
 ///
 /// # Errors
 /// [`StoreError`].
@@ -386,52 +500,121 @@ pub fn runs_gc(
         .older_than
         .map(|age| now.checked_sub(age).map(rfc3339_utc));
     let runs = store.list_runs(&RunFilter::default())?;
-    let candidates: Vec<&crate::store::RunRecord> = runs
+    let by_age_or_count = policy.older_than.is_some() || policy.keep.is_some();
+    let mut selected: Vec<bool> = runs
         .iter()
         .enumerate()
-        .filter(|(i, _)| policy.keep.is_none_or(|keep| *i >= keep))
-        .map(|(_, r)| r)
-        .filter(|r| r.phase.is_finished())
-        .filter(|r| match &cutoff {
-            None => true,
-            // Older than the start of time: nothing is that old.
-            Some(None) => false,
-            Some(Some(cutoff)) => r
-                .finished_at
-                .as_deref()
-                .or(r.started_at.as_deref())
-                .is_some_and(|t| t < cutoff.as_str()),
+        .map(|(i, r)| {
+            by_age_or_count
+                && r.phase.is_finished()
+                && policy.keep.is_none_or(|keep| i >= keep)
+                && match &cutoff {
+                    None => true,
+                    // Older than the start of time: nothing is that old.
+                    Some(None) => false,
+                    Some(Some(cutoff)) => r
+                        .finished_at
+                        .as_deref()
+                        .or(r.started_at.as_deref())
+                        .is_some_and(|t| t < cutoff.as_str()),
+                }
         })
         .collect();
-    let ids: Vec<String> = candidates.iter().map(|r| r.id.clone()).collect();
+    let folders: Vec<Option<(PathBuf, u64)>> = runs
+        .iter()
+        .map(|r| {
+            local_run_folder(r).map(|dir| {
+                let size = folder_size(&dir);
+                (dir, size)
+            })
+        })
+        .collect();
+    if let Some(max) = policy.max_size {
+        // Newest first: the newest runs fill the budget, the older ones past it go.
+        let mut total = 0u64;
+        for (i, r) in runs.iter().enumerate() {
+            let Some((_, size)) = &folders[i] else {
+                continue;
+            };
+            if selected[i] {
+                continue;
+            }
+            total = total.saturating_add(*size);
+            if total > max && r.phase.is_finished() {
+                selected[i] = true;
+                total -= size;
+            }
+        }
+    }
+    let ids: Vec<String> = runs
+        .iter()
+        .zip(&selected)
+        .filter(|(_, s)| **s)
+        .map(|(r, _)| r.id.clone())
+        .collect();
     let pruned = store.prune_runs(&ids, dry_run)?;
     let kept_for_lineage = ids.len() - pruned.len();
+    let mut rows = Vec::new();
+    let mut freed = 0u64;
+    let mut problems = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        if !pruned.contains(&r.id) {
+            continue;
+        }
+        let size = match &folders[i] {
+            Some((dir, size)) => {
+                match if dry_run {
+                    Ok(())
+                } else {
+                    remove_run_folder(dir)
+                } {
+                    Ok(()) => freed = freed.saturating_add(*size),
+                    Err(e) => problems.push(format!(
+                        "warning: kept the folder {} of run {}: {e}",
+                        dir.display(),
+                        r.id
+                    )),
+                }
+                human_size(*size)
+            }
+            None => "-".to_owned(),
+        };
+        rows.push(vec![
+            r.id.clone(),
+            r.pipeline.clone(),
+            r.phase.to_string(),
+            r.finished_at.clone().unwrap_or_else(|| "-".into()),
+            size,
+        ]);
+    }
     let verb = if dry_run { "would delete" } else { "deleted" };
     let mut s = format!(
         "{verb} {} run{}",
         pruned.len(),
         if pruned.len() == 1 { "" } else { "s" }
     );
+    if freed > 0 {
+        s.push_str(&format!(
+            ", {} {}",
+            if dry_run { "freeing" } else { "freed" },
+            human_size(freed)
+        ));
+    }
     if kept_for_lineage > 0 {
         s.push_str(&format!(
             "; kept {kept_for_lineage} whose artifacts later runs consumed"
         ));
     }
     s.push('\n');
-    let rows: Vec<Vec<String>> = candidates
-        .iter()
-        .filter(|r| pruned.contains(&r.id))
-        .map(|r| {
-            vec![
-                r.id.clone(),
-                r.pipeline.clone(),
-                r.phase.to_string(),
-                r.finished_at.clone().unwrap_or_else(|| "-".into()),
-            ]
-        })
-        .collect();
     if !rows.is_empty() {
-        s.push_str(&table(&["RUN", "PIPELINE", "PHASE", "FINISHED"], &rows));
+        s.push_str(&table(
+            &["RUN", "PIPELINE", "PHASE", "FINISHED", "FOLDER"],
+            &rows,
+        ));
+    }
+    for p in problems {
+        s.push_str(&escape_control(&p));
+        s.push('\n');
     }
     Ok(s)
 }

@@ -113,7 +113,7 @@ fn gc_by_age_deletes_old_finished_runs_only() {
     run(&store, "recent", "p", Phase::Failed, 29);
     let policy = GcPolicy {
         older_than: Some(Duration::from_secs(7 * 86_400)),
-        keep: None,
+        ..GcPolicy::default()
     };
     let report = runs_gc(&store, &policy, may_31(), true).unwrap();
     assert!(report.starts_with("would delete 1 run\n"), "{report}");
@@ -158,8 +158,8 @@ fn gc_keeps_the_newest_n_and_the_producers_of_what_kept_runs_consumed() {
         })
         .unwrap();
     let policy = GcPolicy {
-        older_than: None,
         keep: Some(1),
+        ..GcPolicy::default()
     };
     let report = runs_gc(&store, &policy, may_31(), false).unwrap();
     assert!(
@@ -180,12 +180,13 @@ fn gc_with_both_bounds_needs_both_and_huge_ages_delete_nothing() {
     let policy = GcPolicy {
         older_than: Some(Duration::from_secs(86_400)),
         keep: Some(2),
+        ..GcPolicy::default()
     };
     runs_gc(&store, &policy, may_31(), false).unwrap();
     assert_eq!(ids(&store), ["r2", "r3"]);
     let policy = GcPolicy {
         older_than: Some(Duration::from_secs(u64::MAX)),
-        keep: None,
+        ..GcPolicy::default()
     };
     let report = runs_gc(&store, &policy, may_31(), false).unwrap();
     assert_eq!(report, "deleted 0 runs\n");
@@ -242,4 +243,76 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
         stderr.contains("\n  caused by: File exists (os error 17)"),
         "{stderr}"
     );
+}
+
+/// A local run with a run folder like the runner's, holding `bytes` of artifacts.
+fn local_run(store: &SqliteStore, workdir: &std::path::Path, id: &str, day: u32, bytes: usize) {
+    let dir = workdir.join(id);
+    std::fs::create_dir_all(dir.join("train")).unwrap();
+    std::fs::write(dir.join("run.json"), "{}").unwrap();
+    std::fs::write(dir.join("train/model.bin"), vec![0u8; bytes]).unwrap();
+    let mut r = RunRecord::new(id, "p", RunSource::Local);
+    r.phase = Phase::Succeeded;
+    r.location = Some(dir.display().to_string());
+    r.started_at = Some(format!("2024-05-{day:02}T10:00:00Z"));
+    r.finished_at = Some(format!("2024-05-{day:02}T11:00:00Z"));
+    store.begin_run(&r).unwrap();
+}
+
+#[test]
+fn gc_by_size_deletes_the_oldest_local_runs_and_their_folders() {
+    let work = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
+    local_run(&store, work.path(), "r1", 1, 400 << 10);
+    local_run(&store, work.path(), "r2", 2, 400 << 10);
+    local_run(&store, work.path(), "r3", 3, 400 << 10);
+    // A folder that is not the runner's (no run.json) is never touched.
+    let foreign = work.path().join("r0");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("precious"), "x").unwrap();
+    let mut r0 = RunRecord::new("r0", "p", RunSource::Local);
+    r0.phase = Phase::Succeeded;
+    r0.location = Some(foreign.display().to_string());
+    r0.started_at = Some("2024-04-01T10:00:00Z".into());
+    store.begin_run(&r0).unwrap();
+
+    let policy = GcPolicy {
+        max_size: Some(1 << 20),
+        ..GcPolicy::default()
+    };
+    let report = runs_gc(&store, &policy, may_31(), true).unwrap();
+    assert!(
+        report.starts_with("would delete 1 run, freeing 400.0 KiB\n"),
+        "{report}"
+    );
+    assert!(work.path().join("r1").is_dir());
+    let report = runs_gc(&store, &policy, may_31(), false).unwrap();
+    assert!(
+        report.starts_with("deleted 1 run, freed 400.0 KiB\n"),
+        "{report}"
+    );
+    assert!(report.contains("\nr1  "), "{report}");
+    assert!(!work.path().join("r1").exists());
+    assert!(work.path().join("r2/train/model.bin").is_file());
+    assert_eq!(ids(&store), ["r0", "r2", "r3"]);
+    // The record of the foreign folder can go by age; the folder stays.
+    let policy = GcPolicy {
+        older_than: Some(Duration::from_secs(40 * 86_400)),
+        ..GcPolicy::default()
+    };
+    let report = runs_gc(&store, &policy, may_31(), false).unwrap();
+    assert!(report.starts_with("deleted 1 run\n"), "{report}");
+    assert!(foreign.join("precious").is_file());
+}
+
+#[test]
+fn sizes_parse_in_powers_of_1024() {
+    use argot_client::cli::parse_size;
+    assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
+    assert_eq!(parse_size("500M").unwrap(), 500 << 20);
+    assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+    assert_eq!(parse_size("1t").unwrap(), 1 << 40);
+    for bad in ["", "M", "1.5G", "10X", "99999999999T"] {
+        assert!(parse_size(bad).is_err(), "{bad:?}");
+    }
 }
