@@ -151,14 +151,14 @@ fn validate_object_name(what: &'static str, name: &str) -> Result<(), ClientErro
 /// Checks a submission id is a label value (Kubernetes `IsValidLabelValue`: at most 63 of
 /// `[A-Za-z0-9_.-]`, starting and ending alphanumeric), since it is matched in a label selector.
 fn check_submission_id(id: &str) -> Result<(), ClientError> {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let ok = id.len() <= 63
+        && alnum(id.chars().next())
+        && alnum(id.chars().last())
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && (id.is_empty()
-            || id.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && id.ends_with(|c: char| c.is_ascii_alphanumeric()));
-    if ok && !id.is_empty() {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
         Ok(())
     } else {
         Err(ClientError::InvalidSubmissionId(id.to_owned()))
