@@ -174,9 +174,9 @@ struct Deadline {
 }
 
 impl Deadline {
-    fn after(budget: Duration) -> Deadline {
+    fn after(start: tokio::time::Instant, budget: Duration) -> Deadline {
         Deadline {
-            at: tokio::time::Instant::now().checked_add(budget),
+            at: start.checked_add(budget),
             budget,
         }
     }
@@ -271,6 +271,10 @@ pub struct ArgoClient {
     target: Target,
     retry: RetryPolicy,
     request_timeout: Duration,
+    /// When [`ArgoClient::connect`] began, until the first operation takes it: that operation's
+    /// time counts from there, so loading the configuration and building the TLS stack are
+    /// inside the request timeout and a command exits within it.
+    connected_at: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl std::fmt::Debug for ArgoClient {
@@ -290,6 +294,7 @@ impl ArgoClient {
     /// [`ClientError::Config`] when no configuration can be loaded. Nothing is sent yet, so an
     /// unreachable server shows up on the first request as [`ClientError::Unreachable`].
     pub async fn connect(opts: &ConnectOptions) -> Result<ArgoClient, ClientError> {
+        let connecting = tokio::time::Instant::now();
         let config_err = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Config {
             context: opts.context.clone(),
             source: ConfigCause::from_kube(&*e),
@@ -346,6 +351,7 @@ impl ArgoClient {
         let mut argo =
             ArgoClient::new(client, namespace, target).with_request_timeout(opts.request_timeout);
         argo.stream_client = stream_client;
+        argo.connected_at = std::sync::Arc::new(std::sync::Mutex::new(Some(connecting)));
         Ok(argo)
     }
 
@@ -358,6 +364,7 @@ impl ArgoClient {
             target,
             retry: RetryPolicy::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connected_at: std::sync::Arc::default(),
         }
     }
 
@@ -380,7 +387,16 @@ impl ArgoClient {
     }
 
     fn deadline(&self) -> Deadline {
-        Deadline::after(self.request_timeout)
+        Deadline::after(self.operation_start(), self.request_timeout)
+    }
+
+    /// Now, or for the first operation after connecting, when connecting began.
+    fn operation_start(&self) -> tokio::time::Instant {
+        let mut first = self
+            .connected_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        first.take().unwrap_or_else(tokio::time::Instant::now)
     }
 
     /// The namespace this client works in.
@@ -796,7 +812,7 @@ impl ArgoClient {
         let run = async {
             // When the current spell of failures began: the start of the watch until the
             // server first answers, else the first failure after an answer.
-            let mut failing_since = Some(tokio::time::Instant::now());
+            let mut failing_since = Some(self.operation_start());
             let mut attempts = 0u32;
             let mut last_error: Option<kube::Error> = None;
             loop {
