@@ -8,6 +8,12 @@
 //! Failures are [`ClientError`]s that say what to do: a missing permission names the verb,
 //! resource and namespace; a 404 on the resource type says Argo's CRDs are not installed; an
 //! unreachable server names the context and URL.
+//!
+//! Nothing waits forever: each operation (a request with its retries) must finish within the
+//! request timeout ([`DEFAULT_REQUEST_TIMEOUT`], [`ArgoClient::with_request_timeout`]), the
+//! transport has connect, read and write timeouts just behind it, and a watch gives up once
+//! the cluster has stayed unreachable that long. Names that go into URLs and selectors are
+//! checked first ([`validate_run_name`]).
 
 mod error;
 pub mod progress;
