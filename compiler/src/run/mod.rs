@@ -61,6 +61,7 @@ mod cache;
 pub mod command;
 mod container;
 mod folder;
+pub mod interrupt;
 pub mod lifeline;
 mod params;
 mod report;
@@ -202,7 +203,7 @@ pub struct RunReport {
     pub run_id: String,
     /// The run folder.
     pub folder: PathBuf,
-    /// `Succeeded` or `Failed`.
+    /// `Succeeded`, `Failed`, or `Interrupted` (Ctrl-C or SIGTERM; see [`interrupt`]).
     pub phase: Phase,
     /// The tasks, in pipeline order.
     pub tasks: Vec<TaskReport>,
@@ -212,6 +213,8 @@ pub struct RunReport {
     pub failed_task: Option<String>,
     /// Whether the cache was on.
     pub caching: bool,
+    /// The signal that stopped the run before it finished (`phase` is then `Interrupted`).
+    pub interrupted: Option<interrupt::Signal>,
 }
 
 /// Something the runner reports while it works, for progress output.
