@@ -721,7 +721,12 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
                 .starts_with(&format!("interrupted by {name}")),
             "{gated}"
         );
-        assert_eq!(task(&details, "tally-2")["phase"], "Omitted");
+        let omitted = task(&details, "tally-2");
+        assert_eq!(omitted["phase"], "Omitted");
+        assert_eq!(
+            omitted["message"],
+            format!("not run: the run was interrupted by {name}")
+        );
 
         // The printed command, pasted as it is, finishes the run.
         let resume = resume_line(&err);

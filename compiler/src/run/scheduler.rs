@@ -395,15 +395,18 @@ fn schedule(
         }
         let t = &p.tasks[i];
         let mut r = TaskReport::new(&t.name, &t.component, Phase::Omitted);
-        r.message = Some(match failed_dependency(valid, &reports, i) {
-            Some(dep) => format!("not run: it depends on `{dep}`, which did not succeed"),
-            None => match (&failed_name, interrupted) {
-                (Some(f), _) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
-                (None, Some(signal)) => {
-                    format!("not run: the run was interrupted by {}", signal.name())
-                }
-                (None, None) => "not run: the run stopped (the metadata store failed)".to_owned(),
-            },
+        let dependency = failed_dependency(valid, &reports, i);
+        // A task the interrupt stopped did not fail on its own: the interrupt is the reason.
+        let stopped_by_interrupt = |dep: &String| stopped.iter().any(|&s| p.tasks[s].name == *dep);
+        r.message = Some(match (dependency, &failed_name, interrupted) {
+            (Some(dep), _, _) if !stopped_by_interrupt(&dep) => {
+                format!("not run: it depends on `{dep}`, which did not succeed")
+            }
+            (_, Some(f), _) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
+            (_, None, Some(signal)) => {
+                format!("not run: the run was interrupted by {}", signal.name())
+            }
+            (_, None, None) => "not run: the run stopped (the metadata store failed)".to_owned(),
         });
         events(Event::TaskFinished(&r));
         reports[i] = Some(r);
