@@ -643,6 +643,16 @@ fn send_signal(child: &Child, signal: &str) {
     assert!(sent.success());
 }
 
+/// Sends `signal` to the process group `child` leads, as a terminal's Ctrl-C does: the
+/// runner's children get it too.
+fn send_signal_to_group(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
 /// The command after `to resume: ` in a runner's stderr.
 fn resume_line(err: &str) -> String {
     err.lines()
@@ -665,25 +675,31 @@ fn paste(sb: &Sandbox, line: &str) -> Output {
 
 #[test]
 fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_resume_command() {
-    for (signal, expected_code, name) in [("INT", 130, "SIGINT"), ("TERM", 143, "SIGTERM")] {
+    // (signal, to the whole process group like a terminal's Ctrl-C, exit code, name)
+    for (signal, group, expected_code, name) in [
+        ("INT", false, 130, "SIGINT"),
+        ("INT", true, 130, "SIGINT"),
+        ("TERM", false, 143, "SIGTERM"),
+    ] {
         let sb = Sandbox::new();
         // A store path with a space: the printed command must quote it.
         let store = sb.file("my store.db").display().to_string();
         let gate = sb.file("gate-open");
         let log_arg = format!("log={}", sb.file("gated.log").display());
         let gate_arg = format!("gate={}", gate.display());
-        let runner = sb
-            .command(&[
-                "run",
-                "gated_chain",
-                "-p",
-                &log_arg,
-                "-p",
-                &gate_arg,
-                "--no-cache",
-                "--store",
-                &store,
-            ])
+        let mut command = sb.command(&[
+            "run",
+            "gated_chain",
+            "-p",
+            &log_arg,
+            "-p",
+            &gate_arg,
+            "--no-cache",
+            "--store",
+            &store,
+        ]);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let runner = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -691,7 +707,11 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         wait_until("the gated task to start", || {
             sb.lines("gated.log").contains(&"started second".to_owned())
         });
-        send_signal(&runner, signal);
+        if group {
+            send_signal_to_group(&runner, signal);
+        } else {
+            send_signal(&runner, signal);
+        }
         let out = runner.wait_with_output().unwrap();
         assert_eq!(code(&out), expected_code, "{}", stderr(&out));
         // The runner waited for its child: none is left when it exits.

@@ -16,8 +16,8 @@
 
 use std::collections::BTreeSet;
 use std::process::{Child, ExitStatus};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// How long children have to stop after SIGTERM before they get SIGKILL.
@@ -28,8 +28,12 @@ pub const SIGINT_EXIT: u8 = 130;
 /// The exit code of a run stopped by SIGTERM: 128 + 15.
 pub const SIGTERM_EXIT: u8 = 143;
 
-/// The signal that interrupted the run, 0 while none has.
+/// The signal that interrupted the run, 0 while none has (set by the signal thread).
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The last signal received, set inside the signal handler itself. Ctrl-C reaches the children
+/// too (one process group), and one may die of it before the signal thread wakes up: this
+/// flag is already set then, so its failure is taken for the interrupt it is.
+static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 /// The pids of the running children.
 static CHILDREN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
@@ -62,7 +66,13 @@ impl Signal {
 
 /// The signal that asked the run to stop, if one has.
 pub fn requested() -> Option<Signal> {
-    match SIGNAL.load(Ordering::SeqCst) {
+    let first = SIGNAL.load(Ordering::SeqCst);
+    let signal = if first != 0 {
+        first as usize
+    } else {
+        RECEIVED.get().map_or(0, |r| r.load(Ordering::SeqCst))
+    };
+    match signal {
         0 => None,
         2 => Some(Signal::Interrupt),
         _ => Some(Signal::Terminate),
@@ -78,6 +88,10 @@ pub fn install() -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};
+        let received = RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)));
+        for signal in [SIGINT, SIGTERM] {
+            signal_hook::flag::register_usize(signal, Arc::clone(received), signal as usize)?;
+        }
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
         std::thread::Builder::new()
             .name("argot-signals".to_owned())
