@@ -28,14 +28,20 @@ pub const SIGINT_EXIT: u8 = 130;
 /// The exit code of a run stopped by SIGTERM: 128 + 15.
 pub const SIGTERM_EXIT: u8 = 143;
 
-/// The signal that interrupted the run, 0 while none has (set by the signal thread).
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// The last signal received, set inside the signal handler itself. Ctrl-C reaches the children
 /// too (one process group), and one may die of it before the signal thread wakes up: this
 /// flag is already set then, so its failure is taken for the interrupt it is.
 static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
-/// The pids of the running children.
-static CHILDREN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// The process's stopper: what the signal thread and the workers share.
+static STOPPER: Stopper = Stopper::new(GRACE);
+
+/// The first signal and the running children (by pid).
+struct Stopper {
+    /// The first signal's number, 0 while none has come (set by the signal thread).
+    signal: AtomicI32,
+    children: Mutex<BTreeSet<i32>>,
+    grace: Duration,
+}
 
 /// What stopped the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +72,7 @@ impl Signal {
 
 /// The signal that asked the run to stop, if one has.
 pub fn requested() -> Option<Signal> {
-    let first = SIGNAL.load(Ordering::SeqCst);
+    let first = STOPPER.signal.load(Ordering::SeqCst);
     let signal = if first != 0 {
         first as usize
     } else {
@@ -97,37 +103,83 @@ pub fn install() -> std::io::Result<()> {
             .name("argot-signals".to_owned())
             .spawn(move || {
                 for signal in signals.forever() {
-                    on_signal(signal);
+                    STOPPER.on_signal(signal);
                 }
             })?;
     }
     Ok(())
 }
 
-#[cfg(unix)]
-fn on_signal(signal: i32) {
-    use rustix::process::Signal as Sig;
-    let first = SIGNAL
-        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
-        .is_ok();
-    if first {
-        send_to_children(Sig::TERM);
-        let _ = std::thread::Builder::new()
-            .name("argot-grace".to_owned())
-            .spawn(|| {
-                std::thread::sleep(GRACE);
-                send_to_children(Sig::KILL);
-            });
-    } else {
-        send_to_children(Sig::KILL);
-    }
+/// Waits for `child` to exit, signalling it if the run is (or gets) interrupted meanwhile.
+///
+/// # Errors
+/// When waiting fails.
+pub(crate) fn wait(child: &mut Child) -> std::io::Result<ExitStatus> {
+    STOPPER.wait(child, || requested().is_some())
 }
 
-#[cfg(unix)]
-fn send_to_children(signal: rustix::process::Signal) {
-    let children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-    for &pid in children.iter() {
-        send(pid, signal);
+impl Stopper {
+    const fn new(grace: Duration) -> Stopper {
+        Stopper {
+            signal: AtomicI32::new(0),
+            children: Mutex::new(BTreeSet::new()),
+            grace,
+        }
+    }
+
+    /// The first signal: SIGTERM to every child, SIGKILL after the grace period. Any later
+    /// one: SIGKILL now.
+    #[cfg(unix)]
+    fn on_signal(&'static self, signal: i32) {
+        use rustix::process::Signal as Sig;
+        let first = self
+            .signal
+            .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if first {
+            self.send_to_children(Sig::TERM);
+            let _ = std::thread::Builder::new()
+                .name("argot-grace".to_owned())
+                .spawn(move || {
+                    std::thread::sleep(self.grace);
+                    self.send_to_children(Sig::KILL);
+                });
+        } else {
+            self.send_to_children(Sig::KILL);
+        }
+    }
+
+    #[cfg(unix)]
+    fn send_to_children(&self, signal: rustix::process::Signal) {
+        let children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        for &pid in children.iter() {
+            send(pid, signal);
+        }
+    }
+
+    /// Registers `child` until it has exited; `stopping` says whether a signal has come.
+    fn wait(&self, child: &mut Child, stopping: impl Fn() -> bool) -> std::io::Result<ExitStatus> {
+        let pid = child.id() as i32;
+        {
+            let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+            children.insert(pid);
+            // The signal thread sets the flag before it takes the lock: either it sees this
+            // child, or this sees the flag.
+            #[cfg(unix)]
+            if stopping() {
+                send(pid, rustix::process::Signal::TERM);
+            }
+            #[cfg(not(unix))]
+            let _ = stopping;
+        }
+        let exited = wait_without_reaping(pid);
+        self.children
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+        // Should `waitid` fail, `wait` still reaps the child (or reports why it cannot).
+        drop(exited);
+        child.wait()
     }
 }
 
@@ -137,32 +189,6 @@ fn send(pid: i32, signal: rustix::process::Signal) {
         // The child may have exited on its own meanwhile (not yet reaped, so not reused).
         let _ = rustix::process::kill_process(pid, signal);
     }
-}
-
-/// Waits for `child` to exit, signalling it if the run is (or gets) interrupted meanwhile.
-///
-/// # Errors
-/// When waiting fails.
-pub(crate) fn wait(child: &mut Child) -> std::io::Result<ExitStatus> {
-    let pid = child.id() as i32;
-    {
-        let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-        children.insert(pid);
-        // The signal thread sets the flag before it takes the lock: either it sees this
-        // child, or this sees the flag.
-        #[cfg(unix)]
-        if requested().is_some() {
-            send(pid, rustix::process::Signal::TERM);
-        }
-    }
-    let exited = wait_without_reaping(pid);
-    CHILDREN
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&pid);
-    // Should `waitid` fail, `wait` still reaps the child (or reports why it cannot).
-    drop(exited);
-    child.wait()
 }
 
 #[cfg(all(unix, not(target_os = "openbsd")))]
@@ -187,4 +213,73 @@ fn wait_without_reaping(pid: i32) -> std::io::Result<()> {
 #[cfg(not(all(unix, not(target_os = "openbsd"))))]
 fn wait_without_reaping(_pid: i32) -> std::io::Result<()> {
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+
+    /// A shell that ignores SIGTERM, as a component that traps it and never exits would.
+    fn stubborn_child() -> Child {
+        let mut child = Command::new("sh")
+            .args(["-c", "trap '' TERM; echo ready; while :; do sleep 1; done"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready, "ready\n");
+        child
+    }
+
+    fn wait_in_thread(
+        stopper: &'static Stopper,
+        mut child: Child,
+    ) -> std::thread::JoinHandle<ExitStatus> {
+        let pid = child.id() as i32;
+        let waiter = std::thread::spawn(move || {
+            stopper
+                .wait(&mut child, || stopper.signal.load(Ordering::SeqCst) != 0)
+                .unwrap()
+        });
+        while !stopper.children.lock().unwrap().contains(&pid) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        waiter
+    }
+
+    #[test]
+    fn a_child_that_ignores_sigterm_is_killed_by_a_second_signal() {
+        static STOPPER: Stopper = Stopper::new(Duration::from_secs(3600));
+        let waiter = wait_in_thread(&STOPPER, stubborn_child());
+        STOPPER.on_signal(15);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!waiter.is_finished(), "SIGTERM is ignored by this child");
+        STOPPER.on_signal(2);
+        assert_eq!(waiter.join().unwrap().signal(), Some(9));
+        assert!(STOPPER.children.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_child_that_ignores_sigterm_is_killed_after_the_grace_period() {
+        static STOPPER: Stopper = Stopper::new(Duration::from_millis(200));
+        let waiter = wait_in_thread(&STOPPER, stubborn_child());
+        STOPPER.on_signal(15);
+        assert_eq!(waiter.join().unwrap().signal(), Some(9));
+    }
+
+    #[test]
+    fn a_child_registered_after_the_signal_is_stopped_too() {
+        static STOPPER: Stopper = Stopper::new(Duration::from_secs(3600));
+        STOPPER.on_signal(15);
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let status = STOPPER.wait(&mut child, || true).unwrap();
+        assert_eq!(status.signal(), Some(15));
+        assert!(STOPPER.children.lock().unwrap().is_empty());
+    }
 }
