@@ -894,3 +894,39 @@ fn a_full_stderr_is_reported_on_stdout_never_as_a_panic() {
         .unwrap();
     assert_eq!(code(&failed), 5, "{}", stdout(&failed));
 }
+
+#[test]
+fn a_program_found_on_path_is_named_by_its_name_in_the_resume_command() {
+    let sb = Sandbox::new();
+    let bin_dir = sb.file("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("pipeline-bin")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("pipeline-bin")
+        .args(["run", "fails"])
+        .current_dir(sb.path())
+        .env("PATH", &path)
+        .env_remove("ARGOT_STORE")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let resume = resume_line(&stderr(&out));
+    assert!(
+        resume.starts_with("pipeline-bin run --resume fails-"),
+        "{resume}"
+    );
+    let again = Command::new("sh")
+        .args(["-c", &resume])
+        .current_dir(sb.path())
+        .env("PATH", &path)
+        .env_remove("ARGOT_STORE")
+        .output()
+        .unwrap();
+    // `broken` always fails: the resumed run fails again, in the same run.
+    assert_eq!(code(&again), 5, "{}", stderr(&again));
+    assert!(stdout(&again).contains(&resume[resume.find("fails-").unwrap()..]));
+}
