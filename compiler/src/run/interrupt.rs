@@ -91,6 +91,12 @@ pub fn requested() -> Option<Signal> {
 /// # Errors
 /// When the handler cannot be installed.
 pub fn install() -> std::io::Result<()> {
+    // Twice would deliver each signal twice, and the copy would count as a second signal.
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if *installed {
+        return Ok(());
+    }
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};
@@ -107,6 +113,7 @@ pub fn install() -> std::io::Result<()> {
                 }
             })?;
     }
+    *installed = true;
     Ok(())
 }
 
