@@ -96,7 +96,8 @@ enum Command {
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
         pipeline: Option<String>,
-        /// Write the manifest to this file (atomically) instead of stdout.
+        /// Write the manifest to this file instead of stdout: atomically, with the umask's mode
+        /// (an existing file keeps its own); a FIFO or /dev/stdout is written through.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
