@@ -1,5 +1,11 @@
 //! Values on their way to the container: nothing Argo or the kubelet would rewrite, nothing a
 //! process cannot receive, nothing too large (A0010, A0014, A0015).
+//!
+//! Values the DSL encodes are escaped ([`crate::value`]) and reach native components in files,
+//! so a constant or default containing `{{workflow.uid}}`, `$(HOME)`, `$$`, a newline or a NUL,
+//! or over 128 KiB, is accepted there. What is still checked: the size bound on every value
+//! (A0014), `{{` in a value that was not encoded by argot (an IR built by hand), and what a
+//! container component's command line cannot carry.
 
 use std::collections::BTreeSet;
 
@@ -75,17 +81,22 @@ impl Checker<'_> {
         self.whole_arguments();
     }
 
+    /// One constant or default, in wire form. Values argot encodes ([`crate::value::encode`])
+    /// never contain `{`, `$` or a raw control character, so only a value written into the IR
+    /// by other means can trip the `{{`, `$` and NUL checks. A native component reads its values
+    /// from files, so only a container component's placeholders put a value in argv, where the
+    /// kubelet and Linux's per-argument limit apply.
     fn value(&mut self, source: Source<'_>, value: &str, on_command_line: bool) {
         let (what, task, help_braces) = match &source {
             Source::PipelineDefault { param } => (
                 format!("the default of pipeline parameter `{param}`"),
                 None,
-                "pass this value at submit time (`-p name=value`) instead of as a default",
+                "write the default in the DSL (`#[default(…)]`) or pass it at submit time (`-p name=value`): argot escapes the values it encodes and submits",
             ),
             Source::ComponentDefault { component, input } => (
                 format!("the default of input `{input}` of component `{component}`"),
                 None,
-                "remove the default and pass the value from a pipeline parameter",
+                "write the default in the DSL (`#[default(…)]`): argot escapes the values it encodes",
             ),
             Source::Constant { task, input } => (
                 format!(
@@ -93,7 +104,7 @@ impl Checker<'_> {
                     self.p.tasks[task.index()].name
                 ),
                 Some(*task),
-                "pass this value as a pipeline parameter at submit time (`-p name=value`), or in an artifact",
+                "bind the value in the DSL (a constant, or a pipeline parameter set with `-p name=value`): argot escapes the values it encodes and submits",
             ),
         };
         let bound = self.limits.max_param_bytes;
@@ -110,24 +121,24 @@ impl Checker<'_> {
             );
             return;
         }
-        if value.contains('\0') {
-            self.report(
-                Code::BadValue,
-                task,
-                format!("{what} contains a NUL character, which cannot be passed to a process"),
-                "remove the NUL character, or pass binary data in an artifact",
-            );
-        }
         if value.contains("{{") {
             self.report(
                 Code::BadValue,
                 task,
-                format!("{what} contains `{{{{`, which Argo would substitute"),
+                format!("{what} contains `{{{{`, which Argo would substitute (argot's wire form never does: the value was not encoded by `argot::value::encode`)"),
                 help_braces,
             );
         }
         if !on_command_line {
             return;
+        }
+        if value.contains('\0') {
+            self.report(
+                Code::BadValue,
+                task,
+                format!("{what} contains a NUL character, which cannot be passed to a process in a container component's command line"),
+                "encode the value with `argot::value::encode` (it escapes NUL), or pass it to a native component, which reads values from files",
+            );
         }
         if !argv::value_survives(value) {
             self.report(
@@ -137,7 +148,7 @@ impl Checker<'_> {
                     "{what} ({}) contains `$$` or `$(NAME)`, which the kubelet rewrites in a container's arguments",
                     excerpt(value)
                 ),
-                "pass the value in an artifact, or write it without `$$` and `$(`",
+                "encode the value with `argot::value::encode` (it escapes `$`), or pass it to a native component, which reads values from files",
             );
         }
         if value.len() >= MAX_ARG_STRLEN {
@@ -145,11 +156,11 @@ impl Checker<'_> {
                 Code::ArgvTooLong,
                 task,
                 format!(
-                    "{what} is {} bytes, but Linux accepts at most {} bytes in one command-line argument",
+                    "{what} is {} bytes, but Linux accepts at most {} bytes in one command-line argument of a container component",
                     thousands(value.len()),
                     thousands(MAX_ARG_STRLEN - 1)
                 ),
-                "write it to a file and pass it as an artifact (`Input<Dataset>`)",
+                "pass it to a native component (values reach it in files), or write it to a file and pass it as an artifact (`Input<Dataset>`)",
             );
         }
     }

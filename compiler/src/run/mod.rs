@@ -35,9 +35,14 @@
 //!   container runtime, an output the container did not write) is `Error`, as Argo marks pod
 //!   and artifact problems.
 //! - **Parameters** travel as wire-form strings exactly as through Argo: constants as written,
-//!   pipeline parameters (`{{workflow.parameters.x}}`) as the run's value, task outputs as the
-//!   content of the output-parameter file with one trailing newline removed (Argo's executor
-//!   does the same).
+//!   pipeline parameters (`{{workflow.parameters.x}}`) as the run's value (a `-p` value is
+//!   checked and encoded first), task outputs as the content of the output-parameter file with
+//!   one trailing newline removed (Argo's executor does the same). A native component receives
+//!   each value in a file of the task's folder (`<task>.tmp/params/<name>`, passed with
+//!   `--param-file`, as Argo's `raw` artifacts do); a container component receives it in its
+//!   argv. What Argo's `{{workflow.…}}` substitution and the kubelet's `$(VAR)`/`$$` expansion
+//!   would do to a value argot does not control (a container component's output) is done here
+//!   too ([`rewrite`]), so a local run shows the same value a cluster run would.
 //! - **Artifacts** are passed by path: a consumer reads the producer's file in the run folder
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
@@ -64,6 +69,7 @@ mod folder;
 pub mod lifeline;
 mod params;
 mod report;
+pub mod rewrite;
 pub mod scheduler;
 mod task;
 
@@ -80,7 +86,7 @@ use crate::validate::ValidPipeline;
 pub use cache::{CACHE_KEY_VERSION, CacheInput, CodeIdentity, cache_key, digest_path};
 pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
-pub use params::check_value;
+pub use params::{check_value, override_to_wire};
 
 /// How to run a pipeline (the `run` command's flags, resolved).
 #[derive(Clone, Debug)]
