@@ -10,7 +10,7 @@
 //! - **exactly `String`** (decided by `TypeId::of::<T>() == TypeId::of::<String>()`, so a type
 //!   alias of `String` counts and a newtype around it does not): the raw text when it is
 //!   [safe](is_safe_text) — no `{`, `}`, `$`, no control character other than newline and tab,
-//!   and no leading `"` — otherwise a JSON string literal in which `{`, `}` and `$` are written
+//!   no whitespace at either end and no leading `"` — otherwise a JSON string literal in which `{`, `}` and `$` are written
 //!   as `\u007b`, `\u007d` and `\u0024`. Decoding takes text that starts with `"` and parses as
 //!   a JSON string literal as that literal; anything else is the value itself, so a value from
 //!   outside argot (a container component's output) still arrives;
@@ -134,9 +134,14 @@ pub fn decode_text(text: &str) -> String {
 }
 
 /// Can `s` travel as itself? Nothing Argo (`{{`) or the kubelet (`$(`, `$$`) would recognise,
-/// no control character a reader could trip on, and not taken for a JSON literal when decoded.
+/// no control character a reader could trip on, no whitespace at either end (which reading an
+/// output file may trim), and not taken for a JSON literal when decoded.
 pub fn is_safe_text(s: &str) -> bool {
+    // Argo's executor trims the end of an output parameter's file (the local runner removes one
+    // trailing newline, as it does): a value with outer whitespace travels quoted.
     !s.starts_with('"')
+        && !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace)
         && !s
             .chars()
             .any(|c| matches!(c, '{' | '}' | '$') || (c.is_control() && c != '\n' && c != '\t'))
@@ -263,6 +268,8 @@ mod tests {
             "nul\u{0}byte",
             "bell\u{7}",
             "cr\r\n",
+            "trailing newline\n",
+            " padded ",
             "{",
             "}",
         ] {

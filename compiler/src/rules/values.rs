@@ -202,7 +202,7 @@ impl Checker<'_> {
             let (subject, help) = match spec.implementation {
                 Implementation::Container(_) => (
                     format!("the command of container component `{name}`"),
-                    "read the value from an input parameter (`Param<T>`) instead of writing it into the command",
+                    "bind the text to an input parameter (`Param<T>`, a constant or `-p`) instead of writing it into the command: argot escapes values (the image receives the wire form, a JSON string literal when the text has `{`, `}` or `$`)",
                 ),
                 Implementation::Native => (
                     format!(

@@ -5,6 +5,8 @@ use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, too_big, typed_values, unpinned_image,
 };
+// The wire form's fixtures.
+use argot_tests::fixtures::{hostile_chain, round_trip};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
@@ -27,5 +29,7 @@ fn main() {
         noop_chain,
         noop_fan_out,
         no_image,
+        round_trip,
+        hostile_chain,
     )
 }
