@@ -254,6 +254,7 @@ where
     }
 }
 
+#[derive(Debug)]
 struct Failure {
     code: ExitCode,
     message: String,
@@ -409,7 +410,11 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 .compile(&options(app, &build))
                 .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
             // Checked and encoded like `run -p`, before anything reaches the API server.
-            submit.parameters = submit_parameters(compiled.valid.pipeline(), &submit.parameters)?;
+            submit.parameters = submit_parameters(
+                compiled.valid.pipeline(),
+                &(def.header)().checks,
+                &submit.parameters,
+            )?;
             print_warnings(&compiled.warnings);
             let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
                 .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
@@ -443,6 +448,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
 #[cfg(feature = "cluster")]
 fn submit_parameters(
     pipeline: &crate::ir::Pipeline,
+    checks: &[(&str, crate::value::WireCheck)],
     flags: &[String],
 ) -> Result<Vec<String>, Failure> {
     let mut seen = std::collections::BTreeSet::new();
@@ -458,7 +464,8 @@ fn submit_parameters(
                 "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
             )));
         }
-        let wire = crate::run::override_to_wire(pipeline, name, text)
+        let exact = checks.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+        let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
             .map_err(|e| Failure::usage(e.to_string()))?;
         out.push(format!("{name}={wire}"));
     }
@@ -765,5 +772,54 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
         Err(e @ ComponentError::Io { .. }) => {
             Err(Failure::new(ExitCode::Internal, format!("error: {e}")))
         }
+    }
+}
+
+#[cfg(all(test, feature = "cluster"))]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> crate::ir::Pipeline {
+        serde_json::from_value(serde_json::json!({
+            "name": "p", "binary_path": "/b",
+            "params": [
+                {"name": "text", "rust_type": "String"},
+                {"name": "rows", "rust_type": "u32", "default": "10"},
+                {"name": "maybe", "rust_type": "Option<String>"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn submitted_values_are_encoded_so_argo_and_the_kubelet_leave_them_alone() {
+        let flags = [
+            "text={{workflow.uid}} $(HOME) $$".to_owned(),
+            "rows=5".to_owned(),
+            "maybe=\"null\"".to_owned(),
+        ];
+        let checks: Vec<(&str, crate::value::WireCheck)> = vec![
+            ("rows", crate::value::check_wire::<u32>),
+            ("maybe", crate::value::check_wire::<Option<String>>),
+        ];
+        let out = submit_parameters(&pipeline(), &checks, &flags).unwrap();
+        assert_eq!(
+            out,
+            [
+                r#"text="\u007b\u007bworkflow.uid\u007d\u007d \u0024(HOME) \u0024\u0024""#,
+                "rows=5",
+                r#"maybe="null""#,
+            ]
+        );
+        let refused = |flag: &str| {
+            submit_parameters(&pipeline(), &checks, &[flag.to_owned()])
+                .err()
+                .map(|f| (f.code, f.message))
+        };
+        let (code, message) = refused("nope=1").unwrap();
+        assert_eq!(code, ExitCode::Usage);
+        assert!(message.contains("has no parameter `nope`"), "{message}");
+        assert!(refused("rows=300000000000").is_some());
+        assert!(refused("maybe=bare").is_some());
     }
 }

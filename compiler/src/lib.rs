@@ -285,9 +285,14 @@ pub mod __private {
         /// Writes output `name`.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// Checks a wire text against `T` (for `run -p` and `submit -p`).
+        fn checker(&self) -> crate::value::WireCheck;
     }
 
     impl<T: ParamType> KnownParam<T> for &ParamProbe<T> {
+        fn checker(&self) -> crate::value::WireCheck {
+            crate::value::check_wire::<T>
+        }
         fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError> {
             inv.param(name)
         }
@@ -308,9 +313,14 @@ pub mod __private {
         /// Never called.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// Accepts anything (the build fails at the type anyway).
+        fn checker(&self) -> crate::value::WireCheck;
     }
 
     impl<T> UnknownParam<T> for ParamProbe<T> {
+        fn checker(&self) -> crate::value::WireCheck {
+            |_| Ok(())
+        }
         fn decode(&self, _: &Invocation, name: &str) -> Result<T, ComponentError> {
             panic!("input `{name}` has a type that is not a parameter type; the build reports it")
         }

@@ -88,6 +88,8 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// For each parameter, by name, a check of a wire text against its declared type.
+    pub checks: Vec<(&'static str, crate::value::WireCheck)>,
 }
 
 /// Runs `body` as the body of pipeline `header`, recording its tasks.

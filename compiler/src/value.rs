@@ -112,6 +112,19 @@ pub fn decode<T: DeserializeOwned + 'static>(text: &str) -> Result<T, ValueError
     })
 }
 
+/// A check that a wire text is a value of one declared type, as the component will decode it
+/// ([`check_wire::<T>`](check_wire)); the macros record one per pipeline parameter so that
+/// `run -p` and `submit -p` refuse what the component would refuse.
+pub type WireCheck = fn(&str) -> Result<(), String>;
+
+/// Checks that `text` decodes as a `T`.
+///
+/// # Errors
+/// What serde said, as a sentence.
+pub fn check_wire<T: ParamType>(text: &str) -> Result<(), String> {
+    decode::<T>(text).map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// The wire form of a `String` value.
 pub fn encode_text(s: &str) -> String {
     if is_safe_text(s) {

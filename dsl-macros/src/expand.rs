@@ -357,6 +357,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut params = Vec::new();
     let mut handles = Vec::new();
     let mut checks = Vec::new();
+    let mut wire_checks = Vec::new();
     for arg in &args {
         let ArgKind::Param(t) = &arg.kind else {
             continue;
@@ -374,6 +375,9 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), default: #default }
         });
         handles.push(quote!(::argot::Param::<#t>::named(#pname)));
+        wire_checks.push(quote! {
+            (#pname, { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).checker() })
+        });
         checks.push(quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); });
     }
     let doc_mod = format!("The definition of pipeline `{name}`.");
@@ -399,6 +403,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#params),*],
+                    checks: ::std::vec![#(#wire_checks),*],
                 }
             }
 

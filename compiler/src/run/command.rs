@@ -136,6 +136,13 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     for w in compiled.warnings.iter() {
         eprintln!("{w}\n");
     }
+    // Each `-p` value checked against its declared type (the runner then encodes it again).
+    let checks = (def.header)().checks;
+    for (name, text) in &overrides {
+        let exact = checks.iter().find(|(n, _)| n == name).map(|(_, c)| *c);
+        super::params::override_to_wire_checked(compiled.valid.pipeline(), name, text, exact)
+            .map_err(RunFailure::usage)?;
+    }
 
     let store_path = args.store.clone().unwrap_or_else(default_store_path);
     let store = SqliteStore::open(&store_path)

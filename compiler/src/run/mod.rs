@@ -86,7 +86,7 @@ use crate::validate::ValidPipeline;
 pub use cache::{CACHE_KEY_VERSION, CacheInput, CodeIdentity, cache_key, digest_path};
 pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
-pub use params::{check_value, override_to_wire};
+pub use params::{check_value, override_to_wire, override_to_wire_checked};
 
 /// How to run a pipeline (the `run` command's flags, resolved).
 #[derive(Clone, Debug)]

@@ -52,6 +52,21 @@ pub(crate) fn resolve(
 /// [`RunError::UnknownParameter`] for a name the pipeline does not have,
 /// [`RunError::BadParameter`] for a value that is not a value of the parameter's type.
 pub fn override_to_wire(pipeline: &Pipeline, name: &str, text: &str) -> Result<String, RunError> {
+    override_to_wire_checked(pipeline, name, text, None)
+}
+
+/// [`override_to_wire`], and then `exact`, the check of the parameter's declared type the macro
+/// recorded ([`crate::value::check_wire`]): structs, enums and other user types are checked
+/// exactly, as the component will decode them.
+///
+/// # Errors
+/// As [`override_to_wire`].
+pub fn override_to_wire_checked(
+    pipeline: &Pipeline,
+    name: &str,
+    text: &str,
+    exact: Option<crate::value::WireCheck>,
+) -> Result<String, RunError> {
     let Some(param) = pipeline.params.iter().find(|p| p.name == name) else {
         let known: Vec<String> = pipeline
             .params
@@ -77,13 +92,24 @@ pub fn override_to_wire(pipeline: &Pipeline, name: &str, text: &str) -> Result<S
     };
     let form = wire_form_of(&param.rust_type);
     let wire = value::canonical(text, form).map_err(|reason| {
-        let hint = serde_json::to_string(text).expect("a string serialises");
+        let ty = &param.rust_type;
+        let quoted = serde_json::to_string(text).expect("a string serialises");
+        // Suggest quotes only where a JSON string could be a value of the type.
+        let hint = if check_value(ty, &value::canonical(&quoted, form).unwrap_or_default()).is_ok()
+        {
+            format!(" (text is a string in quotes: -p '{name}={quoted}')")
+        } else {
+            String::new()
+        };
         bad(format!(
-            "{reason}; a `{}` is written as JSON (a string in quotes: -p '{name}={hint}')",
-            param.rust_type
+            "`{}` is not a valid `{ty}`: {reason}; a `{ty}` is written as JSON{hint}",
+            text.chars().take(80).collect::<String>()
         ))
     })?;
     check_value(&param.rust_type, &wire).map_err(bad)?;
+    if let Some(exact) = exact {
+        exact(&wire).map_err(bad)?;
+    }
     Ok(wire)
 }
 
@@ -291,7 +317,8 @@ mod tests {
         ));
         let bad = BTreeMap::from([("rows".to_owned(), "many".to_owned())]);
         let err = resolve(&pipeline, &bad).unwrap_err();
-        assert!(err.to_string().contains("not JSON"), "{err}");
+        assert!(err.to_string().contains("not a valid `u32`"), "{err}");
+        assert!(!err.to_string().contains("in quotes"), "{err}");
         let bad = BTreeMap::from([("rows".to_owned(), "-5".to_owned())]);
         let err = resolve(&pipeline, &bad).unwrap_err();
         assert!(err.to_string().contains("not a valid `u32`"), "{err}");
