@@ -486,3 +486,32 @@ pub fn hostile_chain(text: Param<String>) {
     mirror_text(mirror_text(text).output).name("text-again");
     mirror_text(mirror_text(big_hostile_text()).name("big").output).name("big-again");
 }
+
+/// Writes `text` as its output, raw, like any image would (run by `argot-fake-runtime`, which
+/// turns `<<`/`>>` into `{{`/`}}`): a value argot does not control.
+#[container_component]
+pub fn plain_output(out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(&out)
+        .arg("<<workflow.name>> <<workflow.parameters.tag>> $(HOME) $$ <<nope>>")
+}
+
+/// Writes the value it receives in its argv as its output (what the container saw).
+#[container_component]
+pub fn seen_in_argv(value: Param<String>, out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(&out)
+        .arg(value)
+}
+
+/// A container's plain output read by a native and by a container component: the local run
+/// must rewrite it as Argo and the kubelet would.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn uncontrolled(#[default("t1")] tag: Param<String>) {
+    let _ = tag;
+    let raw = plain_output();
+    mirror_text(raw.out);
+    seen_in_argv(raw.out);
+}

@@ -560,3 +560,60 @@ fn a_200_kib_hostile_constant_reaches_the_component_through_the_manifest() {
         &dir.path().join("text"),
     );
 }
+
+/// A container component's output is text argot does not control: on its way to a consumer,
+/// Argo substitutes `{{workflow.…}}` in it (`SubstituteParams`), and in a container's argv the
+/// kubelet expands `$$` (and `$(VAR)` for the variables the container has). The local run must
+/// show the same value a cluster would, not a cleaner one.
+#[test]
+fn a_container_output_is_rewritten_locally_as_argo_and_the_kubelet_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let workdir = dir.path().join("runs");
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "uncontrolled",
+            "--no-cache",
+            "--workdir",
+            workdir.to_str().unwrap(),
+            "--store",
+            dir.path().join("metadata.db").to_str().unwrap(),
+        ])
+        .env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::fs::read_dir(&workdir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let run_id = run.file_name().unwrap().to_str().unwrap().to_owned();
+    let output = |task: &str| {
+        std::fs::read_to_string(run.join(task).join("outputs/out"))
+            .or_else(|_| std::fs::read_to_string(run.join(task).join("outputs/output")))
+            .unwrap()
+    };
+    assert_eq!(
+        output("plain-output"),
+        "{{workflow.name}} {{workflow.parameters.tag}} $(HOME) $$ {{nope}}"
+    );
+    assert_eq!(
+        argot::value::decode::<String>(&output("mirror-text")).unwrap(),
+        format!("{run_id} t1 $(HOME) $$ {{{{nope}}}}"),
+        "a native consumer reads the value from a file: only Argo rewrites it"
+    );
+    assert_eq!(
+        output("seen-in-argv"),
+        format!("{run_id} t1 $(HOME) $ {{{{nope}}}}"),
+        "a container consumer gets it in argv: Argo, then the kubelet rewrite it"
+    );
+}

@@ -17,8 +17,11 @@
 //! `inputs.parameters.x` in scope for `resolveAllVariables`), a raw artifact has a location
 //! without any argument (`ProcessArgs` in `workflow/common/util.go`: `HasLocationOrKey`), and
 //! `SubstituteParams` replaces `{{inputs.parameters.x}}` in every string of the template,
-//! `raw.data` included. Container components keep `{{inputs.parameters.x}}` in their argv (an
-//! image cannot read argot's files) and so receive the wire form.
+//! `raw.data` included. A large value also appears twice in the template Argo hands the pod in
+//! `ARGO_TEMPLATE`; Argo offloads that variable to a file past `MaxEnvVarLen` (128 KiB,
+//! `workflow/common/common.go`), so it does not hit the per-string limit of execve. Container
+//! components keep `{{inputs.parameters.x}}` in their argv (an image cannot read argot's files)
+//! and so receive the wire form.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, too_big, typed_values, unpinned_image,
 };
 // The wire form's fixtures.
-use argot_tests::fixtures::{hostile_chain, round_trip};
+use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
@@ -31,5 +31,6 @@ fn main() {
         no_image,
         round_trip,
         hostile_chain,
+        uncontrolled,
     )
 }
