@@ -513,7 +513,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoPath<'a> {
     /// The file holding the value of input parameter `name` (read).
-    Param(&'a str),
+    ParamFile(&'a str),
     /// Input artifact `name` (read).
     Input(&'a str),
     /// Output artifact `name` (written).
@@ -526,7 +526,7 @@ impl IoPath<'_> {
     /// The path inside an Argo container ([`INPUTS_DIR`] or [`OUTPUTS_DIR`]).
     pub fn in_container(self) -> String {
         match self {
-            IoPath::Param(name) => param_file_path(name),
+            IoPath::ParamFile(name) => param_file_path(name),
             IoPath::Input(name) => input_artifact_path(name),
             IoPath::Output(name) => output_artifact_path(name),
             IoPath::OutputParam(name) => output_parameter_path(name),
@@ -535,7 +535,7 @@ impl IoPath<'_> {
 }
 
 /// The argv (after the binary) that runs native component `spec` through the `component`
-/// entrypoint. It holds names and paths only: values travel in files ([`IoPath::Param`]).
+/// entrypoint. It holds names and paths only: values travel in files ([`IoPath::ParamFile`]).
 pub fn native_args(spec: &ComponentSpec) -> Vec<String> {
     native_args_with(spec, |io| io.in_container())
 }
@@ -549,7 +549,7 @@ pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> Strin
             IoKind::Parameter { .. } => args.extend([
                 "--param-file".to_owned(),
                 input.name.clone(),
-                path(IoPath::Param(&input.name)),
+                path(IoPath::ParamFile(&input.name)),
             ]),
             IoKind::Artifact { .. } => args.extend([
                 "--input".to_owned(),

@@ -430,7 +430,7 @@ fn run_process(
                 fs::write(&path, text).map_err(|e| io("write", &path, e))?;
             }
             let argv = native_args_with(spec, |io| match io {
-                IoPath::Param(name) => params_dir.join(name).display().to_string(),
+                IoPath::ParamFile(name) => params_dir.join(name).display().to_string(),
                 IoPath::Input(name) => input_path(name)
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
