@@ -412,7 +412,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
             // Checked and encoded like `run -p`, before anything reaches the API server.
             submit.parameters = submit_parameters(
                 compiled.valid.pipeline(),
-                &(def.header)().checks,
+                &(def.header)().wire,
                 &submit.parameters,
             )?;
             print_warnings(&compiled.warnings);
@@ -448,7 +448,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
 #[cfg(feature = "cluster")]
 fn submit_parameters(
     pipeline: &crate::ir::Pipeline,
-    checks: &[(&str, crate::value::WireCheck)],
+    wire: &[crate::value::ParamWire],
     flags: &[String],
 ) -> Result<Vec<String>, Failure> {
     let mut seen = std::collections::BTreeSet::new();
@@ -464,7 +464,7 @@ fn submit_parameters(
                 "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
             )));
         }
-        let exact = checks.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+        let exact = wire.iter().find(|w| w.name == name).copied();
         let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
             .map_err(|e| Failure::usage(e.to_string()))?;
         out.push(format!("{name}={wire}"));
@@ -783,7 +783,7 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "name": "p", "binary_path": "/b",
             "params": [
-                {"name": "text", "rust_type": "String"},
+                {"name": "text", "rust_type": "Name"},
                 {"name": "rows", "rust_type": "u32", "default": "10"},
                 {"name": "maybe", "rust_type": "Option<String>"}
             ]
@@ -793,14 +793,17 @@ mod tests {
 
     #[test]
     fn submitted_values_are_encoded_so_argo_and_the_kubelet_leave_them_alone() {
+        // `text` is declared with an alias of `String`: the macro's record says it is text.
         let flags = [
             "text={{workflow.uid}} $(HOME) $$".to_owned(),
             "rows=5".to_owned(),
             "maybe=\"null\"".to_owned(),
         ];
-        let checks: Vec<(&str, crate::value::WireCheck)> = vec![
-            ("rows", crate::value::check_wire::<u32>),
-            ("maybe", crate::value::check_wire::<Option<String>>),
+        type Name = String;
+        let checks = vec![
+            crate::value::ParamWire::of::<Name>("text"),
+            crate::value::ParamWire::of::<u32>("rows"),
+            crate::value::ParamWire::of::<Option<String>>("maybe"),
         ];
         let out = submit_parameters(&pipeline(), &checks, &flags).unwrap();
         assert_eq!(

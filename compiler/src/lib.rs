@@ -285,13 +285,13 @@ pub mod __private {
         /// Writes output `name`.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
-        /// Checks a wire text against `T` (for `run -p` and `submit -p`).
-        fn checker(&self) -> crate::value::WireCheck;
+        /// How pipeline parameter `name` of type `T` travels (for `run -p` and `submit -p`).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T: ParamType> KnownParam<T> for &ParamProbe<T> {
-        fn checker(&self) -> crate::value::WireCheck {
-            crate::value::check_wire::<T>
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire::of::<T>(name)
         }
         fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError> {
             inv.param(name)
@@ -313,13 +313,17 @@ pub mod __private {
         /// Never called.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
-        /// Accepts anything (the build fails at the type anyway).
-        fn checker(&self) -> crate::value::WireCheck;
+        /// Accepts anything (never used: the build fails at the type).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T> UnknownParam<T> for ParamProbe<T> {
-        fn checker(&self) -> crate::value::WireCheck {
-            |_| Ok(())
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire {
+                name,
+                form: crate::value::WireForm::Json,
+                check: |_| Ok(()),
+            }
         }
         fn decode(&self, _: &Invocation, name: &str) -> Result<T, ComponentError> {
             panic!("input `{name}` has a type that is not a parameter type; the build reports it")

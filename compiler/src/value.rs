@@ -113,9 +113,32 @@ pub fn decode<T: DeserializeOwned + 'static>(text: &str) -> Result<T, ValueError
 }
 
 /// A check that a wire text is a value of one declared type, as the component will decode it
-/// ([`check_wire::<T>`](check_wire)); the macros record one per pipeline parameter so that
-/// `run -p` and `submit -p` refuse what the component would refuse.
+/// ([`check_wire::<T>`](check_wire)).
 pub type WireCheck = fn(&str) -> Result<(), String>;
+
+/// What the macro records about a pipeline parameter's declared type, so that `run -p` and
+/// `submit -p` encode a value as the component will decode it ([`ParamWire::of`]) and refuse
+/// what it would refuse (a type alias of `String` is text; a struct is checked field by field).
+#[derive(Clone, Copy, Debug)]
+pub struct ParamWire {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// How its declared type travels.
+    pub form: WireForm,
+    /// The check of a wire text against its declared type.
+    pub check: WireCheck,
+}
+
+impl ParamWire {
+    /// The record for parameter `name` of declared type `T`.
+    pub fn of<T: ParamType>(name: &'static str) -> ParamWire {
+        ParamWire {
+            name,
+            form: wire_form::<T>(),
+            check: check_wire::<T>,
+        }
+    }
+}
 
 /// Checks that `text` decodes as a `T`.
 ///

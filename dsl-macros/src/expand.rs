@@ -376,7 +376,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
         });
         handles.push(quote!(::argot::Param::<#t>::named(#pname)));
         wire_checks.push(quote! {
-            (#pname, { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).checker() })
+            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#pname) }
         });
         checks.push(quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); });
     }
@@ -403,7 +403,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#params),*],
-                    checks: ::std::vec![#(#wire_checks),*],
+                    wire: ::std::vec![#(#wire_checks),*],
                 }
             }
 

@@ -7,10 +7,12 @@
 //! same form constants and defaults have — before it goes anywhere, so `run -p` and
 //! `submit -p` deliver `{{workflow.uid}}`, `$(HOME)` or `$$` unchanged.
 //!
-//! The IR knows a parameter's type by its name (`rust_type`), so "exactly `String`" is decided
-//! here by that name (`String`, `std::string::String`, `alloc::string::String`); a type alias
-//! of `String` is read as JSON by `-p` (give its value as a JSON string), which the component,
-//! deciding by `TypeId`, decodes all the same.
+//! The pipeline binary knows each parameter's declared type: the macro records its wire form
+//! (decided by `TypeId`) and a decoding check ([`crate::value::ParamWire`]), which `run -p` and
+//! `submit -p` use. Without that record (an IR from elsewhere) the type is known only by its
+//! name (`rust_type`): "exactly `String`" is then `String`, `std::string::String` or
+//! `alloc::string::String`, and containers, options, tuples and primitives are checked by
+//! [`check_value`].
 
 use std::collections::BTreeMap;
 
@@ -20,15 +22,15 @@ use super::RunError;
 use crate::ir::{Pipeline, PipelineParam};
 use crate::value::{self, WireForm};
 
-/// The wire value of every pipeline parameter: the override (hand-written, see the module
-/// docs) if given, else the default.
+/// The wire value of every pipeline parameter: the override if given, else the default.
+/// Overrides are already in wire form and checked against their type ([`override_to_wire`]
+/// does both); only their names are checked here.
 pub(crate) fn resolve(
     pipeline: &Pipeline,
-    overrides: &BTreeMap<String, String>,
+    wire: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, RunError> {
-    let mut wire = BTreeMap::new();
-    for (name, text) in overrides {
-        wire.insert(name.clone(), override_to_wire(pipeline, name, text)?);
+    for name in wire.keys() {
+        find(pipeline, name)?;
     }
     let mut values = BTreeMap::new();
     for param in &pipeline.params {
@@ -55,9 +57,9 @@ pub fn override_to_wire(pipeline: &Pipeline, name: &str, text: &str) -> Result<S
     override_to_wire_checked(pipeline, name, text, None)
 }
 
-/// [`override_to_wire`], and then `exact`, the check of the parameter's declared type the macro
-/// recorded ([`crate::value::check_wire`]): structs, enums and other user types are checked
-/// exactly, as the component will decode them.
+/// [`override_to_wire`] with what the macro recorded about the parameter's declared type
+/// (`exact`): its wire form decided by `TypeId` (a type alias of `String` is text), and a check
+/// that decodes the value as the component will, so structs and enums are checked exactly.
 ///
 /// # Errors
 /// As [`override_to_wire`].
@@ -65,24 +67,9 @@ pub fn override_to_wire_checked(
     pipeline: &Pipeline,
     name: &str,
     text: &str,
-    exact: Option<crate::value::WireCheck>,
+    exact: Option<crate::value::ParamWire>,
 ) -> Result<String, RunError> {
-    let Some(param) = pipeline.params.iter().find(|p| p.name == name) else {
-        let known: Vec<String> = pipeline
-            .params
-            .iter()
-            .map(|p| format!("`{}` ({})", p.name, p.rust_type))
-            .collect();
-        return Err(RunError::UnknownParameter {
-            pipeline: pipeline.name.clone(),
-            name: name.to_owned(),
-            known: if known.is_empty() {
-                "(none)".to_owned()
-            } else {
-                known.join(", ")
-            },
-        });
-    };
+    let param = find(pipeline, name)?;
     let bad = |reason: String| RunError::BadParameter {
         name: name.to_owned(),
         value: text.to_owned(),
@@ -90,12 +77,14 @@ pub fn override_to_wire_checked(
         reason,
         example: example_of(param),
     };
-    let form = wire_form_of(&param.rust_type);
+    let form = exact.map_or_else(|| wire_form_of(&param.rust_type), |w| w.form);
     let wire = value::canonical(text, form).map_err(|reason| {
         let ty = &param.rust_type;
         let quoted = serde_json::to_string(text).expect("a string serialises");
         // Suggest quotes only where a JSON string could be a value of the type.
-        let hint = if check_value(ty, &value::canonical(&quoted, form).unwrap_or_default()).is_ok()
+        let as_string = value::canonical(&quoted, form).unwrap_or_default();
+        let hint = if check_value(ty, &as_string).is_ok()
+            && exact.is_none_or(|w| (w.check)(&as_string).is_ok())
         {
             format!(" (text is a string in quotes: -p '{name}={quoted}')")
         } else {
@@ -106,11 +95,35 @@ pub fn override_to_wire_checked(
             text.chars().take(80).collect::<String>()
         ))
     })?;
-    check_value(&param.rust_type, &wire).map_err(bad)?;
-    if let Some(exact) = exact {
-        exact(&wire).map_err(bad)?;
+    match exact {
+        Some(exact) => (exact.check)(&wire).map_err(bad)?,
+        None => check_value(&param.rust_type, &wire).map_err(bad)?,
     }
     Ok(wire)
+}
+
+/// Parameter `name` of `pipeline`, or the error that lists the ones it has.
+fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Result<&'a PipelineParam, RunError> {
+    pipeline
+        .params
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            let known: Vec<String> = pipeline
+                .params
+                .iter()
+                .map(|p| format!("`{}` ({})", p.name, p.rust_type))
+                .collect();
+            RunError::UnknownParameter {
+                pipeline: pipeline.name.clone(),
+                name: name.to_owned(),
+                known: if known.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    known.join(", ")
+                },
+            }
+        })
 }
 
 /// How a parameter of type `rust_type` (as the IR spells it) travels.
@@ -315,12 +328,10 @@ mod tests {
             resolve(&pipeline, &over),
             Err(RunError::UnknownParameter { .. })
         ));
-        let bad = BTreeMap::from([("rows".to_owned(), "many".to_owned())]);
-        let err = resolve(&pipeline, &bad).unwrap_err();
+        let err = override_to_wire(&pipeline, "rows", "many").unwrap_err();
         assert!(err.to_string().contains("not a valid `u32`"), "{err}");
         assert!(!err.to_string().contains("in quotes"), "{err}");
-        let bad = BTreeMap::from([("rows".to_owned(), "-5".to_owned())]);
-        let err = resolve(&pipeline, &bad).unwrap_err();
+        let err = override_to_wire(&pipeline, "rows", "-5").unwrap_err();
         assert!(err.to_string().contains("not a valid `u32`"), "{err}");
     }
 
