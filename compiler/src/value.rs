@@ -10,12 +10,14 @@
 //! - **exactly `String`** (decided by `TypeId::of::<T>() == TypeId::of::<String>()`, so a type
 //!   alias of `String` counts and a newtype around it does not): the raw text when it is
 //!   [safe](is_safe_text) — no `{`, `}`, `$`, no control character other than newline and tab,
-//!   no whitespace at either end and no leading `"` — otherwise a JSON string literal in which `{`, `}` and `$` are written
-//!   as `\u007b`, `\u007d` and `\u0024`. Decoding takes text that starts with `"` and parses as
+//!   nothing beyond U+FFFF, no whitespace at either end and no leading `"` — otherwise a JSON
+//!   string literal in which `{`, `}` and `$` (and control characters and characters beyond
+//!   U+FFFF, which Argo's substitution cannot insert) are `\u` escapes. Decoding takes text
+//!   that starts with `"` and parses as
 //!   a JSON string literal as that literal; anything else is the value itself, so a value from
 //!   outside argot (a container component's output) still arrives;
-//! - **every other type**: compact JSON in which, inside string literals, `{`, `}` and `$` are
-//!   `\u` escapes. Compact JSON never has `{{` or `$` outside strings, so nothing in it can be
+//! - **every other type**: compact JSON in which, inside string literals, `{`, `}` and `$` (and
+//!   the characters above) are `\u` escapes. Compact JSON never has `{{` or `$` outside strings, so nothing in it can be
 //!   taken for `{{…}}`, `$(…)` or `$$`. Decoding is plain JSON: `Option<String>`'s `None` is
 //!   `null` and `Some("null")` is `"null"`; a `serde_json::Value` or an untagged enum decodes as
 //!   the JSON it is.
@@ -170,17 +172,38 @@ pub fn decode_text(text: &str) -> String {
 }
 
 /// Can `s` travel as itself? Nothing Argo (`{{`) or the kubelet (`$(`, `$$`) would recognise,
-/// no control character a reader could trip on, no whitespace at either end (which reading an
-/// output file may trim), and not taken for a JSON literal when decoded.
+/// no control character and nothing beyond U+FFFF (which Argo's substitution cannot insert, see
+/// `needs_escape_for_argo`), no whitespace at either end (which reading an output file may
+/// trim), and not taken for a JSON literal when decoded.
 pub fn is_safe_text(s: &str) -> bool {
     // Argo's executor trims the end of an output parameter's file (the local runner removes one
     // trailing newline, as it does): a value with outer whitespace travels quoted.
     !s.starts_with('"')
         && !s.starts_with(char::is_whitespace)
         && !s.ends_with(char::is_whitespace)
-        && !s
-            .chars()
-            .any(|c| matches!(c, '{' | '}' | '$') || (c.is_control() && c != '\n' && c != '\t'))
+        && !s.chars().any(|c| {
+            matches!(c, '{' | '}' | '$') || (needs_escape_for_argo(c) && c != '\n' && c != '\t')
+        })
+}
+
+/// Would Argo's substitution break on `c`? `util/template` inserts a value into the template's
+/// JSON as Go's `strconv.Quote` writes it, then refuses the result if it is not valid JSON; Quote
+/// writes DEL and C0 controls as `\x..`, `\a` or `\v`, and non-printable characters beyond
+/// U+FFFF as `\U........`, none of which JSON accepts. Every control character and every
+/// character beyond U+FFFF is therefore written as `\u` escapes (UTF-16 surrogates beyond U+FFFF).
+fn needs_escape_for_argo(c: char) -> bool {
+    c.is_control() || u32::from(c) > 0xFFFF
+}
+
+/// Can Argo's substitution insert `text` into a template at all? It writes the value with Go's
+/// `strconv.Quote` and refuses what is not JSON afterwards (`util/template`), so a C0 control
+/// character other than backspace, tab, newline, form feed and carriage return, or DEL, makes
+/// the workflow fail. (Non-printable characters beyond U+FFFF fail too; argot's wire form
+/// never has them raw, and they are not looked for here.) Always true of argot's wire form.
+pub fn argo_can_insert(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| (c < ' ' && !matches!(c, '\u{8}' | '\t' | '\n' | '\u{c}' | '\r')) || c == '\u{7f}')
 }
 
 /// Rewrites JSON text into the wire form: whitespace outside strings dropped, and `{`, `}`,
@@ -209,6 +232,12 @@ fn escape_json(json: &str) -> String {
                 '{' => out.push_str("\\u007b"),
                 '}' => out.push_str("\\u007d"),
                 '$' => out.push_str("\\u0024"),
+                c if needs_escape_for_argo(c) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
                 _ => out.push(c),
             }
         } else {
@@ -266,6 +295,8 @@ mod tests {
         let wire = encode(value).unwrap();
         assert!(!wire.contains("{{"), "{wire}");
         assert!(!wire.contains('$'), "{wire}");
+        assert!(argo_can_insert(&wire), "{wire:?}");
+        assert!(wire.chars().all(|c| u32::from(c) <= 0xFFFF), "{wire:?}");
         assert_eq!(&decode::<T>(&wire).unwrap(), value, "through {wire:?}");
         wire
     }
@@ -303,6 +334,9 @@ mod tests {
             "\"",
             "nul\u{0}byte",
             "bell\u{7}",
+            "del\u{7f}",
+            "crab 🦀",
+            "tag \u{e0001}",
             "cr\r\n",
             "trailing newline\n",
             " padded ",

@@ -98,6 +98,21 @@ pub fn kubelet_expand(input: &str) -> String {
     out
 }
 
+/// Argo inserts a value into the template's JSON as Go's `strconv.Quote` writes it and refuses
+/// the result unless it is JSON (`util/template`): C0 controls other than `\b \t \n \f \r`
+/// and DEL come out as `\x..`, `\a` or `\v`. Panics on such a value.
+fn insertable(value: String) -> String {
+    // The stand-in for a run-time value is not a value.
+    let bad = value
+        .replace(RUNTIME, "")
+        .chars()
+        .find(|&c| (c < ' ' && !"\u{8}\t\n\u{c}\r".contains(c)) || c == '\u{7f}');
+    if let Some(c) = bad {
+        panic!("Argo's substitution fails on {c:?} in a value: {value:?}");
+    }
+    value
+}
+
 /// The global variables of the simulated workflow (`setGlobalParameters` in
 /// `workflow/controller/operator.go`), besides `workflow.parameters.*`.
 pub const GLOBALS: [(&str, &str); 4] = [
@@ -164,7 +179,7 @@ pub fn pods(
     }
     let global = |tag: &str| -> Option<String> {
         if let Some(name) = tag.strip_prefix("workflow.parameters.") {
-            return workflow_params.get(name).cloned();
+            return workflow_params.get(name).cloned().map(insertable);
         }
         GLOBALS
             .iter()
@@ -188,7 +203,9 @@ pub fn pods(
             }
             let rest = tag.strip_prefix("tasks.")?;
             let (producer, name) = rest.split_once(".outputs.parameters.")?;
-            Some(output(producer, name).unwrap_or_else(|| RUNTIME.to_owned()))
+            Some(insertable(
+                output(producer, name).unwrap_or_else(|| RUNTIME.to_owned()),
+            ))
         };
         let args: BTreeMap<&str, String> = params(&task["arguments"])
             .into_iter()
@@ -216,6 +233,7 @@ pub fn pods(
             substitute(&text, &mut |tag: &str| {
                 tag.strip_prefix("inputs.parameters.")
                     .and_then(|n| inputs.get(n).cloned())
+                    .map(insertable)
                     .or_else(|| global(tag))
             })
         };

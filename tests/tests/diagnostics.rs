@@ -298,13 +298,16 @@ fn a0010_values_the_kubelet_would_rewrite_or_a_process_cannot_receive() {
         assert_eq!(d.codes(), [Code::BadValue], "{value:?}");
     }
     snapshot("A0010-kubelet", &errors_of(&raw("$(HOME)")));
-    // `{{` is refused in any value argot did not encode: Argo substitutes files too.
-    let mut p = traced(fixtures::hostile_constant::definition());
-    p.tasks[0].arguments.insert(
-        "message".into(),
-        Argument::Constant("{{workflow.uid}}".into()),
-    );
-    assert_eq!(errors_of(&p).codes(), [Code::BadValue]);
+    // `{{` is refused in any value argot did not encode: Argo substitutes files too; and so is
+    // a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes NUL,
+    // BEL or DEL as `\x..`, which is not JSON).
+    for raw in ["{{workflow.uid}}", "a\u{0}b", "bell\u{7}", "del\u{7f}"] {
+        let mut p = traced(fixtures::hostile_constant::definition());
+        p.tasks[0]
+            .arguments
+            .insert("message".into(), Argument::Constant(raw.into()));
+        assert_eq!(errors_of(&p).codes(), [Code::BadValue], "{raw:?}");
+    }
     // A `$` in argot's own text is escaped, so text ending in `$` before a value is fine…
     fixtures::set_hostile("(HOME)");
     let mut p = traced(fixtures::hostile_in_text::definition());

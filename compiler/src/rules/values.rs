@@ -83,7 +83,8 @@ impl Checker<'_> {
 
     /// One constant or default, in wire form. Values argot encodes ([`crate::value::encode`])
     /// never contain `{`, `$` or a raw control character, so only a value written into the IR
-    /// by other means can trip the `{{`, `$` and NUL checks. A native component reads its values
+    /// by other means can trip the `{{`, `$` and control-character checks (NUL included: Argo
+    /// cannot even insert it, so it never reaches a command line). A native component reads its values
     /// from files, so only a container component's placeholders put a value in argv, where the
     /// kubelet and Linux's per-argument limit apply.
     fn value(&mut self, source: Source<'_>, value: &str, on_command_line: bool) {
@@ -129,16 +130,16 @@ impl Checker<'_> {
                 help_braces,
             );
         }
-        if !on_command_line {
-            return;
-        }
-        if value.contains('\0') {
+        if !crate::value::argo_can_insert(value) {
             self.report(
                 Code::BadValue,
                 task,
-                format!("{what} contains a NUL character, which cannot be passed to a process in a container component's command line"),
-                "encode the value with `argot::value::encode` (it escapes NUL), or pass it to a native component, which reads values from files",
+                format!("{what} contains a control character Argo's substitution cannot insert into a template (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON), so the workflow would fail"),
+                "encode the value with `argot::value::encode` (it escapes control characters); the DSL does",
             );
+        }
+        if !on_command_line {
+            return;
         }
         if !argv::value_survives(value) {
             self.report(

@@ -404,6 +404,15 @@ fn run_process(
     let stderr = fs::File::create(&stderr_path).map_err(|e| io("create", &stderr_path, e))?;
     // What the process sees: Argo's substitution applied to every value (a no-op on the wire
     // form argot writes; it shows on raw outputs of container components).
+    if let Some((name, _)) = job
+        .params
+        .iter()
+        .find(|(_, v)| !crate::value::argo_can_insert(v))
+    {
+        return Err(Problem::Error(format!(
+            "input `{name}` has a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON): on a cluster the workflow fails here"
+        )));
+    }
     let seen = rewrite::argo_inputs(spec, &cx.globals, &job.params);
     let value = |name: &str| {
         seen.iter()
