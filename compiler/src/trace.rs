@@ -88,6 +88,8 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// For each parameter, how its declared type travels and a check against that type.
+    pub wire: Vec<crate::value::ParamWire>,
 }
 
 /// Runs `body` as the body of pipeline `header`, recording its tasks.
