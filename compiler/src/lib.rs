@@ -105,6 +105,8 @@ pub struct CompileOptions {
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
+    /// Workflow settings that override the pipeline's attributes (`--service-account`, …).
+    pub settings: ir::SettingsOverrides,
 }
 
 impl Default for CompileOptions {
@@ -114,6 +116,7 @@ impl Default for CompileOptions {
             binary_path: cli::default_binary_path("pipeline"),
             limits: Limits::default(),
             levels: Levels::default(),
+            settings: ir::SettingsOverrides::default(),
         }
     }
 }
@@ -171,6 +174,7 @@ impl PipelineDef {
                 image: options.image.clone(),
                 limits: options.limits,
                 levels: options.levels.clone(),
+                settings: options.settings.clone(),
             },
         )
         .map_err(CompileError::Invalid)?;
@@ -204,8 +208,8 @@ pub mod __private {
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeFn};
     pub use crate::ir::{
-        CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
-        PipelineParam,
+        ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
+        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
     };
     pub use crate::trace::{
         Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
