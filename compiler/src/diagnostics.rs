@@ -333,7 +333,7 @@ codes! {
          Argo terminates a running workflow, so it must be at least one second.";
     /// The pod security context would run as root, or names an impossible user.
     InvalidRunAsUser = "A0027", Error, "invalid user for the pods' security context",
-        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidatePodSecurityContext` (`IsValidUserID`, 0 to 2147483647); kubelet `kuberuntime_container_linux.go`: `verifyRunAsNonRoot` (\"runAsUser breaks non-root policy\")",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validatePodSpecSecurityContext` (`IsValidUserID`, 0 to 2147483647); kubelet `pkg/kubelet/kuberuntime/security_context_others.go`: `verifyRunAsNonRoot` (\"runAsUser breaks non-root policy\")",
         test: "a0027_run_as_root_under_the_secure_defaults",
         "argot's pods run with `runAsNonRoot: true` and the user of `run_as_user` (default \
          65532). User 0 is root, which the kubelet refuses to start under `runAsNonRoot`; a \

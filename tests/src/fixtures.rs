@@ -347,3 +347,19 @@ pub fn panics_while_tracing(#[default(3)] n: Param<u32>) {
     let sizes: Vec<u32> = Vec::new();
     step(sizes[n.name().len()]);
 }
+
+/// Every workflow setting a namespace outside Argo's quick-start needs, set by the attribute.
+#[pipeline(
+    image = "example.com/fixtures:1.0",
+    service_account = "argot-runner",
+    artifact_repository_ref = "artifact-repositories:ml-bucket",
+    image_pull_secrets = ["regcred", "mirror-cred"],
+    pod_gc = "OnPodSuccess",
+    ttl = "24h",
+    active_deadline = 7200,
+    run_as_user = 1000
+)]
+pub fn namespaced() {
+    let first = step(1);
+    step(first.output);
+}

@@ -678,6 +678,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params,
         components,
         tasks,
+        settings: Default::default(),
     }
 }
 

@@ -358,6 +358,9 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse().map_err(|_| bad("it is too large"));
     }
+    if text.contains('.') {
+        return Err(bad("Argo counts whole seconds, so fractions are refused"));
+    }
     let mut total: u64 = 0;
     let mut rest = text;
     let mut last_unit = u64::MAX;

@@ -3,7 +3,7 @@
 use argot_examples::container_steps::container_steps;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
-    braces_constant, cyclic, fails, fan_out, too_big, typed_values, unpinned_image,
+    braces_constant, cyclic, fails, fan_out, namespaced, too_big, typed_values, unpinned_image,
 };
 // The local runner's fixtures.
 use argot_tests::fixtures::{
@@ -21,6 +21,7 @@ fn main() {
         typed_values,
         too_big,
         unpinned_image,
+        namespaced,
         fails_one_branch,
         counted,
         gated_chain,
