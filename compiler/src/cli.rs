@@ -384,6 +384,9 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                                 Failure::invalid_as(&d, message_format, false)
                             })?;
                     report_warnings(&compiled.warnings, message_format, false)?;
+                    if message_format == MessageFormat::Human && build.image.is_none() {
+                        note_attribute_image(compiled.valid.pipeline());
+                    }
                     argo::render_manifest(&compiled.workflow, format)
                         .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                 }
@@ -525,6 +528,22 @@ fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
             no_secure_defaults: build.no_secure_defaults,
             run_as_user: build.run_as_user,
         },
+    }
+}
+
+/// Says on stderr which image native tasks will run when it comes from the attribute, not
+/// from `--image`: an attribute names an image nobody may have built yet (the examples' do),
+/// and a manifest naming a missing image fails only when the pod cannot pull it.
+fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
+    let runs_natively = pipeline
+        .components
+        .values()
+        .any(|c| c.implementation == crate::ir::Implementation::Native);
+    if let (true, Some(image)) = (runs_natively, &pipeline.image) {
+        eprintln!(
+            "note: native tasks run `{}` in image `{image}` (from #[pipeline(image = …)]); build and push that image, or pass `--image IMAGE` to name the one you built",
+            pipeline.binary_path
+        );
     }
 }
 
