@@ -11,8 +11,9 @@ impl Checker<'_> {
     /// A0023–A0027: object names, the artifact repository key, the pod GC strategy, the
     /// lengths of time and the pods' user.
     pub(crate) fn settings(&mut self) {
-        let s = &self.p.settings;
-        let pipeline = &self.p.name;
+        let p = self.p;
+        let s = &p.settings;
+        let pipeline = &p.name;
         let mut names: Vec<(&str, &str, &str)> = Vec::new();
         if let Some(account) = &s.service_account {
             names.push(("service account", account, "service_account"));
@@ -37,7 +38,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(r) = &self.p.settings.artifact_repository_ref
+        if let Some(r) = &s.artifact_repository_ref
             && let Some(key) = &r.key
             && !is_config_map_key(key)
         {
@@ -51,7 +52,7 @@ impl Checker<'_> {
                 "write `CONFIGMAP:KEY` with a key of letters, digits, `-`, `_` and `.`, or `CONFIGMAP` alone to use the config map's default key",
             );
         }
-        if let Some(strategy) = &self.p.settings.pod_gc
+        if let Some(strategy) = &s.pod_gc
             && !POD_GC_STRATEGIES.contains(&strategy.as_str())
         {
             let valid = POD_GC_STRATEGIES
@@ -72,18 +73,18 @@ impl Checker<'_> {
             );
         }
         let lengths = [
-            ("ttl", &self.p.settings.ttl, 0),
-            ("active_deadline", &self.p.settings.active_deadline, 1),
+            ("ttl", &s.ttl, 0),
+            ("active_deadline", &s.active_deadline, 1),
         ];
         for (key, value, least) in lengths {
             let Some(text) = value else { continue };
             let problem = match parse_seconds(text) {
                 Err(why) => Some(why),
+                // `activeDeadlineSeconds: 0` is how Argo terminates a running workflow
+                // (`getWorkflowDeadline`), so as a setting it would stop every run at once.
                 Ok(seconds) if seconds < least => Some(format!(
                     "`{text}` would terminate the workflow as soon as it starts"
                 )),
-                // Argo keeps both as Go int32/int64 seconds; anything above i64 seconds is
-                // caught by parse_seconds' overflow check, so only the lower bound remains.
                 Ok(_) => None,
             };
             if let Some(why) = problem {
@@ -95,7 +96,7 @@ impl Checker<'_> {
                 );
             }
         }
-        let user = self.p.settings.run_as_user;
+        let user = s.run_as_user;
         if user.is_some_and(|u| u > MAX_USER_ID) {
             self.report(
                 Code::InvalidRunAsUser,
@@ -106,7 +107,7 @@ impl Checker<'_> {
                 ),
                 "pick a user id the image knows, such as 65532 (distroless `nonroot`)",
             );
-        } else if user == Some(0) && self.p.settings.secure_defaults {
+        } else if user == Some(0) && s.secure_defaults {
             self.report(
                 Code::InvalidRunAsUser,
                 None,
