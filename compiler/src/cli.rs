@@ -84,7 +84,10 @@ struct Cli {
 enum Command {
     /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
     #[command(
-        after_help = "Examples:\n  quickstart compile | kubectl create -f -\n  quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2"
+        after_help = "Examples:\n  quickstart compile --image ghcr.io/acme/quickstart:0.2 | kubectl create -f -\n  \
+                      quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2\n  \
+                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n\n\
+                      Without --image, native tasks run the image of #[pipeline(image = …)]; a note on stderr names it."
     )]
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
