@@ -12,15 +12,19 @@
 //! | 5 | the run finished but did not succeed (`run`, `submit --watch`, `watch`) |
 //! | 6 | timed out waiting for the run |
 //! | 7 | the cluster refused or could not be reached (permissions, missing CRDs, …) |
+//! | 130 | `run` was interrupted by Ctrl-C (SIGINT): stopped, recorded `Interrupted`, resume command printed |
+//! | 143 | `run` was stopped by SIGTERM (same as 130) |
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::{Code, Diagnostics};
 use crate::emit::argo::{self, Format};
-use crate::entrypoint::{ComponentError, Invocation};
+use crate::entrypoint::{ComponentError, Invocation, NativeFn, Registry};
+use crate::fsutil::stderr;
+use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
 /// Process exit codes of a pipeline binary.
@@ -43,6 +47,10 @@ pub enum ExitCode {
     Timeout = 6,
     /// The cluster refused or could not be reached.
     Cluster = 7,
+    /// A local run was interrupted by Ctrl-C (SIGINT): 128 + 2, as a shell reports it.
+    Interrupted = 130,
+    /// A local run was stopped by SIGTERM: 128 + 15.
+    Terminated = 143,
 }
 
 #[cfg(feature = "store")]
@@ -73,7 +81,7 @@ impl From<argot_client::ExitCode> for ExitCode {
                   quickstart validate\n  \
                   quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json",
     after_help = "Exit codes: 0 ok, 1 I/O error, 2 usage error, 3 invalid pipeline, 4 component failed, \
-                  5 run failed, 6 timed out, 7 cluster error."
+                  5 run failed, 6 timed out, 7 cluster error, 130/143 run interrupted by SIGINT/SIGTERM."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -92,7 +100,8 @@ enum Command {
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
         pipeline: Option<String>,
-        /// Write the manifest to this file (atomically) instead of stdout.
+        /// Write the manifest to this file instead of stdout: atomically, with the umask's mode
+        /// (an existing file keeps its own); a FIFO or /dev/stdout is written through.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -310,7 +319,7 @@ where
         Ok(()) => ExitCode::Ok,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("{}", failure.message);
+                stderr::line(&failure.message);
             }
             failure.code
         }
@@ -418,7 +427,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 })?;
             report_warnings(&compiled.warnings, message_format, true)?;
             if message_format == MessageFormat::Human {
-                eprintln!("pipeline `{}` is valid", def.name);
+                stderr::line(&format!("pipeline `{}` is valid", def.name));
             }
             Ok(())
         }
@@ -589,7 +598,7 @@ pub(crate) fn find_pipeline<'a>(
 
 fn print_warnings(warnings: &Diagnostics) {
     for w in warnings.iter() {
-        eprintln!("{}\n", w.render(&source_line));
+        stderr::line(&format!("{}\n", w.render(&source_line)));
     }
 }
 
@@ -602,7 +611,7 @@ fn report_warnings(
     match format {
         MessageFormat::Human => print_warnings(warnings),
         MessageFormat::Json if json_on_stdout => print_stdout(&warnings.to_json_lines())?,
-        MessageFormat::Json => eprint!("{}", warnings.to_json_lines()),
+        MessageFormat::Json => stderr::write(&warnings.to_json_lines()),
     }
     Ok(())
 }
@@ -629,19 +638,7 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// failure never leaves a partial file behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use crate::fsutil::write_atomically;
 
 fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     let mut it = flat.into_iter();
@@ -652,44 +649,42 @@ fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     out
 }
 
-/// Environment variable naming the pipeline whose component `component NAME` runs; the local
-/// runner sets it so the entrypoint finds the component without tracing every pipeline first.
-pub const PIPELINE_ENV: &str = "ARGOT_PIPELINE";
-
-fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
-    let binary_path = default_binary_path(app.binary);
-    let mut found = None;
-    let mut known = std::collections::BTreeSet::new();
-    // The local runner names the task's pipeline, so only that one is traced (see `PIPELINE_ENV`).
-    let hint = std::env::var(PIPELINE_ENV).ok();
-    let hinted = app
-        .pipelines
-        .iter()
-        .filter(|d| hint.as_deref() == Some(d.name));
-    let others = app
-        .pipelines
-        .iter()
-        .filter(|d| hint.as_deref() != Some(d.name));
-    for def in hinted.chain(others) {
-        let Ok(traced) = def.trace(&binary_path) else {
-            continue;
-        };
-        known.extend(traced.natives.keys().cloned());
-        if let (Some(run), Some(spec)) = (
-            traced.natives.get(name),
-            traced.pipeline.components.get(name),
-        ) {
-            found = Some((*run, spec.clone()));
-            break;
+/// Finds native component `name` in the registry `#[component]` fills at start-up: no
+/// pipeline function runs, so nothing a pipeline body does (read a file, check the
+/// environment, panic) happens in a pod.
+fn find_component(app: &App<'_>, name: &str) -> Result<(NativeFn, ComponentSpec), Failure> {
+    let registry = Registry::load();
+    match registry.get(name) {
+        Ok(Some(found)) => Ok((found.run, (found.spec)())),
+        Err(duplicate) => Err(Failure::new(
+            ExitCode::Invalid,
+            format!(
+                "error[{code}]: {duplicate}\n(`{binary} explain {code}` says more)",
+                code = Code::NameCollision,
+                binary = app.binary
+            ),
+        )),
+        Ok(None) => {
+            let known: Vec<String> = registry.names().map(|k| format!("`{k}`")).collect();
+            let suggestion = registry
+                .suggest(name)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            let known = if known.is_empty() {
+                "this binary has none".to_owned()
+            } else {
+                format!("this binary has: {}", known.join(", "))
+            };
+            Err(Failure::usage(format!(
+                "no native component named `{name}`; {suggestion}{known} (`{} list` shows each pipeline's)",
+                app.binary
+            )))
         }
     }
-    let Some((run, spec)) = found else {
-        let known: Vec<String> = known.into_iter().map(|k| format!("`{k}`")).collect();
-        return Err(Failure::usage(format!(
-            "no native component named `{name}`; this binary has: {}",
-            known.join(", ")
-        )));
-    };
+}
+
+fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
+    let (run, spec) = find_component(app, name)?;
     let [params, inputs, outputs, output_params] = flags;
     let mut inv = Invocation::new(spec.clone());
     let unknown = |what: &str, key: &str| {

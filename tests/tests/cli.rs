@@ -273,6 +273,71 @@ fn component_failures_and_bad_inputs_have_their_own_exit_codes() {
     assert_eq!(code(&missing_input), 2);
 }
 
+/// The variable that makes `panics_in_body_when_asked`'s pipeline body panic.
+const PANIC_IN_BODY: &str = "ARGOT_TEST_PANIC_IN_BODY";
+
+#[test]
+fn component_runs_without_tracing_any_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let with_panicking_body = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(d)
+            .env(PANIC_IN_BODY, "1")
+            .output()
+            .expect("the fixture binary runs")
+    };
+    // The body really panics under the variable: compiling the pipeline says so (A0022).
+    let compiled = with_panicking_body(&["compile", "panics_in_body_when_asked"]);
+    assert_eq!(code(&compiled), 3, "{}", stderr(&compiled));
+    assert!(
+        stderr(&compiled).contains("error[A0022]"),
+        "{}",
+        stderr(&compiled)
+    );
+    // …yet its only component runs, and nothing of the body (not even its panic message) shows.
+    let ran = with_panicking_body(&["component", "unaffected", "--param", "x", "21"]);
+    assert_eq!(code(&ran), 0, "{}", stderr(&ran));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "output = 42\n");
+    assert_eq!(stderr(&ran), "", "no pipeline body ran");
+}
+
+#[test]
+fn an_unknown_component_lists_the_registered_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["component", "stpe", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no native component named `stpe`"), "{err}");
+    assert!(err.contains("did you mean `step`?"), "{err}");
+    // Every native component of the binary, from the examples and the fixtures alike; a
+    // container component is not one `component` can run.
+    for known in ["`noop`", "`prepare`", "`step`", "`unaffected`"] {
+        assert!(err.contains(known), "{known} missing: {err}");
+    }
+    assert!(!err.contains("`word_count`"), "{err}");
+}
+
+#[test]
+fn a_component_name_two_functions_register_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["component", "twin", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error[A0008]: 2 native components are named `twin` in this binary: `argot_fixtures::same_name::left`, `argot_fixtures::same_name::right`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("#[component(name = \"…\")]"),
+        "says what to do: {err}"
+    );
+    // Names no function shares still run.
+    let step = run(&["component", "step", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&step), 0, "{}", stderr(&step));
+}
+
 #[test]
 fn struct_vector_bool_and_signed_parameters_decode_with_defaults() {
     let dir = tempfile::tempdir().unwrap();
@@ -651,4 +716,137 @@ fn compile_notes_on_stderr_when_the_image_comes_from_the_attribute() {
     );
     assert_eq!(code(&out), 0);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+mod output_files {
+    use super::*;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    use std::process::Stdio;
+
+    /// Runs the binary under umask 022, whatever the test runner's umask is.
+    fn run_with_umask_022(args: &[&str], cwd: &Path) -> Output {
+        Command::new("sh")
+            .arg("-c")
+            .arg(r#"umask 022; exec "$0" "$@""#)
+            .arg(BIN)
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn compile_o_creates_the_file_with_the_umask_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_with_umask_022(&["compile", "quickstart", "-o", "wf.yaml"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mode = std::fs::metadata(dir.path().join("wf.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn compile_o_dev_stdout_writes_to_stdout() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&["compile", "quickstart", "-o", "/dev/stdout"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            out.stdout.starts_with(b"apiVersion: argoproj.io/v1alpha1"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            std::fs::symlink_metadata("/dev/stdout")
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn compile_o_a_fifo_writes_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("wf.fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let out = Command::new(BIN)
+            .args(["compile", "quickstart", "-o", fifo.to_str().unwrap()])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo(),
+            "the FIFO was replaced"
+        );
+        let read = reader.join().unwrap();
+        assert!(read.starts_with(b"apiVersion: argoproj.io/v1alpha1"));
+    }
+
+    #[test]
+    fn compile_o_a_symlink_keeps_the_link_and_writes_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(dir.path().join("real/wf.yaml"), "old").unwrap();
+        std::os::unix::fs::symlink("real/wf.yaml", dir.path().join("wf.yaml")).unwrap();
+        let out = run(&["compile", "quickstart", "-o", "wf.yaml"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let link = std::fs::symlink_metadata(dir.path().join("wf.yaml")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link was replaced");
+        let written = std::fs::read(dir.path().join("real/wf.yaml")).unwrap();
+        assert!(written.starts_with(b"apiVersion: argoproj.io/v1alpha1"));
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("real")).unwrap().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_write_error_names_the_users_path_not_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(
+            &[
+                "compile",
+                "quickstart",
+                "-o",
+                "/nonexistent-argot-dir/wf.yaml",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 1);
+        let err = stderr(&out);
+        assert!(err.contains("`/nonexistent-argot-dir/wf.yaml`"), "{err}");
+        assert!(!err.contains(".tmp"), "{err}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn compile_to_a_full_stdout_exits_1_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(BIN)
+            .args(["compile", "quickstart"])
+            .current_dir(dir.path())
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("cannot write to stdout"), "{err}");
+        assert!(err.contains("No space left on device"), "{err}");
+    }
 }

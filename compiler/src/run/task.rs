@@ -414,9 +414,7 @@ fn run_process(
                 }
             });
             let mut c = Command::new(cx.executable);
-            c.args(argv)
-                .env(LIFELINE_ENV, "1")
-                .env(crate::cli::PIPELINE_ENV, &cx.valid.pipeline().name);
+            c.args(argv).env(LIFELINE_ENV, "1");
             (c, true)
         }
         Implementation::Container(image) => {
@@ -476,8 +474,8 @@ fn run_process(
     })?;
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
-    let status = child
-        .wait()
+    // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
+    let status = super::interrupt::wait(&mut child)
         .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
     if status.success() {
