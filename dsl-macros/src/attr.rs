@@ -133,15 +133,12 @@ fn bool_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(bool, Span)> {
 }
 
 fn user_id_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(u32, Span)> {
-    let takes = format!("a numeric user id: `{key} = 65532`");
+    let takes = format!("a numeric user id from 0 to 2147483647: `{key} = 65532`");
     match literal(cx, meta, key, &takes)? {
         Lit::Int(i) => match i.base10_parse::<u32>() {
             Ok(n) => Some((n, i.span())),
             Err(_) => {
-                cx.error(
-                    i.span(),
-                    format!("`{key}` takes {takes} (at most 2147483647)"),
-                );
+                cx.error(i.span(), format!("`{key}` takes {takes}"));
                 None
             }
         },
