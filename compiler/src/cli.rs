@@ -105,7 +105,7 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
         #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
         format: OutputFormat,
@@ -123,7 +123,7 @@ enum Command {
         /// The pipeline to validate (optional when the binary has only one).
         pipeline: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// How diagnostics are printed: for people (stderr), or one JSON object per line (stdout).
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
@@ -140,7 +140,7 @@ enum Command {
         #[arg(value_name = "PIPELINE", id = "pipeline_to_submit")]
         name: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         #[command(flatten)]
         submit: argot_client::cli::SubmitArgs,
     },
@@ -183,6 +183,8 @@ enum Command {
     },
 }
 
+/// The flags that shape the manifest. Commands hold it boxed: it is large, and unboxed it
+/// would make every `Command` variant as large (clippy's `large_enum_variant`).
 #[derive(clap::Args, Debug)]
 struct BuildArgs {
     /// The image native components run in (overrides #[pipeline(image = …)]).
