@@ -168,9 +168,12 @@ enum Command {
     Component {
         /// The component's name (see `list`).
         name: String,
-        /// An input parameter: its name, then its value.
+        /// An input parameter: its name, then its value in wire form (a `String` as itself).
         #[arg(long = "param", num_args = 2, value_names = ["NAME", "VALUE"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
         params: Vec<String>,
+        /// An input parameter: its name, then a file holding its value (how Argo passes it).
+        #[arg(long = "param-file", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        param_files: Vec<String>,
         /// An input artifact: its name, then the path to read.
         #[arg(long = "input", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
         inputs: Vec<String>,
@@ -328,6 +331,7 @@ where
     }
 }
 
+#[derive(Debug)]
 struct Failure {
     code: ExitCode,
     message: String,
@@ -479,12 +483,18 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Submit {
             name,
             build,
-            submit,
+            mut submit,
         } => {
             let def = pick(app, name.as_deref())?;
             let compiled = def
                 .compile(&options(app, &build))
                 .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
+            // Checked and encoded like `run -p`, before anything reaches the API server.
+            submit.parameters = submit_parameters(
+                compiled.valid.pipeline(),
+                &(def.header)().wire,
+                &submit.parameters,
+            )?;
             print_warnings(&compiled.warnings);
             let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
                 .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
@@ -500,11 +510,46 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Component {
             name,
             params,
+            param_files,
             inputs,
             outputs,
             output_params,
-        } => run_component(app, &name, [params, inputs, outputs, output_params]),
+        } => run_component(
+            app,
+            &name,
+            [params, param_files, inputs, outputs, output_params],
+        ),
     }
+}
+
+/// `submit -p NAME=VALUE` flags, checked against the pipeline's parameters (unknown names and
+/// values that are not of the declared type are refused) and rewritten into the wire form, so
+/// that what Argo substitutes is exactly what a constant would be.
+#[cfg(feature = "cluster")]
+fn submit_parameters(
+    pipeline: &crate::ir::Pipeline,
+    wire: &[crate::value::ParamWire],
+    flags: &[String],
+) -> Result<Vec<String>, Failure> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let Some((name, text)) = flag.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "-p {flag}: expected NAME=VALUE\nhelp: e.g. -p rows=5000"
+            )));
+        };
+        if !seen.insert(name) {
+            return Err(Failure::usage(format!(
+                "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
+            )));
+        }
+        let exact = wire.iter().find(|w| w.name == name).copied();
+        let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        out.push(format!("{name}={wire}"));
+    }
+    Ok(out)
 }
 
 /// The client already printed its error; only the exit code remains.
@@ -685,15 +730,22 @@ fn find_component(app: &App<'_>, name: &str) -> Result<(NativeFn, ComponentSpec)
     }
 }
 
-fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
+fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(), Failure> {
     let (run, spec) = find_component(app, name)?;
-    let [params, inputs, outputs, output_params] = flags;
+    let [params, param_files, inputs, outputs, output_params] = flags;
     let mut inv = Invocation::new(spec.clone());
     let unknown = |what: &str, key: &str| {
         Failure::usage(format!(
             "component `{name}` has no {what} called `{key}`; run `list` or see its signature"
         ))
     };
+    // A name given twice is a mistake, never "last wins": the two values may differ.
+    let twice = |flag: &str, earlier: &str, key: &str| {
+        Failure::usage(format!(
+            "component `{name}`: `{flag} {key}` is given twice (already given with `{earlier} {key}`)\nhelp: pass each input and output once"
+        ))
+    };
+    let mut param_flag: std::collections::BTreeMap<String, &str> = Default::default();
     let input_is = |key: &str, artifact: bool| {
         spec.input(key)
             .is_some_and(|i| i.kind.is_artifact() == artifact)
@@ -706,25 +758,65 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
         if !input_is(&key, false) {
             return Err(unknown("param", &key));
         }
+        if let Some(earlier) = param_flag.insert(key.clone(), "--param") {
+            return Err(twice("--param", earlier, &key));
+        }
         inv.params.insert(key, value);
+    }
+    for (key, path) in pairs(param_files) {
+        if !input_is(&key, false) {
+            return Err(unknown("param", &key));
+        }
+        if let Some(earlier) = param_flag.insert(key.clone(), "--param-file") {
+            return Err(twice("--param-file", earlier, &key));
+        }
+        let text = std::fs::read(&path).map_err(|e| {
+            Failure::usage(format!(
+                "component `{name}`: cannot read `--param-file {key} {path}`: {e}"
+            ))
+        })?;
+        let text = String::from_utf8(text).map_err(|_| {
+            Failure::usage(format!(
+                "component `{name}`: `--param-file {key} {path}` is not UTF-8 text; parameter values are text (pass binary data as an artifact)"
+            ))
+        })?;
+        inv.params.insert(key, text);
     }
     for (key, path) in pairs(inputs) {
         if !input_is(&key, true) {
             return Err(unknown("input", &key));
         }
-        inv.inputs.insert(key, PathBuf::from(path));
+        if inv
+            .inputs
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--input", "--input", &key));
+        }
     }
     for (key, path) in pairs(outputs) {
         if !output_is(&key, true) {
             return Err(unknown("output", &key));
         }
-        inv.outputs.insert(key, PathBuf::from(path));
+        if inv
+            .outputs
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--output", "--output", &key));
+        }
     }
     for (key, path) in pairs(output_params) {
         if !output_is(&key, false) {
             return Err(unknown("output-param", &key));
         }
-        inv.output_params.insert(key, PathBuf::from(path));
+        if inv
+            .output_params
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--output-param", "--output-param", &key));
+        }
     }
     let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
     // Started by the local runner: stop if it dies (see `run::lifeline`).
@@ -772,5 +864,57 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
         Err(e @ ComponentError::Io { .. }) => {
             Err(Failure::new(ExitCode::Internal, format!("error: {e}")))
         }
+    }
+}
+
+#[cfg(all(test, feature = "cluster"))]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> crate::ir::Pipeline {
+        serde_json::from_value(serde_json::json!({
+            "name": "p", "binary_path": "/b",
+            "params": [
+                {"name": "text", "rust_type": "Name"},
+                {"name": "rows", "rust_type": "u32", "default": "10"},
+                {"name": "maybe", "rust_type": "Option<String>"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn submitted_values_are_encoded_so_argo_and_the_kubelet_leave_them_alone() {
+        // `text` is declared with an alias of `String`: the macro's record says it is text.
+        let flags = [
+            "text={{workflow.uid}} $(HOME) $$".to_owned(),
+            "rows=5".to_owned(),
+            "maybe=\"null\"".to_owned(),
+        ];
+        type Name = String;
+        let checks = vec![
+            crate::value::ParamWire::of::<Name>("text"),
+            crate::value::ParamWire::of::<u32>("rows"),
+            crate::value::ParamWire::of::<Option<String>>("maybe"),
+        ];
+        let out = submit_parameters(&pipeline(), &checks, &flags).unwrap();
+        assert_eq!(
+            out,
+            [
+                r#"text="\u007b\u007bworkflow.uid\u007d\u007d \u0024(HOME) \u0024\u0024""#,
+                "rows=5",
+                r#"maybe="null""#,
+            ]
+        );
+        let refused = |flag: &str| {
+            submit_parameters(&pipeline(), &checks, &[flag.to_owned()])
+                .err()
+                .map(|f| (f.code, f.message))
+        };
+        let (code, message) = refused("nope=1").unwrap();
+        assert_eq!(code, ExitCode::Usage);
+        assert!(message.contains("has no parameter `nope`"), "{message}");
+        assert!(refused("rows=300000000000").is_some());
+        assert!(refused("maybe=bare").is_some());
     }
 }

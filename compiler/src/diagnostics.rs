@@ -178,16 +178,21 @@ codes! {
     /// A value Argo or Kubernetes would not pass through unchanged.
     BadValue = "A0010", Error, "value that would not reach the container unchanged",
         source: "argo-workflows v4.1 `util/template` (`{{…}}` substitution) and `workflow/validate/validate.go` `resolveAllVariables`; Kubernetes `third_party/forked/golang/expansion/expand.go` (`$(VAR)` and `$$` in command and args); execve(2) (no NUL in argv)",
-        test: "a0010_constant_argo_would_substitute",
+        test: "a0010_command_text_argo_would_substitute",
         "On its way to the container a value passes through two rewriters. Argo substitutes \
-         `{{…}}` expressions in every string of a template, so a constant or default containing \
-         `{{` would be replaced or refused. The kubelet then expands `$(NAME)` in a container's \
-         command and arguments when `NAME` is an environment variable of the container (Argo \
-         and Kubernetes define many) and turns `$$` into `$`. argot escapes `$` in the text it \
-         writes itself, but a parameter value is inserted by Argo after that, so values \
-         containing `$$` or `$(NAME)` that reach the command line are refused. A NUL character \
-         cannot be passed to a process at all. Pass such values in an artifact (a file is never \
-         rewritten), or at submit time when you accept the rewriting.";
+         `{{…}}` expressions in every string of a template, values included (`SubstituteParams` \
+         runs after the inputs are filled in). The kubelet then expands `$(NAME)` in a \
+         container's command and arguments when `NAME` is an environment variable of the \
+         container (Argo and Kubernetes define many) and turns `$$` into `$`. argot escapes \
+         what it writes: values (constants, defaults, `-p` values, native outputs) travel in a \
+         wire form with `{`, `}` and `$` written as JSON `\\u` escapes, native components read \
+         them from files, and `$` in command text is written `$$`. What is refused is what argot \
+         cannot escape: `{{` in the text of a container component's command, text and a value \
+         that together form `{{`, `$(NAME)` or `$$`, a NUL character in a command line, and \
+         values in the IR that argot's encoder did not write. Bind such text to an input (a \
+         constant or `-p`): argot escapes values. A native component decodes the value; a \
+         container component receives the escaped wire form (a JSON string literal when the \
+         text has `{`, `}` or `$`) and decodes it itself.";
     /// A reference to something that does not exist.
     UnknownReference = "A0011", Error, "reference to something that does not exist",
         source: "argo-workflows v4.1 `workflow/validate/validate.go`: `resolveAllVariables` (\"failed to resolve {{…}}\")",
@@ -228,10 +233,12 @@ codes! {
     ArgvTooLong = "A0015", Error, "command-line argument too long",
         source: "Linux `include/uapi/linux/binfmts.h`: `MAX_ARG_STRLEN` (32 pages = 128 KiB per argument); execve(2) fails with E2BIG",
         test: "a0015_argument_longer_than_linux_accepts",
-        "Each parameter reaches the container as one command-line argument, and Linux refuses \
-         to start a process with an argument longer than `MAX_ARG_STRLEN` (131,072 bytes \
-         including the terminating NUL on 4 KiB pages): the pod would fail with `argument list \
-         too long`. Pass such a value as an artifact.";
+        "A container component's parameter reaches it as (part of) one command-line argument, \
+         and Linux refuses to start a process with an argument longer than `MAX_ARG_STRLEN` \
+         (131,072 bytes including the terminating NUL on 4 KiB pages): the pod would fail with \
+         `argument list too long`. Native components read their values from files and are not \
+         limited by it (only by `--max-param-bytes`, A0014). Pass such a value to a native \
+         component, or as an artifact.";
     /// Two inputs or two outputs of a component share a name.
     DuplicateIoName = "A0016", Error, "duplicate input or output name",
         source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` from `validateInputs` and `validateOutputs` (\"is not unique\"); argot writes every output to one folder (`emit::argo::OUTPUTS_DIR`)",

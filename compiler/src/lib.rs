@@ -334,9 +334,14 @@ pub mod __private {
         /// Writes output `name`.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// How pipeline parameter `name` of type `T` travels (for `run -p` and `submit -p`).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T: ParamType> KnownParam<T> for &ParamProbe<T> {
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire::of::<T>(name)
+        }
         fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError> {
             inv.param(name)
         }
@@ -357,9 +362,18 @@ pub mod __private {
         /// Never called.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// Accepts anything (never used: the build fails at the type).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T> UnknownParam<T> for ParamProbe<T> {
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire {
+                name,
+                form: crate::value::WireForm::Json,
+                check: |_| Ok(()),
+            }
+        }
         fn decode(&self, _: &Invocation, name: &str) -> Result<T, ComponentError> {
             panic!("input `{name}` has a type that is not a parameter type; the build reports it")
         }

@@ -89,6 +89,8 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// For each parameter, how its declared type travels and a check against that type.
+    pub wire: Vec<crate::value::ParamWire>,
     /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
     pub settings: WorkflowSettings,
 }

@@ -378,6 +378,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut params = Vec::new();
     let mut handles = Vec::new();
     let mut checks = Vec::new();
+    let mut wire_checks = Vec::new();
     for arg in &args {
         let ArgKind::Param(t) = &arg.kind else {
             continue;
@@ -395,6 +396,9 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), default: #default }
         });
         handles.push(quote!(::argot::Param::<#t>::named(#pname)));
+        wire_checks.push(quote! {
+            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#pname) }
+        });
         checks.push(quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); });
     }
     let doc_mod = format!("The definition of pipeline `{name}`.");
@@ -420,6 +424,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#params),*],
+                    wire: ::std::vec![#(#wire_checks),*],
                     settings: #settings,
                 }
             }

@@ -430,10 +430,155 @@ fn hostile_values_reach_the_component_byte_for_byte() {
             dir.path(),
         );
         assert_eq!(code(&out), 0, "{value:?}: {}", stderr(&out));
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
-            value
+        let written = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+        assert_eq!(argot::value::decode::<String>(&written).unwrap(), value);
+        assert!(
+            !written.contains("{{") && !written.contains('$'),
+            "{written}"
         );
+    }
+}
+
+#[test]
+fn component_reads_values_from_files_and_refuses_a_name_given_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let value = "{{workflow.uid}} $(HOME) $$\n";
+    std::fs::write(
+        d.join("message"),
+        argot::value::encode(&value.to_owned()).unwrap(),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "component",
+            "echo",
+            "--param-file",
+            "message",
+            "message",
+            "--output-param",
+            "output",
+            "out.txt",
+        ],
+        d,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(d.join("out.txt")).unwrap();
+    assert_eq!(argot::value::decode::<String>(&written).unwrap(), value);
+
+    for (args, named) in [
+        (
+            &["echo", "--param", "message", "a", "--param", "message", "b"][..],
+            "`--param message` is given twice",
+        ),
+        (
+            &[
+                "echo",
+                "--param",
+                "message",
+                "a",
+                "--param-file",
+                "message",
+                "message",
+            ][..],
+            "`--param-file message` is given twice (already given with `--param message`)",
+        ),
+        (
+            &[
+                "echo",
+                "--param-file",
+                "message",
+                "message",
+                "--param-file",
+                "message",
+                "message",
+            ][..],
+            "`--param-file message` is given twice",
+        ),
+        (
+            &[
+                "echo",
+                "--param",
+                "message",
+                "a",
+                "--output-param",
+                "output",
+                "x",
+                "--output-param",
+                "output",
+                "y",
+            ][..],
+            "`--output-param output` is given twice",
+        ),
+        (
+            &[
+                "prepare", "--param", "rows", "5", "--output", "data", "a", "--output", "data", "b",
+            ][..],
+            "`--output data` is given twice",
+        ),
+        (
+            &[
+                "train", "--input", "data", "a", "--input", "data", "b", "--output", "model", "m",
+            ][..],
+            "`--input data` is given twice",
+        ),
+    ] {
+        let mut all = vec!["component"];
+        all.extend_from_slice(args);
+        let out = run(&all, d);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(named), "{args:?}: {}", stderr(&out));
+    }
+    let missing = run(
+        &["component", "echo", "--param-file", "message", "nowhere"],
+        d,
+    );
+    assert_eq!(code(&missing), 2, "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("nowhere"), "{}", stderr(&missing));
+}
+
+#[test]
+fn submit_checks_parameters_before_it_reaches_the_api_server() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["submit", "quickstart", "-p", "rowz=5"][..],
+            "has no parameter `rowz`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=many"][..],
+            "not a valid `u32`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=-5"][..],
+            "not a valid `u32`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows"][..],
+            "expected NAME=VALUE",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=1", "-p", "rows=2"][..],
+            "given twice",
+        ),
+        (
+            &["submit", "round_trip", "-p", "maybe=hello"][..],
+            "'maybe=\"hello\"'",
+        ),
+        (
+            &["submit", "round_trip", "-p", "record=[1]"][..],
+            "not a valid",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            // Were the check skipped, the client would fail on this, with another exit code.
+            .env("KUBECONFIG", dir.path().join("no-such-kubeconfig"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
 

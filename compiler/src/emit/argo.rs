@@ -3,7 +3,25 @@
 //! One container template per distinct component (never one per task); one DAG template, the
 //! entrypoint, whose tasks pass task-specific values as arguments and state every dependency
 //! in an explicit `depends` expression. Native components run the pipeline binary as
-//! `<binary> component <name> …` with each value its own argv element — no shell anywhere.
+//! `<binary> component <name> …` — no shell anywhere.
+//!
+//! # How parameter values reach a native component
+//! Every value argot writes or submits is in the wire form of [`crate::value`], which neither
+//! Argo's `{{…}}` substitution nor the kubelet's `$(VAR)`/`$$` expansion recognises. On top of
+//! that, each parameter input `x` of a native component's template is also declared as an input
+//! artifact `x` with `raw: {data: "{{inputs.parameters.x}}"}` at [`PARAMS_DIR`]`/x`, and the
+//! argv says `--param-file x /tmp/argot/params/x`: the value travels in a file, so it is never
+//! in argv (no kubelet expansion, no 128 KiB `MAX_ARG_STRLEN`). Argo accepts this because
+//! parameter and artifact names are separate namespaces (`validateInputs` in
+//! `workflow/validate/validate.go` checks each list on its own and puts
+//! `inputs.parameters.x` in scope for `resolveAllVariables`), a raw artifact has a location
+//! without any argument (`ProcessArgs` in `workflow/common/util.go`: `HasLocationOrKey`), and
+//! `SubstituteParams` replaces `{{inputs.parameters.x}}` in every string of the template,
+//! `raw.data` included. A large value also appears twice in the template Argo hands the pod in
+//! `ARGO_TEMPLATE`; Argo offloads that variable to a file past `MaxEnvVarLen` (128 KiB,
+//! `workflow/common/common.go`), so it does not hit the per-string limit of execve. Container
+//! components keep `{{inputs.parameters.x}}` in their argv (an image cannot read argot's files)
+//! and so receive the wire form.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -24,6 +42,10 @@ pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
 /// or container) gets an `emptyDir` volume here, so the folder exists in any image without a
 /// `mkdir` (no shell) and is writable under `readOnlyRootFilesystem` and any user id.
 pub const OUTPUTS_DIR: &str = "/tmp/argot/outputs";
+/// Where a native component's parameter values are placed, one file per input (Argo writes
+/// them from `raw` input artifacts). Apart from [`INPUTS_DIR`] and [`OUTPUTS_DIR`], so an
+/// input parameter and an input artifact never share a path.
+pub const PARAMS_DIR: &str = "/tmp/argot/params";
 /// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`].
 pub const OUTPUTS_VOLUME: &str = "argot-outputs";
 
@@ -208,6 +230,17 @@ pub struct Artifact {
     /// Another artifact this one is (arguments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// Content Argo writes into the file itself (inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawArtifact>,
+}
+
+/// An artifact whose content is given inline; Argo substitutes `{{…}}` in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawArtifact {
+    /// The file's content.
+    pub data: String,
 }
 
 /// An Argo template: a container or a DAG.
@@ -320,6 +353,11 @@ pub struct DagTask {
 /// The local path of input artifact `name`.
 pub fn input_artifact_path(name: &str) -> String {
     format!("{INPUTS_DIR}/{name}")
+}
+
+/// The local path of the file holding input parameter `name` of a native component.
+pub fn param_file_path(name: &str) -> String {
+    format!("{PARAMS_DIR}/{name}")
 }
 
 /// The local path of output artifact `name`.
@@ -519,8 +557,20 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             IoKind::Artifact { .. } => inputs.artifacts.push(Artifact {
                 name: input.name.clone(),
                 path: Some(input_artifact_path(&input.name)),
-                from: None,
+                ..Artifact::default()
             }),
+        }
+    }
+    if spec.implementation == Implementation::Native {
+        for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
+            inputs.artifacts.push(Artifact {
+                name: input.name.clone(),
+                path: Some(param_file_path(&input.name)),
+                raw: Some(RawArtifact {
+                    data: format!("{{{{inputs.parameters.{}}}}}", input.name),
+                }),
+                ..Artifact::default()
+            });
         }
     }
     let mut outputs = Arguments::default();
@@ -536,7 +586,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
                 name: output.name.clone(),
                 path: Some(output_artifact_path(&output.name)),
-                from: None,
+                ..Artifact::default()
             }),
         }
     }
@@ -546,7 +596,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             Container {
                 image: p.image.clone().unwrap_or_default(),
                 command: vec![crate::rules::argv::escape(&p.binary_path).into_owned()],
-                args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}"))
+                args: native_args(spec)
                     .iter()
                     .map(|a| crate::rules::argv::escape(a).into_owned())
                     .collect(),
@@ -609,6 +659,8 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
 /// these files differently; everything else about the argv is shared, so the two cannot drift.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoPath<'a> {
+    /// The file holding the value of input parameter `name` (read).
+    ParamFile(&'a str),
     /// Input artifact `name` (read).
     Input(&'a str),
     /// Output artifact `name` (written).
@@ -621,6 +673,7 @@ impl IoPath<'_> {
     /// The path inside an Argo container ([`INPUTS_DIR`] or [`OUTPUTS_DIR`]).
     pub fn in_container(self) -> String {
         match self {
+            IoPath::ParamFile(name) => param_file_path(name),
             IoPath::Input(name) => input_artifact_path(name),
             IoPath::Output(name) => output_artifact_path(name),
             IoPath::OutputParam(name) => output_parameter_path(name),
@@ -629,24 +682,22 @@ impl IoPath<'_> {
 }
 
 /// The argv (after the binary) that runs native component `spec` through the `component`
-/// entrypoint; `value` renders the value of an input parameter.
-pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<String> {
-    native_args_with(spec, value, |io| io.in_container())
+/// entrypoint. It holds names and paths only: values travel in files ([`IoPath::ParamFile`]).
+pub fn native_args(spec: &ComponentSpec) -> Vec<String> {
+    native_args_with(spec, |io| io.in_container())
 }
 
 /// [`native_args`] with the files placed by `path`: the local runner passes the run folder's
 /// paths, Argo the container's.
-pub fn native_args_with(
-    spec: &ComponentSpec,
-    value: impl Fn(&str) -> String,
-    path: impl Fn(IoPath<'_>) -> String,
-) -> Vec<String> {
+pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> String) -> Vec<String> {
     let mut args = vec!["component".to_owned(), spec.name.clone()];
     for input in &spec.inputs {
         match input.kind {
-            IoKind::Parameter { .. } => {
-                args.extend(["--param".to_owned(), input.name.clone(), value(&input.name)])
-            }
+            IoKind::Parameter { .. } => args.extend([
+                "--param-file".to_owned(),
+                input.name.clone(),
+                path(IoPath::ParamFile(&input.name)),
+            ]),
             IoKind::Artifact { .. } => args.extend([
                 "--input".to_owned(),
                 input.name.clone(),

@@ -6,6 +6,8 @@ use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
     typed_values, unpinned_image,
 };
+// The wire form's fixtures.
+use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
@@ -58,5 +60,8 @@ fn main() {
         no_image,
         panics_in_body_when_asked,
         twins,
+        round_trip,
+        hostile_chain,
+        uncontrolled,
     )
 }
