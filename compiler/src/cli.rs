@@ -92,7 +92,10 @@ struct Cli {
 enum Command {
     /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
     #[command(
-        after_help = "Examples:\n  quickstart compile | kubectl create -f -\n  quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2"
+        after_help = "Examples:\n  quickstart compile --image ghcr.io/acme/quickstart:0.2 | kubectl create -f -\n  \
+                      quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2\n  \
+                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n\n\
+                      Without --image, native tasks run the image of #[pipeline(image = …)]; a note on stderr names it."
     )]
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
@@ -102,7 +105,7 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
         #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
         format: OutputFormat,
@@ -120,7 +123,7 @@ enum Command {
         /// The pipeline to validate (optional when the binary has only one).
         pipeline: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// How diagnostics are printed: for people (stderr), or one JSON object per line (stdout).
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
@@ -137,7 +140,7 @@ enum Command {
         #[arg(value_name = "PIPELINE", id = "pipeline_to_submit")]
         name: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         #[command(flatten)]
         submit: argot_client::cli::SubmitArgs,
     },
@@ -183,6 +186,8 @@ enum Command {
     },
 }
 
+/// The flags that shape the manifest. Commands hold it boxed: it is large, and unboxed it
+/// would make every `Command` variant as large (clippy's `large_enum_variant`).
 #[derive(clap::Args, Debug)]
 struct BuildArgs {
     /// The image native components run in (overrides #[pipeline(image = …)]).
@@ -203,6 +208,69 @@ struct BuildArgs {
     /// Do not report this warning (repeatable; wins over --deny).
     #[arg(long, value_name = "CODE")]
     allow: Vec<crate::validate::Allow>,
+    /// The service account the pods run as (overrides #[pipeline(service_account = …)]).
+    #[arg(long, value_name = "NAME", value_parser = object_name)]
+    service_account: Option<String>,
+    /// The config map (and key in it) holding the artifact repository (overrides
+    /// #[pipeline(artifact_repository_ref = …)]); without KEY, the config map's default key.
+    #[arg(long, value_name = "CONFIGMAP[:KEY]", value_parser = artifact_repository_ref)]
+    artifact_repository_ref: Option<crate::ir::ArtifactRepositoryRef>,
+    /// A secret for pulling private images (repeatable; replaces #[pipeline(image_pull_secrets = …)]).
+    #[arg(long = "image-pull-secret", value_name = "NAME", value_parser = object_name)]
+    image_pull_secrets: Vec<String>,
+    /// When Argo deletes finished pods (overrides #[pipeline(pod_gc = …)]).
+    #[arg(long, value_name = "STRATEGY", value_parser = crate::rules::syntax::POD_GC_STRATEGIES)]
+    pod_gc: Option<String>,
+    /// How long a finished workflow is kept: seconds or e.g. `24h` (overrides #[pipeline(ttl = …)]).
+    #[arg(long, value_name = "DURATION", value_parser = length_of_time)]
+    ttl: Option<String>,
+    /// How long the workflow may run before Argo fails it: seconds or e.g. `1h30m` (overrides
+    /// #[pipeline(active_deadline = …)]).
+    #[arg(long, value_name = "DURATION", value_parser = deadline)]
+    active_deadline: Option<String>,
+    /// The user id the pods run as (default 65532; overrides #[pipeline(run_as_user = …)]).
+    #[arg(long, value_name = "UID", value_parser = clap::value_parser!(u32).range(0..=i64::from(i32::MAX)))]
+    run_as_user: Option<u32>,
+    /// Emit no `runAsNonRoot`, default user or `allowPrivilegeEscalation: false`, for images
+    /// that must run as root (overrides #[pipeline(secure_defaults = …)]).
+    #[arg(long)]
+    no_secure_defaults: bool,
+}
+
+/// A service account, secret or config map name: a DNS-1123 subdomain (see A0023).
+fn object_name(text: &str) -> Result<String, String> {
+    if crate::rules::syntax::is_dns_subdomain(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` cannot be the name of a Kubernetes object: use lowercase letters, digits, `-` and `.`, at most 253 characters, as `kubectl get` prints it"
+        ))
+    }
+}
+
+/// `CONFIGMAP[:KEY]` (see A0023, A0024).
+fn artifact_repository_ref(text: &str) -> Result<crate::ir::ArtifactRepositoryRef, String> {
+    let r = crate::ir::ArtifactRepositoryRef::from_spec(text);
+    object_name(&r.config_map)?;
+    match &r.key {
+        Some(key) if !crate::rules::syntax::is_config_map_key(key) => Err(format!(
+            "`{key}` cannot be a config map key: use letters, digits, `-`, `_` and `.`; write `CONFIGMAP` alone for the config map's default key"
+        )),
+        _ => Ok(r),
+    }
+}
+
+/// Seconds or a duration such as `1h30m` (see A0026); kept as written.
+fn length_of_time(text: &str) -> Result<String, String> {
+    crate::rules::syntax::parse_seconds(text).map(|_| text.to_owned())
+}
+
+/// [`length_of_time`], at least one second: a deadline of 0 terminates the workflow at once.
+fn deadline(text: &str) -> Result<String, String> {
+    match crate::rules::syntax::parse_seconds(text)? {
+        0 => Err("an active deadline of 0 would terminate the workflow as soon as it starts; give at least one second".to_owned()),
+        _ => Ok(text.to_owned()),
+    }
 }
 
 /// How diagnostics are printed.
@@ -334,6 +402,9 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                                 Failure::invalid_as(&d, message_format, false)
                             })?;
                     report_warnings(&compiled.warnings, message_format, false)?;
+                    if message_format == MessageFormat::Human && build.image.is_none() {
+                        note_attribute_image(compiled.valid.pipeline());
+                    }
                     argo::render_manifest(&compiled.workflow, format)
                         .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                 }
@@ -506,6 +577,32 @@ fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
                 .unwrap_or(crate::Limits::DEFAULT_MAX_PARAM_BYTES),
         },
         levels: crate::Levels::from_flags(&build.deny, &build.allow),
+        settings: crate::ir::SettingsOverrides {
+            service_account: build.service_account.clone(),
+            artifact_repository_ref: build.artifact_repository_ref.clone(),
+            image_pull_secrets: build.image_pull_secrets.clone(),
+            pod_gc: build.pod_gc.clone(),
+            ttl: build.ttl.clone(),
+            active_deadline: build.active_deadline.clone(),
+            no_secure_defaults: build.no_secure_defaults,
+            run_as_user: build.run_as_user,
+        },
+    }
+}
+
+/// Says on stderr which image native tasks will run when it comes from the attribute, not
+/// from `--image`: an attribute names an image nobody may have built yet (the examples' do),
+/// and a manifest naming a missing image fails only when the pod cannot pull it.
+fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
+    let runs_natively = pipeline
+        .components
+        .values()
+        .any(|c| c.implementation == crate::ir::Implementation::Native);
+    if let (true, Some(image)) = (runs_natively, &pipeline.image) {
+        eprintln!(
+            "note: native tasks run `{}` in image `{image}` (from #[pipeline(image = …)]); build and push that image, or pass `--image IMAGE` to name the one you built",
+            pipeline.binary_path
+        );
     }
 }
 

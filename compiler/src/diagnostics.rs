@@ -300,6 +300,55 @@ codes! {
          that cannot be encoded), there is no pipeline to check or emit. The message shows \
          the panic; run with `RUST_BACKTRACE=1` to see where it happened, and fix the code of \
          the pipeline function or of the component defaults it uses.";
+    /// A service account, image pull secret or config map name no object can have.
+    InvalidObjectName = "A0023", Error, "invalid service account, secret or config map name",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateServiceAccountName`, `ValidateSecretName`, `ValidateConfigMapName` (all `NameIsDNSSubdomain`, apimachinery `IsDNS1123Subdomain`)",
+        test: "a0023_invalid_service_account_secret_or_config_map_name",
+        "`service_account`, `image_pull_secrets` and the config map of `artifact_repository_ref` \
+         (and their flags) name Kubernetes objects, whose names are DNS-1123 subdomains: at \
+         most 253 characters, lowercase letters, digits, `-` and `.`, each dot-separated part \
+         starting and ending with a letter or digit. The API server refuses a pod whose \
+         service account name is not one; a pull secret or config map with such a name cannot \
+         exist, so the pull or the artifact upload fails at run time. Use the object's name as \
+         `kubectl get serviceaccount,secret,configmap` prints it.";
+    /// The artifact repository's config map key is not a valid key.
+    InvalidConfigMapKey = "A0024", Error, "invalid artifact repository key",
+        source: "Kubernetes apimachinery `pkg/util/validation/validation.go`: `IsConfigMapKey`; argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ArtifactRepositoryRef` (`configMap`, `key`)",
+        test: "a0024_invalid_artifact_repository_key",
+        "`artifact_repository_ref = \"CONFIGMAP:KEY\"` (or `--artifact-repository-ref`) names a \
+         key in the config map that holds the repository. A config map key is at most 253 \
+         characters of letters, digits, `-`, `_` and `.`, and is not `.`, `..` or anything \
+         starting with `..`; a key outside that cannot exist, and Argo fails the workflow \
+         when it looks the repository up. Write the key as the config map has it, or leave \
+         `:KEY` out to use the key its `workflows.argoproj.io/default-artifact-repository` \
+         annotation names.";
+    /// An unknown pod GC strategy.
+    InvalidPodGc = "A0025", Error, "unknown pod GC strategy",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `ValidateWorkflow` (\"podGC.strategy unknown strategy\"), `pkg/apis/workflow/v1alpha1/workflow_types.go`: `PodGCStrategy.IsValid`",
+        test: "a0025_unknown_pod_gc_strategy",
+        "`pod_gc` (or `--pod-gc`) says when Argo deletes the pods of finished tasks. Argo knows \
+         four strategies, spelt exactly: `OnPodCompletion` and `OnPodSuccess` (each pod as it \
+         finishes, or only when it succeeded), `OnWorkflowCompletion` and `OnWorkflowSuccess` \
+         (all pods when the workflow finishes, or only when it succeeded). Leave `pod_gc` out \
+         to keep every pod; Argo refuses any other value at submit time.";
+    /// A ttl or active deadline that is not a length of time.
+    InvalidDuration = "A0026", Error, "invalid ttl or active deadline",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `WorkflowSpec.ActiveDeadlineSeconds`, `TTLStrategy.SecondsAfterCompletion` (integer seconds); `workflow/controller/operator.go`: `getWorkflowDeadline`",
+        test: "a0026_invalid_ttl_or_active_deadline",
+        "`ttl` (how long a finished workflow is kept) and `active_deadline` (how long it may \
+         run) are written as whole seconds (`3600`, or the integer literal `3600` in the \
+         attribute) or as hours, minutes and seconds (`1h30m`, `90s`); Argo stores integer \
+         seconds, so fractions and milliseconds are refused. An active deadline of 0 is how \
+         Argo terminates a running workflow, so it must be at least one second.";
+    /// The pod security context would run as root, or names an impossible user.
+    InvalidRunAsUser = "A0027", Error, "invalid user for the pods' security context",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validatePodSpecSecurityContext` (`IsValidUserID`, 0 to 2147483647); kubelet `pkg/kubelet/kuberuntime/security_context_others.go`: `verifyRunAsNonRoot` (\"runAsUser breaks non-root policy\")",
+        test: "a0027_run_as_root_under_the_secure_defaults",
+        "argot's pods run with `runAsNonRoot: true` and the user of `run_as_user` (default \
+         65532). User 0 is root, which the kubelet refuses to start under `runAsNonRoot`; a \
+         user above 2147483647 is refused by the API server. Pick a non-root user id, or, for \
+         an image that must run as root, turn the defaults off with `secure_defaults = false` \
+         (or `--no-secure-defaults`).";
 }
 
 impl fmt::Display for Code {

@@ -106,6 +106,8 @@ pub struct CompileOptions {
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
+    /// Workflow settings that override the pipeline's attributes (`--service-account`, …).
+    pub settings: ir::SettingsOverrides,
 }
 
 impl Default for CompileOptions {
@@ -115,6 +117,7 @@ impl Default for CompileOptions {
             binary_path: cli::default_binary_path("pipeline"),
             limits: Limits::default(),
             levels: Levels::default(),
+            settings: ir::SettingsOverrides::default(),
         }
     }
 }
@@ -212,6 +215,7 @@ impl PipelineDef {
                 image: options.image.clone(),
                 limits: options.limits,
                 levels: options.levels.clone(),
+                settings: options.settings.clone(),
             },
         )
         .map_err(CompileError::Invalid)?;
@@ -248,8 +252,8 @@ pub mod __private {
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
-        CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
-        PipelineParam,
+        ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
+        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
     };
     pub use crate::trace::{
         Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,

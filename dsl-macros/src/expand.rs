@@ -374,6 +374,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
         Some((i, _)) => quote!(::core::option::Option::Some(#i)),
         None => quote!(::core::option::Option::None),
     };
+    let settings = settings(&attr.settings, &p);
     let mut params = Vec::new();
     let mut handles = Vec::new();
     let mut checks = Vec::new();
@@ -424,6 +425,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     image: #image,
                     params: ::std::vec![#(#params),*],
                     wire: ::std::vec![#(#wire_checks),*],
+                    settings: #settings,
                 }
             }
 
@@ -432,4 +434,48 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// The `WorkflowSettings` value of a `#[pipeline(…)]` attribute: the defaults, with each key
+/// the attribute sets.
+fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
+    let some_string = |v: &Option<(String, Span)>| {
+        v.as_ref().map(
+            |(text, _)| quote!(::core::option::Option::Some(::std::string::String::from(#text))),
+        )
+    };
+    let mut sets = Vec::new();
+    for (field, value) in [
+        ("service_account", &attr.service_account),
+        ("pod_gc", &attr.pod_gc),
+        ("ttl", &attr.ttl),
+        ("active_deadline", &attr.active_deadline),
+    ] {
+        if let Some(v) = some_string(value) {
+            let field = syn::Ident::new(field, Span::call_site());
+            sets.push(quote!(s.#field = #v;));
+        }
+    }
+    if let Some((spec, _)) = &attr.artifact_repository_ref {
+        sets.push(quote!(s.artifact_repository_ref = ::core::option::Option::Some(#p::ArtifactRepositoryRef::from_spec(#spec));));
+    }
+    if let Some((names, _)) = &attr.image_pull_secrets {
+        sets.push(
+            quote!(s.image_pull_secrets = ::std::vec![#(::std::string::String::from(#names)),*];),
+        );
+    }
+    if let Some((on, _)) = &attr.secure_defaults {
+        sets.push(quote!(s.secure_defaults = #on;));
+    }
+    if let Some((user, _)) = &attr.run_as_user {
+        sets.push(quote!(s.run_as_user = ::core::option::Option::Some(#user);));
+    }
+    if sets.is_empty() {
+        return quote!(::core::default::Default::default());
+    }
+    quote!({
+        let mut s = #p::WorkflowSettings::default();
+        #(#sets)*
+        s
+    })
 }

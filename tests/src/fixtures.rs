@@ -515,3 +515,19 @@ pub fn uncontrolled(#[default("t1")] tag: Param<String>) {
     mirror_text(raw.out);
     seen_in_argv(raw.out);
 }
+
+/// Every workflow setting a namespace outside Argo's quick-start needs, set by the attribute.
+#[pipeline(
+    image = "example.com/fixtures:1.0",
+    service_account = "argot-runner",
+    artifact_repository_ref = "artifact-repositories:ml-bucket",
+    image_pull_secrets = ["regcred", "mirror-cred"],
+    pod_gc = "OnPodSuccess",
+    ttl = "24h",
+    active_deadline = 7200,
+    run_as_user = 1000
+)]
+pub fn namespaced() {
+    let first = step(1);
+    step(first.output);
+}

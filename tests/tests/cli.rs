@@ -723,6 +723,146 @@ fn hints_name_the_binary_the_user_is_running() {
     );
 }
 
+/// The manifest `compile` prints, as JSON.
+fn compiled(args: &[&str], cwd: &Path) -> Value {
+    let out = run(args, cwd);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_saphyr::from_slice(&out.stdout).expect("compile prints YAML")
+}
+
+#[test]
+fn settings_flags_win_over_the_pipeline_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_attribute = compiled(&["compile", "namespaced"], dir.path());
+    let spec = &from_attribute["spec"];
+    assert_eq!(spec["serviceAccountName"], "argot-runner");
+    assert_eq!(spec["podGC"]["strategy"], "OnPodSuccess");
+    assert_eq!(spec["ttlStrategy"]["secondsAfterCompletion"], 86_400);
+    assert_eq!(spec["activeDeadlineSeconds"], 7_200);
+
+    let from_flags = compiled(
+        &[
+            "compile",
+            "namespaced",
+            "--service-account",
+            "ml-pipelines",
+            "--artifact-repository-ref",
+            "team-repos",
+            "--image-pull-secret",
+            "ghcr-cred",
+            "--pod-gc",
+            "OnWorkflowCompletion",
+            "--ttl",
+            "1h30m",
+            "--active-deadline",
+            "600",
+            "--run-as-user",
+            "2000",
+        ],
+        dir.path(),
+    );
+    let spec = &from_flags["spec"];
+    assert_eq!(spec["serviceAccountName"], "ml-pipelines");
+    assert_eq!(
+        spec["artifactRepositoryRef"],
+        serde_json::json!({"configMap": "team-repos"}),
+        "a flag without `:KEY` replaces the attribute's key too"
+    );
+    assert_eq!(
+        spec["imagePullSecrets"],
+        serde_json::json!([{"name": "ghcr-cred"}]),
+        "pull secret flags replace the attribute's list"
+    );
+    assert_eq!(spec["podGC"]["strategy"], "OnWorkflowCompletion");
+    assert_eq!(spec["ttlStrategy"]["secondsAfterCompletion"], 5_400);
+    assert_eq!(spec["activeDeadlineSeconds"], 600);
+    assert_eq!(
+        spec["securityContext"],
+        serde_json::json!({"runAsNonRoot": true, "runAsUser": 2000})
+    );
+
+    let rootful = compiled(
+        &["compile", "quickstart", "--no-secure-defaults"],
+        dir.path(),
+    );
+    assert!(rootful["spec"].get("securityContext").is_none());
+    assert!(
+        rootful["spec"]["templates"][1]["container"]
+            .get("securityContext")
+            .is_none()
+    );
+}
+
+#[test]
+fn bad_settings_flags_are_usage_errors_that_say_what_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, says) in [
+        ("--pod-gc", "Sometimes", "OnWorkflowSuccess"),
+        ("--service-account", "ML_Runner", "lowercase letters"),
+        ("--image-pull-secret", "reg cred", "lowercase letters"),
+        ("--artifact-repository-ref", "repos:a/b", "config map key"),
+        ("--artifact-repository-ref", "Repos", "lowercase letters"),
+        ("--ttl", "1d", "1h30m"),
+        ("--active-deadline", "0", "at least one second"),
+        ("--run-as-user", "4294967295", "0..=2147483647"),
+    ] {
+        let out = run(&["compile", "quickstart", flag, value], dir.path());
+        assert_eq!(code(&out), 2, "{flag} {value}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(says),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // Root under the secure defaults is a coded diagnostic (it needs two settings together).
+    let out = run(&["compile", "quickstart", "--run-as-user", "0"], dir.path());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[A0027]"), "{}", stderr(&out));
+    let out = run(
+        &[
+            "compile",
+            "quickstart",
+            "--run-as-user",
+            "0",
+            "--no-secure-defaults",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn compile_notes_on_stderr_when_the_image_comes_from_the_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["compile", "quickstart"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let note = stderr(&out);
+    assert!(
+        note.starts_with("note:")
+            && note.contains("ghcr.io/argot-rs/quickstart:0.1.0")
+            && note.contains("--image"),
+        "{note}"
+    );
+    assert_eq!(note.lines().count(), 1, "one line: {note}");
+    assert!(
+        out.stdout.starts_with(b"apiVersion:"),
+        "stdout stays the manifest"
+    );
+
+    let out = run(
+        &[
+            "compile",
+            "quickstart",
+            "--image",
+            "registry.example.com/qs:1.0",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
 #[cfg(unix)]
 mod output_files {
     use super::*;

@@ -5,7 +5,8 @@
 
 use argot::diagnostics::rules_markdown;
 use argot::ir::{
-    Argument, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline, TaskId, TaskRef,
+    Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
+    SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
 use argot::{Code, Diagnostics, Levels, Limits, PipelineDef, Severity, ValidateOptions, validate};
@@ -524,6 +525,17 @@ fn a0016_duplicate_input_or_output_name() {
     snapshot("A0016-duplicate-io-name", &d);
 }
 
+/// regression: a hand-built pipeline with two parameters of one name passed validation and
+/// the Argo model refused the manifest (found by `props.rs` at 4,000 cases).
+#[test]
+fn a0016_duplicate_pipeline_parameter_name() {
+    let mut p = traced(fixtures::fan_out::definition());
+    let first = p.params[0].clone();
+    p.params.push(first);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::DuplicateIoName]);
+}
+
 #[test]
 fn a0017_unused_output_of_an_intermediate_task() {
     let w = warnings_of(&traced(fixtures::ordering_only::definition()));
@@ -681,6 +693,123 @@ fn a0022_a_panicking_pipeline_function_is_a_diagnostic() {
     assert_eq!(d.codes(), [Code::TracePanic]);
     assert!(d.to_string().contains("index out of bounds"), "{d}");
     snapshot("A0022-trace-panic", &d);
+}
+
+/// The `namespaced` fixture (every setting valid), with `edit` applied to its settings.
+fn namespaced_with(edit: impl FnOnce(&mut WorkflowSettings)) -> Pipeline {
+    let mut p = traced(fixtures::namespaced::definition());
+    edit(&mut p.settings);
+    p
+}
+
+#[test]
+fn a0023_invalid_service_account_secret_or_config_map_name() {
+    let d = errors_of(&namespaced_with(|s| {
+        s.service_account = Some("Argot_Runner".into());
+        s.image_pull_secrets = vec!["regcred".into(), "reg cred".into()];
+        s.artifact_repository_ref = Some(ArtifactRepositoryRef::from_spec("-repos:ml"));
+    }));
+    assert_eq!(
+        d.codes(),
+        [
+            Code::InvalidObjectName,
+            Code::InvalidObjectName,
+            Code::InvalidObjectName
+        ]
+    );
+    let message = d.to_string();
+    for named in [
+        "\"Argot_Runner\"",
+        "\"reg cred\"",
+        "\"-repos\"",
+        "--service-account",
+    ] {
+        assert!(message.contains(named), "{named} missing from: {message}");
+    }
+    snapshot("A0023-invalid-object-name", &d);
+    // The same names as flags: the flag's valid value replaces the attribute's bad one.
+    let p = namespaced_with(|s| s.service_account = Some("Argot_Runner".into()));
+    let options = ValidateOptions {
+        settings: SettingsOverrides {
+            service_account: Some("argot-runner".into()),
+            ..SettingsOverrides::default()
+        },
+        ..ValidateOptions::default()
+    };
+    validate(&p, &options).expect("the flag wins over the attribute");
+}
+
+#[test]
+fn a0024_invalid_artifact_repository_key() {
+    for key in ["", "..secret", "ml/bucket"] {
+        let d = errors_of(&namespaced_with(|s| {
+            s.artifact_repository_ref = Some(ArtifactRepositoryRef {
+                config_map: "artifact-repositories".into(),
+                key: Some(key.into()),
+            })
+        }));
+        assert_eq!(d.codes(), [Code::InvalidConfigMapKey], "{key:?}");
+        if key == "ml/bucket" {
+            snapshot("A0024-invalid-config-map-key", &d);
+        }
+    }
+    // No key: the config map's default-repository annotation decides, which is valid.
+    let p = namespaced_with(|s| {
+        s.artifact_repository_ref = Some(ArtifactRepositoryRef::from_spec("artifact-repositories"))
+    });
+    validate(&p, &ValidateOptions::default()).unwrap();
+}
+
+#[test]
+fn a0025_unknown_pod_gc_strategy() {
+    let d = errors_of(&namespaced_with(|s| s.pod_gc = Some("onpodsuccess".into())));
+    assert_eq!(d.codes(), [Code::InvalidPodGc]);
+    let message = d.to_string();
+    assert!(message.contains("did you mean `OnPodSuccess`"), "{message}");
+    for strategy in argot::rules::syntax::POD_GC_STRATEGIES {
+        assert!(
+            message.contains(strategy),
+            "{strategy} not listed: {message}"
+        );
+    }
+    snapshot("A0025-unknown-pod-gc", &d);
+    let d = errors_of(&namespaced_with(|s| s.pod_gc = Some("Never".into())));
+    assert_eq!(d.codes(), [Code::InvalidPodGc]);
+    assert!(!d.to_string().contains("did you mean"), "{d}");
+}
+
+#[test]
+fn a0026_invalid_ttl_or_active_deadline() {
+    let d = errors_of(&namespaced_with(|s| {
+        s.ttl = Some("1.5h".into());
+        s.active_deadline = Some("0".into());
+    }));
+    assert_eq!(d.codes(), [Code::InvalidDuration, Code::InvalidDuration]);
+    let message = d.to_string();
+    assert!(
+        message.contains("`ttl`") && message.contains("`active_deadline`"),
+        "{message}"
+    );
+    snapshot("A0026-invalid-duration", &d);
+    // A ttl of 0 is valid: Argo deletes the workflow as soon as it completes.
+    let p = namespaced_with(|s| s.ttl = Some("0".into()));
+    validate(&p, &ValidateOptions::default()).unwrap();
+}
+
+#[test]
+fn a0027_run_as_root_under_the_secure_defaults() {
+    let d = errors_of(&namespaced_with(|s| s.run_as_user = Some(0)));
+    assert_eq!(d.codes(), [Code::InvalidRunAsUser]);
+    assert!(d.to_string().contains("secure_defaults = false"), "{d}");
+    snapshot("A0027-run-as-root", &d);
+    let d = errors_of(&namespaced_with(|s| s.run_as_user = Some(u32::MAX)));
+    assert_eq!(d.codes(), [Code::InvalidRunAsUser]);
+    // Root is a deliberate choice once the secure defaults are off.
+    let p = namespaced_with(|s| {
+        s.run_as_user = Some(0);
+        s.secure_defaults = false;
+    });
+    validate(&p, &ValidateOptions::default()).unwrap();
 }
 
 #[test]

@@ -688,6 +688,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params,
         components,
         tasks,
+        settings: Default::default(),
     }
 }
 
