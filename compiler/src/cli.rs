@@ -165,25 +165,45 @@ enum Command {
         after_help = "Example:\n  quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json\n\n\
                             Output parameters with no --output-param path are printed as `name = value`."
     )]
-    Component {
-        /// The component's name (see `list`).
-        name: String,
-        /// An input parameter: its name, then its value in wire form (a `String` as itself).
-        #[arg(long = "param", num_args = 2, value_names = ["NAME", "VALUE"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
-        params: Vec<String>,
-        /// An input parameter: its name, then a file holding its value (how Argo passes it).
-        #[arg(long = "param-file", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
-        param_files: Vec<String>,
-        /// An input artifact: its name, then the path to read.
-        #[arg(long = "input", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
-        inputs: Vec<String>,
-        /// An output artifact: its name, then the path to write.
-        #[arg(long = "output", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
-        outputs: Vec<String>,
-        /// An output parameter: its name, then the file its value is written to.
-        #[arg(long = "output-param", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
-        output_params: Vec<String>,
-    },
+    Component(ComponentArgs),
+}
+
+/// What `component` takes: shared by the full CLI and [`ComponentOnlyCli`], so the two parse
+/// exactly alike.
+#[derive(clap::Args, Debug)]
+struct ComponentArgs {
+    /// The component's name (see `list`).
+    name: String,
+    /// An input parameter: its name, then its value in wire form (a `String` as itself).
+    #[arg(long = "param", num_args = 2, value_names = ["NAME", "VALUE"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    params: Vec<String>,
+    /// An input parameter: its name, then a file holding its value (how Argo passes it).
+    #[arg(long = "param-file", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    param_files: Vec<String>,
+    /// An input artifact: its name, then the path to read.
+    #[arg(long = "input", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    inputs: Vec<String>,
+    /// An output artifact: its name, then the path to write.
+    #[arg(long = "output", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    outputs: Vec<String>,
+    /// An output parameter: its name, then the file its value is written to.
+    #[arg(long = "output-param", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    output_params: Vec<String>,
+}
+
+/// A command tree with `component` alone. Every task of a local run and every pod starts a
+/// process that parses `component …`; building this tree instead of the full CLI's (every
+/// command with all its flags) is most of the CLI's start-up saved. Whatever it refuses
+/// (`--help`, a mistake) the full CLI parses again, so help and messages stay the full CLI's.
+#[derive(Parser, Debug)]
+struct ComponentOnlyCli {
+    #[command(subcommand)]
+    command: ComponentOnly,
+}
+
+#[derive(Subcommand, Debug)]
+enum ComponentOnly {
+    Component(ComponentArgs),
 }
 
 /// The flags that shape the manifest. Commands hold it boxed: it is large, and unboxed it
@@ -309,6 +329,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    if args.get(1).is_some_and(|a| a == "component")
+        && let Ok(ComponentOnlyCli {
+            command: ComponentOnly::Component(component),
+        }) = ComponentOnlyCli::try_parse_from(&args)
+    {
+        return outcome(execute(app, Command::Component(component)));
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -320,7 +348,12 @@ where
             };
         }
     };
-    match execute(app, cli.command) {
+    outcome(execute(app, cli.command))
+}
+
+/// The exit code of a command's result, its message (if any) printed on stderr.
+fn outcome(result: Result<(), Failure>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::Ok,
         Err(failure) => {
             if !failure.message.is_empty() {
@@ -507,14 +540,14 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         #[cfg(feature = "store")]
         Command::Run(args) => crate::run::command::execute(app, &args)
             .map_err(|failure| Failure::new(failure.code, failure.message)),
-        Command::Component {
+        Command::Component(ComponentArgs {
             name,
             params,
             param_files,
             inputs,
             outputs,
             output_params,
-        } => run_component(
+        }) => run_component(
             app,
             &name,
             [params, param_files, inputs, outputs, output_params],
@@ -916,5 +949,124 @@ mod tests {
         assert!(message.contains("has no parameter `nope`"), "{message}");
         assert!(refused("rows=300000000000").is_some());
         assert!(refused("maybe=bare").is_some());
+    }
+}
+
+#[cfg(test)]
+mod component_only_tests {
+    use super::*;
+
+    /// What the full CLI makes of `argv`: the `component` arguments, or its error's kind.
+    fn full(argv: &[&str]) -> Result<String, clap::error::ErrorKind> {
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Component(c),
+            }) => Ok(format!("{c:?}")),
+            Ok(other) => panic!("not `component`: {other:?}"),
+            Err(e) => Err(e.kind()),
+        }
+    }
+
+    fn fast(argv: &[&str]) -> Option<String> {
+        ComponentOnlyCli::try_parse_from(argv).ok().map(
+            |ComponentOnlyCli { command }| match command {
+                ComponentOnly::Component(c) => format!("{c:?}"),
+            },
+        )
+    }
+
+    #[test]
+    fn the_component_only_tree_parses_as_the_full_cli_or_defers_to_it() {
+        let cases: &[&[&str]] = &[
+            &[
+                "b",
+                "component",
+                "noop",
+                "--param",
+                "x",
+                "1",
+                "--output-param",
+                "output",
+                "o",
+            ],
+            &[
+                "b",
+                "component",
+                "t",
+                "--param",
+                "x",
+                "--help",
+                "--input",
+                "d",
+                "-",
+            ],
+            &[
+                "b",
+                "component",
+                "t",
+                "--param",
+                "x",
+                "-5",
+                "--param",
+                "y",
+                "--",
+            ],
+            &[
+                "b",
+                "component",
+                "t",
+                "--param-file",
+                "x",
+                "p",
+                "--output",
+                "m",
+                "m.json",
+            ],
+            &["b", "component", "--param", "x", "1", "t"],
+            &["b", "component", "t", "--param=x", "1"],
+            &["b", "component", "t", "--", "--param"],
+            &["b", "component", "t", "--param", "x"],
+            &["b", "component", "t", "--bogus"],
+            &["b", "component", "t", "u"],
+            &["b", "component", "--help"],
+            &["b", "component", "-h"],
+            &["b", "component"],
+        ];
+        for argv in cases {
+            match (fast(argv), full(argv)) {
+                (Some(fast), Ok(full)) => assert_eq!(fast, full, "{argv:?}"),
+                // Refused by the small tree: the full CLI parses it again, so anything goes.
+                (None, _) => {}
+                (Some(fast), Err(kind)) => {
+                    panic!(
+                        "{argv:?}: the fast path accepts ({fast}), the full CLI refuses ({kind:?})"
+                    )
+                }
+            }
+        }
+        // Help is the full CLI's: the small tree never answers it.
+        assert_eq!(fast(&["b", "component", "--help"]), None);
+        assert_eq!(
+            full(&["b", "component", "--help"]),
+            Err(clap::error::ErrorKind::DisplayHelp)
+        );
+    }
+
+    #[test]
+    fn a_task_process_parses_with_the_component_only_tree() {
+        // The runner's command line takes the fast path (no fallback to the full CLI).
+        let argv = [
+            "b",
+            "component",
+            "noop",
+            "--param-file",
+            "x",
+            "/w/params/x",
+            "--output-param",
+            "output",
+            "/w/outputs/output",
+        ];
+        assert_eq!(fast(&argv), full(&argv).ok());
+        assert!(fast(&argv).is_some());
     }
 }
