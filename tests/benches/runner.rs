@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Each round times, in this order: `/bin/true` spawned and waited for N times from Rust
-//! (`std::process::Command`, as the runner starts tasks); `argot-fixtures run noop_chain
+//! (`std::process::Command`, as the runner starts tasks); `argot-fixtures component noop`
+//! spawned N times the same way (a task's process alone); `argot-fixtures run noop_chain
 //! --no-cache` (N tasks, each reading the previous one's output); `argot-fixtures run
 //! noop_fan_out --no-cache` (one task, then N - 1 reading its output, default parallelism).
 //! Each run gets a fresh store and work folder, under `ARGOT_BENCH_DIR` if set (the system's
@@ -70,6 +71,35 @@ fn spawn_true(n: usize) -> Cost {
     })
 }
 
+/// The process a native task is: `component noop` as the runner starts it (parameter from a
+/// file, output parameter to a file, the lifeline pipe as stdin), spawned and waited for N
+/// times. What a task costs beyond this is the runner's own part.
+fn spawn_component(n: usize, dir: &Path) -> Cost {
+    let param = dir.join("x");
+    std::fs::write(&param, "1").expect("a scratch file");
+    let output = dir.join("output");
+    measure(|| {
+        for _ in 0..n {
+            let mut child = Command::new(binary())
+                .args(["component", "noop", "--param-file", "x"])
+                .arg(&param)
+                .args(["--output-param", "output"])
+                .arg(&output)
+                .env("ARGOT_LIFELINE", "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("the fixture binary runs");
+            // Held open until the child exits (`wait` would close it first, and the
+            // component then stops as orphaned).
+            let lifeline = child.stdin.take();
+            let status = child.wait().expect("waiting for the fixture binary");
+            drop(lifeline);
+            assert!(status.success());
+        }
+    })
+}
+
 fn run_pipeline(pipeline: &str, n: usize, dir: &Path) -> Cost {
     let out = dir.join(pipeline);
     measure(|| {
@@ -105,7 +135,12 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; a filter or other flags mean nothing here.
     let n = env_usize("ARGOT_BENCH_TASKS", 1000).max(2);
     let rounds = env_usize("ARGOT_BENCH_ROUNDS", 3).max(1);
-    let names = ["spawn /bin/true", "noop_chain", "noop_fan_out"];
+    let names = [
+        "spawn /bin/true",
+        "spawn `component noop`",
+        "noop_chain",
+        "noop_fan_out",
+    ];
     let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); names.len()];
     for round in 1..=rounds {
         let dir = match std::env::var_os("ARGOT_BENCH_DIR") {
@@ -114,8 +149,9 @@ fn main() -> ExitCode {
         }
         .expect("a scratch folder");
         costs[0].push(spawn_true(n));
-        costs[1].push(run_pipeline("noop_chain", n, dir.path()));
-        costs[2].push(run_pipeline("noop_fan_out", n, dir.path()));
+        costs[1].push(spawn_component(n, dir.path()));
+        costs[2].push(run_pipeline("noop_chain", n, dir.path()));
+        costs[3].push(run_pipeline("noop_fan_out", n, dir.path()));
         eprintln!("round {round}/{rounds} done");
     }
     let best_and_median = |all: &[Cost], by: fn(&Cost) -> Duration| {
