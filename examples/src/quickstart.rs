@@ -76,7 +76,9 @@ mod tests {
 
     #[test]
     fn the_plain_functions_run_with_real_values() {
-        let dir = tempfile_dir();
+        // A private folder, removed at the end (never a predictable path in /tmp).
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let data = dir.join("data.csv");
         let model = dir.join("model.json");
         let metrics = dir.join("metrics.json");
@@ -97,12 +99,5 @@ mod tests {
         .unwrap();
         assert!(acc > 0.8, "accuracy {acc}");
         assert!(prepare::call(3, 7, Output::at("data", &data)).is_err());
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("argot-quickstart-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 }

@@ -545,6 +545,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 inputs,
                 outputs,
                 implementation,
+                code_hash: None,
             },
         );
     }

@@ -153,10 +153,12 @@ pub(crate) fn execute(
         total: n,
     });
 
-    let cache = options
-        .cache_dir
-        .as_ref()
-        .map(|d| Cache::new(std::path::absolute(d).unwrap_or_else(|_| d.clone())));
+    let cache = options.cache_dir.as_ref().map(|d| {
+        Cache::new(
+            std::path::absolute(d).unwrap_or_else(|_| d.clone()),
+            options.cache_code,
+        )
+    });
     let cx = Context::new(
         valid,
         &run_id,

@@ -13,7 +13,7 @@ use argot_client::store::{
     TaskRecord,
 };
 
-use super::cache::{self, Cache, CacheInput, CodeIdentity, Digests, EntryInfo};
+use super::cache::{self, Cache, CacheCode, CacheInput, CodeIdentity, Digests, EntryInfo};
 use super::container::{self, ContainerRuntime};
 use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
 use super::lifeline::LIFELINE_ENV;
@@ -289,14 +289,32 @@ fn attempt(
         },
         None => None,
     };
-    let result = match key
+    let hit = key
         .as_ref()
-        .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)))
-    {
-        Some((cache, (entry, info))) => cache
-            .restore(&entry, &tmp)
-            .map(|()| Some(info))
-            .map_err(|e| io("restore the cached outputs into", &tmp, e)),
+        .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
+    let restored = match hit {
+        Some((cache, (entry, info))) => match cache.restore(&entry, &info, &tmp) {
+            Ok(()) => Some(info),
+            Err(damage) => {
+                // Never a silent wrong result: a damaged entry is a miss, and the run below
+                // stores a fresh one in its place.
+                let discarded = match cache.discard(&entry) {
+                    Ok(()) => "discarded".to_owned(),
+                    Err(e) => format!("could not be discarded ({e})"),
+                };
+                warnings.push(format!(
+                    "cache entry `{}` is damaged ({damage}); it was {discarded} and the task ran again",
+                    entry.display()
+                ));
+                remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
+                fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
+                None
+            }
+        },
+        None => None,
+    };
+    let result = match restored {
+        Some(info) => Ok(Some(info)),
         None => run_process(cx, job, task, spec, &tmp).map(|()| None),
     };
     let cached = match result {
@@ -329,6 +347,7 @@ fn attempt(
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
             created_at: rfc3339(SystemTime::now()),
+            digests: Default::default(),
         };
         if let Err(e) = cache.store(key, &tmp, &["outputs", "stdout.log", "stderr.log"], &info) {
             warnings.push(format!(
@@ -349,11 +368,15 @@ fn key_of(
     job: &Job,
     spec: &ComponentSpec,
 ) -> Result<String, String> {
-    let code = match &spec.implementation {
-        Implementation::Native => CodeIdentity::Binary {
+    let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
+        (Implementation::Container(c), _, _) => CodeIdentity::Image(&c.image),
+        (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
+            CodeIdentity::Component { code_hash }
+        }
+        // A spec not made by `#[component]` has no code hash: the binary is all there is.
+        (Implementation::Native, _, _) => CodeIdentity::Binary {
             sha256: cx.executable_digest(cache).as_ref().map_err(Clone::clone)?,
         },
-        Implementation::Container(c) => CodeIdentity::Image(&c.image),
     };
     let mut digests = Vec::with_capacity(job.inputs.len());
     for (name, path) in &job.inputs {
