@@ -191,12 +191,14 @@ impl Invocation {
                 let dir = match &self.scratch {
                     Some(dir) => dir.path().to_owned(),
                     None => {
-                        let dir = tempfile::Builder::new()
-                            .prefix(&format!("argot-{}-", self.component()))
-                            .tempdir()
-                            .map_err(|e| {
-                                self.io(format!("cannot create a private temporary folder: {e}"))
-                            })?;
+                        let prefix = format!("argot-{}-", self.component());
+                        let mut builder = tempfile::Builder::new();
+                        builder.prefix(&prefix);
+                        #[cfg(unix)]
+                        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+                        let dir = builder.tempdir().map_err(|e| {
+                            self.io(format!("cannot create a private temporary folder: {e}"))
+                        })?;
                         let path = dir.path().to_owned();
                         self.scratch = Some(dir);
                         path
