@@ -225,7 +225,7 @@ fn a_modified_truncated_or_deleted_cache_entry_is_rerun_and_repaired() {
             .unwrap_or_else(|| panic!("{line}: no warning in {}", stderr(&again)))
             .to_owned();
         assert!(
-            warning.contains(&entry.display().to_string()) && warning.contains("`outputs`"),
+            warning.contains(&entry.display().to_string()) && warning.contains("`outputs/output`"),
             "{warning}"
         );
 

@@ -302,26 +302,32 @@ impl Cache {
         Some((entry, info))
     }
 
-    /// Copies the entry's items into `dest` (a task folder) and checks each copy against the
-    /// digest recorded when it was stored. On `Err` (what is wrong, for a warning) `dest` may
-    /// hold part of the entry: the caller cleans it and runs the task.
+    /// Copies the listed items of the entry (`outputs/<name>`, logs) into `dest` (a task
+    /// folder) and checks each copy against the digest recorded when it was stored. On `Err`
+    /// (what is wrong, for a warning) `dest` may hold part of the entry: the caller cleans it
+    /// and runs the task.
     pub(crate) fn restore(
         &self,
         entry: &Path,
         info: &EntryInfo,
+        items: &[String],
         dest: &Path,
     ) -> Result<(), String> {
-        if !info.digests.contains_key("outputs") {
-            return Err("it records no outputs".to_owned());
-        }
-        for (item, recorded) in &info.digests {
+        for item in items {
+            let Some(recorded) = info.digests.get(item) else {
+                return Err(format!("`{item}` is not recorded"));
+            };
             let src = entry.join(item);
             if fs::symlink_metadata(&src).is_err() {
                 return Err(format!("`{item}` is missing"));
             }
-            copy_tree(&src, &dest.join(item))
-                .map_err(|e| format!("`{item}` cannot be copied: {e}"))?;
-            match digest_path(&dest.join(item)) {
+            let copy = dest.join(item);
+            if let Some(parent) = copy.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            }
+            copy_tree(&src, &copy).map_err(|e| format!("`{item}` cannot be copied: {e}"))?;
+            match digest_path(&copy) {
                 Ok(d) if d == *recorded => {}
                 Ok(_) => return Err(format!("`{item}` differs from what was stored")),
                 Err(e) => return Err(format!("`{item}` cannot be read: {e}")),
@@ -336,14 +342,15 @@ impl Cache {
         Ok(())
     }
 
-    /// Stores copies of the listed items of a task folder under `key`, with their digests.
+    /// Stores copies of the listed items of a task folder (paths relative to it) under `key`,
+    /// with their digests.
     /// Concurrent runs may store the same key: the first rename wins and the others drop their
     /// copy. A folder at `key` without a readable record (damaged) is replaced.
     pub(crate) fn store(
         &self,
         key: &str,
         task_dir: &Path,
-        items: &[&str],
+        items: &[String],
         info: &EntryInfo,
     ) -> io::Result<()> {
         if self.lookup(key).is_some() {
@@ -359,8 +366,11 @@ impl Cache {
             let src = task_dir.join(item);
             if fs::symlink_metadata(&src).is_ok() {
                 let copy = tmp.path().join(item);
+                if let Some(parent) = copy.parent() {
+                    fs::create_dir_all(parent)?;
+                }
                 copy_tree(&src, &copy)?;
-                info.digests.insert((*item).to_owned(), digest_path(&copy)?);
+                info.digests.insert(item.clone(), digest_path(&copy)?);
             }
         }
         fs::write(
@@ -597,17 +607,16 @@ mod tests {
             digests: BTreeMap::new(),
         };
         assert!(cache.lookup("k").is_none());
-        cache
-            .store("k", &task, &["outputs", "stdout.log", "stderr.log"], &info)
-            .unwrap();
-        cache
-            .store("k", &task, &["outputs", "stdout.log"], &info)
-            .unwrap();
+        cache.store("k", &task, &items(), &info).unwrap();
+        cache.store("k", &task, &items()[..2], &info).unwrap();
         let (entry, found) = cache.lookup("k").unwrap();
         assert_eq!(found.run_id, "r");
         let dest = dir.path().join("restored");
         fs::create_dir_all(&dest).unwrap();
-        cache.restore(&entry, &found, &dest).unwrap();
+        // No stderr.log was written: it is not recorded, and an entry without it is no hit.
+        assert!(!found.digests.contains_key("stderr.log"));
+        assert!(cache.restore(&entry, &found, &items(), &dest).is_err());
+        cache.restore(&entry, &found, &items()[..3], &dest).unwrap();
         assert_eq!(
             fs::read_to_string(dest.join("outputs/model/w.json")).unwrap(),
             "[1]"
@@ -713,7 +722,16 @@ mod tests {
         }
     }
 
-    const ITEMS: [&str; 3] = ["outputs", "stdout.log", "stderr.log"];
+    fn items() -> Vec<String> {
+        [
+            "outputs/model",
+            "outputs/output",
+            "stdout.log",
+            "stderr.log",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
 
     fn writable(path: &Path) {
         let mut perms = fs::metadata(path).unwrap().permissions();
@@ -755,18 +773,18 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let task = task_folder(dir.path());
             let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
-            cache.store("k", &task, &ITEMS, &info("k")).unwrap();
+            cache.store("k", &task, &items(), &info("k")).unwrap();
             let (entry, found) = cache.lookup("k").unwrap();
-            assert_eq!(found.digests.len(), 3, "{what}");
+            assert_eq!(found.digests.len(), 4, "{what}");
             assert_eq!(
-                found.digests["outputs"],
-                digest_path(&task.join("outputs")).unwrap()
+                found.digests["outputs/model"],
+                digest_path(&task.join("outputs/model")).unwrap()
             );
 
             tamper(&entry);
             let dest = dir.path().join("restored");
             fs::create_dir_all(dest.join("outputs")).unwrap();
-            let damage = cache.restore(&entry, &found, &dest).unwrap_err();
+            let damage = cache.restore(&entry, &found, &items(), &dest).unwrap_err();
             assert!(
                 damage.contains("differs from what was stored") || damage.contains("missing"),
                 "{what}: {damage}"
@@ -775,11 +793,11 @@ mod tests {
             // Repair: discard, store again, and the entry restores whole.
             cache.discard(&entry).unwrap();
             assert!(cache.lookup("k").is_none(), "{what}");
-            cache.store("k", &task, &ITEMS, &info("k")).unwrap();
+            cache.store("k", &task, &items(), &info("k")).unwrap();
             let (entry, found) = cache.lookup("k").unwrap();
             let again = dir.path().join("again");
             fs::create_dir_all(again.join("outputs")).unwrap();
-            cache.restore(&entry, &found, &again).unwrap();
+            cache.restore(&entry, &found, &items(), &again).unwrap();
             assert_eq!(
                 digest_path(&again.join("outputs")).unwrap(),
                 digest_path(&task.join("outputs")).unwrap(),
@@ -799,11 +817,11 @@ mod tests {
         fs::create_dir_all(cache.dir().join("k/outputs")).unwrap();
         fs::write(cache.dir().join("k/entry.json"), r#"{"key":"k"}"#).unwrap();
         assert!(cache.lookup("k").is_none());
-        cache.store("k", &task, &ITEMS, &info("k")).unwrap();
+        cache.store("k", &task, &items(), &info("k")).unwrap();
         let (entry, found) = cache.lookup("k").unwrap();
         let dest = dir.path().join("restored");
         fs::create_dir_all(dest.join("outputs")).unwrap();
-        cache.restore(&entry, &found, &dest).unwrap();
+        cache.restore(&entry, &found, &items(), &dest).unwrap();
     }
 
     #[cfg(unix)]
@@ -814,11 +832,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let task = task_folder(dir.path());
         let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
-        cache.store("k", &task, &ITEMS, &info("k")).unwrap();
+        cache.store("k", &task, &items(), &info("k")).unwrap();
         let (entry, found) = cache.lookup("k").unwrap();
         let dest = dir.path().join("restored");
         fs::create_dir_all(dest.join("outputs")).unwrap();
-        cache.restore(&entry, &found, &dest).unwrap();
+        cache.restore(&entry, &found, &items(), &dest).unwrap();
         for file in ["outputs/output", "outputs/model/w.json", "stdout.log"] {
             let stored = ino(&entry.join(file));
             assert_ne!(stored, ino(&task.join(file)), "stored {file}");

@@ -428,7 +428,9 @@ mod tests {
                 created_at: "then".into(),
                 digests: BTreeMap::new(),
             };
-            cache.store(&key, &task, &["outputs"], &info).unwrap();
+            cache
+                .store(&key, &task, &["outputs/data".to_owned()], &info)
+                .unwrap();
             fs::File::options()
                 .write(true)
                 .open(dir.join(&key).join("entry.json"))

@@ -125,7 +125,6 @@ enum Problem {
 
 struct Success {
     cached: Option<EntryInfo>,
-    warnings: Vec<String>,
 }
 
 /// Runs one task to the end and records it; never panics on the task's account.
@@ -163,7 +162,10 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         store_error = Some(e);
     }
 
-    let outcome = attempt(cx, &job, task, spec);
+    // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
+    let mut warnings = Vec::new();
+    let outcome = attempt(cx, &job, task, spec, &mut warnings);
+    report.warnings = warnings;
     report.duration = Some(clock.elapsed());
     let mut end = RunSnapshot {
         run: Some(cx.run_record.clone()),
@@ -174,7 +176,6 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             let dir = cx.folder.task_dir(&task.name);
             report.phase = Phase::Succeeded;
             report.folder = Some(dir.clone());
-            report.warnings = success.warnings;
             if let Some(info) = success.cached {
                 report.cached = true;
                 report.message = Some(format!(
@@ -269,6 +270,7 @@ fn attempt(
     job: &Job,
     task: &Task,
     spec: &ComponentSpec,
+    warnings: &mut Vec<String>,
 ) -> Result<Success, Problem> {
     let io = |what: &str, path: &Path, e: std::io::Error| {
         Problem::Error(format!("cannot {what} `{}`: {e}", path.display()))
@@ -277,7 +279,6 @@ fn attempt(
     let outputs = tmp.join("outputs");
     remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
-    let mut warnings = Vec::new();
 
     let key = match &cx.cache {
         Some(cache) => match key_of(cx, cache, job, spec) {
@@ -289,11 +290,19 @@ fn attempt(
         },
         None => None,
     };
+    // What an entry holds: each declared output on its own (so a damaged one is named), and
+    // the logs.
+    let items: Vec<String> = spec
+        .outputs
+        .iter()
+        .map(|o| format!("outputs/{}", o.name))
+        .chain(["stdout.log".to_owned(), "stderr.log".to_owned()])
+        .collect();
     let hit = key
         .as_ref()
         .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
     let restored = match hit {
-        Some((cache, (entry, info))) => match cache.restore(&entry, &info, &tmp) {
+        Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
             Ok(()) => Some(info),
             Err(damage) => {
                 // Never a silent wrong result: a damaged entry is a miss, and the run below
@@ -349,7 +358,7 @@ fn attempt(
             created_at: rfc3339(SystemTime::now()),
             digests: Default::default(),
         };
-        if let Err(e) = cache.store(key, &tmp, &["outputs", "stdout.log", "stderr.log"], &info) {
+        if let Err(e) = cache.store(key, &tmp, &items, &info) {
             warnings.push(format!(
                 "outputs not cached: cannot write `{}`: {e}",
                 cache.dir().display()
@@ -359,7 +368,7 @@ fn attempt(
     let dir = cx.folder.task_dir(&task.name);
     remove_dir_if_present(&dir).map_err(|e| Problem::Error(e.to_string()))?;
     fs::rename(&tmp, &dir).map_err(|e| io("rename", &tmp, e))?;
-    Ok(Success { cached, warnings })
+    Ok(Success { cached })
 }
 
 fn key_of(
