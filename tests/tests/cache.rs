@@ -444,3 +444,26 @@ fn a_hand_run_component_prints_its_output_parameter() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&out), "output = hi\n");
 }
+
+/// A run cannot be resumed by a binary whose component code differs from the one that started
+/// it (outputs of two versions of a component would mix); a new run reuses what is unchanged.
+#[test]
+fn a_run_does_not_resume_with_changed_component_code() {
+    let sb = Sandbox::new();
+    let first = sb.run(&["counted"]);
+    let id = run_id(&first);
+    // What the run recorded, as if the binary running now had been built from an edited `tally`.
+    let manifest = sb.file(".argot/runs").join(&id).join("run.json");
+    let mut recorded: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let code_hash = &mut recorded["ir"]["components"]["tally"]["code_hash"];
+    assert_eq!(code_hash.as_str().map(str::len), Some(64), "{recorded:#}");
+    *code_hash = Value::from("0".repeat(64));
+    std::fs::write(&manifest, serde_json::to_vec(&recorded).unwrap()).unwrap();
+    let resumed = sb.command(&["run", "--resume", &id]).output().unwrap();
+    assert_eq!(code(&resumed), 2, "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("changed since the run started"),
+        "{}",
+        stderr(&resumed)
+    );
+}

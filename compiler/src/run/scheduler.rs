@@ -58,7 +58,7 @@ pub(crate) fn execute(
                 return Err(RunError::CannotResume {
                     run_id: id.clone(),
                     reason: format!(
-                        "pipeline `{}` changed since the run started (its tasks, components or parameters differ)",
+                        "pipeline `{}` changed since the run started (its tasks, components, their code or parameters differ)",
                         p.name
                     ),
                     help: "start a new run; tasks whose component and inputs did not change come from the cache".to_owned(),
