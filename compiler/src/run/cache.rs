@@ -260,9 +260,9 @@ pub(crate) struct EntryInfo {
     pub run_id: String,
     pub task: String,
     pub created_at: String,
-    /// The digest ([`digest_path`]) of every stored item (`outputs`, `stdout.log`, …) as it
-    /// was stored; an entry written before digests were recorded does not parse, so it is a
-    /// miss and gets replaced.
+    /// The digest ([`digest_path`]) of every stored item (`outputs/<name>`, `stdout.log`, …)
+    /// as it was stored; an entry written before digests were recorded does not parse, so it
+    /// is a miss and gets replaced.
     pub digests: BTreeMap<String, String>,
 }
 
@@ -343,9 +343,9 @@ impl Cache {
     }
 
     /// Stores copies of the listed items of a task folder (paths relative to it) under `key`,
-    /// with their digests.
-    /// Concurrent runs may store the same key: the first rename wins and the others drop their
-    /// copy. A folder at `key` without a readable record (damaged) is replaced.
+    /// with their digests. Concurrent runs may store the same key: the first rename wins and
+    /// the others drop their copy. A folder at `key` without a readable record (damaged) is
+    /// replaced.
     pub(crate) fn store(
         &self,
         key: &str,
@@ -381,8 +381,7 @@ impl Cache {
         let dest = self.dir.join(key);
         let mut result = fs::rename(&tmp, &dest);
         if result.is_err() && self.lookup(key).is_none() && fs::symlink_metadata(&dest).is_ok() {
-            self.discard(&dest)?;
-            result = fs::rename(&tmp, &dest);
+            result = self.discard(&dest).and_then(|()| fs::rename(&tmp, &dest));
         }
         match result {
             Ok(()) => Ok(()),
