@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile          # Argo Workflow YAML
 //! cargo run -p argot-examples --bin quickstart -- validate
-//! cargo run -p argot-examples --bin quickstart -- component prepare --param rows 200 --output data /tmp/data.csv
+//! cargo run -p argot-examples --bin quickstart -- component prepare --param rows 200 --output data data.csv
 //! ```
 
 use crate::ml::{
