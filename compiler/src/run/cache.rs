@@ -250,6 +250,15 @@ impl Digests {
             .insert(path.to_owned(), d.clone());
         Ok(d)
     }
+
+    /// Records the digest of `path`, known from the cache (verified on reuse, computed on
+    /// store), so a consumer's key does not hash the same artifact again.
+    pub(crate) fn remember(&self, path: PathBuf, digest: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path, digest);
+    }
 }
 
 /// What a cache entry says about where it came from and what it holds (`<key>/entry.json`).
@@ -343,18 +352,18 @@ impl Cache {
     }
 
     /// Stores copies of the listed items of a task folder (paths relative to it) under `key`,
-    /// with their digests. Concurrent runs may store the same key: the first rename wins and
-    /// the others drop their copy. A folder at `key` without a readable record (damaged) is
-    /// replaced.
+    /// with their digests, which it returns (none when an entry was already there). Concurrent
+    /// runs may store the same key: the first rename wins and the others drop their copy. A
+    /// folder at `key` without a readable record (damaged) is replaced.
     pub(crate) fn store(
         &self,
         key: &str,
         task_dir: &Path,
         items: &[String],
         info: &EntryInfo,
-    ) -> io::Result<()> {
+    ) -> io::Result<BTreeMap<String, String>> {
         if self.lookup(key).is_some() {
-            return Ok(());
+            return Ok(BTreeMap::new());
         }
         fs::create_dir_all(&self.dir)?;
         let tmp = tempfile::Builder::new()
@@ -384,10 +393,10 @@ impl Cache {
             result = self.discard(&dest).and_then(|()| fs::rename(&tmp, &dest));
         }
         match result {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(info.digests),
             Err(_) if self.lookup(key).is_some() => {
                 let _ = fs::remove_dir_all(&tmp);
-                Ok(())
+                Ok(BTreeMap::new())
             }
             Err(e) => {
                 let _ = fs::remove_dir_all(&tmp);
@@ -772,9 +781,20 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let task = task_folder(dir.path());
             let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
-            cache.store("k", &task, &items(), &info("k")).unwrap();
+            let stored = cache.store("k", &task, &items(), &info("k")).unwrap();
             let (entry, found) = cache.lookup("k").unwrap();
             assert_eq!(found.digests.len(), 4, "{what}");
+            // What store returns is what consumers' keys use instead of hashing again.
+            assert_eq!(stored, found.digests);
+            for item in items() {
+                assert_eq!(stored[&item], digest_path(&task.join(&item)).unwrap());
+            }
+            assert!(
+                cache
+                    .store("k", &task, &items(), &info("k"))
+                    .unwrap()
+                    .is_empty()
+            );
             assert_eq!(
                 found.digests["outputs/model"],
                 digest_path(&task.join("outputs/model")).unwrap()

@@ -349,6 +349,11 @@ fn attempt(
         }
     }
     cache::make_read_only(&outputs);
+    // Digests of the outputs the cache already knows (verified, or computed when stored).
+    let mut known = cached
+        .as_ref()
+        .map(|info| info.digests.clone())
+        .unwrap_or_default();
     if let (Some((cache, key)), None) = (&key, &cached) {
         let info = EntryInfo {
             key: key.clone(),
@@ -358,16 +363,22 @@ fn attempt(
             created_at: rfc3339(SystemTime::now()),
             digests: Default::default(),
         };
-        if let Err(e) = cache.store(key, &tmp, &items, &info) {
-            warnings.push(format!(
+        match cache.store(key, &tmp, &items, &info) {
+            Ok(digests) => known = digests,
+            Err(e) => warnings.push(format!(
                 "outputs not cached: cannot write `{}`: {e}",
                 cache.dir().display()
-            ));
+            )),
         }
     }
     let dir = cx.folder.task_dir(&task.name);
     remove_dir_if_present(&dir).map_err(|e| Problem::Error(e.to_string()))?;
     fs::rename(&tmp, &dir).map_err(|e| io("rename", &tmp, e))?;
+    for (item, digest) in known {
+        if item.starts_with("outputs/") {
+            cx.digests.remember(dir.join(item), digest);
+        }
+    }
     Ok(Success { cached })
 }
 
