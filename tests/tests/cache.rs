@@ -339,7 +339,25 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
     );
     assert_eq!(entries(), 2);
 
-    // A size that holds one entry: the least recently used (tally, stored first) goes.
+    // A size that holds one entry: the least recently used goes. Both were stored within
+    // milliseconds, so tally's last use is set an hour back rather than left to the clock.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(sb.entry("tally", "a").join("entry.json"))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let old = sb
+        .command(&["cache", "prune", "--older-than", "30m", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&old), 0, "{}", stderr(&old));
+    assert!(
+        stdout(&old).contains("would remove 1 cache entry") && stdout(&old).contains("tally"),
+        "{}",
+        stdout(&old)
+    );
     let budget = format!("{}", entry_bytes(&sb.entry("shout", "A")));
     let sized = sb
         .command(&["cache", "prune", "--max-size", &budget])
