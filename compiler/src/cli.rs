@@ -20,7 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::{Code, Diagnostics};
 use crate::emit::argo::{self, Format};
-use crate::entrypoint::{ComponentError, Invocation};
+use crate::entrypoint::{ComponentError, Invocation, NativeFn, Registry};
+use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
 /// Process exit codes of a pipeline binary.
@@ -566,44 +567,42 @@ fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     out
 }
 
-/// Environment variable naming the pipeline whose component `component NAME` runs; the local
-/// runner sets it so the entrypoint finds the component without tracing every pipeline first.
-pub const PIPELINE_ENV: &str = "ARGOT_PIPELINE";
-
-fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
-    let binary_path = default_binary_path(app.binary);
-    let mut found = None;
-    let mut known = std::collections::BTreeSet::new();
-    // The local runner names the task's pipeline, so only that one is traced (see `PIPELINE_ENV`).
-    let hint = std::env::var(PIPELINE_ENV).ok();
-    let hinted = app
-        .pipelines
-        .iter()
-        .filter(|d| hint.as_deref() == Some(d.name));
-    let others = app
-        .pipelines
-        .iter()
-        .filter(|d| hint.as_deref() != Some(d.name));
-    for def in hinted.chain(others) {
-        let Ok(traced) = def.trace(&binary_path) else {
-            continue;
-        };
-        known.extend(traced.natives.keys().cloned());
-        if let (Some(run), Some(spec)) = (
-            traced.natives.get(name),
-            traced.pipeline.components.get(name),
-        ) {
-            found = Some((*run, spec.clone()));
-            break;
+/// Finds native component `name` in the registry `#[component]` fills at start-up: no
+/// pipeline function runs, so nothing a pipeline body does (read a file, check the
+/// environment, panic) happens in a pod.
+fn find_component(app: &App<'_>, name: &str) -> Result<(NativeFn, ComponentSpec), Failure> {
+    let registry = Registry::load();
+    match registry.get(name) {
+        Ok(Some(found)) => Ok((found.run, (found.spec)())),
+        Err(duplicate) => Err(Failure::new(
+            ExitCode::Invalid,
+            format!(
+                "error[{code}]: {duplicate}\n(`{binary} explain {code}` says more)",
+                code = Code::NameCollision,
+                binary = app.binary
+            ),
+        )),
+        Ok(None) => {
+            let known: Vec<String> = registry.names().map(|k| format!("`{k}`")).collect();
+            let suggestion = registry
+                .suggest(name)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            let known = if known.is_empty() {
+                "this binary has none".to_owned()
+            } else {
+                format!("this binary has: {}", known.join(", "))
+            };
+            Err(Failure::usage(format!(
+                "no native component named `{name}`; {suggestion}{known} (`{} list` shows each pipeline's)",
+                app.binary
+            )))
         }
     }
-    let Some((run, spec)) = found else {
-        let known: Vec<String> = known.into_iter().map(|k| format!("`{k}`")).collect();
-        return Err(Failure::usage(format!(
-            "no native component named `{name}`; this binary has: {}",
-            known.join(", ")
-        )));
-    };
+}
+
+fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
+    let (run, spec) = find_component(app, name)?;
     let [params, inputs, outputs, output_params] = flags;
     let mut inv = Invocation::new(spec.clone());
     let unknown = |what: &str, key: &str| {

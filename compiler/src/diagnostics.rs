@@ -163,8 +163,10 @@ codes! {
          tasks not named with `.name(…)` are named after their component. Two different \
          components with the same name, names that become equal once made valid for \
          Kubernetes, or a generated task name that another task took with `.name(…)`, would \
-         overwrite each other. The message names both sources; rename one with \
-         `#[component(name = \"…\")]` or `.name(\"…\")`.";
+         overwrite each other. A pod also runs a native component by name (`component \
+         NAME`), so two native component functions of one binary may not share a name even \
+         when a pipeline calls only one of them. The message names both sources; rename one \
+         with `#[component(name = \"…\")]` or `.name(\"…\")`.";
     /// Native tasks have no image to run in.
     NoImage = "A0009", Error, "no image",
         source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateLeaf` (\"container.image may not be empty\")",

@@ -17,6 +17,96 @@ use crate::value;
 /// The function generated for each native component: decode inputs, call, encode outputs.
 pub type NativeFn = fn(&mut Invocation) -> Result<(), ComponentError>;
 
+/// A native component as `#[component]` registers it when the binary starts, so that
+/// `component NAME` finds it without running any pipeline function (a pipeline body may read
+/// files, check the environment or panic; none of that belongs in a pod).
+///
+/// The macro submits one per component function through `inventory`, next to the static the
+/// traced call refers to: a pipeline that calls the component links the registration in.
+#[derive(Debug)]
+pub struct NativeComponent {
+    /// The component's name, as `component NAME` takes it.
+    pub name: &'static str,
+    /// The function that declares it (`module::path::function`), to name both sides of a
+    /// duplicate.
+    pub key: &'static str,
+    /// Builds the component's spec.
+    pub spec: fn() -> ComponentSpec,
+    /// Runs the component.
+    pub run: NativeFn,
+}
+
+inventory::collect!(NativeComponent);
+
+/// Two or more component functions of one binary registered the same component name, so
+/// `component NAME` cannot tell which one a pod means.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} native components are named `{name}` in this binary: {}; give all but one another name with #[component(name = \"…\")]",
+    functions.len(),
+    functions.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+)]
+pub struct DuplicateComponent {
+    /// The shared name.
+    pub name: &'static str,
+    /// The functions that declare it, sorted.
+    pub functions: Vec<&'static str>,
+}
+
+/// The native components this binary registered, by name.
+#[derive(Debug)]
+pub struct Registry {
+    /// Every registration of each name, sorted by function; more than one is a duplicate.
+    by_name: BTreeMap<&'static str, Vec<&'static NativeComponent>>,
+}
+
+impl Registry {
+    /// Collects every native component this binary registered.
+    pub fn load() -> Self {
+        Self::from_entries(inventory::iter::<NativeComponent>)
+    }
+
+    /// Builds a registry from `entries` (what [`Registry::load`] does with the registered ones).
+    pub fn from_entries(entries: impl IntoIterator<Item = &'static NativeComponent>) -> Self {
+        let mut by_name: BTreeMap<&'static str, Vec<&'static NativeComponent>> = BTreeMap::new();
+        for entry in entries {
+            by_name.entry(entry.name).or_default().push(entry);
+        }
+        for entries in by_name.values_mut() {
+            entries.sort_by_key(|e| e.key);
+            entries.dedup_by_key(|e| e.key);
+        }
+        Self { by_name }
+    }
+
+    /// The native component called `name`: `Ok(None)` when none is, an error when more than
+    /// one function registered it (a pod could not tell which one it means).
+    pub fn get(&self, name: &str) -> Result<Option<&'static NativeComponent>, DuplicateComponent> {
+        match self.by_name.get_key_value(name) {
+            None => Ok(None),
+            Some((_, entries)) if entries.len() == 1 => Ok(Some(entries[0])),
+            Some((name, entries)) => Err(DuplicateComponent {
+                name,
+                functions: entries.iter().map(|e| e.key).collect(),
+            }),
+        }
+    }
+
+    /// Every registered name, sorted, once each.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.by_name.keys().copied()
+    }
+
+    /// The registered name closest to `name`, if one is close enough to be a likely typo.
+    pub fn suggest(&self, name: &str) -> Option<&'static str> {
+        self.names()
+            .map(|known| (strsim::jaro_winkler(name, known), known))
+            .filter(|(score, _)| *score >= 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, known)| known)
+    }
+}
+
 /// Why a component run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentError {
@@ -240,5 +330,79 @@ impl Invocation {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_spec() -> ComponentSpec {
+        unreachable!("the registry never builds a spec to look a name up")
+    }
+
+    fn no_run(_: &mut Invocation) -> Result<(), ComponentError> {
+        Ok(())
+    }
+
+    static TRAIN: NativeComponent = NativeComponent {
+        name: "train",
+        key: "crate_a::train",
+        spec: no_spec,
+        run: no_run,
+    };
+    static TRAIN_AGAIN: NativeComponent = NativeComponent {
+        name: "train",
+        key: "crate_b::fit",
+        spec: no_spec,
+        run: no_run,
+    };
+    static PREPARE: NativeComponent = NativeComponent {
+        name: "prepare",
+        key: "crate_a::prepare",
+        spec: no_spec,
+        run: no_run,
+    };
+
+    #[test]
+    fn a_shared_name_is_refused_naming_every_function_in_order() {
+        // Registration order is link order; the error must not depend on it.
+        for order in [
+            [&TRAIN_AGAIN, &PREPARE, &TRAIN],
+            [&TRAIN, &PREPARE, &TRAIN_AGAIN],
+        ] {
+            let registry = Registry::from_entries(order);
+            let duplicate = registry.get("train").unwrap_err();
+            assert_eq!(duplicate.functions, ["crate_a::train", "crate_b::fit"]);
+            assert!(
+                duplicate.to_string().starts_with(
+                    "2 native components are named `train` in this binary: `crate_a::train`, `crate_b::fit`;"
+                ),
+                "{duplicate}"
+            );
+            assert_eq!(
+                registry.get("prepare").unwrap().unwrap().key,
+                "crate_a::prepare"
+            );
+            assert!(registry.get("evaluate").unwrap().is_none());
+            assert_eq!(registry.names().collect::<Vec<_>>(), ["prepare", "train"]);
+        }
+    }
+
+    #[test]
+    fn the_same_registration_seen_twice_is_not_a_duplicate() {
+        let registry = Registry::from_entries([&TRAIN, &TRAIN]);
+        assert_eq!(
+            registry.get("train").unwrap().unwrap().key,
+            "crate_a::train"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        let registry = Registry::from_entries([&TRAIN, &PREPARE]);
+        assert_eq!(registry.suggest("trian"), Some("train"));
+        assert_eq!(registry.suggest("prepar"), Some("prepare"));
+        assert_eq!(registry.suggest("evaluate"), None);
     }
 }

@@ -145,7 +145,7 @@ impl PipelineDef {
         let traced = std::panic::catch_unwind(|| {
             trace::trace((self.header)(), binary_path.to_owned(), self.body)
         });
-        traced.unwrap_or_else(|panic| {
+        let traced = traced.unwrap_or_else(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
@@ -157,7 +157,47 @@ impl PipelineDef {
                 format!("pipeline function `{}` panicked while it was traced: {why}", self.name),
                 "fix the panic in the pipeline function (or in a default it uses); RUST_BACKTRACE=1 shows where",
             )]))
-        })
+        })?;
+        self.refuse_names_ambiguous_in_the_binary(traced)
+    }
+
+    /// A pod finds a native component by name in the binary's registry (see
+    /// [`entrypoint::Registry`]); a name two functions registered would be ambiguous there, so
+    /// it is refused here, before anything is emitted or run.
+    fn refuse_names_ambiguous_in_the_binary(
+        &self,
+        traced: Traced,
+    ) -> std::result::Result<Traced, Diagnostics> {
+        let registry = entrypoint::Registry::load();
+        let problems: Vec<Diagnostic> = traced
+            .natives
+            .keys()
+            .filter_map(|name| registry.get(name).err())
+            .map(|duplicate| {
+                Diagnostic::error(
+                    Code::NameCollision,
+                    self.name,
+                    format!(
+                        "native component `{}` of this pipeline is registered by {} functions of this binary ({}): `component {}` in a pod could not tell which one to run",
+                        duplicate.name,
+                        duplicate.functions.len(),
+                        duplicate
+                            .functions
+                            .iter()
+                            .map(|f| format!("`{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        duplicate.name
+                    ),
+                    "give all but one of them another name with #[component(name = \"…\")]",
+                )
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(traced)
+        } else {
+            Err(Diagnostics::new(problems))
+        }
     }
 
     /// Traces, validates and emits the pipeline as an Argo workflow.
@@ -187,6 +227,9 @@ impl PipelineDef {
 }
 
 /// The CLI entry point: `fn main() { argot::main!(pipeline_a, pipeline_b) }`.
+///
+/// Only pipelines are named: each `#[component]` registers itself when the binary starts, so
+/// `component NAME` (what a pod runs) finds it without tracing any pipeline.
 #[macro_export]
 macro_rules! main {
     ($($pipeline:ident),+ $(,)?) => {
@@ -202,7 +245,7 @@ macro_rules! main {
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
-    pub use crate::entrypoint::{ComponentError, Invocation, NativeFn};
+    pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
         PipelineParam,
@@ -213,6 +256,7 @@ pub mod __private {
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};
     pub use core::panic::Location;
+    pub use inventory;
 
     /// A value usable as the default of a `T` input: a `T`, or a `&str` for a `String`.
     #[diagnostic::on_unimplemented(

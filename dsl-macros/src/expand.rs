@@ -5,7 +5,9 @@
 //!   takes `impl IntoParam<T>` / `impl IntoArtifact<K>`, so a wrong type is an error at the
 //!   argument;
 //! - `mod train`: `call` (the plain function, for unit tests), `Task` (the handle whose fields
-//!   are the outputs), `spec()` (the IR), `__run` (the in-container entrypoint).
+//!   are the outputs), `spec()` (the IR), `__run` (the in-container entrypoint);
+//! - for a native component, its registration (name → `spec`, `__run`), collected when the
+//!   binary starts so `component NAME` traces no pipeline.
 //!
 //! Functions and modules live in different namespaces, so `train(…)` and `train::call(…)`
 //! coexist.
@@ -223,6 +225,24 @@ fn expand_component(
         checks.push(quote_spanned! {ty.span()=> const _: () = #p::assert_param_type::<#ty>(); });
     }
 
+    let component_lit = lit(&component_name);
+    let fn_name_lit = lit(&fn_name.to_string());
+    // Registered next to the traced call (same module, so same codegen unit and object file):
+    // a pipeline calling the component refers to that call's `__DEF`, which links this
+    // registration in even when the component lives in a library.
+    let registration = match flavor {
+        Flavor::Native => quote! {
+            #p::inventory::submit! {
+                #p::NativeComponent {
+                    name: #component_lit,
+                    key: ::core::concat!(::core::module_path!(), "::", #fn_name_lit),
+                    spec: #fn_name::spec,
+                    run: #fn_name::__run,
+                }
+            }
+        },
+        Flavor::Container => quote!(),
+    };
     let (implementation, native, run_fn) = match flavor {
         Flavor::Native => (
             quote!(#p::Implementation::Native),
@@ -243,8 +263,6 @@ fn expand_component(
             quote!(),
         ),
     };
-    let component_lit = lit(&component_name);
-    let fn_name_lit = lit(&fn_name.to_string());
     let doc_call = format!(
         "Calls [`{fn_name}`](fn@super::{fn_name}) as plain Rust, with real values (for unit tests)."
     );
@@ -268,6 +286,8 @@ fn expand_component(
             let __task = #p::add_task(&__DEF, #p::Location::caller(), ::std::vec![#(#binds),*]);
             #fn_name::Task { __task, #(#field_inits),* }
         }
+
+        #registration
 
         #[doc = #doc_mod]
         #[allow(dead_code, unused_imports, clippy::too_many_arguments)]

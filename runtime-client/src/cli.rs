@@ -68,8 +68,13 @@ pub enum CliError {
         "no run {0:?} in the metadata store\nhelp: `{prog} runs list` shows recorded runs; `{prog} outputs RUN` records a cluster run", prog = crate::program_name()
     )]
     RunNotFound(String),
+    /// A size flag could not be read.
+    #[error(
+        "invalid size {0:?}\nhelp: write e.g. 500M, 2G or 1048576 (bytes; K, M, G, T are powers of 1024)"
+    )]
+    Size(String),
     /// A duration flag could not be read.
-    #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m")]
+    #[error("invalid duration {0:?}\nhelp: write e.g. 90s, 30m, 2h or 1h30m (at most {max} seconds)", max = u64::MAX)]
     Duration(String),
 }
 
@@ -86,9 +91,10 @@ impl CliError {
         match self {
             #[cfg(feature = "cluster")]
             CliError::Client(e) => e.exit_code(),
-            CliError::Manifest(_) | CliError::Duration(_) | CliError::RunNotFound(_) => {
-                ExitCode::Usage
-            }
+            CliError::Manifest(_)
+            | CliError::Duration(_)
+            | CliError::Size(_)
+            | CliError::RunNotFound(_) => ExitCode::Usage,
             CliError::Read { .. } => ExitCode::Usage,
             CliError::Store(
                 StoreError::ArtifactNotFound(_) | StoreError::AmbiguousArtifact { .. },
@@ -109,16 +115,32 @@ pub fn report_code(result: Result<ExitCode, CliError>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let mut msg = format!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(&format!("\n  caused by: {s}"));
-                source = s.source();
-            }
-            eprintln!("{msg}");
+            eprintln!("{}", render_error(&e));
             e.exit_code()
         }
     }
+}
+
+/// The text [`report`] prints: `error: …`, then one `caused by:` line per cause that says
+/// something new (a cause whose text its parent already includes is not repeated).
+pub fn render_error(e: &(dyn std::error::Error + 'static)) -> String {
+    render_chain("error: ", e)
+}
+
+/// `prefix`, the error, then its causes as [`render_error`] lays them out (for warnings).
+pub fn render_chain(prefix: &str, e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = format!("{prefix}{e}");
+    let mut said = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !said.contains(&text) {
+            msg.push_str(&format!("\n  caused by: {text}"));
+        }
+        said = text;
+        source = s.source();
+    }
+    msg
 }
 
 /// Writes to stdout; a closed pipe (`argot runs list | head`) is not an error.
@@ -130,7 +152,8 @@ fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds.
+/// Parses `90s`, `30m`, `2h`, `1d`, `1h30m` or plain seconds. A value too large for a
+/// [`Duration`] of seconds is refused rather than wrapped.
 ///
 /// # Errors
 /// [`CliError::Duration`].
@@ -147,13 +170,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
         }
         let n: u64 = num.parse().map_err(|_| bad())?;
         num.clear();
-        total += n * match c {
+        let unit = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             'd' => 86400,
             _ => return Err(bad()),
         };
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(bad)?;
     }
     if !num.is_empty() || text.is_empty() {
         return Err(bad());
@@ -161,9 +188,43 @@ pub fn parse_duration(text: &str) -> Result<Duration, CliError> {
     Ok(Duration::from_secs(total))
 }
 
+/// Parses a size in bytes: `1048576`, `500K`, `500M`, `2G`, `1T` (powers of 1024; `KiB`, `MB`
+/// and the like are read the same way).
+///
+/// # Errors
+/// [`CliError::Size`].
+pub fn parse_size(text: &str) -> Result<u64, CliError> {
+    let bad = || CliError::Size(text.to_owned());
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let n: u64 = text[..digits].parse().map_err(|_| bad())?;
+    let unit = match text[digits..].trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1u64,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit).ok_or_else(bad)
+}
+
+fn size_arg(text: &str) -> Result<u64, String> {
+    parse_size(text).map_err(|e| e.to_string())
+}
+
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
+}
+
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+fn positive_duration_arg(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than 0 (e.g. 30s)".to_owned()),
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
 /// Where the metadata store is.
@@ -230,6 +291,34 @@ pub enum RunsCommand {
         #[allow(missing_docs)]
         store: StoreArgs,
     },
+    /// Delete old finished runs from the metadata store, with the run folders of local runs
+    /// (running runs are never deleted).
+    ///
+    /// With --older-than, runs that finished longer ago than that go; with --keep, all but the
+    /// newest N; with both, only runs that are old and not among the newest N; with
+    /// --max-size, the oldest local runs whose folders do not fit in that size. A run that
+    /// produced an artifact a kept run consumed stays, so lineage stays whole.
+    ///
+    /// Example: argot runs gc --older-than 30d --keep 100
+    #[command(group = clap::ArgGroup::new("bound").required(true).multiple(true).args(["older_than", "keep", "max_size"]))]
+    Gc {
+        /// Delete runs that finished longer ago than this (e.g. 30d, 12h).
+        #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
+        older_than: Option<Duration>,
+        /// Keep the newest N runs whatever their age.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Keep local run folders within this total size (e.g. 2G), deleting the oldest runs
+        /// past it.
+        #[arg(long, value_parser = size_arg, value_name = "SIZE")]
+        max_size: Option<u64>,
+        /// Only print what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
     /// Show one recorded run: tasks, parameters, artifacts (with ids for `lineage`).
     ///
     /// Example: argot runs show train-x7k2p
@@ -259,6 +348,26 @@ impl StoreCommand {
             }) => {
                 let store = store.open()?;
                 print(&runs_list(&store, pipeline.as_deref(), *limit)?)?;
+            }
+            StoreCommand::Runs(RunsCommand::Gc {
+                older_than,
+                keep,
+                max_size,
+                dry_run,
+                store,
+            }) => {
+                let store = store.open()?;
+                let policy = GcPolicy {
+                    older_than: *older_than,
+                    keep: *keep,
+                    max_size: *max_size,
+                };
+                print(&runs_gc(
+                    &store,
+                    &policy,
+                    std::time::SystemTime::now(),
+                    *dry_run,
+                )?)?;
             }
             StoreCommand::Runs(RunsCommand::Show { run, json, store }) => {
                 let store = store.open()?;
@@ -293,6 +402,298 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).expect("store records always serialise")
 }
 
+/// Which runs `runs gc` deletes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcPolicy {
+    /// Runs that finished (or, without an end time, started) longer ago than this.
+    pub older_than: Option<Duration>,
+    /// Never the newest this many runs (by `older_than`; alone, all but these go).
+    pub keep: Option<usize>,
+    /// The total size, in bytes, the folders of the remaining local runs may take; the oldest
+    /// past it go.
+    pub max_size: Option<u64>,
+}
+
+/// The run folder the local runner made for `run`, if it is there: the recorded location, a
+/// real folder (not a symlink) named by the run id and holding the runner's `run.json`. Only
+/// such a folder is ever deleted or measured.
+fn local_run_folder(run: &crate::store::RunRecord) -> Option<PathBuf> {
+    if run.source != crate::store::RunSource::Local {
+        return None;
+    }
+    let dir = PathBuf::from(run.location.as_deref()?);
+    let named_by_id = dir.file_name().is_some_and(|n| n == run.id.as_str());
+    let is_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+    (named_by_id && is_dir && dir.join("run.json").is_file()).then_some(dir)
+}
+
+/// The bytes of the files under `dir`, symlinks not followed; unreadable entries count 0.
+fn folder_size(dir: &std::path::Path) -> u64 {
+    let mut total = 0u64;
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => pending.push(entry.path()),
+                Ok(m) if m.is_file() => total = total.saturating_add(m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Deletes a run folder under the runner's own lock, so a run being resumed is left alone.
+fn remove_run_folder(dir: &std::path::Path) -> std::io::Result<()> {
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.join(".lock"));
+    let _guard = match lock {
+        Ok(file) => match file.try_lock() {
+            Ok(()) => Some(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ResourceBusy,
+                    "a runner is using it",
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        },
+        Err(_) => None,
+    };
+    std::fs::remove_dir_all(dir)
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Deletes (or with `dry_run` lists) the finished runs `policy` selects, as of `now`, with the
+/// folders of local runs, and returns the report `runs gc` prints. Running and pending runs
+/// are never deleted.
+///
+/// # Errors
+/// [`StoreError`].
+pub fn runs_gc(
+    store: &SqliteStore,
+    policy: &GcPolicy,
+    now: std::time::SystemTime,
+    dry_run: bool,
+) -> Result<String, StoreError> {
+    // Timestamps are stored as RFC 3339 UTC text, which sorts as time does.
+    let cutoff = policy
+        .older_than
+        .map(|age| now.checked_sub(age).map(rfc3339_utc));
+    let runs = store.list_runs(&RunFilter::default())?;
+    let by_age_or_count = policy.older_than.is_some() || policy.keep.is_some();
+    let mut selected: Vec<bool> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            by_age_or_count
+                && r.phase.is_finished()
+                && policy.keep.is_none_or(|keep| i >= keep)
+                && match &cutoff {
+                    None => true,
+                    // Older than the start of time: nothing is that old.
+                    Some(None) => false,
+                    Some(Some(cutoff)) => r
+                        .finished_at
+                        .as_deref()
+                        .or(r.started_at.as_deref())
+                        .is_some_and(|t| t < cutoff.as_str()),
+                }
+        })
+        .collect();
+    let folders: Vec<Option<(PathBuf, u64)>> = runs
+        .iter()
+        .map(|r| {
+            local_run_folder(r).map(|dir| {
+                let size = folder_size(&dir);
+                (dir, size)
+            })
+        })
+        .collect();
+    if let Some(max) = policy.max_size {
+        // Newest first: the newest runs fill the budget, the older ones past it go.
+        let mut total = 0u64;
+        for (i, r) in runs.iter().enumerate() {
+            let Some((_, size)) = &folders[i] else {
+                continue;
+            };
+            if selected[i] {
+                continue;
+            }
+            total = total.saturating_add(*size);
+            if total > max && r.phase.is_finished() {
+                selected[i] = true;
+                total -= size;
+            }
+        }
+    }
+    let ids: Vec<String> = runs
+        .iter()
+        .zip(&selected)
+        .filter(|(_, s)| **s)
+        .map(|(r, _)| r.id.clone())
+        .collect();
+    let pruned = store.prune_runs(&ids, dry_run)?;
+    let kept_for_lineage = ids.len() - pruned.len();
+    let mut rows = Vec::new();
+    let mut freed = 0u64;
+    let mut problems = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        if !pruned.contains(&r.id) {
+            continue;
+        }
+        let size = match &folders[i] {
+            Some((dir, size)) => {
+                match if dry_run {
+                    Ok(())
+                } else {
+                    remove_run_folder(dir)
+                } {
+                    Ok(()) => freed = freed.saturating_add(*size),
+                    Err(e) => problems.push(format!(
+                        "warning: kept the folder {} of run {}: {e}",
+                        dir.display(),
+                        r.id
+                    )),
+                }
+                human_size(*size)
+            }
+            None => "-".to_owned(),
+        };
+        rows.push(vec![
+            r.id.clone(),
+            r.pipeline.clone(),
+            r.phase.to_string(),
+            r.finished_at.clone().unwrap_or_else(|| "-".into()),
+            size,
+        ]);
+    }
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    let mut s = format!(
+        "{verb} {} run{}",
+        pruned.len(),
+        if pruned.len() == 1 { "" } else { "s" }
+    );
+    if freed > 0 {
+        s.push_str(&format!(
+            ", {} {}",
+            if dry_run { "freeing" } else { "freed" },
+            human_size(freed)
+        ));
+    }
+    if kept_for_lineage > 0 {
+        s.push_str(&format!(
+            "; kept {kept_for_lineage} whose artifacts later runs consumed"
+        ));
+    }
+    s.push('\n');
+    if !rows.is_empty() {
+        s.push_str(&table(
+            &["RUN", "PIPELINE", "PHASE", "FINISHED", "FOLDER"],
+            &rows,
+        ));
+    }
+    for p in problems {
+        s.push_str(&escape_control(&p));
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+/// `2024-05-01T10:00:00Z` for a time (UTC), as the store records times.
+fn rfc3339_utc(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A value as it may be shown on a terminal: control characters (C0 including newline and
+/// tab, DEL, C1) — which could move the cursor, recolour or retitle the terminal, or break a
+/// table's rows — are written as `\x1b`-style escapes.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Lays out rows under a header, each column as wide as its widest (escaped) value, columns
+/// two spaces apart; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let escaped: Vec<Vec<String>> =
+        std::iter::once(header.iter().map(|h| (*h).to_owned()).collect())
+            .chain(
+                rows.iter()
+                    .map(|r| r.iter().map(|v| escape_control(v).into_owned()).collect()),
+            )
+            .collect();
+    let mut widths = vec![0; header.len()];
+    for row in &escaped {
+        for (w, v) in widths.iter_mut().zip(row) {
+            *w = (*w).max(v.chars().count());
+        }
+    }
+    let mut s = String::new();
+    for row in &escaped {
+        let last = row.len().saturating_sub(1);
+        for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
+            if i == last {
+                s.push_str(v);
+            } else {
+                s.push_str(v);
+                s.push_str(&" ".repeat(w - v.chars().count() + 2));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// The text of `runs list`.
 ///
 /// # Errors
@@ -307,51 +708,53 @@ pub fn runs_list(
         source: None,
         limit,
     })?;
-    let mut s = format!(
-        "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
-        "RUN", "PIPELINE", "SOURCE", "PHASE", "STARTED", "FINISHED"
-    );
-    for r in runs {
-        s.push_str(&format!(
-            "{:<32} {:<20} {:<6} {:<10} {:<21} {}\n",
-            r.id,
-            r.pipeline,
-            r.source.as_str(),
-            r.phase,
-            r.started_at.as_deref().unwrap_or("-"),
-            r.finished_at.as_deref().unwrap_or("-")
-        ));
-    }
-    Ok(s)
+    let rows: Vec<Vec<String>> = runs
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.id,
+                r.pipeline,
+                r.source.as_str().to_owned(),
+                r.phase.to_string(),
+                r.started_at.unwrap_or_else(|| "-".into()),
+                r.finished_at.unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    Ok(table(
+        &["RUN", "PIPELINE", "SOURCE", "PHASE", "STARTED", "FINISHED"],
+        &rows,
+    ))
 }
 
 /// The text of `runs show`.
 pub fn render_run(d: &RunDetails) -> String {
+    let e = escape_control;
     let r = &d.run;
     let mut s = format!(
         "run {}\n  pipeline: {}\n  source:   {}{}\n  phase:    {}\n  started:  {}\n  finished: {}\n",
-        r.id,
-        r.pipeline,
+        e(&r.id),
+        e(&r.pipeline),
         r.source.as_str(),
         r.location
             .as_ref()
-            .map(|l| format!(" ({l})"))
+            .map(|l| format!(" ({})", e(l)))
             .unwrap_or_default(),
-        r.phase,
+        e(r.phase.as_str()),
         r.started_at.as_deref().unwrap_or("-"),
         r.finished_at.as_deref().unwrap_or("-"),
     );
     if let Some(m) = &r.message {
-        s.push_str(&format!("  message:  {m}\n"));
+        s.push_str(&format!("  message:  {}\n", e(m)));
     }
     s.push_str("tasks:\n");
     for t in &d.tasks {
-        s.push_str(&format!("  {} {}", t.name, t.phase));
+        s.push_str(&format!("  {} {}", e(&t.name), e(t.phase.as_str())));
         if t.attempt > 0 {
             s.push_str(&format!(" (attempt {})", t.attempt + 1));
         }
         if let Some(m) = &t.message {
-            s.push_str(&format!(": {m}"));
+            s.push_str(&format!(": {}", e(m)));
         }
         s.push('\n');
     }
@@ -360,10 +763,11 @@ pub fn render_run(d: &RunDetails) -> String {
         for p in &d.parameters {
             let task = if p.task.is_empty() { "run" } else { &p.task };
             s.push_str(&format!(
-                "  {task} {} {} = {}\n",
+                "  {} {} {} = {}\n",
+                e(task),
                 p.direction.as_str(),
-                p.name,
-                p.value.as_deref().unwrap_or("<unresolved>")
+                e(&p.name),
+                e(p.value.as_deref().unwrap_or("<unresolved>"))
             ));
         }
     }
@@ -373,9 +777,9 @@ pub fn render_run(d: &RunDetails) -> String {
             s.push_str(&format!(
                 "  #{} {}.{} -> {}\n",
                 a.id,
-                a.record.task.as_deref().unwrap_or("-"),
-                a.record.name,
-                a.record.uri.as_deref().unwrap_or("<no location>")
+                e(a.record.task.as_deref().unwrap_or("-")),
+                e(&a.record.name),
+                e(a.record.uri.as_deref().unwrap_or("<no location>"))
             ));
         }
     }
@@ -384,7 +788,9 @@ pub fn render_run(d: &RunDetails) -> String {
         for c in &d.consumptions {
             s.push_str(&format!(
                 "  {}.{} <- #{}\n",
-                c.task, c.input_name, c.artifact
+                e(&c.task),
+                e(&c.input_name),
+                c.artifact
             ));
         }
     }
@@ -455,14 +861,15 @@ mod cluster_cli {
     use super::*;
     use crate::cluster::progress::ProgressReporter;
     use crate::cluster::{
-        ArgoClient, ClientError, ConnectOptions, SubmitOptions, Submitted, WatchOutcome,
+        ArgoClient, ClientError, ConnectOptions, RetryNotice, SubmitOptions, Submitted,
+        WatchOutcome, human_duration, validate_run_name,
     };
     use crate::manifest::{Manifest, RunLabels, parse_parameter};
     use crate::status::WorkflowView;
     use crate::store::RunSnapshot;
 
-    /// Which cluster and namespace.
-    #[derive(Debug, Clone, Default, Args)]
+    /// Which cluster and namespace, and how long to wait for it.
+    #[derive(Debug, Clone, Args)]
     pub struct ClusterArgs {
         /// Namespace [default: the context's namespace, else "default"]
         #[arg(long, short = 'n', env = "ARGOT_NAMESPACE")]
@@ -470,6 +877,27 @@ mod cluster_cli {
         /// Kubeconfig context [default: the current context]
         #[arg(long)]
         pub context: Option<String>,
+        /// Give up with exit 7 when the API server has not answered within this long (connect,
+        /// each read and write, and one request with its retries); `watch` gives up after the
+        /// cluster stayed unreachable this long.
+        #[arg(
+            long,
+            env = "ARGOT_REQUEST_TIMEOUT",
+            value_parser = positive_duration_arg,
+            value_name = "DURATION",
+            default_value = "30s"
+        )]
+        pub request_timeout: Duration,
+    }
+
+    impl Default for ClusterArgs {
+        fn default() -> Self {
+            ClusterArgs {
+                namespace: None,
+                context: None,
+                request_timeout: crate::cluster::DEFAULT_REQUEST_TIMEOUT,
+            }
+        }
     }
 
     impl ClusterArgs {
@@ -481,6 +909,7 @@ mod cluster_cli {
             ArgoClient::connect(&ConnectOptions {
                 context: self.context.clone(),
                 namespace: self.namespace.clone(),
+                request_timeout: self.request_timeout,
             })
             .await
         }
@@ -499,7 +928,8 @@ mod cluster_cli {
         /// Server-side dry run: validate and print the object, create nothing.
         #[arg(long)]
         pub dry_run: bool,
-        /// Give up watching after this long (exit 6), e.g. 30m, 2h.
+        /// With --watch: give up after this long (exit 6), e.g. 30m, 2h. It covers the submit
+        /// too: a run not created in time is reported as not submitted (exit 7).
         #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
         pub timeout: Option<Duration>,
         /// Idempotency key: submitting again with the same id returns the first run.
@@ -558,26 +988,50 @@ mod cluster_cli {
             client: &ArgoClient,
             manifest: &Manifest,
         ) -> Result<ExitCode, CliError> {
-            let submitted = client.submit(manifest, &self.options()?).await?;
-            self.after_submit(client, submitted).await
+            self.submit_with(client, Source::Manifest(manifest.clone()))
+                .await
         }
 
         async fn submit(&self, source: Source) -> Result<ExitCode, CliError> {
             let client = self.cluster.connect().await?;
+            self.submit_with(&client, source).await
+        }
+
+        async fn submit_with(
+            &self,
+            client: &ArgoClient,
+            source: Source,
+        ) -> Result<ExitCode, CliError> {
             let opts = self.options()?;
-            let submitted = match source {
-                Source::Manifest(m) => client.submit(&m, &opts).await?,
-                Source::Template { name, cluster } => {
-                    client.submit_from_template(&name, cluster, &opts).await?
+            let started = tokio::time::Instant::now();
+            let submitting = async {
+                match source {
+                    Source::Manifest(m) => client.submit(&m, &opts).await,
+                    Source::Template { name, cluster } => {
+                        client.submit_from_template(&name, cluster, &opts).await
+                    }
                 }
             };
-            self.after_submit(&client, submitted).await
+            // `--timeout` is the user's bound on the whole command, submit included; only a
+            // watch that has a run to wait for may end with "timed out" (exit 6).
+            let submitted = match self.timeout.filter(|_| self.watch) {
+                None => submitting.await?,
+                Some(limit) => match tokio::time::timeout(limit, submitting).await {
+                    Ok(result) => result?,
+                    Err(_) => {
+                        return Err(ClientError::NotSubmitted { after: limit }.into());
+                    }
+                },
+            };
+            let left = self.timeout.map(|t| t.saturating_sub(started.elapsed()));
+            self.after_submit(client, submitted, left).await
         }
 
         async fn after_submit(
             &self,
             client: &ArgoClient,
             submitted: Submitted,
+            timeout: Option<Duration>,
         ) -> Result<ExitCode, CliError> {
             if self.dry_run {
                 let m = Manifest {
@@ -599,7 +1053,7 @@ mod cluster_cli {
             if !self.watch {
                 return Ok(ExitCode::Ok);
             }
-            watch_and_report(client, &submitted.name, self.timeout, &self.store).await
+            watch_and_report(client, &submitted.name, timeout, &self.store).await
         }
     }
 
@@ -630,14 +1084,33 @@ mod cluster_cli {
         store: &StoreArgs,
     ) -> Result<ExitCode, CliError> {
         let recorder = Recorder::open(store, client);
-        let mut progress = ProgressReporter::stderr();
+        // Both callbacks write to the same progress view, one at a time.
+        // (A mutex, not a RefCell, so the watch future stays Send.)
+        let progress = std::sync::Mutex::new(ProgressReporter::stderr());
+        let progress = || progress.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = client
-            .watch(name, timeout, |view| {
-                progress.update(view);
-                recorder.record(view);
-            })
+            .watch_reporting(
+                name,
+                timeout,
+                |view| {
+                    progress().update(view);
+                    recorder.record(view);
+                },
+                |retry| progress().note(&retry_line(retry)),
+            )
             .await?;
         Ok(outcome_exit(&outcome, &mut std::io::stderr()))
+    }
+
+    /// The stderr line a watch prints before it retries an unreachable cluster.
+    pub fn retry_line(retry: &RetryNotice) -> String {
+        format!(
+            "cluster unreachable, retrying in {} (attempt {}, giving up in {}): {}",
+            human_duration(retry.delay),
+            retry.attempt,
+            human_duration(retry.give_up_in),
+            retry.cause
+        )
     }
 
     /// Writes the end-of-watch report for `outcome` and returns its exit code.
@@ -688,7 +1161,7 @@ mod cluster_cli {
             let store = match args.open() {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    eprintln!("warning: not recording this run: {e}");
+                    eprintln!("{}", render_chain("warning: not recording this run: ", &e));
                     None
                 }
             };
@@ -704,7 +1177,13 @@ mod cluster_cli {
             if let Err(e) = store.record_run(&RunSnapshot::from_argo(view, Some(&self.location)))
                 && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
             {
-                eprintln!("warning: recording the run in the metadata store failed: {e}");
+                eprintln!(
+                    "{}",
+                    render_chain(
+                        "warning: recording the run in the metadata store failed: ",
+                        &e
+                    )
+                );
             }
         }
     }
@@ -861,6 +1340,8 @@ mod cluster_cli {
         /// # Errors
         /// See [`CliError`].
         pub fn run(&self) -> Result<ExitCode, CliError> {
+            // A bad name is a usage error whatever the cluster's state.
+            self.check_run_name()?;
             block_on(async {
                 let cluster = match self {
                     RunCommand::Watch { run, .. }
@@ -877,11 +1358,25 @@ mod cluster_cli {
             })
         }
 
+        fn check_run_name(&self) -> Result<(), ClientError> {
+            match self {
+                RunCommand::Watch { run, .. }
+                | RunCommand::Logs { run, .. }
+                | RunCommand::Resubmit { run, .. }
+                | RunCommand::Outputs(run)
+                | RunCommand::Stop(run)
+                | RunCommand::Terminate(run)
+                | RunCommand::Delete(run) => validate_run_name(&run.run),
+                RunCommand::List { .. } | RunCommand::Apply { .. } => Ok(()),
+            }
+        }
+
         /// Runs the command with a connected client (async; what tests call).
         ///
         /// # Errors
         /// See [`CliError`].
         pub async fn run_with(&self, client: &ArgoClient) -> Result<ExitCode, CliError> {
+            self.check_run_name()?;
             match self {
                 RunCommand::Watch { run, timeout } => {
                     watch_and_report(client, &run.run, *timeout, &run.store).await
@@ -927,11 +1422,19 @@ mod cluster_cli {
                     watch,
                     timeout,
                 } => {
-                    let s = client.resubmit(&run.run).await?;
+                    let started = tokio::time::Instant::now();
+                    // As for submit: `--timeout` covers creating the new run too.
+                    let s = match timeout.filter(|_| *watch) {
+                        None => client.resubmit(&run.run).await?,
+                        Some(limit) => tokio::time::timeout(limit, client.resubmit(&run.run))
+                            .await
+                            .map_err(|_| ClientError::NotSubmitted { after: limit })??,
+                    };
                     eprintln!("resubmitted {} as {}", run.run, s.name);
                     print(&format!("{}\n", s.name))?;
                     if *watch {
-                        return watch_and_report(client, &s.name, *timeout, &run.store).await;
+                        let left = timeout.map(|t| t.saturating_sub(started.elapsed()));
+                        return watch_and_report(client, &s.name, left, &run.store).await;
                     }
                     Ok(ExitCode::Ok)
                 }
@@ -941,21 +1444,21 @@ mod cluster_cli {
                     Ok(ExitCode::Ok)
                 }
                 RunCommand::List { pipeline, .. } => {
-                    let rows = client.list(pipeline.as_deref()).await?;
-                    let mut s = format!(
-                        "{:<32} {:<20} {:<10} {:<21} {}\n",
-                        "RUN", "PIPELINE", "PHASE", "STARTED", "FINISHED"
-                    );
-                    for r in rows {
-                        s.push_str(&format!(
-                            "{:<32} {:<20} {:<10} {:<21} {}\n",
-                            r.name,
-                            r.pipeline.as_deref().unwrap_or("-"),
-                            r.phase,
-                            r.started_at.as_deref().unwrap_or("-"),
-                            r.finished_at.as_deref().unwrap_or("-")
-                        ));
-                    }
+                    let rows: Vec<Vec<String>> = client
+                        .list(pipeline.as_deref())
+                        .await?
+                        .into_iter()
+                        .map(|r| {
+                            vec![
+                                r.name,
+                                r.pipeline.unwrap_or_else(|| "-".into()),
+                                r.phase.to_string(),
+                                r.started_at.unwrap_or_else(|| "-".into()),
+                                r.finished_at.unwrap_or_else(|| "-".into()),
+                            ]
+                        })
+                        .collect();
+                    let s = table(&["RUN", "PIPELINE", "PHASE", "STARTED", "FINISHED"], &rows);
                     print(&s)?;
                     Ok(ExitCode::Ok)
                 }

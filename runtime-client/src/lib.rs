@@ -55,6 +55,22 @@ pub fn program_name() -> String {
         .map_or_else(|| "argot".to_owned(), str::to_owned)
 }
 
+/// An error and its causes on one line, `error: cause: cause`, each level said once: a level
+/// whose text its parent already contains (as kube-rs's messages often do) is left out.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
 /// The process exit codes every argot binary uses (see the crate docs' table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]

@@ -48,6 +48,17 @@ pub enum StatusError {
         #[source]
         source: std::io::Error,
     },
+    /// `status.compressedNodes` expands past [`MAX_DECOMPRESSED_NODES`] (a gzip bomb, or
+    /// not Argo's).
+    #[error(
+        "status.compressedNodes of workflow {workflow:?} expands to more than {limit} bytes, more than any node status Argo stores; refusing to decompress it"
+    )]
+    CompressedTooLarge {
+        /// The workflow's name.
+        workflow: String,
+        /// The bound, in bytes.
+        limit: u64,
+    },
     /// The decompressed node map is not a JSON object of nodes.
     #[error("status.compressedNodes of workflow {workflow:?} is not a JSON node map")]
     CompressedJson {
@@ -213,14 +224,36 @@ pub fn node_map(workflow: &Value) -> Result<serde_json::Map<String, Value>, Stat
     Ok(serde_json::Map::new())
 }
 
+/// The most `status.compressedNodes` may expand to: 64 MiB.
+///
+/// Argo's controller keeps compressed nodes in the Workflow object only while the whole object
+/// stays under `MAX_WORKFLOW_SIZE` (1 MiB by default, `workflow/packer/packer.go`), and etcd
+/// refuses objects over 1.5 MiB, so the compressed text is at most about 1.5 MiB. Node status
+/// JSON compresses about 10 to 20 times; 64 MiB is over 40 times the largest input, room for
+/// any real status, while a gzip bomb (deflate reaches 1032:1) is cut off before it is held in
+/// memory.
+pub const MAX_DECOMPRESSED_NODES: u64 = 64 << 20;
+
 /// Decodes Argo's `status.compressedNodes`: base64 (standard alphabet) of gzip of a JSON object
-/// mapping node id to node status.
+/// mapping node id to node status. At most [`MAX_DECOMPRESSED_NODES`] bytes are inflated.
 ///
 /// # Errors
 /// The `Compressed*` variants of [`StatusError`], naming `workflow`.
 pub fn decode_compressed_nodes(
     workflow: &str,
     compressed: &str,
+) -> Result<serde_json::Map<String, Value>, StatusError> {
+    decode_compressed_nodes_within(workflow, compressed, MAX_DECOMPRESSED_NODES)
+}
+
+/// [`decode_compressed_nodes`] with another bound on the decompressed size, in bytes.
+///
+/// # Errors
+/// As [`decode_compressed_nodes`]; [`StatusError::CompressedTooLarge`] past `limit`.
+pub fn decode_compressed_nodes_within(
+    workflow: &str,
+    compressed: &str,
+    limit: u64,
 ) -> Result<serde_json::Map<String, Value>, StatusError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(compressed.trim())
@@ -229,12 +262,20 @@ pub fn decode_compressed_nodes(
             source,
         })?;
     let mut text = String::new();
+    // One byte past the limit tells "exactly at the limit" from "over it".
     flate2::read::GzDecoder::new(bytes.as_slice())
+        .take(limit.saturating_add(1))
         .read_to_string(&mut text)
         .map_err(|source| StatusError::CompressedGzip {
             workflow: workflow.to_owned(),
             source,
         })?;
+    if text.len() as u64 > limit {
+        return Err(StatusError::CompressedTooLarge {
+            workflow: workflow.to_owned(),
+            limit,
+        });
+    }
     serde_json::from_str(&text).map_err(|source| StatusError::CompressedJson {
         workflow: workflow.to_owned(),
         source,
@@ -329,9 +370,11 @@ impl WorkflowView {
     /// The report printed when a run did not succeed: its phase and message, then each failed
     /// task with its template, attempts and message.
     pub fn failure_report(&self) -> String {
-        let mut s = format!("run {} {}", self.name, self.phase);
+        // Names and messages come from the cluster; control characters in them are escaped.
+        let e = crate::cli::escape_control;
+        let mut s = format!("run {} {}", e(&self.name), e(self.phase.as_str()));
         if let Some(m) = &self.message {
-            s.push_str(&format!(": {m}"));
+            s.push_str(&format!(": {}", e(m)));
         }
         s.push('\n');
         let failed = self.failed_tasks();
@@ -341,10 +384,10 @@ impl WorkflowView {
             s.push_str("  no task failed (the run itself did; see the message above)\n");
         }
         for t in failed {
-            s.push_str(&format!("  {} {}", t.name, t.phase));
+            s.push_str(&format!("  {} {}", e(&t.name), e(t.phase.as_str())));
             let mut extra = Vec::new();
             if let Some(tpl) = &t.template {
-                extra.push(format!("template {tpl}"));
+                extra.push(format!("template {}", e(tpl)));
             }
             if t.attempts > 1 {
                 extra.push(format!("{} attempts", t.attempts));
@@ -354,7 +397,7 @@ impl WorkflowView {
             }
             s.push_str(&format!(
                 ": {}\n",
-                t.message.as_deref().unwrap_or("no message")
+                e(t.message.as_deref().unwrap_or("no message"))
             ));
         }
         s
@@ -363,20 +406,24 @@ impl WorkflowView {
     /// Each task's output parameters and artifact locations, then the run's own outputs, one
     /// per line (`task.name = value`, `task.name -> uri`).
     pub fn outputs_report(&self) -> String {
+        // One line per value: a value's own newlines and other control characters are escaped.
+        let e = crate::cli::escape_control;
         let mut s = String::new();
         let mut line = |prefix: &str, params: &[ParameterValue], arts: &[ArtifactLocation]| {
             for p in params {
                 s.push_str(&format!(
-                    "{prefix}{} = {}\n",
-                    p.name,
-                    p.value.as_deref().unwrap_or("<unresolved>")
+                    "{}{} = {}\n",
+                    e(prefix),
+                    e(&p.name),
+                    e(p.value.as_deref().unwrap_or("<unresolved>"))
                 ));
             }
             for a in arts {
                 s.push_str(&format!(
-                    "{prefix}{} -> {}\n",
-                    a.name,
-                    a.uri.as_deref().unwrap_or("<no location>")
+                    "{}{} -> {}\n",
+                    e(prefix),
+                    e(&a.name),
+                    e(a.uri.as_deref().unwrap_or("<no location>"))
                 ));
             }
         };

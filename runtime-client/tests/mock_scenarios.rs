@@ -805,3 +805,188 @@ async fn the_compiled_quickstart_submits_and_watches_to_success() {
     let names: Vec<&str> = d.tasks.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["evaluate", "prepare", "train"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_without_an_answer_fails_within_the_request_timeout() {
+    let (client, mut api) = client();
+    let client = client.with_request_timeout(Duration::from_secs(5));
+    let started = tokio::time::Instant::now();
+    let run = tokio::spawn(async move { client.stop("wf").await });
+    // Take the request and never answer it.
+    let (_req, _never) = expect(&mut api, Method::PATCH, &format!("{WF_PATH}/wf"), &[]).await;
+    let err = run.await.unwrap().unwrap_err();
+    assert!(matches!(err, ClientError::NoAnswer { .. }), "{err:?}");
+    assert_eq!(err.exit_code(), ExitCode::Cluster);
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    assert!(
+        err.to_string().starts_with(
+            "no answer from the Kubernetes API server at https://127.0.0.1:6443/ (context \"kind-test\") within 5s to patch workflows.argoproj.io in namespace \"ml\""
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_of_server_errors_end_within_the_request_timeout() {
+    let (client, mut api) = client();
+    // More attempts than fit in the time: the deadline ends the retries, not the count.
+    let client = client
+        .with_retry(RetryPolicy {
+            attempts: 100,
+            initial: Duration::from_millis(400),
+            max: Duration::from_secs(1),
+        })
+        .with_request_timeout(Duration::from_secs(3));
+    let started = tokio::time::Instant::now();
+    let run = tokio::spawn(async move { client.delete("wf").await });
+    let mut answered = 0;
+    while let Ok(Some((_, send))) =
+        tokio::time::timeout(Duration::from_secs(10), api.next_request()).await
+    {
+        reply(
+            send,
+            503,
+            &status(503, "ServiceUnavailable", "busy", json!({})),
+        );
+        answered += 1;
+        assert!(answered < 100, "retried without bound");
+    }
+    let err = run.await.unwrap().unwrap_err();
+    assert_eq!(err.exit_code(), ExitCode::Cluster);
+    assert!(
+        started.elapsed() <= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // 0.4 + 0.8 + 1 (cap) = 2.2 s of waiting, then the next 1 s wait would pass the deadline.
+    assert_eq!(answered, 4);
+    assert!(
+        err.to_string().starts_with("delete workflows.argoproj.io"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_run_names_never_reach_the_server() {
+    let (client, mut api) = client();
+    for name in [
+        "../../x",
+        "a?dryRun=All",
+        "x,metadata.namespace=y",
+        "",
+        "Upper",
+    ] {
+        let errors = [
+            client.stop(name).await.unwrap_err(),
+            client.terminate(name).await.unwrap_err(),
+            client.delete(name).await.unwrap_err(),
+            client.get(name).await.unwrap_err(),
+            client.resubmit(name).await.unwrap_err(),
+            client.watch(name, None, |_| {}).await.unwrap_err(),
+            client.logs(name, None, false, |_, _| {}).await.unwrap_err(),
+        ];
+        for err in errors {
+            assert!(
+                matches!(err, ClientError::InvalidName { what: "run", .. }),
+                "{name:?}: {err:?}"
+            );
+            assert_eq!(err.exit_code(), ExitCode::Usage);
+        }
+    }
+    drop(client);
+    assert!(api.next_request().await.is_none(), "a request was sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn watch_reports_each_retry_with_capped_backoff_then_gives_up() {
+    let (client, mut api) = client();
+    let client = client.with_request_timeout(Duration::from_secs(1));
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = notices.clone();
+    let run = tokio::spawn(async move {
+        client
+            .watch_reporting("wf", None, |_| {}, |n| seen.lock().unwrap().push(n.clone()))
+            .await
+    });
+    let mut answered = 0;
+    while let Ok(Some((_, send))) =
+        tokio::time::timeout(Duration::from_secs(10), api.next_request()).await
+    {
+        reply(
+            send,
+            503,
+            &status(503, "ServiceUnavailable", "busy", json!({})),
+        );
+        answered += 1;
+        assert!(answered < 100, "retried without bound");
+    }
+    let err = run.await.unwrap().unwrap_err();
+    assert!(matches!(err, ClientError::WatchGaveUp { .. }), "{err:?}");
+    assert_eq!(err.exit_code(), ExitCode::Cluster);
+    let notices = notices.lock().unwrap();
+    let delays: Vec<u128> = notices.iter().map(|n| n.delay.as_millis()).collect();
+    // The policy of `client()`: 10 ms doubling, capped at 100 ms, within 1 s.
+    assert_eq!(&delays[..6], &[10, 20, 40, 80, 100, 100]);
+    assert!(
+        notices
+            .iter()
+            .enumerate()
+            .all(|(i, n)| n.attempt == i as u32 + 1)
+    );
+    assert_eq!(notices[0].cause, "503 ServiceUnavailable: busy");
+    assert!(delays.iter().sum::<u128>() <= 1000);
+}
+
+#[tokio::test]
+async fn a_quiet_watch_is_renewed_by_the_server_before_the_read_timeout() {
+    // With the default 30 s request timeout the transport's read timeout is 31 s; the server
+    // must close each watch request before that, so silence is never mistaken for a failure.
+    let (client, mut api) = client();
+    let run = tokio::spawn(async move { client.watch("wf", None, |_| {}).await });
+    serve_list(&mut api, "wf", workflow("wf", "1", "Running", json!({}))).await;
+    let (_, send) = expect(
+        &mut api,
+        Method::GET,
+        WF_PATH,
+        &["watch=true", "resourceVersion=1", "timeoutSeconds=22"],
+    )
+    .await;
+    reply_events(
+        send,
+        &[json!({"type": "MODIFIED", "object": workflow("wf", "2", "Succeeded", json!({}))})],
+    );
+    let outcome = run.await.unwrap().unwrap();
+    assert!(matches!(outcome, WatchOutcome::Finished(_)), "{outcome:?}");
+}
+
+#[test]
+fn run_names_are_dns_1123_subdomains() {
+    use argot_client::cluster::validate_run_name;
+    let longest = format!("a{}", "b".repeat(252));
+    for ok in ["a", "train-x7k2p", "a.b-c.d", "0abc9", longest.as_str()] {
+        assert!(validate_run_name(ok).is_ok(), "{ok:?}");
+    }
+    let too_long = format!("{longest}c");
+    for bad in [
+        "",
+        "-a",
+        "a-",
+        ".a",
+        "a..b",
+        "a.-b",
+        "A",
+        "a_b",
+        "a b",
+        "a/b",
+        "a%2Fb",
+        "ä",
+        too_long.as_str(),
+    ] {
+        let err = validate_run_name(bad).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("invalid run name {bad:?}: ")),
+            "{err}"
+        );
+    }
+}

@@ -163,3 +163,84 @@ fn offloaded_status_says_what_to_do() {
     assert!(v.tasks.is_empty());
     assert!(v.offloaded.is_some());
 }
+
+/// Gzip of `len` bytes of `{` — not a node map, and highly compressible — then base64.
+fn gzip_bomb(len: u64) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b'{'; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        gz.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())
+}
+
+#[test]
+fn a_gzip_bomb_in_compressed_nodes_is_refused_without_inflating_it() {
+    use argot_client::status::MAX_DECOMPRESSED_NODES;
+    let bomb = gzip_bomb(MAX_DECOMPRESSED_NODES + (1 << 20));
+    // A small document (under 100 KiB of base64) that would expand past 64 MiB.
+    assert!(bomb.len() < 100 << 10, "{}", bomb.len());
+    let wf = serde_json::json!({
+        "metadata": {"name": "boom"},
+        "status": {"phase": "Running", "compressedNodes": bomb},
+    });
+    let err = node_map(&wf).unwrap_err();
+    assert!(
+        matches!(err, StatusError::CompressedTooLarge { limit, .. } if limit == MAX_DECOMPRESSED_NODES),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "status.compressedNodes of workflow \"boom\" expands to more than 67108864 bytes, more than any node status Argo stores; refusing to decompress it"
+    );
+}
+
+#[test]
+fn the_decompression_bound_is_exact() {
+    use argot_client::status::decode_compressed_nodes_within;
+    let mut nodes = serde_json::Map::new();
+    nodes.insert(
+        "n".into(),
+        serde_json::json!({"id": "n", "phase": "Running"}),
+    );
+    let json_len = serde_json::to_vec(&nodes).unwrap().len() as u64;
+    let encoded = encode_compressed_nodes(&nodes);
+    assert_eq!(
+        decode_compressed_nodes_within("wf", &encoded, json_len).unwrap(),
+        nodes
+    );
+    assert!(matches!(
+        decode_compressed_nodes_within("wf", &encoded, json_len - 1),
+        Err(StatusError::CompressedTooLarge { .. })
+    ));
+}
+
+#[test]
+fn reports_escape_control_characters_from_the_cluster() {
+    let wf = serde_json::json!({
+        "metadata": {"name": "wf"},
+        "status": {
+            "phase": "Failed",
+            "message": "boom\u{1b}[2J",
+            "nodes": {
+                "wf": {"id": "wf", "name": "wf", "displayName": "wf", "type": "DAG", "phase": "Failed"},
+                "wf-1": {"id": "wf-1", "name": "wf.fit", "displayName": "fit", "type": "Pod",
+                          "templateName": "fit", "phase": "Failed", "message": "exit\r\u{7}",
+                          "outputs": {"parameters": [{"name": "acc", "value": "0.9\n\u{1b}]0;x\u{7}"}]}},
+            },
+        },
+    });
+    let view = WorkflowView::from_workflow(&wf).unwrap();
+    let failure = view.failure_report();
+    assert_eq!(
+        failure,
+        "run wf Failed: boom\\x1b[2J\n  fit Failed (template fit): exit\\x0d\\x07\n"
+    );
+    let outputs = view.outputs_report();
+    assert_eq!(outputs, "fit.acc = 0.9\\x0a\\x1b]0;x\\x07\n");
+}

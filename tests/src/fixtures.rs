@@ -23,11 +23,11 @@ pub fn broken(reason: String) -> Result<()> {
     bail!("{reason}")
 }
 
-/// A different component that claims `step`'s name.
-#[component(name = "step")]
-pub fn impostor(y: String) -> Result<()> {
-    let _ = y;
-    Ok(())
+/// Doubles `x`; the one component of `panics_in_body_when_asked`.
+#[component]
+pub fn unaffected(x: u32) -> Result<u32> {
+    let doubled = x * 2;
+    Ok(doubled)
 }
 
 /// A → B → C, then A `.after` C: a cycle of three.
@@ -91,11 +91,11 @@ pub fn named_like_a_component() {
     step(1);
 }
 
-/// Two different components both named `step`.
+/// Panics while traced when `ARGOT_TEST_PANIC_IN_BODY` is set; its component runs regardless.
 #[pipeline(image = "example.com/fixtures:1.0")]
-pub fn two_components_one_name() {
-    step(1);
-    impostor("x");
+pub fn panics_in_body_when_asked() {
+    assert!(std::env::var_os("ARGOT_TEST_PANIC_IN_BODY").is_none());
+    unaffected(1);
 }
 
 /// An image that is not pinned (a warning, not an error).

@@ -314,7 +314,11 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
         .output()
         .unwrap();
     assert_eq!(code(&bad), 2);
-    assert!(stderr(&bad).contains("not a duration"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("invalid duration"),
+        "{}",
+        stderr(&bad)
+    );
 
     // Nothing is a week old; a dry run at size 0 names both and removes neither.
     let young = sb

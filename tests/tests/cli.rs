@@ -273,6 +273,71 @@ fn component_failures_and_bad_inputs_have_their_own_exit_codes() {
     assert_eq!(code(&missing_input), 2);
 }
 
+/// The variable that makes `panics_in_body_when_asked`'s pipeline body panic.
+const PANIC_IN_BODY: &str = "ARGOT_TEST_PANIC_IN_BODY";
+
+#[test]
+fn component_runs_without_tracing_any_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let with_panicking_body = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(d)
+            .env(PANIC_IN_BODY, "1")
+            .output()
+            .expect("the fixture binary runs")
+    };
+    // The body really panics under the variable: compiling the pipeline says so (A0022).
+    let compiled = with_panicking_body(&["compile", "panics_in_body_when_asked"]);
+    assert_eq!(code(&compiled), 3, "{}", stderr(&compiled));
+    assert!(
+        stderr(&compiled).contains("error[A0022]"),
+        "{}",
+        stderr(&compiled)
+    );
+    // …yet its only component runs, and nothing of the body (not even its panic message) shows.
+    let ran = with_panicking_body(&["component", "unaffected", "--param", "x", "21"]);
+    assert_eq!(code(&ran), 0, "{}", stderr(&ran));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "output = 42\n");
+    assert_eq!(stderr(&ran), "", "no pipeline body ran");
+}
+
+#[test]
+fn an_unknown_component_lists_the_registered_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["component", "stpe", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no native component named `stpe`"), "{err}");
+    assert!(err.contains("did you mean `step`?"), "{err}");
+    // Every native component of the binary, from the examples and the fixtures alike; a
+    // container component is not one `component` can run.
+    for known in ["`noop`", "`prepare`", "`step`", "`unaffected`"] {
+        assert!(err.contains(known), "{known} missing: {err}");
+    }
+    assert!(!err.contains("`word_count`"), "{err}");
+}
+
+#[test]
+fn a_component_name_two_functions_register_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["component", "twin", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error[A0008]: 2 native components are named `twin` in this binary: `argot_fixtures::same_name::left`, `argot_fixtures::same_name::right`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("#[component(name = \"…\")]"),
+        "says what to do: {err}"
+    );
+    // Names no function shares still run.
+    let step = run(&["component", "step", "--param", "x", "1"], dir.path());
+    assert_eq!(code(&step), 0, "{}", stderr(&step));
+}
+
 #[test]
 fn struct_vector_bool_and_signed_parameters_decode_with_defaults() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,39 @@ use argot::validate::LevelError;
 use argot::{Code, Diagnostics, Levels, Limits, PipelineDef, Severity, ValidateOptions, validate};
 use argot_tests::fixtures;
 
+/// Two native components of this test binary share a name. They live here, not in the shared
+/// fixtures, because every binary that links them has an ambiguous `twin` (the registry the
+/// `component` entrypoint reads is per binary).
+mod twins {
+    use argot::prelude::*;
+
+    /// Add one.
+    #[component(name = "twin")]
+    pub fn twin(x: u32) -> Result<u32> {
+        Ok(x + 1)
+    }
+
+    /// A different component that claims `twin`'s name.
+    #[component(name = "twin")]
+    pub fn impostor(y: String) -> Result<()> {
+        let _ = y;
+        Ok(())
+    }
+
+    /// Two different components both named `twin`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn two_components_one_name() {
+        twin(1);
+        impostor("x");
+    }
+
+    /// Uses one of the two: the trace has no collision, the binary's registry has.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn uses_one_twin() {
+        twin(1);
+    }
+}
+
 fn traced(def: PipelineDef) -> Pipeline {
     def.trace("/usr/local/bin/argot-fixtures")
         .unwrap_or_else(|d| panic!("{} does not trace: {d}", def.name))
@@ -190,12 +223,30 @@ fn a0008_pipeline_and_component_share_a_template_name() {
 
 #[test]
 fn a0008_two_components_share_a_name() {
-    let d = fixtures::two_components_one_name::definition()
+    let d = twins::two_components_one_name::definition()
         .trace("/bin/x")
         .err()
         .expect("tracing refuses it");
     assert_eq!(d.codes(), [Code::NameCollision]);
     snapshot("A0008-component-collision", &d);
+}
+
+#[test]
+fn a0008_native_component_registered_twice_in_the_binary() {
+    // A pod runs `component twin` from the registry, not from a trace: the second function
+    // named `twin` makes that ambiguous even though this pipeline calls only one of them.
+    let d = twins::uses_one_twin::definition()
+        .trace("/bin/x")
+        .err()
+        .expect("the binary's registry refuses it");
+    assert_eq!(d.codes(), [Code::NameCollision]);
+    let message = d.to_string();
+    assert!(
+        message.contains("`diagnostics::twins::twin`")
+            && message.contains("`diagnostics::twins::impostor`"),
+        "names both functions: {message}"
+    );
+    snapshot("A0008-registered-twice", &d);
 }
 
 #[test]

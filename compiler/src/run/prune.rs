@@ -26,16 +26,17 @@ pub enum CacheCommand {
     Prune(PruneArgs),
 }
 
-/// The flags of `cache prune`.
+/// The flags of `cache prune` (at least one of `--older-than` and `--max-size`).
 #[derive(clap::Args, Debug, Clone)]
+#[command(group = clap::ArgGroup::new("bound").required(true).multiple(true).args(["older_than", "max_size"]))]
 pub struct PruneArgs {
     /// Remove entries not used (stored or reused) for this long: `90s`, `30m`, `12h`, `7d`,
-    /// `2w`, or combined (`1d12h`); `0s` empties the cache.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// or combined (`1h30m`); `0s` empties the cache.
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
     pub older_than: Option<Duration>,
     /// Then remove the least recently used entries until the cache is at most this big:
-    /// bytes, or KiB, MiB, GiB (`500MiB`, `2GiB`).
-    #[arg(long, value_name = "SIZE", value_parser = parse_max_size)]
+    /// bytes, or K, M, G, T (powers of 1024: `500M`, `2G`).
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
     pub max_size: Option<u64>,
     /// Only print what would be removed.
     #[arg(long)]
@@ -48,7 +49,7 @@ pub struct PruneArgs {
 const PRUNE_AFTER_HELP: &str = "\
 Examples:
   quickstart cache prune --older-than 30d
-  quickstart cache prune --max-size 2GiB --dry-run
+  quickstart cache prune --max-size 2G --dry-run
   quickstart cache prune --older-than 0s
 
 Age is the time since an entry was last stored or reused. With both flags, old entries go
@@ -56,54 +57,14 @@ first, then the least recently used until the size fits.
 
 Exit codes: 0 ok, 1 I/O error, 2 usage error.";
 
-/// Parses a duration: numbers with a unit (`s`, `m`, `h`, `d`, `w`), one after another.
-///
-/// # Errors
-/// A message saying how to write one.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "`{text}` is not a duration; write a number and a unit: `90s`, `30m`, `12h`, `7d`, `2w` (or combined: `1d12h`)"
-        )
-    };
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    let mut total: u64 = 0;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_len] {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            "w" => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total = number
-            .checked_mul(seconds)
-            .and_then(|s| total.checked_add(s))
-            .ok_or_else(bad)?;
-    }
-    Ok(Duration::from_secs(total))
+/// `--older-than`: the syntax `runs gc` reads (`90s`, `30m`, `12h`, `7d`, `1h30m`, seconds).
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    argot_client::cli::parse_duration(text).map_err(|e| e.to_string())
 }
 
-/// Parses `--max-size`: `0`, or a size as [`crate::validate::parse_size`] reads it.
-fn parse_max_size(text: &str) -> Result<u64, String> {
-    if text.trim() == "0" {
-        return Ok(0);
-    }
-    crate::validate::parse_size(text).map(|n| n as u64)
+/// `--max-size`: the syntax `runs gc` reads (`500M`, `2G`, `2GiB`, bytes).
+fn size_arg(text: &str) -> Result<u64, String> {
+    argot_client::cli::parse_size(text).map_err(|e| e.to_string())
 }
 
 /// What to remove.
@@ -303,12 +264,6 @@ fn human(bytes: u64) -> String {
 /// The exit code and message for the CLI.
 pub fn execute(command: &CacheCommand) -> Result<String, (ExitCode, String)> {
     let CacheCommand::Prune(args) = command;
-    if args.older_than.is_none() && args.max_size.is_none() {
-        return Err((
-            ExitCode::Usage,
-            "error: `cache prune` needs --older-than DURATION or --max-size SIZE\nhelp: e.g. `cache prune --older-than 30d`; `--older-than 0s` empties the cache".to_owned(),
-        ));
-    }
     let dir = args
         .cache_dir
         .clone()
@@ -370,32 +325,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_are_numbers_with_units() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
-        assert_eq!(
-            parse_duration("1d12h"),
-            Ok(Duration::from_secs(86_400 + 12 * 3600))
+    fn flags_read_what_runs_gc_reads() {
+        assert_eq!(duration_arg("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(duration_arg("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(duration_arg("0s"), Ok(Duration::ZERO));
+        assert!(
+            duration_arg("soon")
+                .unwrap_err()
+                .contains("invalid duration")
         );
-        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
-        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
-        for bad in [
-            "",
-            "30",
-            "d",
-            "1y",
-            "-1d",
-            "1.5h",
-            "1 d",
-            "99999999999999999999w",
-        ] {
-            let e = parse_duration(bad).unwrap_err();
-            assert!(e.contains("not a duration"), "{bad}: {e}");
-        }
-        assert_eq!(parse_max_size("0"), Ok(0));
-        assert_eq!(parse_max_size("2KiB"), Ok(2048));
-        assert!(parse_max_size("lots").is_err());
+        assert_eq!(size_arg("0"), Ok(0));
+        assert_eq!(size_arg("2G"), Ok(2 << 30));
+        assert_eq!(size_arg("2GiB"), Ok(2 << 30));
+        assert!(size_arg("lots").unwrap_err().contains("invalid size"));
     }
 
     #[test]

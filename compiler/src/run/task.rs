@@ -457,9 +457,7 @@ fn run_process(
                 }
             });
             let mut c = Command::new(cx.executable);
-            c.args(argv)
-                .env(LIFELINE_ENV, "1")
-                .env(crate::cli::PIPELINE_ENV, &cx.valid.pipeline().name);
+            c.args(argv).env(LIFELINE_ENV, "1");
             (c, true)
         }
         Implementation::Container(image) => {

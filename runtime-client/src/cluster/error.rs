@@ -44,9 +44,63 @@ pub enum ClientError {
     Config {
         /// The context asked for, if any.
         context: Option<String>,
-        /// The loader's error.
+        /// Why loading failed, said once (see [`ConfigCause`]).
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: ConfigCause,
+    },
+    /// A run (or template) name that is not a Kubernetes object name; refused before it
+    /// reaches a URL or a selector.
+    #[error(
+        "invalid {what} name {name:?}: {reason}\nhelp: a {what} name is a Kubernetes object name, as `{prog} workflows` lists runs: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (e.g. train-x7k2p)",
+        prog = crate::program_name()
+    )]
+    InvalidName {
+        /// What was named: `run`, `template`.
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A submission id that cannot be a label value.
+    #[error(
+        "invalid submission id {0:?}\nhelp: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+    )]
+    InvalidSubmissionId(String),
+    /// The API server did not answer within the request timeout (a server that accepts
+    /// connections but never responds, or keeps failing until the time is up).
+    #[error("no answer from the Kubernetes API server at {} (context {:?}) within {} to {} {} {}\nhelp: check the cluster is up (`kubectl --context {} cluster-info`), or allow more time with --request-timeout", target.cluster_url, target.context, human_duration(*after), ctx.verb, ctx.resource, ctx.scope(), target.context)]
+    NoAnswer {
+        /// Where the client was connected.
+        target: Box<Target>,
+        /// The request that got no answer.
+        ctx: Box<RequestContext>,
+        /// The time allowed.
+        after: std::time::Duration,
+        /// The last failure before time ran out, if an attempt failed before.
+        #[source]
+        source: Option<kube::Error>,
+    },
+    /// `--timeout` passed before the run was created, so there is nothing to watch.
+    #[error("could not submit the run within the --timeout of {}; it was not created, or its creation was not confirmed\nhelp: check with `{} workflows`, then submit again with a longer --timeout", human_duration(*after), crate::program_name())]
+    NotSubmitted {
+        /// The time allowed.
+        after: std::time::Duration,
+    },
+    /// The cluster stayed unreachable while watching a run.
+    #[error("gave up watching {name}: no answer from the Kubernetes API server at {} within {}{}\nhelp: the run may still be going; check the cluster (`kubectl --context {} cluster-info`), then `{} watch {name}` again (--request-timeout sets how long to keep trying)", target.cluster_url, human_duration(*after), match attempts { 0 => String::new(), 1 => " (1 failed attempt)".to_owned(), n => format!(" ({n} failed attempts)") }, target.context, crate::program_name())]
+    WatchGaveUp {
+        /// The run.
+        name: String,
+        /// Where the client was connected.
+        target: Box<Target>,
+        /// How long it may stay unreachable (the request timeout).
+        after: std::time::Duration,
+        /// How many attempts failed.
+        attempts: u32,
+        /// The last failure, if an attempt failed before time ran out.
+        #[source]
+        source: Option<kube::Error>,
     },
     /// The API server could not be reached (DNS, refused connection, TLS, timeout).
     #[error("cannot reach the Kubernetes API server at {} (context {:?})\nhelp: check the cluster is running and reachable (`kubectl --context {} cluster-info`), or choose another with --context", target.cluster_url, target.context, target.context)]
@@ -175,7 +229,10 @@ impl ClientError {
     /// The exit code for this error (see [`crate::ExitCode`]).
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            ClientError::Manifest(_) | ClientError::UnknownTask { .. } => ExitCode::Usage,
+            ClientError::Manifest(_)
+            | ClientError::UnknownTask { .. }
+            | ClientError::InvalidName { .. }
+            | ClientError::InvalidSubmissionId(_) => ExitCode::Usage,
             ClientError::Status(_) | ClientError::Store(_) | ClientError::Io(_) => {
                 ExitCode::Internal
             }
@@ -189,6 +246,7 @@ impl ClientError {
             ClientError::Api { source, .. } | ClientError::Unreachable { source, .. } => {
                 is_transient(source)
             }
+            ClientError::NoAnswer { .. } => true,
             _ => false,
         }
     }
@@ -245,5 +303,96 @@ pub fn is_transient(err: &kube::Error) -> bool {
         kube::Error::Api(s) => s.code == 429 || s.code >= 500,
         kube::Error::HyperError(_) | kube::Error::Service(_) => true,
         _ => false,
+    }
+}
+
+/// Formats a duration for messages: `30s`, `1m30s`, `2h`, `250ms`.
+pub fn human_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.subsec_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// Why the Kubernetes configuration could not be loaded, in one sentence.
+///
+/// kube-rs's errors repeat their cause inside their own message (`failed to infer config:
+/// in-cluster: (…), kubeconfig: (…)`, then the kubeconfig error again as the source) and quote
+/// paths twice (`'"/path"'`). This keeps the one cause a user can act on, said once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigCause(pub String);
+
+impl std::fmt::Display for ConfigCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigCause {}
+
+impl ConfigCause {
+    /// Describes a kube-rs configuration error.
+    pub fn from_kube(err: &(dyn std::error::Error + 'static)) -> ConfigCause {
+        use kube::config::{InferConfigError, KubeconfigError, LoadDataError};
+        // Inferring tries in-cluster then kubeconfig; outside a pod the kubeconfig failure is
+        // the one to fix, and it is the inference error's source.
+        let err = match err.downcast_ref::<InferConfigError>() {
+            Some(infer) => match std::error::Error::source(infer) {
+                Some(kubeconfig) => kubeconfig,
+                None => err,
+            },
+            None => match err.downcast_ref::<kube::Error>() {
+                Some(kube::Error::InferKubeconfig(k)) => k,
+                Some(kube::Error::InferConfig(i)) => {
+                    return ConfigCause::from_kube(i);
+                }
+                _ => err,
+            },
+        };
+        let data = |what: &str, e: &LoadDataError| match e {
+            LoadDataError::ReadFile(io, path) => {
+                format!("cannot read the {what} file {}: {io}", path.display())
+            }
+            other => format!("cannot load the {what}: {other}"),
+        };
+        let text = match err.downcast_ref::<KubeconfigError>() {
+            Some(KubeconfigError::ReadConfig(io, path)) => {
+                format!("cannot read kubeconfig {}: {io}", path.display())
+            }
+            Some(KubeconfigError::LoadContext(name)) => {
+                format!("the kubeconfig has no context {name:?}")
+            }
+            Some(KubeconfigError::LoadCertificateAuthority(e)) => data("certificate authority", e),
+            Some(KubeconfigError::LoadClientCertificate(e)) => data("client certificate", e),
+            Some(KubeconfigError::LoadClientKey(e)) => data("client key", e),
+            _ => {
+                // Each level's message already ends with its source's; keep only levels that
+                // add something.
+                let mut text = err.to_string();
+                let mut source = err.source();
+                while let Some(s) = source {
+                    let part = s.to_string();
+                    if !text.contains(&part) {
+                        text.push_str(": ");
+                        text.push_str(&part);
+                    }
+                    source = s.source();
+                }
+                text
+            }
+        };
+        ConfigCause(text.replace("'\"", "\"").replace("\"'", "\""))
     }
 }

@@ -23,7 +23,7 @@ use kube::api::{
 use kube::runtime::watcher;
 use serde_json::{Value, json};
 
-pub use error::{ClientError, RequestContext, Target, is_transient};
+pub use error::{ClientError, ConfigCause, RequestContext, Target, human_duration, is_transient};
 
 use crate::manifest::{Kind, LABEL_SUBMISSION, Manifest, ManifestError, RunLabels};
 use crate::status::WorkflowView;
@@ -75,13 +75,122 @@ impl RetryPolicy {
     }
 }
 
+/// How long one operation (a request with its retries) may take before the command gives up
+/// with exit 7, unless `--request-timeout` says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How to connect.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
     /// Kubeconfig context; `None` uses the current context (or in-cluster config).
     pub context: Option<String>,
     /// Namespace; `None` uses the context's namespace, else `default`.
     pub namespace: Option<String>,
+    /// The bound on connecting, on each read and write, and on one operation with its retries
+    /// ([`DEFAULT_REQUEST_TIMEOUT`]); a watch gives up after the cluster stayed unreachable
+    /// this long.
+    pub request_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            context: None,
+            namespace: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// Checks that `name` can be a Workflow's name (a DNS-1123 subdomain, as Kubernetes'
+/// `IsDNS1123Subdomain` in apimachinery `pkg/util/validation` requires of object names) before
+/// it is put into a URL path, a label selector or a field selector, where `../x`, `?dryRun=All`
+/// or `,metadata.namespace=y` would change what the request means.
+///
+/// # Errors
+/// [`ClientError::InvalidName`] saying what is wrong.
+pub fn validate_run_name(name: &str) -> Result<(), ClientError> {
+    validate_object_name("run", name)
+}
+
+/// [`validate_run_name`] for any object argot puts in a URL (`what` names it in the error).
+fn validate_object_name(what: &'static str, name: &str) -> Result<(), ClientError> {
+    let refuse = |reason: String| {
+        Err(ClientError::InvalidName {
+            what,
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    if name.is_empty() {
+        return refuse("it is empty".into());
+    }
+    if name.len() > 253 {
+        return refuse(format!("it is {} characters long", name.len()));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
+    {
+        return refuse(format!("{c:?} is not allowed"));
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return refuse("it must start and end with a letter or digit".into());
+    }
+    // Each dot-separated part is a DNS-1123 label: no empty part, none starting or ending with '-'.
+    if name
+        .split('.')
+        .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+    {
+        return refuse("each '.'-separated part must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// Checks a submission id is a label value (Kubernetes `IsValidLabelValue`: at most 63 of
+/// `[A-Za-z0-9_.-]`, starting and ending alphanumeric), since it is matched in a label selector.
+fn check_submission_id(id: &str) -> Result<(), ClientError> {
+    let ok = id.len() <= 63
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && (id.is_empty()
+            || id.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && id.ends_with(|c: char| c.is_ascii_alphanumeric()));
+    if ok && !id.is_empty() {
+        Ok(())
+    } else {
+        Err(ClientError::InvalidSubmissionId(id.to_owned()))
+    }
+}
+
+/// When an operation must be over; `None` when the allowed time is too large to represent
+/// (`--request-timeout 99999999999h`), which means no bound.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Option<tokio::time::Instant>,
+    budget: Duration,
+}
+
+impl Deadline {
+    fn after(budget: Duration) -> Deadline {
+        Deadline {
+            at: tokio::time::Instant::now().checked_add(budget),
+            budget,
+        }
+    }
+
+    /// The time left; `None` for no bound.
+    fn remaining(&self) -> Option<Duration> {
+        self.at
+            .map(|at| at.saturating_duration_since(tokio::time::Instant::now()))
+    }
+
+    /// Whether waiting `delay` still leaves time for another attempt.
+    fn allows(&self, delay: Duration) -> bool {
+        self.remaining().is_none_or(|r| r > delay)
+    }
 }
 
 /// What to submit and how.
@@ -124,6 +233,19 @@ pub enum WatchOutcome {
     Deleted(Option<Box<WorkflowView>>),
 }
 
+/// A watch is about to wait and retry because the cluster did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice {
+    /// How many attempts have failed in a row.
+    pub attempt: u32,
+    /// How long it waits before the next attempt.
+    pub delay: Duration,
+    /// How long until the watch gives up if the cluster stays unreachable.
+    pub give_up_in: Duration,
+    /// Why the last attempt failed.
+    pub cause: String,
+}
+
 /// One row of `workflows` (the runs in a namespace).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
@@ -143,9 +265,12 @@ pub struct RunSummary {
 #[derive(Clone)]
 pub struct ArgoClient {
     client: kube::Client,
+    /// For log streams that may stay quiet for long: no read timeout at the transport.
+    stream_client: kube::Client,
     namespace: String,
     target: Target,
     retry: RetryPolicy,
+    request_timeout: Duration,
 }
 
 impl std::fmt::Debug for ArgoClient {
@@ -167,7 +292,7 @@ impl ArgoClient {
     pub async fn connect(opts: &ConnectOptions) -> Result<ArgoClient, ClientError> {
         let config_err = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Config {
             context: opts.context.clone(),
-            source: e,
+            source: ConfigCause::from_kube(&*e),
         };
         let (config, context) = match &opts.context {
             Some(ctx) => {
@@ -199,17 +324,40 @@ impl ArgoClient {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
+        let mut config = config;
+        // The transport's timeouts are a backstop a second behind the operation's own deadline
+        // (`retrying_until`), so a silent server is reported as "no answer within …" rather
+        // than as a transport error.
+        let t = opts.request_timeout.saturating_add(Duration::from_secs(1));
+        config.connect_timeout = Some(t);
+        config.write_timeout = Some(t);
+        // kube's own retry layer waits up to 1000 s between 15 attempts on a 503; argot's
+        // retries (`RetryPolicy`) are bounded by the request timeout instead.
+        config.default_retry = false;
+        let mut streaming = config.clone();
+        streaming.read_timeout = None;
+        config.read_timeout = Some(t);
+        // Count the read timeout from when a request is sent, not from when its pooled
+        // connection went idle.
+        config.reset_reader_on_write = true;
         let client = kube::Client::try_from(config).map_err(|e| config_err(Box::new(e)))?;
-        Ok(ArgoClient::new(client, namespace, target))
+        let stream_client =
+            kube::Client::try_from(streaming).map_err(|e| config_err(Box::new(e)))?;
+        let mut argo =
+            ArgoClient::new(client, namespace, target).with_request_timeout(opts.request_timeout);
+        argo.stream_client = stream_client;
+        Ok(argo)
     }
 
     /// Wraps a kube client (tests use a mock service).
     pub fn new(client: kube::Client, namespace: impl Into<String>, target: Target) -> ArgoClient {
         ArgoClient {
+            stream_client: client.clone(),
             client,
             namespace: namespace.into(),
             target,
             retry: RetryPolicy::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
@@ -217,6 +365,22 @@ impl ArgoClient {
     pub fn with_retry(mut self, retry: RetryPolicy) -> ArgoClient {
         self.retry = retry;
         self
+    }
+
+    /// Bounds each operation (a request with its retries) and how long a watch keeps trying
+    /// an unreachable cluster ([`DEFAULT_REQUEST_TIMEOUT`] unless set).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> ArgoClient {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The bound on one operation with its retries.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    fn deadline(&self) -> Deadline {
+        Deadline::after(self.request_timeout)
     }
 
     /// The namespace this client works in.
@@ -280,23 +444,69 @@ impl ArgoClient {
         ClientError::from_kube(e, ctx, &self.target)
     }
 
-    /// Runs `op` until it succeeds, fails permanently, or retries run out (429/5xx/transport).
-    async fn retrying<T, F, Fut>(&self, ctx: RequestContext, mut op: F) -> Result<T, ClientError>
+    /// Runs `op` until it succeeds, fails permanently, or retries run out (429/5xx/transport),
+    /// within the request timeout.
+    async fn retrying<T, F, Fut>(&self, ctx: RequestContext, op: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, kube::Error>>,
+    {
+        self.retrying_until(self.deadline(), ctx, op).await
+    }
+
+    /// One attempt of a request, cut off at the deadline: `None` when time ran out.
+    async fn attempt<T>(
+        deadline: Deadline,
+        request: impl std::future::Future<Output = Result<T, kube::Error>>,
+    ) -> Option<Result<T, kube::Error>> {
+        match deadline.remaining() {
+            None => Some(request.await),
+            Some(left) => tokio::time::timeout(left, request).await.ok(),
+        }
+    }
+
+    fn no_answer(
+        &self,
+        ctx: RequestContext,
+        deadline: Deadline,
+        last: Option<kube::Error>,
+    ) -> ClientError {
+        ClientError::NoAnswer {
+            target: Box::new(self.target.clone()),
+            ctx: Box::new(ctx),
+            after: deadline.budget,
+            source: last,
+        }
+    }
+
+    /// [`ArgoClient::retrying`] with the deadline of a larger operation.
+    async fn retrying_until<T, F, Fut>(
+        &self,
+        deadline: Deadline,
+        ctx: RequestContext,
+        mut op: F,
+    ) -> Result<T, ClientError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, kube::Error>>,
     {
         let mut attempt = 0;
+        let mut last = None;
         loop {
-            match op().await {
-                Ok(v) => return Ok(v),
-                Err(e) if is_transient(&e) && attempt + 1 < self.retry.attempts => {
+            match Self::attempt(deadline, op()).await {
+                None => return Err(self.no_answer(ctx, deadline, last)),
+                Some(Ok(v)) => return Ok(v),
+                Some(Err(e)) if is_transient(&e) && attempt + 1 < self.retry.attempts => {
                     let delay = self.retry.delay(attempt);
+                    if !deadline.allows(delay) {
+                        return Err(self.err(e, ctx));
+                    }
                     tracing::warn!(error = %e, ?delay, "{} {} failed; retrying", ctx.verb, ctx.resource);
                     tokio::time::sleep(delay).await;
                     attempt += 1;
+                    last = Some(e);
                 }
-                Err(e) => return Err(self.err(e, ctx)),
+                Some(Err(e)) => return Err(self.err(e, ctx)),
             }
         }
     }
@@ -316,7 +526,19 @@ impl ArgoClient {
         manifest: &Manifest,
         opts: &SubmitOptions,
     ) -> Result<Submitted, ClientError> {
+        self.submit_until(self.deadline(), manifest, opts).await
+    }
+
+    async fn submit_until(
+        &self,
+        deadline: Deadline,
+        manifest: &Manifest,
+        opts: &SubmitOptions,
+    ) -> Result<Submitted, ClientError> {
         manifest.require_workflow()?;
+        if let Some(name) = manifest.name() {
+            validate_run_name(name)?;
+        }
         let mut m = manifest.clone();
         if let Some(ns) = m.namespace()
             && ns != self.namespace
@@ -330,11 +552,12 @@ impl ArgoClient {
             .submission_id
             .clone()
             .unwrap_or_else(crate::manifest::new_submission_id);
+        check_submission_id(&submission)?;
         m.set_label(LABEL_SUBMISSION, &submission);
 
         if opts.submission_id.is_some()
             && !opts.dry_run
-            && let Some(existing) = self.find_submission(&submission).await?
+            && let Some(existing) = self.find_submission(deadline, &submission).await?
         {
             return Ok(self.submitted(existing, submission, false));
         }
@@ -350,12 +573,14 @@ impl ArgoClient {
         let api = self.workflows();
         let ctx = self.ctx("create", m.name());
         let mut attempt = 0;
+        let mut last = None;
         loop {
-            let err = match api.create(&pp, &obj).await {
-                Ok(created) => {
+            let err = match Self::attempt(deadline, api.create(&pp, &obj)).await {
+                None => return Err(self.no_answer(ctx, deadline, last)),
+                Some(Ok(created)) => {
                     return Ok(self.submitted(to_value(&created)?, submission, true));
                 }
-                Err(e) => e,
+                Some(Err(e)) => e,
             };
             let code = match &err {
                 kube::Error::Api(s) => Some(s.code),
@@ -364,7 +589,7 @@ impl ArgoClient {
             if code == Some(409)
                 && let Some(name) = m.name()
             {
-                let existing = self.get(name).await?;
+                let existing = self.get_until(deadline, name).await?;
                 let label = existing.pointer(&format!(
                     "/metadata/labels/{}",
                     LABEL_SUBMISSION.replace('/', "~1")
@@ -374,20 +599,22 @@ impl ArgoClient {
                 }
                 return Err(self.err(err, ctx));
             }
-            if !is_transient(&err) || attempt + 1 >= self.retry.attempts {
+            let delay = self.retry.delay(attempt);
+            if !is_transient(&err) || attempt + 1 >= self.retry.attempts || !deadline.allows(delay)
+            {
                 return Err(self.err(err, ctx));
             }
-            let delay = self.retry.delay(attempt);
             tracing::warn!(error = %err, ?delay, "creating the workflow failed; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
             // 429 means "not processed"; anything else may have created the run already.
             if code != Some(429)
                 && !opts.dry_run
-                && let Some(existing) = self.find_submission(&submission).await?
+                && let Some(existing) = self.find_submission(deadline, &submission).await?
             {
                 return Ok(self.submitted(existing, submission, false));
             }
+            last = Some(err);
         }
     }
 
@@ -405,11 +632,17 @@ impl ArgoClient {
         }
     }
 
-    async fn find_submission(&self, submission: &str) -> Result<Option<Value>, ClientError> {
+    async fn find_submission(
+        &self,
+        deadline: Deadline,
+        submission: &str,
+    ) -> Result<Option<Value>, ClientError> {
+        // The id goes into a label selector; a user's `--submission-id a,b=c` must not widen it.
+        check_submission_id(submission)?;
         let lp = ListParams::default().labels(&format!("{LABEL_SUBMISSION}={submission}"));
         let api = self.workflows();
         let list = self
-            .retrying(self.ctx("list", None), || api.list(&lp))
+            .retrying_until(deadline, self.ctx("list", None), || api.list(&lp))
             .await?;
         let mut items = list.items;
         // Oldest first, so a duplicate (should one ever exist) resolves to the original.
@@ -467,6 +700,7 @@ impl ArgoClient {
                 field: "name",
             })?
             .to_owned();
+        validate_object_name("template", &name)?;
         let mut m = manifest.clone();
         if let Some(meta) = m.value.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.remove("generateName");
@@ -491,9 +725,14 @@ impl ArgoClient {
     /// # Errors
     /// [`ClientError::NotFound`] and the other mapped API errors.
     pub async fn get(&self, name: &str) -> Result<Value, ClientError> {
+        self.get_until(self.deadline(), name).await
+    }
+
+    async fn get_until(&self, deadline: Deadline, name: &str) -> Result<Value, ClientError> {
+        validate_run_name(name)?;
         let api = self.workflows();
         let obj = self
-            .retrying(self.ctx("get", Some(name)), || api.get(name))
+            .retrying_until(deadline, self.ctx("get", Some(name)), || api.get(name))
             .await?;
         to_value(&obj)
     }
@@ -507,49 +746,93 @@ impl ArgoClient {
     }
 
     /// Watches one Workflow until it finishes, calling `on_change` with each new status.
-    ///
-    /// Uses kube-runtime's watcher with a field selector on the name: it resumes after
-    /// disconnects from the last resource version, re-lists after `410 Gone`, and backs off
-    /// exponentially on errors. Permanent errors (403, missing CRDs, 401) end the watch with
-    /// an error; transient ones are logged and retried. `timeout` bounds the whole watch.
+    /// [`ArgoClient::watch_reporting`] also reports each retry while the cluster is
+    /// unreachable.
     ///
     /// # Errors
-    /// The mapped API errors; [`ClientError::NotFound`] if no such workflow exists;
-    /// [`ClientError::Status`] if its compressed nodes are corrupt.
+    /// As [`ArgoClient::watch_reporting`].
     pub async fn watch(
         &self,
         name: &str,
         timeout: Option<Duration>,
-        mut on_change: impl FnMut(&WorkflowView),
+        on_change: impl FnMut(&WorkflowView),
     ) -> Result<WatchOutcome, ClientError> {
-        let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let backoff = WatchBackoff::new(self.retry);
-        let stream =
-            kube::runtime::WatchStreamExt::backoff(watcher(self.workflows(), cfg), backoff);
+        self.watch_reporting(name, timeout, on_change, |_| {}).await
+    }
+
+    /// Watches one Workflow until it finishes, calling `on_change` with each new status and
+    /// `on_retry` before each wait while the cluster is unreachable.
+    ///
+    /// Uses kube-runtime's watcher with a field selector on the name: it resumes after
+    /// disconnects from the last resource version and re-lists after `410 Gone`. Transient
+    /// failures (refused or reset connections, 5xx, 429, no answer) are retried with
+    /// exponential backoff capped at [`RetryPolicy::max`]; once the cluster has been
+    /// unreachable for the request timeout ([`ArgoClient::with_request_timeout`]) the watch
+    /// gives up with [`ClientError::WatchGaveUp`]. Until the first answer, that bound counts
+    /// from the start of the watch, so a server that never answers ends it in time too.
+    /// Permanent errors (403, missing CRDs, 401) end the watch at once. `timeout` bounds the
+    /// whole watch.
+    ///
+    /// # Errors
+    /// The mapped API errors; [`ClientError::NotFound`] if no such workflow exists;
+    /// [`ClientError::WatchGaveUp`]; [`ClientError::Status`] if its compressed nodes are
+    /// corrupt.
+    pub async fn watch_reporting(
+        &self,
+        name: &str,
+        timeout: Option<Duration>,
+        mut on_change: impl FnMut(&WorkflowView),
+        mut on_retry: impl FnMut(&RetryNotice),
+    ) -> Result<WatchOutcome, ClientError> {
+        validate_run_name(name)?;
+        let cfg = watcher::Config::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(watch_window(self.request_timeout));
+        let stream = watcher(self.workflows(), cfg);
         let mut stream = std::pin::pin!(stream);
         let mut last: Option<WorkflowView> = None;
         let mut seen = false;
+        let bound = self.request_timeout;
         let run = async {
-            while let Some(event) = stream.next().await {
-                let obj = match event {
-                    Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => o,
-                    Ok(watcher::Event::Delete(_)) => {
-                        return Ok(WatchOutcome::Deleted(last.take().map(Box::new)));
-                    }
-                    Ok(watcher::Event::Init) => continue,
-                    Ok(watcher::Event::InitDone) => {
-                        if !seen {
-                            return Err(ClientError::NotFound {
-                                ctx: Box::new(self.ctx("get", Some(name))),
-                                source: kube::Error::Api(Box::new(kube::core::Status {
-                                    code: 404,
-                                    message: format!("workflows.argoproj.io {name:?} not found"),
-                                    reason: "NotFound".into(),
-                                    ..kube::core::Status::failure("", "")
-                                })),
-                            });
+            // When the current spell of failures began: the start of the watch until the
+            // server first answers, else the first failure after an answer.
+            let mut failing_since = Some(tokio::time::Instant::now());
+            let mut attempts = 0u32;
+            let mut last_error: Option<kube::Error> = None;
+            loop {
+                let give_up_at = failing_since.and_then(|t| t.checked_add(bound));
+                let event = match give_up_at {
+                    // A healthy watch may stay quiet for hours; only a failing one is bounded.
+                    None => stream.next().await,
+                    Some(at) => match tokio::time::timeout_at(at, stream.next()).await {
+                        Ok(e) => e,
+                        Err(_) => {
+                            return Err(self.gave_up(name, bound, attempts, last_error));
                         }
-                        continue;
+                    },
+                };
+                let Some(event) = event else { break };
+                let obj = match event {
+                    // The watcher says Init before each list it is about to send, so Init is
+                    // no answer from the server.
+                    Ok(watcher::Event::Init) => continue,
+                    Ok(ok) => {
+                        failing_since = None;
+                        attempts = 0;
+                        last_error = None;
+                        match ok {
+                            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => o,
+                            watcher::Event::Delete(_) => {
+                                return Ok(WatchOutcome::Deleted(last.take().map(Box::new)));
+                            }
+                            watcher::Event::Init => continue,
+                            watcher::Event::InitDone => {
+                                if !seen {
+                                    return Err(not_found(self.ctx("get", Some(name)), name));
+                                }
+                                continue;
+                            }
+                        }
                     }
                     Err(e) => {
                         let (inner, verb) = match e {
@@ -560,12 +843,32 @@ impl ArgoClient {
                             watcher::Error::NoResourceVersion => continue,
                         };
                         // 410 Gone: the watcher has already reset and re-lists on the next poll.
-                        let gone = matches!(&inner, kube::Error::Api(s) if s.code == 410);
-                        if is_transient(&inner) || gone {
-                            tracing::warn!(error = %inner, "watching {name} failed; retrying with backoff");
+                        if matches!(&inner, kube::Error::Api(s) if s.code == 410) {
                             continue;
                         }
-                        return Err(self.err(inner, self.ctx(verb, None)));
+                        // A stream cut mid-body (ReadEvents) is a transport failure too.
+                        let broken = matches!(&inner, kube::Error::ReadEvents(_));
+                        if !is_transient(&inner) && !broken {
+                            return Err(self.err(inner, self.ctx(verb, None)));
+                        }
+                        let now = tokio::time::Instant::now();
+                        let since = *failing_since.get_or_insert(now);
+                        let delay = self.retry.delay(attempts);
+                        attempts = attempts.saturating_add(1);
+                        let failing_for = now.saturating_duration_since(since);
+                        if failing_for.saturating_add(delay) >= bound {
+                            return Err(self.gave_up(name, bound, attempts, Some(inner)));
+                        }
+                        on_retry(&RetryNotice {
+                            attempt: attempts,
+                            delay,
+                            give_up_in: bound - failing_for,
+                            cause: describe_kube_error(&inner),
+                        });
+                        tracing::warn!(error = %inner, ?delay, "watching {name} failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        last_error = Some(inner);
+                        continue;
                     }
                 };
                 seen = true;
@@ -581,16 +884,32 @@ impl ArgoClient {
             }
             Ok(WatchOutcome::TimedOut(last.take().map(Box::new)))
         };
-        let run = std::pin::pin!(run);
+        let mut run = Box::pin(run);
         match timeout {
             None => run.await,
-            Some(t) => {
-                let mut run = run;
-                match tokio::time::timeout(t, &mut run).await {
-                    Ok(r) => r,
-                    Err(_) => Ok(WatchOutcome::TimedOut(last.map(Box::new))),
+            Some(t) => match tokio::time::timeout(t, &mut run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    drop(run);
+                    Ok(WatchOutcome::TimedOut(last.map(Box::new)))
                 }
-            }
+            },
+        }
+    }
+
+    fn gave_up(
+        &self,
+        name: &str,
+        after: Duration,
+        attempts: u32,
+        source: Option<kube::Error>,
+    ) -> ClientError {
+        ClientError::WatchGaveUp {
+            name: name.to_owned(),
+            target: Box::new(self.target.clone()),
+            after,
+            attempts,
+            source,
         }
     }
 
@@ -613,6 +932,7 @@ impl ArgoClient {
     }
 
     async fn shutdown(&self, name: &str, how: &str) -> Result<(), ClientError> {
+        validate_run_name(name)?;
         let api = self.workflows();
         let patch = Patch::Merge(json!({ "spec": { "shutdown": how } }));
         let pp = PatchParams {
@@ -632,7 +952,8 @@ impl ArgoClient {
     /// # Errors
     /// The mapped API errors.
     pub async fn resubmit(&self, name: &str) -> Result<Submitted, ClientError> {
-        let old = self.get(name).await?;
+        let deadline = self.deadline();
+        let old = self.get_until(deadline, name).await?;
         let mut spec = old.get("spec").cloned().unwrap_or_else(|| json!({}));
         if let Some(s) = spec.as_object_mut() {
             s.remove("shutdown");
@@ -659,7 +980,8 @@ impl ArgoClient {
             "metadata": { "generateName": generate, "labels": labels },
             "spec": spec,
         }))?;
-        self.submit(&manifest, &SubmitOptions::default()).await
+        self.submit_until(deadline, &manifest, &SubmitOptions::default())
+            .await
     }
 
     /// Deletes a run (its pods go with it).
@@ -667,6 +989,7 @@ impl ArgoClient {
     /// # Errors
     /// The mapped API errors.
     pub async fn delete(&self, name: &str) -> Result<(), ClientError> {
+        validate_run_name(name)?;
         let api = self.workflows();
         let dp = DeleteParams::default();
         self.retrying(self.ctx("delete", Some(name)), || api.delete(name, &dp))
@@ -734,7 +1057,8 @@ impl ArgoClient {
         follow: bool,
         mut out: impl FnMut(&str, &str),
     ) -> Result<(), ClientError> {
-        let view = self.status(name).await?;
+        let deadline = self.deadline();
+        let view = WorkflowView::from_workflow(&self.get_until(deadline, name).await?)?;
         let selected: Vec<_> = match task {
             None => view.tasks.iter().collect(),
             Some(t) => {
@@ -763,7 +1087,9 @@ impl ArgoClient {
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
         let lp = ListParams::default().labels(&format!("{WORKFLOW_POD_LABEL}={name}"));
         let pod_list = self
-            .retrying(self.ctx_for("list", "pods", None), || pods.list(&lp))
+            .retrying_until(deadline, self.ctx_for("list", "pods", None), || {
+                pods.list(&lp)
+            })
             .await?;
         // node id → pod name (Argo's annotation; pod name = node id in the v1 naming scheme).
         let mut pod_of = std::collections::BTreeMap::new();
@@ -790,6 +1116,8 @@ impl ArgoClient {
             })
             .collect();
         if follow {
+            // A followed log may stay quiet for hours: no read timeout on its body.
+            let pods: Api<Pod> = Api::namespaced(self.stream_client.clone(), &self.namespace);
             let mut streams = Vec::new();
             for (task, pod) in &targets {
                 let reader = self
@@ -828,30 +1156,32 @@ fn to_value(obj: &DynamicObject) -> Result<Value, ClientError> {
     })
 }
 
-/// Exponential backoff for the watch stream, reset after each success.
-#[derive(Debug, Clone)]
-struct WatchBackoff {
-    policy: RetryPolicy,
-    attempt: u32,
+/// How long the server keeps one watch request open (`timeoutSeconds`): well inside the
+/// transport's read timeout (the request timeout plus a second), so a quiet, healthy watch is
+/// closed by the server and renewed, never cut by the read timeout. Kubernetes' own default is
+/// 290 s at most; never more than that.
+fn watch_window(request_timeout: Duration) -> u32 {
+    let secs = request_timeout.as_secs().saturating_mul(3) / 4;
+    u32::try_from(secs.clamp(1, 290)).unwrap_or(290)
 }
 
-impl WatchBackoff {
-    fn new(policy: RetryPolicy) -> Self {
-        WatchBackoff { policy, attempt: 0 }
+/// A kube error in one line: an API refusal as `503 InternalError: message` (kube's own text
+/// appends the whole `Status` in debug form), a transport error with its causes.
+fn describe_kube_error(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        other => crate::error_chain(other),
     }
 }
 
-impl kube::runtime::utils::Backoff for WatchBackoff {
-    fn reset(&mut self) {
-        self.attempt = 0;
-    }
-}
-
-impl Iterator for WatchBackoff {
-    type Item = Duration;
-    fn next(&mut self) -> Option<Duration> {
-        let d = self.policy.delay(self.attempt);
-        self.attempt = self.attempt.saturating_add(1);
-        Some(d)
+fn not_found(ctx: RequestContext, name: &str) -> ClientError {
+    ClientError::NotFound {
+        ctx: Box::new(ctx),
+        source: kube::Error::Api(Box::new(kube::core::Status {
+            code: 404,
+            message: format!("workflows.argoproj.io {name:?} not found"),
+            reason: "NotFound".into(),
+            ..kube::core::Status::failure("", "")
+        })),
     }
 }

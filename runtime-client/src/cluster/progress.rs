@@ -58,6 +58,17 @@ impl ProgressReporter {
         }
     }
 
+    /// Prints one line of its own (a retry notice) above the live view, or as a plain line.
+    pub fn note(&mut self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(crate::cli::escape_control(line)),
+            // Best effort, as the progress lines.
+            None => {
+                let _ = writeln!(self.out, "{}", crate::cli::escape_control(line));
+            }
+        }
+    }
+
     /// Shows what changed since the last status.
     pub fn update(&mut self, view: &WorkflowView) {
         let p = view.progress();
@@ -104,7 +115,7 @@ impl ProgressReporter {
                     .iter()
                     .filter(|l| l.contains("Failed") || l.contains("Error"))
                 {
-                    bar.println(l);
+                    bar.println(crate::cli::escape_control(l));
                 }
                 if view.phase.is_finished() {
                     bar.finish_and_clear();
@@ -113,7 +124,7 @@ impl ProgressReporter {
             None => {
                 for l in lines {
                     // Progress is best effort: a closed stderr must not stop the watch.
-                    let _ = writeln!(self.out, "{l}");
+                    let _ = writeln!(self.out, "{}", crate::cli::escape_control(&l));
                 }
             }
         }

@@ -708,3 +708,63 @@ impl MetadataStore for SqliteStore {
         })
     }
 }
+
+impl SqliteStore {
+    /// Deletes the given runs with everything recorded about them (tasks, parameters, produced
+    /// artifacts, consumptions), except a run that produced an artifact a run being kept
+    /// consumed: deleting it would cut the kept run's lineage, so it stays. Returns the ids
+    /// deleted (with `dry_run`, the ids that would be), in the order given.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub fn prune_runs(
+        &self,
+        candidates: &[String],
+        dry_run: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        self.write("pruning runs", |tx| {
+            let mut edges = tx
+                .prepare(
+                    "SELECT DISTINCT a.run_id, c.run_id FROM consumptions c
+                     JOIN artifacts a ON a.id = c.artifact_id
+                     WHERE a.run_id IS NOT NULL AND a.run_id != c.run_id",
+                )
+                .map_err(db("pruning runs"))?;
+            let edges: Vec<(String, String)> = edges
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db("pruning runs"))?
+                .collect::<Result<_, _>>()
+                .map_err(db("pruning runs"))?;
+            let mut doomed: std::collections::BTreeSet<&str> =
+                candidates.iter().map(String::as_str).collect();
+            // Keeping a producer may protect the producers it consumed from in turn.
+            loop {
+                let protected: Vec<&str> = edges
+                    .iter()
+                    .filter(|(producer, consumer)| {
+                        doomed.contains(producer.as_str()) && !doomed.contains(consumer.as_str())
+                    })
+                    .map(|(producer, _)| producer.as_str())
+                    .collect();
+                if protected.is_empty() {
+                    break;
+                }
+                for p in protected {
+                    doomed.remove(p);
+                }
+            }
+            let pruned: Vec<String> = candidates
+                .iter()
+                .filter(|id| doomed.contains(id.as_str()))
+                .cloned()
+                .collect();
+            if !dry_run {
+                for id in &pruned {
+                    tx.execute("DELETE FROM runs WHERE id = ?1", params![id])
+                        .map_err(db("pruning runs"))?;
+                }
+            }
+            Ok(pruned)
+        })
+    }
+}

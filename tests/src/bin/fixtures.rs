@@ -3,12 +3,40 @@
 use argot_examples::container_steps::container_steps;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
-    braces_constant, cyclic, fails, fan_out, too_big, typed_values, unpinned_image,
+    braces_constant, cyclic, fails, fan_out, panics_in_body_when_asked, too_big, typed_values,
+    unpinned_image,
 };
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
 };
+
+/// Two native components of this binary that share a name, so `component twin` has to refuse
+/// to pick one. Kept in this binary only: the registry is per binary.
+mod same_name {
+    use argot::prelude::*;
+
+    /// Add one.
+    #[component(name = "twin")]
+    pub fn left(x: u32) -> Result<u32> {
+        Ok(x + 1)
+    }
+
+    /// Add two.
+    #[component(name = "twin")]
+    pub fn right(x: u32) -> Result<u32> {
+        Ok(x + 2)
+    }
+
+    /// Both, in one pipeline (invalid: A0008).
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn twins() {
+        left(1);
+        right(1);
+    }
+}
+
+use same_name::twins;
 
 fn main() {
     argot::main!(
@@ -27,5 +55,7 @@ fn main() {
         noop_chain,
         noop_fan_out,
         no_image,
+        panics_in_body_when_asked,
+        twins,
     )
 }
