@@ -12,15 +12,18 @@
 //! | 5 | the run finished but did not succeed (`run`, `submit --watch`, `watch`) |
 //! | 6 | timed out waiting for the run |
 //! | 7 | the cluster refused or could not be reached (permissions, missing CRDs, …) |
+//! | 130 | `run` was interrupted by Ctrl-C (SIGINT): stopped, recorded `Interrupted`, resume command printed |
+//! | 143 | `run` was stopped by SIGTERM (same as 130) |
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::{Code, Diagnostics};
 use crate::emit::argo::{self, Format};
 use crate::entrypoint::{ComponentError, Invocation, NativeFn, Registry};
+use crate::fsutil::stderr;
 use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
@@ -44,6 +47,10 @@ pub enum ExitCode {
     Timeout = 6,
     /// The cluster refused or could not be reached.
     Cluster = 7,
+    /// A local run was interrupted by Ctrl-C (SIGINT): 128 + 2, as a shell reports it.
+    Interrupted = 130,
+    /// A local run was stopped by SIGTERM: 128 + 15.
+    Terminated = 143,
 }
 
 #[cfg(feature = "store")]
@@ -74,7 +81,7 @@ impl From<argot_client::ExitCode> for ExitCode {
                   quickstart validate\n  \
                   quickstart component train --param learning_rate 0.1 --input data data.csv --output model model.json",
     after_help = "Exit codes: 0 ok, 1 I/O error, 2 usage error, 3 invalid pipeline, 4 component failed, \
-                  5 run failed, 6 timed out, 7 cluster error."
+                  5 run failed, 6 timed out, 7 cluster error, 130/143 run interrupted by SIGINT/SIGTERM."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -90,7 +97,8 @@ enum Command {
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
         pipeline: Option<String>,
-        /// Write the manifest to this file (atomically) instead of stdout.
+        /// Write the manifest to this file instead of stdout: atomically, with the umask's mode
+        /// (an existing file keeps its own); a FIFO or /dev/stdout is written through.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -249,7 +257,7 @@ where
         Ok(()) => ExitCode::Ok,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("{}", failure.message);
+                stderr::line(&failure.message);
             }
             failure.code
         }
@@ -354,7 +362,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 })?;
             report_warnings(&compiled.warnings, message_format, true)?;
             if message_format == MessageFormat::Human {
-                eprintln!("pipeline `{}` is valid", def.name);
+                stderr::line(&format!("pipeline `{}` is valid", def.name));
             }
             Ok(())
         }
@@ -504,7 +512,7 @@ pub(crate) fn find_pipeline<'a>(
 
 fn print_warnings(warnings: &Diagnostics) {
     for w in warnings.iter() {
-        eprintln!("{}\n", w.render(&source_line));
+        stderr::line(&format!("{}\n", w.render(&source_line)));
     }
 }
 
@@ -517,7 +525,7 @@ fn report_warnings(
     match format {
         MessageFormat::Human => print_warnings(warnings),
         MessageFormat::Json if json_on_stdout => print_stdout(&warnings.to_json_lines())?,
-        MessageFormat::Json => eprint!("{}", warnings.to_json_lines()),
+        MessageFormat::Json => stderr::write(&warnings.to_json_lines()),
     }
     Ok(())
 }
@@ -544,19 +552,7 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// failure never leaves a partial file behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use crate::fsutil::write_atomically;
 
 fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     let mut it = flat.into_iter();

@@ -32,6 +32,7 @@ pub mod diagnostics;
 pub mod dsl;
 pub mod emit;
 pub mod entrypoint;
+pub mod fsutil;
 pub mod ir;
 pub mod namer;
 pub mod rules;

@@ -27,6 +27,9 @@ pub enum Phase {
     Skipped,
     /// Not run because its `depends` expression was not satisfied.
     Omitted,
+    /// A local run stopped by Ctrl-C or SIGTERM before it finished; `run --resume` continues
+    /// it. Argo has no such phase (a stopped workflow is `Failed`), so only local runs have it.
+    Interrupted,
     /// A phase this crate does not know; the word as Argo wrote it.
     Other(String),
 }
@@ -42,6 +45,7 @@ impl Phase {
             Phase::Error => "Error",
             Phase::Skipped => "Skipped",
             Phase::Omitted => "Omitted",
+            Phase::Interrupted => "Interrupted",
             Phase::Other(s) => s,
         }
     }
@@ -56,6 +60,7 @@ impl Phase {
             "Error" => Phase::Error,
             "Skipped" => Phase::Skipped,
             "Omitted" => Phase::Omitted,
+            "Interrupted" => Phase::Interrupted,
             other => Phase::Other(other.to_owned()),
         }
     }
@@ -64,7 +69,12 @@ impl Phase {
     pub fn is_finished(&self) -> bool {
         matches!(
             self,
-            Phase::Succeeded | Phase::Failed | Phase::Error | Phase::Skipped | Phase::Omitted
+            Phase::Succeeded
+                | Phase::Failed
+                | Phase::Error
+                | Phase::Skipped
+                | Phase::Omitted
+                | Phase::Interrupted
         )
     }
 
@@ -96,5 +106,18 @@ impl From<String> for Phase {
 impl From<Phase> for String {
     fn from(p: Phase) -> Self {
         p.as_str().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupted_run_is_finished_and_round_trips_through_the_store_word() {
+        assert_eq!(Phase::parse(Some("Interrupted")), Phase::Interrupted);
+        assert_eq!(Phase::Interrupted.as_str(), "Interrupted");
+        assert!(Phase::Interrupted.is_finished());
+        assert!(!Phase::Interrupted.is_failure());
     }
 }

@@ -229,9 +229,9 @@ fn every_command_exits_7(fault: Fault, request_timeout_secs: u64, cause: &str) {
             "{fault:?} {args:?} exited {:?}\n{stderr}",
             out.status
         );
-        // Process start and a loaded machine get some slack beyond the bound itself.
+        // The bound counts from connecting; process start on a loaded machine gets slack.
         assert!(
-            took < limit + Duration::from_secs(3),
+            took < limit + Duration::from_secs(5),
             "{fault:?} {args:?} took {took:?} (limit {limit:?})\n{stderr}"
         );
         assert!(

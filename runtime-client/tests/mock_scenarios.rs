@@ -893,6 +893,18 @@ async fn hostile_run_names_never_reach_the_server() {
             assert_eq!(err.exit_code(), ExitCode::Usage);
         }
     }
+    for id in ["a,b=c", "x=y", "-a", ""] {
+        let opts = SubmitOptions {
+            submission_id: Some(id.into()),
+            ..SubmitOptions::default()
+        };
+        let err = client.submit(&manifest(), &opts).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::InvalidSubmissionId(_)),
+            "{id:?}: {err:?}"
+        );
+        assert_eq!(err.exit_code(), ExitCode::Usage);
+    }
     drop(client);
     assert!(api.next_request().await.is_none(), "a request was sent");
 }

@@ -489,3 +489,23 @@ fn a_run_does_not_resume_with_changed_component_code() {
         stderr(&resumed)
     );
 }
+
+/// The command printed to resume a failed run keeps `--cache-code binary`, so the resumed
+/// tasks find and store entries under the identity the run started with.
+#[test]
+fn the_resume_command_keeps_the_cache_identity() {
+    let sb = Sandbox::new();
+    for (flags, expected) in [(&["--cache-code", "binary"][..], true), (&[][..], false)] {
+        let mut args = vec!["run", "fails_one_branch"];
+        args.extend_from_slice(flags);
+        let out = sb.command(&args).output().unwrap();
+        assert_eq!(code(&out), 5, "{}", stderr(&out));
+        let resume = stderr(&out)
+            .lines()
+            .find_map(|l| l.strip_prefix("to resume: "))
+            .unwrap_or_else(|| panic!("no `to resume:` line in {}", stderr(&out)))
+            .to_owned();
+        assert_eq!(resume.contains("--cache-code binary"), expected, "{resume}");
+        assert!(!resume.contains("--cache-code component"), "{resume}");
+    }
+}

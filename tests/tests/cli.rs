@@ -577,3 +577,136 @@ fn hints_name_the_binary_the_user_is_running() {
         stderr(&out)
     );
 }
+
+#[cfg(unix)]
+mod output_files {
+    use super::*;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    use std::process::Stdio;
+
+    /// Runs the binary under umask 022, whatever the test runner's umask is.
+    fn run_with_umask_022(args: &[&str], cwd: &Path) -> Output {
+        Command::new("sh")
+            .arg("-c")
+            .arg(r#"umask 022; exec "$0" "$@""#)
+            .arg(BIN)
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn compile_o_creates_the_file_with_the_umask_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_with_umask_022(&["compile", "quickstart", "-o", "wf.yaml"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mode = std::fs::metadata(dir.path().join("wf.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn compile_o_dev_stdout_writes_to_stdout() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&["compile", "quickstart", "-o", "/dev/stdout"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            out.stdout.starts_with(b"apiVersion: argoproj.io/v1alpha1"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            std::fs::symlink_metadata("/dev/stdout")
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn compile_o_a_fifo_writes_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("wf.fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let out = Command::new(BIN)
+            .args(["compile", "quickstart", "-o", fifo.to_str().unwrap()])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo(),
+            "the FIFO was replaced"
+        );
+        let read = reader.join().unwrap();
+        assert!(read.starts_with(b"apiVersion: argoproj.io/v1alpha1"));
+    }
+
+    #[test]
+    fn compile_o_a_symlink_keeps_the_link_and_writes_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(dir.path().join("real/wf.yaml"), "old").unwrap();
+        std::os::unix::fs::symlink("real/wf.yaml", dir.path().join("wf.yaml")).unwrap();
+        let out = run(&["compile", "quickstart", "-o", "wf.yaml"], dir.path());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let link = std::fs::symlink_metadata(dir.path().join("wf.yaml")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link was replaced");
+        let written = std::fs::read(dir.path().join("real/wf.yaml")).unwrap();
+        assert!(written.starts_with(b"apiVersion: argoproj.io/v1alpha1"));
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("real")).unwrap().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_write_error_names_the_users_path_not_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(
+            &[
+                "compile",
+                "quickstart",
+                "-o",
+                "/nonexistent-argot-dir/wf.yaml",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 1);
+        let err = stderr(&out);
+        assert!(err.contains("`/nonexistent-argot-dir/wf.yaml`"), "{err}");
+        assert!(!err.contains(".tmp"), "{err}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn compile_to_a_full_stdout_exits_1_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(BIN)
+            .args(["compile", "quickstart"])
+            .current_dir(dir.path())
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("cannot write to stdout"), "{err}");
+        assert!(err.contains("No space left on device"), "{err}");
+    }
+}

@@ -633,3 +633,300 @@ fn concurrent_runs_share_one_store_and_cache_without_corrupting_them() {
     assert_eq!(output_param(&details, "step", "output"), "2");
     assert_eq!(output_param(&details, "step-2", "output"), "3");
 }
+
+/// Sends `signal` (`INT`, `TERM`) to a process with the `kill` command.
+fn send_signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Sends `signal` to the process group `child` leads, as a terminal's Ctrl-C does: the
+/// runner's children get it too.
+fn send_signal_to_group(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// The command after `to resume: ` in a runner's stderr.
+fn resume_line(err: &str) -> String {
+    err.lines()
+        .find_map(|l| l.strip_prefix("to resume: "))
+        .unwrap_or_else(|| panic!("no `to resume:` line in:\n{err}"))
+        .to_owned()
+}
+
+/// Runs a printed command line as a user would paste it, in the sandbox, without the
+/// `ARGOT_STORE` the other commands get: the line must carry everything it needs.
+fn paste(sb: &Sandbox, line: &str) -> Output {
+    Command::new("sh")
+        .args(["-c", line])
+        .current_dir(sb.path())
+        .env_remove("ARGOT_STORE")
+        .env_remove("ARGOT_CONTAINER_RUNTIME")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_resume_command() {
+    // (signal, to the whole process group like a terminal's Ctrl-C, exit code, name)
+    for (signal, group, expected_code, name) in [
+        ("INT", false, 130, "SIGINT"),
+        ("INT", true, 130, "SIGINT"),
+        ("TERM", false, 143, "SIGTERM"),
+    ] {
+        let sb = Sandbox::new();
+        // A store path with a space: the printed command must quote it.
+        let store = sb.file("my store.db").display().to_string();
+        let gate = sb.file("gate-open");
+        let log_arg = format!("log={}", sb.file("gated.log").display());
+        let gate_arg = format!("gate={}", gate.display());
+        let mut command = sb.command(&[
+            "run",
+            "gated_chain",
+            "-p",
+            &log_arg,
+            "-p",
+            &gate_arg,
+            "--no-cache",
+            "--store",
+            &store,
+        ]);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let runner = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("the gated task to start", || {
+            sb.lines("gated.log").contains(&"started second".to_owned())
+        });
+        if group {
+            send_signal_to_group(&runner, signal);
+        } else {
+            send_signal(&runner, signal);
+        }
+        let out = runner.wait_with_output().unwrap();
+        assert_eq!(code(&out), expected_code, "{}", stderr(&out));
+        // The runner waited for its child: none is left when it exits.
+        assert!(
+            !process_with_arg(&gate.display().to_string()),
+            "the gated component outlived its runner"
+        );
+        let err = stderr(&out);
+        assert!(err.contains(&format!("interrupted by {name}")), "{err}");
+
+        let id = run_id(&out);
+        let shown = Command::new(BIN)
+            .args(["runs", "show", &id, "--json", "--store", &store])
+            .current_dir(sb.path())
+            .output()
+            .unwrap();
+        assert_eq!(code(&shown), 0, "{}", stderr(&shown));
+        let details: Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!(details["run"]["phase"], "Interrupted", "{details:#}");
+        assert_eq!(task(&details, "tally")["phase"], "Succeeded");
+        let gated = task(&details, "gated");
+        assert_eq!(gated["phase"], "Failed");
+        assert!(
+            gated["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("interrupted by {name}")),
+            "{gated}"
+        );
+        let omitted = task(&details, "tally-2");
+        assert_eq!(omitted["phase"], "Omitted");
+        assert_eq!(
+            omitted["message"],
+            format!("not run: the run was interrupted by {name}")
+        );
+
+        // The printed command, pasted as it is, finishes the run.
+        let resume = resume_line(&err);
+        assert!(resume.contains("'"), "the store path is quoted: {resume}");
+        std::fs::write(&gate, "").unwrap();
+        let resumed = paste(&sb, &resume);
+        assert_eq!(code(&resumed), 0, "{resume}\n{}", stderr(&resumed));
+        assert!(stdout(&resumed).contains("1 from an earlier attempt"));
+        let again = Command::new(BIN)
+            .args(["runs", "show", &id, "--json", "--store", &store])
+            .current_dir(sb.path())
+            .output()
+            .unwrap();
+        let details: Value = serde_json::from_slice(&again.stdout).unwrap();
+        assert_eq!(details["run"]["phase"], "Succeeded");
+        assert_eq!(
+            sb.lines("gated.log"),
+            [
+                "first",
+                "started second",
+                "started second",
+                "second",
+                "third"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_failed_run_prints_a_resume_command_that_works_from_another_workdir() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["fails_one_branch", "--workdir", "elsewhere/runs"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let resume = resume_line(&stderr(&out));
+    assert!(
+        resume.contains("--workdir elsewhere/runs"),
+        "the workdir is named: {resume}"
+    );
+    // It resumes (and `broken` fails again, as it always does).
+    let again = paste(&sb, &resume);
+    assert_eq!(code(&again), 5, "{resume}\n{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("1 from an earlier attempt"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn the_argo_size_budget_applies_to_a_local_run_only_when_asked() {
+    let sb = Sandbox::new();
+    let tight = sb.run(&["quickstart", "--max-manifest-bytes", "1KiB"]);
+    assert_eq!(code(&tight), 3, "{}", stderr(&tight));
+    assert!(stderr(&tight).contains("A0013"), "{}", stderr(&tight));
+    let bad = sb.run(&["quickstart", "--max-manifest-bytes", "lots"]);
+    assert_eq!(code(&bad), 2);
+
+    // `too_big` is over Argo's 1 MiB (compile refuses it) but runs here: stop it once its
+    // first task has started.
+    let store = sb.store();
+    let mut runner = sb
+        .command(&[
+            "run",
+            "too_big",
+            "--parallelism",
+            "1",
+            "--no-cache",
+            "--store",
+            &store,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(runner.stderr.take().unwrap()));
+    let mut seen = Vec::new();
+    let started = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                let started = line.contains(" started");
+                seen.push(line);
+                if started {
+                    break true;
+                }
+            }
+            _ => break false,
+        }
+    };
+    send_signal(&runner, "TERM");
+    seen.extend(lines.map_while(Result::ok));
+    let status = runner.wait().unwrap();
+    assert!(started, "no task started:\n{}", seen.join("\n"));
+    assert_eq!(status.code(), Some(143), "{}", seen.join("\n"));
+}
+
+#[test]
+fn a_store_that_cannot_be_opened_says_why() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.file("a-file"), "").unwrap();
+    let out = sb
+        .command(&["run", "quickstart", "--store", "a-file/metadata.db"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cannot open the metadata store"), "{err}");
+    // The cause, once: the folder cannot be created because `a-file` is a file.
+    assert_eq!(err.matches("caused by:").count(), 1, "{err}");
+    assert!(
+        err.contains("Not a directory") || err.contains("exists"),
+        "{err}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stderr_is_reported_on_stdout_never_as_a_panic() {
+    let sb = Sandbox::new();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let store = sb.store();
+    let ok = sb
+        .command(&["run", "quickstart", "--store", &store])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(code(&ok), 0, "{}", stdout(&ok));
+    let text = stdout(&ok);
+    assert_eq!(
+        text.matches("warning: cannot write to stderr").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(sb.show(&run_id(&ok))["run"]["phase"], "Succeeded");
+
+    // A failed run's report goes to stderr too: still exit 5, not a panic's 101.
+    let failed = sb
+        .command(&["run", "fails", "--store", &store])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(code(&failed), 5, "{}", stdout(&failed));
+}
+
+#[test]
+fn a_program_found_on_path_is_named_by_its_name_in_the_resume_command() {
+    let sb = Sandbox::new();
+    let bin_dir = sb.file("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("pipeline-bin")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("pipeline-bin")
+        .args(["run", "fails"])
+        .current_dir(sb.path())
+        .env("PATH", &path)
+        .env_remove("ARGOT_STORE")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let resume = resume_line(&stderr(&out));
+    assert!(
+        resume.starts_with("pipeline-bin run --resume fails-"),
+        "{resume}"
+    );
+    let again = Command::new("sh")
+        .args(["-c", &resume])
+        .current_dir(sb.path())
+        .env("PATH", &path)
+        .env_remove("ARGOT_STORE")
+        .output()
+        .unwrap();
+    // `broken` always fails: the resumed run fails again, in the same run.
+    assert_eq!(code(&again), 5, "{}", stderr(&again));
+    assert!(stdout(&again).contains(&resume[resume.find("fails-").unwrap()..]));
+}

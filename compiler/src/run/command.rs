@@ -2,18 +2,20 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use argot_client::Phase;
 use argot_client::store::{SqliteStore, default_store_path};
 
 use super::folder::{MANIFEST, Manifest};
+use super::interrupt::Signal;
 use super::report::{self, Progress};
 use super::{
     CacheCode, ContainerRuntime, DEFAULT_WORKDIR, RunOptions, default_cache_dir,
     default_parallelism,
 };
 use crate::cli::{App, ExitCode, default_binary_path};
+use crate::fsutil::stderr;
 use crate::{CompileOptions, PipelineDef};
 
 /// The flags of `run`.
@@ -52,6 +54,10 @@ pub struct RunArgs {
     /// Locally they run this binary, so a pipeline without an image runs as it is.
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
+    /// Refuse a pipeline whose Argo manifest is larger than this as compact JSON, as `compile`
+    /// does [default: no limit: Argo's size budget does not apply to a local run].
+    #[arg(long, value_name = "SIZE", value_parser = crate::validate::parse_size)]
+    pub max_manifest_bytes: Option<usize>,
 }
 
 /// The help shown after `run --help`.
@@ -68,9 +74,14 @@ Native components run as child processes of this binary (`component NAME …`, a
 cluster); container components need docker or podman (ARGOT_CONTAINER_RUNTIME=PROGRAM picks
 one). Files go to <workdir>/<run-id>/<task>/; the run is recorded in the metadata store.
 
+Ctrl-C or SIGTERM stops the running tasks (SIGTERM, then SIGKILL after 10s; a second signal
+kills them at once), records the run as Interrupted and prints the command that resumes it.
+Argo's manifest size budget applies only with --max-manifest-bytes.
+
 Exit codes: 0 the run succeeded, 1 internal or I/O error, 2 usage error (unknown pipeline,
 bad -p name or value, run that cannot be resumed), 3 invalid pipeline, 5 the run failed
-(the failed task's stderr tail is printed).";
+(the failed task's stderr tail is printed), 130 interrupted by Ctrl-C (SIGINT), 143 stopped
+by SIGTERM.";
 
 /// A `run` that did not succeed: the exit code and what to print (already formatted).
 #[derive(Debug)]
@@ -135,18 +146,23 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         .compile(&CompileOptions {
             image,
             binary_path: default_binary_path(app.binary),
+            limits: crate::Limits {
+                // The budget is etcd's and Argo's; nothing on this machine stores the manifest.
+                max_manifest_bytes: args.max_manifest_bytes.unwrap_or(usize::MAX),
+                ..crate::Limits::default()
+            },
             ..CompileOptions::default()
         })
         .map_err(|crate::CompileError::Invalid(d)| {
             RunFailure::new(ExitCode::Invalid, d.to_string())
         })?;
     for w in compiled.warnings.iter() {
-        eprintln!("{w}\n");
+        stderr::line(&format!("{w}\n"));
     }
 
     let store_path = args.store.clone().unwrap_or_else(default_store_path);
     let store = SqliteStore::open(&store_path)
-        .map_err(|e| RunFailure::new(ExitCode::Internal, format!("error: {e}")))?;
+        .map_err(|e| RunFailure::new(ExitCode::Internal, with_causes(&e)))?;
     let executable = std::env::current_exe().map_err(|e| {
         RunFailure::new(
             ExitCode::Internal,
@@ -171,35 +187,139 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut progress = Progress::new(live);
-    let mut stderr = std::io::stderr();
-    let mut events = |e: super::Event<'_>| {
-        let _ = write!(stderr, "{}", progress.update(&e));
-        let _ = stderr.flush();
-    };
+    let mut events = |e: super::Event<'_>| stderr::write(&progress.update(&e));
+    // From here on Ctrl-C and SIGTERM stop the run cleanly instead of killing this process.
+    super::interrupt::install().map_err(|e| {
+        RunFailure::new(
+            ExitCode::Internal,
+            format!("error: cannot handle Ctrl-C and SIGTERM: {e}"),
+        )
+    })?;
     let outcome = super::run(&compiled.valid, &store, &options, &mut events);
-    let _ = write!(std::io::stderr(), "{}", progress.finish());
+    stderr::write(progress.finish());
     let report = outcome.map_err(|e| {
         let code = if e.is_usage() {
             ExitCode::Usage
         } else {
             ExitCode::Internal
         };
-        let mut message = format!("error: {e}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(&format!("\n  caused by: {s}"));
-            source = s.source();
-        }
-        RunFailure::new(code, message)
+        RunFailure::new(code, with_causes(&e))
     })?;
     print_stdout(&report::summary(&report));
-    if report.phase == Phase::Succeeded {
-        Ok(())
-    } else {
-        Err(RunFailure::new(
+    let resume = resume_command(args, &report.run_id, &store_path);
+    match (&report.phase, report.interrupted) {
+        (Phase::Succeeded, _) => Ok(()),
+        (_, Some(signal)) => Err(RunFailure::new(
+            match signal {
+                Signal::Interrupt => ExitCode::Interrupted,
+                Signal::Terminate => ExitCode::Terminated,
+            },
+            format!(
+                "run {} interrupted by {}: its running tasks were stopped\nto resume: {resume}",
+                report.run_id,
+                signal.name()
+            ),
+        )),
+        _ => Err(RunFailure::new(
             ExitCode::RunFailed,
-            report::failure(&report, app.binary),
-        ))
+            report::failure(&report, &resume),
+        )),
+    }
+}
+
+/// `error: …` with each cause of `e` that its message does not already say, one per line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut message = format!("error: {e}");
+    let mut source = e.source();
+    while let Some(s) = source {
+        let cause = s.to_string();
+        if !message.contains(&cause) {
+            message.push_str(&format!("\n  caused by: {cause}"));
+        }
+        source = s.source();
+    }
+    message
+}
+
+/// The command that resumes `run_id`, as it can be pasted into a shell in the folder the run
+/// was started from: this program by the name the shell found it under (its full path unless
+/// it was found on `PATH`, so `cargo run` and `./target/…` work too), and the flags that say
+/// where the run lives and how it runs.
+pub(crate) fn resume_command(args: &RunArgs, run_id: &str, store: &Path) -> String {
+    let mut words: Vec<String> = vec![program(), "run".into(), "--resume".into(), run_id.into()];
+    let mut flag = |name: &str, value: &dyn std::fmt::Display| {
+        words.push(name.to_owned());
+        words.push(value.to_string());
+    };
+    if args.workdir != Path::new(DEFAULT_WORKDIR) {
+        flag("--workdir", &args.workdir.display());
+    }
+    // Also when it came from ARGOT_STORE: the variable may have been set for this command only.
+    if store != Path::new(".argot").join("metadata.db") {
+        flag("--store", &store.display());
+    }
+    if let Some(dir) = &args.cache_dir {
+        flag("--cache-dir", &dir.display());
+    }
+    if let Some(n) = args.parallelism {
+        flag("--parallelism", &n);
+    }
+    if let Some(bytes) = args.max_manifest_bytes {
+        flag("--max-manifest-bytes", &bytes);
+    }
+    // The resumed tasks must store and find entries under the same identity.
+    if args.cache_code == CacheCode::Binary {
+        flag("--cache-code", &"binary");
+    }
+    if args.no_cache {
+        words.push("--no-cache".into());
+    }
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// This program as a shell would find it again.
+fn program() -> String {
+    let exe = std::env::current_exe().ok();
+    let argv0 = std::env::args_os().next();
+    if let (Some(exe), Some(name)) = (&exe, argv0.as_ref().and_then(|a| a.to_str()))
+        && !name.contains('/')
+        && found_on_path(name).is_some_and(|p| same_file(&p, exe))
+    {
+        return name.to_owned();
+    }
+    match exe {
+        Some(exe) => exe.display().to_string(),
+        None => argot_client::program_name(),
+    }
+}
+
+fn found_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `word` as one POSIX shell word: as it is when only safe characters, else single-quoted.
+fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if safe {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -260,5 +380,25 @@ mod tests {
         assert_eq!(bad.code, ExitCode::Usage);
         let twice = parse_parameters(&["a=1".into(), "a=2".into()]).unwrap_err();
         assert!(twice.message.contains("given twice"));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("runs/x-1.db"), "runs/x-1.db");
+        assert_eq!(shell_quote("my runs"), "'my runs'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("$HOME"), "'$HOME'");
+    }
+
+    #[test]
+    fn a_cause_the_message_already_says_is_not_repeated() {
+        let io = std::io::Error::other("disk on fire");
+        let e = super::super::RunError::Io {
+            what: "write",
+            path: "x".into(),
+            source: io,
+        };
+        assert_eq!(with_causes(&e).matches("disk on fire").count(), 1);
     }
 }

@@ -30,8 +30,8 @@ pub fn watch() {
                 match stdin.read(&mut buf) {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Ok(0) | Err(_) => {
-                        eprintln!(
-                            "argot: the runner that started this component is gone; stopping"
+                        crate::fsutil::stderr::line(
+                            "argot: the runner that started this component is gone; stopping",
                         );
                         std::process::exit(ORPHANED_EXIT);
                     }

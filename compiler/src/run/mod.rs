@@ -52,7 +52,10 @@
 //! - **Resume** (`--resume RUN`): tasks the store has as succeeded whose folder exists are
 //!   kept; every other task (half-done after a kill, failed, omitted) is cleaned and run again,
 //!   with the run's original parameters. A run folder is locked while a runner uses it; children
-//!   of a runner that dies (Ctrl-C, SIGKILL) stop by themselves (see [`lifeline`]).
+//!   of a runner that dies (SIGKILL, the OOM killer) stop by themselves (see [`lifeline`]).
+//! - **Interrupts** (Ctrl-C, SIGTERM; [`interrupt`]): no new task starts, running children are
+//!   stopped and recorded as `Failed`, unstarted tasks as `Omitted`, the run as `Interrupted`;
+//!   the `run` command prints the command that resumes it and exits with 130 or 143.
 //! - **Metadata**: the run (source `local`), its tasks, their input and output parameters,
 //!   artifacts (`file://` URIs of the run folder) and consumption edges land in the metadata
 //!   store, so `runs list`, `runs show` and `lineage` work as for cluster runs.
@@ -64,6 +67,7 @@ mod cache;
 pub mod command;
 mod container;
 mod folder;
+pub mod interrupt;
 pub mod lifeline;
 mod params;
 pub mod prune;
@@ -211,7 +215,7 @@ pub struct RunReport {
     pub run_id: String,
     /// The run folder.
     pub folder: PathBuf,
-    /// `Succeeded` or `Failed`.
+    /// `Succeeded`, `Failed`, or `Interrupted` (Ctrl-C or SIGTERM; see [`interrupt`]).
     pub phase: Phase,
     /// The tasks, in pipeline order.
     pub tasks: Vec<TaskReport>,
@@ -221,6 +225,8 @@ pub struct RunReport {
     pub failed_task: Option<String>,
     /// Whether the cache was on.
     pub caching: bool,
+    /// The signal that stopped the run before it finished (`phase` is then `Interrupted`).
+    pub interrupted: Option<interrupt::Signal>,
 }
 
 /// Something the runner reports while it works, for progress output.

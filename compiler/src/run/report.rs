@@ -276,7 +276,8 @@ fn small_text(path: &Path) -> Option<String> {
 }
 
 /// The explanation of a failed run: the first failed task, its error and its stderr tail.
-pub(crate) fn failure(report: &RunReport, binary: &str) -> String {
+/// `resume` is the command that continues the run.
+pub(crate) fn failure(report: &RunReport, resume: &str) -> String {
     let mut out = String::new();
     let failed = report
         .tasks
@@ -328,8 +329,7 @@ pub(crate) fn failure(report: &RunReport, binary: &str) -> String {
     }
     let _ = write!(
         out,
-        "help: fix the cause, then continue the run with `{binary} run --resume {}` (tasks that succeeded are not run again)",
-        report.run_id
+        "help: fix the cause, then continue the run (tasks that succeeded are not run again):\nto resume: {resume}"
     );
     out
 }

@@ -21,6 +21,7 @@ use argot_client::store::{
 
 use super::cache::Cache;
 use super::folder::{Manifest, RunFolder, rfc3339};
+use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
 use super::{Event, RunError, RunOptions, RunReport, TaskReport, params, task_slots};
 use crate::ir::{Argument, IoKind, TaskId, TaskRef};
@@ -180,10 +181,12 @@ pub(crate) fn execute(
     let reports: Vec<TaskReport> = outcome.reports;
     let phase = if reports.iter().all(|r| r.phase == Phase::Succeeded) {
         Phase::Succeeded
+    } else if outcome.interrupted.is_some() {
+        Phase::Interrupted
     } else {
         Phase::Failed
     };
-    let omitted = RunSnapshot {
+    let mut omitted = RunSnapshot {
         run: Some(run_record),
         tasks: reports
             .iter()
@@ -197,14 +200,35 @@ pub(crate) fn execute(
             .collect(),
         ..RunSnapshot::default()
     };
-    let message = outcome.first_failure.as_ref().map(|name| {
-        let why = reports
-            .iter()
-            .find(|r| &r.name == name)
-            .and_then(|r| r.message.clone())
-            .unwrap_or_default();
-        format!("task `{name}` failed: {why}")
-    });
+    if !outcome.stopped.is_empty() {
+        // The worker recorded these as plain failures; say the interrupt stopped them,
+        // keeping the times it recorded.
+        if let Ok(Some(details)) = store.run_details(&run_id) {
+            for mut record in details.tasks {
+                if let Some(r) = reports
+                    .iter()
+                    .find(|r| r.name == record.name && outcome.stopped.contains(&r.name))
+                {
+                    record.message = r.message.clone();
+                    omitted.tasks.push(record);
+                }
+            }
+        }
+    }
+    let message = match (&outcome.first_failure, outcome.interrupted) {
+        (Some(name), _) => {
+            let why = reports
+                .iter()
+                .find(|r| &r.name == name)
+                .and_then(|r| r.message.clone())
+                .unwrap_or_default();
+            Some(format!("task `{name}` failed: {why}"))
+        }
+        (None, Some(signal)) if phase == Phase::Interrupted => {
+            Some(format!("interrupted by {}", signal.name()))
+        }
+        _ => None,
+    };
     let recorded = store.record_run(&omitted).and_then(|()| {
         store.finish_run(
             &run_id,
@@ -216,6 +240,7 @@ pub(crate) fn execute(
     if let Some(e) = outcome.store_error {
         return Err(e.into());
     }
+    let interrupted = outcome.interrupted.filter(|_| phase == Phase::Interrupted);
     recorded?;
     Ok(RunReport {
         run_id,
@@ -225,6 +250,7 @@ pub(crate) fn execute(
         duration: clock.elapsed(),
         failed_task: outcome.first_failure,
         caching: options.cache_dir.is_some(),
+        interrupted,
     })
 }
 
@@ -232,6 +258,10 @@ struct Outcome {
     reports: Vec<TaskReport>,
     first_failure: Option<String>,
     store_error: Option<StoreError>,
+    /// The signal that stopped the run, if one did.
+    interrupted: Option<Signal>,
+    /// Tasks that were running when it came and did not succeed.
+    stopped: Vec<String>,
 }
 
 /// The scheduling loop. `reports` holds the tasks already done (resume).
@@ -267,6 +297,7 @@ fn schedule(
 
     let mut first_failure: Option<usize> = None;
     let mut store_error: Option<StoreError> = None;
+    let mut stopped: Vec<usize> = Vec::new();
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
@@ -290,7 +321,10 @@ fn schedule(
         let mut used = 0usize;
         let mut slots_of: BTreeMap<usize, usize> = BTreeMap::new();
         loop {
-            while first_failure.is_none() && store_error.is_none() {
+            while first_failure.is_none()
+                && store_error.is_none()
+                && interrupt::requested().is_none()
+            {
                 let Some(&i) = ready.first() else { break };
                 // A task wanting more than the machine runs alone.
                 let need = task_slots(valid, TaskId(i as u32)).clamp(1, parallelism);
@@ -322,11 +356,21 @@ fn schedule(
             if slots_of.is_empty() {
                 break;
             }
-            let Ok(finished) = done_rx.recv() else { break };
+            let Ok(mut finished) = done_rx.recv() else {
+                break;
+            };
             let i = finished.id.index();
             used -= slots_of.remove(&i).unwrap_or(0);
-            if let Some(e) = finished.store_error {
+            if let Some(e) = finished.store_error.take() {
                 store_error.get_or_insert(e);
+            }
+            if let Some(signal) = interrupt::requested()
+                && finished.report.phase.is_failure()
+            {
+                // Argo fails the nodes a stop catches running, saying why (see `interrupt`).
+                let why = finished.report.message.take().unwrap_or_default();
+                finished.report.message = Some(format!("interrupted by {}: {why}", signal.name()));
+                stopped.push(i);
             }
             events(Event::TaskFinished(&finished.report));
             if finished.report.phase == Phase::Succeeded {
@@ -336,7 +380,7 @@ fn schedule(
                         ready.insert(d);
                     }
                 }
-            } else {
+            } else if !stopped.contains(&i) {
                 first_failure.get_or_insert(i);
             }
             reports[i] = Some(finished.report);
@@ -346,18 +390,25 @@ fn schedule(
 
     // What never started: Omitted, saying why.
     let failed_name = first_failure.map(|i| p.tasks[i].name.clone());
+    let interrupted = interrupt::requested();
     for i in 0..n {
         if reports[i].is_some() {
             continue;
         }
         let t = &p.tasks[i];
         let mut r = TaskReport::new(&t.name, &t.component, Phase::Omitted);
-        r.message = Some(match failed_dependency(valid, &reports, i) {
-            Some(dep) => format!("not run: it depends on `{dep}`, which did not succeed"),
-            None => match &failed_name {
-                Some(f) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
-                None => "not run: the run stopped (the metadata store failed)".to_owned(),
-            },
+        let dependency = failed_dependency(valid, &reports, i);
+        // A task the interrupt stopped did not fail on its own: the interrupt is the reason.
+        let stopped_by_interrupt = |dep: &String| stopped.iter().any(|&s| p.tasks[s].name == *dep);
+        r.message = Some(match (dependency, &failed_name, interrupted) {
+            (Some(dep), _, _) if !stopped_by_interrupt(&dep) => {
+                format!("not run: it depends on `{dep}`, which did not succeed")
+            }
+            (_, Some(f), _) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
+            (_, None, Some(signal)) => {
+                format!("not run: the run was interrupted by {}", signal.name())
+            }
+            (_, None, None) => "not run: the run stopped (the metadata store failed)".to_owned(),
         });
         events(Event::TaskFinished(&r));
         reports[i] = Some(r);
@@ -366,6 +417,8 @@ fn schedule(
         reports: reports.into_iter().flatten().collect(),
         first_failure: failed_name,
         store_error,
+        interrupted,
+        stopped: stopped.iter().map(|&i| p.tasks[i].name.clone()).collect(),
     }
 }
 

@@ -517,8 +517,8 @@ fn run_process(
     })?;
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
-    let status = child
-        .wait()
+    // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
+    let status = super::interrupt::wait(&mut child)
         .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
     if status.success() {

@@ -8,6 +8,12 @@
 //! Failures are [`ClientError`]s that say what to do: a missing permission names the verb,
 //! resource and namespace; a 404 on the resource type says Argo's CRDs are not installed; an
 //! unreachable server names the context and URL.
+//!
+//! Nothing waits forever: each operation (a request with its retries) must finish within the
+//! request timeout ([`DEFAULT_REQUEST_TIMEOUT`], [`ArgoClient::with_request_timeout`]), the
+//! transport has connect, read and write timeouts just behind it, and a watch gives up once
+//! the cluster has stayed unreachable that long. Names that go into URLs and selectors are
+//! checked first ([`validate_run_name`]).
 
 mod error;
 pub mod progress;
@@ -151,14 +157,14 @@ fn validate_object_name(what: &'static str, name: &str) -> Result<(), ClientErro
 /// Checks a submission id is a label value (Kubernetes `IsValidLabelValue`: at most 63 of
 /// `[A-Za-z0-9_.-]`, starting and ending alphanumeric), since it is matched in a label selector.
 fn check_submission_id(id: &str) -> Result<(), ClientError> {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let ok = id.len() <= 63
+        && alnum(id.chars().next())
+        && alnum(id.chars().last())
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && (id.is_empty()
-            || id.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && id.ends_with(|c: char| c.is_ascii_alphanumeric()));
-    if ok && !id.is_empty() {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
         Ok(())
     } else {
         Err(ClientError::InvalidSubmissionId(id.to_owned()))
@@ -174,9 +180,9 @@ struct Deadline {
 }
 
 impl Deadline {
-    fn after(budget: Duration) -> Deadline {
+    fn after(start: tokio::time::Instant, budget: Duration) -> Deadline {
         Deadline {
-            at: tokio::time::Instant::now().checked_add(budget),
+            at: start.checked_add(budget),
             budget,
         }
     }
@@ -271,6 +277,10 @@ pub struct ArgoClient {
     target: Target,
     retry: RetryPolicy,
     request_timeout: Duration,
+    /// When [`ArgoClient::connect`] began, until the first operation takes it: that operation's
+    /// time counts from there, so loading the configuration and building the TLS stack are
+    /// inside the request timeout and a command exits within it.
+    connected_at: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl std::fmt::Debug for ArgoClient {
@@ -290,6 +300,7 @@ impl ArgoClient {
     /// [`ClientError::Config`] when no configuration can be loaded. Nothing is sent yet, so an
     /// unreachable server shows up on the first request as [`ClientError::Unreachable`].
     pub async fn connect(opts: &ConnectOptions) -> Result<ArgoClient, ClientError> {
+        let connecting = tokio::time::Instant::now();
         let config_err = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Config {
             context: opts.context.clone(),
             source: ConfigCause::from_kube(&*e),
@@ -346,6 +357,7 @@ impl ArgoClient {
         let mut argo =
             ArgoClient::new(client, namespace, target).with_request_timeout(opts.request_timeout);
         argo.stream_client = stream_client;
+        argo.connected_at = std::sync::Arc::new(std::sync::Mutex::new(Some(connecting)));
         Ok(argo)
     }
 
@@ -358,6 +370,7 @@ impl ArgoClient {
             target,
             retry: RetryPolicy::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connected_at: std::sync::Arc::default(),
         }
     }
 
@@ -380,7 +393,16 @@ impl ArgoClient {
     }
 
     fn deadline(&self) -> Deadline {
-        Deadline::after(self.request_timeout)
+        Deadline::after(self.operation_start(), self.request_timeout)
+    }
+
+    /// Now, or for the first operation after connecting, when connecting began.
+    fn operation_start(&self) -> tokio::time::Instant {
+        let mut first = self
+            .connected_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        first.take().unwrap_or_else(tokio::time::Instant::now)
     }
 
     /// The namespace this client works in.
@@ -796,7 +818,7 @@ impl ArgoClient {
         let run = async {
             // When the current spell of failures began: the start of the watch until the
             // server first answers, else the first failure after an answer.
-            let mut failing_since = Some(tokio::time::Instant::now());
+            let mut failing_since = Some(self.operation_start());
             let mut attempts = 0u32;
             let mut last_error: Option<kube::Error> = None;
             loop {
