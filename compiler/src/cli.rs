@@ -92,7 +92,10 @@ struct Cli {
 enum Command {
     /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
     #[command(
-        after_help = "Examples:\n  quickstart compile | kubectl create -f -\n  quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2"
+        after_help = "Examples:\n  quickstart compile --image ghcr.io/acme/quickstart:0.2 | kubectl create -f -\n  \
+                      quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2\n  \
+                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n\n\
+                      Without --image, native tasks run the image of #[pipeline(image = …)]; a note on stderr names it."
     )]
     Compile {
         /// The pipeline to compile (optional when the binary has only one).
@@ -102,7 +105,7 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
         #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
         format: OutputFormat,
@@ -120,7 +123,7 @@ enum Command {
         /// The pipeline to validate (optional when the binary has only one).
         pipeline: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         /// How diagnostics are printed: for people (stderr), or one JSON object per line (stdout).
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
@@ -137,7 +140,7 @@ enum Command {
         #[arg(value_name = "PIPELINE", id = "pipeline_to_submit")]
         name: Option<String>,
         #[command(flatten)]
-        build: BuildArgs,
+        build: Box<BuildArgs>,
         #[command(flatten)]
         submit: argot_client::cli::SubmitArgs,
     },
@@ -169,9 +172,12 @@ enum Command {
     Component {
         /// The component's name (see `list`).
         name: String,
-        /// An input parameter: its name, then its value.
+        /// An input parameter: its name, then its value in wire form (a `String` as itself).
         #[arg(long = "param", num_args = 2, value_names = ["NAME", "VALUE"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
         params: Vec<String>,
+        /// An input parameter: its name, then a file holding its value (how Argo passes it).
+        #[arg(long = "param-file", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        param_files: Vec<String>,
         /// An input artifact: its name, then the path to read.
         #[arg(long = "input", num_args = 2, value_names = ["NAME", "PATH"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
         inputs: Vec<String>,
@@ -184,6 +190,8 @@ enum Command {
     },
 }
 
+/// The flags that shape the manifest. Commands hold it boxed: it is large, and unboxed it
+/// would make every `Command` variant as large (clippy's `large_enum_variant`).
 #[derive(clap::Args, Debug)]
 struct BuildArgs {
     /// The image native components run in (overrides #[pipeline(image = …)]).
@@ -204,6 +212,69 @@ struct BuildArgs {
     /// Do not report this warning (repeatable; wins over --deny).
     #[arg(long, value_name = "CODE")]
     allow: Vec<crate::validate::Allow>,
+    /// The service account the pods run as (overrides #[pipeline(service_account = …)]).
+    #[arg(long, value_name = "NAME", value_parser = object_name)]
+    service_account: Option<String>,
+    /// The config map (and key in it) holding the artifact repository (overrides
+    /// #[pipeline(artifact_repository_ref = …)]); without KEY, the config map's default key.
+    #[arg(long, value_name = "CONFIGMAP[:KEY]", value_parser = artifact_repository_ref)]
+    artifact_repository_ref: Option<crate::ir::ArtifactRepositoryRef>,
+    /// A secret for pulling private images (repeatable; replaces #[pipeline(image_pull_secrets = …)]).
+    #[arg(long = "image-pull-secret", value_name = "NAME", value_parser = object_name)]
+    image_pull_secrets: Vec<String>,
+    /// When Argo deletes finished pods (overrides #[pipeline(pod_gc = …)]).
+    #[arg(long, value_name = "STRATEGY", value_parser = crate::rules::syntax::POD_GC_STRATEGIES)]
+    pod_gc: Option<String>,
+    /// How long a finished workflow is kept: seconds or e.g. `24h` (overrides #[pipeline(ttl = …)]).
+    #[arg(long, value_name = "DURATION", value_parser = length_of_time)]
+    ttl: Option<String>,
+    /// How long the workflow may run before Argo fails it: seconds or e.g. `1h30m` (overrides
+    /// #[pipeline(active_deadline = …)]).
+    #[arg(long, value_name = "DURATION", value_parser = deadline)]
+    active_deadline: Option<String>,
+    /// The user id the pods run as (default 65532; overrides #[pipeline(run_as_user = …)]).
+    #[arg(long, value_name = "UID", value_parser = clap::value_parser!(u32).range(0..=i64::from(i32::MAX)))]
+    run_as_user: Option<u32>,
+    /// Emit no `runAsNonRoot`, default user or `allowPrivilegeEscalation: false`, for images
+    /// that must run as root (overrides #[pipeline(secure_defaults = …)]).
+    #[arg(long)]
+    no_secure_defaults: bool,
+}
+
+/// A service account, secret or config map name: a DNS-1123 subdomain (see A0023).
+fn object_name(text: &str) -> Result<String, String> {
+    if crate::rules::syntax::is_dns_subdomain(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` cannot be the name of a Kubernetes object: use lowercase letters, digits, `-` and `.`, at most 253 characters, as `kubectl get` prints it"
+        ))
+    }
+}
+
+/// `CONFIGMAP[:KEY]` (see A0023, A0024).
+fn artifact_repository_ref(text: &str) -> Result<crate::ir::ArtifactRepositoryRef, String> {
+    let r = crate::ir::ArtifactRepositoryRef::from_spec(text);
+    object_name(&r.config_map)?;
+    match &r.key {
+        Some(key) if !crate::rules::syntax::is_config_map_key(key) => Err(format!(
+            "`{key}` cannot be a config map key: use letters, digits, `-`, `_` and `.`; write `CONFIGMAP` alone for the config map's default key"
+        )),
+        _ => Ok(r),
+    }
+}
+
+/// Seconds or a duration such as `1h30m` (see A0026); kept as written.
+fn length_of_time(text: &str) -> Result<String, String> {
+    crate::rules::syntax::parse_seconds(text).map(|_| text.to_owned())
+}
+
+/// [`length_of_time`], at least one second: a deadline of 0 terminates the workflow at once.
+fn deadline(text: &str) -> Result<String, String> {
+    match crate::rules::syntax::parse_seconds(text)? {
+        0 => Err("an active deadline of 0 would terminate the workflow as soon as it starts; give at least one second".to_owned()),
+        _ => Ok(text.to_owned()),
+    }
 }
 
 /// How diagnostics are printed.
@@ -264,6 +335,7 @@ where
     }
 }
 
+#[derive(Debug)]
 struct Failure {
     code: ExitCode,
     message: String,
@@ -334,6 +406,9 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                                 Failure::invalid_as(&d, message_format, false)
                             })?;
                     report_warnings(&compiled.warnings, message_format, false)?;
+                    if message_format == MessageFormat::Human && build.image.is_none() {
+                        note_attribute_image(compiled.valid.pipeline());
+                    }
                     argo::render_manifest(&compiled.workflow, format)
                         .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                 }
@@ -412,12 +487,18 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Submit {
             name,
             build,
-            submit,
+            mut submit,
         } => {
             let def = pick(app, name.as_deref())?;
             let compiled = def
                 .compile(&options(app, &build))
                 .map_err(|crate::CompileError::Invalid(d)| Failure::invalid(&d))?;
+            // Checked and encoded like `run -p`, before anything reaches the API server.
+            submit.parameters = submit_parameters(
+                compiled.valid.pipeline(),
+                &(def.header)().wire,
+                &submit.parameters,
+            )?;
             print_warnings(&compiled.warnings);
             let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
                 .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
@@ -438,11 +519,46 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         Command::Component {
             name,
             params,
+            param_files,
             inputs,
             outputs,
             output_params,
-        } => run_component(app, &name, [params, inputs, outputs, output_params]),
+        } => run_component(
+            app,
+            &name,
+            [params, param_files, inputs, outputs, output_params],
+        ),
     }
+}
+
+/// `submit -p NAME=VALUE` flags, checked against the pipeline's parameters (unknown names and
+/// values that are not of the declared type are refused) and rewritten into the wire form, so
+/// that what Argo substitutes is exactly what a constant would be.
+#[cfg(feature = "cluster")]
+fn submit_parameters(
+    pipeline: &crate::ir::Pipeline,
+    wire: &[crate::value::ParamWire],
+    flags: &[String],
+) -> Result<Vec<String>, Failure> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let Some((name, text)) = flag.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "-p {flag}: expected NAME=VALUE\nhelp: e.g. -p rows=5000"
+            )));
+        };
+        if !seen.insert(name) {
+            return Err(Failure::usage(format!(
+                "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
+            )));
+        }
+        let exact = wire.iter().find(|w| w.name == name).copied();
+        let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        out.push(format!("{name}={wire}"));
+    }
+    Ok(out)
 }
 
 /// The client already printed its error; only the exit code remains.
@@ -470,6 +586,32 @@ fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
                 .unwrap_or(crate::Limits::DEFAULT_MAX_PARAM_BYTES),
         },
         levels: crate::Levels::from_flags(&build.deny, &build.allow),
+        settings: crate::ir::SettingsOverrides {
+            service_account: build.service_account.clone(),
+            artifact_repository_ref: build.artifact_repository_ref.clone(),
+            image_pull_secrets: build.image_pull_secrets.clone(),
+            pod_gc: build.pod_gc.clone(),
+            ttl: build.ttl.clone(),
+            active_deadline: build.active_deadline.clone(),
+            no_secure_defaults: build.no_secure_defaults,
+            run_as_user: build.run_as_user,
+        },
+    }
+}
+
+/// Says on stderr which image native tasks will run when it comes from the attribute, not
+/// from `--image`: an attribute names an image nobody may have built yet (the examples' do),
+/// and a manifest naming a missing image fails only when the pod cannot pull it.
+fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
+    let runs_natively = pipeline
+        .components
+        .values()
+        .any(|c| c.implementation == crate::ir::Implementation::Native);
+    if let (true, Some(image)) = (runs_natively, &pipeline.image) {
+        eprintln!(
+            "note: native tasks run `{}` in image `{image}` (from #[pipeline(image = …)]); build and push that image, or pass `--image IMAGE` to name the one you built",
+            pipeline.binary_path
+        );
     }
 }
 
@@ -597,15 +739,22 @@ fn find_component(app: &App<'_>, name: &str) -> Result<(NativeFn, ComponentSpec)
     }
 }
 
-fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(), Failure> {
+fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(), Failure> {
     let (run, spec) = find_component(app, name)?;
-    let [params, inputs, outputs, output_params] = flags;
+    let [params, param_files, inputs, outputs, output_params] = flags;
     let mut inv = Invocation::new(spec.clone());
     let unknown = |what: &str, key: &str| {
         Failure::usage(format!(
             "component `{name}` has no {what} called `{key}`; run `list` or see its signature"
         ))
     };
+    // A name given twice is a mistake, never "last wins": the two values may differ.
+    let twice = |flag: &str, earlier: &str, key: &str| {
+        Failure::usage(format!(
+            "component `{name}`: `{flag} {key}` is given twice (already given with `{earlier} {key}`)\nhelp: pass each input and output once"
+        ))
+    };
+    let mut param_flag: std::collections::BTreeMap<String, &str> = Default::default();
     let input_is = |key: &str, artifact: bool| {
         spec.input(key)
             .is_some_and(|i| i.kind.is_artifact() == artifact)
@@ -618,25 +767,65 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
         if !input_is(&key, false) {
             return Err(unknown("param", &key));
         }
+        if let Some(earlier) = param_flag.insert(key.clone(), "--param") {
+            return Err(twice("--param", earlier, &key));
+        }
         inv.params.insert(key, value);
+    }
+    for (key, path) in pairs(param_files) {
+        if !input_is(&key, false) {
+            return Err(unknown("param", &key));
+        }
+        if let Some(earlier) = param_flag.insert(key.clone(), "--param-file") {
+            return Err(twice("--param-file", earlier, &key));
+        }
+        let text = std::fs::read(&path).map_err(|e| {
+            Failure::usage(format!(
+                "component `{name}`: cannot read `--param-file {key} {path}`: {e}"
+            ))
+        })?;
+        let text = String::from_utf8(text).map_err(|_| {
+            Failure::usage(format!(
+                "component `{name}`: `--param-file {key} {path}` is not UTF-8 text; parameter values are text (pass binary data as an artifact)"
+            ))
+        })?;
+        inv.params.insert(key, text);
     }
     for (key, path) in pairs(inputs) {
         if !input_is(&key, true) {
             return Err(unknown("input", &key));
         }
-        inv.inputs.insert(key, PathBuf::from(path));
+        if inv
+            .inputs
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--input", "--input", &key));
+        }
     }
     for (key, path) in pairs(outputs) {
         if !output_is(&key, true) {
             return Err(unknown("output", &key));
         }
-        inv.outputs.insert(key, PathBuf::from(path));
+        if inv
+            .outputs
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--output", "--output", &key));
+        }
     }
     for (key, path) in pairs(output_params) {
         if !output_is(&key, false) {
             return Err(unknown("output-param", &key));
         }
-        inv.output_params.insert(key, PathBuf::from(path));
+        if inv
+            .output_params
+            .insert(key.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(twice("--output-param", "--output-param", &key));
+        }
     }
     let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
     // Started by the local runner: stop if it dies (see `run::lifeline`).
@@ -684,5 +873,57 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 4]) -> Result<(
         Err(e @ ComponentError::Io { .. }) => {
             Err(Failure::new(ExitCode::Internal, format!("error: {e}")))
         }
+    }
+}
+
+#[cfg(all(test, feature = "cluster"))]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> crate::ir::Pipeline {
+        serde_json::from_value(serde_json::json!({
+            "name": "p", "binary_path": "/b",
+            "params": [
+                {"name": "text", "rust_type": "Name"},
+                {"name": "rows", "rust_type": "u32", "default": "10"},
+                {"name": "maybe", "rust_type": "Option<String>"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn submitted_values_are_encoded_so_argo_and_the_kubelet_leave_them_alone() {
+        // `text` is declared with an alias of `String`: the macro's record says it is text.
+        let flags = [
+            "text={{workflow.uid}} $(HOME) $$".to_owned(),
+            "rows=5".to_owned(),
+            "maybe=\"null\"".to_owned(),
+        ];
+        type Name = String;
+        let checks = vec![
+            crate::value::ParamWire::of::<Name>("text"),
+            crate::value::ParamWire::of::<u32>("rows"),
+            crate::value::ParamWire::of::<Option<String>>("maybe"),
+        ];
+        let out = submit_parameters(&pipeline(), &checks, &flags).unwrap();
+        assert_eq!(
+            out,
+            [
+                r#"text="\u007b\u007bworkflow.uid\u007d\u007d \u0024(HOME) \u0024\u0024""#,
+                "rows=5",
+                r#"maybe="null""#,
+            ]
+        );
+        let refused = |flag: &str| {
+            submit_parameters(&pipeline(), &checks, &[flag.to_owned()])
+                .err()
+                .map(|f| (f.code, f.message))
+        };
+        let (code, message) = refused("nope=1").unwrap();
+        assert_eq!(code, ExitCode::Usage);
+        assert!(message.contains("has no parameter `nope`"), "{message}");
+        assert!(refused("rows=300000000000").is_some());
+        assert!(refused("maybe=bare").is_some());
     }
 }

@@ -178,16 +178,21 @@ codes! {
     /// A value Argo or Kubernetes would not pass through unchanged.
     BadValue = "A0010", Error, "value that would not reach the container unchanged",
         source: "argo-workflows v4.1 `util/template` (`{{…}}` substitution) and `workflow/validate/validate.go` `resolveAllVariables`; Kubernetes `third_party/forked/golang/expansion/expand.go` (`$(VAR)` and `$$` in command and args); execve(2) (no NUL in argv)",
-        test: "a0010_constant_argo_would_substitute",
+        test: "a0010_command_text_argo_would_substitute",
         "On its way to the container a value passes through two rewriters. Argo substitutes \
-         `{{…}}` expressions in every string of a template, so a constant or default containing \
-         `{{` would be replaced or refused. The kubelet then expands `$(NAME)` in a container's \
-         command and arguments when `NAME` is an environment variable of the container (Argo \
-         and Kubernetes define many) and turns `$$` into `$`. argot escapes `$` in the text it \
-         writes itself, but a parameter value is inserted by Argo after that, so values \
-         containing `$$` or `$(NAME)` that reach the command line are refused. A NUL character \
-         cannot be passed to a process at all. Pass such values in an artifact (a file is never \
-         rewritten), or at submit time when you accept the rewriting.";
+         `{{…}}` expressions in every string of a template, values included (`SubstituteParams` \
+         runs after the inputs are filled in). The kubelet then expands `$(NAME)` in a \
+         container's command and arguments when `NAME` is an environment variable of the \
+         container (Argo and Kubernetes define many) and turns `$$` into `$`. argot escapes \
+         what it writes: values (constants, defaults, `-p` values, native outputs) travel in a \
+         wire form with `{`, `}` and `$` written as JSON `\\u` escapes, native components read \
+         them from files, and `$` in command text is written `$$`. What is refused is what argot \
+         cannot escape: `{{` in the text of a container component's command, text and a value \
+         that together form `{{`, `$(NAME)` or `$$`, a NUL character in a command line, and \
+         values in the IR that argot's encoder did not write. Bind such text to an input (a \
+         constant or `-p`): argot escapes values. A native component decodes the value; a \
+         container component receives the escaped wire form (a JSON string literal when the \
+         text has `{`, `}` or `$`) and decodes it itself.";
     /// A reference to something that does not exist.
     UnknownReference = "A0011", Error, "reference to something that does not exist",
         source: "argo-workflows v4.1 `workflow/validate/validate.go`: `resolveAllVariables` (\"failed to resolve {{…}}\")",
@@ -228,10 +233,12 @@ codes! {
     ArgvTooLong = "A0015", Error, "command-line argument too long",
         source: "Linux `include/uapi/linux/binfmts.h`: `MAX_ARG_STRLEN` (32 pages = 128 KiB per argument); execve(2) fails with E2BIG",
         test: "a0015_argument_longer_than_linux_accepts",
-        "Each parameter reaches the container as one command-line argument, and Linux refuses \
-         to start a process with an argument longer than `MAX_ARG_STRLEN` (131,072 bytes \
-         including the terminating NUL on 4 KiB pages): the pod would fail with `argument list \
-         too long`. Pass such a value as an artifact.";
+        "A container component's parameter reaches it as (part of) one command-line argument, \
+         and Linux refuses to start a process with an argument longer than `MAX_ARG_STRLEN` \
+         (131,072 bytes including the terminating NUL on 4 KiB pages): the pod would fail with \
+         `argument list too long`. Native components read their values from files and are not \
+         limited by it (only by `--max-param-bytes`, A0014). Pass such a value to a native \
+         component, or as an artifact.";
     /// Two inputs or two outputs of a component share a name.
     DuplicateIoName = "A0016", Error, "duplicate input or output name",
         source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` from `validateInputs` and `validateOutputs` (\"is not unique\"); argot writes every output to one folder (`emit::argo::OUTPUTS_DIR`)",
@@ -293,6 +300,55 @@ codes! {
          that cannot be encoded), there is no pipeline to check or emit. The message shows \
          the panic; run with `RUST_BACKTRACE=1` to see where it happened, and fix the code of \
          the pipeline function or of the component defaults it uses.";
+    /// A service account, image pull secret or config map name no object can have.
+    InvalidObjectName = "A0023", Error, "invalid service account, secret or config map name",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateServiceAccountName`, `ValidateSecretName`, `ValidateConfigMapName` (all `NameIsDNSSubdomain`, apimachinery `IsDNS1123Subdomain`)",
+        test: "a0023_invalid_service_account_secret_or_config_map_name",
+        "`service_account`, `image_pull_secrets` and the config map of `artifact_repository_ref` \
+         (and their flags) name Kubernetes objects, whose names are DNS-1123 subdomains: at \
+         most 253 characters, lowercase letters, digits, `-` and `.`, each dot-separated part \
+         starting and ending with a letter or digit. The API server refuses a pod whose \
+         service account name is not one; a pull secret or config map with such a name cannot \
+         exist, so the pull or the artifact upload fails at run time. Use the object's name as \
+         `kubectl get serviceaccount,secret,configmap` prints it.";
+    /// The artifact repository's config map key is not a valid key.
+    InvalidConfigMapKey = "A0024", Error, "invalid artifact repository key",
+        source: "Kubernetes apimachinery `pkg/util/validation/validation.go`: `IsConfigMapKey`; argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ArtifactRepositoryRef` (`configMap`, `key`)",
+        test: "a0024_invalid_artifact_repository_key",
+        "`artifact_repository_ref = \"CONFIGMAP:KEY\"` (or `--artifact-repository-ref`) names a \
+         key in the config map that holds the repository. A config map key is at most 253 \
+         characters of letters, digits, `-`, `_` and `.`, and is not `.`, `..` or anything \
+         starting with `..`; a key outside that cannot exist, and Argo fails the workflow \
+         when it looks the repository up. Write the key as the config map has it, or leave \
+         `:KEY` out to use the key its `workflows.argoproj.io/default-artifact-repository` \
+         annotation names.";
+    /// An unknown pod GC strategy.
+    InvalidPodGc = "A0025", Error, "unknown pod GC strategy",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `ValidateWorkflow` (\"podGC.strategy unknown strategy\"), `pkg/apis/workflow/v1alpha1/workflow_types.go`: `PodGCStrategy.IsValid`",
+        test: "a0025_unknown_pod_gc_strategy",
+        "`pod_gc` (or `--pod-gc`) says when Argo deletes the pods of finished tasks. Argo knows \
+         four strategies, spelt exactly: `OnPodCompletion` and `OnPodSuccess` (each pod as it \
+         finishes, or only when it succeeded), `OnWorkflowCompletion` and `OnWorkflowSuccess` \
+         (all pods when the workflow finishes, or only when it succeeded). Leave `pod_gc` out \
+         to keep every pod; Argo refuses any other value at submit time.";
+    /// A ttl or active deadline that is not a length of time.
+    InvalidDuration = "A0026", Error, "invalid ttl or active deadline",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `WorkflowSpec.ActiveDeadlineSeconds`, `TTLStrategy.SecondsAfterCompletion` (integer seconds); `workflow/controller/operator.go`: `getWorkflowDeadline`",
+        test: "a0026_invalid_ttl_or_active_deadline",
+        "`ttl` (how long a finished workflow is kept) and `active_deadline` (how long it may \
+         run) are written as whole seconds (`3600`, or the integer literal `3600` in the \
+         attribute) or as hours, minutes and seconds (`1h30m`, `90s`); Argo stores integer \
+         seconds, so fractions and milliseconds are refused. An active deadline of 0 is how \
+         Argo terminates a running workflow, so it must be at least one second.";
+    /// The pod security context would run as root, or names an impossible user.
+    InvalidRunAsUser = "A0027", Error, "invalid user for the pods' security context",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validatePodSpecSecurityContext` (`IsValidUserID`, 0 to 2147483647); kubelet `pkg/kubelet/kuberuntime/security_context_others.go`: `verifyRunAsNonRoot` (\"runAsUser breaks non-root policy\")",
+        test: "a0027_run_as_root_under_the_secure_defaults",
+        "argot's pods run with `runAsNonRoot: true` and the user of `run_as_user` (default \
+         65532). User 0 is root, which the kubelet refuses to start under `runAsNonRoot`; a \
+         user above 2147483647 is refused by the API server. Pick a non-root user id, or, for \
+         an image that must run as root, turn the defaults off with `secure_defaults = false` \
+         (or `--no-secure-defaults`).";
 }
 
 impl fmt::Display for Code {

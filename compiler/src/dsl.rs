@@ -262,7 +262,7 @@ impl<T: ParamType> IntoParam<T> for T {
 
 impl IntoParam<String> for &str {
     fn __bind(self) -> Bound {
-        Bound::Constant(self.to_owned())
+        Bound::Constant(crate::value::encode_text(self))
     }
 }
 

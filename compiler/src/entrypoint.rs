@@ -1,8 +1,12 @@
 //! The `component` entrypoint: runs one native component with values and paths from argv.
 //!
-//! In the cluster Argo starts the pipeline binary as `<binary> component <name> --param NAME
-//! VALUE … --input NAME PATH … --output NAME PATH … --output-param NAME PATH …`; the local
-//! runner and a user at a terminal use the same command. Each value is its own argv element.
+//! In the cluster Argo starts the pipeline binary as `<binary> component <name> --param-file
+//! NAME PATH … --input NAME PATH … --output NAME PATH … --output-param NAME PATH …`; the local
+//! runner uses the same command. Parameter values arrive in files (Argo writes each one as a
+//! `raw` input artifact, see [`crate::emit::argo::PARAMS_DIR`]), never in argv, so the kubelet
+//! cannot rewrite them and Linux's 128 KiB limit on one argument does not apply. A user at a
+//! terminal may give a value directly with `--param NAME VALUE`. Either way the text is a wire
+//! form ([`crate::value`]), decoded by the input's declared type.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -135,7 +139,8 @@ pub enum ComponentError {
 #[derive(Debug, Default)]
 pub struct Invocation {
     spec: Option<ComponentSpec>,
-    /// `--param NAME VALUE`.
+    /// The wire-form text of each input parameter (`--param NAME VALUE`, or the content of
+    /// `--param-file NAME PATH`).
     pub params: BTreeMap<String, String>,
     /// `--input NAME PATH`.
     pub inputs: BTreeMap<String, PathBuf>,
@@ -172,7 +177,7 @@ impl Invocation {
     }
 
     /// Decodes input parameter `name` (its default if it was not given).
-    pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, ComponentError> {
+    pub fn param<T: DeserializeOwned + 'static>(&self, name: &str) -> Result<T, ComponentError> {
         let default = self.spec().input(name).and_then(|i| i.default.clone());
         let text = match self.params.get(name).cloned().or(default) {
             Some(text) => text,
@@ -231,7 +236,7 @@ impl Invocation {
     }
 
     /// Writes the value of output parameter `name`.
-    pub fn set_output<T: Serialize>(
+    pub fn set_output<T: Serialize + 'static>(
         &mut self,
         name: &str,
         value: &T,

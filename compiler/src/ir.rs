@@ -43,6 +43,181 @@ pub struct Pipeline {
     /// Tasks, in creation order; a [`TaskId`] indexes this vector.
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// What the namespace the workflow runs in needs: service account, artifact repository,
+    /// pull secrets, clean-up, deadlines and the pods' security context.
+    #[serde(default, skip_serializing_if = "WorkflowSettings::is_default")]
+    pub settings: WorkflowSettings,
+}
+
+/// Workflow-wide settings from `#[pipeline(…)]`, overridden by `compile` flags
+/// ([`SettingsOverrides`]). Values are kept as the user wrote them; validation checks them
+/// (A0023–A0027) and emission turns them into `spec` fields of the Argo workflow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowSettings {
+    /// The service account the workflow's pods run as (`spec.serviceAccountName`); `None`
+    /// leaves the namespace's `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// The config map (and key in it) holding the artifact repository
+    /// (`spec.artifactRepositoryRef`); `None` uses the controller's default repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_repository_ref: Option<ArtifactRepositoryRef>,
+    /// Secrets the kubelet uses to pull private images (`spec.imagePullSecrets`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<String>,
+    /// When Argo deletes finished pods (`spec.podGC.strategy`): one of
+    /// [`crate::rules::syntax::POD_GC_STRATEGIES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_gc: Option<String>,
+    /// How long a finished workflow is kept (`spec.ttlStrategy.secondsAfterCompletion`), as
+    /// written: seconds (`86400`) or a duration of hours, minutes and seconds (`24h`, `1h30m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+    /// How long the workflow may run before Argo fails it (`spec.activeDeadlineSeconds`), in
+    /// the same form as [`WorkflowSettings::ttl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline: Option<String>,
+    /// Whether pods get argot's secure defaults: `runAsNonRoot: true` and a non-root
+    /// `runAsUser` for the pod, `allowPrivilegeEscalation: false` for each container.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub secure_defaults: bool,
+    /// The user id the pods run as (`securityContext.runAsUser`); `None` means
+    /// [`WorkflowSettings::DEFAULT_RUN_AS_USER`] under the secure defaults, the image's user
+    /// without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+impl Default for WorkflowSettings {
+    fn default() -> Self {
+        Self {
+            service_account: None,
+            artifact_repository_ref: None,
+            image_pull_secrets: Vec::new(),
+            pod_gc: None,
+            ttl: None,
+            active_deadline: None,
+            secure_defaults: true,
+            run_as_user: None,
+        }
+    }
+}
+
+impl WorkflowSettings {
+    /// The user id pods run as under the secure defaults: distroless `nonroot` (65532), the
+    /// user `examples/Dockerfile` sets. Any image runs as it, including ones whose own user is
+    /// root (such as `python:3.12-alpine`), which `runAsNonRoot` alone would refuse.
+    pub const DEFAULT_RUN_AS_USER: u32 = 65532;
+
+    /// True when nothing differs from the defaults (the IR then omits the settings).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Applies `overrides`: every flag given replaces the attribute's value.
+    pub fn apply(&mut self, overrides: &SettingsOverrides) {
+        let SettingsOverrides {
+            service_account,
+            artifact_repository_ref,
+            image_pull_secrets,
+            pod_gc,
+            ttl,
+            active_deadline,
+            no_secure_defaults,
+            run_as_user,
+        } = overrides;
+        if let Some(v) = service_account {
+            self.service_account = Some(v.clone());
+        }
+        if let Some(v) = artifact_repository_ref {
+            self.artifact_repository_ref = Some(v.clone());
+        }
+        if !image_pull_secrets.is_empty() {
+            self.image_pull_secrets = image_pull_secrets.clone();
+        }
+        if let Some(v) = pod_gc {
+            self.pod_gc = Some(v.clone());
+        }
+        if let Some(v) = ttl {
+            self.ttl = Some(v.clone());
+        }
+        if let Some(v) = active_deadline {
+            self.active_deadline = Some(v.clone());
+        }
+        if *no_secure_defaults {
+            self.secure_defaults = false;
+        }
+        if let Some(v) = run_as_user {
+            self.run_as_user = Some(*v);
+        }
+    }
+}
+
+/// The `compile` flags that override [`WorkflowSettings`] (`--service-account`, …); an unset
+/// field keeps the pipeline's attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingsOverrides {
+    /// `--service-account`.
+    pub service_account: Option<String>,
+    /// `--artifact-repository-ref`.
+    pub artifact_repository_ref: Option<ArtifactRepositoryRef>,
+    /// `--image-pull-secret` (repeatable); when given, replaces the attribute's list.
+    pub image_pull_secrets: Vec<String>,
+    /// `--pod-gc`.
+    pub pod_gc: Option<String>,
+    /// `--ttl`.
+    pub ttl: Option<String>,
+    /// `--active-deadline`.
+    pub active_deadline: Option<String>,
+    /// `--no-secure-defaults`.
+    pub no_secure_defaults: bool,
+    /// `--run-as-user`.
+    pub run_as_user: Option<u32>,
+}
+
+/// Where the artifact repository is configured: a config map and, optionally, the key in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRepositoryRef {
+    /// The config map's name.
+    pub config_map: String,
+    /// The key in the config map; `None` uses the key the config map's
+    /// `workflows.argoproj.io/default-artifact-repository` annotation names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl ArtifactRepositoryRef {
+    /// Splits `CONFIGMAP[:KEY]` at the first `:`. Never fails: validation checks both parts
+    /// (a config map name cannot hold `:`, so the split is unambiguous).
+    pub fn from_spec(spec: &str) -> Self {
+        match spec.split_once(':') {
+            Some((config_map, key)) => Self {
+                config_map: config_map.to_owned(),
+                key: Some(key.to_owned()),
+            },
+            None => Self {
+                config_map: spec.to_owned(),
+                key: None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ArtifactRepositoryRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}:{key}", self.config_map),
+            None => f.write_str(&self.config_map),
+        }
+    }
 }
 
 /// A typed input of a pipeline; becomes an entry of `spec.arguments.parameters`.

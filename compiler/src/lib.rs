@@ -106,6 +106,8 @@ pub struct CompileOptions {
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
+    /// Workflow settings that override the pipeline's attributes (`--service-account`, …).
+    pub settings: ir::SettingsOverrides,
 }
 
 impl Default for CompileOptions {
@@ -115,6 +117,7 @@ impl Default for CompileOptions {
             binary_path: cli::default_binary_path("pipeline"),
             limits: Limits::default(),
             levels: Levels::default(),
+            settings: ir::SettingsOverrides::default(),
         }
     }
 }
@@ -212,6 +215,7 @@ impl PipelineDef {
                 image: options.image.clone(),
                 limits: options.limits,
                 levels: options.levels.clone(),
+                settings: options.settings.clone(),
             },
         )
         .map_err(CompileError::Invalid)?;
@@ -248,8 +252,8 @@ pub mod __private {
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
-        CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
-        PipelineParam,
+        ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
+        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
     };
     pub use crate::trace::{
         Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
@@ -330,9 +334,14 @@ pub mod __private {
         /// Writes output `name`.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// How pipeline parameter `name` of type `T` travels (for `run -p` and `submit -p`).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T: ParamType> KnownParam<T> for &ParamProbe<T> {
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire::of::<T>(name)
+        }
         fn decode(&self, inv: &Invocation, name: &str) -> Result<T, ComponentError> {
             inv.param(name)
         }
@@ -353,9 +362,18 @@ pub mod __private {
         /// Never called.
         fn encode(&self, inv: &mut Invocation, name: &str, value: &T)
         -> Result<(), ComponentError>;
+        /// Accepts anything (never used: the build fails at the type).
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire;
     }
 
     impl<T> UnknownParam<T> for ParamProbe<T> {
+        fn wire(&self, name: &'static str) -> crate::value::ParamWire {
+            crate::value::ParamWire {
+                name,
+                form: crate::value::WireForm::Json,
+                check: |_| Ok(()),
+            }
+        }
         fn decode(&self, _: &Invocation, name: &str) -> Result<T, ComponentError> {
             panic!("input `{name}` has a type that is not a parameter type; the build reports it")
         }

@@ -16,6 +16,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::entrypoint::NativeFn;
 use crate::ir::{
     Argument, ComponentSpec, Pipeline, PipelineParam, SourceLocation, Task, TaskId, TaskRef,
+    WorkflowSettings,
 };
 use crate::namer;
 
@@ -88,6 +89,10 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// For each parameter, how its declared type travels and a check against that type.
+    pub wire: Vec<crate::value::ParamWire>,
+    /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
+    pub settings: WorkflowSettings,
 }
 
 /// Runs `body` as the body of pipeline `header`, recording its tasks.
@@ -108,6 +113,7 @@ pub(crate) fn trace(
             params: header.params,
             components: IndexMap::new(),
             tasks: Vec::new(),
+            settings: header.settings,
         },
         by_key: HashMap::new(),
         natives: BTreeMap::new(),

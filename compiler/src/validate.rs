@@ -238,6 +238,8 @@ pub struct ValidateOptions {
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
+    /// Workflow settings that override the pipeline's attributes (`--service-account`, …).
+    pub settings: crate::ir::SettingsOverrides,
 }
 
 /// Checks every rule; returns the proof of validity or every problem found.
@@ -257,6 +259,7 @@ pub(crate) fn validate_owned(
     if let Some(image) = &options.image {
         pipeline.image = Some(image.clone());
     }
+    pipeline.settings.apply(&options.settings);
     let mut cx = Checker::new(&pipeline, &options.limits);
     cx.empty();
     let names = cx.names();
@@ -266,6 +269,7 @@ pub(crate) fn validate_owned(
     cx.required_params();
     cx.values();
     cx.images();
+    cx.settings();
     let deps = cx.cycles();
     if !cx.has_errors() {
         cx.unused_outputs(&deps);

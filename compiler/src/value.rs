@@ -1,10 +1,31 @@
 //! Parameter values on the wire.
 //!
-//! Argo passes every parameter as a string. argot's rule, the same as Kubeflow Pipelines': a
-//! value that serialises to a JSON string travels as that string itself (no quotes), every
-//! other value travels as its compact JSON text (`42`, `0.1`, `true`, `[1,2]`, `{"a":1}`).
-//! Decoding tries the raw string first, so a `String` input receives exactly the bytes that
-//! were sent, whatever they look like.
+//! Argo passes every parameter as a string, and rewrites strings on the way: Argo substitutes
+//! `{{…}}` in the whole template after input values are filled in (`SubstituteParams` in
+//! `workflow/common/util.go`), and the kubelet expands `$(VAR)` and `$$` in a container's
+//! `command` and `args` (Kubernetes `third_party/forked/golang/expansion/expand.go`). The wire
+//! form is chosen so that neither recognises anything in it, and it is chosen by the *declared
+//! type* of the value, never by looking at the text:
+//!
+//! - **exactly `String`** (decided by `TypeId::of::<T>() == TypeId::of::<String>()`, so a type
+//!   alias of `String` counts and a newtype around it does not): the raw text when it is
+//!   [safe](is_safe_text) — no `{`, `}`, `$`, no control character other than newline and tab,
+//!   nothing beyond U+FFFF, no whitespace at either end and no leading `"` — otherwise a JSON
+//!   string literal in which `{`, `}` and `$` (and control characters and characters beyond
+//!   U+FFFF, which Argo's substitution cannot insert) are `\u` escapes. Decoding takes text
+//!   that starts with `"` and parses as
+//!   a JSON string literal as that literal; anything else is the value itself, so a value from
+//!   outside argot (a container component's output) still arrives;
+//! - **every other type**: compact JSON in which, inside string literals, `{`, `}` and `$` (and
+//!   the characters above) are `\u` escapes. Compact JSON never has `{{` or `$` outside strings, so nothing in it can be
+//!   taken for `{{…}}`, `$(…)` or `$$`. Decoding is plain JSON: `Option<String>`'s `None` is
+//!   `null` and `Some("null")` is `"null"`; a `serde_json::Value` or an untagged enum decodes as
+//!   the JSON it is.
+//!
+//! The generic functions take `T: 'static` so that the rule can be decided by `TypeId`; the
+//! macros call them with the declared type of each input and output.
+
+use std::any::TypeId;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,7 +49,7 @@ pub enum ValueError {
     /// The text is not a valid value of the expected type.
     #[error("`{text}` is not a valid `{rust_type}`: {source}")]
     Decode {
-        /// The text received.
+        /// The text received (shortened when long).
         text: String,
         /// The expected Rust type.
         rust_type: &'static str,
@@ -38,50 +59,400 @@ pub enum ValueError {
     },
 }
 
-/// Encodes a value into its wire form.
-pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, ValueError> {
-    match serde_json::to_value(value).map_err(ValueError::Encode)? {
-        serde_json::Value::String(s) => Ok(s),
-        other => Ok(other.to_string()),
+/// How a declared type travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireForm {
+    /// Exactly `String` (or `str`): raw text when safe, else an escaped JSON string literal.
+    Text,
+    /// Everything else: escaped compact JSON.
+    Json,
+}
+
+/// The wire form of declared type `T`.
+pub fn wire_form<T: ?Sized + 'static>() -> WireForm {
+    let t = TypeId::of::<T>();
+    if t == TypeId::of::<String>() || t == TypeId::of::<str>() {
+        WireForm::Text
+    } else {
+        WireForm::Json
     }
 }
 
-/// Decodes a value from its wire form.
-pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ValueError> {
-    // A string-shaped type (String, unit enum variants, …) receives the raw text unchanged.
-    if let Ok(v) = T::deserialize(serde_json::Value::String(text.to_owned())) {
-        return Ok(v);
+/// Encodes a value of declared type `T` into its wire form.
+///
+/// # Errors
+/// [`ValueError::Encode`] when serde cannot serialise the value (a map with non-string keys, …).
+pub fn encode<T: Serialize + ?Sized + 'static>(value: &T) -> Result<String, ValueError> {
+    match wire_form::<T>() {
+        WireForm::Text => {
+            // `T` is `String` or `str`: both serialise to a JSON string.
+            match serde_json::to_value(value).map_err(ValueError::Encode)? {
+                serde_json::Value::String(s) => Ok(encode_text(&s)),
+                other => Ok(escape_json(&other.to_string())),
+            }
+        }
+        WireForm::Json => {
+            let json = serde_json::to_string(value).map_err(ValueError::Encode)?;
+            Ok(escape_json(&json))
+        }
     }
-    serde_json::from_str(text).map_err(|source| ValueError::Decode {
-        text: text.to_owned(),
+}
+
+/// Decodes a value of declared type `T` from its wire form.
+///
+/// # Errors
+/// [`ValueError::Decode`] when the text is not a valid `T`.
+pub fn decode<T: DeserializeOwned + 'static>(text: &str) -> Result<T, ValueError> {
+    let parsed = match wire_form::<T>() {
+        WireForm::Text => serde_json::from_value(serde_json::Value::String(decode_text(text))),
+        WireForm::Json => serde_json::from_str(text),
+    };
+    parsed.map_err(|source| ValueError::Decode {
+        text: shorten(text),
         rust_type: std::any::type_name::<T>(),
         source,
     })
 }
 
+/// A check that a wire text is a value of one declared type, as the component will decode it
+/// ([`check_wire::<T>`](check_wire)).
+pub type WireCheck = fn(&str) -> Result<(), String>;
+
+/// What the macro records about a pipeline parameter's declared type, so that `run -p` and
+/// `submit -p` encode a value as the component will decode it ([`ParamWire::of`]) and refuse
+/// what it would refuse (a type alias of `String` is text; a struct is checked field by field).
+#[derive(Clone, Copy, Debug)]
+pub struct ParamWire {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// How its declared type travels.
+    pub form: WireForm,
+    /// The check of a wire text against its declared type.
+    pub check: WireCheck,
+}
+
+impl ParamWire {
+    /// The record for parameter `name` of declared type `T`.
+    pub fn of<T: ParamType>(name: &'static str) -> ParamWire {
+        ParamWire {
+            name,
+            form: wire_form::<T>(),
+            check: check_wire::<T>,
+        }
+    }
+}
+
+/// Checks that `text` decodes as a `T`.
+///
+/// # Errors
+/// What serde said, as a sentence.
+pub fn check_wire<T: ParamType>(text: &str) -> Result<(), String> {
+    decode::<T>(text).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The wire form of a `String` value.
+pub fn encode_text(s: &str) -> String {
+    if is_safe_text(s) {
+        s.to_owned()
+    } else {
+        let literal = serde_json::to_string(s).expect("a string always serialises");
+        escape_json(&literal)
+    }
+}
+
+/// The `String` a wire text stands for: a JSON string literal is decoded, anything else is
+/// the value itself.
+pub fn decode_text(text: &str) -> String {
+    if text.starts_with('"')
+        && let Ok(s) = serde_json::from_str::<String>(text)
+    {
+        return s;
+    }
+    text.to_owned()
+}
+
+/// Can `s` travel as itself? Nothing Argo (`{{`) or the kubelet (`$(`, `$$`) would recognise,
+/// no control character and nothing beyond U+FFFF (which Argo's substitution cannot insert, see
+/// `needs_escape_for_argo`), no whitespace at either end (which reading an output file may
+/// trim), and not taken for a JSON literal when decoded.
+pub fn is_safe_text(s: &str) -> bool {
+    // Argo's executor trims the end of an output parameter's file (the local runner removes one
+    // trailing newline, as it does): a value with outer whitespace travels quoted.
+    !s.starts_with('"')
+        && !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace)
+        && !s.chars().any(|c| {
+            matches!(c, '{' | '}' | '$') || (needs_escape_for_argo(c) && c != '\n' && c != '\t')
+        })
+}
+
+/// Would Argo's substitution break on `c`? `util/template` inserts a value into the template's
+/// JSON as Go's `strconv.Quote` writes it, then refuses the result if it is not valid JSON; Quote
+/// writes DEL and C0 controls as `\x..`, `\a` or `\v`, and non-printable characters beyond
+/// U+FFFF as `\U........`, none of which JSON accepts. Every control character and every
+/// character beyond U+FFFF is therefore written as `\u` escapes (UTF-16 surrogates beyond U+FFFF).
+fn needs_escape_for_argo(c: char) -> bool {
+    c.is_control() || u32::from(c) > 0xFFFF
+}
+
+/// Can Argo's substitution insert `text` into a template at all? It writes the value with Go's
+/// `strconv.Quote` and refuses what is not JSON afterwards (`util/template`), so a C0 control
+/// character other than backspace, tab, newline, form feed and carriage return, or DEL, makes
+/// the workflow fail. (Non-printable characters beyond U+FFFF fail too; argot's wire form
+/// never has them raw, and they are not looked for here.) Always true of argot's wire form.
+pub fn argo_can_insert(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| (c < ' ' && !matches!(c, '\u{8}' | '\t' | '\n' | '\u{c}' | '\r')) || c == '\u{7f}')
+}
+
+/// Rewrites JSON text into the wire form: whitespace outside strings dropped, and `{`, `}`,
+/// `$` inside strings written as `\u` escapes (the JSON means the same afterwards). The input
+/// must be valid JSON.
+fn escape_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+                out.push(c);
+                continue;
+            }
+            match c {
+                '\\' => {
+                    escaped = true;
+                    out.push(c);
+                }
+                '"' => {
+                    in_string = false;
+                    out.push(c);
+                }
+                '{' => out.push_str("\\u007b"),
+                '}' => out.push_str("\\u007d"),
+                '$' => out.push_str("\\u0024"),
+                c if needs_escape_for_argo(c) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                _ => out.push(c),
+            }
+        } else {
+            match c {
+                '"' => {
+                    in_string = true;
+                    out.push(c);
+                }
+                ' ' | '\t' | '\n' | '\r' => {}
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// Turns hand-written text for a parameter of wire form `form` (a `-p NAME=VALUE` value) into
+/// the wire form: a `String` parameter's text is the value itself; any other type's text must
+/// be JSON, which is rewritten into the escaped compact form (numbers are kept digit for digit).
+///
+/// # Errors
+/// A sentence saying why the text is not JSON.
+pub fn canonical(text: &str, form: WireForm) -> Result<String, String> {
+    match form {
+        WireForm::Text => Ok(encode_text(text)),
+        WireForm::Json => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| format!("`{}` is not JSON ({e})", shorten(text)))?;
+            Ok(escape_json(text))
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
-    #[test]
-    fn strings_travel_raw_and_everything_else_as_json() {
-        assert_eq!(encode("yes").unwrap(), "yes");
-        assert_eq!(encode(&"{\"a\":1}".to_string()).unwrap(), "{\"a\":1}");
-        assert_eq!(encode(&42u32).unwrap(), "42");
-        assert_eq!(encode(&0.1f64).unwrap(), "0.1");
-        assert_eq!(encode(&vec![1.5f64, 2.0]).unwrap(), "[1.5,2.0]");
-        assert_eq!(encode(&true).unwrap(), "true");
+    fn round_trip<T>(value: &T) -> String
+    where
+        T: ParamType + PartialEq + std::fmt::Debug,
+    {
+        let wire = encode(value).unwrap();
+        assert!(!wire.contains("{{"), "{wire}");
+        assert!(!wire.contains('$'), "{wire}");
+        assert!(argo_can_insert(&wire), "{wire:?}");
+        assert!(wire.chars().all(|c| u32::from(c) <= 0xFFFF), "{wire:?}");
+        assert_eq!(&decode::<T>(&wire).unwrap(), value, "through {wire:?}");
+        wire
     }
 
     #[test]
-    fn decode_round_trips() {
-        for s in ["", "42", "\"quoted\"", "{{x}}", "null", "yes", "a\nb"] {
-            assert_eq!(decode::<String>(&encode(s).unwrap()).unwrap(), s);
+    fn safe_strings_travel_raw() {
+        for s in [
+            "yes",
+            "",
+            "42",
+            "null",
+            "a\nb",
+            "tab\there",
+            "{\"a\":1}x",
+            "日本語",
+        ] {
+            if is_safe_text(s) {
+                assert_eq!(encode(&s.to_owned()).unwrap(), s);
+            }
+            round_trip(&s.to_owned());
         }
-        assert_eq!(decode::<u32>("42").unwrap(), 42);
-        assert_eq!(decode::<f64>("0.1").unwrap(), 0.1);
-        assert_eq!(decode::<Vec<f64>>("[1.5,2.0]").unwrap(), vec![1.5, 2.0]);
+        assert_eq!(encode(&"null".to_owned()).unwrap(), "null");
+        assert_eq!(encode("yes").unwrap(), "yes");
+    }
+
+    #[test]
+    fn unsafe_strings_travel_as_escaped_literals() {
+        for s in [
+            "{{workflow.uid}}",
+            "{{workflow.parameters.token}}",
+            "$(HOME)",
+            "$$",
+            "a$",
+            "\"quoted\"",
+            "\"",
+            "nul\u{0}byte",
+            "bell\u{7}",
+            "del\u{7f}",
+            "crab 🦀",
+            "tag \u{e0001}",
+            "cr\r\n",
+            "trailing newline\n",
+            " padded ",
+            "{",
+            "}",
+        ] {
+            let wire = round_trip(&s.to_owned());
+            assert!(wire.starts_with('"'), "{s:?} → {wire}");
+            assert!(!wire.contains('{') && !wire.contains('}'), "{wire}");
+        }
+        assert_eq!(
+            encode(&"{{workflow.uid}}".to_owned()).unwrap(),
+            r#""\u007b\u007bworkflow.uid\u007d\u007d""#
+        );
+        assert_eq!(encode(&"$(HOME)".to_owned()).unwrap(), r#""\u0024(HOME)""#);
+        let big = "{{x}} $(Y) $$\n".repeat(20_000);
+        round_trip(&big);
+    }
+
+    #[test]
+    fn text_from_outside_argot_is_taken_as_it_is() {
+        assert_eq!(decode::<String>("{{not json").unwrap(), "{{not json");
+        assert_eq!(
+            decode::<String>("\"unterminated").unwrap(),
+            "\"unterminated"
+        );
+        assert_eq!(decode::<String>("[1,2]").unwrap(), "[1,2]");
+        assert_eq!(decode::<String>("\"a\"").unwrap(), "a");
+    }
+
+    #[test]
+    fn option_string_keeps_none_apart_from_the_text_null() {
+        assert_eq!(round_trip(&None::<String>), "null");
+        assert_eq!(round_trip(&Some("null".to_owned())), "\"null\"");
+        assert_eq!(
+            round_trip(&Some("{{x}}".to_owned())),
+            r#""\u007b\u007bx\u007d\u007d""#
+        );
+        assert_eq!(decode::<Option<String>>("null").unwrap(), None);
+    }
+
+    #[test]
+    fn json_values_decode_as_json() {
+        let v = serde_json::json!({"a": [1, "x{{y}}$(Z)"], "b": null});
+        let wire = round_trip(&v);
+        assert_eq!(
+            wire,
+            r#"{"a":[1,"x\u007b\u007by\u007d\u007d\u0024(Z)"],"b":null}"#
+        );
+        assert_eq!(round_trip(&serde_json::json!("text")), "\"text\"");
+        assert_eq!(
+            decode::<serde_json::Value>("42").unwrap(),
+            serde_json::json!(42)
+        );
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u32),
+        List(Vec<u32>),
+        Text(String),
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Config {
+        depth: u32,
+        family: String,
+        tags: Option<Vec<String>>,
+    }
+
+    #[test]
+    fn untagged_enums_and_structs_round_trip() {
+        assert_eq!(round_trip(&Either::Number(3)), "3");
+        assert_eq!(round_trip(&Either::List(vec![1, 2])), "[1,2]");
+        assert_eq!(round_trip(&Either::Text("3".into())), "\"3\"");
+        round_trip(&Config {
+            depth: 2,
+            family: "$$ {{workflow.name}} \u{0}\n".into(),
+            tags: Some(vec!["}".into()]),
+        });
+        round_trip(&Config {
+            depth: 0,
+            family: String::new(),
+            tags: None,
+        });
+    }
+
+    #[test]
+    fn numbers_and_scalars() {
+        assert_eq!(round_trip(&42u32), "42");
+        assert_eq!(round_trip(&0.1f64), "0.1");
+        assert_eq!(round_trip(&vec![1.5f64, 2.0]), "[1.5,2.0]");
+        assert_eq!(round_trip(&true), "true");
+        assert_eq!(round_trip(&u128::MAX), u128::MAX.to_string());
         assert!(decode::<u32>("forty").is_err());
         assert!(decode::<u8>("300").is_err());
+        // No raw-string fallback for other types any more.
+        assert!(decode::<Option<String>>("hello").is_err());
+    }
+
+    #[test]
+    fn hand_written_text_becomes_the_wire_form() {
+        assert_eq!(
+            canonical("$(HOME)", WireForm::Text).unwrap(),
+            r#""\u0024(HOME)""#
+        );
+        assert_eq!(canonical("plain", WireForm::Text).unwrap(), "plain");
+        assert_eq!(
+            canonical("{ \"a\": [1, 2.50, \"{{x}}\"] }", WireForm::Json).unwrap(),
+            r#"{"a":[1,2.50,"\u007b\u007bx\u007d\u007d"]}"#
+        );
+        assert_eq!(
+            canonical("340282366920938463463374607431768211455", WireForm::Json).unwrap(),
+            "340282366920938463463374607431768211455"
+        );
+        assert!(canonical("plain", WireForm::Json).is_err());
     }
 }

@@ -53,4 +53,20 @@ pub struct ComponentAttr {
 pub struct PipelineAttr {
     pub name: Option<(String, Span)>,
     pub image: Option<(String, Span)>,
+    pub settings: SettingsAttr,
+}
+
+/// The workflow settings of `#[pipeline(…)]`, as written; the compiler validates the values
+/// (so the attribute and the `compile` flags share one set of rules and diagnostics).
+#[derive(Default)]
+pub struct SettingsAttr {
+    pub service_account: Option<(String, Span)>,
+    pub artifact_repository_ref: Option<(String, Span)>,
+    pub image_pull_secrets: Option<(Vec<String>, Span)>,
+    pub pod_gc: Option<(String, Span)>,
+    /// Seconds or a duration such as `"1h30m"`; an integer literal arrives as its digits.
+    pub ttl: Option<(String, Span)>,
+    pub active_deadline: Option<(String, Span)>,
+    pub secure_defaults: Option<(bool, Span)>,
+    pub run_as_user: Option<(u32, Span)>,
 }

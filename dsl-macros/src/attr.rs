@@ -17,6 +17,14 @@ use crate::ast::{Arg, ArgKind, ComponentAttr, Flavor, PipelineAttr, Returns};
 pub const NAME: &str = "name";
 pub const IMAGE: &str = "image";
 pub const DEFAULT: &str = "default";
+pub const SERVICE_ACCOUNT: &str = "service_account";
+pub const ARTIFACT_REPOSITORY_REF: &str = "artifact_repository_ref";
+pub const IMAGE_PULL_SECRETS: &str = "image_pull_secrets";
+pub const POD_GC: &str = "pod_gc";
+pub const TTL: &str = "ttl";
+pub const ACTIVE_DEADLINE: &str = "active_deadline";
+pub const SECURE_DEFAULTS: &str = "secure_defaults";
+pub const RUN_AS_USER: &str = "run_as_user";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -82,8 +90,108 @@ fn string_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(String, Span)> {
     }
 }
 
+/// The literal of `key = literal`, or an error saying what `key` takes.
+fn literal<'a>(cx: &Ctxt, meta: &'a Meta, key: &str, takes: &str) -> Option<&'a Lit> {
+    let Meta::NameValue(nv) = meta else {
+        cx.error(
+            meta.span(),
+            format!("expected `{key} = …`: `{key}` takes {takes}"),
+        );
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(syn::ExprLit { lit, .. }) => Some(lit),
+        other => {
+            cx.error(other.span(), format!("`{key}` takes {takes}"));
+            None
+        }
+    }
+}
+
+/// `key = 3600` or `key = "1h30m"`: a length of time, kept as written (the compiler checks it).
+fn seconds_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(String, Span)> {
+    let takes = format!("seconds or a duration: `{key} = 3600` or `{key} = \"1h30m\"`");
+    match literal(cx, meta, key, &takes)? {
+        Lit::Str(s) => Some((s.value(), s.span())),
+        Lit::Int(i) if i.suffix().is_empty() => Some((i.base10_digits().to_owned(), i.span())),
+        other => {
+            cx.error(other.span(), format!("`{key}` takes {takes}"));
+            None
+        }
+    }
+}
+
+fn bool_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(bool, Span)> {
+    let takes = format!("`true` or `false`: `{key} = false`");
+    match literal(cx, meta, key, &takes)? {
+        Lit::Bool(b) => Some((b.value, b.span)),
+        other => {
+            cx.error(other.span(), format!("`{key}` takes {takes}"));
+            None
+        }
+    }
+}
+
+fn user_id_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(u32, Span)> {
+    let takes = format!("a numeric user id from 0 to 2147483647: `{key} = 65532`");
+    match literal(cx, meta, key, &takes)? {
+        Lit::Int(i) => match i.base10_parse::<u32>() {
+            Ok(n) => Some((n, i.span())),
+            Err(_) => {
+                cx.error(i.span(), format!("`{key}` takes {takes}"));
+                None
+            }
+        },
+        other => {
+            cx.error(other.span(), format!("`{key}` takes {takes}"));
+            None
+        }
+    }
+}
+
+/// `key = "one"` or `key = ["one", "two"]`.
+fn string_list_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(Vec<String>, Span)> {
+    let takes = format!("a string or a list of strings: `{key} = [\"regcred\"]`");
+    let Meta::NameValue(nv) = meta else {
+        cx.error(
+            meta.span(),
+            format!("expected `{key} = …`: `{key}` takes {takes}"),
+        );
+        return None;
+    };
+    let item = |e: &Expr| match e {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.value()),
+        other => {
+            cx.error(other.span(), format!("`{key}` takes {takes}"));
+            None
+        }
+    };
+    match &nv.value {
+        Expr::Array(list) => {
+            let items: Vec<Option<String>> = list.elems.iter().map(item).collect();
+            items
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(|v| (v, nv.value.span()))
+        }
+        single => item(single).map(|s| (vec![s], single.span())),
+    }
+}
+
 fn set_once(cx: &Ctxt, slot: &mut Option<(String, Span)>, meta: &Meta, key: &str) {
     let value = string_value(cx, meta, key);
+    put_once(cx, slot, value, meta, key);
+}
+
+fn put_once<T>(
+    cx: &Ctxt,
+    slot: &mut Option<(T, Span)>,
+    value: Option<(T, Span)>,
+    meta: &Meta,
+    key: &str,
+) {
     if slot.is_some() {
         cx.error(
             meta.path().span(),
@@ -148,13 +256,56 @@ pub fn component_attr(cx: &Ctxt, args: TokenStream) -> ComponentAttr {
 
 pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
     let mut attr = PipelineAttr::default();
+    let s = &mut attr.settings;
     for meta in metas(cx, args) {
-        if meta.path().is_ident(NAME) {
+        let path = meta.path();
+        if path.is_ident(NAME) {
             set_once(cx, &mut attr.name, &meta, NAME);
-        } else if meta.path().is_ident(IMAGE) {
+        } else if path.is_ident(IMAGE) {
             set_once(cx, &mut attr.image, &meta, IMAGE);
+        } else if path.is_ident(SERVICE_ACCOUNT) {
+            set_once(cx, &mut s.service_account, &meta, SERVICE_ACCOUNT);
+        } else if path.is_ident(ARTIFACT_REPOSITORY_REF) {
+            set_once(
+                cx,
+                &mut s.artifact_repository_ref,
+                &meta,
+                ARTIFACT_REPOSITORY_REF,
+            );
+        } else if path.is_ident(IMAGE_PULL_SECRETS) {
+            let v = string_list_value(cx, &meta, IMAGE_PULL_SECRETS);
+            put_once(cx, &mut s.image_pull_secrets, v, &meta, IMAGE_PULL_SECRETS);
+        } else if path.is_ident(POD_GC) {
+            set_once(cx, &mut s.pod_gc, &meta, POD_GC);
+        } else if path.is_ident(TTL) {
+            let v = seconds_value(cx, &meta, TTL);
+            put_once(cx, &mut s.ttl, v, &meta, TTL);
+        } else if path.is_ident(ACTIVE_DEADLINE) {
+            let v = seconds_value(cx, &meta, ACTIVE_DEADLINE);
+            put_once(cx, &mut s.active_deadline, v, &meta, ACTIVE_DEADLINE);
+        } else if path.is_ident(SECURE_DEFAULTS) {
+            let v = bool_value(cx, &meta, SECURE_DEFAULTS);
+            put_once(cx, &mut s.secure_defaults, v, &meta, SECURE_DEFAULTS);
+        } else if path.is_ident(RUN_AS_USER) {
+            let v = user_id_value(cx, &meta, RUN_AS_USER);
+            put_once(cx, &mut s.run_as_user, v, &meta, RUN_AS_USER);
         } else {
-            unknown_key(cx, &meta, &[IMAGE, NAME]);
+            unknown_key(
+                cx,
+                &meta,
+                &[
+                    ACTIVE_DEADLINE,
+                    ARTIFACT_REPOSITORY_REF,
+                    IMAGE,
+                    IMAGE_PULL_SECRETS,
+                    NAME,
+                    POD_GC,
+                    RUN_AS_USER,
+                    SECURE_DEFAULTS,
+                    SERVICE_ACCOUNT,
+                    TTL,
+                ],
+            );
         }
     }
     attr

@@ -383,9 +383,11 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
         Some((i, _)) => quote!(::core::option::Option::Some(#i)),
         None => quote!(::core::option::Option::None),
     };
+    let settings = settings(&attr.settings, &p);
     let mut params = Vec::new();
     let mut handles = Vec::new();
     let mut checks = Vec::new();
+    let mut wire_checks = Vec::new();
     for arg in &args {
         let ArgKind::Param(t) = &arg.kind else {
             continue;
@@ -403,6 +405,9 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), default: #default }
         });
         handles.push(quote!(::argot::Param::<#t>::named(#pname)));
+        wire_checks.push(quote! {
+            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#pname) }
+        });
         checks.push(quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); });
     }
     let doc_mod = format!("The definition of pipeline `{name}`.");
@@ -428,6 +433,8 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#params),*],
+                    wire: ::std::vec![#(#wire_checks),*],
+                    settings: #settings,
                 }
             }
 
@@ -436,4 +443,48 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// The `WorkflowSettings` value of a `#[pipeline(…)]` attribute: the defaults, with each key
+/// the attribute sets.
+fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
+    let some_string = |v: &Option<(String, Span)>| {
+        v.as_ref().map(
+            |(text, _)| quote!(::core::option::Option::Some(::std::string::String::from(#text))),
+        )
+    };
+    let mut sets = Vec::new();
+    for (field, value) in [
+        ("service_account", &attr.service_account),
+        ("pod_gc", &attr.pod_gc),
+        ("ttl", &attr.ttl),
+        ("active_deadline", &attr.active_deadline),
+    ] {
+        if let Some(v) = some_string(value) {
+            let field = syn::Ident::new(field, Span::call_site());
+            sets.push(quote!(s.#field = #v;));
+        }
+    }
+    if let Some((spec, _)) = &attr.artifact_repository_ref {
+        sets.push(quote!(s.artifact_repository_ref = ::core::option::Option::Some(#p::ArtifactRepositoryRef::from_spec(#spec));));
+    }
+    if let Some((names, _)) = &attr.image_pull_secrets {
+        sets.push(
+            quote!(s.image_pull_secrets = ::std::vec![#(::std::string::String::from(#names)),*];),
+        );
+    }
+    if let Some((on, _)) = &attr.secure_defaults {
+        sets.push(quote!(s.secure_defaults = #on;));
+    }
+    if let Some((user, _)) = &attr.run_as_user {
+        sets.push(quote!(s.run_as_user = ::core::option::Option::Some(#user);));
+    }
+    if sets.is_empty() {
+        return quote!(::core::default::Default::default());
+    }
+    quote!({
+        let mut s = #p::WorkflowSettings::default();
+        #(#sets)*
+        s
+    })
 }

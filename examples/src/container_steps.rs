@@ -6,8 +6,15 @@
 //! a typed `u64` and writes a Markdown report.
 //!
 //! ```text
-//! cargo run -p argot-examples --bin container_steps -- compile
+//! cargo run -p argot-examples --bin container_steps -- compile --image registry.example.com/container-steps:0.1.0
 //! ```
+//!
+//! Build this image before running on a cluster: the `image` of `#[pipeline]` below, where the
+//! native steps run, names one nobody has published. Build it from `examples/Dockerfile` with
+//! `--build-arg BIN=container_steps`, push it, and pass its name with `--image`.
+//! `python:3.12-alpine` is public; its own user is root, so it runs under argot's default
+//! `runAsUser: 65532` like every other pod (Python needs no home folder and writes only to the
+//! outputs volume).
 
 use argot::prelude::*;
 
@@ -53,6 +60,8 @@ pub fn report(count: u64, min_len: u32, summary: Output<Artifact>) -> Result<Str
 }
 
 /// A native step, a container step, and a native step reading the container's typed output.
+// The image is a placeholder nobody publishes: build it from `examples/Dockerfile`
+// (`--build-arg BIN=container_steps`), push it, and pass `--image` to `compile` or `submit`.
 #[pipeline(image = "ghcr.io/argot-rs/container-steps:0.1.0")]
 pub fn container_steps(#[default(4)] min_len: Param<u32>) {
     let corpus = write_corpus(100);

@@ -5,9 +5,12 @@
 //! - [`container_steps`]: a container component (any image) between native components.
 //!
 //! ```text
-//! cargo run -p argot-examples --bin quickstart -- compile
-//! cargo run -p argot-examples --bin container_steps -- compile
+//! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
+//! cargo run -p argot-examples --bin container_steps -- compile --image registry.example.com/container-steps:0.1.0
 //! ```
+//!
+//! The images the pipelines' attributes name are placeholders: build the image for a binary
+//! with `examples/Dockerfile` (`--build-arg BIN=<binary>`), push it, and pass it with `--image`.
 
 pub mod container_steps;
 pub mod ml;

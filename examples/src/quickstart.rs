@@ -1,10 +1,16 @@
 //! The quickstart: prepare a data set, train a logistic-regression model on it, evaluate it.
 //!
 //! ```text
-//! cargo run -p argot-examples --bin quickstart -- compile          # Argo Workflow YAML
+//! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
 //! cargo run -p argot-examples --bin quickstart -- validate
 //! cargo run -p argot-examples --bin quickstart -- component prepare --param rows 200 --output data data.csv
 //! ```
+//!
+//! Build this image before running on a cluster: the `image` of `#[pipeline]` below names one
+//! nobody has published. `examples/Dockerfile` packages this binary at
+//! `/usr/local/bin/quickstart` in a distroless image that runs as user 65532 (the user argot's
+//! pods run as by default); push it where your cluster pulls from and pass its name with
+//! `--image` (without it, `compile` prints a note naming the placeholder).
 
 use crate::ml::{
     Example, LogisticModel, accuracy, read_examples, synthetic_examples, write_examples,
@@ -63,6 +69,8 @@ pub fn evaluate(
 }
 
 /// Prepare → train → evaluate, with the data set and the model passed as artifacts.
+// The image is a placeholder nobody publishes: build it from `examples/Dockerfile`
+// (`--build-arg BIN=quickstart`), push it, and pass `--image` to `compile` or `submit`.
 #[pipeline(image = "ghcr.io/argot-rs/quickstart:0.1.0")]
 pub fn quickstart(#[default(1000)] rows: Param<u32>, #[default(0.5)] learning_rate: Param<f64>) {
     let prepared = prepare(rows, 7);

@@ -1,10 +1,11 @@
 //! What Argo and the kubelet make of a manifest, modelled independently of the compiler, so
 //! tests can check it instead of trusting the code under test.
 //!
-//! - [`container_argv`] resolves, for each DAG task, the command line its container receives:
-//!   Argo's `{{workflow.parameters.…}}` and `{{inputs.parameters.…}}` substitution, then the
-//!   kubelet's `$(VAR)`/`$$` expansion (with every identifier treated as a defined variable,
-//!   so any expansion shows).
+//! - [`pods`] resolves, for each DAG task, the command line its container receives and the
+//!   files Argo writes from `raw` input artifacts: `ProcessArgs` and the two passes of
+//!   `SubstituteParams` (global variables such as `{{workflow.uid}}` are replaced in input
+//!   values too), then the kubelet's `$(VAR)`/`$$` expansion (with every identifier treated as
+//!   a defined variable, so any expansion shows). [`container_argv`] is its command lines.
 //! - [`violations`] re-checks the rules of Argo's validator (`workflow/validate/validate.go`)
 //!   and Kubernetes' metadata limits that apply to argot's manifests.
 
@@ -97,15 +98,94 @@ pub fn kubelet_expand(input: &str) -> String {
     out
 }
 
+/// Argo inserts a value into the template's JSON as Go's `strconv.Quote` writes it and refuses
+/// the result unless it is JSON (`util/template`): C0 controls other than `\b \t \n \f \r`
+/// and DEL come out as `\x..`, `\a` or `\v`. Panics on such a value.
+fn insertable(value: String) -> String {
+    // The stand-in for a run-time value is not a value.
+    let bad = value
+        .replace(RUNTIME, "")
+        .chars()
+        .find(|&c| (c < ' ' && !"\u{8}\t\n\u{c}\r".contains(c)) || c == '\u{7f}');
+    if let Some(c) = bad {
+        panic!("Argo's substitution fails on {c:?} in a value: {value:?}");
+    }
+    value
+}
+
+/// The global variables of the simulated workflow (`setGlobalParameters` in
+/// `workflow/controller/operator.go`), besides `workflow.parameters.*`.
+pub const GLOBALS: [(&str, &str); 4] = [
+    ("workflow.name", "sim-wf-x7k2p"),
+    ("workflow.namespace", "sim-ns"),
+    ("workflow.uid", "5f0c4d2e-0000-4000-8000-000000000001"),
+    ("workflow.serviceAccountName", "default"),
+];
+
+/// What one task's container gets: its command line (command, then args, after Argo's
+/// substitution and the kubelet's expansion) and the files Argo writes from `raw` input
+/// artifacts, by path.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pod {
+    /// `command` then `args`.
+    pub argv: Vec<String>,
+    /// Raw input artifacts: path → content.
+    pub files: BTreeMap<String, String>,
+}
+
 /// The command line (command, then args) the container of each DAG task receives, by task
 /// name. Task outputs appear as [`RUNTIME`]. Panics on what Argo would refuse to resolve.
 pub fn container_argv(manifest: &Value) -> BTreeMap<String, Vec<String>> {
+    pods(manifest, &BTreeMap::new(), &mut |_, _| None)
+        .into_iter()
+        .map(|(task, pod)| (task, pod.argv))
+        .collect()
+}
+
+/// What the container of each DAG task receives, by task name, in the order of the DAG's
+/// tasks. `submitted` are `submit -p` values (they replace the manifest's); `output(task,
+/// name)` gives a task output parameter's value once that task has run (called in task
+/// order), [`RUNTIME`] standing in for the ones it does not give.
+///
+/// The model of Argo: a DAG task's arguments resolve `{{workflow.parameters.…}}` and
+/// `{{tasks.….outputs.parameters.…}}` (text inserted is not rescanned); `ProcessArgs` fills the
+/// template's inputs from the arguments or defaults; `SubstituteParams` (`workflow/common/
+/// util.go`) then replaces the global variables in the whole template, input values included
+/// (pass 1), and globals plus `inputs.parameters.*` (with the pass-1 values) in the result
+/// (pass 2). `raw` artifact data is substituted like any string. The kubelet then expands
+/// `$(VAR)` and `$$` in `command` and `args` (every identifier being a defined variable).
+pub fn pods(
+    manifest: &Value,
+    submitted: &BTreeMap<String, String>,
+    output: &mut dyn FnMut(&str, &str) -> Option<String>,
+) -> BTreeMap<String, Pod> {
     let spec = &manifest["spec"];
     // A parameter without a value is supplied at submit time.
-    let workflow_params: BTreeMap<&str, &str> = params(&spec["arguments"])
+    let mut workflow_params: BTreeMap<String, String> = params(&spec["arguments"])
         .into_iter()
-        .map(|p| (str_of(&p["name"]), p.get("value").map_or(RUNTIME, str_of)))
+        .map(|p| {
+            (
+                str_of(&p["name"]).to_owned(),
+                p.get("value").map_or(RUNTIME, str_of).to_owned(),
+            )
+        })
         .collect();
+    for (name, value) in submitted {
+        assert!(
+            workflow_params.contains_key(name),
+            "submitted parameter `{name}` is not a workflow argument"
+        );
+        workflow_params.insert(name.clone(), value.clone());
+    }
+    let global = |tag: &str| -> Option<String> {
+        if let Some(name) = tag.strip_prefix("workflow.parameters.") {
+            return workflow_params.get(name).cloned().map(insertable);
+        }
+        GLOBALS
+            .iter()
+            .find(|(k, _)| *k == tag)
+            .map(|(_, v)| (*v).to_owned())
+    };
     let templates: BTreeMap<&str, &Value> = spec["templates"]
         .as_array()
         .expect("templates")
@@ -115,22 +195,28 @@ pub fn container_argv(manifest: &Value) -> BTreeMap<String, Vec<String>> {
     let entry = templates[str_of(&spec["entrypoint"])];
     let mut out = BTreeMap::new();
     for task in entry["dag"]["tasks"].as_array().expect("a DAG") {
+        let task_name = str_of(&task["name"]);
         let template = templates[str_of(&task["template"])];
-        let mut globals = |tag: &str| {
-            if let Some(name) = tag.strip_prefix("workflow.parameters.") {
-                return workflow_params.get(name).map(|v| v.to_string());
+        let mut dag_vars = |tag: &str| {
+            if let Some(v) = global(tag) {
+                return Some(v);
             }
-            tag.starts_with("tasks.").then(|| RUNTIME.to_owned())
+            let rest = tag.strip_prefix("tasks.")?;
+            let (producer, name) = rest.split_once(".outputs.parameters.")?;
+            Some(insertable(
+                output(producer, name).unwrap_or_else(|| RUNTIME.to_owned()),
+            ))
         };
         let args: BTreeMap<&str, String> = params(&task["arguments"])
             .into_iter()
             .map(|p| {
                 (
                     str_of(&p["name"]),
-                    substitute(str_of(&p["value"]), &mut globals),
+                    substitute(str_of(&p["value"]), &mut dag_vars),
                 )
             })
             .collect();
+        // ProcessArgs, then SubstituteParams' pass 1 on the input values.
         let mut inputs: BTreeMap<String, String> = BTreeMap::new();
         for input in params(&template["inputs"]) {
             let name = str_of(&input["name"]);
@@ -138,27 +224,42 @@ pub fn container_argv(manifest: &Value) -> BTreeMap<String, Vec<String>> {
                 .get(name)
                 .cloned()
                 .or_else(|| input.get("default").map(|d| str_of(d).to_owned()))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "input `{name}` of task `{}` is not supplied",
-                        str_of(&task["name"])
-                    )
-                });
-            inputs.insert(name.to_owned(), value);
+                .unwrap_or_else(|| panic!("input `{name}` of task `{task_name}` is not supplied"));
+            inputs.insert(name.to_owned(), substitute(&value, &mut |t| global(t)));
         }
+        // Pass 2 on every string of the template.
+        let pass2 = |text: &str| {
+            let text = substitute(text, &mut |t| global(t));
+            substitute(&text, &mut |tag: &str| {
+                tag.strip_prefix("inputs.parameters.")
+                    .and_then(|n| inputs.get(n).cloned())
+                    .map(insertable)
+                    .or_else(|| global(tag))
+            })
+        };
         let container = &template["container"];
         let argv: Vec<String> = ["command", "args"]
             .iter()
             .flat_map(|k| container[*k].as_array().cloned().unwrap_or_default())
-            .map(|a| {
-                let s = substitute(str_of(&a), &mut |tag: &str| {
-                    tag.strip_prefix("inputs.parameters.")
-                        .and_then(|n| inputs.get(n).cloned())
-                });
-                kubelet_expand(&s)
-            })
+            .map(|a| kubelet_expand(&pass2(str_of(&a))))
             .collect();
-        out.insert(str_of(&task["name"]).to_owned(), argv);
+        let mut files = BTreeMap::new();
+        for artifact in template["inputs"]["artifacts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            if let Some(raw) = artifact.get("raw") {
+                let path = str_of(&artifact["path"]).to_owned();
+                assert!(
+                    !path.is_empty(),
+                    "raw artifact `{}` of task `{task_name}` has no path",
+                    str_of(&artifact["name"])
+                );
+                files.insert(path, pass2(str_of(&raw["data"])));
+            }
+        }
+        out.insert(task_name.to_owned(), Pod { argv, files });
     }
     out
 }
@@ -448,12 +549,20 @@ fn check_dag(template: &str, dag: &Value, by_name: &BTreeMap<&str, &Value>, out:
                 ));
             }
         }
-        for a in &template_artifacts {
+        // `ProcessArgs` (`workflow/common/util.go`): an artifact with a location (`raw`) or
+        // marked optional needs no argument.
+        let needed = template["inputs"]["artifacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a.get("raw").is_none() && a["optional"] != Value::Bool(true))
+            .map(|a| str_of(&a["name"]));
+        for a in needed {
             let given = t["arguments"]["artifacts"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|x| str_of(&x["name"]) == *a);
+                .any(|x| str_of(&x["name"]) == a);
             if !given {
                 out.push(format!("task `{name}`: input artifact `{a}` not supplied"));
             }

@@ -56,10 +56,10 @@ pub fn no_image() {
     step(1);
 }
 
-/// A constant Argo would substitute.
+/// Text in a container command that Argo would substitute (values are escaped; text is not).
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn braces_constant() {
-    echo("{{workflow.name}}");
+    braces_in_command();
 }
 
 /// A task name Argo refuses.
@@ -346,4 +346,188 @@ pub fn noop_fan_out() {
 pub fn panics_while_tracing(#[default(3)] n: Param<u32>) {
     let sizes: Vec<u32> = Vec::new();
     step(sizes[n.name().len()]);
+}
+
+/// Writes `{{workflow.name}}` into its command, where it is text, not a value (see
+/// `braces_constant`).
+#[container_component]
+pub fn braces_in_command() -> Container {
+    Container::new("busybox:1.36").command(["echo", "{{workflow.name}}"])
+}
+
+// --- Fixtures of the wire form: every serde shape, mirrored by native components, so a value
+// can be followed from the DSL through the manifest (or `run`) to the function and back. ---
+
+/// An untagged enum with a `String` variant: decoding must not take the text for it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Loose {
+    /// A number.
+    Number(i64),
+    /// A flag.
+    Flag(bool),
+    /// A list of texts.
+    List(Vec<String>),
+    /// Any text (also `"5"` or `"true"`).
+    Text(String),
+}
+
+/// A struct with nested optional and free-form values.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    /// A name.
+    pub name: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// A note, or none.
+    pub note: Option<String>,
+    /// Anything.
+    pub extra: serde_json::Value,
+}
+
+/// Returns its `String` input.
+#[component]
+pub fn mirror_text(value: String) -> Result<String> {
+    Ok(value)
+}
+
+/// Returns its `Option<String>` input.
+#[component]
+pub fn mirror_maybe(value: Option<String>) -> Result<Option<String>> {
+    Ok(value)
+}
+
+/// Returns its `serde_json::Value` input.
+#[component]
+pub fn mirror_json(value: serde_json::Value) -> Result<serde_json::Value> {
+    Ok(value)
+}
+
+/// Returns its untagged-enum input.
+#[component]
+pub fn mirror_loose(value: Loose) -> Result<Loose> {
+    Ok(value)
+}
+
+/// Returns its struct input.
+#[component]
+pub fn mirror_record(value: Record) -> Result<Record> {
+    Ok(value)
+}
+
+/// One value of each shape.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    /// For `mirror_text`.
+    pub text: String,
+    /// For `mirror_maybe`.
+    pub maybe: Option<String>,
+    /// For `mirror_json`.
+    pub json: serde_json::Value,
+    /// For `mirror_loose`.
+    pub loose: Loose,
+    /// For `mirror_record`.
+    pub record: Record,
+}
+
+/// Each shape submitted as a pipeline parameter, mirrored twice (native → native).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn round_trip(
+    text: Param<String>,
+    maybe: Param<Option<String>>,
+    json: Param<serde_json::Value>,
+    loose: Param<Loose>,
+    record: Param<Record>,
+) {
+    mirror_text(mirror_text(text).output);
+    mirror_maybe(mirror_maybe(maybe).output);
+    mirror_json(mirror_json(json).output);
+    mirror_loose(mirror_loose(loose).output);
+    mirror_record(mirror_record(record).output);
+}
+
+thread_local! {
+    static SAMPLE: std::cell::RefCell<Option<Sample>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets the values `round_trip_constants` passes (per thread).
+pub fn set_sample(sample: Sample) {
+    SAMPLE.with(|s| *s.borrow_mut() = Some(sample));
+}
+
+/// Each shape passed as a constant (set with [`set_sample`]), mirrored twice.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn round_trip_constants() {
+    let s = SAMPLE
+        .with(|s| s.borrow().clone())
+        .expect("call set_sample first");
+    mirror_text(mirror_text(s.text).output);
+    mirror_maybe(mirror_maybe(s.maybe).output);
+    mirror_json(mirror_json(s.json).output);
+    mirror_loose(mirror_loose(s.loose).output);
+    mirror_record(mirror_record(s.record).output);
+}
+
+/// 200 KiB of text that Argo and the kubelet would rewrite if they could: more than one
+/// command-line argument may hold.
+pub fn big_hostile_text() -> String {
+    let head = "$(HOME) $$ {{workflow.uid}} {{workflow.parameters.text}}\n";
+    let mut s = head.to_owned();
+    while s.len() < 200 * 1024 - head.len() {
+        s.push_str("plain line of text\n");
+    }
+    s.push_str(head);
+    s
+}
+
+/// A hostile `-p` value and a 200 KiB hostile constant, each flowing native → native.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn hostile_chain(text: Param<String>) {
+    mirror_text(mirror_text(text).output).name("text-again");
+    mirror_text(mirror_text(big_hostile_text()).name("big").output).name("big-again");
+}
+
+/// Writes `text` as its output, raw, like any image would (run by `argot-fake-runtime`, which
+/// turns `<<`/`>>` into `{{`/`}}`): a value argot does not control.
+#[container_component]
+pub fn plain_output(out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(&out)
+        .arg("<<workflow.name>> <<workflow.parameters.tag>> $(HOME) $$ <<nope>>")
+}
+
+/// Writes the value it receives in its argv as its output (what the container saw).
+#[container_component]
+pub fn seen_in_argv(value: Param<String>, out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(&out)
+        .arg(value)
+}
+
+/// A container's plain output read by a native and by a container component: the local run
+/// must rewrite it as Argo and the kubelet would.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn uncontrolled(#[default("t1")] tag: Param<String>) {
+    let _ = tag;
+    let raw = plain_output();
+    mirror_text(raw.out);
+    seen_in_argv(raw.out);
+}
+
+/// Every workflow setting a namespace outside Argo's quick-start needs, set by the attribute.
+#[pipeline(
+    image = "example.com/fixtures:1.0",
+    service_account = "argot-runner",
+    artifact_repository_ref = "artifact-repositories:ml-bucket",
+    image_pull_secrets = ["regcred", "mirror-cred"],
+    pod_gc = "OnPodSuccess",
+    ttl = "24h",
+    active_deadline = 7200,
+    run_as_user = 1000
+)]
+pub fn namespaced() {
+    let first = step(1);
+    step(first.output);
 }

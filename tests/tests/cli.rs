@@ -430,10 +430,155 @@ fn hostile_values_reach_the_component_byte_for_byte() {
             dir.path(),
         );
         assert_eq!(code(&out), 0, "{value:?}: {}", stderr(&out));
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
-            value
+        let written = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+        assert_eq!(argot::value::decode::<String>(&written).unwrap(), value);
+        assert!(
+            !written.contains("{{") && !written.contains('$'),
+            "{written}"
         );
+    }
+}
+
+#[test]
+fn component_reads_values_from_files_and_refuses_a_name_given_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let value = "{{workflow.uid}} $(HOME) $$\n";
+    std::fs::write(
+        d.join("message"),
+        argot::value::encode(&value.to_owned()).unwrap(),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "component",
+            "echo",
+            "--param-file",
+            "message",
+            "message",
+            "--output-param",
+            "output",
+            "out.txt",
+        ],
+        d,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(d.join("out.txt")).unwrap();
+    assert_eq!(argot::value::decode::<String>(&written).unwrap(), value);
+
+    for (args, named) in [
+        (
+            &["echo", "--param", "message", "a", "--param", "message", "b"][..],
+            "`--param message` is given twice",
+        ),
+        (
+            &[
+                "echo",
+                "--param",
+                "message",
+                "a",
+                "--param-file",
+                "message",
+                "message",
+            ][..],
+            "`--param-file message` is given twice (already given with `--param message`)",
+        ),
+        (
+            &[
+                "echo",
+                "--param-file",
+                "message",
+                "message",
+                "--param-file",
+                "message",
+                "message",
+            ][..],
+            "`--param-file message` is given twice",
+        ),
+        (
+            &[
+                "echo",
+                "--param",
+                "message",
+                "a",
+                "--output-param",
+                "output",
+                "x",
+                "--output-param",
+                "output",
+                "y",
+            ][..],
+            "`--output-param output` is given twice",
+        ),
+        (
+            &[
+                "prepare", "--param", "rows", "5", "--output", "data", "a", "--output", "data", "b",
+            ][..],
+            "`--output data` is given twice",
+        ),
+        (
+            &[
+                "train", "--input", "data", "a", "--input", "data", "b", "--output", "model", "m",
+            ][..],
+            "`--input data` is given twice",
+        ),
+    ] {
+        let mut all = vec!["component"];
+        all.extend_from_slice(args);
+        let out = run(&all, d);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(named), "{args:?}: {}", stderr(&out));
+    }
+    let missing = run(
+        &["component", "echo", "--param-file", "message", "nowhere"],
+        d,
+    );
+    assert_eq!(code(&missing), 2, "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("nowhere"), "{}", stderr(&missing));
+}
+
+#[test]
+fn submit_checks_parameters_before_it_reaches_the_api_server() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["submit", "quickstart", "-p", "rowz=5"][..],
+            "has no parameter `rowz`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=many"][..],
+            "not a valid `u32`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=-5"][..],
+            "not a valid `u32`",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows"][..],
+            "expected NAME=VALUE",
+        ),
+        (
+            &["submit", "quickstart", "-p", "rows=1", "-p", "rows=2"][..],
+            "given twice",
+        ),
+        (
+            &["submit", "round_trip", "-p", "maybe=hello"][..],
+            "'maybe=\"hello\"'",
+        ),
+        (
+            &["submit", "round_trip", "-p", "record=[1]"][..],
+            "not a valid",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            // Were the check skipped, the client would fail on this, with another exit code.
+            .env("KUBECONFIG", dir.path().join("no-such-kubeconfig"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
 
@@ -576,6 +721,146 @@ fn hints_name_the_binary_the_user_is_running() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The manifest `compile` prints, as JSON.
+fn compiled(args: &[&str], cwd: &Path) -> Value {
+    let out = run(args, cwd);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_saphyr::from_slice(&out.stdout).expect("compile prints YAML")
+}
+
+#[test]
+fn settings_flags_win_over_the_pipeline_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_attribute = compiled(&["compile", "namespaced"], dir.path());
+    let spec = &from_attribute["spec"];
+    assert_eq!(spec["serviceAccountName"], "argot-runner");
+    assert_eq!(spec["podGC"]["strategy"], "OnPodSuccess");
+    assert_eq!(spec["ttlStrategy"]["secondsAfterCompletion"], 86_400);
+    assert_eq!(spec["activeDeadlineSeconds"], 7_200);
+
+    let from_flags = compiled(
+        &[
+            "compile",
+            "namespaced",
+            "--service-account",
+            "ml-pipelines",
+            "--artifact-repository-ref",
+            "team-repos",
+            "--image-pull-secret",
+            "ghcr-cred",
+            "--pod-gc",
+            "OnWorkflowCompletion",
+            "--ttl",
+            "1h30m",
+            "--active-deadline",
+            "600",
+            "--run-as-user",
+            "2000",
+        ],
+        dir.path(),
+    );
+    let spec = &from_flags["spec"];
+    assert_eq!(spec["serviceAccountName"], "ml-pipelines");
+    assert_eq!(
+        spec["artifactRepositoryRef"],
+        serde_json::json!({"configMap": "team-repos"}),
+        "a flag without `:KEY` replaces the attribute's key too"
+    );
+    assert_eq!(
+        spec["imagePullSecrets"],
+        serde_json::json!([{"name": "ghcr-cred"}]),
+        "pull secret flags replace the attribute's list"
+    );
+    assert_eq!(spec["podGC"]["strategy"], "OnWorkflowCompletion");
+    assert_eq!(spec["ttlStrategy"]["secondsAfterCompletion"], 5_400);
+    assert_eq!(spec["activeDeadlineSeconds"], 600);
+    assert_eq!(
+        spec["securityContext"],
+        serde_json::json!({"runAsNonRoot": true, "runAsUser": 2000})
+    );
+
+    let rootful = compiled(
+        &["compile", "quickstart", "--no-secure-defaults"],
+        dir.path(),
+    );
+    assert!(rootful["spec"].get("securityContext").is_none());
+    assert!(
+        rootful["spec"]["templates"][1]["container"]
+            .get("securityContext")
+            .is_none()
+    );
+}
+
+#[test]
+fn bad_settings_flags_are_usage_errors_that_say_what_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, says) in [
+        ("--pod-gc", "Sometimes", "OnWorkflowSuccess"),
+        ("--service-account", "ML_Runner", "lowercase letters"),
+        ("--image-pull-secret", "reg cred", "lowercase letters"),
+        ("--artifact-repository-ref", "repos:a/b", "config map key"),
+        ("--artifact-repository-ref", "Repos", "lowercase letters"),
+        ("--ttl", "1d", "1h30m"),
+        ("--active-deadline", "0", "at least one second"),
+        ("--run-as-user", "4294967295", "0..=2147483647"),
+    ] {
+        let out = run(&["compile", "quickstart", flag, value], dir.path());
+        assert_eq!(code(&out), 2, "{flag} {value}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(says),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // Root under the secure defaults is a coded diagnostic (it needs two settings together).
+    let out = run(&["compile", "quickstart", "--run-as-user", "0"], dir.path());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[A0027]"), "{}", stderr(&out));
+    let out = run(
+        &[
+            "compile",
+            "quickstart",
+            "--run-as-user",
+            "0",
+            "--no-secure-defaults",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn compile_notes_on_stderr_when_the_image_comes_from_the_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["compile", "quickstart"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let note = stderr(&out);
+    assert!(
+        note.starts_with("note:")
+            && note.contains("ghcr.io/argot-rs/quickstart:0.1.0")
+            && note.contains("--image"),
+        "{note}"
+    );
+    assert_eq!(note.lines().count(), 1, "one line: {note}");
+    assert!(
+        out.stdout.starts_with(b"apiVersion:"),
+        "stdout stays the manifest"
+    );
+
+    let out = run(
+        &[
+            "compile",
+            "quickstart",
+            "--image",
+            "registry.example.com/qs:1.0",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 0);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
 
 #[cfg(unix)]

@@ -5,7 +5,8 @@
 
 use argot::diagnostics::rules_markdown;
 use argot::ir::{
-    Argument, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline, TaskId, TaskRef,
+    Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
+    SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
 use argot::{Code, Diagnostics, Levels, Limits, PipelineDef, Severity, ValidateOptions, validate};
@@ -301,24 +302,64 @@ fn a0009_container_components_need_an_image() {
 }
 
 #[test]
-fn a0010_constant_argo_would_substitute() {
+fn a0010_command_text_argo_would_substitute() {
     let d = errors_of(&traced(fixtures::braces_constant::definition()));
     assert_eq!(d.codes(), [Code::BadValue]);
     snapshot("A0010-braces", &d);
 }
 
+/// The DSL encodes every constant ([`argot::value`]) and native components read values from
+/// files, so values that Argo, the kubelet or execve would mangle are accepted.
+#[test]
+fn a0010_values_argot_encodes_are_accepted() {
+    for value in [
+        "{{workflow.name}}",
+        "{{workflow.parameters.token}}",
+        "$(HOME)",
+        "cost: $$5",
+        "a\u{0}b",
+        "line\nbreak",
+        "\"leading quote",
+    ] {
+        fixtures::set_hostile(value);
+        for def in [
+            fixtures::hostile_constant::definition(),
+            fixtures::hostile_in_text::definition(),
+        ] {
+            let p = traced(def);
+            if let Err(d) = validate(&p, &ValidateOptions::default()) {
+                panic!("{value:?} in `{}` refused:\n{d}", p.name);
+            }
+        }
+    }
+}
+
+/// A value that reaches a container component's command line without argot's encoding (an IR
+/// written by other means) is still checked.
 #[test]
 fn a0010_values_the_kubelet_would_rewrite_or_a_process_cannot_receive() {
+    let raw = |value: &str| {
+        let mut p = traced(fixtures::hostile_in_text::definition());
+        p.tasks[0]
+            .arguments
+            .insert("value".into(), Argument::Constant(value.into()));
+        p
+    };
     for value in ["$(HOME)", "cost: $$5", "a\u{0}b"] {
-        fixtures::set_hostile(value);
-        let d = errors_of(&traced(fixtures::hostile_constant::definition()));
+        let d = errors_of(&raw(value));
         assert_eq!(d.codes(), [Code::BadValue], "{value:?}");
     }
-    fixtures::set_hostile("$(HOME)");
-    snapshot(
-        "A0010-kubelet",
-        &errors_of(&traced(fixtures::hostile_constant::definition())),
-    );
+    snapshot("A0010-kubelet", &errors_of(&raw("$(HOME)")));
+    // `{{` is refused in any value argot did not encode: Argo substitutes files too; and so is
+    // a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes NUL,
+    // BEL or DEL as `\x..`, which is not JSON).
+    for raw in ["{{workflow.uid}}", "a\u{0}b", "bell\u{7}", "del\u{7f}"] {
+        let mut p = traced(fixtures::hostile_constant::definition());
+        p.tasks[0]
+            .arguments
+            .insert("message".into(), Argument::Constant(raw.into()));
+        assert_eq!(errors_of(&p).codes(), [Code::BadValue], "{raw:?}");
+    }
     // A `$` in argot's own text is escaped, so text ending in `$` before a value is fine…
     fixtures::set_hostile("(HOME)");
     let mut p = traced(fixtures::hostile_in_text::definition());
@@ -338,6 +379,9 @@ fn a0010_values_the_kubelet_would_rewrite_or_a_process_cannot_receive() {
             Piece::Literal("(HOME)".into()),
         ]);
     }
+    p.tasks[0]
+        .arguments
+        .insert("value".into(), Argument::Constant("cost=$".into()));
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::BadValue]);
     assert!(
@@ -438,22 +482,32 @@ fn a0014_parameter_value_over_the_bound() {
 
 #[test]
 fn a0015_argument_longer_than_linux_accepts() {
+    // A container component receives its values in argv: `value=` plus the value.
     fixtures::set_hostile(&"a".repeat(140_000));
-    let d = errors_of(&traced(fixtures::hostile_constant::definition()));
+    let d = errors_of(&traced(fixtures::hostile_in_text::definition()));
     assert_eq!(d.codes(), [Code::ArgvTooLong]);
     snapshot("A0015-argv-too-long", &d);
-    fixtures::set_hostile(&"a".repeat(131_071));
+    fixtures::set_hostile(&"a".repeat(131_071 - "value=".len()));
+    assert!(
+        validate(
+            &traced(fixtures::hostile_in_text::definition()),
+            &ValidateOptions::default()
+        )
+        .is_ok()
+    );
+    fixtures::set_hostile(&"a".repeat(131_072 - "value=".len()));
+    assert_eq!(
+        errors_of(&traced(fixtures::hostile_in_text::definition())).codes(),
+        [Code::ArgvTooLong]
+    );
+    // A native component reads the value from a file: no limit but the parameter bound.
+    fixtures::set_hostile(&"a".repeat(200 * 1024));
     assert!(
         validate(
             &traced(fixtures::hostile_constant::definition()),
             &ValidateOptions::default()
         )
         .is_ok()
-    );
-    fixtures::set_hostile(&"a".repeat(131_072));
-    assert_eq!(
-        errors_of(&traced(fixtures::hostile_constant::definition())).codes(),
-        [Code::ArgvTooLong]
     );
 }
 
@@ -628,6 +682,123 @@ fn a0022_a_panicking_pipeline_function_is_a_diagnostic() {
     assert_eq!(d.codes(), [Code::TracePanic]);
     assert!(d.to_string().contains("index out of bounds"), "{d}");
     snapshot("A0022-trace-panic", &d);
+}
+
+/// The `namespaced` fixture (every setting valid), with `edit` applied to its settings.
+fn namespaced_with(edit: impl FnOnce(&mut WorkflowSettings)) -> Pipeline {
+    let mut p = traced(fixtures::namespaced::definition());
+    edit(&mut p.settings);
+    p
+}
+
+#[test]
+fn a0023_invalid_service_account_secret_or_config_map_name() {
+    let d = errors_of(&namespaced_with(|s| {
+        s.service_account = Some("Argot_Runner".into());
+        s.image_pull_secrets = vec!["regcred".into(), "reg cred".into()];
+        s.artifact_repository_ref = Some(ArtifactRepositoryRef::from_spec("-repos:ml"));
+    }));
+    assert_eq!(
+        d.codes(),
+        [
+            Code::InvalidObjectName,
+            Code::InvalidObjectName,
+            Code::InvalidObjectName
+        ]
+    );
+    let message = d.to_string();
+    for named in [
+        "\"Argot_Runner\"",
+        "\"reg cred\"",
+        "\"-repos\"",
+        "--service-account",
+    ] {
+        assert!(message.contains(named), "{named} missing from: {message}");
+    }
+    snapshot("A0023-invalid-object-name", &d);
+    // The same names as flags: the flag's valid value replaces the attribute's bad one.
+    let p = namespaced_with(|s| s.service_account = Some("Argot_Runner".into()));
+    let options = ValidateOptions {
+        settings: SettingsOverrides {
+            service_account: Some("argot-runner".into()),
+            ..SettingsOverrides::default()
+        },
+        ..ValidateOptions::default()
+    };
+    validate(&p, &options).expect("the flag wins over the attribute");
+}
+
+#[test]
+fn a0024_invalid_artifact_repository_key() {
+    for key in ["", "..secret", "ml/bucket"] {
+        let d = errors_of(&namespaced_with(|s| {
+            s.artifact_repository_ref = Some(ArtifactRepositoryRef {
+                config_map: "artifact-repositories".into(),
+                key: Some(key.into()),
+            })
+        }));
+        assert_eq!(d.codes(), [Code::InvalidConfigMapKey], "{key:?}");
+        if key == "ml/bucket" {
+            snapshot("A0024-invalid-config-map-key", &d);
+        }
+    }
+    // No key: the config map's default-repository annotation decides, which is valid.
+    let p = namespaced_with(|s| {
+        s.artifact_repository_ref = Some(ArtifactRepositoryRef::from_spec("artifact-repositories"))
+    });
+    validate(&p, &ValidateOptions::default()).unwrap();
+}
+
+#[test]
+fn a0025_unknown_pod_gc_strategy() {
+    let d = errors_of(&namespaced_with(|s| s.pod_gc = Some("onpodsuccess".into())));
+    assert_eq!(d.codes(), [Code::InvalidPodGc]);
+    let message = d.to_string();
+    assert!(message.contains("did you mean `OnPodSuccess`"), "{message}");
+    for strategy in argot::rules::syntax::POD_GC_STRATEGIES {
+        assert!(
+            message.contains(strategy),
+            "{strategy} not listed: {message}"
+        );
+    }
+    snapshot("A0025-unknown-pod-gc", &d);
+    let d = errors_of(&namespaced_with(|s| s.pod_gc = Some("Never".into())));
+    assert_eq!(d.codes(), [Code::InvalidPodGc]);
+    assert!(!d.to_string().contains("did you mean"), "{d}");
+}
+
+#[test]
+fn a0026_invalid_ttl_or_active_deadline() {
+    let d = errors_of(&namespaced_with(|s| {
+        s.ttl = Some("1.5h".into());
+        s.active_deadline = Some("0".into());
+    }));
+    assert_eq!(d.codes(), [Code::InvalidDuration, Code::InvalidDuration]);
+    let message = d.to_string();
+    assert!(
+        message.contains("`ttl`") && message.contains("`active_deadline`"),
+        "{message}"
+    );
+    snapshot("A0026-invalid-duration", &d);
+    // A ttl of 0 is valid: Argo deletes the workflow as soon as it completes.
+    let p = namespaced_with(|s| s.ttl = Some("0".into()));
+    validate(&p, &ValidateOptions::default()).unwrap();
+}
+
+#[test]
+fn a0027_run_as_root_under_the_secure_defaults() {
+    let d = errors_of(&namespaced_with(|s| s.run_as_user = Some(0)));
+    assert_eq!(d.codes(), [Code::InvalidRunAsUser]);
+    assert!(d.to_string().contains("secure_defaults = false"), "{d}");
+    snapshot("A0027-run-as-root", &d);
+    let d = errors_of(&namespaced_with(|s| s.run_as_user = Some(u32::MAX)));
+    assert_eq!(d.codes(), [Code::InvalidRunAsUser]);
+    // Root is a deliberate choice once the secure defaults are off.
+    let p = namespaced_with(|s| {
+        s.run_as_user = Some(0);
+        s.secure_defaults = false;
+    });
+    validate(&p, &ValidateOptions::default()).unwrap();
 }
 
 #[test]

@@ -105,6 +105,93 @@ fn typed_values_travel_as_json_and_strings_as_themselves() {
 }
 
 #[test]
+fn every_workflow_setting_reaches_the_spec() {
+    check(
+        "namespaced",
+        argot_tests::fixtures::namespaced::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Native and container templates alike write outputs into an `emptyDir` (so a read-only root
+/// file system or any user id works), and every pod gets the secure defaults.
+#[test]
+fn every_template_with_outputs_writes_them_to_a_volume_and_pods_run_as_non_root() {
+    use argot::emit::argo::{OUTPUTS_DIR, OUTPUTS_VOLUME};
+    for (def, binary) in [
+        (
+            argot_examples::quickstart::quickstart::definition(),
+            "quickstart",
+        ),
+        (
+            argot_examples::container_steps::container_steps::definition(),
+            "container_steps",
+        ),
+        (
+            argot_tests::fixtures::fan_out::definition(),
+            "argot-fixtures",
+        ),
+    ] {
+        let compiled = def.compile(&options(binary)).unwrap();
+        let value = serde_json::to_value(&compiled.workflow).unwrap();
+        assert_eq!(
+            value["spec"]["securityContext"],
+            serde_json::json!({"runAsNonRoot": true, "runAsUser": 65532}),
+            "{}",
+            def.name
+        );
+        let templates = value["spec"]["templates"].as_array().unwrap();
+        for template in templates.iter().skip(1) {
+            let container = &template["container"];
+            assert_eq!(
+                container["securityContext"],
+                serde_json::json!({"allowPrivilegeEscalation": false}),
+                "{template}"
+            );
+            if template.get("outputs").is_none() {
+                continue;
+            }
+            assert_eq!(
+                container["volumeMounts"],
+                serde_json::json!([{"name": OUTPUTS_VOLUME, "mountPath": OUTPUTS_DIR}]),
+                "{template}"
+            );
+            assert_eq!(
+                template["volumes"],
+                serde_json::json!([{"name": OUTPUTS_VOLUME, "emptyDir": {}}]),
+                "{template}"
+            );
+        }
+    }
+}
+
+#[test]
+fn without_secure_defaults_no_security_context_is_emitted_and_the_schema_still_holds() {
+    let def = argot_tests::fixtures::namespaced::definition();
+    let mut options = options("argot-fixtures");
+    options.settings.no_secure_defaults = true;
+    let compiled = def.compile(&options).unwrap();
+    let value = serde_json::to_value(&compiled.workflow).unwrap();
+    schema::assert_valid(Kind::Workflow, &value);
+    // The attribute's explicit user stays; only argot's defaults go.
+    assert_eq!(
+        value["spec"]["securityContext"],
+        serde_json::json!({"runAsUser": 1000})
+    );
+    for template in value["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+    {
+        assert!(
+            template["container"].get("securityContext").is_none(),
+            "{template}"
+        );
+    }
+}
+
+#[test]
 fn the_schema_check_rejects_a_misspelt_field() {
     let def = argot_examples::quickstart::quickstart::definition();
     let compiled = def.compile(&options("quickstart")).unwrap();

@@ -3,20 +3,24 @@
 //! pipeline parameter's default, a component input's default, inside a container argument,
 //! as a description and as a task name.
 //!
-//! Each is either refused with the expected diagnostic, or reaches the container byte for
-//! byte as one argv element: the emitted YAML is read back with PyYAML (YAML 1.1, as Argo and
-//! kubectl read it) and with serde-saphyr, then Argo's substitution and the kubelet's `$`
+//! Each is either refused with the expected diagnostic, or reaches the component byte for
+//! byte: the emitted YAML is read back with PyYAML (YAML 1.1, as Argo and kubectl read it) and
+//! with serde-saphyr, then Argo's substitution (input values included) and the kubelet's `$`
 //! expansion are applied by an independent model (`argot_tests::argo_sim`), and the native
-//! component is finally run through the fixture binary with that exact argv.
+//! component is finally run through the fixture binary with that exact argv and the files
+//! Argo would write; a container component must receive the value's wire form.
+//!
+//! Then the same kind of values flow native → native in a real local run (`run -p`, and a
+//! 200 KiB constant that no single argv element could hold).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
 use argot::emit::argo::{Format, render_manifest, workflow};
 use argot::ir::{Argument, CmdArg, Implementation, Piece, Pipeline, PipelineParam};
 use argot::{Code, ValidPipeline, ValidateOptions, validate};
-use argot_tests::argo_sim::{container_argv, violations};
+use argot_tests::argo_sim::{Pod, pods, violations};
 use argot_tests::fixtures::{self, set_hostile};
 use argot_tests::schema::{self, Kind};
 use argot_tests::yaml11;
@@ -139,32 +143,36 @@ fn hostile_values() -> Vec<String> {
     v
 }
 
-/// What an independent reading of the rules expects for a value that reaches argv.
-fn expected_codes(value: &str) -> BTreeSet<Code> {
+/// What the rules expect for a value the DSL encodes, by where it goes: to a native component
+/// (in a file: only the bound on parameter values applies) or inside an argument of a
+/// container component (`value=` and the wire form, which has no `{{`, `$` or NUL: only the
+/// length of one argument applies).
+fn expected_codes(channel: Channel, value: &str) -> BTreeSet<Code> {
+    let wire = wire(value);
     let mut codes = BTreeSet::new();
-    if value.len() > 256 * 1024 {
+    if wire.len() > 256 * 1024 {
         codes.insert(Code::ParamTooLarge);
         return codes;
     }
-    let bytes = value.as_bytes();
-    let kubelet_reference = bytes.windows(2).enumerate().any(|(i, w)| {
-        w == b"$(" && {
-            let rest = &value[i + 2..];
-            rest.find(')').is_some_and(|end| {
-                let name = &rest[..end];
-                let mut b = name.bytes();
-                matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-                    && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-            })
-        }
-    });
-    if value.contains('\0') || value.contains("{{") || value.contains("$$") || kubelet_reference {
-        codes.insert(Code::BadValue);
-    }
-    if value.len() >= 131_072 {
+    if let Channel::InsideContainerArgument = channel
+        && "value=".len() + wire.len() >= 131_072
+    {
         codes.insert(Code::ArgvTooLong);
     }
     codes
+}
+
+/// The wire form of a `String` value, checked independently of the encoder: nothing Argo or
+/// the kubelet recognises, and it decodes to the value.
+fn wire(value: &str) -> String {
+    let w = argot::value::encode(&value.to_owned()).unwrap();
+    assert!(
+        !w.contains("{{") && !w.contains('$') && !w.contains('\0'),
+        "{:?}",
+        excerpt(&w)
+    );
+    assert_eq!(argot::value::decode::<String>(&w).unwrap(), value);
+    w
 }
 
 /// What an independent reading of the rules expects for text written into a command: `$` is
@@ -206,7 +214,7 @@ fn pipeline_for(channel: Channel, value: &str) -> Pipeline {
             p.params.push(PipelineParam {
                 name: "message".into(),
                 rust_type: "String".into(),
-                default: Some(value.to_owned()),
+                default: Some(wire(value)),
             });
             p.tasks[0]
                 .arguments
@@ -216,7 +224,7 @@ fn pipeline_for(channel: Channel, value: &str) -> Pipeline {
         Channel::ComponentDefault => {
             let mut p = traced(fixtures::hostile_constant::definition());
             p.tasks[0].arguments.shift_remove("message");
-            p.components["echo"].inputs[0].default = Some(value.to_owned());
+            p.components["echo"].inputs[0].default = Some(wire(value));
             p
         }
         Channel::InsideContainerArgument => traced(fixtures::hostile_in_text::definition()),
@@ -231,12 +239,11 @@ fn pipeline_for(channel: Channel, value: &str) -> Pipeline {
     }
 }
 
-/// The argv element the value must arrive as, and its index, for the channel's task.
-fn expected_argv(channel: Channel, value: &str) -> (&'static str, usize, String) {
+/// The argv element a container component's value must arrive as, and its index.
+fn expected_argv(channel: Channel, value: &str) -> (usize, String) {
     match channel {
-        Channel::InsideContainerArgument => ("labelled", 2, format!("value={value}")),
-        Channel::ContainerLiteral => ("labelled", 2, value.to_owned()),
-        _ => ("echo", 5, value.to_owned()),
+        Channel::ContainerLiteral => (2, value.to_owned()),
+        _ => (2, format!("value={}", wire(value))),
     }
 }
 
@@ -272,7 +279,6 @@ fn hostile_values_are_refused_or_reach_the_container_byte_for_byte() {
     let mut accepted = Vec::new();
     let mut refused = 0;
     for value in hostile_values() {
-        let expected = expected_codes(&value);
         for channel in [
             Channel::Constant,
             Channel::PipelineDefault,
@@ -282,7 +288,7 @@ fn hostile_values_are_refused_or_reach_the_container_byte_for_byte() {
         ] {
             let expected = match channel {
                 Channel::ContainerLiteral => expected_literal_codes(&value),
-                _ => expected.clone(),
+                _ => expected_codes(channel, &value),
             };
             let what = format!("{channel:?} {:?}", excerpt(&value));
             let p = pipeline_for(channel, &value);
@@ -321,35 +327,45 @@ fn hostile_values_are_refused_or_reach_the_container_byte_for_byte() {
         let what = format!("{:?} {:?}", a.channel, excerpt(&a.value));
         check_reading(&what, &a.yaml, &a.json, yaml11.as_ref().map(|v| &v[i]));
         let read = yaml11.as_ref().map_or(&a.json, |v| &v[i]);
-        let argv = container_argv(read);
-        let (task, index, expected) = expected_argv(a.channel, &a.value);
-        assert_eq!(
-            argv[task][index], expected,
-            "{what}: the container would receive another argument"
-        );
+        let pods = pods(read, &BTreeMap::new(), &mut |_, _| None);
         if let Channel::PipelineDefault = a.channel {
             assert_eq!(
                 read["spec"]["arguments"]["parameters"][0]["value"],
-                Value::from(a.value.clone())
+                Value::from(wire(&a.value))
             );
         }
-        if matches!(
-            a.channel,
-            Channel::Constant | Channel::PipelineDefault | Channel::ComponentDefault
-        ) {
-            run_native(&what, &argv[task], &a.value, dir.path());
+        match a.channel {
+            Channel::Constant | Channel::PipelineDefault | Channel::ComponentDefault => {
+                run_native(&what, &pods["echo"], &a.value, dir.path());
+            }
+            Channel::InsideContainerArgument | Channel::ContainerLiteral => {
+                let (index, expected) = expected_argv(a.channel, &a.value);
+                assert_eq!(
+                    pods["labelled"].argv[index], expected,
+                    "{what}: the container would receive another argument"
+                );
+            }
         }
     }
 }
 
-/// Runs the native component with the argv its container would receive (output file moved
-/// into `dir`) and checks the function saw `value`.
-fn run_native(what: &str, argv: &[String], value: &str, dir: &Path) {
-    let out = dir.join("output");
-    let mut args: Vec<String> = argv[1..].to_vec();
-    let last = args.len() - 1;
-    assert_eq!(args[last], "/tmp/argot/outputs/output", "{what}");
-    args[last] = out.to_str().unwrap().to_owned();
+/// Runs the native component as its container would be run (argv and the files Argo writes,
+/// moved into `dir`) and checks the function saw `value` (its output is the value, encoded).
+fn run_native(what: &str, pod: &Pod, value: &str, dir: &Path) {
+    let place = |path: &str| match path.strip_prefix("/tmp/argot/") {
+        Some(rest) => dir.join(rest).display().to_string(),
+        None => path.to_owned(),
+    };
+    for (path, content) in &pod.files {
+        let file = place(path);
+        std::fs::create_dir_all(Path::new(&file).parent().unwrap()).unwrap();
+        std::fs::write(&file, content).unwrap();
+    }
+    let args: Vec<String> = pod.argv[1..].iter().map(|a| place(a)).collect();
+    assert!(
+        args.iter().all(|a| a.len() < 4096),
+        "{what}: a value travels in argv"
+    );
     let run = Command::new(BIN)
         .args(&args)
         .output()
@@ -359,7 +375,8 @@ fn run_native(what: &str, argv: &[String], value: &str, dir: &Path) {
         "{what}: the component refused its argv: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let got = std::fs::read_to_string(&out).unwrap();
+    let got = std::fs::read_to_string(dir.join("outputs/output")).unwrap();
+    let got = argot::value::decode::<String>(got.strip_suffix('\n').unwrap_or(&got)).unwrap();
     assert!(
         got == value,
         "{what}: the component received {:?}",
@@ -450,4 +467,153 @@ fn excerpt(s: &str) -> String {
     } else {
         e
     }
+}
+
+/// Reads the output parameter `output` of each task of the only run under `workdir`, decoded as
+/// a `String`.
+fn run_outputs(workdir: &Path) -> BTreeMap<String, String> {
+    let run = std::fs::read_dir(workdir)
+        .unwrap()
+        .next()
+        .expect("one run folder")
+        .unwrap()
+        .path();
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(&run).unwrap() {
+        let path = entry.unwrap().path();
+        let output = path.join("outputs/output");
+        if output.is_file() {
+            let text = std::fs::read_to_string(&output).unwrap();
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            out.insert(
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                argot::value::decode::<String>(text).unwrap(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_values_flow_native_to_native_in_a_local_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        "$(HOME) and $$ and {{workflow.uid}} and {{workflow.parameters.text}}\nsecond line\n";
+    let workdir = dir.path().join("runs");
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "hostile_chain",
+            "-p",
+            &format!("text={text}"),
+            "--no-cache",
+            "--workdir",
+            workdir.to_str().unwrap(),
+            "--store",
+            dir.path().join("metadata.db").to_str().unwrap(),
+        ])
+        .env_remove("ARGOT_CONTAINER_RUNTIME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outputs = run_outputs(&workdir);
+    let big = fixtures::big_hostile_text();
+    assert!(big.len() >= 200 * 1024 && big.contains("$(HOME)") && big.contains("{{workflow.uid}}"));
+    assert_eq!(outputs.len(), 4, "{:?}", outputs.keys());
+    for (task, expected) in [
+        ("mirror-text", text),
+        ("text-again", text),
+        ("big", big.as_str()),
+        ("big-again", big.as_str()),
+    ] {
+        assert!(
+            outputs[task] == expected,
+            "task `{task}` returned {:?}",
+            excerpt(&outputs[task])
+        );
+    }
+}
+
+/// The same 200 KiB constant compiles, and reaches the component through Argo's model.
+#[test]
+fn a_200_kib_hostile_constant_reaches_the_component_through_the_manifest() {
+    let p = traced(fixtures::hostile_chain::definition());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let (_, json) = render(&valid);
+    let submitted = BTreeMap::from([("text".to_owned(), wire("{{workflow.uid}} $(HOME) $$"))]);
+    let pods = pods(&json, &submitted, &mut |_, _| None);
+    let dir = tempfile::tempdir().unwrap();
+    run_native(
+        "big",
+        &pods["big"],
+        &fixtures::big_hostile_text(),
+        &dir.path().join("big"),
+    );
+    run_native(
+        "text",
+        &pods["mirror-text"],
+        "{{workflow.uid}} $(HOME) $$",
+        &dir.path().join("text"),
+    );
+}
+
+/// A container component's output is text argot does not control: on its way to a consumer,
+/// Argo substitutes `{{workflow.…}}` in it (`SubstituteParams`), and in a container's argv the
+/// kubelet expands `$$` (and `$(VAR)` for the variables the container has). The local run must
+/// show the same value a cluster would, not a cleaner one.
+#[test]
+fn a_container_output_is_rewritten_locally_as_argo_and_the_kubelet_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let workdir = dir.path().join("runs");
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "uncontrolled",
+            "--no-cache",
+            "--workdir",
+            workdir.to_str().unwrap(),
+            "--store",
+            dir.path().join("metadata.db").to_str().unwrap(),
+        ])
+        .env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::fs::read_dir(&workdir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let run_id = run.file_name().unwrap().to_str().unwrap().to_owned();
+    let output = |task: &str| {
+        std::fs::read_to_string(run.join(task).join("outputs/out"))
+            .or_else(|_| std::fs::read_to_string(run.join(task).join("outputs/output")))
+            .unwrap()
+    };
+    assert_eq!(
+        output("plain-output"),
+        "{{workflow.name}} {{workflow.parameters.tag}} $(HOME) $$ {{nope}}"
+    );
+    assert_eq!(
+        argot::value::decode::<String>(&output("mirror-text")).unwrap(),
+        format!("{run_id} t1 $(HOME) $$ {{{{nope}}}}"),
+        "a native consumer reads the value from a file: only Argo rewrites it"
+    );
+    assert_eq!(
+        output("seen-in-argv"),
+        format!("{run_id} t1 $(HOME) $ {{{{nope}}}}"),
+        "a container consumer gets it in argv: Argo, then the kubelet rewrite it"
+    );
 }

@@ -8,7 +8,16 @@
 //! - is byte-for-byte deterministic,
 //! - reads back as the same data with serde-saphyr, and with PyYAML (YAML 1.1) when small,
 //! - fits the size budget (a manifest over it is always refused with A0013, never let through),
-//! - delivers every known value to its container as one argv element, byte for byte.
+//! - delivers every known value to its container byte for byte: in a file Argo writes for a
+//!   native component, as one argv element for a container component.
+//!
+//! A second family of properties follows random serde values of every shape (`String`,
+//! `Option<String>`, `serde_json::Value`, an untagged enum with a `String` variant, a struct)
+//! through the real path: the DSL encodes them (constants) or `submit -p` does (pipeline
+//! parameters), the manifest is compiled, Argo's substitution is applied by the model
+//! (`argo_sim::pods`: `ProcessArgs`, `SubstituteParams`, raw artifacts), and the fixtures
+//! binary's `component` entrypoint decodes them, returns them and a second task reads them
+//! back (native → native); the same values also go through `run -p`.
 //!
 //! "Tame" pipelines (valid names, references and values) must always be accepted.
 //!
@@ -24,6 +33,7 @@ use argot::ir::{
 };
 use argot::{Code, Limits, Severity, ValidateOptions, validate};
 use argot_tests::argo_sim::{self, RUNTIME};
+use argot_tests::fixtures;
 use argot_tests::schema::{self, Kind};
 use argot_tests::yaml11;
 use proptest::collection::vec;
@@ -679,6 +689,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params,
         components,
         tasks,
+        settings: Default::default(),
     }
 }
 
@@ -751,29 +762,28 @@ fn check_accepted(
         prop_assert_eq!(&v, &json, "PyYAML (YAML 1.1) reads other data");
     }
 
-    let argv = argo_sim::container_argv(&json);
+    let pods = argo_sim::pods(&json, &BTreeMap::new(), &mut |_, _| None);
     for task in &p.tasks {
         let spec = &p.components[&task.component];
         let known = known_inputs(p, task);
-        let got = &argv[&task.name];
+        let pod = &pods[&task.name];
+        let got = &pod.argv;
         match &spec.implementation {
             Implementation::Native => {
-                // argv: binary, `component`, name, then `--param NAME VALUE` / `--input NAME PATH`.
+                // argv: binary, `component`, name, then `--param-file NAME PATH` / `--input NAME
+                // PATH`; each value is the content of the file Argo writes at PATH.
                 for (k, input) in spec.inputs.iter().enumerate() {
                     let Some(value) = known.get(&input.name) else {
                         continue;
                     };
-                    prop_assert_eq!(&got[3 + 3 * k], "--param");
+                    prop_assert_eq!(&got[3 + 3 * k], "--param-file");
                     prop_assert_eq!(&got[4 + 3 * k], &input.name);
+                    let file = &pod.files[&got[5 + 3 * k]];
                     match value {
-                        Some(v) => prop_assert_eq!(
-                            &got[5 + 3 * k],
-                            v,
-                            "task `{}` input `{}`",
-                            task.name,
-                            input.name
-                        ),
-                        None => prop_assert!(got[5 + 3 * k].contains(RUNTIME)),
+                        Some(v) => {
+                            prop_assert_eq!(file, v, "task `{}` input `{}`", task.name, input.name)
+                        }
+                        None => prop_assert!(file.contains(RUNTIME)),
                     }
                 }
             }
@@ -873,5 +883,273 @@ proptest! {
                 check_refused(&p, &d, plan.budget)?;
             }
         }
+    }
+}
+
+// --- Values of every serde shape, end to end. ---
+
+const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
+
+/// Text made of pieces Argo, the kubelet, YAML or JSON could take for syntax, and any
+/// character (`nul` decides whether NUL may appear: argv cannot carry it).
+fn wild_text(nul: bool) -> BoxedStrategy<String> {
+    let piece = prop_oneof![
+        select(vec![
+            "{{workflow.uid}}",
+            "{{workflow.name}}",
+            "{{workflow.parameters.text}}",
+            "{{inputs.parameters.value}}",
+            "{{=1+1}}",
+            "$(HOME)",
+            "$(ARGO_TEMPLATE)",
+            "$$",
+            "$",
+            "{",
+            "}",
+            "\"",
+            "\\",
+            "\\u0024",
+            "\n",
+            "\t",
+            "\r",
+            " ",
+            "null",
+            "true",
+            "42",
+            "- a",
+            "yes",
+        ])
+        .prop_map(str::to_owned),
+        "[a-z0-9]{1,4}",
+        any::<char>().prop_map(String::from),
+    ];
+    vec(piece, 0..8)
+        .prop_map(move |parts| {
+            let s = parts.concat();
+            if nul { s } else { s.replace('\0', "") }
+        })
+        .boxed()
+}
+
+fn json_value() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        wild_text(true).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            vec((wild_text(true), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+fn sample() -> impl Strategy<Value = fixtures::Sample> {
+    let loose = prop_oneof![
+        any::<i64>().prop_map(fixtures::Loose::Number),
+        any::<bool>().prop_map(fixtures::Loose::Flag),
+        vec(wild_text(true), 0..3).prop_map(fixtures::Loose::List),
+        wild_text(true).prop_map(fixtures::Loose::Text),
+    ];
+    let record = (
+        wild_text(true),
+        vec(wild_text(true), 0..3),
+        proptest::option::of(wild_text(true)),
+        json_value(),
+    )
+        .prop_map(|(name, tags, note, extra)| fixtures::Record {
+            name,
+            tags,
+            note,
+            extra,
+        });
+    (
+        wild_text(false),
+        proptest::option::of(wild_text(true)),
+        json_value(),
+        loose,
+        record,
+    )
+        .prop_map(|(text, maybe, json, loose, record)| fixtures::Sample {
+            text,
+            maybe,
+            json,
+            loose,
+            record,
+        })
+}
+
+/// The `-p NAME=VALUE` texts a user would type for `sample`: a `String` as itself, any other
+/// type as JSON.
+fn typed_by_hand(sample: &fixtures::Sample) -> Vec<(&'static str, String)> {
+    let json = |v: Value| v.to_string();
+    vec![
+        ("text", sample.text.clone()),
+        ("maybe", json(serde_json::json!(sample.maybe))),
+        ("json", json(sample.json.clone())),
+        ("loose", json(serde_json::json!(sample.loose))),
+        ("record", json(serde_json::json!(sample.record))),
+    ]
+}
+
+/// Checks that each task's output (a file's content, one trailing newline removed as Argo's
+/// executor does) decodes to the value of `sample` its component mirrors.
+fn check_outputs(
+    what: &str,
+    sample: &fixtures::Sample,
+    outputs: &BTreeMap<String, String>,
+) -> Result<(), TestCaseError> {
+    use argot::value::decode;
+    prop_assert_eq!(outputs.len(), 10, "{}: {:?}", what, outputs.keys());
+    for (task, text) in outputs {
+        let component = task.trim_end_matches("-2");
+        let ok = match component {
+            "mirror-text" => decode::<String>(text).ok() == Some(sample.text.clone()),
+            "mirror-maybe" => decode::<Option<String>>(text).ok() == Some(sample.maybe.clone()),
+            "mirror-json" => decode::<Value>(text).ok() == Some(sample.json.clone()),
+            "mirror-loose" => decode::<fixtures::Loose>(text).ok() == Some(sample.loose.clone()),
+            "mirror-record" => decode::<fixtures::Record>(text).ok() == Some(sample.record.clone()),
+            other => panic!("unexpected task `{other}`"),
+        };
+        prop_assert!(ok, "{}: task `{}` returned {:?}", what, task, text);
+    }
+    Ok(())
+}
+
+/// Runs every task of `manifest` as Argo would (per `argo_sim::pods`), each in the fixtures
+/// binary's `component` entrypoint, feeding outputs to dependants; returns each task's output.
+fn run_in_argo_model(
+    manifest: &Value,
+    submitted: &BTreeMap<String, String>,
+    dir: &std::path::Path,
+) -> BTreeMap<String, String> {
+    let mut outputs: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        let pods = argo_sim::pods(manifest, submitted, &mut |task, name| {
+            assert_eq!(name, "output");
+            outputs.get(task).cloned()
+        });
+        let ready: Vec<(String, argo_sim::Pod)> = pods
+            .into_iter()
+            .filter(|(task, pod)| {
+                !outputs.contains_key(task)
+                    && !pod.files.values().any(|f| f.contains(RUNTIME))
+                    && !pod.argv.iter().any(|a| a.contains(RUNTIME))
+            })
+            .collect();
+        if ready.is_empty() {
+            return outputs;
+        }
+        for (task, pod) in ready {
+            let local = dir.join(&task);
+            let place = |path: &str| -> String {
+                match path.strip_prefix("/tmp/argot/") {
+                    Some(rest) => local.join(rest).display().to_string(),
+                    None => path.to_owned(),
+                }
+            };
+            for (path, content) in &pod.files {
+                let file = place(path);
+                std::fs::create_dir_all(std::path::Path::new(&file).parent().unwrap()).unwrap();
+                std::fs::write(&file, content).unwrap();
+            }
+            let args: Vec<String> = pod.argv[1..].iter().map(|a| place(a)).collect();
+            let run = std::process::Command::new(BIN)
+                .args(&args)
+                .output()
+                .expect("the fixtures binary runs");
+            assert!(
+                run.status.success(),
+                "task `{task}` failed: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let text = std::fs::read_to_string(local.join("outputs/output")).unwrap();
+            let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
+            outputs.insert(task, text);
+        }
+    }
+}
+
+fn value_cases() -> u32 {
+    (cases() / 4).max(4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: value_cases(), ..config() })]
+
+    #[test]
+    fn serde_values_reach_the_component_through_the_manifest(sample in sample()) {
+        let dir = tempfile::tempdir().unwrap();
+        // As constants, encoded by the DSL.
+        fixtures::set_sample(sample.clone());
+        let p = fixtures::round_trip_constants::definition()
+            .trace("/usr/local/bin/argot-fixtures")
+            .unwrap_or_else(|d| panic!("{d}"))
+            .pipeline;
+        let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+        let json: Value =
+            serde_json::from_str(&render_manifest(&workflow(&valid), Format::Json).unwrap()).unwrap();
+        let outputs = run_in_argo_model(&json, &BTreeMap::new(), &dir.path().join("constants"));
+        check_outputs("constants", &sample, &outputs)?;
+
+        // As pipeline parameters, checked and encoded as `submit -p` does.
+        let p = fixtures::round_trip::definition()
+            .trace("/usr/local/bin/argot-fixtures")
+            .unwrap_or_else(|d| panic!("{d}"))
+            .pipeline;
+        let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+        let json: Value =
+            serde_json::from_str(&render_manifest(&workflow(&valid), Format::Json).unwrap()).unwrap();
+        let submitted: BTreeMap<String, String> = typed_by_hand(&sample)
+            .into_iter()
+            .map(|(name, text)| {
+                let wire = argot::run::override_to_wire(&p, name, &text)
+                    .unwrap_or_else(|e| panic!("-p {name}: {e}"));
+                (name.to_owned(), wire)
+            })
+            .collect();
+        let outputs = run_in_argo_model(&json, &submitted, &dir.path().join("submitted"));
+        check_outputs("submit -p", &sample, &outputs)?;
+    }
+
+    #[test]
+    fn serde_values_reach_the_component_through_a_local_run(sample in sample()) {
+        let dir = tempfile::tempdir().unwrap();
+        let workdir = dir.path().join("runs");
+        let store = dir.path().join("metadata.db");
+        let mut args: Vec<String> = vec!["run".into(), "round_trip".into()];
+        for (name, text) in typed_by_hand(&sample) {
+            args.push("-p".into());
+            args.push(format!("{name}={text}"));
+        }
+        args.extend([
+            "--no-cache".into(),
+            "--workdir".into(),
+            workdir.display().to_string(),
+            "--store".into(),
+            store.display().to_string(),
+        ]);
+        let out = std::process::Command::new(BIN)
+            .args(&args)
+            .env_remove("ARGOT_CONTAINER_RUNTIME")
+            .output()
+            .unwrap();
+        prop_assert!(out.status.success(), "run failed: {}", String::from_utf8_lossy(&out.stderr));
+        let run = std::fs::read_dir(&workdir).unwrap().next().unwrap().unwrap().path();
+        let mut outputs = BTreeMap::new();
+        for entry in std::fs::read_dir(&run).unwrap() {
+            let path = entry.unwrap().path();
+            let output = path.join("outputs/output");
+            if output.is_file() {
+                let text = std::fs::read_to_string(&output).unwrap();
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
+                outputs.insert(path.file_name().unwrap().to_string_lossy().into_owned(), text);
+            }
+        }
+        check_outputs("run -p", &sample, &outputs)?;
     }
 }

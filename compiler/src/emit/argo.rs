@@ -3,12 +3,33 @@
 //! One container template per distinct component (never one per task); one DAG template, the
 //! entrypoint, whose tasks pass task-specific values as arguments and state every dependency
 //! in an explicit `depends` expression. Native components run the pipeline binary as
-//! `<binary> component <name> …` with each value its own argv element — no shell anywhere.
+//! `<binary> component <name> …` — no shell anywhere.
+//!
+//! # How parameter values reach a native component
+//! Every value argot writes or submits is in the wire form of [`crate::value`], which neither
+//! Argo's `{{…}}` substitution nor the kubelet's `$(VAR)`/`$$` expansion recognises. On top of
+//! that, each parameter input `x` of a native component's template is also declared as an input
+//! artifact `x` with `raw: {data: "{{inputs.parameters.x}}"}` at [`PARAMS_DIR`]`/x`, and the
+//! argv says `--param-file x /tmp/argot/params/x`: the value travels in a file, so it is never
+//! in argv (no kubelet expansion, no 128 KiB `MAX_ARG_STRLEN`). Argo accepts this because
+//! parameter and artifact names are separate namespaces (`validateInputs` in
+//! `workflow/validate/validate.go` checks each list on its own and puts
+//! `inputs.parameters.x` in scope for `resolveAllVariables`), a raw artifact has a location
+//! without any argument (`ProcessArgs` in `workflow/common/util.go`: `HasLocationOrKey`), and
+//! `SubstituteParams` replaces `{{inputs.parameters.x}}` in every string of the template,
+//! `raw.data` included. A large value also appears twice in the template Argo hands the pod in
+//! `ARGO_TEMPLATE`; Argo offloads that variable to a file past `MaxEnvVarLen` (128 KiB,
+//! `workflow/common/common.go`), so it does not hit the per-string limit of execve. Container
+//! components keep `{{inputs.parameters.x}}` in their argv (an image cannot read argot's files)
+//! and so receive the wire form.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Argument, CmdArg, ComponentSpec, Implementation, IoKind, Piece, TaskRef};
+use crate::ir::{
+    Argument, CmdArg, ComponentSpec, Implementation, IoKind, Piece, TaskRef, WorkflowSettings,
+};
+use crate::rules::syntax::parse_seconds;
 use crate::validate::ValidPipeline;
 
 /// The Argo API version argot emits.
@@ -17,10 +38,15 @@ pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 /// Where input artifacts are placed in a container (Argo creates the files).
 pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
 /// Where outputs (artifacts and parameter values) are written in a container. Output names are
-/// unique per component, so one flat folder holds both. Container components get an
-/// `emptyDir` volume here, so the folder exists in any image without a `mkdir` (no shell).
+/// unique per component, so one flat folder holds both. Every template with outputs (native
+/// or container) gets an `emptyDir` volume here, so the folder exists in any image without a
+/// `mkdir` (no shell) and is writable under `readOnlyRootFilesystem` and any user id.
 pub const OUTPUTS_DIR: &str = "/tmp/argot/outputs";
-/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`] in container components.
+/// Where a native component's parameter values are placed, one file per input (Argo writes
+/// them from `raw` input artifacts). Apart from [`INPUTS_DIR`] and [`OUTPUTS_DIR`], so an
+/// input parameter and an input artifact never share a path.
+pub const PARAMS_DIR: &str = "/tmp/argot/params";
+/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`].
 pub const OUTPUTS_VOLUME: &str = "argot-outputs";
 
 /// Label recording which pipeline a workflow runs.
@@ -67,8 +93,85 @@ pub struct WorkflowSpec {
     /// Workflow parameters (the pipeline's parameters).
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
+    /// The service account every pod runs as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    /// Where the artifact repository is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_repository_ref: Option<ArtifactRepositoryRef>,
+    /// Secrets for pulling private images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+    /// When finished pods are deleted.
+    #[serde(rename = "podGC", default, skip_serializing_if = "Option::is_none")]
+    pub pod_gc: Option<PodGc>,
+    /// When the finished workflow is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_strategy: Option<TtlStrategy>,
+    /// Seconds the workflow may run before Argo fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<u64>,
+    /// The security context of every pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<PodSecurityContext>,
     /// The templates.
     pub templates: Vec<Template>,
+}
+
+/// `artifactRepositoryRef`: a config map and the key in it holding the repository.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArtifactRepositoryRef {
+    /// The config map's name.
+    pub config_map: String,
+    /// The key; absent, Argo uses the config map's default-repository annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// A reference to an object in the workflow's namespace, by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalObjectReference {
+    /// The object's name.
+    pub name: String,
+}
+
+/// `podGC`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodGc {
+    /// One of Argo's strategies (`OnPodCompletion`, …).
+    pub strategy: String,
+}
+
+/// `ttlStrategy`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TtlStrategy {
+    /// Seconds a finished workflow is kept, whatever its outcome.
+    pub seconds_after_completion: u64,
+}
+
+/// The part of Kubernetes' `PodSecurityContext` argot sets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSecurityContext {
+    /// Refuse to start a container whose user is root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    /// The user id every container runs as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<u32>,
+}
+
+/// The part of Kubernetes' container `SecurityContext` argot sets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecurityContext {
+    /// Whether a process may gain more privileges than its parent (setuid binaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_privilege_escalation: Option<bool>,
 }
 
 /// Arguments: of a workflow or of a DAG task.
@@ -127,6 +230,17 @@ pub struct Artifact {
     /// Another artifact this one is (arguments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// Content Argo writes into the file itself (inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawArtifact>,
+}
+
+/// An artifact whose content is given inline; Argo substitutes `{{…}}` in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawArtifact {
+    /// The file's content.
+    pub data: String,
 }
 
 /// An Argo template: a container or a DAG.
@@ -207,6 +321,9 @@ pub struct Container {
     /// Volume mounts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
+    /// The container's security context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<SecurityContext>,
 }
 
 /// A DAG template body.
@@ -236,6 +353,11 @@ pub struct DagTask {
 /// The local path of input artifact `name`.
 pub fn input_artifact_path(name: &str) -> String {
     format!("{INPUTS_DIR}/{name}")
+}
+
+/// The local path of the file holding input parameter `name` of a native component.
+pub fn param_file_path(name: &str) -> String {
+    format!("{PARAMS_DIR}/{name}")
 }
 
 /// The local path of output artifact `name`.
@@ -363,7 +485,63 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             entrypoint: names.dag_template.clone(),
             arguments,
             templates,
+            ..settings_spec(&p.settings)
         },
+    }
+}
+
+/// The workflow-level fields of `settings`; `entrypoint` and `templates` are left empty for
+/// the caller. Validation has checked every value (A0023–A0027).
+fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
+    // Validated by A0026; a value that does not parse cannot reach here.
+    let seconds = |text: &Option<String>| {
+        text.as_deref()
+            .map(|t| parse_seconds(t).expect("validation checked the length of time"))
+    };
+    let security_context = if settings.secure_defaults {
+        Some(PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(
+                settings
+                    .run_as_user
+                    .unwrap_or(WorkflowSettings::DEFAULT_RUN_AS_USER),
+            ),
+        })
+    } else {
+        settings.run_as_user.map(|user| PodSecurityContext {
+            run_as_user: Some(user),
+            ..PodSecurityContext::default()
+        })
+    };
+    let mut pull_secrets: Vec<&String> = Vec::new();
+    for secret in &settings.image_pull_secrets {
+        if !pull_secrets.contains(&secret) {
+            pull_secrets.push(secret);
+        }
+    }
+    WorkflowSpec {
+        entrypoint: String::new(),
+        arguments: Arguments::default(),
+        service_account_name: settings.service_account.clone(),
+        artifact_repository_ref: settings.artifact_repository_ref.as_ref().map(|r| {
+            ArtifactRepositoryRef {
+                config_map: r.config_map.clone(),
+                key: r.key.clone(),
+            }
+        }),
+        image_pull_secrets: pull_secrets
+            .into_iter()
+            .map(|name| LocalObjectReference { name: name.clone() })
+            .collect(),
+        pod_gc: settings.pod_gc.as_ref().map(|strategy| PodGc {
+            strategy: strategy.clone(),
+        }),
+        ttl_strategy: seconds(&settings.ttl).map(|s| TtlStrategy {
+            seconds_after_completion: s,
+        }),
+        active_deadline_seconds: seconds(&settings.active_deadline),
+        security_context,
+        templates: Vec::new(),
     }
 }
 
@@ -379,8 +557,20 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             IoKind::Artifact { .. } => inputs.artifacts.push(Artifact {
                 name: input.name.clone(),
                 path: Some(input_artifact_path(&input.name)),
-                from: None,
+                ..Artifact::default()
             }),
+        }
+    }
+    if spec.implementation == Implementation::Native {
+        for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
+            inputs.artifacts.push(Artifact {
+                name: input.name.clone(),
+                path: Some(param_file_path(&input.name)),
+                raw: Some(RawArtifact {
+                    data: format!("{{{{inputs.parameters.{}}}}}", input.name),
+                }),
+                ..Artifact::default()
+            });
         }
     }
     let mut outputs = Arguments::default();
@@ -396,52 +586,59 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
             IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
                 name: output.name.clone(),
                 path: Some(output_artifact_path(&output.name)),
-                from: None,
+                ..Artifact::default()
             }),
         }
     }
-    let mut volumes = Vec::new();
-    let container = match &spec.implementation {
+    let mut container = match &spec.implementation {
         Implementation::Native => {
             let p = valid.pipeline();
             Container {
                 image: p.image.clone().unwrap_or_default(),
                 command: vec![crate::rules::argv::escape(&p.binary_path).into_owned()],
-                args: native_args(spec, |name| format!("{{{{inputs.parameters.{name}}}}}"))
+                args: native_args(spec)
                     .iter()
                     .map(|a| crate::rules::argv::escape(a).into_owned())
                     .collect(),
                 volume_mounts: Vec::new(),
+                security_context: None,
             }
         }
-        Implementation::Container(c) => {
-            let mut volume_mounts = Vec::new();
-            if !spec.outputs.is_empty() {
-                volumes.push(Volume {
-                    name: OUTPUTS_VOLUME.to_owned(),
-                    empty_dir: EmptyDir {},
-                });
-                volume_mounts.push(VolumeMount {
-                    name: OUTPUTS_VOLUME.to_owned(),
-                    mount_path: OUTPUTS_DIR.to_owned(),
-                });
-            }
-            Container {
-                image: c.image.clone(),
-                command: c
-                    .command
-                    .iter()
-                    .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
-                    .collect(),
-                args: c
-                    .args
-                    .iter()
-                    .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
-                    .collect(),
-                volume_mounts,
-            }
-        }
+        Implementation::Container(c) => Container {
+            image: c.image.clone(),
+            command: c
+                .command
+                .iter()
+                .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                .collect(),
+            args: c
+                .args
+                .iter()
+                .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                .collect(),
+            volume_mounts: Vec::new(),
+            security_context: None,
+        },
     };
+    // The outputs folder is a volume for both flavors: the image's own /tmp may be read-only
+    // (`readOnlyRootFilesystem`) or not writable by the pod's user.
+    let mut volumes = Vec::new();
+    if !spec.outputs.is_empty() {
+        volumes.push(Volume {
+            name: OUTPUTS_VOLUME.to_owned(),
+            empty_dir: EmptyDir {},
+        });
+        container.volume_mounts.push(VolumeMount {
+            name: OUTPUTS_VOLUME.to_owned(),
+            mount_path: OUTPUTS_DIR.to_owned(),
+        });
+    }
+    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's.
+    if valid.pipeline().settings.secure_defaults {
+        container.security_context = Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+        });
+    }
     let mut meta = TemplateMeta::default();
     meta.labels.insert(
         "argot.dev/component".to_owned(),
@@ -462,6 +659,8 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
 /// these files differently; everything else about the argv is shared, so the two cannot drift.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoPath<'a> {
+    /// The file holding the value of input parameter `name` (read).
+    ParamFile(&'a str),
     /// Input artifact `name` (read).
     Input(&'a str),
     /// Output artifact `name` (written).
@@ -474,6 +673,7 @@ impl IoPath<'_> {
     /// The path inside an Argo container ([`INPUTS_DIR`] or [`OUTPUTS_DIR`]).
     pub fn in_container(self) -> String {
         match self {
+            IoPath::ParamFile(name) => param_file_path(name),
             IoPath::Input(name) => input_artifact_path(name),
             IoPath::Output(name) => output_artifact_path(name),
             IoPath::OutputParam(name) => output_parameter_path(name),
@@ -482,24 +682,22 @@ impl IoPath<'_> {
 }
 
 /// The argv (after the binary) that runs native component `spec` through the `component`
-/// entrypoint; `value` renders the value of an input parameter.
-pub fn native_args(spec: &ComponentSpec, value: impl Fn(&str) -> String) -> Vec<String> {
-    native_args_with(spec, value, |io| io.in_container())
+/// entrypoint. It holds names and paths only: values travel in files ([`IoPath::ParamFile`]).
+pub fn native_args(spec: &ComponentSpec) -> Vec<String> {
+    native_args_with(spec, |io| io.in_container())
 }
 
 /// [`native_args`] with the files placed by `path`: the local runner passes the run folder's
 /// paths, Argo the container's.
-pub fn native_args_with(
-    spec: &ComponentSpec,
-    value: impl Fn(&str) -> String,
-    path: impl Fn(IoPath<'_>) -> String,
-) -> Vec<String> {
+pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> String) -> Vec<String> {
     let mut args = vec!["component".to_owned(), spec.name.clone()];
     for input in &spec.inputs {
         match input.kind {
-            IoKind::Parameter { .. } => {
-                args.extend(["--param".to_owned(), input.name.clone(), value(&input.name)])
-            }
+            IoKind::Parameter { .. } => args.extend([
+                "--param-file".to_owned(),
+                input.name.clone(),
+                path(IoPath::ParamFile(&input.name)),
+            ]),
             IoKind::Artifact { .. } => args.extend([
                 "--input".to_owned(),
                 input.name.clone(),

@@ -3,12 +3,14 @@
 //! Argo substitutes `{{inputs.parameters.NAME}}` in a template's `command` and `args` with the
 //! parameter's value; the kubelet then expands `$(VAR)` references and `$$` escapes in them
 //! (Kubernetes `third_party/forked/golang/expansion/expand.go`). argot escapes `$` in the text
-//! it writes itself ([`escape`]), so that text arrives unchanged; values inserted by Argo are
-//! checked instead ([`survives_expansion`]).
+//! it writes itself ([`escape`]), so that text arrives unchanged. Values argot encodes contain
+//! no `$` and no `{` ([`crate::value`]); native components receive theirs in files, container
+//! components in argv, where a value argot did not encode (an IR built by hand) is checked
+//! ([`survives_expansion`]).
 
 use std::borrow::Cow;
 
-use crate::ir::{ComponentSpec, Implementation, IoKind, Piece};
+use crate::ir::{ComponentSpec, Implementation, Piece};
 
 /// One piece of one argv element of a component's container.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,29 +21,18 @@ pub enum ArgPiece<'a> {
     Value(&'a str),
 }
 
-/// Marks a value placeholder in [`crate::emit::argo::native_args`]'s output.
-const VALUE_MARK: &str = "\u{0}argot:value\u{0}";
-
 /// The argv (command, then arguments) of `spec`'s container, as pieces; `binary_path` is the
-/// pipeline binary native components run.
+/// pipeline binary native components run. A native component's argv holds no values: they
+/// travel in files (see [`crate::emit::argo`]).
 pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPiece<'a>>> {
     match &spec.implementation {
         Implementation::Native => {
-            let args = crate::emit::argo::native_args(spec, |name| format!("{VALUE_MARK}{name}"));
             let mut out = vec![vec![ArgPiece::Text(Cow::Borrowed(binary_path))]];
-            for arg in args {
-                let piece = match arg.strip_prefix(VALUE_MARK) {
-                    Some(name) => {
-                        let input = spec.inputs.iter().find(|i| i.name == name);
-                        match input {
-                            Some(i) => ArgPiece::Value(&i.name),
-                            None => ArgPiece::Text(Cow::Owned(arg)),
-                        }
-                    }
-                    None => ArgPiece::Text(Cow::Owned(arg)),
-                };
-                out.push(vec![piece]);
-            }
+            out.extend(
+                crate::emit::argo::native_args(spec)
+                    .into_iter()
+                    .map(|arg| vec![ArgPiece::Text(Cow::Owned(arg))]),
+            );
             out
         }
         Implementation::Container(c) => c
@@ -70,15 +61,11 @@ pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPie
     }
 }
 
-/// The names of `spec`'s parameter inputs whose values reach its command line.
+/// The names of `spec`'s parameter inputs whose values reach its command line: none for a
+/// native component (its values travel in files), the placeholders of a container component.
 pub fn inputs_on_command_line(spec: &ComponentSpec) -> Vec<&str> {
     match &spec.implementation {
-        Implementation::Native => spec
-            .inputs
-            .iter()
-            .filter(|i| matches!(i.kind, IoKind::Parameter { .. }))
-            .map(|i| i.name.as_str())
-            .collect(),
+        Implementation::Native => Vec::new(),
         Implementation::Container(c) => {
             let mut names: Vec<&str> = c
                 .command

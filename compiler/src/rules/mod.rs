@@ -12,6 +12,7 @@
 //! | `images` | images (A0009, A0012, A0018) |
 //! | `graph` | the task graph (A0001, A0006, A0017) |
 //! | [`manifest`] | the emitted manifest: size budget and metadata (A0013, A0019, A0021) |
+//! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
 //!
 //! [`syntax`] and [`argv`] hold the rules' building blocks as plain, separately tested
 //! functions. A construct added later (conditions, loops, exit handlers, pod settings) adds its
@@ -27,6 +28,7 @@ mod graph;
 mod images;
 pub mod manifest;
 mod names;
+mod settings;
 pub mod syntax;
 mod values;
 

@@ -332,6 +332,64 @@ pub fn check_go_duration(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Argo's pod GC strategies (`PodGCStrategy.IsValid` in `pkg/apis/workflow/v1alpha1/
+/// workflow_types.go`; `validateWorkflow` refuses others with "podGC.strategy unknown
+/// strategy"). The empty strategy (no GC) is written by leaving `pod_gc` unset.
+pub const POD_GC_STRATEGIES: [&str; 4] = [
+    "OnPodCompletion",
+    "OnPodSuccess",
+    "OnWorkflowCompletion",
+    "OnWorkflowSuccess",
+];
+
+/// Parses a length of time given to argot as whole seconds (`3600`) or as hours, minutes and
+/// seconds in Go's duration notation (`1h30m`, `90s`, `2h`), into seconds. Argo's
+/// `activeDeadlineSeconds` and `ttlStrategy.secondsAfterCompletion` are integers of seconds,
+/// so fractions and units below a second are refused rather than rounded.
+pub fn parse_seconds(text: &str) -> Result<u64, String> {
+    let bad = |why: &str| {
+        format!(
+            "`{text}` is not a length of time: {why}; write seconds (`3600`) or hours, minutes and seconds (`1h30m`, `90s`)"
+        )
+    };
+    if text.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map_err(|_| bad("it is too large"));
+    }
+    if text.contains('.') {
+        return Err(bad("Argo counts whole seconds, so fractions are refused"));
+    }
+    let mut total: u64 = 0;
+    let mut rest = text;
+    let mut last_unit = u64::MAX;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad("each number needs a unit `h`, `m` or `s` after it"));
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| bad("it is too large"))?;
+        rest = &rest[digits..];
+        let unit = match rest.as_bytes().first() {
+            Some(b'h') => 3600,
+            Some(b'm') if !rest.starts_with("ms") => 60,
+            Some(b's') => 1,
+            _ => return Err(bad("each number needs a unit `h`, `m` or `s` after it")),
+        };
+        if unit >= last_unit {
+            return Err(bad("write the units from hours down to seconds, each once"));
+        }
+        last_unit = unit;
+        rest = &rest[1..];
+        total = number
+            .checked_mul(unit)
+            .and_then(|n| total.checked_add(n))
+            .ok_or_else(|| bad("it is too large"))?;
+    }
+    Ok(total)
+}
+
 /// Checks a cron schedule as Argo parses it (robfig/cron v3 `ParseStandard`): five fields
 /// (minute, hour, day of month, month, day of week) of `*`, `?`, values, ranges `a-b`, steps
 /// `/n` and lists `,` (month and weekday names allowed), or a descriptor (`@daily`,
@@ -463,6 +521,33 @@ mod tests {
         assert!(is_config_map_key("cache-key_1.v2"));
         for bad in [".", "..", "..x", "a/b", "", &"k".repeat(254)] {
             assert!(!is_config_map_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn seconds_and_durations() {
+        assert_eq!(parse_seconds("0"), Ok(0));
+        assert_eq!(parse_seconds("3600"), Ok(3600));
+        assert_eq!(parse_seconds("1h30m"), Ok(5400));
+        assert_eq!(parse_seconds("90s"), Ok(90));
+        assert_eq!(parse_seconds("2h5s"), Ok(7205));
+        assert_eq!(parse_seconds("48h"), Ok(172_800));
+        for bad in [
+            "",
+            "1.5h",
+            "-5",
+            "1d",
+            "10ms",
+            "1m1h",
+            "1h1h",
+            "h",
+            "1h 30m",
+            "3600 ",
+            "99999999999999999999",
+            "9999999999999999999h",
+        ] {
+            let why = parse_seconds(bad).unwrap_err();
+            assert!(why.contains("1h30m"), "{bad}: {why}");
         }
     }
 

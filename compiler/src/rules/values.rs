@@ -1,5 +1,11 @@
 //! Values on their way to the container: nothing Argo or the kubelet would rewrite, nothing a
 //! process cannot receive, nothing too large (A0010, A0014, A0015).
+//!
+//! Values the DSL encodes are escaped ([`crate::value`]) and reach native components in files,
+//! so a constant or default containing `{{workflow.uid}}`, `$(HOME)`, `$$`, a newline or a NUL,
+//! or over 128 KiB, is accepted there. What is still checked: the size bound on every value
+//! (A0014), `{{` in a value that was not encoded by argot (an IR built by hand), and what a
+//! container component's command line cannot carry.
 
 use std::collections::BTreeSet;
 
@@ -75,17 +81,23 @@ impl Checker<'_> {
         self.whole_arguments();
     }
 
+    /// One constant or default, in wire form. Values argot encodes ([`crate::value::encode`])
+    /// never contain `{`, `$` or a raw control character, so only a value written into the IR
+    /// by other means can trip the `{{`, `$` and control-character checks (NUL included: Argo
+    /// cannot even insert it, so it never reaches a command line). A native component reads its values
+    /// from files, so only a container component's placeholders put a value in argv, where the
+    /// kubelet and Linux's per-argument limit apply.
     fn value(&mut self, source: Source<'_>, value: &str, on_command_line: bool) {
         let (what, task, help_braces) = match &source {
             Source::PipelineDefault { param } => (
                 format!("the default of pipeline parameter `{param}`"),
                 None,
-                "pass this value at submit time (`-p name=value`) instead of as a default",
+                "write the default in the DSL (`#[default(…)]`) or pass it at submit time (`-p name=value`): argot escapes the values it encodes and submits",
             ),
             Source::ComponentDefault { component, input } => (
                 format!("the default of input `{input}` of component `{component}`"),
                 None,
-                "remove the default and pass the value from a pipeline parameter",
+                "write the default in the DSL (`#[default(…)]`): argot escapes the values it encodes",
             ),
             Source::Constant { task, input } => (
                 format!(
@@ -93,7 +105,7 @@ impl Checker<'_> {
                     self.p.tasks[task.index()].name
                 ),
                 Some(*task),
-                "pass this value as a pipeline parameter at submit time (`-p name=value`), or in an artifact",
+                "bind the value in the DSL (a constant, or a pipeline parameter set with `-p name=value`): argot escapes the values it encodes and submits",
             ),
         };
         let bound = self.limits.max_param_bytes;
@@ -110,20 +122,20 @@ impl Checker<'_> {
             );
             return;
         }
-        if value.contains('\0') {
-            self.report(
-                Code::BadValue,
-                task,
-                format!("{what} contains a NUL character, which cannot be passed to a process"),
-                "remove the NUL character, or pass binary data in an artifact",
-            );
-        }
         if value.contains("{{") {
             self.report(
                 Code::BadValue,
                 task,
-                format!("{what} contains `{{{{`, which Argo would substitute"),
+                format!("{what} contains `{{{{`, which Argo would substitute (argot's wire form never does: the value was not encoded by `argot::value::encode`)"),
                 help_braces,
+            );
+        }
+        if !crate::value::argo_can_insert(value) {
+            self.report(
+                Code::BadValue,
+                task,
+                format!("{what} contains a control character Argo's substitution cannot insert into a template (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON), so the workflow would fail"),
+                "encode the value with `argot::value::encode` (it escapes control characters); the DSL does",
             );
         }
         if !on_command_line {
@@ -137,7 +149,7 @@ impl Checker<'_> {
                     "{what} ({}) contains `$$` or `$(NAME)`, which the kubelet rewrites in a container's arguments",
                     excerpt(value)
                 ),
-                "pass the value in an artifact, or write it without `$$` and `$(`",
+                "encode the value with `argot::value::encode` (it escapes `$`), or pass it to a native component, which reads values from files",
             );
         }
         if value.len() >= MAX_ARG_STRLEN {
@@ -145,11 +157,11 @@ impl Checker<'_> {
                 Code::ArgvTooLong,
                 task,
                 format!(
-                    "{what} is {} bytes, but Linux accepts at most {} bytes in one command-line argument",
+                    "{what} is {} bytes, but Linux accepts at most {} bytes in one command-line argument of a container component",
                     thousands(value.len()),
                     thousands(MAX_ARG_STRLEN - 1)
                 ),
-                "write it to a file and pass it as an artifact (`Input<Dataset>`)",
+                "pass it to a native component (values reach it in files), or write it to a file and pass it as an artifact (`Input<Dataset>`)",
             );
         }
     }
@@ -191,7 +203,7 @@ impl Checker<'_> {
             let (subject, help) = match spec.implementation {
                 Implementation::Container(_) => (
                     format!("the command of container component `{name}`"),
-                    "read the value from an input parameter (`Param<T>`) instead of writing it into the command",
+                    "bind the text to an input parameter (`Param<T>`, a constant or `-p`) instead of writing it into the command: argot escapes values (the image receives the wire form, a JSON string literal when the text has `{`, `}` or `$`)",
                 ),
                 Implementation::Native => (
                     format!(

@@ -159,6 +159,16 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     for w in compiled.warnings.iter() {
         stderr::line(&format!("{w}\n"));
     }
+    // Each `-p` value checked against its declared type and put in wire form.
+    let wire = (def.header)().wire;
+    let mut parameters = BTreeMap::new();
+    for (name, text) in &overrides {
+        let exact = wire.iter().find(|w| w.name == name).copied();
+        let value =
+            super::params::override_to_wire_checked(compiled.valid.pipeline(), name, text, exact)
+                .map_err(RunFailure::usage)?;
+        parameters.insert(name.clone(), value);
+    }
 
     let store_path = args.store.clone().unwrap_or_else(default_store_path);
     let store = SqliteStore::open(&store_path)
@@ -170,7 +180,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         )
     })?;
     let options = RunOptions {
-        parameters: overrides,
+        parameters,
         parallelism: args.parallelism.unwrap_or_else(default_parallelism),
         cache_dir: (!args.no_cache).then(|| {
             args.cache_dir

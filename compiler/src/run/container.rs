@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, render_cmd_arg};
-use crate::ir::ContainerImpl;
+use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR};
+use crate::ir::{CmdArg, ContainerImpl};
 
 /// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
 /// then `podman`), `none` to run no containers, or a program (`podman`, `/usr/bin/docker`).
@@ -72,13 +72,15 @@ impl ContainerRuntime {
     }
 }
 
-/// The argv (after the runtime program) that runs a container task: inputs mounted read-only
+/// The argv (after the runtime program) that runs a container task, each element of the
+/// component's command made by `render` (values inserted as Argo and the kubelet would, see
+/// [`super::rewrite::container_arg`]): inputs mounted read-only
 /// at `/tmp/argot/inputs/<name>`, the task's output folder at `/tmp/argot/outputs`, the
 /// image's entrypoint replaced by `command` when it is given, as Argo does.
 pub(crate) fn run_args(
     name: &str,
     c: &ContainerImpl,
-    value: impl Fn(&str) -> String,
+    render: &dyn Fn(&CmdArg) -> String,
     inputs: &[(String, &Path)],
     outputs: Option<&Path>,
 ) -> Vec<String> {
@@ -96,12 +98,8 @@ pub(crate) fn run_args(
         argv.push("--volume".to_owned());
         argv.push(format!("{}:{OUTPUTS_DIR}", dir.display()));
     }
-    let command: Vec<String> = c
-        .command
-        .iter()
-        .map(|a| render_cmd_arg(a, &value))
-        .collect();
-    let args: Vec<String> = c.args.iter().map(|a| render_cmd_arg(a, &value)).collect();
+    let command: Vec<String> = c.command.iter().map(render).collect();
+    let args: Vec<String> = c.args.iter().map(render).collect();
     let mut command = command.into_iter();
     if let Some(entrypoint) = command.next() {
         argv.push("--entrypoint".to_owned());
@@ -153,7 +151,7 @@ mod tests {
         let argv = run_args(
             "argot-r-word-count",
             &c,
-            |n| format!("<{n}>"),
+            &|a| crate::emit::argo::render_cmd_arg(a, |n| format!("<{n}>")),
             &[(
                 "corpus".into(),
                 Path::new("/runs/r/write-corpus/outputs/corpus"),

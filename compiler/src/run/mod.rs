@@ -6,10 +6,10 @@
 //!
 //! # How tasks run
 //! - **Native components** run as child processes of the pipeline binary itself, through the
-//!   `component` entrypoint the cluster uses (`<binary> component <name> --param … --input …
-//!   --output … --output-param …`), with the argv built by the same function as the Argo
-//!   template ([`crate::emit::argo::native_args_with`]): only paths and values differ. Each value
-//!   is its own argv element; no shell anywhere.
+//!   `component` entrypoint the cluster uses (`<binary> component <name> --param-file … --input
+//!   … --output … --output-param …`), with the argv built by the same function as the Argo
+//!   template ([`crate::emit::argo::native_args_with`]): only paths differ. Values travel in
+//!   files, as Argo's `raw` artifacts deliver them; no shell anywhere.
 //! - **Container components** run with `docker` or `podman` (the first whose `info` succeeds, or
 //!   the program named by [`CONTAINER_RUNTIME_ENV`]). Inputs and outputs are bind-mounted at the
 //!   paths the Argo template uses (`/tmp/argot/inputs/<name>`, `/tmp/argot/outputs/<name>`).
@@ -35,9 +35,14 @@
 //!   container runtime, an output the container did not write) is `Error`, as Argo marks pod
 //!   and artifact problems.
 //! - **Parameters** travel as wire-form strings exactly as through Argo: constants as written,
-//!   pipeline parameters (`{{workflow.parameters.x}}`) as the run's value, task outputs as the
-//!   content of the output-parameter file with one trailing newline removed (Argo's executor
-//!   does the same).
+//!   pipeline parameters (`{{workflow.parameters.x}}`) as the run's value (a `-p` value is
+//!   checked and encoded first), task outputs as the content of the output-parameter file with
+//!   one trailing newline removed (Argo's executor does the same). A native component receives
+//!   each value in a file of the task's folder (`<task>.tmp/params/<name>`, passed with
+//!   `--param-file`, as Argo's `raw` artifacts do); a container component receives it in its
+//!   argv. What Argo's `{{workflow.…}}` substitution and the kubelet's `$(VAR)`/`$$` expansion
+//!   would do to a value argot does not control (a container component's output) is done here
+//!   too ([`rewrite`]), so a local run shows the same value a cluster run would.
 //! - **Artifacts** are passed by path: a consumer reads the producer's file in the run folder
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
@@ -72,6 +77,7 @@ pub mod lifeline;
 mod params;
 pub mod prune;
 mod report;
+pub mod rewrite;
 pub mod scheduler;
 mod task;
 
@@ -90,7 +96,7 @@ pub use cache::{
 };
 pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
-pub use params::check_value;
+pub use params::{check_value, override_to_wire, override_to_wire_checked};
 
 /// How to run a pipeline (the `run` command's flags, resolved).
 #[derive(Clone, Debug)]

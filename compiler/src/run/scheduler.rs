@@ -169,6 +169,7 @@ pub(crate) fn execute(
         &options.executable,
         cache,
         &options.containers,
+        &manifest.parameters,
     );
     let outcome = schedule(
         &cx,

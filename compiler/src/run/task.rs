@@ -1,6 +1,7 @@
 //! One task on one machine: its folder, the cache, the child process, its outputs, and what the
 //! store learns about it.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -17,6 +18,7 @@ use super::cache::{self, Cache, CacheCode, CacheInput, CodeIdentity, Digests, En
 use super::container::{self, ContainerRuntime};
 use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
 use super::lifeline::LIFELINE_ENV;
+use super::rewrite::{self, Globals};
 use super::{RunError, TaskReport};
 use crate::emit::argo::{IoPath, native_args_with};
 use crate::ir::{ComponentSpec, Implementation, IoKind, Task, TaskId};
@@ -34,6 +36,8 @@ pub(crate) struct Context<'a> {
     pub cache: Option<Cache>,
     pub digests: Digests,
     pub containers: &'a ContainerRuntime,
+    /// Argo's global variables for this run (what `{{workflow.…}}` in a raw value becomes).
+    pub globals: Globals,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -49,8 +53,17 @@ impl<'a> Context<'a> {
         executable: &'a Path,
         cache: Option<Cache>,
         containers: &'a ContainerRuntime,
+        parameters: &BTreeMap<String, String>,
     ) -> Self {
+        let globals = Globals::local(
+            run_id,
+            &valid.names().dag_template,
+            run_record.started_at.as_deref().unwrap_or_default(),
+            &run_record.labels,
+            parameters,
+        );
         Context {
+            globals,
             valid,
             run_id,
             folder,
@@ -432,9 +445,20 @@ fn run_process(
     let stderr_path = tmp.join("stderr.log");
     let stdout = fs::File::create(&stdout_path).map_err(|e| io("create", &stdout_path, e))?;
     let stderr = fs::File::create(&stderr_path).map_err(|e| io("create", &stderr_path, e))?;
+    // What the process sees: Argo's substitution applied to every value (a no-op on the wire
+    // form argot writes; it shows on raw outputs of container components).
+    if let Some((name, _)) = job
+        .params
+        .iter()
+        .find(|(_, v)| !crate::value::argo_can_insert(v))
+    {
+        return Err(Problem::Error(format!(
+            "input `{name}` has a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON): on a cluster the workflow fails here"
+        )));
+    }
+    let seen = rewrite::argo_inputs(spec, &cx.globals, &job.params);
     let value = |name: &str| {
-        job.params
-            .iter()
+        seen.iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
@@ -448,7 +472,17 @@ fn run_process(
     let outputs = tmp.join("outputs");
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Native => {
-            let argv = native_args_with(spec, value, |io| match io {
+            // Each value in its own file, as Argo's `raw` artifacts place them.
+            let params_dir = tmp.join("params");
+            if !seen.is_empty() {
+                fs::create_dir_all(&params_dir).map_err(|e| io("create", &params_dir, e))?;
+            }
+            for (name, text) in &seen {
+                let path = params_dir.join(name);
+                fs::write(&path, text).map_err(|e| io("write", &path, e))?;
+            }
+            let argv = native_args_with(spec, |io| match io {
+                IoPath::ParamFile(name) => params_dir.join(name).display().to_string(),
                 IoPath::Input(name) => input_path(name)
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
@@ -489,10 +523,11 @@ fn run_process(
                 .filter(|i| i.kind.is_artifact())
                 .filter_map(|i| input_path(&i.name).map(|p| (i.name.clone(), p)))
                 .collect();
+            let env = rewrite::kubelet_env(cx.run_id, &task.name);
             let argv = container::run_args(
                 &name,
                 image,
-                value,
+                &|arg| rewrite::container_arg(arg, &value, &env),
                 &inputs,
                 (!spec.outputs.is_empty()).then_some(outputs.as_path()),
             );

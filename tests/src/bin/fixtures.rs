@@ -3,9 +3,11 @@
 use argot_examples::container_steps::container_steps;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
-    braces_constant, cyclic, fails, fan_out, panics_in_body_when_asked, too_big, typed_values,
-    unpinned_image,
+    braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
+    typed_values, unpinned_image,
 };
+// The wire form's fixtures.
+use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
@@ -49,6 +51,7 @@ fn main() {
         typed_values,
         too_big,
         unpinned_image,
+        namespaced,
         fails_one_branch,
         counted,
         gated_chain,
@@ -57,5 +60,8 @@ fn main() {
         no_image,
         panics_in_body_when_asked,
         twins,
+        round_trip,
+        hostile_chain,
+        uncontrolled,
     )
 }

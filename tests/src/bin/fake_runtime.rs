@@ -1,0 +1,68 @@
+//! A stand-in for `docker`, so tests can run container components without a container engine
+//! (`ARGOT_CONTAINER_RUNTIME=<this binary>`). It understands what the local runner calls:
+//! `info`, `rm --force NAME`, and `run [--rm] [--name N] [--volume HOST:PATH[:ro]]…
+//! [--entrypoint E] IMAGE ARGS…`. The "image" knows one command, `write PATH TEXT`: it writes
+//! TEXT to PATH (mapped through the volumes), with `<<` and `>>` turned into `{{` and `}}`, so
+//! a component can produce an output argot does not control, brace syntax included.
+
+use std::path::PathBuf;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("info") | Some("rm") => {}
+        Some("run") => run(&args[1..]),
+        other => {
+            eprintln!("fake runtime: unsupported command {other:?}");
+            std::process::exit(125);
+        }
+    }
+}
+
+fn run(args: &[String]) {
+    let mut volumes: Vec<(String, String)> = Vec::new();
+    let mut entrypoint = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--rm" => i += 1,
+            "--name" => i += 2,
+            "--volume" => {
+                let spec = args[i + 1].trim_end_matches(":ro");
+                let (host, inside) = spec.rsplit_once(':').expect("HOST:PATH");
+                volumes.push((host.to_owned(), inside.to_owned()));
+                i += 2;
+            }
+            "--entrypoint" => {
+                entrypoint = Some(args[i + 1].clone());
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    let mut argv: Vec<String> = entrypoint.into_iter().collect();
+    argv.extend(args[i + 1..].iter().cloned());
+    let map = |path: &str| -> PathBuf {
+        for (host, inside) in &volumes {
+            if let Some(rest) = path.strip_prefix(inside.as_str()) {
+                return PathBuf::from(format!("{host}{rest}"));
+            }
+        }
+        panic!("`{path}` is not in a volume");
+    };
+    match argv
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["write", path, text] => {
+            let text = text.replace("<<", "{{").replace(">>", "}}");
+            std::fs::write(map(path), text).expect("write the output");
+        }
+        other => {
+            eprintln!("fake image: unsupported command {other:?}");
+            std::process::exit(127);
+        }
+    }
+}
