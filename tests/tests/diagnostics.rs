@@ -525,6 +525,17 @@ fn a0016_duplicate_input_or_output_name() {
     snapshot("A0016-duplicate-io-name", &d);
 }
 
+/// regression: a hand-built pipeline with two parameters of one name passed validation and
+/// the Argo model refused the manifest (found by `props.rs` at 4,000 cases).
+#[test]
+fn a0016_duplicate_pipeline_parameter_name() {
+    let mut p = traced(fixtures::fan_out::definition());
+    let first = p.params[0].clone();
+    p.params.push(first);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::DuplicateIoName]);
+}
+
 #[test]
 fn a0017_unused_output_of_an_intermediate_task() {
     let w = warnings_of(&traced(fixtures::ordering_only::definition()));

@@ -126,8 +126,30 @@ impl Checker<'_> {
         }
     }
 
-    /// A0016: the inputs of a component have distinct names, and so do its outputs.
+    /// A0016: the inputs of a component have distinct names, and so do its outputs; so do the
+    /// pipeline's own parameters, which become `spec.arguments.parameters` (Argo's
+    /// `validateWorkflowFieldNames` refuses a repeated name there too). Rust forbids two
+    /// arguments of one function with the same name, so only a hand-built IR can break this.
     pub(crate) fn io_names(&mut self) {
+        let mut params: Vec<&String> = self.p.params.iter().map(|p| &p.name).collect();
+        params.sort();
+        let mut dups: Vec<&String> = params
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        dups.dedup();
+        for dup in dups {
+            self.report(
+                Code::DuplicateIoName,
+                None,
+                format!(
+                    "pipeline `{}` has two parameters named `{dup}`",
+                    self.p.name
+                ),
+                "rename one of the pipeline's parameters",
+            );
+        }
         for (name, spec) in &self.p.components {
             for (what, names) in [
                 (

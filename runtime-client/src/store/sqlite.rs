@@ -210,10 +210,27 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn run_exists(tx: &Connection, run_id: &str) -> Result<bool, StoreError> {
-    tx.query_row("SELECT 1 FROM runs WHERE id = ?1", [run_id], |_| Ok(()))
+    query_one(tx, "SELECT 1 FROM runs WHERE id = ?1", [run_id], |_| Ok(()))
         .optional()
         .map(|o| o.is_some())
         .map_err(db("looking up a run"))
+}
+
+/// Runs one statement through the connection's statement cache. The local runner writes a
+/// few rows per task; preparing (parsing) each statement again was most of the store's share
+/// of a task's cost (BENCHMARKS.md, "The local runner").
+fn exec(c: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
+}
+
+/// The first row of a query, through the statement cache (see [`exec`]).
+fn query_one<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(params, f)
 }
 
 fn require_run(tx: &Connection, run_id: &str) -> Result<(), StoreError> {
@@ -226,7 +243,8 @@ fn require_run(tx: &Connection, run_id: &str) -> Result<(), StoreError> {
 
 fn put_run(tx: &Connection, run: &RunRecord) -> Result<(), StoreError> {
     let labels = serde_json::to_string(&run.labels).expect("a string map always serialises");
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO runs (id, pipeline, source, location, phase, started_at, finished_at, message, labels)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, source = excluded.source,
@@ -250,7 +268,8 @@ fn put_run(tx: &Connection, run: &RunRecord) -> Result<(), StoreError> {
 
 fn put_task(tx: &Connection, t: &TaskRecord) -> Result<(), StoreError> {
     require_run(tx, &t.run_id)?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO tasks (run_id, name, node_id, template, phase, started_at, finished_at, message, attempt, loop_item)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (run_id, name) DO UPDATE SET node_id = excluded.node_id,
@@ -276,7 +295,8 @@ fn put_task(tx: &Connection, t: &TaskRecord) -> Result<(), StoreError> {
 
 fn put_parameter(tx: &Connection, p: &ParameterRecord) -> Result<(), StoreError> {
     require_run(tx, &p.run_id)?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO parameters (run_id, task, direction, name, value) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (run_id, task, direction, name) DO UPDATE SET value = excluded.value",
         params![p.run_id, p.task, p.direction.as_str(), p.name, p.value],
@@ -289,13 +309,15 @@ fn put_artifact(tx: &Connection, a: &ArtifactRecord) -> Result<ArtifactId, Store
     let existing: Option<ArtifactId> = match &a.run_id {
         Some(run_id) => {
             require_run(tx, run_id)?;
-            tx.query_row(
+            query_one(
+                tx,
                 "SELECT id FROM artifacts WHERE run_id = ?1 AND task IS ?2 AND name = ?3",
                 params![run_id, a.task, a.name],
                 |r| r.get(0),
             )
         }
-        None => tx.query_row(
+        None => query_one(
+            tx,
             "SELECT id FROM artifacts WHERE run_id IS NULL AND uri IS ?1",
             params![a.uri],
             |r| r.get(0),
@@ -305,7 +327,8 @@ fn put_artifact(tx: &Connection, a: &ArtifactRecord) -> Result<ArtifactId, Store
     .map_err(db("looking up an artifact"))?;
     match existing {
         Some(id) => {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE artifacts SET uri = ?2, kind = COALESCE(?3, kind), name = ?4 WHERE id = ?1",
                 params![id, a.uri, a.kind, a.name],
             )
@@ -313,7 +336,8 @@ fn put_artifact(tx: &Connection, a: &ArtifactRecord) -> Result<ArtifactId, Store
             Ok(id)
         }
         None => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO artifacts (run_id, task, name, uri, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![a.run_id, a.task, a.name, a.uri, a.kind],
             )
@@ -325,21 +349,22 @@ fn put_artifact(tx: &Connection, a: &ArtifactRecord) -> Result<ArtifactId, Store
 
 fn put_consumption(tx: &Connection, c: &ConsumptionRecord) -> Result<(), StoreError> {
     require_run(tx, &c.run_id)?;
-    let known = tx
-        .query_row(
-            "SELECT 1 FROM artifacts WHERE id = ?1",
-            [c.artifact],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(db("looking up an artifact"))?;
+    let known = query_one(
+        tx,
+        "SELECT 1 FROM artifacts WHERE id = ?1",
+        [c.artifact],
+        |_| Ok(()),
+    )
+    .optional()
+    .map_err(db("looking up an artifact"))?;
     if known.is_none() {
         return Err(StoreError::ArtifactNotFound(format!(
             "with id {}",
             c.artifact
         )));
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT OR IGNORE INTO consumptions (artifact_id, run_id, task, input_name) VALUES (?1, ?2, ?3, ?4)",
         params![c.artifact, c.run_id, c.task, c.input_name],
     )
@@ -548,8 +573,8 @@ impl MetadataStore for SqliteStore {
                 let artifact = match produced.get(uri) {
                     Some(id) => *id,
                     None => {
-                        let stored: Option<ArtifactId> = tx
-                            .query_row(
+                        let stored: Option<ArtifactId> = query_one(
+                            tx,
                                 "SELECT id FROM artifacts WHERE uri = ?1 ORDER BY run_id IS NULL, id LIMIT 1",
                                 [uri],
                                 |r| r.get(0),
