@@ -154,6 +154,10 @@ enum Command {
     #[cfg(feature = "store")]
     #[command(after_help = crate::run::command::AFTER_HELP)]
     Run(crate::run::RunArgs),
+    /// Manage the local run cache (`cache prune`).
+    #[cfg(feature = "store")]
+    #[command(subcommand)]
+    Cache(crate::run::prune::CacheCommand),
     /// Explain a diagnostic code (`A0001`), or list every code.
     #[command(after_help = "Examples:\n  quickstart explain A0001\n  quickstart explain")]
     Explain {
@@ -540,6 +544,11 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         #[cfg(feature = "store")]
         Command::Run(args) => crate::run::command::execute(app, &args)
             .map_err(|failure| Failure::new(failure.code, failure.message)),
+        #[cfg(feature = "store")]
+        Command::Cache(command) => match crate::run::prune::execute(&command) {
+            Ok(text) => print_stdout(&text),
+            Err((code, message)) => Err(Failure::new(code, message)),
+        },
         Command::Component(ComponentArgs {
             name,
             params,

@@ -148,6 +148,9 @@ pub struct Invocation {
     pub outputs: BTreeMap<String, PathBuf>,
     /// `--output-param NAME PATH`.
     pub output_params: BTreeMap<String, PathBuf>,
+    /// The private folder of output parameters given no path (created on first use, removed
+    /// when the invocation is dropped, after the CLI printed them).
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Invocation {
@@ -277,11 +280,25 @@ impl Invocation {
             Some(p) => p.clone(),
             None => {
                 // Run by hand without a path: collect into a scratch file; the CLI prints it.
-                let dir = std::env::temp_dir().join(format!(
-                    "argot-{}-{}",
-                    self.component(),
-                    std::process::id()
-                ));
+                // The folder is freshly created with a random name and mode 0700, never a
+                // predictable path in the shared temporary folder, where anyone could plant a
+                // symbolic link to have the value written elsewhere.
+                let dir = match &self.scratch {
+                    Some(dir) => dir.path().to_owned(),
+                    None => {
+                        let prefix = format!("argot-{}-", self.component());
+                        let mut builder = tempfile::Builder::new();
+                        builder.prefix(&prefix);
+                        #[cfg(unix)]
+                        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+                        let dir = builder.tempdir().map_err(|e| {
+                            self.io(format!("cannot create a private temporary folder: {e}"))
+                        })?;
+                        let path = dir.path().to_owned();
+                        self.scratch = Some(dir);
+                        path
+                    }
+                };
                 let p = dir.join(name);
                 self.output_params.insert(name.to_owned(), p.clone());
                 p

@@ -340,6 +340,12 @@ pub struct ComponentSpec {
     pub outputs: Vec<OutputSpec>,
     /// How the component runs.
     pub implementation: Implementation,
+    /// Hex SHA-256 of the component function's tokens as written (signature and body), which
+    /// `#[component]` embeds: the local cache keys a native component on its own code by
+    /// default, so editing one component does not invalidate the others. `None` for container
+    /// components (their spec is their identity) and for specs built by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_hash: Option<String>,
 }
 
 impl ComponentSpec {

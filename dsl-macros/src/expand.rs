@@ -36,6 +36,11 @@ fn parse_fn(item: TokenStream) -> Result<ItemFn, TokenStream> {
 }
 
 pub fn component(args: TokenStream, item: TokenStream, flavor: Flavor) -> TokenStream {
+    // A container component's identity is its spec (image, command), built by calling it.
+    let code_hash = match flavor {
+        Flavor::Native => opt_string(Some(crate::code_hash::of(&item))),
+        Flavor::Container => opt_string(None),
+    };
     let mut func = match parse_fn(item) {
         Ok(f) => f,
         Err(tokens) => return tokens,
@@ -51,7 +56,9 @@ pub fn component(args: TokenStream, item: TokenStream, flavor: Flavor) -> TokenS
     let returns = attr::returns(&cx, &func.sig.output, flavor);
     check::unique_io_names(&cx, &args, returns.as_ref());
     match (cx.finish(), returns) {
-        (Ok(()), Some(returns)) => expand_component(&func, &attr, &args, &returns, flavor),
+        (Ok(()), Some(returns)) => {
+            expand_component(&func, &attr, &args, &returns, flavor, code_hash)
+        }
         (Err(e), _) => fallback(&func, e),
         (Ok(()), None) => fallback(
             &func,
@@ -77,6 +84,7 @@ fn expand_component(
     args: &[Arg],
     returns: &Returns,
     flavor: Flavor,
+    code_hash: TokenStream,
 ) -> TokenStream {
     let fn_name = &func.sig.ident;
     let vis = &func.vis;
@@ -329,6 +337,7 @@ fn expand_component(
                     inputs: ::std::vec![#(#input_specs),*],
                     outputs: ::std::vec![#(#output_specs),*],
                     implementation: #implementation,
+                    code_hash: #code_hash,
                 }
             }
 

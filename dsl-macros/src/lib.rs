@@ -11,6 +11,7 @@ use proc_macro::TokenStream;
 mod ast;
 mod attr;
 mod check;
+mod code_hash;
 mod expand;
 
 /// Turns a Rust function into a pipeline component. See the `argot` crate docs.

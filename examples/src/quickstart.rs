@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
 //! cargo run -p argot-examples --bin quickstart -- validate
-//! cargo run -p argot-examples --bin quickstart -- component prepare --param rows 200 --output data /tmp/data.csv
+//! cargo run -p argot-examples --bin quickstart -- component prepare --param rows 200 --output data data.csv
 //! ```
 //!
 //! Build this image before running on a cluster: the `image` of `#[pipeline]` below names one
@@ -84,7 +84,9 @@ mod tests {
 
     #[test]
     fn the_plain_functions_run_with_real_values() {
-        let dir = tempfile_dir();
+        // A private folder, removed at the end (never a predictable path in /tmp).
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let data = dir.join("data.csv");
         let model = dir.join("model.json");
         let metrics = dir.join("metrics.json");
@@ -105,12 +107,5 @@ mod tests {
         .unwrap();
         assert!(acc > 0.8, "accuracy {acc}");
         assert!(prepare::call(3, 7, Output::at("data", &data)).is_err());
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("argot-quickstart-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 }

@@ -55,6 +55,21 @@ pub fn program_name() -> String {
         .map_or_else(|| "argot".to_owned(), str::to_owned)
 }
 
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar (Howard
+/// Hinnant's `civil_from_days`): the store and the local runner write UTC times as RFC 3339
+/// text without a date-time dependency.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// An error and its causes on one line, `error: cause: cause`, each level said once: a level
 /// whose text its parent already contains (as kube-rs's messages often do) is left out.
 pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

@@ -555,6 +555,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 inputs,
                 outputs,
                 implementation,
+                code_hash: None,
             },
         );
     }

@@ -131,15 +131,7 @@ impl Checker<'_> {
     /// `validateWorkflowFieldNames` refuses a repeated name there too). Rust forbids two
     /// arguments of one function with the same name, so only a hand-built IR can break this.
     pub(crate) fn io_names(&mut self) {
-        let mut params: Vec<&String> = self.p.params.iter().map(|p| &p.name).collect();
-        params.sort();
-        let mut dups: Vec<&String> = params
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0])
-            .collect();
-        dups.dedup();
-        for dup in dups {
+        for dup in repeated(self.p.params.iter().map(|p| &p.name)) {
             self.report(
                 Code::DuplicateIoName,
                 None,
@@ -158,15 +150,7 @@ impl Checker<'_> {
                 ),
                 ("outputs", spec.outputs.iter().map(|o| &o.name).collect()),
             ] {
-                let mut sorted = names.clone();
-                sorted.sort();
-                let mut dups: Vec<&String> = sorted
-                    .windows(2)
-                    .filter(|w| w[0] == w[1])
-                    .map(|w| w[0])
-                    .collect();
-                dups.dedup();
-                for dup in dups {
+                for dup in repeated(names) {
                     self.report(
                         Code::DuplicateIoName,
                         None,
@@ -177,6 +161,19 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The names that occur more than once, each once, sorted.
+fn repeated<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut sorted: Vec<&String> = names.into_iter().collect();
+    sorted.sort();
+    let mut dups: Vec<&String> = sorted
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    dups.dedup();
+    dups
 }
 
 /// Where a task's name came from, for collision messages.

@@ -4,12 +4,20 @@
 //! [`cache_key`] of those three names a cache entry `<cache>/<key>/` holding the outputs and
 //! logs the task produced. The same key is meant for Argo's `memoize` (a ConfigMap cache keyed
 //! by a string), so a task cached locally and one memoized in the cluster agree on identity.
+//!
+//! Entries are verified, never trusted: each stored item's digest is recorded in the entry
+//! when it is stored, and a reuse copies the items into the task's folder and checks the copy
+//! against those digests. A modified, truncated or deleted item makes the entry a miss: it is
+//! discarded, the task runs and stores a fresh one. Items are copied both ways (never hard
+//! linked), so a run's outputs and the cache never share an inode and editing one cannot
+//! change the other.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -17,11 +25,33 @@ use crate::ir::ComponentSpec;
 
 /// The version tag hashed into every key; bumped when the key's definition changes, so old
 /// entries are never misread.
-pub const CACHE_KEY_VERSION: &str = "argot-cache-v1";
+pub const CACHE_KEY_VERSION: &str = "argot-cache-v2";
+
+/// The version of argot hashed into every key: a new argot may run or encode a component
+/// differently, so entries of another version are not reused.
+pub const ARGOT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What identifies a native component's code in its cache key (`run --cache-code`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheCode {
+    /// The component's own code: the hash of its function's tokens that `#[component]` embeds
+    /// (with its spec, argot's version and its inputs), as KFP keys a component. Editing one
+    /// component re-runs only its tasks, and the binary is never hashed; a change in a helper
+    /// function the component calls is not seen.
+    #[default]
+    Component,
+    /// The whole pipeline binary's bytes: any change to the program re-runs every native task.
+    Binary,
+}
 
 /// The code that runs a component, for [`cache_key`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeIdentity<'a> {
+    /// A native component by its own code ([`ComponentSpec::code_hash`]).
+    Component {
+        /// Hex SHA-256 of the component function's tokens.
+        code_hash: &'a str,
+    },
     /// A native component run by a pipeline binary: the hex SHA-256 of the binary's bytes.
     Binary {
         /// Hex SHA-256 of the executable file.
@@ -45,10 +75,10 @@ pub enum CacheInput<'a> {
     },
 }
 
-/// The cache key of one task: hex SHA-256 of [`CACHE_KEY_VERSION`], the component spec's
-/// [`ComponentSpec::content_hash`] (its interface, defaults and implementation), the code
-/// identity, and every input's name and value (sorted by name; parameters by wire value,
-/// artifacts by content digest). Every field is length-prefixed, so no two different inputs
+/// The cache key of one task: hex SHA-256 of [`CACHE_KEY_VERSION`], [`ARGOT_VERSION`], the
+/// component spec's [`ComponentSpec::content_hash`] (its interface, defaults, implementation
+/// and code hash), the code identity, and every input's name and value (sorted by name;
+/// parameters by wire value, artifacts by content digest). Every field is length-prefixed, so no two different inputs
 /// give the same byte stream.
 ///
 /// Two tasks with the same key compute the same outputs if the component is deterministic:
@@ -64,8 +94,13 @@ pub fn cache_key<'a>(
         h.update(bytes);
     };
     field(CACHE_KEY_VERSION.as_bytes());
+    field(ARGOT_VERSION.as_bytes());
     field(spec.content_hash().as_bytes());
     match code {
+        CodeIdentity::Component { code_hash } => {
+            field(b"component");
+            field(code_hash.as_bytes());
+        }
         CodeIdentity::Binary { sha256 } => {
             field(b"binary");
             field(sha256.as_bytes());
@@ -215,9 +250,18 @@ impl Digests {
             .insert(path.to_owned(), d.clone());
         Ok(d)
     }
+
+    /// Records the digest of `path`, known from the cache (verified on reuse, computed on
+    /// store), so a consumer's key does not hash the same artifact again.
+    pub(crate) fn remember(&self, path: PathBuf, digest: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path, digest);
+    }
 }
 
-/// What a cache entry says about where it came from (`<key>/entry.json`).
+/// What a cache entry says about where it came from and what it holds (`<key>/entry.json`).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EntryInfo {
     pub key: String,
@@ -225,26 +269,41 @@ pub(crate) struct EntryInfo {
     pub run_id: String,
     pub task: String,
     pub created_at: String,
+    /// The digest ([`digest_path`]) of every stored item (`outputs/<name>`, `stdout.log`, …)
+    /// as it was stored; an entry written before digests were recorded does not parse, so it
+    /// is a miss and gets replaced.
+    pub digests: BTreeMap<String, String>,
 }
 
 /// The cache folder.
 #[derive(Debug, Clone)]
 pub(crate) struct Cache {
     dir: PathBuf,
+    code: CacheCode,
 }
 
 const ENTRY_INFO: &str = "entry.json";
+/// Prefix of an entry being written (renamed to its key when complete).
+pub(crate) const TMP_PREFIX: &str = ".tmp-";
+/// Prefix of an entry being removed (renamed away first, so it is never half-usable).
+pub(crate) const TRASH_PREFIX: &str = ".trash-";
 
 impl Cache {
-    pub(crate) fn new(dir: PathBuf) -> Cache {
-        Cache { dir }
+    pub(crate) fn new(dir: PathBuf, code: CacheCode) -> Cache {
+        Cache { dir, code }
     }
 
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// The entry for `key`, if complete (entries appear by rename, so one that exists is whole).
+    /// What identifies native components' code in keys.
+    pub(crate) fn code(&self) -> CacheCode {
+        self.code
+    }
+
+    /// The entry for `key`, if it exists and its record parses (entries appear by rename, so
+    /// one that exists was whole when stored; [`Cache::restore`] checks it still is).
     pub(crate) fn lookup(&self, key: &str) -> Option<(PathBuf, EntryInfo)> {
         let entry = self.dir.join(key);
         let info = fs::read(entry.join(ENTRY_INFO)).ok()?;
@@ -252,49 +311,92 @@ impl Cache {
         Some((entry, info))
     }
 
-    /// Copies (hard links where possible) everything in entry into `dest` (a task folder).
-    pub(crate) fn restore(&self, entry: &Path, dest: &Path) -> io::Result<()> {
-        for name in sorted_entries(entry)? {
-            if name == ENTRY_INFO {
-                continue;
+    /// Copies the listed items of the entry (`outputs/<name>`, logs) into `dest` (a task
+    /// folder) and checks each copy against the digest recorded when it was stored. On `Err`
+    /// (what is wrong, for a warning) `dest` may hold part of the entry: the caller cleans it
+    /// and runs the task.
+    pub(crate) fn restore(
+        &self,
+        entry: &Path,
+        info: &EntryInfo,
+        items: &[String],
+        dest: &Path,
+    ) -> Result<(), String> {
+        for item in items {
+            let Some(recorded) = info.digests.get(item) else {
+                return Err(format!("`{item}` is not recorded"));
+            };
+            let src = entry.join(item);
+            if fs::symlink_metadata(&src).is_err() {
+                return Err(format!("`{item}` is missing"));
             }
-            link_or_copy(&entry.join(&name), &dest.join(&name))?;
+            let copy = dest.join(item);
+            if let Some(parent) = copy.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            }
+            copy_tree(&src, &copy).map_err(|e| format!("`{item}` cannot be copied: {e}"))?;
+            match digest_path(&copy) {
+                Ok(d) if d == *recorded => {}
+                Ok(_) => return Err(format!("`{item}` differs from what was stored")),
+                Err(e) => return Err(format!("`{item}` cannot be read: {e}")),
+            }
         }
+        // Best effort: the time of last use orders `cache prune`; a failure only makes the
+        // entry look older.
+        let _ = fs::File::options()
+            .write(true)
+            .open(entry.join(ENTRY_INFO))
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         Ok(())
     }
 
-    /// Stores the listed items of a task folder under `key`. Concurrent runs may store the same
-    /// key: the first rename wins and the others drop their copy.
+    /// Stores copies of the listed items of a task folder (paths relative to it) under `key`,
+    /// with their digests, which it returns (none when an entry was already there). Concurrent
+    /// runs may store the same key: the first rename wins and the others drop their copy. A
+    /// folder at `key` without a readable record (damaged) is replaced.
     pub(crate) fn store(
         &self,
         key: &str,
         task_dir: &Path,
-        items: &[&str],
+        items: &[String],
         info: &EntryInfo,
-    ) -> io::Result<()> {
+    ) -> io::Result<BTreeMap<String, String>> {
         if self.lookup(key).is_some() {
-            return Ok(());
+            return Ok(BTreeMap::new());
         }
         fs::create_dir_all(&self.dir)?;
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".tmp-{key}-"))
+            .prefix(&format!("{TMP_PREFIX}{key}-"))
             .tempdir_in(&self.dir)?;
+        let mut info = info.clone();
+        info.digests.clear();
         for item in items {
             let src = task_dir.join(item);
             if fs::symlink_metadata(&src).is_ok() {
-                link_or_copy(&src, &tmp.path().join(item))?;
+                let copy = tmp.path().join(item);
+                if let Some(parent) = copy.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                copy_tree(&src, &copy)?;
+                info.digests.insert(item.clone(), digest_path(&copy)?);
             }
         }
         fs::write(
             tmp.path().join(ENTRY_INFO),
-            serde_json::to_vec_pretty(info).map_err(io::Error::other)?,
+            serde_json::to_vec_pretty(&info).map_err(io::Error::other)?,
         )?;
         let tmp = tmp.keep();
-        match fs::rename(&tmp, self.dir.join(key)) {
-            Ok(()) => Ok(()),
+        let dest = self.dir.join(key);
+        let mut result = fs::rename(&tmp, &dest);
+        if result.is_err() && self.lookup(key).is_none() && fs::symlink_metadata(&dest).is_ok() {
+            result = self.discard(&dest).and_then(|()| fs::rename(&tmp, &dest));
+        }
+        match result {
+            Ok(()) => Ok(info.digests),
             Err(_) if self.lookup(key).is_some() => {
                 let _ = fs::remove_dir_all(&tmp);
-                Ok(())
+                Ok(BTreeMap::new())
             }
             Err(e) => {
                 let _ = fs::remove_dir_all(&tmp);
@@ -302,11 +404,32 @@ impl Cache {
             }
         }
     }
+
+    /// Removes an entry: renamed to a trash name first (one atomic step, after which no run
+    /// can find it), then deleted. A trash folder left by a crash is removed by `cache prune`.
+    pub(crate) fn discard(&self, entry: &Path) -> io::Result<()> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let trash = self.dir.join(format!(
+            "{TRASH_PREFIX}{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        match fs::rename(entry, &trash) {
+            Ok(()) => fs::remove_dir_all(&trash),
+            // Another run or a prune removed it first.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
-/// Recreates `src` at `dst`: folders entry by entry, files as hard links (copies across file
-/// systems), symbolic links as links.
-pub(crate) fn link_or_copy(src: &Path, dst: &Path) -> io::Result<()> {
+/// Recreates `src` at `dst` as an independent copy: folders entry by entry, files copied
+/// (never hard linked: the cache and a run must not share inodes), symbolic links as links.
+pub(crate) fn copy_tree(src: &Path, dst: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(src)?;
     if meta.file_type().is_symlink() {
         let target = fs::read_link(src)?;
@@ -322,10 +445,8 @@ pub(crate) fn link_or_copy(src: &Path, dst: &Path) -> io::Result<()> {
     } else if meta.is_dir() {
         fs::create_dir_all(dst)?;
         for name in sorted_entries(src)? {
-            link_or_copy(&src.join(&name), &dst.join(&name))?;
+            copy_tree(&src.join(&name), &dst.join(&name))?;
         }
-        Ok(())
-    } else if fs::hard_link(src, dst).is_ok() {
         Ok(())
     } else {
         fs::copy(src, dst).map(|_| ())
@@ -372,6 +493,7 @@ mod tests {
             }],
             outputs: vec![],
             implementation: Implementation::Native,
+            code_hash: Some("c0de".into()),
         }
     }
 
@@ -483,26 +605,26 @@ mod tests {
         fs::write(task.join("outputs/model/w.json"), "[1]").unwrap();
         fs::write(task.join("outputs/output"), "0.9").unwrap();
         fs::write(task.join("stdout.log"), "hi").unwrap();
-        let cache = Cache::new(dir.path().join("cache"));
+        let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
         let info = EntryInfo {
             key: "k".into(),
             component: "train".into(),
             run_id: "r".into(),
             task: "train".into(),
             created_at: "now".into(),
+            digests: BTreeMap::new(),
         };
         assert!(cache.lookup("k").is_none());
-        cache
-            .store("k", &task, &["outputs", "stdout.log", "stderr.log"], &info)
-            .unwrap();
-        cache
-            .store("k", &task, &["outputs", "stdout.log"], &info)
-            .unwrap();
+        cache.store("k", &task, &items(), &info).unwrap();
+        cache.store("k", &task, &items()[..2], &info).unwrap();
         let (entry, found) = cache.lookup("k").unwrap();
         assert_eq!(found.run_id, "r");
         let dest = dir.path().join("restored");
         fs::create_dir_all(&dest).unwrap();
-        cache.restore(&entry, &dest).unwrap();
+        // No stderr.log was written: it is not recorded, and an entry without it is no hit.
+        assert!(!found.digests.contains_key("stderr.log"));
+        assert!(cache.restore(&entry, &found, &items(), &dest).is_err());
+        cache.restore(&entry, &found, &items()[..3], &dest).unwrap();
         assert_eq!(
             fs::read_to_string(dest.join("outputs/model/w.json")).unwrap(),
             "[1]"
@@ -523,5 +645,222 @@ mod tests {
             })
             .count();
         assert_eq!(leftovers, 0);
+    }
+
+    fn native(name: &str, code_hash: &str) -> ComponentSpec {
+        ComponentSpec {
+            name: name.into(),
+            code_hash: Some(code_hash.into()),
+            ..spec(None)
+        }
+    }
+
+    fn key_with(spec: &ComponentSpec, code: CodeIdentity<'_>) -> String {
+        cache_key(spec, code, [("lr", CacheInput::Parameter("0.1"))])
+    }
+
+    /// What a cache key takes as a native component's code: its own code hash by default, the
+    /// whole binary with `--cache-code binary`.
+    fn code_of(spec: &ComponentSpec, mode: CacheCode, binary: &'static str) -> String {
+        let code = match (mode, spec.code_hash.as_deref()) {
+            (CacheCode::Component, Some(code_hash)) => CodeIdentity::Component { code_hash },
+            _ => CodeIdentity::Binary { sha256: binary },
+        };
+        key_with(spec, code)
+    }
+
+    #[test]
+    fn editing_one_components_code_changes_only_its_key() {
+        // Editing `train` rebuilds the binary (b1 → b2) and changes train's code hash only.
+        let prepare = native("prepare", "p1");
+        let (train, train_edited) = (native("train", "t1"), native("train", "t2"));
+        let component = CacheCode::Component;
+        assert_eq!(
+            code_of(&prepare, component, "b1"),
+            code_of(&prepare, component, "b2"),
+            "an untouched component keeps its key across rebuilds"
+        );
+        assert_ne!(
+            code_of(&train, component, "b1"),
+            code_of(&train_edited, component, "b2"),
+            "the edited component gets a new key"
+        );
+        // `--cache-code binary` keeps the strict identity: every native key follows the binary,
+        // even when the component's own code did not change.
+        let binary = CacheCode::Binary;
+        assert_ne!(
+            code_of(&prepare, binary, "b1"),
+            code_of(&prepare, binary, "b2")
+        );
+        assert_eq!(
+            code_of(&prepare, binary, "b1"),
+            code_of(&prepare, binary, "b1")
+        );
+        // The two modes never share entries.
+        assert_ne!(
+            code_of(&prepare, component, "b1"),
+            code_of(&prepare, binary, "b1")
+        );
+        // A code hash that happens to equal a binary digest is still another identity.
+        assert_ne!(
+            key_with(&prepare, CodeIdentity::Component { code_hash: "x" }),
+            key_with(&prepare, CodeIdentity::Binary { sha256: "x" })
+        );
+    }
+
+    /// A task folder with an artifact folder, an output parameter and logs.
+    fn task_folder(root: &Path) -> PathBuf {
+        let task = root.join("task");
+        fs::create_dir_all(task.join("outputs/model")).unwrap();
+        fs::write(task.join("outputs/model/w.json"), "[1, 2, 3]").unwrap();
+        fs::write(task.join("outputs/output"), "0.9").unwrap();
+        fs::write(task.join("stdout.log"), "hi").unwrap();
+        fs::write(task.join("stderr.log"), "").unwrap();
+        task
+    }
+
+    fn info(key: &str) -> EntryInfo {
+        EntryInfo {
+            key: key.into(),
+            component: "train".into(),
+            run_id: "r".into(),
+            task: "train".into(),
+            created_at: "now".into(),
+            digests: BTreeMap::new(),
+        }
+    }
+
+    fn items() -> Vec<String> {
+        [
+            "outputs/model",
+            "outputs/output",
+            "stdout.log",
+            "stderr.log",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn writable(path: &Path) {
+        let mut perms = fs::metadata(path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(path, perms).unwrap();
+    }
+
+    #[test]
+    fn a_modified_truncated_or_deleted_item_fails_verification_and_is_replaced() {
+        type Tamper = fn(&Path);
+        let tampers: [(&str, Tamper); 5] = [
+            ("modified", |e| {
+                let f = e.join("outputs/output");
+                writable(&f);
+                fs::write(f, "1.0").unwrap();
+            }),
+            ("truncated", |e| {
+                let f = e.join("outputs/model/w.json");
+                writable(&f);
+                fs::File::options()
+                    .write(true)
+                    .open(f)
+                    .unwrap()
+                    .set_len(3)
+                    .unwrap();
+            }),
+            ("deleted file", |e| {
+                fs::remove_file(e.join("outputs/model/w.json")).unwrap()
+            }),
+            ("deleted log", |e| {
+                fs::remove_file(e.join("stdout.log")).unwrap()
+            }),
+            ("added file", |e| {
+                fs::write(e.join("outputs/model/extra"), "").unwrap()
+            }),
+        ];
+        for (what, tamper) in tampers {
+            let dir = tempfile::tempdir().unwrap();
+            let task = task_folder(dir.path());
+            let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
+            let stored = cache.store("k", &task, &items(), &info("k")).unwrap();
+            let (entry, found) = cache.lookup("k").unwrap();
+            assert_eq!(found.digests.len(), 4, "{what}");
+            // What store returns is what consumers' keys use instead of hashing again.
+            assert_eq!(stored, found.digests);
+            for item in items() {
+                assert_eq!(stored[&item], digest_path(&task.join(&item)).unwrap());
+            }
+            assert!(
+                cache
+                    .store("k", &task, &items(), &info("k"))
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(
+                found.digests["outputs/model"],
+                digest_path(&task.join("outputs/model")).unwrap()
+            );
+
+            tamper(&entry);
+            let dest = dir.path().join("restored");
+            fs::create_dir_all(dest.join("outputs")).unwrap();
+            let damage = cache.restore(&entry, &found, &items(), &dest).unwrap_err();
+            assert!(
+                damage.contains("differs from what was stored") || damage.contains("missing"),
+                "{what}: {damage}"
+            );
+
+            // Repair: discard, store again, and the entry restores whole.
+            cache.discard(&entry).unwrap();
+            assert!(cache.lookup("k").is_none(), "{what}");
+            cache.store("k", &task, &items(), &info("k")).unwrap();
+            let (entry, found) = cache.lookup("k").unwrap();
+            let again = dir.path().join("again");
+            fs::create_dir_all(again.join("outputs")).unwrap();
+            cache.restore(&entry, &found, &items(), &again).unwrap();
+            assert_eq!(
+                digest_path(&again.join("outputs")).unwrap(),
+                digest_path(&task.join("outputs")).unwrap(),
+                "{what}"
+            );
+            let names: Vec<_> = sorted_entries(cache.dir()).unwrap();
+            assert_eq!(names, ["k"], "{what}: no trash or temporary folder is left");
+        }
+    }
+
+    #[test]
+    fn a_folder_without_a_readable_record_is_replaced_on_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let task = task_folder(dir.path());
+        let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
+        // An entry of an older format (no digests) or a lost record.
+        fs::create_dir_all(cache.dir().join("k/outputs")).unwrap();
+        fs::write(cache.dir().join("k/entry.json"), r#"{"key":"k"}"#).unwrap();
+        assert!(cache.lookup("k").is_none());
+        cache.store("k", &task, &items(), &info("k")).unwrap();
+        let (entry, found) = cache.lookup("k").unwrap();
+        let dest = dir.path().join("restored");
+        fs::create_dir_all(dest.join("outputs")).unwrap();
+        cache.restore(&entry, &found, &items(), &dest).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_and_a_runs_outputs_never_share_inodes() {
+        use std::os::unix::fs::MetadataExt;
+        let ino = |p: &Path| fs::metadata(p).unwrap().ino();
+        let dir = tempfile::tempdir().unwrap();
+        let task = task_folder(dir.path());
+        let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
+        cache.store("k", &task, &items(), &info("k")).unwrap();
+        let (entry, found) = cache.lookup("k").unwrap();
+        let dest = dir.path().join("restored");
+        fs::create_dir_all(dest.join("outputs")).unwrap();
+        cache.restore(&entry, &found, &items(), &dest).unwrap();
+        for file in ["outputs/output", "outputs/model/w.json", "stdout.log"] {
+            let stored = ino(&entry.join(file));
+            assert_ne!(stored, ino(&task.join(file)), "stored {file}");
+            assert_ne!(stored, ino(&dest.join(file)), "restored {file}");
+            assert_eq!(fs::metadata(entry.join(file)).unwrap().nlink(), 1, "{file}");
+        }
     }
 }

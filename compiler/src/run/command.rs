@@ -11,7 +11,8 @@ use super::folder::{MANIFEST, Manifest};
 use super::interrupt::Signal;
 use super::report::{self, Progress};
 use super::{
-    ContainerRuntime, DEFAULT_WORKDIR, RunOptions, default_cache_dir, default_parallelism,
+    CacheCode, ContainerRuntime, DEFAULT_WORKDIR, RunOptions, default_cache_dir,
+    default_parallelism,
 };
 use crate::cli::{App, ExitCode, default_binary_path};
 use crate::fsutil::stderr;
@@ -37,6 +38,11 @@ pub struct RunArgs {
     /// Run every task: reuse nothing from the cache and store nothing in it.
     #[arg(long)]
     pub no_cache: bool,
+    /// What a native task's cache key takes as its code: `component` (its own function's code
+    /// and argot's version; a changed helper it calls is not seen) or `binary` (this whole
+    /// binary: any rebuild that changes it re-runs every task).
+    #[arg(long, value_enum, value_name = "component|binary", default_value_t = CacheCode::Component)]
+    pub cache_code: CacheCode,
     /// Continue a run that was interrupted or failed: tasks that succeeded are kept, the others
     /// run again, with the run's original parameters.
     #[arg(long, value_name = "RUN_ID")]
@@ -60,6 +66,7 @@ Examples:
   quickstart run
   quickstart run -p rows=5000 -p learning_rate=0.1
   quickstart run --parallelism 1 --no-cache
+  quickstart run --cache-code binary
   quickstart run --resume quickstart-20250101-120000-3f9a
   quickstart runs show quickstart-20250101-120000-3f9a
 
@@ -180,6 +187,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
                 .clone()
                 .unwrap_or_else(|| default_cache_dir(&workdir))
         }),
+        cache_code: args.cache_code,
         workdir,
         resume: args.resume.clone(),
         executable,
@@ -268,6 +276,10 @@ pub(crate) fn resume_command(args: &RunArgs, run_id: &str, store: &Path) -> Stri
     }
     if let Some(bytes) = args.max_manifest_bytes {
         flag("--max-manifest-bytes", &bytes);
+    }
+    // The resumed tasks must store and find entries under the same identity.
+    if args.cache_code == CacheCode::Binary {
+        flag("--cache-code", &"binary");
     }
     if args.no_cache {
         words.push("--no-cache".into());

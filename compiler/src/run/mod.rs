@@ -47,10 +47,13 @@
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
 //!   Argo it would edit a copy; copy the input first).
-//! - **Caching** (on unless `--no-cache`): a task whose component spec, code (this binary's
-//!   bytes, or the container image) and input values are unchanged reuses the earlier outputs
-//!   and logs; the key is [`cache_key`], the one Argo's `memoize` will use. Hits are recorded
-//!   as succeeded tasks whose message starts with `cached`.
+//! - **Caching** (on unless `--no-cache`): a task whose component spec, code (by default the
+//!   component's own code hash and argot's version; with `--cache-code binary` this binary's
+//!   bytes; for containers the image) and input values are unchanged reuses the earlier
+//!   outputs and logs; the key is [`cache_key`], the one Argo's `memoize` will use. Entries
+//!   are copied, never linked, and verified against the digests recorded when they were
+//!   stored; a damaged one is a miss that is replaced. Hits are recorded as succeeded tasks
+//!   whose message starts with `cached`.
 //! - **Resume** (`--resume RUN`): tasks the store has as succeeded whose folder exists are
 //!   kept; every other task (half-done after a kill, failed, omitted) is cleaned and run again,
 //!   with the run's original parameters. A run folder is locked while a runner uses it; children
@@ -72,6 +75,7 @@ mod folder;
 pub mod interrupt;
 pub mod lifeline;
 mod params;
+pub mod prune;
 mod report;
 pub mod rewrite;
 pub mod scheduler;
@@ -87,7 +91,9 @@ use argot_client::store::{MetadataStore, StoreError};
 use crate::ir::TaskId;
 use crate::validate::ValidPipeline;
 
-pub use cache::{CACHE_KEY_VERSION, CacheInput, CodeIdentity, cache_key, digest_path};
+pub use cache::{
+    ARGOT_VERSION, CACHE_KEY_VERSION, CacheCode, CacheInput, CodeIdentity, cache_key, digest_path,
+};
 pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
 pub use params::{check_value, override_to_wire, override_to_wire_checked};
@@ -104,6 +110,8 @@ pub struct RunOptions {
     pub workdir: PathBuf,
     /// The cache folder; `None` turns caching off.
     pub cache_dir: Option<PathBuf>,
+    /// What identifies native components' code in cache keys (`--cache-code`).
+    pub cache_code: CacheCode,
     /// Continue this run instead of starting a new one.
     pub resume: Option<String>,
     /// The binary that runs native components (`component NAME …`): this process's own.
@@ -124,6 +132,7 @@ impl RunOptions {
             parameters: BTreeMap::new(),
             parallelism: default_parallelism(),
             cache_dir: Some(default_cache_dir(&workdir)),
+            cache_code: CacheCode::default(),
             workdir,
             resume: None,
             executable: std::env::current_exe()?,

@@ -256,6 +256,7 @@ mod tests {
             inputs: Vec::new(),
             outputs: Vec::new(),
             implementation: Implementation::Native,
+            code_hash: None,
         };
         for name in inputs {
             spec.inputs.push(InputSpec {

@@ -59,7 +59,7 @@ pub(crate) fn execute(
                 return Err(RunError::CannotResume {
                     run_id: id.clone(),
                     reason: format!(
-                        "pipeline `{}` changed since the run started (its tasks, components or parameters differ)",
+                        "pipeline `{}` changed since the run started (its tasks, components, their code or parameters differ)",
                         p.name
                     ),
                     help: "start a new run; tasks whose component and inputs did not change come from the cache".to_owned(),
@@ -154,10 +154,12 @@ pub(crate) fn execute(
         total: n,
     });
 
-    let cache = options
-        .cache_dir
-        .as_ref()
-        .map(|d| Cache::new(std::path::absolute(d).unwrap_or_else(|_| d.clone())));
+    let cache = options.cache_dir.as_ref().map(|d| {
+        Cache::new(
+            std::path::absolute(d).unwrap_or_else(|_| d.clone()),
+            options.cache_code,
+        )
+    });
     let cx = Context::new(
         valid,
         &run_id,

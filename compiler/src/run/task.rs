@@ -14,7 +14,7 @@ use argot_client::store::{
     TaskRecord,
 };
 
-use super::cache::{self, Cache, CacheInput, CodeIdentity, Digests, EntryInfo};
+use super::cache::{self, Cache, CacheCode, CacheInput, CodeIdentity, Digests, EntryInfo};
 use super::container::{self, ContainerRuntime};
 use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
 use super::lifeline::LIFELINE_ENV;
@@ -138,7 +138,6 @@ enum Problem {
 
 struct Success {
     cached: Option<EntryInfo>,
-    warnings: Vec<String>,
 }
 
 /// Runs one task to the end and records it; never panics on the task's account.
@@ -176,7 +175,10 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         store_error = Some(e);
     }
 
-    let outcome = attempt(cx, &job, task, spec);
+    // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
+    let mut warnings = Vec::new();
+    let outcome = attempt(cx, &job, task, spec, &mut warnings);
+    report.warnings = warnings;
     report.duration = Some(clock.elapsed());
     let mut end = RunSnapshot {
         run: Some(cx.run_record.clone()),
@@ -187,7 +189,6 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             let dir = cx.folder.task_dir(&task.name);
             report.phase = Phase::Succeeded;
             report.folder = Some(dir.clone());
-            report.warnings = success.warnings;
             if let Some(info) = success.cached {
                 report.cached = true;
                 report.message = Some(format!(
@@ -282,6 +283,7 @@ fn attempt(
     job: &Job,
     task: &Task,
     spec: &ComponentSpec,
+    warnings: &mut Vec<String>,
 ) -> Result<Success, Problem> {
     let io = |what: &str, path: &Path, e: std::io::Error| {
         Problem::Error(format!("cannot {what} `{}`: {e}", path.display()))
@@ -290,7 +292,6 @@ fn attempt(
     let outputs = tmp.join("outputs");
     remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
-    let mut warnings = Vec::new();
 
     let key = match &cx.cache {
         Some(cache) => match key_of(cx, cache, job, spec) {
@@ -302,14 +303,40 @@ fn attempt(
         },
         None => None,
     };
-    let result = match key
+    // What an entry holds: each declared output on its own (so a damaged one is named), and
+    // the logs.
+    let items: Vec<String> = spec
+        .outputs
+        .iter()
+        .map(|o| format!("outputs/{}", o.name))
+        .chain(["stdout.log".to_owned(), "stderr.log".to_owned()])
+        .collect();
+    let hit = key
         .as_ref()
-        .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)))
-    {
-        Some((cache, (entry, info))) => cache
-            .restore(&entry, &tmp)
-            .map(|()| Some(info))
-            .map_err(|e| io("restore the cached outputs into", &tmp, e)),
+        .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
+    let restored = match hit {
+        Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
+            Ok(()) => Some(info),
+            Err(damage) => {
+                // Never a silent wrong result: a damaged entry is a miss, and the run below
+                // stores a fresh one in its place.
+                let discarded = match cache.discard(&entry) {
+                    Ok(()) => "discarded".to_owned(),
+                    Err(e) => format!("could not be discarded ({e})"),
+                };
+                warnings.push(format!(
+                    "cache entry `{}` is damaged ({damage}); it was {discarded} and the task ran again",
+                    entry.display()
+                ));
+                remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
+                fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
+                None
+            }
+        },
+        None => None,
+    };
+    let result = match restored {
+        Some(info) => Ok(Some(info)),
         None => run_process(cx, job, task, spec, &tmp).map(|()| None),
     };
     let cached = match result {
@@ -335,6 +362,11 @@ fn attempt(
         }
     }
     cache::make_read_only(&outputs);
+    // Digests of the outputs the cache already knows (verified, or computed when stored).
+    let mut known = cached
+        .as_ref()
+        .map(|info| info.digests.clone())
+        .unwrap_or_default();
     if let (Some((cache, key)), None) = (&key, &cached) {
         let info = EntryInfo {
             key: key.clone(),
@@ -342,18 +374,25 @@ fn attempt(
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
             created_at: rfc3339(SystemTime::now()),
+            digests: Default::default(),
         };
-        if let Err(e) = cache.store(key, &tmp, &["outputs", "stdout.log", "stderr.log"], &info) {
-            warnings.push(format!(
+        match cache.store(key, &tmp, &items, &info) {
+            Ok(digests) => known = digests,
+            Err(e) => warnings.push(format!(
                 "outputs not cached: cannot write `{}`: {e}",
                 cache.dir().display()
-            ));
+            )),
         }
     }
     let dir = cx.folder.task_dir(&task.name);
     remove_dir_if_present(&dir).map_err(|e| Problem::Error(e.to_string()))?;
     fs::rename(&tmp, &dir).map_err(|e| io("rename", &tmp, e))?;
-    Ok(Success { cached, warnings })
+    for (item, digest) in known {
+        if item.starts_with("outputs/") {
+            cx.digests.remember(dir.join(item), digest);
+        }
+    }
+    Ok(Success { cached })
 }
 
 fn key_of(
@@ -362,11 +401,15 @@ fn key_of(
     job: &Job,
     spec: &ComponentSpec,
 ) -> Result<String, String> {
-    let code = match &spec.implementation {
-        Implementation::Native => CodeIdentity::Binary {
+    let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
+        (Implementation::Container(c), _, _) => CodeIdentity::Image(&c.image),
+        (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
+            CodeIdentity::Component { code_hash }
+        }
+        // A spec not made by `#[component]` has no code hash: the binary is all there is.
+        (Implementation::Native, _, _) => CodeIdentity::Binary {
             sha256: cx.executable_digest(cache).as_ref().map_err(Clone::clone)?,
         },
-        Implementation::Container(c) => CodeIdentity::Image(&c.image),
     };
     let mut digests = Vec::with_capacity(job.inputs.len());
     for (name, path) in &job.inputs {

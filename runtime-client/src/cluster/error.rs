@@ -377,21 +377,7 @@ impl ConfigCause {
             Some(KubeconfigError::LoadCertificateAuthority(e)) => data("certificate authority", e),
             Some(KubeconfigError::LoadClientCertificate(e)) => data("client certificate", e),
             Some(KubeconfigError::LoadClientKey(e)) => data("client key", e),
-            _ => {
-                // Each level's message already ends with its source's; keep only levels that
-                // add something.
-                let mut text = err.to_string();
-                let mut source = err.source();
-                while let Some(s) = source {
-                    let part = s.to_string();
-                    if !text.contains(&part) {
-                        text.push_str(": ");
-                        text.push_str(&part);
-                    }
-                    source = s.source();
-                }
-                text
-            }
+            _ => crate::error_chain(err),
         };
         ConfigCause(text.replace("'\"", "\"").replace("\"'", "\""))
     }
