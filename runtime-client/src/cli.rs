@@ -790,16 +790,18 @@ pub fn render_run(d: &RunDetails) -> String {
 
 /// The text of `lineage`.
 pub fn render_lineage(l: &Lineage) -> String {
+    // Every recorded value may hold terminal control characters (a parameter a user passed).
+    let e = |text: &str| escape_control(text).into_owned();
     let a = &l.artifact;
     let mut s = format!(
         "artifact #{} {} -> {}\n",
         a.id,
-        a.record.name,
-        a.record.uri.as_deref().unwrap_or("<no location>")
+        e(&a.record.name),
+        e(a.record.uri.as_deref().unwrap_or("<no location>"))
     );
     match (&a.record.run_id, &a.record.task) {
         (Some(run), Some(task)) => {
-            s.push_str(&format!("produced by: {run}/{task}"));
+            s.push_str(&format!("produced by: {}/{}", e(run), e(task)));
             if let Some(p) = &l.producer {
                 s.push_str(&format!(" ({})", p.phase));
             }
@@ -812,18 +814,19 @@ pub fn render_lineage(l: &Lineage) -> String {
         for p in &l.input_parameters {
             s.push_str(&format!(
                 "  {} = {}\n",
-                p.name,
-                p.value.as_deref().unwrap_or("<unresolved>")
+                e(&p.name),
+                e(p.value.as_deref().unwrap_or("<unresolved>"))
             ));
         }
         for (input, art) in &l.input_artifacts {
             s.push_str(&format!(
-                "  {input} <- #{} {}\n",
+                "  {} <- #{} {}\n",
+                e(input),
                 art.id,
-                match (&art.record.run_id, &art.record.task) {
+                e(&match (&art.record.run_id, &art.record.task) {
                     (Some(r), Some(t)) => format!("{r}/{t}/{}", art.record.name),
                     _ => art.record.uri.clone().unwrap_or_default(),
-                }
+                })
             ));
         }
     }
@@ -834,10 +837,12 @@ pub fn render_lineage(l: &Lineage) -> String {
         for c in &l.consumers {
             s.push_str(&format!(
                 "  {}/{} (input {})\n",
-                c.run_id, c.task, c.input_name
+                e(&c.run_id),
+                e(&c.task),
+                e(&c.input_name)
             ));
             for p in &c.produced {
-                s.push_str(&format!("    -> #{} {}\n", p.id, p.record.name));
+                s.push_str(&format!("    -> #{} {}\n", p.id, e(&p.record.name)));
             }
         }
     }

@@ -316,3 +316,37 @@ fn sizes_parse_in_powers_of_1024() {
         assert!(parse_size(bad).is_err(), "{bad:?}");
     }
 }
+
+/// `lineage` prints recorded names and values, which may hold what a user passed: control
+/// characters are escaped there as in every table.
+#[test]
+fn lineage_escapes_control_characters() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    run(&store, "r1", "p", Phase::Succeeded, 1);
+    store.upsert_task(&TaskRecord::new("r1", "t")).unwrap();
+    store
+        .record_parameter(&ParameterRecord::new(
+            "r1",
+            "t",
+            Direction::Input,
+            "x",
+            "v\u{1b}]0;owned\u{7}",
+        ))
+        .unwrap();
+    let id = store
+        .record_artifact(&ArtifactRecord::produced(
+            "r1",
+            "t",
+            "out",
+            "file:///o\u{1b}[2J",
+        ))
+        .unwrap();
+    let l = store.lineage(&ArtifactSelector::Id(id)).unwrap();
+    let text = argot_client::cli::render_lineage(&l);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("x = v\\x1b]0;owned\\x07"), "{text}");
+    assert!(text.contains("file:///o\\x1b[2J"), "{text}");
+}
