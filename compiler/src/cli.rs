@@ -106,7 +106,8 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         build: Box<BuildArgs>,
-        /// Output format: the Argo manifest as YAML or JSON, or the argot IR as JSON.
+        /// Output format: the Argo manifest as YAML or JSON, the argot IR as JSON, or a picture
+        /// of the pipeline graph (Mermaid or Graphviz DOT).
         #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
         format: OutputFormat,
         /// How diagnostics are printed (on stderr): for people, or one JSON object per line.
@@ -308,9 +309,16 @@ enum MessageFormat {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum OutputFormat {
+    /// The Argo manifest as YAML.
     Yaml,
+    /// The Argo manifest as JSON.
     Json,
+    /// argot's IR as JSON (the pipeline as traced, before validation).
     Ir,
+    /// A Mermaid flowchart of the validated pipeline (for Markdown).
+    Mermaid,
+    /// A Graphviz digraph of the validated pipeline (`dot -Tsvg`).
+    Dot,
 }
 
 /// What the binary knows about itself.
@@ -426,6 +434,19 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                         .map_err(|e| Failure::new(ExitCode::Internal, e.to_string()))?;
                     s.push('\n');
                     s
+                }
+                OutputFormat::Mermaid | OutputFormat::Dot => {
+                    let compiled =
+                        def.compile(&options)
+                            .map_err(|crate::CompileError::Invalid(d)| {
+                                Failure::invalid_as(&d, message_format, false)
+                            })?;
+                    report_warnings(&compiled.warnings, message_format, false)?;
+                    if matches!(format, OutputFormat::Mermaid) {
+                        crate::emit::graph::mermaid(&compiled.valid)
+                    } else {
+                        crate::emit::graph::dot(&compiled.valid)
+                    }
                 }
                 OutputFormat::Yaml | OutputFormat::Json => {
                     let format = if matches!(format, OutputFormat::Json) {

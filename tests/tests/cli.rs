@@ -42,6 +42,31 @@ fn compile_prints_yaml_that_is_stable_and_matches_json() {
     assert_eq!(from_yaml["kind"], "Workflow");
 }
 
+/// `compile --format mermaid|dot` draws the validated pipeline; an invalid one is refused with
+/// its diagnostics (exit 3), never drawn.
+#[test]
+fn compile_draws_the_pipeline_as_mermaid_or_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mermaid = run(
+        &["compile", "quickstart", "--format", "mermaid"],
+        dir.path(),
+    );
+    assert_eq!(code(&mermaid), 0, "{}", stderr(&mermaid));
+    let text = String::from_utf8(mermaid.stdout).unwrap();
+    assert!(text.starts_with("flowchart TD\n"), "{text}");
+    assert!(text.contains("==>|\"data\"|"), "{text}");
+    let dot = run(&["compile", "quickstart", "--format", "dot"], dir.path());
+    assert_eq!(code(&dot), 0, "{}", stderr(&dot));
+    assert!(
+        String::from_utf8(dot.stdout)
+            .unwrap()
+            .starts_with("digraph \"quickstart\" {")
+    );
+    let invalid = run(&["compile", "cyclic", "--format", "dot"], dir.path());
+    assert_eq!(code(&invalid), 3, "{}", stderr(&invalid));
+    assert!(invalid.stdout.is_empty());
+}
+
 #[test]
 fn compile_writes_the_file_atomically_and_never_for_an_invalid_pipeline() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,3 +1,4 @@
 //! Backends that turn a [`crate::ValidPipeline`] into something else.
 
 pub mod argo;
+pub mod graph;

@@ -1,0 +1,246 @@
+//! Pictures of a pipeline: `compile --format mermaid|dot`.
+//!
+//! One node per pipeline parameter and per task, one edge per binding: a task reading a
+//! pipeline parameter, a parameter edge (task output → task input), an artifact edge (drawn
+//! heavier), and an ordering-only edge from `.after(&task)` (dotted). Constants are not drawn.
+//! Node identifiers are positional (`p0`, `t3`), so no user name has to be made into one;
+//! names appear only in labels, escaped for each syntax. Like every backend it reads a
+//! [`ValidPipeline`], so only a pipeline that compiles can be drawn, and the same pipeline
+//! always gives the same bytes.
+
+use crate::ir::{Argument, TaskRef};
+use crate::validate::ValidPipeline;
+
+/// What an edge carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EdgeKind {
+    /// A pipeline parameter or a task's output parameter.
+    Parameter,
+    /// An artifact.
+    Artifact,
+    /// `.after(&task)`: ordering only.
+    Order,
+}
+
+/// One edge: from a node id to a task, with a label.
+struct Edge {
+    from: String,
+    to: usize,
+    label: String,
+    kind: EdgeKind,
+}
+
+/// Nodes and edges in pipeline order: parameters, then tasks in creation order, each task's
+/// incoming edges in its arguments' order, then its ordering-only edges.
+struct Graph {
+    name: String,
+    params: Vec<String>,
+    /// Each task's name, and its component's when the name does not already say it.
+    tasks: Vec<(String, Option<String>)>,
+    edges: Vec<Edge>,
+}
+
+impl Graph {
+    fn of(valid: &ValidPipeline) -> Graph {
+        let p = valid.pipeline();
+        let params: Vec<String> = p.params.iter().map(|param| param.name.clone()).collect();
+        let tasks = p
+            .tasks
+            .iter()
+            .map(|t| {
+                // `write_corpus` runs as task `write-corpus`: the component adds nothing.
+                let says_it = valid.names().templates.get(&t.component) == Some(&t.name);
+                (t.name.clone(), (!says_it).then(|| t.component.clone()))
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for (to, task) in p.tasks.iter().enumerate() {
+            let spec = &p.components[&task.component];
+            let mut readers = Vec::new();
+            for (input, argument) in &task.arguments {
+                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+                match argument {
+                    Argument::Constant(_) => {}
+                    Argument::PipelineParam(name) => {
+                        let index = params.iter().position(|n| n == name);
+                        if let Some(index) = index {
+                            edges.push(Edge {
+                                from: format!("p{index}"),
+                                to,
+                                label: if name == input {
+                                    input.clone()
+                                } else {
+                                    format!("{name} → {input}")
+                                },
+                                kind: EdgeKind::Parameter,
+                            });
+                        }
+                    }
+                    Argument::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    } => {
+                        readers.push(from.index());
+                        edges.push(Edge {
+                            from: format!("t{}", from.index()),
+                            to,
+                            label: if output == input {
+                                input.clone()
+                            } else {
+                                format!("{output} → {input}")
+                            },
+                            kind: if artifact {
+                                EdgeKind::Artifact
+                            } else {
+                                EdgeKind::Parameter
+                            },
+                        });
+                    }
+                    // Validation refuses tasks of another pipeline (A0003).
+                    Argument::TaskOutput { .. } => {}
+                }
+            }
+            for after in &task.after {
+                if let TaskRef::Local(from) = after
+                    && !readers.contains(&from.index())
+                {
+                    readers.push(from.index());
+                    edges.push(Edge {
+                        from: format!("t{}", from.index()),
+                        to,
+                        label: String::new(),
+                        kind: EdgeKind::Order,
+                    });
+                }
+            }
+        }
+        Graph {
+            name: p.name.clone(),
+            params,
+            tasks,
+            edges,
+        }
+    }
+}
+
+/// The pipeline as a Mermaid flowchart (top to bottom), for Markdown that renders Mermaid.
+pub fn mermaid(valid: &ValidPipeline) -> String {
+    let g = Graph::of(valid);
+    let mut s = String::from("flowchart TD\n");
+    for (i, name) in g.params.iter().enumerate() {
+        s.push_str(&format!("    p{i}[/\"{}\"/]\n", mermaid_text(name)));
+    }
+    for (i, (name, component)) in g.tasks.iter().enumerate() {
+        let label = match component {
+            None => mermaid_text(name),
+            Some(c) => format!("{}<br/><i>{}</i>", mermaid_text(name), mermaid_text(c)),
+        };
+        s.push_str(&format!("    t{i}[\"{label}\"]\n"));
+    }
+    for e in &g.edges {
+        let arrow = match e.kind {
+            EdgeKind::Parameter => "-->",
+            EdgeKind::Artifact => "==>",
+            EdgeKind::Order => "-.->",
+        };
+        if e.label.is_empty() {
+            s.push_str(&format!("    {} {arrow} t{}\n", e.from, e.to));
+        } else {
+            s.push_str(&format!(
+                "    {} {arrow}|\"{}\"| t{}\n",
+                e.from,
+                mermaid_text(&e.label),
+                e.to
+            ));
+        }
+    }
+    s
+}
+
+/// The pipeline as a Graphviz `digraph` (`dot -Tsvg`).
+pub fn dot(valid: &ValidPipeline) -> String {
+    let g = Graph::of(valid);
+    let mut s = format!(
+        "digraph \"{}\" {{\n    rankdir=TB;\n    node [shape=box, fontname=\"sans-serif\"];\n    edge [fontname=\"sans-serif\", fontsize=10];\n",
+        dot_text(&g.name)
+    );
+    for (i, name) in g.params.iter().enumerate() {
+        s.push_str(&format!(
+            "    p{i} [label=\"{}\", shape=parallelogram];\n",
+            dot_text(name)
+        ));
+    }
+    for (i, (name, component)) in g.tasks.iter().enumerate() {
+        let label = match component {
+            None => dot_text(name),
+            Some(c) => format!("{}\\n({})", dot_text(name), dot_text(c)),
+        };
+        s.push_str(&format!("    t{i} [label=\"{label}\"];\n"));
+    }
+    for e in &g.edges {
+        let style = match e.kind {
+            EdgeKind::Parameter => "",
+            EdgeKind::Artifact => ", penwidth=2",
+            EdgeKind::Order => ", style=dotted",
+        };
+        s.push_str(&format!(
+            "    {} -> t{} [label=\"{}\"{style}];\n",
+            e.from,
+            e.to,
+            dot_text(&e.label)
+        ));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Text inside a quoted Mermaid label: `"` and the characters Mermaid reads as markup are
+/// written as its `#…;` entity codes.
+fn mermaid_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a double-quoted DOT string: `"` and `\` escaped, line breaks as `\n`.
+fn dot_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mermaid_labels_cannot_break_out_of_their_quotes() {
+        assert_eq!(
+            mermaid_text("a\"b|c<d>#e\n"),
+            "a#quot;b#124;c#lt;d#gt;#35;e "
+        );
+    }
+
+    #[test]
+    fn dot_labels_cannot_break_out_of_their_quotes() {
+        assert_eq!(dot_text("a\"b\\c\nd\u{7}"), "a\\\"b\\\\c\\nd ");
+    }
+}
