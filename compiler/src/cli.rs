@@ -425,46 +425,36 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         } => {
             let def = pick(app, pipeline.as_deref())?;
             let options = options(app, &build);
-            let text = match format {
-                OutputFormat::Ir => {
-                    let traced = def
-                        .trace(&options.binary_path)
-                        .map_err(|d| Failure::invalid_as(&d, message_format, false))?;
-                    let mut s = serde_json::to_string_pretty(&traced.pipeline)
-                        .map_err(|e| Failure::new(ExitCode::Internal, e.to_string()))?;
-                    s.push('\n');
-                    s
-                }
-                OutputFormat::Mermaid | OutputFormat::Dot => {
-                    let compiled =
-                        def.compile(&options)
-                            .map_err(|crate::CompileError::Invalid(d)| {
-                                Failure::invalid_as(&d, message_format, false)
-                            })?;
-                    report_warnings(&compiled.warnings, message_format, false)?;
-                    if matches!(format, OutputFormat::Mermaid) {
-                        crate::emit::graph::mermaid(&compiled.valid)
-                    } else {
-                        crate::emit::graph::dot(&compiled.valid)
+            let text = if let OutputFormat::Ir = format {
+                let traced = def
+                    .trace(&options.binary_path)
+                    .map_err(|d| Failure::invalid_as(&d, message_format, false))?;
+                let mut s = serde_json::to_string_pretty(&traced.pipeline)
+                    .map_err(|e| Failure::new(ExitCode::Internal, e.to_string()))?;
+                s.push('\n');
+                s
+            } else {
+                let compiled =
+                    def.compile(&options)
+                        .map_err(|crate::CompileError::Invalid(d)| {
+                            Failure::invalid_as(&d, message_format, false)
+                        })?;
+                report_warnings(&compiled.warnings, message_format, false)?;
+                match format {
+                    OutputFormat::Mermaid => crate::emit::graph::mermaid(&compiled.valid),
+                    OutputFormat::Dot => crate::emit::graph::dot(&compiled.valid),
+                    _ => {
+                        if message_format == MessageFormat::Human && build.image.is_none() {
+                            note_attribute_image(compiled.valid.pipeline());
+                        }
+                        let format = if matches!(format, OutputFormat::Json) {
+                            Format::Json
+                        } else {
+                            Format::Yaml
+                        };
+                        argo::render_manifest(&compiled.workflow, format)
+                            .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                     }
-                }
-                OutputFormat::Yaml | OutputFormat::Json => {
-                    let format = if matches!(format, OutputFormat::Json) {
-                        Format::Json
-                    } else {
-                        Format::Yaml
-                    };
-                    let compiled =
-                        def.compile(&options)
-                            .map_err(|crate::CompileError::Invalid(d)| {
-                                Failure::invalid_as(&d, message_format, false)
-                            })?;
-                    report_warnings(&compiled.warnings, message_format, false)?;
-                    if message_format == MessageFormat::Human && build.image.is_none() {
-                        note_attribute_image(compiled.valid.pipeline());
-                    }
-                    argo::render_manifest(&compiled.workflow, format)
-                        .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                 }
             };
             match output {
