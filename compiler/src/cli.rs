@@ -652,10 +652,11 @@ fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
         .values()
         .any(|c| c.implementation == crate::ir::Implementation::Native);
     if let (true, Some(image)) = (runs_natively, &pipeline.image) {
-        eprintln!(
+        // Through `stderr::line`, like every other message: a full stderr is no panic.
+        stderr::line(&format!(
             "note: native tasks run `{}` in image `{image}` (from #[pipeline(image = …)]); build and push that image, or pass `--image IMAGE` to name the one you built",
             pipeline.binary_path
-        );
+        ));
     }
 }
 
@@ -825,7 +826,7 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
         }
         let text = std::fs::read(&path).map_err(|e| {
             Failure::usage(format!(
-                "component `{name}`: cannot read `--param-file {key} {path}`: {e}"
+                "component `{name}`: cannot read `--param-file {key} {path}`: {e}\nhelp: name a readable file, or pass the value itself with `--param {key} VALUE`"
             ))
         })?;
         let text = String::from_utf8(text).map_err(|_| {
@@ -835,40 +836,35 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
         })?;
         inv.params.insert(key, text);
     }
-    for (key, path) in pairs(inputs) {
-        if !input_is(&key, true) {
-            return Err(unknown("input", &key));
-        }
-        if inv
-            .inputs
-            .insert(key.clone(), PathBuf::from(path))
-            .is_some()
-        {
-            return Err(twice("--input", "--input", &key));
-        }
-    }
-    for (key, path) in pairs(outputs) {
-        if !output_is(&key, true) {
-            return Err(unknown("output", &key));
-        }
-        if inv
-            .outputs
-            .insert(key.clone(), PathBuf::from(path))
-            .is_some()
-        {
-            return Err(twice("--output", "--output", &key));
-        }
-    }
-    for (key, path) in pairs(output_params) {
-        if !output_is(&key, false) {
-            return Err(unknown("output-param", &key));
-        }
-        if inv
-            .output_params
-            .insert(key.clone(), PathBuf::from(path))
-            .is_some()
-        {
-            return Err(twice("--output-param", "--output-param", &key));
+    // Artifact inputs, artifact outputs and output parameters: each a path per name.
+    for (flag, what, flat, is_input, artifact) in [
+        ("--input", "input", inputs, true, true),
+        ("--output", "output", outputs, false, true),
+        (
+            "--output-param",
+            "output-param",
+            output_params,
+            false,
+            false,
+        ),
+    ] {
+        for (key, path) in pairs(flat) {
+            let declared = if is_input {
+                input_is(&key, artifact)
+            } else {
+                output_is(&key, artifact)
+            };
+            if !declared {
+                return Err(unknown(what, &key));
+            }
+            let paths = match flag {
+                "--input" => &mut inv.inputs,
+                "--output" => &mut inv.outputs,
+                _ => &mut inv.output_params,
+            };
+            if paths.insert(key.clone(), PathBuf::from(path)).is_some() {
+                return Err(twice(flag, flag, &key));
+            }
         }
     }
     let given: std::collections::BTreeSet<String> = inv.output_params.keys().cloned().collect();
