@@ -14,7 +14,7 @@
 //! 200 KiB constant that no single argv element could hold).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use argot::emit::argo::{Format, render_manifest, workflow};
@@ -494,31 +494,43 @@ fn run_outputs(workdir: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// `argot run <pipeline> [-p <param>] --no-cache` with its workdir and store under `dir`, and
+/// `runtime` as the container runtime (none: unset); checks that it succeeds, returns the workdir.
+fn local_run(dir: &Path, pipeline: &str, param: Option<&str>, runtime: Option<&str>) -> PathBuf {
+    let workdir = dir.join("runs");
+    let mut run = Command::new(BIN);
+    run.args(["run", pipeline]);
+    if let Some(param) = param {
+        run.args(["-p", param]);
+    }
+    run.arg("--no-cache")
+        .arg("--workdir")
+        .arg(&workdir)
+        .arg("--store")
+        .arg(dir.join("metadata.db"));
+    match runtime {
+        Some(runtime) => run.env("ARGOT_CONTAINER_RUNTIME", runtime),
+        None => run.env_remove("ARGOT_CONTAINER_RUNTIME"),
+    };
+    let out = run.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    workdir
+}
+
 #[test]
 fn hostile_values_flow_native_to_native_in_a_local_run() {
     let dir = tempfile::tempdir().unwrap();
     let text =
         "$(HOME) and $$ and {{workflow.uid}} and {{workflow.parameters.text}}\nsecond line\n";
-    let workdir = dir.path().join("runs");
-    let out = Command::new(BIN)
-        .args([
-            "run",
-            "hostile_chain",
-            "-p",
-            &format!("text={text}"),
-            "--no-cache",
-            "--workdir",
-            workdir.to_str().unwrap(),
-            "--store",
-            dir.path().join("metadata.db").to_str().unwrap(),
-        ])
-        .env_remove("ARGOT_CONTAINER_RUNTIME")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let workdir = local_run(
+        dir.path(),
+        "hostile_chain",
+        Some(&format!("text={text}")),
+        None,
     );
     let outputs = run_outputs(&workdir);
     let big = fixtures::big_hostile_text();
@@ -568,27 +580,11 @@ fn a_200_kib_hostile_constant_reaches_the_component_through_the_manifest() {
 #[test]
 fn a_container_output_is_rewritten_locally_as_argo_and_the_kubelet_would() {
     let dir = tempfile::tempdir().unwrap();
-    let workdir = dir.path().join("runs");
-    let out = Command::new(BIN)
-        .args([
-            "run",
-            "uncontrolled",
-            "--no-cache",
-            "--workdir",
-            workdir.to_str().unwrap(),
-            "--store",
-            dir.path().join("metadata.db").to_str().unwrap(),
-        ])
-        .env(
-            "ARGOT_CONTAINER_RUNTIME",
-            env!("CARGO_BIN_EXE_argot-fake-runtime"),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let workdir = local_run(
+        dir.path(),
+        "uncontrolled",
+        None,
+        Some(env!("CARGO_BIN_EXE_argot-fake-runtime")),
     );
     let run = std::fs::read_dir(&workdir)
         .unwrap()

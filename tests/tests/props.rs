@@ -1074,6 +1074,18 @@ fn run_in_argo_model(
     }
 }
 
+/// A fixture pipeline traced, validated and rendered: the manifest Argo would receive.
+fn compiled(def: argot::PipelineDef) -> (Pipeline, Value) {
+    let p = def
+        .trace("/usr/local/bin/argot-fixtures")
+        .unwrap_or_else(|d| panic!("{d}"))
+        .pipeline;
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let json =
+        serde_json::from_str(&render_manifest(&workflow(&valid), Format::Json).unwrap()).unwrap();
+    (p, json)
+}
+
 fn value_cases() -> u32 {
     (cases() / 4).max(4)
 }
@@ -1086,24 +1098,12 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         // As constants, encoded by the DSL.
         fixtures::set_sample(sample.clone());
-        let p = fixtures::round_trip_constants::definition()
-            .trace("/usr/local/bin/argot-fixtures")
-            .unwrap_or_else(|d| panic!("{d}"))
-            .pipeline;
-        let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-        let json: Value =
-            serde_json::from_str(&render_manifest(&workflow(&valid), Format::Json).unwrap()).unwrap();
+        let (_, json) = compiled(fixtures::round_trip_constants::definition());
         let outputs = run_in_argo_model(&json, &BTreeMap::new(), &dir.path().join("constants"));
         check_outputs("constants", &sample, &outputs)?;
 
         // As pipeline parameters, checked and encoded as `submit -p` does.
-        let p = fixtures::round_trip::definition()
-            .trace("/usr/local/bin/argot-fixtures")
-            .unwrap_or_else(|d| panic!("{d}"))
-            .pipeline;
-        let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-        let json: Value =
-            serde_json::from_str(&render_manifest(&workflow(&valid), Format::Json).unwrap()).unwrap();
+        let (p, json) = compiled(fixtures::round_trip::definition());
         let submitted: BTreeMap<String, String> = typed_by_hand(&sample)
             .into_iter()
             .map(|(name, text)| {

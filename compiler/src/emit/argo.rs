@@ -567,7 +567,7 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
                 name: input.name.clone(),
                 path: Some(param_file_path(&input.name)),
                 raw: Some(RawArtifact {
-                    data: format!("{{{{inputs.parameters.{}}}}}", input.name),
+                    data: input_parameter(&input.name),
                 }),
                 ..Artifact::default()
             });
@@ -723,7 +723,12 @@ pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> Strin
 }
 
 fn render(arg: &CmdArg) -> String {
-    render_cmd_arg(arg, |name| format!("{{{{inputs.parameters.{name}}}}}"))
+    render_cmd_arg(arg, input_parameter)
+}
+
+/// Argo's placeholder for input parameter `name` of the template: `{{inputs.parameters.NAME}}`.
+fn input_parameter(name: &str) -> String {
+    format!("{{{{inputs.parameters.{name}}}}}")
 }
 
 /// One argv element of a container component, with paths inside the container and `value`

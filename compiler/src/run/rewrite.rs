@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, render_cmd_arg};
+use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
 use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece};
 use crate::rules::argv::{escape, expand};
 
@@ -147,18 +147,14 @@ pub fn argo_inputs(
                 .map(str::to_owned)
         };
         if let Some(name) = path("inputs.artifacts.", ".path") {
-            let artifact = spec.input(&name).is_some_and(|i| i.kind.is_artifact());
-            let param_file = spec.implementation == Implementation::Native
-                && spec
-                    .input(&name)
-                    .is_some_and(|i| matches!(i.kind, IoKind::Parameter { .. }));
-            return (artifact || param_file).then(|| {
-                if artifact {
-                    format!("{INPUTS_DIR}/{name}")
-                } else {
-                    crate::emit::argo::param_file_path(&name)
+            // A native component's parameters are files too (`param_file_path`).
+            return match spec.input(&name)?.kind {
+                IoKind::Artifact { .. } => Some(format!("{INPUTS_DIR}/{name}")),
+                IoKind::Parameter { .. } if spec.implementation == Implementation::Native => {
+                    Some(param_file_path(&name))
                 }
-            });
+                IoKind::Parameter { .. } => None,
+            };
         }
         if let Some(name) = path("outputs.artifacts.", ".path") {
             return spec
