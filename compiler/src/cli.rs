@@ -584,25 +584,20 @@ fn submit_parameters(
     wire: &[crate::value::ParamWire],
     flags: &[String],
 ) -> Result<Vec<String>, Failure> {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::with_capacity(flags.len());
-    for flag in flags {
-        let Some((name, text)) = flag.split_once('=') else {
-            return Err(Failure::usage(format!(
-                "-p {flag}: expected NAME=VALUE\nhelp: e.g. -p rows=5000"
-            )));
-        };
-        if !seen.insert(name) {
-            return Err(Failure::usage(format!(
-                "parameter `{name}` is given twice\nhelp: pass each -p NAME=VALUE once"
-            )));
-        }
-        let exact = wire.iter().find(|w| w.name == name).copied();
-        let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        out.push(format!("{name}={wire}"));
-    }
-    Ok(out)
+    // The shape (`NAME=VALUE`, each name once) is checked as `run -p` checks it; the values
+    // keep the order they were given in.
+    crate::run::command::parse_parameters(flags)
+        .map_err(|failure| Failure::new(failure.code, failure.message))?;
+    flags
+        .iter()
+        .filter_map(|flag| flag.split_once('='))
+        .map(|(name, text)| {
+            let exact = wire.iter().find(|w| w.name == name).copied();
+            let wire = crate::run::override_to_wire_checked(pipeline, name, text, exact)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            Ok(format!("{name}={wire}"))
+        })
+        .collect()
 }
 
 /// The client already printed its error; only the exit code remains.

@@ -339,7 +339,8 @@ fn print_stdout(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-fn parse_parameters(flags: &[String]) -> Result<BTreeMap<String, String>, RunFailure> {
+/// `-p NAME=VALUE` flags as a map, each name once (`run` and `submit` alike).
+pub(crate) fn parse_parameters(flags: &[String]) -> Result<BTreeMap<String, String>, RunFailure> {
     let mut out = BTreeMap::new();
     for flag in flags {
         let Some((name, value)) = flag.split_once('=') else {
