@@ -1340,22 +1340,13 @@ mod cluster_cli {
             // A bad name is a usage error whatever the cluster's state.
             self.check_run_name()?;
             block_on(async {
-                let cluster = match self {
-                    RunCommand::Watch { run, .. }
-                    | RunCommand::Logs { run, .. }
-                    | RunCommand::Resubmit { run, .. }
-                    | RunCommand::Outputs(run)
-                    | RunCommand::Stop(run)
-                    | RunCommand::Terminate(run)
-                    | RunCommand::Delete(run) => &run.cluster,
-                    RunCommand::List { cluster, .. } | RunCommand::Apply { cluster, .. } => cluster,
-                };
-                let client = cluster.connect().await?;
+                let client = self.target().0.connect().await?;
                 self.run_with(&client).await
             })
         }
 
-        fn check_run_name(&self) -> Result<(), ClientError> {
+        /// The cluster the command talks to, and the run it names if it names one.
+        fn target(&self) -> (&ClusterArgs, Option<&str>) {
             match self {
                 RunCommand::Watch { run, .. }
                 | RunCommand::Logs { run, .. }
@@ -1363,9 +1354,15 @@ mod cluster_cli {
                 | RunCommand::Outputs(run)
                 | RunCommand::Stop(run)
                 | RunCommand::Terminate(run)
-                | RunCommand::Delete(run) => validate_run_name(&run.run),
-                RunCommand::List { .. } | RunCommand::Apply { .. } => Ok(()),
+                | RunCommand::Delete(run) => (&run.cluster, Some(&run.run)),
+                RunCommand::List { cluster, .. } | RunCommand::Apply { cluster, .. } => {
+                    (cluster, None)
+                }
             }
+        }
+
+        fn check_run_name(&self) -> Result<(), ClientError> {
+            self.target().1.map_or(Ok(()), validate_run_name)
         }
 
         /// Runs the command with a connected client (async; what tests call).
