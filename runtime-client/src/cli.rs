@@ -1008,18 +1008,8 @@ mod cluster_cli {
                     }
                 }
             };
-            // `--timeout` is the user's bound on the whole command, submit included; only a
-            // watch that has a run to wait for may end with "timed out" (exit 6).
-            let submitted = match self.timeout {
-                None => submitting.await?,
-                Some(limit) => match tokio::time::timeout(limit, submitting).await {
-                    Ok(result) => result?,
-                    Err(_) => {
-                        return Err(ClientError::NotSubmitted { after: limit }.into());
-                    }
-                },
-            };
-            let left = self.timeout.map(|t| t.saturating_sub(started.elapsed()));
+            let submitted = create_within(self.timeout, submitting).await?;
+            let left = time_left(self.timeout, started);
             self.after_submit(client, submitted, left).await
         }
 
@@ -1096,6 +1086,27 @@ mod cluster_cli {
             )
             .await?;
         Ok(outcome_exit(&outcome, &mut std::io::stderr()))
+    }
+
+    /// Creates a run (`creating`: a submit or resubmit) within `--timeout`, if one was given.
+    /// `--timeout` is the user's bound on the whole command, creating the run included; a run
+    /// not created in time is not submitted (exit 7), as only a watch that has a run to wait
+    /// for may end with "timed out" (exit 6).
+    async fn create_within<T>(
+        limit: Option<Duration>,
+        creating: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        match limit {
+            None => creating.await,
+            Some(limit) => tokio::time::timeout(limit, creating)
+                .await
+                .map_err(|_| ClientError::NotSubmitted { after: limit })?,
+        }
+    }
+
+    /// What is left of `--timeout` for the watch, after creating the run took its share.
+    fn time_left(limit: Option<Duration>, started: tokio::time::Instant) -> Option<Duration> {
+        limit.map(|t| t.saturating_sub(started.elapsed()))
     }
 
     /// The stderr line a watch prints before it retries an unreachable cluster.
@@ -1417,17 +1428,11 @@ mod cluster_cli {
                     timeout,
                 } => {
                     let started = tokio::time::Instant::now();
-                    // As for submit: `--timeout` covers creating the new run too.
-                    let s = match *timeout {
-                        None => client.resubmit(&run.run).await?,
-                        Some(limit) => tokio::time::timeout(limit, client.resubmit(&run.run))
-                            .await
-                            .map_err(|_| ClientError::NotSubmitted { after: limit })??,
-                    };
+                    let s = create_within(*timeout, client.resubmit(&run.run)).await?;
                     eprintln!("resubmitted {} as {}", run.run, s.name);
                     print(&format!("{}\n", s.name))?;
                     if *watch {
-                        let left = timeout.map(|t| t.saturating_sub(started.elapsed()));
+                        let left = time_left(*timeout, started);
                         return watch_and_report(client, &s.name, left, &run.store).await;
                     }
                     Ok(ExitCode::Ok)
