@@ -192,6 +192,16 @@ fn gc_with_both_bounds_needs_both_and_huge_ages_delete_nothing() {
     assert_eq!(report, "deleted 0 runs\n");
 }
 
+/// Runs the `argot` binary with `args` and `--store STORE`.
+fn argot_with_store(args: &[&str], store: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,11 +209,7 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     let store = SqliteStore::open(&db).unwrap();
     run(&store, "old", "p", Phase::Succeeded, 1);
     drop(store);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "gc", "--older-than", "1d", "--store"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "gc", "--older-than", "1d"], &db);
     assert!(
         out.status.success(),
         "{}",
@@ -211,25 +217,17 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("deleted 1 run\n"));
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "gc", "--store"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "gc"], &db);
     assert_eq!(
         out.status.code(),
         Some(2),
-        "gc needs --older-than or --keep"
+        "gc needs --older-than, --keep or --max-size"
     );
 
     // A store under a regular file cannot be opened; the OS error says why.
     let file = dir.path().join("file");
     std::fs::write(&file, "").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "list", "--store"])
-        .arg(file.join("m.db"))
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "list"], &file.join("m.db"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
