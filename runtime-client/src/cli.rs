@@ -563,11 +563,12 @@ pub fn runs_gc(
         }
         let size = match &folders[i] {
             Some((dir, size)) => {
-                match if dry_run {
+                let removed = if dry_run {
                     Ok(())
                 } else {
                     remove_run_folder(dir)
-                } {
+                };
+                match removed {
                     Ok(()) => freed = freed.saturating_add(*size),
                     Err(e) => problems.push(format!(
                         "warning: kept the folder {} of run {}: {e}",
@@ -673,10 +674,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     for row in &escaped {
         let last = row.len().saturating_sub(1);
         for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
-            if i == last {
-                s.push_str(v);
-            } else {
-                s.push_str(v);
+            s.push_str(v);
+            if i != last {
                 s.push_str(&" ".repeat(w - v.chars().count() + 2));
             }
         }
