@@ -571,7 +571,7 @@ pub fn runs_gc(
                 match removed {
                     Ok(()) => freed = freed.saturating_add(*size),
                     Err(e) => problems.push(format!(
-                        "warning: kept the folder {} of run {}: {e}",
+                        "warning: kept the folder {} of run {}: {e}; the run is no longer recorded, so remove the folder by hand once no runner uses it",
                         dir.display(),
                         r.id
                     )),

@@ -303,6 +303,30 @@ fn gc_by_size_deletes_the_oldest_local_runs_and_their_folders() {
     assert!(foreign.join("precious").is_file());
 }
 
+/// A folder a runner holds locked is kept, and the warning says what to do with it.
+#[test]
+fn gc_keeps_a_folder_a_runner_is_using_and_says_what_to_do() {
+    let work = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(work.path().join("m.db")).unwrap();
+    local_run(&store, work.path(), "r1", 1, 10);
+    let lock = std::fs::File::create(work.path().join("r1/.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let policy = GcPolicy {
+        keep: Some(0),
+        ..GcPolicy::default()
+    };
+    let report = runs_gc(&store, &policy, may_31(), false).unwrap();
+    assert!(report.starts_with("deleted 1 run\n"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "warning: kept the folder {} of run r1: a runner is using it; the run is no longer recorded, so remove the folder by hand once no runner uses it\n",
+            work.path().join("r1").display()
+        )),
+        "{report}"
+    );
+    assert!(work.path().join("r1/run.json").is_file());
+}
+
 #[test]
 fn sizes_parse_in_powers_of_1024() {
     use argot_client::cli::parse_size;
