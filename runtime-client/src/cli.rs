@@ -563,14 +563,15 @@ pub fn runs_gc(
         }
         let size = match &folders[i] {
             Some((dir, size)) => {
-                match if dry_run {
+                let removed = if dry_run {
                     Ok(())
                 } else {
                     remove_run_folder(dir)
-                } {
+                };
+                match removed {
                     Ok(()) => freed = freed.saturating_add(*size),
                     Err(e) => problems.push(format!(
-                        "warning: kept the folder {} of run {}: {e}",
+                        "warning: kept the folder {} of run {}: {e}; the run is no longer recorded, so remove the folder by hand once no runner uses it",
                         dir.display(),
                         r.id
                     )),
@@ -673,10 +674,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     for row in &escaped {
         let last = row.len().saturating_sub(1);
         for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
-            if i == last {
-                s.push_str(v);
-            } else {
-                s.push_str(v);
+            s.push_str(v);
+            if i != last {
                 s.push_str(&" ".repeat(w - v.chars().count() + 2));
             }
         }
@@ -1008,18 +1007,8 @@ mod cluster_cli {
                     }
                 }
             };
-            // `--timeout` is the user's bound on the whole command, submit included; only a
-            // watch that has a run to wait for may end with "timed out" (exit 6).
-            let submitted = match self.timeout {
-                None => submitting.await?,
-                Some(limit) => match tokio::time::timeout(limit, submitting).await {
-                    Ok(result) => result?,
-                    Err(_) => {
-                        return Err(ClientError::NotSubmitted { after: limit }.into());
-                    }
-                },
-            };
-            let left = self.timeout.map(|t| t.saturating_sub(started.elapsed()));
+            let submitted = create_within(self.timeout, submitting).await?;
+            let left = time_left(self.timeout, started);
             self.after_submit(client, submitted, left).await
         }
 
@@ -1096,6 +1085,27 @@ mod cluster_cli {
             )
             .await?;
         Ok(outcome_exit(&outcome, &mut std::io::stderr()))
+    }
+
+    /// Creates a run (`creating`: a submit or resubmit) within `--timeout`, if one was given.
+    /// `--timeout` is the user's bound on the whole command, creating the run included; a run
+    /// not created in time is not submitted (exit 7), as only a watch that has a run to wait
+    /// for may end with "timed out" (exit 6).
+    async fn create_within<T>(
+        limit: Option<Duration>,
+        creating: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        match limit {
+            None => creating.await,
+            Some(limit) => tokio::time::timeout(limit, creating)
+                .await
+                .map_err(|_| ClientError::NotSubmitted { after: limit })?,
+        }
+    }
+
+    /// What is left of `--timeout` for the watch, after creating the run took its share.
+    fn time_left(limit: Option<Duration>, started: tokio::time::Instant) -> Option<Duration> {
+        limit.map(|t| t.saturating_sub(started.elapsed()))
     }
 
     /// The stderr line a watch prints before it retries an unreachable cluster.
@@ -1340,22 +1350,13 @@ mod cluster_cli {
             // A bad name is a usage error whatever the cluster's state.
             self.check_run_name()?;
             block_on(async {
-                let cluster = match self {
-                    RunCommand::Watch { run, .. }
-                    | RunCommand::Logs { run, .. }
-                    | RunCommand::Resubmit { run, .. }
-                    | RunCommand::Outputs(run)
-                    | RunCommand::Stop(run)
-                    | RunCommand::Terminate(run)
-                    | RunCommand::Delete(run) => &run.cluster,
-                    RunCommand::List { cluster, .. } | RunCommand::Apply { cluster, .. } => cluster,
-                };
-                let client = cluster.connect().await?;
+                let client = self.target().0.connect().await?;
                 self.run_with(&client).await
             })
         }
 
-        fn check_run_name(&self) -> Result<(), ClientError> {
+        /// The cluster the command talks to, and the run it names if it names one.
+        fn target(&self) -> (&ClusterArgs, Option<&str>) {
             match self {
                 RunCommand::Watch { run, .. }
                 | RunCommand::Logs { run, .. }
@@ -1363,9 +1364,15 @@ mod cluster_cli {
                 | RunCommand::Outputs(run)
                 | RunCommand::Stop(run)
                 | RunCommand::Terminate(run)
-                | RunCommand::Delete(run) => validate_run_name(&run.run),
-                RunCommand::List { .. } | RunCommand::Apply { .. } => Ok(()),
+                | RunCommand::Delete(run) => (&run.cluster, Some(&run.run)),
+                RunCommand::List { cluster, .. } | RunCommand::Apply { cluster, .. } => {
+                    (cluster, None)
+                }
             }
+        }
+
+        fn check_run_name(&self) -> Result<(), ClientError> {
+            self.target().1.map_or(Ok(()), validate_run_name)
         }
 
         /// Runs the command with a connected client (async; what tests call).
@@ -1420,17 +1427,11 @@ mod cluster_cli {
                     timeout,
                 } => {
                     let started = tokio::time::Instant::now();
-                    // As for submit: `--timeout` covers creating the new run too.
-                    let s = match *timeout {
-                        None => client.resubmit(&run.run).await?,
-                        Some(limit) => tokio::time::timeout(limit, client.resubmit(&run.run))
-                            .await
-                            .map_err(|_| ClientError::NotSubmitted { after: limit })??,
-                    };
+                    let s = create_within(*timeout, client.resubmit(&run.run)).await?;
                     eprintln!("resubmitted {} as {}", run.run, s.name);
                     print(&format!("{}\n", s.name))?;
                     if *watch {
-                        let left = timeout.map(|t| t.saturating_sub(started.elapsed()));
+                        let left = time_left(*timeout, started);
                         return watch_and_report(client, &s.name, left, &run.store).await;
                     }
                     Ok(ExitCode::Ok)

@@ -312,42 +312,33 @@ fn timeout_covers_the_submit_and_a_run_never_created_is_not_timed_out() {
     let kubeconfig = write_kubeconfig(dir.path(), server.port);
     let wf = dir.path().join("wf.yaml");
     std::fs::write(&wf, WORKFLOW).unwrap();
-    let args = [
-        "submit",
-        wf.to_str().unwrap(),
-        "--watch",
-        "--timeout",
-        "1s",
-        "--request-timeout",
-        "20s",
-    ];
-    let (out, took) = argot(dir.path(), &kubeconfig, &strings(&args));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(7), "{stderr}");
-    assert!(took < Duration::from_secs(5), "took {took:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error: could not submit the run within the --timeout of 1s"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("timed out waiting"), "{stderr}");
-
-    let args = [
-        "resubmit",
-        "hello-abcde",
-        "--watch",
-        "--timeout",
-        "1s",
-        "--request-timeout",
-        "20s",
-    ];
-    let (out, took) = argot(dir.path(), &kubeconfig, &strings(&args));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(7), "{stderr}");
-    assert!(took < Duration::from_secs(5), "took {took:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error: could not submit the run"),
-        "{stderr}"
-    );
+    for (command, target, error) in [
+        (
+            "submit",
+            wf.to_str().unwrap(),
+            "error: could not submit the run within the --timeout of 1s",
+        ),
+        ("resubmit", "hello-abcde", "error: could not submit the run"),
+    ] {
+        let args = [
+            command,
+            target,
+            "--watch",
+            "--timeout",
+            "1s",
+            "--request-timeout",
+            "20s",
+        ];
+        let (out, took) = argot(dir.path(), &kubeconfig, &strings(&args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{command}: {stderr}");
+        assert!(
+            took < Duration::from_secs(5),
+            "{command} took {took:?}: {stderr}"
+        );
+        assert!(stderr.starts_with(error), "{command}: {stderr}");
+        assert!(!stderr.contains("timed out waiting"), "{command}: {stderr}");
+    }
 }
 
 #[test]

@@ -145,6 +145,24 @@ fn fixture(name: &str) -> Value {
     serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// Answers every request with 503 until none comes for 10 s (the client gave up); returns
+/// how many it answered.
+async fn answer_busy_until_given_up(api: &mut ApiServer) -> usize {
+    let mut answered = 0;
+    while let Ok(Some((_, send))) =
+        tokio::time::timeout(Duration::from_secs(10), api.next_request()).await
+    {
+        reply(
+            send,
+            503,
+            &status(503, "ServiceUnavailable", "busy", json!({})),
+        );
+        answered += 1;
+        assert!(answered < 100, "retried without bound");
+    }
+    answered
+}
+
 /// Serves the initial list of a one-workflow watch and returns the watch request.
 async fn serve_list(api: &mut ApiServer, name: &str, obj: Value) {
     let selector = format!("fieldSelector=metadata.name%3D{name}");
@@ -839,18 +857,7 @@ async fn retries_of_server_errors_end_within_the_request_timeout() {
         .with_request_timeout(Duration::from_secs(3));
     let started = tokio::time::Instant::now();
     let run = tokio::spawn(async move { client.delete("wf").await });
-    let mut answered = 0;
-    while let Ok(Some((_, send))) =
-        tokio::time::timeout(Duration::from_secs(10), api.next_request()).await
-    {
-        reply(
-            send,
-            503,
-            &status(503, "ServiceUnavailable", "busy", json!({})),
-        );
-        answered += 1;
-        assert!(answered < 100, "retried without bound");
-    }
+    let answered = answer_busy_until_given_up(&mut api).await;
     let err = run.await.unwrap().unwrap_err();
     assert_eq!(err.exit_code(), ExitCode::Cluster);
     assert!(
@@ -920,18 +927,7 @@ async fn watch_reports_each_retry_with_capped_backoff_then_gives_up() {
             .watch_reporting("wf", None, |_| {}, |n| seen.lock().unwrap().push(n.clone()))
             .await
     });
-    let mut answered = 0;
-    while let Ok(Some((_, send))) =
-        tokio::time::timeout(Duration::from_secs(10), api.next_request()).await
-    {
-        reply(
-            send,
-            503,
-            &status(503, "ServiceUnavailable", "busy", json!({})),
-        );
-        answered += 1;
-        assert!(answered < 100, "retried without bound");
-    }
+    answer_busy_until_given_up(&mut api).await;
     let err = run.await.unwrap().unwrap_err();
     assert!(matches!(err, ClientError::WatchGaveUp { .. }), "{err:?}");
     assert_eq!(err.exit_code(), ExitCode::Cluster);

@@ -192,6 +192,16 @@ fn gc_with_both_bounds_needs_both_and_huge_ages_delete_nothing() {
     assert_eq!(report, "deleted 0 runs\n");
 }
 
+/// Runs the `argot` binary with `args` and `--store STORE`.
+fn argot_with_store(args: &[&str], store: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,11 +209,7 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     let store = SqliteStore::open(&db).unwrap();
     run(&store, "old", "p", Phase::Succeeded, 1);
     drop(store);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "gc", "--older-than", "1d", "--store"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "gc", "--older-than", "1d"], &db);
     assert!(
         out.status.success(),
         "{}",
@@ -211,25 +217,17 @@ fn gc_from_the_command_line_and_store_errors_print_their_cause() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("deleted 1 run\n"));
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "gc", "--store"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "gc"], &db);
     assert_eq!(
         out.status.code(),
         Some(2),
-        "gc needs --older-than or --keep"
+        "gc needs --older-than, --keep or --max-size"
     );
 
     // A store under a regular file cannot be opened; the OS error says why.
     let file = dir.path().join("file");
     std::fs::write(&file, "").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_argot"))
-        .args(["runs", "list", "--store"])
-        .arg(file.join("m.db"))
-        .output()
-        .unwrap();
+    let out = argot_with_store(&["runs", "list"], &file.join("m.db"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -303,6 +301,30 @@ fn gc_by_size_deletes_the_oldest_local_runs_and_their_folders() {
     let report = runs_gc(&store, &policy, may_31(), false).unwrap();
     assert!(report.starts_with("deleted 1 run\n"), "{report}");
     assert!(foreign.join("precious").is_file());
+}
+
+/// A folder a runner holds locked is kept, and the warning says what to do with it.
+#[test]
+fn gc_keeps_a_folder_a_runner_is_using_and_says_what_to_do() {
+    let work = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(work.path().join("m.db")).unwrap();
+    local_run(&store, work.path(), "r1", 1, 10);
+    let lock = std::fs::File::create(work.path().join("r1/.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let policy = GcPolicy {
+        keep: Some(0),
+        ..GcPolicy::default()
+    };
+    let report = runs_gc(&store, &policy, may_31(), false).unwrap();
+    assert!(report.starts_with("deleted 1 run\n"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "warning: kept the folder {} of run r1: a runner is using it; the run is no longer recorded, so remove the folder by hand once no runner uses it\n",
+            work.path().join("r1").display()
+        )),
+        "{report}"
+    );
+    assert!(work.path().join("r1/run.json").is_file());
 }
 
 #[test]

@@ -574,6 +574,8 @@ impl ArgoClient {
             .submission_id
             .clone()
             .unwrap_or_else(crate::manifest::new_submission_id);
+        // The id is a label value and goes into `find_submission`'s label selector; a user's
+        // `--submission-id a,b=c` must not widen it.
         check_submission_id(&submission)?;
         m.set_label(LABEL_SUBMISSION, &submission);
 
@@ -654,13 +656,12 @@ impl ArgoClient {
         }
     }
 
+    /// The run created with `submission` (an id `submit_until` has checked), if any.
     async fn find_submission(
         &self,
         deadline: Deadline,
         submission: &str,
     ) -> Result<Option<Value>, ClientError> {
-        // The id goes into a label selector; a user's `--submission-id a,b=c` must not widen it.
-        check_submission_id(submission)?;
         let lp = ListParams::default().labels(&format!("{LABEL_SUBMISSION}={submission}"));
         let api = self.workflows();
         let list = self
