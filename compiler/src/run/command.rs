@@ -265,7 +265,7 @@ pub(crate) fn resume_command(args: &RunArgs, run_id: &str, store: &Path) -> Stri
         flag("--workdir", &args.workdir.display());
     }
     // Also when it came from ARGOT_STORE: the variable may have been set for this command only.
-    if store != Path::new(".argot").join("metadata.db") {
+    if store != Path::new(argot_client::store::DEFAULT_STORE_FILE) {
         flag("--store", &store.display());
     }
     if let Some(dir) = &args.cache_dir {

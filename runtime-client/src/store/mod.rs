@@ -57,12 +57,15 @@ use crate::status::WorkflowView;
 /// Environment variable naming the store file; overrides the default path.
 pub const STORE_ENV: &str = "ARGOT_STORE";
 
-/// The default store path: `$ARGOT_STORE` if set and not empty, else `.argot/metadata.db` under
-/// the current directory.
+/// The store file when neither `--store` nor `$ARGOT_STORE` names one, relative to the current
+/// directory.
+pub const DEFAULT_STORE_FILE: &str = ".argot/metadata.db";
+
+/// The default store path: `$ARGOT_STORE` if set and not empty, else [`DEFAULT_STORE_FILE`].
 pub fn default_store_path() -> PathBuf {
     match std::env::var_os(STORE_ENV) {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(".argot").join("metadata.db"),
+        _ => PathBuf::from(DEFAULT_STORE_FILE),
     }
 }
 
