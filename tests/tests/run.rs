@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use argot_tests::cli_output::{code, run_id, stderr, stdout, task};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
@@ -83,38 +84,6 @@ impl Sandbox {
             .map(str::to_owned)
             .collect()
     }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The run id from the summary's last line (`run <id> succeeded in …`).
-fn run_id(out: &Output) -> String {
-    stdout(out)
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("run "))
-        .and_then(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no summary line in:\n{}{}", stdout(out), stderr(out)))
-}
-
-fn task<'a>(details: &'a Value, name: &str) -> &'a Value {
-    details["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no task {name} in {details:#}"))
 }
 
 fn output_param(details: &Value, task: &str, name: &str) -> String {
