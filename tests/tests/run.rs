@@ -53,14 +53,22 @@ impl Sandbox {
         self.command(&all).output().unwrap()
     }
 
-    fn spawn_run(&self, args: &[&str]) -> Child {
-        let mut all = vec!["run"];
-        all.extend_from_slice(args);
-        self.command(&all)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+    /// `run gated_chain --no-cache --store STORE`: its tasks log to `gated.log`, and the second
+    /// one waits until the test creates `gate-open`.
+    fn gated_chain(&self, store: &str) -> Command {
+        let log_arg = format!("log={}", self.file("gated.log").display());
+        let gate_arg = format!("gate={}", self.file("gate-open").display());
+        self.command(&[
+            "run",
+            "gated_chain",
+            "-p",
+            &log_arg,
+            "-p",
+            &gate_arg,
+            "--no-cache",
+            "--store",
+            store,
+        ])
     }
 
     /// `runs show RUN --json`.
@@ -457,21 +465,14 @@ fn process_with_arg(needle: &str) -> bool {
 #[test]
 fn a_run_killed_mid_task_resumes_without_running_any_task_twice() {
     let sb = Sandbox::new();
-    let log = sb.file("gated.log");
     let gate = sb.file("gate-open");
-    let log_arg = format!("log={}", log.display());
-    let gate_arg = format!("gate={}", gate.display());
     let store = sb.store();
-    let mut runner = sb.spawn_run(&[
-        "gated_chain",
-        "-p",
-        &log_arg,
-        "-p",
-        &gate_arg,
-        "--no-cache",
-        "--store",
-        &store,
-    ]);
+    let mut runner = sb
+        .gated_chain(&store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_until("the second task to start", || {
         sb.lines("gated.log").contains(&"started second".to_owned())
     });
@@ -654,19 +655,7 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         // A store path with a space: the printed command must quote it.
         let store = sb.file("my store.db").display().to_string();
         let gate = sb.file("gate-open");
-        let log_arg = format!("log={}", sb.file("gated.log").display());
-        let gate_arg = format!("gate={}", gate.display());
-        let mut command = sb.command(&[
-            "run",
-            "gated_chain",
-            "-p",
-            &log_arg,
-            "-p",
-            &gate_arg,
-            "--no-cache",
-            "--store",
-            &store,
-        ]);
+        let mut command = sb.gated_chain(&store);
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let runner = command
             .stdout(Stdio::piped())
