@@ -11,6 +11,16 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
 
+/// What `gated_chain`'s tasks log when a run stopped in its second task is resumed: that
+/// task started twice, and every task finished once.
+const GATED_LOG_AFTER_RESUME: [&str; 5] = [
+    "first",
+    "started second",
+    "started second",
+    "second",
+    "third",
+];
+
 /// A folder to run in, with its own store.
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -79,6 +89,15 @@ impl Sandbox {
             .unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `runs show RUN --json --store STORE`, as it exited.
+    fn show_in(&self, store: &str, run_id: &str) -> Output {
+        Command::new(BIN)
+            .args(["runs", "show", run_id, "--json", "--store", store])
+            .current_dir(self.path())
+            .output()
+            .unwrap()
     }
 
     fn run_folder(&self, run_id: &str) -> PathBuf {
@@ -525,13 +544,7 @@ fn a_run_killed_mid_task_resumes_without_running_any_task_twice() {
     );
     assert_eq!(
         sb.lines("gated.log"),
-        [
-            "first",
-            "started second",
-            "started second",
-            "second",
-            "third"
-        ],
+        GATED_LOG_AFTER_RESUME,
         "every task finished exactly once"
     );
     let details = sb.show(id);
@@ -681,11 +694,7 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         assert!(err.contains(&format!("interrupted by {name}")), "{err}");
 
         let id = run_id(&out);
-        let shown = Command::new(BIN)
-            .args(["runs", "show", &id, "--json", "--store", &store])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let shown = sb.show_in(&store, &id);
         assert_eq!(code(&shown), 0, "{}", stderr(&shown));
         let details: Value = serde_json::from_slice(&shown.stdout).unwrap();
         assert_eq!(details["run"]["phase"], "Interrupted", "{details:#}");
@@ -713,23 +722,10 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         let resumed = paste(&sb, &resume);
         assert_eq!(code(&resumed), 0, "{resume}\n{}", stderr(&resumed));
         assert!(stdout(&resumed).contains("1 from an earlier attempt"));
-        let again = Command::new(BIN)
-            .args(["runs", "show", &id, "--json", "--store", &store])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let again = sb.show_in(&store, &id);
         let details: Value = serde_json::from_slice(&again.stdout).unwrap();
         assert_eq!(details["run"]["phase"], "Succeeded");
-        assert_eq!(
-            sb.lines("gated.log"),
-            [
-                "first",
-                "started second",
-                "started second",
-                "second",
-                "third"
-            ]
-        );
+        assert_eq!(sb.lines("gated.log"), GATED_LOG_AFTER_RESUME);
     }
 }
 
