@@ -166,13 +166,12 @@ impl Stopper {
             #[cfg(not(unix))]
             let _ = stopping;
         }
-        let exited = wait_without_reaping(pid);
+        // Should `waitid` fail, `wait` below still reaps the child (or reports why it cannot).
+        let _ = wait_without_reaping(pid);
         self.children
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&pid);
-        // Should `waitid` fail, `wait` still reaps the child (or reports why it cannot).
-        drop(exited);
         child.wait()
     }
 }
