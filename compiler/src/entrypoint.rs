@@ -292,7 +292,7 @@ impl Invocation {
                         #[cfg(unix)]
                         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
                         let dir = builder.tempdir().map_err(|e| {
-                            self.io(format!("cannot create a private temporary folder: {e}"))
+                            self.io(format!("cannot create a private temporary folder: {e}; set TMPDIR to a writable folder, or give the output a path with --output-param NAME PATH"))
                         })?;
                         let path = dir.path().to_owned();
                         self.scratch = Some(dir);

@@ -90,8 +90,15 @@ fn string_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(String, Span)> {
     }
 }
 
-/// The literal of `key = literal`, or an error saying what `key` takes.
-fn literal<'a>(cx: &Ctxt, meta: &'a Meta, key: &str, takes: &str) -> Option<&'a Lit> {
+/// The value `parse` reads from the literal of `key = literal`, with the literal's span, or an
+/// error saying what `key` takes.
+fn literal<T>(
+    cx: &Ctxt,
+    meta: &Meta,
+    key: &str,
+    takes: &str,
+    parse: impl FnOnce(&Lit) -> Option<T>,
+) -> Option<(T, Span)> {
     let Meta::NameValue(nv) = meta else {
         cx.error(
             meta.span(),
@@ -99,54 +106,41 @@ fn literal<'a>(cx: &Ctxt, meta: &'a Meta, key: &str, takes: &str) -> Option<&'a 
         );
         return None;
     };
-    match &nv.value {
-        Expr::Lit(syn::ExprLit { lit, .. }) => Some(lit),
-        other => {
-            cx.error(other.span(), format!("`{key}` takes {takes}"));
-            None
-        }
+    let Expr::Lit(syn::ExprLit { lit, .. }) = &nv.value else {
+        cx.error(nv.value.span(), format!("`{key}` takes {takes}"));
+        return None;
+    };
+    let value = parse(lit);
+    if value.is_none() {
+        cx.error(lit.span(), format!("`{key}` takes {takes}"));
     }
+    value.map(|v| (v, lit.span()))
 }
 
 /// `key = 3600` or `key = "1h30m"`: a length of time, kept as written (the compiler checks it).
 fn seconds_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(String, Span)> {
     let takes = format!("seconds or a duration: `{key} = 3600` or `{key} = \"1h30m\"`");
-    match literal(cx, meta, key, &takes)? {
-        Lit::Str(s) => Some((s.value(), s.span())),
-        Lit::Int(i) if i.suffix().is_empty() => Some((i.base10_digits().to_owned(), i.span())),
-        other => {
-            cx.error(other.span(), format!("`{key}` takes {takes}"));
-            None
-        }
-    }
+    literal(cx, meta, key, &takes, |lit| match lit {
+        Lit::Str(s) => Some(s.value()),
+        Lit::Int(i) if i.suffix().is_empty() => Some(i.base10_digits().to_owned()),
+        _ => None,
+    })
 }
 
 fn bool_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(bool, Span)> {
     let takes = format!("`true` or `false`: `{key} = false`");
-    match literal(cx, meta, key, &takes)? {
-        Lit::Bool(b) => Some((b.value, b.span)),
-        other => {
-            cx.error(other.span(), format!("`{key}` takes {takes}"));
-            None
-        }
-    }
+    literal(cx, meta, key, &takes, |lit| match lit {
+        Lit::Bool(b) => Some(b.value),
+        _ => None,
+    })
 }
 
 fn user_id_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<(u32, Span)> {
     let takes = format!("a numeric user id from 0 to 2147483647: `{key} = 65532`");
-    match literal(cx, meta, key, &takes)? {
-        Lit::Int(i) => match i.base10_parse::<u32>() {
-            Ok(n) => Some((n, i.span())),
-            Err(_) => {
-                cx.error(i.span(), format!("`{key}` takes {takes}"));
-                None
-            }
-        },
-        other => {
-            cx.error(other.span(), format!("`{key}` takes {takes}"));
-            None
-        }
-    }
+    literal(cx, meta, key, &takes, |lit| match lit {
+        Lit::Int(i) => i.base10_parse::<u32>().ok(),
+        _ => None,
+    })
 }
 
 /// `key = "one"` or `key = ["one", "two"]`.

@@ -3,6 +3,7 @@
 //! The tests themselves are in `tests/`; macro UI cases in `ui/`; snapshots in `../golden/`.
 
 pub mod argo_sim;
+pub mod cli_output;
 pub mod fixtures;
 pub mod schema;
 pub mod yaml11;

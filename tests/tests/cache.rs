@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use argot_tests::cli_output::{code, run_id, stderr, stdout, task};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
@@ -69,6 +70,13 @@ impl Sandbox {
         out
     }
 
+    /// `cache prune ARGS…`, as it exited.
+    fn prune(&self, args: &[&str]) -> Output {
+        let mut all = vec!["cache", "prune"];
+        all.extend_from_slice(args);
+        self.command(&all).output().unwrap()
+    }
+
     fn show(&self, run_id: &str) -> Value {
         let out = self
             .command(&["runs", "show", run_id, "--json"])
@@ -118,37 +126,6 @@ impl Sandbox {
             .join(task)
             .join("outputs/output")
     }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn run_id(out: &Output) -> String {
-    stdout(out)
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("run "))
-        .and_then(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no summary line in:\n{}{}", stdout(out), stderr(out)))
-}
-
-fn task<'a>(details: &'a Value, name: &str) -> &'a Value {
-    details["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no task {name} in {details:#}"))
 }
 
 fn cached(sb: &Sandbox, out: &Output, name: &str) -> bool {
@@ -306,13 +283,10 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
     };
     assert_eq!(entries(), 2);
 
-    let none = sb.command(&["cache", "prune"]).output().unwrap();
+    let none = sb.prune(&[]);
     assert_eq!(code(&none), 2);
     assert!(stderr(&none).contains("--older-than"), "{}", stderr(&none));
-    let bad = sb
-        .command(&["cache", "prune", "--older-than", "soon"])
-        .output()
-        .unwrap();
+    let bad = sb.prune(&["--older-than", "soon"]);
     assert_eq!(code(&bad), 2);
     assert!(
         stderr(&bad).contains("invalid duration"),
@@ -321,20 +295,14 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
     );
 
     // Nothing is a week old; a dry run at size 0 names both and removes neither.
-    let young = sb
-        .command(&["cache", "prune", "--older-than", "7d"])
-        .output()
-        .unwrap();
+    let young = sb.prune(&["--older-than", "7d"]);
     assert_eq!(code(&young), 0, "{}", stderr(&young));
     assert!(
         stdout(&young).contains("removed 0 cache entries"),
         "{}",
         stdout(&young)
     );
-    let dry = sb
-        .command(&["cache", "prune", "--max-size", "0", "--dry-run"])
-        .output()
-        .unwrap();
+    let dry = sb.prune(&["--max-size", "0", "--dry-run"]);
     assert_eq!(code(&dry), 0, "{}", stderr(&dry));
     assert!(
         stdout(&dry).contains("would remove 2 cache entries"),
@@ -352,10 +320,7 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
         .unwrap()
         .set_modified(hour_ago)
         .unwrap();
-    let old = sb
-        .command(&["cache", "prune", "--older-than", "30m", "--dry-run"])
-        .output()
-        .unwrap();
+    let old = sb.prune(&["--older-than", "30m", "--dry-run"]);
     assert_eq!(code(&old), 0, "{}", stderr(&old));
     assert!(
         stdout(&old).contains("would remove 1 cache entry") && stdout(&old).contains("tally"),
@@ -363,10 +328,7 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
         stdout(&old)
     );
     let budget = format!("{}", entry_bytes(&sb.entry("shout", "A")));
-    let sized = sb
-        .command(&["cache", "prune", "--max-size", &budget])
-        .output()
-        .unwrap();
+    let sized = sb.prune(&["--max-size", &budget]);
     assert_eq!(code(&sized), 0, "{}", stderr(&sized));
     assert!(
         stdout(&sized).contains("removed 1 cache entry"),
@@ -378,10 +340,7 @@ fn cache_prune_by_age_and_by_size_removes_whole_entries() {
     let out = sb.run(&["counted", "-p", &log]);
     assert!(!cached(&sb, &out, "tally") && cached(&sb, &out, "shout"));
 
-    let all = sb
-        .command(&["cache", "prune", "--older-than", "0s"])
-        .output()
-        .unwrap();
+    let all = sb.prune(&["--older-than", "0s"]);
     assert_eq!(code(&all), 0, "{}", stderr(&all));
     assert!(
         stdout(&all).contains("removed 2 cache entries"),

@@ -6,9 +6,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use argot_tests::cli_output::{code, run_id, stderr, stdout, task};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_argot-fixtures");
+
+/// What `gated_chain`'s tasks log when a run stopped in its second task is resumed: that
+/// task started twice, and every task finished once.
+const GATED_LOG_AFTER_RESUME: [&str; 5] = [
+    "first",
+    "started second",
+    "started second",
+    "second",
+    "third",
+];
 
 /// A folder to run in, with its own store.
 struct Sandbox {
@@ -52,14 +63,22 @@ impl Sandbox {
         self.command(&all).output().unwrap()
     }
 
-    fn spawn_run(&self, args: &[&str]) -> Child {
-        let mut all = vec!["run"];
-        all.extend_from_slice(args);
-        self.command(&all)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+    /// `run gated_chain --no-cache --store STORE`: its tasks log to `gated.log`, and the second
+    /// one waits until the test creates `gate-open`.
+    fn gated_chain(&self, store: &str) -> Command {
+        let log_arg = format!("log={}", self.file("gated.log").display());
+        let gate_arg = format!("gate={}", self.file("gate-open").display());
+        self.command(&[
+            "run",
+            "gated_chain",
+            "-p",
+            &log_arg,
+            "-p",
+            &gate_arg,
+            "--no-cache",
+            "--store",
+            store,
+        ])
     }
 
     /// `runs show RUN --json`.
@@ -70,6 +89,15 @@ impl Sandbox {
             .unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `runs show RUN --json --store STORE`, as it exited.
+    fn show_in(&self, store: &str, run_id: &str) -> Output {
+        Command::new(BIN)
+            .args(["runs", "show", run_id, "--json", "--store", store])
+            .current_dir(self.path())
+            .output()
+            .unwrap()
     }
 
     fn run_folder(&self, run_id: &str) -> PathBuf {
@@ -83,38 +111,6 @@ impl Sandbox {
             .map(str::to_owned)
             .collect()
     }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The run id from the summary's last line (`run <id> succeeded in …`).
-fn run_id(out: &Output) -> String {
-    stdout(out)
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("run "))
-        .and_then(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no summary line in:\n{}{}", stdout(out), stderr(out)))
-}
-
-fn task<'a>(details: &'a Value, name: &str) -> &'a Value {
-    details["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no task {name} in {details:#}"))
 }
 
 fn output_param(details: &Value, task: &str, name: &str) -> String {
@@ -488,21 +484,14 @@ fn process_with_arg(needle: &str) -> bool {
 #[test]
 fn a_run_killed_mid_task_resumes_without_running_any_task_twice() {
     let sb = Sandbox::new();
-    let log = sb.file("gated.log");
     let gate = sb.file("gate-open");
-    let log_arg = format!("log={}", log.display());
-    let gate_arg = format!("gate={}", gate.display());
     let store = sb.store();
-    let mut runner = sb.spawn_run(&[
-        "gated_chain",
-        "-p",
-        &log_arg,
-        "-p",
-        &gate_arg,
-        "--no-cache",
-        "--store",
-        &store,
-    ]);
+    let mut runner = sb
+        .gated_chain(&store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_until("the second task to start", || {
         sb.lines("gated.log").contains(&"started second".to_owned())
     });
@@ -555,13 +544,7 @@ fn a_run_killed_mid_task_resumes_without_running_any_task_twice() {
     );
     assert_eq!(
         sb.lines("gated.log"),
-        [
-            "first",
-            "started second",
-            "started second",
-            "second",
-            "third"
-        ],
+        GATED_LOG_AFTER_RESUME,
         "every task finished exactly once"
     );
     let details = sb.show(id);
@@ -685,19 +668,7 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         // A store path with a space: the printed command must quote it.
         let store = sb.file("my store.db").display().to_string();
         let gate = sb.file("gate-open");
-        let log_arg = format!("log={}", sb.file("gated.log").display());
-        let gate_arg = format!("gate={}", gate.display());
-        let mut command = sb.command(&[
-            "run",
-            "gated_chain",
-            "-p",
-            &log_arg,
-            "-p",
-            &gate_arg,
-            "--no-cache",
-            "--store",
-            &store,
-        ]);
+        let mut command = sb.gated_chain(&store);
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let runner = command
             .stdout(Stdio::piped())
@@ -723,11 +694,7 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         assert!(err.contains(&format!("interrupted by {name}")), "{err}");
 
         let id = run_id(&out);
-        let shown = Command::new(BIN)
-            .args(["runs", "show", &id, "--json", "--store", &store])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let shown = sb.show_in(&store, &id);
         assert_eq!(code(&shown), 0, "{}", stderr(&shown));
         let details: Value = serde_json::from_slice(&shown.stdout).unwrap();
         assert_eq!(details["run"]["phase"], "Interrupted", "{details:#}");
@@ -755,23 +722,10 @@ fn sigint_and_sigterm_stop_the_children_record_interrupted_and_print_a_working_r
         let resumed = paste(&sb, &resume);
         assert_eq!(code(&resumed), 0, "{resume}\n{}", stderr(&resumed));
         assert!(stdout(&resumed).contains("1 from an earlier attempt"));
-        let again = Command::new(BIN)
-            .args(["runs", "show", &id, "--json", "--store", &store])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let again = sb.show_in(&store, &id);
         let details: Value = serde_json::from_slice(&again.stdout).unwrap();
         assert_eq!(details["run"]["phase"], "Succeeded");
-        assert_eq!(
-            sb.lines("gated.log"),
-            [
-                "first",
-                "started second",
-                "started second",
-                "second",
-                "third"
-            ]
-        );
+        assert_eq!(sb.lines("gated.log"), GATED_LOG_AFTER_RESUME);
     }
 }
 

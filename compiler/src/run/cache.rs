@@ -606,14 +606,7 @@ mod tests {
         fs::write(task.join("outputs/output"), "0.9").unwrap();
         fs::write(task.join("stdout.log"), "hi").unwrap();
         let cache = Cache::new(dir.path().join("cache"), CacheCode::Component);
-        let info = EntryInfo {
-            key: "k".into(),
-            component: "train".into(),
-            run_id: "r".into(),
-            task: "train".into(),
-            created_at: "now".into(),
-            digests: BTreeMap::new(),
-        };
+        let info = info("k");
         assert!(cache.lookup("k").is_none());
         cache.store("k", &task, &items(), &info).unwrap();
         cache.store("k", &task, &items()[..2], &info).unwrap();

@@ -23,11 +23,6 @@ use std::time::Duration;
 /// How long children have to stop after SIGTERM before they get SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(10);
 
-/// The exit code of a run stopped by SIGINT (Ctrl-C): 128 + 2.
-pub const SIGINT_EXIT: u8 = 130;
-/// The exit code of a run stopped by SIGTERM: 128 + 15.
-pub const SIGTERM_EXIT: u8 = 143;
-
 /// The last signal received, set inside the signal handler itself. Ctrl-C reaches the children
 /// too (one process group), and one may die of it before the signal thread wakes up: this
 /// flag is already set then, so its failure is taken for the interrupt it is.
@@ -58,14 +53,6 @@ impl Signal {
         match self {
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
-        }
-    }
-
-    /// The exit code a process stopped by it reports: 128 + its number.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Signal::Interrupt => SIGINT_EXIT,
-            Signal::Terminate => SIGTERM_EXIT,
         }
     }
 }
@@ -179,13 +166,12 @@ impl Stopper {
             #[cfg(not(unix))]
             let _ = stopping;
         }
-        let exited = wait_without_reaping(pid);
+        // Should `waitid` fail, `wait` below still reaps the child (or reports why it cannot).
+        let _ = wait_without_reaping(pid);
         self.children
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&pid);
-        // Should `waitid` fail, `wait` still reaps the child (or reports why it cannot).
-        drop(exited);
         child.wait()
     }
 }

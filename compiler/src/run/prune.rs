@@ -276,7 +276,10 @@ pub fn execute(command: &CacheCommand) -> Result<String, (ExitCode, String)> {
     let report = prune(&dir, &options, SystemTime::now()).map_err(|e| {
         (
             ExitCode::Internal,
-            format!("error: cannot prune the cache `{}`: {e}", dir.display()),
+            format!(
+                "error: cannot prune the cache `{}`: {e}\nhelp: check that you may read and write that folder, or name the cache with --cache-dir",
+                dir.display()
+            ),
         )
     })?;
     let verb = if args.dry_run {

@@ -453,7 +453,7 @@ fn run_process(
         .find(|(_, v)| !crate::value::argo_can_insert(v))
     {
         return Err(Problem::Error(format!(
-            "input `{name}` has a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON): on a cluster the workflow fails here"
+            "input `{name}` has a control character Argo's substitution cannot insert (Go's `strconv.Quote` writes it as `\\x…`, which is not JSON): on a cluster the workflow fails here; have the component that produces it write its output encoded with `argot::value::encode`, which escapes control characters"
         )));
     }
     let seen = rewrite::argo_inputs(spec, &cx.globals, &job.params);
