@@ -104,9 +104,22 @@ impl SqliteStore {
         conn.busy_timeout(Self::BUSY_TIMEOUT)
             .map_err(|e| open_err(Box::new(e)))?;
         // WAL lets readers run beside a writer and keeps a crash from corrupting the file.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| open_err(Box::new(e)))?;
+        // Switching a new file to WAL needs an exclusive lock, and SQLite answers BUSY there
+        // without calling the busy handler: several runs creating one store at once (the
+        // `concurrent_runs_share_one_store…` test) would fail with "database is locked". So
+        // it retries for as long as the busy timeout allows, as every other statement waits.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < Self::BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => break other.map_err(|e| open_err(Box::new(e)))?,
+            }
+        };
         tracing::debug!(%mode, path = %path.display(), "opened metadata store");
         Self::init(conn, Some(path.to_owned()))
     }
