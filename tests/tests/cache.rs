@@ -62,10 +62,26 @@ impl Sandbox {
         c
     }
 
+    /// Runs `args` to the end. The program may be this test's own copy of the binary, just
+    /// written: while another test thread forks a child that still holds that write handle
+    /// (until the child's exec closes it), exec fails with ETXTBSY, which is retried.
+    fn output(&self, args: &[&str]) -> Output {
+        const TEXT_FILE_BUSY: i32 = 26; // ETXTBSY on Linux
+        for _ in 0..100 {
+            match self.command(args).output() {
+                Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("{} stayed busy for 2 s", self.program.display())
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let mut all = vec!["run"];
         all.extend_from_slice(args);
-        let out = self.command(&all).output().unwrap();
+        let out = self.output(&all);
         assert_eq!(code(&out), 0, "run {args:?}: {}", stderr(&out));
         out
     }
@@ -74,14 +90,11 @@ impl Sandbox {
     fn prune(&self, args: &[&str]) -> Output {
         let mut all = vec!["cache", "prune"];
         all.extend_from_slice(args);
-        self.command(&all).output().unwrap()
+        self.output(&all)
     }
 
     fn show(&self, run_id: &str) -> Value {
-        let out = self
-            .command(&["runs", "show", run_id, "--json"])
-            .output()
-            .unwrap();
+        let out = self.output(&["runs", "show", run_id, "--json"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         serde_json::from_slice(&out.stdout).unwrap()
     }
@@ -263,10 +276,7 @@ fn component_identity_survives_a_rebuild_and_binary_identity_does_not() {
     );
     assert!(!cached(&sb, &out, "tally") && !cached(&sb, &out, "shout"));
 
-    let bad = sb
-        .command(&["run", "counted", "--cache-code", "source"])
-        .output()
-        .unwrap();
+    let bad = sb.output(&["run", "counted", "--cache-code", "source"]);
     assert_eq!(code(&bad), 2, "{}", stderr(&bad));
 }
 
@@ -440,7 +450,7 @@ fn a_run_does_not_resume_with_changed_component_code() {
     assert_eq!(code_hash.as_str().map(str::len), Some(64), "{recorded:#}");
     *code_hash = Value::from("0".repeat(64));
     std::fs::write(&manifest, serde_json::to_vec(&recorded).unwrap()).unwrap();
-    let resumed = sb.command(&["run", "--resume", &id]).output().unwrap();
+    let resumed = sb.output(&["run", "--resume", &id]);
     assert_eq!(code(&resumed), 2, "{}", stderr(&resumed));
     assert!(
         stderr(&resumed).contains("changed since the run started"),
@@ -457,7 +467,7 @@ fn the_resume_command_keeps_the_cache_identity() {
     for (flags, expected) in [(&["--cache-code", "binary"][..], true), (&[][..], false)] {
         let mut args = vec!["run", "fails_one_branch"];
         args.extend_from_slice(flags);
-        let out = sb.command(&args).output().unwrap();
+        let out = sb.output(&args);
         assert_eq!(code(&out), 5, "{}", stderr(&out));
         let resume = stderr(&out)
             .lines()
