@@ -468,7 +468,8 @@ fn remove_run_folder(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::remove_dir_all(dir)
 }
 
-fn human_size(bytes: u64) -> String {
+/// A size for people: `12 B`, `1.5 KiB`, `3.0 MiB` (powers of 1024, one decimal).
+pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -498,7 +499,7 @@ pub fn runs_gc(
     // Timestamps are stored as RFC 3339 UTC text, which sorts as time does.
     let cutoff = policy
         .older_than
-        .map(|age| now.checked_sub(age).map(rfc3339_utc));
+        .map(|age| now.checked_sub(age).map(crate::rfc3339_utc));
     let runs = store.list_runs(&RunFilter::default())?;
     let by_age_or_count = policy.older_than.is_some() || policy.keep.is_some();
     let mut selected: Vec<bool> = runs
@@ -618,22 +619,6 @@ pub fn runs_gc(
         s.push('\n');
     }
     Ok(s)
-}
-
-/// `2024-05-01T10:00:00Z` for a time (UTC), as the store records times.
-fn rfc3339_utc(t: std::time::SystemTime) -> String {
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
-    let (year, month, day) = crate::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 /// A value as it may be shown on a terminal: control characters (C0 including newline and

@@ -169,11 +169,8 @@ fn parts(t: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
     (y, mo, d, s / 3600, s / 60 % 60, s % 60)
 }
 
-/// `2024-05-01T10:00:00Z`.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s) = parts(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
+/// `2024-05-01T10:00:00Z`, as the store writes times.
+pub(crate) use argot_client::rfc3339_utc as rfc3339;
 
 /// `2024-05-01T10:00:00.123Z`: tasks of one run often start within the same second, and
 /// the store orders them by this text.

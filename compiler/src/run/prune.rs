@@ -240,24 +240,6 @@ fn size_of(path: &Path) -> io::Result<u64> {
     }
 }
 
-/// `1.5 MiB`.
-fn human(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = u;
-    }
-    format!("{value:.1} {unit}")
-}
-
 /// Runs `cache prune`: prints one line per removed entry and a summary on stdout.
 ///
 /// # Errors
@@ -303,7 +285,7 @@ pub fn execute(command: &CacheCommand) -> Result<String, (ExitCode, String)> {
             "{verb} {}  {}  {}  {last}  ({why})\n",
             &e.key[..12],
             e.component.as_deref().unwrap_or("?"),
-            human(e.bytes),
+            argot_client::cli::human_size(e.bytes),
         ));
     }
     out.push_str(&format!(
@@ -314,11 +296,11 @@ pub fn execute(command: &CacheCommand) -> Result<String, (ExitCode, String)> {
         } else {
             "ies"
         },
-        human(report.freed()),
+        argot_client::cli::human_size(report.freed()),
         dir.display(),
         report.kept,
         if report.kept == 1 { "y" } else { "ies" },
-        human(report.kept_bytes),
+        argot_client::cli::human_size(report.kept_bytes),
     ));
     Ok(out)
 }
@@ -345,9 +327,9 @@ mod tests {
 
     #[test]
     fn sizes_read_for_people() {
-        assert_eq!(human(12), "12 B");
-        assert_eq!(human(1536), "1.5 KiB");
-        assert_eq!(human(3 << 20), "3.0 MiB");
+        assert_eq!(argot_client::cli::human_size(12), "12 B");
+        assert_eq!(argot_client::cli::human_size(1536), "1.5 KiB");
+        assert_eq!(argot_client::cli::human_size(3 << 20), "3.0 MiB");
     }
 
     use std::collections::BTreeMap;
