@@ -253,10 +253,11 @@ pub mod __private {
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
-        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
+        IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::trace::{
-        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
+        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_depends, add_task,
+        rename_task, scope,
     };
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};

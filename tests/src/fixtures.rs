@@ -285,6 +285,60 @@ pub fn fails_one_branch(#[default("")] log: Param<String>) {
     tally(log, "independent");
 }
 
+/// `Depends::Result { task, result }` for `.add_depends`.
+fn on_result(
+    result: argot::ir::TaskResult,
+) -> impl FnOnce(argot::ir::TaskRef) -> argot::ir::Depends {
+    move |task| argot::ir::Depends::Result { task, result }
+}
+
+/// `depends` on results, built with the tracer's building block (the DSL's result methods
+/// arrive with the control-flow constructs): `alert` runs because `bad` failed, and `cleanup`
+/// runs when `alert` did not fail. The failure is handled (every branch from it ends in a
+/// success), so the run succeeds, as Argo's `assessDAGPhase` judges a DAG.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn handles_a_failure(#[default("")] log: Param<String>) {
+    use argot::__private::add_depends;
+    use argot::ir::{Depends, TaskResult};
+    let bad = broken("the model is worse than the baseline");
+    let alert = tally(log, "alert");
+    add_depends(
+        alert.task_handle(),
+        bad.task_handle(),
+        "on_failure",
+        on_result(TaskResult::Failed),
+    );
+    let cleanup = tally(log, "cleanup");
+    add_depends(
+        cleanup.task_handle(),
+        alert.task_handle(),
+        "unless_failed",
+        |t| {
+            Depends::Not(Box::new(Depends::Result {
+                task: t,
+                result: TaskResult::Failed,
+            }))
+        },
+    );
+}
+
+/// `deploy` needs `bad` to succeed; `bad` fails, so `deploy` is omitted — and, as the last
+/// task of a branch whose failure nothing handled, it fails the run (an omitted target
+/// inherits the phase of the branch it is on, in Argo's `assessDAGPhase`).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn omits_on_a_result(#[default("")] log: Param<String>) {
+    use argot::__private::add_depends;
+    use argot::ir::TaskResult;
+    let bad = broken("the model is worse than the baseline");
+    let deploy = tally(log, "deploy");
+    add_depends(
+        deploy.task_handle(),
+        bad.task_handle(),
+        "on_success",
+        on_result(TaskResult::Succeeded),
+    );
+}
+
 /// Appends `line` in capitals to the file `log` (unless `log` is empty) and returns it.
 #[component]
 pub fn shout(log: String, line: String) -> Result<String> {

@@ -362,7 +362,9 @@ fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
         "{omitted}"
     );
 
-    // With one slot nothing else starts after the failure (fail fast).
+    // With one slot the independent task still starts after the failure: Argo's DAG keeps
+    // executing tasks until every created node is fulfilled (`assessDAGPhase` stays Running),
+    // its `failFast` only deciding the DAG's phase.
     let out = sb.run(&[
         "fails_one_branch",
         "--parallelism",
@@ -372,14 +374,39 @@ fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
     ]);
     assert_eq!(code(&out), 5);
     let details = sb.show(&run_id(&out));
-    assert_eq!(task(&details, "tally-2")["phase"], "Omitted");
-    assert!(
-        task(&details, "tally-2")["message"]
-            .as_str()
-            .unwrap()
-            .contains("fail fast")
-    );
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(task(&details, "tally-2")["phase"], "Succeeded");
+    assert_eq!(task(&details, "tally")["phase"], "Omitted");
+    // (This time `independent` comes from the cache.)
     assert_eq!(sb.lines("branches.log"), ["independent"]);
+}
+
+#[test]
+fn depends_on_results_runs_as_argo_evaluates_it() {
+    let sb = Sandbox::new();
+    let log = sb.file("results.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&["handles_a_failure", "--parallelism", "1", "-p", &log_param]);
+    // The failure is handled by `alert`, so the run succeeds.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.lines("results.log"), ["alert", "cleanup"]);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    assert_eq!(task(&details, "broken")["phase"], "Failed");
+    assert_eq!(task(&details, "tally")["phase"], "Succeeded");
+    assert_eq!(task(&details, "tally-2")["phase"], "Succeeded");
+
+    let out = sb.run(&["omits_on_a_result", "-p", &log_param]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Failed");
+    let deploy = task(&details, "tally");
+    assert_eq!(deploy["phase"], "Omitted");
+    assert_eq!(
+        deploy["message"],
+        "not run: its depends `broken.Succeeded` is false (`broken` Failed)"
+    );
+    assert_eq!(sb.lines("results.log"), ["alert", "cleanup"]);
 }
 
 fn container_runtime_works() -> bool {

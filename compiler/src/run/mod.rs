@@ -71,6 +71,7 @@
 mod cache;
 pub mod command;
 mod container;
+mod depends;
 mod folder;
 pub mod interrupt;
 pub mod lifeline;
