@@ -886,8 +886,9 @@ impl RetryOn {
     }
 }
 
-/// Argo's retry `backoff`: wait `duration`, multiplied by `factor` after each attempt, never
-/// more than `max_duration`.
+/// Argo's retry `backoff` (`processNodeRetries` in `workflow/controller/operator.go`): before
+/// retry `n` (from 1) wait `duration × factorⁿ⁻¹`, at most `cap`; no retry starts once
+/// `max_duration` has passed since the first attempt started, or would pass while waiting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backoff {
     /// The first wait (`10s`, `1m`).
@@ -895,7 +896,10 @@ pub struct Backoff {
     /// The multiplier; `None` keeps the wait constant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<u32>,
-    /// The longest wait.
+    /// The longest single wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+    /// How long after the first attempt started retries may still start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<String>,
 }

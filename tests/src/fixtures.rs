@@ -339,6 +339,41 @@ pub fn omits_on_a_result(#[default("")] log: Param<String>) {
     );
 }
 
+/// Appends `attempt` to `log`, then fails unless `log` has `succeed_at` lines: a task that
+/// succeeds on a given attempt, for retries.
+#[component]
+pub fn flaky(log: String, succeed_at: u32) -> Result<u32> {
+    append_line(&log, "attempt")?;
+    let attempts = std::fs::read_to_string(&log)?.lines().count() as u32;
+    ensure!(
+        attempts >= succeed_at,
+        "attempt {attempts} fails (succeeds at {succeed_at})"
+    );
+    Ok(attempts)
+}
+
+/// The value of environment variable `name` in the task's process (empty if unset).
+#[component]
+pub fn env_echo(name: String) -> Result<String> {
+    Ok(std::env::var(&name).unwrap_or_default())
+}
+
+/// One task per local setting: retries (`flaky`), a time limit (`gated`, whose gate never
+/// opens unless the test makes it), the environment (`env_echo`), caching (`tally`). The
+/// tests give each task its settings by editing the traced IR.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn settings_probe(
+    #[default("")] flaky_log: Param<String>,
+    #[default(3)] succeed_at: Param<u32>,
+    #[default("")] gate: Param<String>,
+    #[default("")] tally_log: Param<String>,
+) {
+    flaky(flaky_log, succeed_at);
+    gated(gate, "", "waits");
+    env_echo("GREETING");
+    tally(tally_log, "counted");
+}
+
 /// Appends `line` in capitals to the file `log` (unless `log` is empty) and returns it.
 #[component]
 pub fn shout(log: String, line: String) -> Result<String> {

@@ -344,6 +344,7 @@ fn task_settings_pick_templates_by_content() {
             backoff: Some(Backoff {
                 duration: "10s".into(),
                 factor: Some(2),
+                cap: Some("1m".into()),
                 max_duration: Some("5m".into()),
             }),
         }),

@@ -312,7 +312,10 @@ pub struct Backoff {
     /// The multiplier after each attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<u32>,
-    /// The longest wait.
+    /// The longest single wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+    /// How long after the first attempt retries may start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<String>,
 }
@@ -707,6 +710,7 @@ fn component_template(
             backoff: r.backoff.as_ref().map(|b| Backoff {
                 duration: b.duration.clone(),
                 factor: b.factor,
+                cap: b.cap.clone(),
                 max_duration: b.max_duration.clone(),
             }),
         }),

@@ -127,7 +127,10 @@ impl Checker<'_> {
             );
         }
         if let Some(backoff) = config.retry.as_ref().and_then(|r| r.backoff.as_ref()) {
-            for d in std::iter::once(&backoff.duration).chain(&backoff.max_duration) {
+            for d in std::iter::once(&backoff.duration)
+                .chain(&backoff.cap)
+                .chain(&backoff.max_duration)
+            {
                 if let Err(why) = parse_seconds(d) {
                     bad(
                         self,

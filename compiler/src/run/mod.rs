@@ -80,6 +80,7 @@ pub mod prune;
 mod report;
 pub mod rewrite;
 pub mod scheduler;
+mod settings;
 mod task;
 
 use std::collections::BTreeMap;
@@ -317,6 +318,9 @@ pub enum RunError {
         "run `{0}` is being run by another process\nhelp: wait for it to finish, or stop it first"
     )]
     Busy(String),
+    /// A task has a setting this machine cannot honour (A0031).
+    #[error("{0}")]
+    Unsupported(crate::diagnostics::Diagnostics),
     /// The metadata store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -365,5 +369,6 @@ pub fn run(
     options: &RunOptions,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport, RunError> {
+    settings::check(valid).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
 }
