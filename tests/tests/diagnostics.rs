@@ -953,6 +953,50 @@ fn a0030_invalid_task_settings() {
 }
 
 #[test]
+fn a0031_settings_the_local_runner_cannot_honour() {
+    use k8s_openapi::api::core::v1::{
+        EnvVar, EnvVarSource, SecretKeySelector, Volume, VolumeMount,
+    };
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.env.push(EnvVar {
+        name: "TOKEN".into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: "bucket".into(),
+                key: "token".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..EnvVar::default()
+    });
+    p.tasks[2].config.volumes.push(Volume {
+        name: "checkpoints".into(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    });
+    p.tasks[2].config.volume_mounts.push(VolumeMount {
+        name: "checkpoints".into(),
+        mount_path: "/checkpoints".into(),
+        ..VolumeMount::default()
+    });
+    // Valid for Argo: it compiles.
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    snapshot("A0031-local-unsupported", &d);
+    // Settings the runner honours or that only place a pod pass.
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.timeout = Some("1h".into());
+    p.tasks[1]
+        .config
+        .node_selector
+        .insert("pool".into(), "gpu".into());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap();
+    assert!(argot::run::check_local(&valid).is_ok());
+}
+
+#[test]
 fn every_code_is_documented_and_tested_here() {
     let source = include_str!("diagnostics.rs");
     for code in Code::ALL {

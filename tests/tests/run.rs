@@ -1086,7 +1086,7 @@ mod task_settings {
     }
 
     #[test]
-    fn a0031_settings_the_local_runner_cannot_honour() {
+    fn settings_that_need_a_cluster_are_refused_before_anything_is_written() {
         let sb = Sandbox::new();
         let valid = probe(|p| {
             p.tasks[2].config.env.push(EnvVar {

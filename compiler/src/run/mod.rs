@@ -357,6 +357,15 @@ impl RunError {
     }
 }
 
+/// A0031 for each task setting this machine cannot honour (volumes, environment variables
+/// read from the cluster); [`run`] refuses such a pipeline before it writes anything.
+///
+/// # Errors
+/// The diagnostics, when a task has such a setting.
+pub fn check_local(valid: &ValidPipeline) -> Result<(), crate::diagnostics::Diagnostics> {
+    settings::check(valid)
+}
+
 /// Runs (or resumes) `valid` on this machine, recording it in `store`; `events` sees progress.
 ///
 /// Returns the report of a run that finished, successfully or not.
@@ -369,6 +378,6 @@ pub fn run(
     options: &RunOptions,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport, RunError> {
-    settings::check(valid).map_err(RunError::Unsupported)?;
+    check_local(valid).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
 }
