@@ -4,19 +4,63 @@
 //! Argo emission, graph export, the local runner) reads only this. It is serde-serialisable and
 //! uses ordered containers only, so the same pipeline always serialises to the same bytes.
 //!
-//! # Meaning
+//! # Shape
 //!
-//! - A [`Pipeline`] has typed input parameters ([`PipelineParam`]), the distinct components its
-//!   tasks use ([`ComponentSpec`], keyed by component name), and tasks ([`Task`]) in the order
-//!   the pipeline body created them. A [`TaskId`] is an index into [`Pipeline::tasks`].
+//! ```text
+//! Pipeline
+//! ├── params: [PipelineParam]              typed inputs of the whole run
+//! ├── components: {name → ComponentSpec}   typed functions (native or container) + defaults
+//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call
+//! ├── tasks: [Task]                        calls: component, region, arguments, depends, config
+//! ├── defaults: TaskConfig                 settings every task starts from
+//! └── settings: WorkflowSettings           namespace-level settings of the run
+//! ```
+//!
 //! - A [`ComponentSpec`] is a function with typed inputs and outputs. An input or output is a
 //!   *parameter* (a small serde value travelling as a string) or an *artifact* (a file or
 //!   folder, of a kind such as `Dataset` or `Model`).
 //! - A [`Task`] is one call of a component. Each of its arguments binds one input of the
-//!   component to a constant, a pipeline parameter or an output of another task. A data edge
-//!   implies an ordering edge; [`Task::after`] adds ordering-only edges.
-//! - Parameter values are strings on the wire: a string is itself, every other value is its
-//!   JSON text (see [`crate::value`]).
+//!   component to a constant, a pipeline parameter or an output of another task.
+//! - A [`Region`] is a scope of the body: the root, a conditional branch ([`Condition`]), a
+//!   loop body ([`LoopItems`]), the exit handler, a call of another pipeline. Every task
+//!   belongs to exactly one region.
+//! - A task's [`Depends`] is an expression over other tasks' results (`Succeeded`, `Failed`,
+//!   …, `&&`, `||`, `!`), the tree Argo's `depends` string is rendered from and the local
+//!   runner evaluates.
+//! - A task's [`TaskConfig`] (retries, time limits, caching, pod settings held as
+//!   Kubernetes' own `k8s-openapi` types) is merged over its component's and the pipeline's:
+//!   task over component over pipeline ([`TaskConfig::merged_over`]).
+//!
+//! # Invariants
+//!
+//! Tracing establishes these; [`crate::validate()`] checks them on any IR (a hand-built or
+//! deserialised one too) and the backends rely on them only through a `ValidPipeline`.
+//!
+//! 1. **Indices.** A [`TaskId`] indexes [`Pipeline::tasks`]; a [`RegionId`] indexes
+//!    [`Pipeline::regions`]; `regions[0]` is the root and the only region without a parent; a
+//!    region's parent has a smaller index, so regions form a tree in creation order.
+//! 2. **Components.** Every [`Task::component`] is a key of [`Pipeline::components`]; the key
+//!    is the spec's own name. Two different specs never share a name (A0008).
+//! 3. **Bindings.** A task's arguments are keyed by input names of its component, in the
+//!    component's order; an unbound input has a default (A0002, A0007, A0011).
+//! 4. **Scopes.** A task reads outputs of, and names in its `depends`, only tasks of its own
+//!    region or of a region enclosing it (A0028). Values leave a region only through its
+//!    construct.
+//! 5. **Dependencies.** A task's full dependency expression is `Done(p)` for every task `p`
+//!    whose outputs it reads (a data edge implies an ordering edge), and its own
+//!    [`Task::depends`]. The graph of all dependencies is acyclic (A0001). A task starts
+//!    once every task its expression names has finished, and is `Omitted` when the
+//!    expression is then false.
+//! 6. **Values.** Parameter values (constants, defaults, loop items) are in wire form: a
+//!    `String` is itself when safe, everything else compact JSON (see [`crate::value`]).
+//! 7. **Templates.** Tasks whose component and merged [`TaskConfig`] are equal share one
+//!    Argo template; the template's identity is that content, never the task's position.
+//! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
+//!    sorted); serialising the same pipeline twice gives the same bytes.
+//!
+//! Constructs the IR can hold but no backend runs yet (branches, loops, exit handlers,
+//! sub-pipeline calls) are refused by validation (A0029) until the emitter and the local
+//! runner both handle them.
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //!
 //! The main thread owns the state; a pool of `parallelism` worker threads runs tasks (the
 //! private `task` module) and reports back over a channel. Once every task a task depends on
-//! has finished, its `depends` expression is evaluated ([`super::depends`]): true, it is
+//! has finished, its `depends` expression is evaluated (the private `depends` module): true, it is
 //! ready, and ready tasks start in pipeline order as long as slots are free; false, it is
 //! `Omitted`. As on Argo, a failure does not stop independent tasks; an interrupt or a failed
 //! metadata store does, and what never started is then recorded as `Omitted`.
@@ -259,7 +259,7 @@ pub(crate) fn execute(
 
 struct Outcome {
     reports: Vec<TaskReport>,
-    /// The task whose failure fails the run (see [`super::depends::failed_branch`]).
+    /// The task whose failure fails the run (Argo's `assessDAGPhase`, in the `depends` module).
     first_failure: Option<String>,
     /// True when some task was never decided (the run stopped early).
     cut_short: bool,
