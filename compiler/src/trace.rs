@@ -194,40 +194,81 @@ pub fn rename_task(task: TaskHandle, name: String) {
 /// Adds an ordering-only dependency (`.after(&other)`): `other` must finish well first.
 #[doc(hidden)]
 pub fn add_after(task: TaskHandle, other: TaskHandle) {
-    add_depends(task, other, "after", Depends::Done)
+    add_depends_as(task, DependsOn::Result(other, None), "after");
 }
 
-/// ANDs `make(other)` into `task`'s `depends` expression, checking that `task` can see
-/// `other`; the building block of `.after(…)` and of the result-based dependency methods.
+/// A `depends` expression as the DSL builds it, over task handles (resolved against the trace
+/// by [`add_depends_on`]).
 #[doc(hidden)]
-pub fn add_depends(
-    task: TaskHandle,
-    other: TaskHandle,
-    method: &str,
-    make: impl FnOnce(TaskRef) -> Depends,
-) {
-    let reference = resolve_ref(other);
-    if matches!(reference, TaskRef::Local(_)) {
-        CURRENT.with(|c| {
-            if let Some(tracer) = c.borrow_mut().as_mut() {
-                tracer.check_visible(other, task.region, &format!("`.{method}(…)`"), None);
-            }
-        });
-    }
-    let term = make(reference);
-    with_local_task(task, method, |t| {
-        let already = match &t.depends {
-            Some(Depends::And(terms)) => terms.contains(&term),
-            Some(d) => *d == term,
-            None => false,
-        };
-        if !already {
-            t.depends = Some(match t.depends.take() {
-                None => term,
-                Some(d) => d.and(term),
+#[derive(Clone, Debug)]
+pub enum DependsOn {
+    /// A result of a task; `None` is "finished well" ([`Depends::Done`]).
+    Result(TaskHandle, Option<crate::ir::TaskResult>),
+    /// `X.AnySucceeded`.
+    AnySucceeded(TaskHandle),
+    /// `X.AllFailed`.
+    AllFailed(TaskHandle),
+    /// All hold.
+    And(Vec<DependsOn>),
+    /// Any holds.
+    Or(Vec<DependsOn>),
+    /// It does not hold.
+    Not(Box<DependsOn>),
+}
+
+/// ANDs `expression` into `task`'s `depends`, checking that `task` can see every task it
+/// names (A0028).
+#[doc(hidden)]
+pub fn add_depends_on(task: TaskHandle, expression: DependsOn) {
+    add_depends_as(task, expression, "depends_on");
+}
+
+fn add_depends_as(task: TaskHandle, expression: DependsOn, method: &str) {
+    let what = format!("`.{method}(…)`");
+    let resolve_one = |other: TaskHandle| {
+        let reference = resolve_ref(other);
+        if matches!(reference, TaskRef::Local(_)) {
+            CURRENT.with(|c| {
+                if let Some(tracer) = c.borrow_mut().as_mut() {
+                    tracer.check_visible(other, task.region, &what, None);
+                }
             });
         }
-    });
+        reference
+    };
+    fn resolve(e: DependsOn, reference: &dyn Fn(TaskHandle) -> TaskRef) -> Depends {
+        match e {
+            DependsOn::Result(h, None) => Depends::Done(reference(h)),
+            DependsOn::Result(h, Some(result)) => Depends::Result {
+                task: reference(h),
+                result,
+            },
+            DependsOn::AnySucceeded(h) => Depends::AnySucceeded(reference(h)),
+            DependsOn::AllFailed(h) => Depends::AllFailed(reference(h)),
+            DependsOn::And(v) => {
+                Depends::And(v.into_iter().map(|e| resolve(e, reference)).collect())
+            }
+            DependsOn::Or(v) => Depends::Or(v.into_iter().map(|e| resolve(e, reference)).collect()),
+            DependsOn::Not(e) => Depends::Not(Box::new(resolve(*e, reference))),
+        }
+    }
+    let term = resolve(expression, &resolve_one);
+    with_local_task(task, method, |t| and_into(t, term));
+}
+
+/// ANDs `term` into `t.depends` unless it is already one of its terms.
+fn and_into(t: &mut Task, term: Depends) {
+    let already = match &t.depends {
+        Some(Depends::And(terms)) => terms.contains(&term),
+        Some(d) => *d == term,
+        None => false,
+    };
+    if !already {
+        t.depends = Some(match t.depends.take() {
+            None => term,
+            Some(d) => d.and(term),
+        });
+    }
 }
 
 /// Runs `body` inside a new region of kind `kind`, nested in the current one, and returns

@@ -285,41 +285,14 @@ pub fn fails_one_branch(#[default("")] log: Param<String>) {
     tally(log, "independent");
 }
 
-/// `Depends::Result { task, result }` for `.add_depends`.
-fn on_result(
-    result: argot::ir::TaskResult,
-) -> impl FnOnce(argot::ir::TaskRef) -> argot::ir::Depends {
-    move |task| argot::ir::Depends::Result { task, result }
-}
-
-/// `depends` on results, built with the tracer's building block (the DSL's result methods
-/// arrive with the control-flow constructs): `alert` runs because `bad` failed, and `cleanup`
-/// runs when `alert` did not fail. The failure is handled (every branch from it ends in a
-/// success), so the run succeeds, as Argo's `assessDAGPhase` judges a DAG.
+/// `depends` on results: `alert` runs because `bad` failed, and `cleanup` runs when `alert`
+/// did not fail. The failure is handled (every branch from it ends in a success), so the run
+/// succeeds, as Argo's `assessDAGPhase` judges a DAG.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn handles_a_failure(#[default("")] log: Param<String>) {
-    use argot::__private::add_depends;
-    use argot::ir::{Depends, TaskResult};
     let bad = broken("the model is worse than the baseline");
-    let alert = tally(log, "alert");
-    add_depends(
-        alert.task_handle(),
-        bad.task_handle(),
-        "on_failure",
-        on_result(TaskResult::Failed),
-    );
-    let cleanup = tally(log, "cleanup");
-    add_depends(
-        cleanup.task_handle(),
-        alert.task_handle(),
-        "unless_failed",
-        |t| {
-            Depends::Not(Box::new(Depends::Result {
-                task: t,
-                result: TaskResult::Failed,
-            }))
-        },
-    );
+    let alert = tally(log, "alert").depends_on(bad.failed());
+    tally(log, "cleanup").depends_on(!alert.failed());
 }
 
 /// `deploy` needs `bad` to succeed; `bad` fails, so `deploy` is omitted — and, as the last
@@ -327,16 +300,20 @@ pub fn handles_a_failure(#[default("")] log: Param<String>) {
 /// inherits the phase of the branch it is on, in Argo's `assessDAGPhase`).
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn omits_on_a_result(#[default("")] log: Param<String>) {
-    use argot::__private::add_depends;
-    use argot::ir::TaskResult;
     let bad = broken("the model is worse than the baseline");
-    let deploy = tally(log, "deploy");
-    add_depends(
-        deploy.task_handle(),
-        bad.task_handle(),
-        "on_success",
-        on_result(TaskResult::Succeeded),
-    );
+    tally(log, "deploy").depends_on(bad.succeeded());
+}
+
+/// Every form of result dependency, for the manifest: `finished` (continue on failure),
+/// `|`, `&`, `!`, `done`, and the group results of a (here plain) task.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn result_forms(#[default("")] log: Param<String>) {
+    let a = tally(log, "a");
+    let b = tally(log, "b");
+    tally(log, "continues").depends_on(a.finished());
+    tally(log, "either").depends_on(a.failed() | b.errored());
+    tally(log, "both").depends_on(a.succeeded() & !b.skipped() & b.omitted());
+    tally(log, "grouped").depends_on((a.done() | b.any_succeeded()) & !b.all_failed());
 }
 
 /// Appends `attempt` to `log`, then fails unless `log` has `succeed_at` lines: a task that

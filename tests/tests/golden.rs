@@ -320,6 +320,26 @@ fn depends_on_results() {
         argot_tests::fixtures::handles_a_failure::definition(),
         "argot-fixtures",
     );
+    let compiled = argot_tests::fixtures::result_forms::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_value(&compiled.workflow).unwrap();
+    schema::assert_valid(Kind::Workflow, &json);
+    let depends: Vec<&str> = json["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["depends"].as_str())
+        .collect();
+    assert_eq!(
+        depends,
+        [
+            "tally.Succeeded || tally.Failed || tally.Errored",
+            "tally.Failed || tally-2.Errored",
+            "tally.Succeeded && !tally-2.Skipped && tally-2.Omitted",
+            "(tally || tally-2.AnySucceeded) && !tally-2.AllFailed",
+        ]
+    );
 }
 
 /// Argo keeps retries, timeouts and pod settings on the template, so tasks are grouped into
