@@ -60,7 +60,7 @@ impl Graph {
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
-                    Argument::Constant(_) => {}
+                    Argument::Constant(_) | Argument::Run(_) => {}
                     Argument::PipelineParam(name) => {
                         let index = params.iter().position(|n| n == name);
                         if let Some(index) = index {
