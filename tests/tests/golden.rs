@@ -246,6 +246,14 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "ordering_only",
             argot_tests::fixtures::ordering_only::definition(),
         ),
+        (
+            "exit_handler",
+            argot_examples::exit_handler::exit_handler::definition(),
+        ),
+        (
+            "result_forms",
+            argot_tests::fixtures::result_forms::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -273,7 +281,12 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             .map(|t| {
                 t.arguments
                     .values()
-                    .filter(|a| !matches!(a, argot::ir::Argument::Constant(_)))
+                    .filter(|a| {
+                        !matches!(
+                            a,
+                            argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_)
+                        )
+                    })
                     .count()
                     + t.depends.as_ref().map_or(0, |d| d.tasks().len())
             })
