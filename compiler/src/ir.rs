@@ -58,10 +58,11 @@
 //! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
 //!    sorted); serialising the same pipeline twice gives the same bytes.
 //!
-//! Constructs the IR can hold but no backend runs yet (branches, loops, sub-pipeline calls)
-//! are refused by validation (A0029) until the emitter and the local runner both handle them.
-//! The exit handler runs: one region, directly in the root, whose tasks see only each other
-//! (it is Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
+//! Constructs the IR can hold but no backend runs yet (loops, sub-pipeline calls) are refused
+//! by validation (A0029) until the emitter and the local runner both handle them. Conditional
+//! branches run (each a DAG template on Argo, decided once what it reads has finished). The
+//! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
+//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
 
 use std::collections::BTreeMap;
 
@@ -752,6 +753,8 @@ pub enum Condition {
         op: CompareOp,
         /// Right operand.
         right: Operand,
+        /// How the operands' wire forms compare.
+        kind: CompareKind,
     },
     /// All hold.
     And(Vec<Condition>),
@@ -759,6 +762,18 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// It does not hold.
     Not(Box<Condition>),
+}
+
+/// How a comparison reads its operands' wire forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareKind {
+    /// As text, equal or not (strings, booleans): equal values have equal wire forms.
+    Text,
+    /// As 64-bit integers.
+    Integer,
+    /// As 64-bit floats.
+    Float,
 }
 
 /// A comparison operator.

@@ -43,6 +43,7 @@ pub mod run;
 mod trace;
 pub mod validate;
 pub mod value;
+pub mod when;
 
 pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
@@ -55,6 +56,7 @@ pub use results::{Results, TaskResults};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
+pub use when::{Branch, Comparable, Cond, IntoOperand, Ordered, when};
 
 /// The result type components return: any error converts into it with `?`.
 pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
@@ -71,6 +73,7 @@ pub mod prelude {
     };
     pub use crate::{
         AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
+        when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

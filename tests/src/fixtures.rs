@@ -316,6 +316,50 @@ pub fn result_forms(#[default("")] log: Param<String>) {
     tally(log, "grouped").depends_on((a.done() | b.any_succeeded()) & !b.all_failed());
 }
 
+/// Conditions on every kind of operand: a string with a quote, a slash and a hyphen (which
+/// govaluate alone would misread), a task output compared with a parameter in a nested branch
+/// (read from outside both branches), floats and integers, and a branch that reads an
+/// artifact and an output parameter from outside it. Each counted task appends to `log`.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn conditions_probe(
+    #[default("it's a/b-c")] word: Param<String>,
+    #[default(0.75)] score: Param<f64>,
+    #[default(5)] limit: Param<i64>,
+    #[default("")] log: Param<String>,
+) {
+    use argot_examples::quickstart::{evaluate, prepare, train};
+    let said = echo(word);
+    let data = prepare(50, 7);
+    let trained = train(data.data, 0.5, 50);
+    when(said.output.eq("it's a/b-c"), || {
+        let inner = tally(log, said.output).name("matched");
+        when(said.output.ne(word), || {
+            tally(log, "never");
+        });
+        tally(log, inner.output).name("matched-again");
+        evaluate(data.data, trained.model, trained.output);
+    });
+    when(score.ge(0.5) & !limit.lt(3), || {
+        tally(log, "scored");
+    })
+    .else_when(trained.output.gt(2.0), || {
+        tally(log, "impossible");
+    })
+    .otherwise(|| {
+        tally(log, "low");
+    });
+}
+
+/// A branch whose condition reads a task that fails: the branch is omitted (its DAG task's
+/// `depends` is false), and the run fails.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn branch_after_failure(#[default("")] log: Param<String>) {
+    let f = flaky(log, 99);
+    when(f.output.gt(0), || {
+        tally(log, "after");
+    });
+}
+
 /// Appends `attempt` to `log`, then fails unless `log` has `succeed_at` lines: a task that
 /// succeeds on a given attempt, for retries.
 #[component]

@@ -36,17 +36,29 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
 
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
+    let dags = templates.iter().filter(|t| t["dag"].is_object()).count();
+    let branches = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
+    assert_eq!(dags, 1 + branches + exit, "{name}: a DAG per region");
     assert_eq!(
         templates.len(),
-        pipeline.components.len() + 1 + exit,
-        "{name}: one template per distinct component, plus the DAG (and the exit handler's)"
+        pipeline.components.len() + dags,
+        "{name}: one template per distinct component, plus the DAGs"
     );
-    let dag_tasks: usize = templates[..1 + exit]
+    let dag_tasks: usize = templates
         .iter()
+        .filter(|t| t["dag"].is_object())
         .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
         .sum();
-    assert_eq!(dag_tasks, pipeline.tasks.len());
+    assert_eq!(
+        dag_tasks,
+        pipeline.tasks.len() + branches,
+        "{name}: every task, and a task calling each branch"
+    );
 
     // A native component's code hash changes with every edit of its body, so the snapshot shows
     // that it is there, not its value; `cache::tests` pin what it keys.
@@ -78,6 +90,22 @@ fn quickstart() {
         "quickstart",
         argot_examples::quickstart::quickstart::definition(),
         "quickstart",
+    );
+}
+
+/// Each conditional branch is a DAG template called by a task with an `expr` `when`; values
+/// from outside a branch arrive as its inputs.
+#[test]
+fn conditions() {
+    check(
+        "coin_flip",
+        argot_examples::coin_flip::coin_flip::definition(),
+        "coin_flip",
+    );
+    check(
+        "conditions_probe",
+        argot_tests::fixtures::conditions_probe::definition(),
+        "argot-fixtures",
     );
 }
 
