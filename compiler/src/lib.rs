@@ -36,6 +36,7 @@ pub mod fsutil;
 pub mod ir;
 pub mod namer;
 pub mod rules;
+pub mod schema;
 #[cfg(feature = "store")]
 pub mod run;
 mod trace;
@@ -50,6 +51,7 @@ pub use dsl::{
 };
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
+pub use schema::{Schema, TypeSchema};
 pub use value::ParamType;
 
 /// The result type components return: any error converts into it with `?`.
@@ -379,6 +381,43 @@ pub mod __private {
         }
         fn encode(&self, _: &mut Invocation, name: &str, _: &T) -> Result<(), ComponentError> {
             panic!("output `{name}` has a type that is not a parameter type; the build reports it")
+        }
+    }
+
+    /// Describes a parameter type by its [`Schema`](crate::Schema) impl when it has one, and
+    /// as [`TypeSchema::Any`](crate::TypeSchema::Any) otherwise (autoref specialisation, as
+    /// [`KindProbe`]): a user type needs no impl to be a parameter. Call it as
+    /// `(&&SchemaProbe::<T>::new()).schema()`.
+    pub struct SchemaProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+    impl<T> SchemaProbe<T> {
+        /// A probe for `T`.
+        pub const fn new() -> Self {
+            Self(core::marker::PhantomData)
+        }
+    }
+
+    /// The probe's answer when `T` implements [`Schema`](crate::Schema).
+    pub trait KnownSchema {
+        /// `T`'s schema.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T: crate::Schema> KnownSchema for &SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            T::schema()
+        }
+    }
+
+    /// The probe's answer otherwise.
+    pub trait UnknownSchema {
+        /// [`TypeSchema::Any`](crate::TypeSchema::Any): values are checked only as JSON.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T> UnknownSchema for SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            crate::TypeSchema::Any
         }
     }
 

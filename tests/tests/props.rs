@@ -435,6 +435,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params.push(PipelineParam {
             name,
             rust_type: "String".into(),
+            schema: argot::schema::TypeSchema::String,
             default: default.clone(),
         });
     }
@@ -467,6 +468,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
+                        schema: argot::schema::TypeSchema::String,
                     }
                 },
                 default: default.clone(),
@@ -485,6 +487,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
+                        schema: argot::schema::TypeSchema::String,
                     }
                 },
             })

@@ -259,6 +259,7 @@ mod tests {
                 name: (*name).to_owned(),
                 kind: IoKind::Parameter {
                     rust_type: "String".into(),
+                    schema: crate::schema::TypeSchema::String,
                 },
                 default: None,
             });
