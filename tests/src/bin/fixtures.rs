@@ -8,6 +8,8 @@ use argot_tests::fixtures::{
 };
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
+// The parameter schema's fixture.
+use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
@@ -63,5 +65,6 @@ fn main() {
         round_trip,
         hostile_chain,
         uncontrolled,
+        shaped_params,
     )
 }
