@@ -36,9 +36,9 @@ pub mod fsutil;
 pub mod ir;
 pub mod namer;
 pub mod rules;
-pub mod schema;
 #[cfg(feature = "store")]
 pub mod run;
+pub mod schema;
 mod trace;
 pub mod validate;
 pub mod value;
@@ -49,9 +49,9 @@ pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
+pub use schema::{Schema, TypeSchema};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
-pub use schema::{Schema, TypeSchema};
 pub use value::ParamType;
 
 /// The result type components return: any error converts into it with `?`.

@@ -41,8 +41,11 @@ pub enum TypeSchema {
     },
     /// Any JSON number (`f32`, `f64`); a whole number is a valid float.
     Float,
-    /// A JSON string. A pipeline parameter whose schema is `string` at the top level is exactly
-    /// `String` and travels as its text (see [`crate::value`]).
+    /// A JSON string. At the top level of a pipeline parameter, `string` also says that the
+    /// type is `String` itself, which travels as its text rather than as JSON (see
+    /// [`crate::value`]): argot describes only `String` so, and a tool holding the IR without
+    /// the binary's record of the type relies on it. Describe a newtype around a `String`
+    /// (which travels as JSON) as `any`, or implement nothing.
     String,
     /// A JSON string of exactly one character (`char`).
     Char,
@@ -269,9 +272,11 @@ impl TypeSchema {
             TypeSchema::String => Value::String("some text".to_owned()),
             TypeSchema::Char => Value::String("a".to_owned()),
             TypeSchema::List(items) => Value::Array(vec![items.example_value()]),
-            TypeSchema::Array { items, len } => {
-                Value::Array(vec![items.example_value(); usize::try_from(*len).unwrap_or(0)])
-            }
+            TypeSchema::Array { items, len } => Value::Array(vec![
+                items.example_value();
+                usize::try_from(*len)
+                    .unwrap_or(0)
+            ]),
             TypeSchema::Tuple(items) => {
                 Value::Array(items.iter().map(TypeSchema::example_value).collect())
             }
@@ -470,14 +475,10 @@ fn check_integer(n: &serde_json::Number, min: i128, max: u128) -> Result<(), Str
         .map(i128::from)
         .or_else(|| n.as_u64().map(i128::from));
     match exact {
-        Some(v) if v < min => Err(format!(
-            "{v} is below the minimum, {min} ({})",
-            range()
-        )),
-        Some(v) if v >= 0 && v as u128 > max => Err(format!(
-            "{v} is above the maximum, {max} ({})",
-            range()
-        )),
+        Some(v) if v < min => Err(format!("{v} is below the minimum, {min} ({})", range())),
+        Some(v) if v >= 0 && v as u128 > max => {
+            Err(format!("{v} is above the maximum, {max} ({})", range()))
+        }
         Some(_) => Ok(()),
         None => {
             let f = n.as_f64().unwrap_or(f64::NAN);
@@ -626,7 +627,9 @@ macro_rules! tuple_schemas {
     )*};
 }
 
-tuple_schemas!((A)(A, B)(A, B, C)(A, B, C, D)(A, B, C, D, E)(A, B, C, D, E, F));
+tuple_schemas!((A)(A, B)(A, B, C)(A, B, C, D)(A, B, C, D, E)(
+    A, B, C, D, E, F
+));
 
 #[cfg(test)]
 mod tests {
@@ -708,7 +711,10 @@ mod tests {
         // 128-bit bounds are written digit for digit and read back from text.
         let wide = <(u128, i128)>::schema();
         let text = serde_json::to_string(&wide).unwrap();
-        assert!(text.contains("340282366920938463463374607431768211455"), "{text}");
+        assert!(
+            text.contains("340282366920938463463374607431768211455"),
+            "{text}"
+        );
         assert_eq!(serde_json::from_str::<TypeSchema>(&text).unwrap(), wide);
     }
 
@@ -802,7 +808,11 @@ mod tests {
             (mode.clone(), json!("medium"), false),
             (mode.clone(), json!(1), false),
             (record.clone(), json!({"depth": 3}), true),
-            (record.clone(), json!({"depth": 3, "note": null, "extra": 1}), true),
+            (
+                record.clone(),
+                json!({"depth": 3, "note": null, "extra": 1}),
+                true,
+            ),
             (record.clone(), json!({"depth": 3, "mode": "slow"}), true),
             (record.clone(), json!({"depth": 3, "mode": "medium"}), false),
             (record.clone(), json!({"note": "x"}), false),
@@ -835,10 +845,9 @@ mod tests {
         let mode = TypeSchema::Enum(vec!["fast".into(), "slow".into()]);
         let err = mode.check(&json!("medium")).unwrap_err().to_string();
         assert_eq!(err, r#"`"medium"` is not one of "fast", "slow""#);
-        let nested = TypeSchema::Object(vec![Field::new("modes", TypeSchema::List(Box::new(mode)))]);
-        let err = nested
-            .check(&json!({"modes": ["fast", "x"]}))
-            .unwrap_err();
+        let nested =
+            TypeSchema::Object(vec![Field::new("modes", TypeSchema::List(Box::new(mode)))]);
+        let err = nested.check(&json!({"modes": ["fast", "x"]})).unwrap_err();
         assert_eq!(err.at, ".modes[1]");
         let err = BTreeMap::<String, u8>::schema()
             .check(&json!({"a b": -1}))

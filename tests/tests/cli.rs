@@ -663,15 +663,31 @@ fn run_and_submit_refuse_values_outside_the_parameters_schema() {
                 .unwrap();
             let err = stderr(&out);
             assert_eq!(code(&out), 2, "{command:?}: {err}");
-            assert!(err.contains(says), "{command:?}: `{says}` missing from:\n{err}");
-            assert!(err.contains(example), "{command:?}: `{example}` missing from:\n{err}");
+            assert!(
+                err.contains(says),
+                "{command:?}: `{says}` missing from:\n{err}"
+            );
+            assert!(
+                err.contains(example),
+                "{command:?}: `{example}` missing from:\n{err}"
+            );
         }
     }
     // Values of the schema run.
     let out = Command::new(BIN)
         .args([
-            "run", "shaped_params", "--store", &store, "-p", "small=255", "-p", "sizes=[1,65535]",
-            "-p", "care=\"thorough\"", "-p", "limit=7",
+            "run",
+            "shaped_params",
+            "--store",
+            &store,
+            "-p",
+            "small=255",
+            "-p",
+            "sizes=[1,65535]",
+            "-p",
+            "care=\"thorough\"",
+            "-p",
+            "limit=7",
         ])
         .current_dir(dir.path())
         .env_remove("ARGOT_CONTAINER_RUNTIME")

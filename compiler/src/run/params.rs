@@ -33,8 +33,9 @@ pub(crate) fn resolve(
 ) -> Result<BTreeMap<String, String>, RunError> {
     for (name, text) in wire {
         let param = find(pipeline, name)?;
-        check_wire(&param.schema, wire_form_of(param), text)
-            .map_err(|detail| bad_parameter(param, text, not_valid(param, text, &detail)))?;
+        let form = wire_form_of(param);
+        check_wire(&param.schema, form, text)
+            .map_err(|detail| bad_parameter(param, form, text, not_valid(param, text, &detail)))?;
     }
     let mut values = BTreeMap::new();
     for param in &pipeline.params {
@@ -75,8 +76,8 @@ pub fn override_to_wire_checked(
     exact: Option<crate::value::ParamWire>,
 ) -> Result<String, RunError> {
     let param = find(pipeline, name)?;
-    let bad = |reason: String| bad_parameter(param, text, reason);
     let form = exact.map_or_else(|| wire_form_of(param), |w| w.form);
+    let bad = |reason: String| bad_parameter(param, form, text, reason);
     let valid = |wire: &str| {
         check_wire(&param.schema, form, wire).is_ok()
             && exact.is_none_or(|w| (w.check)(wire).is_ok())
@@ -96,7 +97,8 @@ pub fn override_to_wire_checked(
             text.chars().take(80).collect::<String>()
         ))
     })?;
-    check_wire(&param.schema, form, &wire).map_err(|detail| bad(not_valid(param, text, &detail)))?;
+    check_wire(&param.schema, form, &wire)
+        .map_err(|detail| bad(not_valid(param, text, &detail)))?;
     if let Some(exact) = exact {
         (exact.check)(&wire).map_err(bad)?;
     }
@@ -113,13 +115,13 @@ fn not_valid(param: &PipelineParam, text: &str, detail: &str) -> String {
 }
 
 /// The error for value `text` of `param`, with an example of a good one.
-fn bad_parameter(param: &PipelineParam, text: &str, reason: String) -> RunError {
+fn bad_parameter(param: &PipelineParam, form: WireForm, text: &str, reason: String) -> RunError {
     RunError::BadParameter {
         name: param.name.clone(),
         value: text.to_owned(),
         rust_type: param.rust_type.clone(),
         reason,
-        example: example_of(param),
+        example: example_of(param, form),
     }
 }
 
@@ -175,9 +177,10 @@ pub fn check_wire(schema: &TypeSchema, form: WireForm, text: &str) -> Result<(),
     schema.check(&json).map_err(|mismatch| mismatch.to_string())
 }
 
-/// A good `-p` value for `param`: its default as it would be typed, or one of its schema.
-fn example_of(param: &PipelineParam) -> String {
-    match (&param.default, wire_form_of(param)) {
+/// A good `-p` value for `param` (which travels in wire form `form`): its default as it would be
+/// typed, or one of its schema.
+fn example_of(param: &PipelineParam, form: WireForm) -> String {
+    match (&param.default, form) {
         (Some(d), WireForm::Text) => value::decode_text(d),
         (Some(d), WireForm::Json) => d.clone(),
         (None, WireForm::Text) => "some text".to_owned(),
@@ -198,8 +201,10 @@ mod tests {
     }
 
     fn pipeline(params: Vec<serde_json::Value>) -> Pipeline {
-        serde_json::from_value(serde_json::json!({"name": "p", "binary_path": "/b", "params": params}))
-            .unwrap()
+        serde_json::from_value(
+            serde_json::json!({"name": "p", "binary_path": "/b", "params": params}),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -256,31 +261,59 @@ mod tests {
             param("maybe", "Option<u8>", Option::<u8>::schema()),
         ]);
         for (name, text, says) in [
-            ("small", "256", "-p small=256: `256` is not a valid `u8`: 256 is above the maximum, 255"),
+            (
+                "small",
+                "256",
+                "-p small=256: `256` is not a valid `u8`: 256 is above the maximum, 255",
+            ),
             ("small", "-1", "-1 is below the minimum, 0"),
-            ("count", "0.5", "`0.5` is not a valid `Count`: `0.5` is not a whole number"),
-            ("sizes", "[1,2,70000]", "at `[2]`: 70000 is above the maximum, 65535"),
-            ("sizes", "[1,\"2\"]", "at `[1]`: `\"2\"` is a string (expected an integer from 0 to 65535)"),
-            ("mode", "\"medium\"", r#"`"medium"` is not one of "fast", "slow""#),
+            (
+                "count",
+                "0.5",
+                "`0.5` is not a valid `Count`: `0.5` is not a whole number",
+            ),
+            (
+                "sizes",
+                "[1,2,70000]",
+                "at `[2]`: 70000 is above the maximum, 65535",
+            ),
+            (
+                "sizes",
+                "[1,\"2\"]",
+                "at `[1]`: `\"2\"` is a string (expected an integer from 0 to 65535)",
+            ),
+            (
+                "mode",
+                "\"medium\"",
+                r#"`"medium"` is not one of "fast", "slow""#,
+            ),
             ("ratio", "null", "`null` is not allowed here"),
             ("ratio", "true", "`true` is a boolean (expected a number)"),
         ] {
-            let err = override_to_wire(&pipeline, name, text).unwrap_err().to_string();
+            let err = override_to_wire(&pipeline, name, text)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(says), "{name}={text}: {err}");
             assert!(err.contains(&format!("-p {name}={text}")), "{err}");
             assert!(err.contains("help: pass a `"), "{err}");
         }
         let help = |name: &str| {
-            let err = override_to_wire(&pipeline, name, "{}").unwrap_err().to_string();
+            let err = override_to_wire(&pipeline, name, "{}")
+                .unwrap_err()
+                .to_string();
             err.rsplit_once("e.g. ").unwrap().1.to_owned()
         };
         assert_eq!(help("small"), "42");
         assert_eq!(help("sizes"), "[42]");
         assert_eq!(help("mode"), "\"fast\"");
         // A bare word for an enum is refused with the hint to quote it: quoted, it is a member.
-        let err = override_to_wire(&pipeline, "mode", "fast").unwrap_err().to_string();
+        let err = override_to_wire(&pipeline, "mode", "fast")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("-p 'mode=\"fast\"'"), "{err}");
-        let err = override_to_wire(&pipeline, "mode", "medium").unwrap_err().to_string();
+        let err = override_to_wire(&pipeline, "mode", "medium")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("in quotes"), "{err}");
         for (name, text) in [
             ("small", "255"),
@@ -291,7 +324,10 @@ mod tests {
             ("maybe", "null"),
             ("maybe", "9"),
         ] {
-            assert!(override_to_wire(&pipeline, name, text).is_ok(), "{name}={text}");
+            assert!(
+                override_to_wire(&pipeline, name, text).is_ok(),
+                "{name}={text}"
+            );
         }
     }
 
