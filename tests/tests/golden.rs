@@ -311,3 +311,53 @@ fn graphviz_reads(name: &str, dot: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The macro records each parameter's schema from its type: an alias of `u8` is an integer from
+/// 0 to 255, a user enum with a `Schema` impl is its serde names, a user type without one is
+/// `any`, and a component's inputs and outputs carry the same schemas as the pipeline's.
+#[test]
+fn the_schema_comes_from_the_type_not_its_spelling() {
+    use argot::ir::IoKind;
+    use argot::{Schema, TypeSchema};
+    let compiled = argot_tests::fixtures::shaped_params::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap();
+    let pipeline = compiled.valid.pipeline();
+    let care = TypeSchema::Enum(vec!["quick".into(), "thorough".into()]);
+    let expected = [
+        ("small", "Small", u8::schema()),
+        ("sizes", "Vec<u16>", Vec::<u16>::schema()),
+        ("care", "Care", care),
+        ("ratio", "f64", TypeSchema::Float),
+        ("limit", "Option<u32>", Option::<u32>::schema()),
+    ];
+    let params: Vec<_> = pipeline
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.rust_type.as_str(), p.schema.clone()))
+        .collect();
+    assert_eq!(params, expected);
+    assert_eq!(u8::schema(), TypeSchema::Integer { min: 0, max: 255 });
+    let shaped = &pipeline.components["shaped"];
+    for ((input, (name, _, schema)), param) in shaped.inputs.iter().zip(&expected).zip(&params) {
+        assert_eq!(input.name, *name);
+        assert_eq!(
+            input.kind,
+            IoKind::Parameter {
+                rust_type: param.1.to_owned(),
+                schema: schema.clone()
+            }
+        );
+    }
+    assert_eq!(
+        shaped.outputs[0].kind,
+        IoKind::Parameter {
+            rust_type: "String".into(),
+            schema: TypeSchema::String
+        }
+    );
+    let typed = argot_tests::fixtures::typed_values::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap();
+    assert_eq!(typed.valid.pipeline().params[0].schema, TypeSchema::Any);
+}
