@@ -331,7 +331,11 @@ impl TypeSchema {
             (TypeSchema::String, Value::String(_)) => Ok(()),
             (TypeSchema::Char, Value::String(s)) => match s.chars().count() {
                 1 => Ok(()),
-                n => Err(format!("`{value}` has {n} characters ({})", expected())),
+                n => Err(format!(
+                    "`{}` has {n} characters ({})",
+                    short(value),
+                    expected()
+                )),
             },
             (TypeSchema::List(items), Value::Array(elements)) => {
                 check_elements(elements.iter().map(|e| (&**items, e)), at)
@@ -389,10 +393,17 @@ impl TypeSchema {
                 Ok(())
             }
             (TypeSchema::Enum(names), Value::String(s)) if names.contains(s) => Ok(()),
-            (TypeSchema::Enum(names), _) => {
-                Err(format!("`{value}` is not one of {}", quoted_list(names)))
-            }
-            _ => Err(format!("`{value}` is {} ({})", kind_of(value), expected())),
+            (TypeSchema::Enum(names), _) => Err(format!(
+                "`{}` is not one of {}",
+                short(value),
+                quoted_list(names)
+            )),
+            _ => Err(format!(
+                "`{}` is {} ({})",
+                short(value),
+                kind_of(value),
+                expected()
+            )),
         }
     }
 }
@@ -410,7 +421,17 @@ fn quoted_list(names: &[String]) -> String {
         .join(", ")
 }
 
-/// What kind of JSON value `value` is, for messages: "a string", "a number with a fraction".
+/// `value` as compact JSON, cut after 60 characters: a message quotes it, and a value may be
+/// a list of thousands of elements.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(60) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
+}
+
+/// What kind of JSON value `value` is, for messages: "a string", "a list".
 fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "`null`",
@@ -849,6 +870,10 @@ mod tests {
             TypeSchema::Object(vec![Field::new("modes", TypeSchema::List(Box::new(mode)))]);
         let err = nested.check(&json!({"modes": ["fast", "x"]})).unwrap_err();
         assert_eq!(err.at, ".modes[1]");
+        let long = json!(vec![7; 1000]);
+        let err = u8::schema().check(&long).unwrap_err().to_string();
+        assert!(err.len() < 200, "{err}");
+        assert!(err.starts_with("`[7,7,7"), "{err}");
         let err = BTreeMap::<String, u8>::schema()
             .check(&json!({"a b": -1}))
             .unwrap_err();
