@@ -44,6 +44,28 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     let dag_tasks = templates[0]["dag"]["tasks"].as_array().unwrap();
     assert_eq!(dag_tasks.len(), pipeline.tasks.len());
 
+    // Every default is a value of its parameter's schema (the macro records both from the type).
+    let form = |schema: &argot::TypeSchema| match schema {
+        argot::TypeSchema::String => argot::value::WireForm::Text,
+        _ => argot::value::WireForm::Json,
+    };
+    for p in &pipeline.params {
+        if let Some(default) = &p.default {
+            argot::run::check_wire(&p.schema, form(&p.schema), default)
+                .unwrap_or_else(|e| panic!("{name}: default of `{}`: {e}", p.name));
+        }
+    }
+    for spec in pipeline.components.values() {
+        for input in &spec.inputs {
+            if let (argot::ir::IoKind::Parameter { schema, .. }, Some(default)) =
+                (&input.kind, &input.default)
+            {
+                argot::run::check_wire(schema, form(schema), default)
+                    .unwrap_or_else(|e| panic!("{name}: default of `{}`: {e}", input.name));
+            }
+        }
+    }
+
     // A native component's code hash changes with every edit of its body, so the snapshot shows
     // that it is there, not its value; `cache::tests` pin what it keys.
     let mut pipeline = pipeline.clone();
