@@ -729,6 +729,20 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<TypeSchema>(&text).unwrap(), schema);
         assert_eq!(serde_json::to_string(&TypeSchema::Any).unwrap(), r#""any""#);
+        let every_shape = TypeSchema::Object(vec![
+            Field::new("a", <[char; 2]>::schema()),
+            Field::with_default("b", TypeSchema::Enum(vec!["x".into()])),
+            Field::new("c", <(bool, BTreeMap<u8, Value>)>::schema()),
+        ]);
+        let text = serde_json::to_string(&every_shape).unwrap();
+        assert_eq!(
+            text,
+            r#"{"object":[{"name":"a","schema":{"array":{"items":"char","len":2}}},{"name":"b","schema":{"enum":["x"]},"optional":true},{"name":"c","schema":{"tuple":["bool",{"map":{"keys":{"integer":{"min":0,"max":255}},"values":"any"}}]}}]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<TypeSchema>(&text).unwrap(),
+            every_shape
+        );
         // 128-bit bounds are written digit for digit and read back from text.
         let wide = <(u128, i128)>::schema();
         let text = serde_json::to_string(&wide).unwrap();
