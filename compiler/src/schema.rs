@@ -46,7 +46,12 @@ pub enum TypeSchema {
     /// [`crate::value`]): argot describes only `String` so, and a tool holding the IR without
     /// the binary's record of the type relies on it. Describe a newtype around a `String`
     /// (which travels as JSON) as `any`, or implement nothing.
-    String,
+    ///
+    /// Named `Text` in Rust, not `String`: a public item named `String` anywhere in the
+    /// dependency graph makes rustc spell `std::string::String` in full in every user's type
+    /// errors (its trimmed paths need unique names).
+    #[serde(rename = "string")]
+    Text,
     /// A JSON string of exactly one character (`char`).
     Char,
     /// A JSON array whose elements all have this schema (`Vec`, `VecDeque`, sets).
@@ -213,7 +218,7 @@ impl TypeSchema {
             TypeSchema::Bool => "`true` or `false`".to_owned(),
             TypeSchema::Integer { min, max } => format!("an integer from {min} to {max}"),
             TypeSchema::Float => "a number".to_owned(),
-            TypeSchema::String => "a string".to_owned(),
+            TypeSchema::Text => "a string".to_owned(),
             TypeSchema::Char => "a string of one character".to_owned(),
             TypeSchema::List(items) => format!("a list of {}", plural(items)),
             TypeSchema::Array { items, len } => {
@@ -269,7 +274,7 @@ impl TypeSchema {
                 serde_json::from_str(&pick.to_string()).unwrap_or(Value::Null)
             }
             TypeSchema::Float => serde_json::json!(0.5),
-            TypeSchema::String => Value::String("some text".to_owned()),
+            TypeSchema::Text => Value::String("some text".to_owned()),
             TypeSchema::Char => Value::String("a".to_owned()),
             TypeSchema::List(items) => Value::Array(vec![items.example_value()]),
             TypeSchema::Array { items, len } => Value::Array(vec![
@@ -328,7 +333,7 @@ impl TypeSchema {
             (TypeSchema::Bool, Value::Bool(_)) => Ok(()),
             (TypeSchema::Integer { min, max }, Value::Number(n)) => check_integer(n, *min, *max),
             (TypeSchema::Float, Value::Number(_)) => Ok(()),
-            (TypeSchema::String, Value::String(_)) => Ok(()),
+            (TypeSchema::Text, Value::String(_)) => Ok(()),
             (TypeSchema::Char, Value::String(s)) => match s.chars().count() {
                 1 => Ok(()),
                 n => Err(format!(
@@ -566,7 +571,7 @@ simple_schemas!(
     bool => TypeSchema::Bool,
     f32 => TypeSchema::Float,
     f64 => TypeSchema::Float,
-    String => TypeSchema::String,
+    String => TypeSchema::Text,
     char => TypeSchema::Char,
     Value => TypeSchema::Any,
 );
@@ -632,7 +637,7 @@ impl<K: Schema, V: Schema, S> Schema for HashMap<K, V, S> {
 impl Schema for serde_json::Map<String, Value> {
     fn schema() -> TypeSchema {
         TypeSchema::Map {
-            keys: Box::new(TypeSchema::String),
+            keys: Box::new(TypeSchema::Text),
             values: Box::new(TypeSchema::Any),
         }
     }
@@ -687,7 +692,7 @@ mod tests {
         assert_eq!(bool::schema(), TypeSchema::Bool);
         assert_eq!(f32::schema(), TypeSchema::Float);
         assert_eq!(f64::schema(), TypeSchema::Float);
-        assert_eq!(String::schema(), TypeSchema::String);
+        assert_eq!(String::schema(), TypeSchema::Text);
         assert_eq!(char::schema(), TypeSchema::Char);
         assert_eq!(Value::schema(), TypeSchema::Any);
         let list_of_floats = TypeSchema::List(Box::new(TypeSchema::Float));
@@ -705,14 +710,14 @@ mod tests {
         );
         assert_eq!(
             Option::<String>::schema(),
-            TypeSchema::Optional(Box::new(TypeSchema::String))
+            TypeSchema::Optional(Box::new(TypeSchema::Text))
         );
         assert_eq!(
             <(u8, String)>::schema(),
-            TypeSchema::Tuple(vec![u8::schema(), TypeSchema::String])
+            TypeSchema::Tuple(vec![u8::schema(), TypeSchema::Text])
         );
         let map = TypeSchema::Map {
-            keys: Box::new(TypeSchema::String),
+            keys: Box::new(TypeSchema::Text),
             values: Box::new(TypeSchema::Float),
         };
         assert_eq!(BTreeMap::<String, f64>::schema(), map);

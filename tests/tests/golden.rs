@@ -46,7 +46,7 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
 
     // Every default is a value of its parameter's schema (the macro records both from the type).
     let form = |schema: &argot::TypeSchema| match schema {
-        argot::TypeSchema::String => argot::value::WireForm::Text,
+        argot::TypeSchema::Text => argot::value::WireForm::Text,
         _ => argot::value::WireForm::Json,
     };
     for p in &pipeline.params {
@@ -375,7 +375,7 @@ fn the_schema_comes_from_the_type_not_its_spelling() {
         shaped.outputs[0].kind,
         IoKind::Parameter {
             rust_type: "String".into(),
-            schema: TypeSchema::String
+            schema: TypeSchema::Text
         }
     );
     let typed = argot_tests::fixtures::typed_values::definition()

@@ -439,7 +439,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params.push(PipelineParam {
             name,
             rust_type: "String".into(),
-            schema: argot::schema::TypeSchema::String,
+            schema: argot::schema::TypeSchema::Text,
             default: default.clone(),
         });
     }
@@ -472,7 +472,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
-                        schema: argot::schema::TypeSchema::String,
+                        schema: argot::schema::TypeSchema::Text,
                     }
                 },
                 default: default.clone(),
@@ -491,7 +491,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
-                        schema: argot::schema::TypeSchema::String,
+                        schema: argot::schema::TypeSchema::Text,
                     }
                 },
             })

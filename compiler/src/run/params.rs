@@ -153,7 +153,7 @@ fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Result<&'a PipelineParam, Run
 /// `string` schema is `String`'s (only `String` implements `Schema` as `string`).
 fn wire_form_of(param: &PipelineParam) -> WireForm {
     match param.schema {
-        TypeSchema::String => WireForm::Text,
+        TypeSchema::Text => WireForm::Text,
         _ => WireForm::Json,
     }
 }
