@@ -285,6 +285,10 @@ pub struct PipelineParam {
     pub name: String,
     /// The Rust type, for documentation and error messages (`u32`, `Vec<f64>`).
     pub rust_type: String,
+    /// What its values look like, recorded from the type (not its spelling): what `run -p`,
+    /// `submit -p` and the runner check values against. `any` when absent.
+    #[serde(default)]
+    pub schema: crate::schema::TypeSchema,
     /// The default value in wire form, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
@@ -480,8 +484,11 @@ pub struct OutputSpec {
 pub enum IoKind {
     /// A small serde value, passed as a string.
     Parameter {
-        /// The Rust type (`f64`, `Vec<String>`, …).
+        /// The Rust type (`f64`, `Vec<String>`, …), for messages.
         rust_type: String,
+        /// What its values look like, recorded from the type; `any` when absent.
+        #[serde(default)]
+        schema: crate::schema::TypeSchema,
     },
     /// A file or folder.
     Artifact {

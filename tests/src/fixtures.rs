@@ -641,3 +641,47 @@ pub fn namespaced() {
     let first = step(1);
     step(first.output);
 }
+
+/// How carefully to work: a unit-variant enum whose schema lists its serde names, so `-p`
+/// values are checked against them.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Care {
+    /// Fast.
+    Quick,
+    /// Slow.
+    Thorough,
+}
+
+impl argot::Schema for Care {
+    fn schema() -> argot::TypeSchema {
+        argot::TypeSchema::enum_of(&[Care::Quick, Care::Thorough])
+    }
+}
+
+/// An alias: the schema comes from the type it names, not from how it is spelled.
+pub type Small = u8;
+
+/// Describes one value of each checked shape.
+#[component]
+pub fn shaped(
+    small: Small,
+    sizes: Vec<u16>,
+    care: Care,
+    ratio: f64,
+    limit: Option<u32>,
+) -> Result<String> {
+    Ok(format!("{small} {sizes:?} {care:?} {ratio} {limit:?}"))
+}
+
+/// Parameters of every shape `run -p` checks against their schema.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn shaped_params(
+    #[default(1)] small: Param<Small>,
+    sizes: Param<Vec<u16>>,
+    care: Param<Care>,
+    #[default(0.5)] ratio: Param<f64>,
+    #[default(None)] limit: Param<Option<u32>>,
+) {
+    shaped(small, sizes, care, ratio, limit);
+}

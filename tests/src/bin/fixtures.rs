@@ -10,6 +10,8 @@ use argot_tests::fixtures::{
 };
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
+// The parameter schema's fixture.
+use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
@@ -72,5 +74,6 @@ fn main() {
         round_trip,
         hostile_chain,
         uncontrolled,
+        shaped_params,
     )
 }
