@@ -50,7 +50,7 @@ pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
-    Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
+    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
@@ -73,6 +73,7 @@ pub mod prelude {
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
         Param, ParamRef, concat,
     };
+    pub use crate::ir::CmdArg;
     pub use crate::{
         AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, one_of,
         pipeline, when,
