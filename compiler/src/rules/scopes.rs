@@ -125,11 +125,12 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            // What each use is called is made only when it is reported: this runs per argument.
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
                     ..
-                } => Some((format!("input `{input}`"), *t)),
+                } => Some((Some(input.as_str()), *t)),
                 _ => None,
             });
             let orders = task
@@ -137,7 +138,7 @@ impl Checker<'_> {
                 .iter()
                 .flat_map(|d| d.tasks())
                 .filter_map(|r| match r {
-                    TaskRef::Local(t) => Some(("its `depends`".to_owned(), *t)),
+                    TaskRef::Local(t) => Some((None, *t)),
                     TaskRef::Foreign { .. } => None,
                 });
             if !crate::ir::in_exit_handler(&p.regions, task.region) {
@@ -159,8 +160,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            let uses: Vec<(String, TaskId)> = reads.chain(orders).collect();
-            for (what, used) in uses {
+            let uses: Vec<(Option<&str>, TaskId)> = reads.chain(orders).collect();
+            for (input, used) in uses {
                 let Some(other) = p.tasks.get(used.index()) else {
                     continue;
                 };
@@ -169,6 +170,10 @@ impl Checker<'_> {
                 {
                     continue;
                 }
+                let what = match input {
+                    Some(input) => format!("input `{input}`"),
+                    None => "its `depends`".to_owned(),
+                };
                 let here = describe_region(&p.regions, task.region);
                 let there = describe_region(&p.regions, other.region);
                 let at = |t: &crate::ir::Task| {
@@ -469,6 +474,23 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
     p.tasks
         .iter()
         .map(|task| {
+            // The common case, without the general path's allocations: no `depends` of its
+            // own and at most one task read.
+            if task.depends.is_none() {
+                let mut producers = task.arguments.values().flat_map(Argument::tasks).filter_map(
+                    |r| match r {
+                        TaskRef::Local(t) => Some(*t),
+                        TaskRef::Foreign { .. } => None,
+                    },
+                );
+                match producers.next() {
+                    None => return None,
+                    Some(first) if producers.all(|t| t == first) => {
+                        return Some(Depends::Done(TaskRef::Local(first)));
+                    }
+                    Some(_) => {}
+                }
+            }
             let own: Vec<Depends> = match &task.depends {
                 None => Vec::new(),
                 Some(Depends::And(terms)) => terms.clone(),
