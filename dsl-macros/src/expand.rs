@@ -488,3 +488,6 @@ fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
         s
     })
 }
+
+#[cfg(test)]
+mod tests;
