@@ -249,6 +249,9 @@ macro_rules! main {
 #[doc(hidden)]
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
+    pub use crate::dsl::{
+        ArtifactRef, Input, IntoArtifact, IntoParam, Output, OutputParam, Param, ParamRef,
+    };
     pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{

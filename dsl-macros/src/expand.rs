@@ -244,17 +244,15 @@ fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, componen
     let what = format!("input `{ident}` of component `{component_name}`");
     let default = default_value(t, arg.default.as_ref(), &what);
     let kind = parameter_kind(t);
-    f.traced_params
-        .push(quote!(#ident: impl ::argot::IntoParam<#t>));
+    f.traced_params.push(quote!(#ident: impl #p::IntoParam<#t>));
     f.binds
-        .push(quote!((#name, ::argot::IntoParam::<#t>::__bind(#ident))));
+        .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
     f.input_specs.push(quote! {
         #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default }
     });
     f.checks.push(param_type_check(t));
     f.run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
-    f.placeholders
-        .push(quote!(::argot::Param::<#t>::named(#name)));
+    f.placeholders.push(quote!(#p::Param::<#t>::named(#name)));
 }
 
 /// An artifact input `ident: Input<K>`.
@@ -262,9 +260,9 @@ fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
     let p = private();
     let kind = artifact_kind(k);
     f.traced_params
-        .push(quote!(#ident: impl ::argot::IntoArtifact<#k>));
+        .push(quote!(#ident: impl #p::IntoArtifact<#k>));
     f.binds
-        .push(quote!((#name, ::argot::IntoArtifact::<#k>::__bind(#ident))));
+        .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
     f.input_specs.push(quote! {
         #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None }
     });
@@ -272,7 +270,7 @@ fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
     f.run_decode
         .push(quote!(let #ident = __inv.input::<#k>(#name)?;));
     f.placeholders
-        .push(quote!(::argot::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
+        .push(quote!(#p::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
 }
 
 /// An artifact output `ident: Output<K>`.
@@ -282,14 +280,14 @@ fn analyse_output(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
     f.output_specs.push(quote! {
         #p::OutputSpec { name: ::std::string::String::from(#name), kind: #kind }
     });
-    f.fields.push(quote!(pub #ident: ::argot::ArtifactRef<#k>));
+    f.fields.push(quote!(pub #ident: #p::ArtifactRef<#k>));
     f.field_inits
-        .push(quote!(#ident: ::argot::ArtifactRef::__new(__task, #name)));
+        .push(quote!(#ident: #p::ArtifactRef::__new(__task, #name)));
     f.checks.push(artifact_kind_check(k));
     f.run_decode
         .push(quote!(let #ident = __inv.output::<#k>(#name)?;));
     f.placeholders
-        .push(quote!(::argot::Output::<#k>::at(#name, #p::output_artifact_path(#name))));
+        .push(quote!(#p::Output::<#k>::at(#name, #p::output_artifact_path(#name))));
 }
 
 /// A named output parameter `ident: OutputParam<T>`.
@@ -299,14 +297,14 @@ fn analyse_output_param(f: &mut Fragments, ident: &Ident, t: &Type, name: &LitSt
     f.output_specs.push(quote! {
         #p::OutputSpec { name: ::std::string::String::from(#name), kind: #kind }
     });
-    f.fields.push(quote!(pub #ident: ::argot::ParamRef<#t>));
+    f.fields.push(quote!(pub #ident: #p::ParamRef<#t>));
     f.field_inits
-        .push(quote!(#ident: ::argot::ParamRef::__new(__task, #name)));
+        .push(quote!(#ident: #p::ParamRef::__new(__task, #name)));
     f.checks.push(param_type_check(t));
     f.run_decode
         .push(quote!(let #ident = __inv.output_param::<#t>(#name)?;));
     f.placeholders
-        .push(quote!(::argot::OutputParam::<#t>::at(#name, #p::output_parameter_path(#name))));
+        .push(quote!(#p::OutputParam::<#t>::at(#name, #p::output_parameter_path(#name))));
 }
 
 /// The returned value of type `ty`: the output parameter `output`.
@@ -316,9 +314,9 @@ fn analyse_return_value(f: &mut Fragments, ty: &Type) {
     f.output_specs.push(quote! {
         #p::OutputSpec { name: ::std::string::String::from("output"), kind: #kind }
     });
-    f.fields.push(quote!(pub output: ::argot::ParamRef<#ty>));
+    f.fields.push(quote!(pub output: #p::ParamRef<#ty>));
     f.field_inits
-        .push(quote!(output: ::argot::ParamRef::__new(__task, "output")));
+        .push(quote!(output: #p::ParamRef::__new(__task, "output")));
     f.checks.push(param_type_check(ty));
 }
 
@@ -460,7 +458,7 @@ fn task_handle(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        #[derive(Clone, Copy, Debug)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         pub struct Task {
             #[doc(hidden)]
             pub __task: #p::TaskHandle,
@@ -470,7 +468,7 @@ fn task_handle(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
         impl Task {
             /// Sets the task's name (default: the component's name, made unique).
             pub fn name(self, name: impl ::core::convert::Into<::std::string::String>) -> Self {
-                #p::rename_task(self.__task, name.into());
+                #p::rename_task(self.__task, ::core::convert::Into::into(name));
                 self
             }
 
@@ -645,9 +643,7 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
         params.specs.push(quote! {
             #p::PipelineParam { name: ::std::string::String::from(#name), rust_type: ::std::string::String::from(#rust_type), default: #default }
         });
-        params
-            .handles
-            .push(quote!(::argot::Param::<#t>::named(#name)));
+        params.handles.push(quote!(#p::Param::<#t>::named(#name)));
         params.wire.push(quote! {
             { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#name) }
         });
@@ -705,8 +701,8 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
             #(#checks)*
 
             /// What `argot::main!` needs to compile, validate and run this pipeline.
-            pub fn definition() -> ::argot::PipelineDef {
-                ::argot::PipelineDef { name: #name_lit, header: __header, body: __body }
+            pub fn definition() -> #p::PipelineDef {
+                #p::PipelineDef { name: #name_lit, header: __header, body: __body }
             }
 
             fn __header() -> #p::PipelineHeader {
@@ -766,7 +762,7 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
         return quote!(::core::default::Default::default());
     }
     quote!({
-        let mut s = #p::WorkflowSettings::default();
+        let mut s = <#p::WorkflowSettings as ::core::default::Default>::default();
         #(#sets)*
         s
     })
