@@ -105,6 +105,42 @@ fn artifact_kind_check(k: &Type) -> TokenStream {
     quote_spanned! {k.span()=> const _: () = #p::assert_artifact_kind::<#k>(); }
 }
 
+/// Static check that an argument's written type is the argot type the macro read it as.
+///
+/// The macros classify an argument by the last segment of its written type, before types are
+/// resolved: a user's own `Input<T>` would be read as argot's, and an alias of argot's
+/// `Input<…>` as a plain parameter. The check turns either misreading into a compile error
+/// at the type that says so (`__private::IsArgotInput` and its kin, and
+/// `__private::assert_not_an_alias`).
+fn written_type_check(arg: &Arg, flavor: Option<Flavor>) -> TokenStream {
+    let assert = match (&arg.kind, flavor) {
+        (ArgKind::Input(_), _) => "assert_argot_input",
+        (ArgKind::Output(_), _) => "assert_argot_output",
+        (ArgKind::OutputParam(_), _) => "assert_argot_output_param",
+        (ArgKind::Param(t), Some(Flavor::Native)) => return alias_check(t),
+        (ArgKind::Param(_), _) => "assert_argot_param",
+    };
+    let p = private();
+    let ty = &arg.ty;
+    let assert = Ident::new(assert, Span::call_site());
+    quote_spanned! {ty.span()=> const _: () = #p::#assert::<#ty>(); }
+}
+
+/// Static check that `t`, read as a plain parameter type, is not one of argot's argument types
+/// behind an alias. A function body, never called: the probe picks its verdict by autoref,
+/// which needs a method call.
+fn alias_check(t: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {t.span()=>
+        const _: () = {
+            fn __argot_written_as_itself() {
+                use #p::{ArgotTypeProbe as _, PlainTypeProbe as _};
+                #p::assert_not_an_alias((&&#p::AliasProbe::<#t>::new()).verdict());
+            }
+        };
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Components
 // ---------------------------------------------------------------------------------------------
@@ -224,6 +260,9 @@ fn analyse_component(parsed: &ParsedComponent) -> Fragments {
     let component_name = parsed.component_name();
     for arg in &parsed.args {
         let name = lit(&arg.ident.to_string());
+        fragments
+            .checks
+            .push(written_type_check(arg, Some(parsed.flavor)));
         match &arg.kind {
             ArgKind::Param(t) => analyse_param(&mut fragments, arg, t, &name, &component_name),
             ArgKind::Input(k) => analyse_input(&mut fragments, &arg.ident, k, &name),
@@ -318,6 +357,7 @@ fn analyse_return_value(f: &mut Fragments, ty: &Type) {
     f.field_inits
         .push(quote!(output: #p::ParamRef::__new(__task, "output")));
     f.checks.push(param_type_check(ty));
+    f.checks.push(alias_check(ty));
 }
 
 /// Stage 3: the whole expansion of a component.
@@ -647,6 +687,7 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
         params.wire.push(quote! {
             { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#name) }
         });
+        params.checks.push(written_type_check(arg, None));
         params.checks.push(param_type_check(t));
     }
     params
