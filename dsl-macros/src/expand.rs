@@ -215,6 +215,7 @@ fn parse_component(
     let args = attr::args(&cx, &mut func, Some(flavor));
     let returns = attr::returns(&cx, &func.sig.output, flavor);
     check::unique_io_names(&cx, &args, returns.as_ref());
+    check::no_unqualified_task(&cx, &func, &func.sig.ident.to_string());
     match (cx.finish(), returns) {
         (Ok(()), Some(returns)) => Ok(ParsedComponent {
             func,

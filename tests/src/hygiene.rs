@@ -65,12 +65,26 @@ pub fn shadowed_count(data: Input<Dataset>, #[default(2)] columns: Param<u32>) -
         .arg(&data)
 }
 
+/// A job description named like the generated task handle `NAME::Task`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Task {
+    /// The job's number.
+    pub id: u32,
+}
+
+/// Takes the user's `Task`, written with its path (unqualified, the macro refuses it).
+#[component]
+pub fn shadowed_job(job: crate::hygiene::Task) -> Result<u32> {
+    Ok(job.id)
+}
+
 /// Every kind of argument, under shadowed names.
 #[pipeline(image = "example.com/fixtures:1.0", service_account = "runner")]
 pub fn shadowed(#[default(3)] rows: Param<u32>) {
     let made = shadowed_make(rows).name("make");
     let fit = shadowed_fit(made.data, 0.25);
     shadowed_count(made.data, 4).after(&fit);
+    shadowed_job(Task { id: 7 });
 }
 
 #[cfg(test)]
@@ -82,7 +96,10 @@ mod tests {
             .expect("traces");
         let pipeline = traced.pipeline;
         let names: ::std::vec::Vec<&str> = pipeline.tasks.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["make", "shadowed-fit", "shadowed-count"]);
+        assert_eq!(
+            names,
+            ["make", "shadowed-fit", "shadowed-count", "shadowed-job"]
+        );
         assert_eq!(
             pipeline.settings.service_account.as_deref(),
             ::core::option::Option::Some("runner")

@@ -43,4 +43,16 @@ fn alias_of_param(rows: Rows) {
     let _ = rows;
 }
 
+/// A job description of the user's own, named like the generated task handle `NAME::Task`.
+pub struct Task {
+    pub id: u32,
+}
+
+// Unqualified, `Task` would mean the handle inside the generated module: refused by the macro.
+#[component]
+fn own_task(task: Vec<Task>) -> Result<()> {
+    let _ = task;
+    Ok(())
+}
+
 fn main() {}
