@@ -48,6 +48,8 @@ fn fallback(func: &ItemFn, error: syn::Error) -> TokenStream {
     quote! { #func #error }
 }
 
+/// The item under the attribute as a function, or the item re-emitted with an error saying
+/// where argot attributes go.
 fn parse_fn(item: TokenStream) -> Result<ItemFn, TokenStream> {
     syn::parse2::<ItemFn>(item.clone()).map_err(|e| {
         let message = format!("{e}; argot attributes go on a free function (`fn name(…) {{ … }}`)");
@@ -56,10 +58,12 @@ fn parse_fn(item: TokenStream) -> Result<ItemFn, TokenStream> {
     })
 }
 
+/// A string literal token (call-site span).
 fn lit(s: &str) -> LitStr {
     LitStr::new(s, Span::call_site())
 }
 
+/// `Option<String>` tokens of `s`.
 fn opt_string(s: Option<String>) -> TokenStream {
     match s {
         Some(s) => quote!(::core::option::Option::Some(::std::string::String::from(#s))),
@@ -169,6 +173,7 @@ struct ParsedComponent {
 }
 
 impl ParsedComponent {
+    /// The function's name: the traced call's and the generated module's.
     fn fn_name(&self) -> &Ident {
         &self.func.sig.ident
     }
@@ -187,6 +192,7 @@ impl ParsedComponent {
             .unwrap_or_else(|| self.fn_name().to_string())
     }
 
+    /// The arguments' names, in signature order (the renamed function's call arguments).
     fn arg_idents(&self) -> Vec<&Ident> {
         self.args.iter().map(|a| &a.ident).collect()
     }
