@@ -35,6 +35,7 @@ pub mod entrypoint;
 pub mod fsutil;
 pub mod ir;
 pub mod namer;
+pub mod results;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
@@ -48,6 +49,7 @@ pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
+pub use results::{Results, TaskResults};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
@@ -65,7 +67,7 @@ pub mod prelude {
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
         Param, ParamRef, concat,
     };
-    pub use crate::{AsTask, Result, component, container_component, pipeline};
+    pub use crate::{AsTask, Result, TaskResults, component, container_component, pipeline};
     pub use anyhow::{Context as _, bail, ensure};
 }
 
@@ -256,10 +258,10 @@ pub mod __private {
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
-        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
+        IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::trace::{
-        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
+        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
     };
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::ir::{Pipeline, TaskId};
+use crate::ir::{Depends, Pipeline, TaskConfig, TaskId};
 use crate::rules::{self, Checker};
 
 /// A pipeline that passed validation, with the names every backend uses.
@@ -20,6 +20,7 @@ pub struct ValidPipeline {
     pipeline: Pipeline,
     names: Names,
     deps: Vec<Vec<TaskId>>,
+    depends: Vec<Option<Depends>>,
     warnings: Diagnostics,
     /// The workflow emitted for the manifest rules, kept so `compile` need not emit it again.
     emitted: Option<crate::emit::argo::Workflow>,
@@ -32,8 +33,33 @@ pub struct Names {
     pub workflow: String,
     /// The name of the DAG template (the entrypoint).
     pub dag_template: String,
-    /// Template name of each component, by component name.
-    pub templates: IndexMap<String, String>,
+    /// The name of each component's template when a task adds no settings, by component
+    /// name.
+    pub component_templates: IndexMap<String, String>,
+    /// Every template a task runs: one per distinct (component, merged settings), in
+    /// component order, then in the order tasks first use it.
+    pub templates: Vec<TemplateDef>,
+    /// For each task, the index of its template in [`Names::templates`].
+    pub task_templates: Vec<u32>,
+}
+
+/// One container template: a component with the settings its tasks share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateDef {
+    /// The template's name.
+    pub name: String,
+    /// The component it runs (a key of [`Pipeline::components`]).
+    pub component: String,
+    /// The merged settings (task over component over pipeline defaults); default for the
+    /// component's plain template.
+    pub config: TaskConfig,
+}
+
+impl Names {
+    /// The template task `task` runs.
+    pub fn template_of(&self, task: TaskId) -> &TemplateDef {
+        &self.templates[self.task_templates[task.index()] as usize]
+    }
 }
 
 impl ValidPipeline {
@@ -50,6 +76,13 @@ impl ValidPipeline {
     /// The tasks `task` depends on (data and ordering edges), deduplicated, in task order.
     pub fn dependencies(&self, task: TaskId) -> &[TaskId] {
         &self.deps[task.index()]
+    }
+
+    /// The full `depends` expression of `task`: [`Depends::Done`] for each task it reads from
+    /// or runs `.after`, then its own result-based terms; `None` when it depends on nothing.
+    /// Every task it names is in [`ValidPipeline::dependencies`].
+    pub fn depends(&self, task: TaskId) -> Option<&Depends> {
+        self.depends[task.index()].as_ref()
     }
 
     /// Warnings found while validating (after `--allow`).
@@ -262,7 +295,10 @@ pub(crate) fn validate_owned(
     pipeline.settings.apply(&options.settings);
     let mut cx = Checker::new(&pipeline, &options.limits);
     cx.empty();
-    let names = cx.names();
+    let mut names = cx.names();
+    cx.regions();
+    cx.scopes();
+    cx.templates(&mut names);
     cx.io_names();
     cx.arguments();
     cx.placeholders();
@@ -276,10 +312,12 @@ pub(crate) fn validate_owned(
     }
     let ir_ok = !cx.has_errors();
     let mut found = cx.out;
+    let depends = rules::full_depends(&pipeline);
     let mut valid = ValidPipeline {
         pipeline,
         names,
         deps,
+        depends,
         warnings: Diagnostics::default(),
         emitted: None,
     };

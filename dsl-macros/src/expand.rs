@@ -564,6 +564,7 @@ fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
                 outputs: ::std::vec![#(#output_specs),*],
                 implementation: #implementation,
                 code_hash: #code_hash,
+                config: <#p::TaskConfig as ::core::default::Default>::default(),
             }
         }
     }

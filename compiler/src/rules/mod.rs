@@ -13,6 +13,8 @@
 //! | `graph` | the task graph (A0001, A0006, A0017) |
 //! | [`manifest`] | the emitted manifest: size budget and metadata (A0013, A0019, A0021) |
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
+//! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
+//! | `templates` | template identity by component and merged task settings; the settings (A0030) |
 //!
 //! [`syntax`] and [`argv`] hold the rules' building blocks as plain, separately tested
 //! functions. A construct added later (conditions, loops, exit handlers, pod settings) adds its
@@ -28,8 +30,10 @@ mod graph;
 mod images;
 pub mod manifest;
 mod names;
+mod scopes;
 mod settings;
 pub mod syntax;
+mod templates;
 mod values;
 
 /// Runs the rules over one pipeline and collects what they find.
@@ -71,6 +75,8 @@ impl<'a> Checker<'a> {
             .any(|d| d.severity == crate::diagnostics::Severity::Error)
     }
 }
+
+pub(crate) use scopes::full_depends;
 
 /// `` `a`, `b`, `c` ``, or `(none)`.
 pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {

@@ -122,7 +122,9 @@ impl Checker<'_> {
         Names {
             workflow,
             dag_template,
-            templates,
+            component_templates: templates,
+            templates: Vec::new(),
+            task_templates: Vec::new(),
         }
     }
 
