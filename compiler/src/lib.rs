@@ -32,6 +32,7 @@ pub mod diagnostics;
 pub mod dsl;
 pub mod emit;
 pub mod entrypoint;
+pub mod exit;
 pub mod fsutil;
 pub mod ir;
 pub mod namer;
@@ -49,6 +50,7 @@ pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
+pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -67,7 +69,9 @@ pub mod prelude {
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
         Param, ParamRef, concat,
     };
-    pub use crate::{AsTask, Result, TaskResults, component, container_component, pipeline};
+    pub use crate::{
+        AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
+    };
     pub use anyhow::{Context as _, bail, ensure};
 }
 

@@ -125,6 +125,7 @@ impl Checker<'_> {
             component_templates: templates,
             templates: Vec::new(),
             task_templates: Vec::new(),
+            exit_template: None,
         }
     }
 
