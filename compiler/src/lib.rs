@@ -40,9 +40,11 @@ pub mod results;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
+pub mod schema;
 mod trace;
 pub mod validate;
 pub mod value;
+pub mod when;
 
 pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
@@ -52,9 +54,11 @@ pub use dsl::{
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
+pub use schema::{Schema, TypeSchema};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
+pub use when::{Branch, Comparable, Cond, IntoOperand, Ordered, when};
 
 /// The result type components return: any error converts into it with `?`.
 pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
@@ -71,6 +75,7 @@ pub mod prelude {
     };
     pub use crate::{
         AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
+        when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -388,6 +393,43 @@ pub mod __private {
         }
         fn encode(&self, _: &mut Invocation, name: &str, _: &T) -> Result<(), ComponentError> {
             panic!("output `{name}` has a type that is not a parameter type; the build reports it")
+        }
+    }
+
+    /// Describes a parameter type by its [`Schema`](crate::Schema) impl when it has one, and
+    /// as [`TypeSchema::Any`](crate::TypeSchema::Any) otherwise (autoref specialisation, as
+    /// [`KindProbe`]): a user type needs no impl to be a parameter. Call it as
+    /// `(&&SchemaProbe::<T>::new()).schema()`.
+    pub struct SchemaProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+    impl<T> SchemaProbe<T> {
+        /// A probe for `T`.
+        pub const fn new() -> Self {
+            Self(core::marker::PhantomData)
+        }
+    }
+
+    /// The probe's answer when `T` implements [`Schema`](crate::Schema).
+    pub trait KnownSchema {
+        /// `T`'s schema.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T: crate::Schema> KnownSchema for &SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            T::schema()
+        }
+    }
+
+    /// The probe's answer otherwise.
+    pub trait UnknownSchema {
+        /// [`TypeSchema::Any`](crate::TypeSchema::Any): values are checked only as JSON.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T> UnknownSchema for SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            crate::TypeSchema::Any
         }
     }
 

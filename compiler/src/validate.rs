@@ -21,6 +21,7 @@ pub struct ValidPipeline {
     names: Names,
     deps: Vec<Vec<TaskId>>,
     depends: Vec<Option<Depends>>,
+    region_reads: Vec<Vec<TaskId>>,
     warnings: Diagnostics,
     /// The workflow emitted for the manifest rules, kept so `compile` need not emit it again.
     emitted: Option<crate::emit::argo::Workflow>,
@@ -43,6 +44,18 @@ pub struct Names {
     pub task_templates: Vec<u32>,
     /// The name of the exit handler's DAG template (`spec.onExit`), when there is one.
     pub exit_template: Option<String>,
+    /// For each region that is a conditional branch: the name of the DAG task that calls it
+    /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
+    pub branches: Vec<Option<BranchNames>>,
+}
+
+/// The names of a conditional branch in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchNames {
+    /// The DAG task that calls the branch, in its parent's DAG.
+    pub task: String,
+    /// The branch's DAG template.
+    pub template: String,
 }
 
 /// One container template: a component with the settings its tasks share.
@@ -85,6 +98,12 @@ impl ValidPipeline {
     /// Every task it names is in [`ValidPipeline::dependencies`].
     pub fn depends(&self, task: TaskId) -> Option<&Depends> {
         self.depends[task.index()].as_ref()
+    }
+
+    /// The tasks outside region `region` that it or a region inside it reads or waits for
+    /// (the conditions of its branches included), in task order.
+    pub fn region_reads(&self, region: crate::ir::RegionId) -> &[TaskId] {
+        &self.region_reads[region.index()]
     }
 
     /// Warnings found while validating (after `--allow`).
@@ -300,6 +319,7 @@ pub(crate) fn validate_owned(
     let mut names = cx.names();
     cx.regions();
     cx.scopes();
+    cx.branches();
     cx.templates(&mut names);
     cx.io_names();
     cx.arguments();
@@ -315,11 +335,13 @@ pub(crate) fn validate_owned(
     let ir_ok = !cx.has_errors();
     let mut found = cx.out;
     let depends = rules::full_depends(&pipeline);
+    let region_reads = rules::region_reads(&pipeline);
     let mut valid = ValidPipeline {
         pipeline,
         names,
         deps,
         depends,
+        region_reads,
         warnings: Diagnostics::default(),
         emitted: None,
     };

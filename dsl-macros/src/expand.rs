@@ -71,11 +71,20 @@ fn opt_string(s: Option<String>) -> TokenStream {
     }
 }
 
-/// The `IoKind` of a parameter of type `t`, as the spec records it.
+/// The `IoKind` of a parameter of type `t`, as the spec records it: the type as written and
+/// its schema.
 fn parameter_kind(t: &Type) -> TokenStream {
     let p = private();
     let rust_type = lit(&type_string(t));
-    quote!(#p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type) })
+    let schema = schema_of(t);
+    quote!(#p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema })
+}
+
+/// The expression that yields the `TypeSchema` of parameter type `ty`: its `Schema` impl, or
+/// `any` for a type without one (autoref specialisation in `SchemaProbe`).
+fn schema_of(ty: &Type) -> TokenStream {
+    let p = private();
+    quote!({ use #p::{KnownSchema as _, UnknownSchema as _}; (&&#p::SchemaProbe::<#ty>::new()).schema() })
 }
 
 /// The `IoKind` of an artifact of kind `k`.
@@ -688,8 +697,9 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
         let rust_type = lit(&type_string(t));
         let what = format!("pipeline parameter `{}`", arg.ident);
         let default = default_value(t, arg.default.as_ref(), &what);
+        let schema = schema_of(t);
         params.specs.push(quote! {
-            #p::PipelineParam { name: ::std::string::String::from(#name), rust_type: ::std::string::String::from(#rust_type), default: #default }
+            #p::PipelineParam { name: ::std::string::String::from(#name), rust_type: ::std::string::String::from(#rust_type), schema: #schema, default: #default }
         });
         params.handles.push(quote!(#p::Param::<#t>::named(#name)));
         params.wire.push(quote! {

@@ -76,7 +76,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(crate) use scopes::full_depends;
+pub(crate) use scopes::{full_depends, operands, region_contains, region_reads};
 
 /// `` `a`, `b`, `c` ``, or `(none)`.
 pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {

@@ -126,6 +126,7 @@ impl Checker<'_> {
             templates: Vec::new(),
             task_templates: Vec::new(),
             exit_template: None,
+            branches: Vec::new(),
         }
     }
 
