@@ -16,6 +16,7 @@
 //!         alert(trained.output);
 //!     });
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! Operands are typed: both sides of a comparison have the same type, checked by rustc
