@@ -58,7 +58,7 @@ pub use schema::{Schema, TypeSchema};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
-pub use when::{Branch, Comparable, Cond, IntoOperand, Ordered, when};
+pub use when::{Branch, Comparable, Cond, IntoOperand, OneOf, Ordered, one_of, when};
 
 /// The result type components return: any error converts into it with `?`.
 pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
@@ -74,8 +74,8 @@ pub mod prelude {
         Param, ParamRef, concat,
     };
     pub use crate::{
-        AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
-        when,
+        AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, one_of,
+        pipeline, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

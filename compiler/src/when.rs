@@ -110,6 +110,44 @@ impl<T> IntoOperand<T> for ParamRef<T> {
     }
 }
 
+/// The output of whichever branch ran, made by [`one_of`]; feeds a `T` input.
+#[derive(Clone, Debug)]
+pub struct OneOf<T> {
+    options: Vec<(crate::trace::TaskHandle, &'static str)>,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+/// Selects the output of the branch that ran among outputs made in the branches of one
+/// `when(…)` chain (KFP's `OneOf`): each option comes from a different branch written beside
+/// the task that reads it. If no branch ran, the reading task errors, as on Argo.
+///
+/// ```
+/// use argot::prelude::*;
+/// # #[component] fn flip() -> Result<String> { Ok("heads".into()) }
+/// # #[component] fn say(message: String) -> Result<String> { Ok(message) }
+/// #[pipeline(image = "example.com/p:1.0")]
+/// fn coin() {
+///     let side = flip();
+///     let (mut heads, mut tails) = (None, None);
+///     when(side.output.eq("heads"), || heads = Some(say("heads!")))
+///         .otherwise(|| tails = Some(say("tails!")));
+///     say(one_of([heads.unwrap().output, tails.unwrap().output]));
+/// }
+/// # fn main() {}
+/// ```
+pub fn one_of<T, const N: usize>(options: [ParamRef<T>; N]) -> OneOf<T> {
+    OneOf {
+        options: options.iter().map(ParamRef::__parts).collect(),
+        _type: std::marker::PhantomData,
+    }
+}
+
+impl<T> crate::dsl::IntoParam<T> for OneOf<T> {
+    fn __bind(self) -> crate::trace::Bound {
+        crate::trace::Bound::OneOf(self.options)
+    }
+}
+
 /// A condition, for [`when`]; combine with `&`, `|` and `!`.
 #[derive(Clone, Debug)]
 #[must_use = "pass it to `when(…)`"]

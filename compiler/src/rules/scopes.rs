@@ -298,6 +298,62 @@ impl Checker<'_> {
                 );
             }
         }
+        // `one_of`: each option is an output parameter of a task directly in a different
+        // branch written beside the reading task.
+        for (i, task) in p.tasks.iter().enumerate() {
+            for (input, argument) in &task.arguments {
+                let Argument::OneOf(options) = argument else {
+                    continue;
+                };
+                let mut seen = Vec::new();
+                for (t, output) in options {
+                    let TaskRef::Local(t) = t else { continue };
+                    let Some(other) = p.tasks.get(t.index()) else {
+                        continue;
+                    };
+                    let region = p.regions.get(other.region.index());
+                    let beside = region.is_some_and(|r| {
+                        matches!(r.kind, RegionKind::Branch { .. }) && r.parent == Some(task.region)
+                    });
+                    let problem = if !beside {
+                        Some(format!(
+                            "task `{}` is in {}, not in a branch written beside the reading task",
+                            other.name,
+                            describe_region(&p.regions, other.region)
+                        ))
+                    } else if seen.contains(&other.region) {
+                        Some(format!(
+                            "two options are in the same branch ({})",
+                            describe_region(&p.regions, other.region)
+                        ))
+                    } else if p
+                        .components
+                        .get(&other.component)
+                        .and_then(|c| c.output(output))
+                        .is_none_or(|o| o.kind.is_artifact())
+                    {
+                        Some(format!(
+                            "`{output}` is not an output parameter of task `{}`",
+                            other.name
+                        ))
+                    } else {
+                        None
+                    };
+                    seen.push(other.region);
+                    if let Some(problem) = problem {
+                        self.report(
+                            Code::OutOfScope,
+                            Some(TaskId(i as u32)),
+                            format!(
+                                "input `{input}` of task `{}` selects the branch that ran, but {problem}",
+                                task.name
+                            ),
+                            "pass `one_of` one output parameter from each branch of a `when(…)` chain written in the same place as the task that reads it",
+                        );
+                    }
+                }
+            }
+        }
         for (i, task) in p.tasks.iter().enumerate() {
             let Some(d) = &task.depends else { continue };
             let mut outside = Vec::new();
@@ -361,7 +417,7 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         let refs = task
             .arguments
             .values()
-            .filter_map(Argument::task)
+            .flat_map(Argument::tasks)
             .chain(task.depends.iter().flat_map(|d| d.tasks()));
         for r in refs {
             if let TaskRef::Local(t) = r {
@@ -424,7 +480,7 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
             let mut done: Vec<TaskId> = task
                 .arguments
                 .values()
-                .filter_map(Argument::task)
+                .flat_map(Argument::tasks)
                 .filter(|t| !governed.contains(t))
                 .chain(plain.iter().flat_map(|d| d.tasks()))
                 .filter_map(|r| match r {
