@@ -164,6 +164,8 @@ fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>)
 
 macro_rules! comparisons {
     ($ty:ident) => {
+        // One block, with `Ordered` on the ordering methods themselves: ordering a string is
+        // then an error that says so, not "method not found".
         impl<T: Comparable> $ty<T> {
             /// Holds when both sides are equal.
             pub fn eq(self, other: impl IntoOperand<T>) -> Cond {
@@ -174,26 +176,36 @@ macro_rules! comparisons {
             pub fn ne(self, other: impl IntoOperand<T>) -> Cond {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ne, other)
             }
-        }
 
-        impl<T: Ordered> $ty<T> {
-            /// Holds when this is less than `other`.
-            pub fn lt(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is less than `other` (numbers only).
+            pub fn lt(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Lt, other)
             }
 
-            /// Holds when this is at most `other`.
-            pub fn le(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is at most `other` (numbers only).
+            pub fn le(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Le, other)
             }
 
-            /// Holds when this is greater than `other`.
-            pub fn gt(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is greater than `other` (numbers only).
+            pub fn gt(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Gt, other)
             }
 
-            /// Holds when this is at least `other`.
-            pub fn ge(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is at least `other` (numbers only).
+            pub fn ge(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ge, other)
             }
         }
@@ -201,6 +213,31 @@ macro_rules! comparisons {
 }
 comparisons!(Param);
 comparisons!(ParamRef);
+
+/// Never implemented: what makes comparing an artifact a compile error that says why.
+#[diagnostic::on_unimplemented(
+    message = "an artifact cannot be compared in a condition",
+    label = "`{Self}` is a file or folder, not a value",
+    note = "have a task read the artifact and return the value to compare (an output parameter), then compare that output"
+)]
+pub trait NotAnArtifact {}
+
+macro_rules! artifact_comparisons {
+    ($($method:ident),*) => {
+        impl<K> crate::dsl::ArtifactRef<K> {
+            $(
+                /// Not available: conditions compare values, not files (a compile error).
+                pub fn $method<T>(self, _other: T) -> Cond
+                where
+                    Self: NotAnArtifact,
+                {
+                    unreachable!("`ArtifactRef` never implements `NotAnArtifact`")
+                }
+            )*
+        }
+    };
+}
+artifact_comparisons!(eq, ne, lt, le, gt, ge);
 
 impl BitAnd for Cond {
     type Output = Cond;
