@@ -345,8 +345,8 @@ pub struct Task {
     pub depends: Option<Depends>,
     /// The task's own settings (retries, timeouts, caching, pod settings); merged over the
     /// component's and the pipeline's defaults (see [`TaskConfig::merged_over`]).
-    #[serde(default, skip_serializing_if = "TaskConfig::is_default")]
-    pub config: TaskConfig,
+    #[serde(default, skip_serializing_if = "TaskSettings::is_default")]
+    pub config: TaskSettings,
     /// Where the task was created, for diagnostics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
@@ -937,6 +937,64 @@ impl TaskConfig {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+}
+
+/// A task's own [`TaskConfig`], read and written as one (`task.config.timeout = …`). Most
+/// tasks set nothing; they then hold no allocation, and a [`Task`] stays small (tracing and
+/// validating thousands of tasks copies them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskSettings(Option<Box<TaskConfig>>);
+
+/// What an unset [`TaskSettings`] reads as.
+static NO_SETTINGS: TaskConfig = TaskConfig {
+    retry: None,
+    timeout: None,
+    active_deadline_seconds: None,
+    cache: None,
+    resources: None,
+    node_selector: BTreeMap::new(),
+    tolerations: Vec::new(),
+    env: Vec::new(),
+    volumes: Vec::new(),
+    volume_mounts: Vec::new(),
+};
+
+impl TaskSettings {
+    /// True when nothing is set.
+    pub fn is_default(&self) -> bool {
+        self.0.as_deref().is_none_or(TaskConfig::is_default)
+    }
+}
+
+impl std::ops::Deref for TaskSettings {
+    type Target = TaskConfig;
+    fn deref(&self) -> &TaskConfig {
+        self.0.as_deref().unwrap_or(&NO_SETTINGS)
+    }
+}
+
+impl std::ops::DerefMut for TaskSettings {
+    fn deref_mut(&mut self) -> &mut TaskConfig {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl From<TaskConfig> for TaskSettings {
+    fn from(config: TaskConfig) -> Self {
+        TaskSettings((!config.is_default()).then(|| Box::new(config)))
+    }
+}
+
+impl Serialize for TaskSettings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        TaskConfig::deserialize(d).map(TaskSettings::from)
     }
 }
 

@@ -528,7 +528,7 @@ impl Tracer {
             arguments,
             region: self.current,
             depends: None,
-            config: TaskConfig::default(),
+            config: crate::ir::TaskSettings::default(),
             location: Some(location_of(location)),
         });
         TaskHandle {

@@ -537,9 +537,9 @@ fn task_settings_pick_templates_by_content() {
         });
         for &i in order {
             p.tasks[i].config = match i {
-                1 | 3 => gpu.clone(),
-                2 => quick.clone(),
-                _ => TaskConfig::default(),
+                1 | 3 => gpu.clone().into(),
+                2 => quick.clone().into(),
+                _ => TaskConfig::default().into(),
             };
         }
         let valid = argot::validate(&p, &argot::ValidateOptions::default())

@@ -686,7 +686,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 .into_iter()
                 .map(argot::ir::Depends::Done)
                 .reduce(argot::ir::Depends::and),
-            config: argot::ir::TaskConfig::default(),
+            config: Default::default(),
             location: None,
         });
     }

@@ -1113,7 +1113,7 @@ mod task_settings {
         let log = sb.file("flaky.log");
         let params = [("flaky_log", log.display().to_string())];
         // Fails twice, succeeds on the third attempt: a limit of 2 is enough.
-        let valid = probe(|p| p.tasks[0].config = retry(2, None));
+        let valid = probe(|p| p.tasks[0].config = retry(2, None).into());
         let report = run(&sb, &valid, &params, false).unwrap();
         assert_eq!(task(&report, "flaky").phase, Phase::Succeeded);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 3);
@@ -1126,7 +1126,7 @@ mod task_settings {
 
         // A limit of 1: two attempts, then the task fails.
         std::fs::remove_file(&log).unwrap();
-        let valid = probe(|p| p.tasks[0].config = retry(1, None));
+        let valid = probe(|p| p.tasks[0].config = retry(1, None).into());
         let report = run(&sb, &valid, &params, false).unwrap();
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
@@ -1134,7 +1134,7 @@ mod task_settings {
 
         // `OnError` does not retry a failed attempt.
         std::fs::remove_file(&log).unwrap();
-        let valid = probe(|p| p.tasks[0].config = retry(5, Some(RetryOn::OnError)));
+        let valid = probe(|p| p.tasks[0].config = retry(5, Some(RetryOn::OnError)).into());
         let report = run(&sb, &valid, &params, false).unwrap();
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
@@ -1155,6 +1155,7 @@ mod task_settings {
                 }),
                 ..TaskConfig::default()
             }
+            .into()
         });
         let report = run(&sb, &valid, &params, false).unwrap();
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);

@@ -251,10 +251,16 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
                 });
             }
         }
-        let mut depends = valid
-            .depends(id)
-            .and_then(|d| within(d, &|t| p.tasks[t.index()].region == region))
-            .map(|d| super::depends::render(&d, |t| p.tasks[t.index()].name.as_str()));
+        let name = |t: TaskId| p.tasks[t.index()].name.as_str();
+        let mut depends = if p.regions.len() == 1 {
+            // Everything is in the root: nothing to leave out.
+            valid.depends(id).map(|d| super::depends::render(d, name))
+        } else {
+            valid
+                .depends(id)
+                .and_then(|d| within(d, &|t| p.tasks[t.index()].region == region))
+                .map(|d| super::depends::render(&d, name))
+        };
         if !selected.is_empty() {
             let branches = selected.join(" && ");
             depends = Some(match depends {

@@ -125,6 +125,18 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            // With the root as the only region every task sees every other: only the run's
+            // values (which need an exit handler) are left to check.
+            if region_count == 1 {
+                if task
+                    .arguments
+                    .values()
+                    .any(|a| matches!(a, Argument::Run(_)))
+                {
+                    self.run_values_outside_the_exit_handler(id);
+                }
+                continue;
+            }
             // What each use is called is made only when it is reported: this runs per argument.
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
@@ -142,23 +154,7 @@ impl Checker<'_> {
                     TaskRef::Foreign { .. } => None,
                 });
             if !crate::ir::in_exit_handler(&p.regions, task.region) {
-                for (input, a) in &task.arguments {
-                    if let Argument::Run(value) = a {
-                        let what = match value {
-                            crate::ir::RunValue::Status => "the run's status",
-                            crate::ir::RunValue::Failures => "the run's failures",
-                        };
-                        self.report(
-                            Code::OutOfScope,
-                            Some(id),
-                            format!(
-                                "input `{input}` of task `{}` reads {what}, which only the exit handler knows",
-                                task.name
-                            ),
-                            "read it in a task created inside `on_exit(|run| …)`",
-                        );
-                    }
-                }
+                self.run_values_outside_the_exit_handler(id);
             }
             let uses: Vec<(Option<&str>, TaskId)> = reads.chain(orders).collect();
             for (input, used) in uses {
@@ -217,6 +213,28 @@ pub(crate) fn operands(c: &Condition) -> Vec<&Operand> {
 }
 
 impl Checker<'_> {
+    /// A0028 for each argument of task `id` that reads what only the exit handler knows.
+    fn run_values_outside_the_exit_handler(&mut self, id: TaskId) {
+        let task = &self.p.tasks[id.index()];
+        for (input, a) in &task.arguments {
+            if let Argument::Run(value) = a {
+                let what = match value {
+                    crate::ir::RunValue::Status => "the run's status",
+                    crate::ir::RunValue::Failures => "the run's failures",
+                };
+                self.report(
+                            Code::OutOfScope,
+                            Some(id),
+                            format!(
+                                "input `{input}` of task `{}` reads {what}, which only the exit handler knows",
+                                task.name
+                            ),
+                            "read it in a task created inside `on_exit(|run| …)`",
+                        );
+            }
+        }
+    }
+
     /// Branches: each operand of a condition exists, is a parameter, and is visible where the
     /// branch is written (A0011, A0028); a condition in a nested branch does not mix a task of
     /// the branch around it with a value from further out, which Argo's two substitution
@@ -401,6 +419,10 @@ impl Checker<'_> {
 /// of them before it decides the branch.
 pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     let n = p.regions.len();
+    if n == 1 {
+        // The root alone: nothing is outside it.
+        return vec![Vec::new()];
+    }
     let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
     // Adds `used` to every region from `from` outwards that does not contain it.
     let mut add = |from: RegionId, used: TaskId| {
@@ -477,12 +499,14 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
             // The common case, without the general path's allocations: no `depends` of its
             // own and at most one task read.
             if task.depends.is_none() {
-                let mut producers = task.arguments.values().flat_map(Argument::tasks).filter_map(
-                    |r| match r {
+                let mut producers = task
+                    .arguments
+                    .values()
+                    .flat_map(Argument::tasks)
+                    .filter_map(|r| match r {
                         TaskRef::Local(t) => Some(*t),
                         TaskRef::Foreign { .. } => None,
-                    },
-                );
+                    });
                 match producers.next() {
                     None => return None,
                     Some(first) if producers.all(|t| t == first) => {

@@ -92,14 +92,34 @@ impl Checker<'_> {
         let configured = !p.defaults.is_default()
             || p.components.values().any(|c| !c.config.is_default())
             || p.tasks.iter().any(|t| !t.config.is_default());
+        if !configured {
+            // One plain template per component, in component order.
+            names.task_templates = p
+                .tasks
+                .iter()
+                .map(|t| {
+                    p.components
+                        .get_index_of(&t.component)
+                        .map_or(u32::MAX, |c| c as u32)
+                })
+                .collect();
+            names.templates = p
+                .components
+                .keys()
+                .map(|component| TemplateDef {
+                    name: names.component_templates[component].clone(),
+                    component: component.clone(),
+                    config: TaskConfig::default(),
+                })
+                .collect();
+            return;
+        }
         for (i, task) in p.tasks.iter().enumerate() {
             let Some((c, _, spec)) = p.components.get_full(&task.component) else {
                 continue;
             };
             let merged = if !configured
-                || (task.config.is_default()
-                    && spec.config.is_default()
-                    && p.defaults.is_default())
+                || (task.config.is_default() && spec.config.is_default() && p.defaults.is_default())
             {
                 None
             } else {
