@@ -27,31 +27,7 @@ use crate::fsutil::stderr;
 use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
-/// Process exit codes of a pipeline binary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ExitCode {
-    /// Success.
-    Ok = 0,
-    /// I/O or internal error.
-    Internal = 1,
-    /// Usage error.
-    Usage = 2,
-    /// Invalid pipeline.
-    Invalid = 3,
-    /// A component failed.
-    ComponentFailed = 4,
-    /// The run finished but did not succeed.
-    RunFailed = 5,
-    /// Timed out waiting for the run.
-    Timeout = 6,
-    /// The cluster refused or could not be reached.
-    Cluster = 7,
-    /// A local run was interrupted by Ctrl-C (SIGINT): 128 + 2, as a shell reports it.
-    Interrupted = 130,
-    /// A local run was stopped by SIGTERM: 128 + 15.
-    Terminated = 143,
-}
+pub use crate::protocol::{ExitCode, default_binary_path};
 
 #[cfg(feature = "store")]
 impl From<argot_client::ExitCode> for ExitCode {
@@ -492,7 +468,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 match def.trace(&default_binary_path(app.binary)) {
                     Ok(traced) => {
                         for name in traced.pipeline.components.keys() {
-                            let kind = if traced.natives.contains_key(name) {
+                            let kind = if traced.natives.contains(name) {
                                 "native"
                             } else {
                                 "container"
@@ -653,11 +629,6 @@ fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
             pipeline.binary_path
         ));
     }
-}
-
-/// Where the pipeline binary is expected inside its image by default.
-pub fn default_binary_path(binary: &str) -> String {
-    format!("/usr/local/bin/{binary}")
 }
 
 fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, Failure> {
@@ -873,11 +844,8 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
     let result = match result {
         Ok(r) => r,
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panicked".to_owned());
+            let message =
+                crate::util::panic_message(&*panic).unwrap_or_else(|| "panicked".to_owned());
             Err(ComponentError::Failed {
                 component: name.to_owned(),
                 message: format!("panicked: {message}"),

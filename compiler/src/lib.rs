@@ -35,11 +35,13 @@ pub mod entrypoint;
 pub mod fsutil;
 pub mod ir;
 pub mod namer;
+pub mod protocol;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 mod trace;
 pub mod validate;
+pub mod util;
 pub mod value;
 
 pub use argot_macros::{component, container_component, pipeline};
@@ -114,7 +116,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         Self {
             image: None,
-            binary_path: cli::default_binary_path("pipeline"),
+            binary_path: protocol::default_binary_path("pipeline"),
             limits: Limits::default(),
             levels: Levels::default(),
             settings: ir::SettingsOverrides::default(),
@@ -150,10 +152,7 @@ impl PipelineDef {
             trace::trace((self.header)(), binary_path.to_owned(), self.body)
         });
         let traced = traced.unwrap_or_else(|panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
+            let why = util::panic_message(&*panic)
                 .unwrap_or_else(|| "a panic with no message".to_owned());
             Err(Diagnostics::new(vec![Diagnostic::new(
                 Code::TracePanic,
@@ -175,7 +174,7 @@ impl PipelineDef {
         let registry = entrypoint::Registry::load();
         let problems: Vec<Diagnostic> = traced
             .natives
-            .keys()
+            .iter()
             .filter_map(|name| registry.get(name).err())
             .map(|duplicate| {
                 Diagnostic::error(
@@ -249,15 +248,18 @@ macro_rules! main {
 #[doc(hidden)]
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
-    pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
         IoKind, OutputSpec, PipelineParam, WorkflowSettings,
     };
     pub use crate::trace::{
-        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
+        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
     };
+
+    /// What a component call registers, with the function a pod runs for a native one.
+    pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};
     pub use core::panic::Location;

@@ -23,7 +23,6 @@ use crate::ir::{Pipeline, TaskId};
 use crate::validate::Limits;
 
 mod arguments;
-pub mod argv;
 mod graph;
 mod images;
 pub mod manifest;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::argv::{self, ArgPiece};
+use crate::protocol::argv::{self, ArgPiece};
 use super::syntax::MAX_ARG_STRLEN;
 use super::{Checker, excerpt, size_phrase, thousands};
 use crate::diagnostics::Code;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR};
+use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR};
 use crate::ir::{CmdArg, ContainerImpl};
 
 /// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
@@ -151,7 +151,7 @@ mod tests {
         let argv = run_args(
             "argot-r-word-count",
             &c,
-            &|a| crate::emit::argo::render_cmd_arg(a, |n| format!("<{n}>")),
+            &|a| crate::protocol::render_cmd_arg(a, |n| format!("<{n}>")),
             &[(
                 "corpus".into(),
                 Path::new("/runs/r/write-corpus/outputs/corpus"),

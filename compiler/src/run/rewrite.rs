@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
+use crate::protocol::argv::{escape, expand};
+use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
 use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece};
-use crate::rules::argv::{escape, expand};
 
 /// Argo's `{{…}}` substitution (fasttemplate, tags trimmed): one left-to-right pass; a tag
 /// `lookup` knows is replaced, any other is kept as written; replaced text is not rescanned.
@@ -101,7 +101,7 @@ impl Globals {
 /// A stable UUID-shaped id for a run id (Kubernetes gives each object a random UUID).
 fn uid_of(run_id: &str) -> String {
     let d = Sha256::digest(run_id.as_bytes());
-    let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let h = crate::util::hex(&d[..16]);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

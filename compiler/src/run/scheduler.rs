@@ -430,11 +430,7 @@ fn run_guarded(cx: &Context<'_>, job: Job) -> Finished {
         Ok(f) => f,
         Err(panic) => {
             let t = &cx.valid.pipeline().tasks[id.index()];
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_owned());
+            let what = crate::util::panic_message(&*panic).unwrap_or_else(|| "a panic".to_owned());
             let mut report = TaskReport::new(&t.name, &t.component, Phase::Error);
             report.message = Some(format!("the runner failed on this task: {what}"));
             Finished {
