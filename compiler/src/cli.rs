@@ -27,6 +27,10 @@ use crate::fsutil::stderr;
 use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
+/// The `run` command: the local runner ([`crate::run`]) behind the CLI's flags and exit codes.
+#[cfg(feature = "store")]
+pub mod local_run;
+
 pub use crate::protocol::{ExitCode, default_binary_path};
 
 #[cfg(feature = "store")]
@@ -129,8 +133,8 @@ enum Command {
     Store(argot_client::cli::StoreCommand),
     /// Run a pipeline on this machine, with the semantics Argo gives it; record it in the store.
     #[cfg(feature = "store")]
-    #[command(after_help = crate::run::command::AFTER_HELP)]
-    Run(crate::run::RunArgs),
+    #[command(after_help = local_run::AFTER_HELP)]
+    Run(local_run::RunArgs),
     /// Manage the local run cache (`cache prune`).
     #[cfg(feature = "store")]
     #[command(subcommand)]
@@ -450,6 +454,8 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         } => {
             let def = pick(app, pipeline.as_deref())?;
             let options = options(app, &build);
+            // `validate` answers "will `compile` accept this?", so it runs the Argo backend's
+            // checks (images, size budget, metadata) as well as the target-neutral rules.
             let compiled = def
                 .compile(&options)
                 .map_err(|crate::CompileError::Invalid(d)| {
@@ -529,7 +535,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         #[cfg(feature = "store")]
         Command::Store(command) => client_outcome(argot_client::cli::report_code(command.run())),
         #[cfg(feature = "store")]
-        Command::Run(args) => crate::run::command::execute(app, &args)
+        Command::Run(args) => local_run::execute(app, &args)
             .map_err(|failure| Failure::new(failure.code, failure.message)),
         #[cfg(feature = "store")]
         Command::Cache(command) => match crate::run::prune::execute(&command) {
@@ -562,7 +568,7 @@ fn submit_parameters(
 ) -> Result<Vec<String>, Failure> {
     // The shape (`NAME=VALUE`, each name once) is checked as `run -p` checks it; the values
     // keep the order they were given in.
-    crate::run::command::parse_parameters(flags)
+    local_run::parse_parameters(flags)
         .map_err(|failure| Failure::new(failure.code, failure.message))?;
     flags
         .iter()

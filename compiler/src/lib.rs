@@ -40,8 +40,8 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 mod trace;
-pub mod validate;
 pub mod util;
+pub mod validate;
 pub mod value;
 
 pub use argot_macros::{component, container_component, pipeline};
@@ -124,6 +124,17 @@ impl Default for CompileOptions {
     }
 }
 
+impl CompileOptions {
+    fn validate_options(&self) -> ValidateOptions {
+        ValidateOptions {
+            image: self.image.clone(),
+            limits: self.limits,
+            levels: self.levels.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
 /// A compiled pipeline: the validated IR and its Argo workflow.
 #[derive(Debug)]
 pub struct Compiled {
@@ -131,7 +142,7 @@ pub struct Compiled {
     pub valid: ValidPipeline,
     /// The Argo workflow.
     pub workflow: emit::argo::Workflow,
-    /// Warnings found while validating.
+    /// Warnings found while validating and by the Argo backend's checks.
     pub warnings: Diagnostics,
 }
 
@@ -203,30 +214,33 @@ impl PipelineDef {
         }
     }
 
-    /// Traces, validates and emits the pipeline as an Argo workflow.
+    /// Traces, validates and emits the pipeline as an Argo workflow, with the Argo backend's
+    /// checks (images, size budget, metadata) on top of validation's.
     pub fn compile(&self, options: &CompileOptions) -> std::result::Result<Compiled, CompileError> {
         let traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
-        let mut valid = validate::validate_owned(
-            traced.pipeline,
-            &ValidateOptions {
-                image: options.image.clone(),
-                limits: options.limits,
-                levels: options.levels.clone(),
-                settings: options.settings.clone(),
-            },
-        )
-        .map_err(CompileError::Invalid)?;
-        let workflow = valid
-            .take_emitted()
-            .unwrap_or_else(|| emit::argo::workflow(&valid));
-        let warnings = valid.warnings().clone();
+        let (valid, emitted) =
+            emit::argo::validate_and_emit(traced.pipeline, &options.validate_options())
+                .map_err(CompileError::Invalid)?;
         Ok(Compiled {
             valid,
-            workflow,
-            warnings,
+            workflow: emitted.workflow,
+            warnings: emitted.warnings,
         })
+    }
+
+    /// Traces and validates the pipeline for any backend, without Argo's checks: what the
+    /// local runner needs (no image, no manifest budget).
+    pub fn validate(
+        &self,
+        options: &CompileOptions,
+    ) -> std::result::Result<ValidPipeline, CompileError> {
+        let traced = self
+            .trace(&options.binary_path)
+            .map_err(CompileError::Invalid)?;
+        validate::validate_owned(traced.pipeline, &options.validate_options())
+            .map_err(CompileError::Invalid)
     }
 }
 
@@ -248,15 +262,13 @@ macro_rules! main {
 #[doc(hidden)]
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
-    pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
         IoKind, OutputSpec, PipelineParam, WorkflowSettings,
     };
-    pub use crate::trace::{
-        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task,
-    };
+    pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::trace::{Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task};
 
     /// What a component call registers, with the function a pod runs for a native one.
     pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;

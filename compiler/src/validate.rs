@@ -2,17 +2,20 @@
 //!
 //! A [`ValidPipeline`] can only be made here, and the emitters and the runner take nothing
 //! else, so nothing unvalidated is ever emitted or run. The rules themselves live in
-//! [`crate::rules`], one module per family; this module runs them in order — the IR rules,
-//! then, when those pass, the rules on the emitted manifest (size budget, metadata) — and
-//! applies the levels the user chose (`--deny warnings`, `--allow CODE`).
+//! [`crate::rules`], one module per family; this module runs them in order and applies the
+//! levels the user chose (`--deny warnings`, `--allow CODE`).
+//!
+//! Validation is target-neutral: it proves the pipeline sound (graph, names, bindings, values,
+//! settings) for every backend. What only Argo cares about — images, the manifest's size
+//! budget and metadata — is checked by the Argo backend on what it emits
+//! (`emit::argo::emit`), so the local runner needs no image and no budget.
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
-
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::ir::{Pipeline, TaskId};
-use crate::rules::{self, Checker};
+use crate::rules::Checker;
+pub use crate::rules::{Limits, Names};
 
 /// A pipeline that passed validation, with the names every backend uses.
 #[derive(Clone, Debug)]
@@ -21,19 +24,6 @@ pub struct ValidPipeline {
     names: Names,
     deps: Vec<Vec<TaskId>>,
     warnings: Diagnostics,
-    /// The workflow emitted for the manifest rules, kept so `compile` need not emit it again.
-    emitted: Option<crate::emit::argo::Workflow>,
-}
-
-/// Names resolved by the namer during validation.
-#[derive(Clone, Debug)]
-pub struct Names {
-    /// The workflow name prefix (`generateName` without the trailing `-`).
-    pub workflow: String,
-    /// The name of the DAG template (the entrypoint).
-    pub dag_template: String,
-    /// Template name of each component, by component name.
-    pub templates: IndexMap<String, String>,
 }
 
 impl ValidPipeline {
@@ -52,42 +42,14 @@ impl ValidPipeline {
         &self.deps[task.index()]
     }
 
-    /// Warnings found while validating (after `--allow`).
+    /// Warnings found while validating (after `--allow`); after
+    /// [`crate::emit::argo::validate_and_emit`], the Argo backend's too.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }
 
-    /// The Argo workflow emitted while validating (the manifest rules check it), taken out so
-    /// `compile` does not build it twice; `None` once taken.
-    pub(crate) fn take_emitted(&mut self) -> Option<crate::emit::argo::Workflow> {
-        self.emitted.take()
-    }
-}
-
-/// Size limits checked at compile time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// The most bytes the manifest may take as compact JSON (A0013); warned about above 80%
-    /// (A0021). Default [`Limits::DEFAULT_MAX_MANIFEST_BYTES`].
-    pub max_manifest_bytes: usize,
-    /// The most bytes one parameter value (a constant or a default) may take (A0014).
-    /// Default [`Limits::DEFAULT_MAX_PARAM_BYTES`].
-    pub max_param_bytes: usize,
-}
-
-impl Limits {
-    /// 1 MiB: Argo's default `MAX_WORKFLOW_SIZE` (etcd itself refuses 1.5 MiB).
-    pub const DEFAULT_MAX_MANIFEST_BYTES: usize = 1024 * 1024;
-    /// 256 KiB.
-    pub const DEFAULT_MAX_PARAM_BYTES: usize = 256 * 1024;
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_manifest_bytes: Self::DEFAULT_MAX_MANIFEST_BYTES,
-            max_param_bytes: Self::DEFAULT_MAX_PARAM_BYTES,
-        }
+    pub(crate) fn set_warnings(&mut self, warnings: Diagnostics) {
+        self.warnings = warnings;
     }
 }
 
@@ -232,9 +194,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 /// Options that change what is valid.
 #[derive(Clone, Debug, Default)]
 pub struct ValidateOptions {
-    /// Overrides the pipeline's image for native components (`--image`).
+    /// Overrides the pipeline's image for native components (`--image`); only the Argo
+    /// backend checks images.
     pub image: Option<String>,
-    /// Size limits (`--max-manifest-bytes`, `--max-param-bytes`).
+    /// Size limits: validation bounds parameter values (`--max-param-bytes`); the manifest
+    /// budget (`--max-manifest-bytes`) is the Argo backend's.
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
@@ -242,7 +206,9 @@ pub struct ValidateOptions {
     pub settings: crate::ir::SettingsOverrides,
 }
 
-/// Checks every rule; returns the proof of validity or every problem found.
+/// Checks every target-neutral rule; returns the proof of validity or every problem found.
+/// `emit::argo::validate_and_emit` adds Argo's own checks (what `compile` and the `validate`
+/// command run).
 pub fn validate(
     pipeline: &Pipeline,
     options: &ValidateOptions,
@@ -256,11 +222,29 @@ pub(crate) fn validate_owned(
     mut pipeline: Pipeline,
     options: &ValidateOptions,
 ) -> Result<ValidPipeline, Diagnostics> {
-    if let Some(image) = &options.image {
-        pipeline.image = Some(image.clone());
+    apply_overrides(&mut pipeline, options);
+    let (valid, found) = check_rules(pipeline, &options.limits);
+    let found = options.levels.apply(found);
+    let errors = found.iter().any(|d| d.severity == Severity::Error);
+    let diagnostics = Diagnostics::new(found);
+    match valid {
+        Some(mut valid) if !errors => {
+            valid.warnings = diagnostics;
+            Ok(valid)
+        }
+        _ => Err(diagnostics),
     }
-    pipeline.settings.apply(&options.settings);
-    let mut cx = Checker::new(&pipeline, &options.limits);
+}
+
+/// Runs every rule over `pipeline` (its overrides already applied) and returns what
+/// they found, in the order they ran and before levels, with the proof when none of it is an
+/// error at its default severity. Levels are the caller's to apply, once, over these and any
+/// backend's findings ([`crate::emit::argo::validate_and_emit`] merges Argo's in).
+pub(crate) fn check_rules(
+    pipeline: Pipeline,
+    limits: &Limits,
+) -> (Option<ValidPipeline>, Vec<Diagnostic>) {
+    let mut cx = Checker::new(&pipeline, limits);
     cx.empty();
     let names = cx.names();
     cx.io_names();
@@ -268,38 +252,28 @@ pub(crate) fn validate_owned(
     cx.placeholders();
     cx.required_params();
     cx.values();
-    cx.images();
     cx.settings();
     let deps = cx.cycles();
     if !cx.has_errors() {
         cx.unused_outputs(&deps);
     }
-    let ir_ok = !cx.has_errors();
-    let mut found = cx.out;
-    let mut valid = ValidPipeline {
+    let sound = !cx.has_errors();
+    let found = cx.out;
+    let valid = sound.then(|| ValidPipeline {
         pipeline,
         names,
         deps,
         warnings: Diagnostics::default(),
-        emitted: None,
-    };
-    if ir_ok {
-        let workflow = crate::emit::argo::workflow(&valid);
-        found.extend(rules::manifest::check(
-            &workflow,
-            &valid.pipeline.name,
-            &options.limits,
-        ));
-        valid.emitted = Some(workflow);
+    });
+    (valid, found)
+}
+
+/// The command line's overrides of what the pipeline declares (`--image`, `--service-account`, …).
+pub(crate) fn apply_overrides(pipeline: &mut Pipeline, options: &ValidateOptions) {
+    if let Some(image) = &options.image {
+        pipeline.image = Some(image.clone());
     }
-    let found = options.levels.apply(found);
-    let errors = found.iter().any(|d| d.severity == Severity::Error);
-    let diagnostics = Diagnostics::new(found);
-    if errors {
-        return Err(diagnostics);
-    }
-    valid.warnings = diagnostics;
-    Ok(valid)
+    pipeline.settings.apply(&options.settings);
 }
 
 #[cfg(test)]

@@ -801,13 +801,13 @@ fn check_accepted(
                                 None => complete = false,
                             },
                             Piece::InputPath(n) => {
-                                expected.push_str(&argot::emit::argo::input_artifact_path(n))
+                                expected.push_str(&argot::protocol::input_artifact_path(n))
                             }
                             Piece::OutputPath(n) => {
-                                expected.push_str(&argot::emit::argo::output_artifact_path(n))
+                                expected.push_str(&argot::protocol::output_artifact_path(n))
                             }
                             Piece::OutputParamPath(n) => {
-                                expected.push_str(&argot::emit::argo::output_parameter_path(n))
+                                expected.push_str(&argot::protocol::output_parameter_path(n))
                             }
                         }
                     }

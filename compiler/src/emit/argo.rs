@@ -26,15 +26,23 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Argument, CmdArg, ComponentSpec, Implementation, IoKind, TaskRef, WorkflowSettings};
-pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
+use crate::ir::{
+    Argument, CmdArg, ComponentSpec, Implementation, IoKind, TaskRef, WorkflowSettings,
+};
 use crate::protocol::argv::escape;
 use crate::protocol::{
-    COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path,
-    output_parameter_path, param_file_path, render_cmd_arg,
+    COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
+    param_file_path, render_cmd_arg,
 };
+pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::ValidPipeline;
+
+mod check;
+mod images;
+pub mod manifest;
+
+pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
 
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";

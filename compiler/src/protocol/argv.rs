@@ -49,8 +49,12 @@ pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPie
                         Piece::InputPath(name) => {
                             ArgPiece::Text(Cow::Owned(input_artifact_path(name)))
                         }
-                        Piece::OutputPath(name) => ArgPiece::Text(Cow::Owned(output_artifact_path(name))),
-                        Piece::OutputParamPath(name) => ArgPiece::Text(Cow::Owned(output_parameter_path(name))),
+                        Piece::OutputPath(name) => {
+                            ArgPiece::Text(Cow::Owned(output_artifact_path(name)))
+                        }
+                        Piece::OutputParamPath(name) => {
+                            ArgPiece::Text(Cow::Owned(output_parameter_path(name)))
+                        }
                     })
                     .collect()
             })

@@ -7,7 +7,17 @@ use super::Checker;
 use crate::diagnostics::Code;
 use crate::ir::{Task, TaskId};
 use crate::namer::{self, ObjectKind};
-use crate::validate::Names;
+
+/// Names resolved by the namer during validation.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// The workflow name prefix (`generateName` without the trailing `-`).
+    pub workflow: String,
+    /// The name of the DAG template (the entrypoint).
+    pub dag_template: String,
+    /// Template name of each component, by component name.
+    pub templates: IndexMap<String, String>,
+}
 
 impl Checker<'_> {
     /// A0004, A0005, A0008: every name is valid, unique, and unique after mangling. Returns the

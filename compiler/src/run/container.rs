@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR};
 use crate::ir::{CmdArg, ContainerImpl};
+use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR};
 
 /// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
 /// then `podman`), `none` to run no containers, or a program (`podman`, `/usr/bin/docker`).

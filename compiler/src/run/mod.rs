@@ -69,14 +69,13 @@
 //! must be taught to [`scheduler`] in the same change that teaches the Argo emitter.
 
 mod cache;
-pub mod command;
 mod container;
-mod folder;
+pub(crate) mod folder;
 pub mod interrupt;
 pub mod lifeline;
 mod params;
 pub mod prune;
-mod report;
+pub(crate) mod report;
 pub mod rewrite;
 pub mod scheduler;
 mod task;
@@ -94,7 +93,6 @@ use crate::validate::ValidPipeline;
 pub use cache::{
     ARGOT_VERSION, CACHE_KEY_VERSION, CacheCode, CacheInput, CodeIdentity, cache_key, digest_path,
 };
-pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
 pub use params::{check_value, override_to_wire, override_to_wire_checked};
 

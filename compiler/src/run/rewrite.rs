@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece};
 use crate::protocol::argv::{escape, expand};
 use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
-use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece};
 
 /// Argo's `{{…}}` substitution (fasttemplate, tags trimmed): one left-to-right pass; a tag
 /// `lookup` knows is replaced, any other is kept as written; replaced text is not rescanned.
