@@ -34,6 +34,8 @@ pub mod emit;
 pub mod entrypoint;
 pub mod fsutil;
 pub mod ir;
+#[cfg(test)]
+mod layers;
 pub mod namer;
 pub mod protocol;
 pub mod rules;
