@@ -33,23 +33,6 @@ pub mod local_run;
 
 pub use crate::protocol::{ExitCode, default_binary_path};
 
-#[cfg(feature = "store")]
-impl From<argot_client::ExitCode> for ExitCode {
-    fn from(code: argot_client::ExitCode) -> Self {
-        use argot_client::ExitCode as C;
-        match code {
-            C::Ok => ExitCode::Ok,
-            C::Internal => ExitCode::Internal,
-            C::Usage => ExitCode::Usage,
-            C::InvalidPipeline => ExitCode::Invalid,
-            C::ComponentFailed => ExitCode::ComponentFailed,
-            C::RunFailed => ExitCode::RunFailed,
-            C::Timeout => ExitCode::Timeout,
-            C::Cluster => ExitCode::Cluster,
-        }
-    }
-}
-
 #[derive(Parser, Debug)]
 #[command(
     about = "Compile, validate and run the pipelines of this binary",

@@ -173,3 +173,50 @@ pub enum ExitCode {
     /// A local run was stopped by SIGTERM: 128 + 15.
     Terminated = 143,
 }
+
+#[cfg(feature = "store")]
+impl From<argot_client::ExitCode> for ExitCode {
+    fn from(code: argot_client::ExitCode) -> Self {
+        use argot_client::ExitCode as C;
+        match code {
+            C::Ok => ExitCode::Ok,
+            C::Internal => ExitCode::Internal,
+            C::Usage => ExitCode::Usage,
+            C::InvalidPipeline => ExitCode::Invalid,
+            C::ComponentFailed => ExitCode::ComponentFailed,
+            C::RunFailed => ExitCode::RunFailed,
+            C::Timeout => ExitCode::Timeout,
+            C::Cluster => ExitCode::Cluster,
+        }
+    }
+}
+
+/// argot-client cannot depend on this crate, so the label and the exit codes both sides use
+/// are defined on each side; these tests keep them equal.
+#[cfg(all(test, feature = "store"))]
+mod agrees_with_the_client {
+    use super::*;
+
+    #[test]
+    fn the_pipeline_label_is_the_clients() {
+        assert_eq!(PIPELINE_LABEL, argot_client::manifest::LABEL_PIPELINE);
+        assert_eq!(PIPELINE_LABEL, argot_client::store::PIPELINE_LABEL);
+    }
+
+    #[test]
+    fn exit_codes_keep_the_clients_numbers() {
+        use argot_client::ExitCode as Client;
+        for code in [
+            Client::Ok,
+            Client::Internal,
+            Client::Usage,
+            Client::InvalidPipeline,
+            Client::ComponentFailed,
+            Client::RunFailed,
+            Client::Timeout,
+            Client::Cluster,
+        ] {
+            assert_eq!(ExitCode::from(code) as u8, code.code(), "{code:?}");
+        }
+    }
+}

@@ -303,10 +303,18 @@ fn a0009_is_the_argo_backends_check_not_validations() {
     );
 }
 
-/// The size budget is etcd's and Argo's: `validate()` alone accepts a pipeline over it, the
-/// Argo backend refuses it, and applies the same levels as validation.
+/// The size budget and the metadata limits are etcd's, Argo's and Kubernetes': `validate()`
+/// alone accepts a pipeline over them, the Argo backend refuses it, and applies the same
+/// levels as validation.
 #[test]
-fn a0013_and_a0021_are_the_argo_backends_checks_not_validations() {
+fn a0013_a0019_and_a0021_are_the_argo_backends_checks_not_validations() {
+    let mut described = traced(fixtures::fan_out::definition());
+    described.description = Some("d".repeat(300 * 1024));
+    let valid = argot::validate(&described, &ValidateOptions::default())
+        .expect("a long description is no problem for the local runner");
+    let d = argo::emit(&valid, &ArgoOptions::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::InvalidMetadata]);
+
     let p = traced(fixtures::too_big::definition());
     let tight = with_limits(Limits {
         max_manifest_bytes: 1024,

@@ -15,8 +15,8 @@ use std::time::{Instant, SystemTime};
 
 use argot_client::Phase;
 use argot_client::store::{
-    Direction, MetadataStore, PIPELINE_LABEL, ParameterRecord, RunRecord, RunSnapshot, RunSource,
-    StoreError, TaskRecord,
+    Direction, MetadataStore, ParameterRecord, RunRecord, RunSnapshot, RunSource, StoreError,
+    TaskRecord,
 };
 
 use super::cache::Cache;
@@ -111,7 +111,10 @@ pub(crate) fn execute(
     }
 
     let mut labels = BTreeMap::new();
-    labels.insert(PIPELINE_LABEL.to_owned(), valid.names().workflow.clone());
+    labels.insert(
+        crate::protocol::PIPELINE_LABEL.to_owned(),
+        valid.names().workflow.clone(),
+    );
     labels.insert(RUNNER_LABEL.to_owned(), "local".to_owned());
     let run_record = RunRecord {
         id: run_id.clone(),
