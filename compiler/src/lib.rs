@@ -25,7 +25,26 @@
 //! ```
 //!
 //! The flow is one-way: macros → [`ir`] (by tracing the pipeline function) → [`validate()`] →
-//! [`emit::argo`]. See `DESIGN.md` in the repository for the decisions behind it.
+//! a backend ([`emit::argo`], the local runner, the graph export). See `DESIGN.md` in the
+//! repository for the decisions behind it.
+//!
+//! # Where each stage lives
+//!
+//! Modules import only their own layer or the layers below; a test (`layers.rs`) holds the
+//! table and fails on an import that goes up, between two backends, or round in a cycle.
+//!
+//! | layer (bottom first) | modules | stage |
+//! | --- | --- | --- |
+//! | helpers | [`util`] | hex digests, panic messages |
+//! | foundations | [`value`], [`fsutil`], [`namer`] | the wire form of values; atomic file output and stderr; name fitting |
+//! | IR | [`ir`] | the pipeline as data: what every later stage reads |
+//! | IR services | [`diagnostics`], [`protocol`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner |
+//! | authoring | `trace`, [`dsl`] | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced |
+//! | rules | [`rules`] | the target-neutral rules, one module per family |
+//! | validation | [`validate`] | runs the rules, applies `--deny`/`--allow`, makes [`ValidPipeline`] |
+//! | backends | [`emit`], `run`, [`entrypoint`] | Argo YAML and Argo's own checks (images, size budget, metadata: [`emit::argo::emit`]); the local runner; the `component` entrypoint. They do not import each other |
+//! | facade | this file's [`PipelineDef`], [`CompileOptions`], [`Compiled`] | trace → validate → emit |
+//! | CLI | [`cli`] | every pipeline binary's commands, flags and exit codes |
 
 pub mod cli;
 pub mod diagnostics;

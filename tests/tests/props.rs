@@ -31,7 +31,7 @@ use argot::ir::{
     Argument, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
     Piece, Pipeline, PipelineParam, Task, TaskId, TaskRef,
 };
-use argot::{Code, Limits, Severity, ValidateOptions, validate};
+use argot::{Code, Diagnostics, Limits, Severity, ValidPipeline, ValidateOptions};
 use argot_tests::argo_sim::{self, RUNTIME};
 use argot_tests::fixtures;
 use argot_tests::schema::{self, Kind};
@@ -40,6 +40,12 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Value;
+
+/// What `compile` checks: validation, then the Argo backend's rules (images, size budget,
+/// metadata), since these tests judge the manifests Argo would receive.
+fn validate(pipeline: &Pipeline, options: &ValidateOptions) -> Result<ValidPipeline, Diagnostics> {
+    argot::emit::argo::validate_and_emit(pipeline.clone(), options).map(|(valid, _)| valid)
+}
 
 const KINDS: [&str; 4] = ["Artifact", "Dataset", "Model", "Metrics"];
 

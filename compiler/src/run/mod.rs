@@ -8,7 +8,7 @@
 //! - **Native components** run as child processes of the pipeline binary itself, through the
 //!   `component` entrypoint the cluster uses (`<binary> component <name> --param-file … --input
 //!   … --output … --output-param …`), with the argv built by the same function as the Argo
-//!   template ([`crate::emit::argo::native_args_with`]): only paths differ. Values travel in
+//!   template ([`crate::protocol::native_args_with`]): only paths differ. Values travel in
 //!   files, as Argo's `raw` artifacts deliver them; no shell anywhere.
 //! - **Container components** run with `docker` or `podman` (the first whose `info` succeeds, or
 //!   the program named by [`CONTAINER_RUNTIME_ENV`]). Inputs and outputs are bind-mounted at the

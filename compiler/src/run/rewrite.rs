@@ -14,7 +14,7 @@
 //!   variables are those `setGlobalParameters` (`workflow/controller/operator.go`) defines; the
 //!   local run's values are [`Globals::local`].
 //! - **The kubelet** expands `$(VAR)` and `$$` in a container's `command` and `args` (Kubernetes
-//!   `third_party/forked/golang/expansion/expand.go`, modelled by [`crate::rules::argv::expand`]),
+//!   `third_party/forked/golang/expansion/expand.go`, modelled by [`crate::protocol::argv::expand`]),
 //!   with the variables the container declares — argot declares none — plus those Argo adds to
 //!   every main container (`EnvVar…` in `workflow/common/common.go`) and Kubernetes' service
 //!   links for the `kubernetes` service ([`kubelet_env`]). Only values in a container
