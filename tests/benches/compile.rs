@@ -44,8 +44,9 @@ thread_local! {
     static TASKS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// One step of the chain or the fan-out: reads a string, passes it on.
-#[component]
+/// One step of the chain or the fan-out: reads a string, passes it on. Named `relay`: the
+/// peers' name `step` belongs to `step_xy`, and one binary cannot register a name twice (A0008).
+#[component(name = "relay")]
 pub fn step(input: String) -> Result<String> {
     Ok(input + ".")
 }
