@@ -349,6 +349,44 @@ codes! {
          user above 2147483647 is refused by the API server. Pick a non-root user id, or, for \
          an image that must run as root, turn the defaults off with `secure_defaults = false` \
          (or `--no-secure-defaults`).";
+    /// A task uses a task of a region it cannot see.
+    OutOfScope = "A0028", Error, "a task used outside the region that can see it",
+        source: "argot: scopes. Argo resolves `{{tasks.X…}}` only among the tasks of the same DAG template (`resolveAllVariables` in `workflow/validate/validate.go`), and a branch, loop body or exit handler is its own template or may not have run",
+        test: "a0028_output_used_outside_its_region",
+        "A pipeline is a tree of regions: the body, a conditional branch, a loop body, the \
+         exit handler, a sub-pipeline call. A task sees the tasks of its own region and of \
+         every region around it. A task inside a branch may not have run, and a loop body's \
+         task runs once per item, so their outputs leave the region only through the \
+         construct itself (the branch that ran, the loop's collected list, the \
+         sub-pipeline's outputs). Move the reading task into the region, or pass the value \
+         out through the construct.";
+    /// A construct the IR can hold that no backend runs yet.
+    UnsupportedConstruct = "A0029", Error, "a construct not yet compiled or run",
+        source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
+        test: "a0029_regions_are_refused_until_the_backends_run_them",
+        "The IR already has room for conditional branches, loops, exit handlers and \
+         sub-pipeline calls, but the Argo emitter and the local runner do not handle them \
+         yet. Validation refuses them, so a pipeline never compiles to something the local \
+         runner would run differently. Write the pipeline without the construct for now.";
+    /// A task setting the local runner cannot honour.
+    LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
+        source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a volume, a variable from a config map, a secret or the downward API) is refused before the run starts instead of being ignored",
+        test: "a0031_settings_the_local_runner_cannot_honour",
+        "The local runner runs each task as a process on this machine, with Argo's meaning \
+         for retries, time limits, caching and literal environment variables. Volumes and \
+         environment variables read from the cluster need a pod and the cluster's objects, \
+         which this machine does not have, so `run` refuses them rather than run something \
+         different. Submit the pipeline to a cluster, or drop the setting for local runs. \
+         Resource requests, node selectors and tolerations only say where a pod is \
+         scheduled; they are ignored here.";
+    /// A per-task setting is refused.
+    InvalidTaskConfig = "A0030", Error, "invalid task settings",
+        source: "Argo `workflow/validate/validate.go`: `validateTemplate` (retry limit, `timeout` as a duration); Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateEnv`, `validateVolumes`, `ValidateVolumeMounts` (names, a mount naming a volume)",
+        test: "a0030_invalid_task_settings",
+        "Retries, timeouts and pod settings end up on the task's Argo template; a value Argo \
+         or the API server would refuse is refused here: a timeout that is not a duration, an \
+         active deadline below one second, an environment variable or volume without a \
+         valid name, a mount of a volume the task does not have.";
 }
 
 impl fmt::Display for Code {

@@ -4,19 +4,65 @@
 //! Argo emission, graph export, the local runner) reads only this. It is serde-serialisable and
 //! uses ordered containers only, so the same pipeline always serialises to the same bytes.
 //!
-//! # Meaning
+//! # Shape
 //!
-//! - A [`Pipeline`] has typed input parameters ([`PipelineParam`]), the distinct components its
-//!   tasks use ([`ComponentSpec`], keyed by component name), and tasks ([`Task`]) in the order
-//!   the pipeline body created them. A [`TaskId`] is an index into [`Pipeline::tasks`].
+//! ```text
+//! Pipeline
+//! ├── params: [PipelineParam]              typed inputs of the whole run
+//! ├── components: {name → ComponentSpec}   typed functions (native or container) + defaults
+//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call
+//! ├── tasks: [Task]                        calls: component, region, arguments, depends, config
+//! ├── defaults: TaskConfig                 settings every task starts from
+//! └── settings: WorkflowSettings           namespace-level settings of the run
+//! ```
+//!
 //! - A [`ComponentSpec`] is a function with typed inputs and outputs. An input or output is a
 //!   *parameter* (a small serde value travelling as a string) or an *artifact* (a file or
 //!   folder, of a kind such as `Dataset` or `Model`).
 //! - A [`Task`] is one call of a component. Each of its arguments binds one input of the
-//!   component to a constant, a pipeline parameter or an output of another task. A data edge
-//!   implies an ordering edge; [`Task::after`] adds ordering-only edges.
-//! - Parameter values are strings on the wire: a string is itself, every other value is its
-//!   JSON text (see [`crate::value`]).
+//!   component to a constant, a pipeline parameter or an output of another task.
+//! - A [`Region`] is a scope of the body: the root, a conditional branch ([`Condition`]), a
+//!   loop body ([`LoopItems`]), the exit handler, a call of another pipeline. Every task
+//!   belongs to exactly one region.
+//! - A task's [`Depends`] is an expression over other tasks' results (`Succeeded`, `Failed`,
+//!   …, `&&`, `||`, `!`), the tree Argo's `depends` string is rendered from and the local
+//!   runner evaluates.
+//! - A task's [`TaskConfig`] (retries, time limits, caching, pod settings held as
+//!   Kubernetes' own `k8s-openapi` types) is merged over its component's and the pipeline's:
+//!   task over component over pipeline ([`TaskConfig::merged_over`]).
+//!
+//! # Invariants
+//!
+//! Tracing establishes these; [`crate::validate()`] checks them on any IR (a hand-built or
+//! deserialised one too) and the backends rely on them only through a `ValidPipeline`.
+//!
+//! 1. **Indices.** A [`TaskId`] indexes [`Pipeline::tasks`]; a [`RegionId`] indexes
+//!    [`Pipeline::regions`]; `regions[0]` is the root and the only region without a parent; a
+//!    region's parent has a smaller index, so regions form a tree in creation order.
+//! 2. **Components.** Every [`Task::component`] is a key of [`Pipeline::components`]; the key
+//!    is the spec's own name. Two different specs never share a name (A0008).
+//! 3. **Bindings.** A task's arguments are keyed by input names of its component, in the
+//!    component's order; an unbound input has a default (A0002, A0007, A0011).
+//! 4. **Scopes.** A task reads outputs of, and names in its `depends`, only tasks of its own
+//!    region or of a region enclosing it (A0028). Values leave a region only through its
+//!    construct.
+//! 5. **Dependencies.** A task's full dependency expression is `Done(p)` for every task `p`
+//!    whose outputs it reads (a data edge implies an ordering edge), and its own
+//!    [`Task::depends`]. The graph of all dependencies is acyclic (A0001). A task starts
+//!    once every task its expression names has finished, and is `Omitted` when the
+//!    expression is then false.
+//! 6. **Values.** Parameter values (constants, defaults, loop items) are in wire form: a
+//!    `String` is itself when safe, everything else compact JSON (see [`crate::value`]).
+//! 7. **Templates.** Tasks whose component and merged [`TaskConfig`] are equal share one
+//!    Argo template; the template's identity is that content, never the task's position.
+//! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
+//!    sorted); serialising the same pipeline twice gives the same bytes.
+//!
+//! Constructs the IR can hold but no backend runs yet (branches, loops, exit handlers,
+//! sub-pipeline calls) are refused by validation (A0029) until the emitter and the local
+//! runner both handle them.
+
+use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -47,6 +93,16 @@ pub struct Pipeline {
     /// pull secrets, clean-up, deadlines and the pods' security context.
     #[serde(default, skip_serializing_if = "WorkflowSettings::is_default")]
     pub settings: WorkflowSettings,
+    /// The regions tasks belong to; a [`RegionId`] indexes this vector and `regions[0]` is
+    /// the root. Omitted from the serialised form when the root is the only region.
+    #[serde(
+        default = "Region::root_only",
+        skip_serializing_if = "Region::is_root_only"
+    )]
+    pub regions: Vec<Region>,
+    /// Settings every task gets unless its component or the task itself says otherwise.
+    #[serde(default, skip_serializing_if = "TaskConfig::is_default")]
+    pub defaults: TaskConfig,
 }
 
 /// Workflow-wide settings from `#[pipeline(…)]`, overridden by `compile` flags
@@ -274,9 +330,17 @@ pub struct Task {
     /// Input bindings, keyed by input name, in the component's input order.
     #[serde(default)]
     pub arguments: IndexMap<String, Argument>,
-    /// Ordering-only dependencies added with `.after(&task)`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub after: Vec<TaskRef>,
+    /// The region the task belongs to ([`RegionId::ROOT`] unless a scoped construct made it).
+    #[serde(default, skip_serializing_if = "RegionId::is_root")]
+    pub region: RegionId,
+    /// Dependencies beyond the data edges: `.after(&task)` adds [`Depends::Done`], result-based
+    /// methods add the other forms. `None` when only data edges order the task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends: Option<Depends>,
+    /// The task's own settings (retries, timeouts, caching, pod settings); merged over the
+    /// component's and the pipeline's defaults (see [`TaskConfig::merged_over`]).
+    #[serde(default, skip_serializing_if = "TaskConfig::is_default")]
+    pub config: TaskConfig,
     /// Where the task was created, for diagnostics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
@@ -346,6 +410,10 @@ pub struct ComponentSpec {
     /// components (their spec is their identity) and for specs built by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_hash: Option<String>,
+    /// Settings every task of this component gets unless the task says otherwise; they
+    /// override the pipeline's [`Pipeline::defaults`].
+    #[serde(default, skip_serializing_if = "TaskConfig::is_default")]
+    pub config: TaskConfig,
 }
 
 impl ComponentSpec {
@@ -454,4 +522,458 @@ pub enum Piece {
     OutputPath(String),
     /// The local path where an output parameter's value must be written.
     OutputParamPath(String),
+}
+
+/// Index of a region in [`Pipeline::regions`].
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct RegionId(pub u32);
+
+impl RegionId {
+    /// The pipeline body itself.
+    pub const ROOT: RegionId = RegionId(0);
+
+    /// The index as a `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// True for [`RegionId::ROOT`].
+    pub fn is_root(&self) -> bool {
+        *self == Self::ROOT
+    }
+}
+
+/// A scope of the pipeline body: the root, or a construct nested in another region.
+///
+/// A task sees the outputs of the tasks in its own region and in every enclosing region;
+/// what a nested region produces leaves it only through that region's own construct (a
+/// branch selection, a loop's collection, a sub-pipeline's outputs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    /// What the region is.
+    pub kind: RegionKind,
+    /// The enclosing region; `None` only for the root. Always a smaller index than the
+    /// region's own, so the regions form a tree in creation order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<RegionId>,
+    /// Where the construct was written, for diagnostics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+impl Region {
+    /// The root region.
+    pub fn root() -> Self {
+        Region {
+            kind: RegionKind::Root,
+            parent: None,
+            location: None,
+        }
+    }
+
+    /// A pipeline's region list before any construct nests one: the root alone.
+    pub fn root_only() -> Vec<Region> {
+        vec![Region::root()]
+    }
+
+    /// True when `regions` is [`Region::root_only`] (the IR then omits it).
+    pub fn is_root_only(regions: &[Region]) -> bool {
+        matches!(regions, [r] if *r == Region::root())
+    }
+}
+
+/// The construct a [`Region`] stands for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionKind {
+    /// The pipeline body (Argo: the entrypoint DAG template).
+    Root,
+    /// Tasks that run only when `condition` holds (Argo: `when` on the tasks, or on a nested
+    /// DAG task).
+    Branch {
+        /// The condition, evaluated once the operands it reads are available.
+        condition: Condition,
+    },
+    /// Tasks run once per item (Argo: a nested DAG template called with `withItems` or
+    /// `withParam`).
+    Loop {
+        /// Where the items come from.
+        items: LoopItems,
+        /// How many iterations may run at once; `None` is no limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parallelism: Option<u32>,
+    },
+    /// Tasks that run after everything else, whatever happened (Argo: `spec.onExit`).
+    ExitHandler,
+    /// A call of another pipeline as a reusable DAG template with its own inputs and outputs.
+    Call {
+        /// The called pipeline's name.
+        pipeline: String,
+        /// The called pipeline's parameters, bound like a task's inputs.
+        #[serde(default)]
+        arguments: IndexMap<String, Argument>,
+    },
+}
+
+/// A task's result as Argo's `depends` names it (`DAGTask.depends`, evaluated by
+/// `evaluateDependsLogic` in `workflow/controller/dag.go`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TaskResult {
+    /// The task succeeded.
+    Succeeded,
+    /// The task's main container failed.
+    Failed,
+    /// The task could not run (a controller-side error).
+    Errored,
+    /// The task's `when` was false.
+    Skipped,
+    /// The task never ran because its own `depends` was false.
+    Omitted,
+    /// The task is a daemon that has started.
+    Daemoned,
+}
+
+impl TaskResult {
+    /// Every result, in Argo's order.
+    pub const ALL: [TaskResult; 6] = [
+        TaskResult::Succeeded,
+        TaskResult::Failed,
+        TaskResult::Errored,
+        TaskResult::Skipped,
+        TaskResult::Omitted,
+        TaskResult::Daemoned,
+    ];
+
+    /// The name Argo's expression uses (`A.Failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskResult::Succeeded => "Succeeded",
+            TaskResult::Failed => "Failed",
+            TaskResult::Errored => "Errored",
+            TaskResult::Skipped => "Skipped",
+            TaskResult::Omitted => "Omitted",
+            TaskResult::Daemoned => "Daemoned",
+        }
+    }
+}
+
+/// A `depends` expression: when a task may start, in terms of other tasks' results.
+///
+/// A task's full expression is the conjunction of [`Depends::Done`] for each task whose
+/// outputs it reads and its own [`Task::depends`]; a task starts once every task the
+/// expression names has finished, and is `Omitted` if the expression is then false.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Depends {
+    /// The task finished well: Succeeded, Skipped or Daemoned — what a bare task name means
+    /// to Argo (`A` resolves to `(A.Succeeded || A.Skipped || A.Daemoned)`: `dagContext.dependsLogic`
+    /// in `workflow/controller/dag.go`).
+    Done(TaskRef),
+    /// The task ended with this result (`A.Failed`).
+    Result {
+        /// The task.
+        task: TaskRef,
+        /// The result.
+        result: TaskResult,
+    },
+    /// At least one iteration of a looped task succeeded (`A.AnySucceeded`).
+    AnySucceeded(TaskRef),
+    /// Every iteration of a looped task failed (`A.AllFailed`).
+    AllFailed(TaskRef),
+    /// All of them hold (`&&`).
+    And(Vec<Depends>),
+    /// Any of them holds (`||`).
+    Or(Vec<Depends>),
+    /// It does not hold (`!`).
+    Not(Box<Depends>),
+}
+
+impl Depends {
+    /// `self && other`, flattening nested conjunctions.
+    pub fn and(self, other: Depends) -> Depends {
+        let mut terms = match self {
+            Depends::And(v) => v,
+            d => vec![d],
+        };
+        match other {
+            Depends::And(v) => terms.extend(v),
+            d => terms.push(d),
+        }
+        Depends::And(terms)
+    }
+
+    /// Every task the expression names, in the order written (with repeats).
+    pub fn tasks(&self) -> Vec<&TaskRef> {
+        let mut out = Vec::new();
+        self.collect_tasks(&mut out);
+        out
+    }
+
+    fn collect_tasks<'a>(&'a self, out: &mut Vec<&'a TaskRef>) {
+        match self {
+            Depends::Done(t)
+            | Depends::Result { task: t, .. }
+            | Depends::AnySucceeded(t)
+            | Depends::AllFailed(t) => out.push(t),
+            Depends::And(v) | Depends::Or(v) => v.iter().for_each(|d| d.collect_tasks(out)),
+            Depends::Not(d) => d.collect_tasks(out),
+        }
+    }
+}
+
+/// A run-time condition over pipeline parameters and task outputs (Argo `when`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// `left op right`; both operands have the same declared type (rustc checked it).
+    Compare {
+        /// Left operand.
+        left: Operand,
+        /// The comparison.
+        op: CompareOp,
+        /// Right operand.
+        right: Operand,
+    },
+    /// All hold.
+    And(Vec<Condition>),
+    /// Any holds.
+    Or(Vec<Condition>),
+    /// It does not hold.
+    Not(Box<Condition>),
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// An operand of a [`Condition`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operand {
+    /// A constant, in wire form.
+    Constant(String),
+    /// A pipeline parameter, by name.
+    PipelineParam(String),
+    /// An output parameter of a task.
+    TaskOutput {
+        /// The producing task.
+        task: TaskRef,
+        /// The output's name.
+        output: String,
+    },
+}
+
+/// Where a loop's items come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopItems {
+    /// A list known when compiling, each item in wire form (Argo `withItems`).
+    Static(Vec<String>),
+    /// A list-typed pipeline parameter (Argo `withParam`).
+    PipelineParam(String),
+    /// A list-typed output of a task (Argo `withParam`).
+    TaskOutput {
+        /// The producing task.
+        task: TaskRef,
+        /// The output's name.
+        output: String,
+    },
+}
+
+/// Per-task settings. Argo keeps these on the *template*, so tasks whose merged settings
+/// differ get distinct templates (see [`crate::validate::Names`]). Pod-level fields use
+/// Kubernetes' own types, serialised exactly as the API server expects them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskConfig {
+    /// Retrying a failed task (Argo `retryStrategy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+    /// Argo's template `timeout`: a duration (`30m`) counted from when the pod is created,
+    /// Pending time included, enforced by the controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Argo's template `activeDeadlineSeconds`: seconds the pod may run once started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+    /// `Some(false)`: never reuse a cached result of this task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<bool>,
+    /// CPU, memory and extended resources of the main container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<k8s_openapi::api::core::v1::ResourceRequirements>,
+    /// Node labels the pod must be scheduled on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the pod tolerates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<k8s_openapi::api::core::v1::Toleration>,
+    /// Environment variables of the main container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<k8s_openapi::api::core::v1::EnvVar>,
+    /// Volumes of the pod.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<k8s_openapi::api::core::v1::Volume>,
+    /// Where the main container mounts them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+}
+
+impl TaskConfig {
+    /// True when nothing is set (the IR then omits it, and the task shares its component's
+    /// plain template).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `self` laid over `base`: a field `self` sets wins; maps merge key by key; lists keyed
+    /// by name (env, volumes, mounts by path) replace `base`'s entry of the same name and
+    /// otherwise append; tolerations append.
+    pub fn merged_over(&self, base: &TaskConfig) -> TaskConfig {
+        fn keyed<T: Clone>(base: &[T], top: &[T], key: impl Fn(&T) -> &str) -> Vec<T> {
+            let mut out: Vec<T> = base
+                .iter()
+                .filter(|b| !top.iter().any(|t| key(t) == key(b)))
+                .cloned()
+                .collect();
+            out.extend(top.iter().cloned());
+            out
+        }
+        let mut node_selector = base.node_selector.clone();
+        node_selector.extend(self.node_selector.clone());
+        let mut tolerations = base.tolerations.clone();
+        tolerations.extend(
+            self.tolerations
+                .iter()
+                .filter(|t| !base.tolerations.contains(t))
+                .cloned(),
+        );
+        TaskConfig {
+            retry: self.retry.clone().or_else(|| base.retry.clone()),
+            timeout: self.timeout.clone().or_else(|| base.timeout.clone()),
+            active_deadline_seconds: self
+                .active_deadline_seconds
+                .or(base.active_deadline_seconds),
+            cache: self.cache.or(base.cache),
+            resources: self.resources.clone().or_else(|| base.resources.clone()),
+            node_selector,
+            tolerations,
+            env: keyed(&base.env, &self.env, |e| &e.name),
+            volumes: keyed(&base.volumes, &self.volumes, |v| &v.name),
+            volume_mounts: keyed(&base.volume_mounts, &self.volume_mounts, |m| &m.mount_path),
+        }
+    }
+
+    /// A short stable hash of the settings (hex, 8 digits), naming a configured template.
+    pub fn short_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).expect("a TaskConfig always serialises");
+        Sha256::digest(&json)[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// When and how often a failed task is tried again (Argo `retryStrategy`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub limit: u32,
+    /// Which failures are retried; `None` is Argo's default (`OnFailure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<RetryOn>,
+    /// Waiting between attempts; `None` retries at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Backoff>,
+}
+
+/// Argo's `retryPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RetryOn {
+    /// Failed and errored attempts.
+    Always,
+    /// Attempts whose main container failed.
+    OnFailure,
+    /// Attempts that errored (controller-side problems).
+    OnError,
+    /// Errors Argo considers transient (network, API server).
+    OnTransientError,
+}
+
+impl RetryOn {
+    /// The name Argo uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryOn::Always => "Always",
+            RetryOn::OnFailure => "OnFailure",
+            RetryOn::OnError => "OnError",
+            RetryOn::OnTransientError => "OnTransientError",
+        }
+    }
+}
+
+/// Argo's retry `backoff` (`processNodeRetries` in `workflow/controller/operator.go`): before
+/// retry `n` (from 1) wait `duration × factorⁿ⁻¹`, at most `cap`; no retry starts once
+/// `max_duration` has passed since the first attempt started, or would pass while waiting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backoff {
+    /// The first wait (`10s`, `1m`).
+    pub duration: String,
+    /// The multiplier; `None` keeps the wait constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<u32>,
+    /// The longest single wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+    /// How long after the first attempt started retries may still start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<String>,
+}
+
+/// True when a task in region `from` sees the tasks of region `target`: `target` is `from`
+/// or encloses it.
+pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool {
+    let mut at = Some(from);
+    while let Some(r) = at {
+        if r == target {
+            return true;
+        }
+        at = regions.get(r.index()).and_then(|region| region.parent);
+    }
+    false
+}
+
+/// How messages name a region: "the pipeline body", "the branch at src/main.rs:12:5", …
+pub fn describe_region(regions: &[Region], region: RegionId) -> String {
+    let Some(r) = regions.get(region.index()) else {
+        return format!("region #{}", region.0);
+    };
+    let what = match &r.kind {
+        RegionKind::Root => return "the pipeline body".to_owned(),
+        RegionKind::Branch { .. } => "the conditional branch",
+        RegionKind::Loop { .. } => "the loop body",
+        RegionKind::ExitHandler => "the exit handler",
+        RegionKind::Call { .. } => "the sub-pipeline call",
+    };
+    match &r.location {
+        Some(l) => format!("{what} at {l}"),
+        None => format!("{what} #{}", region.0),
+    }
 }

@@ -57,6 +57,7 @@ pub mod ir;
 mod layers;
 pub mod namer;
 pub mod protocol;
+pub mod results;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
@@ -71,6 +72,7 @@ pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
+pub use results::{Results, TaskResults};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
@@ -88,7 +90,7 @@ pub mod prelude {
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
         Param, ParamRef, concat,
     };
-    pub use crate::{AsTask, Result, component, container_component, pipeline};
+    pub use crate::{AsTask, Result, TaskResults, component, container_component, pipeline};
     pub use anyhow::{Context as _, bail, ensure};
 }
 
@@ -286,10 +288,12 @@ pub mod __private {
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
-        IoKind, OutputSpec, PipelineParam, WorkflowSettings,
+        IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
-    pub use crate::trace::{Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task};
+    pub use crate::trace::{
+        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
+    };
 
     /// What a component call registers, with the function a pod runs for a native one.
     pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;

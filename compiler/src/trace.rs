@@ -4,6 +4,10 @@
 //! by the pipeline body (through code the macros generate) registers its component and adds a
 //! task; the handle it returns carries the trace's id, so a handle that leaks into another
 //! pipeline's trace is recognised and reported instead of silently wiring the wrong task.
+//!
+//! A trace also tracks the region it is in ([`scope`] opens one: a branch, a loop body, the
+//! exit handler). Every handle records the region of its task, and using a task from a region
+//! that cannot see it is reported (A0028) where it happens, naming both places.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -14,8 +18,8 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, Pipeline, PipelineParam, SourceLocation, Task, TaskId, TaskRef,
-    WorkflowSettings,
+    Argument, ComponentSpec, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
+    SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
 
@@ -26,6 +30,7 @@ pub struct TaskHandle {
     trace: u32,
     pipeline: &'static str,
     id: TaskId,
+    region: RegionId,
 }
 
 /// A value bound to an input during tracing, before it is resolved into an [`Argument`].
@@ -72,6 +77,8 @@ pub(crate) struct Tracer {
     natives: BTreeSet<String>,
     /// How many tasks were named after each task stem so far (see `namer::task_stem`).
     names: HashMap<String, u32>,
+    /// The region component calls are recorded in now.
+    current: RegionId,
     problems: Vec<Diagnostic>,
 }
 
@@ -115,10 +122,13 @@ pub(crate) fn trace(
             components: IndexMap::new(),
             tasks: Vec::new(),
             settings: header.settings,
+            regions: Region::root_only(),
+            defaults: TaskConfig::default(),
         },
         by_key: HashMap::new(),
         natives: BTreeSet::new(),
         names: HashMap::new(),
+        current: RegionId::ROOT,
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -182,15 +192,124 @@ pub fn rename_task(task: TaskHandle, name: String) {
     });
 }
 
-/// Adds an ordering-only dependency (`.after(&other)`).
+/// Adds an ordering-only dependency (`.after(&other)`): `other` must finish well first.
 #[doc(hidden)]
 pub fn add_after(task: TaskHandle, other: TaskHandle) {
-    let reference = resolve_ref(other);
-    with_local_task(task, "after", |t| {
-        if !t.after.contains(&reference) {
-            t.after.push(reference);
+    add_depends_as(task, DependsOn::Result(other, None), "after");
+}
+
+/// A `depends` expression as the DSL builds it, over task handles (resolved against the trace
+/// by [`add_depends_on`]).
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum DependsOn {
+    /// A result of a task; `None` is "finished well" ([`Depends::Done`]).
+    Result(TaskHandle, Option<crate::ir::TaskResult>),
+    /// `X.AnySucceeded`.
+    AnySucceeded(TaskHandle),
+    /// `X.AllFailed`.
+    AllFailed(TaskHandle),
+    /// All hold.
+    And(Vec<DependsOn>),
+    /// Any holds.
+    Or(Vec<DependsOn>),
+    /// It does not hold.
+    Not(Box<DependsOn>),
+}
+
+/// ANDs `expression` into `task`'s `depends`, checking that `task` can see every task it
+/// names (A0028).
+#[doc(hidden)]
+pub fn add_depends_on(task: TaskHandle, expression: DependsOn) {
+    add_depends_as(task, expression, "depends_on");
+}
+
+fn add_depends_as(task: TaskHandle, expression: DependsOn, method: &str) {
+    let what = format!("`.{method}(…)`");
+    let resolve_one = |other: TaskHandle| {
+        let reference = resolve_ref(other);
+        if matches!(reference, TaskRef::Local(_)) {
+            CURRENT.with(|c| {
+                if let Some(tracer) = c.borrow_mut().as_mut() {
+                    tracer.check_visible(other, task.region, &what, None);
+                }
+            });
         }
+        reference
+    };
+    fn resolve(e: DependsOn, reference: &dyn Fn(TaskHandle) -> TaskRef) -> Depends {
+        match e {
+            DependsOn::Result(h, None) => Depends::Done(reference(h)),
+            DependsOn::Result(h, Some(result)) => Depends::Result {
+                task: reference(h),
+                result,
+            },
+            DependsOn::AnySucceeded(h) => Depends::AnySucceeded(reference(h)),
+            DependsOn::AllFailed(h) => Depends::AllFailed(reference(h)),
+            DependsOn::And(v) => {
+                Depends::And(v.into_iter().map(|e| resolve(e, reference)).collect())
+            }
+            DependsOn::Or(v) => Depends::Or(v.into_iter().map(|e| resolve(e, reference)).collect()),
+            DependsOn::Not(e) => Depends::Not(Box::new(resolve(*e, reference))),
+        }
+    }
+    let term = resolve(expression, &resolve_one);
+    with_local_task(task, method, |t| and_into(t, term));
+}
+
+/// ANDs `term` into `t.depends` unless it is already one of its terms.
+fn and_into(t: &mut Task, term: Depends) {
+    let already = match &t.depends {
+        Some(Depends::And(terms)) => terms.contains(&term),
+        Some(d) => *d == term,
+        None => false,
+    };
+    if !already {
+        t.depends = Some(match t.depends.take() {
+            None => term,
+            Some(d) => d.and(term),
+        });
+    }
+}
+
+/// Runs `body` inside a new region of kind `kind`, nested in the current one, and returns
+/// the region. Component calls `body` makes belong to it; the building block of the scoped
+/// constructs (branches, loop bodies, the exit handler, sub-pipeline calls).
+#[doc(hidden)]
+pub fn scope(
+    kind: RegionKind,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) -> RegionId {
+    let (region, outer) = CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let tracer = guard
+            .as_mut()
+            .expect("a scoped construct is used only inside a #[pipeline] function");
+        let region = RegionId(tracer.pipeline.regions.len() as u32);
+        tracer.pipeline.regions.push(Region {
+            kind,
+            parent: Some(tracer.current),
+            location: Some(location_of(location)),
+        });
+        let outer = std::mem::replace(&mut tracer.current, region);
+        (region, outer)
     });
+    // Leave the region even if the body panics (the trace then reports the panic).
+    struct Leave(RegionId);
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            CURRENT.with(|c| {
+                if let Some(tracer) = c.borrow_mut().as_mut() {
+                    tracer.current = self.0;
+                }
+            });
+        }
+    }
+    let leave = Leave(outer);
+    body();
+    drop(leave);
+    region
 }
 
 fn resolve_ref(handle: TaskHandle) -> TaskRef {
@@ -263,6 +382,8 @@ impl Tracer {
                 Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
                 Bound::Output(handle, output) => {
                     let task = if handle.trace == self.trace {
+                        let what = format!("input `{input}` of task `{name}`");
+                        self.check_visible(handle, self.current, &what, Some(location));
                         TaskRef::Local(handle.id)
                     } else {
                         foreign_ref(handle)
@@ -281,14 +402,50 @@ impl Tracer {
             named_by_user: false,
             component,
             arguments,
-            after: Vec::new(),
+            region: self.current,
+            depends: None,
+            config: TaskConfig::default(),
             location: Some(location_of(location)),
         });
         TaskHandle {
             trace: self.trace,
             pipeline: self.name,
             id,
+            region: self.current,
         }
+    }
+
+    /// Reports A0028 unless a task in region `from` can see `handle`'s task.
+    fn check_visible(
+        &mut self,
+        handle: TaskHandle,
+        from: RegionId,
+        what: &str,
+        location: Option<&'static Location<'static>>,
+    ) {
+        if crate::ir::region_sees(&self.pipeline.regions, from, handle.region) {
+            return;
+        }
+        let producer = &self.pipeline.tasks[handle.id.index()];
+        let made_at = producer
+            .location
+            .as_ref()
+            .map(|l| format!(" (created at {l})"))
+            .unwrap_or_default();
+        let region = crate::ir::describe_region(&self.pipeline.regions, handle.region);
+        let message = format!(
+            "{what} uses task `{}`{made_at}, which belongs to {region} and cannot be seen from here",
+            producer.name
+        );
+        let pipeline = self.pipeline.name.clone();
+        let d = Diagnostic::error(
+            Code::OutOfScope,
+            &pipeline,
+            message,
+            "use the value inside that region, or pass it out through the construct (the branch that ran, the loop's collected list, the sub-pipeline's outputs)",
+        );
+        self.problems
+            .push(d.at_opt(location.map(location_of).as_ref()));
     }
 
     fn register<Native>(&mut self, def: &ComponentDef<Native>) -> String {

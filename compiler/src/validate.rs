@@ -13,9 +13,9 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::ir::{Pipeline, TaskId};
-use crate::rules::Checker;
-pub use crate::rules::{Limits, Names};
+use crate::ir::{Depends, Pipeline, TaskId};
+use crate::rules::{self, Checker};
+pub use crate::rules::{Limits, Names, TemplateDef};
 
 /// A pipeline that passed validation, with the names every backend uses.
 #[derive(Clone, Debug)]
@@ -23,6 +23,7 @@ pub struct ValidPipeline {
     pipeline: Pipeline,
     names: Names,
     deps: Vec<Vec<TaskId>>,
+    depends: Vec<Option<Depends>>,
     warnings: Diagnostics,
 }
 
@@ -40,6 +41,13 @@ impl ValidPipeline {
     /// The tasks `task` depends on (data and ordering edges), deduplicated, in task order.
     pub fn dependencies(&self, task: TaskId) -> &[TaskId] {
         &self.deps[task.index()]
+    }
+
+    /// The full `depends` expression of `task`: [`Depends::Done`] for each task it reads from
+    /// or runs `.after`, then its own result-based terms; `None` when it depends on nothing.
+    /// Every task it names is in [`ValidPipeline::dependencies`].
+    pub fn depends(&self, task: TaskId) -> Option<&Depends> {
+        self.depends[task.index()].as_ref()
     }
 
     /// Warnings found while validating (after `--allow`); after
@@ -246,7 +254,10 @@ pub(crate) fn check_rules(
 ) -> (Option<ValidPipeline>, Vec<Diagnostic>) {
     let mut cx = Checker::new(&pipeline, limits);
     cx.empty();
-    let names = cx.names();
+    let mut names = cx.names();
+    cx.regions();
+    cx.scopes();
+    cx.templates(&mut names);
     cx.io_names();
     cx.arguments();
     cx.placeholders();
@@ -259,10 +270,12 @@ pub(crate) fn check_rules(
     }
     let sound = !cx.has_errors();
     let found = cx.out;
+    let depends = rules::full_depends(&pipeline);
     let valid = sound.then(|| ValidPipeline {
         pipeline,
         names,
         deps,
+        depends,
         warnings: Diagnostics::default(),
     });
     (valid, found)

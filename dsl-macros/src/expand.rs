@@ -338,6 +338,7 @@ fn expand_component(
                     outputs: ::std::vec![#(#output_specs),*],
                     implementation: #implementation,
                     code_hash: #code_hash,
+                    config: ::argot::__private::TaskConfig::default(),
                 }
             }
 

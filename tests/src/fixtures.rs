@@ -285,6 +285,72 @@ pub fn fails_one_branch(#[default("")] log: Param<String>) {
     tally(log, "independent");
 }
 
+/// `depends` on results: `alert` runs because `bad` failed, and `cleanup` runs when `alert`
+/// did not fail. The failure is handled (every branch from it ends in a success), so the run
+/// succeeds, as Argo's `assessDAGPhase` judges a DAG.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn handles_a_failure(#[default("")] log: Param<String>) {
+    let bad = broken("the model is worse than the baseline");
+    let alert = tally(log, "alert").depends_on(bad.failed());
+    tally(log, "cleanup").depends_on(!alert.failed());
+}
+
+/// `deploy` needs `bad` to succeed; `bad` fails, so `deploy` is omitted — and, as the last
+/// task of a branch whose failure nothing handled, it fails the run (an omitted target
+/// inherits the phase of the branch it is on, in Argo's `assessDAGPhase`).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn omits_on_a_result(#[default("")] log: Param<String>) {
+    let bad = broken("the model is worse than the baseline");
+    tally(log, "deploy").depends_on(bad.succeeded());
+}
+
+/// Every form of result dependency, for the manifest: `finished` (continue on failure),
+/// `|`, `&`, `!`, `done`, and the group results of a (here plain) task.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn result_forms(#[default("")] log: Param<String>) {
+    let a = tally(log, "a");
+    let b = tally(log, "b");
+    tally(log, "continues").depends_on(a.finished());
+    tally(log, "either").depends_on(a.failed() | b.errored());
+    tally(log, "both").depends_on(a.succeeded() & !b.skipped() & b.omitted());
+    tally(log, "grouped").depends_on((a.done() | b.any_succeeded()) & !b.all_failed());
+}
+
+/// Appends `attempt` to `log`, then fails unless `log` has `succeed_at` lines: a task that
+/// succeeds on a given attempt, for retries.
+#[component]
+pub fn flaky(log: String, succeed_at: u32) -> Result<u32> {
+    append_line(&log, "attempt")?;
+    let attempts = std::fs::read_to_string(&log)?.lines().count() as u32;
+    ensure!(
+        attempts >= succeed_at,
+        "attempt {attempts} fails (succeeds at {succeed_at})"
+    );
+    Ok(attempts)
+}
+
+/// The value of environment variable `name` in the task's process (empty if unset).
+#[component]
+pub fn env_echo(name: String) -> Result<String> {
+    Ok(std::env::var(&name).unwrap_or_default())
+}
+
+/// One task per local setting: retries (`flaky`), a time limit (`gated`, whose gate never
+/// opens unless the test makes it), the environment (`env_echo`), caching (`tally`). The
+/// tests give each task its settings by editing the traced IR.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn settings_probe(
+    #[default("")] flaky_log: Param<String>,
+    #[default(3)] succeed_at: Param<u32>,
+    #[default("")] gate: Param<String>,
+    #[default("")] tally_log: Param<String>,
+) {
+    flaky(flaky_log, succeed_at);
+    gated(gate, "", "waits");
+    env_echo("GREETING");
+    tally(tally_log, "counted");
+}
+
 /// Appends `line` in capitals to the file `log` (unless `log` is empty) and returns it.
 #[component]
 pub fn shout(log: String, line: String) -> Result<String> {

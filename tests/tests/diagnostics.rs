@@ -48,6 +48,54 @@ mod twins {
     }
 }
 
+/// Pipelines that open a region by hand, as the scoped constructs will.
+mod scoped {
+    use argot::__private::{Location, scope};
+    use argot::ir::{CompareOp, Condition, Operand, RegionKind};
+    use argot::prelude::*;
+    use argot_tests::fixtures::step;
+
+    fn branch() -> RegionKind {
+        RegionKind::Branch {
+            condition: Condition::Compare {
+                left: Operand::Constant("1".into()),
+                op: CompareOp::Eq,
+                right: Operand::Constant("1".into()),
+            },
+        }
+    }
+
+    /// A task made in a branch is read after it, outside the branch.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn reads_out_of_a_branch() {
+        let mut inside = None;
+        scope(branch(), Location::caller(), || {
+            inside = Some(step(1));
+        });
+        let inside = inside.expect("the branch body ran");
+        step(inside.output).name("outside");
+    }
+
+    /// A task made in a branch is waited for with `.after` from outside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn waits_for_a_branch() {
+        let mut inside = None;
+        scope(branch(), Location::caller(), || {
+            inside = Some(step(1));
+        });
+        step(2).after(&inside.expect("the branch body ran"));
+    }
+
+    /// A branch that reads the body's task: allowed by scoping, refused until it runs.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn branch_reads_the_body() {
+        let first = step(1);
+        scope(branch(), Location::caller(), || {
+            step(first.output).name("inside");
+        });
+    }
+}
+
 fn traced(def: PipelineDef) -> Pipeline {
     def.trace("/usr/local/bin/argot-fixtures")
         .unwrap_or_else(|d| panic!("{} does not trace: {d}", def.name))
@@ -122,10 +170,10 @@ fn a0003_task_of_another_pipeline() {
 #[test]
 fn a0003_after_on_a_task_of_another_pipeline() {
     let mut p = traced(fixtures::fan_out::definition());
-    p.tasks[0].after.push(TaskRef::Foreign {
+    p.tasks[0].depends = Some(argot::ir::Depends::Done(TaskRef::Foreign {
         pipeline: "other".into(),
         task: "task #1".into(),
-    });
+    }));
     assert_eq!(errors_of(&p).codes(), [Code::ForeignTask]);
 }
 
@@ -919,6 +967,142 @@ fn a0027_run_as_root_under_the_secure_defaults() {
         s.secure_defaults = false;
     });
     validate(&p, &ValidateOptions::default()).unwrap();
+}
+
+#[test]
+fn a0028_output_used_outside_its_region() {
+    // Caught while tracing, where the handle is used.
+    let d = scoped::reads_out_of_a_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("reading a branch's task outside it is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    let message = d.to_string();
+    assert!(
+        message.contains("input `x` of task `step-2`")
+            && message.contains("the conditional branch at tests/tests/diagnostics.rs"),
+        "{message}"
+    );
+    snapshot("A0028-out-of-scope", &d);
+    let d = scoped::waits_for_a_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("waiting for a branch's task outside it is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("`.after(…)`"), "{d}");
+
+    // And by validation, on an IR built by hand: the producer moved into a branch.
+    let mut p = traced(fixtures::fan_out::definition());
+    p.regions.push(argot::ir::Region {
+        kind: argot::ir::RegionKind::ExitHandler,
+        parent: Some(argot::ir::RegionId::ROOT),
+        location: None,
+    });
+    p.tasks[0].region = argot::ir::RegionId(1);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    let message = d.to_string();
+    assert!(
+        message.contains("in the pipeline body uses task `step`")
+            && message.contains("in the exit handler #1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a0029_regions_are_refused_until_the_backends_run_them() {
+    let p = traced(scoped::branch_reads_the_body::definition());
+    assert_eq!(p.regions.len(), 2);
+    assert_eq!(p.tasks[1].region, argot::ir::RegionId(1));
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string()
+            .contains("conditional branches are not compiled or run yet"),
+        "{d}"
+    );
+    snapshot("A0029-unsupported-construct", &d);
+}
+
+#[test]
+fn a0030_invalid_task_settings() {
+    use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.timeout = Some("30".into());
+    p.tasks[1].config.env.push(EnvVar {
+        name: "A=B".into(),
+        ..EnvVar::default()
+    });
+    p.tasks[2].config.volume_mounts.push(VolumeMount {
+        name: "scratch".into(),
+        mount_path: "/scratch".into(),
+        ..VolumeMount::default()
+    });
+    p.tasks[2].config.active_deadline_seconds = Some(0);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    snapshot("A0030-invalid-task-config", &d);
+    // Units make the timeout valid, and a mount of a volume the task has is fine.
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.timeout = Some("30s".into());
+    p.tasks[2]
+        .config
+        .volumes
+        .push(k8s_openapi::api::core::v1::Volume {
+            name: "scratch".into(),
+            empty_dir: Some(Default::default()),
+            ..Default::default()
+        });
+    p.tasks[2].config.volume_mounts.push(VolumeMount {
+        name: "scratch".into(),
+        mount_path: "/scratch".into(),
+        ..VolumeMount::default()
+    });
+    assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0031_settings_the_local_runner_cannot_honour() {
+    use k8s_openapi::api::core::v1::{
+        EnvVar, EnvVarSource, SecretKeySelector, Volume, VolumeMount,
+    };
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.env.push(EnvVar {
+        name: "TOKEN".into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: "bucket".into(),
+                key: "token".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..EnvVar::default()
+    });
+    p.tasks[2].config.volumes.push(Volume {
+        name: "checkpoints".into(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    });
+    p.tasks[2].config.volume_mounts.push(VolumeMount {
+        name: "checkpoints".into(),
+        mount_path: "/checkpoints".into(),
+        ..VolumeMount::default()
+    });
+    // Valid for Argo: it compiles.
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    snapshot("A0031-local-unsupported", &d);
+    // Settings the runner honours or that only place a pod pass.
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[1].config.timeout = Some("1h".into());
+    p.tasks[1]
+        .config
+        .node_selector
+        .insert("pool".into(), "gpu".into());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap();
+    assert!(argot::run::check_local(&valid).is_ok());
 }
 
 #[test]

@@ -260,7 +260,7 @@ fn pipeline_graphs_as_mermaid_and_dot() {
                     .values()
                     .filter(|a| !matches!(a, argot::ir::Argument::Constant(_)))
                     .count()
-                    + t.after.len()
+                    + t.depends.as_ref().map_or(0, |d| d.tasks().len())
             })
             .sum();
         assert_eq!(dot.matches(" -> ").count(), bindings, "{name}: {dot}");
@@ -310,4 +310,142 @@ fn graphviz_reads(name: &str, dot: &str) {
         "{name}: Graphviz refused the DOT: {}\n{dot}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `depends` on results renders Argo's syntax (`broken.Failed`, `!tally.Failed`).
+#[test]
+fn depends_on_results() {
+    check(
+        "handles_a_failure",
+        argot_tests::fixtures::handles_a_failure::definition(),
+        "argot-fixtures",
+    );
+    let compiled = argot_tests::fixtures::result_forms::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_value(&compiled.workflow).unwrap();
+    schema::assert_valid(Kind::Workflow, &json);
+    let depends: Vec<&str> = json["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["depends"].as_str())
+        .collect();
+    assert_eq!(
+        depends,
+        [
+            "tally.Succeeded || tally.Failed || tally.Errored",
+            "tally.Failed || tally-2.Errored",
+            "tally.Succeeded && !tally-2.Skipped && tally-2.Omitted",
+            "(tally || tally-2.AnySucceeded) && !tally-2.AllFailed",
+        ]
+    );
+}
+
+/// Argo keeps retries, timeouts and pod settings on the template, so tasks are grouped into
+/// templates by component *and* merged settings: equal settings share a template, different
+/// ones get `<component>-<hash>` names that do not depend on task order; the settings are
+/// Kubernetes' own types and pass Argo's schema.
+#[test]
+fn task_settings_pick_templates_by_content() {
+    use argot::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
+    use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements, Toleration};
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+    use std::collections::BTreeMap;
+
+    let traced = argot_tests::fixtures::fan_out::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .unwrap()
+        .pipeline;
+    let gpu = TaskConfig {
+        retry: Some(RetryPolicy {
+            limit: 3,
+            on: Some(RetryOn::OnError),
+            backoff: Some(Backoff {
+                duration: "10s".into(),
+                factor: Some(2),
+                cap: Some("1m".into()),
+                max_duration: Some("5m".into()),
+            }),
+        }),
+        timeout: Some("2h".into()),
+        resources: Some(ResourceRequirements {
+            limits: Some(BTreeMap::from([(
+                "nvidia.com/gpu".to_owned(),
+                Quantity("1".into()),
+            )])),
+            requests: Some(BTreeMap::from([
+                ("cpu".to_owned(), Quantity("500m".into())),
+                ("memory".to_owned(), Quantity("4Gi".into())),
+            ])),
+            ..Default::default()
+        }),
+        tolerations: vec![Toleration {
+            key: Some("nvidia.com/gpu".into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        }],
+        node_selector: BTreeMap::from([("pool".to_owned(), "gpu".to_owned())]),
+        env: vec![EnvVar {
+            name: "TRAIN_MODE".into(),
+            value: Some("full".into()),
+            ..Default::default()
+        }],
+        ..TaskConfig::default()
+    };
+    let quick = TaskConfig {
+        active_deadline_seconds: Some(60),
+        ..TaskConfig::default()
+    };
+    let configure = |order: &[usize]| {
+        let mut p = traced.clone();
+        // Pipeline defaults under everything; the component adds nothing; two tasks ask for
+        // the GPU settings, one for a short deadline, two keep the defaults.
+        p.defaults.env.push(EnvVar {
+            name: "LOG_LEVEL".into(),
+            value: Some("info".into()),
+            ..Default::default()
+        });
+        for &i in order {
+            p.tasks[i].config = match i {
+                1 | 3 => gpu.clone(),
+                2 => quick.clone(),
+                _ => TaskConfig::default(),
+            };
+        }
+        let valid = argot::validate(&p, &argot::ValidateOptions::default())
+            .unwrap_or_else(|d| panic!("{d}"));
+        argot::emit::argo::workflow(&valid)
+    };
+    let workflow = configure(&[0, 1, 2, 3, 4]);
+    // The order settings were applied in makes no difference.
+    assert_eq!(workflow, configure(&[4, 3, 2, 1, 0]));
+    let json = serde_json::to_value(&workflow).unwrap();
+    schema::assert_valid(Kind::Workflow, &json);
+    let templates = json["spec"]["templates"].as_array().unwrap();
+    let names: Vec<&str> = templates
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    // The DAG, then `step` with the defaults' settings (tasks 0 and 4), the GPU variant (1, 3)
+    // and the deadline variant (2), in the order tasks first use them.
+    assert_eq!(names.len(), 4, "{names:?}");
+    let dag = templates[0]["dag"]["tasks"].as_array().unwrap();
+    let template_of = |i: usize| dag[i]["template"].as_str().unwrap();
+    assert_eq!(template_of(0), template_of(4));
+    assert_eq!(template_of(1), template_of(3));
+    assert_ne!(template_of(1), template_of(2));
+    assert_ne!(template_of(0), template_of(1));
+    for i in 0..5 {
+        let name = template_of(i);
+        assert!(
+            name.starts_with("step-") && name.len() == "step-".len() + 8,
+            "{name}: readable and stable"
+        );
+    }
+    let yaml = render_manifest(&workflow, Format::Yaml).unwrap();
+    insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("task_settings.argo", yaml);
+    });
 }

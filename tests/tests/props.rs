@@ -562,6 +562,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 outputs,
                 implementation,
                 code_hash: None,
+                config: Default::default(),
             },
         );
     }
@@ -654,7 +655,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
             }
             break;
         }
-        let after = tp
+        let after: Vec<TaskRef> = tp
             .after
             .iter()
             .filter_map(|&back| match back {
@@ -679,7 +680,12 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
             named_by_user,
             component,
             arguments,
-            after,
+            region: argot::ir::RegionId::ROOT,
+            depends: after
+                .into_iter()
+                .map(argot::ir::Depends::Done)
+                .reduce(argot::ir::Depends::and),
+            config: argot::ir::TaskConfig::default(),
             location: None,
         });
     }
@@ -696,6 +702,8 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         components,
         tasks,
         settings: Default::default(),
+        regions: argot::ir::Region::root_only(),
+        defaults: Default::default(),
     }
 }
 

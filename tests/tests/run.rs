@@ -375,7 +375,9 @@ fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
         "{omitted}"
     );
 
-    // With one slot nothing else starts after the failure (fail fast).
+    // With one slot the independent task still starts after the failure: Argo's DAG keeps
+    // executing tasks until every created node is fulfilled (`assessDAGPhase` stays Running),
+    // its `failFast` only deciding the DAG's phase.
     let out = sb.run(&[
         "fails_one_branch",
         "--parallelism",
@@ -385,14 +387,39 @@ fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
     ]);
     assert_eq!(code(&out), 5);
     let details = sb.show(&run_id(&out));
-    assert_eq!(task(&details, "tally-2")["phase"], "Omitted");
-    assert!(
-        task(&details, "tally-2")["message"]
-            .as_str()
-            .unwrap()
-            .contains("fail fast")
-    );
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(task(&details, "tally-2")["phase"], "Succeeded");
+    assert_eq!(task(&details, "tally")["phase"], "Omitted");
+    // (This time `independent` comes from the cache.)
     assert_eq!(sb.lines("branches.log"), ["independent"]);
+}
+
+#[test]
+fn depends_on_results_runs_as_argo_evaluates_it() {
+    let sb = Sandbox::new();
+    let log = sb.file("results.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&["handles_a_failure", "--parallelism", "1", "-p", &log_param]);
+    // The failure is handled by `alert`, so the run succeeds.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.lines("results.log"), ["alert", "cleanup"]);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    assert_eq!(task(&details, "broken")["phase"], "Failed");
+    assert_eq!(task(&details, "tally")["phase"], "Succeeded");
+    assert_eq!(task(&details, "tally-2")["phase"], "Succeeded");
+
+    let out = sb.run(&["omits_on_a_result", "-p", &log_param]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Failed");
+    let deploy = task(&details, "tally");
+    assert_eq!(deploy["phase"], "Omitted");
+    assert_eq!(
+        deploy["message"],
+        "not run: its depends `broken.Succeeded` is false (`broken` Failed)"
+    );
+    assert_eq!(sb.lines("results.log"), ["alert", "cleanup"]);
 }
 
 fn container_runtime_works() -> bool {
@@ -896,4 +923,209 @@ fn a_program_found_on_path_is_named_by_its_name_in_the_resume_command() {
     // `broken` always fails: the resumed run fails again, in the same run.
     assert_eq!(code(&again), 5, "{}", stderr(&again));
     assert!(stdout(&again).contains(&resume[resume.find("fails-").unwrap()..]));
+}
+
+/// Per-task settings run with Argo's meaning (see `run/settings.rs`). The DSL does not set
+/// them yet, so these tests give `settings_probe`'s tasks their settings by editing the IR and
+/// run it through the library, as `run` does.
+mod task_settings {
+    use std::collections::BTreeMap;
+
+    use argot::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
+    use argot::run::{RunError, RunOptions, RunReport};
+    use argot_client::Phase;
+    use argot_client::store::SqliteStore;
+    use k8s_openapi::api::core::v1::EnvVar;
+
+    use super::{BIN, Sandbox};
+
+    fn probe(edit: impl FnOnce(&mut argot::ir::Pipeline)) -> argot::ValidPipeline {
+        let mut p = argot_tests::fixtures::settings_probe::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline;
+        edit(&mut p);
+        argot::validate(&p, &argot::ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    fn run(
+        sb: &Sandbox,
+        valid: &argot::ValidPipeline,
+        params: &[(&str, String)],
+        cache: bool,
+    ) -> Result<RunReport, RunError> {
+        let store = SqliteStore::open(sb.file("metadata.db")).unwrap();
+        let options = RunOptions {
+            parameters: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            parallelism: 2,
+            workdir: sb.file("runs"),
+            cache_dir: cache.then(|| sb.file("cache")),
+            executable: BIN.into(),
+            ..RunOptions::new().unwrap()
+        };
+        argot::run::run(valid, &store, &options, &mut |_| {})
+    }
+
+    fn task<'a>(report: &'a RunReport, name: &str) -> &'a argot::run::TaskReport {
+        report.tasks.iter().find(|t| t.name == name).unwrap()
+    }
+
+    fn retry(limit: u32, on: Option<RetryOn>) -> TaskConfig {
+        TaskConfig {
+            retry: Some(RetryPolicy {
+                limit,
+                on,
+                backoff: None,
+            }),
+            ..TaskConfig::default()
+        }
+    }
+
+    #[test]
+    fn retries_follow_the_limit_and_the_policy() {
+        let sb = Sandbox::new();
+        let log = sb.file("flaky.log");
+        let params = [("flaky_log", log.display().to_string())];
+        // Fails twice, succeeds on the third attempt: a limit of 2 is enough.
+        let valid = probe(|p| p.tasks[0].config = retry(2, None));
+        let report = run(&sb, &valid, &params, false).unwrap();
+        assert_eq!(task(&report, "flaky").phase, Phase::Succeeded);
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 3);
+        assert_eq!(report.phase, Phase::Succeeded);
+        let warnings = &task(&report, "flaky").warnings;
+        assert!(
+            warnings[0].starts_with("attempt 1 failed: exit code"),
+            "{warnings:?}"
+        );
+
+        // A limit of 1: two attempts, then the task fails.
+        std::fs::remove_file(&log).unwrap();
+        let valid = probe(|p| p.tasks[0].config = retry(1, None));
+        let report = run(&sb, &valid, &params, false).unwrap();
+        assert_eq!(task(&report, "flaky").phase, Phase::Failed);
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
+        assert_eq!(report.phase, Phase::Failed);
+
+        // `OnError` does not retry a failed attempt.
+        std::fs::remove_file(&log).unwrap();
+        let valid = probe(|p| p.tasks[0].config = retry(5, Some(RetryOn::OnError)));
+        let report = run(&sb, &valid, &params, false).unwrap();
+        assert_eq!(task(&report, "flaky").phase, Phase::Failed);
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+
+        // A backoff whose max duration is shorter than the first wait: no retry starts.
+        std::fs::remove_file(&log).unwrap();
+        let valid = probe(|p| {
+            p.tasks[0].config = TaskConfig {
+                retry: Some(RetryPolicy {
+                    limit: 5,
+                    on: None,
+                    backoff: Some(Backoff {
+                        duration: "1m".into(),
+                        factor: None,
+                        cap: None,
+                        max_duration: Some("10s".into()),
+                    }),
+                }),
+                ..TaskConfig::default()
+            }
+        });
+        let report = run(&sb, &valid, &params, false).unwrap();
+        assert_eq!(task(&report, "flaky").phase, Phase::Failed);
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+    }
+
+    #[test]
+    fn a_time_limit_stops_the_task_and_fails_it() {
+        let sb = Sandbox::new();
+        let gate = sb.file("never-opens");
+        let valid = probe(|p| {
+            p.tasks[1].config.timeout = Some("1s".into());
+        });
+        let report = run(&sb, &valid, &[("gate", gate.display().to_string())], false).unwrap();
+        let gated = task(&report, "gated");
+        assert_eq!(gated.phase, Phase::Failed);
+        let message = gated.message.as_deref().unwrap();
+        assert!(
+            message.starts_with("stopped: it ran past its timeout of 1s"),
+            "{message}"
+        );
+        // The other tasks ran to the end.
+        assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
+    }
+
+    #[test]
+    fn literal_env_reaches_the_process_expanded_as_the_kubelet_does() {
+        let sb = Sandbox::new();
+        let valid = probe(|p| {
+            let var = |name: &str, value: &str| EnvVar {
+                name: name.into(),
+                value: Some(value.into()),
+                ..EnvVar::default()
+            };
+            p.defaults.env.push(var("WHO", "world"));
+            p.tasks[2]
+                .config
+                .env
+                .push(var("GREETING", "hello $(WHO) $$(WHO)"));
+        });
+        let report = run(&sb, &valid, &[], false).unwrap();
+        let echo = task(&report, "env-echo");
+        let (name, wire) = &echo.output_params[0];
+        assert_eq!(name, "output");
+        assert_eq!(
+            argot::value::decode::<String>(wire).unwrap(),
+            "hello world $(WHO)"
+        );
+    }
+
+    #[test]
+    fn cache_false_neither_reuses_nor_stores() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("tally_log", log.display().to_string())];
+        let valid = probe(|p| p.tasks[3].config.cache = Some(false));
+        for _ in 0..2 {
+            let report = run(&sb, &valid, &params, true).unwrap();
+            assert!(!task(&report, "tally").cached);
+            // Its neighbours are cached as usual.
+        }
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
+        let report = run(&sb, &probe(|_| {}), &params, true).unwrap();
+        assert!(task(&report, "env-echo").cached);
+    }
+
+    #[test]
+    fn settings_that_need_a_cluster_are_refused_before_anything_is_written() {
+        let sb = Sandbox::new();
+        let valid = probe(|p| {
+            p.tasks[2].config.env.push(EnvVar {
+                name: "TOKEN".into(),
+                value_from: Some(Default::default()),
+                ..EnvVar::default()
+            });
+            p.tasks[3]
+                .config
+                .volumes
+                .push(k8s_openapi::api::core::v1::Volume {
+                    name: "data".into(),
+                    ..Default::default()
+                });
+        });
+        let Err(RunError::Unsupported(d)) = run(&sb, &valid, &[], false) else {
+            panic!("settings that need a cluster are refused")
+        };
+        assert_eq!(d.codes(), [argot::Code::LocalUnsupported; 2]);
+        let text = d.to_string();
+        assert!(
+            text.contains("environment variable `TOKEN` is read from the cluster")
+                && text.contains("volume `data` needs a pod"),
+            "{text}"
+        );
+        // Refused before anything was written.
+        assert!(!sb.file("runs").exists());
+    }
 }

@@ -214,6 +214,8 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     let report = outcome.map_err(|e| {
         let code = if e.is_usage() {
             ExitCode::Usage
+        } else if matches!(e, crate::run::RunError::Unsupported(_)) {
+            ExitCode::Invalid
         } else {
             ExitCode::Internal
         };

@@ -23,7 +23,12 @@
 //! components keep `{{inputs.parameters.x}}` in their argv (an image cannot read argot's files)
 //! and so receive the wire form.
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
+use k8s_openapi::api::core::v1::{
+    EmptyDirVolumeSource, EnvVar, ResourceRequirements, Toleration, Volume, VolumeMount,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::ir::{
@@ -36,7 +41,7 @@ use crate::protocol::{
 };
 pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
 use crate::rules::syntax::parse_seconds;
-use crate::validate::ValidPipeline;
+use crate::validate::{TemplateDef, ValidPipeline};
 
 mod check;
 mod images;
@@ -265,31 +270,52 @@ pub struct Template {
     /// Volumes of the template's pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
+    /// Retrying a failed pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    /// How long the pod may take, Pending time included (a duration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Seconds the pod may run once started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+    /// Node labels the pod must be scheduled on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the pod tolerates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
 }
 
-/// A pod volume (argot only uses `emptyDir`).
+/// When and how often Argo retries a failed pod (`retryStrategy`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Volume {
-    /// Name.
-    pub name: String,
-    /// An empty folder that lives as long as the pod.
-    pub empty_dir: EmptyDir,
+pub struct RetryStrategy {
+    /// Retries after the first attempt.
+    pub limit: u32,
+    /// Which failures are retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<String>,
+    /// Waiting between attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Backoff>,
 }
 
-/// `emptyDir: {}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmptyDir {}
-
-/// A container's volume mount.
+/// `retryStrategy.backoff`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct VolumeMount {
-    /// The volume's name.
-    pub name: String,
-    /// Where it is mounted.
-    pub mount_path: String,
+pub struct Backoff {
+    /// The first wait.
+    pub duration: String,
+    /// The multiplier after each attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<u32>,
+    /// The longest single wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+    /// How long after the first attempt retries may start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<String>,
 }
 
 /// Labels and annotations put on a template's pods.
@@ -316,6 +342,12 @@ pub struct Container {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// Environment variables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// CPU, memory and extended resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
     /// Volume mounts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
@@ -381,14 +413,11 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         .iter()
         .enumerate()
         .map(|(i, task)| {
+            let id = crate::ir::TaskId(i as u32);
             let spec = &p.components[&task.component];
-            let deps = valid.dependencies(crate::ir::TaskId(i as u32));
-            let depends = (!deps.is_empty()).then(|| {
-                deps.iter()
-                    .map(|d| p.tasks[d.index()].name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" && ")
-            });
+            let depends = valid
+                .depends(id)
+                .map(|d| super::depends::render(d, |t| p.tasks[t.index()].name.as_str()));
             let mut arguments = Arguments::default();
             for (input, argument) in &task.arguments {
                 let is_artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
@@ -430,7 +459,7 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             }
             DagTask {
                 name: task.name.clone(),
-                template: names.templates[&task.component].clone(),
+                template: names.template_of(id).name.clone(),
                 depends,
                 arguments,
             }
@@ -445,9 +474,15 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         container: None,
         dag: Some(Dag { tasks }),
         volumes: Vec::new(),
+        retry_strategy: None,
+        timeout: None,
+        active_deadline_seconds: None,
+        node_selector: BTreeMap::new(),
+        tolerations: Vec::new(),
     }];
-    for (name, spec) in &p.components {
-        templates.push(component_template(valid, &names.templates[name], spec));
+    for template in &names.templates {
+        let spec = &p.components[&template.component];
+        templates.push(component_template(valid, template, spec));
     }
 
     Workflow {
@@ -523,7 +558,11 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
     }
 }
 
-fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpec) -> Template {
+fn component_template(
+    valid: &ValidPipeline,
+    template: &TemplateDef,
+    spec: &ComponentSpec,
+) -> Template {
     let mut inputs = Arguments::default();
     for input in &spec.inputs {
         match input.kind {
@@ -578,6 +617,8 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect(),
+                env: Vec::new(),
+                resources: None,
                 volume_mounts: Vec::new(),
                 security_context: None,
             }
@@ -594,6 +635,8 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
                 .iter()
                 .map(|a| escape(&render(a)).into_owned())
                 .collect(),
+            env: Vec::new(),
+            resources: None,
             volume_mounts: Vec::new(),
             security_context: None,
         },
@@ -604,11 +647,13 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
     if !spec.outputs.is_empty() {
         volumes.push(Volume {
             name: OUTPUTS_VOLUME.to_owned(),
-            empty_dir: EmptyDir {},
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Volume::default()
         });
         container.volume_mounts.push(VolumeMount {
             name: OUTPUTS_VOLUME.to_owned(),
             mount_path: OUTPUTS_DIR.to_owned(),
+            ..VolumeMount::default()
         });
     }
     // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's.
@@ -622,14 +667,35 @@ fn component_template(valid: &ValidPipeline, template: &str, spec: &ComponentSpe
         COMPONENT_LABEL.to_owned(),
         crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
     );
+    let config = &template.config;
+    container.env = config.env.clone();
+    container.resources = config.resources.clone();
+    container
+        .volume_mounts
+        .extend(config.volume_mounts.iter().cloned());
+    volumes.extend(config.volumes.iter().cloned());
     Template {
-        name: template.to_owned(),
+        name: template.name.clone(),
         inputs,
         outputs,
         metadata: Some(meta),
         container: Some(container),
         dag: None,
         volumes,
+        retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
+            limit: r.limit,
+            retry_policy: r.on.map(|on| on.as_str().to_owned()),
+            backoff: r.backoff.as_ref().map(|b| Backoff {
+                duration: b.duration.clone(),
+                factor: b.factor,
+                cap: b.cap.clone(),
+                max_duration: b.max_duration.clone(),
+            }),
+        }),
+        timeout: config.timeout.clone(),
+        active_deadline_seconds: config.active_deadline_seconds,
+        node_selector: config.node_selector.clone(),
+        tolerations: config.tolerations.clone(),
     }
 }
 

@@ -49,7 +49,7 @@ impl Graph {
             .iter()
             .map(|t| {
                 // `write_corpus` runs as task `write-corpus`: the component adds nothing.
-                let says_it = valid.names().templates.get(&t.component) == Some(&t.name);
+                let says_it = valid.names().component_templates.get(&t.component) == Some(&t.name);
                 (t.name.clone(), (!says_it).then(|| t.component.clone()))
             })
             .collect();
@@ -100,7 +100,8 @@ impl Graph {
                     Argument::TaskOutput { .. } => {}
                 }
             }
-            for after in &task.after {
+            let ordering = task.depends.as_ref().map(|d| d.tasks()).unwrap_or_default();
+            for after in ordering {
                 if let TaskRef::Local(from) = after
                     && !readers.contains(&from.index())
                 {

@@ -58,7 +58,8 @@ impl Checker<'_> {
                     );
                 }
             }
-            for after in &task.after {
+            let ordering = task.depends.as_ref().map(|d| d.tasks()).unwrap_or_default();
+            for after in ordering {
                 if let TaskRef::Foreign {
                     pipeline,
                     task: other,

@@ -84,7 +84,7 @@ impl Checker<'_> {
                 .arguments
                 .values()
                 .filter_map(Argument::task)
-                .chain(&task.after)
+                .chain(task.depends.iter().flat_map(|d| d.tasks()))
                 .filter_map(|r| match r {
                     TaskRef::Local(t) if t.index() < p.tasks.len() => Some(*t),
                     _ => None,

@@ -11,6 +11,8 @@
 //! | `values` | values on their way to the container (A0010, A0014, A0015) |
 //! | `graph` | the task graph (A0001, A0006, A0017) |
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
+//! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
+//! | `templates` | template identity by component and merged task settings; the settings (A0030) |
 //!
 //! Rules only Argo cares about — images (A0009, A0012, A0018), the manifest's size budget and
 //! metadata (A0013, A0019, A0021) — are the Argo backend's ([`crate::emit::argo`]): they run
@@ -26,11 +28,13 @@ use crate::ir::{Pipeline, TaskId};
 mod arguments;
 mod graph;
 mod names;
+mod scopes;
 mod settings;
 pub mod syntax;
+mod templates;
 mod values;
 
-pub use names::Names;
+pub use names::{Names, TemplateDef};
 
 /// Size limits checked at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +103,8 @@ impl<'a> Checker<'a> {
             .any(|d| d.severity == crate::diagnostics::Severity::Error)
     }
 }
+
+pub(crate) use scopes::full_depends;
 
 /// `` `a`, `b`, `c` ``, or `(none)`.
 pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use super::Checker;
 use crate::diagnostics::Code;
-use crate::ir::{Task, TaskId};
+use crate::ir::{Task, TaskConfig, TaskId};
 use crate::namer::{self, ObjectKind};
 
 /// Names resolved by the namer during validation.
@@ -15,8 +15,33 @@ pub struct Names {
     pub workflow: String,
     /// The name of the DAG template (the entrypoint).
     pub dag_template: String,
-    /// Template name of each component, by component name.
-    pub templates: IndexMap<String, String>,
+    /// The name of each component's template when a task adds no settings, by component
+    /// name.
+    pub component_templates: IndexMap<String, String>,
+    /// Every template a task runs: one per distinct (component, merged settings), in
+    /// component order, then in the order tasks first use it.
+    pub templates: Vec<TemplateDef>,
+    /// For each task, the index of its template in [`Names::templates`].
+    pub task_templates: Vec<u32>,
+}
+
+/// One container template: a component with the settings its tasks share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateDef {
+    /// The template's name.
+    pub name: String,
+    /// The component it runs (a key of [`crate::ir::Pipeline::components`]).
+    pub component: String,
+    /// The merged settings (task over component over pipeline defaults); default for the
+    /// component's plain template.
+    pub config: TaskConfig,
+}
+
+impl Names {
+    /// The template task `task` runs.
+    pub fn template_of(&self, task: TaskId) -> &TemplateDef {
+        &self.templates[self.task_templates[task.index()] as usize]
+    }
 }
 
 impl Checker<'_> {
@@ -132,7 +157,9 @@ impl Checker<'_> {
         Names {
             workflow,
             dag_template,
-            templates,
+            component_templates: templates,
+            templates: Vec::new(),
+            task_templates: Vec::new(),
         }
     }
 

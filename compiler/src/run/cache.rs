@@ -491,6 +491,7 @@ mod tests {
             outputs: vec![],
             implementation: Implementation::Native,
             code_hash: Some("c0de".into()),
+            config: Default::default(),
         }
     }
 

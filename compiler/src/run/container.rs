@@ -83,6 +83,7 @@ pub(crate) fn run_args(
     render: &dyn Fn(&CmdArg) -> String,
     inputs: &[(String, &Path)],
     outputs: Option<&Path>,
+    env: &[&str],
 ) -> Vec<String> {
     let mut argv = vec![
         "run".to_owned(),
@@ -97,6 +98,10 @@ pub(crate) fn run_args(
     if let Some(dir) = outputs {
         argv.push("--volume".to_owned());
         argv.push(format!("{}:{OUTPUTS_DIR}", dir.display()));
+    }
+    for name in env {
+        argv.push("--env".to_owned());
+        argv.push((*name).to_owned());
     }
     let command: Vec<String> = c.command.iter().map(render).collect();
     let args: Vec<String> = c.args.iter().map(render).collect();
@@ -157,6 +162,7 @@ mod tests {
                 Path::new("/runs/r/write-corpus/outputs/corpus"),
             )],
             Some(Path::new("/runs/r/word-count.tmp/outputs")),
+            &["MODE"],
         );
         assert_eq!(
             argv,
@@ -169,6 +175,8 @@ mod tests {
                 "/runs/r/write-corpus/outputs/corpus:/tmp/argot/inputs/corpus:ro",
                 "--volume",
                 "/runs/r/word-count.tmp/outputs:/tmp/argot/outputs",
+                "--env",
+                "MODE",
                 "--entrypoint",
                 "python3",
                 "python:3.12-alpine",

@@ -112,6 +112,46 @@ pub(crate) fn wait(child: &mut Child) -> std::io::Result<ExitStatus> {
     STOPPER.wait(child, || requested().is_some())
 }
 
+/// [`wait`], and stop the child once `limit` has passed since it started, as the kubelet
+/// stops a pod past its `activeDeadlineSeconds` (SIGTERM, then SIGKILL after the grace
+/// period). Returns whether the limit stopped it.
+///
+/// # Errors
+/// When waiting fails.
+pub(crate) fn wait_at_most(
+    child: &mut Child,
+    limit: Option<Duration>,
+) -> std::io::Result<(ExitStatus, bool)> {
+    let Some(limit) = limit else {
+        return wait(child).map(|s| (s, false));
+    };
+    let pid = child.id() as i32;
+    let expired = std::sync::atomic::AtomicBool::new(false);
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let timed_out = |r| matches!(r, Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+    std::thread::scope(|s| {
+        let expired = &expired;
+        // Nothing is ever sent: the channel closes when the child has been waited for.
+        s.spawn(move || {
+            if !timed_out(finished.recv_timeout(limit)) {
+                return;
+            }
+            expired.store(true, Ordering::SeqCst);
+            #[cfg(unix)]
+            {
+                use rustix::process::Signal as Sig;
+                STOPPER.send_if_waiting(pid, Sig::TERM);
+                if timed_out(finished.recv_timeout(STOPPER.grace)) {
+                    STOPPER.send_if_waiting(pid, Sig::KILL);
+                }
+            }
+        });
+        let status = STOPPER.wait(child, || requested().is_some());
+        drop(done);
+        status.map(|s| (s, expired.load(Ordering::SeqCst)))
+    })
+}
+
 impl Stopper {
     const fn new(grace: Duration) -> Stopper {
         Stopper {
@@ -140,6 +180,16 @@ impl Stopper {
                 });
         } else {
             self.send_to_children(Sig::KILL);
+        }
+    }
+
+    /// Signals child `pid` if it is still being waited for (so not yet reaped: its pid cannot
+    /// belong to another process).
+    #[cfg(unix)]
+    fn send_if_waiting(&self, pid: i32, signal: rustix::process::Signal) {
+        let children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        if children.contains(&pid) {
+            send(pid, signal);
         }
     }
 

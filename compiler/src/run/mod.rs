@@ -24,13 +24,17 @@
 //! `<task>/` when it succeeds or to `<task>.failed/` (logs kept) when it fails.
 //!
 //! # Semantics, compared with Argo
-//! - **Scheduling**: a task starts as soon as every task it depends on
-//!   ([`ValidPipeline::dependencies`]) has succeeded, at most `parallelism` at once, ready tasks
-//!   in pipeline order. Resource requests do not exist in the IR yet; [`task_slots`] is where
-//!   they will be counted against the machine.
-//! - **Fail fast** (Argo's DAG default, `failFast: true`): when a task fails no new task starts,
-//!   running tasks finish, the run fails. Tasks that never started are recorded as `Omitted`,
-//!   with a message saying whether a task they depend on failed or the run stopped first.
+//! - **Scheduling**: once every task a task depends on ([`ValidPipeline::dependencies`]) has
+//!   finished, its `depends` expression ([`ValidPipeline::depends`]) is evaluated as Argo's
+//!   `evaluateDependsLogic` does: true, it may start (at most `parallelism` at once, ready
+//!   tasks in pipeline order); false, it is `Omitted`. Resource requests are not counted yet;
+//!   [`task_slots`] is where they will be counted against the machine.
+//! - **Failures**: as on Argo, a failure does not stop independent tasks (the DAG runs until
+//!   every started node is done); the run's phase is the DAG's as `assessDAGPhase` judges it —
+//!   failed when a failure reaches a last task (an omitted one inherits its branch's phase),
+//!   succeeded when every failure was handled by a dependant that ran and succeeded. An
+//!   interrupt or a failed store stops new starts; tasks that never started are `Omitted`,
+//!   with a message saying why.
 //!   A task whose component exits non-zero is `Failed`; one the runner could not run at all (no
 //!   container runtime, an output the container did not write) is `Error`, as Argo marks pod
 //!   and artifact problems.
@@ -70,6 +74,7 @@
 
 mod cache;
 mod container;
+mod depends;
 pub(crate) mod folder;
 pub mod interrupt;
 pub mod lifeline;
@@ -78,6 +83,7 @@ pub mod prune;
 pub(crate) mod report;
 pub mod rewrite;
 pub mod scheduler;
+mod settings;
 mod task;
 
 use std::collections::BTreeMap;
@@ -314,6 +320,9 @@ pub enum RunError {
         "run `{0}` is being run by another process\nhelp: wait for it to finish, or stop it first"
     )]
     Busy(String),
+    /// A task has a setting this machine cannot honour (A0031).
+    #[error("{0}")]
+    Unsupported(crate::diagnostics::Diagnostics),
     /// The metadata store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -350,6 +359,15 @@ impl RunError {
     }
 }
 
+/// A0031 for each task setting this machine cannot honour (volumes, environment variables
+/// read from the cluster); [`run`] refuses such a pipeline before it writes anything.
+///
+/// # Errors
+/// The diagnostics, when a task has such a setting.
+pub fn check_local(valid: &ValidPipeline) -> Result<(), crate::diagnostics::Diagnostics> {
+    settings::check(valid)
+}
+
 /// Runs (or resumes) `valid` on this machine, recording it in `store`; `events` sees progress.
 ///
 /// Returns the report of a run that finished, successfully or not.
@@ -362,5 +380,6 @@ pub fn run(
     options: &RunOptions,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport, RunError> {
+    check_local(valid).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
 }

@@ -253,6 +253,7 @@ mod tests {
             outputs: Vec::new(),
             implementation: Implementation::Native,
             code_hash: None,
+            config: Default::default(),
         };
         for name in inputs {
             spec.inputs.push(InputSpec {

@@ -1,9 +1,11 @@
 //! The DAG scheduler: which task runs when, with Argo's DAG semantics.
 //!
 //! The main thread owns the state; a pool of `parallelism` worker threads runs tasks (the
-//! private `task` module) and reports back over a channel. Ready tasks start in pipeline order
-//! as long as slots are free; a failure stops new starts (fail fast) while running tasks
-//! finish; what never started is recorded as `Omitted`.
+//! private `task` module) and reports back over a channel. Once every task a task depends on
+//! has finished, its `depends` expression is evaluated (the private `depends` module): true, it is
+//! ready, and ready tasks start in pipeline order as long as slots are free; false, it is
+//! `Omitted`. As on Argo, a failure does not stop independent tasks; an interrupt or a failed
+//! metadata store does, and what never started is then recorded as `Omitted`.
 //!
 //! This is where each control-flow construct the DSL gains (`when`, loops with fan-in, exit
 //! handlers, retries, timeouts, `depends` on failure) must be taught to run as on Argo, in the
@@ -23,8 +25,8 @@ use super::cache::Cache;
 use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
-use super::{Event, RunError, RunOptions, RunReport, TaskReport, params, task_slots};
-use crate::ir::{Argument, IoKind, TaskId, TaskRef};
+use super::{Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots};
+use crate::ir::{Argument, Depends, IoKind, TaskId, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// Label on local runs saying which runner recorded them.
@@ -183,7 +185,7 @@ pub(crate) fn execute(
     );
 
     let reports: Vec<TaskReport> = outcome.reports;
-    let phase = if reports.iter().all(|r| r.phase == Phase::Succeeded) {
+    let phase = if outcome.first_failure.is_none() && !outcome.cut_short {
         Phase::Succeeded
     } else if outcome.interrupted.is_some() {
         Phase::Interrupted
@@ -260,7 +262,10 @@ pub(crate) fn execute(
 
 struct Outcome {
     reports: Vec<TaskReport>,
+    /// The task whose failure fails the run (Argo's `assessDAGPhase`, in the `depends` module).
     first_failure: Option<String>,
+    /// True when some task was never decided (the run stopped early).
+    cut_short: bool,
     store_error: Option<StoreError>,
     /// The signal that stopped the run, if one did.
     interrupted: Option<Signal>,
@@ -286,7 +291,7 @@ fn schedule(
             dependants[d.index()].push(i);
         }
     }
-    let mut waiting: Vec<usize> = (0..n)
+    let waiting: Vec<usize> = (0..n)
         .map(|i| {
             deps(i)
                 .iter()
@@ -294,12 +299,20 @@ fn schedule(
                 .count()
         })
         .collect();
-    let mut ready: BTreeSet<usize> = (0..n)
-        .filter(|&i| reports[i].is_none() && waiting[i] == 0)
-        .collect();
+    let mut ready: BTreeSet<usize> = BTreeSet::new();
+    let mut gate = Gate {
+        valid,
+        waiting,
+        dependants,
+    };
+    // Tasks finished before the loop (resumed ones) have released their dependants already.
+    for i in 0..n {
+        if reports[i].is_none() && gate.waiting[i] == 0 {
+            gate.decide(i, &mut reports, &mut ready, events);
+        }
+    }
     let to_run = reports.iter().filter(|r| r.is_none()).count();
 
-    let mut first_failure: Option<usize> = None;
     let mut store_error: Option<StoreError> = None;
     let mut stopped: Vec<usize> = Vec::new();
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -325,10 +338,7 @@ fn schedule(
         let mut used = 0usize;
         let mut slots_of: BTreeMap<usize, usize> = BTreeMap::new();
         loop {
-            while first_failure.is_none()
-                && store_error.is_none()
-                && interrupt::requested().is_none()
-            {
+            while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.first() else { break };
                 // A task wanting more than the machine runs alone.
                 let need = task_slots(valid, TaskId(i as u32)).clamp(1, parallelism);
@@ -353,7 +363,7 @@ fn schedule(
                         r.message = Some(why);
                         events(Event::TaskFinished(&r));
                         reports[i] = Some(r);
-                        first_failure = Some(i);
+                        gate.release(i, &mut reports, &mut ready, events);
                     }
                 }
             }
@@ -377,24 +387,17 @@ fn schedule(
                 stopped.push(i);
             }
             events(Event::TaskFinished(&finished.report));
-            if finished.report.phase == Phase::Succeeded {
-                for &d in &dependants[i] {
-                    waiting[d] -= 1;
-                    if waiting[d] == 0 && reports[d].is_none() {
-                        ready.insert(d);
-                    }
-                }
-            } else if !stopped.contains(&i) {
-                first_failure.get_or_insert(i);
-            }
             reports[i] = Some(finished.report);
+            if !stopped.contains(&i) {
+                gate.release(i, &mut reports, &mut ready, events);
+            }
         }
         drop(job_tx);
     });
 
-    // What never started: Omitted, saying why.
-    let failed_name = first_failure.map(|i| p.tasks[i].name.clone());
+    // What never started (the run stopped early): Omitted, saying why.
     let interrupted = interrupt::requested();
+    let cut_short = reports.iter().any(Option::is_none);
     for i in 0..n {
         if reports[i].is_some() {
             continue;
@@ -404,26 +407,141 @@ fn schedule(
         let dependency = failed_dependency(valid, &reports, i);
         // A task the interrupt stopped did not fail on its own: the interrupt is the reason.
         let stopped_by_interrupt = |dep: &String| stopped.iter().any(|&s| p.tasks[s].name == *dep);
-        r.message = Some(match (dependency, &failed_name, interrupted) {
-            (Some(dep), _, _) if !stopped_by_interrupt(&dep) => {
+        r.message = Some(match (dependency, interrupted) {
+            (Some(dep), _) if !stopped_by_interrupt(&dep) => {
                 format!("not run: it depends on `{dep}`, which did not succeed")
             }
-            (_, Some(f), _) => format!("not run: the run stopped when `{f}` failed (fail fast)"),
-            (_, None, Some(signal)) => {
-                format!("not run: the run was interrupted by {}", signal.name())
-            }
-            (_, None, None) => "not run: the run stopped (the metadata store failed)".to_owned(),
+            (_, Some(signal)) => format!("not run: the run was interrupted by {}", signal.name()),
+            (_, None) => "not run: the run stopped (the metadata store failed)".to_owned(),
         });
         events(Event::TaskFinished(&r));
         reports[i] = Some(r);
     }
+    let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
+    let phases: Vec<&Phase> = reports.iter().map(|r| &r.phase).collect();
+    let dep_indices = |i: usize| deps(i).iter().map(|d| d.index()).collect::<Vec<_>>();
+    let failed = depends::failed_branch(&phases, &dep_indices, &run_order(n, &dep_indices));
     Outcome {
-        reports: reports.into_iter().flatten().collect(),
-        first_failure: failed_name,
+        first_failure: failed.map(|i| p.tasks[i].name.clone()),
+        cut_short,
+        reports,
         store_error,
         interrupted,
         stopped: stopped.iter().map(|&i| p.tasks[i].name.clone()).collect(),
     }
+}
+
+/// Which tasks wait for which, and the decision once a task's dependencies have finished.
+struct Gate<'v> {
+    valid: &'v ValidPipeline,
+    /// Per task, how many of its dependencies have not finished.
+    waiting: Vec<usize>,
+    dependants: Vec<Vec<usize>>,
+}
+
+impl Gate<'_> {
+    /// Task `i` finished: each dependant whose dependencies have now all finished is decided.
+    fn release(
+        &mut self,
+        i: usize,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        for k in 0..self.dependants[i].len() {
+            let d = self.dependants[i][k];
+            self.waiting[d] -= 1;
+            if self.waiting[d] == 0 && reports[d].is_none() {
+                self.decide(d, reports, ready, events);
+            }
+        }
+    }
+
+    /// Evaluates task `i`'s `depends`: ready to start, or `Omitted` (which finishes it, so
+    /// its own dependants are decided in turn).
+    fn decide(
+        &mut self,
+        i: usize,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        let valid = self.valid;
+        let runs = valid.depends(TaskId(i as u32)).is_none_or(|d| {
+            depends::holds(d, &|t: TaskId| {
+                &reports[t.index()]
+                    .as_ref()
+                    .expect("a decided task's dependencies have finished")
+                    .phase
+            })
+        });
+        if runs {
+            ready.insert(i);
+            return;
+        }
+        let t = &valid.pipeline().tasks[i];
+        let mut r = TaskReport::new(&t.name, &t.component, Phase::Omitted);
+        r.message = Some(omitted_because(valid, reports, i));
+        events(Event::TaskFinished(&r));
+        reports[i] = Some(r);
+        self.release(i, reports, ready, events);
+    }
+}
+
+/// The tasks in an order where each comes after every task it depends on (the graph is
+/// acyclic: validation proved it).
+fn run_order(n: usize, deps: &dyn Fn(usize) -> Vec<usize>) -> Vec<usize> {
+    let mut waiting: Vec<usize> = (0..n).map(|i| deps(i).len()).collect();
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        for d in deps(i) {
+            dependants[d].push(i);
+        }
+    }
+    let mut queue: std::collections::VecDeque<usize> =
+        (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = queue.pop_front() {
+        order.push(i);
+        for &d in &dependants[i] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                queue.push_back(d);
+            }
+        }
+    }
+    order
+}
+
+/// Why task `i`'s `depends` came out false: the task that did not succeed when the
+/// expression is plain, else the expression and the results it read.
+fn omitted_because(valid: &ValidPipeline, reports: &[Option<TaskReport>], i: usize) -> String {
+    let p = valid.pipeline();
+    let id = TaskId(i as u32);
+    let plain = match valid.depends(id) {
+        Some(Depends::Done(_)) => true,
+        Some(Depends::And(terms)) => terms.iter().all(|t| matches!(t, Depends::Done(_))),
+        _ => false,
+    };
+    if plain && let Some(dep) = failed_dependency(valid, reports, i) {
+        return format!("not run: it depends on `{dep}`, which did not succeed");
+    }
+    let expression = valid
+        .depends(id)
+        .map(|d| crate::emit::depends::render(d, |t| p.tasks[t.index()].name.as_str()))
+        .unwrap_or_default();
+    let results: Vec<String> = valid
+        .dependencies(id)
+        .iter()
+        .filter_map(|d| {
+            let r = reports[d.index()].as_ref()?;
+            Some(format!("`{}` {}", r.name, r.phase.as_str()))
+        })
+        .collect();
+    format!(
+        "not run: its depends `{expression}` is false ({})",
+        results.join(", ")
+    )
 }
 
 /// Runs a task; a panic in the runner's own code becomes an `Error` task, not a hung run.

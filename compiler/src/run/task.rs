@@ -19,7 +19,7 @@ use super::container::{self, ContainerRuntime};
 use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
 use super::lifeline::LIFELINE_ENV;
 use super::rewrite::{self, Globals};
-use super::{RunError, TaskReport};
+use super::{RunError, TaskReport, settings};
 use crate::ir::{ComponentSpec, Implementation, IoKind, Task, TaskId};
 use crate::protocol::{IoPath, native_args_with};
 use crate::validate::ValidPipeline;
@@ -177,7 +177,38 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
 
     // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
     let mut warnings = Vec::new();
-    let outcome = attempt(cx, &job, task, spec, &mut warnings);
+    let config = &cx.valid.names().template_of(job.id).config;
+    let policy = config.retry.as_ref().and_then(|r| r.on);
+    let mut retries = 0;
+    let outcome = loop {
+        let outcome = attempt(cx, &job, task, spec, &mut warnings);
+        let Err(problem) = &outcome else {
+            break outcome;
+        };
+        let (failed, why) = match problem {
+            Problem::Failed(m) => (true, m),
+            Problem::Error(m) => (false, m),
+        };
+        if super::interrupt::requested().is_some() || !settings::retries_on(policy, failed) {
+            break outcome;
+        }
+        let Some(wait) = settings::wait_before(config, retries + 1, clock.elapsed()) else {
+            break outcome;
+        };
+        retries += 1;
+        warnings.push(format!(
+            "attempt {retries} {}: {why}; retrying{}",
+            if failed { "failed" } else { "errored" },
+            if wait.is_zero() {
+                String::new()
+            } else {
+                format!(" in {}s", wait.as_secs())
+            }
+        ));
+        if !sleep_unless_interrupted(wait) {
+            break outcome;
+        }
+    };
     report.warnings = warnings;
     report.duration = Some(clock.elapsed());
     let mut end = RunSnapshot {
@@ -268,6 +299,21 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
     }
 }
 
+/// Sleeps `wait`, waking early (and returning false) when the run is interrupted.
+fn sleep_unless_interrupted(wait: std::time::Duration) -> bool {
+    let until = Instant::now() + wait;
+    loop {
+        if super::interrupt::requested().is_some() {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(std::time::Duration::from_millis(50)));
+    }
+}
+
 /// Argo's rule: the file's content, less one trailing newline.
 pub(crate) fn read_output_param(path: &Path) -> String {
     let text = fs::read(path).unwrap_or_default();
@@ -293,7 +339,9 @@ fn attempt(
     remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
 
-    let key = match &cx.cache {
+    // `cache: false` on the task: neither reuse nor store, as with Argo's memoization off.
+    let caching = cx.valid.names().template_of(job.id).config.cache != Some(false);
+    let key = match cx.cache.as_ref().filter(|_| caching) {
         Some(cache) => match key_of(cx, cache, job, spec) {
             Ok(k) => Some((cache, k)),
             Err(why) => {
@@ -470,6 +518,7 @@ fn run_process(
             .map(|(_, p)| p.as_path())
     };
     let outputs = tmp.join("outputs");
+    let config = &cx.valid.names().template_of(job.id).config;
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
@@ -492,6 +541,10 @@ fn run_process(
             });
             let mut c = Command::new(cx.executable);
             c.args(argv).env(LIFELINE_ENV, "1");
+            c.envs(settings::environment(
+                config,
+                &rewrite::kubelet_env(cx.run_id, &task.name),
+            ));
             (c, true)
         }
         Implementation::Container(image) => {
@@ -524,15 +577,20 @@ fn run_process(
                 .filter_map(|i| input_path(&i.name).map(|p| (i.name.clone(), p)))
                 .collect();
             let env = rewrite::kubelet_env(cx.run_id, &task.name);
+            // Values reach the runtime through its own environment (`--env NAME`), never
+            // through its argv.
+            let own_env = settings::environment(config, &env);
+            let names: Vec<&str> = own_env.iter().map(|(n, _)| n.as_str()).collect();
             let argv = container::run_args(
                 &name,
                 image,
                 &|arg| rewrite::container_arg(arg, &value, &env),
                 &inputs,
                 (!spec.outputs.is_empty()).then_some(outputs.as_path()),
+                &names,
             );
             let mut c = Command::new(program);
-            c.args(argv);
+            c.args(argv).envs(own_env.iter().map(|(n, v)| (n, v)));
             (c, false)
         }
     };
@@ -553,9 +611,17 @@ fn run_process(
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
     // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
-    let status = super::interrupt::wait(&mut child)
-        .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
+    let limit = settings::time_limit(config);
+    let (status, expired) =
+        super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
+            .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
+    if expired && let Some((_, which)) = limit {
+        return Err(Problem::Failed(format!(
+            "stopped: it ran past its {which} ({})",
+            describe(status)
+        )));
+    }
     if status.success() {
         Ok(())
     } else {

@@ -10,7 +10,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    counted, fails_one_branch, gated_chain, no_image, noop_chain, noop_fan_out,
+    counted, fails_one_branch, gated_chain, handles_a_failure, no_image, noop_chain, noop_fan_out,
+    omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -53,6 +54,8 @@ fn main() {
         unpinned_image,
         namespaced,
         fails_one_branch,
+        handles_a_failure,
+        omits_on_a_result,
         counted,
         gated_chain,
         noop_chain,

@@ -1,0 +1,177 @@
+//! Template identity and task settings (A0030).
+//!
+//! Argo keeps retries, timeouts, memoization and pod settings on the *template*, not on the
+//! DAG task, so a task's template is identified by its component *and* its merged settings
+//! ([`TaskConfig::merged_over`]: the task over its component over the pipeline's defaults).
+//! Tasks with equal settings share one template; a task with settings of its own gets a
+//! template named `<component>-<8 hex digits of the settings' hash>`, stable across builds.
+
+use indexmap::IndexMap;
+
+use super::Checker;
+use super::{Names, TemplateDef};
+use crate::diagnostics::Code;
+use crate::ir::{TaskConfig, TaskId};
+use crate::namer;
+use crate::rules::syntax::parse_seconds;
+
+impl Checker<'_> {
+    /// Fills `names.templates` and `names.task_templates`: one template per distinct
+    /// (component, merged settings), in component order and, within a component, in the
+    /// order tasks first use it. Reports A0030 for settings Argo or Kubernetes would refuse
+    /// and A0005 when a configured template's name meets another.
+    pub(crate) fn templates(&mut self, names: &mut Names) {
+        let p = self.p;
+        let mut owners: IndexMap<String, String> = IndexMap::new();
+        owners.insert(names.dag_template.clone(), format!("pipeline `{}`", p.name));
+        for (component, template) in &names.component_templates {
+            owners.insert(template.clone(), format!("component `{component}`"));
+        }
+        // Per component (by index in `p.components`): its variants, keyed by settings hash.
+        let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
+            vec![IndexMap::new(); p.components.len()];
+        let plain = TaskConfig::default();
+        for (i, task) in p.tasks.iter().enumerate() {
+            let Some((c, _, spec)) = p.components.get_full(&task.component) else {
+                continue;
+            };
+            let merged = if task.config.is_default()
+                && spec.config.is_default()
+                && p.defaults.is_default()
+            {
+                None
+            } else {
+                Some(
+                    task.config
+                        .merged_over(&spec.config.merged_over(&p.defaults)),
+                )
+            };
+            let (key, config) = match merged {
+                Some(m) if !m.is_default() => (m.short_hash(), m),
+                _ => (String::new(), plain.clone()),
+            };
+            variants[c]
+                .entry(key)
+                .or_insert_with(|| (config, Vec::new()))
+                .1
+                .push(i);
+        }
+        names.task_templates = vec![u32::MAX; p.tasks.len()];
+        for (c, (component, _)) in p.components.iter().enumerate() {
+            let base = names.component_templates[component].clone();
+            for (hash, (config, tasks)) in std::mem::take(&mut variants[c]) {
+                let name = if hash.is_empty() {
+                    base.clone()
+                } else {
+                    let name = namer::generated(&format!("{base}-{hash}"), namer::DNS_LABEL_MAX);
+                    if let Some(owner) = owners.get(&name) {
+                        let owner = owner.clone();
+                        self.report(
+                            Code::NameCollision,
+                            Some(TaskId(tasks[0] as u32)),
+                            format!("the template of component `{component}` with the settings of task `{}` and {owner} both become the Argo template name `{name}`", p.tasks[tasks[0]].name),
+                            "rename the component with #[component(name = \"…\")]",
+                        );
+                    } else {
+                        owners.insert(name.clone(), format!("component `{component}`"));
+                    }
+                    self.task_config(&config, tasks[0], &name);
+                    name
+                };
+                let index = names.templates.len() as u32;
+                for &t in &tasks {
+                    names.task_templates[t] = index;
+                }
+                names.templates.push(TemplateDef {
+                    name,
+                    component: component.clone(),
+                    config,
+                });
+            }
+        }
+    }
+
+    /// A0030: settings Argo's validation or the API server would refuse.
+    fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
+        let bad = |cx: &mut Self, what: String, help: &str| {
+            cx.report(Code::InvalidTaskConfig, id, format!("{who}: {what}"), help);
+        };
+        if let Some(timeout) = &config.timeout {
+            // `validateTemplate` refuses a bare number: Argo wants a duration with units.
+            let unitless = timeout.bytes().all(|b| b.is_ascii_digit());
+            if let Err(why) = parse_seconds(timeout).and_then(|s| {
+                if unitless || s == 0 {
+                    Err(format!(
+                        "`{timeout}` needs a unit and must be more than zero"
+                    ))
+                } else {
+                    Ok(s)
+                }
+            }) {
+                bad(
+                    self,
+                    format!("the timeout is invalid: {why}"),
+                    "write the timeout as a duration with a unit, such as `30m` or `2h`",
+                );
+            }
+        }
+        if let Some(seconds) = config.active_deadline_seconds
+            && seconds < 1
+        {
+            bad(
+                self,
+                format!("the active deadline is {seconds} seconds"),
+                "give at least 1 second; 0 is how Argo stops a running pod",
+            );
+        }
+        if let Some(backoff) = config.retry.as_ref().and_then(|r| r.backoff.as_ref()) {
+            for d in std::iter::once(&backoff.duration)
+                .chain(&backoff.cap)
+                .chain(&backoff.max_duration)
+            {
+                if let Err(why) = parse_seconds(d) {
+                    bad(
+                        self,
+                        format!("the retry backoff is invalid: {why}"),
+                        "write it as a duration, such as `10s` or `1m`",
+                    );
+                }
+            }
+        }
+        for env in &config.env {
+            if env.name.is_empty()
+                || env.name.contains('=')
+                || env.name.chars().any(char::is_control)
+            {
+                bad(
+                    self,
+                    format!("environment variable name {:?} is invalid", env.name),
+                    "name environment variables with printable characters other than `=`",
+                );
+            }
+        }
+        for volume in &config.volumes {
+            if !namer::is_dns_label(&volume.name, namer::DNS_LABEL_MAX) {
+                bad(
+                    self,
+                    format!("volume name {:?} is not a DNS label", volume.name),
+                    "use lowercase letters, digits and `-`, at most 63 characters",
+                );
+            }
+        }
+        for mount in &config.volume_mounts {
+            if !config.volumes.iter().any(|v| v.name == mount.name) {
+                bad(
+                    self,
+                    format!(
+                        "the mount at `{}` names volume `{}`, which the task does not have",
+                        mount.mount_path, mount.name
+                    ),
+                    "add the volume to the same task, component or pipeline defaults",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Argo's DAG semantics, for the local runner: when a task may start, and how the run ends.
+//!
+//! - A task is decided once every task its `depends` names has finished, in any phase
+//!   (`evaluateDependsLogic` in `workflow/controller/dag.go` waits for `Fulfilled()`). The
+//!   expression is then evaluated with each named task's results; a false one makes the task
+//!   `Omitted`, which its own dependants see like any other result.
+//! - A failure does not stop other tasks from starting: Argo keeps executing the DAG's tasks
+//!   until every created node is fulfilled (`assessDAGPhase` returns `Running` while any is
+//!   not), so independent branches run to the end.
+//! - The run's phase is the DAG's (`assessDAGPhase`): each *target* task (one no other task
+//!   depends on) gets a branch phase — its own phase if it completed, otherwise (omitted) that
+//!   of the tasks it depends on, a failure winning — and the run fails if a target's branch
+//!   failed. So a failure that a `.Failed` dependant handled and succeeded does not fail it.
+
+use argot_client::Phase;
+
+use crate::ir::{Depends, TaskId, TaskRef, TaskResult};
+
+/// True when phase `phase` has result `result` for a plain (not looped) task. `Daemoned`,
+/// `AnySucceeded` and `AllFailed` are false for such a task, as Argo computes them only for
+/// daemons and task groups.
+fn has_result(phase: &Phase, result: TaskResult) -> bool {
+    match result {
+        TaskResult::Succeeded => *phase == Phase::Succeeded,
+        TaskResult::Failed => *phase == Phase::Failed,
+        TaskResult::Errored => *phase == Phase::Error,
+        TaskResult::Skipped => *phase == Phase::Skipped,
+        TaskResult::Omitted => *phase == Phase::Omitted,
+        TaskResult::Daemoned => false,
+    }
+}
+
+/// Evaluates `d` given the phase of each finished task it names.
+pub(crate) fn holds<'a>(d: &Depends, phase: &impl Fn(TaskId) -> &'a Phase) -> bool {
+    let of = |t: &TaskRef| match t {
+        TaskRef::Local(id) => phase(*id),
+        TaskRef::Foreign { .. } => unreachable!("validation refuses tasks of another pipeline"),
+    };
+    match d {
+        Depends::Done(t) => {
+            let p = of(t);
+            has_result(p, TaskResult::Succeeded)
+                || has_result(p, TaskResult::Skipped)
+                || has_result(p, TaskResult::Daemoned)
+        }
+        Depends::Result { task, result } => has_result(of(task), *result),
+        Depends::AnySucceeded(_) | Depends::AllFailed(_) => false,
+        Depends::And(terms) => terms.iter().all(|t| holds(t, phase)),
+        Depends::Or(terms) => terms.iter().any(|t| holds(t, phase)),
+        Depends::Not(inner) => !holds(inner, phase),
+    }
+}
+
+/// The run's outcome as Argo's `assessDAGPhase` judges it: `None` when it succeeded, else the
+/// task whose failure reached a target task (the first such target, in task order).
+///
+/// `phases[i]` is task `i`'s final phase; `deps[i]` the tasks it depends on; `order` the tasks
+/// in an order where each comes after its dependencies.
+pub(crate) fn failed_branch(
+    phases: &[&Phase],
+    deps: &dyn Fn(usize) -> Vec<usize>,
+    order: &[usize],
+) -> Option<usize> {
+    let n = phases.len();
+    // (failed?, the task the failure started at), per task.
+    let mut branch: Vec<Option<usize>> = vec![None; n];
+    let mut is_target = vec![true; n];
+    for &i in order {
+        let ds = deps(i);
+        for &d in &ds {
+            is_target[d] = false;
+        }
+        branch[i] = match phases[i] {
+            Phase::Failed | Phase::Error => Some(i),
+            Phase::Succeeded | Phase::Skipped => None,
+            // Omitted (or never started): inherit a failure of what it depends on.
+            _ => ds.iter().find_map(|&d| branch[d]),
+        };
+    }
+    (0..n).filter(|&i| is_target[i]).find_map(|i| branch[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(i: u32) -> TaskRef {
+        TaskRef::Local(TaskId(i))
+    }
+
+    /// The truth table Argo's `TaskResults` gives a plain task (`evaluateDependsLogic`).
+    #[test]
+    fn results_follow_argo() {
+        let phases = [
+            Phase::Succeeded,
+            Phase::Failed,
+            Phase::Error,
+            Phase::Skipped,
+            Phase::Omitted,
+        ];
+        for (i, p) in phases.iter().enumerate() {
+            let phase = |_: TaskId| p;
+            let done = holds(&Depends::Done(t(0)), &phase);
+            assert_eq!(
+                done,
+                matches!(p, Phase::Succeeded | Phase::Skipped),
+                "{p:?}"
+            );
+            for r in TaskResult::ALL {
+                let expected = match r {
+                    TaskResult::Succeeded => i == 0,
+                    TaskResult::Failed => i == 1,
+                    TaskResult::Errored => i == 2,
+                    TaskResult::Skipped => i == 3,
+                    TaskResult::Omitted => i == 4,
+                    TaskResult::Daemoned => false,
+                };
+                let d = Depends::Result {
+                    task: t(0),
+                    result: r,
+                };
+                assert_eq!(holds(&d, &phase), expected, "{p:?} {r:?}");
+            }
+            assert!(!holds(&Depends::AnySucceeded(t(0)), &phase));
+            assert!(!holds(&Depends::AllFailed(t(0)), &phase));
+        }
+    }
+
+    #[test]
+    fn connectives_combine_results() {
+        let phases = [Phase::Succeeded, Phase::Failed];
+        let phase = |id: TaskId| &phases[id.index()];
+        let failed = |i| Depends::Result {
+            task: t(i),
+            result: TaskResult::Failed,
+        };
+        assert!(holds(&Depends::Done(t(0)).and(failed(1)), &phase));
+        assert!(!holds(
+            &Depends::Done(t(0)).and(Depends::Done(t(1))),
+            &phase
+        ));
+        assert!(holds(
+            &Depends::Or(vec![Depends::Done(t(1)), failed(1)]),
+            &phase
+        ));
+        assert!(holds(&Depends::Not(Box::new(Depends::Done(t(1)))), &phase));
+        assert!(!holds(&Depends::Not(Box::new(failed(1))), &phase));
+    }
+
+    #[test]
+    fn a_handled_failure_does_not_fail_the_run() {
+        // train (0) failed; alert (1) depends on train.Failed and succeeded: the target is
+        // alert, whose branch is Succeeded.
+        let phases = [&Phase::Failed, &Phase::Succeeded];
+        let deps = |i: usize| if i == 1 { vec![0] } else { vec![] };
+        assert_eq!(failed_branch(&phases, &deps, &[0, 1]), None);
+        // deploy (1) depends on train and was omitted: it inherits train's failure.
+        let phases = [&Phase::Failed, &Phase::Omitted];
+        assert_eq!(failed_branch(&phases, &deps, &[0, 1]), Some(0));
+        // cleanup (1) depends on train.Failed, train succeeded: cleanup omitted, inherits
+        // train's success.
+        let phases = [&Phase::Succeeded, &Phase::Omitted];
+        assert_eq!(failed_branch(&phases, &deps, &[0, 1]), None);
+        // An independent failed target fails the run.
+        let phases = [&Phase::Succeeded, &Phase::Succeeded, &Phase::Failed];
+        let deps = |i: usize| if i == 1 { vec![0] } else { vec![] };
+        assert_eq!(failed_branch(&phases, &deps, &[0, 1, 2]), Some(2));
+    }
+}

@@ -1,0 +1,257 @@
+//! Per-task settings ([`TaskConfig`]) on this machine, with Argo's meaning.
+//!
+//! | setting | on Argo | here |
+//! | --- | --- | --- |
+//! | `retry` | `retryStrategy`: `processNodeRetries` retries a Failed attempt under `OnFailure`/`Always`, an Error under `OnError`/`Always`, a transient Kubernetes error under `OnTransientError`; waits `duration × factorⁿ⁻¹` up to `cap`; stops past `maxDuration` | the same policy, waits and limits; no local error is a transient Kubernetes error, so `OnTransientError` retries nothing |
+//! | `timeout`, `active_deadline_seconds` | the controller / kubelet stop the pod (SIGTERM, then SIGKILL) and the node fails | the process is stopped the same way once the shorter one has passed; nothing is ever Pending here, so both count from the start |
+//! | `cache: false` | no memoization | no cache lookup and no cache entry |
+//! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
+//! | `resources`, `node_selector`, `tolerations` | where and with what the pod is scheduled | nothing to schedule: ignored |
+//! | `env` from config maps, secrets or the downward API; `volumes`, `volume_mounts` | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{RetryOn, TaskConfig, TaskId};
+use crate::rules::syntax::parse_seconds;
+use crate::validate::ValidPipeline;
+
+/// A0031 for each setting of a task the local runner cannot honour.
+pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
+    let p = valid.pipeline();
+    let mut found = Vec::new();
+    for (i, task) in p.tasks.iter().enumerate() {
+        let config = &valid.names().template_of(TaskId(i as u32)).config;
+        let mut refuse = |what: String| {
+            found.push(
+                Diagnostic::error(
+                    Code::LocalUnsupported,
+                    &p.name,
+                    format!("task `{}`: {what}", task.name),
+                    "run the pipeline on a cluster (`submit`), or drop the setting for local runs",
+                )
+                .at_opt(task.location.as_ref()),
+            );
+        };
+        for env in &config.env {
+            if env.value_from.is_some() {
+                refuse(format!(
+                    "environment variable `{}` is read from the cluster (a config map, a secret or the downward API), which this machine does not have",
+                    env.name
+                ));
+            }
+        }
+        for volume in &config.volumes {
+            refuse(format!(
+                "volume `{}` needs a pod; the local runner runs a process",
+                volume.name
+            ));
+        }
+        if config.volumes.is_empty() {
+            for mount in &config.volume_mounts {
+                refuse(format!(
+                    "the mount at `{}` needs a pod; the local runner runs a process",
+                    mount.mount_path
+                ));
+            }
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics::new(found))
+    }
+}
+
+/// The literal environment variables of `config`, each value expanded as the kubelet expands
+/// `$(VAR)` with the variables before it and `base` (the variables Argo and the kubelet add).
+pub(crate) fn environment(
+    config: &TaskConfig,
+    base: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut defined = base.clone();
+    let mut out = Vec::new();
+    for env in &config.env {
+        let raw = env.value.clone().unwrap_or_default();
+        let value = crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned());
+        defined.insert(env.name.clone(), value.clone());
+        out.push((env.name.clone(), value));
+    }
+    out
+}
+
+/// How long the task's process may run, and which setting says so: the shorter of `timeout`
+/// and `active_deadline_seconds`.
+pub(crate) fn time_limit(config: &TaskConfig) -> Option<(Duration, String)> {
+    let timeout = config.timeout.as_ref().and_then(|t| {
+        parse_seconds(t)
+            .ok()
+            .map(|s| (Duration::from_secs(s), format!("timeout of {t}")))
+    });
+    let deadline = config.active_deadline_seconds.map(|s| {
+        (
+            Duration::from_secs(s.max(0) as u64),
+            format!("active deadline of {s}s"),
+        )
+    });
+    match (timeout, deadline) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether an attempt that ended in `failed` (true) or errored (false) is retried under
+/// `on` (`processNodeRetries`: `RetryPolicyActual` defaults to `OnFailure`).
+pub(crate) fn retries_on(on: Option<RetryOn>, failed: bool) -> bool {
+    match on.unwrap_or(RetryOn::OnFailure) {
+        RetryOn::Always => true,
+        RetryOn::OnFailure => failed,
+        RetryOn::OnError => !failed,
+        RetryOn::OnTransientError => false,
+    }
+}
+
+/// The wait before retry `n` (1 for the first retry) and, when the backoff has a
+/// `max_duration`, whether that retry may still start `elapsed` after the first attempt
+/// started. `None`: no more retries.
+pub(crate) fn wait_before(config: &TaskConfig, n: u32, elapsed: Duration) -> Option<Duration> {
+    let retry = config.retry.as_ref()?;
+    if n > retry.limit {
+        return None;
+    }
+    let Some(backoff) = &retry.backoff else {
+        return Some(Duration::ZERO);
+    };
+    let secs = |t: &str| parse_seconds(t).ok().map(Duration::from_secs);
+    let base = secs(&backoff.duration)?;
+    let mut wait = match backoff.factor {
+        Some(f) if f > 0 => base.saturating_mul(f.saturating_pow(n.saturating_sub(1))),
+        _ => base,
+    };
+    if let Some(cap) = backoff.cap.as_deref().and_then(secs) {
+        wait = wait.min(cap);
+    }
+    if let Some(max) = backoff.max_duration.as_deref().and_then(secs)
+        && (elapsed >= max || elapsed + wait > max)
+    {
+        return None;
+    }
+    Some(wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Backoff, RetryPolicy};
+
+    fn with_backoff(limit: u32, backoff: Option<Backoff>) -> TaskConfig {
+        TaskConfig {
+            retry: Some(RetryPolicy {
+                limit,
+                on: None,
+                backoff,
+            }),
+            ..TaskConfig::default()
+        }
+    }
+
+    #[test]
+    fn waits_grow_by_the_factor_up_to_the_cap_and_stop_at_the_limit() {
+        let c = with_backoff(
+            4,
+            Some(Backoff {
+                duration: "10s".into(),
+                factor: Some(2),
+                cap: Some("30s".into()),
+                max_duration: None,
+            }),
+        );
+        let s = Duration::from_secs;
+        let waits: Vec<Option<Duration>> = (1..=5).map(|n| wait_before(&c, n, s(0))).collect();
+        assert_eq!(
+            waits,
+            [Some(s(10)), Some(s(20)), Some(s(30)), Some(s(30)), None]
+        );
+        // No backoff: retry at once, `limit` times.
+        let c = with_backoff(2, None);
+        assert_eq!(wait_before(&c, 2, s(0)), Some(Duration::ZERO));
+        assert_eq!(wait_before(&c, 3, s(0)), None);
+    }
+
+    #[test]
+    fn max_duration_stops_retries_that_would_start_too_late() {
+        let c = with_backoff(
+            10,
+            Some(Backoff {
+                duration: "10s".into(),
+                factor: None,
+                cap: None,
+                max_duration: Some("1m".into()),
+            }),
+        );
+        let s = Duration::from_secs;
+        assert_eq!(wait_before(&c, 1, s(45)), Some(s(10)));
+        assert_eq!(wait_before(&c, 1, s(55)), None, "the wait would pass it");
+        assert_eq!(wait_before(&c, 1, s(60)), None);
+    }
+
+    #[test]
+    fn policies_pick_failures_and_errors_as_argo_does() {
+        use RetryOn::*;
+        assert!(retries_on(None, true) && !retries_on(None, false));
+        assert!(retries_on(Some(Always), true) && retries_on(Some(Always), false));
+        assert!(!retries_on(Some(OnError), true) && retries_on(Some(OnError), false));
+        assert!(!retries_on(Some(OnTransientError), true));
+        assert!(!retries_on(Some(OnTransientError), false));
+    }
+
+    #[test]
+    fn the_shorter_limit_wins() {
+        let c = TaskConfig {
+            timeout: Some("1m".into()),
+            active_deadline_seconds: Some(30),
+            ..TaskConfig::default()
+        };
+        assert_eq!(
+            time_limit(&c),
+            Some((Duration::from_secs(30), "active deadline of 30s".into()))
+        );
+        let c = TaskConfig {
+            timeout: Some("20s".into()),
+            ..c
+        };
+        assert_eq!(
+            time_limit(&c),
+            Some((Duration::from_secs(20), "timeout of 20s".into()))
+        );
+        assert_eq!(time_limit(&TaskConfig::default()), None);
+    }
+
+    #[test]
+    fn env_values_expand_earlier_variables_as_the_kubelet_does() {
+        use k8s_openapi::api::core::v1::EnvVar;
+        let var = |name: &str, value: &str| EnvVar {
+            name: name.into(),
+            value: Some(value.into()),
+            ..EnvVar::default()
+        };
+        let c = TaskConfig {
+            env: vec![
+                var("A", "x"),
+                var("B", "$(A)-$(ARGO_POD_NAME)-$(LATER)-$$(A)"),
+                var("LATER", "y"),
+            ],
+            ..TaskConfig::default()
+        };
+        let base = BTreeMap::from([("ARGO_POD_NAME".to_owned(), "pod".to_owned())]);
+        assert_eq!(
+            environment(&c, &base),
+            [
+                ("A".to_owned(), "x".to_owned()),
+                ("B".to_owned(), "x-pod-$(LATER)-$(A)".to_owned()),
+                ("LATER".to_owned(), "y".to_owned()),
+            ]
+        );
+    }
+}
