@@ -358,16 +358,20 @@ codes! {
          every region around it. A task inside a branch may not have run, and a loop body's \
          task runs once per item, so their outputs leave the region only through the \
          construct itself (the branch that ran, the loop's collected list, the \
-         sub-pipeline's outputs). Move the reading task into the region, or pass the value \
-         out through the construct.";
+         sub-pipeline's outputs). The exit handler is a template of its own that runs after \
+         the body: it sees none of the body's tasks, only the pipeline's parameters and what \
+         `on_exit(|run| …)` offers (`run.status()`, `run.failures()`), which in turn only its \
+         tasks can read. Move the reading task into the region, or pass the value out through \
+         the construct.";
     /// A construct the IR can hold that no backend runs yet.
     UnsupportedConstruct = "A0029", Error, "a construct not yet compiled or run",
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
-        "The IR already has room for conditional branches, loops, exit handlers and \
-         sub-pipeline calls, but the Argo emitter and the local runner do not handle them \
-         yet. Validation refuses them, so a pipeline never compiles to something the local \
-         runner would run differently. Write the pipeline without the construct for now.";
+        "The IR already has room for conditional branches, loops and sub-pipeline calls, but \
+         the Argo emitter and the local runner do not handle them yet; nor a second exit \
+         handler, or one inside another construct (Argo has one `spec.onExit`). Validation \
+         refuses them, so a pipeline never compiles to something the local runner would run \
+         differently. Write the pipeline without the construct for now.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a volume, a variable from a config map, a secret or the downward API) is refused before the run starts instead of being ignored",

@@ -58,9 +58,10 @@
 //! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
 //!    sorted); serialising the same pipeline twice gives the same bytes.
 //!
-//! Constructs the IR can hold but no backend runs yet (branches, loops, exit handlers,
-//! sub-pipeline calls) are refused by validation (A0029) until the emitter and the local
-//! runner both handle them.
+//! Constructs the IR can hold but no backend runs yet (branches, loops, sub-pipeline calls)
+//! are refused by validation (A0029) until the emitter and the local runner both handle them.
+//! The exit handler runs: one region, directly in the root, whose tasks see only each other
+//! (it is Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
 
 use std::collections::BTreeMap;
 
@@ -376,6 +377,20 @@ pub enum Argument {
         /// The output's name on the producing component.
         output: String,
     },
+    /// What the exit handler learns about the run (a `String` parameter).
+    Run(RunValue),
+}
+
+/// A value about the whole run, known once its body has finished: only the exit handler's
+/// tasks read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunValue {
+    /// `Succeeded`, `Failed` or `Error` (Argo `{{workflow.status}}`).
+    Status,
+    /// The failed and errored steps as JSON text, quoted as Argo quotes it (Argo
+    /// `{{workflow.failures}}`).
+    Failures,
 }
 
 impl Argument {
@@ -948,14 +963,34 @@ pub struct Backoff {
 }
 
 /// True when a task in region `from` sees the tasks of region `target`: `target` is `from`
-/// or encloses it.
+/// or encloses it — but not across the exit handler, which is a template of its own (Argo's
+/// `spec.onExit`) that runs after the body: it sees only its own tasks.
 pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool {
     let mut at = Some(from);
     while let Some(r) = at {
         if r == target {
             return true;
         }
-        at = regions.get(r.index()).and_then(|region| region.parent);
+        let region = regions.get(r.index());
+        if region.is_some_and(|region| region.kind == RegionKind::ExitHandler) {
+            return false;
+        }
+        at = region.and_then(|region| region.parent);
+    }
+    false
+}
+
+/// True when region `region` is the exit handler or inside it.
+pub fn in_exit_handler(regions: &[Region], region: RegionId) -> bool {
+    let mut at = Some(region);
+    while let Some(r) = at {
+        let Some(region) = regions.get(r.index()) else {
+            return false;
+        };
+        if region.kind == RegionKind::ExitHandler {
+            return true;
+        }
+        at = region.parent;
     }
     false
 }

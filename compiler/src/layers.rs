@@ -40,7 +40,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results"],
+        modules: &["trace", "dsl", "results", "exit"],
         independent: false,
     },
     Layer {

@@ -38,8 +38,8 @@
 //! | helpers | [`util`] | hex digests, panic messages |
 //! | foundations | [`value`], [`fsutil`], [`namer`] | the wire form of values; atomic file output and stderr; name fitting |
 //! | IR | [`ir`] | the pipeline as data: what every later stage reads |
-//! | IR services | [`diagnostics`], [`protocol`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner |
-//! | authoring | `trace`, [`dsl`] | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced |
+//! | IR services | [`diagnostics`], [`protocol`], [`emit::depends`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner; Argo's notation for a `depends` tree (the runner prints it too) |
+//! | authoring | `trace`, [`dsl`], `results`, `exit` | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler |
 //! | rules | [`rules`] | the target-neutral rules, one module per family |
 //! | validation | [`validate`] | runs the rules, applies `--deny`/`--allow`, makes [`ValidPipeline`] |
 //! | backends | [`emit`], `run`, [`entrypoint`] | Argo YAML and Argo's own checks (images, size budget, metadata: [`emit::argo::emit`]); the local runner; the `component` entrypoint. They do not import each other |
@@ -51,6 +51,7 @@ pub mod diagnostics;
 pub mod dsl;
 pub mod emit;
 pub mod entrypoint;
+pub mod exit;
 pub mod fsutil;
 pub mod ir;
 #[cfg(test)]
@@ -72,6 +73,7 @@ pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, concat,
 };
+pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -90,7 +92,9 @@ pub mod prelude {
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
         Param, ParamRef, concat,
     };
-    pub use crate::{AsTask, Result, TaskResults, component, container_component, pipeline};
+    pub use crate::{
+        AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
+    };
     pub use anyhow::{Context as _, bail, ensure};
 }
 

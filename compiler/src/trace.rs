@@ -45,6 +45,8 @@ pub enum Bound {
     PipelineParam(&'static str),
     /// An output of a task.
     Output(TaskHandle, &'static str),
+    /// A value about the run, for the exit handler.
+    Run(crate::ir::RunValue),
 }
 
 /// Everything a component registers when it is first called in a trace. `Native` is the
@@ -380,6 +382,7 @@ impl Tracer {
                     continue;
                 }
                 Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
+                Bound::Run(value) => Argument::Run(value),
                 Bound::Output(handle, output) => {
                     let task = if handle.trace == self.trace {
                         let what = format!("input `{input}` of task `{name}`");
@@ -433,8 +436,9 @@ impl Tracer {
             .map(|l| format!(" (created at {l})"))
             .unwrap_or_default();
         let region = crate::ir::describe_region(&self.pipeline.regions, handle.region);
+        let here = crate::ir::describe_region(&self.pipeline.regions, from);
         let message = format!(
-            "{what} uses task `{}`{made_at}, which belongs to {region} and cannot be seen from here",
+            "{what} in {here} uses task `{}`{made_at}, which belongs to {region} and cannot be seen from there",
             producer.name
         );
         let pipeline = self.pipeline.name.clone();

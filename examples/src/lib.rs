@@ -3,6 +3,7 @@
 //!
 //! - [`quickstart`]: prepare → train → evaluate; native components, artifacts, parameters.
 //! - [`container_steps`]: a container component (any image) between native components.
+//! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -13,5 +14,6 @@
 //! with `examples/Dockerfile` (`--build-arg BIN=<binary>`), push it, and pass it with `--image`.
 
 pub mod container_steps;
+pub mod exit_handler;
 pub mod ml;
 pub mod quickstart;

@@ -86,6 +86,27 @@ mod scoped {
         step(2).after(&inside.expect("the branch body ran"));
     }
 
+    /// The exit handler reads an output of the body: it runs in a template of its own.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn exit_reads_the_body() {
+        let first = step(1);
+        on_exit(|_| {
+            step(first.output).name("after-all");
+        });
+    }
+
+    /// Two exit handlers.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn two_exit_handlers() {
+        step(1);
+        on_exit(|_| {
+            step(2);
+        });
+        on_exit(|_| {
+            step(3);
+        });
+    }
+
     /// A branch that reads the body's task: allowed by scoping, refused until it runs.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn branch_reads_the_body() {
@@ -991,6 +1012,26 @@ fn a0028_output_used_outside_its_region() {
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("`.after(…)`"), "{d}");
 
+    // The exit handler sees no task of the body.
+    let d = scoped::exit_reads_the_body::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("the exit handler cannot read the body's outputs");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("the exit handler at"), "{d}");
+
+    // What only the exit handler knows, read in the body (a hand-built IR).
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[0]
+        .arguments
+        .insert("x".into(), Argument::Run(argot::ir::RunValue::Status));
+    let d = errors_of(&p);
+    assert!(
+        d.to_string()
+            .contains("reads the run's status, which only the exit handler knows"),
+        "{d}"
+    );
+
     // And by validation, on an IR built by hand: the producer moved into a branch.
     let mut p = traced(fixtures::fan_out::definition());
     p.regions.push(argot::ir::Region {
@@ -1022,6 +1063,12 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
         "{d}"
     );
     snapshot("A0029-unsupported-construct", &d);
+    let d = errors_of(&traced(scoped::two_exit_handlers::definition()));
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains("a pipeline has one exit handler"),
+        "{d}"
+    );
 }
 
 #[test]

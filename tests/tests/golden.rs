@@ -36,13 +36,17 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
 
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
+    let exit = usize::from(value["spec"]["onExit"].is_string());
     assert_eq!(
         templates.len(),
-        pipeline.components.len() + 1,
-        "{name}: one template per distinct component, plus the DAG"
+        pipeline.components.len() + 1 + exit,
+        "{name}: one template per distinct component, plus the DAG (and the exit handler's)"
     );
-    let dag_tasks = templates[0]["dag"]["tasks"].as_array().unwrap();
-    assert_eq!(dag_tasks.len(), pipeline.tasks.len());
+    let dag_tasks: usize = templates[..1 + exit]
+        .iter()
+        .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(dag_tasks, pipeline.tasks.len());
 
     // A native component's code hash changes with every edit of its body, so the snapshot shows
     // that it is there, not its value; `cache::tests` pin what it keys.
@@ -74,6 +78,17 @@ fn quickstart() {
         "quickstart",
         argot_examples::quickstart::quickstart::definition(),
         "quickstart",
+    );
+}
+
+/// The exit handler is the DAG template `spec.onExit` names, reading `{{workflow.status}}`
+/// and `{{workflow.failures}}`.
+#[test]
+fn exit_handler() {
+    check(
+        "exit_handler",
+        argot_examples::exit_handler::exit_handler::definition(),
+        "exit_handler",
     );
 }
 
@@ -231,6 +246,14 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "ordering_only",
             argot_tests::fixtures::ordering_only::definition(),
         ),
+        (
+            "exit_handler",
+            argot_examples::exit_handler::exit_handler::definition(),
+        ),
+        (
+            "result_forms",
+            argot_tests::fixtures::result_forms::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -258,7 +281,12 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             .map(|t| {
                 t.arguments
                     .values()
-                    .filter(|a| !matches!(a, argot::ir::Argument::Constant(_)))
+                    .filter(|a| {
+                        !matches!(
+                            a,
+                            argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_)
+                        )
+                    })
                     .count()
                     + t.depends.as_ref().map_or(0, |d| d.tasks().len())
             })

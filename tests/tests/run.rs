@@ -395,6 +395,48 @@ fn a_failure_omits_its_dependants_while_the_running_branch_completes() {
 }
 
 #[test]
+fn the_exit_handler_runs_after_the_body_whatever_happened_and_learns_how_it_ended() {
+    let sb = Sandbox::new();
+    let summary = |details: &Value| -> String {
+        let wire = details["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["task"] == "summarize" && p["direction"] == "output")
+            .and_then(|p| p["value"].as_str())
+            .unwrap_or_else(|| panic!("{details}"))
+            .to_owned();
+        argot::value::decode::<String>(&wire).unwrap()
+    };
+    // `fit` fails: the run fails, and the handler still runs, told so.
+    let out = sb.run(&["exit_handler"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let first = run_id(&out);
+    let details = sb.show(&first);
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(task(&details, "summarize")["phase"], "Succeeded");
+    assert_eq!(
+        summary(&details),
+        "run failed; fit failed: exit code 4: component `fit` failed: only 100 rows today; training needs at least 500"
+    );
+    // Resumed, the handler runs again: what it learns has changed. (The failing task still
+    // fails: its input did not change.)
+    let out = sb.run(&["--resume", &first]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("summarize started"),
+        "{}",
+        stderr(&out)
+    );
+    // Everything succeeds: so does the run, and the handler says so.
+    let out = sb.run(&["exit_handler", "-p", "rows=1000"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    assert_eq!(summary(&details), "run succeeded");
+}
+
+#[test]
 fn depends_on_results_runs_as_argo_evaluates_it() {
     let sb = Sandbox::new();
     let log = sb.file("results.log");

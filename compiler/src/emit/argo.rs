@@ -32,7 +32,7 @@ use k8s_openapi::api::core::v1::{
 use serde::{Deserialize, Serialize};
 
 use crate::ir::{
-    Argument, CmdArg, ComponentSpec, Implementation, IoKind, TaskRef, WorkflowSettings,
+    Argument, CmdArg, ComponentSpec, Implementation, IoKind, RunValue, TaskRef, WorkflowSettings,
 };
 use crate::protocol::argv::escape;
 use crate::protocol::{
@@ -93,6 +93,9 @@ pub struct ObjectMeta {
 pub struct WorkflowSpec {
     /// The template run first.
     pub entrypoint: String,
+    /// The template run after it, whatever happened (the exit handler).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_exit: Option<String>,
     /// Workflow parameters (the pipeline's parameters).
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
@@ -408,7 +411,7 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         artifacts: Vec::new(),
     };
 
-    let tasks = p
+    let mut tasks: Vec<DagTask> = p
         .tasks
         .iter()
         .enumerate()
@@ -440,6 +443,8 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
                 } else {
                     let value = match argument {
                         Argument::Constant(text) => text.clone(),
+                        Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
+                        Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
                         Argument::PipelineParam(name) => {
                             format!("{{{{workflow.parameters.{name}}}}}")
                         }
@@ -465,21 +470,20 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             }
         })
         .collect();
-
-    let mut templates = vec![Template {
-        name: names.dag_template.clone(),
-        inputs: Arguments::default(),
-        outputs: Arguments::default(),
-        metadata: None,
-        container: None,
-        dag: Some(Dag { tasks }),
-        volumes: Vec::new(),
-        retry_strategy: None,
-        timeout: None,
-        active_deadline_seconds: None,
-        node_selector: BTreeMap::new(),
-        tolerations: Vec::new(),
-    }];
+    // The exit handler's tasks form a DAG template of their own, which `spec.onExit` names.
+    let mut exit_tasks = Vec::new();
+    let mut body_tasks = Vec::new();
+    for (task, dag_task) in p.tasks.iter().zip(tasks.drain(..)) {
+        if crate::ir::in_exit_handler(&p.regions, task.region) {
+            exit_tasks.push(dag_task);
+        } else {
+            body_tasks.push(dag_task);
+        }
+    }
+    let mut templates = vec![dag_template(&names.dag_template, body_tasks)];
+    if let Some(exit) = &names.exit_template {
+        templates.push(dag_template(exit, exit_tasks));
+    }
     for template in &names.templates {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));
@@ -496,10 +500,29 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         },
         spec: WorkflowSpec {
             entrypoint: names.dag_template.clone(),
+            on_exit: names.exit_template.clone(),
             arguments,
             templates,
             ..settings_spec(&p.settings)
         },
+    }
+}
+
+/// A DAG template named `name` with `tasks`.
+fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
+    Template {
+        name: name.to_owned(),
+        inputs: Arguments::default(),
+        outputs: Arguments::default(),
+        metadata: None,
+        container: None,
+        dag: Some(Dag { tasks }),
+        volumes: Vec::new(),
+        retry_strategy: None,
+        timeout: None,
+        active_deadline_seconds: None,
+        node_selector: BTreeMap::new(),
+        tolerations: Vec::new(),
     }
 }
 
@@ -534,6 +557,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
     }
     WorkflowSpec {
         entrypoint: String::new(),
+        on_exit: None,
         arguments: Arguments::default(),
         service_account_name: settings.service_account.clone(),
         artifact_repository_ref: settings.artifact_repository_ref.as_ref().map(|r| {

@@ -2,13 +2,15 @@
 //!
 //! One node per pipeline parameter and per task, one edge per binding: a task reading a
 //! pipeline parameter, a parameter edge (task output → task input), an artifact edge (drawn
-//! heavier), and an ordering-only edge from `.after(&task)` (dotted). Constants are not drawn.
+//! heavier), and an ordering-only edge from `.after(&task)` or `.depends_on(…)` (dotted,
+//! labelled with the result it waits for, such as `failed`). The exit handler's tasks are drawn
+//! in a box of their own. Constants are not drawn.
 //! Node identifiers are positional (`p0`, `t3`), so no user name has to be made into one;
 //! names appear only in labels, escaped for each syntax. Like every backend it reads a
 //! [`ValidPipeline`], so only a pipeline that compiles can be drawn, and the same pipeline
 //! always gives the same bytes.
 
-use crate::ir::{Argument, TaskRef};
+use crate::ir::{Argument, Depends, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// What an edge carries.
@@ -37,7 +39,33 @@ struct Graph {
     params: Vec<String>,
     /// Each task's name, and its component's when the name does not already say it.
     tasks: Vec<(String, Option<String>)>,
+    /// Whether each task belongs to the exit handler.
+    exit: Vec<bool>,
     edges: Vec<Edge>,
+}
+
+/// Each task a `depends` expression names, with what it waits for (`""` for "finished
+/// well", else the result: `failed`, `!failed`, …), in the order written.
+fn waits(d: &Depends, negated: bool, out: &mut Vec<(TaskRef, String)>) {
+    let bang = if negated { "!" } else { "" };
+    match d {
+        Depends::Done(t) => out.push((
+            t.clone(),
+            if negated {
+                "!done".into()
+            } else {
+                String::new()
+            },
+        )),
+        Depends::Result { task, result } => out.push((
+            task.clone(),
+            format!("{bang}{}", result.as_str().to_lowercase()),
+        )),
+        Depends::AnySucceeded(t) => out.push((t.clone(), format!("{bang}any succeeded"))),
+        Depends::AllFailed(t) => out.push((t.clone(), format!("{bang}all failed"))),
+        Depends::And(v) | Depends::Or(v) => v.iter().for_each(|d| waits(d, negated, out)),
+        Depends::Not(d) => waits(d, !negated, out),
+    }
 }
 
 impl Graph {
@@ -60,7 +88,7 @@ impl Graph {
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
-                    Argument::Constant(_) => {}
+                    Argument::Constant(_) | Argument::Run(_) => {}
                     Argument::PipelineParam(name) => {
                         let index = params.iter().position(|n| n == name);
                         if let Some(index) = index {
@@ -100,16 +128,19 @@ impl Graph {
                     Argument::TaskOutput { .. } => {}
                 }
             }
-            let ordering = task.depends.as_ref().map(|d| d.tasks()).unwrap_or_default();
-            for after in ordering {
+            let mut ordering = Vec::new();
+            if let Some(d) = &task.depends {
+                waits(d, false, &mut ordering);
+            }
+            for (after, label) in ordering {
                 if let TaskRef::Local(from) = after
-                    && !readers.contains(&from.index())
+                    && (!readers.contains(&from.index()) || !label.is_empty())
                 {
                     readers.push(from.index());
                     edges.push(Edge {
                         from: format!("t{}", from.index()),
                         to,
-                        label: String::new(),
+                        label,
                         kind: EdgeKind::Order,
                     });
                 }
@@ -119,6 +150,11 @@ impl Graph {
             name: p.name.clone(),
             params,
             tasks,
+            exit: p
+                .tasks
+                .iter()
+                .map(|t| crate::ir::in_exit_handler(&p.regions, t.region))
+                .collect(),
             edges,
         }
     }
@@ -131,12 +167,22 @@ pub fn mermaid(valid: &ValidPipeline) -> String {
     for (i, name) in g.params.iter().enumerate() {
         s.push_str(&format!("    p{i}[/\"{}\"/]\n", mermaid_text(name)));
     }
-    for (i, (name, component)) in g.tasks.iter().enumerate() {
+    let node = |i: usize, (name, component): &(String, Option<String>)| {
         let label = match component {
             None => mermaid_text(name),
             Some(c) => format!("{}<br/><i>{}</i>", mermaid_text(name), mermaid_text(c)),
         };
-        s.push_str(&format!("    t{i}[\"{label}\"]\n"));
+        format!("t{i}[\"{label}\"]\n")
+    };
+    for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| !g.exit[*i]) {
+        s.push_str(&format!("    {}", node(i, task)));
+    }
+    if g.exit.contains(&true) {
+        s.push_str("    subgraph exit[\"exit handler: runs last, whatever happened\"]\n");
+        for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| g.exit[*i]) {
+            s.push_str(&format!("        {}", node(i, task)));
+        }
+        s.push_str("    end\n");
     }
     for e in &g.edges {
         let arrow = match e.kind {
@@ -171,12 +217,24 @@ pub fn dot(valid: &ValidPipeline) -> String {
             dot_text(name)
         ));
     }
-    for (i, (name, component)) in g.tasks.iter().enumerate() {
+    let node = |i: usize, (name, component): &(String, Option<String>)| {
         let label = match component {
             None => dot_text(name),
             Some(c) => format!("{}\\n({})", dot_text(name), dot_text(c)),
         };
-        s.push_str(&format!("    t{i} [label=\"{label}\"];\n"));
+        format!("t{i} [label=\"{label}\"];\n")
+    };
+    for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| !g.exit[*i]) {
+        s.push_str(&format!("    {}", node(i, task)));
+    }
+    if g.exit.contains(&true) {
+        s.push_str(
+            "    subgraph cluster_exit {\n        label=\"exit handler: runs last, whatever happened\";\n        style=dashed;\n",
+        );
+        for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| g.exit[*i]) {
+            s.push_str(&format!("        {}", node(i, task)));
+        }
+        s.push_str("    }\n");
     }
     for e in &g.edges {
         let style = match e.kind {

@@ -9,11 +9,22 @@ use crate::ir::{Argument, TaskId, TaskRef};
 impl Checker<'_> {
     /// A0006: a DAG needs at least one task.
     pub(crate) fn empty(&mut self) {
-        if self.p.tasks.is_empty() {
+        let p = self.p;
+        let body = p
+            .tasks
+            .iter()
+            .filter(|t| !crate::ir::in_exit_handler(&p.regions, t.region))
+            .count();
+        if body == 0 {
+            let exit_only = if p.tasks.is_empty() {
+                ""
+            } else {
+                " (only its exit handler has)"
+            };
             self.report(
                 Code::EmptyPipeline,
                 None,
-                format!("pipeline `{}` has no tasks", self.p.name),
+                format!("pipeline `{}` has no tasks{exit_only}", p.name),
                 "call at least one component in the pipeline function",
             );
         }

@@ -23,6 +23,8 @@ pub struct Names {
     pub templates: Vec<TemplateDef>,
     /// For each task, the index of its template in [`Names::templates`].
     pub task_templates: Vec<u32>,
+    /// The name of the exit handler's DAG template (`spec.onExit`), when there is one.
+    pub exit_template: Option<String>,
 }
 
 /// One container template: a component with the settings its tasks share.
@@ -160,6 +162,7 @@ impl Checker<'_> {
             component_templates: templates,
             templates: Vec::new(),
             task_templates: Vec::new(),
+            exit_template: None,
         }
     }
 

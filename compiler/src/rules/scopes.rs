@@ -32,11 +32,53 @@ impl Checker<'_> {
                 continue;
             }
             let what = describe_region(&p.regions, id);
+            // One exit handler, directly in the body: Argo's `spec.onExit`.
+            if region.kind == RegionKind::ExitHandler {
+                let first = p
+                    .regions
+                    .iter()
+                    .position(|r| r.kind == RegionKind::ExitHandler)
+                    == Some(i);
+                let (problem, help) = if region.parent != Some(RegionId::ROOT) {
+                    (
+                        "an exit handler inside another construct is not compiled or run yet",
+                        "call `on_exit` in the pipeline body itself",
+                    )
+                } else if !first {
+                    (
+                        "a pipeline has one exit handler",
+                        "put every task that must run at the end into one `on_exit` call",
+                    )
+                } else {
+                    continue;
+                };
+                self.report(
+                    Code::UnsupportedConstruct,
+                    None,
+                    format!("{what}: {problem}"),
+                    help,
+                );
+                continue;
+            }
+            if region
+                .parent
+                .is_some_and(|parent| crate::ir::in_exit_handler(&p.regions, parent))
+            {
+                self.report(
+                    Code::UnsupportedConstruct,
+                    None,
+                    format!(
+                        "{what}: constructs inside the exit handler are not compiled or run yet"
+                    ),
+                    "write the exit handler's tasks without it for now",
+                );
+                continue;
+            }
             let construct = match region.kind {
                 RegionKind::Root => "a second root",
                 RegionKind::Branch { .. } => "conditional branches",
                 RegionKind::Loop { .. } => "loops",
-                RegionKind::ExitHandler => "exit handlers",
+                RegionKind::ExitHandler => unreachable!("handled above"),
                 RegionKind::Call { .. } => "sub-pipeline calls",
             };
             self.report(
@@ -82,6 +124,25 @@ impl Checker<'_> {
                     TaskRef::Local(t) => Some(("its `depends`".to_owned(), *t)),
                     TaskRef::Foreign { .. } => None,
                 });
+            if !crate::ir::in_exit_handler(&p.regions, task.region) {
+                for (input, a) in &task.arguments {
+                    if let Argument::Run(value) = a {
+                        let what = match value {
+                            crate::ir::RunValue::Status => "the run's status",
+                            crate::ir::RunValue::Failures => "the run's failures",
+                        };
+                        self.report(
+                            Code::OutOfScope,
+                            Some(id),
+                            format!(
+                                "input `{input}` of task `{}` reads {what}, which only the exit handler knows",
+                                task.name
+                            ),
+                            "read it in a task created inside `on_exit(|run| …)`",
+                        );
+                    }
+                }
+            }
             let uses: Vec<(String, TaskId)> = reads.chain(orders).collect();
             for (what, used) in uses {
                 let Some(other) = p.tasks.get(used.index()) else {

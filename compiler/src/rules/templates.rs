@@ -27,6 +27,27 @@ impl Checker<'_> {
         for (component, template) in &names.component_templates {
             owners.insert(template.clone(), format!("component `{component}`"));
         }
+        if p.tasks
+            .iter()
+            .any(|t| crate::ir::in_exit_handler(&p.regions, t.region))
+        {
+            let name = namer::generated(&format!("{}-exit", p.name), namer::DNS_LABEL_MAX);
+            match owners.get(&name) {
+                Some(owner) => {
+                    let owner = owner.clone();
+                    self.report(
+                        Code::NameCollision,
+                        None,
+                        format!("the exit handler of pipeline `{}` and {owner} both become the Argo template name `{name}`", p.name),
+                        "rename the component with #[component(name = \"…\")]",
+                    );
+                }
+                None => {
+                    owners.insert(name.clone(), "the exit handler".to_owned());
+                    names.exit_template = Some(name);
+                }
+            }
+        }
         // Per component (by index in `p.components`): its variants, keyed by settings hash.
         let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
             vec![IndexMap::new(); p.components.len()];

@@ -197,6 +197,8 @@ pub struct TaskReport {
     pub folder: Option<PathBuf>,
     /// Problems that did not fail the task (e.g. its outputs could not be cached).
     pub warnings: Vec<String>,
+    /// When it finished (RFC 3339, seconds), if it ran in this attempt.
+    pub finished_at: Option<String>,
 }
 
 impl TaskReport {
@@ -214,6 +216,7 @@ impl TaskReport {
             stderr_tail: None,
             folder: None,
             warnings: Vec::new(),
+            finished_at: None,
         }
     }
 }

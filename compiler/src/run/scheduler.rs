@@ -26,7 +26,7 @@ use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
 use super::{Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots};
-use crate::ir::{Argument, Depends, IoKind, TaskId, TaskRef};
+use crate::ir::{Argument, Depends, IoKind, RunValue, TaskId, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// Label on local runs saying which runner recorded them.
@@ -96,6 +96,10 @@ pub(crate) fn execute(
                 help: "pass the --store (or ARGOT_STORE) the run used".to_owned(),
             })?;
         for (i, t) in p.tasks.iter().enumerate() {
+            // The exit handler runs again: what it learns about the run has changed.
+            if crate::ir::in_exit_handler(&p.regions, t.region) {
+                continue;
+            }
             let succeeded = details
                 .tasks
                 .iter()
@@ -291,7 +295,16 @@ fn schedule(
             dependants[d.index()].push(i);
         }
     }
-    let waiting: Vec<usize> = (0..n)
+    // The exit handler's tasks also wait for the body: every other task to finish.
+    let in_exit: Vec<bool> = p
+        .tasks
+        .iter()
+        .map(|t| crate::ir::in_exit_handler(&p.regions, t.region))
+        .collect();
+    let body_left = (0..n)
+        .filter(|&i| !in_exit[i] && reports[i].is_none())
+        .count();
+    let mut waiting: Vec<usize> = (0..n)
         .map(|i| {
             deps(i)
                 .iter()
@@ -299,12 +312,23 @@ fn schedule(
                 .count()
         })
         .collect();
+    for i in 0..n {
+        if in_exit[i] && body_left > 0 {
+            waiting[i] += 1;
+        }
+    }
     let mut ready: BTreeSet<usize> = BTreeSet::new();
     let mut gate = Gate {
         valid,
         waiting,
         dependants,
+        in_exit,
+        body_left,
+        run_values: BTreeMap::new(),
     };
+    if body_left == 0 {
+        gate.run_values = run_values(valid, &reports, &gate.in_exit);
+    }
     // Tasks finished before the loop (resumed ones) have released their dependants already.
     for i in 0..n {
         if reports[i].is_none() && gate.waiting[i] == 0 {
@@ -346,7 +370,7 @@ fn schedule(
                     break;
                 }
                 ready.remove(&i);
-                match resolve_job(valid, run_params, &reports, i) {
+                match resolve_job(valid, run_params, &gate.run_values, &reports, i) {
                     Ok(job) => {
                         events(Event::TaskStarted {
                             task: &p.tasks[i].name,
@@ -420,7 +444,18 @@ fn schedule(
     let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let phases: Vec<&Phase> = reports.iter().map(|r| &r.phase).collect();
     let dep_indices = |i: usize| deps(i).iter().map(|d| d.index()).collect::<Vec<_>>();
-    let failed = depends::failed_branch(&phases, &dep_indices, &run_order(n, &dep_indices));
+    // The body's outcome decides the run; when it succeeded, a failed exit handler fails it
+    // (`operate` in `workflow/controller/operator.go`).
+    let order = run_order(n, &dep_indices);
+    let part = |exit: bool| -> Vec<usize> {
+        order
+            .iter()
+            .copied()
+            .filter(|&i| gate.in_exit[i] == exit)
+            .collect()
+    };
+    let failed = depends::failed_branch(&phases, &dep_indices, &part(false))
+        .or_else(|| depends::failed_branch(&phases, &dep_indices, &part(true)));
     Outcome {
         first_failure: failed.map(|i| p.tasks[i].name.clone()),
         cut_short,
@@ -434,9 +469,16 @@ fn schedule(
 /// Which tasks wait for which, and the decision once a task's dependencies have finished.
 struct Gate<'v> {
     valid: &'v ValidPipeline,
-    /// Per task, how many of its dependencies have not finished.
+    /// Per task, how many of its dependencies have not finished (plus one for "the body has
+    /// finished" for the exit handler's tasks, until it has).
     waiting: Vec<usize>,
     dependants: Vec<Vec<usize>>,
+    /// Whether each task belongs to the exit handler.
+    in_exit: Vec<bool>,
+    /// Tasks of the body that have not finished.
+    body_left: usize,
+    /// `{{workflow.status}}` and `{{workflow.failures}}`, once the body has finished.
+    run_values: BTreeMap<RunValue, String>,
 }
 
 impl Gate<'_> {
@@ -453,6 +495,21 @@ impl Gate<'_> {
             self.waiting[d] -= 1;
             if self.waiting[d] == 0 && reports[d].is_none() {
                 self.decide(d, reports, ready, events);
+            }
+        }
+        if !self.in_exit[i] {
+            self.body_left -= 1;
+            if self.body_left == 0 {
+                // The body is done: the exit handler learns how it went, and may start.
+                self.run_values = run_values(self.valid, reports, &self.in_exit);
+                for d in 0..self.in_exit.len() {
+                    if self.in_exit[d] && reports[d].is_none() {
+                        self.waiting[d] -= 1;
+                        if self.waiting[d] == 0 {
+                            self.decide(d, reports, ready, events);
+                        }
+                    }
+                }
             }
         }
     }
@@ -486,6 +543,104 @@ impl Gate<'_> {
         reports[i] = Some(r);
         self.release(i, reports, ready, events);
     }
+}
+
+/// `{{workflow.status}}` and `{{workflow.failures}}` once the body has finished, as
+/// `operate` (`workflow/controller/operator.go`) sets them: the status of the body's DAG
+/// (`Succeeded`, `Failed` or `Error`), and the failed and errored steps as JSON made by Go's
+/// `json.Marshal` and then quoted with `strconv.Quote`. Argo also lists the body's failed DAG
+/// node and lists nodes in map order; here only tasks are listed, in pipeline order.
+fn run_values(
+    valid: &ValidPipeline,
+    reports: &[Option<TaskReport>],
+    in_exit: &[bool],
+) -> BTreeMap<RunValue, String> {
+    let p = valid.pipeline();
+    let n = p.tasks.len();
+    let phases: Vec<&Phase> = reports
+        .iter()
+        .map(|r| r.as_ref().map_or(&Phase::Omitted, |r| &r.phase))
+        .collect();
+    let dep_indices = |i: usize| {
+        valid
+            .dependencies(TaskId(i as u32))
+            .iter()
+            .map(|d| d.index())
+            .collect::<Vec<_>>()
+    };
+    let body: Vec<usize> = run_order(n, &dep_indices)
+        .into_iter()
+        .filter(|&i| !in_exit[i])
+        .collect();
+    let status = match depends::failed_branch(&phases, &dep_indices, &body) {
+        None => "Succeeded",
+        Some(i) if *phases[i] == Phase::Error => "Error",
+        Some(_) => "Failed",
+    };
+    let failures: Vec<serde_json::Value> = (0..n)
+        .filter(|&i| !in_exit[i] && matches!(phases[i], Phase::Failed | Phase::Error))
+        .filter_map(|i| reports[i].as_ref())
+        .map(|r| {
+            serde_json::json!({
+                "displayName": r.name,
+                "message": r.message.clone().unwrap_or_default(),
+                "templateName": valid.names().template_of(TaskId(p.tasks.iter().position(|t| t.name == r.name).unwrap_or(0) as u32)).name,
+                "phase": r.phase.as_str(),
+                "podName": format!("{}-{}", valid.names().workflow, r.name),
+                "finishedAt": r.finished_at,
+            })
+        })
+        .collect();
+    let json = go_json(&serde_json::Value::Array(failures));
+    BTreeMap::from([
+        (RunValue::Status, status.to_owned()),
+        (RunValue::Failures, go_quote(&json)),
+    ])
+}
+
+/// JSON as Go's `json.Marshal` writes it: compact, with `<`, `>`, `&`, U+2028 and U+2029
+/// escaped.
+fn go_json(value: &serde_json::Value) -> String {
+    let text = serde_json::to_string(value).expect("JSON values always serialise");
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `strconv.Quote`: a double-quoted literal with `"` and `\\` escaped and characters
+/// that are not printable written as escapes.
+fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The tasks in an order where each comes after every task it depends on (the graph is
@@ -599,6 +754,7 @@ fn failed_dependency(
 fn resolve_job(
     valid: &ValidPipeline,
     run_params: &BTreeMap<String, String>,
+    run_values: &BTreeMap<RunValue, String>,
     reports: &[Option<TaskReport>],
     i: usize,
 ) -> Result<Job, String> {
@@ -639,6 +795,14 @@ fn resolve_job(
             (IoKind::Parameter { .. }, argument) => {
                 let value = match argument {
                     Some(Argument::Constant(text)) => text.clone(),
+                    Some(Argument::Run(value)) => {
+                        run_values.get(value).cloned().ok_or_else(|| {
+                            format!(
+                                "input `{}` reads what only the exit handler knows",
+                                input.name
+                            )
+                        })?
+                    }
                     Some(Argument::PipelineParam(name)) => run_params
                         .get(name)
                         .cloned()
@@ -667,6 +831,26 @@ fn resolve_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `{{workflow.failures}}` is Go's `json.Marshal` then `strconv.Quote`: the process gets a
+    /// quoted JSON text that decodes to the list.
+    #[test]
+    fn failures_are_quoted_as_go_quotes_them() {
+        let list = serde_json::json!([{"message": "a \"b\" <c> & d\\", "x": "é\u{85}"}]);
+        let json = go_json(&list);
+        assert_eq!(
+            json,
+            r#"[{"message":"a \"b\" \u003cc\u003e \u0026 d\\","x":"é\u{85}"}]"#
+                .replace("\\u{85}", "\u{85}")
+        );
+        let quoted = go_quote(&json);
+        assert!(quoted.starts_with("\"[{\\\"message\\\":"), "{quoted}");
+        assert!(quoted.contains("\\u0085"), "{quoted}");
+        // One JSON decoding gives the JSON text back, a second the list.
+        let inner: String = serde_json::from_str(&quoted).unwrap();
+        let again: serde_json::Value = serde_json::from_str(&inner).unwrap();
+        assert_eq!(again, list);
+    }
     use crate::validate::{ValidateOptions, validate};
 
     /// `prepare(rows) → train(data, lr, epochs=default) → report(acc)`, plus an independent `other`.
@@ -712,7 +896,7 @@ mod tests {
         let valid = pipeline();
         let params = BTreeMap::from([("rows".to_owned(), "25".to_owned())]);
         let mut reports = vec![None; 4];
-        let job = resolve_job(&valid, &params, &reports, 0).unwrap();
+        let job = resolve_job(&valid, &params, &BTreeMap::new(), &reports, 0).unwrap();
         assert_eq!(job.params, [("rows".to_owned(), "25".to_owned())]);
 
         let mut prepared = TaskReport::new("prepare", "prepare", Phase::Succeeded);
@@ -722,7 +906,7 @@ mod tests {
             "/run/prepare/outputs/data".into(),
         )];
         reports[0] = Some(prepared);
-        let job = resolve_job(&valid, &params, &reports, 1).unwrap();
+        let job = resolve_job(&valid, &params, &BTreeMap::new(), &reports, 1).unwrap();
         assert_eq!(
             job.inputs,
             [(
@@ -742,10 +926,10 @@ mod tests {
         let mut trained = TaskReport::new("train", "train", Phase::Succeeded);
         trained.output_params = vec![("output".into(), "0.93".into())];
         reports[1] = Some(trained);
-        let job = resolve_job(&valid, &params, &reports, 2).unwrap();
+        let job = resolve_job(&valid, &params, &BTreeMap::new(), &reports, 2).unwrap();
         assert_eq!(job.params, [("acc".to_owned(), "0.93".to_owned())]);
         // A producer that has not run is an error, never a silent empty value.
-        assert!(resolve_job(&valid, &params, &vec![None; 4], 2).is_err());
+        assert!(resolve_job(&valid, &params, &BTreeMap::new(), &vec![None; 4], 2).is_err());
     }
 
     #[test]

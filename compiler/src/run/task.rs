@@ -283,6 +283,7 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             }
         }
     }
+    report.finished_at = Some(rfc3339(SystemTime::now()));
     record.phase = report.phase.clone();
     record.finished_at = Some(rfc3339_millis(SystemTime::now()));
     record.message = report.message.clone();

@@ -1,6 +1,7 @@
 //! A pipeline binary with the examples and the fixture pipelines, for CLI end-to-end tests.
 
 use argot_examples::container_steps::container_steps;
+use argot_examples::exit_handler::exit_handler;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
@@ -45,6 +46,7 @@ fn main() {
     argot::main!(
         quickstart,
         container_steps,
+        exit_handler,
         cyclic,
         braces_constant,
         fan_out,
