@@ -367,11 +367,14 @@ codes! {
     UnsupportedConstruct = "A0029", Error, "a construct not yet compiled or run",
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
-        "The IR already has room for conditional branches, loops and sub-pipeline calls, but \
-         the Argo emitter and the local runner do not handle them yet; nor a second exit \
-         handler, or one inside another construct (Argo has one `spec.onExit`). Validation \
-         refuses them, so a pipeline never compiles to something the local runner would run \
-         differently. Write the pipeline without the construct for now.";
+        "The IR already has room for loops and sub-pipeline calls, but the Argo emitter and \
+         the local runner do not handle them yet; nor a second exit handler, or one inside \
+         another construct (Argo has one `spec.onExit`); nor, in a conditional branch, a task \
+         waiting on the result (other than \"finished well\") of a task outside it, or a nested \
+         condition comparing a task of the branch around it with a value from further out \
+         (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
+         never compiles to something the local runner would run differently. Write the \
+         pipeline without the construct for now.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a volume, a variable from a config map, a secret or the downward API) is refused before the run starts instead of being ignored",

@@ -195,6 +195,11 @@ impl<T> ParamRef<T> {
             _type: PhantomData,
         }
     }
+
+    #[doc(hidden)]
+    pub fn __parts(&self) -> (TaskHandle, &'static str) {
+        (self.task, self.output)
+    }
 }
 
 impl<T> Clone for ParamRef<T> {

@@ -58,10 +58,11 @@
 //! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
 //!    sorted); serialising the same pipeline twice gives the same bytes.
 //!
-//! Constructs the IR can hold but no backend runs yet (branches, loops, sub-pipeline calls)
-//! are refused by validation (A0029) until the emitter and the local runner both handle them.
-//! The exit handler runs: one region, directly in the root, whose tasks see only each other
-//! (it is Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
+//! Constructs the IR can hold but no backend runs yet (loops, sub-pipeline calls) are refused
+//! by validation (A0029) until the emitter and the local runner both handle them. Conditional
+//! branches run (each a DAG template on Argo, decided once what it reads has finished). The
+//! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
+//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
 
 use std::collections::BTreeMap;
 
@@ -284,6 +285,10 @@ pub struct PipelineParam {
     pub name: String,
     /// The Rust type, for documentation and error messages (`u32`, `Vec<f64>`).
     pub rust_type: String,
+    /// What its values look like, recorded from the type (not its spelling): what `run -p`,
+    /// `submit -p` and the runner check values against. `any` when absent.
+    #[serde(default)]
+    pub schema: crate::schema::TypeSchema,
     /// The default value in wire form, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
@@ -478,8 +483,11 @@ pub struct OutputSpec {
 pub enum IoKind {
     /// A small serde value, passed as a string.
     Parameter {
-        /// The Rust type (`f64`, `Vec<String>`, …).
+        /// The Rust type (`f64`, `Vec<String>`, …), for messages.
         rust_type: String,
+        /// What its values look like, recorded from the type; `any` when absent.
+        #[serde(default)]
+        schema: crate::schema::TypeSchema,
     },
     /// A file or folder.
     Artifact {
@@ -751,6 +759,8 @@ pub enum Condition {
         op: CompareOp,
         /// Right operand.
         right: Operand,
+        /// How the operands' wire forms compare.
+        kind: CompareKind,
     },
     /// All hold.
     And(Vec<Condition>),
@@ -758,6 +768,18 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// It does not hold.
     Not(Box<Condition>),
+}
+
+/// How a comparison reads its operands' wire forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareKind {
+    /// As text, equal or not (strings, booleans): equal values have equal wire forms.
+    Text,
+    /// As 64-bit integers.
+    Integer,
+    /// As 64-bit floats.
+    Float,
 }
 
 /// A comparison operator.

@@ -25,7 +25,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "foundations",
-        modules: &["value", "fsutil", "namer"],
+        modules: &["value", "fsutil", "namer", "schema"],
         independent: true,
     },
     Layer {
@@ -40,7 +40,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit"],
+        modules: &["trace", "dsl", "results", "exit", "when"],
         independent: false,
     },
     Layer {

@@ -36,10 +36,10 @@
 //! | layer (bottom first) | modules | stage |
 //! | --- | --- | --- |
 //! | helpers | [`util`] | hex digests, panic messages |
-//! | foundations | [`value`], [`fsutil`], [`namer`] | the wire form of values; atomic file output and stderr; name fitting |
+//! | foundations | [`value`], [`fsutil`], [`namer`], [`schema`] | the wire form of values; atomic file output and stderr; name fitting; parameter type schemas |
 //! | IR | [`ir`] | the pipeline as data: what every later stage reads |
 //! | IR services | [`diagnostics`], [`protocol`], [`emit::depends`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner; Argo's notation for a `depends` tree (the runner prints it too) |
-//! | authoring | `trace`, [`dsl`], `results`, `exit` | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler |
+//! | authoring | `trace`, [`dsl`], `results`, `exit`, `when` | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler, conditions |
 //! | rules | [`rules`] | the target-neutral rules, one module per family |
 //! | validation | [`validate`] | runs the rules, applies `--deny`/`--allow`, makes [`ValidPipeline`] |
 //! | backends | [`emit`], `run`, [`entrypoint`] | Argo YAML and Argo's own checks (images, size budget, metadata: [`emit::argo::emit`]); the local runner; the `component` entrypoint. They do not import each other |
@@ -62,10 +62,12 @@ pub mod results;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
+pub mod schema;
 mod trace;
 pub mod util;
 pub mod validate;
 pub mod value;
+pub mod when;
 
 pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
@@ -75,9 +77,11 @@ pub use dsl::{
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
+pub use schema::{Schema, TypeSchema};
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
+pub use when::{Branch, Comparable, Cond, IntoOperand, Ordered, when};
 
 /// The result type components return: any error converts into it with `?`.
 pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
@@ -94,6 +98,7 @@ pub mod prelude {
     };
     pub use crate::{
         AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, pipeline,
+        when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -422,6 +427,43 @@ pub mod __private {
         }
         fn encode(&self, _: &mut Invocation, name: &str, _: &T) -> Result<(), ComponentError> {
             panic!("output `{name}` has a type that is not a parameter type; the build reports it")
+        }
+    }
+
+    /// Describes a parameter type by its [`Schema`](crate::Schema) impl when it has one, and
+    /// as [`TypeSchema::Any`](crate::TypeSchema::Any) otherwise (autoref specialisation, as
+    /// [`KindProbe`]): a user type needs no impl to be a parameter. Call it as
+    /// `(&&SchemaProbe::<T>::new()).schema()`.
+    pub struct SchemaProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+    impl<T> SchemaProbe<T> {
+        /// A probe for `T`.
+        pub const fn new() -> Self {
+            Self(core::marker::PhantomData)
+        }
+    }
+
+    /// The probe's answer when `T` implements [`Schema`](crate::Schema).
+    pub trait KnownSchema {
+        /// `T`'s schema.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T: crate::Schema> KnownSchema for &SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            T::schema()
+        }
+    }
+
+    /// The probe's answer otherwise.
+    pub trait UnknownSchema {
+        /// [`TypeSchema::Any`](crate::TypeSchema::Any): values are checked only as JSON.
+        fn schema(&self) -> crate::TypeSchema;
+    }
+
+    impl<T> UnknownSchema for SchemaProbe<T> {
+        fn schema(&self) -> crate::TypeSchema {
+            crate::TypeSchema::Any
         }
     }
 

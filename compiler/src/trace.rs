@@ -274,6 +274,113 @@ fn and_into(t: &mut Task, term: Depends) {
     }
 }
 
+/// One side of a comparison as the DSL builds it.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum Term {
+    /// A constant in wire form.
+    Constant(String),
+    /// A constant that could not be encoded; the message says why.
+    Invalid(String),
+    /// A pipeline parameter.
+    Param(&'static str),
+    /// An output parameter of a task.
+    Output(TaskHandle, &'static str),
+}
+
+/// A condition as the DSL builds it, over task handles.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum CondExpr {
+    /// `left op right`.
+    Compare {
+        /// Left side.
+        left: Term,
+        /// The comparison.
+        op: crate::ir::CompareOp,
+        /// Right side.
+        right: Term,
+        /// How the sides compare.
+        kind: crate::ir::CompareKind,
+    },
+    /// All hold.
+    And(Vec<CondExpr>),
+    /// Any holds.
+    Or(Vec<CondExpr>),
+    /// It does not hold.
+    Not(Box<CondExpr>),
+}
+
+/// Runs `body` as a branch guarded by `condition`, whose operands must be visible where the
+/// branch is written (A0028).
+pub(crate) fn branch(
+    condition: CondExpr,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) -> RegionId {
+    fn resolve(
+        e: CondExpr,
+        operand: &mut dyn FnMut(Term) -> crate::ir::Operand,
+    ) -> crate::ir::Condition {
+        use crate::ir::Condition;
+        match e {
+            CondExpr::Compare {
+                left,
+                op,
+                right,
+                kind,
+            } => Condition::Compare {
+                left: operand(left),
+                op,
+                right: operand(right),
+                kind,
+            },
+            CondExpr::And(v) => {
+                Condition::And(v.into_iter().map(|e| resolve(e, operand)).collect())
+            }
+            CondExpr::Or(v) => Condition::Or(v.into_iter().map(|e| resolve(e, operand)).collect()),
+            CondExpr::Not(e) => Condition::Not(Box::new(resolve(*e, operand))),
+        }
+    }
+    let condition = CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let tracer = guard
+            .as_mut()
+            .expect("`when` is used only inside a #[pipeline] function");
+        let here = tracer.current;
+        resolve(condition, &mut |term| match term {
+            Term::Constant(text) => crate::ir::Operand::Constant(text),
+            Term::Invalid(why) => {
+                let pipeline = tracer.pipeline.name.clone();
+                tracer.problems.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        &pipeline,
+                        format!("a constant in the condition cannot be encoded: {why}"),
+                        "compare with a value serde can serialise to JSON",
+                    )
+                    .at(location_of(location)),
+                );
+                crate::ir::Operand::Constant(String::new())
+            }
+            Term::Param(name) => crate::ir::Operand::PipelineParam(name.to_owned()),
+            Term::Output(handle, output) => {
+                let task = if handle.trace == tracer.trace {
+                    tracer.check_visible(handle, here, "the condition", Some(location));
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                crate::ir::Operand::TaskOutput {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
+        })
+    });
+    scope(RegionKind::Branch { condition }, location, body)
+}
+
 /// Runs `body` inside a new region of kind `kind`, nested in the current one, and returns
 /// the region. Component calls `body` makes belong to it; the building block of the scoped
 /// constructs (branches, loop bodies, the exit handler, sub-pipeline calls).

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::ir::{Depends, Pipeline, TaskId};
 use crate::rules::{self, Checker};
-pub use crate::rules::{Limits, Names, TemplateDef};
+pub use crate::rules::{BranchNames, Limits, Names, TemplateDef};
 
 /// A pipeline that passed validation, with the names every backend uses.
 #[derive(Clone, Debug)]
@@ -24,6 +24,7 @@ pub struct ValidPipeline {
     names: Names,
     deps: Vec<Vec<TaskId>>,
     depends: Vec<Option<Depends>>,
+    region_reads: Vec<Vec<TaskId>>,
     warnings: Diagnostics,
 }
 
@@ -48,6 +49,12 @@ impl ValidPipeline {
     /// Every task it names is in [`ValidPipeline::dependencies`].
     pub fn depends(&self, task: TaskId) -> Option<&Depends> {
         self.depends[task.index()].as_ref()
+    }
+
+    /// The tasks outside region `region` that it or a region inside it reads or waits for
+    /// (the conditions of its branches included), in task order.
+    pub fn region_reads(&self, region: crate::ir::RegionId) -> &[TaskId] {
+        &self.region_reads[region.index()]
     }
 
     /// Warnings found while validating (after `--allow`); after
@@ -257,6 +264,7 @@ pub(crate) fn check_rules(
     let mut names = cx.names();
     cx.regions();
     cx.scopes();
+    cx.branches();
     cx.templates(&mut names);
     cx.io_names();
     cx.arguments();
@@ -271,11 +279,13 @@ pub(crate) fn check_rules(
     let sound = !cx.has_errors();
     let found = cx.out;
     let depends = rules::full_depends(&pipeline);
+    let region_reads = rules::region_reads(&pipeline);
     let valid = sound.then(|| ValidPipeline {
         pipeline,
         names,
         deps,
         depends,
+        region_reads,
         warnings: Diagnostics::default(),
     });
     (valid, found)

@@ -124,6 +124,7 @@ fn expand_component(
         match &arg.kind {
             ArgKind::Param(t) => {
                 let rust_type = lit(&type_string(t));
+                let schema = schema_of(&p, t);
                 let what = lit(&format!("input `{ident}` of component `{component_name}`"));
                 let default = match &arg.default {
                     Some(expr) => quote_spanned! {expr.span()=>
@@ -134,7 +135,7 @@ fn expand_component(
                 traced_params.push(quote!(#ident: impl ::argot::IntoParam<#t>));
                 binds.push(quote!((#name, ::argot::IntoParam::<#t>::__bind(#ident))));
                 input_specs.push(quote! {
-                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type) }, default: #default }
+                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema }, default: #default }
                 });
                 checks.push(
                     quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); },
@@ -171,8 +172,9 @@ fn expand_component(
             }
             ArgKind::OutputParam(t) => {
                 let rust_type = lit(&type_string(t));
+                let schema = schema_of(&p, t);
                 output_specs.push(quote! {
-                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type) } }
+                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema } }
                 });
                 fields.push(quote!(pub #ident: ::argot::ParamRef<#t>));
                 field_inits.push(quote!(#ident: ::argot::ParamRef::__new(__task, #name)));
@@ -217,8 +219,9 @@ fn expand_component(
     };
     if let Returns::Value { ty, .. } = returns {
         let rust_type = lit(&type_string(ty));
+        let schema = schema_of(&p, ty);
         output_specs.push(quote! {
-            #p::OutputSpec { name: ::std::string::String::from("output"), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type) } }
+            #p::OutputSpec { name: ::std::string::String::from("output"), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema } }
         });
         fields.push(quote!(pub output: ::argot::ParamRef<#ty>));
         field_inits.push(quote!(output: ::argot::ParamRef::__new(__task, "output")));
@@ -395,6 +398,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
         };
         let pname = lit(&arg.ident.to_string());
         let rust_type = lit(&type_string(t));
+        let schema = schema_of(&p, t);
         let what = lit(&format!("pipeline parameter `{}`", arg.ident));
         let default = match &arg.default {
             Some(expr) => quote_spanned! {expr.span()=>
@@ -403,7 +407,7 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         params.push(quote! {
-            #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), default: #default }
+            #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), schema: #schema, default: #default }
         });
         handles.push(quote!(::argot::Param::<#t>::named(#pname)));
         wire_checks.push(quote! {
@@ -488,4 +492,10 @@ fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
         #(#sets)*
         s
     })
+}
+
+/// The expression that yields the `TypeSchema` of parameter type `ty`: its `Schema` impl, or
+/// `any` for a type without one (autoref specialisation in `SchemaProbe`).
+fn schema_of(p: &TokenStream, ty: &syn::Type) -> TokenStream {
+    quote!({ use #p::{KnownSchema as _, UnknownSchema as _}; (&&#p::SchemaProbe::<#ty>::new()).schema() })
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`quickstart`]: prepare → train → evaluate; native components, artifacts, parameters.
 //! - [`container_steps`]: a container component (any image) between native components.
+//! - [`coin_flip`]: nested conditional branches (`when(…).otherwise(…)`).
 //! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
 //!
 //! ```text
@@ -13,6 +14,7 @@
 //! The images the pipelines' attributes name are placeholders: build the image for a binary
 //! with `examples/Dockerfile` (`--build-arg BIN=<binary>`), push it, and pass it with `--image`.
 
+pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
 pub mod ml;

@@ -44,26 +44,27 @@ thread_local! {
     static TASKS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// One step of the chain or the fan-out: reads a string, passes it on. Named `relay`: the
-/// peers' name `step` belongs to `step_xy`, and one binary cannot register a name twice (A0008).
-#[component(name = "relay")]
-pub fn step(input: String) -> Result<String> {
+/// One step of the chain or the fan-out: reads a string, passes it on. (Not `step`: that is
+/// the peers' name, which `step_xy` takes; a binary cannot register two components under one
+/// name, A0008.)
+#[component]
+pub fn pass_on(input: String) -> Result<String> {
     Ok(input + ".")
 }
 
 /// The peers' topology with `TASKS` tasks, written as an argot user would: default task
-/// names (`step`, `step-2`, …), the input named after the Rust parameter, the return value
+/// names (`pass-on`, `pass-on-2`, …), the input named after the Rust parameter, the return value
 /// as output `output`.
 #[pipeline(image = "example.com/bench:1.0")]
 pub fn chain_fan(#[default("a")] seed: Param<String>) {
     let n = TASKS.get();
     let chain = (n / 2).max(1);
-    let mut last = step(seed);
+    let mut last = pass_on(seed);
     for _ in 1..chain {
-        last = step(last.output);
+        last = pass_on(last.output);
     }
     for _ in chain..n {
-        step(last.output);
+        pass_on(last.output);
     }
 }
 

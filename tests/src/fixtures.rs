@@ -316,6 +316,50 @@ pub fn result_forms(#[default("")] log: Param<String>) {
     tally(log, "grouped").depends_on((a.done() | b.any_succeeded()) & !b.all_failed());
 }
 
+/// Conditions on every kind of operand: a string with a quote, a slash and a hyphen (which
+/// govaluate alone would misread), a task output compared with a parameter in a nested branch
+/// (read from outside both branches), floats and integers, and a branch that reads an
+/// artifact and an output parameter from outside it. Each counted task appends to `log`.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn conditions_probe(
+    #[default("it's a/b-c")] word: Param<String>,
+    #[default(0.75)] score: Param<f64>,
+    #[default(5)] limit: Param<i64>,
+    #[default("")] log: Param<String>,
+) {
+    use argot_examples::quickstart::{evaluate, prepare, train};
+    let said = echo(word);
+    let data = prepare(50, 7);
+    let trained = train(data.data, 0.5, 50);
+    when(said.output.eq("it's a/b-c"), || {
+        let inner = tally(log, said.output).name("matched");
+        when(said.output.ne(word), || {
+            tally(log, "never");
+        });
+        tally(log, inner.output).name("matched-again");
+        evaluate(data.data, trained.model, trained.output);
+    });
+    when(score.ge(0.5) & !limit.lt(3), || {
+        tally(log, "scored");
+    })
+    .else_when(trained.output.gt(2.0), || {
+        tally(log, "impossible");
+    })
+    .otherwise(|| {
+        tally(log, "low");
+    });
+}
+
+/// A branch whose condition reads a task that fails: the branch is omitted (its DAG task's
+/// `depends` is false), and the run fails.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn branch_after_failure(#[default("")] log: Param<String>) {
+    let f = flaky(log, 99);
+    when(f.output.gt(0), || {
+        tally(log, "after");
+    });
+}
+
 /// Appends `attempt` to `log`, then fails unless `log` has `succeed_at` lines: a task that
 /// succeeds on a given attempt, for retries.
 #[component]
@@ -596,4 +640,48 @@ pub fn uncontrolled(#[default("t1")] tag: Param<String>) {
 pub fn namespaced() {
     let first = step(1);
     step(first.output);
+}
+
+/// How carefully to work: a unit-variant enum whose schema lists its serde names, so `-p`
+/// values are checked against them.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Care {
+    /// Fast.
+    Quick,
+    /// Slow.
+    Thorough,
+}
+
+impl argot::Schema for Care {
+    fn schema() -> argot::TypeSchema {
+        argot::TypeSchema::enum_of(&[Care::Quick, Care::Thorough])
+    }
+}
+
+/// An alias: the schema comes from the type it names, not from how it is spelled.
+pub type Small = u8;
+
+/// Describes one value of each checked shape.
+#[component]
+pub fn shaped(
+    small: Small,
+    sizes: Vec<u16>,
+    care: Care,
+    ratio: f64,
+    limit: Option<u32>,
+) -> Result<String> {
+    Ok(format!("{small} {sizes:?} {care:?} {ratio} {limit:?}"))
+}
+
+/// Parameters of every shape `run -p` checks against their schema.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn shaped_params(
+    #[default(1)] small: Param<Small>,
+    sizes: Param<Vec<u16>>,
+    care: Param<Care>,
+    #[default(0.5)] ratio: Param<f64>,
+    #[default(None)] limit: Param<Option<u32>>,
+) {
+    shaped(small, sizes, care, ratio, limit);
 }

@@ -607,6 +607,95 @@ fn submit_checks_parameters_before_it_reaches_the_api_server() {
     }
 }
 
+/// `run -p` and `submit -p` check a value against the parameter's schema, which the macro
+/// recorded from its type: each refusal names the parameter, the expected type and an example.
+#[test]
+fn run_and_submit_refuse_values_outside_the_parameters_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("metadata.db").display().to_string();
+    for (flag, says, example) in [
+        // `Small` is an alias of `u8`: the bounds come from the type, not its spelling.
+        (
+            "small=300",
+            "-p small=300: `300` is not a valid `Small`: 300 is above the maximum, 255 (expected an integer from 0 to 255)",
+            "help: pass a `Small` value, e.g. 1",
+        ),
+        (
+            "small=2.5",
+            "`2.5` is not a whole number written without a fraction or an exponent",
+            "e.g. 1",
+        ),
+        (
+            "sizes=[1,70000]",
+            "`[1,70000]` is not a valid `Vec<u16>`: at `[1]`: 70000 is above the maximum, 65535",
+            "help: pass a `Vec<u16>` value, e.g. [42]",
+        ),
+        (
+            "sizes=[1,\"2\"]",
+            "at `[1]`: `\"2\"` is a string (expected an integer from 0 to 65535)",
+            "e.g. [42]",
+        ),
+        (
+            "care=\"careless\"",
+            r#"`"careless"` is not one of "quick", "thorough""#,
+            r#"help: pass a `Care` value, e.g. "quick""#,
+        ),
+        (
+            "ratio=null",
+            "`null` is not allowed here: the type is not an `Option` (expected a number)",
+            "e.g. 0.5",
+        ),
+        (
+            "limit=-1",
+            "-1 is below the minimum, 0 (expected an integer from 0 to 4294967295)",
+            "e.g. null",
+        ),
+    ] {
+        for command in [
+            vec!["run", "shaped_params", "--store", &store, "-p", flag],
+            vec!["submit", "shaped_params", "-p", flag],
+        ] {
+            let out = Command::new(BIN)
+                .args(&command)
+                .current_dir(dir.path())
+                .env("KUBECONFIG", dir.path().join("no-such-kubeconfig"))
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(code(&out), 2, "{command:?}: {err}");
+            assert!(
+                err.contains(says),
+                "{command:?}: `{says}` missing from:\n{err}"
+            );
+            assert!(
+                err.contains(example),
+                "{command:?}: `{example}` missing from:\n{err}"
+            );
+        }
+    }
+    // Values of the schema run.
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "shaped_params",
+            "--store",
+            &store,
+            "-p",
+            "small=255",
+            "-p",
+            "sizes=[1,65535]",
+            "-p",
+            "care=\"thorough\"",
+            "-p",
+            "limit=7",
+        ])
+        .current_dir(dir.path())
+        .env_remove("ARGOT_CONTAINER_RUNTIME")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
 #[test]
 fn a_1500_task_pipeline_over_the_budget_fails_validate_and_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();

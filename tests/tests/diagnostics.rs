@@ -60,6 +60,7 @@ mod scoped {
             condition: Condition::Compare {
                 left: Operand::Constant("1".into()),
                 op: CompareOp::Eq,
+                kind: argot::ir::CompareKind::Text,
                 right: Operand::Constant("1".into()),
             },
         }
@@ -107,12 +108,54 @@ mod scoped {
         });
     }
 
-    /// A branch that reads the body's task: allowed by scoping, refused until it runs.
+    /// A loop body that reads the body's task: allowed by scoping, refused until loops run.
     #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn branch_reads_the_body() {
+    pub fn loop_reads_the_body() {
         let first = step(1);
-        scope(branch(), Location::caller(), || {
-            step(first.output).name("inside");
+        let items = argot::ir::LoopItems::Static(vec!["1".into(), "2".into()]);
+        scope(
+            RegionKind::Loop {
+                items,
+                parallelism: None,
+            },
+            Location::caller(),
+            || {
+                step(first.output).name("inside");
+            },
+        );
+    }
+
+    /// A condition reads a task of a branch beside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn condition_reads_a_sibling_branch() {
+        let mut inside = None;
+        when(step(1).output.eq(1), || {
+            inside = Some(step(2));
+        });
+        let inside = inside.expect("the branch body ran");
+        when(inside.output.gt(3), || {
+            step(4);
+        });
+    }
+
+    /// A nested condition mixes a task of the branch around it with a value from outside.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn condition_mixes_scopes() {
+        let outside = step(1);
+        when(outside.output.gt(0), || {
+            let inside = step(2);
+            when(inside.output.gt(outside.output), || {
+                step(3);
+            });
+        });
+    }
+
+    /// A task in a branch waits on a result of a task outside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn branch_waits_on_an_outside_result() {
+        let outside = step(1);
+        when(outside.output.gt(0), || {
+            step(2).depends_on(outside.failed());
         });
     }
 }
@@ -1012,6 +1055,18 @@ fn a0028_output_used_outside_its_region() {
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("`.after(…)`"), "{d}");
 
+    // A condition reads a task of another branch.
+    let d = scoped::condition_reads_a_sibling_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a condition cannot read a task of another branch");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("the condition in the pipeline body uses task `step-2`"),
+        "{d}"
+    );
+
     // The exit handler sees no task of the body.
     let d = scoped::exit_reads_the_body::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1052,17 +1107,31 @@ fn a0028_output_used_outside_its_region() {
 
 #[test]
 fn a0029_regions_are_refused_until_the_backends_run_them() {
-    let p = traced(scoped::branch_reads_the_body::definition());
+    let p = traced(scoped::loop_reads_the_body::definition());
     assert_eq!(p.regions.len(), 2);
     assert_eq!(p.tasks[1].region, argot::ir::RegionId(1));
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(
-        d.to_string()
-            .contains("conditional branches are not compiled or run yet"),
+        d.to_string().contains("loops are not compiled or run yet"),
         "{d}"
     );
     snapshot("A0029-unsupported-construct", &d);
+    let d = errors_of(&traced(scoped::condition_mixes_scopes::definition()));
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string()
+            .contains("compares a task of the branch around it with a value from outside"),
+        "{d}"
+    );
+    let d = errors_of(&traced(
+        scoped::branch_waits_on_an_outside_result::definition(),
+    ));
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains("waits on a result of task `step`"),
+        "{d}"
+    );
     let d = errors_of(&traced(scoped::two_exit_handlers::definition()));
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(

@@ -36,17 +36,51 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
 
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
+    let dags = templates.iter().filter(|t| t["dag"].is_object()).count();
+    let branches = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
+    assert_eq!(dags, 1 + branches + exit, "{name}: a DAG per region");
     assert_eq!(
         templates.len(),
-        pipeline.components.len() + 1 + exit,
-        "{name}: one template per distinct component, plus the DAG (and the exit handler's)"
+        pipeline.components.len() + dags,
+        "{name}: one template per distinct component, plus the DAGs"
     );
-    let dag_tasks: usize = templates[..1 + exit]
+    let dag_tasks: usize = templates
         .iter()
+        .filter(|t| t["dag"].is_object())
         .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
         .sum();
-    assert_eq!(dag_tasks, pipeline.tasks.len());
+    assert_eq!(
+        dag_tasks,
+        pipeline.tasks.len() + branches,
+        "{name}: every task, and a task calling each branch"
+    );
+
+    // Every default is a value of its parameter's schema (the macro records both from the type).
+    let form = |schema: &argot::TypeSchema| match schema {
+        argot::TypeSchema::Text => argot::value::WireForm::Text,
+        _ => argot::value::WireForm::Json,
+    };
+    for p in &pipeline.params {
+        if let Some(default) = &p.default {
+            argot::run::check_wire(&p.schema, form(&p.schema), default)
+                .unwrap_or_else(|e| panic!("{name}: default of `{}`: {e}", p.name));
+        }
+    }
+    for spec in pipeline.components.values() {
+        for input in &spec.inputs {
+            if let (argot::ir::IoKind::Parameter { schema, .. }, Some(default)) =
+                (&input.kind, &input.default)
+            {
+                argot::run::check_wire(schema, form(schema), default)
+                    .unwrap_or_else(|e| panic!("{name}: default of `{}`: {e}", input.name));
+            }
+        }
+    }
 
     // A native component's code hash changes with every edit of its body, so the snapshot shows
     // that it is there, not its value; `cache::tests` pin what it keys.
@@ -78,6 +112,22 @@ fn quickstart() {
         "quickstart",
         argot_examples::quickstart::quickstart::definition(),
         "quickstart",
+    );
+}
+
+/// Each conditional branch is a DAG template called by a task with an `expr` `when`; values
+/// from outside a branch arrive as its inputs.
+#[test]
+fn conditions() {
+    check(
+        "coin_flip",
+        argot_examples::coin_flip::coin_flip::definition(),
+        "coin_flip",
+    );
+    check(
+        "conditions_probe",
+        argot_tests::fixtures::conditions_probe::definition(),
+        "argot-fixtures",
     );
 }
 
@@ -338,6 +388,56 @@ fn graphviz_reads(name: &str, dot: &str) {
         "{name}: Graphviz refused the DOT: {}\n{dot}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The macro records each parameter's schema from its type: an alias of `u8` is an integer from
+/// 0 to 255, a user enum with a `Schema` impl is its serde names, a user type without one is
+/// `any`, and a component's inputs and outputs carry the same schemas as the pipeline's.
+#[test]
+fn the_schema_comes_from_the_type_not_its_spelling() {
+    use argot::ir::IoKind;
+    use argot::{Schema, TypeSchema};
+    let compiled = argot_tests::fixtures::shaped_params::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap();
+    let pipeline = compiled.valid.pipeline();
+    let care = TypeSchema::Enum(vec!["quick".into(), "thorough".into()]);
+    let expected = [
+        ("small", "Small", u8::schema()),
+        ("sizes", "Vec<u16>", Vec::<u16>::schema()),
+        ("care", "Care", care),
+        ("ratio", "f64", TypeSchema::Float),
+        ("limit", "Option<u32>", Option::<u32>::schema()),
+    ];
+    let params: Vec<_> = pipeline
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.rust_type.as_str(), p.schema.clone()))
+        .collect();
+    assert_eq!(params, expected);
+    assert_eq!(u8::schema(), TypeSchema::Integer { min: 0, max: 255 });
+    let shaped = &pipeline.components["shaped"];
+    for ((input, (name, _, schema)), param) in shaped.inputs.iter().zip(&expected).zip(&params) {
+        assert_eq!(input.name, *name);
+        assert_eq!(
+            input.kind,
+            IoKind::Parameter {
+                rust_type: param.1.to_owned(),
+                schema: schema.clone()
+            }
+        );
+    }
+    assert_eq!(
+        shaped.outputs[0].kind,
+        IoKind::Parameter {
+            rust_type: "String".into(),
+            schema: TypeSchema::Text
+        }
+    );
+    let typed = argot_tests::fixtures::typed_values::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap();
+    assert_eq!(typed.valid.pipeline().params[0].schema, TypeSchema::Any);
 }
 
 /// `depends` on results renders Argo's syntax (`broken.Failed`, `!tally.Failed`).

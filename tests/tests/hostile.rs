@@ -220,6 +220,7 @@ fn pipeline_for(channel: Channel, value: &str) -> Pipeline {
             p.params.push(PipelineParam {
                 name: "message".into(),
                 rust_type: "String".into(),
+                schema: argot::schema::TypeSchema::Text,
                 default: Some(wire(value)),
             });
             p.tasks[0]

@@ -19,6 +19,10 @@
 //! binary's `component` entrypoint decodes them, returns them and a second task reads them
 //! back (native → native); the same values also go through `run -p`.
 //!
+//! A third property holds the parameter schema to serde: for random JSON and the std types
+//! argot describes, `run -p`'s schema check accepts a value exactly when the component's own
+//! decoding (`argot::value::decode::<T>`) does.
+//!
 //! "Tame" pipelines (valid names, references and values) must always be accepted.
 //!
 //! Cases are kept modest for CI (64 per property, sizes mostly small, about 10 s in all).
@@ -441,6 +445,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         params.push(PipelineParam {
             name,
             rust_type: "String".into(),
+            schema: argot::schema::TypeSchema::Text,
             default: default.clone(),
         });
     }
@@ -473,6 +478,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
+                        schema: argot::schema::TypeSchema::Text,
                     }
                 },
                 default: default.clone(),
@@ -491,6 +497,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 } else {
                     IoKind::Parameter {
                         rust_type: "String".into(),
+                        schema: argot::schema::TypeSchema::Text,
                     }
                 },
             })
@@ -1165,5 +1172,109 @@ proptest! {
             }
         }
         check_outputs("run -p", &sample, &outputs)?;
+    }
+}
+
+/// Random JSON near the edges of the std types' schemas: integers around the bounds of `u8`,
+/// `i8`, `u16`, `u32`, `i64` and `u64`, whole and fractional floats, one- and two-character
+/// strings, short arrays and objects whose keys may read as integers.
+fn edge_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{Value, json};
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        prop_oneof![
+            -300i64..70_000,
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(-129),
+            Just(4_294_967_296),
+        ]
+        .prop_map(|n| json!(n)),
+        Just(json!(u64::MAX)),
+        prop_oneof![Just(1.0f64), Just(2.5), Just(-0.5), Just(255.0)].prop_map(|f| json!(f)),
+        prop_oneof![
+            Just(""),
+            Just("a"),
+            Just("é"),
+            Just("ab"),
+            Just("7"),
+            Just("fast")
+        ]
+        .prop_map(|s| json!(s)),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            vec(
+                (
+                    prop_oneof![
+                        Just("a"),
+                        Just("7"),
+                        Just("-1"),
+                        Just("700"),
+                        Just("7.0"),
+                        Just("x")
+                    ],
+                    inner
+                ),
+                0..3
+            )
+            .prop_map(|entries| {
+                serde_json::Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                )
+            }),
+        ]
+    })
+}
+
+/// Does the schema of `T` accept `text` exactly when `T`'s decoding does?
+fn schema_agrees_with_serde<T: argot::Schema + argot::ParamType>(
+    text: &str,
+) -> Result<(), TestCaseError> {
+    let schema = T::schema();
+    let by_schema = argot::run::check_wire(&schema, argot::value::WireForm::Json, text);
+    let by_serde = argot::value::decode::<T>(text).map(|_| ());
+    prop_assert_eq!(
+        by_schema.is_ok(),
+        by_serde.is_ok(),
+        "{} on {}: schema says {:?}, serde says {:?}",
+        std::any::type_name::<T>(),
+        text,
+        by_schema,
+        by_serde.map_err(|e| e.to_string())
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() * 4, ..config() })]
+
+    #[test]
+    fn the_schema_check_agrees_with_serde_for_std_types(value in edge_json()) {
+        use std::collections::BTreeMap;
+        let text = value.to_string();
+        schema_agrees_with_serde::<u8>(&text)?;
+        schema_agrees_with_serde::<i8>(&text)?;
+        schema_agrees_with_serde::<u16>(&text)?;
+        schema_agrees_with_serde::<u32>(&text)?;
+        schema_agrees_with_serde::<i64>(&text)?;
+        schema_agrees_with_serde::<u64>(&text)?;
+        schema_agrees_with_serde::<usize>(&text)?;
+        schema_agrees_with_serde::<f64>(&text)?;
+        schema_agrees_with_serde::<bool>(&text)?;
+        schema_agrees_with_serde::<char>(&text)?;
+        schema_agrees_with_serde::<Vec<u8>>(&text)?;
+        schema_agrees_with_serde::<Vec<Option<i8>>>(&text)?;
+        schema_agrees_with_serde::<Option<u16>>(&text)?;
+        schema_agrees_with_serde::<(u8, bool)>(&text)?;
+        schema_agrees_with_serde::<[u8; 2]>(&text)?;
+        schema_agrees_with_serde::<BTreeMap<String, u8>>(&text)?;
+        schema_agrees_with_serde::<BTreeMap<u8, bool>>(&text)?;
+        schema_agrees_with_serde::<std::num::NonZeroU8>(&text)?;
     }
 }

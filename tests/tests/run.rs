@@ -437,6 +437,92 @@ fn the_exit_handler_runs_after_the_body_whatever_happened_and_learns_how_it_ende
 }
 
 #[test]
+fn conditions_skip_the_branches_argo_skips() {
+    let sb = Sandbox::new();
+    let phase =
+        |details: &Value, name: &str| task(details, name)["phase"].as_str().unwrap().to_owned();
+    // Heads: the first branch runs, the second (and the branch in it) is skipped.
+    let out = sb.run(&["coin_flip", "-p", "seed=2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(phase(&details, "say"), "Succeeded");
+    assert_eq!(phase(&details, "flip-again"), "Skipped");
+    assert_eq!(phase(&details, "say-2"), "Skipped");
+    // Tails twice: the other way round, through the nested branch.
+    let out = sb.run(&["coin_flip", "-p", "seed=1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(phase(&details, "say"), "Skipped");
+    assert_eq!(phase(&details, "flip-again"), "Succeeded");
+    assert_eq!(phase(&details, "say-2"), "Succeeded");
+    assert_eq!(details["run"]["phase"], "Succeeded");
+
+    // A string with a quote, a slash and a hyphen; floats and integers; a nested branch
+    // comparing an outside output with a parameter; artifacts and outputs passed in.
+    let log = sb.file("conditions.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&["conditions_probe", "--no-cache", "-p", &log_param]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    for ran in ["matched", "matched-again", "evaluate", "tally-4"] {
+        assert_eq!(phase(&details, ran), "Succeeded", "{ran}");
+    }
+    for skipped in ["tally-2", "tally-5", "tally-6"] {
+        assert_eq!(phase(&details, skipped), "Skipped", "{skipped}");
+    }
+    let mut lines = sb.lines("conditions.log");
+    lines.sort();
+    assert_eq!(lines, ["it's a/b-c", "it's a/b-c", "scored"]);
+    // Another word skips the first branch; a low score takes `otherwise`.
+    std::fs::remove_file(&log).unwrap();
+    let out = sb.run(&[
+        "conditions_probe",
+        "--no-cache",
+        "-p",
+        &log_param,
+        "-p",
+        "word=it's a/b-d",
+        "-p",
+        "score=0.25",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    for skipped in [
+        "matched",
+        "matched-again",
+        "evaluate",
+        "tally-2",
+        "tally-4",
+        "tally-5",
+    ] {
+        assert_eq!(phase(&details, skipped), "Skipped", "{skipped}");
+    }
+    assert_eq!(phase(&details, "tally-6"), "Succeeded");
+    assert_eq!(sb.lines("conditions.log"), ["low"]);
+    let message = task(&details, "tally-4")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("the condition of its branch `condition-3`")
+            && message.contains("is false"),
+        "{message}"
+    );
+
+    // What a branch reads failed: the branch is omitted and the run fails.
+    let out = sb.run(&["branch_after_failure", "-p", &log_param]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(phase(&details, "tally"), "Omitted");
+    assert!(
+        task(&details, "tally")["message"]
+            .as_str()
+            .unwrap()
+            .contains("its branch `condition-1` reads `flaky`, which did not succeed")
+    );
+}
+
+#[test]
 fn depends_on_results_runs_as_argo_evaluates_it() {
     let sb = Sandbox::new();
     let log = sb.file("results.log");

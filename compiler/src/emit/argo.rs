@@ -31,9 +31,7 @@ use k8s_openapi::api::core::v1::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{
-    Argument, CmdArg, ComponentSpec, Implementation, IoKind, RunValue, TaskRef, WorkflowSettings,
-};
+use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, WorkflowSettings};
 use crate::protocol::argv::escape;
 use crate::protocol::{
     COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
@@ -378,6 +376,9 @@ pub struct DagTask {
     /// Dependencies, as an Argo `depends` expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends: Option<String>,
+    /// Runs the task only when this holds (a conditional branch's DAG task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
     /// Arguments.
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
@@ -411,79 +412,9 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         artifacts: Vec::new(),
     };
 
-    let mut tasks: Vec<DagTask> = p
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, task)| {
-            let id = crate::ir::TaskId(i as u32);
-            let spec = &p.components[&task.component];
-            let depends = valid
-                .depends(id)
-                .map(|d| super::depends::render(d, |t| p.tasks[t.index()].name.as_str()));
-            let mut arguments = Arguments::default();
-            for (input, argument) in &task.arguments {
-                let is_artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
-                let producer = |t: &TaskRef| match t {
-                    TaskRef::Local(id) => p.tasks[id.index()].name.clone(),
-                    TaskRef::Foreign { .. } => unreachable!("validation refuses foreign tasks"),
-                };
-                if is_artifact {
-                    let Argument::TaskOutput { task: from, output } = argument else {
-                        continue;
-                    };
-                    arguments.artifacts.push(Artifact {
-                        name: input.clone(),
-                        from: Some(format!(
-                            "{{{{tasks.{}.outputs.artifacts.{output}}}}}",
-                            producer(from)
-                        )),
-                        ..Artifact::default()
-                    });
-                } else {
-                    let value = match argument {
-                        Argument::Constant(text) => text.clone(),
-                        Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
-                        Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
-                        Argument::PipelineParam(name) => {
-                            format!("{{{{workflow.parameters.{name}}}}}")
-                        }
-                        Argument::TaskOutput { task: from, output } => {
-                            format!(
-                                "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                                producer(from)
-                            )
-                        }
-                    };
-                    arguments.parameters.push(Parameter {
-                        name: input.clone(),
-                        value: Some(value),
-                        ..Parameter::default()
-                    });
-                }
-            }
-            DagTask {
-                name: task.name.clone(),
-                template: names.template_of(id).name.clone(),
-                depends,
-                arguments,
-            }
-        })
-        .collect();
-    // The exit handler's tasks form a DAG template of their own, which `spec.onExit` names.
-    let mut exit_tasks = Vec::new();
-    let mut body_tasks = Vec::new();
-    for (task, dag_task) in p.tasks.iter().zip(tasks.drain(..)) {
-        if crate::ir::in_exit_handler(&p.regions, task.region) {
-            exit_tasks.push(dag_task);
-        } else {
-            body_tasks.push(dag_task);
-        }
-    }
-    let mut templates = vec![dag_template(&names.dag_template, body_tasks)];
-    if let Some(exit) = &names.exit_template {
-        templates.push(dag_template(exit, exit_tasks));
-    }
+    let (mut templates, exit) =
+        super::regions::dag_templates(valid, &|name| dag_template(name, Vec::new()));
+    templates.extend(exit);
     for template in &names.templates {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));

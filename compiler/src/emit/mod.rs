@@ -3,3 +3,4 @@
 pub mod argo;
 pub mod depends;
 pub mod graph;
+mod regions;

@@ -89,6 +89,7 @@ impl Checker<'_> {
         let found: IoKind = match argument {
             Argument::Constant(_) | Argument::Run(_) => IoKind::Parameter {
                 rust_type: String::new(),
+                schema: crate::schema::TypeSchema::Any,
             },
             Argument::PipelineParam(name) => {
                 if !p.params.iter().any(|q| &q.name == name) {
@@ -102,6 +103,7 @@ impl Checker<'_> {
                 }
                 IoKind::Parameter {
                     rust_type: String::new(),
+                    schema: crate::schema::TypeSchema::Any,
                 }
             }
             Argument::TaskOutput {
@@ -229,8 +231,8 @@ impl Checker<'_> {
 
 fn describe(kind: &IoKind) -> String {
     match kind {
-        IoKind::Parameter { rust_type } if rust_type.is_empty() => "a parameter".to_owned(),
-        IoKind::Parameter { rust_type } => format!("a `{rust_type}` parameter"),
+        IoKind::Parameter { rust_type, .. } if rust_type.is_empty() => "a parameter".to_owned(),
+        IoKind::Parameter { rust_type, .. } => format!("a `{rust_type}` parameter"),
         IoKind::Artifact { kind } => format!("a `{kind}` artifact"),
     }
 }

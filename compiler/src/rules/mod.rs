@@ -34,7 +34,7 @@ pub mod syntax;
 mod templates;
 mod values;
 
-pub use names::{Names, TemplateDef};
+pub use names::{BranchNames, Names, TemplateDef};
 
 /// Size limits checked at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(crate) use scopes::full_depends;
+pub(crate) use scopes::{full_depends, operands, region_contains, region_reads};
 
 /// `` `a`, `b`, `c` ``, or `(none)`.
 pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {

@@ -25,6 +25,18 @@ pub struct Names {
     pub task_templates: Vec<u32>,
     /// The name of the exit handler's DAG template (`spec.onExit`), when there is one.
     pub exit_template: Option<String>,
+    /// For each region that is a conditional branch: the name of the DAG task that calls it
+    /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
+    pub branches: Vec<Option<BranchNames>>,
+}
+
+/// The names of a conditional branch in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchNames {
+    /// The DAG task that calls the branch, in its parent's DAG.
+    pub task: String,
+    /// The branch's DAG template.
+    pub template: String,
 }
 
 /// One container template: a component with the settings its tasks share.
@@ -163,6 +175,7 @@ impl Checker<'_> {
             templates: Vec::new(),
             task_templates: Vec::new(),
             exit_template: None,
+            branches: Vec::new(),
         }
     }
 

@@ -4,7 +4,8 @@
 use super::Checker;
 use crate::diagnostics::Code;
 use crate::ir::{
-    Argument, Depends, RegionId, RegionKind, TaskId, TaskRef, describe_region, region_sees,
+    Argument, Condition, Depends, Operand, RegionId, RegionKind, TaskId, TaskRef, describe_region,
+    region_sees,
 };
 
 impl Checker<'_> {
@@ -76,7 +77,22 @@ impl Checker<'_> {
             }
             let construct = match region.kind {
                 RegionKind::Root => "a second root",
-                RegionKind::Branch { .. } => "conditional branches",
+                RegionKind::Branch { .. } => {
+                    // Argo refuses a DAG without tasks; the branch's template would be one.
+                    let empty = !p
+                        .tasks
+                        .iter()
+                        .any(|t| region_contains(&p.regions, id, t.region));
+                    if empty {
+                        self.report(
+                            Code::EmptyPipeline,
+                            None,
+                            format!("{what} has no tasks"),
+                            "call a component in the branch's closure, or remove the branch",
+                        );
+                    }
+                    continue;
+                }
                 RegionKind::Loop { .. } => "loops",
                 RegionKind::ExitHandler => unreachable!("handled above"),
                 RegionKind::Call { .. } => "sub-pipeline calls",
@@ -176,6 +192,217 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Every operand of `c`, in the order written.
+pub(crate) fn operands(c: &Condition) -> Vec<&Operand> {
+    fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Operand>) {
+        match c {
+            Condition::Compare { left, right, .. } => {
+                out.push(left);
+                out.push(right);
+            }
+            Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
+            Condition::Not(c) => walk(c, out),
+        }
+    }
+    let mut out = Vec::new();
+    walk(c, &mut out);
+    out
+}
+
+impl Checker<'_> {
+    /// Branches: each operand of a condition exists, is a parameter, and is visible where the
+    /// branch is written (A0011, A0028); a condition in a nested branch does not mix a task of
+    /// the branch around it with a value from further out, which Argo's two substitution
+    /// passes cannot resolve together (A0029); a task in a branch waits on the *result* of a
+    /// task outside it only as "finished well", which its branch's DAG task carries (A0029).
+    pub(crate) fn branches(&mut self) {
+        let p = self.p;
+        for (r, region) in p.regions.iter().enumerate() {
+            let RegionKind::Branch { condition } = &region.kind else {
+                continue;
+            };
+            let Some(parent) = region.parent else {
+                continue;
+            };
+            let what = describe_region(&p.regions, RegionId(r as u32));
+            let mut from_parent = false;
+            let mut from_outside = false;
+            for operand in operands(condition) {
+                match operand {
+                    Operand::Constant(_) => {}
+                    Operand::PipelineParam(name) => {
+                        if !p.params.iter().any(|q| &q.name == name) {
+                            self.report(
+                                Code::UnknownReference,
+                                None,
+                                format!("the condition of {what} reads pipeline parameter `{name}`, which does not exist"),
+                                format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                            );
+                        }
+                    }
+                    Operand::TaskOutput {
+                        task: TaskRef::Local(t),
+                        output,
+                    } => {
+                        let Some(task) = p.tasks.get(t.index()) else {
+                            continue;
+                        };
+                        let is_param = p
+                            .components
+                            .get(&task.component)
+                            .and_then(|c| c.output(output))
+                            .map(|o| !o.kind.is_artifact());
+                        if is_param != Some(true) {
+                            self.report(
+                                Code::UnknownReference,
+                                Some(*t),
+                                format!(
+                                    "the condition of {what} reads `{output}` of task `{}`, which is not an output parameter of it",
+                                    task.name
+                                ),
+                                "compare an output parameter of the task (artifacts cannot be compared)",
+                            );
+                        }
+                        if !region_sees(&p.regions, parent, task.region) {
+                            self.report(
+                                Code::OutOfScope,
+                                Some(*t),
+                                format!(
+                                    "the condition of {what} reads task `{}` in {}, which cannot be seen where the branch is written",
+                                    task.name,
+                                    describe_region(&p.regions, task.region)
+                                ),
+                                "compare values of the region the branch is written in",
+                            );
+                        } else if task.region == parent {
+                            from_parent = true;
+                        } else {
+                            from_outside = true;
+                        }
+                    }
+                    Operand::TaskOutput { .. } => {}
+                }
+            }
+            let parent_is_branch = p
+                .regions
+                .get(parent.index())
+                .is_some_and(|r| matches!(r.kind, RegionKind::Branch { .. }));
+            if parent_is_branch && from_parent && from_outside {
+                self.report(
+                    Code::UnsupportedConstruct,
+                    None,
+                    format!("the condition of {what} compares a task of the branch around it with a value from outside that branch, which is not compiled yet"),
+                    "compare the outside value in a task of the branch around it first, and use that task's output",
+                );
+            }
+        }
+        for (i, task) in p.tasks.iter().enumerate() {
+            let Some(d) = &task.depends else { continue };
+            let mut outside = Vec::new();
+            fn results<'a>(d: &'a Depends, out: &mut Vec<&'a TaskRef>) {
+                match d {
+                    Depends::Done(_) => {}
+                    Depends::Result { task, .. }
+                    | Depends::AnySucceeded(task)
+                    | Depends::AllFailed(task) => out.push(task),
+                    Depends::And(v) | Depends::Or(v) => v.iter().for_each(|d| results(d, out)),
+                    Depends::Not(d) => results(d, out),
+                }
+            }
+            results(d, &mut outside);
+            for r in outside {
+                if let TaskRef::Local(t) = r
+                    && let Some(other) = p.tasks.get(t.index())
+                    && other.region != task.region
+                {
+                    self.report(
+                        Code::UnsupportedConstruct,
+                        Some(TaskId(i as u32)),
+                        format!(
+                            "task `{}` in {} waits on a result of task `{}` outside it, which is not compiled yet",
+                            task.name,
+                            describe_region(&p.regions, task.region),
+                            other.name
+                        ),
+                        "wait on results of tasks of the same region, or move the task out of the branch",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// For each region, the tasks outside it that it or a region inside it reads or waits for
+/// (arguments, `depends`, the conditions of its branches — its own included), in task order.
+/// A branch's DAG task waits for those of them in its parent; the local runner waits for all
+/// of them before it decides the branch.
+pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
+    let n = p.regions.len();
+    let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
+    // Adds `used` to every region from `from` outwards that does not contain it.
+    let mut add = |from: RegionId, used: TaskId| {
+        let Some(used_region) = p.tasks.get(used.index()).map(|t| t.region) else {
+            return;
+        };
+        let mut at = Some(from);
+        while let Some(r) = at {
+            if region_contains(&p.regions, r, used_region) {
+                break;
+            }
+            if let Some(v) = reads.get_mut(r.index()) {
+                v.push(used);
+            }
+            at = p.regions.get(r.index()).and_then(|region| region.parent);
+        }
+    };
+    for task in &p.tasks {
+        let refs = task
+            .arguments
+            .values()
+            .filter_map(Argument::task)
+            .chain(task.depends.iter().flat_map(|d| d.tasks()));
+        for r in refs {
+            if let TaskRef::Local(t) = r {
+                add(task.region, *t);
+            }
+        }
+    }
+    for (r, region) in p.regions.iter().enumerate() {
+        if let RegionKind::Branch { condition } = &region.kind {
+            for operand in operands(condition) {
+                if let Operand::TaskOutput {
+                    task: TaskRef::Local(t),
+                    ..
+                } = operand
+                {
+                    add(RegionId(r as u32), *t);
+                }
+            }
+        }
+    }
+    for v in &mut reads {
+        v.sort_unstable();
+        v.dedup();
+    }
+    reads
+}
+
+/// True when region `inner` is `outer` or inside it.
+pub(crate) fn region_contains(
+    regions: &[crate::ir::Region],
+    outer: RegionId,
+    inner: RegionId,
+) -> bool {
+    let mut at = Some(inner);
+    while let Some(r) = at {
+        if r == outer {
+            return true;
+        }
+        at = regions.get(r.index()).and_then(|region| region.parent);
+    }
+    false
 }
 
 /// The full `depends` expression of every task: a [`Depends::Done`] for each task it reads

@@ -27,6 +27,41 @@ impl Checker<'_> {
         for (component, template) in &names.component_templates {
             owners.insert(template.clone(), format!("component `{component}`"));
         }
+        // Conditional branches, numbered in the order they were written.
+        names.branches = vec![None; p.regions.len()];
+        let mut k = 0;
+        for (r, region) in p.regions.iter().enumerate() {
+            if !matches!(region.kind, crate::ir::RegionKind::Branch { .. }) {
+                continue;
+            }
+            k += 1;
+            let task = format!("condition-{k}");
+            let clash = p.tasks.iter().position(|t| {
+                t.name == task && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
+            });
+            if let Some(t) = clash {
+                self.report(
+                    Code::NameCollision,
+                    Some(TaskId(t as u32)),
+                    format!("task `{task}` has the name of the DAG task argot gives the conditional branch next to it"),
+                    "name the task another way with `.name(\"…\")`",
+                );
+            }
+            let template =
+                namer::generated(&format!("{}-condition-{k}", p.name), namer::DNS_LABEL_MAX);
+            if let Some(owner) = owners.get(&template) {
+                let owner = owner.clone();
+                self.report(
+                    Code::NameCollision,
+                    None,
+                    format!("conditional branch {k} and {owner} both become the Argo template name `{template}`"),
+                    "rename the component with #[component(name = \"…\")]",
+                );
+            } else {
+                owners.insert(template.clone(), format!("conditional branch {k}"));
+            }
+            names.branches[r] = Some(super::BranchNames { task, template });
+        }
         if p.tasks
             .iter()
             .any(|t| crate::ir::in_exit_handler(&p.regions, t.region))

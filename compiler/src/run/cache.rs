@@ -485,6 +485,7 @@ mod tests {
                 name: "lr".into(),
                 kind: IoKind::Parameter {
                     rust_type: "f64".into(),
+                    schema: crate::schema::TypeSchema::Float,
                 },
                 default: default.map(str::to_owned),
             }],

@@ -14,7 +14,7 @@
 
 use argot_client::Phase;
 
-use crate::ir::{Depends, TaskId, TaskRef, TaskResult};
+use crate::ir::{CompareKind, CompareOp, Condition, Depends, Operand, TaskId, TaskRef, TaskResult};
 
 /// True when phase `phase` has result `result` for a plain (not looped) task. `Daemoned`,
 /// `AnySucceeded` and `AllFailed` are false for such a task, as Argo computes them only for
@@ -78,6 +78,118 @@ pub(crate) fn failed_branch(
         };
     }
     (0..n).filter(|&i| is_target[i]).find_map(|i| branch[i])
+}
+
+/// Evaluates a branch's condition as Argo's `expr` expression does (see the emitter's
+/// `regions` module): text compares wire forms, `Integer` and `Float` parse them as `asInt`
+/// and `asFloat` do. `value` gives an operand's wire form. An operand that does not parse is
+/// an error, as the expression's evaluation fails on Argo.
+pub(crate) fn condition_holds(
+    c: &Condition,
+    value: &dyn Fn(&Operand) -> Result<String, String>,
+) -> Result<bool, String> {
+    Ok(match c {
+        Condition::Compare {
+            left,
+            op,
+            right,
+            kind,
+        } => {
+            let (l, r) = (value(left)?, value(right)?);
+            let ordering = match kind {
+                CompareKind::Text => {
+                    return Ok(match op {
+                        CompareOp::Eq => l == r,
+                        CompareOp::Ne => l != r,
+                        // Validation admits only `eq` and `ne` on text (`Ordered`).
+                        _ => return Err("strings and booleans only compare equal or not".into()),
+                    });
+                }
+                CompareKind::Integer => {
+                    let int = |s: &str| {
+                        s.trim_start_matches('+')
+                            .parse::<i64>()
+                            .map_err(|_| format!("`{s}` is not an integer (asInt)"))
+                    };
+                    int(&l)?.partial_cmp(&int(&r)?)
+                }
+                CompareKind::Float => {
+                    let float = |s: &str| {
+                        s.parse::<f64>()
+                            .map_err(|_| format!("`{s}` is not a number (asFloat)"))
+                    };
+                    float(&l)?.partial_cmp(&float(&r)?)
+                }
+            };
+            use std::cmp::Ordering::*;
+            match (op, ordering) {
+                (_, None) => matches!(op, CompareOp::Ne),
+                (CompareOp::Eq, Some(o)) => o == Equal,
+                (CompareOp::Ne, Some(o)) => o != Equal,
+                (CompareOp::Lt, Some(o)) => o == Less,
+                (CompareOp::Le, Some(o)) => o != Greater,
+                (CompareOp::Gt, Some(o)) => o == Greater,
+                (CompareOp::Ge, Some(o)) => o != Less,
+            }
+        }
+        Condition::And(v) => {
+            for c in v {
+                if !condition_holds(c, value)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Condition::Or(v) => {
+            for c in v {
+                if condition_holds(c, value)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Condition::Not(c) => !condition_holds(c, value)?,
+    })
+}
+
+/// A short, readable form of a condition for messages (`output of train >= 0.9`).
+pub(crate) fn describe(c: &Condition, task_name: &dyn Fn(TaskId) -> String) -> String {
+    let operand = |o: &Operand| match o {
+        Operand::Constant(text) => text.clone(),
+        Operand::PipelineParam(name) => format!("parameter {name}"),
+        Operand::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        } => format!("{output} of {}", task_name(*t)),
+        Operand::TaskOutput { task, output } => format!("{output} of {task:?}"),
+    };
+    match c {
+        Condition::Compare {
+            left, op, right, ..
+        } => {
+            let op = match op {
+                CompareOp::Eq => "==",
+                CompareOp::Ne => "!=",
+                CompareOp::Lt => "<",
+                CompareOp::Le => "<=",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+            };
+            format!("{} {op} {}", operand(left), operand(right))
+        }
+        Condition::And(v) | Condition::Or(v) => {
+            let sep = if matches!(c, Condition::And(_)) {
+                " and "
+            } else {
+                " or "
+            };
+            v.iter()
+                .map(|c| format!("({})", describe(c, task_name)))
+                .collect::<Vec<_>>()
+                .join(sep)
+        }
+        Condition::Not(c) => format!("not ({})", describe(c, task_name)),
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +277,41 @@ mod tests {
         let phases = [&Phase::Succeeded, &Phase::Succeeded, &Phase::Failed];
         let deps = |i: usize| if i == 1 { vec![0] } else { vec![] };
         assert_eq!(failed_branch(&phases, &deps, &[0, 1, 2]), Some(2));
+    }
+
+    #[test]
+    fn conditions_compare_wire_forms_as_argo_expr_does() {
+        use crate::ir::{CompareKind as K, CompareOp as Op, Condition, Operand};
+        let c = |l: &str, op, r: &str, kind| Condition::Compare {
+            left: Operand::Constant(l.into()),
+            op,
+            right: Operand::Constant(r.into()),
+            kind,
+        };
+        let value = |o: &Operand| match o {
+            Operand::Constant(t) => Ok(t.clone()),
+            _ => Err("no".to_owned()),
+        };
+        let holds = |c: &Condition| condition_holds(c, &value);
+        assert_eq!(
+            holds(&c("it's a/b-c", Op::Eq, "it's a/b-c", K::Text)),
+            Ok(true)
+        );
+        assert_eq!(holds(&c("true", Op::Ne, "false", K::Text)), Ok(true));
+        // Numbers compare as numbers, not as text: 10 > 9, 1e-7 < 0.5.
+        assert_eq!(holds(&c("10", Op::Gt, "9", K::Integer)), Ok(true));
+        assert_eq!(holds(&c("1e-7", Op::Lt, "0.5", K::Float)), Ok(true));
+        assert_eq!(holds(&c("-3", Op::Le, "-3", K::Integer)), Ok(true));
+        assert_eq!(holds(&c("NaN", Op::Eq, "NaN", K::Float)), Ok(false));
+        assert_eq!(holds(&c("NaN", Op::Ne, "NaN", K::Float)), Ok(true));
+        // What `asInt` cannot read fails the condition, as the expression fails on Argo.
+        assert!(holds(&c("abc", Op::Lt, "3", K::Integer)).is_err());
+        let both = Condition::And(vec![
+            c("1", Op::Eq, "1", K::Integer),
+            Condition::Not(Box::new(c("a", Op::Eq, "b", K::Text))),
+        ]);
+        assert_eq!(holds(&both), Ok(true));
+        assert_eq!(holds(&Condition::Or(vec![])), Ok(false));
+        assert_eq!(holds(&Condition::And(vec![])), Ok(true));
     }
 }

@@ -100,7 +100,7 @@ pub use cache::{
     ARGOT_VERSION, CACHE_KEY_VERSION, CacheCode, CacheInput, CodeIdentity, cache_key, digest_path,
 };
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
-pub use params::{check_value, override_to_wire, override_to_wire_checked};
+pub use params::{check_wire, override_to_wire, override_to_wire_checked};
 
 /// How to run a pipeline (the `run` command's flags, resolved).
 #[derive(Clone, Debug)]

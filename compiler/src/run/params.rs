@@ -1,5 +1,5 @@
-//! Pipeline parameter values of a run or a submission: defaults, `-p` overrides, and a type
-//! check of each value against the parameter's Rust type.
+//! Pipeline parameter values of a run or a submission: defaults, `-p` overrides, and a check
+//! of each value against the parameter's schema.
 //!
 //! A `-p NAME=VALUE` value is written by hand: a `String` parameter's value is the text itself,
 //! any other type's value is JSON (`-p rows=5000`, `-p lrs=[0.1,0.2]`, `-p tag='"v1"'` for an
@@ -7,12 +7,12 @@
 //! same form constants and defaults have — before it goes anywhere, so `run -p` and
 //! `submit -p` deliver `{{workflow.uid}}`, `$(HOME)` or `$$` unchanged.
 //!
-//! The pipeline binary knows each parameter's declared type: the macro records its wire form
-//! (decided by `TypeId`) and a decoding check ([`crate::value::ParamWire`]), which `run -p` and
-//! `submit -p` use. Without that record (an IR from elsewhere) the type is known only by its
-//! name (`rust_type`): "exactly `String`" is then `String`, `std::string::String` or
-//! `alloc::string::String`, and containers, options, tuples and primitives are checked by
-//! [`check_value`].
+//! The check is the parameter's [`TypeSchema`], which the macro recorded from the type (bounds
+//! of an integer, members of an enum, element types of a list, …). The pipeline binary also
+//! knows each parameter's declared type: the macro records its wire form (decided by `TypeId`)
+//! and a decoding check ([`crate::value::ParamWire`]), which `run -p` and `submit -p` apply
+//! after the schema's, so a struct without a schema is still checked field by field. Without
+//! that record (an IR from elsewhere) a parameter whose schema is `string` travels as text.
 
 use std::collections::BTreeMap;
 
@@ -20,17 +20,22 @@ use serde_json::Value;
 
 use super::RunError;
 use crate::ir::{Pipeline, PipelineParam};
+use crate::schema::TypeSchema;
 use crate::value::{self, WireForm};
 
 /// The wire value of every pipeline parameter: the override if given, else the default.
-/// Overrides are already in wire form and checked against their type ([`override_to_wire`]
-/// does both); only their names are checked here.
+/// Overrides must be in wire form; each is checked against its parameter's schema here, so a
+/// caller of the runner that skipped [`override_to_wire`] still cannot start a run with a value
+/// its components would refuse.
 pub(crate) fn resolve(
     pipeline: &Pipeline,
     wire: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, RunError> {
-    for name in wire.keys() {
-        find(pipeline, name)?;
+    for (name, text) in wire {
+        let param = find(pipeline, name)?;
+        let form = wire_form_of(param);
+        check_wire(&param.schema, form, text)
+            .map_err(|detail| bad_parameter(param, form, text, not_valid(param, text, &detail)))?;
     }
     let mut values = BTreeMap::new();
     for param in &pipeline.params {
@@ -59,7 +64,8 @@ pub fn override_to_wire(pipeline: &Pipeline, name: &str, text: &str) -> Result<S
 
 /// [`override_to_wire`] with what the macro recorded about the parameter's declared type
 /// (`exact`): its wire form decided by `TypeId` (a type alias of `String` is text), and a check
-/// that decodes the value as the component will, so structs and enums are checked exactly.
+/// that decodes the value as the component will, so structs and enums without a schema are
+/// checked exactly too.
 ///
 /// # Errors
 /// As [`override_to_wire`].
@@ -70,22 +76,18 @@ pub fn override_to_wire_checked(
     exact: Option<crate::value::ParamWire>,
 ) -> Result<String, RunError> {
     let param = find(pipeline, name)?;
-    let bad = |reason: String| RunError::BadParameter {
-        name: name.to_owned(),
-        value: text.to_owned(),
-        rust_type: param.rust_type.clone(),
-        reason,
-        example: example_of(param),
+    let form = exact.map_or_else(|| wire_form_of(param), |w| w.form);
+    let bad = |reason: String| bad_parameter(param, form, text, reason);
+    let valid = |wire: &str| {
+        check_wire(&param.schema, form, wire).is_ok()
+            && exact.is_none_or(|w| (w.check)(wire).is_ok())
     };
-    let form = exact.map_or_else(|| wire_form_of(&param.rust_type), |w| w.form);
     let wire = value::canonical(text, form).map_err(|reason| {
         let ty = &param.rust_type;
         let quoted = serde_json::to_string(text).expect("a string serialises");
         // Suggest quotes only where a JSON string could be a value of the type.
         let as_string = value::canonical(&quoted, form).unwrap_or_default();
-        let hint = if check_value(ty, &as_string).is_ok()
-            && exact.is_none_or(|w| (w.check)(&as_string).is_ok())
-        {
+        let hint = if valid(&as_string) {
             format!(" (text is a string in quotes: -p '{name}={quoted}')")
         } else {
             String::new()
@@ -95,11 +97,32 @@ pub fn override_to_wire_checked(
             text.chars().take(80).collect::<String>()
         ))
     })?;
-    match exact {
-        Some(exact) => (exact.check)(&wire).map_err(bad)?,
-        None => check_value(&param.rust_type, &wire).map_err(bad)?,
+    check_wire(&param.schema, form, &wire)
+        .map_err(|detail| bad(not_valid(param, text, &detail)))?;
+    if let Some(exact) = exact {
+        (exact.check)(&wire).map_err(bad)?;
     }
     Ok(wire)
+}
+
+/// "`300` is not a valid `u8`: …", today's shape of a refusal.
+fn not_valid(param: &PipelineParam, text: &str, detail: &str) -> String {
+    format!(
+        "`{}` is not a valid `{}`: {detail}",
+        text.chars().take(80).collect::<String>(),
+        param.rust_type
+    )
+}
+
+/// The error for value `text` of `param`, with an example of a good one.
+fn bad_parameter(param: &PipelineParam, form: WireForm, text: &str, reason: String) -> RunError {
+    RunError::BadParameter {
+        name: param.name.clone(),
+        value: text.to_owned(),
+        rust_type: param.rust_type.clone(),
+        reason,
+        example: example_of(param, form),
+    }
 }
 
 /// Parameter `name` of `pipeline`, or the error that lists the ones it has.
@@ -126,195 +149,69 @@ fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Result<&'a PipelineParam, Run
         })
 }
 
-/// How a parameter of type `rust_type` (as the IR spells it) travels.
-pub(crate) fn wire_form_of(rust_type: &str) -> WireForm {
-    let ty: String = rust_type.chars().filter(|c| !c.is_whitespace()).collect();
-    match ty.as_str() {
-        "String" | "std::string::String" | "alloc::string::String" | "::std::string::String" => {
-            WireForm::Text
-        }
+/// How `param` travels when the binary's record of its type is not at hand: a top-level
+/// `string` schema is `String`'s (only `String` implements `Schema` as `string`).
+fn wire_form_of(param: &PipelineParam) -> WireForm {
+    match param.schema {
+        TypeSchema::Text => WireForm::Text,
         _ => WireForm::Json,
     }
 }
 
-/// Checks that `text` (a wire-form value) decodes as `rust_type` (as the IR spells it: `u32`,
-/// `Vec<f64>`, `Option<String>`, …), the way the component will decode it.
-///
-/// Primitive types, `String`, `Vec`, `Option` and tuples are checked exactly; other types
-/// (structs, maps, enums) must be JSON, and the component reports a mismatch when it decodes
-/// them.
+/// Checks that `text`, a value in wire form `form`, is a value of `schema`.
 ///
 /// # Errors
-/// A sentence saying what is wrong.
-pub fn check_value(rust_type: &str, text: &str) -> Result<(), String> {
-    if wire_form_of(rust_type) == WireForm::Text {
-        return Ok(());
-    }
-    let ty: String = rust_type.chars().filter(|c| !c.is_whitespace()).collect();
-    let json: Value = serde_json::from_str(text)
-        .map_err(|_| format!("`{text}` is not a valid `{ty}` (not JSON)"))?;
-    check(&ty, &json)
+/// A sentence saying what is wrong and where.
+pub fn check_wire(schema: &TypeSchema, form: WireForm, text: &str) -> Result<(), String> {
+    let json = match form {
+        // Every text is a `String`; a schema that says otherwise is checked on the text as a
+        // JSON string.
+        WireForm::Text => Value::String(value::decode_text(text)),
+        WireForm::Json => serde_json::from_str(text).map_err(|e| {
+            format!(
+                "`{}` is not JSON ({e})",
+                text.chars().take(80).collect::<String>()
+            )
+        })?,
+    };
+    schema.check(&json).map_err(|mismatch| mismatch.to_string())
 }
 
-fn check(ty: &str, json: &Value) -> Result<(), String> {
-    fn decode<T: serde::de::DeserializeOwned>(json: &Value, ty: &str) -> Result<(), String> {
-        T::deserialize(json)
-            .map(|_| ())
-            .map_err(|_| format!("`{json}` is not a valid `{ty}`"))
-    }
-    let last = ty.rsplit("::").next().unwrap_or(ty);
-    match last {
-        "String" | "str" | "&str" | "PathBuf" | "Cow<str>" => match json {
-            Value::String(_) => Ok(()),
-            _ => Err(format!("`{json}` is not a valid `{ty}` (a JSON string)")),
-        },
-        "char" => decode::<char>(json, ty),
-        "bool" => decode::<bool>(json, ty),
-        "u8" => decode::<u8>(json, ty),
-        "u16" => decode::<u16>(json, ty),
-        "u32" => decode::<u32>(json, ty),
-        "u64" => decode::<u64>(json, ty),
-        "u128" => decode::<u128>(json, ty),
-        "usize" => decode::<usize>(json, ty),
-        "i8" => decode::<i8>(json, ty),
-        "i16" => decode::<i16>(json, ty),
-        "i32" => decode::<i32>(json, ty),
-        "i64" => decode::<i64>(json, ty),
-        "i128" => decode::<i128>(json, ty),
-        "isize" => decode::<isize>(json, ty),
-        "f32" => decode::<f32>(json, ty),
-        "f64" => decode::<f64>(json, ty),
-        _ => {
-            if let Some(inner) = generic(ty, "Option") {
-                if json.is_null() {
-                    return Ok(());
-                }
-                return check(inner, json);
-            }
-            if let Some(inner) = generic(ty, "Vec") {
-                let Value::Array(items) = json else {
-                    return Err(format!("`{json}` is not a JSON array (a `{ty}`)"));
-                };
-                for item in items {
-                    check(inner, item)?;
-                }
-                return Ok(());
-            }
-            if let Some(inner) = ty.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-                let parts = split_top_level(inner);
-                let Value::Array(items) = json else {
-                    return Err(format!("`{json}` is not a JSON array (a tuple `{ty}`)"));
-                };
-                if items.len() != parts.len() {
-                    return Err(format!(
-                        "`{json}` has {} elements, but `{ty}` has {}",
-                        items.len(),
-                        parts.len()
-                    ));
-                }
-                for (part, item) in parts.iter().zip(items) {
-                    check(part, item)?;
-                }
-                return Ok(());
-            }
-            // A user type: any JSON value; the component checks it when it decodes.
-            Ok(())
-        }
-    }
-}
-
-/// `Vec<T>` → `T` (also with a path prefix such as `std::vec::Vec<T>`).
-fn generic<'a>(ty: &'a str, name: &str) -> Option<&'a str> {
-    let open = ty.find('<')?;
-    let head = &ty[..open];
-    if head.rsplit("::").next() != Some(name) {
-        return None;
-    }
-    ty[open + 1..].strip_suffix('>')
-}
-
-fn split_top_level(s: &str) -> Vec<&str> {
-    let (mut depth, mut start, mut parts) = (0i32, 0usize, Vec::new());
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if start < s.len() {
-        parts.push(&s[start..]);
-    }
-    parts
-}
-
-/// A good `-p` value for `param`: its default as it would be typed, or one of its type.
-fn example_of(param: &PipelineParam) -> String {
-    match (&param.default, wire_form_of(&param.rust_type)) {
+/// A good `-p` value for `param` (which travels in wire form `form`): its default as it would be
+/// typed, or one of its schema.
+fn example_of(param: &PipelineParam, form: WireForm) -> String {
+    match (&param.default, form) {
         (Some(d), WireForm::Text) => value::decode_text(d),
         (Some(d), WireForm::Json) => d.clone(),
-        (None, _) => example(&param.rust_type).to_owned(),
-    }
-}
-
-fn example(rust_type: &str) -> &'static str {
-    let last = rust_type.rsplit("::").next().unwrap_or(rust_type);
-    match last {
-        "bool" => "true",
-        "f32" | "f64" => "0.5",
-        t if t.starts_with('u') || t.starts_with('i') => "42",
-        t if t.starts_with("Vec") => "[1,2]",
-        "String" => "some text",
-        _ => "a JSON value (a string in quotes)",
+        (None, WireForm::Text) => "some text".to_owned(),
+        (None, WireForm::Json) => match &param.schema {
+            TypeSchema::Any => "a JSON value (a string in quotes)".to_owned(),
+            schema => schema.example(),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Schema;
 
-    #[test]
-    fn primitives_are_checked_exactly() {
-        assert!(check_value("u32", "1000").is_ok());
-        assert!(check_value("u32", "-1").is_err());
-        assert!(check_value("u32", "abc").is_err());
-        assert!(check_value("u8", "300").is_err());
-        assert!(check_value("f64", "0.25").is_ok());
-        assert!(check_value("f64", "fast").is_err());
-        assert!(check_value("bool", "true").is_ok());
-        assert!(check_value("bool", "yes").is_err());
-        assert!(check_value("String", "anything {at} all").is_ok());
-        assert!(check_value("std::string::String", "").is_ok());
+    fn param(name: &str, rust_type: &str, schema: TypeSchema) -> serde_json::Value {
+        serde_json::json!({"name": name, "rust_type": rust_type, "schema": schema})
     }
 
-    #[test]
-    fn containers_are_checked_element_by_element() {
-        assert!(check_value("Vec<f64>", "[0.1, 2]").is_ok());
-        assert!(check_value("Vec<f64>", "[0.1, \"x\"]").is_err());
-        assert!(check_value("Vec < u8 >", "[1,2,300]").is_err());
-        assert!(check_value("Vec<String>", "[\"a\", \"b\"]").is_ok());
-        assert!(check_value("Option<u32>", "null").is_ok());
-        assert!(check_value("Option<u32>", "7").is_ok());
-        assert!(check_value("Option<u32>", "x").is_err());
-        assert!(check_value("(u32, String)", "[1, \"a\"]").is_ok());
-        assert!(check_value("(u32, String)", "[1]").is_err());
-        assert!(check_value("Config", "{\"a\": 1}").is_ok());
+    fn pipeline(params: Vec<serde_json::Value>) -> Pipeline {
+        serde_json::from_value(
+            serde_json::json!({"name": "p", "binary_path": "/b", "params": params}),
+        )
+        .unwrap()
     }
 
     #[test]
     fn overrides_and_defaults_resolve_and_unknown_names_are_refused() {
-        let pipeline: Pipeline = serde_json::from_value(serde_json::json!({
-            "name": "p", "binary_path": "/b",
-            "params": [
-                {"name": "rows", "rust_type": "u32", "default": "1000"},
-                {"name": "lr", "rust_type": "f64"}
-            ]
-        }))
-        .unwrap();
+        let mut rows = param("rows", "u32", u32::schema());
+        rows["default"] = "1000".into();
+        let pipeline = pipeline(vec![rows, param("lr", "f64", f64::schema())]);
         let mut over = BTreeMap::from([("lr".to_owned(), "0.1".to_owned())]);
         let values = resolve(&pipeline, &over).unwrap();
         assert_eq!(values["rows"], "1000");
@@ -336,16 +233,111 @@ mod tests {
     }
 
     #[test]
+    fn the_runner_refuses_a_wire_value_outside_the_schema() {
+        let pipeline = pipeline(vec![param("rows", "u32", u32::schema())]);
+        let over = BTreeMap::from([("rows".to_owned(), "4294967296".to_owned())]);
+        let err = resolve(&pipeline, &over).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "-p rows=4294967296: `4294967296` is not a valid `u32`: 4294967296 is above the \
+             maximum, 4294967295 (expected an integer from 0 to 4294967295)\n\
+             help: pass a `u32` value, e.g. 42"
+        );
+        let over = BTreeMap::from([("rows".to_owned(), "12".to_owned())]);
+        assert_eq!(resolve(&pipeline, &over).unwrap()["rows"], "12");
+    }
+
+    /// (schema, `-p` text, refused with) — each refusal names the parameter, the type, what is
+    /// wrong and an example; the type is known only by its schema here (no `ParamWire`).
+    #[test]
+    fn overrides_are_checked_against_the_schema() {
+        let mode = TypeSchema::Enum(vec!["fast".into(), "slow".into()]);
+        let pipeline = pipeline(vec![
+            param("small", "u8", u8::schema()),
+            param("count", "Count", u32::schema()),
+            param("sizes", "Vec<u16>", Vec::<u16>::schema()),
+            param("mode", "Mode", mode),
+            param("ratio", "f64", f64::schema()),
+            param("maybe", "Option<u8>", Option::<u8>::schema()),
+        ]);
+        for (name, text, says) in [
+            (
+                "small",
+                "256",
+                "-p small=256: `256` is not a valid `u8`: 256 is above the maximum, 255",
+            ),
+            ("small", "-1", "-1 is below the minimum, 0"),
+            (
+                "count",
+                "0.5",
+                "`0.5` is not a valid `Count`: `0.5` is not a whole number",
+            ),
+            (
+                "sizes",
+                "[1,2,70000]",
+                "at `[2]`: 70000 is above the maximum, 65535",
+            ),
+            (
+                "sizes",
+                "[1,\"2\"]",
+                "at `[1]`: `\"2\"` is a string (expected an integer from 0 to 65535)",
+            ),
+            (
+                "mode",
+                "\"medium\"",
+                r#"`"medium"` is not one of "fast", "slow""#,
+            ),
+            ("ratio", "null", "`null` is not allowed here"),
+            ("ratio", "true", "`true` is a boolean (expected a number)"),
+        ] {
+            let err = override_to_wire(&pipeline, name, text)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{name}={text}: {err}");
+            assert!(err.contains(&format!("-p {name}={text}")), "{err}");
+            assert!(err.contains("help: pass a `"), "{err}");
+        }
+        let help = |name: &str| {
+            let err = override_to_wire(&pipeline, name, "{}")
+                .unwrap_err()
+                .to_string();
+            err.rsplit_once("e.g. ").unwrap().1.to_owned()
+        };
+        assert_eq!(help("small"), "42");
+        assert_eq!(help("sizes"), "[42]");
+        assert_eq!(help("mode"), "\"fast\"");
+        // A bare word for an enum is refused with the hint to quote it: quoted, it is a member.
+        let err = override_to_wire(&pipeline, "mode", "fast")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("-p 'mode=\"fast\"'"), "{err}");
+        let err = override_to_wire(&pipeline, "mode", "medium")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("in quotes"), "{err}");
+        for (name, text) in [
+            ("small", "255"),
+            ("count", "7"),
+            ("sizes", "[1, 2]"),
+            ("mode", "\"slow\""),
+            ("ratio", "3"),
+            ("maybe", "null"),
+            ("maybe", "9"),
+        ] {
+            assert!(
+                override_to_wire(&pipeline, name, text).is_ok(),
+                "{name}={text}"
+            );
+        }
+    }
+
+    #[test]
     fn overrides_become_the_wire_form_of_their_type() {
-        let pipeline: Pipeline = serde_json::from_value(serde_json::json!({
-            "name": "p", "binary_path": "/b",
-            "params": [
-                {"name": "text", "rust_type": "String"},
-                {"name": "maybe", "rust_type": "Option<String>"},
-                {"name": "config", "rust_type": "Config"}
-            ]
-        }))
-        .unwrap();
+        let pipeline = pipeline(vec![
+            param("text", "String", String::schema()),
+            param("maybe", "Option<String>", Option::<String>::schema()),
+            param("config", "Config", TypeSchema::Any),
+        ]);
         let wire = |n: &str, t: &str| override_to_wire(&pipeline, n, t);
         assert_eq!(wire("text", "plain").unwrap(), "plain");
         assert_eq!(

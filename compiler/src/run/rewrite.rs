@@ -260,6 +260,7 @@ mod tests {
                 name: (*name).to_owned(),
                 kind: IoKind::Parameter {
                     rust_type: "String".into(),
+                    schema: crate::schema::TypeSchema::Text,
                 },
                 default: None,
             });

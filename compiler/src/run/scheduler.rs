@@ -26,7 +26,9 @@ use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
 use super::{Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots};
-use crate::ir::{Argument, Depends, IoKind, RunValue, TaskId, TaskRef};
+use crate::ir::{
+    Argument, Depends, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
+};
 use crate::validate::ValidPipeline;
 
 /// Label on local runs saying which runner recorded them.
@@ -198,12 +200,14 @@ pub(crate) fn execute(
     };
     let mut omitted = RunSnapshot {
         run: Some(run_record),
+        // Tasks decided without a worker (omitted, skipped by a branch, or unable to start)
+        // are recorded here; a worker records the tasks it ran.
         tasks: reports
             .iter()
-            .filter(|r| r.phase == Phase::Omitted)
+            .filter(|r| r.duration.is_none() && !r.resumed)
             .map(|r| TaskRecord {
                 template: Some(r.component.clone()),
-                phase: Phase::Omitted,
+                phase: r.phase.clone(),
                 message: r.message.clone(),
                 ..TaskRecord::new(&run_id, &r.name)
             })
@@ -288,11 +292,12 @@ fn schedule(
     let valid = cx.valid;
     let p = valid.pipeline();
     let n = p.tasks.len();
-    let deps = |i: usize| valid.dependencies(TaskId(i as u32));
+    let sched = scheduling_deps(valid);
+    let deps = |i: usize| &sched[i][..];
     let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
     for i in 0..n {
-        for d in deps(i) {
-            dependants[d.index()].push(i);
+        for &d in deps(i) {
+            dependants[d].push(i);
         }
     }
     // The exit handler's tasks also wait for the body: every other task to finish.
@@ -305,12 +310,7 @@ fn schedule(
         .filter(|&i| !in_exit[i] && reports[i].is_none())
         .count();
     let mut waiting: Vec<usize> = (0..n)
-        .map(|i| {
-            deps(i)
-                .iter()
-                .filter(|d| reports[d.index()].is_none())
-                .count()
-        })
+        .map(|i| deps(i).iter().filter(|&&d| reports[d].is_none()).count())
         .collect();
     for i in 0..n {
         if in_exit[i] && body_left > 0 {
@@ -325,6 +325,8 @@ fn schedule(
         in_exit,
         body_left,
         run_values: BTreeMap::new(),
+        run_params,
+        branches: vec![None; p.regions.len()],
     };
     if body_left == 0 {
         gate.run_values = run_values(valid, &reports, &gate.in_exit);
@@ -443,7 +445,7 @@ fn schedule(
     }
     let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let phases: Vec<&Phase> = reports.iter().map(|r| &r.phase).collect();
-    let dep_indices = |i: usize| deps(i).iter().map(|d| d.index()).collect::<Vec<_>>();
+    let dep_indices = |i: usize| deps(i).to_vec();
     // The body's outcome decides the run; when it succeeded, a failed exit handler fails it
     // (`operate` in `workflow/controller/operator.go`).
     let order = run_order(n, &dep_indices);
@@ -479,6 +481,10 @@ struct Gate<'v> {
     body_left: usize,
     /// `{{workflow.status}}` and `{{workflow.failures}}`, once the body has finished.
     run_values: BTreeMap<RunValue, String>,
+    /// The run's parameter values (wire form), for conditions.
+    run_params: &'v BTreeMap<String, String>,
+    /// Each conditional branch, once decided.
+    branches: Vec<Option<BranchState>>,
 }
 
 impl Gate<'_> {
@@ -524,6 +530,26 @@ impl Gate<'_> {
         events: &mut dyn FnMut(Event<'_>),
     ) {
         let valid = self.valid;
+        let task = &valid.pipeline().tasks[i];
+        // The branches around it, outermost first: each decided once, when its first task is.
+        for b in enclosing_branches(valid.pipeline(), task.region) {
+            let state = match &self.branches[b.index()] {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self.decide_branch(b, reports);
+                    self.branches[b.index()] = Some(s.clone());
+                    s
+                }
+            };
+            if let BranchState::Not(phase, why) = state {
+                let mut r = TaskReport::new(&task.name, &task.component, phase);
+                r.message = Some(why);
+                events(Event::TaskFinished(&r));
+                reports[i] = Some(r);
+                self.release(i, reports, ready, events);
+                return;
+            }
+        }
         let runs = valid.depends(TaskId(i as u32)).is_none_or(|d| {
             depends::holds(d, &|t: TaskId| {
                 &reports[t.index()]
@@ -543,6 +569,117 @@ impl Gate<'_> {
         reports[i] = Some(r);
         self.release(i, reports, ready, events);
     }
+
+    /// Decides branch `b`, every task it reads having finished: as its DAG task on Argo, it
+    /// is `Omitted` unless each of them finished well, then `Skipped` unless its condition
+    /// holds; a condition that cannot be evaluated is an `Error`.
+    fn decide_branch(&self, b: RegionId, reports: &[Option<TaskReport>]) -> BranchState {
+        let valid = self.valid;
+        let p = valid.pipeline();
+        let name = valid.names().branches[b.index()]
+            .as_ref()
+            .map_or_else(|| format!("branch #{}", b.0), |n| n.task.clone());
+        let phase = |t: TaskId| reports[t.index()].as_ref().map(|r| &r.phase);
+        for &t in valid.region_reads(b) {
+            if !matches!(phase(t), Some(Phase::Succeeded | Phase::Skipped)) {
+                return BranchState::Not(
+                    Phase::Omitted,
+                    format!(
+                        "not run: its branch `{name}` reads `{}`, which did not succeed",
+                        p.tasks[t.index()].name
+                    ),
+                );
+            }
+        }
+        let RegionKind::Branch { condition } = &p.regions[b.index()].kind else {
+            return BranchState::Entered;
+        };
+        let value = |o: &Operand| -> Result<String, String> {
+            match o {
+                Operand::Constant(text) => Ok(text.clone()),
+                Operand::PipelineParam(n) => self
+                    .run_params
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| format!("pipeline parameter `{n}` has no value")),
+                Operand::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => reports[t.index()]
+                    .as_ref()
+                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
+                    }),
+                Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
+            }
+        };
+        let shown = depends::describe(condition, &|t| p.tasks[t.index()].name.clone());
+        match depends::condition_holds(condition, &value) {
+            Ok(true) => BranchState::Entered,
+            Ok(false) => BranchState::Not(
+                Phase::Skipped,
+                format!("not run: the condition of its branch `{name}` ({shown}) is false"),
+            ),
+            Err(why) => BranchState::Not(
+                Phase::Error,
+                format!(
+                    "the condition of its branch `{name}` ({shown}) cannot be evaluated: {why}"
+                ),
+            ),
+        }
+    }
+}
+
+/// What each task waits for before it is decided: the tasks its `depends` names and, for a
+/// task in a conditional branch, every task outside the branch that the branch reads (on
+/// Argo the branch's DAG task waits for them; the branch is decided once they have finished).
+fn scheduling_deps(valid: &ValidPipeline) -> Vec<Vec<usize>> {
+    let p = valid.pipeline();
+    p.tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut v: Vec<usize> = valid
+                .dependencies(TaskId(i as u32))
+                .iter()
+                .map(|d| d.index())
+                .collect();
+            for b in enclosing_branches(p, t.region) {
+                v.extend(valid.region_reads(b).iter().map(|d| d.index()));
+            }
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect()
+}
+
+/// The conditional branches around region `region`, outermost first.
+fn enclosing_branches(p: &crate::ir::Pipeline, region: RegionId) -> Vec<RegionId> {
+    let mut out = Vec::new();
+    let mut at = Some(region);
+    while let Some(r) = at {
+        let Some(reg) = p.regions.get(r.index()) else {
+            break;
+        };
+        if matches!(reg.kind, RegionKind::Branch { .. }) {
+            out.push(r);
+        }
+        at = reg.parent;
+    }
+    out.reverse();
+    out
+}
+
+/// What became of a conditional branch once what it reads had finished.
+#[derive(Clone, Debug)]
+enum BranchState {
+    /// Its condition held: its tasks run.
+    Entered,
+    /// Its tasks do not run: with this phase, for this reason.
+    Not(Phase, String),
 }
 
 /// `{{workflow.status}}` and `{{workflow.failures}}` once the body has finished, as
@@ -561,13 +698,8 @@ fn run_values(
         .iter()
         .map(|r| r.as_ref().map_or(&Phase::Omitted, |r| &r.phase))
         .collect();
-    let dep_indices = |i: usize| {
-        valid
-            .dependencies(TaskId(i as u32))
-            .iter()
-            .map(|d| d.index())
-            .collect::<Vec<_>>()
-    };
+    let sched = scheduling_deps(valid);
+    let dep_indices = |i: usize| sched[i].clone();
     let body: Vec<usize> = run_order(n, &dep_indices)
         .into_iter()
         .filter(|&i| !in_exit[i])

@@ -1,5 +1,6 @@
 //! A pipeline binary with the examples and the fixture pipelines, for CLI end-to-end tests.
 
+use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
 use argot_examples::quickstart::quickstart;
@@ -9,10 +10,12 @@ use argot_tests::fixtures::{
 };
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
+// The parameter schema's fixture.
+use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    counted, fails_one_branch, gated_chain, handles_a_failure, no_image, noop_chain, noop_fan_out,
-    omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
+    handles_a_failure, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -46,6 +49,7 @@ fn main() {
     argot::main!(
         quickstart,
         container_steps,
+        coin_flip,
         exit_handler,
         cyclic,
         braces_constant,
@@ -58,6 +62,8 @@ fn main() {
         fails_one_branch,
         handles_a_failure,
         omits_on_a_result,
+        conditions_probe,
+        branch_after_failure,
         counted,
         gated_chain,
         noop_chain,
@@ -68,5 +74,6 @@ fn main() {
         round_trip,
         hostile_chain,
         uncontrolled,
+        shaped_params,
     )
 }

@@ -1,0 +1,374 @@
+//! The DAG templates of a pipeline: one per region that runs as a unit on Argo.
+//!
+//! - The root is the entrypoint DAG; the exit handler is the DAG `spec.onExit` names.
+//! - A conditional branch is a DAG template of its own, called from its parent's DAG by one
+//!   task (`condition-1`, …) whose `when` is the branch's condition. A skipped branch skips
+//!   its tasks as one; inside it, `{{tasks.X…}}` of the parent is not visible, so every value
+//!   the branch reads from outside arrives as an input of its template (`X_output`: task names
+//!   have no `_`, so the name is unambiguous), passed by the calling task, which also waits
+//!   for the tasks of its parent that the branch reads.
+//! - The condition is an `expr` expression (`{{=…}}`, Argo's `util/template`), evaluated on
+//!   values, never on text pasted into govaluate (`shouldExecute`), so a value with quotes,
+//!   hyphens or slashes cannot break it: strings and booleans compare their wire forms,
+//!   integers through `asInt`, floats through `asFloat`.
+
+use std::collections::BTreeSet;
+
+use super::argo::{Arguments, Artifact, DagTask, Parameter, Template};
+use crate::ir::{
+    Argument, CompareKind, CompareOp, Condition, Depends, Operand, RegionId, RegionKind, RunValue,
+    TaskId, TaskRef,
+};
+use crate::validate::ValidPipeline;
+
+/// A value one region reads from outside it: task, output, artifact or not.
+type Outside = (TaskId, String, bool);
+
+/// The root's DAG template, then each branch's in region order, and the exit handler's.
+pub(crate) fn dag_templates(
+    valid: &ValidPipeline,
+    blank: &dyn Fn(&str) -> Template,
+) -> (Vec<Template>, Option<Template>) {
+    let p = valid.pipeline();
+    let names = valid.names();
+    let mut body = Vec::new();
+    let mut exit = None;
+    for (r, region) in p.regions.iter().enumerate() {
+        let id = RegionId(r as u32);
+        let name = match &region.kind {
+            RegionKind::Root => names.dag_template.clone(),
+            RegionKind::ExitHandler => match &names.exit_template {
+                Some(n) => n.clone(),
+                None => continue,
+            },
+            RegionKind::Branch { .. } => match &names.branches[r] {
+                Some(b) => b.template.clone(),
+                None => continue,
+            },
+            // Refused by validation (A0029).
+            RegionKind::Loop { .. } | RegionKind::Call { .. } => continue,
+        };
+        let mut template = blank(&name);
+        if !id.is_root() && region.kind != RegionKind::ExitHandler {
+            for (task, output, artifact) in inputs(valid, id) {
+                let name = input_name(valid, task, &output);
+                if artifact {
+                    template.inputs.artifacts.push(Artifact {
+                        name,
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.inputs.parameters.push(Parameter {
+                        name,
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        if let Some(dag) = template.dag.as_mut() {
+            dag.tasks = dag_tasks(valid, id);
+        }
+        if region.kind == RegionKind::ExitHandler {
+            exit = Some(template);
+        } else {
+            body.push(template);
+        }
+    }
+    (body, exit)
+}
+
+/// The input name under which a branch receives `output` of `task`.
+fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
+    format!("{}_{output}", valid.pipeline().tasks[task.index()].name)
+}
+
+/// What region `region` (a branch) reads from outside it, for its template's inputs: the
+/// outputs its tasks and the conditions of the branches inside it read, in task order.
+fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
+    let p = valid.pipeline();
+    let inside = |r: RegionId| crate::rules::region_contains(&p.regions, region, r);
+    let mut found: BTreeSet<Outside> = BTreeSet::new();
+    for task in p.tasks.iter().filter(|t| inside(t.region)) {
+        let spec = &p.components[&task.component];
+        for (input, argument) in &task.arguments {
+            if let Argument::TaskOutput {
+                task: TaskRef::Local(x),
+                output,
+            } = argument
+                && !inside(p.tasks[x.index()].region)
+            {
+                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+                found.insert((*x, output.clone(), artifact));
+            }
+        }
+    }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Branch { condition } = &nested.kind else {
+            continue;
+        };
+        if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
+            continue;
+        }
+        for operand in crate::rules::operands(condition) {
+            if let Operand::TaskOutput {
+                task: TaskRef::Local(x),
+                output,
+            } = operand
+                && !inside(p.tasks[x.index()].region)
+            {
+                found.insert((*x, output.clone(), false));
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// How a task of region `at` refers to `output` of `task`: `{{tasks.…}}` when the task is in
+/// `at` itself, else the input `at`'s template receives it as.
+fn reference(
+    valid: &ValidPipeline,
+    at: RegionId,
+    task: TaskId,
+    output: &str,
+    artifact: bool,
+) -> String {
+    let p = valid.pipeline();
+    let kind = if artifact { "artifacts" } else { "parameters" };
+    if p.tasks[task.index()].region == at {
+        format!(
+            "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
+            p.tasks[task.index()].name
+        )
+    } else {
+        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+    }
+}
+
+/// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
+/// each branch where its first task was written.
+fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
+    let p = valid.pipeline();
+    let names = valid.names();
+    let mut entries: Vec<(usize, DagTask)> = Vec::new();
+    for (i, task) in p
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.region == region)
+    {
+        let id = TaskId(i as u32);
+        let spec = &p.components[&task.component];
+        let mut arguments = Arguments::default();
+        for (input, argument) in &task.arguments {
+            let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            let value = match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(from),
+                    output,
+                } => reference(valid, region, *from, output, artifact),
+                Argument::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+                Argument::Constant(text) => text.clone(),
+                Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
+                Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
+                Argument::PipelineParam(name) => format!("{{{{workflow.parameters.{name}}}}}"),
+            };
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name: input.clone(),
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name: input.clone(),
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
+        }
+        let depends = valid
+            .depends(id)
+            .and_then(|d| within(d, &|t| p.tasks[t.index()].region == region))
+            .map(|d| super::depends::render(&d, |t| p.tasks[t.index()].name.as_str()));
+        entries.push((
+            i,
+            DagTask {
+                name: task.name.clone(),
+                template: names.template_of(id).name.clone(),
+                depends,
+                when: None,
+                arguments,
+            },
+        ));
+    }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let c = RegionId(r as u32);
+        let RegionKind::Branch { condition } = &nested.kind else {
+            continue;
+        };
+        if nested.parent != Some(region) {
+            continue;
+        }
+        let Some(branch) = &names.branches[r] else {
+            continue;
+        };
+        let first = p
+            .tasks
+            .iter()
+            .position(|t| crate::rules::region_contains(&p.regions, c, t.region))
+            .unwrap_or(usize::MAX);
+        let waits: Vec<&str> = valid
+            .region_reads(c)
+            .iter()
+            .filter(|t| p.tasks[t.index()].region == region)
+            .map(|t| p.tasks[t.index()].name.as_str())
+            .collect();
+        let mut arguments = Arguments::default();
+        for (task, output, artifact) in inputs(valid, c) {
+            let value = reference(valid, region, task, &output, artifact);
+            let name = input_name(valid, task, &output);
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name,
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name,
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
+        }
+        entries.push((
+            first,
+            DagTask {
+                name: branch.task.clone(),
+                template: branch.template.clone(),
+                depends: (!waits.is_empty()).then(|| waits.join(" && ")),
+                when: Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
+                arguments,
+            },
+        ));
+    }
+    entries.sort_by_key(|(k, _)| *k);
+    entries.into_iter().map(|(_, t)| t).collect()
+}
+
+/// `d` without its "finished well" terms on tasks `keep` rejects (a branch's DAG task waits
+/// for those); `None` when nothing is left.
+fn within(d: &Depends, keep: &dyn Fn(TaskId) -> bool) -> Option<Depends> {
+    match d {
+        Depends::Done(TaskRef::Local(t)) if !keep(*t) => None,
+        Depends::And(terms) => {
+            let mut kept: Vec<Depends> = terms.iter().filter_map(|t| within(t, keep)).collect();
+            match kept.len() {
+                0 => None,
+                1 => kept.pop(),
+                _ => Some(Depends::And(kept)),
+            }
+        }
+        d => Some(d.clone()),
+    }
+}
+
+/// `condition` as an `expr` expression evaluated in region `at`.
+pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condition) -> String {
+    let p = valid.pipeline();
+    let operand = |o: &Operand, kind: CompareKind| -> String {
+        let value = match o {
+            Operand::Constant(text) => expr_string(text),
+            Operand::PipelineParam(name) => format!("workflow.parameters['{name}']"),
+            Operand::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => {
+                if p.tasks[t.index()].region == at {
+                    format!(
+                        "tasks['{}'].outputs.parameters['{output}']",
+                        p.tasks[t.index()].name
+                    )
+                } else {
+                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
+                }
+            }
+            Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+        };
+        match kind {
+            CompareKind::Text => value,
+            CompareKind::Integer => format!("asInt({value})"),
+            CompareKind::Float => format!("asFloat({value})"),
+        }
+    };
+    match condition {
+        Condition::Compare {
+            left,
+            op,
+            right,
+            kind,
+        } => {
+            let op = match op {
+                CompareOp::Eq => "==",
+                CompareOp::Ne => "!=",
+                CompareOp::Lt => "<",
+                CompareOp::Le => "<=",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+            };
+            format!("{} {op} {}", operand(left, *kind), operand(right, *kind))
+        }
+        Condition::And(v) | Condition::Or(v) => {
+            let sep = if matches!(condition, Condition::And(_)) {
+                " && "
+            } else {
+                " || "
+            };
+            let parts: Vec<String> = v
+                .iter()
+                .map(|c| format!("({})", expression(valid, at, c)))
+                .collect();
+            if parts.is_empty() {
+                // An empty conjunction holds and an empty disjunction does not.
+                return if sep == " && " { "true" } else { "false" }.to_owned();
+            }
+            parts.join(sep)
+        }
+        Condition::Not(c) => format!("!({})", expression(valid, at, c)),
+    }
+}
+
+/// `text` as a single-quoted `expr` string literal. Wire forms never hold `{` or `}`, so the
+/// literal cannot close the `{{=…}}` tag; quotes, backslashes and control characters are
+/// escaped.
+fn expr_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '{' => out.push_str("\\u007b"),
+            '}' => out.push_str("\\u007d"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_cannot_escape_their_quotes_or_the_tag() {
+        assert_eq!(expr_string("it's"), r"'it\'s'");
+        assert_eq!(expr_string(r#""\u007bx""#), r#"'"\\u007bx"'"#);
+        assert_eq!(expr_string("a}}b{{"), r"'a\u007d\u007db\u007b\u007b'");
+        assert_eq!(expr_string("line\nnext\u{1}"), r"'line\nnext\u0001'");
+    }
+}
