@@ -381,11 +381,67 @@ impl From<String> for CmdArg {
     }
 }
 
-/// One argv element made of several pieces, e.g. `concat(["--input=", &data])`.
-pub fn concat<I, A>(pieces: I) -> CmdArg
-where
-    I: IntoIterator<Item = A>,
-    A: Into<CmdArg>,
-{
-    CmdArg(pieces.into_iter().flat_map(|p| p.into().0).collect())
+/// One argv element made of several pieces: text, input values and paths, in a tuple of up to
+/// eight (`concat(("--input=", &data))`) or an array of one kind.
+///
+/// ```
+/// use argot::prelude::*;
+/// #[container_component]
+/// pub fn head(data: Input<Dataset>, lines: Param<u32>) -> Container {
+///     Container::new("busybox:1.36")
+///         .command(["head"])
+///         .arg(concat(("-n", lines)))
+///         .arg(concat(["--", "verbose"]))
+///         .arg(&data)
+/// }
+/// # fn main() {}
+/// ```
+pub fn concat(pieces: impl Pieces) -> CmdArg {
+    CmdArg(pieces.pieces())
 }
+
+/// What [`concat`] joins: a tuple of up to eight pieces of any kinds, or an array or vector of
+/// one kind; each piece is anything a container's argv element can be made of.
+#[diagnostic::on_unimplemented(
+    message = "`concat` cannot join a `{Self}`",
+    label = "pass a tuple of pieces, such as `(\"--rows=\", rows)`",
+    note = "each piece is text, a `Param<T>`, an `&Input<K>`, an `&Output<K>` or an `&OutputParam<T>`"
+)]
+pub trait Pieces {
+    /// The pieces, in order.
+    fn pieces(self) -> Vec<Piece>;
+}
+
+impl<A: Into<CmdArg>, const N: usize> Pieces for [A; N] {
+    fn pieces(self) -> Vec<Piece> {
+        self.into_iter().flat_map(|p| p.into().0).collect()
+    }
+}
+
+impl<A: Into<CmdArg>> Pieces for Vec<A> {
+    fn pieces(self) -> Vec<Piece> {
+        self.into_iter().flat_map(|p| p.into().0).collect()
+    }
+}
+
+macro_rules! tuple_pieces {
+    ($($name:ident),+) => {
+        impl<$($name: Into<CmdArg>),+> Pieces for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn pieces(self) -> Vec<Piece> {
+                let ($($name,)+) = self;
+                let mut out = Vec::new();
+                $(out.extend($name.into().0);)+
+                out
+            }
+        }
+    };
+}
+tuple_pieces!(A);
+tuple_pieces!(A, B);
+tuple_pieces!(A, B, C);
+tuple_pieces!(A, B, C, D);
+tuple_pieces!(A, B, C, D, E);
+tuple_pieces!(A, B, C, D, E, F);
+tuple_pieces!(A, B, C, D, E, F, G);
+tuple_pieces!(A, B, C, D, E, F, G, H);

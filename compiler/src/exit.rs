@@ -11,6 +11,7 @@
 //!         notify(run.status(), run.failures());
 //!     });
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! On Argo the handler is the DAG template `spec.onExit` names; its tasks read

@@ -384,6 +384,10 @@ pub enum Argument {
     },
     /// What the exit handler learns about the run (a `String` parameter).
     Run(RunValue),
+    /// The output of whichever of these tasks ran: each is in a different conditional
+    /// branch directly inside the reading task's region, at most one of which runs
+    /// (KFP's `OneOf`). Output parameters only.
+    OneOf(Vec<(TaskRef, String)>),
 }
 
 /// A value about the whole run, known once its body has finished: only the exit handler's
@@ -399,12 +403,19 @@ pub enum RunValue {
 }
 
 impl Argument {
-    /// The task this argument reads from, if any.
+    /// The task this argument reads from, if any (the first option of a `OneOf`).
     pub fn task(&self) -> Option<&TaskRef> {
-        match self {
-            Argument::TaskOutput { task, .. } => Some(task),
-            _ => None,
-        }
+        self.tasks().next()
+    }
+
+    /// Every task this argument reads from.
+    pub fn tasks(&self) -> impl Iterator<Item = &TaskRef> {
+        let (one, many) = match self {
+            Argument::TaskOutput { task, .. } => (Some(task), &[][..]),
+            Argument::OneOf(options) => (None, &options[..]),
+            _ => (None, &[][..]),
+        };
+        one.into_iter().chain(many.iter().map(|(t, _)| t))
     }
 }
 

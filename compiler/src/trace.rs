@@ -47,6 +47,8 @@ pub enum Bound {
     Output(TaskHandle, &'static str),
     /// A value about the run, for the exit handler.
     Run(crate::ir::RunValue),
+    /// The output of whichever of these tasks ran.
+    OneOf(Vec<(TaskHandle, &'static str)>),
 }
 
 /// Everything a component registers when it is first called in a trace. `Native` is the
@@ -490,6 +492,19 @@ impl Tracer {
                 }
                 Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
                 Bound::Run(value) => Argument::Run(value),
+                Bound::OneOf(options) => Argument::OneOf(
+                    options
+                        .into_iter()
+                        .map(|(handle, output)| {
+                            let task = if handle.trace == self.trace {
+                                TaskRef::Local(handle.id)
+                            } else {
+                                foreign_ref(handle)
+                            };
+                            (task, output.to_owned())
+                        })
+                        .collect(),
+                ),
                 Bound::Output(handle, output) => {
                     let task = if handle.trace == self.trace {
                         let what = format!("input `{input}` of task `{name}`");

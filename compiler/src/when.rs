@@ -16,6 +16,7 @@
 //!         alert(trained.output);
 //!     });
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! Operands are typed: both sides of a comparison have the same type, checked by rustc
@@ -109,6 +110,44 @@ impl<T> IntoOperand<T> for ParamRef<T> {
     }
 }
 
+/// The output of whichever branch ran, made by [`one_of`]; feeds a `T` input.
+#[derive(Clone, Debug)]
+pub struct OneOf<T> {
+    options: Vec<(crate::trace::TaskHandle, &'static str)>,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+/// Selects the output of the branch that ran among outputs made in the branches of one
+/// `when(…)` chain (KFP's `OneOf`): each option comes from a different branch written beside
+/// the task that reads it. If no branch ran, the reading task errors, as on Argo.
+///
+/// ```
+/// use argot::prelude::*;
+/// # #[component] fn flip() -> Result<String> { Ok("heads".into()) }
+/// # #[component] fn say(message: String) -> Result<String> { Ok(message) }
+/// #[pipeline(image = "example.com/p:1.0")]
+/// fn coin() {
+///     let side = flip();
+///     let (mut heads, mut tails) = (None, None);
+///     when(side.output.eq("heads"), || heads = Some(say("heads!")))
+///         .otherwise(|| tails = Some(say("tails!")));
+///     say(one_of([heads.unwrap().output, tails.unwrap().output]));
+/// }
+/// # fn main() {}
+/// ```
+pub fn one_of<T, const N: usize>(options: [ParamRef<T>; N]) -> OneOf<T> {
+    OneOf {
+        options: options.iter().map(ParamRef::__parts).collect(),
+        _type: std::marker::PhantomData,
+    }
+}
+
+impl<T> crate::dsl::IntoParam<T> for OneOf<T> {
+    fn __bind(self) -> crate::trace::Bound {
+        crate::trace::Bound::OneOf(self.options)
+    }
+}
+
 /// A condition, for [`when`]; combine with `&`, `|` and `!`.
 #[derive(Clone, Debug)]
 #[must_use = "pass it to `when(…)`"]
@@ -125,6 +164,8 @@ fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>)
 
 macro_rules! comparisons {
     ($ty:ident) => {
+        // One block, with `Ordered` on the ordering methods themselves: ordering a string is
+        // then an error that says so, not "method not found".
         impl<T: Comparable> $ty<T> {
             /// Holds when both sides are equal.
             pub fn eq(self, other: impl IntoOperand<T>) -> Cond {
@@ -135,26 +176,36 @@ macro_rules! comparisons {
             pub fn ne(self, other: impl IntoOperand<T>) -> Cond {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ne, other)
             }
-        }
 
-        impl<T: Ordered> $ty<T> {
-            /// Holds when this is less than `other`.
-            pub fn lt(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is less than `other` (numbers only).
+            pub fn lt(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Lt, other)
             }
 
-            /// Holds when this is at most `other`.
-            pub fn le(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is at most `other` (numbers only).
+            pub fn le(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Le, other)
             }
 
-            /// Holds when this is greater than `other`.
-            pub fn gt(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is greater than `other` (numbers only).
+            pub fn gt(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Gt, other)
             }
 
-            /// Holds when this is at least `other`.
-            pub fn ge(self, other: impl IntoOperand<T>) -> Cond {
+            /// Holds when this is at least `other` (numbers only).
+            pub fn ge(self, other: impl IntoOperand<T>) -> Cond
+            where
+                T: Ordered,
+            {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ge, other)
             }
         }
@@ -162,6 +213,31 @@ macro_rules! comparisons {
 }
 comparisons!(Param);
 comparisons!(ParamRef);
+
+/// Never implemented: what makes comparing an artifact a compile error that says why.
+#[diagnostic::on_unimplemented(
+    message = "an artifact cannot be compared in a condition",
+    label = "`{Self}` is a file or folder, not a value",
+    note = "have a task read the artifact and return the value to compare (an output parameter), then compare that output"
+)]
+pub trait NotAnArtifact {}
+
+macro_rules! artifact_comparisons {
+    ($($method:ident),*) => {
+        impl<K> crate::dsl::ArtifactRef<K> {
+            $(
+                /// Not available: conditions compare values, not files (a compile error).
+                pub fn $method<T>(self, _other: T) -> Cond
+                where
+                    Self: NotAnArtifact,
+                {
+                    unreachable!("`ArtifactRef` never implements `NotAnArtifact`")
+                }
+            )*
+        }
+    };
+}
+artifact_comparisons!(eq, ne, lt, le, gt, ge);
 
 impl BitAnd for Cond {
     type Output = Cond;

@@ -15,6 +15,8 @@ pub enum Flavor {
 /// One argument of a component or pipeline function, classified by its type.
 pub struct Arg {
     pub ident: Ident,
+    /// The type as written in the signature (`Input<Dataset>`, `u32`, an alias, …).
+    pub ty: Type,
     pub kind: ArgKind,
     pub default: Option<Expr>,
 }

@@ -396,6 +396,7 @@ pub fn args(cx: &Ctxt, func: &mut ItemFn, flavor: Option<Flavor>) -> Vec<Arg> {
         }
         out.push(Arg {
             ident,
+            ty,
             kind,
             default,
         });
@@ -410,7 +411,10 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
             None => {
                 cx.error(
                     ty.span(),
-                    format!("`{wrapper}` needs a type argument, such as `{wrapper}<…>`"),
+                    format!(
+                        "`{wrapper}` needs a type argument, such as `{wrapper}<…>`; {}",
+                        own_type_hint(wrapper)
+                    ),
                 );
                 None
             }
@@ -438,8 +442,9 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
                 cx.error(
                     ty.span(),
                     format!(
-                        "a native component receives plain values: write `{}` instead of `Param<…>`",
-                        inner.to_token_stream()
+                        "a native component receives plain values: write `{}` instead of `Param<…>`; {}",
+                        inner.to_token_stream(),
+                        own_type_hint("Param")
                     ),
                 );
                 None
@@ -451,7 +456,7 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
         None => {
             cx.error(
                 ty.span(),
-                "a pipeline parameter is declared as `Param<T>`, for example `rows: Param<u32>`",
+                "a pipeline parameter is declared as `Param<T>`, for example `rows: Param<u32>`; an alias of `Param<…>` is not recognised (the macros read types by name, before they are resolved): write `Param<…>` itself",
             );
             None
         }
@@ -459,7 +464,7 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
             cx.error(
                 ty.span(),
                 format!(
-                    "a container component receives placeholders: write `Param<{}>` (its value is placed into the command line)",
+                    "a container component receives placeholders: write `Param<{}>` (its value is placed into the command line); an alias of argot's `Param`, `Input`, `Output` or `OutputParam` is not recognised (the macros read types by name, before they are resolved): write the type itself",
                     ty.to_token_stream()
                 ),
             );
@@ -480,6 +485,13 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
             _ => Some(ArgKind::Param(ty.clone())),
         },
     }
+}
+
+/// Why a type of the user's own named like one of argot's is misread, and what to do.
+fn own_type_hint(wrapper: &str) -> String {
+    format!(
+        "if `{wrapper}` is a type of your own, rename it or import it under another name (`use my_crate::{wrapper} as Record;`): argot's macros read any type named `{wrapper}` as argot's"
+    )
 }
 
 fn pipeline_refuses(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>, what: &str) -> bool {

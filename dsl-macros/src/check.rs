@@ -54,3 +54,99 @@ pub fn unique_io_names(cx: &Ctxt, args: &[Arg], returns: Option<&Returns>) {
         );
     }
 }
+
+/// The generated module `NAME` holds the task handle `NAME::Task`, and the items that mention
+/// the signature's types (the plain call, the entrypoint, the task's output fields) live in it
+/// with the user's names glob-imported: there an unqualified `Task` means the handle, not the
+/// user's type. Refused here rather than left to a confusing type error in generated code.
+pub fn no_unqualified_task(cx: &Ctxt, func: &ItemFn, component: &str) {
+    let mut types: Vec<&syn::Type> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(t) => Some(&*t.ty),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    if let syn::ReturnType::Type(_, ty) = &func.sig.output {
+        types.push(ty);
+    }
+    for ty in types {
+        if let Some(span) = unqualified_ident(quote::ToTokens::to_token_stream(ty), "Task") {
+            cx.error(
+                span,
+                format!(
+                    "a type named `Task` cannot be written unqualified in a component's signature: in the generated module `{component}`, `Task` is the task handle `{component}::Task`; write its path from the crate root (`crate::jobs::Task`) or import it under another name (`use crate::jobs::Task as Job;`)"
+                ),
+            );
+        }
+    }
+}
+
+/// The span of the first `name` in `tokens` that does not follow a `::`.
+fn unqualified_ident(tokens: proc_macro2::TokenStream, name: &str) -> Option<proc_macro2::Span> {
+    let mut after_colons = false;
+    let mut previous_colon = false;
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                if ident == name && !after_colons {
+                    return Some(ident.span());
+                }
+                after_colons = false;
+                previous_colon = false;
+            }
+            proc_macro2::TokenTree::Punct(punct) if punct.as_char() == ':' => {
+                after_colons = previous_colon;
+                previous_colon = true;
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                if let Some(span) = unqualified_ident(group.stream(), name) {
+                    return Some(span);
+                }
+                after_colons = false;
+                previous_colon = false;
+            }
+            _ => {
+                after_colons = false;
+                previous_colon = false;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unqualified_ident;
+    use quote::quote;
+
+    #[test]
+    fn finds_task_only_where_it_is_not_a_path_segment_after_another() {
+        for found in [
+            quote!(Task),
+            quote!(Vec<Task>),
+            quote!(Option<(u32, Task)>),
+            quote!(Task::Assoc),
+            quote!(Result<[Task; 2]>),
+        ] {
+            assert!(
+                unqualified_ident(found.clone(), "Task").is_some(),
+                "{found}"
+            );
+        }
+        for not_found in [
+            quote!(crate::jobs::Task),
+            quote!(Vec<jobs::Task>),
+            quote!(::jobs::Task),
+            quote!(Tasks),
+            quote!(Input<Dataset>),
+        ] {
+            assert!(
+                unqualified_ident(not_found.clone(), "Task").is_none(),
+                "{not_found}"
+            );
+        }
+    }
+}

@@ -11,15 +11,36 @@
 //!
 //! Functions and modules live in different namespaces, so `train(…)` and `train::call(…)`
 //! coexist.
+//!
+//! Each macro runs in three stages, so that each piece of generated code has one function that
+//! writes it:
+//!
+//! 1. **parse** ([`parse_component`], [`parse_pipeline`]): the attribute and the function into
+//!    the [`crate::ast`] types, with every user mistake collected; on any, the function is
+//!    re-emitted unchanged next to the errors.
+//! 2. **analyse** ([`analyse_component`], [`analyse_pipeline`]): each argument and output,
+//!    classified, becomes the fragments every generated item needs ([`Fragments`]).
+//! 3. **generate**: one function per item — [`traced_call`], [`registration`],
+//!    [`task_handle`], [`plain_call`], [`component_spec`], [`native_entrypoint`] for a
+//!    component; [`pipeline_module`] for a pipeline — assembled by [`generate_component`] and
+//!    [`generate_pipeline`].
+//!
+//! Generated code names argot only as `::argot::__private::…` and the standard library only by
+//! absolute paths, so no name a user declares or imports can change its meaning.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn, LitStr};
+use syn::{Ident, ItemFn, LitStr, Type};
 
-use crate::ast::{Arg, ArgKind, Flavor, Returns};
+use crate::ast::{Arg, ArgKind, ComponentAttr, Flavor, PipelineAttr, Returns, SettingsAttr};
 use crate::attr::{self, Ctxt, type_string};
 use crate::check;
+
+/// The path every generated item reaches argot through.
+fn private() -> TokenStream {
+    quote!(::argot::__private)
+}
 
 /// Re-emits the user's function next to the errors, so IDEs keep working.
 fn fallback(func: &ItemFn, error: syn::Error) -> TokenStream {
@@ -27,6 +48,8 @@ fn fallback(func: &ItemFn, error: syn::Error) -> TokenStream {
     quote! { #func #error }
 }
 
+/// The item under the attribute as a function, or the item re-emitted with an error saying
+/// where argot attributes go.
 fn parse_fn(item: TokenStream) -> Result<ItemFn, TokenStream> {
     syn::parse2::<ItemFn>(item.clone()).map_err(|e| {
         let message = format!("{e}; argot attributes go on a free function (`fn name(…) {{ … }}`)");
@@ -35,16 +58,168 @@ fn parse_fn(item: TokenStream) -> Result<ItemFn, TokenStream> {
     })
 }
 
+/// A string literal token (call-site span).
+fn lit(s: &str) -> LitStr {
+    LitStr::new(s, Span::call_site())
+}
+
+/// `Option<String>` tokens of `s`.
+fn opt_string(s: Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote!(::core::option::Option::Some(::std::string::String::from(#s))),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The `IoKind` of a parameter of type `t`, as the spec records it: the type as written and
+/// its schema.
+fn parameter_kind(t: &Type) -> TokenStream {
+    let p = private();
+    let rust_type = lit(&type_string(t));
+    let schema = schema_of(t);
+    quote!(#p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema })
+}
+
+/// The expression that yields the `TypeSchema` of parameter type `ty`: its `Schema` impl, or
+/// `any` for a type without one (autoref specialisation in `SchemaProbe`).
+fn schema_of(ty: &Type) -> TokenStream {
+    let p = private();
+    quote!({ use #p::{KnownSchema as _, UnknownSchema as _}; (&&#p::SchemaProbe::<#ty>::new()).schema() })
+}
+
+/// The `IoKind` of an artifact of kind `k`.
+fn artifact_kind(k: &Type) -> TokenStream {
+    let p = private();
+    quote!(#p::IoKind::Artifact { kind: { use #p::{KnownKind as _, UnknownKind as _}; (&&#p::KindProbe::<#k>::new()).name() } })
+}
+
+/// The encoded default of a parameter of type `t`, or `None`; `what` names the input in the
+/// panic message of a default that cannot be encoded.
+fn default_value(t: &Type, default: Option<&syn::Expr>, what: &str) -> TokenStream {
+    let p = private();
+    let what = lit(what);
+    match default {
+        Some(expr) => quote_spanned! {expr.span()=>
+            ::core::option::Option::Some(#p::encode_default::<#t>(#expr, #what))
+        },
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// Static check that `t` can be a parameter, spanned at the type so the error points there.
+fn param_type_check(t: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); }
+}
+
+/// Static check that `k` is an artifact kind, spanned at the type.
+fn artifact_kind_check(k: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {k.span()=> const _: () = #p::assert_artifact_kind::<#k>(); }
+}
+
+/// Static check that an argument's written type is the argot type the macro read it as.
+///
+/// The macros classify an argument by the last segment of its written type, before types are
+/// resolved: a user's own `Input<T>` would be read as argot's, and an alias of argot's
+/// `Input<…>` as a plain parameter. The check turns either misreading into a compile error
+/// at the type that says so (`__private::IsArgotInput` and its kin, and
+/// `__private::assert_not_an_alias`).
+fn written_type_check(arg: &Arg, flavor: Option<Flavor>) -> TokenStream {
+    let assert = match (&arg.kind, flavor) {
+        (ArgKind::Input(_), _) => "assert_argot_input",
+        (ArgKind::Output(_), _) => "assert_argot_output",
+        (ArgKind::OutputParam(_), _) => "assert_argot_output_param",
+        (ArgKind::Param(t), Some(Flavor::Native)) => return alias_check(t),
+        (ArgKind::Param(_), _) => "assert_argot_param",
+    };
+    let p = private();
+    let ty = &arg.ty;
+    let assert = Ident::new(assert, Span::call_site());
+    quote_spanned! {ty.span()=> const _: () = #p::#assert::<#ty>(); }
+}
+
+/// Static check that `t`, read as a plain parameter type, is not one of argot's argument types
+/// behind an alias. A function body, never called: the probe picks its verdict by autoref,
+/// which needs a method call.
+fn alias_check(t: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {t.span()=>
+        const _: () = {
+            fn __argot_written_as_itself() {
+                use #p::{ArgotTypeProbe as _, PlainTypeProbe as _};
+                #p::assert_not_an_alias((&&#p::AliasProbe::<#t>::new()).verdict());
+            }
+        };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Components
+// ---------------------------------------------------------------------------------------------
+
+/// Expands `#[component]` or `#[container_component]`.
 pub fn component(args: TokenStream, item: TokenStream, flavor: Flavor) -> TokenStream {
+    match parse_component(args, item, flavor) {
+        Ok(parsed) => {
+            let fragments = analyse_component(&parsed);
+            generate_component(&parsed, &fragments)
+        }
+        Err(tokens) => tokens,
+    }
+}
+
+/// A component function as parsed: everything the later stages read.
+struct ParsedComponent {
+    /// The function, `#[default(…)]` attributes stripped.
+    func: ItemFn,
+    attr: ComponentAttr,
+    args: Vec<Arg>,
+    returns: Returns,
+    flavor: Flavor,
+    /// `Option<String>` tokens: the code hash of a native component's function as written.
+    code_hash: TokenStream,
+}
+
+impl ParsedComponent {
+    /// The function's name: the traced call's and the generated module's.
+    fn fn_name(&self) -> &Ident {
+        &self.func.sig.ident
+    }
+
+    /// The user's function, renamed so the traced call can take its name.
+    fn impl_name(&self) -> Ident {
+        format_ident!("__argot_impl_{}", self.fn_name())
+    }
+
+    /// The component's name in the IR: `name = "…"`, else the function's name.
+    fn component_name(&self) -> String {
+        self.attr
+            .name
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| self.fn_name().to_string())
+    }
+
+    /// The arguments' names, in signature order (the renamed function's call arguments).
+    fn arg_idents(&self) -> Vec<&Ident> {
+        self.args.iter().map(|a| &a.ident).collect()
+    }
+}
+
+/// Stage 1: parses the attribute and the function, checking every rule; the error tokens (the
+/// function re-emitted next to every error found) on any mistake.
+fn parse_component(
+    args: TokenStream,
+    item: TokenStream,
+    flavor: Flavor,
+) -> Result<ParsedComponent, TokenStream> {
     // A container component's identity is its spec (image, command), built by calling it.
     let code_hash = match flavor {
         Flavor::Native => opt_string(Some(crate::code_hash::of(&item))),
         Flavor::Container => opt_string(None),
     };
-    let mut func = match parse_fn(item) {
-        Ok(f) => f,
-        Err(tokens) => return tokens,
-    };
+    let mut func = parse_fn(item)?;
     let cx = Ctxt::default();
     let what = match flavor {
         Flavor::Native => "a component",
@@ -55,228 +230,222 @@ pub fn component(args: TokenStream, item: TokenStream, flavor: Flavor) -> TokenS
     let args = attr::args(&cx, &mut func, Some(flavor));
     let returns = attr::returns(&cx, &func.sig.output, flavor);
     check::unique_io_names(&cx, &args, returns.as_ref());
+    check::no_unqualified_task(&cx, &func, &func.sig.ident.to_string());
     match (cx.finish(), returns) {
-        (Ok(()), Some(returns)) => {
-            expand_component(&func, &attr, &args, &returns, flavor, code_hash)
-        }
-        (Err(e), _) => fallback(&func, e),
-        (Ok(()), None) => fallback(
+        (Ok(()), Some(returns)) => Ok(ParsedComponent {
+            func,
+            attr,
+            args,
+            returns,
+            flavor,
+            code_hash,
+        }),
+        (Err(e), _) => Err(fallback(&func, e)),
+        (Ok(()), None) => Err(fallback(
             &func,
             syn::Error::new(Span::call_site(), "invalid return type"),
-        ),
+        )),
     }
 }
 
-fn lit(s: &str) -> LitStr {
-    LitStr::new(s, Span::call_site())
+/// What the generated items need from each argument and output, in signature order.
+#[derive(Default)]
+struct Fragments {
+    /// Arguments of the traced call: `name: impl IntoParam<T>`.
+    traced_params: Vec<TokenStream>,
+    /// `(name, bound value)` pairs the traced call records.
+    binds: Vec<TokenStream>,
+    /// `InputSpec`s of the component spec.
+    input_specs: Vec<TokenStream>,
+    /// `OutputSpec`s of the component spec.
+    output_specs: Vec<TokenStream>,
+    /// Fields of the task handle (one per output) and their initialisers.
+    fields: Vec<TokenStream>,
+    field_inits: Vec<TokenStream>,
+    /// Items that make the compiler check each written type, spanned at it.
+    checks: Vec<TokenStream>,
+    /// Statements of the in-container entrypoint that read each argument.
+    run_decode: Vec<TokenStream>,
+    /// Values a container component's function is called with while tracing.
+    placeholders: Vec<TokenStream>,
 }
 
-fn opt_string(s: Option<String>) -> TokenStream {
-    match s {
-        Some(s) => quote!(::core::option::Option::Some(::std::string::String::from(#s))),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
-fn expand_component(
-    func: &ItemFn,
-    attr: &crate::ast::ComponentAttr,
-    args: &[Arg],
-    returns: &Returns,
-    flavor: Flavor,
-    code_hash: TokenStream,
-) -> TokenStream {
-    let fn_name = &func.sig.ident;
-    let vis = &func.vis;
-    let impl_name = format_ident!("__argot_impl_{}", fn_name);
-    let component_name = attr
-        .name
-        .as_ref()
-        .map(|(n, _)| n.clone())
-        .unwrap_or_else(|| fn_name.to_string());
-    let description = opt_string(attr::doc_comment(&func.attrs));
-    let docs: Vec<&syn::Attribute> = func
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .collect();
-    let p = quote!(::argot::__private);
-
-    // The user's function, renamed, attributes kept (minus docs, which move to the traced call).
-    let mut user_fn = func.clone();
-    user_fn.sig.ident = impl_name.clone();
-    user_fn.attrs.retain(|a| !a.path().is_ident("doc"));
-    user_fn.vis = syn::Visibility::Inherited;
-
-    let mut traced_params = Vec::new();
-    let mut binds = Vec::new();
-    let mut input_specs = Vec::new();
-    let mut output_specs = Vec::new();
-    let mut fields = Vec::new();
-    let mut field_inits = Vec::new();
-    let mut checks = Vec::new();
-    let mut run_decode = Vec::new();
-    let mut placeholders = Vec::new();
-
-    for arg in args {
-        let ident = &arg.ident;
-        let name = lit(&ident.to_string());
+/// Stage 2: classifies each argument and the return value into [`Fragments`].
+fn analyse_component(parsed: &ParsedComponent) -> Fragments {
+    let mut fragments = Fragments::default();
+    let component_name = parsed.component_name();
+    for arg in &parsed.args {
+        let name = lit(&arg.ident.to_string());
+        fragments
+            .checks
+            .push(written_type_check(arg, Some(parsed.flavor)));
         match &arg.kind {
-            ArgKind::Param(t) => {
-                let rust_type = lit(&type_string(t));
-                let schema = schema_of(&p, t);
-                let what = lit(&format!("input `{ident}` of component `{component_name}`"));
-                let default = match &arg.default {
-                    Some(expr) => quote_spanned! {expr.span()=>
-                        ::core::option::Option::Some(#p::encode_default::<#t>(#expr, #what))
-                    },
-                    None => quote!(::core::option::Option::None),
-                };
-                traced_params.push(quote!(#ident: impl ::argot::IntoParam<#t>));
-                binds.push(quote!((#name, ::argot::IntoParam::<#t>::__bind(#ident))));
-                input_specs.push(quote! {
-                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema }, default: #default }
-                });
-                checks.push(
-                    quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); },
-                );
-                run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
-                placeholders.push(quote!(::argot::Param::<#t>::named(#name)));
-            }
-            ArgKind::Input(k) => {
-                traced_params.push(quote!(#ident: impl ::argot::IntoArtifact<#k>));
-                binds.push(quote!((#name, ::argot::IntoArtifact::<#k>::__bind(#ident))));
-                input_specs.push(quote! {
-                    #p::InputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: { use #p::{KnownKind as _, UnknownKind as _}; (&&#p::KindProbe::<#k>::new()).name() } }, default: ::core::option::Option::None }
-                });
-                checks.push(
-                    quote_spanned! {k.span()=> const _: () = #p::assert_artifact_kind::<#k>(); },
-                );
-                run_decode.push(quote!(let #ident = __inv.input::<#k>(#name)?;));
-                placeholders
-                    .push(quote!(::argot::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
-            }
-            ArgKind::Output(k) => {
-                output_specs.push(quote! {
-                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Artifact { kind: { use #p::{KnownKind as _, UnknownKind as _}; (&&#p::KindProbe::<#k>::new()).name() } } }
-                });
-                fields.push(quote!(pub #ident: ::argot::ArtifactRef<#k>));
-                field_inits.push(quote!(#ident: ::argot::ArtifactRef::__new(__task, #name)));
-                checks.push(
-                    quote_spanned! {k.span()=> const _: () = #p::assert_artifact_kind::<#k>(); },
-                );
-                run_decode.push(quote!(let #ident = __inv.output::<#k>(#name)?;));
-                placeholders.push(
-                    quote!(::argot::Output::<#k>::at(#name, #p::output_artifact_path(#name))),
-                );
-            }
-            ArgKind::OutputParam(t) => {
-                let rust_type = lit(&type_string(t));
-                let schema = schema_of(&p, t);
-                output_specs.push(quote! {
-                    #p::OutputSpec { name: ::std::string::String::from(#name), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema } }
-                });
-                fields.push(quote!(pub #ident: ::argot::ParamRef<#t>));
-                field_inits.push(quote!(#ident: ::argot::ParamRef::__new(__task, #name)));
-                checks.push(
-                    quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); },
-                );
-                run_decode.push(quote!(let #ident = __inv.output_param::<#t>(#name)?;));
-                placeholders.push(
-                    quote!(::argot::OutputParam::<#t>::at(#name, #p::output_parameter_path(#name))),
-                );
-            }
+            ArgKind::Param(t) => analyse_param(&mut fragments, arg, t, &name, &component_name),
+            ArgKind::Input(k) => analyse_input(&mut fragments, &arg.ident, k, &name),
+            ArgKind::Output(k) => analyse_output(&mut fragments, &arg.ident, k, &name),
+            ArgKind::OutputParam(t) => analyse_output_param(&mut fragments, &arg.ident, t, &name),
         }
     }
-
-    let arg_idents: Vec<&Ident> = args.iter().map(|a| &a.ident).collect();
-    let orig_inputs = &user_fn.sig.inputs;
-    let orig_output = &user_fn.sig.output;
-
-    let set_output = match returns {
-        Returns::Value { ty, .. } => quote! {
-            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#ty>::new()).encode(__inv, "output", &__v)? }
-        },
-        _ => quote!(),
-    };
-    let run_result = match returns {
-        Returns::Unit { is_result: false } => quote!(let () = __result;),
-        Returns::Unit { is_result: true } => quote! {
-            if let ::core::result::Result::Err(__e) = __result { return ::core::result::Result::Err(__inv.failed(__e)); }
-        },
-        Returns::Value {
-            is_result: false, ..
-        } => quote!(__inv.set_output("output", &__result)?;),
-        Returns::Value {
-            is_result: true, ..
-        } => quote! {
-            match __result {
-                ::core::result::Result::Ok(__v) => #set_output,
-                ::core::result::Result::Err(__e) => return ::core::result::Result::Err(__inv.failed(__e)),
-            }
-        },
-        Returns::Container => quote!(),
-    };
-    if let Returns::Value { ty, .. } = returns {
-        let rust_type = lit(&type_string(ty));
-        let schema = schema_of(&p, ty);
-        output_specs.push(quote! {
-            #p::OutputSpec { name: ::std::string::String::from("output"), kind: #p::IoKind::Parameter { rust_type: ::std::string::String::from(#rust_type), schema: #schema } }
-        });
-        fields.push(quote!(pub output: ::argot::ParamRef<#ty>));
-        field_inits.push(quote!(output: ::argot::ParamRef::__new(__task, "output")));
-        checks.push(quote_spanned! {ty.span()=> const _: () = #p::assert_param_type::<#ty>(); });
+    if let Returns::Value { ty, .. } = &parsed.returns {
+        analyse_return_value(&mut fragments, ty);
     }
+    fragments
+}
 
-    let component_lit = lit(&component_name);
-    let fn_name_lit = lit(&fn_name.to_string());
-    // Registered next to the traced call (same module, so same codegen unit and object file):
-    // a pipeline calling the component refers to that call's `__DEF`, which links this
-    // registration in even when the component lives in a library.
-    let registration = match flavor {
-        Flavor::Native => quote! {
-            #p::inventory::submit! {
-                #p::NativeComponent {
-                    name: #component_lit,
-                    key: ::core::concat!(::core::module_path!(), "::", #fn_name_lit),
-                    spec: #fn_name::spec,
-                    run: #fn_name::__run,
-                }
-            }
-        },
-        Flavor::Container => quote!(),
-    };
-    let (implementation, native, run_fn) = match flavor {
-        Flavor::Native => (
-            quote!(#p::Implementation::Native),
-            quote!(::core::option::Option::Some(__run as #p::NativeFn)),
-            quote! {
-                #[doc(hidden)]
-                pub fn __run(__inv: &mut #p::Invocation) -> ::core::result::Result<(), #p::ComponentError> {
-                    #(#run_decode)*
-                    let __result = super::#impl_name(#(#arg_idents),*);
-                    #run_result
-                    ::core::result::Result::Ok(())
-                }
-            },
-        ),
-        Flavor::Container => (
-            quote!(#p::container_impl(super::#impl_name(#(#placeholders),*))),
-            quote!(::core::option::Option::None),
-            quote!(),
-        ),
-    };
-    let doc_call = format!(
-        "Calls [`{fn_name}`](fn@super::{fn_name}) as plain Rust, with real values (for unit tests)."
+/// A parameter input `ident: T` (`Param<T>` in a container component).
+fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, component_name: &str) {
+    let p = private();
+    let ident = &arg.ident;
+    let what = format!("input `{ident}` of component `{component_name}`");
+    let default = default_value(t, arg.default.as_ref(), &what);
+    let kind = parameter_kind(t);
+    f.traced_params.push(quote!(#ident: impl #p::IntoParam<#t>));
+    f.binds
+        .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
+    f.input_specs.push(quote! {
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default }
+    });
+    f.checks.push(param_type_check(t));
+    f.run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
+    f.placeholders.push(quote!(#p::Param::<#t>::named(#name)));
+}
+
+/// An artifact input `ident: Input<K>`.
+fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
+    let p = private();
+    let kind = artifact_kind(k);
+    f.traced_params
+        .push(quote!(#ident: impl #p::IntoArtifact<#k>));
+    f.binds
+        .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+    f.input_specs.push(quote! {
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None }
+    });
+    f.checks.push(artifact_kind_check(k));
+    f.run_decode
+        .push(quote!(let #ident = __inv.input::<#k>(#name)?;));
+    f.placeholders
+        .push(quote!(#p::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
+}
+
+/// An artifact output `ident: Output<K>`.
+fn analyse_output(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
+    let p = private();
+    let kind = artifact_kind(k);
+    f.output_specs.push(quote! {
+        #p::OutputSpec { name: ::std::string::String::from(#name), kind: #kind }
+    });
+    f.fields.push(quote!(pub #ident: #p::ArtifactRef<#k>));
+    f.field_inits
+        .push(quote!(#ident: #p::ArtifactRef::__new(__task, #name)));
+    f.checks.push(artifact_kind_check(k));
+    f.run_decode
+        .push(quote!(let #ident = __inv.output::<#k>(#name)?;));
+    f.placeholders
+        .push(quote!(#p::Output::<#k>::at(#name, #p::output_artifact_path(#name))));
+}
+
+/// A named output parameter `ident: OutputParam<T>`.
+fn analyse_output_param(f: &mut Fragments, ident: &Ident, t: &Type, name: &LitStr) {
+    let p = private();
+    let kind = parameter_kind(t);
+    f.output_specs.push(quote! {
+        #p::OutputSpec { name: ::std::string::String::from(#name), kind: #kind }
+    });
+    f.fields.push(quote!(pub #ident: #p::ParamRef<#t>));
+    f.field_inits
+        .push(quote!(#ident: #p::ParamRef::__new(__task, #name)));
+    f.checks.push(param_type_check(t));
+    f.run_decode
+        .push(quote!(let #ident = __inv.output_param::<#t>(#name)?;));
+    f.placeholders
+        .push(quote!(#p::OutputParam::<#t>::at(#name, #p::output_parameter_path(#name))));
+}
+
+/// The returned value of type `ty`: the output parameter `output`.
+fn analyse_return_value(f: &mut Fragments, ty: &Type) {
+    let p = private();
+    let kind = parameter_kind(ty);
+    f.output_specs.push(quote! {
+        #p::OutputSpec { name: ::std::string::String::from("output"), kind: #kind }
+    });
+    f.fields.push(quote!(pub output: #p::ParamRef<#ty>));
+    f.field_inits
+        .push(quote!(output: #p::ParamRef::__new(__task, "output")));
+    f.checks.push(param_type_check(ty));
+    f.checks.push(alias_check(ty));
+}
+
+/// Stage 3: the whole expansion of a component.
+fn generate_component(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
+    let vis = &parsed.func.vis;
+    let fn_name = parsed.fn_name();
+    let user_fn = renamed_user_fn(parsed);
+    let traced_call = traced_call(parsed, f);
+    let registration = registration(parsed);
+    let plain_call = plain_call(parsed);
+    let task_handle = task_handle(parsed, f);
+    let spec = component_spec(parsed, f);
+    let native_entrypoint = native_entrypoint(parsed, f);
+    let checks = &f.checks;
+    let doc_mod = format!(
+        "Items generated for component `{}`.",
+        parsed.component_name()
     );
-    let doc_task = format!(
-        "The task a call of `{fn_name}` adds to a pipeline; its fields are the task's outputs."
-    );
-    let doc_mod = format!("Items generated for component `{component_name}`.");
 
     quote! {
         #user_fn
 
+        #traced_call
+
+        #registration
+
+        #[doc = #doc_mod]
+        #[allow(dead_code, unused_imports, clippy::too_many_arguments)]
+        #vis mod #fn_name {
+            use super::*;
+
+            #(#checks)*
+
+            #plain_call
+
+            #task_handle
+
+            #spec
+
+            #native_entrypoint
+        }
+    }
+}
+
+/// The user's function, renamed and private, attributes kept (minus docs, which move to the
+/// traced call).
+fn renamed_user_fn(parsed: &ParsedComponent) -> ItemFn {
+    let mut user_fn = parsed.func.clone();
+    user_fn.sig.ident = parsed.impl_name();
+    user_fn.attrs.retain(|a| !a.path().is_ident("doc"));
+    user_fn.vis = syn::Visibility::Inherited;
+    user_fn
+}
+
+/// `fn train(inputs…) -> train::Task`: what a pipeline body calls; records a task.
+fn traced_call(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
+    let p = private();
+    let vis = &parsed.func.vis;
+    let fn_name = parsed.fn_name();
+    let fn_name_lit = lit(&fn_name.to_string());
+    let docs = parsed
+        .func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"));
+    let Fragments {
+        traced_params,
+        binds,
+        field_inits,
+        ..
+    } = f;
+    quote! {
         #(#docs)*
         #[track_caller]
         #[allow(clippy::too_many_arguments)]
@@ -289,75 +458,205 @@ fn expand_component(
             let __task = #p::add_task(&__DEF, #p::Location::caller(), ::std::vec![#(#binds),*]);
             #fn_name::Task { __task, #(#field_inits),* }
         }
+    }
+}
 
-        #registration
-
-        #[doc = #doc_mod]
-        #[allow(dead_code, unused_imports, clippy::too_many_arguments)]
-        #vis mod #fn_name {
-            use super::*;
-
-            #(#checks)*
-
-            #[doc = #doc_call]
-            pub fn call(#orig_inputs) #orig_output {
-                super::#impl_name(#(#arg_idents),*)
+/// A native component's registration by name, collected when the binary starts.
+///
+/// Registered next to the traced call (same module, so same codegen unit and object file): a
+/// pipeline calling the component refers to that call's `__DEF`, which links this
+/// registration in even when the component lives in a library.
+fn registration(parsed: &ParsedComponent) -> TokenStream {
+    if parsed.flavor != Flavor::Native {
+        return TokenStream::new();
+    }
+    let p = private();
+    let fn_name = parsed.fn_name();
+    let fn_name_lit = lit(&fn_name.to_string());
+    let component_lit = lit(&parsed.component_name());
+    quote! {
+        #p::inventory::submit! {
+            #p::NativeComponent {
+                name: #component_lit,
+                key: ::core::concat!(::core::module_path!(), "::", #fn_name_lit),
+                spec: #fn_name::spec,
+                run: #fn_name::__run,
             }
-
-            #[doc = #doc_task]
-            #[derive(Clone, Copy, Debug)]
-            pub struct Task {
-                #[doc(hidden)]
-                pub __task: #p::TaskHandle,
-                #(#[allow(missing_docs)] #fields,)*
-            }
-
-            impl Task {
-                /// Sets the task's name (default: the component's name, made unique).
-                pub fn name(self, name: impl ::core::convert::Into<::std::string::String>) -> Self {
-                    #p::rename_task(self.__task, name.into());
-                    self
-                }
-
-                /// Runs this task only after `other` (an ordering edge without data).
-                pub fn after(self, other: &impl #p::AsTask) -> Self {
-                    #p::add_after(self.__task, #p::AsTask::task_handle(other));
-                    self
-                }
-            }
-
-            impl #p::AsTask for Task {
-                fn task_handle(&self) -> #p::TaskHandle {
-                    self.__task
-                }
-            }
-
-            /// The component's spec (IR).
-            pub fn spec() -> #p::ComponentSpec {
-                #p::ComponentSpec {
-                    name: ::std::string::String::from(#component_lit),
-                    description: #description,
-                    inputs: ::std::vec![#(#input_specs),*],
-                    outputs: ::std::vec![#(#output_specs),*],
-                    implementation: #implementation,
-                    code_hash: #code_hash,
-                    config: ::argot::__private::TaskConfig::default(),
-                }
-            }
-
-            #[doc(hidden)]
-            pub const __NATIVE: ::core::option::Option<#p::NativeFn> = #native;
-
-            #run_fn
         }
     }
 }
 
-pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func = match parse_fn(item) {
-        Ok(f) => f,
-        Err(tokens) => return tokens,
+/// `train::call(…)`: the plain function, with real values (for unit tests).
+fn plain_call(parsed: &ParsedComponent) -> TokenStream {
+    let fn_name = parsed.fn_name();
+    let impl_name = parsed.impl_name();
+    let arg_idents = parsed.arg_idents();
+    let inputs = &parsed.func.sig.inputs;
+    let output = &parsed.func.sig.output;
+    let doc = format!(
+        "Calls [`{fn_name}`](fn@super::{fn_name}) as plain Rust, with real values (for unit tests)."
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn call(#inputs) #output {
+            super::#impl_name(#(#arg_idents),*)
+        }
+    }
+}
+
+/// `train::Task`: the handle a traced call returns; its fields are the task's outputs.
+fn task_handle(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
+    let p = private();
+    let fields = &f.fields;
+    let doc = format!(
+        "The task a call of `{}` adds to a pipeline; its fields are the task's outputs.",
+        parsed.fn_name()
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        pub struct Task {
+            #[doc(hidden)]
+            pub __task: #p::TaskHandle,
+            #(#[allow(missing_docs)] #fields,)*
+        }
+
+        impl Task {
+            /// Sets the task's name (default: the component's name, made unique).
+            pub fn name(self, name: impl ::core::convert::Into<::std::string::String>) -> Self {
+                #p::rename_task(self.__task, ::core::convert::Into::into(name));
+                self
+            }
+
+            /// Runs this task only after `other` (an ordering edge without data).
+            pub fn after(self, other: &impl #p::AsTask) -> Self {
+                #p::add_after(self.__task, #p::AsTask::task_handle(other));
+                self
+            }
+        }
+
+        impl #p::AsTask for Task {
+            fn task_handle(&self) -> #p::TaskHandle {
+                self.__task
+            }
+        }
+    }
+}
+
+/// `train::spec()`: the component's IR. A container component's implementation comes from
+/// calling its function with placeholders.
+fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
+    let p = private();
+    let component_lit = lit(&parsed.component_name());
+    let description = opt_string(attr::doc_comment(&parsed.func.attrs));
+    let code_hash = &parsed.code_hash;
+    let implementation = match parsed.flavor {
+        Flavor::Native => quote!(#p::Implementation::Native),
+        Flavor::Container => {
+            let impl_name = parsed.impl_name();
+            let placeholders = &f.placeholders;
+            quote!(#p::container_impl(super::#impl_name(#(#placeholders),*)))
+        }
     };
+    let Fragments {
+        input_specs,
+        output_specs,
+        ..
+    } = f;
+    quote! {
+        /// The component's spec (IR).
+        pub fn spec() -> #p::ComponentSpec {
+            #p::ComponentSpec {
+                name: ::std::string::String::from(#component_lit),
+                description: #description,
+                inputs: ::std::vec![#(#input_specs),*],
+                outputs: ::std::vec![#(#output_specs),*],
+                implementation: #implementation,
+                code_hash: #code_hash,
+                config: <#p::TaskConfig as ::core::default::Default>::default(),
+            }
+        }
+    }
+}
+
+/// `train::__NATIVE` and, for a native component, `train::__run`: the in-container entrypoint
+/// that reads the arguments, calls the function and writes its returned value.
+fn native_entrypoint(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
+    let p = private();
+    if parsed.flavor == Flavor::Container {
+        return quote! {
+            #[doc(hidden)]
+            pub const __NATIVE: ::core::option::Option<#p::NativeFn> = ::core::option::Option::None;
+        };
+    }
+    let impl_name = parsed.impl_name();
+    let arg_idents = parsed.arg_idents();
+    let run_decode = &f.run_decode;
+    let run_result = returned_value(&parsed.returns);
+    quote! {
+        #[doc(hidden)]
+        pub const __NATIVE: ::core::option::Option<#p::NativeFn> = ::core::option::Option::Some(__run as #p::NativeFn);
+
+        #[doc(hidden)]
+        pub fn __run(__inv: &mut #p::Invocation) -> ::core::result::Result<(), #p::ComponentError> {
+            #(#run_decode)*
+            let __result = super::#impl_name(#(#arg_idents),*);
+            #run_result
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+/// What the entrypoint does with `__result`, the native function's returned value.
+fn returned_value(returns: &Returns) -> TokenStream {
+    let p = private();
+    match returns {
+        Returns::Unit { is_result: false } => quote!(let () = __result;),
+        Returns::Unit { is_result: true } => quote! {
+            if let ::core::result::Result::Err(__e) = __result { return ::core::result::Result::Err(__inv.failed(__e)); }
+        },
+        Returns::Value {
+            is_result: false, ..
+        } => quote!(__inv.set_output("output", &__result)?;),
+        Returns::Value {
+            ty,
+            is_result: true,
+        } => quote! {
+            match __result {
+                ::core::result::Result::Ok(__v) => { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#ty>::new()).encode(__inv, "output", &__v)? },
+                ::core::result::Result::Err(__e) => return ::core::result::Result::Err(__inv.failed(__e)),
+            }
+        },
+        Returns::Container => quote!(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipelines
+// ---------------------------------------------------------------------------------------------
+
+/// Expands `#[pipeline]`.
+pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
+    match parse_pipeline(args, item) {
+        Ok(parsed) => {
+            let params = analyse_pipeline(&parsed);
+            generate_pipeline(&parsed, &params)
+        }
+        Err(tokens) => tokens,
+    }
+}
+
+/// A pipeline function as parsed.
+struct ParsedPipeline {
+    /// The function, `#[default(…)]` attributes stripped.
+    func: ItemFn,
+    attr: PipelineAttr,
+    args: Vec<Arg>,
+}
+
+/// Stage 1: parses the attribute and the function, checking every rule.
+fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline, TokenStream> {
+    let mut func = parse_fn(item)?;
     let cx = Ctxt::default();
     let attr = attr::pipeline_attr(&cx, args);
     check::plain_signature(&cx, &func, "a pipeline");
@@ -367,59 +666,92 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     {
         cx.error(ty.span(), "a pipeline function returns nothing (pipeline outputs are not supported yet); remove the return type");
     }
-    if let Err(e) = cx.finish() {
-        return fallback(&func, e);
+    match cx.finish() {
+        Ok(()) => Ok(ParsedPipeline { func, attr, args }),
+        Err(e) => Err(fallback(&func, e)),
     }
+}
 
-    let fn_name = &func.sig.ident;
-    let vis = &func.vis;
-    let p = quote!(::argot::__private);
-    let name = attr
-        .name
-        .map(|(n, _)| n)
-        .unwrap_or_else(|| fn_name.to_string());
-    let name_lit = lit(&name);
-    let description = match attr::doc_comment(&func.attrs) {
-        Some(d) => quote!(::core::option::Option::Some(#d)),
-        None => quote!(::core::option::Option::None),
-    };
-    let image = match attr.image {
-        Some((i, _)) => quote!(::core::option::Option::Some(#i)),
-        None => quote!(::core::option::Option::None),
-    };
-    let settings = settings(&attr.settings, &p);
-    let mut params = Vec::new();
-    let mut handles = Vec::new();
-    let mut checks = Vec::new();
-    let mut wire_checks = Vec::new();
-    for arg in &args {
+/// What the pipeline's generated items need from its parameters.
+#[derive(Default)]
+struct PipelineParams {
+    /// `PipelineParam`s of the header.
+    specs: Vec<TokenStream>,
+    /// The `Param<T>` handles the body is traced with.
+    handles: Vec<TokenStream>,
+    /// How each parameter's value travels (`run -p`, `submit -p`).
+    wire: Vec<TokenStream>,
+    /// Static checks of the written types.
+    checks: Vec<TokenStream>,
+}
+
+/// Stage 2: each `Param<T>` argument of the pipeline.
+fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
+    let p = private();
+    let mut params = PipelineParams::default();
+    for arg in &parsed.args {
         let ArgKind::Param(t) = &arg.kind else {
             continue;
         };
-        let pname = lit(&arg.ident.to_string());
+        let name = lit(&arg.ident.to_string());
         let rust_type = lit(&type_string(t));
-        let schema = schema_of(&p, t);
-        let what = lit(&format!("pipeline parameter `{}`", arg.ident));
-        let default = match &arg.default {
-            Some(expr) => quote_spanned! {expr.span()=>
-                ::core::option::Option::Some(#p::encode_default::<#t>(#expr, #what))
-            },
-            None => quote!(::core::option::Option::None),
-        };
-        params.push(quote! {
-            #p::PipelineParam { name: ::std::string::String::from(#pname), rust_type: ::std::string::String::from(#rust_type), schema: #schema, default: #default }
+        let what = format!("pipeline parameter `{}`", arg.ident);
+        let default = default_value(t, arg.default.as_ref(), &what);
+        let schema = schema_of(t);
+        params.specs.push(quote! {
+            #p::PipelineParam { name: ::std::string::String::from(#name), rust_type: ::std::string::String::from(#rust_type), schema: #schema, default: #default }
         });
-        handles.push(quote!(::argot::Param::<#t>::named(#pname)));
-        wire_checks.push(quote! {
-            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#pname) }
+        params.handles.push(quote!(#p::Param::<#t>::named(#name)));
+        params.wire.push(quote! {
+            { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#name) }
         });
-        checks.push(quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); });
+        params.checks.push(written_type_check(arg, None));
+        params.checks.push(param_type_check(t));
     }
-    let doc_mod = format!("The definition of pipeline `{name}`.");
+    params
+}
 
+/// Stage 3: the user's function, unchanged, and `mod NAME` with its definition.
+fn generate_pipeline(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStream {
+    let func = &parsed.func;
+    let module = pipeline_module(parsed, params);
     quote! {
         #func
 
+        #module
+    }
+}
+
+/// `mod NAME { fn definition() }`: the header (name, settings, parameters) and the body the
+/// binary traces.
+fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStream {
+    let p = private();
+    let fn_name = &parsed.func.sig.ident;
+    let vis = &parsed.func.vis;
+    let name = parsed
+        .attr
+        .name
+        .as_ref()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_else(|| fn_name.to_string());
+    let name_lit = lit(&name);
+    let description = match attr::doc_comment(&parsed.func.attrs) {
+        Some(d) => quote!(::core::option::Option::Some(#d)),
+        None => quote!(::core::option::Option::None),
+    };
+    let image = match &parsed.attr.image {
+        Some((i, _)) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let settings = settings(&parsed.attr.settings);
+    let PipelineParams {
+        specs,
+        handles,
+        wire,
+        checks,
+    } = params;
+    let doc_mod = format!("The definition of pipeline `{name}`.");
+    quote! {
         #[doc = #doc_mod]
         #[allow(dead_code, unused_imports)]
         #vis mod #fn_name {
@@ -428,8 +760,8 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
             #(#checks)*
 
             /// What `argot::main!` needs to compile, validate and run this pipeline.
-            pub fn definition() -> ::argot::PipelineDef {
-                ::argot::PipelineDef { name: #name_lit, header: __header, body: __body }
+            pub fn definition() -> #p::PipelineDef {
+                #p::PipelineDef { name: #name_lit, header: __header, body: __body }
             }
 
             fn __header() -> #p::PipelineHeader {
@@ -437,8 +769,8 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
                     name: #name_lit,
                     description: #description,
                     image: #image,
-                    params: ::std::vec![#(#params),*],
-                    wire: ::std::vec![#(#wire_checks),*],
+                    params: ::std::vec![#(#specs),*],
+                    wire: ::std::vec![#(#wire),*],
                     settings: #settings,
                 }
             }
@@ -452,7 +784,8 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The `WorkflowSettings` value of a `#[pipeline(…)]` attribute: the defaults, with each key
 /// the attribute sets.
-fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
+fn settings(attr: &SettingsAttr) -> TokenStream {
+    let p = private();
     let some_string = |v: &Option<(String, Span)>| {
         v.as_ref().map(
             |(text, _)| quote!(::core::option::Option::Some(::std::string::String::from(#text))),
@@ -488,14 +821,11 @@ fn settings(attr: &crate::ast::SettingsAttr, p: &TokenStream) -> TokenStream {
         return quote!(::core::default::Default::default());
     }
     quote!({
-        let mut s = #p::WorkflowSettings::default();
+        let mut s = <#p::WorkflowSettings as ::core::default::Default>::default();
         #(#sets)*
         s
     })
 }
 
-/// The expression that yields the `TypeSchema` of parameter type `ty`: its `Schema` impl, or
-/// `any` for a type without one (autoref specialisation in `SchemaProbe`).
-fn schema_of(p: &TokenStream, ty: &syn::Type) -> TokenStream {
-    quote!({ use #p::{KnownSchema as _, UnknownSchema as _}; (&&#p::SchemaProbe::<#ty>::new()).schema() })
-}
+#[cfg(test)]
+mod tests;

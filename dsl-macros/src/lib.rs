@@ -2,7 +2,9 @@
 //!
 //! Each macro goes through the same stages, one file each: [`attr`] parses the attribute and
 //! the function into a small AST ([`ast`]), collecting every error instead of stopping at the
-//! first; [`check`] holds the cross-cutting rules; [`expand`] writes the code. Generated code
+//! first; [`check`] holds the cross-cutting rules; [`expand`] writes the code in named stages
+//! (parse → analyse each argument and output → generate each item), one function per generated
+//! item, with snapshot tests of the whole expansion (`expand/snapshots/`). Generated code
 //! reaches the runtime only through `::argot::__private`. On error the user's function is
 //! re-emitted unchanged next to the `compile_error!`s, so IDEs keep working.
 

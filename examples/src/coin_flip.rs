@@ -1,5 +1,6 @@
 //! Argo's coin flip, typed: flip a coin; on heads, celebrate; on tails, flip again, and on a
-//! second tails, say so. The flips are seeded, so a run is reproducible (`-p seed=…`).
+//! second tails, say so. Then `announce` what the branch that ran produced (`one_of`). The
+//! flips are seeded, so a run is reproducible (`-p seed=…`).
 //!
 //! ```text
 //! cargo run -p argot-examples --bin coin_flip -- run -p seed=2      # heads
@@ -31,17 +32,22 @@ pub fn say(message: String) -> Result<String> {
     Ok(message)
 }
 
-/// Flip; on heads celebrate, on tails flip again and report a second tails.
+/// Flip; on heads celebrate, on tails flip again and report a second tails; then announce
+/// what the branch that ran produced.
 #[pipeline(image = "ghcr.io/argot-rs/coin-flip:0.1.0")]
 pub fn coin_flip(#[default(2)] seed: Param<u64>) {
     let first = flip(seed, 0);
+    let (mut heads, mut tails) = (None, None);
     when(first.output.eq("heads"), || {
-        say("it was heads");
+        heads = Some(say("it was heads"));
     })
     .otherwise(|| {
         let second = flip(seed, 2).name("flip-again");
         when(second.output.eq("tails"), || {
             say("it was tails twice");
         });
+        tails = Some(second);
     });
+    let (heads, tails) = (heads.expect("branch traced"), tails.expect("branch traced"));
+    say(one_of([heads.output, tails.output])).name("announce");
 }

@@ -189,10 +189,7 @@ pub fn hostile_constant() {
 pub fn labelled(value: Param<String>) -> Container {
     Container::new("busybox:1.36")
         .command(["printf", "%s"])
-        .arg(concat([
-            argot::ir::CmdArg::from("value="),
-            argot::ir::CmdArg::from(value),
-        ]))
+        .arg(concat(("value=", value)))
 }
 
 /// Passes the hostile value to a container component, inside a larger argument.

@@ -5,6 +5,7 @@
 pub mod argo_sim;
 pub mod cli_output;
 pub mod fixtures;
+pub mod hygiene;
 pub mod schema;
 pub mod yaml11;
 

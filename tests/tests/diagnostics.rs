@@ -138,6 +138,17 @@ mod scoped {
         });
     }
 
+    /// `one_of` with an option that is not in a branch.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn one_of_outside_a_branch() {
+        let plain = step(1);
+        let mut inside = None;
+        when(plain.output.gt(0), || {
+            inside = Some(step(2));
+        });
+        step(one_of([plain.output, inside.expect("traced").output])).name("reads");
+    }
+
     /// A nested condition mixes a task of the branch around it with a value from outside.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn condition_mixes_scopes() {
@@ -1064,6 +1075,15 @@ fn a0028_output_used_outside_its_region() {
     assert!(
         d.to_string()
             .contains("the condition in the pipeline body uses task `step-2`"),
+        "{d}"
+    );
+
+    // `one_of` selects among branches beside the reading task only.
+    let d = errors_of(&traced(scoped::one_of_outside_a_branch::definition()));
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("selects the branch that ran, but task `step` is in the pipeline body"),
         "{d}"
     );
 

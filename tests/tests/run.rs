@@ -456,6 +456,14 @@ fn conditions_skip_the_branches_argo_skips() {
     assert_eq!(phase(&details, "flip-again"), "Succeeded");
     assert_eq!(phase(&details, "say-2"), "Succeeded");
     assert_eq!(details["run"]["phase"], "Succeeded");
+    // `announce` read the output of the branch that ran (`one_of`): the second flip's.
+    let announced = details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == "announce" && p["direction"] == "input")
+        .unwrap();
+    assert_eq!(announced["value"], "tails");
 
     // A string with a quote, a slash and a hyphen; floats and integers; a nested branch
     // comparing an outside output with a parameter; artifacts and outputs passed in.

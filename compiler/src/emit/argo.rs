@@ -219,7 +219,11 @@ pub struct Parameter {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValueFrom {
     /// A file in the container.
-    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Another parameter (a DAG template's output from one of its tasks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
 }
 
 /// An Argo artifact (input, output or argument).
@@ -551,7 +555,8 @@ fn component_template(
             IoKind::Parameter { .. } => outputs.parameters.push(Parameter {
                 name: output.name.clone(),
                 value_from: Some(ValueFrom {
-                    path: output_parameter_path(&output.name),
+                    path: Some(output_parameter_path(&output.name)),
+                    parameter: None,
                 }),
                 ..Parameter::default()
             }),

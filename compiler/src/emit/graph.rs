@@ -89,6 +89,19 @@ impl Graph {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
                     Argument::Constant(_) | Argument::Run(_) => {}
+                    Argument::OneOf(options) => {
+                        for (from, output) in options {
+                            if let TaskRef::Local(from) = from {
+                                readers.push(from.index());
+                                edges.push(Edge {
+                                    from: format!("t{}", from.index()),
+                                    to,
+                                    label: format!("one of: {output} → {input}"),
+                                    kind: EdgeKind::Parameter,
+                                });
+                            }
+                        }
+                    }
                     Argument::PipelineParam(name) => {
                         let index = params.iter().position(|n| n == name);
                         if let Some(index) = index {

@@ -65,6 +65,19 @@ pub(crate) fn dag_templates(
                 }
             }
         }
+        for (task, output) in selected_outputs(valid, id) {
+            template.outputs.parameters.push(Parameter {
+                name: input_name(valid, task, &output),
+                value_from: Some(super::argo::ValueFrom {
+                    path: None,
+                    parameter: Some(format!(
+                        "{{{{tasks.{}.outputs.parameters.{output}}}}}",
+                        p.tasks[task.index()].name
+                    )),
+                }),
+                ..Parameter::default()
+            });
+        }
         if let Some(dag) = template.dag.as_mut() {
             dag.tasks = dag_tasks(valid, id);
         }
@@ -75,6 +88,34 @@ pub(crate) fn dag_templates(
         }
     }
     (body, exit)
+}
+
+/// The DAG task that calls branch `region`.
+fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
+    valid.names().branches[region.index()]
+        .as_ref()
+        .map_or("", |b| b.task.as_str())
+}
+
+/// The outputs of branch `region` that a `one_of` beside it reads, for its template's
+/// outputs: `(task, output)` pairs, in task order.
+fn selected_outputs(valid: &ValidPipeline, region: RegionId) -> Vec<(TaskId, String)> {
+    let p = valid.pipeline();
+    let mut found: BTreeSet<(TaskId, String)> = BTreeSet::new();
+    for task in &p.tasks {
+        for argument in task.arguments.values() {
+            if let Argument::OneOf(options) = argument {
+                for (t, output) in options {
+                    if let TaskRef::Local(t) = t
+                        && p.tasks[t.index()].region == region
+                    {
+                        found.insert((*t, output.clone()));
+                    }
+                }
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// The input name under which a branch receives `output` of `task`.
@@ -159,9 +200,33 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
         let id = TaskId(i as u32);
         let spec = &p.components[&task.component];
         let mut arguments = Arguments::default();
+        // The branches a `one_of` reads from: the task waits for their DAG tasks.
+        let mut selected: Vec<&str> = Vec::new();
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
             let value = match argument {
+                Argument::OneOf(options) => {
+                    // The first branch that ran: a skipped branch's outputs are nil in the
+                    // expression's view (`getParametersAny`), so `??` passes over them.
+                    let picks: Vec<String> = options
+                        .iter()
+                        .filter_map(|(t, output)| match t {
+                            TaskRef::Local(t) => Some((*t, output)),
+                            TaskRef::Foreign { .. } => None,
+                        })
+                        .map(|(t, output)| {
+                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            if !selected.contains(&branch) {
+                                selected.push(branch);
+                            }
+                            format!(
+                                "tasks['{branch}'].outputs.parameters['{}']",
+                                input_name(valid, t, output)
+                            )
+                        })
+                        .collect();
+                    format!("{{{{={}}}}}", picks.join(" ?? "))
+                }
                 Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
@@ -186,10 +251,18 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
                 });
             }
         }
-        let depends = valid
+        let mut depends = valid
             .depends(id)
             .and_then(|d| within(d, &|t| p.tasks[t.index()].region == region))
             .map(|d| super::depends::render(&d, |t| p.tasks[t.index()].name.as_str()));
+        if !selected.is_empty() {
+            let branches = selected.join(" && ");
+            depends = Some(match depends {
+                None => branches,
+                Some(d) if d.contains(" || ") => format!("({d}) && {branches}"),
+                Some(d) => format!("{d} && {branches}"),
+            });
+        }
         entries.push((
             i,
             DagTask {

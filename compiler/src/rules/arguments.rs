@@ -87,7 +87,7 @@ impl Checker<'_> {
         let p = self.p;
         let task = &p.tasks[id.index()];
         let found: IoKind = match argument {
-            Argument::Constant(_) | Argument::Run(_) => IoKind::Parameter {
+            Argument::Constant(_) | Argument::Run(_) | Argument::OneOf(_) => IoKind::Parameter {
                 rust_type: String::new(),
                 schema: crate::schema::TypeSchema::Any,
             },

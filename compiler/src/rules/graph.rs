@@ -94,7 +94,7 @@ impl Checker<'_> {
             let mut d: Vec<TaskId> = task
                 .arguments
                 .values()
-                .filter_map(Argument::task)
+                .flat_map(Argument::tasks)
                 .chain(task.depends.iter().flat_map(|d| d.tasks()))
                 .filter_map(|r| match r {
                     TaskRef::Local(t) if t.index() < p.tasks.len() => Some(*t),

@@ -131,6 +131,16 @@ impl Checker<'_> {
         for (i, task) in p.tasks.iter().enumerate() {
             let id = TaskId(i as u32);
             if !namer::is_task_name(&task.name) {
+                // What the name becomes when argot makes it (as for component names).
+                let suggestion = namer::task_stem(&task.name);
+                let help = if namer::is_task_name(&suggestion) && !suggestion.is_empty() {
+                    format!(
+                        "write `.name(\"{suggestion}\")`: a letter first, then letters, digits and `-`, at most 128 characters"
+                    )
+                } else {
+                    "use a letter first, then letters, digits and `-`, at most 128 characters"
+                        .to_owned()
+                };
                 self.report(
                     Code::InvalidName,
                     Some(id),
@@ -138,7 +148,7 @@ impl Checker<'_> {
                         "task name `{}` is not valid for Argo",
                         task.name.escape_debug()
                     ),
-                    "use a letter first, then letters, digits and `-`, at most 128 characters",
+                    help,
                 );
             }
             let Some(&first) = seen.get(task.name.as_str()) else {

@@ -125,11 +125,12 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            // What each use is called is made only when it is reported: this runs per argument.
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
                     ..
-                } => Some((format!("input `{input}`"), *t)),
+                } => Some((Some(input.as_str()), *t)),
                 _ => None,
             });
             let orders = task
@@ -137,7 +138,7 @@ impl Checker<'_> {
                 .iter()
                 .flat_map(|d| d.tasks())
                 .filter_map(|r| match r {
-                    TaskRef::Local(t) => Some(("its `depends`".to_owned(), *t)),
+                    TaskRef::Local(t) => Some((None, *t)),
                     TaskRef::Foreign { .. } => None,
                 });
             if !crate::ir::in_exit_handler(&p.regions, task.region) {
@@ -159,8 +160,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            let uses: Vec<(String, TaskId)> = reads.chain(orders).collect();
-            for (what, used) in uses {
+            let uses: Vec<(Option<&str>, TaskId)> = reads.chain(orders).collect();
+            for (input, used) in uses {
                 let Some(other) = p.tasks.get(used.index()) else {
                     continue;
                 };
@@ -169,6 +170,10 @@ impl Checker<'_> {
                 {
                     continue;
                 }
+                let what = match input {
+                    Some(input) => format!("input `{input}`"),
+                    None => "its `depends`".to_owned(),
+                };
                 let here = describe_region(&p.regions, task.region);
                 let there = describe_region(&p.regions, other.region);
                 let at = |t: &crate::ir::Task| {
@@ -298,6 +303,62 @@ impl Checker<'_> {
                 );
             }
         }
+        // `one_of`: each option is an output parameter of a task directly in a different
+        // branch written beside the reading task.
+        for (i, task) in p.tasks.iter().enumerate() {
+            for (input, argument) in &task.arguments {
+                let Argument::OneOf(options) = argument else {
+                    continue;
+                };
+                let mut seen = Vec::new();
+                for (t, output) in options {
+                    let TaskRef::Local(t) = t else { continue };
+                    let Some(other) = p.tasks.get(t.index()) else {
+                        continue;
+                    };
+                    let region = p.regions.get(other.region.index());
+                    let beside = region.is_some_and(|r| {
+                        matches!(r.kind, RegionKind::Branch { .. }) && r.parent == Some(task.region)
+                    });
+                    let problem = if !beside {
+                        Some(format!(
+                            "task `{}` is in {}, not in a branch written beside the reading task",
+                            other.name,
+                            describe_region(&p.regions, other.region)
+                        ))
+                    } else if seen.contains(&other.region) {
+                        Some(format!(
+                            "two options are in the same branch ({})",
+                            describe_region(&p.regions, other.region)
+                        ))
+                    } else if p
+                        .components
+                        .get(&other.component)
+                        .and_then(|c| c.output(output))
+                        .is_none_or(|o| o.kind.is_artifact())
+                    {
+                        Some(format!(
+                            "`{output}` is not an output parameter of task `{}`",
+                            other.name
+                        ))
+                    } else {
+                        None
+                    };
+                    seen.push(other.region);
+                    if let Some(problem) = problem {
+                        self.report(
+                            Code::OutOfScope,
+                            Some(TaskId(i as u32)),
+                            format!(
+                                "input `{input}` of task `{}` selects the branch that ran, but {problem}",
+                                task.name
+                            ),
+                            "pass `one_of` one output parameter from each branch of a `when(…)` chain written in the same place as the task that reads it",
+                        );
+                    }
+                }
+            }
+        }
         for (i, task) in p.tasks.iter().enumerate() {
             let Some(d) = &task.depends else { continue };
             let mut outside = Vec::new();
@@ -361,7 +422,7 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         let refs = task
             .arguments
             .values()
-            .filter_map(Argument::task)
+            .flat_map(Argument::tasks)
             .chain(task.depends.iter().flat_map(|d| d.tasks()));
         for r in refs {
             if let TaskRef::Local(t) = r {
@@ -413,6 +474,25 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
     p.tasks
         .iter()
         .map(|task| {
+            // The common case, without the general path's allocations: no `depends` of its
+            // own and at most one task read.
+            if task.depends.is_none() {
+                let mut producers = task
+                    .arguments
+                    .values()
+                    .flat_map(Argument::tasks)
+                    .filter_map(|r| match r {
+                        TaskRef::Local(t) => Some(*t),
+                        TaskRef::Foreign { .. } => None,
+                    });
+                match producers.next() {
+                    None => return None,
+                    Some(first) if producers.all(|t| t == first) => {
+                        return Some(Depends::Done(TaskRef::Local(first)));
+                    }
+                    Some(_) => {}
+                }
+            }
             let own: Vec<Depends> = match &task.depends {
                 None => Vec::new(),
                 Some(Depends::And(terms)) => terms.clone(),
@@ -424,7 +504,7 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
             let mut done: Vec<TaskId> = task
                 .arguments
                 .values()
-                .filter_map(Argument::task)
+                .flat_map(Argument::tasks)
                 .filter(|t| !governed.contains(t))
                 .chain(plain.iter().flat_map(|d| d.tasks()))
                 .filter_map(|r| match r {

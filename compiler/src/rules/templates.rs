@@ -87,13 +87,17 @@ impl Checker<'_> {
         let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
             vec![IndexMap::new(); p.components.len()];
         let plain = TaskConfig::default();
+        // Whether anything is configured at all: most pipelines set nothing, and then each
+        // task takes its component's plain template without merging or hashing.
+        let configured = !p.defaults.is_default()
+            || p.components.values().any(|c| !c.config.is_default())
+            || p.tasks.iter().any(|t| !t.config.is_default());
         for (i, task) in p.tasks.iter().enumerate() {
             let Some((c, _, spec)) = p.components.get_full(&task.component) else {
                 continue;
             };
-            let merged = if task.config.is_default()
-                && spec.config.is_default()
-                && p.defaults.is_default()
+            let merged = if !configured
+                || (task.config.is_default() && spec.config.is_default() && p.defaults.is_default())
             {
                 None
             } else {

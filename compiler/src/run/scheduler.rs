@@ -927,6 +927,23 @@ fn resolve_job(
             (IoKind::Parameter { .. }, argument) => {
                 let value = match argument {
                     Some(Argument::Constant(text)) => text.clone(),
+                    // The branch that ran: the first option whose task succeeded.
+                    Some(Argument::OneOf(options)) => options
+                        .iter()
+                        .find_map(|(from, output)| match from {
+                            TaskRef::Local(t) => reports[t.index()]
+                                .as_ref()
+                                .filter(|r| r.phase == Phase::Succeeded)
+                                .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
+                                .map(|(_, v)| v.clone()),
+                            TaskRef::Foreign { .. } => None,
+                        })
+                        .ok_or_else(|| {
+                            format!(
+                                "input `{}` reads the output of the branch that ran, and none of its branches ran",
+                                input.name
+                            )
+                        })?,
                     Some(Argument::Run(value)) => {
                         run_values.get(value).cloned().ok_or_else(|| {
                             format!(
