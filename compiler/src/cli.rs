@@ -27,48 +27,11 @@ use crate::fsutil::stderr;
 use crate::ir::ComponentSpec;
 use crate::{CompileOptions, PipelineDef};
 
-/// Process exit codes of a pipeline binary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ExitCode {
-    /// Success.
-    Ok = 0,
-    /// I/O or internal error.
-    Internal = 1,
-    /// Usage error.
-    Usage = 2,
-    /// Invalid pipeline.
-    Invalid = 3,
-    /// A component failed.
-    ComponentFailed = 4,
-    /// The run finished but did not succeed.
-    RunFailed = 5,
-    /// Timed out waiting for the run.
-    Timeout = 6,
-    /// The cluster refused or could not be reached.
-    Cluster = 7,
-    /// A local run was interrupted by Ctrl-C (SIGINT): 128 + 2, as a shell reports it.
-    Interrupted = 130,
-    /// A local run was stopped by SIGTERM: 128 + 15.
-    Terminated = 143,
-}
-
+/// The `run` command: the local runner ([`crate::run`]) behind the CLI's flags and exit codes.
 #[cfg(feature = "store")]
-impl From<argot_client::ExitCode> for ExitCode {
-    fn from(code: argot_client::ExitCode) -> Self {
-        use argot_client::ExitCode as C;
-        match code {
-            C::Ok => ExitCode::Ok,
-            C::Internal => ExitCode::Internal,
-            C::Usage => ExitCode::Usage,
-            C::InvalidPipeline => ExitCode::Invalid,
-            C::ComponentFailed => ExitCode::ComponentFailed,
-            C::RunFailed => ExitCode::RunFailed,
-            C::Timeout => ExitCode::Timeout,
-            C::Cluster => ExitCode::Cluster,
-        }
-    }
-}
+pub mod local_run;
+
+pub use crate::protocol::{ExitCode, default_binary_path};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -153,8 +116,8 @@ enum Command {
     Store(argot_client::cli::StoreCommand),
     /// Run a pipeline on this machine, with the semantics Argo gives it; record it in the store.
     #[cfg(feature = "store")]
-    #[command(after_help = crate::run::command::AFTER_HELP)]
-    Run(crate::run::RunArgs),
+    #[command(after_help = local_run::AFTER_HELP)]
+    Run(local_run::RunArgs),
     /// Manage the local run cache (`cache prune`).
     #[cfg(feature = "store")]
     #[command(subcommand)]
@@ -474,6 +437,8 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         } => {
             let def = pick(app, pipeline.as_deref())?;
             let options = options(app, &build);
+            // `validate` answers "will `compile` accept this?", so it runs the Argo backend's
+            // checks (images, size budget, metadata) as well as the target-neutral rules.
             let compiled = def
                 .compile(&options)
                 .map_err(|crate::CompileError::Invalid(d)| {
@@ -492,7 +457,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 match def.trace(&default_binary_path(app.binary)) {
                     Ok(traced) => {
                         for name in traced.pipeline.components.keys() {
-                            let kind = if traced.natives.contains_key(name) {
+                            let kind = if traced.natives.contains(name) {
                                 "native"
                             } else {
                                 "container"
@@ -553,7 +518,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
         #[cfg(feature = "store")]
         Command::Store(command) => client_outcome(argot_client::cli::report_code(command.run())),
         #[cfg(feature = "store")]
-        Command::Run(args) => crate::run::command::execute(app, &args)
+        Command::Run(args) => local_run::execute(app, &args)
             .map_err(|failure| Failure::new(failure.code, failure.message)),
         #[cfg(feature = "store")]
         Command::Cache(command) => match crate::run::prune::execute(&command) {
@@ -586,7 +551,7 @@ fn submit_parameters(
 ) -> Result<Vec<String>, Failure> {
     // The shape (`NAME=VALUE`, each name once) is checked as `run -p` checks it; the values
     // keep the order they were given in.
-    crate::run::command::parse_parameters(flags)
+    local_run::parse_parameters(flags)
         .map_err(|failure| Failure::new(failure.code, failure.message))?;
     flags
         .iter()
@@ -653,11 +618,6 @@ fn note_attribute_image(pipeline: &crate::ir::Pipeline) {
             pipeline.binary_path
         ));
     }
-}
-
-/// Where the pipeline binary is expected inside its image by default.
-pub fn default_binary_path(binary: &str) -> String {
-    format!("/usr/local/bin/{binary}")
 }
 
 fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, Failure> {
@@ -873,11 +833,8 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
     let result = match result {
         Ok(r) => r,
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panicked".to_owned());
+            let message =
+                crate::util::panic_message(&*panic).unwrap_or_else(|| "panicked".to_owned());
             Err(ComponentError::Failed {
                 component: name.to_owned(),
                 message: format!("panicked: {message}"),

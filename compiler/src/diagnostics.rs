@@ -241,7 +241,7 @@ codes! {
          component, or as an artifact.";
     /// Two inputs or two outputs of a component share a name.
     DuplicateIoName = "A0016", Error, "duplicate input or output name",
-        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` from `validateInputs` and `validateOutputs` (\"is not unique\"); argot writes every output to one folder (`emit::argo::OUTPUTS_DIR`)",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateWorkflowFieldNames` from `validateInputs` and `validateOutputs` (\"is not unique\"); argot writes every output to one folder (`protocol::OUTPUTS_DIR`)",
         test: "a0016_duplicate_input_or_output_name",
         "Argo requires the names of a template's input parameters, input artifacts, output \
          parameters and output artifacts to be unique, and argot writes output parameters and \

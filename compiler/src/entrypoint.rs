@@ -3,7 +3,7 @@
 //! In the cluster Argo starts the pipeline binary as `<binary> component <name> --param-file
 //! NAME PATH … --input NAME PATH … --output NAME PATH … --output-param NAME PATH …`; the local
 //! runner uses the same command. Parameter values arrive in files (Argo writes each one as a
-//! `raw` input artifact, see [`crate::emit::argo::PARAMS_DIR`]), never in argv, so the kubelet
+//! `raw` input artifact, see [`crate::protocol::PARAMS_DIR`]), never in argv, so the kubelet
 //! cannot rewrite them and Linux's 128 KiB limit on one argument does not apply. A user at a
 //! terminal may give a value directly with `--param NAME VALUE`. Either way the text is a wire
 //! form ([`crate::value`]), decoded by the input's declared type.

@@ -463,8 +463,7 @@ impl ComponentSpec {
     pub fn content_hash(&self) -> String {
         use sha2::{Digest, Sha256};
         let json = serde_json::to_vec(self).expect("a ComponentSpec always serialises");
-        let digest = Sha256::digest(&json);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        crate::util::hex(&Sha256::digest(&json))
     }
 }
 

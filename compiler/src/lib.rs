@@ -25,7 +25,26 @@
 //! ```
 //!
 //! The flow is one-way: macros → [`ir`] (by tracing the pipeline function) → [`validate()`] →
-//! [`emit::argo`]. See `DESIGN.md` in the repository for the decisions behind it.
+//! a backend ([`emit::argo`], the local runner, the graph export). See `DESIGN.md` in the
+//! repository for the decisions behind it.
+//!
+//! # Where each stage lives
+//!
+//! Modules import only their own layer or the layers below; a test (`layers.rs`) holds the
+//! table and fails on an import that goes up, between two backends, or round in a cycle.
+//!
+//! | layer (bottom first) | modules | stage |
+//! | --- | --- | --- |
+//! | helpers | [`util`] | hex digests, panic messages |
+//! | foundations | [`value`], [`fsutil`], [`namer`], [`schema`] | the wire form of values; atomic file output and stderr; name fitting; parameter type schemas |
+//! | IR | [`ir`] | the pipeline as data: what every later stage reads |
+//! | IR services | [`diagnostics`], [`protocol`], [`emit::depends`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner; Argo's notation for a `depends` tree (the runner prints it too) |
+//! | authoring | `trace`, [`dsl`], `results`, `exit`, `when` | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler, conditions |
+//! | rules | [`rules`] | the target-neutral rules, one module per family |
+//! | validation | [`validate`] | runs the rules, applies `--deny`/`--allow`, makes [`ValidPipeline`] |
+//! | backends | [`emit`], `run`, [`entrypoint`] | Argo YAML and Argo's own checks (images, size budget, metadata: [`emit::argo::emit`]); the local runner; the `component` entrypoint. They do not import each other |
+//! | facade | this file's [`PipelineDef`], [`CompileOptions`], [`Compiled`] | trace → validate → emit |
+//! | CLI | [`cli`] | every pipeline binary's commands, flags and exit codes |
 
 pub mod cli;
 pub mod diagnostics;
@@ -35,13 +54,17 @@ pub mod entrypoint;
 pub mod exit;
 pub mod fsutil;
 pub mod ir;
+#[cfg(test)]
+mod layers;
 pub mod namer;
+pub mod protocol;
 pub mod results;
 pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
 mod trace;
+pub mod util;
 pub mod validate;
 pub mod value;
 pub mod when;
@@ -126,10 +149,21 @@ impl Default for CompileOptions {
     fn default() -> Self {
         Self {
             image: None,
-            binary_path: cli::default_binary_path("pipeline"),
+            binary_path: protocol::default_binary_path("pipeline"),
             limits: Limits::default(),
             levels: Levels::default(),
             settings: ir::SettingsOverrides::default(),
+        }
+    }
+}
+
+impl CompileOptions {
+    fn validate_options(&self) -> ValidateOptions {
+        ValidateOptions {
+            image: self.image.clone(),
+            limits: self.limits,
+            levels: self.levels.clone(),
+            settings: self.settings.clone(),
         }
     }
 }
@@ -141,7 +175,7 @@ pub struct Compiled {
     pub valid: ValidPipeline,
     /// The Argo workflow.
     pub workflow: emit::argo::Workflow,
-    /// Warnings found while validating.
+    /// Warnings found while validating and by the Argo backend's checks.
     pub warnings: Diagnostics,
 }
 
@@ -162,10 +196,7 @@ impl PipelineDef {
             trace::trace((self.header)(), binary_path.to_owned(), self.body)
         });
         let traced = traced.unwrap_or_else(|panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
+            let why = util::panic_message(&*panic)
                 .unwrap_or_else(|| "a panic with no message".to_owned());
             Err(Diagnostics::new(vec![Diagnostic::new(
                 Code::TracePanic,
@@ -187,7 +218,7 @@ impl PipelineDef {
         let registry = entrypoint::Registry::load();
         let problems: Vec<Diagnostic> = traced
             .natives
-            .keys()
+            .iter()
             .filter_map(|name| registry.get(name).err())
             .map(|duplicate| {
                 Diagnostic::error(
@@ -216,30 +247,33 @@ impl PipelineDef {
         }
     }
 
-    /// Traces, validates and emits the pipeline as an Argo workflow.
+    /// Traces, validates and emits the pipeline as an Argo workflow, with the Argo backend's
+    /// checks (images, size budget, metadata) on top of validation's.
     pub fn compile(&self, options: &CompileOptions) -> std::result::Result<Compiled, CompileError> {
         let traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
-        let mut valid = validate::validate_owned(
-            traced.pipeline,
-            &ValidateOptions {
-                image: options.image.clone(),
-                limits: options.limits,
-                levels: options.levels.clone(),
-                settings: options.settings.clone(),
-            },
-        )
-        .map_err(CompileError::Invalid)?;
-        let workflow = valid
-            .take_emitted()
-            .unwrap_or_else(|| emit::argo::workflow(&valid));
-        let warnings = valid.warnings().clone();
+        let (valid, emitted) =
+            emit::argo::validate_and_emit(traced.pipeline, &options.validate_options())
+                .map_err(CompileError::Invalid)?;
         Ok(Compiled {
             valid,
-            workflow,
-            warnings,
+            workflow: emitted.workflow,
+            warnings: emitted.warnings,
         })
+    }
+
+    /// Traces and validates the pipeline for any backend, without Argo's checks: what the
+    /// local runner needs (no image, no manifest budget).
+    pub fn validate(
+        &self,
+        options: &CompileOptions,
+    ) -> std::result::Result<ValidPipeline, CompileError> {
+        let traced = self
+            .trace(&options.binary_path)
+            .map_err(CompileError::Invalid)?;
+        validate::validate_owned(traced.pipeline, &options.validate_options())
+            .map_err(CompileError::Invalid)
     }
 }
 
@@ -264,15 +298,18 @@ pub mod __private {
     pub use crate::dsl::{
         ArtifactRef, Input, IntoArtifact, IntoParam, Output, OutputParam, Param, ParamRef,
     };
-    pub use crate::emit::argo::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
+    pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::trace::{
-        Bound, ComponentDef, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
+        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
     };
+
+    /// What a component call registers, with the function a pod runs for a native one.
+    pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};
     pub use core::panic::Location;

@@ -102,7 +102,7 @@ pub fn fit(name: &str, budget: usize) -> String {
         return name.to_owned();
     }
     let digest = Sha256::digest(name.as_bytes());
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hash = crate::util::hex(&digest[..4]);
     let mut keep = budget.saturating_sub(hash.len() + 1);
     while !name.is_char_boundary(keep) {
         keep -= 1;

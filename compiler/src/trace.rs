@@ -10,14 +10,13 @@
 //! that cannot see it is reported (A0028) where it happens, naming both places.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::entrypoint::NativeFn;
 use crate::ir::{
     Argument, ComponentSpec, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
     SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
@@ -52,15 +51,17 @@ pub enum Bound {
     OneOf(Vec<(TaskHandle, &'static str)>),
 }
 
-/// Everything a component registers when it is first called in a trace.
+/// Everything a component registers when it is first called in a trace. `Native` is the
+/// function a pod runs (`entrypoint::NativeFn`, fixed by `__private::ComponentDef`): tracing
+/// only notes whether there is one, so it needs nothing from the entrypoint above it.
 #[doc(hidden)]
-pub struct ComponentDef {
+pub struct ComponentDef<Native: 'static> {
     /// Unique per component function (`module_path!()::fn name`).
     pub key: &'static str,
     /// Builds the component's spec.
     pub spec: fn() -> ComponentSpec,
     /// The function the `component` entrypoint calls, for native components.
-    pub native: Option<NativeFn>,
+    pub native: Option<Native>,
 }
 
 static NEXT_TRACE: AtomicU32 = AtomicU32::new(1);
@@ -77,7 +78,7 @@ pub(crate) struct Tracer {
     pipeline: Pipeline,
     /// Component key → component name, so each component's spec is built once per trace.
     by_key: HashMap<&'static str, String>,
-    natives: BTreeMap<String, NativeFn>,
+    natives: BTreeSet<String>,
     /// How many tasks were named after each task stem so far (see `namer::task_stem`).
     names: HashMap<String, u32>,
     /// The region component calls are recorded in now.
@@ -85,12 +86,12 @@ pub(crate) struct Tracer {
     problems: Vec<Diagnostic>,
 }
 
-/// The result of tracing: the IR plus the native functions the tasks call.
+/// The result of tracing: the IR plus the names of the native components the tasks call.
 pub struct Traced {
     /// The pipeline as data.
     pub pipeline: Pipeline,
-    /// Native component functions by component name (what `component NAME` runs).
-    pub natives: BTreeMap<String, NativeFn>,
+    /// The native components' names (what `component NAME` runs in a pod).
+    pub natives: BTreeSet<String>,
 }
 
 /// What a pipeline function declares about itself; built by `#[pipeline]`.
@@ -129,7 +130,7 @@ pub(crate) fn trace(
             defaults: TaskConfig::default(),
         },
         by_key: HashMap::new(),
-        natives: BTreeMap::new(),
+        natives: BTreeSet::new(),
         names: HashMap::new(),
         current: RegionId::ROOT,
         problems: Vec::new(),
@@ -168,8 +169,8 @@ pub(crate) fn trace(
 
 /// Records one component call; generated code calls this through `__private::add_task`.
 #[doc(hidden)]
-pub fn add_task(
-    def: &ComponentDef,
+pub fn add_task<Native>(
+    def: &ComponentDef<Native>,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
 ) -> TaskHandle {
@@ -458,9 +459,9 @@ fn with_local_task(task: TaskHandle, method: &str, f: impl FnOnce(&mut Task)) {
 }
 
 impl Tracer {
-    fn add_task(
+    fn add_task<Native>(
         &mut self,
-        def: &ComponentDef,
+        def: &ComponentDef<Native>,
         location: &'static Location<'static>,
         args: Vec<(&'static str, Bound)>,
     ) -> TaskHandle {
@@ -573,7 +574,7 @@ impl Tracer {
             .push(d.at_opt(location.map(location_of).as_ref()));
     }
 
-    fn register(&mut self, def: &ComponentDef) -> String {
+    fn register<Native>(&mut self, def: &ComponentDef<Native>) -> String {
         let spec = (def.spec)();
         let name = spec.name.clone();
         match self.pipeline.components.get(&name) {
@@ -591,8 +592,8 @@ impl Tracer {
                 self.pipeline.components.insert(name.clone(), spec);
             }
         }
-        if let Some(native) = def.native {
-            self.natives.insert(name.clone(), native);
+        if def.native.is_some() {
+            self.natives.insert(name.clone());
         }
         self.by_key.insert(def.key, name.clone());
         name

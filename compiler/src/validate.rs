@@ -2,17 +2,20 @@
 //!
 //! A [`ValidPipeline`] can only be made here, and the emitters and the runner take nothing
 //! else, so nothing unvalidated is ever emitted or run. The rules themselves live in
-//! [`crate::rules`], one module per family; this module runs them in order — the IR rules,
-//! then, when those pass, the rules on the emitted manifest (size budget, metadata) — and
-//! applies the levels the user chose (`--deny warnings`, `--allow CODE`).
+//! [`crate::rules`], one module per family; this module runs them in order and applies the
+//! levels the user chose (`--deny warnings`, `--allow CODE`).
+//!
+//! Validation is target-neutral: it proves the pipeline sound (graph, names, bindings, values,
+//! settings) for every backend. What only Argo cares about — images, the manifest's size
+//! budget and metadata — is checked by the Argo backend on what it emits
+//! (`emit::argo::emit`), so the local runner needs no image and no budget.
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
-
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
-use crate::ir::{Depends, Pipeline, TaskConfig, TaskId};
+use crate::ir::{Depends, Pipeline, TaskId};
 use crate::rules::{self, Checker};
+pub use crate::rules::{BranchNames, Limits, Names, TemplateDef};
 
 /// A pipeline that passed validation, with the names every backend uses.
 #[derive(Clone, Debug)]
@@ -23,58 +26,6 @@ pub struct ValidPipeline {
     depends: Vec<Option<Depends>>,
     region_reads: Vec<Vec<TaskId>>,
     warnings: Diagnostics,
-    /// The workflow emitted for the manifest rules, kept so `compile` need not emit it again.
-    emitted: Option<crate::emit::argo::Workflow>,
-}
-
-/// Names resolved by the namer during validation.
-#[derive(Clone, Debug)]
-pub struct Names {
-    /// The workflow name prefix (`generateName` without the trailing `-`).
-    pub workflow: String,
-    /// The name of the DAG template (the entrypoint).
-    pub dag_template: String,
-    /// The name of each component's template when a task adds no settings, by component
-    /// name.
-    pub component_templates: IndexMap<String, String>,
-    /// Every template a task runs: one per distinct (component, merged settings), in
-    /// component order, then in the order tasks first use it.
-    pub templates: Vec<TemplateDef>,
-    /// For each task, the index of its template in [`Names::templates`].
-    pub task_templates: Vec<u32>,
-    /// The name of the exit handler's DAG template (`spec.onExit`), when there is one.
-    pub exit_template: Option<String>,
-    /// For each region that is a conditional branch: the name of the DAG task that calls it
-    /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
-    pub branches: Vec<Option<BranchNames>>,
-}
-
-/// The names of a conditional branch in the manifest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BranchNames {
-    /// The DAG task that calls the branch, in its parent's DAG.
-    pub task: String,
-    /// The branch's DAG template.
-    pub template: String,
-}
-
-/// One container template: a component with the settings its tasks share.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TemplateDef {
-    /// The template's name.
-    pub name: String,
-    /// The component it runs (a key of [`Pipeline::components`]).
-    pub component: String,
-    /// The merged settings (task over component over pipeline defaults); default for the
-    /// component's plain template.
-    pub config: TaskConfig,
-}
-
-impl Names {
-    /// The template task `task` runs.
-    pub fn template_of(&self, task: TaskId) -> &TemplateDef {
-        &self.templates[self.task_templates[task.index()] as usize]
-    }
 }
 
 impl ValidPipeline {
@@ -106,42 +57,14 @@ impl ValidPipeline {
         &self.region_reads[region.index()]
     }
 
-    /// Warnings found while validating (after `--allow`).
+    /// Warnings found while validating (after `--allow`); after
+    /// [`crate::emit::argo::validate_and_emit`], the Argo backend's too.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }
 
-    /// The Argo workflow emitted while validating (the manifest rules check it), taken out so
-    /// `compile` does not build it twice; `None` once taken.
-    pub(crate) fn take_emitted(&mut self) -> Option<crate::emit::argo::Workflow> {
-        self.emitted.take()
-    }
-}
-
-/// Size limits checked at compile time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// The most bytes the manifest may take as compact JSON (A0013); warned about above 80%
-    /// (A0021). Default [`Limits::DEFAULT_MAX_MANIFEST_BYTES`].
-    pub max_manifest_bytes: usize,
-    /// The most bytes one parameter value (a constant or a default) may take (A0014).
-    /// Default [`Limits::DEFAULT_MAX_PARAM_BYTES`].
-    pub max_param_bytes: usize,
-}
-
-impl Limits {
-    /// 1 MiB: Argo's default `MAX_WORKFLOW_SIZE` (etcd itself refuses 1.5 MiB).
-    pub const DEFAULT_MAX_MANIFEST_BYTES: usize = 1024 * 1024;
-    /// 256 KiB.
-    pub const DEFAULT_MAX_PARAM_BYTES: usize = 256 * 1024;
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_manifest_bytes: Self::DEFAULT_MAX_MANIFEST_BYTES,
-            max_param_bytes: Self::DEFAULT_MAX_PARAM_BYTES,
-        }
+    pub(crate) fn set_warnings(&mut self, warnings: Diagnostics) {
+        self.warnings = warnings;
     }
 }
 
@@ -286,9 +209,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 /// Options that change what is valid.
 #[derive(Clone, Debug, Default)]
 pub struct ValidateOptions {
-    /// Overrides the pipeline's image for native components (`--image`).
+    /// Overrides the pipeline's image for native components (`--image`); only the Argo
+    /// backend checks images.
     pub image: Option<String>,
-    /// Size limits (`--max-manifest-bytes`, `--max-param-bytes`).
+    /// Size limits: validation bounds parameter values (`--max-param-bytes`); the manifest
+    /// budget (`--max-manifest-bytes`) is the Argo backend's.
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
     pub levels: Levels,
@@ -296,7 +221,9 @@ pub struct ValidateOptions {
     pub settings: crate::ir::SettingsOverrides,
 }
 
-/// Checks every rule; returns the proof of validity or every problem found.
+/// Checks every target-neutral rule; returns the proof of validity or every problem found.
+/// `emit::argo::validate_and_emit` adds Argo's own checks (what `compile` and the `validate`
+/// command run).
 pub fn validate(
     pipeline: &Pipeline,
     options: &ValidateOptions,
@@ -310,11 +237,29 @@ pub(crate) fn validate_owned(
     mut pipeline: Pipeline,
     options: &ValidateOptions,
 ) -> Result<ValidPipeline, Diagnostics> {
-    if let Some(image) = &options.image {
-        pipeline.image = Some(image.clone());
+    apply_overrides(&mut pipeline, options);
+    let (valid, found) = check_rules(pipeline, &options.limits);
+    let found = options.levels.apply(found);
+    let errors = found.iter().any(|d| d.severity == Severity::Error);
+    let diagnostics = Diagnostics::new(found);
+    match valid {
+        Some(mut valid) if !errors => {
+            valid.warnings = diagnostics;
+            Ok(valid)
+        }
+        _ => Err(diagnostics),
     }
-    pipeline.settings.apply(&options.settings);
-    let mut cx = Checker::new(&pipeline, &options.limits);
+}
+
+/// Runs every rule over `pipeline` (its overrides already applied) and returns what
+/// they found, in the order they ran and before levels, with the proof when none of it is an
+/// error at its default severity. Levels are the caller's to apply, once, over these and any
+/// backend's findings ([`crate::emit::argo::validate_and_emit`] merges Argo's in).
+pub(crate) fn check_rules(
+    pipeline: Pipeline,
+    limits: &Limits,
+) -> (Option<ValidPipeline>, Vec<Diagnostic>) {
+    let mut cx = Checker::new(&pipeline, limits);
     cx.empty();
     let mut names = cx.names();
     cx.regions();
@@ -326,42 +271,32 @@ pub(crate) fn validate_owned(
     cx.placeholders();
     cx.required_params();
     cx.values();
-    cx.images();
     cx.settings();
     let deps = cx.cycles();
     if !cx.has_errors() {
         cx.unused_outputs(&deps);
     }
-    let ir_ok = !cx.has_errors();
-    let mut found = cx.out;
+    let sound = !cx.has_errors();
+    let found = cx.out;
     let depends = rules::full_depends(&pipeline);
     let region_reads = rules::region_reads(&pipeline);
-    let mut valid = ValidPipeline {
+    let valid = sound.then(|| ValidPipeline {
         pipeline,
         names,
         deps,
         depends,
         region_reads,
         warnings: Diagnostics::default(),
-        emitted: None,
-    };
-    if ir_ok {
-        let workflow = crate::emit::argo::workflow(&valid);
-        found.extend(rules::manifest::check(
-            &workflow,
-            &valid.pipeline.name,
-            &options.limits,
-        ));
-        valid.emitted = Some(workflow);
+    });
+    (valid, found)
+}
+
+/// The command line's overrides of what the pipeline declares (`--image`, `--service-account`, …).
+pub(crate) fn apply_overrides(pipeline: &mut Pipeline, options: &ValidateOptions) {
+    if let Some(image) = &options.image {
+        pipeline.image = Some(image.clone());
     }
-    let found = options.levels.apply(found);
-    let errors = found.iter().any(|d| d.severity == Severity::Error);
-    let diagnostics = Diagnostics::new(found);
-    if errors {
-        return Err(diagnostics);
-    }
-    valid.warnings = diagnostics;
-    Ok(valid)
+    pipeline.settings.apply(&options.settings);
 }
 
 #[cfg(test)]

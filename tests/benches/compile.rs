@@ -14,8 +14,8 @@
 //! `peer-names` (the names the peer generators use, so bytes compare formats, not names).
 //! Prints one JSON line per N and variant, in the shape of the peers' `run_bench.sh`: `tool`,
 //! `variant`, `n`, `compile_s` (median of the timed runs), `compile_min_s`, `runs`; the
-//! median of each stage (`trace_s`, `validate_s`, `emit_s`, `serialise_s`) from separate
-//! runs; `bytes`, `bytes_per_task`, `maxrss_mb`; and, for comparison, `serialise_json_s`
+//! median of each stage (`trace_s`, `validate_s`: the target-neutral rules, `emit_s`: the Argo
+//! backend's checks and the workflow, `serialise_s`) from separate runs; `bytes`, `bytes_per_task`, `maxrss_mb`; and, for comparison, `serialise_json_s`
 //! and `json_bytes` (the same workflow as JSON, `compile --format json`). Each N and variant
 //! runs in a child process of its own, so `maxrss_mb` (the child's `VmHWM` after one
 //! compile) is that run's peak, like the peers' whole-process figure.
@@ -192,7 +192,13 @@ fn stages_once(variant: Variant, n: usize) -> [f64; 4] {
     let valid = argot::validate(&traced.pipeline, &validate_options)
         .unwrap_or_else(|e| panic!("the benchmark pipeline must be valid: {e}"));
     let t2 = Instant::now();
-    let workflow = argo::workflow(&valid);
+    let argo_options = argo::ArgoOptions {
+        limits: limits(),
+        ..argo::ArgoOptions::default()
+    };
+    let workflow = argo::emit(&valid, &argo_options)
+        .unwrap_or_else(|e| panic!("the benchmark pipeline must pass Argo's checks: {e}"))
+        .workflow;
     let t3 = Instant::now();
     let yaml = argo::render_manifest(&workflow, Format::Yaml).expect("the manifest serialises");
     let t4 = Instant::now();

@@ -107,6 +107,6 @@ mod tests {
         let fit = &pipeline.components["shadowed-fit"];
         let outputs: ::std::vec::Vec<&str> = fit.outputs.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(outputs, ["model", "loss", "output"]);
-        assert!(traced.natives.contains_key("shadowed_make"));
+        assert!(traced.natives.contains("shadowed_make"));
     }
 }

@@ -4,12 +4,15 @@
 //! The rule table (`Code::ALL`), `RULES.md` and these tests are kept in step by the last tests.
 
 use argot::diagnostics::rules_markdown;
+use argot::emit::argo::{self, ArgoOptions};
 use argot::ir::{
     Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
     SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
-use argot::{Code, Diagnostics, Levels, Limits, PipelineDef, Severity, ValidateOptions, validate};
+use argot::{
+    Code, Diagnostics, Levels, Limits, PipelineDef, Severity, ValidPipeline, ValidateOptions,
+};
 use argot_tests::fixtures;
 
 /// Two native components of this test binary share a name. They live here, not in the shared
@@ -172,6 +175,12 @@ fn traced(def: PipelineDef) -> Pipeline {
     def.trace("/usr/local/bin/argot-fixtures")
         .unwrap_or_else(|d| panic!("{} does not trace: {d}", def.name))
         .pipeline
+}
+
+/// What `compile` and the `validate` command check: the target-neutral rules, then the Argo
+/// backend's (images, size budget, metadata). Each rule is tested as the user meets it.
+fn validate(pipeline: &Pipeline, options: &ValidateOptions) -> Result<ValidPipeline, Diagnostics> {
+    argo::validate_and_emit(pipeline.clone(), options).map(|(valid, _)| valid)
 }
 
 fn errors_with(pipeline: &Pipeline, options: &ValidateOptions) -> Diagnostics {
@@ -398,6 +407,106 @@ fn a0009_native_tasks_need_an_image() {
         ..ValidateOptions::default()
     };
     assert!(validate(&p, &options).is_ok());
+}
+
+/// Images matter only to a pod: `validate()` alone accepts a pipeline without one (the local
+/// runner runs it as it is), and the Argo backend refuses to emit it.
+#[test]
+fn a0009_is_the_argo_backends_check_not_validations() {
+    let p = traced(fixtures::no_image::definition());
+    let valid = argot::validate(&p, &ValidateOptions::default())
+        .expect("a pipeline without an image is sound for the local runner");
+    assert!(valid.warnings().is_empty());
+    let d = argo::emit(&valid, &ArgoOptions::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::NoImage]);
+    assert_eq!(
+        d.to_string(),
+        errors_of(&p).to_string(),
+        "as `compile` reports it"
+    );
+}
+
+/// The size budget and the metadata limits are etcd's, Argo's and Kubernetes': `validate()`
+/// alone accepts a pipeline over them, the Argo backend refuses it, and applies the same
+/// levels as validation.
+#[test]
+fn a0013_a0019_and_a0021_are_the_argo_backends_checks_not_validations() {
+    let mut described = traced(fixtures::fan_out::definition());
+    described.description = Some("d".repeat(300 * 1024));
+    let valid = argot::validate(&described, &ValidateOptions::default())
+        .expect("a long description is no problem for the local runner");
+    let d = argo::emit(&valid, &ArgoOptions::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::InvalidMetadata]);
+
+    let p = traced(fixtures::too_big::definition());
+    let tight = with_limits(Limits {
+        max_manifest_bytes: 1024,
+        ..Limits::default()
+    });
+    let valid = argot::validate(&p, &tight).expect("validation has no manifest budget");
+    let argo_options = ArgoOptions {
+        limits: tight.limits,
+        ..ArgoOptions::default()
+    };
+    let d = argo::emit(&valid, &argo_options).unwrap_err();
+    assert_eq!(d.codes(), [Code::ManifestTooLarge]);
+
+    let size = argo::manifest::json_size(&argo::workflow(&valid));
+    let near = ArgoOptions {
+        limits: Limits {
+            max_manifest_bytes: size * 10 / 9,
+            ..Limits::default()
+        },
+        levels: Levels::default(),
+    };
+    let emitted = argo::emit(&valid, &near).expect("under the budget");
+    assert_eq!(emitted.warnings.codes(), [Code::ManifestNearBudget]);
+    assert_eq!(emitted.workflow, argo::workflow(&valid));
+    let denied = ArgoOptions {
+        levels: Levels {
+            deny_warnings: true,
+            ..Levels::default()
+        },
+        ..near
+    };
+    let d = argo::emit(&valid, &denied).unwrap_err();
+    assert_eq!(d.codes(), [Code::ManifestNearBudget]);
+    assert_eq!(d.error_count(), 1);
+}
+
+/// Moving the image rules to the Argo backend keeps the order `compile` prints: after the
+/// value rules, before the settings, cycle and unused-output rules.
+#[test]
+fn argo_checks_are_reported_where_one_pass_over_every_rule_put_them() {
+    let mut p = traced(fixtures::no_image::definition());
+    p.tasks.push(p.tasks[0].clone());
+    p.settings.pod_gc = Some("Sometimes".into());
+    assert_eq!(
+        errors_of(&p).codes(),
+        [Code::NameCollision, Code::NoImage, Code::InvalidPodGc]
+    );
+}
+
+/// `--deny warnings` makes a warning of validation an error without hiding what the Argo
+/// backend finds, as when both ran in one pass.
+#[test]
+fn a_denied_warning_does_not_hide_the_argo_backends_findings() {
+    let mut p = traced(fixtures::fan_out::definition());
+    p.params[0].default = None;
+    let options = ValidateOptions {
+        limits: Limits {
+            max_manifest_bytes: 1024,
+            ..Limits::default()
+        },
+        levels: Levels {
+            deny_warnings: true,
+            ..Levels::default()
+        },
+        ..ValidateOptions::default()
+    };
+    let mut codes = errors_with(&p, &options).codes();
+    codes.sort();
+    assert_eq!(codes, [Code::ManifestTooLarge, Code::RequiredParam]);
 }
 
 /// Regression (found by `props`): a native component no task calls still becomes a template,
@@ -701,7 +810,7 @@ fn a0020_pipeline_parameter_without_a_default() {
 #[test]
 fn a0021_manifest_close_to_the_budget() {
     let p = traced(fixtures::too_big::definition());
-    let size = argot::rules::manifest::json_size(&argot::emit::argo::workflow(
+    let size = argo::manifest::json_size(&argo::workflow(
         &validate(
             &p,
             &with_limits(Limits {

@@ -35,7 +35,7 @@ use argot::ir::{
     Argument, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec, IoKind, OutputSpec,
     Piece, Pipeline, PipelineParam, Task, TaskId, TaskRef,
 };
-use argot::{Code, Limits, Severity, ValidateOptions, validate};
+use argot::{Code, Diagnostics, Limits, Severity, ValidPipeline, ValidateOptions};
 use argot_tests::argo_sim::{self, RUNTIME};
 use argot_tests::fixtures;
 use argot_tests::schema::{self, Kind};
@@ -44,6 +44,12 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Value;
+
+/// What `compile` checks: validation, then the Argo backend's rules (images, size budget,
+/// metadata), since these tests judge the manifests Argo would receive.
+fn validate(pipeline: &Pipeline, options: &ValidateOptions) -> Result<ValidPipeline, Diagnostics> {
+    argot::emit::argo::validate_and_emit(pipeline.clone(), options).map(|(valid, _)| valid)
+}
 
 const KINDS: [&str; 4] = ["Artifact", "Dataset", "Model", "Metrics"];
 
@@ -816,13 +822,13 @@ fn check_accepted(
                                 None => complete = false,
                             },
                             Piece::InputPath(n) => {
-                                expected.push_str(&argot::emit::argo::input_artifact_path(n))
+                                expected.push_str(&argot::protocol::input_artifact_path(n))
                             }
                             Piece::OutputPath(n) => {
-                                expected.push_str(&argot::emit::argo::output_artifact_path(n))
+                                expected.push_str(&argot::protocol::output_artifact_path(n))
                             }
                             Piece::OutputParamPath(n) => {
-                                expected.push_str(&argot::emit::argo::output_parameter_path(n))
+                                expected.push_str(&argot::protocol::output_parameter_path(n))
                             }
                         }
                     }

@@ -297,6 +297,19 @@ fn a_parameter_override_changes_the_outputs_and_bad_ones_exit_2() {
         output_param(&sb.show(&run_id(&local)), "step", "output"),
         "2"
     );
+    // Images are the Argo backend's concern: the run validates the pipeline as it is, with no
+    // stand-in image in the IR it records.
+    let recorded: Value = serde_json::from_slice(
+        &std::fs::read(
+            sb.path()
+                .join(".argot/runs")
+                .join(run_id(&local))
+                .join("run.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(recorded["ir"]["image"], Value::Null, "{recorded}");
     let compile = sb.command(&["compile", "no_image"]).output().unwrap();
     assert_eq!(code(&compile), 3, "{}", stderr(&compile));
     assert!(stderr(&compile).contains("A0009"));

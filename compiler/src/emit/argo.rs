@@ -10,8 +10,8 @@
 //! Argo's `{{…}}` substitution nor the kubelet's `$(VAR)`/`$$` expansion recognises. On top of
 //! that, each parameter input `x` of a native component's template is also declared as an input
 //! artifact `x` with `raw: {data: "{{inputs.parameters.x}}"}` at [`PARAMS_DIR`]`/x`, and the
-//! argv says `--param-file x /tmp/argot/params/x`: the value travels in a file, so it is never
-//! in argv (no kubelet expansion, no 128 KiB `MAX_ARG_STRLEN`). Argo accepts this because
+//! argv says `--param-file x /tmp/argot/params/x` ([`crate::protocol`]): the value travels in a
+//! file, so it is never in argv (no kubelet expansion, no 128 KiB `MAX_ARG_STRLEN`). Argo accepts this because
 //! parameter and artifact names are separate namespaces (`validateInputs` in
 //! `workflow/validate/validate.go` checks each list on its own and puts
 //! `inputs.parameters.x` in scope for `resolveAllVariables`), a raw artifact has a location
@@ -31,29 +31,27 @@ use k8s_openapi::api::core::v1::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece, WorkflowSettings};
+use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, WorkflowSettings};
+use crate::protocol::argv::escape;
+use crate::protocol::{
+    COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
+    param_file_path, render_cmd_arg,
+};
+pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::{TemplateDef, ValidPipeline};
+
+mod check;
+mod images;
+pub mod manifest;
+
+pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
 
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// Where input artifacts are placed in a container (Argo creates the files).
-pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
-/// Where outputs (artifacts and parameter values) are written in a container. Output names are
-/// unique per component, so one flat folder holds both. Every template with outputs (native
-/// or container) gets an `emptyDir` volume here, so the folder exists in any image without a
-/// `mkdir` (no shell) and is writable under `readOnlyRootFilesystem` and any user id.
-pub const OUTPUTS_DIR: &str = "/tmp/argot/outputs";
-/// Where a native component's parameter values are placed, one file per input (Argo writes
-/// them from `raw` input artifacts). Apart from [`INPUTS_DIR`] and [`OUTPUTS_DIR`], so an
-/// input parameter and an input artifact never share a path.
-pub const PARAMS_DIR: &str = "/tmp/argot/params";
 /// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`].
 pub const OUTPUTS_VOLUME: &str = "argot-outputs";
-
-/// Label recording which pipeline a workflow runs.
-pub const PIPELINE_LABEL: &str = "argot.dev/pipeline";
 
 /// An Argo `Workflow`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -390,26 +388,6 @@ pub struct DagTask {
     pub arguments: Arguments,
 }
 
-/// The local path of input artifact `name`.
-pub fn input_artifact_path(name: &str) -> String {
-    format!("{INPUTS_DIR}/{name}")
-}
-
-/// The local path of the file holding input parameter `name` of a native component.
-pub fn param_file_path(name: &str) -> String {
-    format!("{PARAMS_DIR}/{name}")
-}
-
-/// The local path of output artifact `name`.
-pub fn output_artifact_path(name: &str) -> String {
-    format!("{OUTPUTS_DIR}/{name}")
-}
-
-/// The local path of output parameter `name`.
-pub fn output_parameter_path(name: &str) -> String {
-    format!("{OUTPUTS_DIR}/{name}")
-}
-
 /// Builds the `Workflow` for a validated pipeline.
 pub fn workflow(valid: &ValidPipeline) -> Workflow {
     let p = valid.pipeline();
@@ -594,10 +572,10 @@ fn component_template(
             let p = valid.pipeline();
             Container {
                 image: p.image.clone().unwrap_or_default(),
-                command: vec![crate::rules::argv::escape(&p.binary_path).into_owned()],
+                command: vec![escape(&p.binary_path).into_owned()],
                 args: native_args(spec)
                     .iter()
-                    .map(|a| crate::rules::argv::escape(a).into_owned())
+                    .map(|a| escape(a).into_owned())
                     .collect(),
                 env: Vec::new(),
                 resources: None,
@@ -610,12 +588,12 @@ fn component_template(
             command: c
                 .command
                 .iter()
-                .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                .map(|a| escape(&render(a)).into_owned())
                 .collect(),
             args: c
                 .args
                 .iter()
-                .map(|a| crate::rules::argv::escape(&render(a)).into_owned())
+                .map(|a| escape(&render(a)).into_owned())
                 .collect(),
             env: Vec::new(),
             resources: None,
@@ -646,7 +624,7 @@ fn component_template(
     }
     let mut meta = TemplateMeta::default();
     meta.labels.insert(
-        "argot.dev/component".to_owned(),
+        COMPONENT_LABEL.to_owned(),
         crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
     );
     let config = &template.config;
@@ -681,73 +659,6 @@ fn component_template(
     }
 }
 
-/// A file of a task that an argv element points at. The cluster and the local runner place
-/// these files differently; everything else about the argv is shared, so the two cannot drift.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IoPath<'a> {
-    /// The file holding the value of input parameter `name` (read).
-    ParamFile(&'a str),
-    /// Input artifact `name` (read).
-    Input(&'a str),
-    /// Output artifact `name` (written).
-    Output(&'a str),
-    /// The file output parameter `name`'s value is written to.
-    OutputParam(&'a str),
-}
-
-impl IoPath<'_> {
-    /// The path inside an Argo container ([`INPUTS_DIR`] or [`OUTPUTS_DIR`]).
-    pub fn in_container(self) -> String {
-        match self {
-            IoPath::ParamFile(name) => param_file_path(name),
-            IoPath::Input(name) => input_artifact_path(name),
-            IoPath::Output(name) => output_artifact_path(name),
-            IoPath::OutputParam(name) => output_parameter_path(name),
-        }
-    }
-}
-
-/// The argv (after the binary) that runs native component `spec` through the `component`
-/// entrypoint. It holds names and paths only: values travel in files ([`IoPath::ParamFile`]).
-pub fn native_args(spec: &ComponentSpec) -> Vec<String> {
-    native_args_with(spec, |io| io.in_container())
-}
-
-/// [`native_args`] with the files placed by `path`: the local runner passes the run folder's
-/// paths, Argo the container's.
-pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> String) -> Vec<String> {
-    let mut args = vec!["component".to_owned(), spec.name.clone()];
-    for input in &spec.inputs {
-        match input.kind {
-            IoKind::Parameter { .. } => args.extend([
-                "--param-file".to_owned(),
-                input.name.clone(),
-                path(IoPath::ParamFile(&input.name)),
-            ]),
-            IoKind::Artifact { .. } => args.extend([
-                "--input".to_owned(),
-                input.name.clone(),
-                path(IoPath::Input(&input.name)),
-            ]),
-        }
-    }
-    for output in &spec.outputs {
-        match output.kind {
-            IoKind::Parameter { .. } => args.extend([
-                "--output-param".to_owned(),
-                output.name.clone(),
-                path(IoPath::OutputParam(&output.name)),
-            ]),
-            IoKind::Artifact { .. } => args.extend([
-                "--output".to_owned(),
-                output.name.clone(),
-                path(IoPath::Output(&output.name)),
-            ]),
-        }
-    }
-    args
-}
-
 fn render(arg: &CmdArg) -> String {
     render_cmd_arg(arg, input_parameter)
 }
@@ -755,22 +666,6 @@ fn render(arg: &CmdArg) -> String {
 /// Argo's placeholder for input parameter `name` of the template: `{{inputs.parameters.NAME}}`.
 fn input_parameter(name: &str) -> String {
     format!("{{{{inputs.parameters.{name}}}}}")
-}
-
-/// One argv element of a container component, with paths inside the container and `value`
-/// rendering input parameters (Argo: a `{{inputs.parameters.…}}` placeholder; the local
-/// runner: the value itself, as Argo would substitute it).
-pub fn render_cmd_arg(arg: &CmdArg, value: impl Fn(&str) -> String) -> String {
-    arg.0
-        .iter()
-        .map(|piece| match piece {
-            Piece::Literal(s) => s.clone(),
-            Piece::InputValue(name) => value(name),
-            Piece::InputPath(name) => IoPath::Input(name).in_container(),
-            Piece::OutputPath(name) => IoPath::Output(name).in_container(),
-            Piece::OutputParamPath(name) => IoPath::OutputParam(name).in_container(),
-        })
-        .collect()
 }
 
 /// Output format of [`render_manifest`].

@@ -9,32 +9,60 @@
 //! | `names` | names and their collisions (A0004, A0005, A0008, A0016) |
 //! | `arguments` | arguments and references (A0002, A0003, A0007, A0011, A0020) |
 //! | `values` | values on their way to the container (A0010, A0014, A0015) |
-//! | `images` | images (A0009, A0012, A0018) |
 //! | `graph` | the task graph (A0001, A0006, A0017) |
-//! | [`manifest`] | the emitted manifest: size budget and metadata (A0013, A0019, A0021) |
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
 //! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
 //! | `templates` | template identity by component and merged task settings; the settings (A0030) |
 //!
-//! [`syntax`] and [`argv`] hold the rules' building blocks as plain, separately tested
-//! functions. A construct added later (conditions, loops, exit handlers, pod settings) adds its
+//! Rules only Argo cares about — images (A0009, A0012, A0018), the manifest's size budget and
+//! metadata (A0013, A0019, A0021) — are the Argo backend's ([`crate::emit::argo`]): they run
+//! on what it emits, so `validate` stays target-neutral and the local runner needs no image.
+//!
+//! [`syntax`] (here) and [`crate::protocol::argv`] hold the rules' building blocks as plain,
+//! separately tested functions. A construct added later (conditions, loops, exit handlers, pod settings) adds its
 //! codes to the table and its checks here, in the same form.
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Pipeline, TaskId};
-use crate::validate::Limits;
 
 mod arguments;
-pub mod argv;
 mod graph;
-mod images;
-pub mod manifest;
 mod names;
 mod scopes;
 mod settings;
 pub mod syntax;
 mod templates;
 mod values;
+
+pub use names::{BranchNames, Names, TemplateDef};
+
+/// Size limits checked at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes the Argo manifest may take as compact JSON (A0013); warned about above
+    /// 80% (A0021). Checked by the Argo backend only. Default
+    /// [`Limits::DEFAULT_MAX_MANIFEST_BYTES`].
+    pub max_manifest_bytes: usize,
+    /// The most bytes one parameter value (a constant or a default) may take (A0014).
+    /// Default [`Limits::DEFAULT_MAX_PARAM_BYTES`].
+    pub max_param_bytes: usize,
+}
+
+impl Limits {
+    /// 1 MiB: Argo's default `MAX_WORKFLOW_SIZE` (etcd itself refuses 1.5 MiB).
+    pub const DEFAULT_MAX_MANIFEST_BYTES: usize = 1024 * 1024;
+    /// 256 KiB.
+    pub const DEFAULT_MAX_PARAM_BYTES: usize = 256 * 1024;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_manifest_bytes: Self::DEFAULT_MAX_MANIFEST_BYTES,
+            max_param_bytes: Self::DEFAULT_MAX_PARAM_BYTES,
+        }
+    }
+}
 
 /// Runs the rules over one pipeline and collects what they find.
 pub(crate) struct Checker<'a> {

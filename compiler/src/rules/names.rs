@@ -5,9 +5,58 @@ use indexmap::IndexMap;
 
 use super::Checker;
 use crate::diagnostics::Code;
-use crate::ir::{Task, TaskId};
+use crate::ir::{Task, TaskConfig, TaskId};
 use crate::namer::{self, ObjectKind};
-use crate::validate::Names;
+
+/// Names resolved by the namer during validation.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// The workflow name prefix (`generateName` without the trailing `-`).
+    pub workflow: String,
+    /// The name of the DAG template (the entrypoint).
+    pub dag_template: String,
+    /// The name of each component's template when a task adds no settings, by component
+    /// name.
+    pub component_templates: IndexMap<String, String>,
+    /// Every template a task runs: one per distinct (component, merged settings), in
+    /// component order, then in the order tasks first use it.
+    pub templates: Vec<TemplateDef>,
+    /// For each task, the index of its template in [`Names::templates`].
+    pub task_templates: Vec<u32>,
+    /// The name of the exit handler's DAG template (`spec.onExit`), when there is one.
+    pub exit_template: Option<String>,
+    /// For each region that is a conditional branch: the name of the DAG task that calls it
+    /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
+    pub branches: Vec<Option<BranchNames>>,
+}
+
+/// The names of a conditional branch in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchNames {
+    /// The DAG task that calls the branch, in its parent's DAG.
+    pub task: String,
+    /// The branch's DAG template.
+    pub template: String,
+}
+
+/// One container template: a component with the settings its tasks share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateDef {
+    /// The template's name.
+    pub name: String,
+    /// The component it runs (a key of [`crate::ir::Pipeline::components`]).
+    pub component: String,
+    /// The merged settings (task over component over pipeline defaults); default for the
+    /// component's plain template.
+    pub config: TaskConfig,
+}
+
+impl Names {
+    /// The template task `task` runs.
+    pub fn template_of(&self, task: TaskId) -> &TemplateDef {
+        &self.templates[self.task_templates[task.index()] as usize]
+    }
+}
 
 impl Checker<'_> {
     /// A0004, A0005, A0008: every name is valid, unique, and unique after mangling. Returns the

@@ -9,11 +9,11 @@
 use indexmap::IndexMap;
 
 use super::Checker;
+use super::{Names, TemplateDef};
 use crate::diagnostics::Code;
 use crate::ir::{TaskConfig, TaskId};
 use crate::namer;
 use crate::rules::syntax::parse_seconds;
-use crate::validate::{Names, TemplateDef};
 
 impl Checker<'_> {
     /// Fills `names.templates` and `names.task_templates`: one template per distinct
@@ -60,7 +60,7 @@ impl Checker<'_> {
             } else {
                 owners.insert(template.clone(), format!("conditional branch {k}"));
             }
-            names.branches[r] = Some(crate::validate::BranchNames { task, template });
+            names.branches[r] = Some(super::BranchNames { task, template });
         }
         if p.tasks
             .iter()

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeSet;
 
-use super::argv::{self, ArgPiece};
 use super::syntax::MAX_ARG_STRLEN;
 use super::{Checker, excerpt, size_phrase, thousands};
 use crate::diagnostics::Code;
 use crate::ir::{Argument, Implementation, TaskId};
+use crate::protocol::argv::{self, ArgPiece};
 
 /// Where a value comes from, for messages and help lines.
 enum Source<'a> {

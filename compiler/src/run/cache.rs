@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::ir::ComponentSpec;
+use crate::util::hex;
 
 /// The version tag hashed into every key; bumped when the key's definition changes, so old
 /// entries are never misread.
@@ -179,10 +180,6 @@ fn sorted_entries(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
     Ok(names)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The hex SHA-256 of an executable, remembered in `<cache>/executables/` under a stamp of its
 /// path, size, modification time (and inode) so an unchanged binary is hashed once, not on
 /// every run.
@@ -214,7 +211,7 @@ pub(crate) fn executable_digest(exe: &Path, cache_dir: &Path) -> io::Result<Stri
     if let Some(dir) = memo.parent()
         && fs::create_dir_all(dir).is_ok()
     {
-        let _ = crate::cli::write_atomically(&memo, digest.as_bytes());
+        let _ = crate::fsutil::write_atomically(&memo, digest.as_bytes());
     }
     Ok(digest)
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR};
 use crate::ir::{CmdArg, ContainerImpl};
+use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR};
 
 /// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
 /// then `podman`), `none` to run no containers, or a program (`podman`, `/usr/bin/docker`).
@@ -156,7 +156,7 @@ mod tests {
         let argv = run_args(
             "argot-r-word-count",
             &c,
-            &|a| crate::emit::argo::render_cmd_arg(a, |n| format!("<{n}>")),
+            &|a| crate::protocol::render_cmd_arg(a, |n| format!("<{n}>")),
             &[(
                 "corpus".into(),
                 Path::new("/runs/r/write-corpus/outputs/corpus"),

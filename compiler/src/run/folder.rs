@@ -109,7 +109,7 @@ impl RunFolder {
             source: std::io::Error::other(e),
         })?;
         text.push(b'\n');
-        crate::cli::write_atomically(&path, &text).map_err(RunError::io("write", &path))
+        crate::fsutil::write_atomically(&path, &text).map_err(RunError::io("write", &path))
     }
 
     /// The folder of a task that succeeded.

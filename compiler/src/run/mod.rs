@@ -8,7 +8,7 @@
 //! - **Native components** run as child processes of the pipeline binary itself, through the
 //!   `component` entrypoint the cluster uses (`<binary> component <name> --param-file … --input
 //!   … --output … --output-param …`), with the argv built by the same function as the Argo
-//!   template ([`crate::emit::argo::native_args_with`]): only paths differ. Values travel in
+//!   template ([`crate::protocol::native_args_with`]): only paths differ. Values travel in
 //!   files, as Argo's `raw` artifacts deliver them; no shell anywhere.
 //! - **Container components** run with `docker` or `podman` (the first whose `info` succeeds, or
 //!   the program named by [`CONTAINER_RUNTIME_ENV`]). Inputs and outputs are bind-mounted at the
@@ -73,15 +73,14 @@
 //! must be taught to [`scheduler`] in the same change that teaches the Argo emitter.
 
 mod cache;
-pub mod command;
 mod container;
 mod depends;
-mod folder;
+pub(crate) mod folder;
 pub mod interrupt;
 pub mod lifeline;
 mod params;
 pub mod prune;
-mod report;
+pub(crate) mod report;
 pub mod rewrite;
 pub mod scheduler;
 mod settings;
@@ -100,7 +99,6 @@ use crate::validate::ValidPipeline;
 pub use cache::{
     ARGOT_VERSION, CACHE_KEY_VERSION, CacheCode, CacheInput, CodeIdentity, cache_key, digest_path,
 };
-pub use command::RunArgs;
 pub use container::{CONTAINER_RUNTIME_ENV, ContainerRuntime};
 pub use params::{check_wire, override_to_wire, override_to_wire_checked};
 

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use super::cache::{Cache, CacheCode, TMP_PREFIX, TRASH_PREFIX};
 use super::folder::rfc3339;
 use super::{DEFAULT_WORKDIR, default_cache_dir};
-use crate::cli::ExitCode;
+use crate::protocol::ExitCode;
 
 /// A temporary entry younger than this may still be written by a running task.
 const TMP_GRACE: Duration = Duration::from_secs(3600);

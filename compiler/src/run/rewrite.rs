@@ -14,7 +14,7 @@
 //!   variables are those `setGlobalParameters` (`workflow/controller/operator.go`) defines; the
 //!   local run's values are [`Globals::local`].
 //! - **The kubelet** expands `$(VAR)` and `$$` in a container's `command` and `args` (Kubernetes
-//!   `third_party/forked/golang/expansion/expand.go`, modelled by [`crate::rules::argv::expand`]),
+//!   `third_party/forked/golang/expansion/expand.go`, modelled by [`crate::protocol::argv::expand`]),
 //!   with the variables the container declares — argot declares none — plus those Argo adds to
 //!   every main container (`EnvVar…` in `workflow/common/common.go`) and Kubernetes' service
 //!   links for the `kubernetes` service ([`kubelet_env`]). Only values in a container
@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::emit::argo::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
 use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, Piece};
-use crate::rules::argv::{escape, expand};
+use crate::protocol::argv::{escape, expand};
+use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, param_file_path, render_cmd_arg};
 
 /// Argo's `{{…}}` substitution (fasttemplate, tags trimmed): one left-to-right pass; a tag
 /// `lookup` knows is replaced, any other is kept as written; replaced text is not rescanned.
@@ -101,7 +101,7 @@ impl Globals {
 /// A stable UUID-shaped id for a run id (Kubernetes gives each object a random UUID).
 fn uid_of(run_id: &str) -> String {
     let d = Sha256::digest(run_id.as_bytes());
-    let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let h = crate::util::hex(&d[..16]);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

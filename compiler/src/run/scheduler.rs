@@ -17,8 +17,8 @@ use std::time::{Instant, SystemTime};
 
 use argot_client::Phase;
 use argot_client::store::{
-    Direction, MetadataStore, PIPELINE_LABEL, ParameterRecord, RunRecord, RunSnapshot, RunSource,
-    StoreError, TaskRecord,
+    Direction, MetadataStore, ParameterRecord, RunRecord, RunSnapshot, RunSource, StoreError,
+    TaskRecord,
 };
 
 use super::cache::Cache;
@@ -119,7 +119,10 @@ pub(crate) fn execute(
     }
 
     let mut labels = BTreeMap::new();
-    labels.insert(PIPELINE_LABEL.to_owned(), valid.names().workflow.clone());
+    labels.insert(
+        crate::protocol::PIPELINE_LABEL.to_owned(),
+        valid.names().workflow.clone(),
+    );
     labels.insert(RUNNER_LABEL.to_owned(), "local".to_owned());
     let run_record = RunRecord {
         id: run_id.clone(),
@@ -835,11 +838,7 @@ fn run_guarded(cx: &Context<'_>, job: Job) -> Finished {
         Ok(f) => f,
         Err(panic) => {
             let t = &cx.valid.pipeline().tasks[id.index()];
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_owned());
+            let what = crate::util::panic_message(&*panic).unwrap_or_else(|| "a panic".to_owned());
             let mut report = TaskReport::new(&t.name, &t.component, Phase::Error);
             report.message = Some(format!("the runner failed on this task: {what}"));
             Finished {

@@ -74,7 +74,7 @@ pub(crate) fn environment(
     let mut out = Vec::new();
     for env in &config.env {
         let raw = env.value.clone().unwrap_or_default();
-        let value = crate::rules::argv::expand(&raw, &|name| defined.get(name).cloned());
+        let value = crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned());
         defined.insert(env.name.clone(), value.clone());
         out.push((env.name.clone(), value));
     }

@@ -20,8 +20,8 @@ use super::folder::{RunFolder, remove_dir_if_present, rfc3339, rfc3339_millis};
 use super::lifeline::LIFELINE_ENV;
 use super::rewrite::{self, Globals};
 use super::{RunError, TaskReport, settings};
-use crate::emit::argo::{IoPath, native_args_with};
 use crate::ir::{ComponentSpec, Implementation, IoKind, Task, TaskId};
+use crate::protocol::{IoPath, native_args_with};
 use crate::validate::ValidPipeline;
 
 /// What every worker shares.

@@ -468,8 +468,8 @@ pub struct RunSnapshot {
     pub consumptions: Vec<(String, String, String, String)>,
 }
 
-/// Label that names the pipeline of a submitted run.
-pub const PIPELINE_LABEL: &str = "argot.dev/pipeline";
+/// Label that names the pipeline of a submitted run (defined once, in [`crate::manifest`]).
+pub use crate::manifest::LABEL_PIPELINE as PIPELINE_LABEL;
 
 impl RunSnapshot {
     /// Builds the snapshot of an Argo run from its decoded status. `location` is where it ran

@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use argot_client::Phase;
 use argot_client::store::{SqliteStore, default_store_path};
 
-use super::folder::{MANIFEST, Manifest};
-use super::interrupt::Signal;
-use super::report::{self, Progress};
-use super::{
+use super::App;
+use crate::fsutil::stderr;
+use crate::protocol::{ExitCode, default_binary_path};
+use crate::run::folder::{MANIFEST, Manifest};
+use crate::run::interrupt::Signal;
+use crate::run::report::{self, Progress};
+use crate::run::{
     CacheCode, ContainerRuntime, DEFAULT_WORKDIR, RunOptions, default_cache_dir,
     default_parallelism,
 };
-use crate::cli::{App, ExitCode, default_binary_path};
-use crate::fsutil::stderr;
 use crate::{CompileOptions, PipelineDef};
 
 /// The flags of `run`.
@@ -129,34 +130,38 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     };
     let def = pick(app, wanted)?;
 
-    // A resumed run keeps its image; a pipeline without one runs locally all the same.
+    // A resumed run keeps its image, so the pipeline compares equal to the one it started
+    // with. Locally the image is never used: native components run as processes of this
+    // binary, and only the Argo backend checks images.
     let image = args
         .image
         .clone()
-        .or_else(|| previous.as_ref().and_then(|m| m.ir.image.clone()))
-        .or_else(|| {
-            (def.header)().image.is_none().then(|| {
-                format!(
-                    "argot.local/{}:run",
-                    crate::namer::generated(app.binary, 40)
-                )
-            })
-        });
-    let compiled = def
-        .compile(&CompileOptions {
+        .or_else(|| previous.as_ref().and_then(|m| m.ir.image.clone()));
+    let valid = def
+        .validate(&CompileOptions {
             image,
             binary_path: default_binary_path(app.binary),
-            limits: crate::Limits {
-                // The budget is etcd's and Argo's; nothing on this machine stores the manifest.
-                max_manifest_bytes: args.max_manifest_bytes.unwrap_or(usize::MAX),
-                ..crate::Limits::default()
-            },
             ..CompileOptions::default()
         })
         .map_err(|crate::CompileError::Invalid(d)| {
             RunFailure::new(ExitCode::Invalid, d.to_string())
         })?;
-    for w in compiled.warnings.iter() {
+    let mut warnings: Vec<crate::Diagnostic> = valid.warnings().iter().cloned().collect();
+    // The budget is etcd's and Argo's; nothing on this machine stores the manifest, so it is
+    // checked only when asked for.
+    if let Some(max_manifest_bytes) = args.max_manifest_bytes {
+        let limits = crate::Limits {
+            max_manifest_bytes,
+            ..crate::Limits::default()
+        };
+        warnings.extend(crate::emit::argo::check_budget(&valid, &limits));
+        let all = crate::Diagnostics::new(std::mem::take(&mut warnings));
+        if all.error_count() > 0 {
+            return Err(RunFailure::new(ExitCode::Invalid, all.to_string()));
+        }
+        warnings = all.iter().cloned().collect();
+    }
+    for w in &warnings {
         stderr::line(&format!("{w}\n"));
     }
     // Each `-p` value checked against its declared type and put in wire form.
@@ -164,9 +169,8 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     let mut parameters = BTreeMap::new();
     for (name, text) in &overrides {
         let exact = wire.iter().find(|w| w.name == name).copied();
-        let value =
-            super::params::override_to_wire_checked(compiled.valid.pipeline(), name, text, exact)
-                .map_err(RunFailure::usage)?;
+        let value = crate::run::override_to_wire_checked(valid.pipeline(), name, text, exact)
+            .map_err(RunFailure::usage)?;
         parameters.insert(name.clone(), value);
     }
 
@@ -197,20 +201,20 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut progress = Progress::new(live);
-    let mut events = |e: super::Event<'_>| stderr::write(&progress.update(&e));
+    let mut events = |e: crate::run::Event<'_>| stderr::write(&progress.update(&e));
     // From here on Ctrl-C and SIGTERM stop the run cleanly instead of killing this process.
-    super::interrupt::install().map_err(|e| {
+    crate::run::interrupt::install().map_err(|e| {
         RunFailure::new(
             ExitCode::Internal,
             format!("error: cannot handle Ctrl-C and SIGTERM: {e}"),
         )
     })?;
-    let outcome = super::run(&compiled.valid, &store, &options, &mut events);
+    let outcome = crate::run::run(&valid, &store, &options, &mut events);
     stderr::write(progress.finish());
     let report = outcome.map_err(|e| {
         let code = if e.is_usage() {
             ExitCode::Usage
-        } else if matches!(e, super::RunError::Unsupported(_)) {
+        } else if matches!(e, crate::run::RunError::Unsupported(_)) {
             ExitCode::Invalid
         } else {
             ExitCode::Internal
@@ -376,7 +380,7 @@ fn read_manifest(workdir: &std::path::Path, run_id: &str) -> Result<Manifest, Ru
 }
 
 fn pick<'a>(app: &'a App<'_>, name: Option<&str>) -> Result<&'a PipelineDef, RunFailure> {
-    crate::cli::find_pipeline(app.pipelines, name).map_err(RunFailure::usage)
+    super::find_pipeline(app.pipelines, name).map_err(RunFailure::usage)
 }
 
 #[cfg(test)]
@@ -407,7 +411,7 @@ mod tests {
     #[test]
     fn a_cause_the_message_already_says_is_not_repeated() {
         let io = std::io::Error::other("disk on fire");
-        let e = super::super::RunError::Io {
+        let e = crate::run::RunError::Io {
             what: "write",
             path: "x".into(),
             source: io,

@@ -1,11 +1,13 @@
-//! Rules checked on the emitted manifest: the size budget and object metadata (A0013, A0019,
-//! A0021). They run after the IR rules pass, on exactly what `compile` would print.
+//! Argo's rules on the emitted manifest: the size budget and object metadata (A0013, A0019,
+//! A0021). They run once the pipeline is valid and its images are, on exactly what `compile`
+//! would print. The budget is etcd's and Argo's, so nothing else (the local runner) is held to it.
 
-use super::syntax::{ANNOTATIONS_TOTAL_MAX, annotations_size, is_label_value, is_qualified_name};
-use super::{human_bytes, thousands};
+use super::{ObjectMeta, Template, Workflow};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::emit::argo::{ObjectMeta, Template, Workflow};
-use crate::validate::Limits;
+use crate::rules::syntax::{
+    ANNOTATIONS_TOTAL_MAX, annotations_size, is_label_value, is_qualified_name,
+};
+use crate::rules::{Limits, human_bytes, thousands};
 
 /// The share of the budget above which A0021 warns (80%, as a fraction of 5).
 const NEAR_BUDGET_FIFTHS: usize = 4;
@@ -15,6 +17,13 @@ pub fn check(workflow: &Workflow, pipeline: &str, limits: &Limits) -> Vec<Diagno
     let mut out = Vec::new();
     size(workflow, pipeline, limits, &mut out);
     metadata(workflow, pipeline, &mut out);
+    out
+}
+
+/// The size rules alone (A0013, A0021).
+pub fn size_only(workflow: &Workflow, pipeline: &str, limits: &Limits) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    size(workflow, pipeline, limits, &mut out);
     out
 }
 

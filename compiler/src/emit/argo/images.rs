@@ -1,9 +1,11 @@
-//! Images: present, well-formed, pinned (A0009, A0012, A0018).
+//! Argo's rules on images: present, well-formed, pinned (A0009, A0012, A0018). Only a pod
+//! needs an image: the local runner runs native components as processes of this binary, so
+//! these are the Argo backend's checks, not `validate`'s.
 
-use super::Checker;
-use super::syntax::ImageRef;
 use crate::diagnostics::Code;
 use crate::ir::{Implementation, TaskId};
+use crate::rules::Checker;
+use crate::rules::syntax::ImageRef;
 
 impl Checker<'_> {
     /// A0009, A0012, A0018: every container has an image, a reference the kubelet can pull,

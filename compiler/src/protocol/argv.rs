@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use super::{input_artifact_path, native_args, output_artifact_path, output_parameter_path};
 use crate::ir::{ComponentSpec, Implementation, Piece};
 
 /// One piece of one argv element of a component's container.
@@ -23,13 +24,13 @@ pub enum ArgPiece<'a> {
 
 /// The argv (command, then arguments) of `spec`'s container, as pieces; `binary_path` is the
 /// pipeline binary native components run. A native component's argv holds no values: they
-/// travel in files (see [`crate::emit::argo`]).
+/// travel in files (see [`super`]).
 pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPiece<'a>>> {
     match &spec.implementation {
         Implementation::Native => {
             let mut out = vec![vec![ArgPiece::Text(Cow::Borrowed(binary_path))]];
             out.extend(
-                crate::emit::argo::native_args(spec)
+                native_args(spec)
                     .into_iter()
                     .map(|arg| vec![ArgPiece::Text(Cow::Owned(arg))]),
             );
@@ -46,14 +47,14 @@ pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPie
                         Piece::Literal(s) => ArgPiece::Text(Cow::Borrowed(s.as_str())),
                         Piece::InputValue(name) => ArgPiece::Value(name),
                         Piece::InputPath(name) => {
-                            ArgPiece::Text(Cow::Owned(crate::emit::argo::input_artifact_path(name)))
+                            ArgPiece::Text(Cow::Owned(input_artifact_path(name)))
                         }
-                        Piece::OutputPath(name) => ArgPiece::Text(Cow::Owned(
-                            crate::emit::argo::output_artifact_path(name),
-                        )),
-                        Piece::OutputParamPath(name) => ArgPiece::Text(Cow::Owned(
-                            crate::emit::argo::output_parameter_path(name),
-                        )),
+                        Piece::OutputPath(name) => {
+                            ArgPiece::Text(Cow::Owned(output_artifact_path(name)))
+                        }
+                        Piece::OutputParamPath(name) => {
+                            ArgPiece::Text(Cow::Owned(output_parameter_path(name)))
+                        }
                     })
                     .collect()
             })
