@@ -811,6 +811,20 @@ pub enum CompareOp {
     Ge,
 }
 
+impl CompareOp {
+    /// The operator as written in `expr` and in messages (`==`, `<=`, …).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
 /// An operand of a [`Condition`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -16,8 +16,8 @@ use std::collections::BTreeSet;
 
 use super::argo::{Arguments, Artifact, DagTask, Parameter, Template};
 use crate::ir::{
-    Argument, CompareKind, CompareOp, Condition, Depends, Operand, RegionId, RegionKind, RunValue,
-    TaskId, TaskRef,
+    Argument, CompareKind, Condition, Depends, Operand, RegionId, RegionKind, RunValue, TaskId,
+    TaskRef,
 };
 use crate::validate::ValidPipeline;
 
@@ -387,14 +387,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
             right,
             kind,
         } => {
-            let op = match op {
-                CompareOp::Eq => "==",
-                CompareOp::Ne => "!=",
-                CompareOp::Lt => "<",
-                CompareOp::Le => "<=",
-                CompareOp::Gt => ">",
-                CompareOp::Ge => ">=",
-            };
+            let op = op.symbol();
             format!("{} {op} {}", operand(left, *kind), operand(right, *kind))
         }
         Condition::And(v) | Condition::Or(v) => {

@@ -167,14 +167,7 @@ pub(crate) fn describe(c: &Condition, task_name: &dyn Fn(TaskId) -> String) -> S
         Condition::Compare {
             left, op, right, ..
         } => {
-            let op = match op {
-                CompareOp::Eq => "==",
-                CompareOp::Ne => "!=",
-                CompareOp::Lt => "<",
-                CompareOp::Le => "<=",
-                CompareOp::Gt => ">",
-                CompareOp::Ge => ">=",
-            };
+            let op = op.symbol();
             format!("{} {op} {}", operand(left), operand(right))
         }
         Condition::And(v) | Condition::Or(v) => {
