@@ -793,6 +793,42 @@ pub enum CompareKind {
     Float,
 }
 
+impl Condition {
+    /// A short, readable form for messages and pictures (`output of train >= 0.9`), naming
+    /// tasks with `task_name`.
+    pub fn describe(&self, task_name: &dyn Fn(TaskId) -> String) -> String {
+        let operand = |o: &Operand| match o {
+            Operand::Constant(text) => text.clone(),
+            Operand::PipelineParam(name) => format!("parameter {name}"),
+            Operand::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => format!("{output} of {}", task_name(*t)),
+            Operand::TaskOutput {
+                task: TaskRef::Foreign { pipeline, task },
+                output,
+            } => format!("{output} of {task} of pipeline {pipeline}"),
+        };
+        match self {
+            Condition::Compare {
+                left, op, right, ..
+            } => format!("{} {} {}", operand(left), op.symbol(), operand(right)),
+            Condition::And(v) | Condition::Or(v) => {
+                let sep = if matches!(self, Condition::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                v.iter()
+                    .map(|c| format!("({})", c.describe(task_name)))
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            }
+            Condition::Not(c) => format!("not ({})", c.describe(task_name)),
+        }
+    }
+}
+
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

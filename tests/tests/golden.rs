@@ -304,6 +304,10 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "result_forms",
             argot_tests::fixtures::result_forms::definition(),
         ),
+        (
+            "coin_flip",
+            argot_examples::coin_flip::coin_flip::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -329,15 +333,16 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             .tasks
             .iter()
             .map(|t| {
+                // An edge per binding: none for a constant or a run value, one per option of
+                // a `one_of`.
                 t.arguments
                     .values()
-                    .filter(|a| {
-                        !matches!(
-                            a,
-                            argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_)
-                        )
+                    .map(|a| match a {
+                        argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_) => 0,
+                        argot::ir::Argument::OneOf(options) => options.len(),
+                        _ => 1,
                     })
-                    .count()
+                    .sum::<usize>()
                     + t.depends.as_ref().map_or(0, |d| d.tasks().len())
             })
             .sum();

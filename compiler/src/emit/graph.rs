@@ -4,13 +4,14 @@
 //! pipeline parameter, a parameter edge (task output → task input), an artifact edge (drawn
 //! heavier), and an ordering-only edge from `.after(&task)` or `.depends_on(…)` (dotted,
 //! labelled with the result it waits for, such as `failed`). The exit handler's tasks are drawn
-//! in a box of their own. Constants are not drawn.
+//! in a box of their own, and so are each conditional branch's (labelled with its condition),
+//! nested as the branches are. Constants are not drawn.
 //! Node identifiers are positional (`p0`, `t3`), so no user name has to be made into one;
 //! names appear only in labels, escaped for each syntax. Like every backend it reads a
 //! [`ValidPipeline`], so only a pipeline that compiles can be drawn, and the same pipeline
 //! always gives the same bytes.
 
-use crate::ir::{Argument, Depends, TaskRef};
+use crate::ir::{Argument, Depends, RegionId, RegionKind, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// What an edge carries.
@@ -39,9 +40,22 @@ struct Graph {
     params: Vec<String>,
     /// Each task's name, and its component's when the name does not already say it.
     tasks: Vec<(String, Option<String>)>,
-    /// Whether each task belongs to the exit handler.
-    exit: Vec<bool>,
+    /// The region of each task.
+    region_of: Vec<RegionId>,
+    /// Each region's parent and, for all but the root, the label of its box.
+    regions: Vec<(Option<RegionId>, String)>,
     edges: Vec<Edge>,
+}
+
+impl Graph {
+    /// The regions directly inside `region`, in creation order.
+    fn children(&self, region: RegionId) -> impl Iterator<Item = RegionId> + '_ {
+        self.regions
+            .iter()
+            .enumerate()
+            .filter(move |(_, (parent, _))| *parent == Some(region))
+            .map(|(r, _)| RegionId(r as u32))
+    }
 }
 
 /// Each task a `depends` expression names, with what it waits for (`""` for "finished
@@ -163,10 +177,31 @@ impl Graph {
             name: p.name.clone(),
             params,
             tasks,
-            exit: p
-                .tasks
+            region_of: p.tasks.iter().map(|t| t.region).collect(),
+            regions: p
+                .regions
                 .iter()
-                .map(|t| crate::ir::in_exit_handler(&p.regions, t.region))
+                .enumerate()
+                .map(|(r, region)| {
+                    let label = match &region.kind {
+                        RegionKind::Root => String::new(),
+                        RegionKind::ExitHandler => {
+                            "exit handler: runs last, whatever happened".to_owned()
+                        }
+                        RegionKind::Branch { condition } => {
+                            let name = valid.names().branches[r]
+                                .as_ref()
+                                .map_or_else(String::new, |b| format!("{}: ", b.task));
+                            format!(
+                                "{name}when {}",
+                                condition.describe(&|t| p.tasks[t.index()].name.clone())
+                            )
+                        }
+                        RegionKind::Loop { .. } => "loop".to_owned(),
+                        RegionKind::Call { pipeline, .. } => format!("pipeline {pipeline}"),
+                    };
+                    (region.parent, label)
+                })
                 .collect(),
             edges,
         }
@@ -187,16 +222,28 @@ pub fn mermaid(valid: &ValidPipeline) -> String {
         };
         format!("t{i}[\"{label}\"]\n")
     };
-    for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| !g.exit[*i]) {
-        s.push_str(&format!("    {}", node(i, task)));
-    }
-    if g.exit.contains(&true) {
-        s.push_str("    subgraph exit[\"exit handler: runs last, whatever happened\"]\n");
-        for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| g.exit[*i]) {
-            s.push_str(&format!("        {}", node(i, task)));
+    fn region(
+        g: &Graph,
+        r: RegionId,
+        depth: usize,
+        node: &dyn Fn(usize) -> String,
+        s: &mut String,
+    ) {
+        let pad = "    ".repeat(depth);
+        for i in (0..g.tasks.len()).filter(|&i| g.region_of[i] == r) {
+            s.push_str(&format!("{pad}{}", node(i)));
         }
-        s.push_str("    end\n");
+        for child in g.children(r) {
+            s.push_str(&format!(
+                "{pad}subgraph r{}[\"{}\"]\n",
+                child.0,
+                mermaid_text(&g.regions[child.index()].1)
+            ));
+            region(g, child, depth + 1, node, s);
+            s.push_str(&format!("{pad}end\n"));
+        }
     }
+    region(&g, RegionId::ROOT, 1, &|i| node(i, &g.tasks[i]), &mut s);
     for e in &g.edges {
         let arrow = match e.kind {
             EdgeKind::Parameter => "-->",
@@ -237,18 +284,28 @@ pub fn dot(valid: &ValidPipeline) -> String {
         };
         format!("t{i} [label=\"{label}\"];\n")
     };
-    for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| !g.exit[*i]) {
-        s.push_str(&format!("    {}", node(i, task)));
-    }
-    if g.exit.contains(&true) {
-        s.push_str(
-            "    subgraph cluster_exit {\n        label=\"exit handler: runs last, whatever happened\";\n        style=dashed;\n",
-        );
-        for (i, task) in g.tasks.iter().enumerate().filter(|(i, _)| g.exit[*i]) {
-            s.push_str(&format!("        {}", node(i, task)));
+    fn region(
+        g: &Graph,
+        r: RegionId,
+        depth: usize,
+        node: &dyn Fn(usize) -> String,
+        s: &mut String,
+    ) {
+        let pad = "    ".repeat(depth);
+        for i in (0..g.tasks.len()).filter(|&i| g.region_of[i] == r) {
+            s.push_str(&format!("{pad}{}", node(i)));
         }
-        s.push_str("    }\n");
+        for child in g.children(r) {
+            s.push_str(&format!(
+                "{pad}subgraph cluster_r{} {{\n{pad}    label=\"{}\";\n{pad}    style=dashed;\n",
+                child.0,
+                dot_text(&g.regions[child.index()].1)
+            ));
+            region(g, child, depth + 1, node, s);
+            s.push_str(&format!("{pad}}}\n"));
+        }
     }
+    region(&g, RegionId::ROOT, 1, &|i| node(i, &g.tasks[i]), &mut s);
     for e in &g.edges {
         let style = match e.kind {
             EdgeKind::Parameter => "",

@@ -152,39 +152,6 @@ pub(crate) fn condition_holds(
     })
 }
 
-/// A short, readable form of a condition for messages (`output of train >= 0.9`).
-pub(crate) fn describe(c: &Condition, task_name: &dyn Fn(TaskId) -> String) -> String {
-    let operand = |o: &Operand| match o {
-        Operand::Constant(text) => text.clone(),
-        Operand::PipelineParam(name) => format!("parameter {name}"),
-        Operand::TaskOutput {
-            task: TaskRef::Local(t),
-            output,
-        } => format!("{output} of {}", task_name(*t)),
-        Operand::TaskOutput { task, output } => format!("{output} of {task:?}"),
-    };
-    match c {
-        Condition::Compare {
-            left, op, right, ..
-        } => {
-            let op = op.symbol();
-            format!("{} {op} {}", operand(left), operand(right))
-        }
-        Condition::And(v) | Condition::Or(v) => {
-            let sep = if matches!(c, Condition::And(_)) {
-                " and "
-            } else {
-                " or "
-            };
-            v.iter()
-                .map(|c| format!("({})", describe(c, task_name)))
-                .collect::<Vec<_>>()
-                .join(sep)
-        }
-        Condition::Not(c) => format!("not ({})", describe(c, task_name)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

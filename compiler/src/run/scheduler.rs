@@ -615,7 +615,7 @@ impl Gate<'_> {
                 Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
             }
         };
-        let shown = depends::describe(condition, &|t| p.tasks[t.index()].name.clone());
+        let shown = condition.describe(&|t| p.tasks[t.index()].name.clone());
         match depends::condition_holds(condition, &value) {
             Ok(true) => BranchState::Entered,
             Ok(false) => BranchState::Not(
