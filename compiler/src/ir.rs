@@ -794,6 +794,23 @@ pub enum CompareKind {
 }
 
 impl Condition {
+    /// Every operand, in the order written.
+    pub fn operands(&self) -> Vec<&Operand> {
+        fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Operand>) {
+            match c {
+                Condition::Compare { left, right, .. } => {
+                    out.push(left);
+                    out.push(right);
+                }
+                Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
+                Condition::Not(c) => walk(c, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// A short, readable form for messages and pictures (`output of train >= 0.9`), naming
     /// tasks with `task_name`.
     pub fn describe(&self, task_name: &dyn Fn(TaskId) -> String) -> String {
@@ -1103,37 +1120,44 @@ pub struct Backoff {
     pub max_duration: Option<String>,
 }
 
+/// Region `region` and every region around it, innermost first, the root last (nothing for
+/// an index out of range). Every question about where a region sits is asked of this walk.
+pub fn ancestry(
+    regions: &[Region],
+    region: RegionId,
+) -> impl Iterator<Item = (RegionId, &Region)> + '_ {
+    let mut at = Some(region);
+    std::iter::from_fn(move || {
+        let id = at?;
+        let region = regions.get(id.index())?;
+        at = region.parent;
+        Some((id, region))
+    })
+}
+
+/// True when region `inner` is `outer` or inside it.
+pub fn region_contains(regions: &[Region], outer: RegionId, inner: RegionId) -> bool {
+    ancestry(regions, inner).any(|(r, _)| r == outer)
+}
+
 /// True when a task in region `from` sees the tasks of region `target`: `target` is `from`
 /// or encloses it — but not across the exit handler, which is a template of its own (Argo's
 /// `spec.onExit`) that runs after the body: it sees only its own tasks.
 pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool {
-    let mut at = Some(from);
-    while let Some(r) = at {
-        if r == target {
+    for (id, region) in ancestry(regions, from) {
+        if id == target {
             return true;
         }
-        let region = regions.get(r.index());
-        if region.is_some_and(|region| region.kind == RegionKind::ExitHandler) {
+        if region.kind == RegionKind::ExitHandler {
             return false;
         }
-        at = region.and_then(|region| region.parent);
     }
     false
 }
 
 /// True when region `region` is the exit handler or inside it.
 pub fn in_exit_handler(regions: &[Region], region: RegionId) -> bool {
-    let mut at = Some(region);
-    while let Some(r) = at {
-        let Some(region) = regions.get(r.index()) else {
-            return false;
-        };
-        if region.kind == RegionKind::ExitHandler {
-            return true;
-        }
-        at = region.parent;
-    }
-    false
+    ancestry(regions, region).any(|(_, r)| r.kind == RegionKind::ExitHandler)
 }
 
 /// How messages name a region: "the pipeline body", "the branch at src/main.rs:12:5", …

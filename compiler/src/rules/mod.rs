@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(crate) use scopes::{full_depends, operands, region_contains, region_reads};
+pub(crate) use scopes::{full_depends, region_reads};
 
 /// `` `a`, `b`, `c` ``, or `(none)`.
 pub(crate) fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {

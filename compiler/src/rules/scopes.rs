@@ -4,8 +4,8 @@
 use super::Checker;
 use crate::diagnostics::Code;
 use crate::ir::{
-    Argument, Condition, Depends, Operand, RegionId, RegionKind, TaskId, TaskRef, describe_region,
-    region_sees,
+    Argument, Depends, Operand, RegionId, RegionKind, TaskId, TaskRef, ancestry, describe_region,
+    region_contains, region_sees,
 };
 
 impl Checker<'_> {
@@ -195,23 +195,6 @@ impl Checker<'_> {
     }
 }
 
-/// Every operand of `c`, in the order written.
-pub(crate) fn operands(c: &Condition) -> Vec<&Operand> {
-    fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Operand>) {
-        match c {
-            Condition::Compare { left, right, .. } => {
-                out.push(left);
-                out.push(right);
-            }
-            Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
-            Condition::Not(c) => walk(c, out),
-        }
-    }
-    let mut out = Vec::new();
-    walk(c, &mut out);
-    out
-}
-
 impl Checker<'_> {
     /// A0028 for each argument of task `id` that reads what only the exit handler knows.
     fn run_values_outside_the_exit_handler(&mut self, id: TaskId) {
@@ -252,7 +235,7 @@ impl Checker<'_> {
             let what = describe_region(&p.regions, RegionId(r as u32));
             let mut from_parent = false;
             let mut from_outside = false;
-            for operand in operands(condition) {
+            for operand in condition.operands() {
                 match operand {
                     Operand::Constant(_) => {}
                     Operand::PipelineParam(name) => {
@@ -429,15 +412,11 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         let Some(used_region) = p.tasks.get(used.index()).map(|t| t.region) else {
             return;
         };
-        let mut at = Some(from);
-        while let Some(r) = at {
+        for (r, _) in ancestry(&p.regions, from) {
             if region_contains(&p.regions, r, used_region) {
                 break;
             }
-            if let Some(v) = reads.get_mut(r.index()) {
-                v.push(used);
-            }
-            at = p.regions.get(r.index()).and_then(|region| region.parent);
+            reads[r.index()].push(used);
         }
     };
     for task in &p.tasks {
@@ -454,7 +433,7 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     }
     for (r, region) in p.regions.iter().enumerate() {
         if let RegionKind::Branch { condition } = &region.kind {
-            for operand in operands(condition) {
+            for operand in condition.operands() {
                 if let Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     ..
@@ -470,22 +449,6 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         v.dedup();
     }
     reads
-}
-
-/// True when region `inner` is `outer` or inside it.
-pub(crate) fn region_contains(
-    regions: &[crate::ir::Region],
-    outer: RegionId,
-    inner: RegionId,
-) -> bool {
-    let mut at = Some(inner);
-    while let Some(r) = at {
-        if r == outer {
-            return true;
-        }
-        at = regions.get(r.index()).and_then(|region| region.parent);
-    }
-    false
 }
 
 /// The full `depends` expression of every task: a [`Depends::Done`] for each task it reads
