@@ -55,10 +55,10 @@ pub(crate) fn holds<'a>(d: &Depends, phase: &impl Fn(TaskId) -> &'a Phase) -> bo
 /// task whose failure reached a target task (the first such target, in task order).
 ///
 /// `phases[i]` is task `i`'s final phase; `deps[i]` the tasks it depends on; `order` the tasks
-/// in an order where each comes after its dependencies.
+/// (all, or the part judged) in an order where each comes after its dependencies.
 pub(crate) fn failed_branch(
     phases: &[&Phase],
-    deps: &dyn Fn(usize) -> Vec<usize>,
+    deps: &[Vec<usize>],
     order: &[usize],
 ) -> Option<usize> {
     let n = phases.len();
@@ -66,8 +66,8 @@ pub(crate) fn failed_branch(
     let mut branch: Vec<Option<usize>> = vec![None; n];
     let mut is_target = vec![true; n];
     for &i in order {
-        let ds = deps(i);
-        for &d in &ds {
+        let ds = &deps[i];
+        for &d in ds {
             is_target[d] = false;
         }
         branch[i] = match phases[i] {
@@ -224,7 +224,7 @@ mod tests {
         // train (0) failed; alert (1) depends on train.Failed and succeeded: the target is
         // alert, whose branch is Succeeded.
         let phases = [&Phase::Failed, &Phase::Succeeded];
-        let deps = |i: usize| if i == 1 { vec![0] } else { vec![] };
+        let deps = [vec![], vec![0]];
         assert_eq!(failed_branch(&phases, &deps, &[0, 1]), None);
         // deploy (1) depends on train and was omitted: it inherits train's failure.
         let phases = [&Phase::Failed, &Phase::Omitted];
@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(failed_branch(&phases, &deps, &[0, 1]), None);
         // An independent failed target fails the run.
         let phases = [&Phase::Succeeded, &Phase::Succeeded, &Phase::Failed];
-        let deps = |i: usize| if i == 1 { vec![0] } else { vec![] };
+        let deps = [vec![], vec![0], vec![]];
         assert_eq!(failed_branch(&phases, &deps, &[0, 1, 2]), Some(2));
     }
 

@@ -292,8 +292,8 @@ fn schedule(
     let valid = cx.valid;
     let p = valid.pipeline();
     let n = p.tasks.len();
-    let sched = scheduling_deps(valid);
-    let deps = |i: usize| &sched[i][..];
+    let shape = Shape::of(valid);
+    let deps = |i: usize| &shape.deps[i][..];
     let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
     for i in 0..n {
         for &d in deps(i) {
@@ -301,11 +301,7 @@ fn schedule(
         }
     }
     // The exit handler's tasks also wait for the body: every other task to finish.
-    let in_exit: Vec<bool> = p
-        .tasks
-        .iter()
-        .map(|t| crate::ir::in_exit_handler(&p.regions, t.region))
-        .collect();
+    let in_exit = &shape.in_exit;
     let body_left = (0..n)
         .filter(|&i| !in_exit[i] && reports[i].is_none())
         .count();
@@ -320,16 +316,16 @@ fn schedule(
     let mut ready: BTreeSet<usize> = BTreeSet::new();
     let mut gate = Gate {
         valid,
+        shape: &shape,
         waiting,
         dependants,
-        in_exit,
         body_left,
         run_values: BTreeMap::new(),
         run_params,
         branches: vec![None; p.regions.len()],
     };
     if body_left == 0 {
-        gate.run_values = run_values(valid, &reports, &gate.in_exit);
+        gate.run_values = run_values(valid, &shape, &reports);
     }
     // Tasks finished before the loop (resumed ones) have released their dependants already.
     for i in 0..n {
@@ -445,19 +441,11 @@ fn schedule(
     }
     let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let phases: Vec<&Phase> = reports.iter().map(|r| &r.phase).collect();
-    let dep_indices = |i: usize| deps(i).to_vec();
     // The body's outcome decides the run; when it succeeded, a failed exit handler fails it
     // (`operate` in `workflow/controller/operator.go`).
-    let order = run_order(n, &dep_indices);
-    let part = |exit: bool| -> Vec<usize> {
-        order
-            .iter()
-            .copied()
-            .filter(|&i| gate.in_exit[i] == exit)
-            .collect()
-    };
-    let failed = depends::failed_branch(&phases, &dep_indices, &part(false))
-        .or_else(|| depends::failed_branch(&phases, &dep_indices, &part(true)));
+    let failed = shape
+        .failed_branch(&phases, false)
+        .or_else(|| shape.failed_branch(&phases, true));
     Outcome {
         first_failure: failed.map(|i| p.tasks[i].name.clone()),
         cut_short,
@@ -471,12 +459,11 @@ fn schedule(
 /// Which tasks wait for which, and the decision once a task's dependencies have finished.
 struct Gate<'v> {
     valid: &'v ValidPipeline,
+    shape: &'v Shape,
     /// Per task, how many of its dependencies have not finished (plus one for "the body has
     /// finished" for the exit handler's tasks, until it has).
     waiting: Vec<usize>,
     dependants: Vec<Vec<usize>>,
-    /// Whether each task belongs to the exit handler.
-    in_exit: Vec<bool>,
     /// Tasks of the body that have not finished.
     body_left: usize,
     /// `{{workflow.status}}` and `{{workflow.failures}}`, once the body has finished.
@@ -503,13 +490,13 @@ impl Gate<'_> {
                 self.decide(d, reports, ready, events);
             }
         }
-        if !self.in_exit[i] {
+        if !self.shape.in_exit[i] {
             self.body_left -= 1;
             if self.body_left == 0 {
                 // The body is done: the exit handler learns how it went, and may start.
-                self.run_values = run_values(self.valid, reports, &self.in_exit);
-                for d in 0..self.in_exit.len() {
-                    if self.in_exit[d] && reports[d].is_none() {
+                self.run_values = run_values(self.valid, self.shape, reports);
+                for d in 0..self.shape.in_exit.len() {
+                    if self.shape.in_exit[d] && reports[d].is_none() {
                         self.waiting[d] -= 1;
                         if self.waiting[d] == 0 {
                             self.decide(d, reports, ready, events);
@@ -532,7 +519,7 @@ impl Gate<'_> {
         let valid = self.valid;
         let task = &valid.pipeline().tasks[i];
         // The branches around it, outermost first: each decided once, when its first task is.
-        for b in enclosing_branches(valid.pipeline(), task.region) {
+        for &b in &self.shape.branches_around[task.region.index()] {
             let state = match &self.branches[b.index()] {
                 Some(s) => s.clone(),
                 None => {
@@ -625,52 +612,83 @@ impl Gate<'_> {
             Err(why) => BranchState::Not(
                 Phase::Error,
                 format!(
-                    "the condition of its branch `{name}` ({shown}) cannot be evaluated: {why}"
+                    "the condition of its branch `{name}` ({shown}) cannot be evaluated: {why}; the outputs it compares must hold values of the type compared (on Argo the expression fails the same way)"
                 ),
             ),
         }
     }
 }
 
-/// What each task waits for before it is decided: the tasks its `depends` names and, for a
-/// task in a conditional branch, every task outside the branch that the branch reads (on
-/// Argo the branch's DAG task waits for them; the branch is decided once they have finished).
-fn scheduling_deps(valid: &ValidPipeline) -> Vec<Vec<usize>> {
-    let p = valid.pipeline();
-    p.tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut v: Vec<usize> = valid
-                .dependencies(TaskId(i as u32))
-                .iter()
-                .map(|d| d.index())
-                .collect();
-            for b in enclosing_branches(p, t.region) {
-                v.extend(valid.region_reads(b).iter().map(|d| d.index()));
-            }
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .collect()
+/// What the scheduler derives from a pipeline once per run.
+struct Shape {
+    /// What each task waits for before it is decided: the tasks its `depends` names and, for
+    /// a task in a conditional branch, every task outside the branch that the branch reads (on
+    /// Argo the branch's DAG task waits for them; the branch is decided once they finished).
+    deps: Vec<Vec<usize>>,
+    /// For each region, the conditional branches around it (itself included), outermost
+    /// first.
+    branches_around: Vec<Vec<RegionId>>,
+    /// Whether each task belongs to the exit handler.
+    in_exit: Vec<bool>,
+    /// The tasks in an order where each comes after every task it waits for.
+    order: Vec<usize>,
 }
 
-/// The conditional branches around region `region`, outermost first.
-fn enclosing_branches(p: &crate::ir::Pipeline, region: RegionId) -> Vec<RegionId> {
-    let mut out = Vec::new();
-    let mut at = Some(region);
-    while let Some(r) = at {
-        let Some(reg) = p.regions.get(r.index()) else {
-            break;
-        };
-        if matches!(reg.kind, RegionKind::Branch { .. }) {
-            out.push(r);
+impl Shape {
+    fn of(valid: &ValidPipeline) -> Shape {
+        let p = valid.pipeline();
+        let branches_around: Vec<Vec<RegionId>> = (0..p.regions.len())
+            .map(|r| {
+                let mut out: Vec<RegionId> = crate::ir::ancestry(&p.regions, RegionId(r as u32))
+                    .filter(|(_, region)| matches!(region.kind, RegionKind::Branch { .. }))
+                    .map(|(id, _)| id)
+                    .collect();
+                out.reverse();
+                out
+            })
+            .collect();
+        let deps: Vec<Vec<usize>> = p
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut v: Vec<usize> = valid
+                    .dependencies(TaskId(i as u32))
+                    .iter()
+                    .map(|d| d.index())
+                    .collect();
+                for &b in &branches_around[t.region.index()] {
+                    v.extend(valid.region_reads(b).iter().map(|d| d.index()));
+                }
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let order = run_order(&deps);
+        Shape {
+            in_exit: p
+                .tasks
+                .iter()
+                .map(|t| crate::ir::in_exit_handler(&p.regions, t.region))
+                .collect(),
+            deps,
+            branches_around,
+            order,
         }
-        at = reg.parent;
     }
-    out.reverse();
-    out
+
+    /// The task whose failure reaches a last task of the body (`exit: false`) or of the exit
+    /// handler (`exit: true`), as [`depends::failed_branch`] judges it.
+    fn failed_branch(&self, phases: &[&Phase], exit: bool) -> Option<usize> {
+        let part: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| self.in_exit[i] == exit)
+            .collect();
+        depends::failed_branch(phases, &self.deps, &part)
+    }
 }
 
 /// What became of a conditional branch once what it reads had finished.
@@ -689,34 +707,26 @@ enum BranchState {
 /// node and lists nodes in map order; here only tasks are listed, in pipeline order.
 fn run_values(
     valid: &ValidPipeline,
+    shape: &Shape,
     reports: &[Option<TaskReport>],
-    in_exit: &[bool],
 ) -> BTreeMap<RunValue, String> {
-    let p = valid.pipeline();
-    let n = p.tasks.len();
     let phases: Vec<&Phase> = reports
         .iter()
         .map(|r| r.as_ref().map_or(&Phase::Omitted, |r| &r.phase))
         .collect();
-    let sched = scheduling_deps(valid);
-    let dep_indices = |i: usize| sched[i].clone();
-    let body: Vec<usize> = run_order(n, &dep_indices)
-        .into_iter()
-        .filter(|&i| !in_exit[i])
-        .collect();
-    let status = match depends::failed_branch(&phases, &dep_indices, &body) {
+    let status = match shape.failed_branch(&phases, false) {
         None => "Succeeded",
         Some(i) if *phases[i] == Phase::Error => "Error",
         Some(_) => "Failed",
     };
-    let failures: Vec<serde_json::Value> = (0..n)
-        .filter(|&i| !in_exit[i] && matches!(phases[i], Phase::Failed | Phase::Error))
-        .filter_map(|i| reports[i].as_ref())
-        .map(|r| {
+    let failures: Vec<serde_json::Value> = (0..reports.len())
+        .filter(|&i| !shape.in_exit[i] && matches!(phases[i], Phase::Failed | Phase::Error))
+        .filter_map(|i| reports[i].as_ref().map(|r| (i, r)))
+        .map(|(i, r)| {
             serde_json::json!({
                 "displayName": r.name,
                 "message": r.message.clone().unwrap_or_default(),
-                "templateName": valid.names().template_of(TaskId(p.tasks.iter().position(|t| t.name == r.name).unwrap_or(0) as u32)).name,
+                "templateName": valid.names().template_of(TaskId(i as u32)).name,
                 "phase": r.phase.as_str(),
                 "podName": format!("{}-{}", valid.names().workflow, r.name),
                 "finishedAt": r.finished_at,
@@ -777,11 +787,12 @@ fn go_quote(text: &str) -> String {
 
 /// The tasks in an order where each comes after every task it depends on (the graph is
 /// acyclic: validation proved it).
-fn run_order(n: usize, deps: &dyn Fn(usize) -> Vec<usize>) -> Vec<usize> {
-    let mut waiting: Vec<usize> = (0..n).map(|i| deps(i).len()).collect();
+fn run_order(deps: &[Vec<usize>]) -> Vec<usize> {
+    let n = deps.len();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for i in 0..n {
-        for d in deps(i) {
+    for (i, d) in deps.iter().enumerate() {
+        for &d in d {
             dependants[d].push(i);
         }
     }
@@ -940,7 +951,7 @@ fn resolve_job(
                         })
                         .ok_or_else(|| {
                             format!(
-                                "input `{}` reads the output of the branch that ran, and none of its branches ran",
+                                "input `{}` reads the output of the branch that ran, and none of its branches ran (or succeeded); end the `when` chain with `.otherwise(…)` so that one always runs",
                                 input.name
                             )
                         })?,
