@@ -48,13 +48,33 @@ struct Graph {
 }
 
 impl Graph {
-    /// The regions directly inside `region`, in creation order.
-    fn children(&self, region: RegionId) -> impl Iterator<Item = RegionId> + '_ {
-        self.regions
+    /// Writes region `r` at `depth`: its tasks (each line from `node`), then each region
+    /// directly inside it as a box, between the lines `open(child, label, indent)` and
+    /// `close`. Shared by both syntaxes, which differ only in those lines.
+    fn write_region(
+        &self,
+        r: RegionId,
+        depth: usize,
+        node: &dyn Fn(usize) -> String,
+        open: &dyn Fn(RegionId, &str, &str) -> String,
+        close: &str,
+        s: &mut String,
+    ) {
+        let pad = "    ".repeat(depth);
+        for i in (0..self.tasks.len()).filter(|&i| self.region_of[i] == r) {
+            s.push_str(&format!("{pad}{}", node(i)));
+        }
+        let children = self
+            .regions
             .iter()
             .enumerate()
-            .filter(move |(_, (parent, _))| *parent == Some(region))
-            .map(|(r, _)| RegionId(r as u32))
+            .filter(|(_, (parent, _))| *parent == Some(r));
+        for (child, (_, label)) in children {
+            let child = RegionId(child as u32);
+            s.push_str(&open(child, label, &pad));
+            self.write_region(child, depth + 1, node, open, close, s);
+            s.push_str(&format!("{pad}{close}\n"));
+        }
     }
 }
 
@@ -222,28 +242,14 @@ pub fn mermaid(valid: &ValidPipeline) -> String {
         };
         format!("t{i}[\"{label}\"]\n")
     };
-    fn region(
-        g: &Graph,
-        r: RegionId,
-        depth: usize,
-        node: &dyn Fn(usize) -> String,
-        s: &mut String,
-    ) {
-        let pad = "    ".repeat(depth);
-        for i in (0..g.tasks.len()).filter(|&i| g.region_of[i] == r) {
-            s.push_str(&format!("{pad}{}", node(i)));
-        }
-        for child in g.children(r) {
-            s.push_str(&format!(
-                "{pad}subgraph r{}[\"{}\"]\n",
-                child.0,
-                mermaid_text(&g.regions[child.index()].1)
-            ));
-            region(g, child, depth + 1, node, s);
-            s.push_str(&format!("{pad}end\n"));
-        }
-    }
-    region(&g, RegionId::ROOT, 1, &|i| node(i, &g.tasks[i]), &mut s);
+    g.write_region(
+        RegionId::ROOT,
+        1,
+        &|i| node(i, &g.tasks[i]),
+        &|child, label, pad| format!("{pad}subgraph r{}[\"{}\"]\n", child.0, mermaid_text(label)),
+        "end",
+        &mut s,
+    );
     for e in &g.edges {
         let arrow = match e.kind {
             EdgeKind::Parameter => "-->",
@@ -284,28 +290,20 @@ pub fn dot(valid: &ValidPipeline) -> String {
         };
         format!("t{i} [label=\"{label}\"];\n")
     };
-    fn region(
-        g: &Graph,
-        r: RegionId,
-        depth: usize,
-        node: &dyn Fn(usize) -> String,
-        s: &mut String,
-    ) {
-        let pad = "    ".repeat(depth);
-        for i in (0..g.tasks.len()).filter(|&i| g.region_of[i] == r) {
-            s.push_str(&format!("{pad}{}", node(i)));
-        }
-        for child in g.children(r) {
-            s.push_str(&format!(
+    g.write_region(
+        RegionId::ROOT,
+        1,
+        &|i| node(i, &g.tasks[i]),
+        &|child, label, pad| {
+            format!(
                 "{pad}subgraph cluster_r{} {{\n{pad}    label=\"{}\";\n{pad}    style=dashed;\n",
                 child.0,
-                dot_text(&g.regions[child.index()].1)
-            ));
-            region(g, child, depth + 1, node, s);
-            s.push_str(&format!("{pad}}}\n"));
-        }
-    }
-    region(&g, RegionId::ROOT, 1, &|i| node(i, &g.tasks[i]), &mut s);
+                dot_text(label)
+            )
+        },
+        "}",
+        &mut s,
+    );
     for e in &g.edges {
         let style = match e.kind {
             EdgeKind::Parameter => "",
