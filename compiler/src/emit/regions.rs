@@ -31,6 +31,18 @@ pub(crate) fn dag_templates(
 ) -> (Vec<Template>, Option<Template>) {
     let p = valid.pipeline();
     let names = valid.names();
+    // What each branch receives, computed once: its template declares it and the DAG task
+    // that calls it passes it.
+    let received: Vec<Vec<Outside>> = p
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(r, region)| match region.kind {
+            RegionKind::Branch { .. } => inputs(valid, RegionId(r as u32)),
+            _ => Vec::new(),
+        })
+        .collect();
+    let selected = selected_outputs(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -49,25 +61,23 @@ pub(crate) fn dag_templates(
             RegionKind::Loop { .. } | RegionKind::Call { .. } => continue,
         };
         let mut template = blank(&name);
-        if !id.is_root() && region.kind != RegionKind::ExitHandler {
-            for (task, output, artifact) in inputs(valid, id) {
-                let name = input_name(valid, task, &output);
-                if artifact {
-                    template.inputs.artifacts.push(Artifact {
-                        name,
-                        ..Artifact::default()
-                    });
-                } else {
-                    template.inputs.parameters.push(Parameter {
-                        name,
-                        ..Parameter::default()
-                    });
-                }
+        for (task, output, artifact) in &received[r] {
+            let name = input_name(valid, *task, output);
+            if *artifact {
+                template.inputs.artifacts.push(Artifact {
+                    name,
+                    ..Artifact::default()
+                });
+            } else {
+                template.inputs.parameters.push(Parameter {
+                    name,
+                    ..Parameter::default()
+                });
             }
         }
-        for (task, output) in selected_outputs(valid, id) {
+        for (task, output) in &selected[r] {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, task, &output),
+                name: input_name(valid, *task, output),
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
                     parameter: Some(format!(
@@ -79,7 +89,7 @@ pub(crate) fn dag_templates(
             });
         }
         if let Some(dag) = template.dag.as_mut() {
-            dag.tasks = dag_tasks(valid, id);
+            dag.tasks = dag_tasks(valid, id, &received);
         }
         if region.kind == RegionKind::ExitHandler {
             exit = Some(template);
@@ -97,25 +107,21 @@ fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
         .map_or("", |b| b.task.as_str())
 }
 
-/// The outputs of branch `region` that a `one_of` beside it reads, for its template's
-/// outputs: `(task, output)` pairs, in task order.
-fn selected_outputs(valid: &ValidPipeline, region: RegionId) -> Vec<(TaskId, String)> {
+/// For each region (a branch), the outputs of its tasks that a `one_of` beside it reads, for
+/// its template's outputs: `(task, output)` pairs, in task order.
+fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
-    let mut found: BTreeSet<(TaskId, String)> = BTreeSet::new();
-    for task in &p.tasks {
-        for argument in task.arguments.values() {
-            if let Argument::OneOf(options) = argument {
-                for (t, output) in options {
-                    if let TaskRef::Local(t) = t
-                        && p.tasks[t.index()].region == region
-                    {
-                        found.insert((*t, output.clone()));
-                    }
+    let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
+    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
+        if let Argument::OneOf(options) = argument {
+            for (t, output) in options {
+                if let TaskRef::Local(t) = t {
+                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
                 }
             }
         }
     }
-    found.into_iter().collect()
+    found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
 /// The input name under which a branch receives `output` of `task`.
@@ -127,7 +133,7 @@ fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
 /// outputs its tasks and the conditions of the branches inside it read, in task order.
 fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
-    let inside = |r: RegionId| crate::rules::region_contains(&p.regions, region, r);
+    let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
     for task in p.tasks.iter().filter(|t| inside(t.region)) {
         let spec = &p.components[&task.component];
@@ -150,7 +156,7 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
         if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
             continue;
         }
-        for operand in crate::rules::operands(condition) {
+        for operand in condition.operands() {
             if let Operand::TaskOutput {
                 task: TaskRef::Local(x),
                 output,
@@ -187,7 +193,7 @@ fn reference(
 
 /// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
 /// each branch where its first task was written.
-fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
+fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
     let mut entries: Vec<(usize, DagTask)> = Vec::new();
@@ -294,7 +300,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
         let first = p
             .tasks
             .iter()
-            .position(|t| crate::rules::region_contains(&p.regions, c, t.region))
+            .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
         let waits: Vec<&str> = valid
             .region_reads(c)
@@ -303,9 +309,10 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId) -> Vec<DagTask> {
             .map(|t| p.tasks[t.index()].name.as_str())
             .collect();
         let mut arguments = Arguments::default();
-        for (task, output, artifact) in inputs(valid, c) {
-            let value = reference(valid, region, task, &output, artifact);
-            let name = input_name(valid, task, &output);
+        for (task, output, artifact) in &received[r] {
+            let (task, artifact) = (*task, *artifact);
+            let value = reference(valid, region, task, output, artifact);
+            let name = input_name(valid, task, output);
             if artifact {
                 arguments.artifacts.push(Artifact {
                     name,

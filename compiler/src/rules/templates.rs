@@ -118,8 +118,9 @@ impl Checker<'_> {
             let Some((c, _, spec)) = p.components.get_full(&task.component) else {
                 continue;
             };
-            let merged = if !configured
-                || (task.config.is_default() && spec.config.is_default() && p.defaults.is_default())
+            let merged = if task.config.is_default()
+                && spec.config.is_default()
+                && p.defaults.is_default()
             {
                 None
             } else {
