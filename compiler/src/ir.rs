@@ -403,11 +403,6 @@ pub enum RunValue {
 }
 
 impl Argument {
-    /// The task this argument reads from, if any (the first option of a `OneOf`).
-    pub fn task(&self) -> Option<&TaskRef> {
-        self.tasks().next()
-    }
-
     /// Every task this argument reads from.
     pub fn tasks(&self) -> impl Iterator<Item = &TaskRef> {
         let (one, many) = match self {

@@ -542,10 +542,14 @@ fn run_process(
             });
             let mut c = Command::new(cx.executable);
             c.args(argv).env(LIFELINE_ENV, "1");
-            c.envs(settings::environment(
-                config,
-                &rewrite::kubelet_env(cx.run_id, &task.name),
-            ));
+            // The variables `$(VAR)` may name are built only for a task that sets any: this
+            // runs for every task.
+            if !config.env.is_empty() {
+                c.envs(settings::environment(
+                    config,
+                    &rewrite::kubelet_env(cx.run_id, &task.name),
+                ));
+            }
             (c, true)
         }
         Implementation::Container(image) => {
