@@ -734,6 +734,18 @@ impl Depends {
         Depends::And(terms)
     }
 
+    /// True when `pred` holds for a task the expression names (without collecting them).
+    pub fn any_task(&self, pred: &dyn Fn(&TaskRef) -> bool) -> bool {
+        match self {
+            Depends::Done(t)
+            | Depends::Result { task: t, .. }
+            | Depends::AnySucceeded(t)
+            | Depends::AllFailed(t) => pred(t),
+            Depends::And(v) | Depends::Or(v) => v.iter().any(|d| d.any_task(pred)),
+            Depends::Not(d) => d.any_task(pred),
+        }
+    }
+
     /// Every task the expression names, in the order written (with repeats).
     pub fn tasks(&self) -> Vec<&TaskRef> {
         let mut out = Vec::new();

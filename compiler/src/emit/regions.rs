@@ -258,15 +258,16 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             }
         }
         let name = |t: TaskId| p.tasks[t.index()].name.as_str();
-        let mut depends = if p.regions.len() == 1 {
-            // Everything is in the root: nothing to leave out.
-            valid.depends(id).map(|d| super::depends::render(d, name))
-        } else {
-            valid
-                .depends(id)
-                .and_then(|d| within(d, &|t| p.tasks[t.index()].region == region))
-                .map(|d| super::depends::render(&d, name))
-        };
+        let mut depends = valid.depends(id).and_then(|d| {
+            let here = |t: TaskId| p.tasks[t.index()].region == region;
+            // Copied only when a term has to go (it names a task outside this region).
+            let outside = d.any_task(&|r| matches!(r, TaskRef::Local(t) if !here(*t)));
+            if outside {
+                within(d, &here).map(|d| super::depends::render(&d, name))
+            } else {
+                Some(super::depends::render(d, name))
+            }
+        });
         if !selected.is_empty() {
             let branches = selected.join(" && ");
             depends = Some(match depends {

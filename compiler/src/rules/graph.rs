@@ -10,14 +10,11 @@ impl Checker<'_> {
     /// A0006: a DAG needs at least one task.
     pub(crate) fn empty(&mut self) {
         let p = self.p;
-        let body = if p.regions.len() == 1 {
-            p.tasks.len()
-        } else {
-            p.tasks
-                .iter()
-                .filter(|t| !crate::ir::in_exit_handler(&p.regions, t.region))
-                .count()
-        };
+        let body = p
+            .tasks
+            .iter()
+            .filter(|t| !crate::ir::in_exit_handler(&p.regions, t.region))
+            .count();
         if body == 0 {
             let exit_only = if p.tasks.is_empty() {
                 ""

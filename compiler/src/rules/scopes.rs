@@ -125,19 +125,7 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            // With the root as the only region every task sees every other: only the run's
-            // values (which need an exit handler) are left to check.
-            if region_count == 1 {
-                if task
-                    .arguments
-                    .values()
-                    .any(|a| matches!(a, Argument::Run(_)))
-                {
-                    self.run_values_outside_the_exit_handler(id);
-                }
-                continue;
-            }
-            // What each use is called is made only when it is reported: this runs per argument.
+            // Nothing is collected or formatted unless it is reported: this runs per argument.
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
@@ -156,8 +144,7 @@ impl Checker<'_> {
             if !crate::ir::in_exit_handler(&p.regions, task.region) {
                 self.run_values_outside_the_exit_handler(id);
             }
-            let uses: Vec<(Option<&str>, TaskId)> = reads.chain(orders).collect();
-            for (input, used) in uses {
+            for (input, used) in reads.chain(orders) {
                 let Some(other) = p.tasks.get(used.index()) else {
                     continue;
                 };
@@ -402,10 +389,6 @@ impl Checker<'_> {
 /// of them before it decides the branch.
 pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     let n = p.regions.len();
-    if n == 1 {
-        // The root alone: nothing is outside it.
-        return vec![Vec::new()];
-    }
     let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
     // Adds `used` to every region from `from` outwards that does not contain it.
     let mut add = |from: RegionId, used: TaskId| {
