@@ -105,7 +105,9 @@ fn start() -> State {
         }
     };
     if let Some(why) = hello.get("unavailable") {
-        return State::Unavailable(format!("PyYAML is not installed (pip install pyyaml): {why}"));
+        return State::Unavailable(format!(
+            "PyYAML is not installed (pip install pyyaml): {why}"
+        ));
     }
     State::Running(Server {
         _child: child,
@@ -140,7 +142,9 @@ pub fn parse_all(documents: &[String]) -> Option<Vec<Value>> {
     }
     // The lock is released before any panic, so one failing test does not poison the others.
     let answer = {
-        let mut state = SERVER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = SERVER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if matches!(*state, State::NotStarted) {
             *state = start();
         }
@@ -164,7 +168,10 @@ pub fn parse_all(documents: &[String]) -> Option<Vec<Value>> {
         Ok(Ok(answer)) => answer,
     };
     if let Some(err) = answer.get("error") {
-        panic!("PyYAML refused a manifest:\n{}", err.as_str().unwrap_or_default());
+        panic!(
+            "PyYAML refused a manifest:\n{}",
+            err.as_str().unwrap_or_default()
+        );
     }
     let docs = match answer {
         Value::Object(mut map) => match map.remove("ok") {
@@ -195,7 +202,10 @@ mod tests {
                 return; // PyYAML missing outside CI: nothing to count.
             };
             // YAML 1.1: `yes` is a boolean, `012` octal, a quoted `'012'` a string.
-            assert_eq!(v, serde_json::json!({"a": true, "b": "012", "c": 10, "n": i}));
+            assert_eq!(
+                v,
+                serde_json::json!({"a": true, "b": "012", "c": 10, "n": i})
+            );
             answered += 1;
         }
         assert_eq!(answered, 5);
@@ -211,7 +221,10 @@ mod tests {
         if let Some(v) = parse_all(&docs) {
             assert_eq!(
                 v,
-                vec![serde_json::json!({"x": 1}), serde_json::json!([false, null])]
+                vec![
+                    serde_json::json!({"x": 1}),
+                    serde_json::json!([false, null])
+                ]
             );
         }
     }
