@@ -230,6 +230,11 @@ impl<K> ArtifactRef<K> {
             _kind: PhantomData,
         }
     }
+
+    #[doc(hidden)]
+    pub fn __parts(&self) -> (TaskHandle, &'static str) {
+        (self.task, self.output)
+    }
 }
 
 impl<K> Clone for ArtifactRef<K> {

@@ -25,6 +25,7 @@ pub const TTL: &str = "ttl";
 pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
 pub const RUN_AS_USER: &str = "run_as_user";
+pub const OUTPUTS: &str = "outputs";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -266,6 +267,9 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 &meta,
                 ARTIFACT_REPOSITORY_REF,
             );
+        } else if path.is_ident(OUTPUTS) {
+            let v = string_list_value(cx, &meta, OUTPUTS);
+            put_once(cx, &mut attr.outputs, v, &meta, OUTPUTS);
         } else if path.is_ident(IMAGE_PULL_SECRETS) {
             let v = string_list_value(cx, &meta, IMAGE_PULL_SECRETS);
             put_once(cx, &mut s.image_pull_secrets, v, &meta, IMAGE_PULL_SECRETS);
@@ -293,6 +297,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     IMAGE,
                     IMAGE_PULL_SECRETS,
                     NAME,
+                    OUTPUTS,
                     POD_GC,
                     RUN_AS_USER,
                     SECURE_DEFAULTS,

@@ -92,12 +92,14 @@ impl Checker<'_> {
                 schema: crate::schema::TypeSchema::Any,
             },
             Argument::PipelineParam(name) => {
-                if !p.params.iter().any(|q| &q.name == name) {
+                if let crate::ir::ParamSource::Missing =
+                    crate::ir::param_source(p, task.region, name)
+                {
                     self.report(
                         Code::UnknownReference,
                         Some(id),
                         format!("input `{input}` of task `{}` reads pipeline parameter `{name}`, which does not exist", task.name),
-                        format!("the pipeline's parameters are: {}", list(p.params.iter().map(|q| &q.name))),
+                        format!("the pipeline's parameters are: {}", list(crate::ir::param_names(p, task.region).into_iter())),
                     );
                     return;
                 }
