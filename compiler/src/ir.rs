@@ -1241,6 +1241,36 @@ pub fn param_source<'a>(p: &'a Pipeline, region: RegionId, name: &str) -> ParamS
     }
 }
 
+/// Where the value of `Argument::PipelineParam(name)` read in region `region` comes from,
+/// following sub-pipeline calls outwards.
+#[derive(Clone, Copy, Debug)]
+pub enum ParamOrigin<'a> {
+    /// A parameter of the run, by name.
+    Run(&'a str),
+    /// What some call binds: a constant, a task's output, … (never a parameter).
+    Bound(&'a Argument),
+    /// Nothing by that name exists.
+    Missing,
+}
+
+/// See [`ParamOrigin`].
+pub fn param_origin<'a>(p: &'a Pipeline, region: RegionId, name: &'a str) -> ParamOrigin<'a> {
+    let (mut at, mut name) = (region, name);
+    loop {
+        match param_source(p, at, name) {
+            ParamSource::Missing => return ParamOrigin::Missing,
+            ParamSource::Run(q) => return ParamOrigin::Run(&q.name),
+            ParamSource::Call { call, argument } => match argument {
+                Argument::PipelineParam(outer) => {
+                    at = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
+                    name = outer;
+                }
+                other => return ParamOrigin::Bound(other),
+            },
+        }
+    }
+}
+
 /// The names a task in region `region` can read as pipeline parameters, for messages.
 pub fn param_names(p: &Pipeline, region: RegionId) -> Vec<&String> {
     match enclosing_call(&p.regions, region).map(|c| &p.regions[c.index()].kind) {
