@@ -826,6 +826,8 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
         syn::ReturnType::Default => quote!(),
         syn::ReturnType::Type(arrow, ty) => quote!(#arrow #ty),
     };
+    // A return type that is not task outputs is reported at the type.
+    let call_pipeline = quote_spanned!(return_span(parsed)=> #p::call_pipeline);
     let body = pipeline_body_name(parsed);
     let name = lit(&pipeline_name(parsed));
     let names = output_names_tokens(parsed);
@@ -840,7 +842,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
         #[track_caller]
         #[allow(clippy::too_many_arguments)]
         #vis fn #fn_name(#(#call_params),*) #output {
-            #p::call_pipeline(
+            #call_pipeline(
                 #name,
                 #p::Location::caller(),
                 ::std::vec![#(#call_binds),*],
@@ -848,6 +850,14 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
                 || #body(#(#handles),*),
             )
         }
+    }
+}
+
+/// Where the pipeline's return type is written (the function's name when there is none).
+fn return_span(parsed: &ParsedPipeline) -> Span {
+    match &parsed.func.sig.output {
+        syn::ReturnType::Default => parsed.func.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
     }
 }
 
@@ -871,6 +881,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
     let name_lit = lit(&name);
     let body_fn = pipeline_body_name(parsed);
     let names = output_names_tokens(parsed);
+    let pipeline_outputs = quote_spanned!(return_span(parsed)=> #p::pipeline_outputs);
     let description = match attr::doc_comment(&parsed.func.attrs) {
         Some(d) => quote!(::core::option::Option::Some(#d)),
         None => quote!(::core::option::Option::None),
@@ -914,7 +925,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
 
             fn __body() {
                 let __outputs = super::#body_fn(#(#handles),*);
-                #p::pipeline_outputs(__outputs, #names, #p::Location::caller());
+                #pipeline_outputs(__outputs, #names, #p::Location::caller());
             }
         }
     }
