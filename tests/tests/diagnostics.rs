@@ -1238,7 +1238,8 @@ fn a0029_a0028_sub_pipeline_calls() {
     let d = errors_of(&traced(scoped::call_in_a_branch::definition()));
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(
-        d.to_string().contains("a sub-pipeline called inside a conditional branch"),
+        d.to_string()
+            .contains("a sub-pipeline called inside a conditional branch"),
         "{d}"
     );
     let d = errors_of(&traced(scoped::calls_a_branching_pipeline::definition()));
@@ -1248,9 +1249,7 @@ fn a0029_a0028_sub_pipeline_calls() {
             .contains("conditions and loops inside a sub-pipeline are not compiled or run yet"),
         "{d}"
     );
-    let d = errors_of(&traced(
-        scoped::call_output_read_in_a_branch::definition(),
-    ));
+    let d = errors_of(&traced(scoped::call_output_read_in_a_branch::definition()));
     assert!(d.codes().contains(&Code::UnsupportedConstruct), "{d}");
     assert!(
         d.to_string()
@@ -1283,8 +1282,9 @@ fn a0029_a0028_sub_pipeline_calls() {
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::UnknownReference]);
     assert!(
-        d.to_string()
-            .contains("input `x` of task `one-step.step` reads pipeline parameter `x`, which does not exist"),
+        d.to_string().contains(
+            "input `x` of task `one-step.step` reads pipeline parameter `x`, which does not exist"
+        ),
         "{d}"
     );
     // A name that pretends to be inside a call.

@@ -389,7 +389,9 @@ fn pipeline_graphs_as_mermaid_and_dot() {
                         // Inside a sub-pipeline call: an edge unless the call binds a constant.
                         argot::ir::Argument::PipelineParam(name) => {
                             match argot::ir::param_origin(p, t.region, name) {
-                                argot::ir::ParamOrigin::Bound(argot::ir::Argument::Constant(_)) => 0,
+                                argot::ir::ParamOrigin::Bound(argot::ir::Argument::Constant(_)) => {
+                                    0
+                                }
                                 _ => 1,
                             }
                         }

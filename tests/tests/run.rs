@@ -476,7 +476,10 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
     assert_eq!(run_output(&details, "total").as_deref(), Some("26"));
-    assert_eq!(phase(&details, "double-plus-one-2.checked-double.sum"), "Succeeded");
+    assert_eq!(
+        phase(&details, "double-plus-one-2.checked-double.sum"),
+        "Succeeded"
+    );
 
     // The first call's check fails. Its `sum` still succeeds, but the call fails as a whole:
     // `plus-one` after it, and `together` after the outer call, are omitted; the second
@@ -484,8 +487,14 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     let out = sb.run(&["calls_probe", "-p", "bad=2", "--no-cache"]);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
-    assert_eq!(phase(&details, "double-plus-one.checked-double.refuse"), "Failed");
-    assert_eq!(phase(&details, "double-plus-one.checked-double.sum"), "Succeeded");
+    assert_eq!(
+        phase(&details, "double-plus-one.checked-double.refuse"),
+        "Failed"
+    );
+    assert_eq!(
+        phase(&details, "double-plus-one.checked-double.sum"),
+        "Succeeded"
+    );
     assert_eq!(phase(&details, "double-plus-one.plus-one"), "Omitted");
     assert_eq!(phase(&details, "apart"), "Succeeded");
     assert_eq!(phase(&details, "together"), "Omitted");

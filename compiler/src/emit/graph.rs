@@ -143,9 +143,10 @@ impl Graph {
                     Argument::PipelineParam(name) => {
                         // Inside a sub-pipeline call, what the call binds to the parameter.
                         let from = match crate::ir::param_origin(p, task.region, name) {
-                            crate::ir::ParamOrigin::Run(run) => {
-                                params.iter().position(|n| n == run).map(|i| format!("p{i}"))
-                            }
+                            crate::ir::ParamOrigin::Run(run) => params
+                                .iter()
+                                .position(|n| n == run)
+                                .map(|i| format!("p{i}")),
                             crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
                                 task: TaskRef::Local(t),
                                 ..

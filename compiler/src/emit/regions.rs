@@ -200,7 +200,7 @@ fn through_call<'p>(
 
 /// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
 /// it is inside.
-fn dag_name<'p>(valid: &'p ValidPipeline, at: RegionId, task: TaskId) -> &'p str {
+fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
     let p = valid.pipeline();
     let t = &p.tasks[task.index()];
     if t.region != at

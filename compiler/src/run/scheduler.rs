@@ -1099,6 +1099,47 @@ fn resolve_job(
     Ok(job)
 }
 
+/// The value of pipeline parameter `name` read in region `region`: the run's, or inside a
+/// sub-pipeline call, what the call binds to it, read where the call is written.
+fn param_value(
+    valid: &ValidPipeline,
+    run_params: &BTreeMap<String, String>,
+    reports: &[Option<TaskReport>],
+    region: RegionId,
+    name: &str,
+) -> Result<String, String> {
+    let p = valid.pipeline();
+    match crate::ir::param_source(p, region, name) {
+        crate::ir::ParamSource::Run(_) | crate::ir::ParamSource::Missing => run_params
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("pipeline parameter `{name}` has no value")),
+        crate::ir::ParamSource::Call { call, argument } => {
+            let caller = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
+            match argument {
+                Argument::Constant(text) => Ok(text.clone()),
+                Argument::PipelineParam(outer) => {
+                    param_value(valid, run_params, reports, caller, outer)
+                }
+                Argument::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => reports[t.index()]
+                    .as_ref()
+                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        format!(
+                            "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
+                            p.tasks[t.index()].name
+                        )
+                    }),
+                _ => Err(format!("parameter `{name}` of the call has no value")),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1227,46 +1268,5 @@ mod tests {
             failed_dependency(&valid, &reports, 2).as_deref(),
             Some("train")
         );
-    }
-}
-
-/// The value of pipeline parameter `name` read in region `region`: the run's, or inside a
-/// sub-pipeline call, what the call binds to it, read where the call is written.
-fn param_value(
-    valid: &ValidPipeline,
-    run_params: &BTreeMap<String, String>,
-    reports: &[Option<TaskReport>],
-    region: RegionId,
-    name: &str,
-) -> Result<String, String> {
-    let p = valid.pipeline();
-    match crate::ir::param_source(p, region, name) {
-        crate::ir::ParamSource::Run(_) | crate::ir::ParamSource::Missing => run_params
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("pipeline parameter `{name}` has no value")),
-        crate::ir::ParamSource::Call { call, argument } => {
-            let caller = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
-            match argument {
-                Argument::Constant(text) => Ok(text.clone()),
-                Argument::PipelineParam(outer) => {
-                    param_value(valid, run_params, reports, caller, outer)
-                }
-                Argument::TaskOutput {
-                    task: TaskRef::Local(t),
-                    output,
-                } => reports[t.index()]
-                    .as_ref()
-                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
-                        format!(
-                            "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
-                            p.tasks[t.index()].name
-                        )
-                    }),
-                _ => Err(format!("parameter `{name}` of the call has no value")),
-            }
-        }
     }
 }
