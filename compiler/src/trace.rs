@@ -106,6 +106,8 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// The artifact inputs (`data: Input<Dataset>`): only a calling pipeline binds them.
+    pub artifact_inputs: &'static [&'static str],
     /// For each parameter, how its declared type travels and a check against that type.
     pub wire: Vec<crate::value::ParamWire>,
     /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
@@ -118,6 +120,23 @@ pub(crate) fn trace(
     binary_path: String,
     body: impl FnOnce(),
 ) -> Result<Traced, Diagnostics> {
+    if !header.artifact_inputs.is_empty() {
+        return Err(Diagnostics::new(vec![Diagnostic::error(
+            Code::UnsupportedConstruct,
+            header.name,
+            format!(
+                "pipeline `{}` takes artifact inputs ({}), so it runs only when another pipeline calls it",
+                header.name,
+                header
+                    .artifact_inputs
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "compile or run the pipeline that calls it; artifacts given from outside a pipeline (a URL, a bucket) are not supported yet",
+        )]));
+    }
     let trace = NEXT_TRACE.fetch_add(1, Ordering::Relaxed);
     let tracer = Tracer {
         trace,

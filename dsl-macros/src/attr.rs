@@ -426,9 +426,8 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
         })
     };
     if let Some(k) = generic("Input") {
-        return k
-            .map(ArgKind::Input)
-            .filter(|_| pipeline_refuses(cx, ty, flavor, "artifact inputs (`Input<…>`)"));
+        // A pipeline's artifact input is bound when another pipeline calls it.
+        return k.map(ArgKind::Input);
     }
     if let Some(k) = generic("Output") {
         return k
@@ -501,7 +500,7 @@ fn own_type_hint(wrapper: &str) -> String {
 
 fn pipeline_refuses(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>, what: &str) -> bool {
     if flavor.is_none() {
-        cx.error(ty.span(), format!("a pipeline function cannot declare {what}: its inputs are `Param<T>`; produce artifacts with a component"));
+        cx.error(ty.span(), format!("a pipeline function cannot declare {what}: its inputs are `Param<T>` and `Input<K>`, and it returns its outputs; produce artifacts with a component"));
         return false;
     }
     true

@@ -741,6 +741,8 @@ struct PipelineParams {
     call_params: Vec<TokenStream>,
     /// How the traced call binds each parameter.
     call_binds: Vec<TokenStream>,
+    /// The names of the artifact inputs (`data: Input<Dataset>`), bound only by a caller.
+    artifact_inputs: Vec<LitStr>,
 }
 
 /// Stage 2: each `Param<T>` argument of the pipeline.
@@ -748,6 +750,22 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
     let p = private();
     let mut params = PipelineParams::default();
     for arg in &parsed.args {
+        if let ArgKind::Input(k) = &arg.kind {
+            let name = lit(&arg.ident.to_string());
+            let ident = &arg.ident;
+            params
+                .handles
+                .push(quote!(#p::Input::<#k>::__pipeline_input(#name)));
+            params
+                .call_params
+                .push(quote!(#ident: impl #p::IntoArtifact<#k>));
+            params
+                .call_binds
+                .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+            params.artifact_inputs.push(name);
+            params.checks.push(artifact_kind_check(k));
+            continue;
+        }
         let ArgKind::Param(t) = &arg.kind else {
             continue;
         };
@@ -896,6 +914,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
         handles,
         wire,
         checks,
+        artifact_inputs,
         ..
     } = params;
     let doc_mod = format!("The definition of pipeline `{name}`.");
@@ -918,6 +937,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#specs),*],
+                    artifact_inputs: &[#(#artifact_inputs),*],
                     wire: ::std::vec![#(#wire),*],
                     settings: #settings,
                 }

@@ -1,5 +1,6 @@
-//! One sub-pipeline, used twice: `prepare_region` fetches a region's readings, drops the bad
-//! ones and scores what is left, and returns both the cleaned data set and its score. The
+//! One sub-pipeline, used twice: `prepare_region` fetches a region's readings and hands them to
+//! `clean_and_score` (a sub-pipeline with an artifact input), which drops the bad ones and
+//! scores what is left; both return the cleaned data set and its score. The
 //! pipeline prepares two regions — the second one named by a task at run time — merges their
 //! data and returns which region scored higher.
 //!
@@ -12,7 +13,9 @@
 //! On Argo `prepare_region` is one DAG template, `prepare-region`, with the parameters
 //! `region` and `rows` as its inputs and `data` and `score` as its outputs; each call is a
 //! DAG task running it (`prepare-region`, `prepare-region-2`), and its tasks' nodes are named
-//! after the call (`prepare-region.fetch`), as the local run names them.
+//! after the call (`prepare-region.fetch`, `prepare-region.clean-and-score.clean`), as the
+//! local run names them. `clean_and_score` receives the readings as an input artifact of its
+//! template.
 
 use argot::prelude::*;
 
@@ -63,16 +66,22 @@ pub fn score(data: Input<Dataset>) -> Result<f64> {
     Ok(values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// Fetch a region's readings, clean them and score them.
+/// Clean readings and score what is left: a sub-pipeline with an artifact input.
+#[pipeline(outputs = ["data", "score"])]
+pub fn clean_and_score(readings: Input<Dataset>) -> (ArtifactRef<Dataset>, ParamRef<f64>) {
+    let cleaned = clean(readings);
+    let scored = score(cleaned.data);
+    (cleaned.data, scored.output)
+}
+
+/// Fetch a region's readings, then clean and score them (a call inside a call).
 #[pipeline(outputs = ["data", "score"])]
 pub fn prepare_region(
     region: Param<String>,
     rows: Param<u32>,
 ) -> (ArtifactRef<Dataset>, ParamRef<f64>) {
     let fetched = fetch(region, rows);
-    let cleaned = clean(fetched.readings);
-    let scored = score(cleaned.data);
-    (cleaned.data, scored.output)
+    clean_and_score(fetched.readings)
 }
 
 /// Put two data sets into one; returns how many readings it holds.

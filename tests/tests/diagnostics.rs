@@ -1235,6 +1235,18 @@ fn a0029_a0028_sub_pipeline_calls() {
         ),
         "{d}"
     );
+    // A pipeline with an artifact input runs only when called.
+    let d = argot_examples::nested_pipeline::clean_and_score::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a pipeline with an artifact input does not run on its own");
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains(
+            "pipeline `clean_and_score` takes artifact inputs (`readings`), so it runs only when another pipeline calls it"
+        ),
+        "{d}"
+    );
     let d = errors_of(&traced(scoped::call_in_a_branch::definition()));
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(

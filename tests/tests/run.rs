@@ -460,8 +460,8 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     let details = sb.show(&run_id(&out));
     for name in [
         "prepare-region.fetch",
-        "prepare-region.score",
-        "prepare-region-2.score",
+        "prepare-region.clean-and-score.score",
+        "prepare-region-2.clean-and-score.score",
         "merge",
     ] {
         assert_eq!(phase(&details, name), "Succeeded", "{name}");

@@ -69,10 +69,17 @@ pub(crate) fn dag_templates(
         let mut template = blank(&name);
         if let RegionKind::Call { arguments, .. } = &region.kind {
             for param in arguments.keys() {
-                template.inputs.parameters.push(Parameter {
-                    name: param.clone(),
-                    ..Parameter::default()
-                });
+                if binds_artifact(valid, id, param) {
+                    template.inputs.artifacts.push(Artifact {
+                        name: param.clone(),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.inputs.parameters.push(Parameter {
+                        name: param.clone(),
+                        ..Parameter::default()
+                    });
+                }
             }
         }
         let returned = match &region.kind {
@@ -351,7 +358,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
-                Argument::PipelineParam(name) => param_reference(valid, region, name),
+                Argument::PipelineParam(name) => param_reference(valid, region, name, artifact),
             };
             if artifact {
                 arguments.artifacts.push(Artifact {
@@ -478,9 +485,10 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         let mut waits: Vec<&str> = Vec::new();
         let mut arguments = Arguments::default();
         for (param, argument) in bound {
+            let artifact = binds_artifact(valid, c, param);
             let value = match argument {
                 Argument::Constant(text) => text.clone(),
-                Argument::PipelineParam(n) => param_reference(valid, region, n),
+                Argument::PipelineParam(n) => param_reference(valid, region, n, artifact),
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
@@ -489,16 +497,24 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                     if !waits.contains(&waited) {
                         waits.push(waited);
                     }
-                    reference(valid, region, *t, output, false)
+                    reference(valid, region, *t, output, artifact)
                 }
                 // Validation refuses anything else (A0029).
                 _ => continue,
             };
-            arguments.parameters.push(Parameter {
-                name: param.clone(),
-                value: Some(value),
-                ..Parameter::default()
-            });
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name: param.clone(),
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name: param.clone(),
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
         }
         entries.push((
             first,
@@ -517,10 +533,23 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
 
 /// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
 /// sub-pipeline call, its template's input.
-fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str) -> String {
+fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
     match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
         None => format!("{{{{workflow.parameters.{name}}}}}"),
+        Some(_) if artifact => format!("{{{{inputs.artifacts.{name}}}}}"),
         Some(_) => format!("{{{{inputs.parameters.{name}}}}}"),
+    }
+}
+
+/// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
+fn binds_artifact(valid: &ValidPipeline, call: RegionId, param: &str) -> bool {
+    let p = valid.pipeline();
+    match crate::ir::param_origin(p, call, param) {
+        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        }) => is_artifact_output(valid, *t, output),
+        _ => false,
     }
 }
 

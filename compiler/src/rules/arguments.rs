@@ -103,9 +103,24 @@ impl Checker<'_> {
                     );
                     return;
                 }
-                IoKind::Parameter {
-                    rust_type: String::new(),
-                    schema: crate::schema::TypeSchema::Any,
+                // Inside a sub-pipeline call, an artifact input binds a task's artifact.
+                match crate::ir::param_origin(p, task.region, name) {
+                    crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    }) => match p
+                        .tasks
+                        .get(from.index())
+                        .and_then(|t| p.components.get(&t.component))
+                        .and_then(|c| c.output(output))
+                    {
+                        Some(out) => out.kind.clone(),
+                        None => return,
+                    },
+                    _ => IoKind::Parameter {
+                        rust_type: String::new(),
+                        schema: crate::schema::TypeSchema::Any,
+                    },
                 }
             }
             Argument::TaskOutput {

@@ -1041,6 +1041,24 @@ fn resolve_job(
                     .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
                 job.inputs.push((input.name.clone(), path.clone()));
             }
+            (IoKind::Artifact { .. }, Some(Argument::PipelineParam(name))) => {
+                // Inside a sub-pipeline call: the artifact the call binds.
+                let crate::ir::ParamOrigin::Bound(Argument::TaskOutput { task: from, output }) =
+                    crate::ir::param_origin(p, task.region, name)
+                else {
+                    return Err(format!(
+                        "input artifact `{}` reads parameter `{name}`, which binds no artifact",
+                        input.name
+                    ));
+                };
+                let r = producer(from)?;
+                let (_, _, path) = r
+                    .output_artifacts
+                    .iter()
+                    .find(|(n, _, _)| n == output)
+                    .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
+                job.inputs.push((input.name.clone(), path.clone()));
+            }
             (IoKind::Artifact { .. }, _) => {
                 return Err(format!(
                     "input artifact `{}` is not bound to a task output",
