@@ -726,3 +726,28 @@ pub fn calls_probe(#[default(1)] bad: Param<u32>) -> ParamRef<u32> {
     let apart = sum(second, doubled).name("apart");
     sum(first, apart.output).name("together").output
 }
+
+/// Doubles `x` when it is above `limit`, else adds one: a condition inside a sub-pipeline,
+/// on the call's parameters.
+#[pipeline]
+pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
+    let (mut big, mut small) = (None, None);
+    when(x.gt(limit), || {
+        big = Some(sum(x, x));
+    })
+    .otherwise(|| {
+        small = Some(sum(x, 1));
+    });
+    let (big, small) = (big.expect("traced"), small.expect("traced"));
+    sum(one_of([big.output, small.output]), 0)
+        .name("picked")
+        .output
+}
+
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
+    let first = double_or_increment(x, 5);
+    let second = double_or_increment(10, 5);
+    sum(first, second).name("both").output
+}

@@ -500,6 +500,22 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(phase(&details, "together"), "Omitted");
     assert_eq!(details["run"]["phase"], "Failed");
     assert_eq!(run_output(&details, "total"), None);
+
+    // Conditions inside a called pipeline, on the call's parameters: 3 is incremented, 10
+    // doubled (4 + 20); with 7, both are doubled (14 + 20).
+    let out = sb.run(&["branching_calls", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("24"));
+    assert_eq!(phase(&details, "double-or-increment.sum"), "Skipped");
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
+    let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("34"));
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Skipped");
 }
 
 #[test]

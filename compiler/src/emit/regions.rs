@@ -21,8 +21,14 @@ use crate::ir::{
 };
 use crate::validate::ValidPipeline;
 
-/// A value one region reads from outside it: task, output, artifact or not.
-type Outside = (TaskId, String, bool);
+/// A value a branch reads from outside it, which its template receives as an input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outside {
+    /// An output of a task outside the branch: task, output, artifact or not.
+    Task(TaskId, String, bool),
+    /// Inside a sub-pipeline call, a parameter of the called pipeline: name, artifact or not.
+    Param(String, bool),
+}
 
 /// The root's DAG template, then each branch's in region order, and the exit handler's.
 pub(crate) fn dag_templates(
@@ -55,8 +61,8 @@ pub(crate) fn dag_templates(
                 None => continue,
             },
             RegionKind::Branch { .. } => match &names.branches[r] {
-                Some(b) => b.template.clone(),
-                None => continue,
+                Some(b) if !in_repeated_call(valid, id, &definitions) => b.template.clone(),
+                _ => continue,
             },
             // Every call of a pipeline runs the template of its first call.
             RegionKind::Call { pipeline, .. } => match names.call_templates.get(pipeline) {
@@ -113,9 +119,9 @@ pub(crate) fn dag_templates(
                 }
             }
         }
-        for (task, output, artifact) in &received[r] {
-            let name = input_name(valid, *task, output);
-            if *artifact {
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, outside);
+            if artifact {
                 template.inputs.artifacts.push(Artifact {
                     name,
                     ..Artifact::default()
@@ -134,7 +140,7 @@ pub(crate) fn dag_templates(
                     path: None,
                     parameter: Some(format!(
                         "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        p.tasks[task.index()].name
+                        crate::ir::local_name(&p.tasks[task.index()].name)
                     )),
                 }),
                 ..Parameter::default()
@@ -250,17 +256,24 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
+    let call = crate::ir::enclosing_call(&p.regions, region);
     for task in p.tasks.iter().filter(|t| inside(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
-            if let Argument::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = argument
-                && !inside(p.tasks[x.index()].region)
-            {
-                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
-                found.insert((*x, output.clone(), artifact));
+            let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                // The called pipeline's parameters are its template's inputs, which a branch
+                // inside it cannot see: they are passed in.
+                Argument::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
             }
         }
     }
@@ -272,13 +285,17 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
             continue;
         }
         for operand in condition.operands() {
-            if let Operand::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = operand
-                && !inside(p.tasks[x.index()].region)
-            {
-                found.insert((*x, output.clone(), false));
+            match operand {
+                Operand::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), false));
+                }
+                Operand::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), false));
+                }
+                _ => {}
             }
         }
     }
@@ -431,13 +448,15 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .region_reads(c)
             .iter()
             .filter(|t| p.tasks[t.index()].region == region)
-            .map(|t| p.tasks[t.index()].name.as_str())
+            .map(|t| crate::ir::local_name(&p.tasks[t.index()].name))
             .collect();
         let mut arguments = Arguments::default();
-        for (task, output, artifact) in &received[r] {
-            let (task, artifact) = (*task, *artifact);
-            let value = reference(valid, region, task, output, artifact);
-            let name = input_name(valid, task, output);
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, outside);
+            let value = match outside {
+                Outside::Task(task, output, _) => reference(valid, region, *task, output, artifact),
+                Outside::Param(param, _) => param_reference(valid, region, param, artifact),
+            };
             if artifact {
                 arguments.artifacts.push(Artifact {
                     name,
@@ -534,11 +553,34 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
 /// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
 /// sub-pipeline call, its template's input.
 fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
+    let kind = if artifact { "artifacts" } else { "parameters" };
     match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
         None => format!("{{{{workflow.parameters.{name}}}}}"),
-        Some(_) if artifact => format!("{{{{inputs.artifacts.{name}}}}}"),
-        Some(_) => format!("{{{{inputs.parameters.{name}}}}}"),
+        Some(call) if call == at => format!("{{{{inputs.{kind}.{name}}}}}"),
+        // A branch inside the call received it (see `inputs`).
+        Some(_) => format!("{{{{inputs.{kind}.{}}}}}", param_input_name(name)),
     }
+}
+
+/// The input under which a branch inside a sub-pipeline call receives the call's parameter
+/// `name`: `_name`, which no `<task>_<output>` input can be (task names start with a letter).
+fn param_input_name(name: &str) -> String {
+    format!("_{name}")
+}
+
+/// The input name of what a branch receives, and whether it is an artifact.
+fn outside_input(valid: &ValidPipeline, outside: &Outside) -> (String, bool) {
+    match outside {
+        Outside::Task(task, output, artifact) => (input_name(valid, *task, output), *artifact),
+        Outside::Param(name, artifact) => (param_input_name(name), *artifact),
+    }
+}
+
+/// True when region `region` is inside a call that is not its pipeline's first: its
+/// templates are the first call's.
+fn in_repeated_call(valid: &ValidPipeline, region: RegionId, first: &BTreeSet<RegionId>) -> bool {
+    crate::ir::ancestry(&valid.pipeline().regions, region)
+        .any(|(r, k)| matches!(k.kind, RegionKind::Call { .. }) && !first.contains(&r))
 }
 
 /// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
@@ -601,7 +643,11 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
     let operand = |o: &Operand, kind: CompareKind| -> String {
         let value = match o {
             Operand::Constant(text) => expr_string(text),
-            Operand::PipelineParam(name) => format!("workflow.parameters['{name}']"),
+            Operand::PipelineParam(name) => match crate::ir::enclosing_call(&p.regions, at) {
+                None => format!("workflow.parameters['{name}']"),
+                Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
+            },
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
@@ -609,7 +655,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                 if p.tasks[t.index()].region == at {
                     format!(
                         "tasks['{}'].outputs.parameters['{output}']",
-                        p.tasks[t.index()].name
+                        crate::ir::local_name(&p.tasks[t.index()].name)
                     )
                 } else {
                     format!("inputs.parameters['{}']", input_name(valid, *t, output))

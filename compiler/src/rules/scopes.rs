@@ -81,9 +81,7 @@ impl Checker<'_> {
                 .is_some();
             let construct = match region.kind {
                 RegionKind::Root => "a second root",
-                RegionKind::Branch { .. } | RegionKind::Loop { .. } if in_call => {
-                    "conditions and loops inside a sub-pipeline"
-                }
+                RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
                 RegionKind::Call { .. } => {
                     let in_construct = ancestry(&p.regions, id).skip(1).any(|(_, r)| {
                         !matches!(r.kind, RegionKind::Root | RegionKind::Call { .. })
@@ -279,12 +277,14 @@ impl Checker<'_> {
                 match operand {
                     Operand::Constant(_) => {}
                     Operand::PipelineParam(name) => {
-                        if !p.params.iter().any(|q| &q.name == name) {
+                        if let crate::ir::ParamSource::Missing =
+                            crate::ir::param_source(p, parent, name)
+                        {
                             self.report(
                                 Code::UnknownReference,
                                 None,
                                 format!("the condition of {what} reads pipeline parameter `{name}`, which does not exist"),
-                                format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                                format!("the pipeline's parameters are: {}", super::list(crate::ir::param_names(p, parent).into_iter())),
                             );
                         }
                     }

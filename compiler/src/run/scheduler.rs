@@ -663,11 +663,10 @@ impl Gate<'_> {
         let value = |o: &Operand| -> Result<String, String> {
             match o {
                 Operand::Constant(text) => Ok(text.clone()),
-                Operand::PipelineParam(n) => self
-                    .run_params
-                    .get(n)
-                    .cloned()
-                    .ok_or_else(|| format!("pipeline parameter `{n}` has no value")),
+                Operand::PipelineParam(n) => {
+                    let at = p.regions[b.index()].parent.unwrap_or(RegionId::ROOT);
+                    param_value(valid, self.run_params, reports, at, n)
+                }
                 Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
