@@ -744,10 +744,15 @@ pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
         .output
 }
 
-/// Two calls of `double_or_increment`: one on the run's `x`, one on constants.
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; and a third
+/// inside a branch (`x > 5`), on a task's output read from outside the branch.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
     let first = double_or_increment(x, 5);
     let second = double_or_increment(10, 5);
+    let seed = sum(x, 1).name("seed");
+    when(x.gt(5), || {
+        double_or_increment(seed.output, 0);
+    });
     sum(first, second).name("both").output
 }

@@ -511,11 +511,18 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(phase(&details, "double-or-increment.sum-2"), "Succeeded");
     assert_eq!(phase(&details, "double-or-increment-2.sum"), "Succeeded");
     assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
+    // The call inside the branch is skipped with it.
+    assert_eq!(phase(&details, "double-or-increment-3.picked"), "Skipped");
     let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
     assert_eq!(run_output(&details, "output").as_deref(), Some("34"));
     assert_eq!(phase(&details, "double-or-increment.sum-2"), "Skipped");
+    // 7 > 5: the branch runs its call on `seed` (8), which doubles it.
+    assert_eq!(
+        output_of(&details, "double-or-increment-3.picked", "output").as_deref(),
+        Some("16")
+    );
 }
 
 #[test]

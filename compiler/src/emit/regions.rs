@@ -257,7 +257,10 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
     let call = crate::ir::enclosing_call(&p.regions, region);
-    for task in p.tasks.iter().filter(|t| inside(t.region)) {
+    // What is written in this template or the branches inside it; a sub-pipeline called in
+    // it reads only its own parameters, which its DAG task passes.
+    let here = |r: RegionId| inside(r) && crate::ir::enclosing_call(&p.regions, r) == call;
+    for task in p.tasks.iter().filter(|t| here(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
@@ -277,11 +280,36 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
             }
         }
     }
+    // The arguments of the sub-pipelines called in it.
+    for nested in &p.regions {
+        let RegionKind::Call { arguments, .. } = &nested.kind else {
+            continue;
+        };
+        if !nested.parent.is_some_and(here) {
+            continue;
+        }
+        for argument in arguments.values() {
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    let artifact = is_artifact_output(valid, *x, output);
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                Argument::PipelineParam(name) if call.is_some() => {
+                    let artifact = call.is_some_and(|c| binds_artifact(valid, c, name));
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
+            }
+        }
+    }
     for (r, nested) in p.regions.iter().enumerate() {
         let RegionKind::Branch { condition } = &nested.kind else {
             continue;
         };
-        if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
+        if RegionId(r as u32) == region || !here(RegionId(r as u32)) {
             continue;
         }
         for operand in condition.operands() {
@@ -512,8 +540,16 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                     task: TaskRef::Local(t),
                     output,
                 } => {
+                    // A task of this DAG (or a call in it); what comes from outside arrives
+                    // as an input, which the DAG task calling this template waited for.
+                    let there = p.tasks[t.index()].region;
+                    let in_dag = there == region
+                        || through_call(valid, region, *t, output).is_some_and(|_| {
+                            crate::ir::call_between(&p.regions, region, there)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+                        });
                     let waited = dag_name(valid, region, *t);
-                    if !waits.contains(&waited) {
+                    if in_dag && !waits.contains(&waited) {
                         waits.push(waited);
                     }
                     reference(valid, region, *t, output, artifact)

@@ -83,15 +83,15 @@ impl Checker<'_> {
                 RegionKind::Root => "a second root",
                 RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
                 RegionKind::Call { .. } => {
-                    let in_construct = ancestry(&p.regions, id).skip(1).any(|(_, r)| {
-                        !matches!(r.kind, RegionKind::Root | RegionKind::Call { .. })
-                    });
-                    if in_construct {
+                    let in_loop = ancestry(&p.regions, id)
+                        .skip(1)
+                        .any(|(_, r)| matches!(r.kind, RegionKind::Loop { .. }));
+                    if in_loop {
                         self.report(
                             Code::UnsupportedConstruct,
                             None,
-                            format!("{what}: a sub-pipeline called inside a conditional branch or a loop is not compiled or run yet"),
-                            "call the sub-pipeline in the pipeline body (or in another sub-pipeline), and put the condition inside the sub-pipeline's callers for now",
+                            format!("{what}: a sub-pipeline called inside a loop is not compiled or run yet"),
+                            "call the sub-pipeline outside the loop for now",
                         );
                         continue;
                     }
