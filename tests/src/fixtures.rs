@@ -744,8 +744,9 @@ pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
         .output
 }
 
-/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; and a third
-/// inside a branch (`x > 5`), on a task's output read from outside the branch.
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; a third
+/// inside a branch (`x > 5`), on a task's output read from outside the branch; and branches
+/// on what the calls return.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
     let first = double_or_increment(x, 5);
@@ -754,5 +755,16 @@ pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
     when(x.gt(5), || {
         double_or_increment(seed.output, 0);
     });
+    // A condition on what a call returns; what calls return read inside a branch; and the
+    // output of the branch that ran, one of whose options a call in the branch returns.
+    let (mut high, mut low) = (None, None);
+    when(first.gt(10), || {
+        high = Some(double_or_increment(second, 100));
+    })
+    .otherwise(|| {
+        low = Some(sum(first, second).name("low"));
+    });
+    let (high, low) = (high.expect("traced"), low.expect("traced"));
+    sum(one_of([high, low.output]), 0).name("chosen");
     sum(first, second).name("both").output
 }

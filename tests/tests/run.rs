@@ -513,6 +513,12 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
     // The call inside the branch is skipped with it.
     assert_eq!(phase(&details, "double-or-increment-3.picked"), "Skipped");
+    // 4 is not above 10: `low` adds what the calls returned (4 + 20), and `chosen` reads it.
+    assert_eq!(phase(&details, "double-or-increment-4.picked"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("24")
+    );
     let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
@@ -522,6 +528,13 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(
         output_of(&details, "double-or-increment-3.picked", "output").as_deref(),
         Some("16")
+    );
+    // 14 is above 10: the call in the branch increments 20, and `chosen` reads what it
+    // returned.
+    assert_eq!(phase(&details, "low"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("21")
     );
 }
 

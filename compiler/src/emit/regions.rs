@@ -120,7 +120,7 @@ pub(crate) fn dag_templates(
             }
         }
         for outside in &received[r] {
-            let (name, artifact) = outside_input(valid, outside);
+            let (name, artifact) = outside_input(valid, id, outside);
             if artifact {
                 template.inputs.artifacts.push(Artifact {
                     name,
@@ -135,13 +135,10 @@ pub(crate) fn dag_templates(
         }
         for (task, output) in &selected[r] {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, *task, output),
+                name: input_name(valid, id, *task, output),
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
-                    parameter: Some(format!(
-                        "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        crate::ir::local_name(&p.tasks[task.index()].name)
-                    )),
+                    parameter: Some(reference(valid, id, *task, output, false)),
                 }),
                 ..Parameter::default()
             });
@@ -211,6 +208,13 @@ fn through_call<'p>(
     Some((name.as_str(), returned))
 }
 
+/// True when `task` is inside a sub-pipeline call written in region `at` itself.
+fn call_written_in(valid: &ValidPipeline, at: RegionId, task: TaskId) -> bool {
+    let p = valid.pipeline();
+    crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)
+        .is_some_and(|c| p.regions[c.index()].parent == Some(at))
+}
+
 /// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
 /// it is inside.
 fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
@@ -230,11 +234,16 @@ fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
-    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        if let Argument::OneOf(options) = argument {
-            for (t, output) in options {
-                if let TaskRef::Local(t) = t {
-                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+    for reader in &p.tasks {
+        for argument in reader.arguments.values() {
+            if let Argument::OneOf(options) = argument {
+                for (t, output) in options {
+                    if let TaskRef::Local(t) = t
+                        && let Some(b) =
+                            child_toward(valid, reader.region, p.tasks[t.index()].region)
+                    {
+                        found[b.index()].insert((*t, output.clone()));
+                    }
                 }
             }
         }
@@ -242,12 +251,24 @@ fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input name under which a branch receives `output` of `task`.
-fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!(
-        "{}_{output}",
-        crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
-    )
+/// The name under which a branch template `at` receives (or returns) `output` of `task`:
+/// `<task>_<output>`, or `<call>_<output>` for an output a sub-pipeline call returns (task
+/// names have no `_`, so the name is unambiguous).
+fn input_name(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    match through_call(valid, at, task, output) {
+        Some((call, returned)) => format!("{call}_{returned}"),
+        None => format!(
+            "{}_{output}",
+            crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+        ),
+    }
+}
+
+/// The region directly inside `reader` that holds region `r` (`r` itself, or an ancestor).
+fn child_toward(valid: &ValidPipeline, reader: RegionId, r: RegionId) -> Option<RegionId> {
+    crate::ir::ancestry(&valid.pipeline().regions, r)
+        .find(|(_, region)| region.parent == Some(reader))
+        .map(|(id, _)| id)
 }
 
 /// What region `region` (a branch) reads from outside it, for its template's inputs: the
@@ -346,10 +367,15 @@ fn reference(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
             crate::ir::local_name(&p.tasks[task.index()].name)
         )
-    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
         format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
     } else {
-        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+        format!(
+            "{{{{inputs.{kind}.{}}}}}",
+            input_name(valid, at, task, output)
+        )
     }
 }
 
@@ -383,13 +409,15 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            let b = child_toward(valid, region, p.tasks[t.index()].region)
+                                .unwrap_or(p.tasks[t.index()].region);
+                            let branch = branch_task(valid, b);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, t, output)
+                                input_name(valid, b, t, output)
                             )
                         })
                         .collect();
@@ -472,15 +500,18 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
-        let waits: Vec<&str> = valid
-            .region_reads(c)
-            .iter()
-            .filter(|t| p.tasks[t.index()].region == region)
-            .map(|t| crate::ir::local_name(&p.tasks[t.index()].name))
-            .collect();
+        let mut waits: Vec<&str> = Vec::new();
+        for &t in valid.region_reads(c) {
+            if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
+                let name = dag_name(valid, region, t);
+                if !waits.contains(&name) {
+                    waits.push(name);
+                }
+            }
+        }
         let mut arguments = Arguments::default();
         for outside in &received[r] {
-            let (name, artifact) = outside_input(valid, outside);
+            let (name, artifact) = outside_input(valid, c, outside);
             let value = match outside {
                 Outside::Task(task, output, _) => reference(valid, region, *task, output, artifact),
                 Outside::Param(param, _) => param_reference(valid, region, param, artifact),
@@ -605,9 +636,9 @@ fn param_input_name(name: &str) -> String {
 }
 
 /// The input name of what a branch receives, and whether it is an artifact.
-fn outside_input(valid: &ValidPipeline, outside: &Outside) -> (String, bool) {
+fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (String, bool) {
     match outside {
-        Outside::Task(task, output, artifact) => (input_name(valid, *task, output), *artifact),
+        Outside::Task(task, output, artifact) => (input_name(valid, at, *task, output), *artifact),
         Outside::Param(name, artifact) => (param_input_name(name), *artifact),
     }
 }
@@ -693,8 +724,12 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                         "tasks['{}'].outputs.parameters['{output}']",
                         crate::ir::local_name(&p.tasks[t.index()].name)
                     )
+                } else if let Some((call, returned)) = through_call(valid, at, *t, output)
+                    && call_written_in(valid, at, *t)
+                {
+                    format!("tasks['{call}'].outputs.parameters['{returned}']")
                 } else {
-                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
+                    format!("inputs.parameters['{}']", input_name(valid, at, *t, output))
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),

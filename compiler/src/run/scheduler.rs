@@ -640,7 +640,12 @@ impl Gate<'_> {
             (None, RegionKind::Call { name, .. }) => name.clone(),
             (None, _) => format!("branch #{}", b.0),
         };
-        let phase = |t: TaskId| reports[t.index()].as_ref().map(|r| &r.phase);
+        // A task inside a sub-pipeline call is read as the call: its phase.
+        let phase =
+            |t: TaskId| match crate::ir::call_between(&p.regions, b, p.tasks[t.index()].region) {
+                Some(c) => Some(self.call_phase(c, reports)),
+                None => reports[t.index()].as_ref().map(|r| r.phase.clone()),
+            };
         for &t in valid.region_reads(b) {
             if !matches!(phase(t), Some(Phase::Succeeded | Phase::Skipped)) {
                 return BranchState::Not(
@@ -758,7 +763,13 @@ impl Shape {
                     }
                 }
                 for &b in &branches_around[t.region.index()] {
-                    v.extend(valid.region_reads(b).iter().map(|d| d.index()));
+                    for d in valid.region_reads(b) {
+                        let there = p.tasks[d.index()].region;
+                        match crate::ir::call_between(&p.regions, t.region, there) {
+                            Some(c) => v.extend(inside[c.index()].iter().copied()),
+                            None => v.push(d.index()),
+                        }
+                    }
                 }
                 v.sort_unstable();
                 v.dedup();
