@@ -183,6 +183,21 @@ mod scoped {
         calls_itself(1);
     }
 
+    /// Resources Kubernetes would refuse.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_resources() {
+        step(1).name("words").set_cpu_request("two");
+        step(2)
+            .name("inverted")
+            .set_memory_request("4Gi")
+            .set_memory_limit("1Gi");
+        step(3)
+            .name("half")
+            .set_resource_limit("nvidia.com/gpu", "0.5");
+        step(4).name("unqualified").set_resource_limit("gpu", "1");
+        step(5).name("negative").set_memory_limit("-1Gi");
+    }
+
     /// A sub-pipeline with one task.
     #[pipeline]
     pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
@@ -1248,6 +1263,37 @@ fn a0029_a0028_sub_pipeline_calls() {
     p.tasks[1].name = "one-step.after".into();
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidName]);
+}
+
+/// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks
+/// them.
+#[test]
+fn a0039_invalid_resources() {
+    let d = errors_of(&traced(scoped::bad_resources::definition()));
+    assert!(
+        d.codes().iter().all(|c| *c == Code::InvalidResources),
+        "{d}"
+    );
+    let text = d.to_string();
+    for expected in [
+        "the request of `cpu` is `two`, which is not a quantity",
+        "the limit of `memory` (1Gi) is below its request (4Gi)",
+        "`nvidia.com/gpu` is `0.5`; an extended resource is counted in whole units",
+        "`gpu` is not a resource name",
+        "the limit of `memory` is `-1Gi`, which is not a quantity",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(d.codes().len(), 5, "{d}");
+    snapshot("A0039-invalid-resources", &d);
+    // Valid settings pass.
+    assert!(
+        validate(
+            &traced(fixtures::settings_dsl::definition()),
+            &ValidateOptions::default()
+        )
+        .is_ok()
+    );
 }
 
 #[test]

@@ -538,6 +538,22 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     );
 }
 
+/// A task asking for more CPUs than the run has slots runs alone, and its report says so;
+/// the DSL's settings reach the runner (the environment variable a task sets over the
+/// pipeline's default).
+#[test]
+fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["settings_dsl", "--parallelism", "2", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("greedy warning: it requests 64 CPUs and this run has 2 slots (--parallelism): it ran alone"),
+        "{text}"
+    );
+    assert!(!text.contains("train warning"), "{text}");
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();

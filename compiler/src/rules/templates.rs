@@ -217,6 +217,7 @@ impl Checker<'_> {
 
     /// A0030: settings Argo's validation or the API server would refuse.
     fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        self.resources(config, task, template);
         let id = Some(TaskId(task as u32));
         let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
         let bad = |cx: &mut Self, what: String, help: &str| {
