@@ -80,7 +80,7 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
-pub use settings::{TaskDefaults, TaskOptions, task_defaults};
+pub use settings::{ComponentSettings, TaskDefaults, TaskOptions, task_defaults};
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -108,8 +108,8 @@ pub mod prelude {
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, Result, RunFailure, TaskOptions, TaskResults, component, container_component,
-        on_exit, one_of, pipeline, task_defaults, when,
+        AsTask, ComponentSettings, Result, RunFailure, TaskOptions, TaskResults, component,
+        container_component, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -314,6 +314,7 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::settings::component_settings;
     pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,

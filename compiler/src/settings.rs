@@ -1,6 +1,7 @@
 //! Pod and run settings in the DSL: methods on every task handle, named as Kubeflow
 //! Pipelines names them (`set_cpu_limit`, `set_retry`, `add_node_selector_constraint`, …),
-//! and the same methods on [`task_defaults`] for every task of the pipeline.
+//! the same methods on [`ComponentSettings`] for every task of a component
+//! (`#[component(settings = …)]`) and on [`task_defaults`] for every task of the pipeline.
 //!
 //! A task's settings are laid over its component's and the pipeline's defaults
 //! ([`crate::ir::TaskConfig::merged_over`]); validation checks them (A0030, A0039) and the
@@ -65,6 +66,39 @@ impl SettingsTarget for TaskDefaults {
     fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
         trace::configure_defaults(edit);
     }
+}
+
+/// A component's settings, built by the function `#[component(settings = …)]` names with
+/// the same methods as a task's; every task of the component gets them, under its own.
+///
+/// ```
+/// use argot::prelude::*;
+///
+/// fn gpu(s: ComponentSettings) -> ComponentSettings {
+///     s.set_accelerator_limit("nvidia.com/gpu", 1).set_memory_request("16Gi")
+/// }
+///
+/// #[component(settings = gpu)]
+/// fn train(rows: u32) -> Result<f64> {
+///     Ok(f64::from(rows))
+/// }
+/// # fn main() {}
+/// ```
+#[derive(Debug, Default)]
+pub struct ComponentSettings {
+    config: std::cell::RefCell<TaskConfig>,
+}
+
+impl SettingsTarget for ComponentSettings {
+    fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
+        edit(&mut self.config.borrow_mut());
+    }
+}
+
+/// The settings `settings` builds (generated code, for `#[component(settings = …)]`).
+#[doc(hidden)]
+pub fn component_settings(settings: fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
+    settings(ComponentSettings::default()).config.into_inner()
 }
 
 fn quantity(q: &str) -> Quantity {

@@ -773,10 +773,23 @@ pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
 // Pod and run settings
 // ---------------------------------------------------------------------------------------------
 
+/// What every `heavy` task gets: a GPU, two CPUs and an hour.
+fn heavy_settings(s: ComponentSettings) -> ComponentSettings {
+    s.set_accelerator_limit("nvidia.com/gpu", 1)
+        .set_cpu_request("2")
+        .set_timeout("1h")
+}
+
+/// A component with settings of its own.
+#[component(settings = heavy_settings)]
+pub fn heavy(x: u32) -> Result<u32> {
+    Ok(x)
+}
+
 /// Tasks with pod and run settings set through the DSL, over pipeline-wide defaults: a
 /// training step with a GPU, memory and CPU, a node selector and a toleration, retries with
 /// backoff and both time limits; one step asking for more CPUs than a laptop has; one
-/// without caching.
+/// without caching; and a component's own settings (`heavy`), under a task's.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn settings_dsl() {
     task_defaults()
@@ -808,4 +821,7 @@ pub fn settings_dsl() {
         .set_cpu_request("64")
         .set_env_variable("LOG_LEVEL", "debug");
     step(1).name("fresh").set_caching_options(false);
+    // The component's settings, and a task's own over them.
+    heavy(1).name("heavy-default");
+    heavy(2).name("heavy-longer").set_timeout("3h");
 }
