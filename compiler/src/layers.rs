@@ -40,7 +40,15 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit", "when"],
+        modules: &[
+            "trace",
+            "dsl",
+            "results",
+            "exit",
+            "when",
+            "subpipeline",
+            "settings",
+        ],
         independent: false,
     },
     Layer {

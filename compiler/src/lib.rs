@@ -63,6 +63,8 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
+pub mod settings;
+pub mod subpipeline;
 mod trace;
 pub mod util;
 pub mod validate;
@@ -78,6 +80,8 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
+pub use settings::{ComponentSettings, TaskDefaults, TaskOptions, task_defaults};
+pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
@@ -90,6 +94,11 @@ pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
 /// dependency of their own.
 pub use anyhow;
 
+/// Re-exported so pipelines can name Kubernetes' own types for pod settings
+/// (`argot::k8s_openapi::api::core::v1::Toleration`) without a dependency of their own, at
+/// the version argot was built with.
+pub use k8s_openapi;
+
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
@@ -97,9 +106,10 @@ pub mod prelude {
         Param, ParamRef, concat,
     };
     pub use crate::ir::CmdArg;
+    pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, Result, RunFailure, TaskResults, component, container_component, on_exit, one_of,
-        pipeline, when,
+        AsTask, ComponentSettings, Result, RunFailure, TaskOptions, TaskResults, component,
+        container_component, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -304,6 +314,8 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::settings::component_settings;
+    pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
     };

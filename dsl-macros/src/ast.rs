@@ -48,6 +48,9 @@ pub enum Returns {
 #[derive(Default)]
 pub struct ComponentAttr {
     pub name: Option<(String, Span)>,
+    /// `settings = path::to::fn`: a `fn(ComponentSettings) -> ComponentSettings` giving the
+    /// component's pod and run settings.
+    pub settings: Option<syn::ExprPath>,
 }
 
 /// Parsed `#[pipeline(…)]` attribute.
@@ -55,6 +58,8 @@ pub struct ComponentAttr {
 pub struct PipelineAttr {
     pub name: Option<(String, Span)>,
     pub image: Option<(String, Span)>,
+    /// `outputs = ["accuracy", "model"]`: the names of the returned tuple's outputs.
+    pub outputs: Option<(Vec<String>, Span)>,
     pub settings: SettingsAttr,
 }
 

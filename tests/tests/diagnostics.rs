@@ -169,6 +169,47 @@ mod scoped {
             step(2).depends_on(outside.failed());
         });
     }
+
+    /// A sub-pipeline that calls itself, with no end.
+    #[pipeline]
+    pub fn calls_itself(x: Param<u32>) -> ParamRef<u32> {
+        let next = step(x);
+        calls_itself(next.output)
+    }
+
+    /// The pipeline around `calls_itself`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn starts_a_recursion() {
+        calls_itself(1);
+    }
+
+    /// Resources Kubernetes would refuse.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_resources() {
+        step(1).name("words").set_cpu_request("two");
+        step(2)
+            .name("inverted")
+            .set_memory_request("4Gi")
+            .set_memory_limit("1Gi");
+        step(3)
+            .name("half")
+            .set_resource_limit("nvidia.com/gpu", "0.5");
+        step(4).name("unqualified").set_resource_limit("gpu", "1");
+        step(5).name("negative").set_memory_limit("-1Gi");
+    }
+
+    /// A sub-pipeline with one task.
+    #[pipeline]
+    pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
+        step(x).output
+    }
+
+    /// A pipeline whose tasks use a sub-pipeline's task and output.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn uses_a_call() {
+        let got = one_step(1);
+        step(got).name("after");
+    }
 }
 
 fn traced(def: PipelineDef) -> Pipeline {
@@ -1157,6 +1198,101 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     assert!(
         d.to_string().contains("a pipeline has one exit handler"),
         "{d}"
+    );
+}
+
+/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); an output no call returns cannot be read outside the call.
+#[test]
+fn a0029_a0028_sub_pipeline_calls() {
+    let d = scoped::starts_a_recursion::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a pipeline calling itself is refused");
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains(
+            "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
+        ),
+        "{d}"
+    );
+    // A pipeline with an artifact input runs only when called.
+    let d = argot_examples::nested_pipeline::clean_and_score::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a pipeline with an artifact input does not run on its own");
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains(
+            "pipeline `clean_and_score` takes artifact inputs (`readings`), so it runs only when another pipeline calls it"
+        ),
+        "{d}"
+    );
+
+    // A hand-built IR: `after` reads the call's task, but the call no longer returns it.
+    let mut p = traced(scoped::uses_a_call::definition());
+    assert!(validate(&p, &ValidateOptions::default()).is_ok());
+    for region in &mut p.regions {
+        if let argot::ir::RegionKind::Call { outputs, .. } = &mut region.kind {
+            outputs.clear();
+        }
+    }
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("in the pipeline body uses task `one-step.step`"),
+        "{d}"
+    );
+    // Inside the call, a parameter the call does not bind.
+    let mut p = traced(scoped::uses_a_call::definition());
+    for region in &mut p.regions {
+        if let argot::ir::RegionKind::Call { arguments, .. } = &mut region.kind {
+            arguments.clear();
+        }
+    }
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::UnknownReference]);
+    assert!(
+        d.to_string().contains(
+            "input `x` of task `one-step.step` reads pipeline parameter `x`, which does not exist"
+        ),
+        "{d}"
+    );
+    // A name that pretends to be inside a call.
+    let mut p = traced(scoped::uses_a_call::definition());
+    p.tasks[1].name = "one-step.after".into();
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidName]);
+}
+
+/// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks
+/// them.
+#[test]
+fn a0039_invalid_resources() {
+    let d = errors_of(&traced(scoped::bad_resources::definition()));
+    assert!(
+        d.codes().iter().all(|c| *c == Code::InvalidResources),
+        "{d}"
+    );
+    let text = d.to_string();
+    for expected in [
+        "the request of `cpu` is `two`, which is not a quantity",
+        "the limit of `memory` (1Gi) is below its request (4Gi)",
+        "`nvidia.com/gpu` is `0.5`; an extended resource is counted in whole units",
+        "`gpu` is not a resource name",
+        "the limit of `memory` is `-1Gi`, which is not a quantity",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(d.codes().len(), 5, "{d}");
+    snapshot("A0039-invalid-resources", &d);
+    // Valid settings pass.
+    assert!(
+        validate(
+            &traced(fixtures::settings_dsl::definition()),
+            &ValidateOptions::default()
+        )
+        .is_ok()
     );
 }
 

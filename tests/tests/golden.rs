@@ -37,27 +37,54 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
     let dags = templates.iter().filter(|t| t["dag"].is_object()).count();
+    let exit = usize::from(value["spec"]["onExit"].is_string());
+    // Every call of a sub-pipeline runs the template of its first call: the others' tasks
+    // are not emitted again.
+    let mut called = std::collections::BTreeSet::new();
+    let repeated: Vec<bool> = pipeline
+        .regions
+        .iter()
+        .map(|r| match &r.kind {
+            argot::ir::RegionKind::Call { pipeline, .. } => !called.insert(pipeline.clone()),
+            _ => false,
+        })
+        .collect();
+    let emitted = |region: argot::ir::RegionId| {
+        !argot::ir::ancestry(&pipeline.regions, region).any(|(r, _)| repeated[r.index()])
+    };
+    let calls = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
+        .filter(|r| r.parent.is_some_and(emitted))
+        .count();
     let branches = pipeline
         .regions
         .iter()
-        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
         .count();
-    let exit = usize::from(value["spec"]["onExit"].is_string());
-    assert_eq!(dags, 1 + branches + exit, "{name}: a DAG per region");
+    assert_eq!(
+        dags,
+        1 + branches + exit + called.len(),
+        "{name}: a DAG per region, one per called pipeline"
+    );
     assert_eq!(
         templates.len(),
-        pipeline.components.len() + dags,
-        "{name}: one template per distinct component, plus the DAGs"
+        compiled.valid.names().templates.len() + dags,
+        "{name}: one template per distinct component and settings, plus the DAGs"
     );
     let dag_tasks: usize = templates
         .iter()
         .filter(|t| t["dag"].is_object())
         .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
         .sum();
+    let tasks = pipeline.tasks.iter().filter(|t| emitted(t.region)).count();
     assert_eq!(
         dag_tasks,
-        pipeline.tasks.len() + branches,
-        "{name}: every task, and a task calling each branch"
+        tasks + branches + calls,
+        "{name}: every task, and a task calling each branch and each sub-pipeline"
     );
 
     // Every default is a value of its parameter's schema (the macro records both from the type).
@@ -139,6 +166,41 @@ fn exit_handler() {
         "exit_handler",
         argot_examples::exit_handler::exit_handler::definition(),
         "exit_handler",
+    );
+}
+
+/// A sub-pipeline called twice is one DAG template with inputs and outputs, run by a DAG
+/// task per call; the pipeline's outputs are its entrypoint's.
+#[test]
+fn nested_pipeline() {
+    check(
+        "nested_pipeline",
+        argot_examples::nested_pipeline::nested_pipeline::definition(),
+        "nested_pipeline",
+    );
+    // A call inside a call, outputs passed on, and a second call with constants.
+    check(
+        "calls_probe",
+        argot_tests::fixtures::calls_probe::definition(),
+        "argot-fixtures",
+    );
+    // Conditions inside a called pipeline, on its parameters, passed into its branches.
+    check(
+        "branching_calls",
+        argot_tests::fixtures::branching_calls::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Settings set with the DSL's `set_…` methods and `task_defaults()` reach the templates:
+/// resources, a node selector and a toleration, retries with backoff, both time limits and
+/// environment variables, a task's own over the pipeline's defaults.
+#[test]
+fn settings_from_the_dsl() {
+    check(
+        "settings_dsl",
+        argot_tests::fixtures::settings_dsl::definition(),
+        "argot-fixtures",
     );
 }
 
@@ -308,6 +370,10 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "coin_flip",
             argot_examples::coin_flip::coin_flip::definition(),
         ),
+        (
+            "nested_pipeline",
+            argot_examples::nested_pipeline::nested_pipeline::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -340,6 +406,15 @@ fn pipeline_graphs_as_mermaid_and_dot() {
                     .map(|a| match a {
                         argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_) => 0,
                         argot::ir::Argument::OneOf(options) => options.len(),
+                        // Inside a sub-pipeline call: an edge unless the call binds a constant.
+                        argot::ir::Argument::PipelineParam(name) => {
+                            match argot::ir::param_origin(p, t.region, name) {
+                                argot::ir::ParamOrigin::Bound(argot::ir::Argument::Constant(_)) => {
+                                    0
+                                }
+                                _ => 1,
+                            }
+                        }
                         _ => 1,
                     })
                     .sum::<usize>()

@@ -21,8 +21,14 @@ use crate::ir::{
 };
 use crate::validate::ValidPipeline;
 
-/// A value one region reads from outside it: task, output, artifact or not.
-type Outside = (TaskId, String, bool);
+/// A value a branch reads from outside it, which its template receives as an input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outside {
+    /// An output of a task outside the branch: task, output, artifact or not.
+    Task(TaskId, String, bool),
+    /// Inside a sub-pipeline call, a parameter of the called pipeline: name, artifact or not.
+    Param(String, bool),
+}
 
 /// The root's DAG template, then each branch's in region order, and the exit handler's.
 pub(crate) fn dag_templates(
@@ -43,6 +49,7 @@ pub(crate) fn dag_templates(
         })
         .collect();
     let selected = selected_outputs(valid);
+    let definitions = call_definitions(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -54,16 +61,67 @@ pub(crate) fn dag_templates(
                 None => continue,
             },
             RegionKind::Branch { .. } => match &names.branches[r] {
-                Some(b) => b.template.clone(),
-                None => continue,
+                Some(b) if !in_repeated_call(valid, id, &definitions) => b.template.clone(),
+                _ => continue,
+            },
+            // Every call of a pipeline runs the template of its first call.
+            RegionKind::Call { pipeline, .. } => match names.call_templates.get(pipeline) {
+                Some(n) if definitions.contains(&id) => n.clone(),
+                _ => continue,
             },
             // Refused by validation (A0029).
-            RegionKind::Loop { .. } | RegionKind::Call { .. } => continue,
+            RegionKind::Loop { .. } => continue,
         };
         let mut template = blank(&name);
-        for (task, output, artifact) in &received[r] {
-            let name = input_name(valid, *task, output);
-            if *artifact {
+        if let RegionKind::Call { arguments, .. } = &region.kind {
+            for param in arguments.keys() {
+                if binds_artifact(valid, id, param) {
+                    template.inputs.artifacts.push(Artifact {
+                        name: param.clone(),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.inputs.parameters.push(Parameter {
+                        name: param.clone(),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        let returned = match &region.kind {
+            RegionKind::Root => Some(&p.outputs),
+            RegionKind::Call { outputs, .. } => Some(outputs),
+            _ => None,
+        };
+        for (output, argument) in returned.into_iter().flatten() {
+            if let Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output: from,
+            } = argument
+            {
+                let artifact = is_artifact_output(valid, *t, from);
+                let value = reference(valid, id, *t, from, artifact);
+                if artifact {
+                    template.outputs.artifacts.push(Artifact {
+                        name: output.clone(),
+                        from: Some(value),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.outputs.parameters.push(Parameter {
+                        name: output.clone(),
+                        value_from: Some(super::argo::ValueFrom {
+                            path: None,
+                            parameter: Some(value),
+                        }),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, id, outside);
+            if artifact {
                 template.inputs.artifacts.push(Artifact {
                     name,
                     ..Artifact::default()
@@ -77,13 +135,10 @@ pub(crate) fn dag_templates(
         }
         for (task, output) in &selected[r] {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, *task, output),
+                name: input_name(valid, id, *task, output),
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
-                    parameter: Some(format!(
-                        "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        p.tasks[task.index()].name
-                    )),
+                    parameter: Some(reference(valid, id, *task, output, false)),
                 }),
                 ..Parameter::default()
             });
@@ -107,16 +162,88 @@ fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
         .map_or("", |b| b.task.as_str())
 }
 
+/// The first call of each called pipeline, whose tasks its DAG template is made of: every
+/// call traces the same body, so the others differ only in their arguments.
+fn call_definitions(valid: &ValidPipeline) -> BTreeSet<RegionId> {
+    let mut seen = BTreeSet::new();
+    let mut first = BTreeSet::new();
+    for (r, region) in valid.pipeline().regions.iter().enumerate() {
+        if let RegionKind::Call { pipeline, .. } = &region.kind
+            && seen.insert(pipeline.as_str())
+        {
+            first.insert(RegionId(r as u32));
+        }
+    }
+    first
+}
+
+/// True when `output` of `task` is an artifact.
+fn is_artifact_output(valid: &ValidPipeline, task: TaskId, output: &str) -> bool {
+    let p = valid.pipeline();
+    p.components[&p.tasks[task.index()].component]
+        .output(output)
+        .is_some_and(|o| o.kind.is_artifact())
+}
+
+/// The sub-pipeline call written in region `at` through which `at` reads an output of
+/// `task` (validation made sure it returns it), with the name it returns it under.
+fn through_call<'p>(
+    valid: &'p ValidPipeline,
+    at: RegionId,
+    task: TaskId,
+    output: &str,
+) -> Option<(&'p str, &'p str)> {
+    let p = valid.pipeline();
+    let call = crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)?;
+    let RegionKind::Call { name, outputs, .. } = &p.regions[call.index()].kind else {
+        return None;
+    };
+    let returned = outputs.iter().find_map(|(n, a)| match a {
+        Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output: o,
+        } if *t == task && o == output => Some(n.as_str()),
+        _ => None,
+    })?;
+    Some((name.as_str(), returned))
+}
+
+/// True when `task` is inside a sub-pipeline call written in region `at` itself.
+fn call_written_in(valid: &ValidPipeline, at: RegionId, task: TaskId) -> bool {
+    let p = valid.pipeline();
+    crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)
+        .is_some_and(|c| p.regions[c.index()].parent == Some(at))
+}
+
+/// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
+/// it is inside.
+fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
+    let p = valid.pipeline();
+    let t = &p.tasks[task.index()];
+    if t.region != at
+        && let Some(call) = crate::ir::call_between(&p.regions, at, t.region)
+        && let RegionKind::Call { name, .. } = &p.regions[call.index()].kind
+    {
+        return name;
+    }
+    crate::ir::local_name(&t.name)
+}
+
 /// For each region (a branch), the outputs of its tasks that a `one_of` beside it reads, for
 /// its template's outputs: `(task, output)` pairs, in task order.
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
-    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        if let Argument::OneOf(options) = argument {
-            for (t, output) in options {
-                if let TaskRef::Local(t) = t {
-                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+    for reader in &p.tasks {
+        for argument in reader.arguments.values() {
+            if let Argument::OneOf(options) = argument {
+                for (t, output) in options {
+                    if let TaskRef::Local(t) = t
+                        && let Some(b) =
+                            child_toward(valid, reader.region, p.tasks[t.index()].region)
+                    {
+                        found[b.index()].insert((*t, output.clone()));
+                    }
                 }
             }
         }
@@ -124,9 +251,24 @@ fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input name under which a branch receives `output` of `task`.
-fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!("{}_{output}", valid.pipeline().tasks[task.index()].name)
+/// The name under which a branch template `at` receives (or returns) `output` of `task`:
+/// `<task>_<output>`, or `<call>_<output>` for an output a sub-pipeline call returns (task
+/// names have no `_`, so the name is unambiguous).
+fn input_name(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    match through_call(valid, at, task, output) {
+        Some((call, returned)) => format!("{call}_{returned}"),
+        None => format!(
+            "{}_{output}",
+            crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+        ),
+    }
+}
+
+/// The region directly inside `reader` that holds region `r` (`r` itself, or an ancestor).
+fn child_toward(valid: &ValidPipeline, reader: RegionId, r: RegionId) -> Option<RegionId> {
+    crate::ir::ancestry(&valid.pipeline().regions, r)
+        .find(|(_, region)| region.parent == Some(reader))
+        .map(|(id, _)| id)
 }
 
 /// What region `region` (a branch) reads from outside it, for its template's inputs: the
@@ -135,17 +277,52 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
-    for task in p.tasks.iter().filter(|t| inside(t.region)) {
+    let call = crate::ir::enclosing_call(&p.regions, region);
+    // What is written in this template or the branches inside it; a sub-pipeline called in
+    // it reads only its own parameters, which its DAG task passes.
+    let here = |r: RegionId| inside(r) && crate::ir::enclosing_call(&p.regions, r) == call;
+    for task in p.tasks.iter().filter(|t| here(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
-            if let Argument::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = argument
-                && !inside(p.tasks[x.index()].region)
-            {
-                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
-                found.insert((*x, output.clone(), artifact));
+            let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                // The called pipeline's parameters are its template's inputs, which a branch
+                // inside it cannot see: they are passed in.
+                Argument::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
+            }
+        }
+    }
+    // The arguments of the sub-pipelines called in it.
+    for nested in &p.regions {
+        let RegionKind::Call { arguments, .. } = &nested.kind else {
+            continue;
+        };
+        if !nested.parent.is_some_and(here) {
+            continue;
+        }
+        for argument in arguments.values() {
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    let artifact = is_artifact_output(valid, *x, output);
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                Argument::PipelineParam(name) if call.is_some() => {
+                    let artifact = call.is_some_and(|c| binds_artifact(valid, c, name));
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
             }
         }
     }
@@ -153,17 +330,21 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
         let RegionKind::Branch { condition } = &nested.kind else {
             continue;
         };
-        if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
+        if RegionId(r as u32) == region || !here(RegionId(r as u32)) {
             continue;
         }
         for operand in condition.operands() {
-            if let Operand::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = operand
-                && !inside(p.tasks[x.index()].region)
-            {
-                found.insert((*x, output.clone(), false));
+            match operand {
+                Operand::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), false));
+                }
+                Operand::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), false));
+                }
+                _ => {}
             }
         }
     }
@@ -184,10 +365,17 @@ fn reference(
     if p.tasks[task.index()].region == at {
         format!(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
-            p.tasks[task.index()].name
+            crate::ir::local_name(&p.tasks[task.index()].name)
         )
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
+        format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
     } else {
-        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+        format!(
+            "{{{{inputs.{kind}.{}}}}}",
+            input_name(valid, at, task, output)
+        )
     }
 }
 
@@ -221,13 +409,15 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            let b = child_toward(valid, region, p.tasks[t.index()].region)
+                                .unwrap_or(p.tasks[t.index()].region);
+                            let branch = branch_task(valid, b);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, t, output)
+                                input_name(valid, b, t, output)
                             )
                         })
                         .collect();
@@ -241,7 +431,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
-                Argument::PipelineParam(name) => format!("{{{{workflow.parameters.{name}}}}}"),
+                Argument::PipelineParam(name) => param_reference(valid, region, name, artifact),
             };
             if artifact {
                 arguments.artifacts.push(Artifact {
@@ -257,16 +447,23 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 });
             }
         }
-        let name = |t: TaskId| p.tasks[t.index()].name.as_str();
+        let name = |t: TaskId| dag_name(valid, region, t);
         let mut depends = valid.depends(id).and_then(|d| {
-            let here = |t: TaskId| p.tasks[t.index()].region == region;
+            // Tasks of this DAG, and tasks inside the calls written in it (their call's).
+            let here = |t: TaskId| {
+                let r = p.tasks[t.index()].region;
+                r == region
+                    || crate::ir::call_between(&p.regions, region, r)
+                        .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+            };
             // Copied only when a term has to go (it names a task outside this region).
             let outside = d.any_task(&|r| matches!(r, TaskRef::Local(t) if !here(*t)));
-            if outside {
-                within(d, &here).map(|d| super::depends::render(&d, name))
+            let d = if outside {
+                within(d, &here)
             } else {
-                Some(super::depends::render(d, name))
-            }
+                Some(d.clone())
+            };
+            d.map(|d| super::depends::render(&distinct_done(d, &name), name))
         });
         if !selected.is_empty() {
             let branches = selected.join(" && ");
@@ -279,7 +476,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         entries.push((
             i,
             DagTask {
-                name: task.name.clone(),
+                name: crate::ir::local_name(&task.name).to_owned(),
                 template: names.template_of(id).name.clone(),
                 depends,
                 when: None,
@@ -303,17 +500,22 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
-        let waits: Vec<&str> = valid
-            .region_reads(c)
-            .iter()
-            .filter(|t| p.tasks[t.index()].region == region)
-            .map(|t| p.tasks[t.index()].name.as_str())
-            .collect();
+        let mut waits: Vec<&str> = Vec::new();
+        for &t in valid.region_reads(c) {
+            if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
+                let name = dag_name(valid, region, t);
+                if !waits.contains(&name) {
+                    waits.push(name);
+                }
+            }
+        }
         let mut arguments = Arguments::default();
-        for (task, output, artifact) in &received[r] {
-            let (task, artifact) = (*task, *artifact);
-            let value = reference(valid, region, task, output, artifact);
-            let name = input_name(valid, task, output);
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, c, outside);
+            let value = match outside {
+                Outside::Task(task, output, _) => reference(valid, region, *task, output, artifact),
+                Outside::Param(param, _) => param_reference(valid, region, param, artifact),
+            };
             if artifact {
                 arguments.artifacts.push(Artifact {
                     name,
@@ -339,8 +541,150 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             },
         ));
     }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Call {
+            pipeline,
+            name,
+            arguments: bound,
+            ..
+        } = &nested.kind
+        else {
+            continue;
+        };
+        if nested.parent != Some(region) {
+            continue;
+        }
+        let c = RegionId(r as u32);
+        let first = p
+            .tasks
+            .iter()
+            .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
+            .unwrap_or(usize::MAX);
+        let mut waits: Vec<&str> = Vec::new();
+        let mut arguments = Arguments::default();
+        for (param, argument) in bound {
+            let artifact = binds_artifact(valid, c, param);
+            let value = match argument {
+                Argument::Constant(text) => text.clone(),
+                Argument::PipelineParam(n) => param_reference(valid, region, n, artifact),
+                Argument::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => {
+                    // A task of this DAG (or a call in it); what comes from outside arrives
+                    // as an input, which the DAG task calling this template waited for.
+                    let there = p.tasks[t.index()].region;
+                    let in_dag = there == region
+                        || through_call(valid, region, *t, output).is_some_and(|_| {
+                            crate::ir::call_between(&p.regions, region, there)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+                        });
+                    let waited = dag_name(valid, region, *t);
+                    if in_dag && !waits.contains(&waited) {
+                        waits.push(waited);
+                    }
+                    reference(valid, region, *t, output, artifact)
+                }
+                // Validation refuses anything else (A0029).
+                _ => continue,
+            };
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name: param.clone(),
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name: param.clone(),
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
+        }
+        entries.push((
+            first,
+            DagTask {
+                name: name.clone(),
+                template: names.call_templates[pipeline].clone(),
+                depends: (!waits.is_empty()).then(|| waits.join(" && ")),
+                when: None,
+                arguments,
+            },
+        ));
+    }
     entries.sort_by_key(|(k, _)| *k);
     entries.into_iter().map(|(_, t)| t).collect()
+}
+
+/// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
+/// sub-pipeline call, its template's input.
+fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
+    let kind = if artifact { "artifacts" } else { "parameters" };
+    match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
+        None => format!("{{{{workflow.parameters.{name}}}}}"),
+        Some(call) if call == at => format!("{{{{inputs.{kind}.{name}}}}}"),
+        // A branch inside the call received it (see `inputs`).
+        Some(_) => format!("{{{{inputs.{kind}.{}}}}}", param_input_name(name)),
+    }
+}
+
+/// The input under which a branch inside a sub-pipeline call receives the call's parameter
+/// `name`: `_name`, which no `<task>_<output>` input can be (task names start with a letter).
+fn param_input_name(name: &str) -> String {
+    format!("_{name}")
+}
+
+/// The input name of what a branch receives, and whether it is an artifact.
+fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (String, bool) {
+    match outside {
+        Outside::Task(task, output, artifact) => (input_name(valid, at, *task, output), *artifact),
+        Outside::Param(name, artifact) => (param_input_name(name), *artifact),
+    }
+}
+
+/// True when region `region` is inside a call that is not its pipeline's first: its
+/// templates are the first call's.
+fn in_repeated_call(valid: &ValidPipeline, region: RegionId, first: &BTreeSet<RegionId>) -> bool {
+    crate::ir::ancestry(&valid.pipeline().regions, region)
+        .any(|(r, k)| matches!(k.kind, RegionKind::Call { .. }) && !first.contains(&r))
+}
+
+/// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
+fn binds_artifact(valid: &ValidPipeline, call: RegionId, param: &str) -> bool {
+    let p = valid.pipeline();
+    match crate::ir::param_origin(p, call, param) {
+        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        }) => is_artifact_output(valid, *t, output),
+        _ => false,
+    }
+}
+
+/// `d` with each "finished well" term after the first on the same DAG task dropped: two
+/// tasks inside one call are one DAG task here.
+fn distinct_done<'a>(d: Depends, name: &dyn Fn(TaskId) -> &'a str) -> Depends {
+    let Depends::And(terms) = d else {
+        return d;
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut kept: Vec<Depends> = Vec::with_capacity(terms.len());
+    for term in terms {
+        if let Depends::Done(TaskRef::Local(t)) = &term {
+            let n = name(*t);
+            if seen.contains(&n) {
+                continue;
+            }
+            seen.push(n);
+        }
+        kept.push(term);
+    }
+    if kept.len() == 1 {
+        kept.pop().expect("one term")
+    } else {
+        Depends::And(kept)
+    }
 }
 
 /// `d` without its "finished well" terms on tasks `keep` rejects (a branch's DAG task waits
@@ -366,7 +710,11 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
     let operand = |o: &Operand, kind: CompareKind| -> String {
         let value = match o {
             Operand::Constant(text) => expr_string(text),
-            Operand::PipelineParam(name) => format!("workflow.parameters['{name}']"),
+            Operand::PipelineParam(name) => match crate::ir::enclosing_call(&p.regions, at) {
+                None => format!("workflow.parameters['{name}']"),
+                Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
+            },
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
@@ -374,10 +722,14 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                 if p.tasks[t.index()].region == at {
                     format!(
                         "tasks['{}'].outputs.parameters['{output}']",
-                        p.tasks[t.index()].name
+                        crate::ir::local_name(&p.tasks[t.index()].name)
                     )
+                } else if let Some((call, returned)) = through_call(valid, at, *t, output)
+                    && call_written_in(valid, at, *t)
+                {
+                    format!("tasks['{call}'].outputs.parameters['{returned}']")
                 } else {
-                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
+                    format!("inputs.parameters['{}']", input_name(valid, at, *t, output))
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),

@@ -75,8 +75,40 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            let in_call = region
+                .parent
+                .and_then(|parent| crate::ir::enclosing_call(&p.regions, parent))
+                .is_some();
             let construct = match region.kind {
                 RegionKind::Root => "a second root",
+                RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
+                RegionKind::Call { .. } => {
+                    let in_loop = ancestry(&p.regions, id)
+                        .skip(1)
+                        .any(|(_, r)| matches!(r.kind, RegionKind::Loop { .. }));
+                    if in_loop {
+                        self.report(
+                            Code::UnsupportedConstruct,
+                            None,
+                            format!("{what}: a sub-pipeline called inside a loop is not compiled or run yet"),
+                            "call the sub-pipeline outside the loop for now",
+                        );
+                        continue;
+                    }
+                    let empty = !p
+                        .tasks
+                        .iter()
+                        .any(|t| region_contains(&p.regions, id, t.region));
+                    if empty {
+                        self.report(
+                            Code::EmptyPipeline,
+                            None,
+                            format!("{what} has no tasks"),
+                            "call a component in the called pipeline, or remove the call",
+                        );
+                    }
+                    continue;
+                }
                 RegionKind::Branch { .. } => {
                     // Argo refuses a DAG without tasks; the branch's template would be one.
                     let empty = !p
@@ -95,7 +127,6 @@ impl Checker<'_> {
                 }
                 RegionKind::Loop { .. } => "loops",
                 RegionKind::ExitHandler => unreachable!("handled above"),
-                RegionKind::Call { .. } => "sub-pipeline calls",
             };
             self.report(
                 Code::UnsupportedConstruct,
@@ -129,8 +160,8 @@ impl Checker<'_> {
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
-                    ..
-                } => Some((Some(input.as_str()), *t)),
+                    output,
+                } => Some((Some((input.as_str(), output.as_str())), *t)),
                 _ => None,
             });
             let orders = task
@@ -153,8 +184,13 @@ impl Checker<'_> {
                 {
                     continue;
                 }
+                if let Some((_, output)) = input
+                    && readable(p, task.region, used, output)
+                {
+                    continue;
+                }
                 let what = match input {
-                    Some(input) => format!("input `{input}`"),
+                    Some((input, _)) => format!("input `{input}`"),
                     None => "its `depends`".to_owned(),
                 };
                 let here = describe_region(&p.regions, task.region);
@@ -226,12 +262,14 @@ impl Checker<'_> {
                 match operand {
                     Operand::Constant(_) => {}
                     Operand::PipelineParam(name) => {
-                        if !p.params.iter().any(|q| &q.name == name) {
+                        if let crate::ir::ParamSource::Missing =
+                            crate::ir::param_source(p, parent, name)
+                        {
                             self.report(
                                 Code::UnknownReference,
                                 None,
                                 format!("the condition of {what} reads pipeline parameter `{name}`, which does not exist"),
-                                format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                                format!("the pipeline's parameters are: {}", super::list(crate::ir::param_names(p, parent).into_iter())),
                             );
                         }
                     }
@@ -258,7 +296,7 @@ impl Checker<'_> {
                                 "compare an output parameter of the task (artifacts cannot be compared)",
                             );
                         }
-                        if !region_sees(&p.regions, parent, task.region) {
+                        if !readable(p, parent, *t, output) {
                             self.report(
                                 Code::OutOfScope,
                                 Some(*t),
@@ -269,7 +307,10 @@ impl Checker<'_> {
                                 ),
                                 "compare values of the region the branch is written in",
                             );
-                        } else if task.region == parent {
+                        } else if task.region == parent
+                            || crate::ir::call_between(&p.regions, parent, task.region)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(parent))
+                        {
                             from_parent = true;
                         } else {
                             from_outside = true;
@@ -304,9 +345,14 @@ impl Checker<'_> {
                     let Some(other) = p.tasks.get(t.index()) else {
                         continue;
                     };
-                    let region = p.regions.get(other.region.index());
-                    let beside = region.is_some_and(|r| {
-                        matches!(r.kind, RegionKind::Branch { .. }) && r.parent == Some(task.region)
+                    // The branch beside the reader that holds the option (directly, or in a
+                    // sub-pipeline call that returns it).
+                    let holder = ancestry(&p.regions, other.region)
+                        .find(|(_, r)| r.parent == Some(task.region))
+                        .map(|(id, _)| id);
+                    let beside = holder.is_some_and(|b| {
+                        matches!(p.regions[b.index()].kind, RegionKind::Branch { .. })
+                            && readable(p, b, *t, output)
                     });
                     let problem = if !beside {
                         Some(format!(
@@ -314,7 +360,7 @@ impl Checker<'_> {
                             other.name,
                             describe_region(&p.regions, other.region)
                         ))
-                    } else if seen.contains(&other.region) {
+                    } else if holder.is_some_and(|b| seen.contains(&b)) {
                         Some(format!(
                             "two options are in the same branch ({})",
                             describe_region(&p.regions, other.region)
@@ -332,7 +378,7 @@ impl Checker<'_> {
                     } else {
                         None
                     };
-                    seen.push(other.region);
+                    seen.extend(holder);
                     if let Some(problem) = problem {
                         self.report(
                             Code::OutOfScope,
@@ -415,6 +461,14 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         }
     }
     for (r, region) in p.regions.iter().enumerate() {
+        // A call reads what its arguments read (its DAG task waits for those tasks).
+        if let RegionKind::Call { arguments, .. } = &region.kind {
+            for r2 in arguments.values().flat_map(Argument::tasks) {
+                if let TaskRef::Local(t) = r2 {
+                    add(RegionId(r as u32), *t);
+                }
+            }
+        }
         if let RegionKind::Branch { condition } = &region.kind {
             for operand in condition.operands() {
                 if let Operand::TaskOutput {
@@ -494,4 +548,139 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
             }
         })
         .collect()
+}
+
+/// Whether region `reader` can read `output` of task `t`: the task is visible from it, or
+/// the output is returned by a sub-pipeline call visible from it (and by every call
+/// between).
+pub(crate) fn readable(p: &crate::ir::Pipeline, reader: RegionId, t: TaskId, output: &str) -> bool {
+    let Some(task) = p.tasks.get(t.index()) else {
+        return false;
+    };
+    if region_sees(&p.regions, reader, task.region) {
+        return true;
+    }
+    let Some(call) = crate::ir::call_between(&p.regions, reader, task.region) else {
+        return false;
+    };
+    let returned = ancestry(&p.regions, task.region)
+        .take_while(|(id, _)| *id != call)
+        .chain(std::iter::once((call, &p.regions[call.index()])))
+        .all(|(_, r)| match &r.kind {
+            RegionKind::Call { outputs, .. } => outputs.values().any(|a| {
+                matches!(a, Argument::TaskOutput { task: TaskRef::Local(x), output: o } if *x == t && o == output)
+            }),
+            _ => true,
+        });
+    let parent = p.regions[call.index()].parent;
+    returned && parent.is_some_and(|parent| region_sees(&p.regions, reader, parent))
+}
+
+impl Checker<'_> {
+    /// Sub-pipeline calls and pipeline outputs: each argument a call binds and each output a
+    /// call or the pipeline returns reads what its region can (A0011, A0028).
+    pub(crate) fn calls(&mut self) {
+        let p = self.p;
+        for (r, region) in p.regions.iter().enumerate() {
+            let RegionKind::Call {
+                arguments, outputs, ..
+            } = &region.kind
+            else {
+                continue;
+            };
+            let Some(parent) = region.parent else {
+                continue;
+            };
+            let what = describe_region(&p.regions, RegionId(r as u32));
+            for (param, argument) in arguments {
+                self.read_by_region(parent, argument, &format!("parameter `{param}` of {what}"));
+            }
+            for (name, argument) in outputs {
+                self.read_by_region(
+                    RegionId(r as u32),
+                    argument,
+                    &format!("output `{name}` of {what}"),
+                );
+            }
+        }
+        for (name, argument) in &p.outputs {
+            self.read_by_region(
+                RegionId::ROOT,
+                argument,
+                &format!("pipeline output `{name}`"),
+            );
+        }
+    }
+
+    /// Reports `argument`, read by region `reader`, when it names what `reader` cannot read.
+    fn read_by_region(&mut self, reader: RegionId, argument: &Argument, what: &str) {
+        let p = self.p;
+        match argument {
+            Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => {
+                let Some(task) = p.tasks.get(t.index()) else {
+                    self.report(
+                        Code::UnknownReference,
+                        None,
+                        format!("{what} reads task #{}, which does not exist", t.0),
+                        "refer only to tasks of this pipeline",
+                    );
+                    return;
+                };
+                let is_output = p
+                    .components
+                    .get(&task.component)
+                    .is_some_and(|c| c.output(output).is_some());
+                if !is_output {
+                    self.report(
+                        Code::UnknownReference,
+                        Some(*t),
+                        format!(
+                            "{what} reads `{output}` of task `{}`, which has no such output",
+                            task.name
+                        ),
+                        "return an output the task's component declares",
+                    );
+                    return;
+                }
+                if !readable(p, reader, *t, output) {
+                    self.report(
+                        Code::OutOfScope,
+                        Some(*t),
+                        format!(
+                            "{what} in {} uses task `{}` in {}, which cannot be seen from there",
+                            describe_region(&p.regions, reader),
+                            task.name,
+                            describe_region(&p.regions, task.region)
+                        ),
+                        "use the value inside that region, or pass it out through the construct (the branch that ran, the loop's collected list, the sub-pipeline's outputs)",
+                    );
+                }
+            }
+            Argument::PipelineParam(name) => {
+                if let crate::ir::ParamSource::Missing = crate::ir::param_source(p, reader, name) {
+                    self.report(
+                        Code::UnknownReference,
+                        None,
+                        format!("{what} reads pipeline parameter `{name}`, which does not exist"),
+                        format!(
+                            "the parameters there are: {}",
+                            super::list(crate::ir::param_names(p, reader).into_iter())
+                        ),
+                    );
+                }
+            }
+            Argument::Constant(_) => {}
+            Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_) => {
+                self.report(
+                    Code::UnsupportedConstruct,
+                    None,
+                    format!("{what} is not a constant, a parameter or a task's output"),
+                    "bind a constant, a parameter or an output of a task of this pipeline",
+                );
+            }
+        }
+    }
 }

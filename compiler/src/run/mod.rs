@@ -162,11 +162,25 @@ pub fn default_cache_dir(workdir: &Path) -> PathBuf {
     }
 }
 
-/// How many of the `parallelism` slots a task takes. Every task takes one today. When the IR
-/// gains resource requests (`cpu`, `memory`, `gpus`), this is where they are counted against
-/// the machine, and where a request larger than the machine is reported (and run alone).
-pub fn task_slots(_valid: &ValidPipeline, _task: TaskId) -> usize {
-    1
+/// How many of the `parallelism` slots a task takes: the CPUs its settings request (or, with
+/// no request, limit), rounded up, and at least one. The scheduler runs a task asking for
+/// more slots than there are alone, and says so in its report. Memory and extended resources
+/// (GPUs) are not counted: this machine's are not known to the runner.
+pub fn task_slots(valid: &ValidPipeline, task: TaskId) -> usize {
+    let config = &valid.names().template_of(task).config;
+    let Some(resources) = &config.resources else {
+        return 1;
+    };
+    let cpu = |m: &Option<
+        std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| {
+        m.as_ref()
+            .and_then(|m| m.get("cpu"))
+            .and_then(|q| crate::rules::quantity_value(&q.0))
+    };
+    cpu(&resources.requests)
+        .or_else(|| cpu(&resources.limits))
+        .map_or(1, |cores| (cores.ceil() as usize).max(1))
 }
 
 /// What happened to one task.
@@ -240,6 +254,9 @@ pub struct RunReport {
     pub caching: bool,
     /// The signal that stopped the run before it finished (`phase` is then `Interrupted`).
     pub interrupted: Option<interrupt::Signal>,
+    /// What the pipeline returns, by output name: a parameter's value (wire form) or an
+    /// artifact's path; outputs whose task did not succeed are left out.
+    pub outputs: Vec<(String, String)>,
 }
 
 /// Something the runner reports while it works, for progress output.
