@@ -7,8 +7,42 @@
 //! This test has a crate of its own (see its `Cargo.toml`): trybuild compiles every dependency
 //! of the crate it runs in again, so that crate depends on `argot` alone.
 
+/// Set in the child process that [`macro_misuse_is_a_spanned_compile_error`] runs trybuild in.
+const CHILD_ENV: &str = "ARGOT_UI_TESTS_CHILD";
+
+/// The flags trybuild 1.0.122 gives rustc when it checks the cases (`rustflags::toml` plus the
+/// `--diagnostic-width=140` of `cargo::build_all_tests`), `\x1f`-separated as
+/// `CARGO_ENCODED_RUSTFLAGS` wants them. trybuild first checks the dependencies alone
+/// (`cargo::build_dependencies`) without the width flag, so the second run found every
+/// dependency's fingerprint changed and checked them all again: on a clean clone, the UI test
+/// built its dependencies twice. Cargo takes `CARGO_ENCODED_RUSTFLAGS` over the `--config`
+/// flags trybuild passes, so with it set to these both runs use the same flags and the second
+/// reuses the first's work. After upgrading trybuild, compare these with its sources.
+const TRYBUILD_RUSTFLAGS: &str =
+    "--cfg\x1ftrybuild\x1f--verbose\x1f-A\x1fdead_code\x1f--diagnostic-width=140";
+
 #[test]
 fn macro_misuse_is_a_spanned_compile_error() {
+    let own_flags = ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    // A user's own flags (coverage, for one) are left to trybuild's own handling.
+    if std::env::var_os(CHILD_ENV).is_none() && !own_flags {
+        // Setting the variable needs a process of its own (`set_var` is `unsafe`): this test
+        // runs itself again with it.
+        let status = std::process::Command::new(std::env::current_exe().expect("this test"))
+            .args([
+                "macro_misuse_is_a_spanned_compile_error",
+                "--exact",
+                "--nocapture",
+            ])
+            .env(CHILD_ENV, "1")
+            .env("CARGO_ENCODED_RUSTFLAGS", TRYBUILD_RUSTFLAGS)
+            .status()
+            .expect("this test binary starts again");
+        assert!(status.success(), "the macro UI cases failed (output above)");
+        return;
+    }
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/*/*.rs");
 }
