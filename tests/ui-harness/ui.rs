@@ -79,3 +79,15 @@ fn trybuild_rebuilds_nothing_beyond_argot() {
         "tests/ui-harness/Cargo.toml: argot without its default features: {argot}"
     );
 }
+
+/// [`TRYBUILD_RUSTFLAGS`] copies what one trybuild version passes; another version may pass
+/// other flags, which this override would then drop.
+#[test]
+fn the_rustflags_override_matches_the_locked_trybuild() {
+    let lock = include_str!("../../Cargo.lock");
+    assert!(
+        lock.contains("name = \"trybuild\"\nversion = \"1.0.122\"\n"),
+        "trybuild was upgraded: compare TRYBUILD_RUSTFLAGS in tests/ui-harness/ui.rs with its \
+         rustflags::toml and cargo::build_all_tests, then update the version here"
+    );
+}
