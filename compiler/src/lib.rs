@@ -80,7 +80,7 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
-pub use settings::{ComponentSettings, TaskDefaults, TaskOptions, task_defaults};
+pub use settings::{ComponentSettings, Secret, TaskDefaults, TaskOptions, task_defaults};
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -108,7 +108,7 @@ pub mod prelude {
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, ComponentSettings, Result, RunFailure, TaskOptions, TaskResults, component,
+        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskOptions, TaskResults, component,
         container_component, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};

@@ -30,11 +30,34 @@
 //! # fn main() {}
 //! ```
 
-use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    EnvVar, EnvVarSource, ResourceRequirements, SecretKeySelector, Toleration,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
 use crate::trace;
+
+/// A key of a Kubernetes secret: what a task reads as an environment variable
+/// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
+/// secret's name and key, never its value, and a `Secret` cannot feed a parameter (it is not
+/// a value argot knows). Locally, `run --secret NAME/KEY=env:VAR` (or `=file:PATH`) says
+/// where the value is on this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    name: String,
+    key: String,
+}
+
+impl Secret {
+    /// Key `key` of the secret called `name` in the workflow's namespace.
+    pub fn new(name: impl Into<String>, key: impl Into<String>) -> Secret {
+        Secret {
+            name: name.into(),
+            key: key.into(),
+        }
+    }
+}
 
 /// Where settings go: one task, or the pipeline's defaults.
 #[doc(hidden)]
@@ -235,6 +258,27 @@ pub trait TaskOptions: SettingsTarget + Sized {
                 name: name.to_owned(),
                 value: Some(value.to_owned()),
                 value_from: None,
+            });
+        });
+        self
+    }
+
+    /// Sets environment variable `name` of the main container to key of a Kubernetes secret
+    /// (`valueFrom.secretKeyRef`): the value stays in the cluster.
+    fn set_env_from_secret(self, name: &str, secret: &Secret) -> Self {
+        self.__edit(&mut |c| {
+            c.env.retain(|e| e.name != name);
+            c.env.push(EnvVar {
+                name: name.to_owned(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.name.clone(),
+                        key: secret.key.clone(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
             });
         });
         self

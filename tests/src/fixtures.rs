@@ -824,4 +824,15 @@ pub fn settings_dsl() {
     // The component's settings, and a task's own over them.
     heavy(1).name("heavy-default");
     heavy(2).name("heavy-longer").set_timeout("3h");
+    // A secret, read as an environment variable: only its name and key are in the manifest.
+    secret_length("BUCKET_TOKEN")
+        .set_env_from_secret("BUCKET_TOKEN", &Secret::new("bucket-creds", "token"));
+}
+
+/// How long the value of environment variable `var` is (a secret's value is never an
+/// output).
+#[component]
+pub fn secret_length(var: String) -> Result<u64> {
+    let value = std::env::var(&var).with_context(|| format!("`{var}` is not set"))?;
+    Ok(value.len() as u64)
 }

@@ -1363,9 +1363,24 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     });
     // Valid for Argo: it compiles.
     let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
     assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    assert!(
+        d.to_string().contains(
+            "pass `--secret bucket/token=env:VARIABLE` or `--secret bucket/token=file:PATH`"
+        ),
+        "{d}"
+    );
     snapshot("A0031-local-unsupported", &d);
+    // Told where the secret is, the runner reads it; the volume is still refused.
+    let told = std::collections::BTreeMap::from([(
+        "bucket/token".to_owned(),
+        argot::run::SecretSource::Env("BUCKET_TOKEN".into()),
+    )]);
+    let d = argot::run::check_local(&valid, &told).expect_err("the volume is still refused");
+    assert_eq!(d.codes(), [Code::LocalUnsupported]);
+    assert!(d.to_string().contains("volume `checkpoints`"), "{d}");
     // Settings the runner honours or that only place a pod pass.
     let mut p = traced(fixtures::fan_out::definition());
     p.tasks[1].config.timeout = Some("1h".into());
@@ -1374,7 +1389,7 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         .node_selector
         .insert("pool".into(), "gpu".into());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
-    assert!(argot::run::check_local(&valid).is_ok());
+    assert!(argot::run::check_local(&valid, &none).is_ok());
 }
 
 #[test]

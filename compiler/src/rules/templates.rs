@@ -266,6 +266,28 @@ impl Checker<'_> {
             }
         }
         for env in &config.env {
+            if let Some(secret) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                let key_ok = !secret.key.is_empty()
+                    && secret.key.len() <= 253
+                    && secret
+                        .key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if !crate::rules::syntax::is_dns_subdomain(&secret.name) || !key_ok {
+                    bad(
+                        self,
+                        format!(
+                            "environment variable `{}` reads secret `{}` key `{}`, which Kubernetes cannot name",
+                            env.name, secret.name, secret.key
+                        ),
+                        "name the secret with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                    );
+                }
+            }
             if env.name.is_empty()
                 || env.name.contains('=')
                 || env.name.chars().any(char::is_control)

@@ -171,7 +171,7 @@ pub(crate) fn execute(
             options.cache_code,
         )
     });
-    let cx = Context::new(
+    let mut cx = Context::new(
         valid,
         &run_id,
         &folder,
@@ -182,6 +182,7 @@ pub(crate) fn execute(
         &options.containers,
         &manifest.parameters,
     );
+    cx.secrets = &options.secrets;
     let outcome = schedule(
         &cx,
         &manifest.parameters,
