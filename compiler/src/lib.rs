@@ -75,7 +75,7 @@ pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
-    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat,
+    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use results::{Results, TaskResults};
@@ -103,7 +103,7 @@ pub use k8s_openapi;
 pub mod prelude {
     pub use crate::dsl::{
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
-        Param, ParamRef, concat,
+        Param, ParamRef, concat, volume_path,
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;

@@ -31,7 +31,8 @@
 //! ```
 
 use k8s_openapi::api::core::v1::{
-    EnvVar, EnvVarSource, ResourceRequirements, SecretKeySelector, Toleration,
+    EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource,
+    ResourceRequirements, SecretKeySelector, Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -122,6 +123,27 @@ impl SettingsTarget for ComponentSettings {
 #[doc(hidden)]
 pub fn component_settings(settings: fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
     settings(ComponentSettings::default()).config.into_inner()
+}
+
+/// Adds `volume`, mounted at `mount_path`, and the variable through which
+/// [`crate::dsl::volume_path`] finds it.
+fn add_volume(config: &mut TaskConfig, volume: Volume, mount_path: &str) {
+    let name = volume.name.clone();
+    config.volumes.retain(|v| v.name != name);
+    config.volumes.push(volume);
+    config.volume_mounts.retain(|m| m.name != name);
+    config.volume_mounts.push(VolumeMount {
+        name: name.clone(),
+        mount_path: mount_path.to_owned(),
+        ..VolumeMount::default()
+    });
+    let var = crate::protocol::volume_env(&name);
+    config.env.retain(|e| e.name != var);
+    config.env.push(EnvVar {
+        name: var,
+        value: Some(mount_path.to_owned()),
+        value_from: None,
+    });
 }
 
 fn quantity(q: &str) -> Quantity {
@@ -280,6 +302,55 @@ pub trait TaskOptions: SettingsTarget + Sized {
                     ..EnvVarSource::default()
                 }),
             });
+        });
+        self
+    }
+
+    /// Mounts an existing persistent volume claim at `mount_path` (checkpoints, a shared data
+    /// set). A component finds it with `argot::volume_path(name)`; `run` gives it the folder
+    /// `.argot/volumes/<claim>`, kept from run to run as the claim is.
+    fn add_pvc_volume(self, name: &str, claim: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: claim.to_owned(),
+                    read_only: None,
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts an empty folder the pod keeps while it lives (scratch space); `run` gives each
+    /// task a fresh folder in its run folder.
+    fn add_empty_dir_volume(self, name: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts a memory-backed empty folder (`emptyDir.medium: Memory`), for example at
+    /// `/dev/shm` for data loaders, at most `size_limit` (`"2Gi"`) when given.
+    fn add_memory_volume(self, name: &str, mount_path: &str, size_limit: Option<&str>) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    medium: Some("Memory".to_owned()),
+                    size_limit: size_limit.map(quantity),
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
         });
         self
     }

@@ -1381,9 +1381,10 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         }),
         ..EnvVar::default()
     });
+    // A config map volume holds the cluster's objects: no local stand-in.
     p.tasks[2].config.volumes.push(Volume {
         name: "checkpoints".into(),
-        empty_dir: Some(Default::default()),
+        config_map: Some(Default::default()),
         ..Default::default()
     });
     p.tasks[2].config.volume_mounts.push(VolumeMount {
@@ -1411,8 +1412,14 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     let d = argot::run::check_local(&valid, &told).expect_err("the volume is still refused");
     assert_eq!(d.codes(), [Code::LocalUnsupported]);
     assert!(d.to_string().contains("volume `checkpoints`"), "{d}");
-    // Settings the runner honours or that only place a pod pass.
+    // Settings the runner honours or that only place a pod pass: an empty folder of a native
+    // component is one of this machine's.
     let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[2].config.volumes.push(Volume {
+        name: "scratch".into(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    });
     p.tasks[1].config.timeout = Some("1h".into());
     p.tasks[1]
         .config

@@ -192,6 +192,17 @@ fn nested_pipeline() {
     );
 }
 
+/// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
+/// time limits.
+#[test]
+fn gpu_training() {
+    check(
+        "gpu_training",
+        argot_examples::gpu_training::gpu_training::definition(),
+        "gpu_training",
+    );
+}
+
 /// Settings set with the DSL's `set_…` methods and `task_defaults()` reach the templates:
 /// resources, a node selector and a toleration, retries with backoff, both time limits and
 /// environment variables, a task's own over the pipeline's defaults.

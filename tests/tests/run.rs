@@ -599,6 +599,50 @@ fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
     assert!(!text.contains("train warning"), "{text}");
 }
 
+/// `gpu_training` runs here: the token from `--secret`, the checkpoint claim as a folder
+/// kept between runs (the second run resumes from the first's last epoch), shared memory as
+/// a fresh folder, and the 4-CPU step alone on a 2-slot run.
+#[test]
+fn gpu_training_runs_locally_with_its_secret_and_volumes() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.file("token"), "t0k3n").unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let args = [
+        "gpu_training",
+        "--no-cache",
+        "--parallelism",
+        "2",
+        "--secret",
+        &token,
+    ];
+    let trained = |out: &Output| {
+        let details = sb.show(&run_id(out));
+        details["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["task"] == "" && p["direction"] == "output")
+            .map(|p| p["value"].as_str().unwrap().to_owned())
+    };
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("2"));
+    assert!(
+        stderr(&out).contains("fit-on-gpu warning: it requests 4 CPUs"),
+        "{}",
+        stderr(&out)
+    );
+    let checkpoint = sb
+        .path()
+        .join(".argot/volumes/training-checkpoints/last-epoch");
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "2");
+    // The claim outlives the run: the next one starts from epoch 3.
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("4"));
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();

@@ -300,6 +300,18 @@ impl Checker<'_> {
             }
         }
         for volume in &config.volumes {
+            if let Some(claim) = &volume.persistent_volume_claim
+                && !crate::rules::syntax::is_dns_subdomain(&claim.claim_name)
+            {
+                bad(
+                    self,
+                    format!(
+                        "volume `{}` names claim {:?}, which Kubernetes cannot name",
+                        volume.name, claim.claim_name
+                    ),
+                    "name the claim with lowercase letters, digits, `-` and `.`",
+                );
+            }
             if !namer::is_dns_label(&volume.name, namer::DNS_LABEL_MAX) {
                 bad(
                     self,

@@ -66,14 +66,21 @@ pub(crate) fn check(
                 ),
             }
         }
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
-            refuse(
-                format!(
-                    "volume `{}` needs a pod; the local runner runs a process",
-                    volume.name
-                ),
-                cluster_only,
-            );
+            // A native component finds a claim's or an empty folder's local stand-in through
+            // `volume_path`; other volumes hold the cluster's objects.
+            let local = volume.persistent_volume_claim.is_some() || volume.empty_dir.is_some();
+            if !(native && local) {
+                refuse(
+                    format!(
+                        "volume `{}` needs a pod; the local runner stands in only for claims and empty folders of native components",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+            }
         }
         if config.volumes.is_empty() {
             for mount in &config.volume_mounts {
@@ -135,6 +142,30 @@ pub(crate) fn environment(
         out.push((env.name.clone(), value));
     }
     Ok(out)
+}
+
+/// The local folder standing in for each volume of `config`: a claim's is
+/// `<workdir>/../volumes/<claim>` (beside the runs and the cache, kept from run to run as the
+/// claim is); an empty folder's is fresh in the attempt's folder `tmp`.
+pub(crate) fn local_volumes(
+    config: &TaskConfig,
+    run_folder: &std::path::Path,
+    tmp: &std::path::Path,
+) -> Vec<(String, std::path::PathBuf)> {
+    let workdir = run_folder.parent().unwrap_or(run_folder);
+    let shared = workdir.parent().unwrap_or(workdir).join("volumes");
+    config
+        .volumes
+        .iter()
+        .filter_map(|v| {
+            let dir = match (&v.persistent_volume_claim, &v.empty_dir) {
+                (Some(claim), _) => shared.join(&claim.claim_name),
+                (None, Some(_)) => tmp.join("volumes").join(&v.name),
+                (None, None) => return None,
+            };
+            Some((v.name.clone(), dir))
+        })
+        .collect()
 }
 
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`

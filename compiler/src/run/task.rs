@@ -560,6 +560,11 @@ fn run_process(
                     .map_err(Problem::Error)?,
                 );
             }
+            // Volumes: a folder of this machine where the pod would mount them.
+            for (name, dir) in settings::local_volumes(config, &cx.folder.dir, tmp) {
+                fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
+                c.env(crate::protocol::volume_env(&name), &dir);
+            }
             (c, true)
         }
         Implementation::Container(image) => {

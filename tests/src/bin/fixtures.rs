@@ -3,6 +3,7 @@
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::gpu_training::gpu_training;
 use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
@@ -82,5 +83,6 @@ fn main() {
         branching_calls,
         settings_dsl,
         nested_pipeline,
+        gpu_training,
     )
 }
