@@ -6,8 +6,11 @@
 //! | `timeout`, `active_deadline_seconds` | the controller / kubelet stop the pod (SIGTERM, then SIGKILL) and the node fails | the process is stopped the same way once the shorter one has passed; nothing is ever Pending here, so both count from the start |
 //! | `cache: false` | no memoization | no cache lookup and no cache entry |
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
-//! | `resources`, `node_selector`, `tolerations` | where and with what the pod is scheduled | nothing to schedule: ignored |
-//! | `env` from config maps, secrets or the downward API; `volumes`, `volume_mounts` | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
+//! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
+//! | `node_selector`, `tolerations` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
+//! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
+//! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
 
 use std::collections::BTreeMap;
 use std::time::Duration;
