@@ -381,3 +381,49 @@ pub trait TaskOptions: SettingsTarget + Sized {
 }
 
 impl<T: SettingsTarget> TaskOptions for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(f: impl Fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
+        f(ComponentSettings::default()).config.into_inner()
+    }
+
+    #[test]
+    fn a_task_setting_one_resource_keeps_its_components_others() {
+        let component = config(|s| {
+            s.set_accelerator_limit("nvidia.com/gpu", 1)
+                .set_cpu_request("2")
+                .set_memory_limit("8Gi")
+        });
+        let task = config(|s| s.set_cpu_request("6").set_retry(3));
+        let merged = task.merged_over(&component);
+        let resources = merged.resources.unwrap();
+        let requests = resources.requests.unwrap();
+        let limits = resources.limits.unwrap();
+        assert_eq!(requests["cpu"].0, "6");
+        assert_eq!(limits["nvidia.com/gpu"].0, "1");
+        assert_eq!(limits["memory"].0, "8Gi");
+        assert_eq!(merged.retry.unwrap().limit, 3);
+    }
+
+    #[test]
+    fn volumes_come_with_their_mount_and_the_variable_that_finds_them() {
+        let c = config(|s| s.add_pvc_volume("checkpoints", "ckpt", "/checkpoints"));
+        assert_eq!(c.volumes[0].name, "checkpoints");
+        assert_eq!(c.volume_mounts[0].mount_path, "/checkpoints");
+        assert_eq!(c.env[0].name, "ARGOT_VOLUME_CHECKPOINTS");
+        assert_eq!(c.env[0].value.as_deref(), Some("/checkpoints"));
+        // Set again, it replaces rather than repeats.
+        let c = config(|s| {
+            s.add_empty_dir_volume("scratch", "/a")
+                .add_empty_dir_volume("scratch", "/b")
+        });
+        assert_eq!(
+            (c.volumes.len(), c.volume_mounts.len(), c.env.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(c.volume_mounts[0].mount_path, "/b");
+    }
+}
