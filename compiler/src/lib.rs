@@ -305,7 +305,7 @@ pub mod __private {
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::trace::{
-        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
+        Bound, PipelineHeader, TaskHandle, add_after, add_task, bind_input, rename_task, scope,
     };
 
     /// What a component call registers, with the function a pod runs for a native one.

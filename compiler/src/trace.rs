@@ -196,6 +196,40 @@ pub fn rename_task(task: TaskHandle, name: String) {
     });
 }
 
+/// Binds input `input` of `task` to `bound` (a builder method for an input with a default:
+/// `train(data).learning_rate(0.1)`); a second call replaces the first.
+#[doc(hidden)]
+pub fn bind_input(
+    task: TaskHandle,
+    input: &'static str,
+    bound: Bound,
+    location: &'static Location<'static>,
+) {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        match guard.as_mut() {
+            Some(tracer) if tracer.trace == task.trace => {
+                let name = tracer.pipeline.tasks[task.id.index()].name.clone();
+                if let Some(argument) = tracer.argument(input, &name, bound, task.region, location)
+                {
+                    let t = &mut tracer.pipeline.tasks[task.id.index()];
+                    t.arguments.insert(input.to_owned(), argument);
+                    // In the component's order, as positional arguments are, whatever order
+                    // the builder methods were called in.
+                    let spec = &tracer.pipeline.components[&t.component];
+                    let position =
+                        |name: &str| spec.inputs.iter().position(|i| i.name == name);
+                    t.arguments.sort_by_key(|name, _| position(name));
+                }
+            }
+            _ => {
+                drop(guard);
+                with_local_task(task, input, |_| {});
+            }
+        }
+    });
+}
+
 /// Adds an ordering-only dependency (`.after(&other)`): `other` must finish well first.
 #[doc(hidden)]
 pub fn add_after(task: TaskHandle, other: TaskHandle) {
@@ -475,51 +509,9 @@ impl Tracer {
         let name = namer::task_name(&stem, *occurrence);
         let mut arguments = IndexMap::with_capacity(args.len());
         for (input, bound) in args {
-            let argument = match bound {
-                Bound::Constant(text) => Argument::Constant(text),
-                Bound::Invalid(why) => {
-                    let pipeline = self.pipeline.name.clone();
-                    self.problems.push(
-                        Diagnostic::error(
-                            Code::BadValue,
-                            &pipeline,
-                            format!("the constant passed to input `{input}` of task `{name}` cannot be encoded: {why}"),
-                            "pass a value serde can serialise to JSON (maps need string keys)",
-                        )
-                        .at(location_of(location)),
-                    );
-                    continue;
-                }
-                Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
-                Bound::Run(value) => Argument::Run(value),
-                Bound::OneOf(options) => Argument::OneOf(
-                    options
-                        .into_iter()
-                        .map(|(handle, output)| {
-                            let task = if handle.trace == self.trace {
-                                TaskRef::Local(handle.id)
-                            } else {
-                                foreign_ref(handle)
-                            };
-                            (task, output.to_owned())
-                        })
-                        .collect(),
-                ),
-                Bound::Output(handle, output) => {
-                    let task = if handle.trace == self.trace {
-                        let what = format!("input `{input}` of task `{name}`");
-                        self.check_visible(handle, self.current, &what, Some(location));
-                        TaskRef::Local(handle.id)
-                    } else {
-                        foreign_ref(handle)
-                    };
-                    Argument::TaskOutput {
-                        task,
-                        output: output.to_owned(),
-                    }
-                }
-            };
-            arguments.insert(input.to_owned(), argument);
+            if let Some(argument) = self.argument(input, &name, bound, self.current, location) {
+                arguments.insert(input.to_owned(), argument);
+            }
         }
         let id = TaskId(self.pipeline.tasks.len() as u32);
         self.pipeline.tasks.push(Task {
@@ -537,6 +529,60 @@ impl Tracer {
             pipeline: self.name,
             id,
             region: self.current,
+        }
+    }
+
+    /// `bound`, passed to input `input` of task `task_name` (in region `region`), as an
+    /// argument; `None` (with the problem recorded) when it cannot be one.
+    fn argument(
+        &mut self,
+        input: &str,
+        task_name: &str,
+        bound: Bound,
+        region: RegionId,
+        location: &'static Location<'static>,
+    ) -> Option<Argument> {
+        Some(match bound {
+            Bound::Constant(text) => Argument::Constant(text),
+            Bound::Invalid(why) => {
+                let pipeline = self.pipeline.name.clone();
+                self.problems.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        &pipeline,
+                        format!("the constant passed to input `{input}` of task `{task_name}` cannot be encoded: {why}"),
+                        "pass a value serde can serialise to JSON (maps need string keys)",
+                    )
+                    .at(location_of(location)),
+                );
+                return None;
+            }
+            Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
+            Bound::Run(value) => Argument::Run(value),
+            Bound::OneOf(options) => Argument::OneOf(
+                options
+                    .into_iter()
+                    .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
+                    .collect(),
+            ),
+            Bound::Output(handle, output) => {
+                if handle.trace == self.trace {
+                    let what = format!("input `{input}` of task `{task_name}`");
+                    self.check_visible(handle, region, &what, Some(location));
+                }
+                Argument::TaskOutput {
+                    task: self.task_ref(handle),
+                    output: output.to_owned(),
+                }
+            }
+        })
+    }
+
+    fn task_ref(&self, handle: TaskHandle) -> TaskRef {
+        if handle.trace == self.trace {
+            TaskRef::Local(handle.id)
+        } else {
+            foreign_ref(handle)
         }
     }
 

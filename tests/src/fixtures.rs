@@ -147,19 +147,25 @@ pub fn summarize_config(
 /// Struct, vector, bool, string and signed parameters, with defaults, end to end.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn typed_values(config: Param<TrainConfig>) {
-    let first = summarize_config(config, vec![0.5], false, "first", 1);
-    summarize_config(
-        TrainConfig {
-            depth: 2,
-            family: "yes".into(),
-        },
-        vec![1e5, 0.0],
-        true,
-        "no",
-        -1,
-    )
+    let first = summarize_config(config)
+        .rates(vec![0.5])
+        .verbose(false)
+        .label("first")
+        .offset(1);
+    summarize_config(TrainConfig {
+        depth: 2,
+        family: "yes".into(),
+    })
+    .offset(-1)
+    .label("no")
+    .verbose(true)
+    .rates(vec![1e5, 0.0])
     .after(&first);
-    summarize_config(first.output, vec![], true, "~", 0);
+    summarize_config(first.output)
+        .rates(vec![])
+        .verbose(true)
+        .label("~")
+        .offset(0);
 }
 
 // --- Fixtures of the compile-time rules (size budget, hostile values, generated names). ---
@@ -326,8 +332,8 @@ pub fn conditions_probe(
 ) {
     use argot_examples::quickstart::{evaluate, prepare, train};
     let said = echo(word);
-    let data = prepare(50, 7);
-    let trained = train(data.data, 0.5, 50);
+    let data = prepare(50);
+    let trained = train(data.data).epochs(50);
     when(said.output.eq("it's a/b-c"), || {
         let inner = tally(log, said.output).name("matched");
         when(said.output.ne(word), || {

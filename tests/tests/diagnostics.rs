@@ -77,6 +77,23 @@ mod scoped {
         step(inside.output).name("outside");
     }
 
+    /// A builder method of an input with a default reads a branch's task from outside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn builder_reads_out_of_a_branch() {
+        let mut inside = None;
+        scope(branch(), Location::caller(), || {
+            inside = Some(step(1));
+        });
+        let inside = inside.expect("the branch body ran");
+        add_with_default(1).by(inside.output);
+    }
+
+    /// Adds `by` (1 unless set) to `x`.
+    #[component]
+    pub fn add_with_default(x: u32, #[default(1)] by: u32) -> Result<u32> {
+        Ok(x + by)
+    }
+
     /// A task made in a branch is waited for with `.after` from outside it.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn waits_for_a_branch() {
@@ -1065,6 +1082,17 @@ fn a0028_output_used_outside_its_region() {
         .expect("waiting for a branch's task outside it is refused");
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("`.after(…)`"), "{d}");
+
+    // A builder method (an input with a default) is checked like a positional argument.
+    let d = scoped::builder_reads_out_of_a_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("reading a branch's task outside it is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string().contains("input `by` of task `add-with-default`"),
+        "{d}"
+    );
 
     // A condition reads a task of another branch.
     let d = scoped::condition_reads_a_sibling_branch::definition()
