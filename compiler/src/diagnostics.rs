@@ -394,6 +394,16 @@ codes! {
          or the API server would refuse is refused here: a timeout that is not a duration, an \
          active deadline below one second, an environment variable or volume without a \
          valid name, a mount of a volume the task does not have.";
+    /// A formatted string feeds an input that cannot assemble it.
+    FormatInput = "A0036", Error, "a formatted string where it cannot be assembled",
+        source: "argot: `format_arg!` travels as its pieces (`value::format_text`), assembled by a native component's `String` input; Argo's `util/template` would paste a value's wire form, not the value, into surrounding text",
+        test: "a0036_a_formatted_string_feeds_only_a_native_string_input",
+        "A `format_arg!(…)` value reaches the component as its pieces (the text, and each \
+         value in its own wire form), and a native component's `String` input puts them \
+         together as Rust's `format!` would. A container component receives its inputs' text \
+         as it is, so it would see the pieces instead of the string: build the text in its \
+         command with `concat((\"--out=gs://bucket/\", run_id))` instead. Each value must be \
+         an output parameter or a pipeline parameter that exists.";
 }
 
 impl fmt::Display for Code {

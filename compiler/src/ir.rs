@@ -388,6 +388,34 @@ pub enum Argument {
     /// branch directly inside the reading task's region, at most one of which runs
     /// (KFP's `OneOf`). Output parameters only.
     OneOf(Vec<(TaskRef, String)>),
+    /// A `String` assembled from text and values when the task starts (`format_arg!`), for a
+    /// `String` input of a native component; see [`crate::value::format_text`] for how it
+    /// travels.
+    Format(Vec<FormatPart>),
+}
+
+/// One piece of a formatted string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatPart {
+    /// Text known when the pipeline is compiled (constants are shown when traced).
+    Text(String),
+    /// A pipeline parameter, shown as its declared type is.
+    PipelineParam {
+        /// The parameter's name.
+        name: String,
+        /// How its value is shown.
+        display: crate::value::DisplayAs,
+    },
+    /// An output parameter of another task, shown as its declared type is.
+    TaskOutput {
+        /// The producing task.
+        task: TaskRef,
+        /// The output's name on the producing component.
+        output: String,
+        /// How its value is shown.
+        display: crate::value::DisplayAs,
+    },
 }
 
 /// A value about the whole run, known once its body has finished: only the exit handler's
@@ -405,12 +433,24 @@ pub enum RunValue {
 impl Argument {
     /// Every task this argument reads from.
     pub fn tasks(&self) -> impl Iterator<Item = &TaskRef> {
-        let (one, many) = match self {
-            Argument::TaskOutput { task, .. } => (Some(task), &[][..]),
-            Argument::OneOf(options) => (None, &options[..]),
-            _ => (None, &[][..]),
+        self.outputs().map(|(t, _)| t)
+    }
+
+    /// Every `(task, output)` this argument reads.
+    pub fn outputs(&self) -> impl Iterator<Item = (&TaskRef, &str)> {
+        let (one, many, parts) = match self {
+            Argument::TaskOutput { task, output } => (Some((task, output.as_str())), &[][..], &[][..]),
+            Argument::OneOf(options) => (None, &options[..], &[][..]),
+            Argument::Format(parts) => (None, &[][..], &parts[..]),
+            _ => (None, &[][..], &[][..]),
         };
-        one.into_iter().chain(many.iter().map(|(t, _)| t))
+        let parts = parts.iter().filter_map(|p| match p {
+            FormatPart::TaskOutput { task, output, .. } => Some((task, output.as_str())),
+            _ => None,
+        });
+        one.into_iter()
+            .chain(many.iter().map(|(t, o)| (t, o.as_str())))
+            .chain(parts)
     }
 }
 

@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
+    Argument, ComponentSpec, FormatPart, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
     SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
@@ -49,6 +49,20 @@ pub enum Bound {
     Run(crate::ir::RunValue),
     /// The output of whichever of these tasks ran.
     OneOf(Vec<(TaskHandle, &'static str)>),
+    /// A formatted string (`format_arg!`).
+    Format(Vec<FormatBound>),
+}
+
+/// One piece of a formatted string during tracing.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum FormatBound {
+    /// Text (a constant, already shown).
+    Text(String),
+    /// A pipeline parameter.
+    Param(&'static str, crate::value::DisplayAs),
+    /// An output parameter of a task.
+    Output(TaskHandle, &'static str, crate::value::DisplayAs),
 }
 
 /// Everything a component registers when it is first called in a trace. `Native` is the
@@ -565,6 +579,43 @@ impl Tracer {
                     .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
                     .collect(),
             ),
+            Bound::Format(pieces) => {
+                let mut parts: Vec<FormatPart> = Vec::with_capacity(pieces.len());
+                for piece in pieces {
+                    let part = match piece {
+                        FormatBound::Text(text) => match parts.last_mut() {
+                            // Adjacent text is one piece.
+                            Some(FormatPart::Text(previous)) => {
+                                previous.push_str(&text);
+                                continue;
+                            }
+                            _ => FormatPart::Text(text),
+                        },
+                        FormatBound::Param(name, display) => FormatPart::PipelineParam {
+                            name: name.to_owned(),
+                            display,
+                        },
+                        FormatBound::Output(handle, output, display) => {
+                            if handle.trace == self.trace {
+                                let what = format!("the formatted string passed to input `{input}` of task `{task_name}`");
+                                self.check_visible(handle, region, &what, Some(location));
+                            }
+                            FormatPart::TaskOutput {
+                                task: self.task_ref(handle),
+                                output: output.to_owned(),
+                                display,
+                            }
+                        }
+                    };
+                    parts.push(part);
+                }
+                // Known when compiling: a plain constant.
+                match &parts[..] {
+                    [] => Argument::Constant(crate::value::encode_text("")),
+                    [FormatPart::Text(text)] => Argument::Constant(crate::value::encode_text(text)),
+                    _ => Argument::Format(parts),
+                }
+            }
             Bound::Output(handle, output) => {
                 if handle.trace == self.trace {
                     let what = format!("input `{input}` of task `{task_name}`");

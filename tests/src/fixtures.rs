@@ -688,3 +688,44 @@ pub fn shaped_params(
 ) {
     shaped(small, sizes, care, ratio, limit);
 }
+
+// --- Formatted strings (`format_arg!`). ---
+
+/// Writes `text` to the file `path`, exactly (no newline added); nothing when `path` is empty.
+#[component]
+pub fn write_text(path: String, text: String) -> Result<()> {
+    if !path.is_empty() {
+        std::fs::write(&path, text)?;
+    }
+    Ok(())
+}
+
+/// Formatted strings of parameters, outputs and constants, in the body and in a branch (whose
+/// values arrive as its template's inputs): the component receives exactly what `format!`
+/// gives, whatever the values hold (quotes, `$(HOME)`, `{{workflow.uid}}`, a newline).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn formatted(
+    #[default("it's \"q\" $(HOME) {{workflow.uid}}\nnext")] word: Param<String>,
+    #[default(0.5)] rate: Param<f64>,
+    #[default("")] out: Param<String>,
+) {
+    let said = echo(word);
+    let counted = step(41);
+    write_text(
+        out,
+        format_arg!(
+            "gs://b/{}/{}-{}-{}-{}{{x}}",
+            said.output,
+            counted.output,
+            rate,
+            1.0f64,
+            '$'
+        ),
+    );
+    when(counted.output.eq(42), || {
+        write_text(
+            format_arg!("{}.branch", out),
+            format_arg!("[{}]", said.output),
+        );
+    });
+}

@@ -6,7 +6,7 @@
 use argot::diagnostics::rules_markdown;
 use argot::emit::argo::{self, ArgoOptions};
 use argot::ir::{
-    Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
+    Argument, ArtifactRepositoryRef, CmdArg, FormatPart, Implementation, IoKind, OutputSpec, Piece, Pipeline,
     SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
@@ -92,6 +92,21 @@ mod scoped {
     #[component]
     pub fn add_with_default(x: u32, #[default(1)] by: u32) -> Result<u32> {
         Ok(x + by)
+    }
+
+    /// Echoes its text with a tool.
+    #[container_component]
+    pub fn shout(text: Param<String>) -> Container {
+        Container::new("example.com/tool:1.0")
+            .command(["echo"])
+            .arg(text)
+    }
+
+    /// A formatted string fed to a container component, which would see its pieces.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_container(#[default("b")] bucket: Param<String>) {
+        let n = step(1);
+        shout(format_arg!("gs://{}/{}", bucket, n.output));
     }
 
     /// A task made in a branch is waited for with `.after` from outside it.
@@ -1223,6 +1238,68 @@ fn a0030_invalid_task_settings() {
         ..VolumeMount::default()
     });
     assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0036_a_formatted_string_feeds_only_a_native_string_input() {
+    // A container component would receive the pieces, not the string.
+    let d = errors_of(&traced(scoped::formats_into_a_container::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput]);
+    let message = d.to_string();
+    assert!(
+        message.contains("input `text` of task `shout` receives a formatted string")
+            && message.contains("concat("),
+        "{message}"
+    );
+    snapshot("A0036-format-into-a-container", &d);
+
+    // Built by other means than the DSL: a piece reading an artifact, an output or a
+    // parameter that does not exist.
+    let mut p = traced(fixtures::formatted::definition());
+    let (write, prepare) = (2, p.tasks.len());
+    p.components.insert(
+        "prepare".into(),
+        argot_examples::quickstart::prepare::spec(),
+    );
+    let mut made = p.tasks[0].clone();
+    made.name = "prepare".into();
+    made.component = "prepare".into();
+    made.arguments.clear();
+    made.arguments
+        .insert("rows".into(), Argument::Constant("10".into()));
+    p.tasks.push(made);
+    let Argument::Format(parts) = &mut p.tasks[write].arguments["text"] else {
+        panic!("the fixture formats `text`")
+    };
+    let display = argot::value::DisplayAs::Text;
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(prepare as u32)),
+        output: "data".into(),
+        display,
+    });
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(0)),
+        output: "nope".into(),
+        display,
+    });
+    parts.push(FormatPart::PipelineParam {
+        name: "missing".into(),
+        display,
+    });
+    let d = errors_of(&p);
+    assert_eq!(
+        d.codes(),
+        [Code::FormatInput, Code::FormatInput, Code::FormatInput],
+        "{d}"
+    );
+    let message = d.to_string();
+    for problem in [
+        "reads output `data` of task `prepare`, an artifact",
+        "reads output `nope` of task `echo`, which has no such output",
+        "reads pipeline parameter `missing`, which does not exist",
+    ] {
+        assert!(message.contains(problem), "{problem}: {message}");
+    }
 }
 
 #[test]

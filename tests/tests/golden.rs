@@ -131,6 +131,17 @@ fn conditions() {
     );
 }
 
+/// A formatted string is one `expr` expression per argument that lists its pieces, each value
+/// in its own wire form; in a branch its values arrive as the branch's inputs.
+#[test]
+fn formatted() {
+    check(
+        "formatted",
+        argot_tests::fixtures::formatted::definition(),
+        "argot-fixtures",
+    );
+}
+
 /// The exit handler is the DAG template `spec.onExit` names, reading `{{workflow.status}}`
 /// and `{{workflow.failures}}`.
 #[test]

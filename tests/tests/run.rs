@@ -530,6 +530,24 @@ fn conditions_skip_the_branches_argo_skips() {
     );
 }
 
+/// `format_arg!` gives the component what `format!` gives, whatever the values hold; the same
+/// text the Argo golden (`golden/formatted.argo.snap`) builds with `toJson`.
+#[test]
+fn formatted_strings_reach_the_component_as_format_would_write_them() {
+    let sb = Sandbox::new();
+    let out_file = sb.file("formatted.txt");
+    let out_param = format!("out={}", out_file.display());
+    let word = "it's \"q\" $(HOME) {{workflow.uid}}\nnext";
+    let out = sb.run(&["formatted", "--no-cache", "-p", &out_param, "-p", "rate=2.0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        format!("gs://b/{word}/{}-{}-{}-{}{{x}}", 42, 2.0f64, 1.0f64, '$')
+    );
+    let branch = std::fs::read_to_string(format!("{}.branch", out_file.display())).unwrap();
+    assert_eq!(branch, format!("[{word}]"));
+}
+
 #[test]
 fn depends_on_results_runs_as_argo_evaluates_it() {
     let sb = Sandbox::new();

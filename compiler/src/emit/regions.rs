@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use super::argo::{Arguments, Artifact, DagTask, Parameter, Template};
 use crate::ir::{
-    Argument, CompareKind, Condition, Depends, Operand, RegionId, RegionKind, RunValue, TaskId,
+    Argument, FormatPart, CompareKind, Condition, Depends, Operand, RegionId, RegionKind, RunValue, TaskId,
     TaskRef,
 };
 use crate::validate::ValidPipeline;
@@ -147,6 +147,19 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 found.insert((*x, output.clone(), artifact));
             }
+            if let Argument::Format(parts) = argument {
+                for part in parts {
+                    if let FormatPart::TaskOutput {
+                        task: TaskRef::Local(x),
+                        output,
+                        ..
+                    } = part
+                        && !inside(p.tasks[x.index()].region)
+                    {
+                        found.insert((*x, output.clone(), false));
+                    }
+                }
+            }
         }
     }
     for (r, nested) in p.regions.iter().enumerate() {
@@ -242,6 +255,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
                 Argument::PipelineParam(name) => format!("{{{{workflow.parameters.{name}}}}}"),
+                Argument::Format(parts) => format_expression(valid, region, parts),
             };
             if artifact {
                 arguments.artifacts.push(Artifact {
@@ -360,9 +374,60 @@ fn within(d: &Depends, keep: &dyn Fn(TaskId) -> bool) -> Option<Depends> {
     }
 }
 
+/// A formatted string as the argument of a task of region `at`: the JSON object
+/// `value::format_text` writes, its list built by an `expr` expression so that each value
+/// arrives as its own wire text (`["f64","0.5"]`), never pasted into surrounding text. Argo
+/// evaluates `{{=…}}` in a DAG task's arguments when the task starts (`resolveDependencyReferences`
+/// in `workflow/controller/dag.go`, `expressionReplaceCore` in `util/template`), where `toJson`
+/// is Go's `json.Marshal` (`util/expr/env`) and the string result is inserted without its outer
+/// quotes. Nothing in the result holds `{{` or `$`: literal text travels in its wire form, and
+/// wire forms never hold `{`, `}` or `$`, so a later substitution pass leaves it alone.
+/// fasttemplate ends the tag at the first `}}`, which is the tag's own; the object's closing
+/// brace follows it.
+fn format_expression(valid: &ValidPipeline, at: RegionId, parts: &[FormatPart]) -> String {
+    let pieces: Vec<String> = parts
+        .iter()
+        .map(|part| {
+            let (display, value) = match part {
+                FormatPart::Text(text) => (
+                    crate::value::DisplayAs::Text,
+                    expr_string(&crate::value::encode_text(text)),
+                ),
+                FormatPart::PipelineParam { name, display } => {
+                    (*display, format!("workflow.parameters['{name}']"))
+                }
+                FormatPart::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                    display,
+                } => (*display, output_expression(valid, at, *t, output)),
+                FormatPart::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+            };
+            format!("['{}', {value}]", display.tag())
+        })
+        .collect();
+    format!(
+        "{{\"{}\":{{{{=toJson([{}])}}}}}}",
+        crate::value::FORMAT_KEY,
+        pieces.join(", ")
+    )
+}
+
+/// How an `expr` expression in region `at` reads output parameter `output` of `task`.
+fn output_expression(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    let p = valid.pipeline();
+    if p.tasks[task.index()].region == at {
+        format!(
+            "tasks['{}'].outputs.parameters['{output}']",
+            p.tasks[task.index()].name
+        )
+    } else {
+        format!("inputs.parameters['{}']", input_name(valid, task, output))
+    }
+}
+
 /// `condition` as an `expr` expression evaluated in region `at`.
 pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condition) -> String {
-    let p = valid.pipeline();
     let operand = |o: &Operand, kind: CompareKind| -> String {
         let value = match o {
             Operand::Constant(text) => expr_string(text),
@@ -370,16 +435,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
-            } => {
-                if p.tasks[t.index()].region == at {
-                    format!(
-                        "tasks['{}'].outputs.parameters['{output}']",
-                        p.tasks[t.index()].name
-                    )
-                } else {
-                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
-                }
-            }
+            } => output_expression(valid, at, *t, output),
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
         };
         match kind {

@@ -126,13 +126,16 @@ impl Checker<'_> {
                 continue;
             }
             // Nothing is collected or formatted unless it is reported: this runs per argument.
-            let reads = task.arguments.iter().filter_map(|(input, a)| match a {
-                Argument::TaskOutput {
-                    task: TaskRef::Local(t),
-                    ..
-                } => Some((Some(input.as_str()), *t)),
-                _ => None,
-            });
+            // A `one_of` reads branches beside the task: checked on its own below.
+            let reads = task
+                .arguments
+                .iter()
+                .filter(|(_, a)| !matches!(a, Argument::OneOf(_)))
+                .flat_map(|(input, a)| a.tasks().map(move |t| (input, t)))
+                .filter_map(|(input, t)| match t {
+                    TaskRef::Local(t) => Some((Some(input.as_str()), *t)),
+                    TaskRef::Foreign { .. } => None,
+                });
             let orders = task
                 .depends
                 .iter()

@@ -26,7 +26,8 @@ use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
 use super::{Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots};
-use crate::ir::{
+use crate::value::{self, DisplayAs};
+use crate::ir::{FormatPart, 
     Argument, Depends, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
@@ -938,6 +939,39 @@ fn resolve_job(
             (IoKind::Parameter { .. }, argument) => {
                 let value = match argument {
                     Some(Argument::Constant(text)) => text.clone(),
+                    // Assembled by the component from the same text Argo's expression builds
+                    // (`emit::regions`, `value::format_text`).
+                    Some(Argument::Format(parts)) => {
+                        let mut pieces: Vec<(DisplayAs, String)> = Vec::with_capacity(parts.len());
+                        for part in parts {
+                            pieces.push(match part {
+                                FormatPart::Text(text) => (DisplayAs::Text, value::encode_text(text)),
+                                FormatPart::PipelineParam { name, display } => (
+                                    *display,
+                                    run_params.get(name).cloned().ok_or_else(|| {
+                                        format!("pipeline parameter `{name}` has no value")
+                                    })?,
+                                ),
+                                FormatPart::TaskOutput {
+                                    task: from,
+                                    output,
+                                    display,
+                                } => {
+                                    let r = producer(from)?;
+                                    let wire = r
+                                        .output_params
+                                        .iter()
+                                        .find(|(n, _)| n == output)
+                                        .map(|(_, v)| v.clone())
+                                        .ok_or_else(|| {
+                                            format!("`{}` has no output parameter `{output}`", r.name)
+                                        })?;
+                                    (*display, wire)
+                                }
+                            });
+                        }
+                        value::format_text(pieces.iter().map(|(d, w)| (*d, w.as_str())))
+                    }
                     // The branch that ran: the first option whose task succeeded.
                     Some(Argument::OneOf(options)) => options
                         .iter()

@@ -14,7 +14,7 @@ use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
+    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
     handles_a_failure, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
@@ -75,5 +75,6 @@ fn main() {
         hostile_chain,
         uncontrolled,
         shaped_params,
+        formatted,
     )
 }
