@@ -324,7 +324,7 @@ fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, componen
 fn builder_method(ident: &Ident, t: &Type, name: &LitStr) -> TokenStream {
     let p = private();
     let doc = format!(
-        "Sets input `{ident}` (default: the component's `#[default(…)]`); accepts what a `{}` input accepts.",
+        "Sets input `{ident}` (default: the component's `#[default(…)]`); accepts what an input of type `{}` accepts.",
         type_string(t)
     );
     quote! {
