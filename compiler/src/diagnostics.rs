@@ -404,6 +404,14 @@ codes! {
          as it is, so it would see the pieces instead of the string: build the text in its \
          command with `concat((\"--out=gs://bucket/\", run_id))` instead. Each value must be \
          an output parameter or a pipeline parameter that exists.";
+    /// A hook Argo and the local runner cannot run as written.
+    HookMisuse = "A0037", Error, "a hook that cannot run as written",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `LifecycleHooks` (a map: one hook per name on a DAG task); `workflow/controller/hooks.go`: `executeTmplLifeCycleHook`; `workflow/controller/exit_handler.go`: `runOnExitNode`",
+        test: "a0037_hooks_one_per_event_and_nothing_nested",
+        "A task has at most one hook per event (`on_success`, `on_failure`, `on_exit`): Argo \
+         keeps a task's hooks in a map by name. Put every task that must run on the event into \
+         one closure. Constructs inside a hook (a condition, another hook) are not compiled or \
+         run yet: write the hook's tasks without them.";
 }
 
 impl fmt::Display for Code {

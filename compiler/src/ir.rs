@@ -10,7 +10,7 @@
 //! Pipeline
 //! ├── params: [PipelineParam]              typed inputs of the whole run
 //! ├── components: {name → ComponentSpec}   typed functions (native or container) + defaults
-//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call
+//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call, Hook
 //! ├── tasks: [Task]                        calls: component, region, arguments, depends, config
 //! ├── defaults: TaskConfig                 settings every task starts from
 //! └── settings: WorkflowSettings           namespace-level settings of the run
@@ -439,7 +439,9 @@ impl Argument {
     /// Every `(task, output)` this argument reads.
     pub fn outputs(&self) -> impl Iterator<Item = (&TaskRef, &str)> {
         let (one, many, parts) = match self {
-            Argument::TaskOutput { task, output } => (Some((task, output.as_str())), &[][..], &[][..]),
+            Argument::TaskOutput { task, output } => {
+                (Some((task, output.as_str())), &[][..], &[][..])
+            }
             Argument::OneOf(options) => (None, &options[..], &[][..]),
             Argument::Format(parts) => (None, &[][..], &parts[..]),
             _ => (None, &[][..], &[][..]),
@@ -677,6 +679,14 @@ pub enum RegionKind {
     },
     /// Tasks that run after everything else, whatever happened (Argo: `spec.onExit`).
     ExitHandler,
+    /// Tasks that run when one task of the parent region ends with a result (Argo: a
+    /// lifecycle hook on that task's DAG task, `hooks`).
+    Hook {
+        /// The task the hook is on (in the parent region).
+        task: TaskId,
+        /// When the hook runs.
+        on: HookEvent,
+    },
     /// A call of another pipeline as a reusable DAG template with its own inputs and outputs.
     Call {
         /// The called pipeline's name.
@@ -685,6 +695,42 @@ pub enum RegionKind {
         #[serde(default)]
         arguments: IndexMap<String, Argument>,
     },
+}
+
+/// When a task's hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookEvent {
+    /// The task succeeded.
+    Success,
+    /// The task failed or errored.
+    Failure,
+    /// The task ran to an end, well or not (succeeded, failed or errored); not when it was
+    /// skipped or omitted.
+    Exit,
+}
+
+impl HookEvent {
+    /// The DSL method that adds the hook.
+    pub fn method(self) -> &'static str {
+        match self {
+            HookEvent::Success => "on_success",
+            HookEvent::Failure => "on_failure",
+            HookEvent::Exit => "on_exit",
+        }
+    }
+
+    /// Whether a task that ended with `result` triggers the hook.
+    pub fn fires_on(self, result: TaskResult) -> bool {
+        match self {
+            HookEvent::Success => result == TaskResult::Succeeded,
+            HookEvent::Failure => matches!(result, TaskResult::Failed | TaskResult::Errored),
+            HookEvent::Exit => matches!(
+                result,
+                TaskResult::Succeeded | TaskResult::Failed | TaskResult::Errored
+            ),
+        }
+    }
 }
 
 /// A task's result as Argo's `depends` names it (`DAGTask.depends`, evaluated by
@@ -1195,11 +1241,23 @@ pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool
         if id == target {
             return true;
         }
-        if region.kind == RegionKind::ExitHandler {
+        // The exit handler and a hook are templates of their own: they see no task outside.
+        if matches!(
+            region.kind,
+            RegionKind::ExitHandler | RegionKind::Hook { .. }
+        ) {
             return false;
         }
     }
     false
+}
+
+/// The hook region `region` is or is inside, with its task and event: the innermost one.
+pub fn hook_around(regions: &[Region], region: RegionId) -> Option<(RegionId, TaskId, HookEvent)> {
+    ancestry(regions, region).find_map(|(id, r)| match r.kind {
+        RegionKind::Hook { task, on } => Some((id, task, on)),
+        _ => None,
+    })
 }
 
 /// True when region `region` is the exit handler or inside it.
@@ -1217,6 +1275,11 @@ pub fn describe_region(regions: &[Region], region: RegionId) -> String {
         RegionKind::Branch { .. } => "the conditional branch",
         RegionKind::Loop { .. } => "the loop body",
         RegionKind::ExitHandler => "the exit handler",
+        RegionKind::Hook { on, .. } => match on {
+            HookEvent::Success => "the success hook",
+            HookEvent::Failure => "the failure hook",
+            HookEvent::Exit => "the exit hook",
+        },
         RegionKind::Call { .. } => "the sub-pipeline call",
     };
     match &r.location {

@@ -40,7 +40,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit", "when", "format"],
+        modules: &["trace", "dsl", "results", "exit", "when", "format", "hooks"],
         independent: false,
     },
     Layer {

@@ -54,6 +54,7 @@ pub mod entrypoint;
 pub mod exit;
 pub mod format;
 pub mod fsutil;
+pub mod hooks;
 pub mod ir;
 #[cfg(test)]
 mod layers;
@@ -71,13 +72,14 @@ pub mod value;
 pub mod when;
 
 pub use argot_macros::{component, container_component, format_arg, pipeline};
-pub use format::{Displayed, FormatPiece, Formatted};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
+pub use format::{Displayed, FormatPiece, Formatted};
+pub use hooks::TaskHooks;
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use trace::{TaskHandle, Traced};
@@ -100,8 +102,8 @@ pub mod prelude {
     };
     pub use crate::ir::CmdArg;
     pub use crate::{
-        AsTask, Result, RunFailure, TaskResults, component, container_component, format_arg,
-        on_exit, one_of, pipeline, when,
+        AsTask, Result, RunFailure, TaskHooks, TaskResults, component, container_component,
+        format_arg, on_exit, one_of, pipeline, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -307,13 +309,14 @@ pub mod __private {
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::trace::{
-        Bound, FormatBound, PipelineHeader, TaskHandle, add_after, add_task, bind_input, rename_task, scope,
+        Bound, FormatBound, PipelineHeader, TaskHandle, add_after, add_task, bind_input,
+        rename_task, scope,
     };
 
     /// What a component call registers, with the function a pod runs for a native one.
     pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;
-    pub use crate::value::{ParamType, encode};
     pub use crate::format::{FormatPiece, Formatted};
+    pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};
     pub use core::panic::Location;
     pub use inventory;

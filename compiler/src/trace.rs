@@ -18,8 +18,8 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, FormatPart, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
-    SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
+    Argument, ComponentSpec, Depends, FormatPart, Pipeline, PipelineParam, Region, RegionId,
+    RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
 
@@ -231,8 +231,7 @@ pub fn bind_input(
                     // In the component's order, as positional arguments are, whatever order
                     // the builder methods were called in.
                     let spec = &tracer.pipeline.components[&t.component];
-                    let position =
-                        |name: &str| spec.inputs.iter().position(|i| i.name == name);
+                    let position = |name: &str| spec.inputs.iter().position(|i| i.name == name);
                     t.arguments.sort_by_key(|name, _| position(name));
                 }
             }
@@ -440,6 +439,37 @@ pub fn scope(
     location: &'static Location<'static>,
     body: impl FnOnce(),
 ) -> RegionId {
+    scope_in(kind, None, location, body)
+}
+
+/// Runs `body` as a hook of `task` (`.on_failure(|| …)`, …): a region inside the task's own
+/// region, wherever the method is called.
+#[doc(hidden)]
+pub fn add_hook(
+    task: TaskHandle,
+    on: crate::ir::HookEvent,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) {
+    let mut local = false;
+    with_local_task(task, on.method(), |_| local = true);
+    if local {
+        scope_in(
+            RegionKind::Hook { task: task.id, on },
+            Some(task.region),
+            location,
+            body,
+        );
+    }
+}
+
+/// [`scope`], in region `parent` (default: the current one).
+fn scope_in(
+    kind: RegionKind,
+    parent: Option<RegionId>,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) -> RegionId {
     let (region, outer) = CURRENT.with(|c| {
         let mut guard = c.borrow_mut();
         let tracer = guard
@@ -448,7 +478,7 @@ pub fn scope(
         let region = RegionId(tracer.pipeline.regions.len() as u32);
         tracer.pipeline.regions.push(Region {
             kind,
-            parent: Some(tracer.current),
+            parent: Some(parent.unwrap_or(tracer.current)),
             location: Some(location_of(location)),
         });
         let outer = std::mem::replace(&mut tracer.current, region);
@@ -597,7 +627,9 @@ impl Tracer {
                         },
                         FormatBound::Output(handle, output, display) => {
                             if handle.trace == self.trace {
-                                let what = format!("the formatted string passed to input `{input}` of task `{task_name}`");
+                                let what = format!(
+                                    "the formatted string passed to input `{input}` of task `{task_name}`"
+                                );
                                 self.check_visible(handle, region, &what, Some(location));
                             }
                             FormatPart::TaskOutput {

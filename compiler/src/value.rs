@@ -181,7 +181,9 @@ fn decode_plain_text(text: &str) -> String {
 
 /// How a value inside a formatted string (`format_arg!`) is shown: as Rust's `{}` shows a
 /// value of its declared type, so the text is the one `format!` would give.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DisplayAs {
     /// A `String` (or `&str`): the text itself.
@@ -270,8 +272,7 @@ fn assemble_format(text: &str) -> Option<String> {
     if !text.starts_with('{') {
         return None;
     }
-    let mut object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(text).ok()?;
+    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).ok()?;
     if object.len() != 1 {
         return None;
     }
@@ -283,7 +284,11 @@ fn assemble_format(text: &str) -> Option<String> {
         let serde_json::Value::Array(pair) = piece else {
             return None;
         };
-        let [serde_json::Value::String(tag), serde_json::Value::String(wire)] = &pair[..] else {
+        let [
+            serde_json::Value::String(tag),
+            serde_json::Value::String(wire),
+        ] = &pair[..]
+        else {
             return None;
         };
         out.push_str(&DisplayAs::from_tag(tag)?.show(wire));

@@ -729,3 +729,33 @@ pub fn formatted(
         );
     });
 }
+
+// --- Lifecycle hooks. ---
+
+/// Hooks on a task that succeeds and on one that fails: the hooks for other results are
+/// skipped, a dependant starts once its dependency's hooks have finished, and a failing hook
+/// fails nothing (as on Argo; see `argot::hooks`).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn hooked(#[default("")] log: Param<String>) {
+    let first = tally(log, "first")
+        .name("first")
+        .on_success(|| {
+            tally(log, "first succeeded").name("on-success");
+            broken("a failing hook fails nothing").name("failing-hook");
+        })
+        .on_failure(|| {
+            tally(log, "first failed").name("never");
+        });
+    tally(log, format_arg!("after {}", first.output)).name("after-first");
+    let fails = broken("on purpose")
+        .name("fails")
+        .on_failure(|| {
+            tally(log, "fails failed").name("on-failure");
+        })
+        .on_exit(|| {
+            tally(log, "fails ended").name("on-exit");
+        });
+    tally(log, "handled")
+        .name("handled")
+        .depends_on(fails.failed());
+}

@@ -6,8 +6,8 @@
 use argot::diagnostics::rules_markdown;
 use argot::emit::argo::{self, ArgoOptions};
 use argot::ir::{
-    Argument, ArtifactRepositoryRef, CmdArg, FormatPart, Implementation, IoKind, OutputSpec, Piece, Pipeline,
-    SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
+    Argument, ArtifactRepositoryRef, CmdArg, FormatPart, Implementation, IoKind, OutputSpec, Piece,
+    Pipeline, SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
 use argot::{
@@ -92,6 +92,43 @@ mod scoped {
     #[component]
     pub fn add_with_default(x: u32, #[default(1)] by: u32) -> Result<u32> {
         Ok(x + by)
+    }
+
+    /// Two failure hooks on one task.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn two_failure_hooks() {
+        step(1)
+            .on_failure(|| {
+                step(2);
+            })
+            .on_failure(|| {
+                step(3);
+            });
+    }
+
+    /// A condition inside a hook.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn condition_in_a_hook() {
+        step(1).on_exit(|| {
+            scope(branch(), Location::caller(), || {
+                step(2);
+            });
+        });
+    }
+
+    /// A hook's task reads a task of the body: a hook is a template of its own.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn hook_reads_the_body() {
+        let first = step(1);
+        step(2).on_success(|| {
+            step(first.output).name("in-hook");
+        });
+    }
+
+    /// A hook without tasks.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn empty_hook() {
+        step(1).on_success(|| {});
     }
 
     /// Echoes its text with a tool.
@@ -1105,7 +1142,8 @@ fn a0028_output_used_outside_its_region() {
         .expect("reading a branch's task outside it is refused");
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(
-        d.to_string().contains("input `by` of task `add-with-default`"),
+        d.to_string()
+            .contains("input `by` of task `add-with-default`"),
         "{d}"
     );
 
@@ -1300,6 +1338,36 @@ fn a0036_a_formatted_string_feeds_only_a_native_string_input() {
     ] {
         assert!(message.contains(problem), "{problem}: {message}");
     }
+}
+
+#[test]
+fn a0037_hooks_one_per_event_and_nothing_nested() {
+    let d = errors_of(&traced(scoped::two_failure_hooks::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `step` has a second `.on_failure(…)` hook"),
+        "{d}"
+    );
+    snapshot("A0037-second-hook", &d);
+
+    let d = errors_of(&traced(scoped::condition_in_a_hook::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("constructs inside the exit hook at tests/tests/diagnostics.rs"),
+        "{d}"
+    );
+
+    // A hook sees no task of the body (A0028), and has tasks (A0006).
+    let d = scoped::hook_reads_the_body::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a hook cannot read the body");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("in the success hook at"), "{d}");
+    let d = errors_of(&traced(scoped::empty_hook::definition()));
+    assert_eq!(d.codes(), [Code::EmptyPipeline], "{d}");
 }
 
 #[test]

@@ -43,7 +43,16 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
         .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
-    assert_eq!(dags, 1 + branches + exit, "{name}: a DAG per region");
+    let hooks = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Hook { .. }))
+        .count();
+    assert_eq!(
+        dags,
+        1 + branches + exit + hooks,
+        "{name}: a DAG per region"
+    );
     assert_eq!(
         templates.len(),
         pipeline.components.len() + dags,
@@ -138,6 +147,17 @@ fn formatted() {
     check(
         "formatted",
         argot_tests::fixtures::formatted::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Each hook is a DAG template named in its task's `hooks`: `exit`, or an expression on the
+/// task's status.
+#[test]
+fn hooked() {
+    check(
+        "hooked",
+        argot_tests::fixtures::hooked::definition(),
         "argot-fixtures",
     );
 }

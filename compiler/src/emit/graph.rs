@@ -11,7 +11,7 @@
 //! [`ValidPipeline`], so only a pipeline that compiles can be drawn, and the same pipeline
 //! always gives the same bytes.
 
-use crate::ir::{FormatPart, Argument, Depends, RegionId, RegionKind, TaskRef};
+use crate::ir::{Argument, Depends, FormatPart, HookEvent, RegionId, RegionKind, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// What an edge carries.
@@ -247,6 +247,15 @@ impl Graph {
                         }
                         RegionKind::Loop { .. } => "loop".to_owned(),
                         RegionKind::Call { pipeline, .. } => format!("pipeline {pipeline}"),
+                        RegionKind::Hook { task, on } => {
+                            let when = match on {
+                                HookEvent::Success => "succeeds",
+                                HookEvent::Failure => "fails",
+                                HookEvent::Exit => "has run",
+                            };
+                            let name = p.tasks.get(task.index()).map_or("?", |t| &t.name);
+                            format!("hook: when {name} {when}")
+                        }
                     };
                     (region.parent, label)
                 })

@@ -14,10 +14,12 @@
 
 use std::collections::BTreeSet;
 
-use super::argo::{Arguments, Artifact, DagTask, Parameter, Template};
+use indexmap::IndexMap;
+
+use super::argo::{Arguments, Artifact, DagTask, LifecycleHook, Parameter, Template};
 use crate::ir::{
-    Argument, FormatPart, CompareKind, Condition, Depends, Operand, RegionId, RegionKind, RunValue, TaskId,
-    TaskRef,
+    Argument, CompareKind, Condition, Depends, FormatPart, HookEvent, Operand, RegionId,
+    RegionKind, RunValue, TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
 
@@ -55,6 +57,10 @@ pub(crate) fn dag_templates(
             },
             RegionKind::Branch { .. } => match &names.branches[r] {
                 Some(b) => b.template.clone(),
+                None => continue,
+            },
+            RegionKind::Hook { .. } => match &names.hooks[r] {
+                Some(n) => n.clone(),
                 None => continue,
             },
             // Refused by validation (A0029).
@@ -298,6 +304,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 depends,
                 when: None,
                 arguments,
+                hooks: hooks(valid, id),
             },
         ));
     }
@@ -350,11 +357,46 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 depends: (!waits.is_empty()).then(|| waits.join(" && ")),
                 when: Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
                 arguments,
+                hooks: IndexMap::new(),
             },
         ));
     }
     entries.sort_by_key(|(k, _)| *k);
     entries.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The lifecycle hooks of task `task`'s DAG task, in the order they were written: `exit` for
+/// `on_exit` (`runOnExitNode` runs it once the task has `Completed`: succeeded, failed or
+/// errored); for the others an expression on the task's status, which `executeTmplLifeCycleHook`
+/// evaluates (`expr`, `util/expr/argoexpr`) with `tasks.<name>.status` set to the node's phase.
+fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook> {
+    let p = valid.pipeline();
+    let mut out = IndexMap::new();
+    for (r, region) in p.regions.iter().enumerate() {
+        let RegionKind::Hook { task: t, on } = region.kind else {
+            continue;
+        };
+        let Some(template) = valid.names().hooks[r].as_ref().filter(|_| t == task) else {
+            continue;
+        };
+        let status = format!("tasks['{}'].status", p.tasks[task.index()].name);
+        let (name, expression) = match on {
+            HookEvent::Exit => ("exit", None),
+            HookEvent::Success => ("succeeded", Some(format!("{status} == 'Succeeded'"))),
+            HookEvent::Failure => (
+                "failed",
+                Some(format!("{status} == 'Failed' || {status} == 'Error'")),
+            ),
+        };
+        out.insert(
+            name.to_owned(),
+            LifecycleHook {
+                template: template.clone(),
+                expression,
+            },
+        );
+    }
+    out
 }
 
 /// `d` without its "finished well" terms on tasks `keep` rejects (a branch's DAG task waits

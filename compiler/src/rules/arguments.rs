@@ -3,7 +3,9 @@
 
 use super::{Checker, list};
 use crate::diagnostics::Code;
-use crate::ir::{Argument, ComponentSpec, FormatPart, Implementation, IoKind, Piece, TaskId, TaskRef};
+use crate::ir::{
+    Argument, ComponentSpec, FormatPart, Implementation, IoKind, Piece, TaskId, TaskRef,
+};
 
 impl Checker<'_> {
     /// A0002, A0003, A0007, A0011: every argument fits its input and refers to something real.
@@ -197,10 +199,16 @@ impl Checker<'_> {
         for part in parts {
             let problem = match part {
                 FormatPart::Text(_) => None,
-                FormatPart::PipelineParam { name, .. } => (!p.params.iter().any(|q| &q.name == name))
-                    .then(|| format!("pipeline parameter `{name}`, which does not exist")),
+                FormatPart::PipelineParam { name, .. } => {
+                    (!p.params.iter().any(|q| &q.name == name))
+                        .then(|| format!("pipeline parameter `{name}`, which does not exist"))
+                }
                 FormatPart::TaskOutput {
-                    task: TaskRef::Foreign { pipeline, task: other },
+                    task:
+                        TaskRef::Foreign {
+                            pipeline,
+                            task: other,
+                        },
                     ..
                 } => Some(format!("{other} of pipeline `{pipeline}`")),
                 FormatPart::TaskOutput {
@@ -210,11 +218,20 @@ impl Checker<'_> {
                 } => match p.tasks.get(from.index()) {
                     None => Some(format!("task #{}, which does not exist", from.0)),
                     Some(producer) => {
-                        let out = p.components.get(&producer.component).and_then(|c| c.output(output));
+                        let out = p
+                            .components
+                            .get(&producer.component)
+                            .and_then(|c| c.output(output));
                         match out {
                             Some(o) if !o.kind.is_artifact() => None,
-                            Some(_) => Some(format!("output `{output}` of task `{}`, an artifact (a file, not a value)", producer.name)),
-                            None => Some(format!("output `{output}` of task `{}`, which has no such output", producer.name)),
+                            Some(_) => Some(format!(
+                                "output `{output}` of task `{}`, an artifact (a file, not a value)",
+                                producer.name
+                            )),
+                            None => Some(format!(
+                                "output `{output}` of task `{}`, which has no such output",
+                                producer.name
+                            )),
                         }
                     }
                 },

@@ -75,8 +75,27 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            if let Some((hook, _, _)) = region
+                .parent
+                .and_then(|parent| crate::ir::hook_around(&p.regions, parent))
+            {
+                self.report(
+                    Code::HookMisuse,
+                    None,
+                    format!(
+                        "{what}: constructs inside {} are not compiled or run yet",
+                        describe_region(&p.regions, hook)
+                    ),
+                    "write the hook's tasks without it for now",
+                );
+                continue;
+            }
             let construct = match region.kind {
                 RegionKind::Root => "a second root",
+                RegionKind::Hook { task, on } => {
+                    self.hook(id, task, on);
+                    continue;
+                }
                 RegionKind::Branch { .. } => {
                     // Argo refuses a DAG without tasks; the branch's template would be one.
                     let empty = !p
@@ -205,6 +224,60 @@ impl Checker<'_> {
                             "read it in a task created inside `on_exit(|run| …)`",
                         );
             }
+        }
+    }
+
+    /// A hook: its task is in the region around it, it is the task's only hook for its event,
+    /// and it has tasks (A0037, A0028, A0006).
+    fn hook(&mut self, id: RegionId, task: TaskId, on: crate::ir::HookEvent) {
+        let p = self.p;
+        let region = &p.regions[id.index()];
+        let what = describe_region(&p.regions, id);
+        let Some(hooked) = p.tasks.get(task.index()) else {
+            self.report(
+                Code::OutOfScope,
+                None,
+                format!("{what} is on task #{}, which does not exist", task.0),
+                "build hooks only through the DSL",
+            );
+            return;
+        };
+        if Some(hooked.region) != region.parent {
+            self.report(
+                Code::OutOfScope,
+                Some(task),
+                format!("{what} is not in the region of its task `{}`", hooked.name),
+                "build hooks only through the DSL",
+            );
+        }
+        let first = p.regions.iter().position(|r| r.kind == region.kind) == Some(id.index());
+        if !first {
+            self.report(
+                Code::HookMisuse,
+                Some(task),
+                format!(
+                    "task `{}` has a second `.{}(…)` hook ({what})",
+                    hooked.name,
+                    on.method()
+                ),
+                format!(
+                    "put every task that must run then into one `.{}(|| {{ … }})` closure",
+                    on.method()
+                ),
+            );
+        }
+        // Argo refuses a DAG without tasks; the hook's template would be one.
+        if !p
+            .tasks
+            .iter()
+            .any(|t| region_contains(&p.regions, id, t.region))
+        {
+            self.report(
+                Code::EmptyPipeline,
+                Some(task),
+                format!("{what} has no tasks"),
+                "call a component in the hook's closure, or remove the hook",
+            );
         }
     }
 
