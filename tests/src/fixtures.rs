@@ -758,4 +758,10 @@ pub fn hooked(#[default("")] log: Param<String>) {
     tally(log, "handled")
         .name("handled")
         .depends_on(fails.failed());
+    // A hook on a task of a conditional branch: the branch's template carries it.
+    when(first.output.eq("first"), || {
+        tally(log, "in branch").name("branched").on_exit(|| {
+            tally(log, "branch hook").name("branch-hook");
+        });
+    });
 }

@@ -577,6 +577,8 @@ fn hooks_run_for_their_result_before_the_dependants() {
         ("on-failure", "Succeeded"),
         ("on-exit", "Succeeded"),
         ("handled", "Succeeded"),
+        ("branched", "Succeeded"),
+        ("branch-hook", "Succeeded"),
     ] {
         assert_eq!(phase(name), expected, "{name}");
     }
@@ -597,7 +599,8 @@ fn hooks_run_for_their_result_before_the_dependants() {
     assert!(at("first succeeded") < at("after first"), "{lines:?}");
     assert!(at("fails failed") < at("handled"), "{lines:?}");
     assert!(at("fails ended") < at("handled"), "{lines:?}");
-    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert!(at("in branch") < at("branch hook"), "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
 }
 
 #[test]
