@@ -40,7 +40,16 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit", "when", "format", "hooks"],
+        modules: &[
+            "trace",
+            "dsl",
+            "results",
+            "exit",
+            "when",
+            "subpipeline",
+            "format",
+            "hooks",
+        ],
         independent: false,
     },
     Layer {

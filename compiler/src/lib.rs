@@ -65,6 +65,7 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
+pub mod subpipeline;
 mod trace;
 pub mod util;
 pub mod validate;
@@ -82,6 +83,7 @@ pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
+pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
@@ -308,6 +310,7 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, FormatBound, PipelineHeader, TaskHandle, add_after, add_task, bind_input,
         rename_task, scope,

@@ -5,6 +5,7 @@
 //! - [`container_steps`]: a container component (any image) between native components.
 //! - [`coin_flip`]: nested conditional branches (`when(…).otherwise(…)`).
 //! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
+//! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -18,4 +19,5 @@ pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
 pub mod ml;
+pub mod nested_pipeline;
 pub mod quickstart;

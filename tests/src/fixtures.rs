@@ -689,6 +689,50 @@ pub fn shaped_params(
     shaped(small, sizes, care, ratio, limit);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sub-pipelines
+// ---------------------------------------------------------------------------------------------
+
+/// Fails when `value` is `bad`; else returns it.
+#[component]
+pub fn refuse(value: u32, bad: u32) -> Result<u32> {
+    ensure!(value != bad, "refused {value}");
+    Ok(value)
+}
+
+/// `a + b`.
+#[component]
+pub fn sum(a: u32, b: u32) -> Result<u32> {
+    Ok(a + b)
+}
+
+/// Checks `x` (failing when it is `bad`) and, independently, doubles it: what it returns does
+/// not depend on the check.
+#[pipeline]
+pub fn checked_double(x: Param<u32>, bad: Param<u32>) -> ParamRef<u32> {
+    refuse(x, bad);
+    sum(x, x).output
+}
+
+/// Calls `checked_double` (a call inside a call) and adds one; returns both.
+#[pipeline(outputs = ["total", "doubled"])]
+pub fn double_plus_one(y: Param<u32>, bad: Param<u32>) -> (ParamRef<u32>, ParamRef<u32>) {
+    let doubled = checked_double(y, bad);
+    let total = sum(doubled, 1).name("plus-one");
+    (total.output, doubled)
+}
+
+/// Two calls of `double_plus_one`, one fed by a task's output and one by constants, and a sum
+/// of what they return. With `bad=2` the first call's check fails.
+#[pipeline(image = "example.com/fixtures:1.0", outputs = ["total"])]
+pub fn calls_probe(#[default(1)] bad: Param<u32>) -> ParamRef<u32> {
+    let start = step(1);
+    let (first, _) = double_plus_one(start.output, bad);
+    let (second, doubled) = double_plus_one(5, 7);
+    let apart = sum(second, doubled).name("apart");
+    sum(first, apart.output).name("together").output
+}
+
 // --- Formatted strings (`format_arg!`). ---
 
 /// Writes `text` to the file `path`, exactly (no newline added); nothing when `path` is empty.

@@ -43,6 +43,26 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
         .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
+    // Every call of a sub-pipeline runs the template of its first call: the others' tasks
+    // are not emitted again.
+    let mut called = std::collections::BTreeSet::new();
+    let repeated: Vec<bool> = pipeline
+        .regions
+        .iter()
+        .map(|r| match &r.kind {
+            argot::ir::RegionKind::Call { pipeline, .. } => !called.insert(pipeline.clone()),
+            _ => false,
+        })
+        .collect();
+    let emitted = |region: argot::ir::RegionId| {
+        !argot::ir::ancestry(&pipeline.regions, region).any(|(r, _)| repeated[r.index()])
+    };
+    let calls = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
+        .filter(|r| r.parent.is_some_and(emitted))
+        .count();
     let hooks = pipeline
         .regions
         .iter()
@@ -50,8 +70,8 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .count();
     assert_eq!(
         dags,
-        1 + branches + exit + hooks,
-        "{name}: a DAG per region"
+        1 + branches + exit + called.len() + hooks,
+        "{name}: a DAG per region, one per called pipeline"
     );
     assert_eq!(
         templates.len(),
@@ -63,10 +83,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|t| t["dag"].is_object())
         .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
         .sum();
+    let tasks = pipeline.tasks.iter().filter(|t| emitted(t.region)).count();
     assert_eq!(
         dag_tasks,
-        pipeline.tasks.len() + branches,
-        "{name}: every task, and a task calling each branch"
+        tasks + branches + calls,
+        "{name}: every task, and a task calling each branch and each sub-pipeline"
     );
 
     // Every default is a value of its parameter's schema (the macro records both from the type).
@@ -170,6 +191,23 @@ fn exit_handler() {
         "exit_handler",
         argot_examples::exit_handler::exit_handler::definition(),
         "exit_handler",
+    );
+}
+
+/// A sub-pipeline called twice is one DAG template with inputs and outputs, run by a DAG
+/// task per call; the pipeline's outputs are its entrypoint's.
+#[test]
+fn nested_pipeline() {
+    check(
+        "nested_pipeline",
+        argot_examples::nested_pipeline::nested_pipeline::definition(),
+        "nested_pipeline",
+    );
+    // A call inside a call, outputs passed on, and a second call with constants.
+    check(
+        "calls_probe",
+        argot_tests::fixtures::calls_probe::definition(),
+        "argot-fixtures",
     );
 }
 
@@ -339,6 +377,10 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "coin_flip",
             argot_examples::coin_flip::coin_flip::definition(),
         ),
+        (
+            "nested_pipeline",
+            argot_examples::nested_pipeline::nested_pipeline::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -371,6 +413,15 @@ fn pipeline_graphs_as_mermaid_and_dot() {
                     .map(|a| match a {
                         argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_) => 0,
                         argot::ir::Argument::OneOf(options) => options.len(),
+                        // Inside a sub-pipeline call: an edge unless the call binds a constant.
+                        argot::ir::Argument::PipelineParam(name) => {
+                            match argot::ir::param_origin(p, t.region, name) {
+                                argot::ir::ParamOrigin::Bound(argot::ir::Argument::Constant(_)) => {
+                                    0
+                                }
+                                _ => 1,
+                            }
+                        }
                         _ => 1,
                     })
                     .sum::<usize>()

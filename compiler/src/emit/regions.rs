@@ -45,6 +45,7 @@ pub(crate) fn dag_templates(
         })
         .collect();
     let selected = selected_outputs(valid);
+    let definitions = call_definitions(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -63,10 +64,61 @@ pub(crate) fn dag_templates(
                 Some(n) => n.clone(),
                 None => continue,
             },
+            // Every call of a pipeline runs the template of its first call.
+            RegionKind::Call { pipeline, .. } => match names.call_templates.get(pipeline) {
+                Some(n) if definitions.contains(&id) => n.clone(),
+                _ => continue,
+            },
             // Refused by validation (A0029).
-            RegionKind::Loop { .. } | RegionKind::Call { .. } => continue,
+            RegionKind::Loop { .. } => continue,
         };
         let mut template = blank(&name);
+        if let RegionKind::Call { arguments, .. } = &region.kind {
+            for param in arguments.keys() {
+                if binds_artifact(valid, id, param) {
+                    template.inputs.artifacts.push(Artifact {
+                        name: param.clone(),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.inputs.parameters.push(Parameter {
+                        name: param.clone(),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        let returned = match &region.kind {
+            RegionKind::Root => Some(&p.outputs),
+            RegionKind::Call { outputs, .. } => Some(outputs),
+            _ => None,
+        };
+        for (output, argument) in returned.into_iter().flatten() {
+            if let Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output: from,
+            } = argument
+            {
+                let artifact = is_artifact_output(valid, *t, from);
+                let value = reference(valid, id, *t, from, artifact);
+                if artifact {
+                    template.outputs.artifacts.push(Artifact {
+                        name: output.clone(),
+                        from: Some(value),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.outputs.parameters.push(Parameter {
+                        name: output.clone(),
+                        value_from: Some(super::argo::ValueFrom {
+                            path: None,
+                            parameter: Some(value),
+                        }),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
         for (task, output, artifact) in &received[r] {
             let name = input_name(valid, *task, output);
             if *artifact {
@@ -113,6 +165,66 @@ fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
         .map_or("", |b| b.task.as_str())
 }
 
+/// The first call of each called pipeline, whose tasks its DAG template is made of: every
+/// call traces the same body, so the others differ only in their arguments.
+fn call_definitions(valid: &ValidPipeline) -> BTreeSet<RegionId> {
+    let mut seen = BTreeSet::new();
+    let mut first = BTreeSet::new();
+    for (r, region) in valid.pipeline().regions.iter().enumerate() {
+        if let RegionKind::Call { pipeline, .. } = &region.kind
+            && seen.insert(pipeline.as_str())
+        {
+            first.insert(RegionId(r as u32));
+        }
+    }
+    first
+}
+
+/// True when `output` of `task` is an artifact.
+fn is_artifact_output(valid: &ValidPipeline, task: TaskId, output: &str) -> bool {
+    let p = valid.pipeline();
+    p.components[&p.tasks[task.index()].component]
+        .output(output)
+        .is_some_and(|o| o.kind.is_artifact())
+}
+
+/// The sub-pipeline call written in region `at` through which `at` reads an output of
+/// `task` (validation made sure it returns it), with the name it returns it under.
+fn through_call<'p>(
+    valid: &'p ValidPipeline,
+    at: RegionId,
+    task: TaskId,
+    output: &str,
+) -> Option<(&'p str, &'p str)> {
+    let p = valid.pipeline();
+    let call = crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)?;
+    let RegionKind::Call { name, outputs, .. } = &p.regions[call.index()].kind else {
+        return None;
+    };
+    let returned = outputs.iter().find_map(|(n, a)| match a {
+        Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output: o,
+        } if *t == task && o == output => Some(n.as_str()),
+        _ => None,
+    })?;
+    Some((name.as_str(), returned))
+}
+
+/// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
+/// it is inside.
+fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
+    let p = valid.pipeline();
+    let t = &p.tasks[task.index()];
+    if t.region != at
+        && let Some(call) = crate::ir::call_between(&p.regions, at, t.region)
+        && let RegionKind::Call { name, .. } = &p.regions[call.index()].kind
+    {
+        return name;
+    }
+    crate::ir::local_name(&t.name)
+}
+
 /// For each region (a branch), the outputs of its tasks that a `one_of` beside it reads, for
 /// its template's outputs: `(task, output)` pairs, in task order.
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
@@ -132,7 +244,10 @@ fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
 
 /// The input name under which a branch receives `output` of `task`.
 fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!("{}_{output}", valid.pipeline().tasks[task.index()].name)
+    format!(
+        "{}_{output}",
+        crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+    )
 }
 
 /// What region `region` (a branch) reads from outside it, for its template's inputs: the
@@ -203,8 +318,10 @@ fn reference(
     if p.tasks[task.index()].region == at {
         format!(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
-            p.tasks[task.index()].name
+            crate::ir::local_name(&p.tasks[task.index()].name)
         )
+    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+        format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
     } else {
         format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
     }
@@ -260,7 +377,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
-                Argument::PipelineParam(name) => format!("{{{{workflow.parameters.{name}}}}}"),
+                Argument::PipelineParam(name) => param_reference(valid, region, name, artifact),
                 Argument::Format(parts) => format_expression(valid, region, parts),
             };
             if artifact {
@@ -277,16 +394,23 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 });
             }
         }
-        let name = |t: TaskId| p.tasks[t.index()].name.as_str();
+        let name = |t: TaskId| dag_name(valid, region, t);
         let mut depends = valid.depends(id).and_then(|d| {
-            let here = |t: TaskId| p.tasks[t.index()].region == region;
+            // Tasks of this DAG, and tasks inside the calls written in it (their call's).
+            let here = |t: TaskId| {
+                let r = p.tasks[t.index()].region;
+                r == region
+                    || crate::ir::call_between(&p.regions, region, r)
+                        .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+            };
             // Copied only when a term has to go (it names a task outside this region).
             let outside = d.any_task(&|r| matches!(r, TaskRef::Local(t) if !here(*t)));
-            if outside {
-                within(d, &here).map(|d| super::depends::render(&d, name))
+            let d = if outside {
+                within(d, &here)
             } else {
-                Some(super::depends::render(d, name))
-            }
+                Some(d.clone())
+            };
+            d.map(|d| super::depends::render(&distinct_done(d, &name), name))
         });
         if !selected.is_empty() {
             let branches = selected.join(" && ");
@@ -299,7 +423,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         entries.push((
             i,
             DagTask {
-                name: task.name.clone(),
+                name: crate::ir::local_name(&task.name).to_owned(),
                 template: names.template_of(id).name.clone(),
                 depends,
                 when: None,
@@ -361,6 +485,71 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             },
         ));
     }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Call {
+            pipeline,
+            name,
+            arguments: bound,
+            ..
+        } = &nested.kind
+        else {
+            continue;
+        };
+        if nested.parent != Some(region) {
+            continue;
+        }
+        let c = RegionId(r as u32);
+        let first = p
+            .tasks
+            .iter()
+            .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
+            .unwrap_or(usize::MAX);
+        let mut waits: Vec<&str> = Vec::new();
+        let mut arguments = Arguments::default();
+        for (param, argument) in bound {
+            let artifact = binds_artifact(valid, c, param);
+            let value = match argument {
+                Argument::Constant(text) => text.clone(),
+                Argument::PipelineParam(n) => param_reference(valid, region, n, artifact),
+                Argument::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => {
+                    let waited = dag_name(valid, region, *t);
+                    if !waits.contains(&waited) {
+                        waits.push(waited);
+                    }
+                    reference(valid, region, *t, output, artifact)
+                }
+                // Validation refuses anything else (A0029).
+                _ => continue,
+            };
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name: param.clone(),
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name: param.clone(),
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
+        }
+        entries.push((
+            first,
+            DagTask {
+                name: name.clone(),
+                template: names.call_templates[pipeline].clone(),
+                depends: (!waits.is_empty()).then(|| waits.join(" && ")),
+                when: None,
+                arguments,
+                hooks: IndexMap::new(),
+            },
+        ));
+    }
     entries.sort_by_key(|(k, _)| *k);
     entries.into_iter().map(|(_, t)| t).collect()
 }
@@ -379,7 +568,10 @@ fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook>
         let Some(template) = valid.names().hooks[r].as_ref().filter(|_| t == task) else {
             continue;
         };
-        let status = format!("tasks['{}'].status", p.tasks[task.index()].name);
+        let status = format!(
+            "tasks['{}'].status",
+            crate::ir::local_name(&p.tasks[task.index()].name)
+        );
         let (name, expression) = match on {
             HookEvent::Exit => ("exit", None),
             HookEvent::Success => ("succeeded", Some(format!("{status} == 'Succeeded'"))),
@@ -397,6 +589,53 @@ fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook>
         );
     }
     out
+}
+
+/// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
+/// sub-pipeline call, its template's input.
+fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
+    match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
+        None => format!("{{{{workflow.parameters.{name}}}}}"),
+        Some(_) if artifact => format!("{{{{inputs.artifacts.{name}}}}}"),
+        Some(_) => format!("{{{{inputs.parameters.{name}}}}}"),
+    }
+}
+
+/// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
+fn binds_artifact(valid: &ValidPipeline, call: RegionId, param: &str) -> bool {
+    let p = valid.pipeline();
+    match crate::ir::param_origin(p, call, param) {
+        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        }) => is_artifact_output(valid, *t, output),
+        _ => false,
+    }
+}
+
+/// `d` with each "finished well" term after the first on the same DAG task dropped: two
+/// tasks inside one call are one DAG task here.
+fn distinct_done<'a>(d: Depends, name: &dyn Fn(TaskId) -> &'a str) -> Depends {
+    let Depends::And(terms) = d else {
+        return d;
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut kept: Vec<Depends> = Vec::with_capacity(terms.len());
+    for term in terms {
+        if let Depends::Done(TaskRef::Local(t)) = &term {
+            let n = name(*t);
+            if seen.contains(&n) {
+                continue;
+            }
+            seen.push(n);
+        }
+        kept.push(term);
+    }
+    if kept.len() == 1 {
+        kept.pop().expect("one term")
+    } else {
+        Depends::And(kept)
+    }
 }
 
 /// `d` without its "finished well" terms on tasks `keep` rejects (a branch's DAG task waits
@@ -435,9 +674,14 @@ fn format_expression(valid: &ValidPipeline, at: RegionId, parts: &[FormatPart]) 
                     crate::value::DisplayAs::Text,
                     expr_string(&crate::value::encode_text(text)),
                 ),
-                FormatPart::PipelineParam { name, display } => {
-                    (*display, format!("workflow.parameters['{name}']"))
-                }
+                // Inside a sub-pipeline call, its parameters are its template's inputs.
+                FormatPart::PipelineParam { name, display } => (
+                    *display,
+                    match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
+                        None => format!("workflow.parameters['{name}']"),
+                        Some(_) => format!("inputs.parameters['{name}']"),
+                    },
+                ),
                 FormatPart::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
@@ -461,8 +705,10 @@ fn output_expression(valid: &ValidPipeline, at: RegionId, task: TaskId, output: 
     if p.tasks[task.index()].region == at {
         format!(
             "tasks['{}'].outputs.parameters['{output}']",
-            p.tasks[task.index()].name
+            crate::ir::local_name(&p.tasks[task.index()].name)
         )
+    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+        format!("tasks['{call}'].outputs.parameters['{returned}']")
     } else {
         format!("inputs.parameters['{}']", input_name(valid, task, output))
     }

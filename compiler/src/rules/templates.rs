@@ -62,6 +62,28 @@ impl Checker<'_> {
             }
             names.branches[r] = Some(super::BranchNames { task, template });
         }
+        // Each called pipeline: one DAG template, shared by its calls.
+        for region in &p.regions {
+            let crate::ir::RegionKind::Call { pipeline, .. } = &region.kind else {
+                continue;
+            };
+            if names.call_templates.contains_key(pipeline) {
+                continue;
+            }
+            let template = namer::generated(pipeline, namer::DNS_LABEL_MAX);
+            if let Some(owner) = owners.get(&template) {
+                let owner = owner.clone();
+                self.report(
+                    Code::NameCollision,
+                    None,
+                    format!("sub-pipeline `{pipeline}` and {owner} both become the Argo template name `{template}`"),
+                    "rename the pipeline with #[pipeline(name = \"…\")] or the component with #[component(name = \"…\")]",
+                );
+            } else {
+                owners.insert(template.clone(), format!("sub-pipeline `{pipeline}`"));
+            }
+            names.call_templates.insert(pipeline.clone(), template);
+        }
         if p.tasks
             .iter()
             .any(|t| crate::ir::in_exit_handler(&p.regions, t.region))

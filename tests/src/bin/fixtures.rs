@@ -3,6 +3,7 @@
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
@@ -10,6 +11,8 @@ use argot_tests::fixtures::{
 };
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
+// Sub-pipelines.
+use argot_tests::fixtures::calls_probe;
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -75,6 +78,8 @@ fn main() {
         hostile_chain,
         uncontrolled,
         shaped_params,
+        calls_probe,
+        nested_pipeline,
         formatted,
         hooked,
     )
