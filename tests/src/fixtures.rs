@@ -772,6 +772,13 @@ pub fn formatted(
             format_arg!("[{}]", said.output),
         );
     });
+    write_inside(out, said.output);
+}
+
+/// A sub-pipeline formatting its own parameters (its template's inputs on Argo).
+#[pipeline]
+pub fn write_inside(path: Param<String>, word: Param<String>) {
+    write_text(format_arg!("{}.call", path), format_arg!("<{}>", word));
 }
 
 // --- Lifecycle hooks. ---

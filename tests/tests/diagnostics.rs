@@ -131,6 +131,34 @@ mod scoped {
         step(1).on_success(|| {});
     }
 
+    /// Returns its word, echoed.
+    #[pipeline]
+    pub fn echoes(word: Param<String>) -> ParamRef<String> {
+        argot_tests::fixtures::echo(word).output
+    }
+
+    /// A formatted string bound to a sub-pipeline's parameter.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_call(#[default("b")] bucket: Param<String>) {
+        echoes(format_arg!("gs://{}", bucket));
+    }
+
+    /// A sub-pipeline with a hook inside.
+    #[pipeline]
+    pub fn hooks_inside(x: Param<u32>) -> ParamRef<u32> {
+        step(x)
+            .on_failure(|| {
+                step(1);
+            })
+            .output
+    }
+
+    /// Calls `hooks_inside`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_hooks_inside() {
+        hooks_inside(1);
+    }
+
     /// Echoes its text with a tool.
     #[container_component]
     pub fn shout(text: Param<String>) -> Container {
@@ -1436,6 +1464,14 @@ fn a0036_a_formatted_string_feeds_only_a_native_string_input() {
         "{message}"
     );
     snapshot("A0036-format-into-a-container", &d);
+    // A sub-pipeline's parameter is not assembled: it may reach anything inside.
+    let d = errors_of(&traced(scoped::formats_into_a_call::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput], "{d}");
+    assert!(
+        d.to_string()
+            .contains("parameter `word` of the sub-pipeline call"),
+        "{d}"
+    );
 
     // Built by other means than the DSL: a piece reading an artifact, an output or a
     // parameter that does not exist.
@@ -1514,6 +1550,14 @@ fn a0037_hooks_one_per_event_and_nothing_nested() {
     assert!(d.to_string().contains("in the success hook at"), "{d}");
     let d = errors_of(&traced(scoped::empty_hook::definition()));
     assert_eq!(d.codes(), [Code::EmptyPipeline], "{d}");
+    // Not inside a sub-pipeline yet.
+    let d = errors_of(&traced(scoped::calls_hooks_inside::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("a hook inside a sub-pipeline is not compiled or run yet"),
+        "{d}"
+    );
 }
 
 #[test]

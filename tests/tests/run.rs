@@ -619,6 +619,8 @@ fn formatted_strings_reach_the_component_as_format_would_write_them() {
     );
     let branch = std::fs::read_to_string(format!("{}.branch", out_file.display())).unwrap();
     assert_eq!(branch, format!("[{word}]"));
+    let call = std::fs::read_to_string(format!("{}.call", out_file.display())).unwrap();
+    assert_eq!(call, format!("<{word}>"));
 }
 
 /// Hooks run for the result they are for, before their task's dependants start; a failing
