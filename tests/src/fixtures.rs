@@ -733,6 +733,48 @@ pub fn calls_probe(#[default(1)] bad: Param<u32>) -> ParamRef<u32> {
     sum(first, apart.output).name("together").output
 }
 
+/// Doubles `x` when it is above `limit`, else adds one: a condition inside a sub-pipeline,
+/// on the call's parameters.
+#[pipeline]
+pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
+    let (mut big, mut small) = (None, None);
+    when(x.gt(limit), || {
+        big = Some(sum(x, x));
+    })
+    .otherwise(|| {
+        small = Some(sum(x, 1));
+    });
+    let (big, small) = (big.expect("traced"), small.expect("traced"));
+    sum(one_of([big.output, small.output]), 0)
+        .name("picked")
+        .output
+}
+
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; a third
+/// inside a branch (`x > 5`), on a task's output read from outside the branch; and branches
+/// on what the calls return.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
+    let first = double_or_increment(x, 5);
+    let second = double_or_increment(10, 5);
+    let seed = sum(x, 1).name("seed");
+    when(x.gt(5), || {
+        double_or_increment(seed.output, 0);
+    });
+    // A condition on what a call returns; what calls return read inside a branch; and the
+    // output of the branch that ran, one of whose options a call in the branch returns.
+    let (mut high, mut low) = (None, None);
+    when(first.gt(10), || {
+        high = Some(double_or_increment(second, 100));
+    })
+    .otherwise(|| {
+        low = Some(sum(first, second).name("low"));
+    });
+    let (high, low) = (high.expect("traced"), low.expect("traced"));
+    sum(one_of([high, low.output]), 0).name("chosen");
+    sum(first, second).name("both").output
+}
+
 // --- Formatted strings (`format_arg!`). ---
 
 /// Writes `text` to the file `path`, exactly (no newline added); nothing when `path` is empty.

@@ -286,39 +286,6 @@ mod scoped {
         step(x).output
     }
 
-    /// A sub-pipeline called inside a conditional branch.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn call_in_a_branch() {
-        let first = step(1);
-        when(first.output.gt(0), || {
-            one_step(first.output);
-        });
-    }
-
-    /// A sub-pipeline with a condition inside.
-    #[pipeline]
-    pub fn branches_inside(x: Param<u32>) {
-        let first = step(x);
-        when(first.output.gt(0), || {
-            step(2);
-        });
-    }
-
-    /// The pipeline around `branches_inside`.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn calls_a_branching_pipeline() {
-        branches_inside(1);
-    }
-
-    /// A sub-pipeline's output read inside a branch beside the call.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn call_output_read_in_a_branch() {
-        let got = one_step(1);
-        when(got.gt(0), || {
-            step(got);
-        });
-    }
-
     /// A pipeline whose tasks use a sub-pipeline's task and output.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn uses_a_call() {
@@ -1328,9 +1295,7 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     );
 }
 
-/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); a call
-/// inside a branch, a branch inside a call and a call's output read inside a branch are not
-/// compiled yet; an output no call returns cannot be read outside the call.
+/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); an output no call returns cannot be read outside the call.
 #[test]
 fn a0029_a0028_sub_pipeline_calls() {
     let d = scoped::starts_a_recursion::definition()
@@ -1354,27 +1319,6 @@ fn a0029_a0028_sub_pipeline_calls() {
         d.to_string().contains(
             "pipeline `clean_and_score` takes artifact inputs (`readings`), so it runs only when another pipeline calls it"
         ),
-        "{d}"
-    );
-    let d = errors_of(&traced(scoped::call_in_a_branch::definition()));
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
-    assert!(
-        d.to_string()
-            .contains("a sub-pipeline called inside a conditional branch"),
-        "{d}"
-    );
-    let d = errors_of(&traced(scoped::calls_a_branching_pipeline::definition()));
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
-    assert!(
-        d.to_string()
-            .contains("conditions and loops inside a sub-pipeline are not compiled or run yet"),
-        "{d}"
-    );
-    let d = errors_of(&traced(scoped::call_output_read_in_a_branch::definition()));
-    assert!(d.codes().contains(&Code::UnsupportedConstruct), "{d}");
-    assert!(
-        d.to_string()
-            .contains("which is read only by tasks written beside the call for now"),
         "{d}"
     );
 

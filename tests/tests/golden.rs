@@ -37,11 +37,6 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
     let dags = templates.iter().filter(|t| t["dag"].is_object()).count();
-    let branches = pipeline
-        .regions
-        .iter()
-        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
-        .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
     // Every call of a sub-pipeline runs the template of its first call: the others' tasks
     // are not emitted again.
@@ -67,6 +62,13 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .regions
         .iter()
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Hook { .. }))
+        .count();
+    let branches = pipeline
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
         .count();
     assert_eq!(
         dags,
@@ -207,6 +209,12 @@ fn nested_pipeline() {
     check(
         "calls_probe",
         argot_tests::fixtures::calls_probe::definition(),
+        "argot-fixtures",
+    );
+    // Conditions inside a called pipeline, on its parameters, passed into its branches.
+    check(
+        "branching_calls",
+        argot_tests::fixtures::branching_calls::definition(),
         "argot-fixtures",
     );
 }

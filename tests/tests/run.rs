@@ -500,6 +500,42 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(phase(&details, "together"), "Omitted");
     assert_eq!(details["run"]["phase"], "Failed");
     assert_eq!(run_output(&details, "total"), None);
+
+    // Conditions inside a called pipeline, on the call's parameters: 3 is incremented, 10
+    // doubled (4 + 20); with 7, both are doubled (14 + 20).
+    let out = sb.run(&["branching_calls", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("24"));
+    assert_eq!(phase(&details, "double-or-increment.sum"), "Skipped");
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
+    // The call inside the branch is skipped with it.
+    assert_eq!(phase(&details, "double-or-increment-3.picked"), "Skipped");
+    // 4 is not above 10: `low` adds what the calls returned (4 + 20), and `chosen` reads it.
+    assert_eq!(phase(&details, "double-or-increment-4.picked"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("24")
+    );
+    let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("34"));
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Skipped");
+    // 7 > 5: the branch runs its call on `seed` (8), which doubles it.
+    assert_eq!(
+        output_of(&details, "double-or-increment-3.picked", "output").as_deref(),
+        Some("16")
+    );
+    // 14 is above 10: the call in the branch increments 20, and `chosen` reads what it
+    // returned.
+    assert_eq!(phase(&details, "low"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("21")
+    );
 }
 
 #[test]

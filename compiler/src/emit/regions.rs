@@ -23,8 +23,14 @@ use crate::ir::{
 };
 use crate::validate::ValidPipeline;
 
-/// A value one region reads from outside it: task, output, artifact or not.
-type Outside = (TaskId, String, bool);
+/// A value a branch reads from outside it, which its template receives as an input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outside {
+    /// An output of a task outside the branch: task, output, artifact or not.
+    Task(TaskId, String, bool),
+    /// Inside a sub-pipeline call, a parameter of the called pipeline: name, artifact or not.
+    Param(String, bool),
+}
 
 /// The root's DAG template, then each branch's in region order, and the exit handler's.
 pub(crate) fn dag_templates(
@@ -57,8 +63,8 @@ pub(crate) fn dag_templates(
                 None => continue,
             },
             RegionKind::Branch { .. } => match &names.branches[r] {
-                Some(b) => b.template.clone(),
-                None => continue,
+                Some(b) if !in_repeated_call(valid, id, &definitions) => b.template.clone(),
+                _ => continue,
             },
             RegionKind::Hook { .. } => match &names.hooks[r] {
                 Some(n) => n.clone(),
@@ -119,9 +125,9 @@ pub(crate) fn dag_templates(
                 }
             }
         }
-        for (task, output, artifact) in &received[r] {
-            let name = input_name(valid, *task, output);
-            if *artifact {
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, id, outside);
+            if artifact {
                 template.inputs.artifacts.push(Artifact {
                     name,
                     ..Artifact::default()
@@ -135,13 +141,10 @@ pub(crate) fn dag_templates(
         }
         for (task, output) in &selected[r] {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, *task, output),
+                name: input_name(valid, id, *task, output),
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
-                    parameter: Some(format!(
-                        "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        p.tasks[task.index()].name
-                    )),
+                    parameter: Some(reference(valid, id, *task, output, false)),
                 }),
                 ..Parameter::default()
             });
@@ -211,6 +214,13 @@ fn through_call<'p>(
     Some((name.as_str(), returned))
 }
 
+/// True when `task` is inside a sub-pipeline call written in region `at` itself.
+fn call_written_in(valid: &ValidPipeline, at: RegionId, task: TaskId) -> bool {
+    let p = valid.pipeline();
+    crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)
+        .is_some_and(|c| p.regions[c.index()].parent == Some(at))
+}
+
 /// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
 /// it is inside.
 fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
@@ -230,11 +240,16 @@ fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
-    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        if let Argument::OneOf(options) = argument {
-            for (t, output) in options {
-                if let TaskRef::Local(t) = t {
-                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+    for reader in &p.tasks {
+        for argument in reader.arguments.values() {
+            if let Argument::OneOf(options) = argument {
+                for (t, output) in options {
+                    if let TaskRef::Local(t) = t
+                        && let Some(b) =
+                            child_toward(valid, reader.region, p.tasks[t.index()].region)
+                    {
+                        found[b.index()].insert((*t, output.clone()));
+                    }
                 }
             }
         }
@@ -242,12 +257,24 @@ fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input name under which a branch receives `output` of `task`.
-fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!(
-        "{}_{output}",
-        crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
-    )
+/// The name under which a branch template `at` receives (or returns) `output` of `task`:
+/// `<task>_<output>`, or `<call>_<output>` for an output a sub-pipeline call returns (task
+/// names have no `_`, so the name is unambiguous).
+fn input_name(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    match through_call(valid, at, task, output) {
+        Some((call, returned)) => format!("{call}_{returned}"),
+        None => format!(
+            "{}_{output}",
+            crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+        ),
+    }
+}
+
+/// The region directly inside `reader` that holds region `r` (`r` itself, or an ancestor).
+fn child_toward(valid: &ValidPipeline, reader: RegionId, r: RegionId) -> Option<RegionId> {
+    crate::ir::ancestry(&valid.pipeline().regions, r)
+        .find(|(_, region)| region.parent == Some(reader))
+        .map(|(id, _)| id)
 }
 
 /// What region `region` (a branch) reads from outside it, for its template's inputs: the
@@ -256,30 +283,70 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
-    for task in p.tasks.iter().filter(|t| inside(t.region)) {
+    let call = crate::ir::enclosing_call(&p.regions, region);
+    // What is written in this template or the branches inside it; a sub-pipeline called in
+    // it reads only its own parameters, which its DAG task passes.
+    let here = |r: RegionId| inside(r) && crate::ir::enclosing_call(&p.regions, r) == call;
+    for task in p.tasks.iter().filter(|t| here(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
-            if let Argument::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = argument
-                && !inside(p.tasks[x.index()].region)
-            {
-                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
-                found.insert((*x, output.clone(), artifact));
-            }
-            if let Argument::Format(parts) = argument {
-                for part in parts {
-                    if let FormatPart::TaskOutput {
-                        task: TaskRef::Local(x),
-                        output,
-                        ..
-                    } = part
-                        && !inside(p.tasks[x.index()].region)
-                    {
-                        found.insert((*x, output.clone(), false));
+            let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                // The called pipeline's parameters are its template's inputs, which a branch
+                // inside it cannot see: they are passed in.
+                Argument::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                // A formatted string's values, as parameters.
+                Argument::Format(parts) => {
+                    for part in parts {
+                        match part {
+                            FormatPart::TaskOutput {
+                                task: TaskRef::Local(x),
+                                output,
+                                ..
+                            } if !inside(p.tasks[x.index()].region) => {
+                                found.insert(Outside::Task(*x, output.clone(), false));
+                            }
+                            FormatPart::PipelineParam { name, .. } if call.is_some() => {
+                                found.insert(Outside::Param(name.clone(), false));
+                            }
+                            _ => {}
+                        }
                     }
                 }
+                _ => {}
+            }
+        }
+    }
+    // The arguments of the sub-pipelines called in it.
+    for nested in &p.regions {
+        let RegionKind::Call { arguments, .. } = &nested.kind else {
+            continue;
+        };
+        if !nested.parent.is_some_and(here) {
+            continue;
+        }
+        for argument in arguments.values() {
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    let artifact = is_artifact_output(valid, *x, output);
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                Argument::PipelineParam(name) if call.is_some() => {
+                    let artifact = call.is_some_and(|c| binds_artifact(valid, c, name));
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
             }
         }
     }
@@ -287,17 +354,21 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
         let RegionKind::Branch { condition } = &nested.kind else {
             continue;
         };
-        if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
+        if RegionId(r as u32) == region || !here(RegionId(r as u32)) {
             continue;
         }
         for operand in condition.operands() {
-            if let Operand::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = operand
-                && !inside(p.tasks[x.index()].region)
-            {
-                found.insert((*x, output.clone(), false));
+            match operand {
+                Operand::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), false));
+                }
+                Operand::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), false));
+                }
+                _ => {}
             }
         }
     }
@@ -320,10 +391,15 @@ fn reference(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
             crate::ir::local_name(&p.tasks[task.index()].name)
         )
-    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
         format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
     } else {
-        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+        format!(
+            "{{{{inputs.{kind}.{}}}}}",
+            input_name(valid, at, task, output)
+        )
     }
 }
 
@@ -357,13 +433,15 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            let b = child_toward(valid, region, p.tasks[t.index()].region)
+                                .unwrap_or(p.tasks[t.index()].region);
+                            let branch = branch_task(valid, b);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, t, output)
+                                input_name(valid, b, t, output)
                             )
                         })
                         .collect();
@@ -448,17 +526,22 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
-        let waits: Vec<&str> = valid
-            .region_reads(c)
-            .iter()
-            .filter(|t| p.tasks[t.index()].region == region)
-            .map(|t| p.tasks[t.index()].name.as_str())
-            .collect();
+        let mut waits: Vec<&str> = Vec::new();
+        for &t in valid.region_reads(c) {
+            if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
+                let name = dag_name(valid, region, t);
+                if !waits.contains(&name) {
+                    waits.push(name);
+                }
+            }
+        }
         let mut arguments = Arguments::default();
-        for (task, output, artifact) in &received[r] {
-            let (task, artifact) = (*task, *artifact);
-            let value = reference(valid, region, task, output, artifact);
-            let name = input_name(valid, task, output);
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, c, outside);
+            let value = match outside {
+                Outside::Task(task, output, _) => reference(valid, region, *task, output, artifact),
+                Outside::Param(param, _) => param_reference(valid, region, param, artifact),
+            };
             if artifact {
                 arguments.artifacts.push(Artifact {
                     name,
@@ -515,8 +598,16 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                     task: TaskRef::Local(t),
                     output,
                 } => {
+                    // A task of this DAG (or a call in it); what comes from outside arrives
+                    // as an input, which the DAG task calling this template waited for.
+                    let there = p.tasks[t.index()].region;
+                    let in_dag = there == region
+                        || through_call(valid, region, *t, output).is_some_and(|_| {
+                            crate::ir::call_between(&p.regions, region, there)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+                        });
                     let waited = dag_name(valid, region, *t);
-                    if !waits.contains(&waited) {
+                    if in_dag && !waits.contains(&waited) {
                         waits.push(waited);
                     }
                     reference(valid, region, *t, output, artifact)
@@ -594,11 +685,34 @@ fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook>
 /// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
 /// sub-pipeline call, its template's input.
 fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
+    let kind = if artifact { "artifacts" } else { "parameters" };
     match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
         None => format!("{{{{workflow.parameters.{name}}}}}"),
-        Some(_) if artifact => format!("{{{{inputs.artifacts.{name}}}}}"),
-        Some(_) => format!("{{{{inputs.parameters.{name}}}}}"),
+        Some(call) if call == at => format!("{{{{inputs.{kind}.{name}}}}}"),
+        // A branch inside the call received it (see `inputs`).
+        Some(_) => format!("{{{{inputs.{kind}.{}}}}}", param_input_name(name)),
     }
+}
+
+/// The input under which a branch inside a sub-pipeline call receives the call's parameter
+/// `name`: `_name`, which no `<task>_<output>` input can be (task names start with a letter).
+fn param_input_name(name: &str) -> String {
+    format!("_{name}")
+}
+
+/// The input name of what a branch receives, and whether it is an artifact.
+fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (String, bool) {
+    match outside {
+        Outside::Task(task, output, artifact) => (input_name(valid, at, *task, output), *artifact),
+        Outside::Param(name, artifact) => (param_input_name(name), *artifact),
+    }
+}
+
+/// True when region `region` is inside a call that is not its pipeline's first: its
+/// templates are the first call's.
+fn in_repeated_call(valid: &ValidPipeline, region: RegionId, first: &BTreeSet<RegionId>) -> bool {
+    crate::ir::ancestry(&valid.pipeline().regions, region)
+        .any(|(r, k)| matches!(k.kind, RegionKind::Call { .. }) && !first.contains(&r))
 }
 
 /// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
@@ -679,7 +793,9 @@ fn format_expression(valid: &ValidPipeline, at: RegionId, parts: &[FormatPart]) 
                     *display,
                     match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
                         None => format!("workflow.parameters['{name}']"),
-                        Some(_) => format!("inputs.parameters['{name}']"),
+                        Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                        // A branch inside the call received it (see `inputs`).
+                        Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
                     },
                 ),
                 FormatPart::TaskOutput {
@@ -707,19 +823,29 @@ fn output_expression(valid: &ValidPipeline, at: RegionId, task: TaskId, output: 
             "tasks['{}'].outputs.parameters['{output}']",
             crate::ir::local_name(&p.tasks[task.index()].name)
         )
-    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
         format!("tasks['{call}'].outputs.parameters['{returned}']")
     } else {
-        format!("inputs.parameters['{}']", input_name(valid, task, output))
+        format!(
+            "inputs.parameters['{}']",
+            input_name(valid, at, task, output)
+        )
     }
 }
 
 /// `condition` as an `expr` expression evaluated in region `at`.
 pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condition) -> String {
+    let p = valid.pipeline();
     let operand = |o: &Operand, kind: CompareKind| -> String {
         let value = match o {
             Operand::Constant(text) => expr_string(text),
-            Operand::PipelineParam(name) => format!("workflow.parameters['{name}']"),
+            Operand::PipelineParam(name) => match crate::ir::enclosing_call(&p.regions, at) {
+                None => format!("workflow.parameters['{name}']"),
+                Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
+            },
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,

@@ -28,16 +28,29 @@ impl Checker<'_> {
             owners.insert(template.clone(), format!("component `{component}`"));
         }
         // Conditional branches, numbered in the order they were written.
+        // Numbered per pipeline: a branch inside a sub-pipeline call belongs to the called
+        // pipeline's template (`<called>-condition-N`).
         names.branches = vec![None; p.regions.len()];
-        let mut k = 0;
+        // Counted per call, so every call of a pipeline numbers its branches alike.
+        let mut counts: IndexMap<Option<crate::ir::RegionId>, u32> = IndexMap::new();
         for (r, region) in p.regions.iter().enumerate() {
             if !matches!(region.kind, crate::ir::RegionKind::Branch { .. }) {
                 continue;
             }
-            k += 1;
+            let call = crate::ir::enclosing_call(&p.regions, crate::ir::RegionId(r as u32));
+            let owner = call
+                .and_then(|c| match &p.regions[c.index()].kind {
+                    crate::ir::RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(p.name.as_str());
+            let count = counts.entry(call).or_insert(0);
+            *count += 1;
+            let k = *count;
             let task = format!("condition-{k}");
             let clash = p.tasks.iter().position(|t| {
-                t.name == task && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
+                crate::ir::local_name(&t.name) == task
+                    && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
             });
             if let Some(t) = clash {
                 self.report(
@@ -48,17 +61,23 @@ impl Checker<'_> {
                 );
             }
             let template =
-                namer::generated(&format!("{}-condition-{k}", p.name), namer::DNS_LABEL_MAX);
-            if let Some(owner) = owners.get(&template) {
-                let owner = owner.clone();
-                self.report(
-                    Code::NameCollision,
-                    None,
-                    format!("conditional branch {k} and {owner} both become the Argo template name `{template}`"),
-                    "rename the component with #[component(name = \"…\")]",
-                );
-            } else {
-                owners.insert(template.clone(), format!("conditional branch {k}"));
+                namer::generated(&format!("{owner}-condition-{k}"), namer::DNS_LABEL_MAX);
+            let this = format!("conditional branch {k} of `{owner}`");
+            match owners.get(&template) {
+                // The same branch in another call of the same pipeline.
+                Some(o) if *o == this => {}
+                Some(o) => {
+                    let o = o.clone();
+                    self.report(
+                        Code::NameCollision,
+                        None,
+                        format!("{this} and {o} both become the Argo template name `{template}`"),
+                        "rename the component with #[component(name = \"…\")]",
+                    );
+                }
+                None => {
+                    owners.insert(template.clone(), this);
+                }
             }
             names.branches[r] = Some(super::BranchNames { task, template });
         }

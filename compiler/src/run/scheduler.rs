@@ -661,7 +661,12 @@ impl Gate<'_> {
             (None, RegionKind::Call { name, .. }) => name.clone(),
             (None, _) => format!("branch #{}", b.0),
         };
-        let phase = |t: TaskId| reports[t.index()].as_ref().map(|r| &r.phase);
+        // A task inside a sub-pipeline call is read as the call: its phase.
+        let phase =
+            |t: TaskId| match crate::ir::call_between(&p.regions, b, p.tasks[t.index()].region) {
+                Some(c) => Some(self.call_phase(c, reports)),
+                None => reports[t.index()].as_ref().map(|r| r.phase.clone()),
+            };
         for &t in valid.region_reads(b) {
             if !matches!(phase(t), Some(Phase::Succeeded | Phase::Skipped)) {
                 return BranchState::Not(
@@ -684,11 +689,10 @@ impl Gate<'_> {
         let value = |o: &Operand| -> Result<String, String> {
             match o {
                 Operand::Constant(text) => Ok(text.clone()),
-                Operand::PipelineParam(n) => self
-                    .run_params
-                    .get(n)
-                    .cloned()
-                    .ok_or_else(|| format!("pipeline parameter `{n}` has no value")),
+                Operand::PipelineParam(n) => {
+                    let at = p.regions[b.index()].parent.unwrap_or(RegionId::ROOT);
+                    param_value(valid, self.run_params, reports, at, n)
+                }
                 Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
@@ -797,7 +801,13 @@ impl Shape {
                     }
                 }
                 for &b in &branches_around[t.region.index()] {
-                    v.extend(valid.region_reads(b).iter().map(|d| d.index()));
+                    for d in valid.region_reads(b) {
+                        let there = p.tasks[d.index()].region;
+                        match crate::ir::call_between(&p.regions, t.region, there) {
+                            Some(c) => v.extend(inside[c.index()].iter().copied()),
+                            None => v.push(d.index()),
+                        }
+                    }
                 }
                 // A hook's tasks start once its task has finished.
                 if let Some((hooked, _)) = hook_of[i] {

@@ -12,7 +12,7 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::calls_probe;
+use argot_tests::fixtures::{branching_calls, calls_probe};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -79,6 +79,7 @@ fn main() {
         uncontrolled,
         shaped_params,
         calls_probe,
+        branching_calls,
         nested_pipeline,
         formatted,
         hooked,
