@@ -821,6 +821,13 @@ pub fn formatted(
 #[pipeline]
 pub fn write_inside(path: Param<String>, word: Param<String>) {
     write_text(format_arg!("{}.call", path), format_arg!("<{}>", word));
+    // In a branch of the call, its parameters arrive as the branch's inputs.
+    when(word.ne(""), || {
+        write_text(
+            format_arg!("{}.call-branch", path),
+            format_arg!("({})", word),
+        );
+    });
 }
 
 // --- Lifecycle hooks. ---

@@ -657,6 +657,8 @@ fn formatted_strings_reach_the_component_as_format_would_write_them() {
     assert_eq!(branch, format!("[{word}]"));
     let call = std::fs::read_to_string(format!("{}.call", out_file.display())).unwrap();
     assert_eq!(call, format!("<{word}>"));
+    let in_branch = std::fs::read_to_string(format!("{}.call-branch", out_file.display())).unwrap();
+    assert_eq!(in_branch, format!("({word})"));
 }
 
 /// Hooks run for the result they are for, before their task's dependants start; a failing
