@@ -412,6 +412,16 @@ codes! {
          keeps a task's hooks in a map by name. Put every task that must run on the event into \
          one closure. Constructs inside a hook (a condition, another hook) are not compiled or \
          run yet: write the hook's tasks without them.";
+    /// Resource requests or limits the API server would refuse.
+    InvalidResources = "A0039", Error, "invalid resource requests or limits",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",
+        test: "a0039_invalid_resources",
+        "CPU, memory, GPUs and other resources are Kubernetes quantities: a number with an \
+         optional suffix (`500m`, `2`, `4Gi`, `1e3`). A value that does not parse, a negative \
+         one, a limit below its request, a resource name that is not a qualified name, or \
+         an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
+         differs from its limit would make the API server refuse the pod; it is refused here \
+         instead, naming the task and the resource.";
 }
 
 impl fmt::Display for Code {

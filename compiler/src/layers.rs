@@ -49,6 +49,7 @@ const LAYERS: &[Layer] = &[
             "subpipeline",
             "format",
             "hooks",
+            "settings",
         ],
         independent: false,
     },

@@ -65,6 +65,7 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
+pub mod settings;
 pub mod subpipeline;
 mod trace;
 pub mod util;
@@ -83,6 +84,7 @@ pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
+pub use settings::{ComponentSettings, Secret, TaskDefaults, TaskOptions, task_defaults};
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -96,6 +98,11 @@ pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
 /// dependency of their own.
 pub use anyhow;
 
+/// Re-exported so pipelines can name Kubernetes' own types for pod settings
+/// (`argot::k8s_openapi::api::core::v1::Toleration`) without a dependency of their own, at
+/// the version argot was built with.
+pub use k8s_openapi;
+
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
@@ -103,9 +110,10 @@ pub mod prelude {
         Param, ParamRef, concat,
     };
     pub use crate::ir::CmdArg;
+    pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, Result, RunFailure, TaskHooks, TaskResults, component, container_component,
-        format_arg, on_exit, one_of, pipeline, when,
+        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
+        component, container_component, format_arg, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -310,6 +318,7 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::settings::component_settings;
     pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, FormatBound, PipelineHeader, TaskHandle, add_after, add_task, bind_input,

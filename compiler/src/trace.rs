@@ -278,6 +278,25 @@ pub fn bind_input(
     });
 }
 
+/// Edits the settings of `task` (the DSL's `set_…` methods).
+#[doc(hidden)]
+pub fn configure_task(task: TaskHandle, edit: &mut dyn FnMut(&mut TaskConfig)) {
+    with_local_task(task, "set_…", |t| {
+        let mut config = (*t.config).clone();
+        edit(&mut config);
+        t.config = config.into();
+    });
+}
+
+/// Edits the pipeline-wide defaults of the pipeline being traced (`task_defaults()`).
+#[doc(hidden)]
+pub fn configure_defaults(edit: &mut dyn FnMut(&mut TaskConfig)) {
+    CURRENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(tracer) => edit(&mut tracer.pipeline.defaults),
+        None => panic!("`task_defaults()` is used only inside a #[pipeline] function"),
+    });
+}
+
 /// Adds an ordering-only dependency (`.after(&other)`): `other` must finish well first.
 #[doc(hidden)]
 pub fn add_after(task: TaskHandle, other: TaskHandle) {

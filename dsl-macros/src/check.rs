@@ -55,9 +55,9 @@ pub fn unique_io_names(cx: &Ctxt, args: &[Arg], returns: Option<&Returns>) {
     }
 }
 
-/// Methods every task handle has (inherent on `NAME::Task`, or from `TaskResults`, `AsTask`
-/// and the hooks): a defaulted input, which becomes a builder method of the same name, must
-/// not take one of them.
+/// Methods every task handle has (inherent on `NAME::Task`, or from `TaskResults`, `AsTask`,
+/// `TaskHooks` and `TaskOptions`): a defaulted input, which becomes a builder method of the
+/// same name, must not take one of them (the inherent method would silently hide the trait's).
 pub const TASK_METHODS: &[&str] = &[
     "name",
     "after",
@@ -75,6 +75,23 @@ pub const TASK_METHODS: &[&str] = &[
     "on_success",
     "on_failure",
     "on_exit",
+    "add_node_selector_constraint",
+    "add_toleration",
+    "set_accelerator_limit",
+    "set_active_deadline",
+    "set_caching_options",
+    "set_cpu_limit",
+    "set_cpu_request",
+    "set_env_from_secret",
+    "set_env_variable",
+    "set_memory_limit",
+    "set_memory_request",
+    "set_resource_limit",
+    "set_resource_request",
+    "set_retry",
+    "set_retry_backoff",
+    "set_retry_policy",
+    "set_timeout",
 ];
 
 /// Each `#[default(…)]` input becomes a builder method named after it on the task handle, so

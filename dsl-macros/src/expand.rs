@@ -593,6 +593,11 @@ fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
         output_specs,
         ..
     } = f;
+    // A function of the wrong type is reported at its path.
+    let config = match &parsed.attr.settings {
+        Some(path) => quote_spanned!(path.span()=> #p::component_settings(#path)),
+        None => quote!(<#p::TaskConfig as ::core::default::Default>::default()),
+    };
     quote! {
         /// The component's spec (IR).
         pub fn spec() -> #p::ComponentSpec {
@@ -603,7 +608,7 @@ fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
                 outputs: ::std::vec![#(#output_specs),*],
                 implementation: #implementation,
                 code_hash: #code_hash,
-                config: <#p::TaskConfig as ::core::default::Default>::default(),
+                config: #config,
             }
         }
     }

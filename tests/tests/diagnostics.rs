@@ -280,6 +280,21 @@ mod scoped {
         calls_itself(1);
     }
 
+    /// Resources Kubernetes would refuse.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_resources() {
+        step(1).name("words").set_cpu_request("two");
+        step(2)
+            .name("inverted")
+            .set_memory_request("4Gi")
+            .set_memory_limit("1Gi");
+        step(3)
+            .name("half")
+            .set_resource_limit("nvidia.com/gpu", "0.5");
+        step(4).name("unqualified").set_resource_limit("gpu", "1");
+        step(5).name("negative").set_memory_limit("-1Gi");
+    }
+
     /// A sub-pipeline with one task.
     #[pipeline]
     pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
@@ -1359,6 +1374,37 @@ fn a0029_a0028_sub_pipeline_calls() {
     assert_eq!(d.codes(), [Code::InvalidName]);
 }
 
+/// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks
+/// them.
+#[test]
+fn a0039_invalid_resources() {
+    let d = errors_of(&traced(scoped::bad_resources::definition()));
+    assert!(
+        d.codes().iter().all(|c| *c == Code::InvalidResources),
+        "{d}"
+    );
+    let text = d.to_string();
+    for expected in [
+        "the request of `cpu` is `two`, which is not a quantity",
+        "the limit of `memory` (1Gi) is below its request (4Gi)",
+        "`nvidia.com/gpu` is `0.5`; an extended resource is counted in whole units",
+        "`gpu` is not a resource name",
+        "the limit of `memory` is `-1Gi`, which is not a quantity",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(d.codes().len(), 5, "{d}");
+    snapshot("A0039-invalid-resources", &d);
+    // Valid settings pass.
+    assert!(
+        validate(
+            &traced(fixtures::settings_dsl::definition()),
+            &ValidateOptions::default()
+        )
+        .is_ok()
+    );
+}
+
 #[test]
 fn a0030_invalid_task_settings() {
     use k8s_openapi::api::core::v1::{EnvVar, VolumeMount};
@@ -1534,9 +1580,24 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     });
     // Valid for Argo: it compiles.
     let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
     assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    assert!(
+        d.to_string().contains(
+            "pass `--secret bucket/token=env:VARIABLE` or `--secret bucket/token=file:PATH`"
+        ),
+        "{d}"
+    );
     snapshot("A0031-local-unsupported", &d);
+    // Told where the secret is, the runner reads it; the volume is still refused.
+    let told = std::collections::BTreeMap::from([(
+        "bucket/token".to_owned(),
+        argot::run::SecretSource::Env("BUCKET_TOKEN".into()),
+    )]);
+    let d = argot::run::check_local(&valid, &told).expect_err("the volume is still refused");
+    assert_eq!(d.codes(), [Code::LocalUnsupported]);
+    assert!(d.to_string().contains("volume `checkpoints`"), "{d}");
     // Settings the runner honours or that only place a pod pass.
     let mut p = traced(fixtures::fan_out::definition());
     p.tasks[1].config.timeout = Some("1h".into());
@@ -1545,7 +1606,7 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         .node_selector
         .insert("pool".into(), "gpu".into());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
-    assert!(argot::run::check_local(&valid).is_ok());
+    assert!(argot::run::check_local(&valid, &none).is_ok());
 }
 
 #[test]

@@ -538,6 +538,67 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     );
 }
 
+/// A task asking for more CPUs than the run has slots runs alone, and its report says so;
+/// a secret's value comes from where `--secret` says, reaches the task's environment, and is
+/// written nowhere.
+#[test]
+fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
+    let sb = Sandbox::new();
+    // Without saying where the secret is, the run is refused before it starts.
+    let out = sb.run(&["settings_dsl", "--no-cache"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--secret bucket-creds/token=env:VARIABLE"),
+        "{}",
+        stderr(&out)
+    );
+    let secret = "s3cr3t-value-that-must-not-be-recorded";
+    std::fs::write(sb.file("token"), secret).unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let out = sb.run(&[
+        "settings_dsl",
+        "--parallelism",
+        "2",
+        "--no-cache",
+        "--secret",
+        &token,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    let length = details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == "secret-length" && p["direction"] == "output")
+        .unwrap();
+    assert_eq!(length["value"], secret.len().to_string());
+    // The value reached the task's environment only: nothing on disk holds it.
+    let mut stack = vec![sb.path().join(".argot")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds the secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    let store = std::fs::read(sb.store()).unwrap();
+    assert!(!store.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("greedy warning: it requests 64 CPUs and this run has 2 slots (--parallelism): it ran alone"),
+        "{text}"
+    );
+    assert!(!text.contains("train warning"), "{text}");
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();

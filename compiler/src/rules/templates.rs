@@ -254,6 +254,7 @@ impl Checker<'_> {
 
     /// A0030: settings Argo's validation or the API server would refuse.
     fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        self.resources(config, task, template);
         let id = Some(TaskId(task as u32));
         let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
         let bad = |cx: &mut Self, what: String, help: &str| {
@@ -302,6 +303,28 @@ impl Checker<'_> {
             }
         }
         for env in &config.env {
+            if let Some(secret) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                let key_ok = !secret.key.is_empty()
+                    && secret.key.len() <= 253
+                    && secret
+                        .key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if !crate::rules::syntax::is_dns_subdomain(&secret.name) || !key_ok {
+                    bad(
+                        self,
+                        format!(
+                            "environment variable `{}` reads secret `{}` key `{}`, which Kubernetes cannot name",
+                            env.name, secret.name, secret.key
+                        ),
+                        "name the secret with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                    );
+                }
+            }
             if env.name.is_empty()
                 || env.name.contains('=')
                 || env.name.chars().any(char::is_control)

@@ -172,7 +172,7 @@ pub(crate) fn execute(
             options.cache_code,
         )
     });
-    let cx = Context::new(
+    let mut cx = Context::new(
         valid,
         &run_id,
         &folder,
@@ -183,6 +183,7 @@ pub(crate) fn execute(
         &options.containers,
         &manifest.parameters,
     );
+    cx.secrets = &options.secrets;
     let outcome = schedule(
         &cx,
         &manifest.parameters,
@@ -399,11 +400,16 @@ fn schedule(
 
         let mut used = 0usize;
         let mut slots_of: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut oversized: BTreeMap<usize, usize> = BTreeMap::new();
         loop {
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.first() else { break };
                 // A task wanting more than the machine runs alone.
-                let need = task_slots(valid, TaskId(i as u32)).clamp(1, parallelism);
+                let wanted = task_slots(valid, TaskId(i as u32));
+                let need = wanted.clamp(1, parallelism);
+                if wanted > parallelism {
+                    oversized.insert(i, wanted);
+                }
                 if used + need > parallelism {
                     break;
                 }
@@ -437,6 +443,11 @@ fn schedule(
             };
             let i = finished.id.index();
             used -= slots_of.remove(&i).unwrap_or(0);
+            if let Some(cpus) = oversized.remove(&i) {
+                finished.report.warnings.push(format!(
+                    "it requests {cpus} CPUs and this run has {parallelism} slots (--parallelism): it ran alone"
+                ));
+            }
             if let Some(e) = finished.store_error.take() {
                 store_error.get_or_insert(e);
             }

@@ -17,43 +17,73 @@ use crate::ir::{RetryOn, TaskConfig, TaskId};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::ValidPipeline;
 
-/// A0031 for each setting of a task the local runner cannot honour.
-pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
+/// A0031 for each setting of a task the local runner cannot honour; a secret it reads is
+/// honoured when `secrets` says where its value is on this machine.
+pub(crate) fn check(
+    valid: &ValidPipeline,
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<(), Diagnostics> {
     let p = valid.pipeline();
     let mut found = Vec::new();
     for (i, task) in p.tasks.iter().enumerate() {
         let config = &valid.names().template_of(TaskId(i as u32)).config;
-        let mut refuse = |what: String| {
+        let cluster_only =
+            "run the pipeline on a cluster (`submit`), or drop the setting for local runs";
+        let mut refuse = |what: String, help: &str| {
             found.push(
                 Diagnostic::error(
                     Code::LocalUnsupported,
                     &p.name,
                     format!("task `{}`: {what}", task.name),
-                    "run the pipeline on a cluster (`submit`), or drop the setting for local runs",
+                    help,
                 )
                 .at_opt(task.location.as_ref()),
             );
         };
         for env in &config.env {
-            if env.value_from.is_some() {
-                refuse(format!(
-                    "environment variable `{}` is read from the cluster (a config map, a secret or the downward API), which this machine does not have",
-                    env.name
-                ));
+            match env.value_from.as_ref().map(|v| &v.secret_key_ref) {
+                None => {}
+                Some(Some(secret)) => {
+                    let reference = format!("{}/{}", secret.name, secret.key);
+                    if !secrets.contains_key(&reference) {
+                        refuse(
+                            format!(
+                                "environment variable `{}` is secret `{reference}`, and this run was not told where its value is on this machine",
+                                env.name
+                            ),
+                            &format!(
+                                "pass `--secret {reference}=env:VARIABLE` or `--secret {reference}=file:PATH`; the value is read when the task starts and never recorded"
+                            ),
+                        );
+                    }
+                }
+                Some(None) => refuse(
+                    format!(
+                        "environment variable `{}` is read from the cluster (a config map or the downward API), which this machine does not have",
+                        env.name
+                    ),
+                    cluster_only,
+                ),
             }
         }
         for volume in &config.volumes {
-            refuse(format!(
-                "volume `{}` needs a pod; the local runner runs a process",
-                volume.name
-            ));
+            refuse(
+                format!(
+                    "volume `{}` needs a pod; the local runner runs a process",
+                    volume.name
+                ),
+                cluster_only,
+            );
         }
         if config.volumes.is_empty() {
             for mount in &config.volume_mounts {
-                refuse(format!(
-                    "the mount at `{}` needs a pod; the local runner runs a process",
-                    mount.mount_path
-                ));
+                refuse(
+                    format!(
+                        "the mount at `{}` needs a pod; the local runner runs a process",
+                        mount.mount_path
+                    ),
+                    cluster_only,
+                );
             }
         }
     }
@@ -64,21 +94,47 @@ pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
     }
 }
 
-/// The literal environment variables of `config`, each value expanded as the kubelet expands
-/// `$(VAR)` with the variables before it and `base` (the variables Argo and the kubelet add).
+/// The environment variables of `config`: literal values expanded as the kubelet expands
+/// `$(VAR)` with the variables before it and `base` (the variables Argo and the kubelet add);
+/// a secret's value read from where `secrets` says, as is (the kubelet does not expand a
+/// `valueFrom`).
+///
+/// # Errors
+/// A secret whose value cannot be read, saying why.
 pub(crate) fn environment(
     config: &TaskConfig,
     base: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<Vec<(String, String)>, String> {
     let mut defined = base.clone();
     let mut out = Vec::new();
     for env in &config.env {
-        let raw = env.value.clone().unwrap_or_default();
-        let value = crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned());
+        let value = match env
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            Some(secret) => {
+                let reference = format!("{}/{}", secret.name, secret.key);
+                let source = secrets
+                    .get(&reference)
+                    .ok_or_else(|| format!("secret `{reference}` has no local source"))?;
+                source.read().map_err(|why| {
+                    format!(
+                        "environment variable `{}` (secret `{reference}`): {why}",
+                        env.name
+                    )
+                })?
+            }
+            None => {
+                let raw = env.value.clone().unwrap_or_default();
+                crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned())
+            }
+        };
         defined.insert(env.name.clone(), value.clone());
         out.push((env.name.clone(), value));
     }
-    out
+    Ok(out)
 }
 
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`
@@ -246,7 +302,7 @@ mod tests {
         };
         let base = BTreeMap::from([("ARGO_POD_NAME".to_owned(), "pod".to_owned())]);
         assert_eq!(
-            environment(&c, &base),
+            environment(&c, &base, &BTreeMap::new()).unwrap(),
             [
                 ("A".to_owned(), "x".to_owned()),
                 ("B".to_owned(), "x-pod-$(LATER)-$(A)".to_owned()),

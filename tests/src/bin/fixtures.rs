@@ -12,7 +12,7 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::{branching_calls, calls_probe};
+use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -80,6 +80,7 @@ fn main() {
         shaped_params,
         calls_probe,
         branching_calls,
+        settings_dsl,
         nested_pipeline,
         formatted,
         hooked,
