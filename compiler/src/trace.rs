@@ -102,6 +102,9 @@ pub(crate) struct Tracer {
     prefix: String,
     /// The pipelines being called, outermost first (a pipeline calling itself is refused).
     calls: Vec<&'static str>,
+    /// Called pipeline name → the function that defines it (`module_path::fn`): two
+    /// functions with one name would share one Argo template.
+    called: HashMap<&'static str, &'static str>,
     problems: Vec<Diagnostic>,
 }
 
@@ -174,6 +177,7 @@ pub(crate) fn trace(
         current: RegionId::ROOT,
         prefix: String::new(),
         calls: vec![header.name],
+        called: HashMap::new(),
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -579,6 +583,7 @@ pub struct CallFrame {
 #[doc(hidden)]
 pub fn begin_call(
     pipeline: &'static str,
+    key: &'static str,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
 ) -> CallFrame {
@@ -604,6 +609,20 @@ pub fn begin_call(
                 .at(location_of(location)),
             );
             return CallFrame { region: None, outer, outer_prefix, location };
+        }
+        if let Some(other) = tracer.called.insert(pipeline, key)
+            && other != key
+        {
+            let name = tracer.pipeline.name.clone();
+            tracer.problems.push(
+                Diagnostic::error(
+                    Code::NameCollision,
+                    &name,
+                    format!("two different pipelines are both named `{pipeline}` (`{other}` and `{key}`), and each call of a name runs one template"),
+                    "give one of them another name with #[pipeline(name = \"…\")]",
+                )
+                .at(location_of(location)),
+            );
         }
         let name = tracer.fresh_name(pipeline);
         let mut arguments = IndexMap::with_capacity(args.len());

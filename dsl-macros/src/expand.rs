@@ -883,6 +883,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
     let call_pipeline = quote_spanned!(return_span(parsed)=> #p::call_pipeline);
     let body = pipeline_body_name(parsed);
     let name = lit(&pipeline_name(parsed));
+    let fn_name_lit = lit(&fn_name.to_string());
     let names = output_names_tokens(parsed);
     let PipelineParams {
         handles,
@@ -897,6 +898,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
         #vis fn #fn_name(#(#call_params),*) #output {
             #call_pipeline(
                 #name,
+                ::core::concat!(::core::module_path!(), "::", #fn_name_lit),
                 #p::Location::caller(),
                 ::std::vec![#(#call_binds),*],
                 #names,

@@ -295,6 +295,25 @@ mod scoped {
         step(5).name("negative").set_memory_limit("-1Gi");
     }
 
+    /// Two pipelines that share a name, both called.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_a(x: Param<u32>) -> ParamRef<u32> {
+        step(x).output
+    }
+
+    /// The other one.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_b(x: Param<u32>) -> ParamRef<u32> {
+        step(x).name("other").output
+    }
+
+    /// Calls both.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twins() {
+        twin_a(1);
+        twin_b(2);
+    }
+
     /// A sub-pipeline with one task.
     #[pipeline]
     pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
@@ -1322,6 +1341,17 @@ fn a0029_a0028_sub_pipeline_calls() {
         d.to_string().contains(
             "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
         ),
+        "{d}"
+    );
+    // Two functions, one pipeline name: one template could not be both (A0008).
+    let d = scoped::calls_twins::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("two pipelines with one name are refused");
+    assert_eq!(d.codes(), [Code::NameCollision]);
+    assert!(
+        d.to_string()
+            .contains("two different pipelines are both named `twin_call`"),
         "{d}"
     );
     // A pipeline with an artifact input runs only when called.
