@@ -58,6 +58,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
         .filter(|r| r.parent.is_some_and(emitted))
         .count();
+    let hooks = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Hook { .. }))
+        .count();
     let branches = pipeline
         .regions
         .iter()
@@ -67,7 +72,7 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .count();
     assert_eq!(
         dags,
-        1 + branches + exit + called.len(),
+        1 + branches + exit + called.len() + hooks,
         "{name}: a DAG per region, one per called pipeline"
     );
     assert_eq!(
@@ -154,6 +159,28 @@ fn conditions() {
     check(
         "conditions_probe",
         argot_tests::fixtures::conditions_probe::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// A formatted string is one `expr` expression per argument that lists its pieces, each value
+/// in its own wire form; in a branch its values arrive as the branch's inputs.
+#[test]
+fn formatted() {
+    check(
+        "formatted",
+        argot_tests::fixtures::formatted::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Each hook is a DAG template named in its task's `hooks`: `exit`, or an expression on the
+/// task's status.
+#[test]
+fn hooked() {
+    check(
+        "hooked",
+        argot_tests::fixtures::hooked::definition(),
         "argot-fixtures",
     );
 }

@@ -124,6 +124,43 @@ impl Checker<'_> {
                 }
             }
         }
+        // Hooks: `<pipeline>-<task>-on-<event>`.
+        names.hooks = vec![None; p.regions.len()];
+        for (r, region) in p.regions.iter().enumerate() {
+            let crate::ir::RegionKind::Hook { task, on } = region.kind else {
+                continue;
+            };
+            let Some(hooked) = p.tasks.get(task.index()) else {
+                continue;
+            };
+            let event = match on {
+                crate::ir::HookEvent::Success => "success",
+                crate::ir::HookEvent::Failure => "failure",
+                crate::ir::HookEvent::Exit => "exit",
+            };
+            let name = namer::generated(
+                &format!("{}-{}-on-{event}", p.name, hooked.name),
+                namer::DNS_LABEL_MAX,
+            );
+            let what = format!("the `.{}(…)` hook of task `{}`", on.method(), hooked.name);
+            match owners.get(&name) {
+                // A second hook for the same event is reported on its own (A0037).
+                Some(owner) if *owner == what => {}
+                Some(owner) => {
+                    let owner = owner.clone();
+                    self.report(
+                        Code::NameCollision,
+                        Some(task),
+                        format!("{what} and {owner} both become the Argo template name `{name}`"),
+                        "rename the task with `.name(\"…\")` or the component with #[component(name = \"…\")]",
+                    );
+                }
+                None => {
+                    owners.insert(name.clone(), what);
+                }
+            }
+            names.hooks[r] = Some(name);
+        }
         // Per component (by index in `p.components`): its variants, keyed by settings hash.
         let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
             vec![IndexMap::new(); p.components.len()];

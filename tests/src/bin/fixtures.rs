@@ -18,8 +18,8 @@ use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
-    handles_a_failure, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
+    handles_a_failure, hooked, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -84,5 +84,7 @@ fn main() {
         settings_dsl,
         nested_pipeline,
         gpu_training,
+        formatted,
+        hooked,
     )
 }
