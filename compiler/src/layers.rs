@@ -47,6 +47,8 @@ const LAYERS: &[Layer] = &[
             "exit",
             "when",
             "subpipeline",
+            "format",
+            "hooks",
             "settings",
         ],
         independent: false,

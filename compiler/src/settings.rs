@@ -30,11 +30,35 @@
 //! # fn main() {}
 //! ```
 
-use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource,
+    ResourceRequirements, SecretKeySelector, Toleration, Volume, VolumeMount,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
 use crate::trace;
+
+/// A key of a Kubernetes secret: what a task reads as an environment variable
+/// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
+/// secret's name and key, never its value, and a `Secret` cannot feed a parameter (it is not
+/// a value argot knows). Locally, `run --secret NAME/KEY=env:VAR` (or `=file:PATH`) says
+/// where the value is on this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    name: String,
+    key: String,
+}
+
+impl Secret {
+    /// Key `key` of the secret called `name` in the workflow's namespace.
+    pub fn new(name: impl Into<String>, key: impl Into<String>) -> Secret {
+        Secret {
+            name: name.into(),
+            key: key.into(),
+        }
+    }
+}
 
 /// Where settings go: one task, or the pipeline's defaults.
 #[doc(hidden)]
@@ -99,6 +123,27 @@ impl SettingsTarget for ComponentSettings {
 #[doc(hidden)]
 pub fn component_settings(settings: fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
     settings(ComponentSettings::default()).config.into_inner()
+}
+
+/// Adds `volume`, mounted at `mount_path`, and the variable through which
+/// [`crate::dsl::volume_path`] finds it.
+fn add_volume(config: &mut TaskConfig, volume: Volume, mount_path: &str) {
+    let name = volume.name.clone();
+    config.volumes.retain(|v| v.name != name);
+    config.volumes.push(volume);
+    config.volume_mounts.retain(|m| m.name != name);
+    config.volume_mounts.push(VolumeMount {
+        name: name.clone(),
+        mount_path: mount_path.to_owned(),
+        ..VolumeMount::default()
+    });
+    let var = crate::protocol::volume_env(&name);
+    config.env.retain(|e| e.name != var);
+    config.env.push(EnvVar {
+        name: var,
+        value: Some(mount_path.to_owned()),
+        value_from: None,
+    });
 }
 
 fn quantity(q: &str) -> Quantity {
@@ -240,6 +285,76 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Sets environment variable `name` of the main container to key of a Kubernetes secret
+    /// (`valueFrom.secretKeyRef`): the value stays in the cluster.
+    fn set_env_from_secret(self, name: &str, secret: &Secret) -> Self {
+        self.__edit(&mut |c| {
+            c.env.retain(|e| e.name != name);
+            c.env.push(EnvVar {
+                name: name.to_owned(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.name.clone(),
+                        key: secret.key.clone(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+            });
+        });
+        self
+    }
+
+    /// Mounts an existing persistent volume claim at `mount_path` (checkpoints, a shared data
+    /// set). A component finds it with `argot::volume_path(name)`; `run` gives it the folder
+    /// `.argot/volumes/<claim>`, kept from run to run as the claim is.
+    fn add_pvc_volume(self, name: &str, claim: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: claim.to_owned(),
+                    read_only: None,
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts an empty folder the pod keeps while it lives (scratch space); `run` gives each
+    /// task a fresh folder in its run folder.
+    fn add_empty_dir_volume(self, name: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts a memory-backed empty folder (`emptyDir.medium: Memory`), for example at
+    /// `/dev/shm` for data loaders, at most `size_limit` (`"2Gi"`) when given.
+    fn add_memory_volume(self, name: &str, mount_path: &str, size_limit: Option<&str>) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    medium: Some("Memory".to_owned()),
+                    size_limit: size_limit.map(quantity),
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
     /// Schedules the pod only on nodes labelled `key=value`.
     fn add_node_selector_constraint(self, key: &str, value: &str) -> Self {
         self.__edit(&mut |c| {
@@ -266,3 +381,49 @@ pub trait TaskOptions: SettingsTarget + Sized {
 }
 
 impl<T: SettingsTarget> TaskOptions for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(f: impl Fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
+        f(ComponentSettings::default()).config.into_inner()
+    }
+
+    #[test]
+    fn a_task_setting_one_resource_keeps_its_components_others() {
+        let component = config(|s| {
+            s.set_accelerator_limit("nvidia.com/gpu", 1)
+                .set_cpu_request("2")
+                .set_memory_limit("8Gi")
+        });
+        let task = config(|s| s.set_cpu_request("6").set_retry(3));
+        let merged = task.merged_over(&component);
+        let resources = merged.resources.unwrap();
+        let requests = resources.requests.unwrap();
+        let limits = resources.limits.unwrap();
+        assert_eq!(requests["cpu"].0, "6");
+        assert_eq!(limits["nvidia.com/gpu"].0, "1");
+        assert_eq!(limits["memory"].0, "8Gi");
+        assert_eq!(merged.retry.unwrap().limit, 3);
+    }
+
+    #[test]
+    fn volumes_come_with_their_mount_and_the_variable_that_finds_them() {
+        let c = config(|s| s.add_pvc_volume("checkpoints", "ckpt", "/checkpoints"));
+        assert_eq!(c.volumes[0].name, "checkpoints");
+        assert_eq!(c.volume_mounts[0].mount_path, "/checkpoints");
+        assert_eq!(c.env[0].name, "ARGOT_VOLUME_CHECKPOINTS");
+        assert_eq!(c.env[0].value.as_deref(), Some("/checkpoints"));
+        // Set again, it replaces rather than repeats.
+        let c = config(|s| {
+            s.add_empty_dir_volume("scratch", "/a")
+                .add_empty_dir_volume("scratch", "/b")
+        });
+        assert_eq!(
+            (c.volumes.len(), c.volume_mounts.len(), c.env.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(c.volume_mounts[0].mount_path, "/b");
+    }
+}

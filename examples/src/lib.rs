@@ -6,6 +6,7 @@
 //! - [`coin_flip`]: nested conditional branches (`when(…).otherwise(…)`).
 //! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
+//! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -18,6 +19,7 @@
 pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
+pub mod gpu_training;
 pub mod ml;
 pub mod nested_pipeline;
 pub mod quickstart;

@@ -6,8 +6,8 @@
 use argot::diagnostics::rules_markdown;
 use argot::emit::argo::{self, ArgoOptions};
 use argot::ir::{
-    Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
-    SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
+    Argument, ArtifactRepositoryRef, CmdArg, FormatPart, Implementation, IoKind, OutputSpec, Piece,
+    Pipeline, SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
 use argot::{
@@ -75,6 +75,103 @@ mod scoped {
         });
         let inside = inside.expect("the branch body ran");
         step(inside.output).name("outside");
+    }
+
+    /// A builder method of an input with a default reads a branch's task from outside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn builder_reads_out_of_a_branch() {
+        let mut inside = None;
+        scope(branch(), Location::caller(), || {
+            inside = Some(step(1));
+        });
+        let inside = inside.expect("the branch body ran");
+        add_with_default(1).by(inside.output);
+    }
+
+    /// Adds `by` (1 unless set) to `x`.
+    #[component]
+    pub fn add_with_default(x: u32, #[default(1)] by: u32) -> Result<u32> {
+        Ok(x + by)
+    }
+
+    /// Two failure hooks on one task.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn two_failure_hooks() {
+        step(1)
+            .on_failure(|| {
+                step(2);
+            })
+            .on_failure(|| {
+                step(3);
+            });
+    }
+
+    /// A condition inside a hook.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn condition_in_a_hook() {
+        step(1).on_exit(|| {
+            scope(branch(), Location::caller(), || {
+                step(2);
+            });
+        });
+    }
+
+    /// A hook's task reads a task of the body: a hook is a template of its own.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn hook_reads_the_body() {
+        let first = step(1);
+        step(2).on_success(|| {
+            step(first.output).name("in-hook");
+        });
+    }
+
+    /// A hook without tasks.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn empty_hook() {
+        step(1).on_success(|| {});
+    }
+
+    /// Returns its word, echoed.
+    #[pipeline]
+    pub fn echoes(word: Param<String>) -> ParamRef<String> {
+        argot_tests::fixtures::echo(word).output
+    }
+
+    /// A formatted string bound to a sub-pipeline's parameter.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_call(#[default("b")] bucket: Param<String>) {
+        echoes(format_arg!("gs://{}", bucket));
+    }
+
+    /// A sub-pipeline with a hook inside.
+    #[pipeline]
+    pub fn hooks_inside(x: Param<u32>) -> ParamRef<u32> {
+        step(x)
+            .on_failure(|| {
+                step(1);
+            })
+            .output
+    }
+
+    /// Calls `hooks_inside`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_hooks_inside() {
+        hooks_inside(1);
+    }
+
+    /// Echoes its text with a tool.
+    #[container_component]
+    pub fn shout(text: Param<String>) -> Container {
+        Container::new("example.com/tool:1.0")
+            .command(["echo"])
+            .arg(text)
+    }
+
+    /// A formatted string fed to a container component, which would see its pieces.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_container(#[default("b")] bucket: Param<String>) {
+        let n = step(1);
+        shout(format_arg!("gs://{}/{}", bucket, n.output));
     }
 
     /// A task made in a branch is waited for with `.after` from outside it.
@@ -196,6 +293,25 @@ mod scoped {
             .set_resource_limit("nvidia.com/gpu", "0.5");
         step(4).name("unqualified").set_resource_limit("gpu", "1");
         step(5).name("negative").set_memory_limit("-1Gi");
+    }
+
+    /// Two pipelines that share a name, both called.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_a(x: Param<u32>) -> ParamRef<u32> {
+        step(x).output
+    }
+
+    /// The other one.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_b(x: Param<u32>) -> ParamRef<u32> {
+        step(x).name("other").output
+    }
+
+    /// Calls both.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twins() {
+        twin_a(1);
+        twin_b(2);
     }
 
     /// A sub-pipeline with one task.
@@ -1107,6 +1223,18 @@ fn a0028_output_used_outside_its_region() {
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("`.after(…)`"), "{d}");
 
+    // A builder method (an input with a default) is checked like a positional argument.
+    let d = scoped::builder_reads_out_of_a_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("reading a branch's task outside it is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("input `by` of task `add-with-default`"),
+        "{d}"
+    );
+
     // A condition reads a task of another branch.
     let d = scoped::condition_reads_a_sibling_branch::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1213,6 +1341,17 @@ fn a0029_a0028_sub_pipeline_calls() {
         d.to_string().contains(
             "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
         ),
+        "{d}"
+    );
+    // Two functions, one pipeline name: one template could not be both (A0008).
+    let d = scoped::calls_twins::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("two pipelines with one name are refused");
+    assert_eq!(d.codes(), [Code::NameCollision]);
+    assert!(
+        d.to_string()
+            .contains("two different pipelines are both named `twin_call`"),
         "{d}"
     );
     // A pipeline with an artifact input runs only when called.
@@ -1334,6 +1473,114 @@ fn a0030_invalid_task_settings() {
 }
 
 #[test]
+fn a0036_a_formatted_string_feeds_only_a_native_string_input() {
+    // A container component would receive the pieces, not the string.
+    let d = errors_of(&traced(scoped::formats_into_a_container::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput]);
+    let message = d.to_string();
+    assert!(
+        message.contains("input `text` of task `shout` receives a formatted string")
+            && message.contains("concat("),
+        "{message}"
+    );
+    snapshot("A0036-format-into-a-container", &d);
+    // A sub-pipeline's parameter is not assembled: it may reach anything inside.
+    let d = errors_of(&traced(scoped::formats_into_a_call::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput], "{d}");
+    assert!(
+        d.to_string()
+            .contains("parameter `word` of the sub-pipeline call"),
+        "{d}"
+    );
+
+    // Built by other means than the DSL: a piece reading an artifact, an output or a
+    // parameter that does not exist.
+    let mut p = traced(fixtures::formatted::definition());
+    let (write, prepare) = (2, p.tasks.len());
+    p.components.insert(
+        "prepare".into(),
+        argot_examples::quickstart::prepare::spec(),
+    );
+    let mut made = p.tasks[0].clone();
+    made.name = "prepare".into();
+    made.component = "prepare".into();
+    made.arguments.clear();
+    made.arguments
+        .insert("rows".into(), Argument::Constant("10".into()));
+    p.tasks.push(made);
+    let Argument::Format(parts) = &mut p.tasks[write].arguments["text"] else {
+        panic!("the fixture formats `text`")
+    };
+    let display = argot::value::DisplayAs::Text;
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(prepare as u32)),
+        output: "data".into(),
+        display,
+    });
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(0)),
+        output: "nope".into(),
+        display,
+    });
+    parts.push(FormatPart::PipelineParam {
+        name: "missing".into(),
+        display,
+    });
+    let d = errors_of(&p);
+    assert_eq!(
+        d.codes(),
+        [Code::FormatInput, Code::FormatInput, Code::FormatInput],
+        "{d}"
+    );
+    let message = d.to_string();
+    for problem in [
+        "reads output `data` of task `prepare`, an artifact",
+        "reads output `nope` of task `echo`, which has no such output",
+        "reads pipeline parameter `missing`, which does not exist",
+    ] {
+        assert!(message.contains(problem), "{problem}: {message}");
+    }
+}
+
+#[test]
+fn a0037_hooks_one_per_event_and_nothing_nested() {
+    let d = errors_of(&traced(scoped::two_failure_hooks::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `step` has a second `.on_failure(…)` hook"),
+        "{d}"
+    );
+    snapshot("A0037-second-hook", &d);
+
+    let d = errors_of(&traced(scoped::condition_in_a_hook::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("constructs inside the exit hook at tests/tests/diagnostics.rs"),
+        "{d}"
+    );
+
+    // A hook sees no task of the body (A0028), and has tasks (A0006).
+    let d = scoped::hook_reads_the_body::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a hook cannot read the body");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("in the success hook at"), "{d}");
+    let d = errors_of(&traced(scoped::empty_hook::definition()));
+    assert_eq!(d.codes(), [Code::EmptyPipeline], "{d}");
+    // Not inside a sub-pipeline yet.
+    let d = errors_of(&traced(scoped::calls_hooks_inside::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("a hook inside a sub-pipeline is not compiled or run yet"),
+        "{d}"
+    );
+}
+
+#[test]
 fn a0031_settings_the_local_runner_cannot_honour() {
     use k8s_openapi::api::core::v1::{
         EnvVar, EnvVarSource, SecretKeySelector, Volume, VolumeMount,
@@ -1351,9 +1598,10 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         }),
         ..EnvVar::default()
     });
+    // A config map volume holds the cluster's objects: no local stand-in.
     p.tasks[2].config.volumes.push(Volume {
         name: "checkpoints".into(),
-        empty_dir: Some(Default::default()),
+        config_map: Some(Default::default()),
         ..Default::default()
     });
     p.tasks[2].config.volume_mounts.push(VolumeMount {
@@ -1363,18 +1611,39 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     });
     // Valid for Argo: it compiles.
     let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
     assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    assert!(
+        d.to_string().contains(
+            "pass `--secret bucket/token=env:VARIABLE` or `--secret bucket/token=file:PATH`"
+        ),
+        "{d}"
+    );
     snapshot("A0031-local-unsupported", &d);
-    // Settings the runner honours or that only place a pod pass.
+    // Told where the secret is, the runner reads it; the volume is still refused.
+    let told = std::collections::BTreeMap::from([(
+        "bucket/token".to_owned(),
+        argot::run::SecretSource::Env("BUCKET_TOKEN".into()),
+    )]);
+    let d = argot::run::check_local(&valid, &told).expect_err("the volume is still refused");
+    assert_eq!(d.codes(), [Code::LocalUnsupported]);
+    assert!(d.to_string().contains("volume `checkpoints`"), "{d}");
+    // Settings the runner honours or that only place a pod pass: an empty folder of a native
+    // component is one of this machine's.
     let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[2].config.volumes.push(Volume {
+        name: "scratch".into(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    });
     p.tasks[1].config.timeout = Some("1h".into());
     p.tasks[1]
         .config
         .node_selector
         .insert("pool".into(), "gpu".into());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
-    assert!(argot::run::check_local(&valid).is_ok());
+    assert!(argot::run::check_local(&valid, &none).is_ok());
 }
 
 #[test]
@@ -1429,4 +1698,46 @@ fn a_valid_pipeline_has_no_diagnostics() {
     let p = traced(argot_examples::quickstart::quickstart::definition());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
     assert!(valid.warnings().is_empty(), "{}", valid.warnings());
+}
+
+/// The macro refuses a defaulted input named like a method every task has (its builder method
+/// would hide the trait's); its list is written by hand, so this keeps it complete: every
+/// method the task traits declare is in it.
+#[test]
+fn the_macros_list_of_task_methods_is_complete() {
+    let list = include_str!("../../dsl-macros/src/check.rs");
+    let start = list.find("pub const TASK_METHODS").expect("the list");
+    let list = &list[start..start + list[start..].find("];").expect("its end")];
+    for (file, source) in [
+        (
+            "settings.rs",
+            include_str!("../../compiler/src/settings.rs"),
+        ),
+        ("results.rs", include_str!("../../compiler/src/results.rs")),
+        ("hooks.rs", include_str!("../../compiler/src/hooks.rs")),
+    ] {
+        // The methods of the public traits (a `pub trait … {` up to its closing `}`).
+        let mut in_trait = false;
+        for line in source.lines() {
+            if line.starts_with("pub trait ") {
+                in_trait = true;
+            } else if line == "}" {
+                in_trait = false;
+            }
+            let Some(rest) = line.trim_start().strip_prefix("fn ").filter(|_| in_trait) else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let takes_self = rest.contains("(self") || rest.contains("(&self");
+            if takes_self && !name.starts_with("__") {
+                assert!(
+                    list.contains(&format!("\"{name}\"")),
+                    "`{name}` ({file}) is a task method missing from TASK_METHODS in dsl-macros/src/check.rs"
+                );
+            }
+        }
+    }
 }

@@ -58,6 +58,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
         .filter(|r| r.parent.is_some_and(emitted))
         .count();
+    let hooks = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Hook { .. }))
+        .count();
     let branches = pipeline
         .regions
         .iter()
@@ -67,7 +72,7 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .count();
     assert_eq!(
         dags,
-        1 + branches + exit + called.len(),
+        1 + branches + exit + called.len() + hooks,
         "{name}: a DAG per region, one per called pipeline"
     );
     assert_eq!(
@@ -158,6 +163,28 @@ fn conditions() {
     );
 }
 
+/// A formatted string is one `expr` expression per argument that lists its pieces, each value
+/// in its own wire form; in a branch its values arrive as the branch's inputs.
+#[test]
+fn formatted() {
+    check(
+        "formatted",
+        argot_tests::fixtures::formatted::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Each hook is a DAG template named in its task's `hooks`: `exit`, or an expression on the
+/// task's status.
+#[test]
+fn hooked() {
+    check(
+        "hooked",
+        argot_tests::fixtures::hooked::definition(),
+        "argot-fixtures",
+    );
+}
+
 /// The exit handler is the DAG template `spec.onExit` names, reading `{{workflow.status}}`
 /// and `{{workflow.failures}}`.
 #[test]
@@ -189,6 +216,17 @@ fn nested_pipeline() {
         "branching_calls",
         argot_tests::fixtures::branching_calls::definition(),
         "argot-fixtures",
+    );
+}
+
+/// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
+/// time limits.
+#[test]
+fn gpu_training() {
+    check(
+        "gpu_training",
+        argot_examples::gpu_training::gpu_training::definition(),
+        "gpu_training",
     );
 }
 

@@ -739,7 +739,12 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     .iter()
                     .find(|q| &q.name == n)
                     .and_then(|q| q.default.clone()),
-                Some(Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_)) => None,
+                Some(
+                    Argument::TaskOutput { .. }
+                    | Argument::Run(_)
+                    | Argument::OneOf(_)
+                    | Argument::Format(_),
+                ) => None,
                 None => i.default.clone(),
             };
             (i.name.clone(), v)

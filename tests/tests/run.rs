@@ -539,19 +539,108 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
 }
 
 /// A task asking for more CPUs than the run has slots runs alone, and its report says so;
-/// the DSL's settings reach the runner (the environment variable a task sets over the
-/// pipeline's default).
+/// a secret's value comes from where `--secret` says, reaches the task's environment, and is
+/// written nowhere.
 #[test]
 fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
     let sb = Sandbox::new();
-    let out = sb.run(&["settings_dsl", "--parallelism", "2", "--no-cache"]);
+    // Without saying where the secret is, the run is refused before it starts.
+    let out = sb.run(&["settings_dsl", "--no-cache"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--secret bucket-creds/token=env:VARIABLE"),
+        "{}",
+        stderr(&out)
+    );
+    let secret = "s3cr3t-value-that-must-not-be-recorded";
+    std::fs::write(sb.file("token"), secret).unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let out = sb.run(&[
+        "settings_dsl",
+        "--parallelism",
+        "2",
+        "--no-cache",
+        "--secret",
+        &token,
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    let length = details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == "secret-length" && p["direction"] == "output")
+        .unwrap();
+    assert_eq!(length["value"], secret.len().to_string());
+    // The value reached the task's environment only: nothing on disk holds it.
+    let mut stack = vec![sb.path().join(".argot")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds the secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    let store = std::fs::read(sb.store()).unwrap();
+    assert!(!store.windows(secret.len()).any(|w| w == secret.as_bytes()));
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(
         text.contains("greedy warning: it requests 64 CPUs and this run has 2 slots (--parallelism): it ran alone"),
         "{text}"
     );
     assert!(!text.contains("train warning"), "{text}");
+}
+
+/// `gpu_training` runs here: the token from `--secret`, the checkpoint claim as a folder
+/// kept between runs (the second run resumes from the first's last epoch), shared memory as
+/// a fresh folder, and the 4-CPU step alone on a 2-slot run.
+#[test]
+fn gpu_training_runs_locally_with_its_secret_and_volumes() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.file("token"), "t0k3n").unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let args = [
+        "gpu_training",
+        "--no-cache",
+        "--parallelism",
+        "2",
+        "--secret",
+        &token,
+    ];
+    let trained = |out: &Output| {
+        let details = sb.show(&run_id(out));
+        details["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["task"] == "" && p["direction"] == "output")
+            .map(|p| p["value"].as_str().unwrap().to_owned())
+    };
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("2"));
+    assert!(
+        stderr(&out).contains("fit-on-gpu warning: it requests 4 CPUs"),
+        "{}",
+        stderr(&out)
+    );
+    let checkpoint = sb
+        .path()
+        .join(".argot/volumes/training-checkpoints/last-epoch");
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "2");
+    // The claim outlives the run: the next one starts from epoch 3.
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("4"));
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
 #[test]
@@ -646,6 +735,83 @@ fn conditions_skip_the_branches_argo_skips() {
             .unwrap()
             .contains("its branch `condition-1` reads `flaky`, which did not succeed")
     );
+}
+
+/// `format_arg!` gives the component what `format!` gives, whatever the values hold; the same
+/// text the Argo golden (`golden/formatted.argo.snap`) builds with `toJson`.
+#[test]
+fn formatted_strings_reach_the_component_as_format_would_write_them() {
+    let sb = Sandbox::new();
+    let out_file = sb.file("formatted.txt");
+    let out_param = format!("out={}", out_file.display());
+    let word = "it's \"q\" $(HOME) {{workflow.uid}}\nnext";
+    let out = sb.run(&[
+        "formatted",
+        "--no-cache",
+        "-p",
+        &out_param,
+        "-p",
+        "rate=2.0",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        format!("gs://b/{word}/{}-{}-{}-{}{{x}}", 42, 2.0f64, 1.0f64, '$')
+    );
+    let branch = std::fs::read_to_string(format!("{}.branch", out_file.display())).unwrap();
+    assert_eq!(branch, format!("[{word}]"));
+    let call = std::fs::read_to_string(format!("{}.call", out_file.display())).unwrap();
+    assert_eq!(call, format!("<{word}>"));
+    let in_branch = std::fs::read_to_string(format!("{}.call-branch", out_file.display())).unwrap();
+    assert_eq!(in_branch, format!("({word})"));
+}
+
+/// Hooks run for the result they are for, before their task's dependants start; a failing
+/// hook fails nothing (`argot::hooks` cites the Argo functions).
+#[test]
+fn hooks_run_for_their_result_before_the_dependants() {
+    let sb = Sandbox::new();
+    let log = sb.file("hooks.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&["hooked", "--no-cache", "-p", &log_param]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    let phase = |name: &str| task(&details, name)["phase"].as_str().unwrap().to_owned();
+    for (name, expected) in [
+        ("first", "Succeeded"),
+        ("on-success", "Succeeded"),
+        ("failing-hook", "Failed"),
+        ("never", "Skipped"),
+        ("after-first", "Succeeded"),
+        ("fails", "Failed"),
+        ("on-failure", "Succeeded"),
+        ("on-exit", "Succeeded"),
+        ("handled", "Succeeded"),
+        ("branched", "Succeeded"),
+        ("branch-hook", "Succeeded"),
+    ] {
+        assert_eq!(phase(name), expected, "{name}");
+    }
+    assert!(
+        task(&details, "never")["message"]
+            .as_str()
+            .unwrap()
+            .contains("the `.on_failure(…)` hook of `first`, which ended Succeeded")
+    );
+    let lines = sb.lines("hooks.log");
+    let at = |line: &str| {
+        lines
+            .iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line} missing from {lines:?}"))
+    };
+    assert!(at("first") < at("first succeeded"));
+    assert!(at("first succeeded") < at("after first"), "{lines:?}");
+    assert!(at("fails failed") < at("handled"), "{lines:?}");
+    assert!(at("fails ended") < at("handled"), "{lines:?}");
+    assert!(at("in branch") < at("branch hook"), "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
 }
 
 #[test]

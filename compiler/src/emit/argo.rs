@@ -386,6 +386,21 @@ pub struct DagTask {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
+    /// Lifecycle hooks, by name (`exit`, or a name with an expression).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub hooks: IndexMap<String, LifecycleHook>,
+}
+
+/// A lifecycle hook of a DAG task: a template run when the expression holds (or, for the hook
+/// named `exit`, once the task has completed).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecycleHook {
+    /// The template it runs.
+    pub template: String,
+    /// When it runs (an `expr` expression; none for `exit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 /// Builds the `Workflow` for a validated pipeline.

@@ -45,14 +45,17 @@ impl Checker<'_> {
         let mut read: Vec<Vec<&str>> = vec![Vec::new(); p.tasks.len()];
         for task in &p.tasks {
             for argument in task.arguments.values() {
-                if let Argument::TaskOutput {
-                    task: TaskRef::Local(from),
-                    output,
-                } = argument
-                    && let Some(outputs) = read.get_mut(from.index())
-                    && !outputs.contains(&output.as_str())
-                {
-                    outputs.push(output.as_str());
+                // As before formatted strings: what a `one_of` selects is not counted.
+                if matches!(argument, Argument::OneOf(_)) {
+                    continue;
+                }
+                for (from, output) in argument.outputs() {
+                    if let TaskRef::Local(from) = from
+                        && let Some(outputs) = read.get_mut(from.index())
+                        && !outputs.contains(&output)
+                    {
+                        outputs.push(output);
+                    }
                 }
             }
         }

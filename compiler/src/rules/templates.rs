@@ -124,6 +124,43 @@ impl Checker<'_> {
                 }
             }
         }
+        // Hooks: `<pipeline>-<task>-on-<event>`.
+        names.hooks = vec![None; p.regions.len()];
+        for (r, region) in p.regions.iter().enumerate() {
+            let crate::ir::RegionKind::Hook { task, on } = region.kind else {
+                continue;
+            };
+            let Some(hooked) = p.tasks.get(task.index()) else {
+                continue;
+            };
+            let event = match on {
+                crate::ir::HookEvent::Success => "success",
+                crate::ir::HookEvent::Failure => "failure",
+                crate::ir::HookEvent::Exit => "exit",
+            };
+            let name = namer::generated(
+                &format!("{}-{}-on-{event}", p.name, hooked.name),
+                namer::DNS_LABEL_MAX,
+            );
+            let what = format!("the `.{}(…)` hook of task `{}`", on.method(), hooked.name);
+            match owners.get(&name) {
+                // A second hook for the same event is reported on its own (A0037).
+                Some(owner) if *owner == what => {}
+                Some(owner) => {
+                    let owner = owner.clone();
+                    self.report(
+                        Code::NameCollision,
+                        Some(task),
+                        format!("{what} and {owner} both become the Argo template name `{name}`"),
+                        "rename the task with `.name(\"…\")` or the component with #[component(name = \"…\")]",
+                    );
+                }
+                None => {
+                    owners.insert(name.clone(), what);
+                }
+            }
+            names.hooks[r] = Some(name);
+        }
         // Per component (by index in `p.components`): its variants, keyed by settings hash.
         let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
             vec![IndexMap::new(); p.components.len()];
@@ -266,6 +303,28 @@ impl Checker<'_> {
             }
         }
         for env in &config.env {
+            if let Some(secret) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                let key_ok = !secret.key.is_empty()
+                    && secret.key.len() <= 253
+                    && secret
+                        .key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if !crate::rules::syntax::is_dns_subdomain(&secret.name) || !key_ok {
+                    bad(
+                        self,
+                        format!(
+                            "environment variable `{}` reads secret `{}` key `{}`, which Kubernetes cannot name",
+                            env.name, secret.name, secret.key
+                        ),
+                        "name the secret with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                    );
+                }
+            }
             if env.name.is_empty()
                 || env.name.contains('=')
                 || env.name.chars().any(char::is_control)
@@ -278,6 +337,18 @@ impl Checker<'_> {
             }
         }
         for volume in &config.volumes {
+            if let Some(claim) = &volume.persistent_volume_claim
+                && !crate::rules::syntax::is_dns_subdomain(&claim.claim_name)
+            {
+                bad(
+                    self,
+                    format!(
+                        "volume `{}` names claim {:?}, which Kubernetes cannot name",
+                        volume.name, claim.claim_name
+                    ),
+                    "name the claim with lowercase letters, digits, `-` and `.`",
+                );
+            }
             if !namer::is_dns_label(&volume.name, namer::DNS_LABEL_MAX) {
                 bad(
                     self,

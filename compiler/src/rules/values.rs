@@ -273,9 +273,12 @@ impl Checker<'_> {
                             _ => None,
                         }
                     }
-                    Some(Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_)) => {
-                        None
-                    }
+                    Some(
+                        Argument::TaskOutput { .. }
+                        | Argument::Run(_)
+                        | Argument::OneOf(_)
+                        | Argument::Format(_),
+                    ) => None,
                     None => spec.input(input).and_then(|i| i.default.as_deref()),
                 }
             };

@@ -3,6 +3,7 @@
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::gpu_training::gpu_training;
 use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_tests::fixtures::{
@@ -17,8 +18,8 @@ use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
-    handles_a_failure, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
+    handles_a_failure, hooked, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -82,5 +83,8 @@ fn main() {
         branching_calls,
         settings_dsl,
         nested_pipeline,
+        gpu_training,
+        formatted,
+        hooked,
     )
 }
