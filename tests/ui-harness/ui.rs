@@ -30,6 +30,7 @@ fn macro_misuse_is_a_spanned_compile_error() {
     if std::env::var_os(CHILD_ENV).is_none() && !own_flags {
         // Setting the variable needs a process of its own (`set_var` is `unsafe`): this test
         // runs itself again with it.
+        let started = std::time::SystemTime::now();
         let status = std::process::Command::new(std::env::current_exe().expect("this test"))
             .args([
                 "macro_misuse_is_a_spanned_compile_error",
@@ -41,6 +42,13 @@ fn macro_misuse_is_a_spanned_compile_error() {
             .status()
             .expect("this test binary starts again");
         assert!(status.success(), "the macro UI cases failed (output above)");
+        let flags = rustflags_used_since(started);
+        assert!(
+            flags.len() <= 1,
+            "trybuild's two cargo runs compiled with different rustc flags, so the dependencies \
+             were checked twice: compare TRYBUILD_RUSTFLAGS with the trybuild in Cargo.lock: \
+             {flags:?}"
+        );
         return;
     }
     let t = trybuild::TestCases::new();
@@ -78,6 +86,55 @@ fn trybuild_rebuilds_nothing_beyond_argot() {
         argot.contains("default-features = false"),
         "tests/ui-harness/Cargo.toml: argot without its default features: {argot}"
     );
+}
+
+/// The different rustc flag lists cargo recorded for what it compiled into trybuild's target
+/// folder since `started` (each unit's fingerprint, `.fingerprint/*/*.json`, keeps its
+/// `"rustflags"`; host units such as proc macros get none under trybuild's `--target`). Two
+/// lists mean the two cargo runs compiled the dependencies once each; on a warm run nothing is
+/// recorded at all.
+fn rustflags_used_since(started: std::time::SystemTime) -> std::collections::BTreeSet<String> {
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("tests/trybuild");
+    let mut flags = std::collections::BTreeSet::new();
+    let mut folders = vec![target];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let fresh = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified >= started);
+            let in_fingerprints = folder
+                .parent()
+                .is_some_and(|p| p.file_name().is_some_and(|n| n == ".fingerprint"));
+            if !fresh || !in_fingerprints || path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            // A flat list of strings: no JSON parser needed (and none wanted as a dependency).
+            if let Some(list) = text
+                .split_once("\"rustflags\":[")
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .map(|(list, _)| list)
+                && !list.is_empty()
+            {
+                flags.insert(list.to_owned());
+            }
+        }
+    }
+    flags
 }
 
 /// [`TRYBUILD_RUSTFLAGS`] copies what one trybuild version passes; another version may pass
