@@ -1056,6 +1056,22 @@ pub struct TaskConfig {
     /// Where the main container mounts them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    /// Reusing a result on the cluster (Argo `memoize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memoize: Option<Memoize>,
+}
+
+/// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
+/// component's code and the task's input parameters, and reused while younger than
+/// `max_age`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memoize {
+    /// The config map holding the cache (it needs the label
+    /// `workflows.argoproj.io/configmap-type: Cache`).
+    pub config_map: String,
+    /// How long an entry is reused (a Go duration: `10m`, `24h`); `None` is for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
 }
 
 impl TaskConfig {
@@ -1100,6 +1116,7 @@ impl TaskConfig {
             env: keyed(&base.env, &self.env, |e| &e.name),
             volumes: keyed(&base.volumes, &self.volumes, |v| &v.name),
             volume_mounts: keyed(&base.volume_mounts, &self.volume_mounts, |m| &m.mount_path),
+            memoize: self.memoize.clone().or_else(|| base.memoize.clone()),
         }
     }
 
@@ -1165,6 +1182,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     env: Vec::new(),
     volumes: Vec::new(),
     volume_mounts: Vec::new(),
+    memoize: None,
 };
 
 impl TaskSettings {

@@ -88,6 +88,7 @@ pub const TASK_METHODS: &[&str] = &[
     "set_env_from_secret",
     "set_env_variable",
     "set_memory_limit",
+    "set_memoize",
     "set_memory_request",
     "set_resource_limit",
     "set_resource_request",

@@ -219,6 +219,17 @@ fn nested_pipeline() {
     );
 }
 
+/// A memoized step: `memoize` with a key Argo computes from the code hash and the input
+/// parameters.
+#[test]
+fn cached() {
+    check(
+        "cached",
+        argot_examples::cached::cached::definition(),
+        "cached",
+    );
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]

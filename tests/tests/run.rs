@@ -643,6 +643,17 @@ fn gpu_training_runs_locally_with_its_secret_and_volumes() {
     assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
+/// `cached` runs locally: the second run reuses both steps from the local cache.
+#[test]
+fn cached_reuses_its_steps_locally() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["cached"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = sb.run(&["cached"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("(2 cached)"), "{}", stdout(&out));
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();

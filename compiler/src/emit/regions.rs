@@ -891,7 +891,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
 /// `text` as a single-quoted `expr` string literal. Wire forms never hold `{` or `}`, so the
 /// literal cannot close the `{{=…}}` tag; quotes, backslashes and control characters are
 /// escaped.
-fn expr_string(text: &str) -> String {
+pub(crate) fn expr_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');
     for c in text.chars() {

@@ -1,5 +1,6 @@
 //! A pipeline binary with the examples and the fixture pipelines, for CLI end-to-end tests.
 
+use argot_examples::cached::cached;
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
@@ -84,6 +85,7 @@ fn main() {
         settings_dsl,
         nested_pipeline,
         gpu_training,
+        cached,
         formatted,
         hooked,
     )
