@@ -158,12 +158,14 @@ pub(crate) fn execute(
     store.record_run(&opening)?;
 
     let done = reports.iter().filter(|r| r.is_some()).count();
+    let ignored = super::settings::ignored_here(valid);
     events(Event::RunStarted {
         run_id: &run_id,
         folder: &folder.dir,
         resumed,
         done,
         total: n,
+        ignored: &ignored,
     });
 
     let cache = options.cache_dir.as_ref().map(|d| {
