@@ -293,6 +293,15 @@ pub struct Template {
     /// Reusing the template's outputs from a config map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memoize: Option<Memoize>,
+    /// The pod's service account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    /// The pod's priority class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// The scheduler that places the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
 }
 
 /// Argo's `memoize`.
@@ -379,6 +388,9 @@ pub struct Container {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// When the kubelet pulls the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
     /// Environment variables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
@@ -506,6 +518,9 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         node_selector: BTreeMap::new(),
         tolerations: Vec::new(),
         memoize: None,
+        service_account_name: None,
+        priority_class_name: None,
+        scheduler_name: None,
     }
 }
 
@@ -625,6 +640,7 @@ fn component_template(
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect(),
+                image_pull_policy: None,
                 env: Vec::new(),
                 resources: None,
                 volume_mounts: Vec::new(),
@@ -643,6 +659,7 @@ fn component_template(
                 .iter()
                 .map(|a| escape(&render(a)).into_owned())
                 .collect(),
+            image_pull_policy: None,
             env: Vec::new(),
             resources: None,
             volume_mounts: Vec::new(),
@@ -676,6 +693,13 @@ fn component_template(
         crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
     );
     let config = &template.config;
+    for (k, v) in &config.labels {
+        meta.labels.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &config.annotations {
+        meta.annotations.insert(k.clone(), v.clone());
+    }
+    container.image_pull_policy = config.image_pull_policy.clone();
     container.env = config.env.clone();
     container.resources = config.resources.clone();
     container
@@ -704,6 +728,9 @@ fn component_template(
         active_deadline_seconds: config.active_deadline_seconds,
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
+        service_account_name: config.service_account.clone(),
+        priority_class_name: config.priority_class.clone(),
+        scheduler_name: config.scheduler_name.clone(),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec),
             max_age: m.max_age.clone(),

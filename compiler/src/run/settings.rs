@@ -176,10 +176,14 @@ pub(crate) fn local_volumes(
 /// other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
 pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     let p = valid.pipeline();
-    let mut kinds: [(&str, Vec<&str>); 3] = [
+    let mut kinds: [(&str, Vec<&str>); 4] = [
         ("node selectors", Vec::new()),
         ("tolerations", Vec::new()),
         ("memory and extended resources (GPUs)", Vec::new()),
+        (
+            "pod labels, annotations, image pull policies, service accounts, priority classes and schedulers",
+            Vec::new(),
+        ),
     ];
     for (i, task) in p.tasks.iter().enumerate() {
         let config = &valid.names().template_of(TaskId(i as u32)).config;
@@ -189,10 +193,17 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
                 .flatten()
                 .any(|m| m.keys().any(|k| k != "cpu"))
         });
+        let pod = !config.labels.is_empty()
+            || !config.annotations.is_empty()
+            || config.image_pull_policy.is_some()
+            || config.service_account.is_some()
+            || config.priority_class.is_some()
+            || config.scheduler_name.is_some();
         for (k, has) in [
             !config.node_selector.is_empty(),
             !config.tolerations.is_empty(),
             other_resources,
+            pod,
         ]
         .into_iter()
         .enumerate()
