@@ -158,7 +158,19 @@ pub(crate) fn execute(
     store.record_run(&opening)?;
 
     let done = reports.iter().filter(|r| r.is_some()).count();
-    let ignored = super::settings::ignored_here(valid);
+    let mut ignored = super::settings::ignored_here(valid);
+    // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
+    let parallelism = match p.settings.parallelism {
+        Some(limit) if (limit as usize) < options.parallelism => {
+            ignored.push(format!(
+                "the pipeline runs at most {limit} task{} at once (#[pipeline(parallelism = {limit})]), fewer than --parallelism {}",
+                if limit == 1 { "" } else { "s" },
+                options.parallelism
+            ));
+            limit as usize
+        }
+        _ => options.parallelism,
+    };
     events(Event::RunStarted {
         run_id: &run_id,
         folder: &folder.dir,
@@ -186,13 +198,7 @@ pub(crate) fn execute(
         &manifest.parameters,
     );
     cx.secrets = &options.secrets;
-    let outcome = schedule(
-        &cx,
-        &manifest.parameters,
-        options.parallelism,
-        reports,
-        events,
-    );
+    let outcome = schedule(&cx, &manifest.parameters, parallelism, reports, events);
 
     let reports: Vec<TaskReport> = outcome.reports;
     let phase = if outcome.first_failure.is_none() && !outcome.cut_short {
