@@ -715,13 +715,9 @@ impl Gate<'_> {
                 Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
-                } => reports[t.index()]
-                    .as_ref()
-                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
-                        format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
-                    }),
+                } => output_value(reports, *t, output).ok_or_else(|| {
+                    format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
+                }),
                 Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
             }
         };
@@ -1189,8 +1185,7 @@ fn resolve_job(
                             TaskRef::Local(t) => reports[t.index()]
                                 .as_ref()
                                 .filter(|r| r.phase == Phase::Succeeded)
-                                .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                                .map(|(_, v)| v.clone()),
+                                .and_then(|_| output_value(reports, *t, output)),
                             TaskRef::Foreign { .. } => None,
                         })
                         .ok_or_else(|| {
@@ -1231,6 +1226,16 @@ fn resolve_job(
     Ok(job)
 }
 
+/// The value (wire form) of output parameter `output` of task `t`, once it has one.
+fn output_value(reports: &[Option<TaskReport>], t: TaskId, output: &str) -> Option<String> {
+    reports[t.index()]
+        .as_ref()?
+        .output_params
+        .iter()
+        .find(|(n, _)| n == output)
+        .map(|(_, v)| v.clone())
+}
+
 /// The value of pipeline parameter `name` read in region `region`: the run's, or inside a
 /// sub-pipeline call, what the call binds to it, read where the call is written.
 fn param_value(
@@ -1256,11 +1261,7 @@ fn param_value(
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
-                } => reports[t.index()]
-                    .as_ref()
-                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
+                } => output_value(reports, *t, output).ok_or_else(|| {
                         format!(
                             "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
                             p.tasks[t.index()].name
