@@ -148,6 +148,10 @@ pub struct WorkflowSettings {
     /// without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_user: Option<u32>,
+    /// At most this many pods run at once in the whole run (Argo `spec.parallelism`;
+    /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -169,6 +173,7 @@ impl Default for WorkflowSettings {
             active_deadline: None,
             secure_defaults: true,
             run_as_user: None,
+            parallelism: None,
         }
     }
 }
@@ -1056,6 +1061,40 @@ pub struct TaskConfig {
     /// Where the main container mounts them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    /// Reusing a result on the cluster (Argo `memoize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memoize: Option<Memoize>,
+    /// Labels of the pod.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations of the pod.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// When the kubelet pulls the image (`Always`, `IfNotPresent`, `Never`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    /// The pod's service account, instead of the workflow's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// The pod's priority class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class: Option<String>,
+    /// The scheduler that places the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+}
+
+/// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
+/// component's code and the task's input parameters, and reused while younger than
+/// `max_age`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memoize {
+    /// The config map holding the cache (it needs the label
+    /// `workflows.argoproj.io/configmap-type: Cache`).
+    pub config_map: String,
+    /// How long an entry is reused (a Go duration: `10m`, `24h`); `None` is for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
 }
 
 impl TaskConfig {
@@ -1100,6 +1139,35 @@ impl TaskConfig {
             env: keyed(&base.env, &self.env, |e| &e.name),
             volumes: keyed(&base.volumes, &self.volumes, |v| &v.name),
             volume_mounts: keyed(&base.volume_mounts, &self.volume_mounts, |m| &m.mount_path),
+            memoize: self.memoize.clone().or_else(|| base.memoize.clone()),
+            labels: base
+                .labels
+                .clone()
+                .into_iter()
+                .chain(self.labels.clone())
+                .collect(),
+            annotations: base
+                .annotations
+                .clone()
+                .into_iter()
+                .chain(self.annotations.clone())
+                .collect(),
+            image_pull_policy: self
+                .image_pull_policy
+                .clone()
+                .or_else(|| base.image_pull_policy.clone()),
+            service_account: self
+                .service_account
+                .clone()
+                .or_else(|| base.service_account.clone()),
+            priority_class: self
+                .priority_class
+                .clone()
+                .or_else(|| base.priority_class.clone()),
+            scheduler_name: self
+                .scheduler_name
+                .clone()
+                .or_else(|| base.scheduler_name.clone()),
         }
     }
 
@@ -1165,6 +1233,13 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     env: Vec::new(),
     volumes: Vec::new(),
     volume_mounts: Vec::new(),
+    memoize: None,
+    labels: BTreeMap::new(),
+    annotations: BTreeMap::new(),
+    image_pull_policy: None,
+    service_account: None,
+    priority_class: None,
+    scheduler_name: None,
 };
 
 impl TaskSettings {

@@ -817,6 +817,12 @@ pub fn settings_dsl() {
             effect: Some("NoSchedule".into()),
             ..Default::default()
         })
+        .add_pod_label("team", "vision")
+        .add_pod_annotation("example.com/owner", "ml-platform")
+        .set_image_pull_policy(ImagePullPolicy::IfNotPresent)
+        .set_service_account("trainer")
+        .set_priority_class("high-priority")
+        .set_scheduler_name("volcano")
         .set_retry(3)
         .set_retry_policy(RetryOn::Always)
         .set_retry_backoff("10s", Some(2), Some("5m"))
@@ -833,6 +839,16 @@ pub fn settings_dsl() {
     // A secret, read as an environment variable: only its name and key are in the manifest.
     secret_length("BUCKET_TOKEN")
         .set_env_from_secret("BUCKET_TOKEN", &Secret::new("bucket-creds", "token"));
+}
+
+/// Environment variables only a pod has: from a config map and from the downward API
+/// (compiled; `run` refuses them, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn cluster_env() {
+    step(1)
+        .set_env_from_config_map("REGION", "cluster-info", "region")
+        .set_env_from_field("POD_NAME", "metadata.name")
+        .set_env_from_field("TEAM", "metadata.labels['team']");
 }
 
 /// How long the value of environment variable `var` is (a secret's value is never an
@@ -932,4 +948,30 @@ pub fn hooked(#[default("")] log: Param<String>) {
             tally(log, "branch hook").name("branch-hook");
         });
     });
+}
+
+/// Appends `start NAME` to `log`, waits a moment, then appends `end NAME`.
+#[component]
+pub fn log_span(log: String, name: String) -> Result<()> {
+    use std::io::Write;
+    let append = |line: String| -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        writeln!(f, "{line}")?;
+        Ok(())
+    };
+    append(format!("start {name}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    append(format!("end {name}"))
+}
+
+/// Three independent tasks in a pipeline that runs one task at a time (Argo
+/// `spec.parallelism: 1`).
+#[pipeline(image = "example.com/fixtures:1.0", parallelism = 1)]
+pub fn one_at_a_time(log: Param<String>) {
+    for name in ["a", "b", "c"] {
+        log_span(log, name);
+    }
 }

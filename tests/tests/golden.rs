@@ -219,6 +219,17 @@ fn nested_pipeline() {
     );
 }
 
+/// A memoized step: `memoize` with a key Argo computes from the code hash and the input
+/// parameters.
+#[test]
+fn cached() {
+    check(
+        "cached",
+        argot_examples::cached::cached::definition(),
+        "cached",
+    );
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]
@@ -238,6 +249,16 @@ fn settings_from_the_dsl() {
     check(
         "settings_dsl",
         argot_tests::fixtures::settings_dsl::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "cluster_env",
+        argot_tests::fixtures::cluster_env::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "one_at_a_time",
+        argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",
     );
 }

@@ -115,6 +115,9 @@ pub struct WorkflowSpec {
     /// Seconds the workflow may run before Argo fails it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_deadline_seconds: Option<u64>,
+    /// At most this many pods at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
@@ -290,6 +293,47 @@ pub struct Template {
     /// Taints the pod tolerates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
+    /// Reusing the template's outputs from a config map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memoize: Option<Memoize>,
+    /// The pod's service account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    /// The pod's priority class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// The scheduler that places the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+}
+
+/// Argo's `memoize`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Memoize {
+    /// The cache key (here an `expr` expression of the inputs).
+    pub key: String,
+    /// How long an entry is reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Where entries are kept.
+    pub cache: MemoizeCache,
+}
+
+/// Argo's `memoize.cache`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemoizeCache {
+    /// The config map.
+    pub config_map: ConfigMapName,
+}
+
+/// A config map named by `name` (Argo's `ConfigMapKeySelector` without a key).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigMapName {
+    /// The config map's name.
+    pub name: String,
 }
 
 /// When and how often Argo retries a failed pod (`retryStrategy`).
@@ -347,6 +391,9 @@ pub struct Container {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// When the kubelet pulls the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
     /// Environment variables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
@@ -473,6 +520,10 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         active_deadline_seconds: None,
         node_selector: BTreeMap::new(),
         tolerations: Vec::new(),
+        memoize: None,
+        service_account_name: None,
+        priority_class_name: None,
+        scheduler_name: None,
     }
 }
 
@@ -527,6 +578,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
             seconds_after_completion: s,
         }),
         active_deadline_seconds: seconds(&settings.active_deadline),
+        parallelism: settings.parallelism,
         security_context,
         templates: Vec::new(),
     }
@@ -592,6 +644,7 @@ fn component_template(
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect(),
+                image_pull_policy: None,
                 env: Vec::new(),
                 resources: None,
                 volume_mounts: Vec::new(),
@@ -610,6 +663,7 @@ fn component_template(
                 .iter()
                 .map(|a| escape(&render(a)).into_owned())
                 .collect(),
+            image_pull_policy: None,
             env: Vec::new(),
             resources: None,
             volume_mounts: Vec::new(),
@@ -643,6 +697,13 @@ fn component_template(
         crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
     );
     let config = &template.config;
+    for (k, v) in &config.labels {
+        meta.labels.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &config.annotations {
+        meta.annotations.insert(k.clone(), v.clone());
+    }
+    container.image_pull_policy = config.image_pull_policy.clone();
     container.env = config.env.clone();
     container.resources = config.resources.clone();
     container
@@ -671,7 +732,43 @@ fn component_template(
         active_deadline_seconds: config.active_deadline_seconds,
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
+        service_account_name: config.service_account.clone(),
+        priority_class_name: config.priority_class.clone(),
+        scheduler_name: config.scheduler_name.clone(),
+        memoize: config.memoize.as_ref().map(|m| Memoize {
+            key: memoize_key(spec),
+            max_age: m.max_age.clone(),
+            cache: MemoizeCache {
+                config_map: ConfigMapName {
+                    name: m.config_map.clone(),
+                },
+            },
+        }),
     }
+}
+
+/// The `memoize` key of a component's template: a SHA-256, computed by Argo's `expr` (with
+/// Sprig's `sha256sum`, so any value makes a valid config map key), of the component's code
+/// identity — its name and the hash of its code (native) or of its container (a constant
+/// computed here) — and of each input parameter's value, each after a newline. Input
+/// artifacts are not in it: Argo's key sees parameters, not artifacts' contents.
+fn memoize_key(spec: &ComponentSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let code = match (&spec.code_hash, &spec.implementation) {
+        (Some(hash), _) => hash.clone(),
+        (None, implementation) => {
+            let json = serde_json::to_vec(implementation).expect("an implementation serialises");
+            crate::util::hex(&Sha256::digest(&json))
+        }
+    };
+    let mut parts = vec![super::regions::expr_string(&format!(
+        "{}/{code}",
+        spec.name
+    ))];
+    for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
+        parts.push(format!("'\\n' + inputs.parameters['{}']", input.name));
+    }
+    format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
 }
 
 fn render(arg: &CmdArg) -> String {

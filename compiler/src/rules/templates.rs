@@ -302,6 +302,94 @@ impl Checker<'_> {
                 }
             }
         }
+        use crate::rules::syntax::{
+            is_config_map_key, is_dns_subdomain, is_label_value, is_qualified_name,
+        };
+        for (key, value) in &config.labels {
+            if !is_qualified_name(key) || !is_label_value(value) {
+                bad(
+                    self,
+                    format!("pod label `{key}: {value}` is not a valid Kubernetes label"),
+                    "use a key such as `team` or `example.com/team` and a value of at most 63 letters, digits, `-`, `_` and `.`",
+                );
+            }
+        }
+        for key in config.annotations.keys() {
+            if !is_qualified_name(key) {
+                bad(
+                    self,
+                    format!("pod annotation key `{key}` is not a qualified name"),
+                    "use a key such as `note` or `example.com/note`",
+                );
+            }
+        }
+        for (what, name) in [
+            ("service account", &config.service_account),
+            ("priority class", &config.priority_class),
+            ("scheduler", &config.scheduler_name),
+        ] {
+            if let Some(name) = name
+                && !is_dns_subdomain(name)
+            {
+                bad(
+                    self,
+                    format!("the {what} `{name}` is not a Kubernetes object name"),
+                    "use lowercase letters, digits, `-` and `.`",
+                );
+            }
+        }
+        for env in &config.env {
+            let Some(source) = &env.value_from else {
+                continue;
+            };
+            if let Some(r) = &source.config_map_key_ref
+                && (!is_dns_subdomain(&r.name) || !is_config_map_key(&r.key))
+            {
+                bad(
+                    self,
+                    format!(
+                        "environment variable `{}` reads config map `{}` key `{}`, which Kubernetes cannot name",
+                        env.name, r.name, r.key
+                    ),
+                    "name the config map with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                );
+            }
+            if let Some(f) = &source.field_ref
+                && !downward_field(&f.field_path)
+            {
+                bad(
+                    self,
+                    format!(
+                        "environment variable `{}` reads pod field `{}`, which the downward API does not offer",
+                        env.name, f.field_path
+                    ),
+                    "use `metadata.name`, `metadata.namespace`, `metadata.uid`, `metadata.labels['KEY']`, `metadata.annotations['KEY']`, `spec.nodeName`, `spec.serviceAccountName`, `status.hostIP`, `status.hostIPs`, `status.podIP` or `status.podIPs`",
+                );
+            }
+        }
+        if let Some(memoize) = &config.memoize {
+            if !crate::rules::syntax::is_dns_subdomain(&memoize.config_map) {
+                bad(
+                    self,
+                    format!(
+                        "the memoization cache `{}` is not a config map name",
+                        memoize.config_map
+                    ),
+                    "name the config map with lowercase letters, digits, `-` and `.`",
+                );
+            }
+            if let Some(age) = &memoize.max_age
+                && crate::rules::syntax::check_go_duration(age).is_err()
+            {
+                bad(
+                    self,
+                    format!(
+                        "the memoization max age `{age}` is not a Go duration, which Argo's `time.ParseDuration` requires"
+                    ),
+                    "write it with the units h, m, s, ms, us or ns, such as `24h` or `90m` (no days)",
+                );
+            }
+        }
         for env in &config.env {
             if let Some(secret) = env
                 .value_from
@@ -370,4 +458,24 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The pod fields an environment variable can read through the downward API
+/// (`validEnvDownwardAPIFieldPathExpressions` in Kubernetes' `pkg/apis/core/validation`).
+fn downward_field(path: &str) -> bool {
+    const FIELDS: [&str; 9] = [
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "spec.nodeName",
+        "spec.serviceAccountName",
+        "status.hostIP",
+        "status.hostIPs",
+        "status.podIP",
+        "status.podIPs",
+    ];
+    FIELDS.contains(&path)
+        || ["metadata.labels['", "metadata.annotations['"]
+            .iter()
+            .any(|p| path.starts_with(p) && path.ends_with("']") && path.len() > p.len() + 2)
 }

@@ -1,5 +1,6 @@
 //! A pipeline binary with the examples and the fixture pipelines, for CLI end-to-end tests.
 
+use argot_examples::cached::cached;
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
@@ -13,7 +14,7 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
+use argot_tests::fixtures::{branching_calls, calls_probe, one_at_a_time, settings_dsl};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -82,8 +83,10 @@ fn main() {
         calls_probe,
         branching_calls,
         settings_dsl,
+        one_at_a_time,
         nested_pipeline,
         gpu_training,
+        cached,
         formatted,
         hooked,
     )
