@@ -375,6 +375,16 @@ codes! {
          (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
          never compiles to something the local runner would run differently. Write the \
          pipeline without the construct for now.";
+    /// A loop Argo would refuse or run otherwise than written.
+    InvalidLoop = "A0032", Error, "invalid loop",
+        source: "argo-workflows v4.1 `workflow/controller/dag.go`: `expandTask` (an empty `withItems` is no loop at all: the task runs once with `{{item}}` unresolved; `withParam` must be a JSON list); `workflow/controller/operator.go`: `processItem` (`{{item.FIELD}}` only for map items); `workflow/validate/validate.go`: `isValidParamOrArtifactName` (`^[-a-zA-Z0-9_]+$`, the name of the input a field arrives as)",
+        test: "a0032_invalid_loops",
+        "A loop runs its body once per item. A list known when compiling must not be empty \
+         (Argo would run the body once, with `{{item}}` unresolved); a field read with \
+         `item.field(\"NAME\")` must be in every item of such a list, and its name may hold \
+         only letters, digits, `-` and `_` (it becomes the name of an Argo input); a loop \
+         over a pipeline parameter or a task output needs a list of that name, of a list \
+         type. Fix the list or the field name.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a volume, a variable from a config map, a secret or the downward API) is refused before the run starts instead of being ignored",

@@ -58,8 +58,11 @@
 //! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
 //!    sorted); serialising the same pipeline twice gives the same bytes.
 //!
-//! Constructs the IR can hold but no backend runs yet (loops, sub-pipeline calls) are refused
-//! by validation (A0029) until the emitter and the local runner both handle them. Conditional
+//! Constructs the IR can hold but no backend runs yet (sub-pipeline calls) are refused
+//! by validation (A0029) until the emitter and the local runner both handle them. A loop body
+//! is a DAG template called once per item on Argo and unrolled by the local runner once its
+//! items are known; its tasks read the item through [`Argument::LoopItem`], and tasks after
+//! it read an output of every iteration through [`Argument::Collected`]. Conditional
 //! branches run (each a DAG template on Argo, decided once what it reads has finished). The
 //! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
 //! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
@@ -388,6 +391,25 @@ pub enum Argument {
     /// branch directly inside the reading task's region, at most one of which runs
     /// (KFP's `OneOf`). Output parameters only.
     OneOf(Vec<(TaskRef, String)>),
+    /// The current item of loop `region` (a [`RegionKind::Loop`] around the reading task), or
+    /// one field of it (Argo `{{item}}`, `{{item.field}}`), as Argo substitutes it
+    /// ([`crate::value::argo_item_text`]).
+    LoopItem {
+        /// The loop.
+        region: RegionId,
+        /// The field of a struct item; `None` is the whole item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+    /// Every successful iteration's value of output parameter `output` of `task`, a task
+    /// directly in a loop body, as the JSON list Argo aggregates (in iteration order; see
+    /// [`crate::value::aggregate`]). Read from outside that loop.
+    Collected {
+        /// The producing task, in a loop body.
+        task: TaskRef,
+        /// The output's name.
+        output: String,
+    },
 }
 
 /// A value about the whole run, known once its body has finished: only the exit handler's
@@ -406,7 +428,9 @@ impl Argument {
     /// Every task this argument reads from.
     pub fn tasks(&self) -> impl Iterator<Item = &TaskRef> {
         let (one, many) = match self {
-            Argument::TaskOutput { task, .. } => (Some(task), &[][..]),
+            Argument::TaskOutput { task, .. } | Argument::Collected { task, .. } => {
+                (Some(task), &[][..])
+            }
             Argument::OneOf(options) => (None, &options[..]),
             _ => (None, &[][..]),
         };

@@ -40,7 +40,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit", "when"],
+        modules: &["trace", "dsl", "results", "exit", "when", "loops"],
         independent: false,
     },
     Layer {

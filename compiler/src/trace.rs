@@ -18,8 +18,8 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, Depends, Pipeline, PipelineParam, Region, RegionId, RegionKind,
-    SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
+    Argument, ComponentSpec, Depends, LoopItems, Pipeline, PipelineParam, Region, RegionId,
+    RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
 
@@ -49,6 +49,110 @@ pub enum Bound {
     Run(crate::ir::RunValue),
     /// The output of whichever of these tasks ran.
     OneOf(Vec<(TaskHandle, &'static str)>),
+    /// The current item of a loop, or a field of it.
+    LoopItem(LoopHandle, Option<&'static str>),
+    /// An output of a task in a loop body, every iteration's value.
+    Collected(TaskHandle, &'static str),
+}
+
+/// A loop as generated code and the DSL see it: which trace, which region.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopHandle {
+    trace: u32,
+    region: RegionId,
+}
+
+/// Where a loop's items come from, as the DSL builds it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum LoopSource {
+    /// Items known now, each as escaped compact JSON.
+    Static(Vec<String>),
+    /// An item that could not be encoded; the message says why.
+    Invalid(String),
+    /// A list-typed pipeline parameter.
+    Param(&'static str),
+    /// A list-typed output of a task.
+    Output(TaskHandle, &'static str),
+}
+
+/// Runs `body` as the body of a loop over `items`, whose source must be visible where the
+/// loop is written (A0028); returns the loop.
+pub(crate) fn loop_scope(
+    items: LoopSource,
+    location: &'static Location<'static>,
+    body: impl FnOnce(LoopHandle),
+) -> LoopHandle {
+    let (items, trace) = CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let tracer = guard
+            .as_mut()
+            .expect("`for_each` is used only inside a #[pipeline] function");
+        let here = tracer.current;
+        let items = match items {
+            LoopSource::Static(items) => LoopItems::Static(items),
+            LoopSource::Invalid(why) => {
+                let pipeline = tracer.pipeline.name.clone();
+                tracer.problems.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        &pipeline,
+                        format!("an item of the loop cannot be encoded: {why}"),
+                        "loop over values serde can serialise to JSON (maps need string keys)",
+                    )
+                    .at(location_of(location)),
+                );
+                LoopItems::Static(Vec::new())
+            }
+            LoopSource::Param(name) => LoopItems::PipelineParam(name.to_owned()),
+            LoopSource::Output(handle, output) => {
+                let task = if handle.trace == tracer.trace {
+                    tracer.check_visible(handle, here, "the loop's list", Some(location));
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                LoopItems::TaskOutput {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
+        };
+        (items, tracer.trace)
+    });
+    let mut handle = None;
+    let region = scope(
+        RegionKind::Loop {
+            items,
+            parallelism: None,
+        },
+        location,
+        || {
+            let region = CURRENT.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .map_or(RegionId::ROOT, |tracer| tracer.current)
+            });
+            let h = LoopHandle { trace, region };
+            handle = Some(h);
+            body(h);
+        },
+    );
+    handle.unwrap_or(LoopHandle { trace, region })
+}
+
+/// Sets how many of loop `handle`'s tasks may run at once.
+pub(crate) fn set_loop_parallelism(handle: LoopHandle, limit: u32) {
+    CURRENT.with(|c| {
+        if let Some(tracer) = c.borrow_mut().as_mut()
+            && tracer.trace == handle.trace
+            && let Some(region) = tracer.pipeline.regions.get_mut(handle.region.index())
+            && let RegionKind::Loop { parallelism, .. } = &mut region.kind
+        {
+            *parallelism = Some(limit);
+        }
+    });
 }
 
 /// Everything a component registers when it is first called in a trace. `Native` is the
@@ -505,6 +609,44 @@ impl Tracer {
                         })
                         .collect(),
                 ),
+                Bound::LoopItem(handle, field) => {
+                    let inside = handle.trace == self.trace
+                        && crate::ir::region_contains(
+                            &self.pipeline.regions,
+                            handle.region,
+                            self.current,
+                        );
+                    if !inside {
+                        let pipeline = self.pipeline.name.clone();
+                        let here = crate::ir::describe_region(&self.pipeline.regions, self.current);
+                        self.problems.push(
+                            Diagnostic::error(
+                                Code::OutOfScope,
+                                &pipeline,
+                                format!("input `{input}` of task `{name}` in {here} reads the item of a loop it is not inside"),
+                                "use a loop's item only inside its `for_each` closure; to use what the iterations produced afterwards, return the output from the closure and pass the loop's collected list",
+                            )
+                            .at(location_of(location)),
+                        );
+                        continue;
+                    }
+                    Argument::LoopItem {
+                        region: handle.region,
+                        field: field.map(str::to_owned),
+                    }
+                }
+                Bound::Collected(handle, output) => {
+                    let task = if handle.trace == self.trace {
+                        self.check_collected(handle, &input, &name, location);
+                        TaskRef::Local(handle.id)
+                    } else {
+                        foreign_ref(handle)
+                    };
+                    Argument::Collected {
+                        task,
+                        output: output.to_owned(),
+                    }
+                }
                 Bound::Output(handle, output) => {
                     let task = if handle.trace == self.trace {
                         let what = format!("input `{input}` of task `{name}`");
@@ -537,6 +679,44 @@ impl Tracer {
             pipeline: self.name,
             id,
             region: self.current,
+        }
+    }
+
+    /// Reports A0028 unless `handle`'s task is directly in a loop body whose loop the current
+    /// region can see from outside it.
+    fn check_collected(
+        &mut self,
+        handle: TaskHandle,
+        input: &str,
+        name: &str,
+        location: &'static Location<'static>,
+    ) {
+        let regions = &self.pipeline.regions;
+        let body = &regions[handle.region.index()];
+        let problem = match (&body.kind, body.parent) {
+            (RegionKind::Loop { .. }, Some(parent)) => {
+                if crate::ir::region_contains(regions, handle.region, self.current) {
+                    Some("is inside that loop: inside a loop, read the task's own output")
+                } else if !crate::ir::region_sees(regions, self.current, parent) {
+                    Some("cannot see the loop")
+                } else {
+                    None
+                }
+            }
+            _ => Some("reads it as a loop's collected output, but the task is not directly in a loop body"),
+        };
+        if let Some(problem) = problem {
+            let producer = self.pipeline.tasks[handle.id.index()].name.clone();
+            let pipeline = self.pipeline.name.clone();
+            self.problems.push(
+                Diagnostic::error(
+                    Code::OutOfScope,
+                    &pipeline,
+                    format!("input `{input}` of task `{name}` collects the outputs of task `{producer}` and {problem}"),
+                    "collect a loop's outputs after the loop, from a task created directly in its `for_each` closure",
+                )
+                .at(location_of(location)),
+            );
         }
     }
 
@@ -605,6 +785,13 @@ fn location_of(location: &'static Location<'static>) -> SourceLocation {
         file: location.file().to_owned(),
         line: location.line(),
         column: location.column(),
+    }
+}
+
+impl LoopHandle {
+    /// The loop's region.
+    pub fn region(self) -> RegionId {
+        self.region
     }
 }
 

@@ -5,6 +5,8 @@
 //! - [`container_steps`]: a container component (any image) between native components.
 //! - [`coin_flip`]: nested conditional branches (`when(…).otherwise(…)`).
 //! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
+//! - [`sweep`]: a loop over a grid of structs with a parallelism limit, and the best of it.
+//! - [`shards`]: a loop over a task's list output with a two-task body, and the sum.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -19,3 +21,5 @@ pub mod container_steps;
 pub mod exit_handler;
 pub mod ml;
 pub mod quickstart;
+pub mod shards;
+pub mod sweep;

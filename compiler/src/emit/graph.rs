@@ -122,7 +122,20 @@ impl Graph {
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
-                    Argument::Constant(_) | Argument::Run(_) => {}
+                    Argument::Constant(_) | Argument::Run(_) | Argument::LoopItem { .. } => {}
+                    Argument::Collected {
+                        task: TaskRef::Local(from),
+                        output,
+                    } => {
+                        readers.push(from.index());
+                        edges.push(Edge {
+                            from: format!("t{}", from.index()),
+                            to,
+                            label: format!("every {output} → {input}"),
+                            kind: EdgeKind::Parameter,
+                        });
+                    }
+                    Argument::Collected { .. } => {}
                     Argument::OneOf(options) => {
                         for (from, output) in options {
                             if let TaskRef::Local(from) = from {

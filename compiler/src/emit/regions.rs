@@ -7,6 +7,17 @@
 //!   the branch reads from outside arrives as an input of its template (`X_output`: task names
 //!   have no `_`, so the name is unambiguous), passed by the calling task, which also waits
 //!   for the tasks of its parent that the branch reads.
+//! - A loop is two DAG templates: `<pipeline>-loop-N`, called by DAG task `loop-N` of its
+//!   parent, whose one task `loop-N` runs the body template `<pipeline>-loop-N-body` once per
+//!   item (`withItems`, `withParam`; `expandTask` in `workflow/controller/dag.go`). The outer
+//!   template exists for `parallelism`: Argo bounds the running pods under a template's node
+//!   (`checkParallelism` in `workflow/controller/operator.go`), so on the outer template it
+//!   bounds the whole loop, where on the body it would bound one iteration. The item arrives
+//!   in the body as inputs `_loop-N-item` (`{{item}}`) and `_loop-N-item_FIELD`
+//!   (`{{item.FIELD}}`): a leading `_` never starts a task name, so they cannot meet a
+//!   `TASK_OUTPUT` input. An output collected after the loop is an output `TASK_OUTPUT` of
+//!   both templates, which Argo aggregates over the iterations into a JSON list
+//!   (`processAggregateNodeOutputs`).
 //! - The condition is an `expr` expression (`{{=…}}`, Argo's `util/template`), evaluated on
 //!   values, never on text pasted into govaluate (`shouldExecute`), so a value with quotes,
 //!   hyphens or slashes cannot break it: strings and booleans compare their wire forms,
@@ -14,35 +25,51 @@
 
 use std::collections::BTreeSet;
 
-use super::argo::{Arguments, Artifact, DagTask, Parameter, Template};
+use super::argo::{Arguments, Artifact, DagTask, Parameter, Template, ValueFrom};
 use crate::ir::{
-    Argument, CompareKind, Condition, Depends, Operand, RegionId, RegionKind, RunValue, TaskId,
-    TaskRef,
+    Argument, CompareKind, Condition, Depends, LoopItems, Operand, RegionId, RegionKind, RunValue,
+    TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
 
-/// A value one region reads from outside it: task, output, artifact or not.
-type Outside = (TaskId, String, bool);
+/// A value a region reads from outside it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outside {
+    /// An output of a task: task, output, artifact or not.
+    Task(TaskId, String, bool),
+    /// The item of a loop around the region (or the loop's own), or a field of it.
+    Item(RegionId, Option<String>),
+    /// Every iteration's value of an output of a task directly in a loop body.
+    Collected(TaskId, String),
+}
 
-/// The root's DAG template, then each branch's in region order, and the exit handler's.
+impl Outside {
+    fn artifact(&self) -> bool {
+        matches!(self, Outside::Task(_, _, true))
+    }
+}
+
+/// The root's DAG template, then each branch's and loop's in region order, and the exit
+/// handler's.
 pub(crate) fn dag_templates(
     valid: &ValidPipeline,
     blank: &dyn Fn(&str) -> Template,
 ) -> (Vec<Template>, Option<Template>) {
     let p = valid.pipeline();
     let names = valid.names();
-    // What each branch receives, computed once: its template declares it and the DAG task
-    // that calls it passes it.
+    // What each nested region receives, computed once: its template declares it and the DAG
+    // task that calls it passes it.
     let received: Vec<Vec<Outside>> = p
         .regions
         .iter()
         .enumerate()
         .map(|(r, region)| match region.kind {
-            RegionKind::Branch { .. } => inputs(valid, RegionId(r as u32)),
+            RegionKind::Branch { .. } | RegionKind::Loop { .. } => inputs(valid, RegionId(r as u32)),
             _ => Vec::new(),
         })
         .collect();
     let selected = selected_outputs(valid);
+    let collected = collected_outputs(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -57,28 +84,22 @@ pub(crate) fn dag_templates(
                 Some(b) => b.template.clone(),
                 None => continue,
             },
+            RegionKind::Loop { .. } => match &names.branches[r] {
+                Some(b) => {
+                    body.push(loop_template(valid, id, &received[r], &collected[r], blank));
+                    b.body.clone().unwrap_or_default()
+                }
+                None => continue,
+            },
             // Refused by validation (A0029).
-            RegionKind::Loop { .. } | RegionKind::Call { .. } => continue,
+            RegionKind::Call { .. } => continue,
         };
         let mut template = blank(&name);
-        for (task, output, artifact) in &received[r] {
-            let name = input_name(valid, *task, output);
-            if *artifact {
-                template.inputs.artifacts.push(Artifact {
-                    name,
-                    ..Artifact::default()
-                });
-            } else {
-                template.inputs.parameters.push(Parameter {
-                    name,
-                    ..Parameter::default()
-                });
-            }
-        }
-        for (task, output) in &selected[r] {
+        declare(valid, &mut template.inputs, &received[r]);
+        for (task, output) in selected[r].iter().chain(&collected[r]) {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, *task, output),
-                value_from: Some(super::argo::ValueFrom {
+                name: input_name(valid, &Outside::Task(*task, output.clone(), false)),
+                value_from: Some(ValueFrom {
                     path: None,
                     parameter: Some(format!(
                         "{{{{tasks.{}.outputs.parameters.{output}}}}}",
@@ -100,8 +121,129 @@ pub(crate) fn dag_templates(
     (body, exit)
 }
 
-/// The DAG task that calls branch `region`.
-fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
+/// Declares `values` as the inputs of a template.
+fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
+    for value in values {
+        let name = input_name(valid, value);
+        if value.artifact() {
+            inputs.artifacts.push(Artifact {
+                name,
+                ..Artifact::default()
+            });
+        } else {
+            inputs.parameters.push(Parameter {
+                name,
+                ..Parameter::default()
+            });
+        }
+    }
+}
+
+/// Passes `values` to a template from region `at`, each as `value(it)` says.
+fn pass(valid: &ValidPipeline, values: &[Outside], value: &dyn Fn(&Outside) -> String) -> Arguments {
+    let mut arguments = Arguments::default();
+    for v in values {
+        let name = input_name(valid, v);
+        if v.artifact() {
+            arguments.artifacts.push(Artifact {
+                name,
+                from: Some(value(v)),
+                ..Artifact::default()
+            });
+        } else {
+            arguments.parameters.push(Parameter {
+                name,
+                value: Some(value(v)),
+                ..Parameter::default()
+            });
+        }
+    }
+    arguments
+}
+
+/// The name of the input holding a loop's list of items when it is a task's output.
+const ITEMS_INPUT: &str = "_items";
+
+/// Loop `region`'s outer template: one task that runs the body once per item, with the loop's
+/// parallelism; it receives what the body receives (but the item) and the list when a task
+/// made it, and passes the collected outputs out.
+fn loop_template(
+    valid: &ValidPipeline,
+    region: RegionId,
+    received: &[Outside],
+    collected: &[(TaskId, String)],
+    blank: &dyn Fn(&str) -> Template,
+) -> Template {
+    let p = valid.pipeline();
+    let names = valid.names().branches[region.index()]
+        .as_ref()
+        .expect("a named loop");
+    let RegionKind::Loop { items, parallelism } = &p.regions[region.index()].kind else {
+        unreachable!("a loop region")
+    };
+    let mut template = blank(&names.template);
+    template.parallelism = *parallelism;
+    let through: Vec<Outside> = received
+        .iter()
+        .filter(|v| !matches!(v, Outside::Item(l, _) if *l == region))
+        .cloned()
+        .collect();
+    declare(valid, &mut template.inputs, &through);
+    let (with_items, with_param) = match items {
+        LoopItems::Static(items) => (
+            items
+                .iter()
+                .map(|i| serde_json::from_str(i).expect("validation checked the items are JSON"))
+                .collect(),
+            None,
+        ),
+        LoopItems::PipelineParam(name) => (Vec::new(), Some(format!("{{{{workflow.parameters.{name}}}}}"))),
+        LoopItems::TaskOutput { .. } => {
+            template.inputs.parameters.push(Parameter {
+                name: ITEMS_INPUT.to_owned(),
+                ..Parameter::default()
+            });
+            (Vec::new(), Some(format!("{{{{inputs.parameters.{ITEMS_INPUT}}}}}")))
+        }
+    };
+    let arguments = pass(valid, received, &|v| match v {
+        Outside::Item(l, None) if *l == region => "{{item}}".to_owned(),
+        Outside::Item(l, Some(field)) if *l == region => format!("{{{{item.{field}}}}}"),
+        v => {
+            let kind = if v.artifact() { "artifacts" } else { "parameters" };
+            format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, v))
+        }
+    });
+    for (task, output) in collected {
+        let name = input_name(valid, &Outside::Task(*task, output.clone(), false));
+        template.outputs.parameters.push(Parameter {
+            name: name.clone(),
+            value_from: Some(ValueFrom {
+                path: None,
+                parameter: Some(format!(
+                    "{{{{tasks.{}.outputs.parameters.{name}}}}}",
+                    names.task
+                )),
+            }),
+            ..Parameter::default()
+        });
+    }
+    if let Some(dag) = template.dag.as_mut() {
+        dag.tasks = vec![DagTask {
+            name: names.task.clone(),
+            template: names.body.clone().unwrap_or_default(),
+            depends: None,
+            when: None,
+            with_items,
+            with_param,
+            arguments,
+        }];
+    }
+    template
+}
+
+/// The DAG task that calls branch or loop `region`.
+fn region_task(valid: &ValidPipeline, region: RegionId) -> &str {
     valid.names().branches[region.index()]
         .as_ref()
         .map_or("", |b| b.task.as_str())
@@ -110,27 +252,52 @@ fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
 /// For each region (a branch), the outputs of its tasks that a `one_of` beside it reads, for
 /// its template's outputs: `(task, output)` pairs, in task order.
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
+    outputs_read(valid, |argument| match argument {
+        Argument::OneOf(options) => options.iter().map(|(t, o)| (t, o)).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// For each region (a loop body), the outputs of its tasks collected after the loop.
+fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
+    outputs_read(valid, |argument| match argument {
+        Argument::Collected { task, output } => vec![(task, output)],
+        _ => Vec::new(),
+    })
+}
+
+/// For each region, the outputs of its own tasks that `reads` finds in some argument.
+fn outputs_read<'a>(
+    valid: &'a ValidPipeline,
+    reads: impl Fn(&'a Argument) -> Vec<(&'a TaskRef, &'a String)>,
+) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
     for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        if let Argument::OneOf(options) = argument {
-            for (t, output) in options {
-                if let TaskRef::Local(t) = t {
-                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
-                }
+        for (t, output) in reads(argument) {
+            if let TaskRef::Local(t) = t {
+                found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
             }
         }
     }
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input name under which a branch receives `output` of `task`.
-fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!("{}_{output}", valid.pipeline().tasks[task.index()].name)
+/// The input (or output) name under which a template receives `value`.
+fn input_name(valid: &ValidPipeline, value: &Outside) -> String {
+    let task = |t: &TaskId| &valid.pipeline().tasks[t.index()].name;
+    match value {
+        Outside::Task(t, output, _) => format!("{}_{output}", task(t)),
+        Outside::Item(l, None) => format!("_{}-item", region_task(valid, *l)),
+        Outside::Item(l, Some(field)) => format!("_{}-item_{field}", region_task(valid, *l)),
+        Outside::Collected(t, output) => format!("_all-{}_{output}", task(t)),
+    }
 }
 
-/// What region `region` (a branch) reads from outside it, for its template's inputs: the
-/// outputs its tasks and the conditions of the branches inside it read, in task order.
+/// What region `region` (a branch or a loop body) reads from outside it, for its template's
+/// inputs: the outputs its tasks, the conditions of the branches and the lists of the loops
+/// inside it read, the items of the loops around it (its own included) and the collected
+/// outputs of loops outside it.
 fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
@@ -138,61 +305,98 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     for task in p.tasks.iter().filter(|t| inside(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
-            if let Argument::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = argument
-                && !inside(p.tasks[x.index()].region)
-            {
-                let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
-                found.insert((*x, output.clone(), artifact));
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                Argument::LoopItem { region: l, field } if *l == region || !inside(*l) => {
+                    found.insert(Outside::Item(*l, field.clone()));
+                }
+                Argument::Collected {
+                    task: TaskRef::Local(x),
+                    output,
+                } => {
+                    let body = p.tasks[x.index()].region;
+                    if !p.regions[body.index()].parent.is_some_and(inside) {
+                        found.insert(Outside::Collected(*x, output.clone()));
+                    }
+                }
+                _ => {}
             }
         }
     }
     for (r, nested) in p.regions.iter().enumerate() {
-        let RegionKind::Branch { condition } = &nested.kind else {
-            continue;
-        };
         if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
             continue;
         }
-        for operand in condition.operands() {
-            if let Operand::TaskOutput {
-                task: TaskRef::Local(x),
-                output,
-            } = operand
+        let operands: Vec<(&TaskRef, &String)> = match &nested.kind {
+            RegionKind::Branch { condition } => condition
+                .operands()
+                .into_iter()
+                .filter_map(|o| match o {
+                    Operand::TaskOutput { task, output } => Some((task, output)),
+                    _ => None,
+                })
+                .collect(),
+            RegionKind::Loop {
+                items: LoopItems::TaskOutput { task, output },
+                ..
+            } => vec![(task, output)],
+            _ => Vec::new(),
+        };
+        for (task, output) in operands {
+            if let TaskRef::Local(x) = task
                 && !inside(p.tasks[x.index()].region)
             {
-                found.insert((*x, output.clone(), false));
+                found.insert(Outside::Task(*x, output.clone(), false));
             }
         }
     }
     found.into_iter().collect()
 }
 
-/// How a task of region `at` refers to `output` of `task`: `{{tasks.…}}` when the task is in
-/// `at` itself, else the input `at`'s template receives it as.
-fn reference(
-    valid: &ValidPipeline,
-    at: RegionId,
-    task: TaskId,
-    output: &str,
-    artifact: bool,
-) -> String {
+/// How a task of region `at` refers to `value`: `{{tasks.…}}` when the task (or the loop that
+/// collects it) is in `at` itself, else the input `at`'s template receives it as.
+fn reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
     let p = valid.pipeline();
-    let kind = if artifact { "artifacts" } else { "parameters" };
-    if p.tasks[task.index()].region == at {
-        format!(
+    let kind = if value.artifact() { "artifacts" } else { "parameters" };
+    match value {
+        Outside::Task(task, output, _) if p.tasks[task.index()].region == at => format!(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
             p.tasks[task.index()].name
-        )
-    } else {
-        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+        ),
+        Outside::Collected(task, output)
+            if p.regions[p.tasks[task.index()].region.index()].parent == Some(at) =>
+        {
+            format!(
+                "{{{{tasks.{}.outputs.parameters.{}}}}}",
+                region_task(valid, p.tasks[task.index()].region),
+                input_name(valid, &Outside::Task(*task, output.clone(), false))
+            )
+        }
+        _ => format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, value)),
     }
 }
 
-/// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
-/// each branch where its first task was written.
+/// The DAG task of region `at` that stands for task `t` there: the task itself, or the branch
+/// or loop directly in `at` that holds it.
+fn standin(valid: &ValidPipeline, at: RegionId, t: TaskId) -> Option<&str> {
+    let p = valid.pipeline();
+    let task = &p.tasks[t.index()];
+    if task.region == at {
+        return Some(&task.name);
+    }
+    crate::ir::ancestry(&p.regions, task.region)
+        .find(|(_, r)| r.parent == Some(at))
+        .map(|(id, _)| region_task(valid, id))
+}
+
+/// The DAG tasks of region `region`: its own tasks and a task per branch or loop directly
+/// inside it, each where its first task was written.
 fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
@@ -206,7 +410,8 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         let id = TaskId(i as u32);
         let spec = &p.components[&task.component];
         let mut arguments = Arguments::default();
-        // The branches a `one_of` reads from: the task waits for their DAG tasks.
+        // The branches a `one_of` reads from and the loops it collects from: the task waits
+        // for their DAG tasks.
         let mut selected: Vec<&str> = Vec::new();
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
@@ -221,13 +426,13 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            let branch = region_task(valid, p.tasks[t.index()].region);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, t, output)
+                                input_name(valid, &Outside::Task(t, output.clone(), false))
                             )
                         })
                         .collect();
@@ -236,8 +441,24 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
-                } => reference(valid, region, *from, output, artifact),
-                Argument::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+                } => reference(valid, region, &Outside::Task(*from, output.clone(), artifact)),
+                Argument::Collected {
+                    task: TaskRef::Local(from),
+                    output,
+                } => {
+                    if let Some(looped) = standin(valid, region, *from)
+                        && !selected.contains(&looped)
+                    {
+                        selected.push(looped);
+                    }
+                    reference(valid, region, &Outside::Collected(*from, output.clone()))
+                }
+                Argument::TaskOutput { .. } | Argument::Collected { .. } => {
+                    unreachable!("validation refuses foreign tasks")
+                }
+                Argument::LoopItem { region: l, field } => {
+                    reference(valid, region, &Outside::Item(*l, field.clone()))
+                }
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
@@ -283,19 +504,33 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 template: names.template_of(id).name.clone(),
                 depends,
                 when: None,
+                with_items: Vec::new(),
+                with_param: None,
                 arguments,
             },
         ));
     }
     for (r, nested) in p.regions.iter().enumerate() {
         let c = RegionId(r as u32);
-        let RegionKind::Branch { condition } = &nested.kind else {
-            continue;
-        };
         if nested.parent != Some(region) {
             continue;
         }
-        let Some(branch) = &names.branches[r] else {
+        let (when, list) = match &nested.kind {
+            RegionKind::Branch { condition } => (
+                Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
+                None,
+            ),
+            RegionKind::Loop {
+                items: LoopItems::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                },
+                ..
+            } => (None, Some(Outside::Task(*x, output.clone(), false))),
+            RegionKind::Loop { .. } => (None, None),
+            _ => continue,
+        };
+        let Some(called) = &names.branches[r] else {
             continue;
         };
         let first = p
@@ -303,38 +538,38 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
-        let waits: Vec<&str> = valid
-            .region_reads(c)
-            .iter()
-            .filter(|t| p.tasks[t.index()].region == region)
-            .map(|t| p.tasks[t.index()].name.as_str())
-            .collect();
-        let mut arguments = Arguments::default();
-        for (task, output, artifact) in &received[r] {
-            let (task, artifact) = (*task, *artifact);
-            let value = reference(valid, region, task, output, artifact);
-            let name = input_name(valid, task, output);
-            if artifact {
-                arguments.artifacts.push(Artifact {
-                    name,
-                    from: Some(value),
-                    ..Artifact::default()
-                });
-            } else {
-                arguments.parameters.push(Parameter {
-                    name,
-                    value: Some(value),
-                    ..Parameter::default()
-                });
+        let mut waits: Vec<&str> = Vec::new();
+        for t in valid.region_reads(c) {
+            if let Some(w) = standin(valid, region, *t)
+                && !waits.contains(&w)
+            {
+                waits.push(w);
             }
+        }
+        let is_loop = matches!(nested.kind, RegionKind::Loop { .. });
+        // A loop's own item is the outer template's to give each iteration.
+        let passed: Vec<Outside> = received[r]
+            .iter()
+            .filter(|v| !(is_loop && matches!(v, Outside::Item(l, _) if *l == c)))
+            .cloned()
+            .collect();
+        let mut arguments = pass(valid, &passed, &|v| reference(valid, region, v));
+        if let Some(list) = &list {
+            arguments.parameters.push(Parameter {
+                name: ITEMS_INPUT.to_owned(),
+                value: Some(reference(valid, region, list)),
+                ..Parameter::default()
+            });
         }
         entries.push((
             first,
             DagTask {
-                name: branch.task.clone(),
-                template: branch.template.clone(),
+                name: called.task.clone(),
+                template: called.template.clone(),
                 depends: (!waits.is_empty()).then(|| waits.join(" && ")),
-                when: Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
+                when,
+                with_items: Vec::new(),
+                with_param: None,
                 arguments,
             },
         ));
@@ -377,7 +612,10 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                         p.tasks[t.index()].name
                     )
                 } else {
-                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
+                    format!(
+                        "inputs.parameters['{}']",
+                        input_name(valid, &Outside::Task(*t, output.clone(), false))
+                    )
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),

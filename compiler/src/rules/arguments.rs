@@ -87,7 +87,11 @@ impl Checker<'_> {
         let p = self.p;
         let task = &p.tasks[id.index()];
         let found: IoKind = match argument {
-            Argument::Constant(_) | Argument::Run(_) | Argument::OneOf(_) => IoKind::Parameter {
+            Argument::Constant(_)
+            | Argument::Run(_)
+            | Argument::OneOf(_)
+            | Argument::LoopItem { .. }
+            | Argument::Collected { .. } => IoKind::Parameter {
                 rust_type: String::new(),
                 schema: crate::schema::TypeSchema::Any,
             },

@@ -43,17 +43,39 @@ impl Checker<'_> {
         // Per task, the distinct outputs other tasks read (a task has few outputs; a linear
         // scan beats a tree of (task, name) pairs, whose string compares made this O(n log n)).
         let mut read: Vec<Vec<&str>> = vec![Vec::new(); p.tasks.len()];
-        for task in &p.tasks {
-            for argument in task.arguments.values() {
-                if let Argument::TaskOutput {
+        // A loop's list is read by the loop itself.
+        let lists = p.regions.iter().filter_map(|r| match &r.kind {
+            crate::ir::RegionKind::Loop {
+                items:
+                    crate::ir::LoopItems::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    },
+                ..
+            } => Some((from, output)),
+            _ => None,
+        });
+        let reads = p
+            .tasks
+            .iter()
+            .flat_map(|t| t.arguments.values())
+            .filter_map(|argument| match argument {
+                Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
-                } = argument
-                    && let Some(outputs) = read.get_mut(from.index())
-                    && !outputs.contains(&output.as_str())
-                {
-                    outputs.push(output.as_str());
                 }
+                | Argument::Collected {
+                    task: TaskRef::Local(from),
+                    output,
+                } => Some((from, output)),
+                _ => None,
+            })
+            .chain(lists);
+        for (from, output) in reads {
+            if let Some(outputs) = read.get_mut(from.index())
+                && !outputs.contains(&output.as_str())
+            {
+                outputs.push(output.as_str());
             }
         }
         // (component, output) → tasks that leave it unread.

@@ -75,8 +75,24 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let construct = match region.kind {
+            let construct = match &region.kind {
                 RegionKind::Root => "a second root",
+                RegionKind::Loop { items, .. } => {
+                    let empty = !p
+                        .tasks
+                        .iter()
+                        .any(|t| region_contains(&p.regions, id, t.region));
+                    if empty {
+                        self.report(
+                            Code::EmptyPipeline,
+                            None,
+                            format!("{what} has no tasks"),
+                            "call a component in the loop's closure, or remove the loop",
+                        );
+                    }
+                    self.loop_items(id, items);
+                    continue;
+                }
                 RegionKind::Branch { .. } => {
                     // Argo refuses a DAG without tasks; the branch's template would be one.
                     let empty = !p
@@ -93,7 +109,6 @@ impl Checker<'_> {
                     }
                     continue;
                 }
-                RegionKind::Loop { .. } => "loops",
                 RegionKind::ExitHandler => unreachable!("handled above"),
                 RegionKind::Call { .. } => "sub-pipeline calls",
             };
@@ -183,6 +198,124 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// A0032 for the items of loop `id` and the fields its tasks read; A0028 for an item read
+    /// outside its loop, or an output collected from where no loop gives it (hand-built IR).
+    fn loop_items(&mut self, id: RegionId, items: &crate::ir::LoopItems) {
+        use crate::ir::LoopItems;
+        let p = self.p;
+        let what = describe_region(&p.regions, id);
+        let statics: Option<Vec<serde_json::Value>> = match items {
+            LoopItems::Static(items) => {
+                let parsed: Result<Vec<serde_json::Value>, _> =
+                    items.iter().map(|i| serde_json::from_str(i)).collect();
+                match parsed {
+                    Ok(v) if v.is_empty() => {
+                        self.report(
+                            Code::InvalidLoop,
+                            None,
+                            format!("{what} iterates over an empty list"),
+                            "give the loop at least one item (Argo would run an empty `withItems` once, with `{{item}}` unresolved), or leave the loop out",
+                        );
+                        None
+                    }
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        self.report(
+                            Code::InvalidLoop,
+                            None,
+                            format!("{what} has an item that is not JSON: {e}"),
+                            "build the loop with `for_each`, which writes each item as JSON",
+                        );
+                        None
+                    }
+                }
+            }
+            LoopItems::PipelineParam(name) => {
+                match p.params.iter().find(|q| &q.name == name) {
+                    None => { self.report(
+                        Code::InvalidLoop,
+                        None,
+                        format!("{what} iterates over pipeline parameter `{name}`, which does not exist"),
+                        format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                    );},
+                    Some(q) if !list_schema(&q.schema) => { self.report(
+                        Code::InvalidLoop,
+                        None,
+                        format!("{what} iterates over pipeline parameter `{name}`, of type `{}`, which is not a list", q.rust_type),
+                        "declare the parameter as a `Param<Vec<T>>`",
+                    );}
+                    Some(_) => {}
+                }
+                None
+            }
+            LoopItems::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => {
+                let out = p
+                    .tasks
+                    .get(t.index())
+                    .and_then(|task| p.components.get(&task.component))
+                    .and_then(|c| c.output(output));
+                match out.map(|o| &o.kind) {
+                    Some(crate::ir::IoKind::Parameter { schema, .. }) if list_schema(schema) => {}
+                    _ => { self.report(
+                        Code::InvalidLoop,
+                        Some(*t),
+                        format!("{what} iterates over output `{output}` of a task, which is not a list output parameter of it"),
+                        "loop over an output parameter of a `Vec<T>` type",
+                    );}
+                }
+                None
+            }
+            LoopItems::TaskOutput { .. } => None,
+        };
+        let inside = |r: RegionId| region_contains(&p.regions, id, r);
+        for (i, task) in p.tasks.iter().enumerate() {
+            for (input, argument) in &task.arguments {
+                let Argument::LoopItem { region, field } = argument else {
+                    continue;
+                };
+                if *region != id {
+                    continue;
+                }
+                let task_id = Some(TaskId(i as u32));
+                if !inside(task.region) {
+                    self.report(
+                        Code::OutOfScope,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads the item of {what}, which it is not inside", task.name),
+                        "use a loop's item only inside its `for_each` closure",
+                    );
+                }
+                let Some(field) = field else { continue };
+                let valid_name = !field.is_empty()
+                    && field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !valid_name {
+                    self.report(
+                        Code::InvalidLoop,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads field `{field}` of the item of {what}; Argo cannot pass a field of that name", task.name),
+                        "name the field with letters, digits, `-` and `_` only (serde's `rename` changes the name in the item's JSON)",
+                    );
+                } else if let Some(items) = &statics
+                    && let Some(k) = items.iter().position(|item| {
+                        item.as_object().is_none_or(|m| !m.contains_key(field.as_str()))
+                    })
+                {
+                    self.report(
+                        Code::InvalidLoop,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads field `{field}` of the item of {what}, and item {k} has no such field", task.name),
+                        "give every item the field, or read the item itself",
+                    );
+                }
+            }
+        }
+    }
+
     /// A0028 for each argument of task `id` that reads what only the exit handler knows.
     fn run_values_outside_the_exit_handler(&mut self, id: TaskId) {
         let task = &self.p.tasks[id.index()];
@@ -387,6 +520,15 @@ impl Checker<'_> {
 /// (arguments, `depends`, the conditions of its branches — its own included), in task order.
 /// A branch's DAG task waits for those of them in its parent; the local runner waits for all
 /// of them before it decides the branch.
+/// True when values of `schema` may be a JSON list (what a loop iterates over).
+fn list_schema(schema: &crate::schema::TypeSchema) -> bool {
+    use crate::schema::TypeSchema;
+    matches!(
+        schema,
+        TypeSchema::List(_) | TypeSchema::Array { .. } | TypeSchema::Tuple(_) | TypeSchema::Any
+    )
+}
+
 pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     let n = p.regions.len();
     let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
@@ -415,6 +557,18 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         }
     }
     for (r, region) in p.regions.iter().enumerate() {
+        // A loop over a task's output waits for that task: its DAG task reads the list.
+        if let RegionKind::Loop {
+            items:
+                crate::ir::LoopItems::TaskOutput {
+                    task: TaskRef::Local(t),
+                    ..
+                },
+            ..
+        } = &region.kind
+        {
+            add(RegionId(r as u32), *t);
+        }
         if let RegionKind::Branch { condition } = &region.kind {
             for operand in condition.operands() {
                 if let Operand::TaskOutput {

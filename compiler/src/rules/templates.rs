@@ -29,13 +29,21 @@ impl Checker<'_> {
         }
         // Conditional branches, numbered in the order they were written.
         names.branches = vec![None; p.regions.len()];
-        let mut k = 0;
+        let (mut k, mut loops) = (0, 0);
         for (r, region) in p.regions.iter().enumerate() {
-            if !matches!(region.kind, crate::ir::RegionKind::Branch { .. }) {
-                continue;
-            }
-            k += 1;
-            let task = format!("condition-{k}");
+            let (word, n) = match region.kind {
+                crate::ir::RegionKind::Branch { .. } => {
+                    k += 1;
+                    ("condition", k)
+                }
+                crate::ir::RegionKind::Loop { .. } => {
+                    loops += 1;
+                    ("loop", loops)
+                }
+                _ => continue,
+            };
+            let what = if word == "loop" { "loop" } else { "conditional branch" };
+            let task = format!("{word}-{n}");
             let clash = p.tasks.iter().position(|t| {
                 t.name == task && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
             });
@@ -43,24 +51,33 @@ impl Checker<'_> {
                 self.report(
                     Code::NameCollision,
                     Some(TaskId(t as u32)),
-                    format!("task `{task}` has the name of the DAG task argot gives the conditional branch next to it"),
+                    format!("task `{task}` has the name of the DAG task argot gives the {what} next to it"),
                     "name the task another way with `.name(\"…\")`",
                 );
             }
             let template =
-                namer::generated(&format!("{}-condition-{k}", p.name), namer::DNS_LABEL_MAX);
-            if let Some(owner) = owners.get(&template) {
-                let owner = owner.clone();
-                self.report(
-                    Code::NameCollision,
-                    None,
-                    format!("conditional branch {k} and {owner} both become the Argo template name `{template}`"),
-                    "rename the component with #[component(name = \"…\")]",
-                );
-            } else {
-                owners.insert(template.clone(), format!("conditional branch {k}"));
+                namer::generated(&format!("{}-{word}-{n}", p.name), namer::DNS_LABEL_MAX);
+            let body = (word == "loop").then(|| {
+                namer::generated(&format!("{}-{word}-{n}-body", p.name), namer::DNS_LABEL_MAX)
+            });
+            for name in std::iter::once(&template).chain(&body) {
+                if let Some(owner) = owners.get(name) {
+                    let owner = owner.clone();
+                    self.report(
+                        Code::NameCollision,
+                        None,
+                        format!("{what} {n} and {owner} both become the Argo template name `{name}`"),
+                        "rename the component with #[component(name = \"…\")]",
+                    );
+                } else {
+                    owners.insert(name.clone(), format!("{what} {n}"));
+                }
             }
-            names.branches[r] = Some(super::BranchNames { task, template });
+            names.branches[r] = Some(super::BranchNames {
+                task,
+                template,
+                body,
+            });
         }
         if p.tasks
             .iter()

@@ -267,9 +267,13 @@ impl Checker<'_> {
                         .iter()
                         .find(|q| &q.name == name)
                         .and_then(|q| q.default.as_deref()),
-                    Some(Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_)) => {
-                        None
-                    }
+                    Some(
+                        Argument::TaskOutput { .. }
+                        | Argument::Run(_)
+                        | Argument::OneOf(_)
+                        | Argument::LoopItem { .. }
+                        | Argument::Collected { .. },
+                    ) => None,
                     None => spec.input(input).and_then(|i| i.default.as_deref()),
                 }
             };

@@ -977,6 +977,13 @@ fn resolve_job(
                                 format!("`{}` has no output parameter `{output}`", r.name)
                             })?
                     }
+                    // `check_local` refuses loops before a run starts (A0031).
+                    Some(Argument::LoopItem { .. } | Argument::Collected { .. }) => {
+                        return Err(format!(
+                            "input `{}` reads a loop, which the local runner does not run",
+                            input.name
+                        ));
+                    }
                     None => input.default.clone().ok_or_else(|| {
                         format!("input `{}` has no value and no default", input.name)
                     })?,
