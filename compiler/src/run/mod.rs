@@ -85,6 +85,7 @@ pub mod rewrite;
 pub mod scheduler;
 mod settings;
 mod task;
+mod unroll;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

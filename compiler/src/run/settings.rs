@@ -57,26 +57,6 @@ pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
             }
         }
     }
-    // Loops compile for Argo but are not run here yet: refusing them keeps a local run from
-    // meaning something else than the same pipeline on Argo.
-    for region in &p.regions {
-        if matches!(region.kind, crate::ir::RegionKind::Loop { .. }) {
-            found.push(
-                Diagnostic::error(
-                    Code::LocalUnsupported,
-                    &p.name,
-                    format!(
-                        "{}: the local runner does not run loops yet (the loop compiles for Argo)",
-                        crate::ir::describe_region(&p.regions, crate::ir::RegionId(
-                            p.regions.iter().position(|r| std::ptr::eq(r, region)).unwrap_or(0) as u32
-                        ))
-                    ),
-                    "run the pipeline on a cluster (`submit`), or unroll the loop with a plain Rust `for` for local runs",
-                )
-                .at_opt(region.location.as_ref()),
-            );
-        }
-    }
     if found.is_empty() {
         Ok(())
     } else {
