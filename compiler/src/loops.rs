@@ -206,7 +206,6 @@ gather_tuple!(A, B, C);
 gather_tuple!(A, B, C, D);
 
 /// A loop made by [`for_each`]: set its parallelism, and take what it collected.
-#[must_use = "a loop's collected outputs are read with `.collected()`, or pass the loop itself to a `Vec<T>` input"]
 pub struct Loop<C> {
     handle: LoopHandle,
     collected: C,

@@ -682,3 +682,48 @@ pub fn shaped_params(
 ) {
     shaped(small, sizes, care, ratio, limit);
 }
+
+/// The sum of `values`.
+#[component]
+pub fn sum_of(values: Vec<u32>) -> Result<u32> {
+    Ok(values.iter().sum())
+}
+
+/// Appends `started <line>` to `log`, sleeps `millis`, then appends `line`: overlapping runs
+/// show in the log as two `started` lines in a row.
+#[component]
+pub fn slow_tally(log: String, line: String, millis: u64) -> Result<String> {
+    append_line(&log, &format!("started {line}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(millis));
+    append_line(&log, &line)?;
+    Ok(line)
+}
+
+/// Loops in every shape the runner unrolls: items that travel quoted in the wire form; a
+/// list parameter over a two-task body with a nested loop and a condition inside, each
+/// iteration collecting the inner loop's outputs; the outer outputs collected after it; and a
+/// loop bounded to one task at a time.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn loops_probe(
+    #[default("")] log: Param<String>,
+    #[default(vec![2, 4])] sizes: Param<Vec<u32>>,
+    #[default(0)] millis: Param<u64>,
+) {
+    for_each(vec!["plain".to_owned(), " a{b} $x ".to_owned()], |word| {
+        tally(log, word);
+    });
+    let totals = for_each(sizes, |size| {
+        let first = step(size);
+        let inner = for_each([10u32, 20], |k| step(k).output);
+        when(first.output.gt(4), || {
+            tally(log, "big");
+        });
+        let summed = sum_of(inner);
+        step(summed.output).after(&first).output
+    });
+    sum_of(totals).name("grand-total");
+    for_each(["one".to_owned(), "two".to_owned(), "three".to_owned()], |line| {
+        slow_tally(log, line, millis);
+    })
+    .parallelism(1);
+}
