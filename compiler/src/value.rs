@@ -609,4 +609,67 @@ mod tests {
         );
         assert!(canonical("plain", WireForm::Json).is_err());
     }
+
+    /// `processItem`: a string item is its text, a number its JSON, a map item's `{{item}}`
+    /// the map with sorted keys (Go map) whose values keep their raw JSON (escapes included),
+    /// and `{{item.FIELD}}` a string field's text or another field's JSON.
+    #[test]
+    fn items_are_what_argo_substitutes() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Point {
+            name: String,
+            lr: f64,
+            nested: Vec<String>,
+        }
+        let point = Point {
+            name: "a{b}<c>".into(),
+            lr: 0.25,
+            nested: vec!["$x".into()],
+        };
+        let wire = encode(&point).unwrap();
+        let item: serde_json::Value = serde_json::from_str(&wire).unwrap();
+        let whole = argo_item_text(&item, None).unwrap();
+        assert_eq!(
+            whole,
+            r#"{"lr":0.25,"name":"a\u007bb\u007d\u003cc\u003e","nested":["\u0024x"]}"#
+        );
+        assert_eq!(decode::<Point>(&whole).unwrap(), point);
+        assert_eq!(argo_item_text(&item, Some("name")).unwrap(), "a{b}<c>");
+        assert_eq!(argo_item_text(&item, Some("lr")).unwrap(), "0.25");
+        assert_eq!(
+            argo_item_text(&item, Some("nested")).unwrap(),
+            r#"["\u0024x"]"#
+        );
+        assert_eq!(argo_item_text(&item, Some("missing")), None);
+        // Scalars: a string is its text (decoded as the `String` it is), numbers and
+        // booleans their JSON, `null` too (Argo reads it as a list).
+        assert_eq!(argo_item_text(&serde_json::json!("it's"), None).unwrap(), "it's");
+        assert_eq!(argo_item_text(&serde_json::json!(1e-7), None).unwrap(), "1e-7");
+        assert_eq!(argo_item_text(&serde_json::json!(true), None).unwrap(), "true");
+        assert_eq!(argo_item_text(&serde_json::Value::Null, None).unwrap(), "null");
+        assert_eq!(argo_item_text(&serde_json::json!(3), Some("x")), None);
+    }
+
+    /// `aggregatedJSONValueList`: maps and lists stay JSON (as Go reads and writes them);
+    /// anything else becomes a list of strings, which a `Vec<T>` input still decodes.
+    #[test]
+    fn collected_lists_are_what_argo_aggregates() {
+        let scalars = aggregate(&["0.5".into(), "1.0".into(), "2".into()]);
+        assert_eq!(scalars, r#"["0.5","1.0","2"]"#);
+        assert_eq!(decode::<Vec<f64>>(&scalars).unwrap(), [0.5, 1.0, 2.0]);
+        assert_eq!(decode::<Vec<u32>>(r#"["7","8"]"#).unwrap(), [7, 8]);
+        let maps = aggregate(&[r#"{"b":1.0,"a":[1e21,1e-7]}"#.into(), "[3]".into()]);
+        assert_eq!(maps, r#"[{"a":[1e+21,1e-7],"b":1},[3]]"#);
+        // One value that is not a map or list turns the whole list into strings.
+        assert_eq!(
+            aggregate(&["[1]".into(), "x<y".into()]),
+            r#"["[1]","x\u003cy"]"#
+        );
+        assert_eq!(aggregate(&[]), "[]");
+        // A list that reads as the declared type keeps its meaning: the fallback only
+        // applies to text the type cannot read.
+        assert_eq!(decode::<Vec<String>>(r#"["1","2"]"#).unwrap(), ["1", "2"]);
+        assert!(decode::<Vec<u32>>(r#"["x"]"#).is_err());
+    }
 }
+

@@ -53,7 +53,7 @@ mod scoped {
     use argot::__private::{Location, scope};
     use argot::ir::{CompareOp, Condition, Operand, RegionKind};
     use argot::prelude::*;
-    use argot_tests::fixtures::step;
+    use argot_tests::fixtures::{echo, step, sum_of};
 
     fn branch() -> RegionKind {
         RegionKind::Branch {
@@ -108,21 +108,58 @@ mod scoped {
         });
     }
 
-    /// A loop body that reads the body's task: allowed by scoping, refused until loops run.
+    /// A sub-pipeline call that reads the body's task: allowed by scoping, refused until
+    /// calls run.
     #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn loop_reads_the_body() {
+    pub fn call_reads_the_body() {
         let first = step(1);
-        let items = argot::ir::LoopItems::Static(vec!["1".into(), "2".into()]);
         scope(
-            RegionKind::Loop {
-                items,
-                parallelism: None,
+            RegionKind::Call {
+                pipeline: "other".into(),
+                arguments: Default::default(),
             },
             Location::caller(),
             || {
                 step(first.output).name("inside");
             },
         );
+    }
+
+    /// Loops Argo would refuse or run otherwise than written.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn invalid_loops(#[default(3)] count: Param<u32>) {
+        let _ = count;
+        let _ = for_each(Vec::<u32>::new(), |x| {
+            step(x).name("never");
+        });
+        let _ = for_each(vec![serde_json::json!({"a": 1})], |point| {
+            step(point.field::<u32>("b")).name("missing-field");
+            step(point.field::<u32>("a.b")).name("bad-field");
+        });
+        let _ = for_each(vec!["{{workflow.name}}".to_owned()], |w| {
+            echo(w);
+        });
+    }
+
+    /// A loop's item used after the loop.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn item_escapes() {
+        let mut escaped = None;
+        let _ = for_each(vec![1u32, 2], |x| {
+            escaped = Some(x);
+            step(x);
+        });
+        step(escaped.expect("the loop body ran")).name("after");
+    }
+
+    /// A loop's collected outputs read outside the branch the loop is in.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn collected_out_of_a_branch() {
+        let mut collected = None;
+        scope(branch(), Location::caller(), || {
+            collected = Some(for_each(vec![1u32, 2], |x| step(x).output).collected());
+        });
+        sum_of(collected.expect("the branch body ran"));
     }
 
     /// A condition reads a task of a branch beside it.
@@ -1127,13 +1164,14 @@ fn a0028_output_used_outside_its_region() {
 
 #[test]
 fn a0029_regions_are_refused_until_the_backends_run_them() {
-    let p = traced(scoped::loop_reads_the_body::definition());
+    let p = traced(scoped::call_reads_the_body::definition());
     assert_eq!(p.regions.len(), 2);
     assert_eq!(p.tasks[1].region, argot::ir::RegionId(1));
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(
-        d.to_string().contains("loops are not compiled or run yet"),
+        d.to_string()
+            .contains("sub-pipeline calls are not compiled or run yet"),
         "{d}"
     );
     snapshot("A0029-unsupported-construct", &d);
@@ -1195,6 +1233,61 @@ fn a0030_invalid_task_settings() {
         ..VolumeMount::default()
     });
     assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0032_invalid_loops() {
+    let mut p = traced(scoped::invalid_loops::definition());
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidLoop; 4], "{d}");
+    let message = d.to_string();
+    for part in [
+        "iterates over an empty list",
+        "item 0 has no such field",
+        "reads field `a.b`",
+        "would read as a template tag",
+    ] {
+        assert!(message.contains(part), "{part} missing from: {message}");
+    }
+    snapshot("A0032-invalid-loop", &d);
+    // A loop over a parameter that is not a list (only a hand-built IR can say so).
+    p.regions.retain(|r| !matches!(r.kind, argot::ir::RegionKind::Loop { .. }));
+    p.tasks.clear();
+    p.regions.push(argot::ir::Region {
+        kind: argot::ir::RegionKind::Loop {
+            items: argot::ir::LoopItems::PipelineParam("count".into()),
+            parallelism: None,
+        },
+        parent: Some(argot::ir::RegionId::ROOT),
+        location: None,
+    });
+    let mut one = traced(fixtures::fan_out::definition());
+    let mut task = one.tasks.remove(0);
+    task.region = argot::ir::RegionId(1);
+    task.arguments = [("x".to_owned(), argot::ir::Argument::Constant("1".into()))]
+        .into_iter()
+        .collect();
+    p.components = one.components;
+    p.tasks.push(task);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidLoop], "{d}");
+    assert!(d.to_string().contains("of type `u32`, which is not a list"), "{d}");
+}
+
+#[test]
+fn a0028_loop_items_and_collected_outputs_stay_in_scope() {
+    let d = scoped::item_escapes::definition()
+        .trace("/b")
+        .err()
+        .expect("an item used after its loop is refused while tracing");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("reads the item of a loop it is not inside"), "{d}");
+    let d = scoped::collected_out_of_a_branch::definition()
+        .trace("/b")
+        .err()
+        .expect("a collected list read where its loop cannot be seen is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("cannot see the loop"), "{d}");
 }
 
 #[test]

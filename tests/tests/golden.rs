@@ -42,8 +42,19 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .iter()
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
         .count();
+    // A loop is two DAGs: the one that runs every iteration (with the loop's parallelism)
+    // and the body.
+    let loops = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Loop { .. }))
+        .count();
     let exit = usize::from(value["spec"]["onExit"].is_string());
-    assert_eq!(dags, 1 + branches + exit, "{name}: a DAG per region");
+    assert_eq!(
+        dags,
+        1 + branches + 2 * loops + exit,
+        "{name}: a DAG per region, two per loop"
+    );
     assert_eq!(
         templates.len(),
         pipeline.components.len() + dags,
@@ -56,7 +67,7 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .sum();
     assert_eq!(
         dag_tasks,
-        pipeline.tasks.len() + branches,
+        pipeline.tasks.len() + branches + 2 * loops,
         "{name}: every task, and a task calling each branch"
     );
 
@@ -127,6 +138,20 @@ fn conditions() {
     check(
         "conditions_probe",
         argot_tests::fixtures::conditions_probe::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// A loop is an outer DAG template (its parallelism) whose one task runs the body template
+/// once per item (`withItems`, `withParam`); items arrive as `{{item}}`/`{{item.FIELD}}`
+/// inputs, collected outputs leave as Argo's aggregate.
+#[test]
+fn loops() {
+    check("sweep", argot_examples::sweep::sweep::definition(), "sweep");
+    check("shards", argot_examples::shards::shards::definition(), "shards");
+    check(
+        "loops_probe",
+        argot_tests::fixtures::loops_probe::definition(),
         "argot-fixtures",
     );
 }

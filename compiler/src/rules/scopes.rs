@@ -218,7 +218,22 @@ impl Checker<'_> {
                         );
                         None
                     }
-                    Ok(v) => Some(v),
+                    Ok(v) => {
+                        // `expandTask` substitutes the task, items included, as text: an
+                        // item holding `{{` would be read as a tag.
+                        if let Some(k) = v
+                            .iter()
+                            .position(|i| i.to_string().contains("{{") || i.to_string().contains("}}"))
+                        {
+                            self.report(
+                                Code::InvalidLoop,
+                                None,
+                                format!("item {k} of {what} holds `{{{{` or `}}}}`, which Argo would read as a template tag when it expands the loop"),
+                                "pass such values as a list pipeline parameter (`Param<Vec<T>>`), whose value Argo does not expand",
+                            );
+                        }
+                        Some(v)
+                    }
                     Err(e) => {
                         self.report(
                             Code::InvalidLoop,
