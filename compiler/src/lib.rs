@@ -54,9 +54,9 @@ pub mod entrypoint;
 pub mod exit;
 pub mod fsutil;
 pub mod ir;
-pub mod loops;
 #[cfg(test)]
 mod layers;
+pub mod loops;
 pub mod namer;
 pub mod protocol;
 pub mod results;

@@ -92,8 +92,10 @@ fn static_items<'a, T: ParamType>(items: impl IntoIterator<Item = &'a T>) -> Loo
     let mut out = Vec::new();
     for item in items {
         match serde_json::to_string(item) {
-            Ok(json) => out.push(crate::value::canonical(&json, crate::value::WireForm::Json)
-                .expect("serde_json writes JSON")),
+            Ok(json) => out.push(
+                crate::value::canonical(&json, crate::value::WireForm::Json)
+                    .expect("serde_json writes JSON"),
+            ),
             Err(e) => return LoopSource::Invalid(e.to_string()),
         }
     }
@@ -254,8 +256,6 @@ pub fn for_each<T, R: Gather>(
             _type: PhantomData,
         }));
     });
-    let collected = returned
-        .expect("the loop's body ran")
-        .__gather();
+    let collected = returned.expect("the loop's body ran").__gather();
     Loop { handle, collected }
 }

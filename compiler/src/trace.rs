@@ -703,7 +703,9 @@ impl Tracer {
                     None
                 }
             }
-            _ => Some("reads it as a loop's collected output, but the task is not directly in a loop body"),
+            _ => Some(
+                "reads it as a loop's collected output, but the task is not directly in a loop body",
+            ),
         };
         if let Some(problem) = problem {
             let producer = self.pipeline.tasks[handle.id.index()].name.clone();

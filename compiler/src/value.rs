@@ -643,10 +643,22 @@ mod tests {
         assert_eq!(argo_item_text(&item, Some("missing")), None);
         // Scalars: a string is its text (decoded as the `String` it is), numbers and
         // booleans their JSON, `null` too (Argo reads it as a list).
-        assert_eq!(argo_item_text(&serde_json::json!("it's"), None).unwrap(), "it's");
-        assert_eq!(argo_item_text(&serde_json::json!(1e-7), None).unwrap(), "1e-7");
-        assert_eq!(argo_item_text(&serde_json::json!(true), None).unwrap(), "true");
-        assert_eq!(argo_item_text(&serde_json::Value::Null, None).unwrap(), "null");
+        assert_eq!(
+            argo_item_text(&serde_json::json!("it's"), None).unwrap(),
+            "it's"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::json!(1e-7), None).unwrap(),
+            "1e-7"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::json!(true), None).unwrap(),
+            "true"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::Value::Null, None).unwrap(),
+            "null"
+        );
         assert_eq!(argo_item_text(&serde_json::json!(3), Some("x")), None);
     }
 
@@ -672,4 +684,3 @@ mod tests {
         assert!(decode::<Vec<u32>>(r#"["x"]"#).is_err());
     }
 }
-

@@ -56,9 +56,7 @@ pub fn pick_best(scores: Vec<f64>) -> Result<String> {
 
 /// Train one model per grid point (two at a time), then pick the best.
 #[pipeline(image = "ghcr.io/argot-rs/sweep:0.1.0")]
-pub fn sweep(
-    #[default(crate::sweep::default_grid())] grid: Param<Vec<crate::sweep::Point>>,
-) {
+pub fn sweep(#[default(crate::sweep::default_grid())] grid: Param<Vec<crate::sweep::Point>>) {
     let scores = for_each(grid, |point| {
         fit_point(point.field::<f64>("lr"), point.field::<u32>("depth")).output
     })

@@ -722,8 +722,11 @@ pub fn loops_probe(
         step(summed.output).after(&first).output
     });
     sum_of(totals).name("grand-total");
-    for_each(["one".to_owned(), "two".to_owned(), "three".to_owned()], |line| {
-        slow_tally(log, line, millis);
-    })
+    for_each(
+        ["one".to_owned(), "two".to_owned(), "three".to_owned()],
+        |line| {
+            slow_tally(log, line, millis);
+        },
+    )
     .parallelism(1);
 }

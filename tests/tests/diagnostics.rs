@@ -1251,7 +1251,8 @@ fn a0032_invalid_loops() {
     }
     snapshot("A0032-invalid-loop", &d);
     // A loop over a parameter that is not a list (only a hand-built IR can say so).
-    p.regions.retain(|r| !matches!(r.kind, argot::ir::RegionKind::Loop { .. }));
+    p.regions
+        .retain(|r| !matches!(r.kind, argot::ir::RegionKind::Loop { .. }));
     p.tasks.clear();
     p.regions.push(argot::ir::Region {
         kind: argot::ir::RegionKind::Loop {
@@ -1271,7 +1272,10 @@ fn a0032_invalid_loops() {
     p.tasks.push(task);
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidLoop], "{d}");
-    assert!(d.to_string().contains("of type `u32`, which is not a list"), "{d}");
+    assert!(
+        d.to_string().contains("of type `u32`, which is not a list"),
+        "{d}"
+    );
 }
 
 #[test]
@@ -1281,7 +1285,11 @@ fn a0028_loop_items_and_collected_outputs_stay_in_scope() {
         .err()
         .expect("an item used after its loop is refused while tracing");
     assert_eq!(d.codes(), [Code::OutOfScope]);
-    assert!(d.to_string().contains("reads the item of a loop it is not inside"), "{d}");
+    assert!(
+        d.to_string()
+            .contains("reads the item of a loop it is not inside"),
+        "{d}"
+    );
     let d = scoped::collected_out_of_a_branch::definition()
         .trace("/b")
         .err()

@@ -148,7 +148,11 @@ fn conditions() {
 #[test]
 fn loops() {
     check("sweep", argot_examples::sweep::sweep::definition(), "sweep");
-    check("shards", argot_examples::shards::shards::definition(), "shards");
+    check(
+        "shards",
+        argot_examples::shards::shards::definition(),
+        "shards",
+    );
     check(
         "loops_probe",
         argot_tests::fixtures::loops_probe::definition(),
@@ -333,6 +337,8 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "coin_flip",
             argot_examples::coin_flip::coin_flip::definition(),
         ),
+        ("sweep", argot_examples::sweep::sweep::definition()),
+        ("shards", argot_examples::shards::shards::definition()),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -358,12 +364,14 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             .tasks
             .iter()
             .map(|t| {
-                // An edge per binding: none for a constant or a run value, one per option of
-                // a `one_of`.
+                // An edge per binding: none for a constant, a run value or a loop's item (the
+                // loop's box names where its items come from), one per option of a `one_of`.
                 t.arguments
                     .values()
                     .map(|a| match a {
-                        argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_) => 0,
+                        argot::ir::Argument::Constant(_)
+                        | argot::ir::Argument::Run(_)
+                        | argot::ir::Argument::LoopItem { .. } => 0,
                         argot::ir::Argument::OneOf(options) => options.len(),
                         _ => 1,
                     })

@@ -1339,7 +1339,10 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     assert_eq!(phase(&details, "tally-2(0)"), "Skipped");
     assert_eq!(phase(&details, "tally-2(1)"), "Succeeded");
     assert_eq!(output_param(&details, "sum-of(1)", "output"), "32");
-    assert_eq!(input_param(&details, "grand-total", "values"), r#"["33","33"]"#);
+    assert_eq!(
+        input_param(&details, "grand-total", "values"),
+        r#"["33","33"]"#
+    );
     assert_eq!(output_param(&details, "grand-total", "output"), "66");
     let lines = sb.lines("loops.log");
     let mut words: Vec<&str> = lines

@@ -64,7 +64,9 @@ pub(crate) fn dag_templates(
         .iter()
         .enumerate()
         .map(|(r, region)| match region.kind {
-            RegionKind::Branch { .. } | RegionKind::Loop { .. } => inputs(valid, RegionId(r as u32)),
+            RegionKind::Branch { .. } | RegionKind::Loop { .. } => {
+                inputs(valid, RegionId(r as u32))
+            }
             _ => Vec::new(),
         })
         .collect();
@@ -140,7 +142,11 @@ fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
 }
 
 /// Passes `values` to a template from region `at`, each as `value(it)` says.
-fn pass(valid: &ValidPipeline, values: &[Outside], value: &dyn Fn(&Outside) -> String) -> Arguments {
+fn pass(
+    valid: &ValidPipeline,
+    values: &[Outside],
+    value: &dyn Fn(&Outside) -> String,
+) -> Arguments {
     let mut arguments = Arguments::default();
     for v in values {
         let name = input_name(valid, v);
@@ -197,20 +203,30 @@ fn loop_template(
                 .collect(),
             None,
         ),
-        LoopItems::PipelineParam(name) => (Vec::new(), Some(format!("{{{{workflow.parameters.{name}}}}}"))),
+        LoopItems::PipelineParam(name) => (
+            Vec::new(),
+            Some(format!("{{{{workflow.parameters.{name}}}}}")),
+        ),
         LoopItems::TaskOutput { .. } => {
             template.inputs.parameters.push(Parameter {
                 name: ITEMS_INPUT.to_owned(),
                 ..Parameter::default()
             });
-            (Vec::new(), Some(format!("{{{{inputs.parameters.{ITEMS_INPUT}}}}}")))
+            (
+                Vec::new(),
+                Some(format!("{{{{inputs.parameters.{ITEMS_INPUT}}}}}")),
+            )
         }
     };
     let arguments = pass(valid, received, &|v| match v {
         Outside::Item(l, None) if *l == region => "{{item}}".to_owned(),
         Outside::Item(l, Some(field)) if *l == region => format!("{{{{item.{field}}}}}"),
         v => {
-            let kind = if v.artifact() { "artifacts" } else { "parameters" };
+            let kind = if v.artifact() {
+                "artifacts"
+            } else {
+                "parameters"
+            };
             format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, v))
         }
     });
@@ -363,7 +379,11 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
 /// collects it) is in `at` itself, else the input `at`'s template receives it as.
 fn reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
     let p = valid.pipeline();
-    let kind = if value.artifact() { "artifacts" } else { "parameters" };
+    let kind = if value.artifact() {
+        "artifacts"
+    } else {
+        "parameters"
+    };
     match value {
         Outside::Task(task, output, _) if p.tasks[task.index()].region == at => format!(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
@@ -441,7 +461,11 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
-                } => reference(valid, region, &Outside::Task(*from, output.clone(), artifact)),
+                } => reference(
+                    valid,
+                    region,
+                    &Outside::Task(*from, output.clone(), artifact),
+                ),
                 Argument::Collected {
                     task: TaskRef::Local(from),
                     output,
@@ -521,10 +545,11 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 None,
             ),
             RegionKind::Loop {
-                items: LoopItems::TaskOutput {
-                    task: TaskRef::Local(x),
-                    output,
-                },
+                items:
+                    LoopItems::TaskOutput {
+                        task: TaskRef::Local(x),
+                        output,
+                    },
                 ..
             } => (None, Some(Outside::Task(*x, output.clone(), false))),
             RegionKind::Loop { .. } => (None, None),

@@ -221,10 +221,9 @@ impl Checker<'_> {
                     Ok(v) => {
                         // `expandTask` substitutes the task, items included, as text: an
                         // item holding `{{` would be read as a tag.
-                        if let Some(k) = v
-                            .iter()
-                            .position(|i| i.to_string().contains("{{") || i.to_string().contains("}}"))
-                        {
+                        if let Some(k) = v.iter().position(|i| {
+                            i.to_string().contains("{{") || i.to_string().contains("}}")
+                        }) {
                             self.report(
                                 Code::InvalidLoop,
                                 None,
@@ -247,18 +246,22 @@ impl Checker<'_> {
             }
             LoopItems::PipelineParam(name) => {
                 match p.params.iter().find(|q| &q.name == name) {
-                    None => { self.report(
+                    None => {
+                        self.report(
                         Code::InvalidLoop,
                         None,
                         format!("{what} iterates over pipeline parameter `{name}`, which does not exist"),
                         format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
-                    );},
-                    Some(q) if !list_schema(&q.schema) => { self.report(
+                    );
+                    }
+                    Some(q) if !list_schema(&q.schema) => {
+                        self.report(
                         Code::InvalidLoop,
                         None,
                         format!("{what} iterates over pipeline parameter `{name}`, of type `{}`, which is not a list", q.rust_type),
                         "declare the parameter as a `Param<Vec<T>>`",
-                    );}
+                    );
+                    }
                     Some(_) => {}
                 }
                 None
@@ -274,12 +277,14 @@ impl Checker<'_> {
                     .and_then(|c| c.output(output));
                 match out.map(|o| &o.kind) {
                     Some(crate::ir::IoKind::Parameter { schema, .. }) if list_schema(schema) => {}
-                    _ => { self.report(
+                    _ => {
+                        self.report(
                         Code::InvalidLoop,
                         Some(*t),
                         format!("{what} iterates over output `{output}` of a task, which is not a list output parameter of it"),
                         "loop over an output parameter of a `Vec<T>` type",
-                    );}
+                    );
+                    }
                 }
                 None
             }
@@ -317,7 +322,8 @@ impl Checker<'_> {
                     );
                 } else if let Some(items) = &statics
                     && let Some(k) = items.iter().position(|item| {
-                        item.as_object().is_none_or(|m| !m.contains_key(field.as_str()))
+                        item.as_object()
+                            .is_none_or(|m| !m.contains_key(field.as_str()))
                     })
                 {
                     self.report(

@@ -42,7 +42,11 @@ impl Checker<'_> {
                 }
                 _ => continue,
             };
-            let what = if word == "loop" { "loop" } else { "conditional branch" };
+            let what = if word == "loop" {
+                "loop"
+            } else {
+                "conditional branch"
+            };
             let task = format!("{word}-{n}");
             let clash = p.tasks.iter().position(|t| {
                 t.name == task && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
@@ -66,7 +70,9 @@ impl Checker<'_> {
                     self.report(
                         Code::NameCollision,
                         None,
-                        format!("{what} {n} and {owner} both become the Argo template name `{name}`"),
+                        format!(
+                            "{what} {n} and {owner} both become the Argo template name `{name}`"
+                        ),
                         "rename the component with #[component(name = \"…\")]",
                     );
                 } else {

@@ -197,9 +197,8 @@ impl Unroller<'_> {
         };
         // Argo reads `withParam` as a JSON list (`expandTask`); argot's wire form of a list
         // is one, so anything else is a loop without items here.
-        let list = |text: &str| {
-            serde_json::from_str::<Vec<serde_json::Value>>(text).unwrap_or_default()
-        };
+        let list =
+            |text: &str| serde_json::from_str::<Vec<serde_json::Value>>(text).unwrap_or_default();
         match items {
             LoopItems::Static(items) => Some(
                 items
@@ -335,8 +334,14 @@ impl Unroller<'_> {
             parent,
             location: original.location.clone(),
         });
-        self.branches
-            .push(self.valid.names().branches.get(r.index()).cloned().flatten());
+        self.branches.push(
+            self.valid
+                .names()
+                .branches
+                .get(r.index())
+                .cloned()
+                .flatten(),
+        );
         self.region_map.insert(key, id);
         Some(id)
     }
