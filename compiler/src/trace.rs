@@ -637,7 +637,7 @@ impl Tracer {
                 }
                 Bound::Collected(handle, output) => {
                     let task = if handle.trace == self.trace {
-                        self.check_collected(handle, &input, &name, location);
+                        self.check_collected(handle, input, &name, location);
                         TaskRef::Local(handle.id)
                     } else {
                         foreign_ref(handle)

@@ -738,7 +738,13 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     .iter()
                     .find(|q| &q.name == n)
                     .and_then(|q| q.default.clone()),
-                Some(Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_)) => None,
+                Some(
+                    Argument::TaskOutput { .. }
+                    | Argument::Run(_)
+                    | Argument::OneOf(_)
+                    | Argument::LoopItem { .. }
+                    | Argument::Collected { .. },
+                ) => None,
                 None => i.default.clone(),
             };
             (i.name.clone(), v)

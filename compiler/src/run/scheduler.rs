@@ -310,6 +310,10 @@ struct Outcome {
     stopped: Vec<String>,
 }
 
+/// Per task, the loops that bound it (loop instance, limit), and how many loop instances
+/// there are (`unroll::Stage`).
+type LoopLimits<'a> = (&'a [Vec<(usize, usize)>], usize);
+
 /// The reports a stage starts from: the tasks finished in earlier stages, and those that
 /// succeeded in an earlier attempt (`--resume`) whose folder is still there; the folders of
 /// the others are cleared.
@@ -346,7 +350,7 @@ fn schedule(
     run_params: &BTreeMap<String, String>,
     parallelism: usize,
     mut reports: Vec<Option<TaskReport>>,
-    limits: Option<(&[Vec<(usize, usize)>], usize)>,
+    limits: Option<LoopLimits<'_>>,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Outcome {
     let valid = cx.valid;

@@ -181,11 +181,8 @@ impl Unroller<'_> {
     fn item_list(&mut self, l: RegionId, outer: &[usize]) -> Option<&[serde_json::Value]> {
         let key = (l, outer.to_vec());
         if !self.items.contains_key(&key) {
-            let found = self.resolve_items(l, outer);
-            if found.is_none() {
-                return None;
-            }
-            self.items.insert(key.clone(), found);
+            let found = self.resolve_items(l, outer)?;
+            self.items.insert(key.clone(), Some(found));
         }
         self.items.get(&key).and_then(|v| v.as_deref())
     }
