@@ -1276,6 +1276,24 @@ fn a0032_invalid_loops() {
         d.to_string().contains("of type `u32`, which is not a list"),
         "{d}"
     );
+    // Collecting an artifact (only a hand-built IR can ask: `Gather` takes output parameters).
+    let mut p = traced(argot_examples::shards::shards::definition());
+    let clean = p.tasks.iter().position(|t| t.name == "clean").unwrap();
+    let total = p.tasks.iter_mut().find(|t| t.name == "total").unwrap();
+    total.arguments.insert(
+        "counts".into(),
+        argot::ir::Argument::Collected {
+            task: argot::ir::TaskRef::Local(argot::ir::TaskId(clean as u32)),
+            output: "rows".into(),
+        },
+    );
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::InvalidLoop), "{d}");
+    assert!(
+        d.to_string()
+            .contains("only output parameters are collected"),
+        "{d}"
+    );
 }
 
 #[test]
