@@ -37,39 +37,45 @@ use crate::value::ParamType;
 
 /// The current item of a loop (`T`), or a field of it; feeds a `T` input of a task in the
 /// loop's body (Argo `{{item}}`, `{{item.field}}`).
-pub struct Item<T> {
+///
+/// `'body` is the loop's closure: an item cannot leave it (a compile error), because outside
+/// its loop there is no current item.
+pub struct Item<'body, T> {
     handle: LoopHandle,
     field: Option<&'static str>,
     _type: PhantomData<fn() -> T>,
+    // Invariant in `'body`, so the closure's own lifetime cannot be widened to let it out.
+    _body: PhantomData<fn(&'body ()) -> &'body ()>,
 }
 
-impl<T> Clone for Item<T> {
+impl<T> Clone for Item<'_, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for Item<T> {}
-impl<T> std::fmt::Debug for Item<T> {
+impl<T> Copy for Item<'_, T> {}
+impl<T> std::fmt::Debug for Item<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Item({:?}, {:?})", self.handle, self.field)
     }
 }
 
-impl<T> Item<T> {
+impl<'body, T> Item<'body, T> {
     /// Field `name` of a struct item, as a `U` (Argo `{{item.name}}`): the name is the field's
     /// name in the item's JSON (serde's, after any `rename`). A field no item has fails the
     /// task that reads it (on Argo, the unresolved `{{item.name}}`); in a list known when
     /// compiling, validation reports it first (A0032).
-    pub fn field<U>(self, name: &'static str) -> Item<U> {
+    pub fn field<U>(self, name: &'static str) -> Item<'body, U> {
         Item {
             handle: self.handle,
             field: Some(name),
             _type: PhantomData,
+            _body: PhantomData,
         }
     }
 }
 
-impl<T> IntoParam<T> for Item<T> {
+impl<T> IntoParam<T> for Item<'_, T> {
     fn __bind(self) -> Bound {
         Bound::LoopItem(self.handle, self.field)
     }
@@ -245,7 +251,7 @@ impl<T> IntoParam<Vec<T>> for Loop<Collected<T>> {
 #[track_caller]
 pub fn for_each<T, R: Gather>(
     items: impl IntoLoopItems<T>,
-    body: impl FnOnce(Item<T>) -> R,
+    body: impl for<'body> FnOnce(Item<'body, T>) -> R,
 ) -> Loop<R::Collected> {
     let location = Location::caller();
     let mut returned = None;
@@ -254,6 +260,7 @@ pub fn for_each<T, R: Gather>(
             handle,
             field: None,
             _type: PhantomData,
+            _body: PhantomData,
         }));
     });
     let collected = returned.expect("the loop's body ran").__gather();
