@@ -226,9 +226,10 @@ impl<C> std::fmt::Debug for Loop<C> {
 }
 
 impl<C> Loop<C> {
-    /// At most `limit` of the loop's tasks run at once (on Argo, the body template's
-    /// `parallelism` bounds each iteration's pods and the loop's own template bounds them
-    /// all; the local runner holds the same bound).
+    /// At most `limit` of the loop's tasks run at once, over all its iterations (on Argo,
+    /// `parallelism` on the loop's outer template, which bounds the running pods under it;
+    /// the local runner holds the same bound). A limit of 0 would never run anything and
+    /// is taken as 1.
     pub fn parallelism(self, limit: u32) -> Self {
         crate::trace::set_loop_parallelism(self.handle, limit.max(1));
         self

@@ -164,7 +164,7 @@ impl Variant {
             Variant::LoopStatic,
         ]
         .into_iter()
-            .find(|v| v.label() == s)
+        .find(|v| v.label() == s)
     }
 }
 
