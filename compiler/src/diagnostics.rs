@@ -367,9 +367,10 @@ codes! {
     UnsupportedConstruct = "A0029", Error, "a construct not yet compiled or run",
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
-        "The IR already has room for sub-pipeline calls, but the Argo emitter and the local \
-         runner do not handle them yet; nor a second exit handler, or one inside \
-         another construct (Argo has one `spec.onExit`); nor, in a conditional branch, a task \
+        "Some combinations the IR can hold are not compiled or run yet: a loop inside a \
+         called pipeline, a sub-pipeline called inside a loop, recursion; a second exit \
+         handler, or one inside another construct (Argo has one `spec.onExit`); in a \
+         conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \
          condition comparing a task of the branch around it with a value from further out \
          (Argo resolves the two in different passes). Validation refuses them, so a pipeline \

@@ -96,6 +96,21 @@ macro_rules! artifact_io {
 }
 
 artifact_io!(Input, InputPath);
+
+impl<K> Input<K> {
+    /// The artifact input `name` of a pipeline, as its body sees it while traced: what a
+    /// call binds to it.
+    #[doc(hidden)]
+    pub fn __pipeline_input(name: &'static str) -> Self {
+        Self::at(name, PathBuf::new())
+    }
+}
+
+impl<K: ArtifactKind> IntoArtifact<K> for Input<K> {
+    fn __bind(self) -> Bound {
+        Bound::PipelineParam(self.name)
+    }
+}
 artifact_io!(Output, OutputPath);
 
 /// A named output parameter of a component, set once with [`OutputParam::set`].
@@ -229,6 +244,11 @@ impl<K> ArtifactRef<K> {
             output,
             _kind: PhantomData,
         }
+    }
+
+    #[doc(hidden)]
+    pub fn __parts(&self) -> (TaskHandle, &'static str) {
+        (self.task, self.output)
     }
 }
 

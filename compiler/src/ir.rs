@@ -108,6 +108,10 @@ pub struct Pipeline {
     /// Settings every task gets unless its component or the task itself says otherwise.
     #[serde(default, skip_serializing_if = "TaskConfig::is_default")]
     pub defaults: TaskConfig,
+    /// What the pipeline returns, by output name: outputs of its tasks (Argo: the entrypoint
+    /// template's outputs, which become the workflow's `status.outputs`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, Argument>,
 }
 
 /// Workflow-wide settings from `#[pipeline(…)]`, overridden by `compile` flags
@@ -662,12 +666,23 @@ pub enum RegionKind {
     /// Tasks that run after everything else, whatever happened (Argo: `spec.onExit`).
     ExitHandler,
     /// A call of another pipeline as a reusable DAG template with its own inputs and outputs.
+    ///
+    /// Its tasks are the called pipeline's, traced again for each call; their names are
+    /// qualified by the call's (`prepare.download`), the path Argo gives their nodes. Inside
+    /// it, [`Argument::PipelineParam`] names a parameter of the called pipeline: the argument
+    /// the call binds to it.
     Call {
-        /// The called pipeline's name.
+        /// The called pipeline's name (its DAG template's, shared by every call).
         pipeline: String,
-        /// The called pipeline's parameters, bound like a task's inputs.
+        /// The call's name in its parent: the DAG task that runs it.
+        name: String,
+        /// The called pipeline's parameters, bound like a task's inputs, in the parent's
+        /// terms.
         #[serde(default)]
         arguments: IndexMap<String, Argument>,
+        /// What the called pipeline returns, by output name: outputs of its tasks.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        outputs: IndexMap<String, Argument>,
     },
 }
 
@@ -1179,11 +1194,132 @@ pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool
         if id == target {
             return true;
         }
-        if region.kind == RegionKind::ExitHandler {
+        // The exit handler and a sub-pipeline call are templates of their own, which see
+        // only their own tasks (a call's parameters bring in what it needs).
+        if matches!(
+            region.kind,
+            RegionKind::ExitHandler | RegionKind::Call { .. }
+        ) {
             return false;
         }
     }
     false
+}
+
+/// The sub-pipeline call region `region` is in (itself included), innermost first: `None` in
+/// the pipeline's own body, whose parameters are the run's.
+pub fn enclosing_call(regions: &[Region], region: RegionId) -> Option<RegionId> {
+    ancestry(regions, region)
+        .find(|(_, r)| matches!(r.kind, RegionKind::Call { .. }))
+        .map(|(id, _)| id)
+}
+
+/// The outermost sub-pipeline call around region `target` that a task in region `from` is
+/// not inside: what `from` reads an output of `target`'s task through (the call's outputs).
+/// `None` when no call stands between them.
+pub fn call_between(regions: &[Region], from: RegionId, target: RegionId) -> Option<RegionId> {
+    ancestry(regions, target)
+        .take_while(|(id, _)| !region_contains(regions, *id, from))
+        .filter(|(_, r)| matches!(r.kind, RegionKind::Call { .. }))
+        .last()
+        .map(|(id, _)| id)
+}
+
+/// What [`Argument::PipelineParam`] read in a region stands for.
+#[derive(Clone, Copy, Debug)]
+pub enum ParamSource<'a> {
+    /// A parameter of the run (the pipeline's own body).
+    Run(&'a PipelineParam),
+    /// Inside a sub-pipeline call: the argument the call binds to the parameter, in the
+    /// terms of the region the call is written in.
+    Call {
+        /// The call.
+        call: RegionId,
+        /// What it binds.
+        argument: &'a Argument,
+    },
+    /// No parameter has that name there.
+    Missing,
+}
+
+/// What `Argument::PipelineParam(name)` means in region `region`: a parameter of the run in
+/// the pipeline's own body, the call's argument inside a sub-pipeline call.
+pub fn param_source<'a>(p: &'a Pipeline, region: RegionId, name: &str) -> ParamSource<'a> {
+    match enclosing_call(&p.regions, region) {
+        None => p
+            .params
+            .iter()
+            .find(|q| q.name == name)
+            .map_or(ParamSource::Missing, ParamSource::Run),
+        Some(call) => match &p.regions[call.index()].kind {
+            RegionKind::Call { arguments, .. } => {
+                arguments
+                    .get(name)
+                    .map_or(ParamSource::Missing, |argument| ParamSource::Call {
+                        call,
+                        argument,
+                    })
+            }
+            _ => ParamSource::Missing,
+        },
+    }
+}
+
+/// Where the value of `Argument::PipelineParam(name)` read in region `region` comes from,
+/// following sub-pipeline calls outwards.
+#[derive(Clone, Copy, Debug)]
+pub enum ParamOrigin<'a> {
+    /// A parameter of the run, by name.
+    Run(&'a str),
+    /// What some call binds: a constant, a task's output, … (never a parameter).
+    Bound(&'a Argument),
+    /// Nothing by that name exists.
+    Missing,
+}
+
+/// See [`ParamOrigin`].
+pub fn param_origin<'a>(p: &'a Pipeline, region: RegionId, name: &'a str) -> ParamOrigin<'a> {
+    let (mut at, mut name) = (region, name);
+    loop {
+        match param_source(p, at, name) {
+            ParamSource::Missing => return ParamOrigin::Missing,
+            ParamSource::Run(q) => return ParamOrigin::Run(&q.name),
+            ParamSource::Call { call, argument } => match argument {
+                Argument::PipelineParam(outer) => {
+                    at = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
+                    name = outer;
+                }
+                other => return ParamOrigin::Bound(other),
+            },
+        }
+    }
+}
+
+/// The names a task in region `region` can read as pipeline parameters, for messages.
+pub fn param_names(p: &Pipeline, region: RegionId) -> Vec<&String> {
+    match enclosing_call(&p.regions, region).map(|c| &p.regions[c.index()].kind) {
+        Some(RegionKind::Call { arguments, .. }) => arguments.keys().collect(),
+        _ => p.params.iter().map(|q| &q.name).collect(),
+    }
+}
+
+/// The qualified name prefix of tasks in region `region`: the names of the calls around it,
+/// outermost first, each followed by `.`.
+pub fn call_prefix(regions: &[Region], region: RegionId) -> String {
+    let mut names: Vec<&str> = ancestry(regions, region)
+        .filter_map(|(_, r)| match &r.kind {
+            RegionKind::Call { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    names.reverse();
+    names.iter().map(|n| format!("{n}.")).collect()
+}
+
+/// The last segment of a task's name: the name of its DAG task inside a sub-pipeline's
+/// template (`prepare.download` → `download`).
+pub fn local_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 /// True when region `region` is the exit handler or inside it.

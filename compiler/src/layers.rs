@@ -40,7 +40,15 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "authoring",
-        modules: &["trace", "dsl", "results", "exit", "when", "loops"],
+        modules: &[
+            "trace",
+            "dsl",
+            "results",
+            "exit",
+            "when",
+            "subpipeline",
+            "loops",
+        ],
         independent: false,
     },
     Layer {

@@ -64,6 +64,7 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
+pub mod subpipeline;
 mod trace;
 pub mod util;
 pub mod validate;
@@ -80,6 +81,7 @@ pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
+pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
 pub use value::ParamType;
@@ -306,6 +308,7 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
     };

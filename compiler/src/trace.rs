@@ -187,6 +187,11 @@ pub(crate) struct Tracer {
     names: HashMap<String, u32>,
     /// The region component calls are recorded in now.
     current: RegionId,
+    /// What task names start with here: the names of the sub-pipeline calls around, each
+    /// followed by `.` (empty in the pipeline's own body).
+    prefix: String,
+    /// The pipelines being called, outermost first (a pipeline calling itself is refused).
+    calls: Vec<&'static str>,
     problems: Vec<Diagnostic>,
 }
 
@@ -205,6 +210,8 @@ pub struct PipelineHeader {
     pub description: Option<&'static str>,
     pub image: Option<&'static str>,
     pub params: Vec<PipelineParam>,
+    /// The artifact inputs (`data: Input<Dataset>`): only a calling pipeline binds them.
+    pub artifact_inputs: &'static [&'static str],
     /// For each parameter, how its declared type travels and a check against that type.
     pub wire: Vec<crate::value::ParamWire>,
     /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
@@ -217,6 +224,23 @@ pub(crate) fn trace(
     binary_path: String,
     body: impl FnOnce(),
 ) -> Result<Traced, Diagnostics> {
+    if !header.artifact_inputs.is_empty() {
+        return Err(Diagnostics::new(vec![Diagnostic::error(
+            Code::UnsupportedConstruct,
+            header.name,
+            format!(
+                "pipeline `{}` takes artifact inputs ({}), so it runs only when another pipeline calls it",
+                header.name,
+                header
+                    .artifact_inputs
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "compile or run the pipeline that calls it; artifacts given from outside a pipeline (a URL, a bucket) are not supported yet",
+        )]));
+    }
     let trace = NEXT_TRACE.fetch_add(1, Ordering::Relaxed);
     let tracer = Tracer {
         trace,
@@ -232,11 +256,14 @@ pub(crate) fn trace(
             settings: header.settings,
             regions: Region::root_only(),
             defaults: TaskConfig::default(),
+            outputs: IndexMap::new(),
         },
         by_key: HashMap::new(),
         natives: BTreeSet::new(),
         names: HashMap::new(),
         current: RegionId::ROOT,
+        prefix: String::new(),
+        calls: vec![header.name],
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -256,7 +283,13 @@ pub(crate) fn trace(
         }
     }
     let reset = Reset;
-    body();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    if let Err(payload) = outcome {
+        // A construct that refused to go on has reported why; anything else is a real panic.
+        if !payload.is::<Refused>() {
+            std::panic::resume_unwind(payload);
+        }
+    }
     let tracer = CURRENT
         .with(|c| c.borrow_mut().take())
         .expect("the tracer is still installed");
@@ -295,7 +328,9 @@ pub fn add_task<Native>(
 #[doc(hidden)]
 pub fn rename_task(task: TaskHandle, name: String) {
     with_local_task(task, "name", |t| {
-        t.name = name;
+        // Inside a sub-pipeline call the name stays qualified by the call's.
+        let prefix_len = t.name.len() - crate::ir::local_name(&t.name).len();
+        t.name = format!("{}{name}", &t.name[..prefix_len]);
         t.named_by_user = true;
     });
 }
@@ -527,6 +562,149 @@ pub fn scope(
     region
 }
 
+/// The unwinding payload of a construct that reported a problem and cannot go on tracing
+/// (a pipeline calling itself); [`trace`] returns the problems. Raised with
+/// `resume_unwind`, so no panic message is printed.
+#[doc(hidden)]
+pub struct Refused;
+
+/// A sub-pipeline call being traced: made by [`begin_call`], closed by [`CallFrame::end`]
+/// (or, if the body panics, by dropping it, which restores the caller's region).
+#[doc(hidden)]
+pub struct CallFrame {
+    /// The call's region; `None` when the call was refused (the body is not traced).
+    region: Option<RegionId>,
+    outer: RegionId,
+    outer_prefix: String,
+    location: &'static Location<'static>,
+}
+
+/// Opens a call of pipeline `pipeline` with `args` (its parameters, bound where the call is
+/// written): a [`RegionKind::Call`] region the called body is traced into, whose tasks are
+/// named after the call. A pipeline that (directly or not) calls itself is refused (A0029)
+/// and its body is not traced again: the returned frame says so ([`CallFrame::traces`]).
+#[doc(hidden)]
+pub fn begin_call(
+    pipeline: &'static str,
+    location: &'static Location<'static>,
+    args: Vec<(&'static str, Bound)>,
+) -> CallFrame {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let Some(tracer) = guard.as_mut() else {
+            panic!(
+                "pipeline `{pipeline}` was called outside a #[pipeline] function (at {location}); a pipeline calls another only from its own body"
+            );
+        };
+        let outer = tracer.current;
+        let outer_prefix = tracer.prefix.clone();
+        if tracer.calls.contains(&pipeline) {
+            let chain = tracer.calls.join("` → `");
+            let name = tracer.pipeline.name.clone();
+            tracer.problems.push(
+                Diagnostic::error(
+                    Code::UnsupportedConstruct,
+                    &name,
+                    format!("pipeline `{pipeline}` calls itself (`{chain}` → `{pipeline}`); recursion is not compiled or run yet"),
+                    "unroll the recursion into a fixed number of calls, or use a loop",
+                )
+                .at(location_of(location)),
+            );
+            return CallFrame { region: None, outer, outer_prefix, location };
+        }
+        let name = tracer.fresh_name(pipeline);
+        let mut arguments = IndexMap::with_capacity(args.len());
+        for (param, bound) in args {
+            let what = || format!("parameter `{param}` of the call `{name}`");
+            if let Some(argument) = tracer.argument(bound, &what, location) {
+                arguments.insert(param.to_owned(), argument);
+            }
+        }
+        let region = RegionId(tracer.pipeline.regions.len() as u32);
+        tracer.pipeline.regions.push(Region {
+            kind: RegionKind::Call {
+                pipeline: pipeline.to_owned(),
+                name: crate::ir::local_name(&name).to_owned(),
+                arguments,
+                outputs: IndexMap::new(),
+            },
+            parent: Some(outer),
+            location: Some(location_of(location)),
+        });
+        tracer.current = region;
+        tracer.prefix = format!("{name}.");
+        tracer.calls.push(pipeline);
+        CallFrame { region: Some(region), outer, outer_prefix, location }
+    })
+}
+
+impl CallFrame {
+    /// True when the called body is to be traced (the call was not refused).
+    pub fn traces(&self) -> bool {
+        self.region.is_some()
+    }
+
+    /// The region the call is written in: where the handles it returns are used.
+    pub fn caller(&self) -> RegionId {
+        self.outer
+    }
+
+    /// Closes the call, recording what the called body returned as the call's outputs.
+    pub fn end(self, outputs: Vec<(&'static str, Bound)>) {
+        let Some(region) = self.region else {
+            return;
+        };
+        CURRENT.with(|c| {
+            if let Some(tracer) = c.borrow_mut().as_mut() {
+                let resolved = tracer.outputs(outputs, self.location);
+                if let RegionKind::Call { outputs, .. } =
+                    &mut tracer.pipeline.regions[region.index()].kind
+                {
+                    *outputs = resolved;
+                }
+            }
+        });
+        // `Drop` restores the caller's region.
+    }
+}
+
+impl Drop for CallFrame {
+    fn drop(&mut self) {
+        if self.region.is_none() {
+            return;
+        }
+        let prefix = std::mem::take(&mut self.outer_prefix);
+        let outer = self.outer;
+        CURRENT.with(|c| {
+            if let Some(tracer) = c.borrow_mut().as_mut() {
+                tracer.current = outer;
+                tracer.prefix = prefix;
+                tracer.calls.pop();
+            }
+        });
+    }
+}
+
+/// Records what the pipeline being traced returns as its outputs.
+#[doc(hidden)]
+pub fn set_outputs(outputs: Vec<(&'static str, Bound)>, location: &'static Location<'static>) {
+    CURRENT.with(|c| {
+        if let Some(tracer) = c.borrow_mut().as_mut() {
+            let resolved = tracer.outputs(outputs, location);
+            tracer.pipeline.outputs = resolved;
+        }
+    });
+}
+
+impl TaskHandle {
+    /// The same task as seen from region `region`: how a sub-pipeline call hands the outputs
+    /// of its tasks to its caller, where they are read through the call's outputs.
+    #[doc(hidden)]
+    pub fn seen_from(self, region: RegionId) -> TaskHandle {
+        TaskHandle { region, ..self }
+    }
+}
+
 fn resolve_ref(handle: TaskHandle) -> TaskRef {
     CURRENT.with(|c| match c.borrow().as_ref() {
         Some(tracer) if tracer.trace == handle.trace => TaskRef::Local(handle.id),
@@ -573,93 +751,12 @@ impl Tracer {
             Some(name) => name.clone(),
             None => self.register(def),
         };
-        let stem = namer::task_stem(&component);
-        let occurrence = self.names.entry(stem.clone()).or_insert(0);
-        *occurrence += 1;
-        let name = namer::task_name(&stem, *occurrence);
+        let name = self.fresh_name(&component);
         let mut arguments = IndexMap::with_capacity(args.len());
         for (input, bound) in args {
-            let argument = match bound {
-                Bound::Constant(text) => Argument::Constant(text),
-                Bound::Invalid(why) => {
-                    let pipeline = self.pipeline.name.clone();
-                    self.problems.push(
-                        Diagnostic::error(
-                            Code::BadValue,
-                            &pipeline,
-                            format!("the constant passed to input `{input}` of task `{name}` cannot be encoded: {why}"),
-                            "pass a value serde can serialise to JSON (maps need string keys)",
-                        )
-                        .at(location_of(location)),
-                    );
-                    continue;
-                }
-                Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
-                Bound::Run(value) => Argument::Run(value),
-                Bound::OneOf(options) => Argument::OneOf(
-                    options
-                        .into_iter()
-                        .map(|(handle, output)| {
-                            let task = if handle.trace == self.trace {
-                                TaskRef::Local(handle.id)
-                            } else {
-                                foreign_ref(handle)
-                            };
-                            (task, output.to_owned())
-                        })
-                        .collect(),
-                ),
-                Bound::LoopItem(handle, field) => {
-                    let inside = handle.trace == self.trace
-                        && crate::ir::region_contains(
-                            &self.pipeline.regions,
-                            handle.region,
-                            self.current,
-                        );
-                    if !inside {
-                        let pipeline = self.pipeline.name.clone();
-                        let here = crate::ir::describe_region(&self.pipeline.regions, self.current);
-                        self.problems.push(
-                            Diagnostic::error(
-                                Code::OutOfScope,
-                                &pipeline,
-                                format!("input `{input}` of task `{name}` in {here} reads the item of a loop it is not inside"),
-                                "use a loop's item only inside its `for_each` closure; to use what the iterations produced afterwards, return the output from the closure and pass the loop's collected list",
-                            )
-                            .at(location_of(location)),
-                        );
-                        continue;
-                    }
-                    Argument::LoopItem {
-                        region: handle.region,
-                        field: field.map(str::to_owned),
-                    }
-                }
-                Bound::Collected(handle, output) => {
-                    let task = if handle.trace == self.trace {
-                        self.check_collected(handle, input, &name, location);
-                        TaskRef::Local(handle.id)
-                    } else {
-                        foreign_ref(handle)
-                    };
-                    Argument::Collected {
-                        task,
-                        output: output.to_owned(),
-                    }
-                }
-                Bound::Output(handle, output) => {
-                    let task = if handle.trace == self.trace {
-                        let what = format!("input `{input}` of task `{name}`");
-                        self.check_visible(handle, self.current, &what, Some(location));
-                        TaskRef::Local(handle.id)
-                    } else {
-                        foreign_ref(handle)
-                    };
-                    Argument::TaskOutput {
-                        task,
-                        output: output.to_owned(),
-                    }
-                }
+            let what = || format!("input `{input}` of task `{name}`");
+            let Some(argument) = self.argument(bound, &what, location) else {
+                continue;
             };
             arguments.insert(input.to_owned(), argument);
         }
@@ -687,8 +784,7 @@ impl Tracer {
     fn check_collected(
         &mut self,
         handle: TaskHandle,
-        input: &str,
-        name: &str,
+        what: &str,
         location: &'static Location<'static>,
     ) {
         let regions = &self.pipeline.regions;
@@ -714,12 +810,146 @@ impl Tracer {
                 Diagnostic::error(
                     Code::OutOfScope,
                     &pipeline,
-                    format!("input `{input}` of task `{name}` collects the outputs of task `{producer}` and {problem}"),
+                    format!("{what} collects the outputs of task `{producer}` and {problem}"),
                     "collect a loop's outputs after the loop, from a task created directly in its `for_each` closure",
                 )
                 .at(location_of(location)),
             );
         }
+    }
+
+    /// A fresh task (or call) name for `stem` where component calls are recorded now.
+    fn fresh_name(&mut self, stem: &str) -> String {
+        let stem = namer::task_stem(stem);
+        let occurrence = self
+            .names
+            .entry(format!("{}{stem}", self.prefix))
+            .or_insert(0);
+        *occurrence += 1;
+        format!("{}{}", self.prefix, namer::task_name(&stem, *occurrence))
+    }
+
+    /// Resolves a value bound where component calls are recorded now; `None` (reported)
+    /// when a constant could not be encoded. `what` names the receiving end for messages.
+    fn argument(
+        &mut self,
+        bound: Bound,
+        what: &dyn Fn() -> String,
+        location: &'static Location<'static>,
+    ) -> Option<Argument> {
+        Some(match bound {
+            Bound::Constant(text) => Argument::Constant(text),
+            Bound::Invalid(why) => {
+                let pipeline = self.pipeline.name.clone();
+                self.problems.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        &pipeline,
+                        format!("the constant passed to {} cannot be encoded: {why}", what()),
+                        "pass a value serde can serialise to JSON (maps need string keys)",
+                    )
+                    .at(location_of(location)),
+                );
+                return None;
+            }
+            Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
+            Bound::Run(value) => Argument::Run(value),
+            Bound::OneOf(options) => Argument::OneOf(
+                options
+                    .into_iter()
+                    .map(|(handle, output)| {
+                        let task = if handle.trace == self.trace {
+                            TaskRef::Local(handle.id)
+                        } else {
+                            foreign_ref(handle)
+                        };
+                        (task, output.to_owned())
+                    })
+                    .collect(),
+            ),
+            Bound::LoopItem(handle, field) => {
+                let inside = handle.trace == self.trace
+                    && crate::ir::region_contains(
+                        &self.pipeline.regions,
+                        handle.region,
+                        self.current,
+                    );
+                if !inside {
+                    // Only reachable through a hand-made handle: an `Item` cannot leave its
+                    // closure (a lifetime), so this is a guard.
+                    let pipeline = self.pipeline.name.clone();
+                    let here = crate::ir::describe_region(&self.pipeline.regions, self.current);
+                    self.problems.push(
+                        Diagnostic::error(
+                            Code::OutOfScope,
+                            &pipeline,
+                            format!("{} in {here} reads the item of a loop it is not inside", what()),
+                            "use a loop's item only inside its `for_each` closure; to use what the iterations produced afterwards, return the output from the closure and pass the loop's collected list",
+                        )
+                        .at(location_of(location)),
+                    );
+                    return None;
+                }
+                Argument::LoopItem {
+                    region: handle.region,
+                    field: field.map(str::to_owned),
+                }
+            }
+            Bound::Collected(handle, output) => {
+                let task = if handle.trace == self.trace {
+                    self.check_collected(handle, &what(), location);
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                Argument::Collected {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
+            Bound::Output(handle, output) => {
+                let task = if handle.trace == self.trace {
+                    self.check_visible(handle, self.current, &what(), Some(location));
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                Argument::TaskOutput {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
+        })
+    }
+
+    /// Resolves what a pipeline body returned, in the current region: each must be an output
+    /// of a task (A0029 otherwise).
+    fn outputs(
+        &mut self,
+        outputs: Vec<(&'static str, Bound)>,
+        location: &'static Location<'static>,
+    ) -> IndexMap<String, Argument> {
+        let mut resolved = IndexMap::with_capacity(outputs.len());
+        for (name, bound) in outputs {
+            if !matches!(bound, Bound::Output(..)) {
+                let pipeline = self.pipeline.name.clone();
+                self.problems.push(
+                    Diagnostic::error(
+                        Code::UnsupportedConstruct,
+                        &pipeline,
+                        format!("pipeline output `{name}` is not an output of one of its tasks"),
+                        "return a task's output (`task.output`, `task.model`); to return a parameter or a constant, pass it through a component",
+                    )
+                    .at(location_of(location)),
+                );
+                continue;
+            }
+            let what = || format!("pipeline output `{name}`");
+            if let Some(argument) = self.argument(bound, &what, location) {
+                resolved.insert(name.to_owned(), argument);
+            }
+        }
+        resolved
     }
 
     /// Reports A0028 unless a task in region `from` can see `handle`'s task.

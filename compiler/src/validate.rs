@@ -308,6 +308,7 @@ pub(crate) fn check_rules(
     cx.regions();
     cx.scopes();
     cx.branches();
+    cx.calls();
     cx.templates(&mut names);
     cx.io_names();
     cx.arguments();

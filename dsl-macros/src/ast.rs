@@ -55,6 +55,8 @@ pub struct ComponentAttr {
 pub struct PipelineAttr {
     pub name: Option<(String, Span)>,
     pub image: Option<(String, Span)>,
+    /// `outputs = ["accuracy", "model"]`: the names of the returned tuple's outputs.
+    pub outputs: Option<(Vec<String>, Span)>,
     pub settings: SettingsAttr,
 }
 

@@ -25,6 +25,7 @@ pub const TTL: &str = "ttl";
 pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
 pub const RUN_AS_USER: &str = "run_as_user";
+pub const OUTPUTS: &str = "outputs";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -266,6 +267,9 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 &meta,
                 ARTIFACT_REPOSITORY_REF,
             );
+        } else if path.is_ident(OUTPUTS) {
+            let v = string_list_value(cx, &meta, OUTPUTS);
+            put_once(cx, &mut attr.outputs, v, &meta, OUTPUTS);
         } else if path.is_ident(IMAGE_PULL_SECRETS) {
             let v = string_list_value(cx, &meta, IMAGE_PULL_SECRETS);
             put_once(cx, &mut s.image_pull_secrets, v, &meta, IMAGE_PULL_SECRETS);
@@ -293,6 +297,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     IMAGE,
                     IMAGE_PULL_SECRETS,
                     NAME,
+                    OUTPUTS,
                     POD_GC,
                     RUN_AS_USER,
                     SECURE_DEFAULTS,
@@ -421,9 +426,8 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
         })
     };
     if let Some(k) = generic("Input") {
-        return k
-            .map(ArgKind::Input)
-            .filter(|_| pipeline_refuses(cx, ty, flavor, "artifact inputs (`Input<…>`)"));
+        // A pipeline's artifact input is bound when another pipeline calls it.
+        return k.map(ArgKind::Input);
     }
     if let Some(k) = generic("Output") {
         return k
@@ -496,7 +500,7 @@ fn own_type_hint(wrapper: &str) -> String {
 
 fn pipeline_refuses(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>, what: &str) -> bool {
     if flavor.is_none() {
-        cx.error(ty.span(), format!("a pipeline function cannot declare {what}: its inputs are `Param<T>`; produce artifacts with a component"));
+        cx.error(ty.span(), format!("a pipeline function cannot declare {what}: its inputs are `Param<T>` and `Input<K>`, and it returns its outputs; produce artifacts with a component"));
         return false;
     }
     true

@@ -652,6 +652,8 @@ struct ParsedPipeline {
     func: ItemFn,
     attr: PipelineAttr,
     args: Vec<Arg>,
+    /// The names of the outputs, one per returned value.
+    outputs: Vec<String>,
 }
 
 /// Stage 1: parses the attribute and the function, checking every rule.
@@ -661,15 +663,67 @@ fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline
     let attr = attr::pipeline_attr(&cx, args);
     check::plain_signature(&cx, &func, "a pipeline");
     let args = attr::args(&cx, &mut func, None);
-    if let syn::ReturnType::Type(_, ty) = &func.sig.output
-        && !matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty())
-    {
-        cx.error(ty.span(), "a pipeline function returns nothing (pipeline outputs are not supported yet); remove the return type");
-    }
+    let outputs = output_names(&cx, &func.sig.output, attr.outputs.as_ref());
     match cx.finish() {
-        Ok(()) => Ok(ParsedPipeline { func, attr, args }),
+        Ok(()) => Ok(ParsedPipeline {
+            func,
+            attr,
+            args,
+            outputs,
+        }),
         Err(e) => Err(fallback(&func, e)),
     }
+}
+
+/// The names of a pipeline's outputs: what `outputs = […]` says, else `output` for one
+/// returned value and `output-1`, `output-2`, … for a tuple. Checks that there is one name
+/// per returned value and that each is a valid Argo parameter name.
+fn output_names(
+    cx: &Ctxt,
+    returns: &syn::ReturnType,
+    written: Option<&(Vec<String>, Span)>,
+) -> Vec<String> {
+    let count = match returns {
+        syn::ReturnType::Default => 0,
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Tuple(t) => t.elems.len(),
+            _ => 1,
+        },
+    };
+    let Some((names, span)) = written else {
+        return match count {
+            1 => vec!["output".to_owned()],
+            n => (1..=n).map(|i| format!("output-{i}")).collect(),
+        };
+    };
+    if names.len() != count {
+        cx.error(
+            *span,
+            format!(
+                "`outputs` names {} output(s) but the pipeline returns {count}; give one name per returned value, in order",
+                names.len()
+            ),
+        );
+    }
+    for name in names {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            cx.error(
+                *span,
+                format!("`{name}` is not a valid output name: use letters, digits, `-` and `_`"),
+            );
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            cx.error(*span, format!("output `{name}` is named twice"));
+        }
+    }
+    names.clone()
 }
 
 /// What the pipeline's generated items need from its parameters.
@@ -683,6 +737,12 @@ struct PipelineParams {
     wire: Vec<TokenStream>,
     /// Static checks of the written types.
     checks: Vec<TokenStream>,
+    /// The parameters of the traced call (`source: impl IntoParam<String>`).
+    call_params: Vec<TokenStream>,
+    /// How the traced call binds each parameter.
+    call_binds: Vec<TokenStream>,
+    /// The names of the artifact inputs (`data: Input<Dataset>`), bound only by a caller.
+    artifact_inputs: Vec<LitStr>,
 }
 
 /// Stage 2: each `Param<T>` argument of the pipeline.
@@ -690,6 +750,22 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
     let p = private();
     let mut params = PipelineParams::default();
     for arg in &parsed.args {
+        if let ArgKind::Input(k) = &arg.kind {
+            let name = lit(&arg.ident.to_string());
+            let ident = &arg.ident;
+            params
+                .handles
+                .push(quote!(#p::Input::<#k>::__pipeline_input(#name)));
+            params
+                .call_params
+                .push(quote!(#ident: impl #p::IntoArtifact<#k>));
+            params
+                .call_binds
+                .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+            params.artifact_inputs.push(name);
+            params.checks.push(artifact_kind_check(k));
+            continue;
+        }
         let ArgKind::Param(t) = &arg.kind else {
             continue;
         };
@@ -702,6 +778,13 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
             #p::PipelineParam { name: ::std::string::String::from(#name), rust_type: ::std::string::String::from(#rust_type), schema: #schema, default: #default }
         });
         params.handles.push(quote!(#p::Param::<#t>::named(#name)));
+        let ident = &arg.ident;
+        params
+            .call_params
+            .push(quote!(#ident: impl #p::IntoParam<#t>));
+        params
+            .call_binds
+            .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
         params.wire.push(quote! {
             { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).wire(#name) }
         });
@@ -713,13 +796,97 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
 
 /// Stage 3: the user's function, unchanged, and `mod NAME` with its definition.
 fn generate_pipeline(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStream {
-    let func = &parsed.func;
+    let body = pipeline_body(parsed);
+    let call = pipeline_call(parsed, params);
     let module = pipeline_module(parsed, params);
     quote! {
-        #func
+        #body
+
+        #call
 
         #module
     }
+}
+
+/// The name of the user's function once renamed: `__argot_pipeline_NAME`.
+fn pipeline_body_name(parsed: &ParsedPipeline) -> Ident {
+    format_ident!("__argot_pipeline_{}", parsed.func.sig.ident)
+}
+
+/// The user's function, unchanged but renamed: the body traced for the pipeline itself and
+/// for each call of it.
+fn pipeline_body(parsed: &ParsedPipeline) -> TokenStream {
+    let mut body = parsed.func.clone();
+    body.sig.ident = pipeline_body_name(parsed);
+    body.attrs.retain(|a| !a.path().is_ident("doc"));
+    body.vis = syn::Visibility::Inherited;
+    quote! {
+        #[allow(clippy::too_many_arguments)]
+        #body
+    }
+}
+
+/// The names of the outputs as a `&[&str]` expression.
+fn output_names_tokens(parsed: &ParsedPipeline) -> TokenStream {
+    let names = parsed.outputs.iter().map(|n| lit(n));
+    quote!(&[#(#names),*])
+}
+
+/// `fn NAME(params…) -> R`: what another pipeline's body calls to run this one as a
+/// sub-pipeline; each parameter takes what a component input takes.
+fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStream {
+    let p = private();
+    let func = &parsed.func;
+    let fn_name = &func.sig.ident;
+    let vis = &func.vis;
+    let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let output = match &func.sig.output {
+        syn::ReturnType::Default => quote!(),
+        syn::ReturnType::Type(arrow, ty) => quote!(#arrow #ty),
+    };
+    // A return type that is not task outputs is reported at the type.
+    let call_pipeline = quote_spanned!(return_span(parsed)=> #p::call_pipeline);
+    let body = pipeline_body_name(parsed);
+    let name = lit(&pipeline_name(parsed));
+    let names = output_names_tokens(parsed);
+    let PipelineParams {
+        handles,
+        call_params,
+        call_binds,
+        ..
+    } = params;
+    quote! {
+        #(#docs)*
+        #[track_caller]
+        #[allow(clippy::too_many_arguments)]
+        #vis fn #fn_name(#(#call_params),*) #output {
+            #call_pipeline(
+                #name,
+                #p::Location::caller(),
+                ::std::vec![#(#call_binds),*],
+                #names,
+                || #body(#(#handles),*),
+            )
+        }
+    }
+}
+
+/// Where the pipeline's return type is written (the function's name when there is none).
+fn return_span(parsed: &ParsedPipeline) -> Span {
+    match &parsed.func.sig.output {
+        syn::ReturnType::Default => parsed.func.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    }
+}
+
+/// The pipeline's name: `name = "…"` or the function's.
+fn pipeline_name(parsed: &ParsedPipeline) -> String {
+    parsed
+        .attr
+        .name
+        .as_ref()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_else(|| parsed.func.sig.ident.to_string())
 }
 
 /// `mod NAME { fn definition() }`: the header (name, settings, parameters) and the body the
@@ -728,13 +895,11 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
     let p = private();
     let fn_name = &parsed.func.sig.ident;
     let vis = &parsed.func.vis;
-    let name = parsed
-        .attr
-        .name
-        .as_ref()
-        .map(|(n, _)| n.clone())
-        .unwrap_or_else(|| fn_name.to_string());
+    let name = pipeline_name(parsed);
     let name_lit = lit(&name);
+    let body_fn = pipeline_body_name(parsed);
+    let names = output_names_tokens(parsed);
+    let pipeline_outputs = quote_spanned!(return_span(parsed)=> #p::pipeline_outputs);
     let description = match attr::doc_comment(&parsed.func.attrs) {
         Some(d) => quote!(::core::option::Option::Some(#d)),
         None => quote!(::core::option::Option::None),
@@ -749,6 +914,8 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
         handles,
         wire,
         checks,
+        artifact_inputs,
+        ..
     } = params;
     let doc_mod = format!("The definition of pipeline `{name}`.");
     quote! {
@@ -770,13 +937,15 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
                     description: #description,
                     image: #image,
                     params: ::std::vec![#(#specs),*],
+                    artifact_inputs: &[#(#artifact_inputs),*],
                     wire: ::std::vec![#(#wire),*],
                     settings: #settings,
                 }
             }
 
             fn __body() {
-                super::#fn_name(#(#handles),*);
+                let __outputs = super::#body_fn(#(#handles),*);
+                #pipeline_outputs(__outputs, #names, #p::Location::caller());
             }
         }
     }

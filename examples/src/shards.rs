@@ -19,7 +19,7 @@ pub fn list_shards(shards: u32) -> Result<Vec<String>> {
 
 /// "Cleans" a shard: writes its rows (one per character of its name) to a data set.
 #[component]
-pub fn clean(shard: String, rows: Output<Dataset>) -> Result<()> {
+pub fn clean_shard(shard: String, rows: Output<Dataset>) -> Result<()> {
     let text: String = shard.chars().map(|c| format!("{c}\n")).collect();
     std::fs::write(rows.path(), text)?;
     Ok(())
@@ -44,7 +44,7 @@ pub fn total(counts: Vec<u64>) -> Result<u64> {
 pub fn shards(#[default(3)] shards: Param<u32>) {
     let listed = list_shards(shards);
     let counts = for_each(listed.output, |shard| {
-        let cleaned = clean(shard);
+        let cleaned = clean_shard(shard);
         count(cleaned.rows).output
     });
     total(counts);

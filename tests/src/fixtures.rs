@@ -701,8 +701,8 @@ pub fn slow_tally(log: String, line: String, millis: u64) -> Result<String> {
 
 /// Loops in every shape the runner unrolls: items that travel quoted in the wire form; a
 /// list parameter over a two-task body with a nested loop and a condition inside, each
-/// iteration collecting the inner loop's outputs; the outer outputs collected after it; and a
-/// loop bounded to one task at a time.
+/// iteration collecting the inner loop's outputs; the outer outputs collected after it and
+/// passed to a sub-pipeline; and a loop bounded to one task at a time.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn loops_probe(
     #[default("")] log: Param<String>,
@@ -721,7 +721,9 @@ pub fn loops_probe(
         let summed = sum_of(inner);
         step(summed.output).after(&first).output
     });
-    sum_of(totals).name("grand-total");
+    let grand = sum_of(totals).name("grand-total");
+    // A sub-pipeline called on what the loop collected: its tasks wait for the loop too.
+    step(checked_double(grand.output, 1000)).name("after-call");
     for_each(
         ["one".to_owned(), "two".to_owned(), "three".to_owned()],
         |line| {
@@ -729,4 +731,78 @@ pub fn loops_probe(
         },
     )
     .parallelism(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sub-pipelines
+// ---------------------------------------------------------------------------------------------
+
+/// Fails when `value` is `bad`; else returns it.
+#[component]
+pub fn refuse(value: u32, bad: u32) -> Result<u32> {
+    ensure!(value != bad, "refused {value}");
+    Ok(value)
+}
+
+/// `a + b`.
+#[component]
+pub fn sum(a: u32, b: u32) -> Result<u32> {
+    Ok(a + b)
+}
+
+/// Checks `x` (failing when it is `bad`) and, independently, doubles it: what it returns does
+/// not depend on the check.
+#[pipeline]
+pub fn checked_double(x: Param<u32>, bad: Param<u32>) -> ParamRef<u32> {
+    refuse(x, bad);
+    sum(x, x).output
+}
+
+/// Calls `checked_double` (a call inside a call) and adds one; returns both.
+#[pipeline(outputs = ["total", "doubled"])]
+pub fn double_plus_one(y: Param<u32>, bad: Param<u32>) -> (ParamRef<u32>, ParamRef<u32>) {
+    let doubled = checked_double(y, bad);
+    let total = sum(doubled, 1).name("plus-one");
+    (total.output, doubled)
+}
+
+/// Two calls of `double_plus_one`, one fed by a task's output and one by constants, and a sum
+/// of what they return. With `bad=2` the first call's check fails.
+#[pipeline(image = "example.com/fixtures:1.0", outputs = ["total"])]
+pub fn calls_probe(#[default(1)] bad: Param<u32>) -> ParamRef<u32> {
+    let start = step(1);
+    let (first, _) = double_plus_one(start.output, bad);
+    let (second, doubled) = double_plus_one(5, 7);
+    let apart = sum(second, doubled).name("apart");
+    sum(first, apart.output).name("together").output
+}
+
+/// Doubles `x` when it is above `limit`, else adds one: a condition inside a sub-pipeline,
+/// on the call's parameters.
+#[pipeline]
+pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
+    let (mut big, mut small) = (None, None);
+    when(x.gt(limit), || {
+        big = Some(sum(x, x));
+    })
+    .otherwise(|| {
+        small = Some(sum(x, 1));
+    });
+    let (big, small) = (big.expect("traced"), small.expect("traced"));
+    sum(one_of([big.output, small.output]), 0)
+        .name("picked")
+        .output
+}
+
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; and a third
+/// inside a branch (`x > 5`), on a task's output read from outside the branch.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
+    let first = double_or_increment(x, 5);
+    let second = double_or_increment(10, 5);
+    let seed = sum(x, 1).name("seed");
+    when(x.gt(5), || {
+        double_or_increment(seed.output, 0);
+    });
+    sum(first, second).name("both").output
 }

@@ -108,21 +108,19 @@ mod scoped {
         });
     }
 
-    /// A sub-pipeline call that reads the body's task: allowed by scoping, refused until
-    /// calls run.
+    /// A loop inside a called pipeline: refused until calls and loops are taught each other.
+    #[pipeline]
+    pub fn loops_inside(x: Param<u32>) -> ParamRef<u32> {
+        let _ = for_each(vec![1u32, 2], |i| {
+            step(i).name("inside");
+        });
+        step(x).output
+    }
+
+    /// Calls `loops_inside`.
     #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn call_reads_the_body() {
-        let first = step(1);
-        scope(
-            RegionKind::Call {
-                pipeline: "other".into(),
-                arguments: Default::default(),
-            },
-            Location::caller(),
-            || {
-                step(first.output).name("inside");
-            },
-        );
+    pub fn calls_a_loop() {
+        step(loops_inside(1));
     }
 
     /// Loops Argo would refuse or run otherwise than written.
@@ -194,6 +192,41 @@ mod scoped {
         when(outside.output.gt(0), || {
             step(2).depends_on(outside.failed());
         });
+    }
+
+    /// A sub-pipeline that calls itself, with no end.
+    #[pipeline]
+    pub fn calls_itself(x: Param<u32>) -> ParamRef<u32> {
+        let next = step(x);
+        calls_itself(next.output)
+    }
+
+    /// The pipeline around `calls_itself`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn starts_a_recursion() {
+        calls_itself(1);
+    }
+
+    /// A sub-pipeline with one task.
+    #[pipeline]
+    pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
+        step(x).output
+    }
+
+    /// A sub-pipeline's output read inside a branch beside the call.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn call_output_read_in_a_branch() {
+        let got = one_step(1);
+        when(got.gt(0), || {
+            step(got);
+        });
+    }
+
+    /// A pipeline whose tasks use a sub-pipeline's task and output.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn uses_a_call() {
+        let got = one_step(1);
+        step(got).name("after");
     }
 }
 
@@ -1153,14 +1186,12 @@ fn a0028_output_used_outside_its_region() {
 
 #[test]
 fn a0029_regions_are_refused_until_the_backends_run_them() {
-    let p = traced(scoped::call_reads_the_body::definition());
-    assert_eq!(p.regions.len(), 2);
-    assert_eq!(p.tasks[1].region, argot::ir::RegionId(1));
+    let p = traced(scoped::calls_a_loop::definition());
     let d = errors_of(&p);
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct], "{d}");
     assert!(
         d.to_string()
-            .contains("sub-pipeline calls are not compiled or run yet"),
+            .contains("loops inside a sub-pipeline are not compiled or run yet"),
         "{d}"
     );
     snapshot("A0029-unsupported-construct", &d);
@@ -1185,6 +1216,78 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
         d.to_string().contains("a pipeline has one exit handler"),
         "{d}"
     );
+}
+
+/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); a
+/// call's output read inside a branch is not compiled yet; an output no call returns cannot be read outside the call.
+#[test]
+fn a0029_a0028_sub_pipeline_calls() {
+    let d = scoped::starts_a_recursion::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a pipeline calling itself is refused");
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains(
+            "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
+        ),
+        "{d}"
+    );
+    // A pipeline with an artifact input runs only when called.
+    let d = argot_examples::nested_pipeline::clean_and_score::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a pipeline with an artifact input does not run on its own");
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert!(
+        d.to_string().contains(
+            "pipeline `clean_and_score` takes artifact inputs (`readings`), so it runs only when another pipeline calls it"
+        ),
+        "{d}"
+    );
+    let d = errors_of(&traced(scoped::call_output_read_in_a_branch::definition()));
+    assert!(d.codes().contains(&Code::UnsupportedConstruct), "{d}");
+    assert!(
+        d.to_string()
+            .contains("which is read only by tasks written beside the call for now"),
+        "{d}"
+    );
+
+    // A hand-built IR: `after` reads the call's task, but the call no longer returns it.
+    let mut p = traced(scoped::uses_a_call::definition());
+    assert!(validate(&p, &ValidateOptions::default()).is_ok());
+    for region in &mut p.regions {
+        if let argot::ir::RegionKind::Call { outputs, .. } = &mut region.kind {
+            outputs.clear();
+        }
+    }
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("in the pipeline body uses task `one-step.step`"),
+        "{d}"
+    );
+    // Inside the call, a parameter the call does not bind.
+    let mut p = traced(scoped::uses_a_call::definition());
+    for region in &mut p.regions {
+        if let argot::ir::RegionKind::Call { arguments, .. } = &mut region.kind {
+            arguments.clear();
+        }
+    }
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::UnknownReference]);
+    assert!(
+        d.to_string().contains(
+            "input `x` of task `one-step.step` reads pipeline parameter `x`, which does not exist"
+        ),
+        "{d}"
+    );
+    // A name that pretends to be inside a call.
+    let mut p = traced(scoped::uses_a_call::definition());
+    p.tasks[1].name = "one-step.after".into();
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidName]);
 }
 
 #[test]
@@ -1267,7 +1370,11 @@ fn a0032_invalid_loops() {
     );
     // Collecting an artifact (only a hand-built IR can ask: `Gather` takes output parameters).
     let mut p = traced(argot_examples::shards::shards::definition());
-    let clean = p.tasks.iter().position(|t| t.name == "clean").unwrap();
+    let clean = p
+        .tasks
+        .iter()
+        .position(|t| t.name == "clean-shard")
+        .unwrap();
     let total = p.tasks.iter_mut().find(|t| t.name == "total").unwrap();
     total.arguments.insert(
         "counts".into(),

@@ -37,23 +37,47 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
     let dags = templates.iter().filter(|t| t["dag"].is_object()).count();
+    let exit = usize::from(value["spec"]["onExit"].is_string());
+    // Every call of a sub-pipeline runs the template of its first call: the others' tasks
+    // are not emitted again.
+    let mut called = std::collections::BTreeSet::new();
+    let repeated: Vec<bool> = pipeline
+        .regions
+        .iter()
+        .map(|r| match &r.kind {
+            argot::ir::RegionKind::Call { pipeline, .. } => !called.insert(pipeline.clone()),
+            _ => false,
+        })
+        .collect();
+    let emitted = |region: argot::ir::RegionId| {
+        !argot::ir::ancestry(&pipeline.regions, region).any(|(r, _)| repeated[r.index()])
+    };
+    let calls = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
+        .filter(|r| r.parent.is_some_and(emitted))
+        .count();
     let branches = pipeline
         .regions
         .iter()
-        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
+        .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
         .count();
     // A loop is two DAGs: the one that runs every iteration (with the loop's parallelism)
     // and the body.
     let loops = pipeline
         .regions
         .iter()
-        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Loop { .. }))
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Loop { .. }))
+        .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
         .count();
-    let exit = usize::from(value["spec"]["onExit"].is_string());
     assert_eq!(
         dags,
-        1 + branches + 2 * loops + exit,
-        "{name}: a DAG per region, two per loop"
+        1 + branches + 2 * loops + exit + called.len(),
+        "{name}: a DAG per region, two per loop, one per called pipeline"
     );
     assert_eq!(
         templates.len(),
@@ -65,10 +89,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|t| t["dag"].is_object())
         .map(|t| t["dag"]["tasks"].as_array().unwrap().len())
         .sum();
+    let tasks = pipeline.tasks.iter().filter(|t| emitted(t.region)).count();
     assert_eq!(
         dag_tasks,
-        pipeline.tasks.len() + branches + 2 * loops,
-        "{name}: every task, and a task calling each branch"
+        tasks + branches + 2 * loops + calls,
+        "{name}: every task, and a task calling each branch, loop and sub-pipeline"
     );
 
     // Every default is a value of its parameter's schema (the macro records both from the type).
@@ -168,6 +193,29 @@ fn exit_handler() {
         "exit_handler",
         argot_examples::exit_handler::exit_handler::definition(),
         "exit_handler",
+    );
+}
+
+/// A sub-pipeline called twice is one DAG template with inputs and outputs, run by a DAG
+/// task per call; the pipeline's outputs are its entrypoint's.
+#[test]
+fn nested_pipeline() {
+    check(
+        "nested_pipeline",
+        argot_examples::nested_pipeline::nested_pipeline::definition(),
+        "nested_pipeline",
+    );
+    // A call inside a call, outputs passed on, and a second call with constants.
+    check(
+        "calls_probe",
+        argot_tests::fixtures::calls_probe::definition(),
+        "argot-fixtures",
+    );
+    // Conditions inside a called pipeline, on its parameters, passed into its branches.
+    check(
+        "branching_calls",
+        argot_tests::fixtures::branching_calls::definition(),
+        "argot-fixtures",
     );
 }
 
@@ -339,6 +387,10 @@ fn pipeline_graphs_as_mermaid_and_dot() {
         ),
         ("sweep", argot_examples::sweep::sweep::definition()),
         ("shards", argot_examples::shards::shards::definition()),
+        (
+            "nested_pipeline",
+            argot_examples::nested_pipeline::nested_pipeline::definition(),
+        ),
     ];
     for (name, def) in cases {
         let compiled = def.compile(&options(name)).unwrap();
@@ -373,6 +425,15 @@ fn pipeline_graphs_as_mermaid_and_dot() {
                         | argot::ir::Argument::Run(_)
                         | argot::ir::Argument::LoopItem { .. } => 0,
                         argot::ir::Argument::OneOf(options) => options.len(),
+                        // Inside a sub-pipeline call: an edge unless the call binds a constant.
+                        argot::ir::Argument::PipelineParam(name) => {
+                            match argot::ir::param_origin(p, t.region, name) {
+                                argot::ir::ParamOrigin::Bound(argot::ir::Argument::Constant(_)) => {
+                                    0
+                                }
+                                _ => 1,
+                            }
+                        }
                         _ => 1,
                     })
                     .sum::<usize>()

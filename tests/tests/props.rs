@@ -711,6 +711,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         settings: Default::default(),
         regions: argot::ir::Region::root_only(),
         defaults: Default::default(),
+        outputs: Default::default(),
     }
 }
 

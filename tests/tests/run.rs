@@ -436,6 +436,95 @@ fn the_exit_handler_runs_after_the_body_whatever_happened_and_learns_how_it_ende
     assert_eq!(summary(&details), "run succeeded");
 }
 
+/// A sub-pipeline call runs as its DAG task does on Argo: its tasks start once what its
+/// arguments read has succeeded, and what it returns is read once the whole call has
+/// finished — a failure anywhere in it omits its readers, even of an output that succeeded.
+/// The pipeline's own outputs are in the summary and the store.
+#[test]
+fn sub_pipelines_run_as_their_dag_tasks_do() {
+    let sb = Sandbox::new();
+    let phase =
+        |details: &Value, name: &str| task(details, name)["phase"].as_str().unwrap().to_owned();
+    let output_of = |details: &Value, task: &str, name: &str| {
+        details["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["task"] == task && p["direction"] == "output" && p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_owned())
+    };
+    let run_output = |details: &Value, name: &str| output_of(details, "", name);
+
+    let out = sb.run(&["nested_pipeline", "-p", "first=east"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    for name in [
+        "prepare-region.fetch",
+        "prepare-region.clean-and-score.score",
+        "prepare-region-2.clean-and-score.score",
+        "merge",
+    ] {
+        assert_eq!(phase(&details, name), "Succeeded", "{name}");
+    }
+    let compared = output_of(&details, "compare", "output");
+    assert!(compared.as_ref().is_some_and(|c| c.starts_with("east by ")));
+    assert_eq!(run_output(&details, "output"), compared, "{details}");
+    assert!(stdout(&out).contains("PIPELINE OUTPUT"), "{}", stdout(&out));
+
+    // Calls inside calls, outputs passed on: 2 → 4 → 5, and 5 → 10 → 11 (+10 = 21): 26.
+    let out = sb.run(&["calls_probe", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "total").as_deref(), Some("26"));
+    assert_eq!(
+        phase(&details, "double-plus-one-2.checked-double.sum"),
+        "Succeeded"
+    );
+
+    // The first call's check fails. Its `sum` still succeeds, but the call fails as a whole:
+    // `plus-one` after it, and `together` after the outer call, are omitted; the second
+    // call and `apart` are independent and run.
+    let out = sb.run(&["calls_probe", "-p", "bad=2", "--no-cache"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        phase(&details, "double-plus-one.checked-double.refuse"),
+        "Failed"
+    );
+    assert_eq!(
+        phase(&details, "double-plus-one.checked-double.sum"),
+        "Succeeded"
+    );
+    assert_eq!(phase(&details, "double-plus-one.plus-one"), "Omitted");
+    assert_eq!(phase(&details, "apart"), "Succeeded");
+    assert_eq!(phase(&details, "together"), "Omitted");
+    assert_eq!(details["run"]["phase"], "Failed");
+    assert_eq!(run_output(&details, "total"), None);
+
+    // Conditions inside a called pipeline, on the call's parameters: 3 is incremented, 10
+    // doubled (4 + 20); with 7, both are doubled (14 + 20).
+    let out = sb.run(&["branching_calls", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("24"));
+    assert_eq!(phase(&details, "double-or-increment.sum"), "Skipped");
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum"), "Succeeded");
+    assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
+    // The call inside the branch is skipped with it.
+    assert_eq!(phase(&details, "double-or-increment-3.picked"), "Skipped");
+    let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(run_output(&details, "output").as_deref(), Some("34"));
+    assert_eq!(phase(&details, "double-or-increment.sum-2"), "Skipped");
+    // 7 > 5: the branch runs its call on `seed` (8), which doubles it.
+    assert_eq!(
+        output_of(&details, "double-or-increment-3.picked", "output").as_deref(),
+        Some("16")
+    );
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();
@@ -1311,7 +1400,7 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
     for k in 0..4 {
-        assert_eq!(phase(&details, &format!("clean({k})")), "Succeeded");
+        assert_eq!(phase(&details, &format!("clean-shard({k})")), "Succeeded");
         assert_eq!(phase(&details, &format!("count({k})")), "Succeeded");
     }
     assert_eq!(
@@ -1344,6 +1433,7 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         r#"["33","33"]"#
     );
     assert_eq!(output_param(&details, "grand-total", "output"), "66");
+    assert_eq!(output_param(&details, "after-call", "output"), "133");
     let lines = sb.lines("loops.log");
     let mut words: Vec<&str> = lines
         .iter()

@@ -111,7 +111,11 @@ impl Graph {
             .iter()
             .map(|t| {
                 // `write_corpus` runs as task `write-corpus`: the component adds nothing.
-                let says_it = valid.names().component_templates.get(&t.component) == Some(&t.name);
+                let says_it = valid
+                    .names()
+                    .component_templates
+                    .get(&t.component)
+                    .is_some_and(|n| n == crate::ir::local_name(&t.name));
                 (t.name.clone(), (!says_it).then(|| t.component.clone()))
             })
             .collect();
@@ -150,10 +154,24 @@ impl Graph {
                         }
                     }
                     Argument::PipelineParam(name) => {
-                        let index = params.iter().position(|n| n == name);
-                        if let Some(index) = index {
+                        // Inside a sub-pipeline call, what the call binds to the parameter.
+                        let from = match crate::ir::param_origin(p, task.region, name) {
+                            crate::ir::ParamOrigin::Run(run) => params
+                                .iter()
+                                .position(|n| n == run)
+                                .map(|i| format!("p{i}")),
+                            crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+                                task: TaskRef::Local(t),
+                                ..
+                            }) => {
+                                readers.push(t.index());
+                                Some(format!("t{}", t.index()))
+                            }
+                            _ => None,
+                        };
+                        if let Some(from) = from {
                             edges.push(Edge {
-                                from: format!("p{index}"),
+                                from,
                                 to,
                                 label: if name == input {
                                     input.clone()
@@ -254,7 +272,9 @@ impl Graph {
                                 .unwrap_or_default();
                             format!("{name}for {over}{limit}")
                         }
-                        RegionKind::Call { pipeline, .. } => format!("pipeline {pipeline}"),
+                        RegionKind::Call { pipeline, name, .. } => {
+                            format!("{name}: pipeline {pipeline}")
+                        }
                     };
                     (region.parent, label)
                 })

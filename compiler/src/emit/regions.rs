@@ -14,10 +14,10 @@
 //!   (`checkParallelism` in `workflow/controller/operator.go`), so on the outer template it
 //!   bounds the whole loop, where on the body it would bound one iteration. The item arrives
 //!   in the body as inputs `_loop-N-item` (`{{item}}`) and `_loop-N-item_FIELD`
-//!   (`{{item.FIELD}}`): a leading `_` never starts a task name, so they cannot meet a
-//!   `TASK_OUTPUT` input. An output collected after the loop is an output `TASK_OUTPUT` of
-//!   both templates, which Argo aggregates over the iterations into a JSON list
-//!   (`processAggregateNodeOutputs`).
+//!   (`{{item.FIELD}}`): a leading `_` never starts a task name, and pipeline parameters
+//!   (`_name`) have no `-`, so they cannot meet another input. An output collected after the
+//!   loop is an output `TASK_OUTPUT` of both templates, which Argo aggregates over the
+//!   iterations into a JSON list (`processAggregateNodeOutputs`).
 //! - The condition is an `expr` expression (`{{=…}}`, Argo's `util/template`), evaluated on
 //!   values, never on text pasted into govaluate (`shouldExecute`), so a value with quotes,
 //!   hyphens or slashes cannot break it: strings and booleans compare their wire forms,
@@ -32,33 +32,28 @@ use crate::ir::{
 };
 use crate::validate::ValidPipeline;
 
-/// A value a region reads from outside it.
+/// A value a branch reads from outside it, which its template receives as an input.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Outside {
-    /// An output of a task: task, output, artifact or not.
+    /// An output of a task outside the branch: task, output, artifact or not.
     Task(TaskId, String, bool),
+    /// Inside a sub-pipeline call, a parameter of the called pipeline: name, artifact or not.
+    Param(String, bool),
     /// The item of a loop around the region (or the loop's own), or a field of it.
     Item(RegionId, Option<String>),
     /// Every iteration's value of an output of a task directly in a loop body.
     Collected(TaskId, String),
 }
 
-impl Outside {
-    fn artifact(&self) -> bool {
-        matches!(self, Outside::Task(_, _, true))
-    }
-}
-
-/// The root's DAG template, then each branch's and loop's in region order, and the exit
-/// handler's.
+/// The root's DAG template, then each branch's in region order, and the exit handler's.
 pub(crate) fn dag_templates(
     valid: &ValidPipeline,
     blank: &dyn Fn(&str) -> Template,
 ) -> (Vec<Template>, Option<Template>) {
     let p = valid.pipeline();
     let names = valid.names();
-    // What each nested region receives, computed once: its template declares it and the DAG
-    // task that calls it passes it.
+    // What each branch receives, computed once: its template declares it and the DAG task
+    // that calls it passes it.
     let received: Vec<Vec<Outside>> = p
         .regions
         .iter()
@@ -72,6 +67,7 @@ pub(crate) fn dag_templates(
         .collect();
     let selected = selected_outputs(valid);
     let collected = collected_outputs(valid);
+    let definitions = call_definitions(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -83,8 +79,13 @@ pub(crate) fn dag_templates(
                 None => continue,
             },
             RegionKind::Branch { .. } => match &names.branches[r] {
-                Some(b) => b.template.clone(),
-                None => continue,
+                Some(b) if !in_repeated_call(valid, id, &definitions) => b.template.clone(),
+                _ => continue,
+            },
+            // Every call of a pipeline runs the template of its first call.
+            RegionKind::Call { pipeline, .. } => match names.call_templates.get(pipeline) {
+                Some(n) if definitions.contains(&id) => n.clone(),
+                _ => continue,
             },
             RegionKind::Loop { .. } => match &names.branches[r] {
                 Some(b) => {
@@ -93,19 +94,76 @@ pub(crate) fn dag_templates(
                 }
                 None => continue,
             },
-            // Refused by validation (A0029).
-            RegionKind::Call { .. } => continue,
         };
         let mut template = blank(&name);
-        declare(valid, &mut template.inputs, &received[r]);
+        if let RegionKind::Call { arguments, .. } = &region.kind {
+            for param in arguments.keys() {
+                if binds_artifact(valid, id, param) {
+                    template.inputs.artifacts.push(Artifact {
+                        name: param.clone(),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.inputs.parameters.push(Parameter {
+                        name: param.clone(),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        let returned = match &region.kind {
+            RegionKind::Root => Some(&p.outputs),
+            RegionKind::Call { outputs, .. } => Some(outputs),
+            _ => None,
+        };
+        for (output, argument) in returned.into_iter().flatten() {
+            if let Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output: from,
+            } = argument
+            {
+                let artifact = is_artifact_output(valid, *t, from);
+                let value = reference(valid, id, *t, from, artifact);
+                if artifact {
+                    template.outputs.artifacts.push(Artifact {
+                        name: output.clone(),
+                        from: Some(value),
+                        ..Artifact::default()
+                    });
+                } else {
+                    template.outputs.parameters.push(Parameter {
+                        name: output.clone(),
+                        value_from: Some(super::argo::ValueFrom {
+                            path: None,
+                            parameter: Some(value),
+                        }),
+                        ..Parameter::default()
+                    });
+                }
+            }
+        }
+        for outside in &received[r] {
+            let (name, artifact) = outside_input(valid, outside);
+            if artifact {
+                template.inputs.artifacts.push(Artifact {
+                    name,
+                    ..Artifact::default()
+                });
+            } else {
+                template.inputs.parameters.push(Parameter {
+                    name,
+                    ..Parameter::default()
+                });
+            }
+        }
         for (task, output) in selected[r].iter().chain(&collected[r]) {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, &Outside::Task(*task, output.clone(), false)),
-                value_from: Some(ValueFrom {
+                name: input_name(valid, *task, output),
+                value_from: Some(super::argo::ValueFrom {
                     path: None,
                     parameter: Some(format!(
                         "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        p.tasks[task.index()].name
+                        crate::ir::local_name(&p.tasks[task.index()].name)
                     )),
                 }),
                 ..Parameter::default()
@@ -123,48 +181,11 @@ pub(crate) fn dag_templates(
     (body, exit)
 }
 
-/// Declares `values` as the inputs of a template.
-fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
-    for value in values {
-        let name = input_name(valid, value);
-        if value.artifact() {
-            inputs.artifacts.push(Artifact {
-                name,
-                ..Artifact::default()
-            });
-        } else {
-            inputs.parameters.push(Parameter {
-                name,
-                ..Parameter::default()
-            });
-        }
-    }
-}
-
-/// Passes `values` to a template from region `at`, each as `value(it)` says.
-fn pass(
-    valid: &ValidPipeline,
-    values: &[Outside],
-    value: &dyn Fn(&Outside) -> String,
-) -> Arguments {
-    let mut arguments = Arguments::default();
-    for v in values {
-        let name = input_name(valid, v);
-        if v.artifact() {
-            arguments.artifacts.push(Artifact {
-                name,
-                from: Some(value(v)),
-                ..Artifact::default()
-            });
-        } else {
-            arguments.parameters.push(Parameter {
-                name,
-                value: Some(value(v)),
-                ..Parameter::default()
-            });
-        }
-    }
-    arguments
+/// The DAG task that calls branch or loop `region`.
+fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
+    valid.names().branches[region.index()]
+        .as_ref()
+        .map_or("", |b| b.task.as_str())
 }
 
 /// The name of the input holding a loop's list of items when it is a task's output.
@@ -222,16 +243,13 @@ fn loop_template(
         Outside::Item(l, None) if *l == region => "{{item}}".to_owned(),
         Outside::Item(l, Some(field)) if *l == region => format!("{{{{item.{field}}}}}"),
         v => {
-            let kind = if v.artifact() {
-                "artifacts"
-            } else {
-                "parameters"
-            };
-            format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, v))
+            let (name, artifact) = outside_input(valid, v);
+            let kind = if artifact { "artifacts" } else { "parameters" };
+            format!("{{{{inputs.{kind}.{name}}}}}")
         }
     });
     for (task, output) in collected {
-        let name = input_name(valid, &Outside::Task(*task, output.clone(), false));
+        let name = input_name(valid, *task, output);
         template.outputs.parameters.push(Parameter {
             name: name.clone(),
             value_from: Some(ValueFrom {
@@ -258,77 +276,210 @@ fn loop_template(
     template
 }
 
-/// The DAG task that calls branch or loop `region`.
-fn region_task(valid: &ValidPipeline, region: RegionId) -> &str {
-    valid.names().branches[region.index()]
-        .as_ref()
-        .map_or("", |b| b.task.as_str())
+/// Declares `values` as the inputs of a template.
+fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
+    for value in values {
+        let (name, artifact) = outside_input(valid, value);
+        if artifact {
+            inputs.artifacts.push(Artifact {
+                name,
+                ..Artifact::default()
+            });
+        } else {
+            inputs.parameters.push(Parameter {
+                name,
+                ..Parameter::default()
+            });
+        }
+    }
+}
+
+/// Passes `values` to a template, each as `value(it)` says.
+fn pass(
+    valid: &ValidPipeline,
+    values: &[Outside],
+    value: &dyn Fn(&Outside) -> String,
+) -> Arguments {
+    let mut arguments = Arguments::default();
+    for v in values {
+        let (name, artifact) = outside_input(valid, v);
+        if artifact {
+            arguments.artifacts.push(Artifact {
+                name,
+                from: Some(value(v)),
+                ..Artifact::default()
+            });
+        } else {
+            arguments.parameters.push(Parameter {
+                name,
+                value: Some(value(v)),
+                ..Parameter::default()
+            });
+        }
+    }
+    arguments
+}
+
+/// For each region (a loop body), the outputs of its tasks collected after the loop.
+fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
+    let p = valid.pipeline();
+    let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
+    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
+        if let Argument::Collected {
+            task: TaskRef::Local(t),
+            output,
+        } = argument
+        {
+            found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+        }
+    }
+    found.into_iter().map(|s| s.into_iter().collect()).collect()
+}
+
+/// The loop directly in region `at` that holds task `t`, if any.
+fn loop_around(valid: &ValidPipeline, at: RegionId, t: TaskId) -> Option<RegionId> {
+    let p = valid.pipeline();
+    crate::ir::ancestry(&p.regions, p.tasks[t.index()].region)
+        .find(|(_, r)| r.parent == Some(at))
+        .filter(|(_, r)| matches!(r.kind, RegionKind::Loop { .. }))
+        .map(|(id, _)| id)
+}
+
+/// How a task (or a nested region's DAG task) of region `at` refers to `value`.
+fn outside_reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
+    let p = valid.pipeline();
+    let (name, artifact) = outside_input(valid, value);
+    match value {
+        Outside::Task(task, output, _) => reference(valid, at, *task, output, artifact),
+        Outside::Param(param, _) => param_reference(valid, at, param, artifact),
+        Outside::Collected(task, output)
+            if p.regions[p.tasks[task.index()].region.index()].parent == Some(at) =>
+        {
+            format!(
+                "{{{{tasks.{}.outputs.parameters.{}}}}}",
+                branch_task(valid, p.tasks[task.index()].region),
+                input_name(valid, *task, output)
+            )
+        }
+        Outside::Item(..) | Outside::Collected(..) => {
+            format!("{{{{inputs.parameters.{name}}}}}")
+        }
+    }
+}
+
+/// The first call of each called pipeline, whose tasks its DAG template is made of: every
+/// call traces the same body, so the others differ only in their arguments.
+fn call_definitions(valid: &ValidPipeline) -> BTreeSet<RegionId> {
+    let mut seen = BTreeSet::new();
+    let mut first = BTreeSet::new();
+    for (r, region) in valid.pipeline().regions.iter().enumerate() {
+        if let RegionKind::Call { pipeline, .. } = &region.kind
+            && seen.insert(pipeline.as_str())
+        {
+            first.insert(RegionId(r as u32));
+        }
+    }
+    first
+}
+
+/// True when `output` of `task` is an artifact.
+fn is_artifact_output(valid: &ValidPipeline, task: TaskId, output: &str) -> bool {
+    let p = valid.pipeline();
+    p.components[&p.tasks[task.index()].component]
+        .output(output)
+        .is_some_and(|o| o.kind.is_artifact())
+}
+
+/// The sub-pipeline call written in region `at` through which `at` reads an output of
+/// `task` (validation made sure it returns it), with the name it returns it under.
+fn through_call<'p>(
+    valid: &'p ValidPipeline,
+    at: RegionId,
+    task: TaskId,
+    output: &str,
+) -> Option<(&'p str, &'p str)> {
+    let p = valid.pipeline();
+    let call = crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)?;
+    let RegionKind::Call { name, outputs, .. } = &p.regions[call.index()].kind else {
+        return None;
+    };
+    let returned = outputs.iter().find_map(|(n, a)| match a {
+        Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output: o,
+        } if *t == task && o == output => Some(n.as_str()),
+        _ => None,
+    })?;
+    Some((name.as_str(), returned))
+}
+
+/// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
+/// it is inside.
+fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
+    let p = valid.pipeline();
+    let t = &p.tasks[task.index()];
+    if t.region != at
+        && let Some(call) = crate::ir::call_between(&p.regions, at, t.region)
+        && let RegionKind::Call { name, .. } = &p.regions[call.index()].kind
+    {
+        return name;
+    }
+    crate::ir::local_name(&t.name)
 }
 
 /// For each region (a branch), the outputs of its tasks that a `one_of` beside it reads, for
 /// its template's outputs: `(task, output)` pairs, in task order.
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
-    outputs_read(valid, |argument| match argument {
-        Argument::OneOf(options) => options.iter().map(|(t, o)| (t, o)).collect(),
-        _ => Vec::new(),
-    })
-}
-
-/// For each region (a loop body), the outputs of its tasks collected after the loop.
-fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
-    outputs_read(valid, |argument| match argument {
-        Argument::Collected { task, output } => vec![(task, output)],
-        _ => Vec::new(),
-    })
-}
-
-/// For each region, the outputs of its own tasks that `reads` finds in some argument.
-fn outputs_read<'a>(
-    valid: &'a ValidPipeline,
-    reads: impl Fn(&'a Argument) -> Vec<(&'a TaskRef, &'a String)>,
-) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
     for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        for (t, output) in reads(argument) {
-            if let TaskRef::Local(t) = t {
-                found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+        if let Argument::OneOf(options) = argument {
+            for (t, output) in options {
+                if let TaskRef::Local(t) = t {
+                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+                }
             }
         }
     }
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input (or output) name under which a template receives `value`.
-fn input_name(valid: &ValidPipeline, value: &Outside) -> String {
-    let task = |t: &TaskId| &valid.pipeline().tasks[t.index()].name;
-    match value {
-        Outside::Task(t, output, _) => format!("{}_{output}", task(t)),
-        Outside::Item(l, None) => format!("_{}-item", region_task(valid, *l)),
-        Outside::Item(l, Some(field)) => format!("_{}-item_{field}", region_task(valid, *l)),
-        Outside::Collected(t, output) => format!("_all-{}_{output}", task(t)),
-    }
+/// The input name under which a branch receives `output` of `task`.
+fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
+    format!(
+        "{}_{output}",
+        crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+    )
 }
 
-/// What region `region` (a branch or a loop body) reads from outside it, for its template's
-/// inputs: the outputs its tasks, the conditions of the branches and the lists of the loops
-/// inside it read, the items of the loops around it (its own included) and the collected
-/// outputs of loops outside it.
+/// What region `region` (a branch) reads from outside it, for its template's inputs: the
+/// outputs its tasks and the conditions of the branches inside it read, in task order.
 fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     let p = valid.pipeline();
     let inside = |r: RegionId| crate::ir::region_contains(&p.regions, region, r);
     let mut found: BTreeSet<Outside> = BTreeSet::new();
-    for task in p.tasks.iter().filter(|t| inside(t.region)) {
+    let call = crate::ir::enclosing_call(&p.regions, region);
+    // What is written in this template or the branches inside it; a sub-pipeline called in
+    // it reads only its own parameters, which its DAG task passes.
+    let here = |r: RegionId| inside(r) && crate::ir::enclosing_call(&p.regions, r) == call;
+    for task in p.tasks.iter().filter(|t| here(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
+            let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
             match argument {
                 Argument::TaskOutput {
                     task: TaskRef::Local(x),
                     output,
                 } if !inside(p.tasks[x.index()].region) => {
-                    let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                     found.insert(Outside::Task(*x, output.clone(), artifact));
                 }
+                // The called pipeline's parameters are its template's inputs, which a branch
+                // inside it cannot see: they are passed in.
+                Argument::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                // The item of a loop around this region, or of the region itself (a loop
+                // body receives its own item from the task that runs it).
                 Argument::LoopItem { region: l, field } if *l == region || !inside(*l) => {
                     found.insert(Outside::Item(*l, field.clone()));
                 }
@@ -345,78 +496,101 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
             }
         }
     }
+    // The lists of the loops inside it that a task outside makes.
     for (r, nested) in p.regions.iter().enumerate() {
-        if RegionId(r as u32) == region || !inside(RegionId(r as u32)) {
+        let RegionKind::Loop {
+            items:
+                LoopItems::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                },
+            ..
+        } = &nested.kind
+        else {
+            continue;
+        };
+        if RegionId(r as u32) != region
+            && here(RegionId(r as u32))
+            && !inside(p.tasks[x.index()].region)
+        {
+            found.insert(Outside::Task(*x, output.clone(), false));
+        }
+    }
+    // The arguments of the sub-pipelines called in it.
+    for nested in &p.regions {
+        let RegionKind::Call { arguments, .. } = &nested.kind else {
+            continue;
+        };
+        if !nested.parent.is_some_and(here) {
             continue;
         }
-        let operands: Vec<(&TaskRef, &String)> = match &nested.kind {
-            RegionKind::Branch { condition } => condition
-                .operands()
-                .into_iter()
-                .filter_map(|o| match o {
-                    Operand::TaskOutput { task, output } => Some((task, output)),
-                    _ => None,
-                })
-                .collect(),
-            RegionKind::Loop {
-                items: LoopItems::TaskOutput { task, output },
-                ..
-            } => vec![(task, output)],
-            _ => Vec::new(),
+        for argument in arguments.values() {
+            match argument {
+                Argument::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    let artifact = is_artifact_output(valid, *x, output);
+                    found.insert(Outside::Task(*x, output.clone(), artifact));
+                }
+                Argument::PipelineParam(name) if call.is_some() => {
+                    let artifact = call.is_some_and(|c| binds_artifact(valid, c, name));
+                    found.insert(Outside::Param(name.clone(), artifact));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Branch { condition } = &nested.kind else {
+            continue;
         };
-        for (task, output) in operands {
-            if let TaskRef::Local(x) = task
-                && !inside(p.tasks[x.index()].region)
-            {
-                found.insert(Outside::Task(*x, output.clone(), false));
+        if RegionId(r as u32) == region || !here(RegionId(r as u32)) {
+            continue;
+        }
+        for operand in condition.operands() {
+            match operand {
+                Operand::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                } if !inside(p.tasks[x.index()].region) => {
+                    found.insert(Outside::Task(*x, output.clone(), false));
+                }
+                Operand::PipelineParam(name) if call.is_some() => {
+                    found.insert(Outside::Param(name.clone(), false));
+                }
+                _ => {}
             }
         }
     }
     found.into_iter().collect()
 }
 
-/// How a task of region `at` refers to `value`: `{{tasks.…}}` when the task (or the loop that
-/// collects it) is in `at` itself, else the input `at`'s template receives it as.
-fn reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
+/// How a task of region `at` refers to `output` of `task`: `{{tasks.…}}` when the task is in
+/// `at` itself, else the input `at`'s template receives it as.
+fn reference(
+    valid: &ValidPipeline,
+    at: RegionId,
+    task: TaskId,
+    output: &str,
+    artifact: bool,
+) -> String {
     let p = valid.pipeline();
-    let kind = if value.artifact() {
-        "artifacts"
-    } else {
-        "parameters"
-    };
-    match value {
-        Outside::Task(task, output, _) if p.tasks[task.index()].region == at => format!(
+    let kind = if artifact { "artifacts" } else { "parameters" };
+    if p.tasks[task.index()].region == at {
+        format!(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
-            p.tasks[task.index()].name
-        ),
-        Outside::Collected(task, output)
-            if p.regions[p.tasks[task.index()].region.index()].parent == Some(at) =>
-        {
-            format!(
-                "{{{{tasks.{}.outputs.parameters.{}}}}}",
-                region_task(valid, p.tasks[task.index()].region),
-                input_name(valid, &Outside::Task(*task, output.clone(), false))
-            )
-        }
-        _ => format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, value)),
+            crate::ir::local_name(&p.tasks[task.index()].name)
+        )
+    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+        format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
+    } else {
+        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
     }
 }
 
-/// The DAG task of region `at` that stands for task `t` there: the task itself, or the branch
-/// or loop directly in `at` that holds it.
-fn standin(valid: &ValidPipeline, at: RegionId, t: TaskId) -> Option<&str> {
-    let p = valid.pipeline();
-    let task = &p.tasks[t.index()];
-    if task.region == at {
-        return Some(&task.name);
-    }
-    crate::ir::ancestry(&p.regions, task.region)
-        .find(|(_, r)| r.parent == Some(at))
-        .map(|(id, _)| region_task(valid, id))
-}
-
-/// The DAG tasks of region `region`: its own tasks and a task per branch or loop directly
-/// inside it, each where its first task was written.
+/// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
+/// each branch where its first task was written.
 fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
@@ -430,8 +604,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         let id = TaskId(i as u32);
         let spec = &p.components[&task.component];
         let mut arguments = Arguments::default();
-        // The branches a `one_of` reads from and the loops it collects from: the task waits
-        // for their DAG tasks.
+        // The branches a `one_of` reads from: the task waits for their DAG tasks.
         let mut selected: Vec<&str> = Vec::new();
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
@@ -446,13 +619,13 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = region_task(valid, p.tasks[t.index()].region);
+                            let branch = branch_task(valid, p.tasks[t.index()].region);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, &Outside::Task(t, output.clone(), false))
+                                input_name(valid, t, output)
                             )
                         })
                         .collect();
@@ -461,32 +634,30 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::TaskOutput {
                     task: TaskRef::Local(from),
                     output,
-                } => reference(
-                    valid,
-                    region,
-                    &Outside::Task(*from, output.clone(), artifact),
-                ),
+                } => reference(valid, region, *from, output, artifact),
                 Argument::Collected {
                     task: TaskRef::Local(from),
                     output,
                 } => {
-                    if let Some(looped) = standin(valid, region, *from)
-                        && !selected.contains(&looped)
-                    {
-                        selected.push(looped);
+                    // The loop's DAG task, when the loop is in this DAG.
+                    if let Some(l) = loop_around(valid, region, *from) {
+                        let looped = branch_task(valid, l);
+                        if !selected.contains(&looped) {
+                            selected.push(looped);
+                        }
                     }
-                    reference(valid, region, &Outside::Collected(*from, output.clone()))
+                    outside_reference(valid, region, &Outside::Collected(*from, output.clone()))
+                }
+                Argument::LoopItem { region: l, field } => {
+                    outside_reference(valid, region, &Outside::Item(*l, field.clone()))
                 }
                 Argument::TaskOutput { .. } | Argument::Collected { .. } => {
                     unreachable!("validation refuses foreign tasks")
                 }
-                Argument::LoopItem { region: l, field } => {
-                    reference(valid, region, &Outside::Item(*l, field.clone()))
-                }
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
-                Argument::PipelineParam(name) => format!("{{{{workflow.parameters.{name}}}}}"),
+                Argument::PipelineParam(name) => param_reference(valid, region, name, artifact),
             };
             if artifact {
                 arguments.artifacts.push(Artifact {
@@ -502,16 +673,23 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 });
             }
         }
-        let name = |t: TaskId| p.tasks[t.index()].name.as_str();
+        let name = |t: TaskId| dag_name(valid, region, t);
         let mut depends = valid.depends(id).and_then(|d| {
-            let here = |t: TaskId| p.tasks[t.index()].region == region;
+            // Tasks of this DAG, and tasks inside the calls written in it (their call's).
+            let here = |t: TaskId| {
+                let r = p.tasks[t.index()].region;
+                r == region
+                    || crate::ir::call_between(&p.regions, region, r)
+                        .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+            };
             // Copied only when a term has to go (it names a task outside this region).
             let outside = d.any_task(&|r| matches!(r, TaskRef::Local(t) if !here(*t)));
-            if outside {
-                within(d, &here).map(|d| super::depends::render(&d, name))
+            let d = if outside {
+                within(d, &here)
             } else {
-                Some(super::depends::render(d, name))
-            }
+                Some(d.clone())
+            };
+            d.map(|d| super::depends::render(&distinct_done(d, &name), name))
         });
         if !selected.is_empty() {
             let branches = selected.join(" && ");
@@ -524,7 +702,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         entries.push((
             i,
             DagTask {
-                name: task.name.clone(),
+                name: crate::ir::local_name(&task.name).to_owned(),
                 template: names.template_of(id).name.clone(),
                 depends,
                 when: None,
@@ -536,9 +714,6 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
     }
     for (r, nested) in p.regions.iter().enumerate() {
         let c = RegionId(r as u32);
-        if nested.parent != Some(region) {
-            continue;
-        }
         let (when, list) = match &nested.kind {
             RegionKind::Branch { condition } => (
                 Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
@@ -555,7 +730,11 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             RegionKind::Loop { .. } => (None, None),
             _ => continue,
         };
-        let Some(called) = &names.branches[r] else {
+        let is_loop = matches!(nested.kind, RegionKind::Loop { .. });
+        if nested.parent != Some(region) {
+            continue;
+        }
+        let Some(branch) = &names.branches[r] else {
             continue;
         };
         let first = p
@@ -563,34 +742,39 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
+        // The tasks of this DAG it reads, and the loops in this DAG whose lists it collects.
         let mut waits: Vec<&str> = Vec::new();
         for t in valid.region_reads(c) {
-            if let Some(w) = standin(valid, region, *t)
+            let w = if p.tasks[t.index()].region == region {
+                Some(crate::ir::local_name(&p.tasks[t.index()].name))
+            } else {
+                loop_around(valid, region, *t).map(|l| branch_task(valid, l))
+            };
+            if let Some(w) = w
                 && !waits.contains(&w)
             {
                 waits.push(w);
             }
         }
-        let is_loop = matches!(nested.kind, RegionKind::Loop { .. });
         // A loop's own item is the outer template's to give each iteration.
         let passed: Vec<Outside> = received[r]
             .iter()
             .filter(|v| !(is_loop && matches!(v, Outside::Item(l, _) if *l == c)))
             .cloned()
             .collect();
-        let mut arguments = pass(valid, &passed, &|v| reference(valid, region, v));
+        let mut arguments = pass(valid, &passed, &|v| outside_reference(valid, region, v));
         if let Some(list) = &list {
             arguments.parameters.push(Parameter {
                 name: ITEMS_INPUT.to_owned(),
-                value: Some(reference(valid, region, list)),
+                value: Some(outside_reference(valid, region, list)),
                 ..Parameter::default()
             });
         }
         entries.push((
             first,
             DagTask {
-                name: called.task.clone(),
-                template: called.template.clone(),
+                name: branch.task.clone(),
+                template: branch.template.clone(),
                 depends: (!waits.is_empty()).then(|| waits.join(" && ")),
                 when,
                 with_items: Vec::new(),
@@ -599,8 +783,163 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             },
         ));
     }
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Call {
+            pipeline,
+            name,
+            arguments: bound,
+            ..
+        } = &nested.kind
+        else {
+            continue;
+        };
+        if nested.parent != Some(region) {
+            continue;
+        }
+        let c = RegionId(r as u32);
+        let first = p
+            .tasks
+            .iter()
+            .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
+            .unwrap_or(usize::MAX);
+        let mut waits: Vec<&str> = Vec::new();
+        let mut arguments = Arguments::default();
+        for (param, argument) in bound {
+            let artifact = binds_artifact(valid, c, param);
+            let value = match argument {
+                Argument::Constant(text) => text.clone(),
+                Argument::PipelineParam(n) => param_reference(valid, region, n, artifact),
+                Argument::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => {
+                    // A task of this DAG (or a call in it); what comes from outside arrives
+                    // as an input, which the DAG task calling this template waited for.
+                    let there = p.tasks[t.index()].region;
+                    let in_dag = there == region
+                        || through_call(valid, region, *t, output).is_some_and(|_| {
+                            crate::ir::call_between(&p.regions, region, there)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(region))
+                        });
+                    let waited = dag_name(valid, region, *t);
+                    if in_dag && !waits.contains(&waited) {
+                        waits.push(waited);
+                    }
+                    reference(valid, region, *t, output, artifact)
+                }
+                // Validation refuses anything else (A0029).
+                _ => continue,
+            };
+            if artifact {
+                arguments.artifacts.push(Artifact {
+                    name: param.clone(),
+                    from: Some(value),
+                    ..Artifact::default()
+                });
+            } else {
+                arguments.parameters.push(Parameter {
+                    name: param.clone(),
+                    value: Some(value),
+                    ..Parameter::default()
+                });
+            }
+        }
+        entries.push((
+            first,
+            DagTask {
+                name: name.clone(),
+                template: names.call_templates[pipeline].clone(),
+                depends: (!waits.is_empty()).then(|| waits.join(" && ")),
+                when: None,
+                with_items: Vec::new(),
+                with_param: None,
+                arguments,
+            },
+        ));
+    }
     entries.sort_by_key(|(k, _)| *k);
     entries.into_iter().map(|(_, t)| t).collect()
+}
+
+/// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
+/// sub-pipeline call, its template's input.
+fn param_reference(valid: &ValidPipeline, at: RegionId, name: &str, artifact: bool) -> String {
+    let kind = if artifact { "artifacts" } else { "parameters" };
+    match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
+        None => format!("{{{{workflow.parameters.{name}}}}}"),
+        Some(call) if call == at => format!("{{{{inputs.{kind}.{name}}}}}"),
+        // A branch inside the call received it (see `inputs`).
+        Some(_) => format!("{{{{inputs.{kind}.{}}}}}", param_input_name(name)),
+    }
+}
+
+/// The input under which a branch inside a sub-pipeline call receives the call's parameter
+/// `name`: `_name`, which no `<task>_<output>` input can be (task names start with a letter).
+fn param_input_name(name: &str) -> String {
+    format!("_{name}")
+}
+
+/// The input name of what a branch or loop receives, and whether it is an artifact.
+fn outside_input(valid: &ValidPipeline, outside: &Outside) -> (String, bool) {
+    match outside {
+        Outside::Task(task, output, artifact) => (input_name(valid, *task, output), *artifact),
+        Outside::Param(name, artifact) => (param_input_name(name), *artifact),
+        Outside::Item(l, None) => (format!("_{}-item", branch_task(valid, *l)), false),
+        Outside::Item(l, Some(field)) => {
+            (format!("_{}-item_{field}", branch_task(valid, *l)), false)
+        }
+        Outside::Collected(task, output) => (
+            format!(
+                "_all-{}_{output}",
+                crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+            ),
+            false,
+        ),
+    }
+}
+
+/// True when region `region` is inside a call that is not its pipeline's first: its
+/// templates are the first call's.
+fn in_repeated_call(valid: &ValidPipeline, region: RegionId, first: &BTreeSet<RegionId>) -> bool {
+    crate::ir::ancestry(&valid.pipeline().regions, region)
+        .any(|(r, k)| matches!(k.kind, RegionKind::Call { .. }) && !first.contains(&r))
+}
+
+/// True when sub-pipeline call `call` binds an artifact to its parameter `param`.
+fn binds_artifact(valid: &ValidPipeline, call: RegionId, param: &str) -> bool {
+    let p = valid.pipeline();
+    match crate::ir::param_origin(p, call, param) {
+        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        }) => is_artifact_output(valid, *t, output),
+        _ => false,
+    }
+}
+
+/// `d` with each "finished well" term after the first on the same DAG task dropped: two
+/// tasks inside one call are one DAG task here.
+fn distinct_done<'a>(d: Depends, name: &dyn Fn(TaskId) -> &'a str) -> Depends {
+    let Depends::And(terms) = d else {
+        return d;
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut kept: Vec<Depends> = Vec::with_capacity(terms.len());
+    for term in terms {
+        if let Depends::Done(TaskRef::Local(t)) = &term {
+            let n = name(*t);
+            if seen.contains(&n) {
+                continue;
+            }
+            seen.push(n);
+        }
+        kept.push(term);
+    }
+    if kept.len() == 1 {
+        kept.pop().expect("one term")
+    } else {
+        Depends::And(kept)
+    }
 }
 
 /// `d` without its "finished well" terms on tasks `keep` rejects (a branch's DAG task waits
@@ -626,7 +965,11 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
     let operand = |o: &Operand, kind: CompareKind| -> String {
         let value = match o {
             Operand::Constant(text) => expr_string(text),
-            Operand::PipelineParam(name) => format!("workflow.parameters['{name}']"),
+            Operand::PipelineParam(name) => match crate::ir::enclosing_call(&p.regions, at) {
+                None => format!("workflow.parameters['{name}']"),
+                Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
+            },
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
@@ -634,13 +977,10 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                 if p.tasks[t.index()].region == at {
                     format!(
                         "tasks['{}'].outputs.parameters['{output}']",
-                        p.tasks[t.index()].name
+                        crate::ir::local_name(&p.tasks[t.index()].name)
                     )
                 } else {
-                    format!(
-                        "inputs.parameters['{}']",
-                        input_name(valid, &Outside::Task(*t, output.clone(), false))
-                    )
+                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),

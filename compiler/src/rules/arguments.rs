@@ -99,18 +99,35 @@ impl Checker<'_> {
                 schema: crate::schema::TypeSchema::Any,
             },
             Argument::PipelineParam(name) => {
-                if !p.params.iter().any(|q| &q.name == name) {
+                if let crate::ir::ParamSource::Missing =
+                    crate::ir::param_source(p, task.region, name)
+                {
                     self.report(
                         Code::UnknownReference,
                         Some(id),
                         format!("input `{input}` of task `{}` reads pipeline parameter `{name}`, which does not exist", task.name),
-                        format!("the pipeline's parameters are: {}", list(p.params.iter().map(|q| &q.name))),
+                        format!("the pipeline's parameters are: {}", list(crate::ir::param_names(p, task.region).into_iter())),
                     );
                     return;
                 }
-                IoKind::Parameter {
-                    rust_type: String::new(),
-                    schema: crate::schema::TypeSchema::Any,
+                // Inside a sub-pipeline call, an artifact input binds a task's artifact.
+                match crate::ir::param_origin(p, task.region, name) {
+                    crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    }) => match p
+                        .tasks
+                        .get(from.index())
+                        .and_then(|t| p.components.get(&t.component))
+                        .and_then(|c| c.output(output))
+                    {
+                        Some(out) => out.kind.clone(),
+                        None => return,
+                    },
+                    _ => IoKind::Parameter {
+                        rust_type: String::new(),
+                        schema: crate::schema::TypeSchema::Any,
+                    },
                 }
             }
             Argument::TaskOutput {

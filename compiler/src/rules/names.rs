@@ -28,6 +28,8 @@ pub struct Names {
     /// For each region that is a conditional branch: the name of the DAG task that calls it
     /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
     pub branches: Vec<Option<BranchNames>>,
+    /// The DAG template of each called pipeline, by pipeline name, in the order first called.
+    pub call_templates: IndexMap<String, String>,
 }
 
 /// The names of a conditional branch in the manifest.
@@ -133,9 +135,16 @@ impl Checker<'_> {
         let mut seen: IndexMap<&str, TaskId> = IndexMap::new();
         for (i, task) in p.tasks.iter().enumerate() {
             let id = TaskId(i as u32);
-            if !namer::is_task_name(&task.name) {
+            let local = crate::ir::local_name(&task.name);
+            // Inside a sub-pipeline call, the name is qualified by the calls around the task.
+            let qualified = task.region.index() >= p.regions.len()
+                || task.name.len() - local.len() == 0
+                    && crate::ir::enclosing_call(&p.regions, task.region).is_none()
+                || task.name[..task.name.len() - local.len()]
+                    == crate::ir::call_prefix(&p.regions, task.region);
+            if !namer::is_task_name(local) || !qualified {
                 // What the name becomes when argot makes it (as for component names).
-                let suggestion = namer::task_stem(&task.name);
+                let suggestion = namer::task_stem(local);
                 let help = if namer::is_task_name(&suggestion) && !suggestion.is_empty() {
                     format!(
                         "write `.name(\"{suggestion}\")`: a letter first, then letters, digits and `-`, at most 128 characters"
@@ -181,6 +190,27 @@ impl Checker<'_> {
                 );
             }
         }
+        // A call is a DAG task beside the tasks of the region it is written in.
+        for region in &p.regions {
+            let crate::ir::RegionKind::Call { name, .. } = &region.kind else {
+                continue;
+            };
+            let Some(parent) = region.parent else {
+                continue;
+            };
+            if parent.index() >= p.regions.len() {
+                continue;
+            }
+            let qualified = format!("{}{name}", crate::ir::call_prefix(&p.regions, parent));
+            if let Some(&t) = seen.get(qualified.as_str()) {
+                self.report(
+                    Code::NameCollision,
+                    Some(t),
+                    format!("task `{qualified}` has the name of the sub-pipeline call beside it"),
+                    "name the task another way with `.name(\"…\")`",
+                );
+            }
+        }
         Names {
             workflow,
             dag_template,
@@ -189,6 +219,7 @@ impl Checker<'_> {
             task_templates: Vec::new(),
             exit_template: None,
             branches: Vec::new(),
+            call_templates: IndexMap::new(),
         }
     }
 

@@ -75,8 +75,13 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            let in_call = region
+                .parent
+                .and_then(|parent| crate::ir::enclosing_call(&p.regions, parent))
+                .is_some();
             let construct = match &region.kind {
                 RegionKind::Root => "a second root",
+                RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
                 RegionKind::Loop { items, .. } => {
                     let empty = !p
                         .tasks
@@ -91,6 +96,33 @@ impl Checker<'_> {
                         );
                     }
                     self.loop_items(id, items);
+                    continue;
+                }
+                RegionKind::Call { .. } => {
+                    let in_loop = ancestry(&p.regions, id)
+                        .skip(1)
+                        .any(|(_, r)| matches!(r.kind, RegionKind::Loop { .. }));
+                    if in_loop {
+                        self.report(
+                            Code::UnsupportedConstruct,
+                            None,
+                            format!("{what}: a sub-pipeline called inside a loop is not compiled or run yet"),
+                            "call the sub-pipeline outside the loop for now",
+                        );
+                        continue;
+                    }
+                    let empty = !p
+                        .tasks
+                        .iter()
+                        .any(|t| region_contains(&p.regions, id, t.region));
+                    if empty {
+                        self.report(
+                            Code::EmptyPipeline,
+                            None,
+                            format!("{what} has no tasks"),
+                            "call a component in the called pipeline, or remove the call",
+                        );
+                    }
                     continue;
                 }
                 RegionKind::Branch { .. } => {
@@ -110,7 +142,6 @@ impl Checker<'_> {
                     continue;
                 }
                 RegionKind::ExitHandler => unreachable!("handled above"),
-                RegionKind::Call { .. } => "sub-pipeline calls",
             };
             self.report(
                 Code::UnsupportedConstruct,
@@ -144,8 +175,8 @@ impl Checker<'_> {
             let reads = task.arguments.iter().filter_map(|(input, a)| match a {
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
-                    ..
-                } => Some((Some(input.as_str()), *t)),
+                    output,
+                } => Some((Some((input.as_str(), output.as_str())), *t)),
                 _ => None,
             });
             let orders = task
@@ -168,8 +199,28 @@ impl Checker<'_> {
                 {
                     continue;
                 }
+                if let Some((input, output)) = input {
+                    match readable(p, task.region, used, output) {
+                        Readable::Yes => continue,
+                        Readable::NotHere(call) => {
+                            self.report(
+                                Code::UnsupportedConstruct,
+                                Some(id),
+                                format!(
+                                    "input `{input}` of task `{}` in {} reads an output of {}, which is read only by tasks written beside the call for now",
+                                    task.name,
+                                    describe_region(&p.regions, task.region),
+                                    describe_region(&p.regions, call)
+                                ),
+                                "pass the output through a task beside the call first, and read that task's output here",
+                            );
+                            continue;
+                        }
+                        Readable::No => {}
+                    }
+                }
                 let what = match input {
-                    Some(input) => format!("input `{input}`"),
+                    Some((input, _)) => format!("input `{input}`"),
                     None => "its `depends`".to_owned(),
                 };
                 let here = describe_region(&p.regions, task.region);
@@ -380,12 +431,14 @@ impl Checker<'_> {
                 match operand {
                     Operand::Constant(_) => {}
                     Operand::PipelineParam(name) => {
-                        if !p.params.iter().any(|q| &q.name == name) {
+                        if let crate::ir::ParamSource::Missing =
+                            crate::ir::param_source(p, parent, name)
+                        {
                             self.report(
                                 Code::UnknownReference,
                                 None,
                                 format!("the condition of {what} reads pipeline parameter `{name}`, which does not exist"),
-                                format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                                format!("the pipeline's parameters are: {}", super::list(crate::ir::param_names(p, parent).into_iter())),
                             );
                         }
                     }
@@ -590,6 +643,14 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         {
             add(RegionId(r as u32), *t);
         }
+        // A call reads what its arguments read (its DAG task waits for those tasks).
+        if let RegionKind::Call { arguments, .. } = &region.kind {
+            for r2 in arguments.values().flat_map(Argument::tasks) {
+                if let TaskRef::Local(t) = r2 {
+                    add(RegionId(r as u32), *t);
+                }
+            }
+        }
         if let RegionKind::Branch { condition } = &region.kind {
             for operand in condition.operands() {
                 if let Operand::TaskOutput {
@@ -669,4 +730,163 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
             }
         })
         .collect()
+}
+
+/// Whether a reader in some region can read an output of a task.
+pub(crate) enum Readable {
+    /// It can: the task is visible, or a sub-pipeline call written in the reader's region
+    /// returns the output (and so does every call between).
+    Yes,
+    /// The call returns it, but the reader is not written beside the call.
+    NotHere(RegionId),
+    /// It cannot.
+    No,
+}
+
+/// Whether region `reader` can read `output` of task `t` (see [`Readable`]).
+pub(crate) fn readable(
+    p: &crate::ir::Pipeline,
+    reader: RegionId,
+    t: TaskId,
+    output: &str,
+) -> Readable {
+    let Some(task) = p.tasks.get(t.index()) else {
+        return Readable::No;
+    };
+    if region_sees(&p.regions, reader, task.region) {
+        return Readable::Yes;
+    }
+    let Some(call) = crate::ir::call_between(&p.regions, reader, task.region) else {
+        return Readable::No;
+    };
+    let returned = ancestry(&p.regions, task.region)
+        .take_while(|(id, _)| *id != call)
+        .chain(std::iter::once((call, &p.regions[call.index()])))
+        .all(|(_, r)| match &r.kind {
+            RegionKind::Call { outputs, .. } => outputs.values().any(|a| {
+                matches!(a, Argument::TaskOutput { task: TaskRef::Local(x), output: o } if *x == t && o == output)
+            }),
+            _ => true,
+        });
+    let parent = p.regions[call.index()].parent;
+    match parent {
+        Some(parent) if returned && parent == reader => Readable::Yes,
+        Some(parent) if returned && region_sees(&p.regions, reader, parent) => {
+            Readable::NotHere(call)
+        }
+        _ => Readable::No,
+    }
+}
+
+impl Checker<'_> {
+    /// Sub-pipeline calls and pipeline outputs: each argument a call binds and each output a
+    /// call or the pipeline returns reads what its region can (A0011, A0028).
+    pub(crate) fn calls(&mut self) {
+        let p = self.p;
+        for (r, region) in p.regions.iter().enumerate() {
+            let RegionKind::Call {
+                arguments, outputs, ..
+            } = &region.kind
+            else {
+                continue;
+            };
+            let Some(parent) = region.parent else {
+                continue;
+            };
+            let what = describe_region(&p.regions, RegionId(r as u32));
+            for (param, argument) in arguments {
+                self.read_by_region(parent, argument, &format!("parameter `{param}` of {what}"));
+            }
+            for (name, argument) in outputs {
+                self.read_by_region(
+                    RegionId(r as u32),
+                    argument,
+                    &format!("output `{name}` of {what}"),
+                );
+            }
+        }
+        for (name, argument) in &p.outputs {
+            self.read_by_region(
+                RegionId::ROOT,
+                argument,
+                &format!("pipeline output `{name}`"),
+            );
+        }
+    }
+
+    /// Reports `argument`, read by region `reader`, when it names what `reader` cannot read.
+    fn read_by_region(&mut self, reader: RegionId, argument: &Argument, what: &str) {
+        let p = self.p;
+        match argument {
+            Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => {
+                let Some(task) = p.tasks.get(t.index()) else {
+                    self.report(
+                        Code::UnknownReference,
+                        None,
+                        format!("{what} reads task #{}, which does not exist", t.0),
+                        "refer only to tasks of this pipeline",
+                    );
+                    return;
+                };
+                let is_output = p
+                    .components
+                    .get(&task.component)
+                    .is_some_and(|c| c.output(output).is_some());
+                if !is_output {
+                    self.report(
+                        Code::UnknownReference,
+                        Some(*t),
+                        format!(
+                            "{what} reads `{output}` of task `{}`, which has no such output",
+                            task.name
+                        ),
+                        "return an output the task's component declares",
+                    );
+                    return;
+                }
+                if !matches!(readable(p, reader, *t, output), Readable::Yes) {
+                    self.report(
+                        Code::OutOfScope,
+                        Some(*t),
+                        format!(
+                            "{what} in {} uses task `{}` in {}, which cannot be seen from there",
+                            describe_region(&p.regions, reader),
+                            task.name,
+                            describe_region(&p.regions, task.region)
+                        ),
+                        "use the value inside that region, or pass it out through the construct (the branch that ran, the loop's collected list, the sub-pipeline's outputs)",
+                    );
+                }
+            }
+            Argument::PipelineParam(name) => {
+                if let crate::ir::ParamSource::Missing = crate::ir::param_source(p, reader, name) {
+                    self.report(
+                        Code::UnknownReference,
+                        None,
+                        format!("{what} reads pipeline parameter `{name}`, which does not exist"),
+                        format!(
+                            "the parameters there are: {}",
+                            super::list(crate::ir::param_names(p, reader).into_iter())
+                        ),
+                    );
+                }
+            }
+            Argument::Constant(_) => {}
+            Argument::TaskOutput { .. }
+            | Argument::Run(_)
+            | Argument::OneOf(_)
+            | Argument::LoopItem { .. }
+            | Argument::Collected { .. } => {
+                self.report(
+                    Code::UnsupportedConstruct,
+                    None,
+                    format!("{what} is not a constant, a parameter or a task's output"),
+                    "bind a constant, a parameter or an output of a task of this pipeline",
+                );
+            }
+        }
+    }
 }

@@ -28,28 +28,32 @@ impl Checker<'_> {
             owners.insert(template.clone(), format!("component `{component}`"));
         }
         // Conditional branches, numbered in the order they were written.
+        // Numbered per pipeline: a branch inside a sub-pipeline call belongs to the called
+        // pipeline's template (`<called>-condition-N`).
         names.branches = vec![None; p.regions.len()];
-        let (mut k, mut loops) = (0, 0);
+        // Counted per call (and per kind), so every call of a pipeline numbers its branches
+        // and loops alike.
+        let mut counts: IndexMap<(Option<crate::ir::RegionId>, &str), u32> = IndexMap::new();
         for (r, region) in p.regions.iter().enumerate() {
-            let (word, n) = match region.kind {
-                crate::ir::RegionKind::Branch { .. } => {
-                    k += 1;
-                    ("condition", k)
-                }
-                crate::ir::RegionKind::Loop { .. } => {
-                    loops += 1;
-                    ("loop", loops)
-                }
+            let (word, what) = match region.kind {
+                crate::ir::RegionKind::Branch { .. } => ("condition", "conditional branch"),
+                crate::ir::RegionKind::Loop { .. } => ("loop", "loop"),
                 _ => continue,
             };
-            let what = if word == "loop" {
-                "loop"
-            } else {
-                "conditional branch"
-            };
-            let task = format!("{word}-{n}");
+            let call = crate::ir::enclosing_call(&p.regions, crate::ir::RegionId(r as u32));
+            let owner = call
+                .and_then(|c| match &p.regions[c.index()].kind {
+                    crate::ir::RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(p.name.as_str());
+            let count = counts.entry((call, word)).or_insert(0);
+            *count += 1;
+            let k = *count;
+            let task = format!("{word}-{k}");
             let clash = p.tasks.iter().position(|t| {
-                t.name == task && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
+                crate::ir::local_name(&t.name) == task
+                    && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
             });
             if let Some(t) = clash {
                 self.report(
@@ -59,24 +63,27 @@ impl Checker<'_> {
                     "name the task another way with `.name(\"…\")`",
                 );
             }
-            let template =
-                namer::generated(&format!("{}-{word}-{n}", p.name), namer::DNS_LABEL_MAX);
+            let template = namer::generated(&format!("{owner}-{word}-{k}"), namer::DNS_LABEL_MAX);
             let body = (word == "loop").then(|| {
-                namer::generated(&format!("{}-{word}-{n}-body", p.name), namer::DNS_LABEL_MAX)
+                namer::generated(&format!("{owner}-{word}-{k}-body"), namer::DNS_LABEL_MAX)
             });
+            let this = format!("{what} {k} of `{owner}`");
             for name in std::iter::once(&template).chain(&body) {
-                if let Some(owner) = owners.get(name) {
-                    let owner = owner.clone();
-                    self.report(
-                        Code::NameCollision,
-                        None,
-                        format!(
-                            "{what} {n} and {owner} both become the Argo template name `{name}`"
-                        ),
-                        "rename the component with #[component(name = \"…\")]",
-                    );
-                } else {
-                    owners.insert(name.clone(), format!("{what} {n}"));
+                match owners.get(name) {
+                    // The same construct in another call of the same pipeline.
+                    Some(o) if *o == this => {}
+                    Some(o) => {
+                        let o = o.clone();
+                        self.report(
+                            Code::NameCollision,
+                            None,
+                            format!("{this} and {o} both become the Argo template name `{name}`"),
+                            "rename the component with #[component(name = \"…\")]",
+                        );
+                    }
+                    None => {
+                        owners.insert(name.clone(), this.clone());
+                    }
                 }
             }
             names.branches[r] = Some(super::BranchNames {
@@ -84,6 +91,28 @@ impl Checker<'_> {
                 template,
                 body,
             });
+        }
+        // Each called pipeline: one DAG template, shared by its calls.
+        for region in &p.regions {
+            let crate::ir::RegionKind::Call { pipeline, .. } = &region.kind else {
+                continue;
+            };
+            if names.call_templates.contains_key(pipeline) {
+                continue;
+            }
+            let template = namer::generated(pipeline, namer::DNS_LABEL_MAX);
+            if let Some(owner) = owners.get(&template) {
+                let owner = owner.clone();
+                self.report(
+                    Code::NameCollision,
+                    None,
+                    format!("sub-pipeline `{pipeline}` and {owner} both become the Argo template name `{template}`"),
+                    "rename the pipeline with #[pipeline(name = \"…\")] or the component with #[component(name = \"…\")]",
+                );
+            } else {
+                owners.insert(template.clone(), format!("sub-pipeline `{pipeline}`"));
+            }
+            names.call_templates.insert(pipeline.clone(), template);
         }
         if p.tasks
             .iter()

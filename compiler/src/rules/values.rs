@@ -42,6 +42,7 @@ impl Checker<'_> {
         for task in &p.tasks {
             for (input, argument) in &task.arguments {
                 if let Argument::PipelineParam(name) = argument
+                    && crate::ir::enclosing_call(&p.regions, task.region).is_none()
                     && reaches(&task.component, input)
                 {
                     params_on_command_line.insert(name.as_str());
@@ -262,11 +263,16 @@ impl Checker<'_> {
             let known = |input: &str| -> Option<&str> {
                 match task.arguments.get(input) {
                     Some(Argument::Constant(v)) => Some(v),
-                    Some(Argument::PipelineParam(name)) => p
-                        .params
-                        .iter()
-                        .find(|q| &q.name == name)
-                        .and_then(|q| q.default.as_deref()),
+                    Some(Argument::PipelineParam(name)) => {
+                        match crate::ir::param_source(p, task.region, name) {
+                            crate::ir::ParamSource::Run(q) => q.default.as_deref(),
+                            crate::ir::ParamSource::Call {
+                                argument: Argument::Constant(v),
+                                ..
+                            } => Some(v),
+                            _ => None,
+                        }
+                    }
                     Some(
                         Argument::TaskOutput { .. }
                         | Argument::Run(_)

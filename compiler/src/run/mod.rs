@@ -246,6 +246,9 @@ pub struct RunReport {
     pub caching: bool,
     /// The signal that stopped the run before it finished (`phase` is then `Interrupted`).
     pub interrupted: Option<interrupt::Signal>,
+    /// What the pipeline returns, by output name: a parameter's value (wire form) or an
+    /// artifact's path; outputs whose task did not succeed are left out.
+    pub outputs: Vec<(String, String)>,
 }
 
 /// Something the runner reports while it works, for progress output.

@@ -194,6 +194,19 @@ pub(crate) fn summary(report: &RunReport) -> String {
             }
         }
     }
+    if !report.outputs.is_empty() {
+        let width = report
+            .outputs
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("PIPELINE OUTPUT".len());
+        let _ = writeln!(out, "\n{:<width$}  VALUE", "PIPELINE OUTPUT");
+        for (name, value) in &report.outputs {
+            let _ = writeln!(out, "{name:<width$}  {}", shorten(value));
+        }
+    }
     let cached = report.tasks.iter().filter(|t| t.cached).count();
     let resumed = report.tasks.iter().filter(|t| t.resumed).count();
     let mut extras = Vec::new();

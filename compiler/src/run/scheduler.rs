@@ -227,6 +227,7 @@ pub(crate) fn execute(
     } else {
         Phase::Failed
     };
+    let outputs = pipeline_outputs(valid, &reports);
     let mut omitted = RunSnapshot {
         run: Some(run_record),
         // Tasks decided without a worker (omitted, skipped by a branch, or unable to start)
@@ -240,6 +241,10 @@ pub(crate) fn execute(
                 message: r.message.clone(),
                 ..TaskRecord::new(&run_id, &r.name)
             })
+            .collect(),
+        parameters: outputs
+            .iter()
+            .map(|(k, v)| ParameterRecord::new(&run_id, "", Direction::Output, k, v))
             .collect(),
         ..RunSnapshot::default()
     };
@@ -294,7 +299,44 @@ pub(crate) fn execute(
         failed_task: outcome.first_failure,
         caching: options.cache_dir.is_some(),
         interrupted,
+        outputs,
     })
+}
+
+/// What the pipeline returns (see [`RunReport::outputs`]); `reports` are the last stage's
+/// (loops unrolled), found by name: what a pipeline returns is never inside a loop, so its
+/// task keeps its name.
+fn pipeline_outputs(valid: &ValidPipeline, reports: &[TaskReport]) -> Vec<(String, String)> {
+    let p = valid.pipeline();
+    p.outputs
+        .iter()
+        .filter_map(|(returned, argument)| {
+            let Argument::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } = argument
+            else {
+                return None;
+            };
+            let name = &p.tasks.get(t.index())?.name;
+            let r = reports
+                .iter()
+                .find(|r| &r.name == name)
+                .filter(|r| r.phase == Phase::Succeeded)?;
+            let value = r
+                .output_params
+                .iter()
+                .find(|(n, _)| n == output)
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    r.output_artifacts
+                        .iter()
+                        .find(|(n, _, _)| n == output)
+                        .map(|(_, _, path)| path.display().to_string())
+                })?;
+            Some((returned.clone(), value))
+        })
+        .collect()
 }
 
 struct Outcome {
@@ -616,12 +658,25 @@ impl Gate<'_> {
                 return;
             }
         }
+        let p = valid.pipeline();
+        // A task inside a sub-pipeline call is seen from outside it as the call: its phase.
+        let mut call_phases: BTreeMap<TaskId, Phase> = BTreeMap::new();
+        for &d in valid.dependencies(TaskId(i as u32)) {
+            if let Some(c) =
+                crate::ir::call_between(&p.regions, task.region, p.tasks[d.index()].region)
+            {
+                call_phases.insert(d, self.call_phase(c, reports));
+            }
+        }
         let runs = valid.depends(TaskId(i as u32)).is_none_or(|d| {
-            depends::holds(d, &|t: TaskId| {
-                &reports[t.index()]
-                    .as_ref()
-                    .expect("a decided task's dependencies have finished")
-                    .phase
+            depends::holds(d, &|t: TaskId| match call_phases.get(&t) {
+                Some(phase) => phase,
+                None => {
+                    &reports[t.index()]
+                        .as_ref()
+                        .expect("a decided task's dependencies have finished")
+                        .phase
+                }
             })
         });
         if runs {
@@ -636,22 +691,49 @@ impl Gate<'_> {
         self.release(i, reports, ready, events);
     }
 
+    /// The phase of sub-pipeline call `c`, every task in it having finished: what its DAG
+    /// task's is on Argo (`assessDAGPhase` of its DAG): not entered, it is what kept it out;
+    /// otherwise `Failed` when a failure reached one of its last tasks, else `Succeeded`.
+    fn call_phase(&self, c: RegionId, reports: &[Option<TaskReport>]) -> Phase {
+        if let Some(BranchState::Not(phase, _)) = &self.branches[c.index()] {
+            return phase.clone();
+        }
+        let phases: Vec<&Phase> = reports
+            .iter()
+            .map(|r| r.as_ref().map_or(&Phase::Omitted, |r| &r.phase))
+            .collect();
+        match depends::failed_branch(&phases, &self.shape.deps, &self.shape.call_tasks[c.index()]) {
+            Some(_) => Phase::Failed,
+            None => Phase::Succeeded,
+        }
+    }
+
     /// Decides branch `b`, every task it reads having finished: as its DAG task on Argo, it
     /// is `Omitted` unless each of them finished well, then `Skipped` unless its condition
     /// holds; a condition that cannot be evaluated is an `Error`.
     fn decide_branch(&self, b: RegionId, reports: &[Option<TaskReport>]) -> BranchState {
         let valid = self.valid;
         let p = valid.pipeline();
-        let name = valid.names().branches[b.index()]
-            .as_ref()
-            .map_or_else(|| format!("branch #{}", b.0), |n| n.task.clone());
+        let name = match (
+            &valid.names().branches[b.index()],
+            &p.regions[b.index()].kind,
+        ) {
+            (Some(n), _) => n.task.clone(),
+            (None, RegionKind::Call { name, .. }) => name.clone(),
+            (None, _) => format!("branch #{}", b.0),
+        };
         let phase = |t: TaskId| reports[t.index()].as_ref().map(|r| &r.phase);
         for &t in valid.region_reads(b) {
             if !matches!(phase(t), Some(Phase::Succeeded | Phase::Skipped)) {
                 return BranchState::Not(
                     Phase::Omitted,
                     format!(
-                        "not run: its branch `{name}` reads `{}`, which did not succeed",
+                        "not run: {} `{name}` reads `{}`, which did not succeed",
+                        if matches!(p.regions[b.index()].kind, RegionKind::Call { .. }) {
+                            "its sub-pipeline call"
+                        } else {
+                            "its branch"
+                        },
                         p.tasks[t.index()].name
                     ),
                 );
@@ -663,11 +745,10 @@ impl Gate<'_> {
         let value = |o: &Operand| -> Result<String, String> {
             match o {
                 Operand::Constant(text) => Ok(text.clone()),
-                Operand::PipelineParam(n) => self
-                    .run_params
-                    .get(n)
-                    .cloned()
-                    .ok_or_else(|| format!("pipeline parameter `{n}` has no value")),
+                Operand::PipelineParam(n) => {
+                    let at = p.regions[b.index()].parent.unwrap_or(RegionId::ROOT);
+                    param_value(valid, self.run_params, reports, at, n)
+                }
                 Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
@@ -704,9 +785,13 @@ struct Shape {
     /// a task in a conditional branch, every task outside the branch that the branch reads (on
     /// Argo the branch's DAG task waits for them; the branch is decided once they finished).
     deps: Vec<Vec<usize>>,
-    /// For each region, the conditional branches around it (itself included), outermost
-    /// first.
+    /// For each region, the conditional branches and sub-pipeline calls around it (itself
+    /// included), outermost first: each is decided (entered, or not) once, as its DAG task
+    /// on Argo.
     branches_around: Vec<Vec<RegionId>>,
+    /// Per region, for a sub-pipeline call: its tasks in run order (its DAG's phase is
+    /// judged on them); empty for the others.
+    call_tasks: Vec<Vec<usize>>,
     /// Whether each task belongs to the exit handler.
     in_exit: Vec<bool>,
     /// The tasks in an order where each comes after every task it waits for.
@@ -716,10 +801,23 @@ struct Shape {
 impl Shape {
     fn of(valid: &ValidPipeline) -> Shape {
         let p = valid.pipeline();
+        let mut inside: Vec<Vec<usize>> = vec![Vec::new(); p.regions.len()];
+        for (i, t) in p.tasks.iter().enumerate() {
+            for (r, region) in crate::ir::ancestry(&p.regions, t.region) {
+                if matches!(region.kind, RegionKind::Call { .. }) {
+                    inside[r.index()].push(i);
+                }
+            }
+        }
         let branches_around: Vec<Vec<RegionId>> = (0..p.regions.len())
             .map(|r| {
                 let mut out: Vec<RegionId> = crate::ir::ancestry(&p.regions, RegionId(r as u32))
-                    .filter(|(_, region)| matches!(region.kind, RegionKind::Branch { .. }))
+                    .filter(|(_, region)| {
+                        matches!(
+                            region.kind,
+                            RegionKind::Branch { .. } | RegionKind::Call { .. }
+                        )
+                    })
                     .map(|(id, _)| id)
                     .collect();
                 out.reverse();
@@ -731,11 +829,16 @@ impl Shape {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let mut v: Vec<usize> = valid
-                    .dependencies(TaskId(i as u32))
-                    .iter()
-                    .map(|d| d.index())
-                    .collect();
+                // An output a sub-pipeline call returns is read once the whole call has
+                // finished, as its DAG task on Argo.
+                let mut v: Vec<usize> = Vec::new();
+                for d in valid.dependencies(TaskId(i as u32)) {
+                    let there = p.tasks[d.index()].region;
+                    match crate::ir::call_between(&p.regions, t.region, there) {
+                        Some(c) => v.extend(inside[c.index()].iter().copied()),
+                        None => v.push(d.index()),
+                    }
+                }
                 for &b in &branches_around[t.region.index()] {
                     v.extend(valid.region_reads(b).iter().map(|d| d.index()));
                 }
@@ -745,7 +848,18 @@ impl Shape {
             })
             .collect();
         let order = run_order(&deps);
+        let call_tasks = inside
+            .iter()
+            .map(|tasks| {
+                order
+                    .iter()
+                    .copied()
+                    .filter(|i| tasks.contains(i))
+                    .collect()
+            })
+            .collect();
         Shape {
+            call_tasks,
             in_exit: p
                 .tasks
                 .iter()
@@ -1008,6 +1122,24 @@ fn resolve_job(
                     .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
                 job.inputs.push((input.name.clone(), path.clone()));
             }
+            (IoKind::Artifact { .. }, Some(Argument::PipelineParam(name))) => {
+                // Inside a sub-pipeline call: the artifact the call binds.
+                let crate::ir::ParamOrigin::Bound(Argument::TaskOutput { task: from, output }) =
+                    crate::ir::param_origin(p, task.region, name)
+                else {
+                    return Err(format!(
+                        "input artifact `{}` reads parameter `{name}`, which binds no artifact",
+                        input.name
+                    ));
+                };
+                let r = producer(from)?;
+                let (_, _, path) = r
+                    .output_artifacts
+                    .iter()
+                    .find(|(n, _, _)| n == output)
+                    .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
+                job.inputs.push((input.name.clone(), path.clone()));
+            }
             (IoKind::Artifact { .. }, _) => {
                 return Err(format!(
                     "input artifact `{}` is not bound to a task output",
@@ -1042,10 +1174,9 @@ fn resolve_job(
                             )
                         })?
                     }
-                    Some(Argument::PipelineParam(name)) => run_params
-                        .get(name)
-                        .cloned()
-                        .ok_or_else(|| format!("pipeline parameter `{name}` has no value"))?,
+                    Some(Argument::PipelineParam(name)) => {
+                        param_value(valid, run_params, reports, task.region, name)?
+                    }
                     Some(Argument::TaskOutput { task: from, output }) => {
                         let r = producer(from)?;
                         r.output_params
@@ -1080,6 +1211,47 @@ fn resolve_job(
         }
     }
     Ok(job)
+}
+
+/// The value of pipeline parameter `name` read in region `region`: the run's, or inside a
+/// sub-pipeline call, what the call binds to it, read where the call is written.
+fn param_value(
+    valid: &ValidPipeline,
+    run_params: &BTreeMap<String, String>,
+    reports: &[Option<TaskReport>],
+    region: RegionId,
+    name: &str,
+) -> Result<String, String> {
+    let p = valid.pipeline();
+    match crate::ir::param_source(p, region, name) {
+        crate::ir::ParamSource::Run(_) | crate::ir::ParamSource::Missing => run_params
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("pipeline parameter `{name}` has no value")),
+        crate::ir::ParamSource::Call { call, argument } => {
+            let caller = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
+            match argument {
+                Argument::Constant(text) => Ok(text.clone()),
+                Argument::PipelineParam(outer) => {
+                    param_value(valid, run_params, reports, caller, outer)
+                }
+                Argument::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                } => reports[t.index()]
+                    .as_ref()
+                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        format!(
+                            "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
+                            p.tasks[t.index()].name
+                        )
+                    }),
+                _ => Err(format!("parameter `{name}` of the call has no value")),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ struct Unroller<'a> {
     /// Loop instances some of whose tasks wait for a later stage.
     incomplete: HashSet<(RegionId, Ctx)>,
     limit_keys: IndexMap<(RegionId, Ctx), ()>,
+    /// The sub-pipeline calls made, whose outputs still name the original tasks.
+    calls: Vec<(RegionId, Ctx)>,
     limits: Vec<Vec<(usize, usize)>>,
     deferred: bool,
 }
@@ -113,6 +115,7 @@ pub(crate) fn unroll(
         members: HashMap::new(),
         incomplete: HashSet::new(),
         limit_keys: IndexMap::new(),
+        calls: Vec::new(),
         limits: Vec::new(),
         deferred: false,
     };
@@ -130,7 +133,32 @@ pub(crate) fn unroll(
             }
         }
     }
+    // What each call returns, now that its tasks have their instances (an output whose task
+    // waits for a later stage is left out until then).
+    for (call, ctx) in std::mem::take(&mut u.calls) {
+        let mapped: Option<IndexMap<String, Argument>> = match &u.regions[call.index()].kind {
+            RegionKind::Call { outputs, .. } => Some(
+                outputs
+                    .iter()
+                    .filter_map(|(k, a)| Some((k.clone(), u.map_plain(a, &ctx)?)))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        if let (Some(mapped), RegionKind::Call { outputs, .. }) =
+            (mapped, &mut u.regions[call.index()].kind)
+        {
+            *outputs = mapped;
+        }
+    }
+    // What the pipeline returns names tasks outside every loop: their one instance.
+    let outputs = p
+        .outputs
+        .iter()
+        .filter_map(|(k, a)| Some((k.clone(), u.map_plain(a, &[])?)))
+        .collect();
     let mut pipeline = p.clone();
+    pipeline.outputs = outputs;
     pipeline.tasks = u.tasks;
     pipeline.regions = u.regions;
     let loops = u.limit_keys.len();
@@ -243,6 +271,17 @@ impl Unroller<'_> {
         }
     }
 
+    /// An argument that reads tasks by reference only (a call's arguments and outputs).
+    fn map_plain(&self, a: &Argument, ctx: &[usize]) -> Option<Argument> {
+        Some(match a {
+            Argument::TaskOutput { task, output } => Argument::TaskOutput {
+                task: self.map_ref(task, ctx)?,
+                output: output.clone(),
+            },
+            other => other.clone(),
+        })
+    }
+
     fn map_depends(&self, d: &Depends, ctx: &[usize]) -> Option<Depends> {
         Some(match d {
             Depends::Done(t) => Depends::Done(self.map_ref(t, ctx)?),
@@ -323,6 +362,27 @@ impl Unroller<'_> {
                 items: LoopItems::Static(Vec::new()),
                 parallelism: *parallelism,
             },
+            // Not inside a loop (validation refuses that): its tasks keep their one instance.
+            RegionKind::Call {
+                pipeline,
+                name,
+                arguments,
+                outputs,
+            } => {
+                let arguments = arguments
+                    .iter()
+                    .map(|(k, a)| Some((k.clone(), self.map_plain(a, ctx)?)))
+                    .collect::<Option<_>>()?;
+                // Its outputs are its own tasks', not made yet: mapped once they are.
+                self.calls
+                    .push((RegionId(self.regions.len() as u32), ctx.to_vec()));
+                RegionKind::Call {
+                    pipeline: pipeline.clone(),
+                    name: name.clone(),
+                    arguments,
+                    outputs: outputs.clone(),
+                }
+            }
             kind => kind.clone(),
         };
         let id = RegionId(self.regions.len() as u32);

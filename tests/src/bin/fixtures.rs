@@ -3,6 +3,7 @@
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
 use argot_examples::sweep::sweep;
@@ -12,6 +13,8 @@ use argot_tests::fixtures::{
 };
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
+// Sub-pipelines.
+use argot_tests::fixtures::{branching_calls, calls_probe};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -80,5 +83,8 @@ fn main() {
         loops_probe,
         sweep,
         shards,
+        calls_probe,
+        branching_calls,
+        nested_pipeline,
     )
 }
