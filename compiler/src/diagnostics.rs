@@ -372,8 +372,8 @@ codes! {
          handler, or one inside another construct (Argo has one `spec.onExit`); in a \
          conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \
-         condition comparing a task of the branch around it with a value from further out \
-         (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
+         condition comparing a task of the branch or loop body around it with a value from \
+         further out, a loop's item included (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
          never compiles to something the local runner would run differently. Write the \
          pipeline without the construct for now.";
     /// A loop Argo would refuse or run otherwise than written.

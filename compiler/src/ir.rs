@@ -871,6 +871,10 @@ impl Condition {
                 task: TaskRef::Foreign { pipeline, task },
                 output,
             } => format!("{output} of {task} of pipeline {pipeline}"),
+            Operand::LoopItem { field: None, .. } => "the item".to_owned(),
+            Operand::LoopItem {
+                field: Some(field), ..
+            } => format!("field {field} of the item"),
         };
         match self {
             Condition::Compare {
@@ -938,6 +942,15 @@ pub enum Operand {
         task: TaskRef,
         /// The output's name.
         output: String,
+    },
+    /// The current item of loop `region` around the branch, or a field of it (as
+    /// [`Argument::LoopItem`]).
+    LoopItem {
+        /// The loop.
+        region: RegionId,
+        /// The field of a struct item; `None` is the whole item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     },
 }
 

@@ -81,6 +81,15 @@ impl<T> IntoParam<T> for Item<'_, T> {
     }
 }
 
+impl<T> crate::when::IntoOperand<T> for Item<'_, T> {
+    fn __term(self) -> crate::trace::Term {
+        crate::trace::Term::LoopItem(self.handle, self.field)
+    }
+}
+
+// A loop's item (or a field of it) compared in a branch inside its loop: `size.ge(4)`.
+crate::when::comparisons!(Item<'body>);
+
 /// A list a loop iterates over: a `Vec<T>` or array constant, a `Param<Vec<T>>` or a
 /// `ParamRef<Vec<T>>`.
 #[diagnostic::on_unimplemented(

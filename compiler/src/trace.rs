@@ -427,6 +427,8 @@ pub enum Term {
     Param(&'static str),
     /// An output parameter of a task.
     Output(TaskHandle, &'static str),
+    /// The item of a loop around the branch, or a field of it.
+    LoopItem(LoopHandle, Option<&'static str>),
 }
 
 /// A condition as the DSL builds it, over task handles.
@@ -505,6 +507,13 @@ pub(crate) fn branch(
                 crate::ir::Operand::Constant(String::new())
             }
             Term::Param(name) => crate::ir::Operand::PipelineParam(name.to_owned()),
+            Term::LoopItem(handle, field) => {
+                // An `Item` cannot leave its closure, so the branch is inside its loop.
+                crate::ir::Operand::LoopItem {
+                    region: handle.region,
+                    field: field.map(str::to_owned),
+                }
+            }
             Term::Output(handle, output) => {
                 let task = if handle.trace == tracer.trace {
                     tracer.check_visible(handle, here, "the condition", Some(location));

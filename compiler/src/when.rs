@@ -153,7 +153,11 @@ impl<T> crate::dsl::IntoParam<T> for OneOf<T> {
 #[must_use = "pass it to `when(…)`"]
 pub struct Cond(pub(crate) CondExpr);
 
-fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>) -> Cond {
+pub(crate) fn compare<T: Comparable>(
+    left: Term,
+    op: CompareOp,
+    right: impl IntoOperand<T>,
+) -> Cond {
     Cond(CondExpr::Compare {
         left,
         op,
@@ -163,56 +167,58 @@ fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>)
 }
 
 macro_rules! comparisons {
-    ($ty:ident) => {
+    ($ty:ident $(<$lt:lifetime>)?) => {
         // One block, with `Ordered` on the ordering methods themselves: ordering a string is
         // then an error that says so, not "method not found".
-        impl<T: Comparable> $ty<T> {
+        impl<$($lt,)? T: crate::when::Comparable> $ty<$($lt,)? T> {
             /// Holds when both sides are equal.
-            pub fn eq(self, other: impl IntoOperand<T>) -> Cond {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Eq, other)
+            pub fn eq(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond {
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Eq, other)
             }
 
             /// Holds when the sides differ.
-            pub fn ne(self, other: impl IntoOperand<T>) -> Cond {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ne, other)
+            pub fn ne(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond {
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Ne, other)
             }
 
             /// Holds when this is less than `other` (numbers only).
-            pub fn lt(self, other: impl IntoOperand<T>) -> Cond
+            pub fn lt(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
             where
-                T: Ordered,
+                T: crate::when::Ordered,
             {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Lt, other)
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Lt, other)
             }
 
             /// Holds when this is at most `other` (numbers only).
-            pub fn le(self, other: impl IntoOperand<T>) -> Cond
+            pub fn le(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
             where
-                T: Ordered,
+                T: crate::when::Ordered,
             {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Le, other)
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Le, other)
             }
 
             /// Holds when this is greater than `other` (numbers only).
-            pub fn gt(self, other: impl IntoOperand<T>) -> Cond
+            pub fn gt(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
             where
-                T: Ordered,
+                T: crate::when::Ordered,
             {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Gt, other)
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Gt, other)
             }
 
             /// Holds when this is at least `other` (numbers only).
-            pub fn ge(self, other: impl IntoOperand<T>) -> Cond
+            pub fn ge(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
             where
-                T: Ordered,
+                T: crate::when::Ordered,
             {
-                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ge, other)
+                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Ge, other)
             }
         }
     };
 }
 comparisons!(Param);
 comparisons!(ParamRef);
+// The loops module compares a loop's item with it.
+pub(crate) use comparisons;
 
 /// Never implemented: what makes comparing an artifact a compile error that says why.
 #[diagnostic::on_unimplemented(

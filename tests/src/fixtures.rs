@@ -700,9 +700,9 @@ pub fn slow_tally(log: String, line: String, millis: u64) -> Result<String> {
 }
 
 /// Loops in every shape the runner unrolls: items that travel quoted in the wire form; a
-/// list parameter over a two-task body with a nested loop and a condition inside, each
-/// iteration collecting the inner loop's outputs; the outer outputs collected after it and
-/// passed to a sub-pipeline; and a loop bounded to one task at a time.
+/// list parameter over a two-task body with a nested loop and conditions inside (on a task
+/// and on the item), each iteration collecting the inner loop's outputs; the outer outputs
+/// collected after it and passed to a sub-pipeline; and a loop bounded to one task at a time.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn loops_probe(
     #[default("")] log: Param<String>,
@@ -717,6 +717,9 @@ pub fn loops_probe(
         let inner = for_each([10u32, 20], |k| step(k).output);
         when(first.output.gt(4), || {
             tally(log, "big");
+        });
+        when(size.ge(4), || {
+            tally(log, "size at least 4");
         });
         let summed = sum_of(inner);
         step(summed.output).after(&first).output

@@ -117,6 +117,17 @@ mod scoped {
         step(x).output
     }
 
+    /// A condition in a loop body comparing a task of the body with the item (an input).
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn loop_condition_mixes() {
+        let _ = for_each(vec![1u32, 2], |x| {
+            let s = step(x);
+            when(s.output.gt(x), || {
+                step(3).name("bigger");
+            });
+        });
+    }
+
     /// Calls `loops_inside`.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn calls_a_loop() {
@@ -1208,6 +1219,14 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(
         d.to_string().contains("waits on a result of task `step`"),
+        "{d}"
+    );
+    let d = errors_of(&traced(scoped::loop_condition_mixes::definition()));
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct], "{d}");
+    assert!(
+        d.to_string().contains(
+            "compares a task of the loop body around it with a value from outside that loop body"
+        ),
         "{d}"
     );
     let d = errors_of(&traced(scoped::two_exit_handlers::definition()));

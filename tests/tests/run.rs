@@ -1427,6 +1427,9 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     let details = sb.show(&run_id(&out));
     assert_eq!(phase(&details, "tally-2(0)"), "Skipped");
     assert_eq!(phase(&details, "tally-2(1)"), "Succeeded");
+    // A condition on the item itself: `size >= 4` holds for the second size only.
+    assert_eq!(phase(&details, "tally-3(0)"), "Skipped");
+    assert_eq!(phase(&details, "tally-3(1)"), "Succeeded");
     assert_eq!(output_param(&details, "sum-of(1)", "output"), "32");
     assert_eq!(
         input_param(&details, "grand-total", "values"),
@@ -1438,10 +1441,14 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     let mut words: Vec<&str> = lines
         .iter()
         .map(String::as_str)
-        .filter(|l| ["plain", " a{b} $x ", "big"].contains(l))
+        .filter(|l| ["plain", " a{b} $x ", "big", "size at least 4"].contains(l))
         .collect();
     words.sort();
-    assert_eq!(words, [" a{b} $x ", "big", "plain"], "{lines:?}");
+    assert_eq!(
+        words,
+        [" a{b} $x ", "big", "plain", "size at least 4"],
+        "{lines:?}"
+    );
     let bounded: Vec<&str> = lines
         .iter()
         .map(String::as_str)

@@ -559,6 +559,9 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 Operand::PipelineParam(name) if call.is_some() => {
                     found.insert(Outside::Param(name.clone(), false));
                 }
+                Operand::LoopItem { region: l, field } if *l == region || !inside(*l) => {
+                    found.insert(Outside::Item(*l, field.clone()));
+                }
                 _ => {}
             }
         }
@@ -984,6 +987,10 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+            Operand::LoopItem { region, field } => format!(
+                "inputs.parameters['{}']",
+                outside_input(valid, &Outside::Item(*region, field.clone())).0
+            ),
         };
         match kind {
             CompareKind::Text => value,

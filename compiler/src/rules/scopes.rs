@@ -483,17 +483,35 @@ impl Checker<'_> {
                         }
                     }
                     Operand::TaskOutput { .. } => {}
+                    // An item reaches every template as an input, as values from further out.
+                    Operand::LoopItem { region: l, .. } => {
+                        if !region_contains(&p.regions, *l, RegionId(r as u32)) {
+                            self.report(
+                                Code::OutOfScope,
+                                None,
+                                format!("the condition of {what} reads the item of a loop it is not inside"),
+                                "compare a loop's item only inside its `for_each` closure",
+                            );
+                        }
+                        from_outside = true;
+                    }
                 }
             }
-            let parent_is_branch = p
-                .regions
-                .get(parent.index())
-                .is_some_and(|r| matches!(r.kind, RegionKind::Branch { .. }));
-            if parent_is_branch && from_parent && from_outside {
+            // A branch's or loop body's template receives outside values as inputs, which Argo
+            // substitutes before the expression can see its own DAG's tasks.
+            let around = match p.regions.get(parent.index()).map(|r| &r.kind) {
+                Some(RegionKind::Branch { .. }) => Some("branch"),
+                Some(RegionKind::Loop { .. }) => Some("loop body"),
+                _ => None,
+            };
+            if let Some(around) = around
+                && from_parent
+                && from_outside
+            {
                 self.report(
                     Code::UnsupportedConstruct,
                     None,
-                    format!("the condition of {what} compares a task of the branch around it with a value from outside that branch, which is not compiled yet"),
+                    format!("the condition of {what} compares a task of the {around} around it with a value from outside that {around}, which is not compiled yet"),
                     "compare the outside value in a task of the branch around it first, and use that task's output",
                 );
             }

@@ -760,6 +760,8 @@ impl Gate<'_> {
                         format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
                     }),
                 Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
+                // Unrolling puts each iteration's item in as a constant.
+                Operand::LoopItem { .. } => Err("the item of a loop not unrolled".to_owned()),
             }
         };
         let shown = condition.describe(&|t| p.tasks[t.index()].name.clone());

@@ -312,6 +312,16 @@ impl Unroller<'_> {
                     task: self.map_ref(task, ctx)?,
                     output: output.clone(),
                 },
+                // The item as Argo substitutes it into the expression's input.
+                Operand::LoopItem { region: l, field } => {
+                    let depth = self.loops_of[l.index()].len() - 1;
+                    let k = *ctx.get(depth)?;
+                    let items = self.items.get(&(*l, ctx[..depth].to_vec()))?.as_ref()?;
+                    match crate::value::argo_item_text(items.get(k)?, field.as_deref()) {
+                        Some(text) => Operand::Constant(text),
+                        None => o.clone(),
+                    }
+                }
                 o => o.clone(),
             })
         };
