@@ -88,7 +88,12 @@ impl<T> crate::when::IntoOperand<T> for Item<'_, T> {
 }
 
 // A loop's item (or a field of it) compared in a branch inside its loop: `size.ge(4)`.
-crate::when::comparisons!(Item<'body>);
+mod compared {
+    use super::Item;
+    use crate::ir::CompareOp;
+    use crate::when::{Comparable, Cond, IntoOperand, Ordered, compare};
+    crate::when::comparisons!(Item<'body>);
+}
 
 /// A list a loop iterates over: a `Vec<T>` or array constant, a `Param<Vec<T>>` or a
 /// `ParamRef<Vec<T>>`.

@@ -170,54 +170,54 @@ macro_rules! comparisons {
     ($ty:ident $(<$lt:lifetime>)?) => {
         // One block, with `Ordered` on the ordering methods themselves: ordering a string is
         // then an error that says so, not "method not found".
-        impl<$($lt,)? T: crate::when::Comparable> $ty<$($lt,)? T> {
+        impl<$($lt,)? T: Comparable> $ty<$($lt,)? T> {
             /// Holds when both sides are equal.
-            pub fn eq(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Eq, other)
+            pub fn eq(self, other: impl IntoOperand<T>) -> Cond {
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Eq, other)
             }
 
             /// Holds when the sides differ.
-            pub fn ne(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Ne, other)
+            pub fn ne(self, other: impl IntoOperand<T>) -> Cond {
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ne, other)
             }
 
             /// Holds when this is less than `other` (numbers only).
-            pub fn lt(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
+            pub fn lt(self, other: impl IntoOperand<T>) -> Cond
             where
-                T: crate::when::Ordered,
+                T: Ordered,
             {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Lt, other)
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Lt, other)
             }
 
             /// Holds when this is at most `other` (numbers only).
-            pub fn le(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
+            pub fn le(self, other: impl IntoOperand<T>) -> Cond
             where
-                T: crate::when::Ordered,
+                T: Ordered,
             {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Le, other)
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Le, other)
             }
 
             /// Holds when this is greater than `other` (numbers only).
-            pub fn gt(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
+            pub fn gt(self, other: impl IntoOperand<T>) -> Cond
             where
-                T: crate::when::Ordered,
+                T: Ordered,
             {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Gt, other)
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Gt, other)
             }
 
             /// Holds when this is at least `other` (numbers only).
-            pub fn ge(self, other: impl crate::when::IntoOperand<T>) -> crate::when::Cond
+            pub fn ge(self, other: impl IntoOperand<T>) -> Cond
             where
-                T: crate::when::Ordered,
+                T: Ordered,
             {
-                crate::when::compare::<T>(crate::when::IntoOperand::<T>::__term(self), crate::ir::CompareOp::Ge, other)
+                compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Ge, other)
             }
         }
     };
 }
 comparisons!(Param);
 comparisons!(ParamRef);
-// The loops module compares a loop's item with it.
+// The loops module compares a loop's item with it (with these names in scope).
 pub(crate) use comparisons;
 
 /// Never implemented: what makes comparing an artifact a compile error that says why.
