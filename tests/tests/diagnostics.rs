@@ -1423,6 +1423,34 @@ fn a0028_loop_items_and_collected_outputs_stay_in_scope() {
     let d = errors_of(&p);
     assert!(d.codes().contains(&Code::OutOfScope), "{d}");
     assert!(d.to_string().contains("which it is not inside"), "{d}");
+    // A condition outside the loop comparing its item.
+    let mut p = traced(argot_examples::sweep::sweep::definition());
+    p.regions.push(argot::ir::Region {
+        kind: argot::ir::RegionKind::Branch {
+            condition: argot::ir::Condition::Compare {
+                left: argot::ir::Operand::LoopItem {
+                    region: argot::ir::RegionId(1),
+                    field: Some("lr".into()),
+                },
+                op: argot::ir::CompareOp::Gt,
+                right: argot::ir::Operand::Constant("0.5".into()),
+                kind: argot::ir::CompareKind::Float,
+            },
+        },
+        parent: Some(argot::ir::RegionId::ROOT),
+        location: None,
+    });
+    let mut gated = p.tasks.last().unwrap().clone();
+    gated.name = "gated".into();
+    gated.region = argot::ir::RegionId(p.regions.len() as u32 - 1);
+    p.tasks.push(gated);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    assert!(
+        d.to_string()
+            .contains("reads the item of a loop it is not inside"),
+        "{d}"
+    );
     let d = scoped::collected_out_of_a_branch::definition()
         .trace("/b")
         .err()
