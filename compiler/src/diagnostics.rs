@@ -389,15 +389,17 @@ codes! {
          the field name or what is collected.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
-        source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a volume, a variable from a config map, a secret or the downward API) is refused before the run starts instead of being ignored",
+        source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a config map or secret volume, a variable from a config map or the downward API, a secret nobody said where to find) is refused before the run starts instead of being ignored",
         test: "a0031_settings_the_local_runner_cannot_honour",
         "The local runner runs each task as a process on this machine, with Argo's meaning \
-         for retries, time limits, caching and literal environment variables. Volumes and \
-         environment variables read from the cluster need a pod and the cluster's objects, \
-         which this machine does not have, so `run` refuses them rather than run something \
-         different. Submit the pipeline to a cluster, or drop the setting for local runs. \
-         Resource requests, node selectors and tolerations only say where a pod is \
-         scheduled; they are ignored here.";
+         for retries, time limits, caching and literal environment variables; a secret's \
+         value comes from where `run --secret NAME/KEY=env:VAR|file:PATH` says, and a \
+         claim or an empty folder of a native component is a folder of this machine. Other \
+         volumes, volumes of container components, and environment variables read from a \
+         config map or the downward API need a pod and the cluster's objects, which this \
+         machine does not have, so `run` refuses them rather than run something different. \
+         Submit the pipeline to a cluster, or drop the setting for local runs. Node \
+         selectors and tolerations only say where a pod is scheduled; they are ignored here.";
     /// A per-task setting is refused.
     InvalidTaskConfig = "A0030", Error, "invalid task settings",
         source: "Argo `workflow/validate/validate.go`: `validateTemplate` (retry limit, `timeout` as a duration); Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateEnv`, `validateVolumes`, `ValidateVolumeMounts` (names, a mount naming a volume)",
@@ -406,6 +408,16 @@ codes! {
          or the API server would refuse is refused here: a timeout that is not a duration, an \
          active deadline below one second, an environment variable or volume without a \
          valid name, a mount of a volume the task does not have.";
+    /// Resource requests or limits the API server would refuse.
+    InvalidResources = "A0039", Error, "invalid resource requests or limits",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",
+        test: "a0039_invalid_resources",
+        "CPU, memory, GPUs and other resources are Kubernetes quantities: a number with an \
+         optional suffix (`500m`, `2`, `4Gi`, `1e3`). A value that does not parse, a negative \
+         one, a limit below its request, a resource name that is not a qualified name, or \
+         an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
+         differs from its limit would make the API server refuse the pod; it is refused here \
+         instead, naming the task and the resource.";
 }
 
 impl fmt::Display for Code {

@@ -465,3 +465,19 @@ tuple_pieces!(A, B, C, D, E);
 tuple_pieces!(A, B, C, D, E, F);
 tuple_pieces!(A, B, C, D, E, F, G);
 tuple_pieces!(A, B, C, D, E, F, G, H);
+
+/// Where volume `name` of the running task is mounted: its mount path in a pod, the local
+/// folder `run` gives it on this machine. Components use this rather than writing the mount
+/// path themselves, so the same code runs in both places.
+///
+/// # Errors
+/// When the task has no volume called `name` (add it with `.add_pvc_volume(…)`,
+/// `.add_empty_dir_volume(…)` or `.add_memory_volume(…)`).
+pub fn volume_path(name: &str) -> anyhow::Result<PathBuf> {
+    let var = crate::protocol::volume_env(name);
+    std::env::var_os(&var).map(PathBuf::from).ok_or_else(|| {
+        anyhow::anyhow!(
+            "this task has no volume `{name}` ({var} is not set); add it to the task with `.add_pvc_volume(…)`, `.add_empty_dir_volume(…)` or `.add_memory_volume(…)`"
+        )
+    })
+}

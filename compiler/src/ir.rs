@@ -1045,7 +1045,7 @@ impl TaskConfig {
                 .active_deadline_seconds
                 .or(base.active_deadline_seconds),
             cache: self.cache.or(base.cache),
-            resources: self.resources.clone().or_else(|| base.resources.clone()),
+            resources: merged_resources(self.resources.as_ref(), base.resources.as_ref()),
             node_selector,
             tolerations,
             env: keyed(&base.env, &self.env, |e| &e.name),
@@ -1063,6 +1063,39 @@ impl TaskConfig {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// `top`'s resources laid over `base`'s, resource by resource: a task asking for more CPUs
+/// keeps its component's GPU.
+fn merged_resources(
+    top: Option<&k8s_openapi::api::core::v1::ResourceRequirements>,
+    base: Option<&k8s_openapi::api::core::v1::ResourceRequirements>,
+) -> Option<k8s_openapi::api::core::v1::ResourceRequirements> {
+    let (top, base) = match (top, base) {
+        (None, None) => return None,
+        (Some(r), None) | (None, Some(r)) => return Some(r.clone()),
+        (Some(top), Some(base)) => (top, base),
+    };
+    let merge = |t: &Option<
+        BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >,
+                 b: &Option<
+        BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| {
+        match (t, b) {
+            (None, None) => None,
+            (t, b) => {
+                let mut out = b.clone().unwrap_or_default();
+                out.extend(t.clone().unwrap_or_default());
+                Some(out)
+            }
+        }
+    };
+    Some(k8s_openapi::api::core::v1::ResourceRequirements {
+        limits: merge(&top.limits, &base.limits),
+        requests: merge(&top.requests, &base.requests),
+        claims: top.claims.clone().or_else(|| base.claims.clone()),
+    })
 }
 
 /// A task's own [`TaskConfig`], read and written as one (`task.config.timeout = …`). Most

@@ -48,6 +48,7 @@ const LAYERS: &[Layer] = &[
             "when",
             "subpipeline",
             "loops",
+            "settings",
         ],
         independent: false,
     },

@@ -64,6 +64,7 @@ pub mod rules;
 #[cfg(feature = "store")]
 pub mod run;
 pub mod schema;
+pub mod settings;
 pub mod subpipeline;
 mod trace;
 pub mod util;
@@ -75,12 +76,13 @@ pub use argot_macros::{component, container_component, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
-    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat,
+    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
+pub use settings::{ComponentSettings, Secret, TaskDefaults, TaskOptions, task_defaults};
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
 pub use validate::{Levels, Limits, ValidPipeline, ValidateOptions, validate};
@@ -94,16 +96,22 @@ pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
 /// dependency of their own.
 pub use anyhow;
 
+/// Re-exported so pipelines can name Kubernetes' own types for pod settings
+/// (`argot::k8s_openapi::api::core::v1::Toleration`) without a dependency of their own, at
+/// the version argot was built with.
+pub use k8s_openapi;
+
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
         Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
-        Param, ParamRef, concat,
+        Param, ParamRef, concat, volume_path,
     };
     pub use crate::ir::CmdArg;
+    pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, Result, RunFailure, TaskResults, component, container_component, for_each, on_exit,
-        one_of, pipeline, when,
+        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskOptions, TaskResults, component,
+        container_component, for_each, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -308,6 +316,7 @@ pub mod __private {
         IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
+    pub use crate::settings::component_settings;
     pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
         Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,

@@ -220,3 +220,20 @@ mod agrees_with_the_client {
         }
     }
 }
+
+/// The environment variable through which a component finds where volume `name` is mounted
+/// (`ARGOT_VOLUME_CHECKPOINTS` for `checkpoints`): the mount path on Argo, a local folder when
+/// `run` runs it. Read by [`crate::dsl::volume_path`].
+pub fn volume_env(name: &str) -> String {
+    let upper: String = name
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
+        .collect();
+    format!("ARGOT_VOLUME_{upper}")
+}

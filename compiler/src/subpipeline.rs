@@ -124,18 +124,19 @@ fn named<R: PipelineOutputs>(outputs: &R, names: &[&'static str]) -> Vec<(&'stat
     names.iter().copied().zip(outputs.__bound()).collect()
 }
 
-/// Calls pipeline `pipeline` (generated code: the traced call of a `#[pipeline]`): traces
-/// `body` into a call region with `args` as the called pipeline's parameters and returns what
-/// it returned, as the caller sees it.
+/// Calls pipeline `pipeline`, defined by function `key` (generated code: the traced call of a
+/// `#[pipeline]`): traces `body` into a call region with `args` as the called pipeline's
+/// parameters and returns what it returned, as the caller sees it.
 #[doc(hidden)]
 pub fn call_pipeline<R: PipelineOutputs>(
     pipeline: &'static str,
+    key: &'static str,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
     names: &[&'static str],
     body: impl FnOnce() -> R,
 ) -> R {
-    let frame = trace::begin_call(pipeline, location, args);
+    let frame = trace::begin_call(pipeline, key, location, args);
     if !frame.traces() {
         drop(frame);
         std::panic::resume_unwind(Box::new(trace::Refused));

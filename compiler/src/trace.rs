@@ -192,6 +192,9 @@ pub(crate) struct Tracer {
     prefix: String,
     /// The pipelines being called, outermost first (a pipeline calling itself is refused).
     calls: Vec<&'static str>,
+    /// Called pipeline name → the function that defines it (`module_path::fn`): two
+    /// functions with one name would share one Argo template.
+    called: HashMap<&'static str, &'static str>,
     problems: Vec<Diagnostic>,
 }
 
@@ -264,6 +267,7 @@ pub(crate) fn trace(
         current: RegionId::ROOT,
         prefix: String::new(),
         calls: vec![header.name],
+        called: HashMap::new(),
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -332,6 +336,25 @@ pub fn rename_task(task: TaskHandle, name: String) {
         let prefix_len = t.name.len() - crate::ir::local_name(&t.name).len();
         t.name = format!("{}{name}", &t.name[..prefix_len]);
         t.named_by_user = true;
+    });
+}
+
+/// Edits the settings of `task` (the DSL's `set_…` methods).
+#[doc(hidden)]
+pub fn configure_task(task: TaskHandle, edit: &mut dyn FnMut(&mut TaskConfig)) {
+    with_local_task(task, "set_…", |t| {
+        let mut config = (*t.config).clone();
+        edit(&mut config);
+        t.config = config.into();
+    });
+}
+
+/// Edits the pipeline-wide defaults of the pipeline being traced (`task_defaults()`).
+#[doc(hidden)]
+pub fn configure_defaults(edit: &mut dyn FnMut(&mut TaskConfig)) {
+    CURRENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(tracer) => edit(&mut tracer.pipeline.defaults),
+        None => panic!("`task_defaults()` is used only inside a #[pipeline] function"),
     });
 }
 
@@ -595,6 +618,7 @@ pub struct CallFrame {
 #[doc(hidden)]
 pub fn begin_call(
     pipeline: &'static str,
+    key: &'static str,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
 ) -> CallFrame {
@@ -620,6 +644,20 @@ pub fn begin_call(
                 .at(location_of(location)),
             );
             return CallFrame { region: None, outer, outer_prefix, location };
+        }
+        if let Some(other) = tracer.called.insert(pipeline, key)
+            && other != key
+        {
+            let name = tracer.pipeline.name.clone();
+            tracer.problems.push(
+                Diagnostic::error(
+                    Code::NameCollision,
+                    &name,
+                    format!("two different pipelines are both named `{pipeline}` (`{other}` and `{key}`), and each call of a name runs one template"),
+                    "give one of them another name with #[pipeline(name = \"…\")]",
+                )
+                .at(location_of(location)),
+            );
         }
         let name = tracer.fresh_name(pipeline);
         let mut arguments = IndexMap::with_capacity(args.len());

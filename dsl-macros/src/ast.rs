@@ -48,6 +48,9 @@ pub enum Returns {
 #[derive(Default)]
 pub struct ComponentAttr {
     pub name: Option<(String, Span)>,
+    /// `settings = path::to::fn`: a `fn(ComponentSettings) -> ComponentSettings` giving the
+    /// component's pod and run settings.
+    pub settings: Option<syn::ExprPath>,
 }
 
 /// Parsed `#[pipeline(…)]` attribute.

@@ -26,6 +26,7 @@ pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
 pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
+pub const SETTINGS: &str = "settings";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -242,8 +243,30 @@ pub fn component_attr(cx: &Ctxt, args: TokenStream) -> ComponentAttr {
     for meta in metas(cx, args) {
         if meta.path().is_ident(NAME) {
             set_once(cx, &mut attr.name, &meta, NAME);
+        } else if meta.path().is_ident(SETTINGS) {
+            let path = match &meta {
+                Meta::NameValue(nv) => match &nv.value {
+                    Expr::Path(path) => Some(path.clone()),
+                    other => {
+                        cx.error(other.span(), "`settings` takes the path of a function: `settings = gpu_settings`, with `fn gpu_settings(s: ComponentSettings) -> ComponentSettings`");
+                        None
+                    }
+                },
+                _ => {
+                    cx.error(meta.span(), "expected `settings = …`: the path of a `fn(ComponentSettings) -> ComponentSettings`");
+                    None
+                }
+            };
+            if attr.settings.is_some() {
+                cx.error(
+                    meta.path().span(),
+                    format!("duplicate attribute key `{SETTINGS}`"),
+                );
+            } else {
+                attr.settings = path;
+            }
         } else {
-            unknown_key(cx, &meta, &[NAME]);
+            unknown_key(cx, &meta, &[NAME, SETTINGS]);
         }
     }
     attr

@@ -563,6 +563,11 @@ fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
         output_specs,
         ..
     } = f;
+    // A function of the wrong type is reported at its path.
+    let config = match &parsed.attr.settings {
+        Some(path) => quote_spanned!(path.span()=> #p::component_settings(#path)),
+        None => quote!(<#p::TaskConfig as ::core::default::Default>::default()),
+    };
     quote! {
         /// The component's spec (IR).
         pub fn spec() -> #p::ComponentSpec {
@@ -573,7 +578,7 @@ fn component_spec(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
                 outputs: ::std::vec![#(#output_specs),*],
                 implementation: #implementation,
                 code_hash: #code_hash,
-                config: <#p::TaskConfig as ::core::default::Default>::default(),
+                config: #config,
             }
         }
     }
@@ -848,6 +853,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
     let call_pipeline = quote_spanned!(return_span(parsed)=> #p::call_pipeline);
     let body = pipeline_body_name(parsed);
     let name = lit(&pipeline_name(parsed));
+    let fn_name_lit = lit(&fn_name.to_string());
     let names = output_names_tokens(parsed);
     let PipelineParams {
         handles,
@@ -862,6 +868,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
         #vis fn #fn_name(#(#call_params),*) #output {
             #call_pipeline(
                 #name,
+                ::core::concat!(::core::module_path!(), "::", #fn_name_lit),
                 #p::Location::caller(),
                 ::std::vec![#(#call_binds),*],
                 #names,

@@ -8,6 +8,7 @@
 //! - [`sweep`]: a loop over a grid of structs with a parallelism limit, and the best of it.
 //! - [`shards`]: a loop over a task's list output with a two-task body, and the sum.
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
+//! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -20,6 +21,7 @@
 pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
+pub mod gpu_training;
 pub mod ml;
 pub mod nested_pipeline;
 pub mod quickstart;

@@ -797,8 +797,9 @@ pub fn double_or_increment(x: Param<u32>, limit: Param<u32>) -> ParamRef<u32> {
         .output
 }
 
-/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; and a third
-/// inside a branch (`x > 5`), on a task's output read from outside the branch.
+/// Two calls of `double_or_increment`: one on the run's `x`, one on constants; a third
+/// inside a branch (`x > 5`), on a task's output read from outside the branch; and branches
+/// on what the calls return.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
     let first = double_or_increment(x, 5);
@@ -807,5 +808,84 @@ pub fn branching_calls(#[default(3)] x: Param<u32>) -> ParamRef<u32> {
     when(x.gt(5), || {
         double_or_increment(seed.output, 0);
     });
+    // A condition on what a call returns; what calls return read inside a branch; and the
+    // output of the branch that ran, one of whose options a call in the branch returns.
+    let (mut high, mut low) = (None, None);
+    when(first.gt(10), || {
+        high = Some(double_or_increment(second, 100));
+    })
+    .otherwise(|| {
+        low = Some(sum(first, second).name("low"));
+    });
+    let (high, low) = (high.expect("traced"), low.expect("traced"));
+    sum(one_of([high, low.output]), 0).name("chosen");
     sum(first, second).name("both").output
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod and run settings
+// ---------------------------------------------------------------------------------------------
+
+/// What every `heavy` task gets: a GPU, two CPUs and an hour.
+fn heavy_settings(s: ComponentSettings) -> ComponentSettings {
+    s.set_accelerator_limit("nvidia.com/gpu", 1)
+        .set_cpu_request("2")
+        .set_timeout("1h")
+}
+
+/// A component with settings of its own.
+#[component(settings = heavy_settings)]
+pub fn heavy(x: u32) -> Result<u32> {
+    Ok(x)
+}
+
+/// Tasks with pod and run settings set through the DSL, over pipeline-wide defaults: a
+/// training step with a GPU, memory and CPU, a node selector and a toleration, retries with
+/// backoff and both time limits; one step asking for more CPUs than a laptop has; one
+/// without caching; and a component's own settings (`heavy`), under a task's.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn settings_dsl() {
+    task_defaults()
+        .set_retry(1)
+        .set_memory_request("256Mi")
+        .set_env_variable("LOG_LEVEL", "info");
+    let first = step(1)
+        .name("train")
+        .set_cpu_request("1")
+        .set_cpu_limit("2")
+        .set_memory_request("1Gi")
+        .set_memory_limit("4Gi")
+        .set_accelerator_limit("nvidia.com/gpu", 1)
+        .set_resource_request("ephemeral-storage", "10Gi")
+        .add_node_selector_constraint("cloud.google.com/gke-accelerator", "nvidia-tesla-t4")
+        .add_toleration(argot::k8s_openapi::api::core::v1::Toleration {
+            key: Some("nvidia.com/gpu".into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        })
+        .set_retry(3)
+        .set_retry_policy(RetryOn::Always)
+        .set_retry_backoff("10s", Some(2), Some("5m"))
+        .set_timeout("2h")
+        .set_active_deadline(3600);
+    step(first.output)
+        .name("greedy")
+        .set_cpu_request("64")
+        .set_env_variable("LOG_LEVEL", "debug");
+    step(1).name("fresh").set_caching_options(false);
+    // The component's settings, and a task's own over them.
+    heavy(1).name("heavy-default");
+    heavy(2).name("heavy-longer").set_timeout("3h");
+    // A secret, read as an environment variable: only its name and key are in the manifest.
+    secret_length("BUCKET_TOKEN")
+        .set_env_from_secret("BUCKET_TOKEN", &Secret::new("bucket-creds", "token"));
+}
+
+/// How long the value of environment variable `var` is (a secret's value is never an
+/// output).
+#[component]
+pub fn secret_length(var: String) -> Result<u64> {
+    let value = std::env::var(&var).with_context(|| format!("`{var}` is not set"))?;
+    Ok(value.len() as u64)
 }

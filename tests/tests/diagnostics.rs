@@ -218,19 +218,44 @@ mod scoped {
         calls_itself(1);
     }
 
+    /// Resources Kubernetes would refuse.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_resources() {
+        step(1).name("words").set_cpu_request("two");
+        step(2)
+            .name("inverted")
+            .set_memory_request("4Gi")
+            .set_memory_limit("1Gi");
+        step(3)
+            .name("half")
+            .set_resource_limit("nvidia.com/gpu", "0.5");
+        step(4).name("unqualified").set_resource_limit("gpu", "1");
+        step(5).name("negative").set_memory_limit("-1Gi");
+    }
+
+    /// Two pipelines that share a name, both called.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_a(x: Param<u32>) -> ParamRef<u32> {
+        step(x).output
+    }
+
+    /// The other one.
+    #[pipeline(name = "twin_call")]
+    pub fn twin_b(x: Param<u32>) -> ParamRef<u32> {
+        step(x).name("other").output
+    }
+
+    /// Calls both.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twins() {
+        twin_a(1);
+        twin_b(2);
+    }
+
     /// A sub-pipeline with one task.
     #[pipeline]
     pub fn one_step(x: Param<u32>) -> ParamRef<u32> {
         step(x).output
-    }
-
-    /// A sub-pipeline's output read inside a branch beside the call.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn call_output_read_in_a_branch() {
-        let got = one_step(1);
-        when(got.gt(0), || {
-            step(got);
-        });
     }
 
     /// A pipeline whose tasks use a sub-pipeline's task and output.
@@ -1237,8 +1262,7 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     );
 }
 
-/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); a
-/// call's output read inside a branch is not compiled yet; an output no call returns cannot be read outside the call.
+/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); an output no call returns cannot be read outside the call.
 #[test]
 fn a0029_a0028_sub_pipeline_calls() {
     let d = scoped::starts_a_recursion::definition()
@@ -1252,6 +1276,17 @@ fn a0029_a0028_sub_pipeline_calls() {
         ),
         "{d}"
     );
+    // Two functions, one pipeline name: one template could not be both (A0008).
+    let d = scoped::calls_twins::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("two pipelines with one name are refused");
+    assert_eq!(d.codes(), [Code::NameCollision]);
+    assert!(
+        d.to_string()
+            .contains("two different pipelines are both named `twin_call`"),
+        "{d}"
+    );
     // A pipeline with an artifact input runs only when called.
     let d = argot_examples::nested_pipeline::clean_and_score::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1262,13 +1297,6 @@ fn a0029_a0028_sub_pipeline_calls() {
         d.to_string().contains(
             "pipeline `clean_and_score` takes artifact inputs (`readings`), so it runs only when another pipeline calls it"
         ),
-        "{d}"
-    );
-    let d = errors_of(&traced(scoped::call_output_read_in_a_branch::definition()));
-    assert!(d.codes().contains(&Code::UnsupportedConstruct), "{d}");
-    assert!(
-        d.to_string()
-            .contains("which is read only by tasks written beside the call for now"),
         "{d}"
     );
 
@@ -1307,6 +1335,37 @@ fn a0029_a0028_sub_pipeline_calls() {
     p.tasks[1].name = "one-step.after".into();
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidName]);
+}
+
+/// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks
+/// them.
+#[test]
+fn a0039_invalid_resources() {
+    let d = errors_of(&traced(scoped::bad_resources::definition()));
+    assert!(
+        d.codes().iter().all(|c| *c == Code::InvalidResources),
+        "{d}"
+    );
+    let text = d.to_string();
+    for expected in [
+        "the request of `cpu` is `two`, which is not a quantity",
+        "the limit of `memory` (1Gi) is below its request (4Gi)",
+        "`nvidia.com/gpu` is `0.5`; an extended resource is counted in whole units",
+        "`gpu` is not a resource name",
+        "the limit of `memory` is `-1Gi`, which is not a quantity",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(d.codes().len(), 5, "{d}");
+    snapshot("A0039-invalid-resources", &d);
+    // Valid settings pass.
+    assert!(
+        validate(
+            &traced(fixtures::settings_dsl::definition()),
+            &ValidateOptions::default()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -1477,9 +1536,10 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         }),
         ..EnvVar::default()
     });
+    // A config map volume holds the cluster's objects: no local stand-in.
     p.tasks[2].config.volumes.push(Volume {
         name: "checkpoints".into(),
-        empty_dir: Some(Default::default()),
+        config_map: Some(Default::default()),
         ..Default::default()
     });
     p.tasks[2].config.volume_mounts.push(VolumeMount {
@@ -1489,18 +1549,39 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     });
     // Valid for Argo: it compiles.
     let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    let d = argot::run::check_local(&valid).expect_err("the local runner refuses them");
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
     assert_eq!(d.codes(), [Code::LocalUnsupported; 2]);
+    assert!(
+        d.to_string().contains(
+            "pass `--secret bucket/token=env:VARIABLE` or `--secret bucket/token=file:PATH`"
+        ),
+        "{d}"
+    );
     snapshot("A0031-local-unsupported", &d);
-    // Settings the runner honours or that only place a pod pass.
+    // Told where the secret is, the runner reads it; the volume is still refused.
+    let told = std::collections::BTreeMap::from([(
+        "bucket/token".to_owned(),
+        argot::run::SecretSource::Env("BUCKET_TOKEN".into()),
+    )]);
+    let d = argot::run::check_local(&valid, &told).expect_err("the volume is still refused");
+    assert_eq!(d.codes(), [Code::LocalUnsupported]);
+    assert!(d.to_string().contains("volume `checkpoints`"), "{d}");
+    // Settings the runner honours or that only place a pod pass: an empty folder of a native
+    // component is one of this machine's.
     let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[2].config.volumes.push(Volume {
+        name: "scratch".into(),
+        empty_dir: Some(Default::default()),
+        ..Default::default()
+    });
     p.tasks[1].config.timeout = Some("1h".into());
     p.tasks[1]
         .config
         .node_selector
         .insert("pool".into(), "gpu".into());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
-    assert!(argot::run::check_local(&valid).is_ok());
+    assert!(argot::run::check_local(&valid, &none).is_ok());
 }
 
 #[test]

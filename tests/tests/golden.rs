@@ -81,8 +81,8 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     );
     assert_eq!(
         templates.len(),
-        pipeline.components.len() + dags,
-        "{name}: one template per distinct component, plus the DAGs"
+        compiled.valid.names().templates.len() + dags,
+        "{name}: one template per distinct component and settings, plus the DAGs"
     );
     let dag_tasks: usize = templates
         .iter()
@@ -215,6 +215,29 @@ fn nested_pipeline() {
     check(
         "branching_calls",
         argot_tests::fixtures::branching_calls::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
+/// time limits.
+#[test]
+fn gpu_training() {
+    check(
+        "gpu_training",
+        argot_examples::gpu_training::gpu_training::definition(),
+        "gpu_training",
+    );
+}
+
+/// Settings set with the DSL's `set_…` methods and `task_defaults()` reach the templates:
+/// resources, a node selector and a toleration, retries with backoff, both time limits and
+/// environment variables, a task's own over the pipeline's defaults.
+#[test]
+fn settings_from_the_dsl() {
+    check(
+        "settings_dsl",
+        argot_tests::fixtures::settings_dsl::definition(),
         "argot-fixtures",
     );
 }

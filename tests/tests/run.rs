@@ -513,6 +513,12 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
     assert_eq!(phase(&details, "double-or-increment-2.sum-2"), "Skipped");
     // The call inside the branch is skipped with it.
     assert_eq!(phase(&details, "double-or-increment-3.picked"), "Skipped");
+    // 4 is not above 10: `low` adds what the calls returned (4 + 20), and `chosen` reads it.
+    assert_eq!(phase(&details, "double-or-increment-4.picked"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("24")
+    );
     let out = sb.run(&["branching_calls", "-p", "x=7", "--no-cache"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let details = sb.show(&run_id(&out));
@@ -523,6 +529,118 @@ fn sub_pipelines_run_as_their_dag_tasks_do() {
         output_of(&details, "double-or-increment-3.picked", "output").as_deref(),
         Some("16")
     );
+    // 14 is above 10: the call in the branch increments 20, and `chosen` reads what it
+    // returned.
+    assert_eq!(phase(&details, "low"), "Skipped");
+    assert_eq!(
+        output_of(&details, "chosen", "output").as_deref(),
+        Some("21")
+    );
+}
+
+/// A task asking for more CPUs than the run has slots runs alone, and its report says so;
+/// a secret's value comes from where `--secret` says, reaches the task's environment, and is
+/// written nowhere.
+#[test]
+fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
+    let sb = Sandbox::new();
+    // Without saying where the secret is, the run is refused before it starts.
+    let out = sb.run(&["settings_dsl", "--no-cache"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--secret bucket-creds/token=env:VARIABLE"),
+        "{}",
+        stderr(&out)
+    );
+    let secret = "s3cr3t-value-that-must-not-be-recorded";
+    std::fs::write(sb.file("token"), secret).unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let out = sb.run(&[
+        "settings_dsl",
+        "--parallelism",
+        "2",
+        "--no-cache",
+        "--secret",
+        &token,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    let length = details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == "secret-length" && p["direction"] == "output")
+        .unwrap();
+    assert_eq!(length["value"], secret.len().to_string());
+    // The value reached the task's environment only: nothing on disk holds it.
+    let mut stack = vec![sb.path().join(".argot")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds the secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    let store = std::fs::read(sb.store()).unwrap();
+    assert!(!store.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("greedy warning: it requests 64 CPUs and this run has 2 slots (--parallelism): it ran alone"),
+        "{text}"
+    );
+    assert!(!text.contains("train warning"), "{text}");
+}
+
+/// `gpu_training` runs here: the token from `--secret`, the checkpoint claim as a folder
+/// kept between runs (the second run resumes from the first's last epoch), shared memory as
+/// a fresh folder, and the 4-CPU step alone on a 2-slot run.
+#[test]
+fn gpu_training_runs_locally_with_its_secret_and_volumes() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.file("token"), "t0k3n").unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let args = [
+        "gpu_training",
+        "--no-cache",
+        "--parallelism",
+        "2",
+        "--secret",
+        &token,
+    ];
+    let trained = |out: &Output| {
+        let details = sb.show(&run_id(out));
+        details["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["task"] == "" && p["direction"] == "output")
+            .map(|p| p["value"].as_str().unwrap().to_owned())
+    };
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("2"));
+    assert!(
+        stderr(&out).contains("fit-on-gpu warning: it requests 4 CPUs"),
+        "{}",
+        stderr(&out)
+    );
+    let checkpoint = sb
+        .path()
+        .join(".argot/volumes/training-checkpoints/last-epoch");
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "2");
+    // The claim outlives the run: the next one starts from epoch 3.
+    let out = sb.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(trained(&out).as_deref(), Some("4"));
+    assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
 #[test]

@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// run again, with the run's original parameters.
     #[arg(long, value_name = "RUN_ID")]
     pub resume: Option<String>,
+    /// Where a Kubernetes secret's value is on this machine: `NAME/KEY=env:VARIABLE` or
+    /// `NAME/KEY=file:PATH` (repeatable). The value is read when a task needs it, given to
+    /// that task's environment only, and never written to the run folder or the store.
+    #[arg(long = "secret", value_name = "NAME/KEY=SOURCE", value_parser = crate::run::SecretSource::parse_flag)]
+    pub secrets: Vec<(String, crate::run::SecretSource)>,
     /// Metadata store file [default: $ARGOT_STORE, else .argot/metadata.db].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -196,6 +201,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         resume: args.resume.clone(),
         executable,
         containers: ContainerRuntime::from_env(),
+        secrets: args.secrets.iter().cloned().collect(),
     };
 
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())

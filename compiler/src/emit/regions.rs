@@ -143,7 +143,7 @@ pub(crate) fn dag_templates(
             }
         }
         for outside in &received[r] {
-            let (name, artifact) = outside_input(valid, outside);
+            let (name, artifact) = outside_input(valid, id, outside);
             if artifact {
                 template.inputs.artifacts.push(Artifact {
                     name,
@@ -158,13 +158,10 @@ pub(crate) fn dag_templates(
         }
         for (task, output) in selected[r].iter().chain(&collected[r]) {
             template.outputs.parameters.push(Parameter {
-                name: input_name(valid, *task, output),
+                name: input_name(valid, id, *task, output),
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
-                    parameter: Some(format!(
-                        "{{{{tasks.{}.outputs.parameters.{output}}}}}",
-                        crate::ir::local_name(&p.tasks[task.index()].name)
-                    )),
+                    parameter: Some(reference(valid, id, *task, output, false)),
                 }),
                 ..Parameter::default()
             });
@@ -215,7 +212,7 @@ fn loop_template(
         .filter(|v| !matches!(v, Outside::Item(l, _) if *l == region))
         .cloned()
         .collect();
-    declare(valid, &mut template.inputs, &through);
+    declare(valid, region, &mut template.inputs, &through);
     let (with_items, with_param) = match items {
         LoopItems::Static(items) => (
             items
@@ -239,17 +236,17 @@ fn loop_template(
             )
         }
     };
-    let arguments = pass(valid, received, &|v| match v {
+    let arguments = pass(valid, region, received, &|v| match v {
         Outside::Item(l, None) if *l == region => "{{item}}".to_owned(),
         Outside::Item(l, Some(field)) if *l == region => format!("{{{{item.{field}}}}}"),
         v => {
-            let (name, artifact) = outside_input(valid, v);
+            let (name, artifact) = outside_input(valid, region, v);
             let kind = if artifact { "artifacts" } else { "parameters" };
             format!("{{{{inputs.{kind}.{name}}}}}")
         }
     });
     for (task, output) in collected {
-        let name = input_name(valid, *task, output);
+        let name = input_name(valid, region, *task, output);
         template.outputs.parameters.push(Parameter {
             name: name.clone(),
             value_from: Some(ValueFrom {
@@ -276,10 +273,10 @@ fn loop_template(
     template
 }
 
-/// Declares `values` as the inputs of a template.
-fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
+/// Declares `values` as the inputs of the template of region `at`.
+fn declare(valid: &ValidPipeline, at: RegionId, inputs: &mut Arguments, values: &[Outside]) {
     for value in values {
-        let (name, artifact) = outside_input(valid, value);
+        let (name, artifact) = outside_input(valid, at, value);
         if artifact {
             inputs.artifacts.push(Artifact {
                 name,
@@ -294,15 +291,16 @@ fn declare(valid: &ValidPipeline, inputs: &mut Arguments, values: &[Outside]) {
     }
 }
 
-/// Passes `values` to a template, each as `value(it)` says.
+/// Passes `values` to the template of region `to`, each as `value(it)` says.
 fn pass(
     valid: &ValidPipeline,
+    to: RegionId,
     values: &[Outside],
     value: &dyn Fn(&Outside) -> String,
 ) -> Arguments {
     let mut arguments = Arguments::default();
     for v in values {
-        let (name, artifact) = outside_input(valid, v);
+        let (name, artifact) = outside_input(valid, to, v);
         if artifact {
             arguments.artifacts.push(Artifact {
                 name,
@@ -348,7 +346,7 @@ fn loop_around(valid: &ValidPipeline, at: RegionId, t: TaskId) -> Option<RegionI
 /// How a task (or a nested region's DAG task) of region `at` refers to `value`.
 fn outside_reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
     let p = valid.pipeline();
-    let (name, artifact) = outside_input(valid, value);
+    let (name, artifact) = outside_input(valid, at, value);
     match value {
         Outside::Task(task, output, _) => reference(valid, at, *task, output, artifact),
         Outside::Param(param, _) => param_reference(valid, at, param, artifact),
@@ -358,7 +356,7 @@ fn outside_reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> St
             format!(
                 "{{{{tasks.{}.outputs.parameters.{}}}}}",
                 branch_task(valid, p.tasks[task.index()].region),
-                input_name(valid, *task, output)
+                input_name(valid, p.tasks[task.index()].region, *task, output)
             )
         }
         Outside::Item(..) | Outside::Collected(..) => {
@@ -413,6 +411,13 @@ fn through_call<'p>(
     Some((name.as_str(), returned))
 }
 
+/// True when `task` is inside a sub-pipeline call written in region `at` itself.
+fn call_written_in(valid: &ValidPipeline, at: RegionId, task: TaskId) -> bool {
+    let p = valid.pipeline();
+    crate::ir::call_between(&p.regions, at, p.tasks[task.index()].region)
+        .is_some_and(|c| p.regions[c.index()].parent == Some(at))
+}
+
 /// The name `task` has in the DAG of region `at`: its own (unqualified) name, or the call's
 /// it is inside.
 fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
@@ -432,11 +437,16 @@ fn dag_name(valid: &ValidPipeline, at: RegionId, task: TaskId) -> &str {
 fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     let p = valid.pipeline();
     let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
-    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        if let Argument::OneOf(options) = argument {
-            for (t, output) in options {
-                if let TaskRef::Local(t) = t {
-                    found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+    for reader in &p.tasks {
+        for argument in reader.arguments.values() {
+            if let Argument::OneOf(options) = argument {
+                for (t, output) in options {
+                    if let TaskRef::Local(t) = t
+                        && let Some(b) =
+                            child_toward(valid, reader.region, p.tasks[t.index()].region)
+                    {
+                        found[b.index()].insert((*t, output.clone()));
+                    }
                 }
             }
         }
@@ -444,12 +454,24 @@ fn selected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
     found.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
-/// The input name under which a branch receives `output` of `task`.
-fn input_name(valid: &ValidPipeline, task: TaskId, output: &str) -> String {
-    format!(
-        "{}_{output}",
-        crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
-    )
+/// The name under which a branch template `at` receives (or returns) `output` of `task`:
+/// `<task>_<output>`, or `<call>_<output>` for an output a sub-pipeline call returns (task
+/// names have no `_`, so the name is unambiguous).
+fn input_name(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    match through_call(valid, at, task, output) {
+        Some((call, returned)) => format!("{call}_{returned}"),
+        None => format!(
+            "{}_{output}",
+            crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+        ),
+    }
+}
+
+/// The region directly inside `reader` that holds region `r` (`r` itself, or an ancestor).
+fn child_toward(valid: &ValidPipeline, reader: RegionId, r: RegionId) -> Option<RegionId> {
+    crate::ir::ancestry(&valid.pipeline().regions, r)
+        .find(|(_, region)| region.parent == Some(reader))
+        .map(|(id, _)| id)
 }
 
 /// What region `region` (a branch) reads from outside it, for its template's inputs: the
@@ -585,10 +607,15 @@ fn reference(
             "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
             crate::ir::local_name(&p.tasks[task.index()].name)
         )
-    } else if let Some((call, returned)) = through_call(valid, at, task, output) {
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
         format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
     } else {
-        format!("{{{{inputs.{kind}.{}}}}}", input_name(valid, task, output))
+        format!(
+            "{{{{inputs.{kind}.{}}}}}",
+            input_name(valid, at, task, output)
+        )
     }
 }
 
@@ -622,13 +649,15 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            let branch = branch_task(valid, p.tasks[t.index()].region);
+                            let b = child_toward(valid, region, p.tasks[t.index()].region)
+                                .unwrap_or(p.tasks[t.index()].region);
+                            let branch = branch_task(valid, b);
                             if !selected.contains(&branch) {
                                 selected.push(branch);
                             }
                             format!(
                                 "tasks['{branch}'].outputs.parameters['{}']",
-                                input_name(valid, t, output)
+                                input_name(valid, b, t, output)
                             )
                         })
                         .collect();
@@ -745,13 +774,14 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
-        // The tasks of this DAG it reads, and the loops in this DAG whose lists it collects.
+        // The tasks (and calls) of this DAG it reads, and the loops in this DAG whose lists it
+        // collects.
         let mut waits: Vec<&str> = Vec::new();
-        for t in valid.region_reads(c) {
-            let w = if p.tasks[t.index()].region == region {
-                Some(crate::ir::local_name(&p.tasks[t.index()].name))
+        for &t in valid.region_reads(c) {
+            let w = if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
+                Some(dag_name(valid, region, t))
             } else {
-                loop_around(valid, region, *t).map(|l| branch_task(valid, l))
+                loop_around(valid, region, t).map(|l| branch_task(valid, l))
             };
             if let Some(w) = w
                 && !waits.contains(&w)
@@ -765,7 +795,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .filter(|v| !(is_loop && matches!(v, Outside::Item(l, _) if *l == c)))
             .cloned()
             .collect();
-        let mut arguments = pass(valid, &passed, &|v| outside_reference(valid, region, v));
+        let mut arguments = pass(valid, c, &passed, &|v| outside_reference(valid, region, v));
         if let Some(list) = &list {
             arguments.parameters.push(Parameter {
                 name: ITEMS_INPUT.to_owned(),
@@ -882,10 +912,10 @@ fn param_input_name(name: &str) -> String {
     format!("_{name}")
 }
 
-/// The input name of what a branch or loop receives, and whether it is an artifact.
-fn outside_input(valid: &ValidPipeline, outside: &Outside) -> (String, bool) {
+/// The input name of what a branch or loop `at` receives, and whether it is an artifact.
+fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (String, bool) {
     match outside {
-        Outside::Task(task, output, artifact) => (input_name(valid, *task, output), *artifact),
+        Outside::Task(task, output, artifact) => (input_name(valid, at, *task, output), *artifact),
         Outside::Param(name, artifact) => (param_input_name(name), *artifact),
         Outside::Item(l, None) => (format!("_{}-item", branch_task(valid, *l)), false),
         Outside::Item(l, Some(field)) => {
@@ -982,14 +1012,18 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                         "tasks['{}'].outputs.parameters['{output}']",
                         crate::ir::local_name(&p.tasks[t.index()].name)
                     )
+                } else if let Some((call, returned)) = through_call(valid, at, *t, output)
+                    && call_written_in(valid, at, *t)
+                {
+                    format!("tasks['{call}'].outputs.parameters['{returned}']")
                 } else {
-                    format!("inputs.parameters['{}']", input_name(valid, *t, output))
+                    format!("inputs.parameters['{}']", input_name(valid, at, *t, output))
                 }
             }
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
             Operand::LoopItem { region, field } => format!(
                 "inputs.parameters['{}']",
-                outside_input(valid, &Outside::Item(*region, field.clone())).0
+                outside_input(valid, at, &Outside::Item(*region, field.clone())).0
             ),
         };
         match kind {

@@ -199,25 +199,10 @@ impl Checker<'_> {
                 {
                     continue;
                 }
-                if let Some((input, output)) = input {
-                    match readable(p, task.region, used, output) {
-                        Readable::Yes => continue,
-                        Readable::NotHere(call) => {
-                            self.report(
-                                Code::UnsupportedConstruct,
-                                Some(id),
-                                format!(
-                                    "input `{input}` of task `{}` in {} reads an output of {}, which is read only by tasks written beside the call for now",
-                                    task.name,
-                                    describe_region(&p.regions, task.region),
-                                    describe_region(&p.regions, call)
-                                ),
-                                "pass the output through a task beside the call first, and read that task's output here",
-                            );
-                            continue;
-                        }
-                        Readable::No => {}
-                    }
+                if let Some((_, output)) = input
+                    && readable(p, task.region, used, output)
+                {
+                    continue;
                 }
                 let what = match input {
                     Some((input, _)) => format!("input `{input}`"),
@@ -465,7 +450,7 @@ impl Checker<'_> {
                                 "compare an output parameter of the task (artifacts cannot be compared)",
                             );
                         }
-                        if !region_sees(&p.regions, parent, task.region) {
+                        if !readable(p, parent, *t, output) {
                             self.report(
                                 Code::OutOfScope,
                                 Some(*t),
@@ -476,7 +461,10 @@ impl Checker<'_> {
                                 ),
                                 "compare values of the region the branch is written in",
                             );
-                        } else if task.region == parent {
+                        } else if task.region == parent
+                            || crate::ir::call_between(&p.regions, parent, task.region)
+                                .is_some_and(|c| p.regions[c.index()].parent == Some(parent))
+                        {
                             from_parent = true;
                         } else {
                             from_outside = true;
@@ -529,9 +517,14 @@ impl Checker<'_> {
                     let Some(other) = p.tasks.get(t.index()) else {
                         continue;
                     };
-                    let region = p.regions.get(other.region.index());
-                    let beside = region.is_some_and(|r| {
-                        matches!(r.kind, RegionKind::Branch { .. }) && r.parent == Some(task.region)
+                    // The branch beside the reader that holds the option (directly, or in a
+                    // sub-pipeline call that returns it).
+                    let holder = ancestry(&p.regions, other.region)
+                        .find(|(_, r)| r.parent == Some(task.region))
+                        .map(|(id, _)| id);
+                    let beside = holder.is_some_and(|b| {
+                        matches!(p.regions[b.index()].kind, RegionKind::Branch { .. })
+                            && readable(p, b, *t, output)
                     });
                     let problem = if !beside {
                         Some(format!(
@@ -539,7 +532,7 @@ impl Checker<'_> {
                             other.name,
                             describe_region(&p.regions, other.region)
                         ))
-                    } else if seen.contains(&other.region) {
+                    } else if holder.is_some_and(|b| seen.contains(&b)) {
                         Some(format!(
                             "two options are in the same branch ({})",
                             describe_region(&p.regions, other.region)
@@ -557,7 +550,7 @@ impl Checker<'_> {
                     } else {
                         None
                     };
-                    seen.push(other.region);
+                    seen.extend(holder);
                     if let Some(problem) = problem {
                         self.report(
                             Code::OutOfScope,
@@ -750,32 +743,18 @@ pub(crate) fn full_depends(p: &crate::ir::Pipeline) -> Vec<Option<Depends>> {
         .collect()
 }
 
-/// Whether a reader in some region can read an output of a task.
-pub(crate) enum Readable {
-    /// It can: the task is visible, or a sub-pipeline call written in the reader's region
-    /// returns the output (and so does every call between).
-    Yes,
-    /// The call returns it, but the reader is not written beside the call.
-    NotHere(RegionId),
-    /// It cannot.
-    No,
-}
-
-/// Whether region `reader` can read `output` of task `t` (see [`Readable`]).
-pub(crate) fn readable(
-    p: &crate::ir::Pipeline,
-    reader: RegionId,
-    t: TaskId,
-    output: &str,
-) -> Readable {
+/// Whether region `reader` can read `output` of task `t`: the task is visible from it, or
+/// the output is returned by a sub-pipeline call visible from it (and by every call
+/// between).
+pub(crate) fn readable(p: &crate::ir::Pipeline, reader: RegionId, t: TaskId, output: &str) -> bool {
     let Some(task) = p.tasks.get(t.index()) else {
-        return Readable::No;
+        return false;
     };
     if region_sees(&p.regions, reader, task.region) {
-        return Readable::Yes;
+        return true;
     }
     let Some(call) = crate::ir::call_between(&p.regions, reader, task.region) else {
-        return Readable::No;
+        return false;
     };
     let returned = ancestry(&p.regions, task.region)
         .take_while(|(id, _)| *id != call)
@@ -787,13 +766,7 @@ pub(crate) fn readable(
             _ => true,
         });
     let parent = p.regions[call.index()].parent;
-    match parent {
-        Some(parent) if returned && parent == reader => Readable::Yes,
-        Some(parent) if returned && region_sees(&p.regions, reader, parent) => {
-            Readable::NotHere(call)
-        }
-        _ => Readable::No,
-    }
+    returned && parent.is_some_and(|parent| region_sees(&p.regions, reader, parent))
 }
 
 impl Checker<'_> {
@@ -865,7 +838,7 @@ impl Checker<'_> {
                     );
                     return;
                 }
-                if !matches!(readable(p, reader, *t, output), Readable::Yes) {
+                if !readable(p, reader, *t, output) {
                     self.report(
                         Code::OutOfScope,
                         Some(*t),

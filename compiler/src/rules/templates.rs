@@ -228,6 +228,7 @@ impl Checker<'_> {
 
     /// A0030: settings Argo's validation or the API server would refuse.
     fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        self.resources(config, task, template);
         let id = Some(TaskId(task as u32));
         let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
         let bad = |cx: &mut Self, what: String, help: &str| {
@@ -276,6 +277,28 @@ impl Checker<'_> {
             }
         }
         for env in &config.env {
+            if let Some(secret) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                let key_ok = !secret.key.is_empty()
+                    && secret.key.len() <= 253
+                    && secret
+                        .key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if !crate::rules::syntax::is_dns_subdomain(&secret.name) || !key_ok {
+                    bad(
+                        self,
+                        format!(
+                            "environment variable `{}` reads secret `{}` key `{}`, which Kubernetes cannot name",
+                            env.name, secret.name, secret.key
+                        ),
+                        "name the secret with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                    );
+                }
+            }
             if env.name.is_empty()
                 || env.name.contains('=')
                 || env.name.chars().any(char::is_control)
@@ -288,6 +311,18 @@ impl Checker<'_> {
             }
         }
         for volume in &config.volumes {
+            if let Some(claim) = &volume.persistent_volume_claim
+                && !crate::rules::syntax::is_dns_subdomain(&claim.claim_name)
+            {
+                bad(
+                    self,
+                    format!(
+                        "volume `{}` names claim {:?}, which Kubernetes cannot name",
+                        volume.name, claim.claim_name
+                    ),
+                    "name the claim with lowercase letters, digits, `-` and `.`",
+                );
+            }
             if !namer::is_dns_label(&volume.name, namer::DNS_LABEL_MAX) {
                 bad(
                     self,

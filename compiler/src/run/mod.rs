@@ -128,6 +128,52 @@ pub struct RunOptions {
     pub executable: PathBuf,
     /// How container components are run.
     pub containers: ContainerRuntime,
+    /// Where the values of Kubernetes secrets come from on this machine, by `NAME/KEY`
+    /// (`--secret NAME/KEY=env:VAR` or `=file:PATH`); a secret without one is refused (A0031).
+    pub secrets: BTreeMap<String, SecretSource>,
+}
+
+/// Where the local runner reads a Kubernetes secret's value (it never reads the cluster, and
+/// never records the value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable of the `run` process.
+    Env(String),
+    /// A file's whole content.
+    File(PathBuf),
+}
+
+impl SecretSource {
+    /// Parses `NAME/KEY=env:VAR` or `NAME/KEY=file:PATH` into the `NAME/KEY` and its source.
+    ///
+    /// # Errors
+    /// A message saying what form is expected.
+    pub fn parse_flag(text: &str) -> Result<(String, SecretSource), String> {
+        let form = "expected NAME/KEY=env:VARIABLE or NAME/KEY=file:PATH, such as `bucket-creds/token=env:BUCKET_TOKEN`";
+        let (reference, source) = text.split_once('=').ok_or_else(|| form.to_owned())?;
+        let (name, key) = reference.split_once('/').ok_or_else(|| form.to_owned())?;
+        if name.is_empty() || key.is_empty() {
+            return Err(form.to_owned());
+        }
+        let source = if let Some(var) = source.strip_prefix("env:") {
+            SecretSource::Env(var.to_owned())
+        } else if let Some(path) = source.strip_prefix("file:") {
+            SecretSource::File(PathBuf::from(path))
+        } else {
+            return Err(form.to_owned());
+        };
+        Ok((format!("{name}/{key}"), source))
+    }
+
+    /// The value, read now.
+    pub(crate) fn read(&self) -> Result<String, String> {
+        match self {
+            SecretSource::Env(var) => std::env::var(var)
+                .map_err(|_| format!("environment variable `{var}` is not set (or not UTF-8)")),
+            SecretSource::File(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display())),
+        }
+    }
 }
 
 impl RunOptions {
@@ -147,6 +193,7 @@ impl RunOptions {
             resume: None,
             executable: std::env::current_exe()?,
             containers: ContainerRuntime::from_env(),
+            secrets: BTreeMap::new(),
         })
     }
 }
@@ -168,11 +215,25 @@ pub fn default_cache_dir(workdir: &Path) -> PathBuf {
     }
 }
 
-/// How many of the `parallelism` slots a task takes. Every task takes one today. When the IR
-/// gains resource requests (`cpu`, `memory`, `gpus`), this is where they are counted against
-/// the machine, and where a request larger than the machine is reported (and run alone).
-pub fn task_slots(_valid: &ValidPipeline, _task: TaskId) -> usize {
-    1
+/// How many of the `parallelism` slots a task takes: the CPUs its settings request (or, with
+/// no request, limit), rounded up, and at least one. The scheduler runs a task asking for
+/// more slots than there are alone, and says so in its report. Memory and extended resources
+/// (GPUs) are not counted: this machine's are not known to the runner.
+pub fn task_slots(valid: &ValidPipeline, task: TaskId) -> usize {
+    let config = &valid.names().template_of(task).config;
+    let Some(resources) = &config.resources else {
+        return 1;
+    };
+    let cpu = |m: &Option<
+        std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| {
+        m.as_ref()
+            .and_then(|m| m.get("cpu"))
+            .and_then(|q| crate::rules::quantity_value(&q.0))
+    };
+    cpu(&resources.requests)
+        .or_else(|| cpu(&resources.limits))
+        .map_or(1, |cores| (cores.ceil() as usize).max(1))
 }
 
 /// What happened to one task.
@@ -376,8 +437,11 @@ impl RunError {
 ///
 /// # Errors
 /// The diagnostics, when a task has such a setting.
-pub fn check_local(valid: &ValidPipeline) -> Result<(), crate::diagnostics::Diagnostics> {
-    settings::check(valid)
+pub fn check_local(
+    valid: &ValidPipeline,
+    secrets: &BTreeMap<String, SecretSource>,
+) -> Result<(), crate::diagnostics::Diagnostics> {
+    settings::check(valid, secrets)
 }
 
 /// Runs (or resumes) `valid` on this machine, recording it in `store`; `events` sees progress.
@@ -392,6 +456,6 @@ pub fn run(
     options: &RunOptions,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport, RunError> {
-    check_local(valid).map_err(RunError::Unsupported)?;
+    check_local(valid, &options.secrets).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
 }

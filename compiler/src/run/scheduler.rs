@@ -177,7 +177,7 @@ pub(crate) fn execute(
                 options.cache_code,
             )
         });
-        let cx = Context::new(
+        let mut cx = Context::new(
             current,
             &run_id,
             &folder,
@@ -188,6 +188,7 @@ pub(crate) fn execute(
             &options.containers,
             &manifest.parameters,
         );
+        cx.secrets = &options.secrets;
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
         let mut outcome = schedule(
             &cx,
@@ -469,6 +470,7 @@ fn schedule(
         // running pods under the loop's template: `checkParallelism`).
         let mut in_loop: Vec<usize> = vec![0; limits.map_or(0, |(_, n)| n)];
         let bounds = |i: usize| limits.map_or(&[][..], |(l, _)| &l[i][..]);
+        let mut oversized: BTreeMap<usize, usize> = BTreeMap::new();
         loop {
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready
@@ -478,7 +480,11 @@ fn schedule(
                     break;
                 };
                 // A task wanting more than the machine runs alone.
-                let need = task_slots(valid, TaskId(i as u32)).clamp(1, parallelism);
+                let wanted = task_slots(valid, TaskId(i as u32));
+                let need = wanted.clamp(1, parallelism);
+                if wanted > parallelism {
+                    oversized.insert(i, wanted);
+                }
                 if used + need > parallelism {
                     break;
                 }
@@ -517,6 +523,11 @@ fn schedule(
             used -= slots_of.remove(&i).unwrap_or(0);
             for &(l, _) in bounds(i) {
                 in_loop[l] -= 1;
+            }
+            if let Some(cpus) = oversized.remove(&i) {
+                finished.report.warnings.push(format!(
+                    "it requests {cpus} CPUs and this run has {parallelism} slots (--parallelism): it ran alone"
+                ));
             }
             if let Some(e) = finished.store_error.take() {
                 store_error.get_or_insert(e);
@@ -722,7 +733,12 @@ impl Gate<'_> {
             (None, RegionKind::Call { name, .. }) => name.clone(),
             (None, _) => format!("branch #{}", b.0),
         };
-        let phase = |t: TaskId| reports[t.index()].as_ref().map(|r| &r.phase);
+        // A task inside a sub-pipeline call is read as the call: its phase.
+        let phase =
+            |t: TaskId| match crate::ir::call_between(&p.regions, b, p.tasks[t.index()].region) {
+                Some(c) => Some(self.call_phase(c, reports)),
+                None => reports[t.index()].as_ref().map(|r| r.phase.clone()),
+            };
         for &t in valid.region_reads(b) {
             if !matches!(phase(t), Some(Phase::Succeeded | Phase::Skipped)) {
                 return BranchState::Not(
@@ -842,7 +858,13 @@ impl Shape {
                     }
                 }
                 for &b in &branches_around[t.region.index()] {
-                    v.extend(valid.region_reads(b).iter().map(|d| d.index()));
+                    for d in valid.region_reads(b) {
+                        let there = p.tasks[d.index()].region;
+                        match crate::ir::call_between(&p.regions, t.region, there) {
+                            Some(c) => v.extend(inside[c.index()].iter().copied()),
+                            None => v.push(d.index()),
+                        }
+                    }
                 }
                 v.sort_unstable();
                 v.dedup();

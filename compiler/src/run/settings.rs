@@ -6,8 +6,11 @@
 //! | `timeout`, `active_deadline_seconds` | the controller / kubelet stop the pod (SIGTERM, then SIGKILL) and the node fails | the process is stopped the same way once the shorter one has passed; nothing is ever Pending here, so both count from the start |
 //! | `cache: false` | no memoization | no cache lookup and no cache entry |
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
-//! | `resources`, `node_selector`, `tolerations` | where and with what the pod is scheduled | nothing to schedule: ignored |
-//! | `env` from config maps, secrets or the downward API; `volumes`, `volume_mounts` | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
+//! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
+//! | `node_selector`, `tolerations` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
+//! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
+//! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -17,43 +20,80 @@ use crate::ir::{RetryOn, TaskConfig, TaskId};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::ValidPipeline;
 
-/// A0031 for each setting of a task the local runner cannot honour.
-pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
+/// A0031 for each setting of a task the local runner cannot honour; a secret it reads is
+/// honoured when `secrets` says where its value is on this machine.
+pub(crate) fn check(
+    valid: &ValidPipeline,
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<(), Diagnostics> {
     let p = valid.pipeline();
     let mut found = Vec::new();
     for (i, task) in p.tasks.iter().enumerate() {
         let config = &valid.names().template_of(TaskId(i as u32)).config;
-        let mut refuse = |what: String| {
+        let cluster_only =
+            "run the pipeline on a cluster (`submit`), or drop the setting for local runs";
+        let mut refuse = |what: String, help: &str| {
             found.push(
                 Diagnostic::error(
                     Code::LocalUnsupported,
                     &p.name,
                     format!("task `{}`: {what}", task.name),
-                    "run the pipeline on a cluster (`submit`), or drop the setting for local runs",
+                    help,
                 )
                 .at_opt(task.location.as_ref()),
             );
         };
         for env in &config.env {
-            if env.value_from.is_some() {
-                refuse(format!(
-                    "environment variable `{}` is read from the cluster (a config map, a secret or the downward API), which this machine does not have",
-                    env.name
-                ));
+            match env.value_from.as_ref().map(|v| &v.secret_key_ref) {
+                None => {}
+                Some(Some(secret)) => {
+                    let reference = format!("{}/{}", secret.name, secret.key);
+                    if !secrets.contains_key(&reference) {
+                        refuse(
+                            format!(
+                                "environment variable `{}` is secret `{reference}`, and this run was not told where its value is on this machine",
+                                env.name
+                            ),
+                            &format!(
+                                "pass `--secret {reference}=env:VARIABLE` or `--secret {reference}=file:PATH`; the value is read when the task starts and never recorded"
+                            ),
+                        );
+                    }
+                }
+                Some(None) => refuse(
+                    format!(
+                        "environment variable `{}` is read from the cluster (a config map or the downward API), which this machine does not have",
+                        env.name
+                    ),
+                    cluster_only,
+                ),
             }
         }
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
-            refuse(format!(
-                "volume `{}` needs a pod; the local runner runs a process",
-                volume.name
-            ));
+            // A native component finds a claim's or an empty folder's local stand-in through
+            // `volume_path`; other volumes hold the cluster's objects.
+            let local = volume.persistent_volume_claim.is_some() || volume.empty_dir.is_some();
+            if !(native && local) {
+                refuse(
+                    format!(
+                        "volume `{}` needs a pod; the local runner stands in only for claims and empty folders of native components",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+            }
         }
         if config.volumes.is_empty() {
             for mount in &config.volume_mounts {
-                refuse(format!(
-                    "the mount at `{}` needs a pod; the local runner runs a process",
-                    mount.mount_path
-                ));
+                refuse(
+                    format!(
+                        "the mount at `{}` needs a pod; the local runner runs a process",
+                        mount.mount_path
+                    ),
+                    cluster_only,
+                );
             }
         }
     }
@@ -64,21 +104,71 @@ pub(crate) fn check(valid: &ValidPipeline) -> Result<(), Diagnostics> {
     }
 }
 
-/// The literal environment variables of `config`, each value expanded as the kubelet expands
-/// `$(VAR)` with the variables before it and `base` (the variables Argo and the kubelet add).
+/// The environment variables of `config`: literal values expanded as the kubelet expands
+/// `$(VAR)` with the variables before it and `base` (the variables Argo and the kubelet add);
+/// a secret's value read from where `secrets` says, as is (the kubelet does not expand a
+/// `valueFrom`).
+///
+/// # Errors
+/// A secret whose value cannot be read, saying why.
 pub(crate) fn environment(
     config: &TaskConfig,
     base: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<Vec<(String, String)>, String> {
     let mut defined = base.clone();
     let mut out = Vec::new();
     for env in &config.env {
-        let raw = env.value.clone().unwrap_or_default();
-        let value = crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned());
+        let value = match env
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            Some(secret) => {
+                let reference = format!("{}/{}", secret.name, secret.key);
+                let source = secrets
+                    .get(&reference)
+                    .ok_or_else(|| format!("secret `{reference}` has no local source"))?;
+                source.read().map_err(|why| {
+                    format!(
+                        "environment variable `{}` (secret `{reference}`): {why}",
+                        env.name
+                    )
+                })?
+            }
+            None => {
+                let raw = env.value.clone().unwrap_or_default();
+                crate::protocol::argv::expand(&raw, &|name| defined.get(name).cloned())
+            }
+        };
         defined.insert(env.name.clone(), value.clone());
         out.push((env.name.clone(), value));
     }
-    out
+    Ok(out)
+}
+
+/// The local folder standing in for each volume of `config`: a claim's is
+/// `<workdir>/../volumes/<claim>` (beside the runs and the cache, kept from run to run as the
+/// claim is); an empty folder's is fresh in the attempt's folder `tmp`.
+pub(crate) fn local_volumes(
+    config: &TaskConfig,
+    run_folder: &std::path::Path,
+    tmp: &std::path::Path,
+) -> Vec<(String, std::path::PathBuf)> {
+    let workdir = run_folder.parent().unwrap_or(run_folder);
+    let shared = workdir.parent().unwrap_or(workdir).join("volumes");
+    config
+        .volumes
+        .iter()
+        .filter_map(|v| {
+            let dir = match (&v.persistent_volume_claim, &v.empty_dir) {
+                (Some(claim), _) => shared.join(&claim.claim_name),
+                (None, Some(_)) => tmp.join("volumes").join(&v.name),
+                (None, None) => return None,
+            };
+            Some((v.name.clone(), dir))
+        })
+        .collect()
 }
 
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`
@@ -246,7 +336,7 @@ mod tests {
         };
         let base = BTreeMap::from([("ARGO_POD_NAME".to_owned(), "pod".to_owned())]);
         assert_eq!(
-            environment(&c, &base),
+            environment(&c, &base, &BTreeMap::new()).unwrap(),
             [
                 ("A".to_owned(), "x".to_owned()),
                 ("B".to_owned(), "x-pod-$(LATER)-$(A)".to_owned()),

@@ -24,6 +24,9 @@ use crate::ir::{ComponentSpec, Implementation, IoKind, Task, TaskId};
 use crate::protocol::{IoPath, native_args_with};
 use crate::validate::ValidPipeline;
 
+/// No secrets, until the scheduler sets the run's.
+static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
+
 /// What every worker shares.
 pub(crate) struct Context<'a> {
     pub valid: &'a ValidPipeline,
@@ -38,6 +41,8 @@ pub(crate) struct Context<'a> {
     pub containers: &'a ContainerRuntime,
     /// Argo's global variables for this run (what `{{workflow.…}}` in a raw value becomes).
     pub globals: Globals,
+    /// Where secrets' values are on this machine (`RunOptions::secrets`).
+    pub secrets: &'a BTreeMap<String, super::SecretSource>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -64,6 +69,7 @@ impl<'a> Context<'a> {
         );
         Context {
             globals,
+            secrets: &NO_SECRETS,
             valid,
             run_id,
             folder,
@@ -545,10 +551,19 @@ fn run_process(
             // The variables `$(VAR)` may name are built only for a task that sets any: this
             // runs for every task.
             if !config.env.is_empty() {
-                c.envs(settings::environment(
-                    config,
-                    &rewrite::kubelet_env(cx.run_id, &task.name),
-                ));
+                c.envs(
+                    settings::environment(
+                        config,
+                        &rewrite::kubelet_env(cx.run_id, &task.name),
+                        cx.secrets,
+                    )
+                    .map_err(Problem::Error)?,
+                );
+            }
+            // Volumes: a folder of this machine where the pod would mount them.
+            for (name, dir) in settings::local_volumes(config, &cx.folder.dir, tmp) {
+                fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
+                c.env(crate::protocol::volume_env(&name), &dir);
             }
             (c, true)
         }
@@ -584,7 +599,8 @@ fn run_process(
             let env = rewrite::kubelet_env(cx.run_id, &task.name);
             // Values reach the runtime through its own environment (`--env NAME`), never
             // through its argv.
-            let own_env = settings::environment(config, &env);
+            let own_env =
+                settings::environment(config, &env, cx.secrets).map_err(Problem::Error)?;
             let names: Vec<&str> = own_env.iter().map(|(n, _)| n.as_str()).collect();
             let argv = container::run_args(
                 &name,

@@ -3,6 +3,7 @@
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::gpu_training::gpu_training;
 use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
@@ -14,7 +15,7 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::{branching_calls, calls_probe};
+use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -85,6 +86,8 @@ fn main() {
         shards,
         calls_probe,
         branching_calls,
+        settings_dsl,
         nested_pipeline,
+        gpu_training,
     )
 }

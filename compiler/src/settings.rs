@@ -1,0 +1,429 @@
+//! Pod and run settings in the DSL: methods on every task handle, named as Kubeflow
+//! Pipelines names them (`set_cpu_limit`, `set_retry`, `add_node_selector_constraint`, …),
+//! the same methods on [`ComponentSettings`] for every task of a component
+//! (`#[component(settings = …)]`) and on [`task_defaults`] for every task of the pipeline.
+//!
+//! A task's settings are laid over its component's and the pipeline's defaults
+//! ([`crate::ir::TaskConfig::merged_over`]); validation checks them (A0030, A0039) and the
+//! Argo emitter puts them on the task's template, which is shared by the tasks with equal
+//! settings. Values are Kubernetes' own: quantities as Kubernetes writes them (`500m`,
+//! `4Gi`), tolerations as `k8s-openapi`'s `Toleration`.
+//!
+//! ```
+//! use argot::prelude::*;
+//!
+//! #[component]
+//! fn fit(rows: u32) -> Result<f64> {
+//!     Ok(f64::from(rows))
+//! }
+//!
+//! #[pipeline(image = "ghcr.io/acme/train:1.0")]
+//! fn nightly() {
+//!     task_defaults().set_retry(2);
+//!     fit(1000)
+//!         .set_cpu_request("2")
+//!         .set_memory_limit("8Gi")
+//!         .set_accelerator_limit("nvidia.com/gpu", 1)
+//!         .set_timeout("2h")
+//!         .add_node_selector_constraint("cloud.google.com/gke-accelerator", "nvidia-tesla-t4");
+//! }
+//! # fn main() {}
+//! ```
+
+use k8s_openapi::api::core::v1::{
+    EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource,
+    ResourceRequirements, SecretKeySelector, Toleration, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use crate::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
+use crate::trace;
+
+/// A key of a Kubernetes secret: what a task reads as an environment variable
+/// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
+/// secret's name and key, never its value, and a `Secret` cannot feed a parameter (it is not
+/// a value argot knows). Locally, `run --secret NAME/KEY=env:VAR` (or `=file:PATH`) says
+/// where the value is on this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    name: String,
+    key: String,
+}
+
+impl Secret {
+    /// Key `key` of the secret called `name` in the workflow's namespace.
+    pub fn new(name: impl Into<String>, key: impl Into<String>) -> Secret {
+        Secret {
+            name: name.into(),
+            key: key.into(),
+        }
+    }
+}
+
+/// Where settings go: one task, or the pipeline's defaults.
+#[doc(hidden)]
+pub trait SettingsTarget {
+    /// Applies `edit` to the settings this handle stands for.
+    fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig));
+}
+
+impl<T: crate::AsTask> SettingsTarget for T {
+    fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
+        trace::configure_task(self.task_handle(), edit);
+    }
+}
+
+/// The settings of every task of the pipeline being traced, under each task's and its
+/// component's own; see [`task_defaults`].
+#[derive(Clone, Copy, Debug)]
+pub struct TaskDefaults {
+    _private: (),
+}
+
+/// The pipeline-wide defaults, set with the same methods as a task's:
+/// `task_defaults().set_retry(2).set_memory_request("1Gi");`.
+pub fn task_defaults() -> TaskDefaults {
+    TaskDefaults { _private: () }
+}
+
+impl SettingsTarget for TaskDefaults {
+    fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
+        trace::configure_defaults(edit);
+    }
+}
+
+/// A component's settings, built by the function `#[component(settings = …)]` names with
+/// the same methods as a task's; every task of the component gets them, under its own.
+///
+/// ```
+/// use argot::prelude::*;
+///
+/// fn gpu(s: ComponentSettings) -> ComponentSettings {
+///     s.set_accelerator_limit("nvidia.com/gpu", 1).set_memory_request("16Gi")
+/// }
+///
+/// #[component(settings = gpu)]
+/// fn train(rows: u32) -> Result<f64> {
+///     Ok(f64::from(rows))
+/// }
+/// # fn main() {}
+/// ```
+#[derive(Debug, Default)]
+pub struct ComponentSettings {
+    config: std::cell::RefCell<TaskConfig>,
+}
+
+impl SettingsTarget for ComponentSettings {
+    fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
+        edit(&mut self.config.borrow_mut());
+    }
+}
+
+/// The settings `settings` builds (generated code, for `#[component(settings = …)]`).
+#[doc(hidden)]
+pub fn component_settings(settings: fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
+    settings(ComponentSettings::default()).config.into_inner()
+}
+
+/// Adds `volume`, mounted at `mount_path`, and the variable through which
+/// [`crate::dsl::volume_path`] finds it.
+fn add_volume(config: &mut TaskConfig, volume: Volume, mount_path: &str) {
+    let name = volume.name.clone();
+    config.volumes.retain(|v| v.name != name);
+    config.volumes.push(volume);
+    config.volume_mounts.retain(|m| m.name != name);
+    config.volume_mounts.push(VolumeMount {
+        name: name.clone(),
+        mount_path: mount_path.to_owned(),
+        ..VolumeMount::default()
+    });
+    let var = crate::protocol::volume_env(&name);
+    config.env.retain(|e| e.name != var);
+    config.env.push(EnvVar {
+        name: var,
+        value: Some(mount_path.to_owned()),
+        value_from: None,
+    });
+}
+
+fn quantity(q: &str) -> Quantity {
+    Quantity(q.to_owned())
+}
+
+fn set_resource(config: &mut TaskConfig, limit: bool, name: &str, q: &str) {
+    let resources = config
+        .resources
+        .get_or_insert_with(ResourceRequirements::default);
+    let map = if limit {
+        resources.limits.get_or_insert_with(Default::default)
+    } else {
+        resources.requests.get_or_insert_with(Default::default)
+    };
+    map.insert(name.to_owned(), quantity(q));
+}
+
+/// Pod and run settings of a task (or, on [`task_defaults`], of every task). Each returns the
+/// handle, so calls chain.
+pub trait TaskOptions: SettingsTarget + Sized {
+    /// Requests `cpu` cores (`"500m"`, `"2"`).
+    fn set_cpu_request(self, cpu: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, false, "cpu", cpu));
+        self
+    }
+
+    /// Limits the task to `cpu` cores.
+    fn set_cpu_limit(self, cpu: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, true, "cpu", cpu));
+        self
+    }
+
+    /// Requests `memory` (`"512Mi"`, `"4Gi"`).
+    fn set_memory_request(self, memory: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, false, "memory", memory));
+        self
+    }
+
+    /// Limits the task's memory.
+    fn set_memory_limit(self, memory: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, true, "memory", memory));
+        self
+    }
+
+    /// Asks for `count` of an extended resource (`"nvidia.com/gpu"`, `"google.com/tpu"`, any
+    /// vendor's): Kubernetes takes extended resources as limits (the request equals it).
+    fn set_accelerator_limit(self, resource: &str, count: u32) -> Self {
+        let count = count.to_string();
+        self.__edit(&mut |c| set_resource(c, true, resource, &count));
+        self
+    }
+
+    /// Requests any resource by name (`ephemeral-storage`, `hugepages-2Mi`, …).
+    fn set_resource_request(self, resource: &str, quantity: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, false, resource, quantity));
+        self
+    }
+
+    /// Limits any resource by name.
+    fn set_resource_limit(self, resource: &str, quantity: &str) -> Self {
+        self.__edit(&mut |c| set_resource(c, true, resource, quantity));
+        self
+    }
+
+    /// Retries a failed attempt up to `limit` more times (Argo `retryStrategy.limit`; by
+    /// default only failures of the main container, `OnFailure`).
+    fn set_retry(self, limit: u32) -> Self {
+        self.__edit(&mut |c| {
+            let retry = c.retry.get_or_insert(RetryPolicy {
+                limit,
+                on: None,
+                backoff: None,
+            });
+            retry.limit = limit;
+        });
+        self
+    }
+
+    /// Which failures are retried (`RetryOn::Always`, `OnError`, `OnTransientError`); needs
+    /// [`TaskOptions::set_retry`] too, or retries once.
+    fn set_retry_policy(self, on: RetryOn) -> Self {
+        self.__edit(&mut |c| {
+            c.retry
+                .get_or_insert(RetryPolicy {
+                    limit: 1,
+                    on: None,
+                    backoff: None,
+                })
+                .on = Some(on);
+        });
+        self
+    }
+
+    /// Waits between attempts: `duration` first (`"10s"`), multiplied by `factor` each time,
+    /// at most `cap` (Argo `retryStrategy.backoff`).
+    fn set_retry_backoff(self, duration: &str, factor: Option<u32>, cap: Option<&str>) -> Self {
+        self.__edit(&mut |c| {
+            let retry = c.retry.get_or_insert(RetryPolicy {
+                limit: 1,
+                on: None,
+                backoff: None,
+            });
+            let max_duration = retry.backoff.as_ref().and_then(|b| b.max_duration.clone());
+            retry.backoff = Some(Backoff {
+                duration: duration.to_owned(),
+                factor,
+                cap: cap.map(str::to_owned),
+                max_duration,
+            });
+        });
+        self
+    }
+
+    /// Argo's template `timeout` (`"30m"`): counted from when the pod is created, time spent
+    /// Pending included, enforced by the controller.
+    fn set_timeout(self, duration: &str) -> Self {
+        self.__edit(&mut |c| c.timeout = Some(duration.to_owned()));
+        self
+    }
+
+    /// Argo's `activeDeadlineSeconds`: how long the pod may run once started, enforced by
+    /// the kubelet.
+    fn set_active_deadline(self, seconds: i64) -> Self {
+        self.__edit(&mut |c| c.active_deadline_seconds = Some(seconds));
+        self
+    }
+
+    /// Sets environment variable `name` of the main container to `value`.
+    fn set_env_variable(self, name: &str, value: &str) -> Self {
+        self.__edit(&mut |c| {
+            c.env.retain(|e| e.name != name);
+            c.env.push(EnvVar {
+                name: name.to_owned(),
+                value: Some(value.to_owned()),
+                value_from: None,
+            });
+        });
+        self
+    }
+
+    /// Sets environment variable `name` of the main container to key of a Kubernetes secret
+    /// (`valueFrom.secretKeyRef`): the value stays in the cluster.
+    fn set_env_from_secret(self, name: &str, secret: &Secret) -> Self {
+        self.__edit(&mut |c| {
+            c.env.retain(|e| e.name != name);
+            c.env.push(EnvVar {
+                name: name.to_owned(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.name.clone(),
+                        key: secret.key.clone(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+            });
+        });
+        self
+    }
+
+    /// Mounts an existing persistent volume claim at `mount_path` (checkpoints, a shared data
+    /// set). A component finds it with `argot::volume_path(name)`; `run` gives it the folder
+    /// `.argot/volumes/<claim>`, kept from run to run as the claim is.
+    fn add_pvc_volume(self, name: &str, claim: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: claim.to_owned(),
+                    read_only: None,
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts an empty folder the pod keeps while it lives (scratch space); `run` gives each
+    /// task a fresh folder in its run folder.
+    fn add_empty_dir_volume(self, name: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts a memory-backed empty folder (`emptyDir.medium: Memory`), for example at
+    /// `/dev/shm` for data loaders, at most `size_limit` (`"2Gi"`) when given.
+    fn add_memory_volume(self, name: &str, mount_path: &str, size_limit: Option<&str>) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    medium: Some("Memory".to_owned()),
+                    size_limit: size_limit.map(quantity),
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Schedules the pod only on nodes labelled `key=value`.
+    fn add_node_selector_constraint(self, key: &str, value: &str) -> Self {
+        self.__edit(&mut |c| {
+            c.node_selector.insert(key.to_owned(), value.to_owned());
+        });
+        self
+    }
+
+    /// Lets the pod run on nodes with a matching taint.
+    fn add_toleration(self, toleration: Toleration) -> Self {
+        self.__edit(&mut |c| {
+            if !c.tolerations.contains(&toleration) {
+                c.tolerations.push(toleration.clone());
+            }
+        });
+        self
+    }
+
+    /// `false`: never reuse a cached result of this task (KFP's `set_caching_options`).
+    fn set_caching_options(self, enable_caching: bool) -> Self {
+        self.__edit(&mut |c| c.cache = Some(enable_caching));
+        self
+    }
+}
+
+impl<T: SettingsTarget> TaskOptions for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(f: impl Fn(ComponentSettings) -> ComponentSettings) -> TaskConfig {
+        f(ComponentSettings::default()).config.into_inner()
+    }
+
+    #[test]
+    fn a_task_setting_one_resource_keeps_its_components_others() {
+        let component = config(|s| {
+            s.set_accelerator_limit("nvidia.com/gpu", 1)
+                .set_cpu_request("2")
+                .set_memory_limit("8Gi")
+        });
+        let task = config(|s| s.set_cpu_request("6").set_retry(3));
+        let merged = task.merged_over(&component);
+        let resources = merged.resources.unwrap();
+        let requests = resources.requests.unwrap();
+        let limits = resources.limits.unwrap();
+        assert_eq!(requests["cpu"].0, "6");
+        assert_eq!(limits["nvidia.com/gpu"].0, "1");
+        assert_eq!(limits["memory"].0, "8Gi");
+        assert_eq!(merged.retry.unwrap().limit, 3);
+    }
+
+    #[test]
+    fn volumes_come_with_their_mount_and_the_variable_that_finds_them() {
+        let c = config(|s| s.add_pvc_volume("checkpoints", "ckpt", "/checkpoints"));
+        assert_eq!(c.volumes[0].name, "checkpoints");
+        assert_eq!(c.volume_mounts[0].mount_path, "/checkpoints");
+        assert_eq!(c.env[0].name, "ARGOT_VOLUME_CHECKPOINTS");
+        assert_eq!(c.env[0].value.as_deref(), Some("/checkpoints"));
+        // Set again, it replaces rather than repeats.
+        let c = config(|s| {
+            s.add_empty_dir_volume("scratch", "/a")
+                .add_empty_dir_volume("scratch", "/b")
+        });
+        assert_eq!(
+            (c.volumes.len(), c.volume_mounts.len(), c.env.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(c.volume_mounts[0].mount_path, "/b");
+    }
+}
