@@ -408,6 +408,24 @@ codes! {
          or the API server would refuse is refused here: a timeout that is not a duration, an \
          active deadline below one second, an environment variable or volume without a \
          valid name, a mount of a volume the task does not have.";
+    /// A formatted string feeds an input that cannot assemble it.
+    FormatInput = "A0036", Error, "a formatted string where it cannot be assembled",
+        source: "argot: `format_arg!` travels as its pieces (`value::format_text`), assembled by a native component's `String` input; Argo's `util/template` would paste a value's wire form, not the value, into surrounding text",
+        test: "a0036_a_formatted_string_feeds_only_a_native_string_input",
+        "A `format_arg!(…)` value reaches the component as its pieces (the text, and each \
+         value in its own wire form), and a native component's `String` input puts them \
+         together as Rust's `format!` would. A container component receives its inputs' text \
+         as it is, so it would see the pieces instead of the string: build the text in its \
+         command with `concat((\"--out=gs://bucket/\", run_id))` instead. Each value must be \
+         an output parameter or a pipeline parameter that exists.";
+    /// A hook Argo and the local runner cannot run as written.
+    HookMisuse = "A0037", Error, "a hook that cannot run as written",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `LifecycleHooks` (a map: one hook per name on a DAG task); `workflow/controller/hooks.go`: `executeTmplLifeCycleHook`; `workflow/controller/exit_handler.go`: `runOnExitNode`",
+        test: "a0037_hooks_one_per_event_and_nothing_nested",
+        "A task has at most one hook per event (`on_success`, `on_failure`, `on_exit`): Argo \
+         keeps a task's hooks in a map by name. Put every task that must run on the event into \
+         one closure. Constructs inside a hook (a condition, another hook) are not compiled or \
+         run yet: write the hook's tasks without them.";
     /// Resource requests or limits the API server would refuse.
     InvalidResources = "A0039", Error, "invalid resource requests or limits",
         source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",

@@ -10,7 +10,7 @@
 //! Pipeline
 //! ├── params: [PipelineParam]              typed inputs of the whole run
 //! ├── components: {name → ComponentSpec}   typed functions (native or container) + defaults
-//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call
+//! ├── regions: [Region]                    a tree: Root, Branch, Loop, ExitHandler, Call, Hook
 //! ├── tasks: [Task]                        calls: component, region, arguments, depends, config
 //! ├── defaults: TaskConfig                 settings every task starts from
 //! └── settings: WorkflowSettings           namespace-level settings of the run
@@ -414,6 +414,34 @@ pub enum Argument {
         /// The output's name.
         output: String,
     },
+    /// A `String` assembled from text and values when the task starts (`format_arg!`), for a
+    /// `String` input of a native component; see [`crate::value::format_text`] for how it
+    /// travels.
+    Format(Vec<FormatPart>),
+}
+
+/// One piece of a formatted string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatPart {
+    /// Text known when the pipeline is compiled (constants are shown when traced).
+    Text(String),
+    /// A pipeline parameter, shown as its declared type is.
+    PipelineParam {
+        /// The parameter's name.
+        name: String,
+        /// How its value is shown.
+        display: crate::value::DisplayAs,
+    },
+    /// An output parameter of another task, shown as its declared type is.
+    TaskOutput {
+        /// The producing task.
+        task: TaskRef,
+        /// The output's name on the producing component.
+        output: String,
+        /// How its value is shown.
+        display: crate::value::DisplayAs,
+    },
 }
 
 /// A value about the whole run, known once its body has finished: only the exit handler's
@@ -431,14 +459,26 @@ pub enum RunValue {
 impl Argument {
     /// Every task this argument reads from.
     pub fn tasks(&self) -> impl Iterator<Item = &TaskRef> {
-        let (one, many) = match self {
-            Argument::TaskOutput { task, .. } | Argument::Collected { task, .. } => {
-                (Some(task), &[][..])
+        self.outputs().map(|(t, _)| t)
+    }
+
+    /// Every `(task, output)` this argument reads.
+    pub fn outputs(&self) -> impl Iterator<Item = (&TaskRef, &str)> {
+        let (one, many, parts) = match self {
+            Argument::TaskOutput { task, output } | Argument::Collected { task, output } => {
+                (Some((task, output.as_str())), &[][..], &[][..])
             }
-            Argument::OneOf(options) => (None, &options[..]),
-            _ => (None, &[][..]),
+            Argument::OneOf(options) => (None, &options[..], &[][..]),
+            Argument::Format(parts) => (None, &[][..], &parts[..]),
+            _ => (None, &[][..], &[][..]),
         };
-        one.into_iter().chain(many.iter().map(|(t, _)| t))
+        let parts = parts.iter().filter_map(|p| match p {
+            FormatPart::TaskOutput { task, output, .. } => Some((task, output.as_str())),
+            _ => None,
+        });
+        one.into_iter()
+            .chain(many.iter().map(|(t, o)| (t, o.as_str())))
+            .chain(parts)
     }
 }
 
@@ -665,6 +705,14 @@ pub enum RegionKind {
     },
     /// Tasks that run after everything else, whatever happened (Argo: `spec.onExit`).
     ExitHandler,
+    /// Tasks that run when one task of the parent region ends with a result (Argo: a
+    /// lifecycle hook on that task's DAG task, `hooks`).
+    Hook {
+        /// The task the hook is on (in the parent region).
+        task: TaskId,
+        /// When the hook runs.
+        on: HookEvent,
+    },
     /// A call of another pipeline as a reusable DAG template with its own inputs and outputs.
     ///
     /// Its tasks are the called pipeline's, traced again for each call; their names are
@@ -684,6 +732,42 @@ pub enum RegionKind {
         #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         outputs: IndexMap<String, Argument>,
     },
+}
+
+/// When a task's hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookEvent {
+    /// The task succeeded.
+    Success,
+    /// The task failed or errored.
+    Failure,
+    /// The task ran to an end, well or not (succeeded, failed or errored); not when it was
+    /// skipped or omitted.
+    Exit,
+}
+
+impl HookEvent {
+    /// The DSL method that adds the hook.
+    pub fn method(self) -> &'static str {
+        match self {
+            HookEvent::Success => "on_success",
+            HookEvent::Failure => "on_failure",
+            HookEvent::Exit => "on_exit",
+        }
+    }
+
+    /// Whether a task that ended with `result` triggers the hook.
+    pub fn fires_on(self, result: TaskResult) -> bool {
+        match self {
+            HookEvent::Success => result == TaskResult::Succeeded,
+            HookEvent::Failure => matches!(result, TaskResult::Failed | TaskResult::Errored),
+            HookEvent::Exit => matches!(
+                result,
+                TaskResult::Succeeded | TaskResult::Failed | TaskResult::Errored
+            ),
+        }
+    }
 }
 
 /// A task's result as Argo's `depends` names it (`DAGTask.depends`, evaluated by
@@ -1007,6 +1091,22 @@ pub struct TaskConfig {
     /// Where the main container mounts them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    /// Reusing a result on the cluster (Argo `memoize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memoize: Option<Memoize>,
+}
+
+/// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
+/// component's code and the task's input parameters, and reused while younger than
+/// `max_age`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memoize {
+    /// The config map holding the cache (it needs the label
+    /// `workflows.argoproj.io/configmap-type: Cache`).
+    pub config_map: String,
+    /// How long an entry is reused (a Go duration: `10m`, `24h`); `None` is for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
 }
 
 impl TaskConfig {
@@ -1051,6 +1151,7 @@ impl TaskConfig {
             env: keyed(&base.env, &self.env, |e| &e.name),
             volumes: keyed(&base.volumes, &self.volumes, |v| &v.name),
             volume_mounts: keyed(&base.volume_mounts, &self.volume_mounts, |m| &m.mount_path),
+            memoize: self.memoize.clone().or_else(|| base.memoize.clone()),
         }
     }
 
@@ -1116,6 +1217,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     env: Vec::new(),
     volumes: Vec::new(),
     volume_mounts: Vec::new(),
+    memoize: None,
 };
 
 impl TaskSettings {
@@ -1240,16 +1342,24 @@ pub fn region_sees(regions: &[Region], from: RegionId, target: RegionId) -> bool
         if id == target {
             return true;
         }
-        // The exit handler and a sub-pipeline call are templates of their own, which see
-        // only their own tasks (a call's parameters bring in what it needs).
+        // The exit handler, a hook and a sub-pipeline call are templates of their own, which
+        // see only their own tasks (a call's parameters bring in what it needs).
         if matches!(
             region.kind,
-            RegionKind::ExitHandler | RegionKind::Call { .. }
+            RegionKind::ExitHandler | RegionKind::Hook { .. } | RegionKind::Call { .. }
         ) {
             return false;
         }
     }
     false
+}
+
+/// The hook region `region` is or is inside, with its task and event: the innermost one.
+pub fn hook_around(regions: &[Region], region: RegionId) -> Option<(RegionId, TaskId, HookEvent)> {
+    ancestry(regions, region).find_map(|(id, r)| match r.kind {
+        RegionKind::Hook { task, on } => Some((id, task, on)),
+        _ => None,
+    })
 }
 
 /// The sub-pipeline call region `region` is in (itself included), innermost first: `None` in
@@ -1383,6 +1493,11 @@ pub fn describe_region(regions: &[Region], region: RegionId) -> String {
         RegionKind::Branch { .. } => "the conditional branch",
         RegionKind::Loop { .. } => "the loop body",
         RegionKind::ExitHandler => "the exit handler",
+        RegionKind::Hook { on, .. } => match on {
+            HookEvent::Success => "the success hook",
+            HookEvent::Failure => "the failure hook",
+            HookEvent::Exit => "the exit hook",
+        },
         RegionKind::Call { .. } => "the sub-pipeline call",
     };
     match &r.location {

@@ -48,6 +48,8 @@ const LAYERS: &[Layer] = &[
             "when",
             "subpipeline",
             "loops",
+            "format",
+            "hooks",
             "settings",
         ],
         independent: false,

@@ -52,7 +52,9 @@ pub mod dsl;
 pub mod emit;
 pub mod entrypoint;
 pub mod exit;
+pub mod format;
 pub mod fsutil;
+pub mod hooks;
 pub mod ir;
 #[cfg(test)]
 mod layers;
@@ -72,13 +74,15 @@ pub mod validate;
 pub mod value;
 pub mod when;
 
-pub use argot_macros::{component, container_component, pipeline};
+pub use argot_macros::{component, container_component, format_arg, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
     Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
+pub use format::{Displayed, FormatPiece, Formatted};
+pub use hooks::TaskHooks;
 pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
@@ -110,8 +114,9 @@ pub mod prelude {
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
     pub use crate::{
-        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskOptions, TaskResults, component,
-        container_component, for_each, on_exit, one_of, pipeline, task_defaults, when,
+        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
+        component, container_component, for_each, format_arg, on_exit, one_of, pipeline,
+        task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -319,11 +324,13 @@ pub mod __private {
     pub use crate::settings::component_settings;
     pub use crate::subpipeline::{PipelineOutputs, call_pipeline, pipeline_outputs};
     pub use crate::trace::{
-        Bound, PipelineHeader, TaskHandle, add_after, add_task, rename_task, scope,
+        Bound, FormatBound, PipelineHeader, TaskHandle, add_after, add_task, bind_input,
+        rename_task, scope,
     };
 
     /// What a component call registers, with the function a pod runs for a native one.
     pub type ComponentDef = crate::trace::ComponentDef<NativeFn>;
+    pub use crate::format::{FormatPiece, Formatted};
     pub use crate::value::{ParamType, encode};
     pub use crate::{ArtifactKind, AsTask, PipelineDef};
     pub use core::panic::Location;

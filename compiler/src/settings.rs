@@ -373,6 +373,21 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Reuses this task's result on the cluster (Argo `memoize`), kept in config map
+    /// `config_map` under a key made of the component's code and the task's input
+    /// *parameters* — not its input artifacts' contents, which Argo's key cannot see — for
+    /// `max_age` (a Go duration such as `24h`) or for ever. Locally the run's cache does this
+    /// job, keyed on artifacts' contents too.
+    fn set_memoize(self, config_map: &str, max_age: Option<&str>) -> Self {
+        self.__edit(&mut |c| {
+            c.memoize = Some(crate::ir::Memoize {
+                config_map: config_map.to_owned(),
+                max_age: max_age.map(str::to_owned),
+            });
+        });
+        self
+    }
+
     /// `false`: never reuse a cached result of this task (KFP's `set_caching_options`).
     fn set_caching_options(self, enable_caching: bool) -> Self {
         self.__edit(&mut |c| c.cache = Some(enable_caching));

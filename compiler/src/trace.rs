@@ -18,8 +18,8 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, Depends, LoopItems, Pipeline, PipelineParam, Region, RegionId,
-    RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
+    Argument, ComponentSpec, Depends, FormatPart, LoopItems, Pipeline, PipelineParam, Region,
+    RegionId, RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
 
@@ -53,6 +53,20 @@ pub enum Bound {
     LoopItem(LoopHandle, Option<&'static str>),
     /// An output of a task in a loop body, every iteration's value.
     Collected(TaskHandle, &'static str),
+    /// A formatted string (`format_arg!`).
+    Format(Vec<FormatBound>),
+}
+
+/// One piece of a formatted string during tracing.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum FormatBound {
+    /// Text (a constant, already shown).
+    Text(String),
+    /// A pipeline parameter.
+    Param(&'static str, crate::value::DisplayAs),
+    /// An output parameter of a task.
+    Output(TaskHandle, &'static str, crate::value::DisplayAs),
 }
 
 /// A loop as generated code and the DSL see it: which trace, which region.
@@ -339,6 +353,39 @@ pub fn rename_task(task: TaskHandle, name: String) {
     });
 }
 
+/// Binds input `input` of `task` to `bound` (a builder method for an input with a default:
+/// `train(data).learning_rate(0.1)`); a second call replaces the first.
+#[doc(hidden)]
+pub fn bind_input(
+    task: TaskHandle,
+    input: &'static str,
+    bound: Bound,
+    location: &'static Location<'static>,
+) {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        match guard.as_mut() {
+            Some(tracer) if tracer.trace == task.trace => {
+                let name = tracer.pipeline.tasks[task.id.index()].name.clone();
+                let what = || format!("input `{input}` of task `{name}`");
+                if let Some(argument) = tracer.argument(bound, &what, task.region, location) {
+                    let t = &mut tracer.pipeline.tasks[task.id.index()];
+                    t.arguments.insert(input.to_owned(), argument);
+                    // In the component's order, as positional arguments are, whatever order
+                    // the builder methods were called in.
+                    let spec = &tracer.pipeline.components[&t.component];
+                    let position = |name: &str| spec.inputs.iter().position(|i| i.name == name);
+                    t.arguments.sort_by_key(|name, _| position(name));
+                }
+            }
+            _ => {
+                drop(guard);
+                with_local_task(task, input, |_| {});
+            }
+        }
+    });
+}
+
 /// Edits the settings of `task` (the DSL's `set_…` methods).
 #[doc(hidden)]
 pub fn configure_task(task: TaskHandle, edit: &mut dyn FnMut(&mut TaskConfig)) {
@@ -563,6 +610,37 @@ pub fn scope(
     location: &'static Location<'static>,
     body: impl FnOnce(),
 ) -> RegionId {
+    scope_in(kind, None, location, body)
+}
+
+/// Runs `body` as a hook of `task` (`.on_failure(|| …)`, …): a region inside the task's own
+/// region, wherever the method is called.
+#[doc(hidden)]
+pub fn add_hook(
+    task: TaskHandle,
+    on: crate::ir::HookEvent,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) {
+    let mut local = false;
+    with_local_task(task, on.method(), |_| local = true);
+    if local {
+        scope_in(
+            RegionKind::Hook { task: task.id, on },
+            Some(task.region),
+            location,
+            body,
+        );
+    }
+}
+
+/// [`scope`], in region `parent` (default: the current one).
+fn scope_in(
+    kind: RegionKind,
+    parent: Option<RegionId>,
+    location: &'static Location<'static>,
+    body: impl FnOnce(),
+) -> RegionId {
     let (region, outer) = CURRENT.with(|c| {
         let mut guard = c.borrow_mut();
         let tracer = guard
@@ -571,7 +649,7 @@ pub fn scope(
         let region = RegionId(tracer.pipeline.regions.len() as u32);
         tracer.pipeline.regions.push(Region {
             kind,
-            parent: Some(tracer.current),
+            parent: Some(parent.unwrap_or(tracer.current)),
             location: Some(location_of(location)),
         });
         let outer = std::mem::replace(&mut tracer.current, region);
@@ -663,7 +741,7 @@ pub fn begin_call(
         let mut arguments = IndexMap::with_capacity(args.len());
         for (param, bound) in args {
             let what = || format!("parameter `{param}` of the call `{name}`");
-            if let Some(argument) = tracer.argument(bound, &what, location) {
+            if let Some(argument) = tracer.argument(bound, &what, tracer.current, location) {
                 arguments.insert(param.to_owned(), argument);
             }
         }
@@ -802,7 +880,7 @@ impl Tracer {
         let mut arguments = IndexMap::with_capacity(args.len());
         for (input, bound) in args {
             let what = || format!("input `{input}` of task `{name}`");
-            let Some(argument) = self.argument(bound, &what, location) else {
+            let Some(argument) = self.argument(bound, &what, self.current, location) else {
                 continue;
             };
             arguments.insert(input.to_owned(), argument);
@@ -831,6 +909,7 @@ impl Tracer {
     fn check_collected(
         &mut self,
         handle: TaskHandle,
+        from: RegionId,
         what: &str,
         location: &'static Location<'static>,
     ) {
@@ -838,9 +917,9 @@ impl Tracer {
         let body = &regions[handle.region.index()];
         let problem = match (&body.kind, body.parent) {
             (RegionKind::Loop { .. }, Some(parent)) => {
-                if crate::ir::region_contains(regions, handle.region, self.current) {
+                if crate::ir::region_contains(regions, handle.region, from) {
                     Some("is inside that loop: inside a loop, read the task's own output")
-                } else if !crate::ir::region_sees(regions, self.current, parent) {
+                } else if !crate::ir::region_sees(regions, from, parent) {
                     Some("cannot see the loop")
                 } else {
                     None
@@ -876,12 +955,13 @@ impl Tracer {
         format!("{}{}", self.prefix, namer::task_name(&stem, *occurrence))
     }
 
-    /// Resolves a value bound where component calls are recorded now; `None` (reported)
-    /// when a constant could not be encoded. `what` names the receiving end for messages.
+    /// Resolves a value bound for a task of region `region`; `None` (reported) when a
+    /// constant could not be encoded. `what` names the receiving end for messages.
     fn argument(
         &mut self,
         bound: Bound,
         what: &dyn Fn() -> String,
+        region: RegionId,
         location: &'static Location<'static>,
     ) -> Option<Argument> {
         Some(match bound {
@@ -904,28 +984,17 @@ impl Tracer {
             Bound::OneOf(options) => Argument::OneOf(
                 options
                     .into_iter()
-                    .map(|(handle, output)| {
-                        let task = if handle.trace == self.trace {
-                            TaskRef::Local(handle.id)
-                        } else {
-                            foreign_ref(handle)
-                        };
-                        (task, output.to_owned())
-                    })
+                    .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
                     .collect(),
             ),
             Bound::LoopItem(handle, field) => {
                 let inside = handle.trace == self.trace
-                    && crate::ir::region_contains(
-                        &self.pipeline.regions,
-                        handle.region,
-                        self.current,
-                    );
+                    && crate::ir::region_contains(&self.pipeline.regions, handle.region, region);
                 if !inside {
                     // Only reachable through a hand-made handle: an `Item` cannot leave its
                     // closure (a lifetime), so this is a guard.
                     let pipeline = self.pipeline.name.clone();
-                    let here = crate::ir::describe_region(&self.pipeline.regions, self.current);
+                    let here = crate::ir::describe_region(&self.pipeline.regions, region);
                     self.problems.push(
                         Diagnostic::error(
                             Code::OutOfScope,
@@ -944,7 +1013,7 @@ impl Tracer {
             }
             Bound::Collected(handle, output) => {
                 let task = if handle.trace == self.trace {
-                    self.check_collected(handle, &what(), location);
+                    self.check_collected(handle, region, &what(), location);
                     TaskRef::Local(handle.id)
                 } else {
                     foreign_ref(handle)
@@ -954,19 +1023,61 @@ impl Tracer {
                     output: output.to_owned(),
                 }
             }
+            Bound::Format(pieces) => {
+                let mut parts: Vec<FormatPart> = Vec::with_capacity(pieces.len());
+                for piece in pieces {
+                    let part = match piece {
+                        FormatBound::Text(text) => match parts.last_mut() {
+                            // Adjacent text is one piece.
+                            Some(FormatPart::Text(previous)) => {
+                                previous.push_str(&text);
+                                continue;
+                            }
+                            _ => FormatPart::Text(text),
+                        },
+                        FormatBound::Param(name, display) => FormatPart::PipelineParam {
+                            name: name.to_owned(),
+                            display,
+                        },
+                        FormatBound::Output(handle, output, display) => {
+                            if handle.trace == self.trace {
+                                let what = format!("the formatted string passed to {}", what());
+                                self.check_visible(handle, region, &what, Some(location));
+                            }
+                            FormatPart::TaskOutput {
+                                task: self.task_ref(handle),
+                                output: output.to_owned(),
+                                display,
+                            }
+                        }
+                    };
+                    parts.push(part);
+                }
+                // Known when compiling: a plain constant.
+                match &parts[..] {
+                    [] => Argument::Constant(crate::value::encode_text("")),
+                    [FormatPart::Text(text)] => Argument::Constant(crate::value::encode_text(text)),
+                    _ => Argument::Format(parts),
+                }
+            }
             Bound::Output(handle, output) => {
-                let task = if handle.trace == self.trace {
-                    self.check_visible(handle, self.current, &what(), Some(location));
-                    TaskRef::Local(handle.id)
-                } else {
-                    foreign_ref(handle)
-                };
+                if handle.trace == self.trace {
+                    self.check_visible(handle, region, &what(), Some(location));
+                }
                 Argument::TaskOutput {
-                    task,
+                    task: self.task_ref(handle),
                     output: output.to_owned(),
                 }
             }
         })
+    }
+
+    fn task_ref(&self, handle: TaskHandle) -> TaskRef {
+        if handle.trace == self.trace {
+            TaskRef::Local(handle.id)
+        } else {
+            foreign_ref(handle)
+        }
     }
 
     /// Resolves what a pipeline body returned, in the current region: each must be an output
@@ -992,7 +1103,7 @@ impl Tracer {
                 continue;
             }
             let what = || format!("pipeline output `{name}`");
-            if let Some(argument) = self.argument(bound, &what, location) {
+            if let Some(argument) = self.argument(bound, &what, self.current, location) {
                 resolved.insert(name.to_owned(), argument);
             }
         }

@@ -175,15 +175,140 @@ pub fn encode_text(s: &str) -> String {
     }
 }
 
-/// The `String` a wire text stands for: a JSON string literal is decoded, anything else is
-/// the value itself.
+/// The `String` a wire text stands for: a JSON string literal is decoded, a
+/// [formatted string](format_text) is assembled, anything else is the value itself.
 pub fn decode_text(text: &str) -> String {
+    if let Some(assembled) = assemble_format(text) {
+        return assembled;
+    }
+    decode_plain_text(text)
+}
+
+/// [`decode_text`] without formatted strings: what one piece of a formatted string stands for.
+fn decode_plain_text(text: &str) -> String {
     if text.starts_with('"')
         && let Ok(s) = serde_json::from_str::<String>(text)
     {
         return s;
     }
     text.to_owned()
+}
+
+/// How a value inside a formatted string (`format_arg!`) is shown: as Rust's `{}` shows a
+/// value of its declared type, so the text is the one `format!` would give.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DisplayAs {
+    /// A `String` (or `&str`): the text itself.
+    Text,
+    /// An integer: its digits.
+    Integer,
+    /// An `f32`, as Rust shows it (`0.1`, `1`, `inf`).
+    F32,
+    /// An `f64`, as Rust shows it.
+    F64,
+    /// A `bool`: `true` or `false`.
+    Bool,
+    /// A `char`: the character.
+    Char,
+}
+
+impl DisplayAs {
+    /// The tag a piece of a formatted string carries on the wire.
+    pub fn tag(self) -> &'static str {
+        match self {
+            DisplayAs::Text => "text",
+            DisplayAs::Integer => "int",
+            DisplayAs::F32 => "f32",
+            DisplayAs::F64 => "f64",
+            DisplayAs::Bool => "bool",
+            DisplayAs::Char => "char",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<DisplayAs> {
+        [
+            DisplayAs::Text,
+            DisplayAs::Integer,
+            DisplayAs::F32,
+            DisplayAs::F64,
+            DisplayAs::Bool,
+            DisplayAs::Char,
+        ]
+        .into_iter()
+        .find(|d| d.tag() == tag)
+    }
+
+    /// The text of the value whose wire text is `wire`; a wire text that is not a value of
+    /// the type (a container component's output, say) is shown as it is.
+    pub fn show(self, wire: &str) -> String {
+        let shown = match self {
+            DisplayAs::Text => Some(decode_plain_text(wire)),
+            DisplayAs::Integer => serde_json::from_str::<serde_json::Number>(wire.trim())
+                .ok()
+                .filter(|n| !n.is_f64())
+                .map(|n| n.to_string()),
+            DisplayAs::F32 => decode::<f32>(wire.trim()).ok().map(|v| v.to_string()),
+            DisplayAs::F64 => decode::<f64>(wire.trim()).ok().map(|v| v.to_string()),
+            DisplayAs::Bool => decode::<bool>(wire.trim()).ok().map(|v| v.to_string()),
+            DisplayAs::Char => decode::<char>(wire.trim()).ok().map(String::from),
+        };
+        shown.unwrap_or_else(|| wire.to_owned())
+    }
+}
+
+/// The key that marks a formatted string on the wire.
+pub const FORMAT_KEY: &str = "argot.format";
+
+/// The wire text of a formatted string (`format_arg!`): `{"argot.format":[[tag, wire], …]}`,
+/// each piece the wire text of a value and how to show it. The component's `String` input
+/// assembles it ([`decode_text`]), so each value is shown from its own wire form instead of
+/// being pasted into the text by Argo, which would paste the wire form (a JSON literal, for a
+/// string with `{` or quotes) rather than the value.
+///
+/// The text starts with `{`, which no `String` wire text does (a safe text never holds `{`, and
+/// an escaped one starts with `"`), so an argot value is never taken for a formatted string.
+/// On Argo the same JSON is built by the expression `emit::regions` writes (`toJson` of the
+/// list of pairs, Go's `json.Marshal`, which escapes `<`, `>` and `&` as `\u003c`…: the same
+/// JSON to a reader).
+pub fn format_text<'a>(pieces: impl IntoIterator<Item = (DisplayAs, &'a str)>) -> String {
+    let list: Vec<[&str; 2]> = pieces
+        .into_iter()
+        .map(|(display, wire)| [display.tag(), wire])
+        .collect();
+    let json = serde_json::to_string(&list).expect("a list of strings always serialises");
+    format!("{{\"{FORMAT_KEY}\":{json}}}")
+}
+
+/// The string a formatted string's wire text stands for, or `None` for any other text.
+fn assemble_format(text: &str) -> Option<String> {
+    if !text.starts_with('{') {
+        return None;
+    }
+    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).ok()?;
+    if object.len() != 1 {
+        return None;
+    }
+    let serde_json::Value::Array(pieces) = object.remove(FORMAT_KEY)? else {
+        return None;
+    };
+    let mut out = String::new();
+    for piece in pieces {
+        let serde_json::Value::Array(pair) = piece else {
+            return None;
+        };
+        let [
+            serde_json::Value::String(tag),
+            serde_json::Value::String(wire),
+        ] = &pair[..]
+        else {
+            return None;
+        };
+        out.push_str(&DisplayAs::from_tag(tag)?.show(wire));
+    }
+    Some(out)
 }
 
 /// Can `s` travel as itself? Nothing Argo (`{{`) or the kubelet (`$(`, `$$`) would recognise,
@@ -682,5 +807,71 @@ mod tests {
         // applies to text the type cannot read.
         assert_eq!(decode::<Vec<String>>(r#"["1","2"]"#).unwrap(), ["1", "2"]);
         assert!(decode::<Vec<u32>>(r#"["x"]"#).is_err());
+    }
+
+    /// Go's `json.Marshal` (Argo's `toJson`) writes `<`, `>`, `&`, U+2028 and U+2029 as `\u`
+    /// escapes; the rest as serde_json does for a list of strings.
+    fn go_to_json(pieces: &[(DisplayAs, String)]) -> String {
+        let list: Vec<[&str; 2]> = pieces.iter().map(|(d, w)| [d.tag(), w.as_str()]).collect();
+        serde_json::to_string(&list)
+            .unwrap()
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+    }
+
+    #[test]
+    fn formatted_strings_assemble_as_format_shows_the_values() {
+        let word = "it's \"q\" $(HOME) {{workflow.uid}}\nnext <&> \u{2028}";
+        let pieces = vec![
+            (DisplayAs::Text, encode_text("gs://b/")),
+            (DisplayAs::Text, encode(&word.to_owned()).unwrap()),
+            (DisplayAs::Text, encode_text("/")),
+            (DisplayAs::Integer, encode(&-42i64).unwrap()),
+            (DisplayAs::F64, encode(&1.0f64).unwrap()),
+            (DisplayAs::F64, encode(&0.1f64).unwrap()),
+            (DisplayAs::F32, encode(&0.1f32).unwrap()),
+            (DisplayAs::Bool, encode(&true).unwrap()),
+            (DisplayAs::Char, encode(&'{').unwrap()),
+            (DisplayAs::Integer, encode(&u64::MAX).unwrap()),
+        ];
+        let expected = format!(
+            "gs://b/{word}/{}{}{}{}{}{}{}",
+            -42i64,
+            1.0f64,
+            0.1f64,
+            0.1f32,
+            true,
+            '{',
+            u64::MAX
+        );
+        // The local runner's text.
+        let local = format_text(pieces.iter().map(|(d, w)| (*d, w.as_str())));
+        assert!(!local.contains("{{") && !local.contains('$'), "{local}");
+        assert_eq!(decode::<String>(&local).unwrap(), expected);
+        // What Argo's expression gives: the same list through Go's `toJson`.
+        let argo = format!("{{\"{FORMAT_KEY}\":{}}}", go_to_json(&pieces));
+        assert_ne!(argo, local);
+        assert_eq!(decode::<String>(&argo).unwrap(), expected);
+    }
+
+    #[test]
+    fn only_the_format_object_is_assembled() {
+        // A string that looks like a formatted string travels escaped, and stays itself.
+        let lookalike = format!("{{\"{FORMAT_KEY}\":[[\"text\",\"x\"]]}}");
+        round_trip(&lookalike);
+        // Text from outside argot that is not exactly the object is taken as it is.
+        for outside in [
+            format!("{{\"{FORMAT_KEY}\":[[\"nope\",\"x\"]]}}"),
+            format!("{{\"{FORMAT_KEY}\":[[\"text\",\"x\"]],\"more\":1}}"),
+            "{\"a\":1}".to_owned(),
+        ] {
+            assert_eq!(decode::<String>(&outside).unwrap(), outside);
+        }
+        // A value that is not of its type (a container's output, say) is shown as it is.
+        let text = format_text([(DisplayAs::Integer, "12 apples"), (DisplayAs::F64, "x")]);
+        assert_eq!(decode::<String>(&text).unwrap(), "12 applesx");
     }
 }

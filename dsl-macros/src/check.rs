@@ -55,6 +55,65 @@ pub fn unique_io_names(cx: &Ctxt, args: &[Arg], returns: Option<&Returns>) {
     }
 }
 
+/// Methods every task handle has (inherent on `NAME::Task`, or from `TaskResults`, `AsTask`,
+/// `TaskHooks` and `TaskOptions`): a defaulted input, which becomes a builder method of the
+/// same name, must not take one of them (the inherent method would silently hide the trait's).
+pub const TASK_METHODS: &[&str] = &[
+    "name",
+    "after",
+    "task_handle",
+    "succeeded",
+    "failed",
+    "errored",
+    "skipped",
+    "omitted",
+    "done",
+    "finished",
+    "any_succeeded",
+    "all_failed",
+    "depends_on",
+    "on_success",
+    "on_failure",
+    "on_exit",
+    "add_empty_dir_volume",
+    "add_memory_volume",
+    "add_node_selector_constraint",
+    "add_pvc_volume",
+    "add_toleration",
+    "set_accelerator_limit",
+    "set_active_deadline",
+    "set_caching_options",
+    "set_cpu_limit",
+    "set_cpu_request",
+    "set_env_from_secret",
+    "set_env_variable",
+    "set_memory_limit",
+    "set_memoize",
+    "set_memory_request",
+    "set_resource_limit",
+    "set_resource_request",
+    "set_retry",
+    "set_retry_backoff",
+    "set_retry_policy",
+    "set_timeout",
+];
+
+/// Each `#[default(…)]` input becomes a builder method named after it on the task handle, so
+/// its name must not be one of the handle's own methods.
+pub fn builder_names(cx: &Ctxt, args: &[Arg]) {
+    for arg in args.iter().filter(|a| a.default.is_some()) {
+        let name = arg.ident.to_string();
+        if TASK_METHODS.contains(&name.as_str()) {
+            cx.error(
+                arg.ident.span(),
+                format!(
+                    "an input with a default is set with a method of the same name on the task (`.{name}(…)`), and `{name}` is already a method of every task; rename the input"
+                ),
+            );
+        }
+    }
+}
+
 /// The generated module `NAME` holds the task handle `NAME::Task`, and the items that mention
 /// the signature's types (the plain call, the entrypoint, the task's output fields) live in it
 /// with the user's names glob-imported: there an unqualified `Task` means the handle, not the

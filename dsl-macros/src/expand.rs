@@ -230,6 +230,7 @@ fn parse_component(
     let args = attr::args(&cx, &mut func, Some(flavor));
     let returns = attr::returns(&cx, &func.sig.output, flavor);
     check::unique_io_names(&cx, &args, returns.as_ref());
+    check::builder_names(&cx, &args);
     check::no_unqualified_task(&cx, &func, &func.sig.ident.to_string());
     match (cx.finish(), returns) {
         (Ok(()), Some(returns)) => Ok(ParsedComponent {
@@ -255,6 +256,8 @@ struct Fragments {
     traced_params: Vec<TokenStream>,
     /// `(name, bound value)` pairs the traced call records.
     binds: Vec<TokenStream>,
+    /// Builder methods of the task handle, one per input with a default.
+    builders: Vec<TokenStream>,
     /// `InputSpec`s of the component spec.
     input_specs: Vec<TokenStream>,
     /// `OutputSpec`s of the component spec.
@@ -299,15 +302,39 @@ fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, componen
     let what = format!("input `{ident}` of component `{component_name}`");
     let default = default_value(t, arg.default.as_ref(), &what);
     let kind = parameter_kind(t);
-    f.traced_params.push(quote!(#ident: impl #p::IntoParam<#t>));
-    f.binds
-        .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
+    if arg.default.is_some() {
+        f.builders.push(builder_method(ident, t, name));
+    } else {
+        f.traced_params.push(quote!(#ident: impl #p::IntoParam<#t>));
+        f.binds
+            .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
+    }
     f.input_specs.push(quote! {
         #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default }
     });
     f.checks.push(param_type_check(t));
     f.run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
     f.placeholders.push(quote!(#p::Param::<#t>::named(#name)));
+}
+
+/// `.ident(value)` on the task handle: binds input `ident`, which has a default, to `value`.
+/// Required inputs stay positional in the traced call; an input with a default is optional, so
+/// it is set by name when wanted (`train(data).learning_rate(0.1)`), and left out of the
+/// task's arguments otherwise (the template input's `default` applies).
+fn builder_method(ident: &Ident, t: &Type, name: &LitStr) -> TokenStream {
+    let p = private();
+    let doc = format!(
+        "Sets input `{ident}` (default: the component's `#[default(…)]`); accepts what an input of type `{}` accepts.",
+        type_string(t)
+    );
+    quote! {
+        #[doc = #doc]
+        #[track_caller]
+        pub fn #ident(self, value: impl #p::IntoParam<#t>) -> Self {
+            #p::bind_input(self.__task, #name, #p::IntoParam::<#t>::__bind(value), #p::Location::caller());
+            self
+        }
+    }
 }
 
 /// An artifact input `ident: Input<K>`.
@@ -508,6 +535,7 @@ fn plain_call(parsed: &ParsedComponent) -> TokenStream {
 fn task_handle(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
     let p = private();
     let fields = &f.fields;
+    let builders = &f.builders;
     let doc = format!(
         "The task a call of `{}` adds to a pipeline; its fields are the task's outputs.",
         parsed.fn_name()
@@ -533,6 +561,8 @@ fn task_handle(parsed: &ParsedComponent, f: &Fragments) -> TokenStream {
                 #p::add_after(self.__task, #p::AsTask::task_handle(other));
                 self
             }
+
+            #(#builders)*
         }
 
         impl #p::AsTask for Task {

@@ -15,6 +15,7 @@ mod attr;
 mod check;
 mod code_hash;
 mod expand;
+mod format;
 
 /// Turns a Rust function into a pipeline component. See the `argot` crate docs.
 #[proc_macro_attribute]
@@ -32,4 +33,11 @@ pub fn container_component(args: TokenStream, item: TokenStream) -> TokenStream 
 #[proc_macro_attribute]
 pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::pipeline(args.into(), item.into()).into()
+}
+
+/// A typed formatted string for a `String` input: `format_arg!("gs://{}/v{}", bucket, trained.output)`.
+/// See the `argot` crate docs (`argot::format`).
+#[proc_macro]
+pub fn format_arg(input: TokenStream) -> TokenStream {
+    format::format_arg(input.into()).into()
 }

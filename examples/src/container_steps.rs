@@ -64,7 +64,7 @@ pub fn report(count: u64, min_len: u32, summary: Output<Artifact>) -> Result<Str
 // (`--build-arg BIN=container_steps`), push it, and pass `--image` to `compile` or `submit`.
 #[pipeline(image = "ghcr.io/argot-rs/container-steps:0.1.0")]
 pub fn container_steps(#[default(4)] min_len: Param<u32>) {
-    let corpus = write_corpus(100);
+    let corpus = write_corpus();
     let counted = word_count(corpus.corpus, min_len);
     report(counted.count, min_len);
 }

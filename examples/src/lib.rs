@@ -9,6 +9,7 @@
 //! - [`shards`]: a loop over a task's list output with a two-task body, and the sum.
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
+//! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -18,6 +19,7 @@
 //! The images the pipelines' attributes name are placeholders: build the image for a binary
 //! with `examples/Dockerfile` (`--build-arg BIN=<binary>`), push it, and pass it with `--image`.
 
+pub mod cached;
 pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;

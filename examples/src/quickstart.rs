@@ -73,8 +73,8 @@ pub fn evaluate(
 // (`--build-arg BIN=quickstart`), push it, and pass `--image` to `compile` or `submit`.
 #[pipeline(image = "ghcr.io/argot-rs/quickstart:0.1.0")]
 pub fn quickstart(#[default(1000)] rows: Param<u32>, #[default(0.5)] learning_rate: Param<f64>) {
-    let prepared = prepare(rows, 7);
-    let trained = train(prepared.data, learning_rate, 300);
+    let prepared = prepare(rows);
+    let trained = train(prepared.data).learning_rate(learning_rate);
     evaluate(prepared.data, trained.model, trained.output);
 }
 

@@ -147,19 +147,25 @@ pub fn summarize_config(
 /// Struct, vector, bool, string and signed parameters, with defaults, end to end.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn typed_values(config: Param<TrainConfig>) {
-    let first = summarize_config(config, vec![0.5], false, "first", 1);
-    summarize_config(
-        TrainConfig {
-            depth: 2,
-            family: "yes".into(),
-        },
-        vec![1e5, 0.0],
-        true,
-        "no",
-        -1,
-    )
+    let first = summarize_config(config)
+        .rates(vec![0.5])
+        .verbose(false)
+        .label("first")
+        .offset(1);
+    summarize_config(TrainConfig {
+        depth: 2,
+        family: "yes".into(),
+    })
+    .offset(-1)
+    .label("no")
+    .verbose(true)
+    .rates(vec![1e5, 0.0])
     .after(&first);
-    summarize_config(first.output, vec![], true, "~", 0);
+    summarize_config(first.output)
+        .rates(vec![])
+        .verbose(true)
+        .label("~")
+        .offset(0);
 }
 
 // --- Fixtures of the compile-time rules (size budget, hostile values, generated names). ---
@@ -326,8 +332,8 @@ pub fn conditions_probe(
 ) {
     use argot_examples::quickstart::{evaluate, prepare, train};
     let said = echo(word);
-    let data = prepare(50, 7);
-    let trained = train(data.data, 0.5, 50);
+    let data = prepare(50);
+    let trained = train(data.data).epochs(50);
     when(said.output.eq("it's a/b-c"), || {
         let inner = tally(log, said.output).name("matched");
         when(said.output.ne(word), || {
@@ -888,4 +894,95 @@ pub fn settings_dsl() {
 pub fn secret_length(var: String) -> Result<u64> {
     let value = std::env::var(&var).with_context(|| format!("`{var}` is not set"))?;
     Ok(value.len() as u64)
+}
+
+// --- Formatted strings (`format_arg!`). ---
+
+/// Writes `text` to the file `path`, exactly (no newline added); nothing when `path` is empty.
+#[component]
+pub fn write_text(path: String, text: String) -> Result<()> {
+    if !path.is_empty() {
+        std::fs::write(&path, text)?;
+    }
+    Ok(())
+}
+
+/// Formatted strings of parameters, outputs and constants, in the body and in a branch (whose
+/// values arrive as its template's inputs): the component receives exactly what `format!`
+/// gives, whatever the values hold (quotes, `$(HOME)`, `{{workflow.uid}}`, a newline).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn formatted(
+    #[default("it's \"q\" $(HOME) {{workflow.uid}}\nnext")] word: Param<String>,
+    #[default(0.5)] rate: Param<f64>,
+    #[default("")] out: Param<String>,
+) {
+    let said = echo(word);
+    let counted = step(41);
+    write_text(
+        out,
+        format_arg!(
+            "gs://b/{}/{}-{}-{}-{}{{x}}",
+            said.output,
+            counted.output,
+            rate,
+            1.0f64,
+            '$'
+        ),
+    );
+    when(counted.output.eq(42), || {
+        write_text(
+            format_arg!("{}.branch", out),
+            format_arg!("[{}]", said.output),
+        );
+    });
+    write_inside(out, said.output);
+}
+
+/// A sub-pipeline formatting its own parameters (its template's inputs on Argo).
+#[pipeline]
+pub fn write_inside(path: Param<String>, word: Param<String>) {
+    write_text(format_arg!("{}.call", path), format_arg!("<{}>", word));
+    // In a branch of the call, its parameters arrive as the branch's inputs.
+    when(word.ne(""), || {
+        write_text(
+            format_arg!("{}.call-branch", path),
+            format_arg!("({})", word),
+        );
+    });
+}
+
+// --- Lifecycle hooks. ---
+
+/// Hooks on a task that succeeds and on one that fails: the hooks for other results are
+/// skipped, a dependant starts once its dependency's hooks have finished, and a failing hook
+/// fails nothing (as on Argo; see `argot::hooks`).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn hooked(#[default("")] log: Param<String>) {
+    let first = tally(log, "first")
+        .name("first")
+        .on_success(|| {
+            tally(log, "first succeeded").name("on-success");
+            broken("a failing hook fails nothing").name("failing-hook");
+        })
+        .on_failure(|| {
+            tally(log, "first failed").name("never");
+        });
+    tally(log, format_arg!("after {}", first.output)).name("after-first");
+    let fails = broken("on purpose")
+        .name("fails")
+        .on_failure(|| {
+            tally(log, "fails failed").name("on-failure");
+        })
+        .on_exit(|| {
+            tally(log, "fails ended").name("on-exit");
+        });
+    tally(log, "handled")
+        .name("handled")
+        .depends_on(fails.failed());
+    // A hook on a task of a conditional branch: the branch's template carries it.
+    when(first.output.eq("first"), || {
+        tally(log, "in branch").name("branched").on_exit(|| {
+            tally(log, "branch hook").name("branch-hook");
+        });
+    });
 }

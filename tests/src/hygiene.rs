@@ -82,8 +82,8 @@ pub fn shadowed_job(job: crate::hygiene::Task) -> Result<u32> {
 #[pipeline(image = "example.com/fixtures:1.0", service_account = "runner")]
 pub fn shadowed(#[default(3)] rows: Param<u32>) {
     let made = shadowed_make(rows).name("make");
-    let fit = shadowed_fit(made.data, 0.25);
-    shadowed_count(made.data, 4).after(&fit);
+    let fit = shadowed_fit(made.data).rate(0.25);
+    shadowed_count(made.data).columns(4).after(&fit);
     shadowed_job(Task { id: 7 });
 }
 

@@ -6,8 +6,8 @@
 use argot::diagnostics::rules_markdown;
 use argot::emit::argo::{self, ArgoOptions};
 use argot::ir::{
-    Argument, ArtifactRepositoryRef, CmdArg, Implementation, IoKind, OutputSpec, Piece, Pipeline,
-    SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
+    Argument, ArtifactRepositoryRef, CmdArg, FormatPart, Implementation, IoKind, OutputSpec, Piece,
+    Pipeline, SettingsOverrides, TaskId, TaskRef, WorkflowSettings,
 };
 use argot::validate::LevelError;
 use argot::{
@@ -75,6 +75,103 @@ mod scoped {
         });
         let inside = inside.expect("the branch body ran");
         step(inside.output).name("outside");
+    }
+
+    /// A builder method of an input with a default reads a branch's task from outside it.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn builder_reads_out_of_a_branch() {
+        let mut inside = None;
+        scope(branch(), Location::caller(), || {
+            inside = Some(step(1));
+        });
+        let inside = inside.expect("the branch body ran");
+        add_with_default(1).by(inside.output);
+    }
+
+    /// Adds `by` (1 unless set) to `x`.
+    #[component]
+    pub fn add_with_default(x: u32, #[default(1)] by: u32) -> Result<u32> {
+        Ok(x + by)
+    }
+
+    /// Two failure hooks on one task.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn two_failure_hooks() {
+        step(1)
+            .on_failure(|| {
+                step(2);
+            })
+            .on_failure(|| {
+                step(3);
+            });
+    }
+
+    /// A condition inside a hook.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn condition_in_a_hook() {
+        step(1).on_exit(|| {
+            scope(branch(), Location::caller(), || {
+                step(2);
+            });
+        });
+    }
+
+    /// A hook's task reads a task of the body: a hook is a template of its own.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn hook_reads_the_body() {
+        let first = step(1);
+        step(2).on_success(|| {
+            step(first.output).name("in-hook");
+        });
+    }
+
+    /// A hook without tasks.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn empty_hook() {
+        step(1).on_success(|| {});
+    }
+
+    /// Returns its word, echoed.
+    #[pipeline]
+    pub fn echoes(word: Param<String>) -> ParamRef<String> {
+        argot_tests::fixtures::echo(word).output
+    }
+
+    /// A formatted string bound to a sub-pipeline's parameter.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_call(#[default("b")] bucket: Param<String>) {
+        echoes(format_arg!("gs://{}", bucket));
+    }
+
+    /// A sub-pipeline with a hook inside.
+    #[pipeline]
+    pub fn hooks_inside(x: Param<u32>) -> ParamRef<u32> {
+        step(x)
+            .on_failure(|| {
+                step(1);
+            })
+            .output
+    }
+
+    /// Calls `hooks_inside`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_hooks_inside() {
+        hooks_inside(1);
+    }
+
+    /// Echoes its text with a tool.
+    #[container_component]
+    pub fn shout(text: Param<String>) -> Container {
+        Container::new("example.com/tool:1.0")
+            .command(["echo"])
+            .arg(text)
+    }
+
+    /// A formatted string fed to a container component, which would see its pieces.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn formats_into_a_container(#[default("b")] bucket: Param<String>) {
+        let n = step(1);
+        shout(format_arg!("gs://{}/{}", bucket, n.output));
     }
 
     /// A task made in a branch is waited for with `.after` from outside it.
@@ -1161,6 +1258,18 @@ fn a0028_output_used_outside_its_region() {
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("`.after(…)`"), "{d}");
 
+    // A builder method (an input with a default) is checked like a positional argument.
+    let d = scoped::builder_reads_out_of_a_branch::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("reading a branch's task outside it is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(
+        d.to_string()
+            .contains("input `by` of task `add-with-default`"),
+        "{d}"
+    );
+
     // A condition reads a task of another branch.
     let d = scoped::condition_reads_a_sibling_branch::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1516,6 +1625,125 @@ fn a0028_loop_items_and_collected_outputs_stay_in_scope() {
         .expect("a collected list read where its loop cannot be seen is refused");
     assert_eq!(d.codes(), [Code::OutOfScope]);
     assert!(d.to_string().contains("cannot see the loop"), "{d}");
+    // In a hand-built IR: a task inside the loop collecting its own loop.
+    let mut p = traced(argot_examples::sweep::sweep::definition());
+    let collected = p.tasks.last().unwrap().arguments["scores"].clone();
+    p.tasks[0].arguments.insert("lr".into(), collected);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    assert!(
+        d.to_string()
+            .contains("which is not directly in a loop this task sees from outside"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a0036_a_formatted_string_feeds_only_a_native_string_input() {
+    // A container component would receive the pieces, not the string.
+    let d = errors_of(&traced(scoped::formats_into_a_container::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput]);
+    let message = d.to_string();
+    assert!(
+        message.contains("input `text` of task `shout` receives a formatted string")
+            && message.contains("concat("),
+        "{message}"
+    );
+    snapshot("A0036-format-into-a-container", &d);
+    // A sub-pipeline's parameter is not assembled: it may reach anything inside.
+    let d = errors_of(&traced(scoped::formats_into_a_call::definition()));
+    assert_eq!(d.codes(), [Code::FormatInput], "{d}");
+    assert!(
+        d.to_string()
+            .contains("parameter `word` of the sub-pipeline call"),
+        "{d}"
+    );
+
+    // Built by other means than the DSL: a piece reading an artifact, an output or a
+    // parameter that does not exist.
+    let mut p = traced(fixtures::formatted::definition());
+    let (write, prepare) = (2, p.tasks.len());
+    p.components.insert(
+        "prepare".into(),
+        argot_examples::quickstart::prepare::spec(),
+    );
+    let mut made = p.tasks[0].clone();
+    made.name = "prepare".into();
+    made.component = "prepare".into();
+    made.arguments.clear();
+    made.arguments
+        .insert("rows".into(), Argument::Constant("10".into()));
+    p.tasks.push(made);
+    let Argument::Format(parts) = &mut p.tasks[write].arguments["text"] else {
+        panic!("the fixture formats `text`")
+    };
+    let display = argot::value::DisplayAs::Text;
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(prepare as u32)),
+        output: "data".into(),
+        display,
+    });
+    parts.push(FormatPart::TaskOutput {
+        task: TaskRef::Local(TaskId(0)),
+        output: "nope".into(),
+        display,
+    });
+    parts.push(FormatPart::PipelineParam {
+        name: "missing".into(),
+        display,
+    });
+    let d = errors_of(&p);
+    assert_eq!(
+        d.codes(),
+        [Code::FormatInput, Code::FormatInput, Code::FormatInput],
+        "{d}"
+    );
+    let message = d.to_string();
+    for problem in [
+        "reads output `data` of task `prepare`, an artifact",
+        "reads output `nope` of task `echo`, which has no such output",
+        "reads pipeline parameter `missing`, which does not exist",
+    ] {
+        assert!(message.contains(problem), "{problem}: {message}");
+    }
+}
+
+#[test]
+fn a0037_hooks_one_per_event_and_nothing_nested() {
+    let d = errors_of(&traced(scoped::two_failure_hooks::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `step` has a second `.on_failure(…)` hook"),
+        "{d}"
+    );
+    snapshot("A0037-second-hook", &d);
+
+    let d = errors_of(&traced(scoped::condition_in_a_hook::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("constructs inside the exit hook at tests/tests/diagnostics.rs"),
+        "{d}"
+    );
+
+    // A hook sees no task of the body (A0028), and has tasks (A0006).
+    let d = scoped::hook_reads_the_body::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .err()
+        .expect("a hook cannot read the body");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("in the success hook at"), "{d}");
+    let d = errors_of(&traced(scoped::empty_hook::definition()));
+    assert_eq!(d.codes(), [Code::EmptyPipeline], "{d}");
+    // Not inside a sub-pipeline yet.
+    let d = errors_of(&traced(scoped::calls_hooks_inside::definition()));
+    assert_eq!(d.codes(), [Code::HookMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("a hook inside a sub-pipeline is not compiled or run yet"),
+        "{d}"
+    );
 }
 
 #[test]
@@ -1636,4 +1864,46 @@ fn a_valid_pipeline_has_no_diagnostics() {
     let p = traced(argot_examples::quickstart::quickstart::definition());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
     assert!(valid.warnings().is_empty(), "{}", valid.warnings());
+}
+
+/// The macro refuses a defaulted input named like a method every task has (its builder method
+/// would hide the trait's); its list is written by hand, so this keeps it complete: every
+/// method the task traits declare is in it.
+#[test]
+fn the_macros_list_of_task_methods_is_complete() {
+    let list = include_str!("../../dsl-macros/src/check.rs");
+    let start = list.find("pub const TASK_METHODS").expect("the list");
+    let list = &list[start..start + list[start..].find("];").expect("its end")];
+    for (file, source) in [
+        (
+            "settings.rs",
+            include_str!("../../compiler/src/settings.rs"),
+        ),
+        ("results.rs", include_str!("../../compiler/src/results.rs")),
+        ("hooks.rs", include_str!("../../compiler/src/hooks.rs")),
+    ] {
+        // The methods of the public traits (a `pub trait … {` up to its closing `}`).
+        let mut in_trait = false;
+        for line in source.lines() {
+            if line.starts_with("pub trait ") {
+                in_trait = true;
+            } else if line == "}" {
+                in_trait = false;
+            }
+            let Some(rest) = line.trim_start().strip_prefix("fn ").filter(|_| in_trait) else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let takes_self = rest.contains("(self") || rest.contains("(&self");
+            if takes_self && !name.starts_with("__") {
+                assert!(
+                    list.contains(&format!("\"{name}\"")),
+                    "`{name}` ({file}) is a task method missing from TASK_METHODS in dsl-macros/src/check.rs"
+                );
+            }
+        }
+    }
 }

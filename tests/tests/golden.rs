@@ -58,6 +58,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|r| matches!(r.kind, argot::ir::RegionKind::Call { .. }))
         .filter(|r| r.parent.is_some_and(emitted))
         .count();
+    let hooks = pipeline
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, argot::ir::RegionKind::Hook { .. }))
+        .count();
     let branches = pipeline
         .regions
         .iter()
@@ -76,7 +81,7 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .count();
     assert_eq!(
         dags,
-        1 + branches + 2 * loops + exit + called.len(),
+        1 + branches + 2 * loops + exit + called.len() + hooks,
         "{name}: a DAG per region, two per loop, one per called pipeline"
     );
     assert_eq!(
@@ -185,6 +190,28 @@ fn loops() {
     );
 }
 
+/// A formatted string is one `expr` expression per argument that lists its pieces, each value
+/// in its own wire form; in a branch its values arrive as the branch's inputs.
+#[test]
+fn formatted() {
+    check(
+        "formatted",
+        argot_tests::fixtures::formatted::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// Each hook is a DAG template named in its task's `hooks`: `exit`, or an expression on the
+/// task's status.
+#[test]
+fn hooked() {
+    check(
+        "hooked",
+        argot_tests::fixtures::hooked::definition(),
+        "argot-fixtures",
+    );
+}
+
 /// The exit handler is the DAG template `spec.onExit` names, reading `{{workflow.status}}`
 /// and `{{workflow.failures}}`.
 #[test]
@@ -216,6 +243,17 @@ fn nested_pipeline() {
         "branching_calls",
         argot_tests::fixtures::branching_calls::definition(),
         "argot-fixtures",
+    );
+}
+
+/// A memoized step: `memoize` with a key Argo computes from the code hash and the input
+/// parameters.
+#[test]
+fn cached() {
+    check(
+        "cached",
+        argot_examples::cached::cached::definition(),
+        "cached",
     );
 }
 

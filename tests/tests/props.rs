@@ -744,7 +744,8 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     | Argument::Run(_)
                     | Argument::OneOf(_)
                     | Argument::LoopItem { .. }
-                    | Argument::Collected { .. },
+                    | Argument::Collected { .. }
+                    | Argument::Format(_),
                 ) => None,
                 None => i.default.clone(),
             };

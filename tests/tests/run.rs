@@ -643,6 +643,17 @@ fn gpu_training_runs_locally_with_its_secret_and_volumes() {
     assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
+/// `cached` runs locally: the second run reuses both steps from the local cache.
+#[test]
+fn cached_reuses_its_steps_locally() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["cached"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = sb.run(&["cached"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("(2 cached)"), "{}", stdout(&out));
+}
+
 #[test]
 fn conditions_skip_the_branches_argo_skips() {
     let sb = Sandbox::new();
@@ -735,6 +746,83 @@ fn conditions_skip_the_branches_argo_skips() {
             .unwrap()
             .contains("its branch `condition-1` reads `flaky`, which did not succeed")
     );
+}
+
+/// `format_arg!` gives the component what `format!` gives, whatever the values hold; the same
+/// text the Argo golden (`golden/formatted.argo.snap`) builds with `toJson`.
+#[test]
+fn formatted_strings_reach_the_component_as_format_would_write_them() {
+    let sb = Sandbox::new();
+    let out_file = sb.file("formatted.txt");
+    let out_param = format!("out={}", out_file.display());
+    let word = "it's \"q\" $(HOME) {{workflow.uid}}\nnext";
+    let out = sb.run(&[
+        "formatted",
+        "--no-cache",
+        "-p",
+        &out_param,
+        "-p",
+        "rate=2.0",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        format!("gs://b/{word}/{}-{}-{}-{}{{x}}", 42, 2.0f64, 1.0f64, '$')
+    );
+    let branch = std::fs::read_to_string(format!("{}.branch", out_file.display())).unwrap();
+    assert_eq!(branch, format!("[{word}]"));
+    let call = std::fs::read_to_string(format!("{}.call", out_file.display())).unwrap();
+    assert_eq!(call, format!("<{word}>"));
+    let in_branch = std::fs::read_to_string(format!("{}.call-branch", out_file.display())).unwrap();
+    assert_eq!(in_branch, format!("({word})"));
+}
+
+/// Hooks run for the result they are for, before their task's dependants start; a failing
+/// hook fails nothing (`argot::hooks` cites the Argo functions).
+#[test]
+fn hooks_run_for_their_result_before_the_dependants() {
+    let sb = Sandbox::new();
+    let log = sb.file("hooks.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&["hooked", "--no-cache", "-p", &log_param]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["run"]["phase"], "Succeeded");
+    let phase = |name: &str| task(&details, name)["phase"].as_str().unwrap().to_owned();
+    for (name, expected) in [
+        ("first", "Succeeded"),
+        ("on-success", "Succeeded"),
+        ("failing-hook", "Failed"),
+        ("never", "Skipped"),
+        ("after-first", "Succeeded"),
+        ("fails", "Failed"),
+        ("on-failure", "Succeeded"),
+        ("on-exit", "Succeeded"),
+        ("handled", "Succeeded"),
+        ("branched", "Succeeded"),
+        ("branch-hook", "Succeeded"),
+    ] {
+        assert_eq!(phase(name), expected, "{name}");
+    }
+    assert!(
+        task(&details, "never")["message"]
+            .as_str()
+            .unwrap()
+            .contains("the `.on_failure(…)` hook of `first`, which ended Succeeded")
+    );
+    let lines = sb.lines("hooks.log");
+    let at = |line: &str| {
+        lines
+            .iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line} missing from {lines:?}"))
+    };
+    assert!(at("first") < at("first succeeded"));
+    assert!(at("first succeeded") < at("after first"), "{lines:?}");
+    assert!(at("fails failed") < at("handled"), "{lines:?}");
+    assert!(at("fails ended") < at("handled"), "{lines:?}");
+    assert!(at("in branch") < at("branch hook"), "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
 }
 
 #[test]

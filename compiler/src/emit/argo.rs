@@ -293,6 +293,38 @@ pub struct Template {
     /// How many pods under this template's node may run at once (`checkParallelism`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Reusing the template's outputs from a config map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memoize: Option<Memoize>,
+}
+
+/// Argo's `memoize`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Memoize {
+    /// The cache key (here an `expr` expression of the inputs).
+    pub key: String,
+    /// How long an entry is reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Where entries are kept.
+    pub cache: MemoizeCache,
+}
+
+/// Argo's `memoize.cache`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemoizeCache {
+    /// The config map.
+    pub config_map: ConfigMapName,
+}
+
+/// A config map named by `name` (Argo's `ConfigMapKeySelector` without a key).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigMapName {
+    /// The config map's name.
+    pub name: String,
 }
 
 /// When and how often Argo retries a failed pod (`retryStrategy`).
@@ -395,6 +427,21 @@ pub struct DagTask {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
+    /// Lifecycle hooks, by name (`exit`, or a name with an expression).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub hooks: IndexMap<String, LifecycleHook>,
+}
+
+/// A lifecycle hook of a DAG task: a template run when the expression holds (or, for the hook
+/// named `exit`, once the task has completed).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecycleHook {
+    /// The template it runs.
+    pub template: String,
+    /// When it runs (an `expr` expression; none for `exit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 /// Builds the `Workflow` for a validated pipeline.
@@ -468,6 +515,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         node_selector: BTreeMap::new(),
         tolerations: Vec::new(),
         parallelism: None,
+        memoize: None,
     }
 }
 
@@ -667,7 +715,40 @@ fn component_template(
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
         parallelism: None,
+        memoize: config.memoize.as_ref().map(|m| Memoize {
+            key: memoize_key(spec),
+            max_age: m.max_age.clone(),
+            cache: MemoizeCache {
+                config_map: ConfigMapName {
+                    name: m.config_map.clone(),
+                },
+            },
+        }),
     }
+}
+
+/// The `memoize` key of a component's template: a SHA-256, computed by Argo's `expr` (with
+/// Sprig's `sha256sum`, so any value makes a valid config map key), of the component's code
+/// identity — its name and the hash of its code (native) or of its container (a constant
+/// computed here) — and of each input parameter's value, each after a newline. Input
+/// artifacts are not in it: Argo's key sees parameters, not artifacts' contents.
+fn memoize_key(spec: &ComponentSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let code = match (&spec.code_hash, &spec.implementation) {
+        (Some(hash), _) => hash.clone(),
+        (None, implementation) => {
+            let json = serde_json::to_vec(implementation).expect("an implementation serialises");
+            crate::util::hex(&Sha256::digest(&json))
+        }
+    };
+    let mut parts = vec![super::regions::expr_string(&format!(
+        "{}/{code}",
+        spec.name
+    ))];
+    for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
+        parts.push(format!("'\\n' + inputs.parameters['{}']", input.name));
+    }
+    format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
 }
 
 fn render(arg: &CmdArg) -> String {

@@ -11,7 +11,7 @@
 //! [`ValidPipeline`], so only a pipeline that compiles can be drawn, and the same pipeline
 //! always gives the same bytes.
 
-use crate::ir::{Argument, Depends, RegionId, RegionKind, TaskRef};
+use crate::ir::{Argument, Depends, FormatPart, HookEvent, RegionId, RegionKind, TaskRef};
 use crate::validate::ValidPipeline;
 
 /// What an edge carries.
@@ -204,6 +204,34 @@ impl Graph {
                     }
                     // Validation refuses tasks of another pipeline (A0003).
                     Argument::TaskOutput { .. } => {}
+                    Argument::Format(parts) => {
+                        for part in parts {
+                            let (from, what) = match part {
+                                FormatPart::Text(_) => continue,
+                                FormatPart::PipelineParam { name, .. } => {
+                                    match params.iter().position(|n| n == name) {
+                                        Some(index) => (format!("p{index}"), name),
+                                        None => continue,
+                                    }
+                                }
+                                FormatPart::TaskOutput {
+                                    task: TaskRef::Local(from),
+                                    output,
+                                    ..
+                                } => {
+                                    readers.push(from.index());
+                                    (format!("t{}", from.index()), output)
+                                }
+                                FormatPart::TaskOutput { .. } => continue,
+                            };
+                            edges.push(Edge {
+                                from,
+                                to,
+                                label: format!("{what} → {input} (formatted)"),
+                                kind: EdgeKind::Parameter,
+                            });
+                        }
+                    }
                 }
             }
             let mut ordering = Vec::new();
@@ -274,6 +302,15 @@ impl Graph {
                         }
                         RegionKind::Call { pipeline, name, .. } => {
                             format!("{name}: pipeline {pipeline}")
+                        }
+                        RegionKind::Hook { task, on } => {
+                            let when = match on {
+                                HookEvent::Success => "succeeds",
+                                HookEvent::Failure => "fails",
+                                HookEvent::Exit => "has run",
+                            };
+                            let name = p.tasks.get(task.index()).map_or("?", |t| &t.name);
+                            format!("hook: when {name} {when}")
                         }
                     };
                     (region.parent, label)

@@ -25,10 +25,12 @@
 
 use std::collections::BTreeSet;
 
-use super::argo::{Arguments, Artifact, DagTask, Parameter, Template, ValueFrom};
+use indexmap::IndexMap;
+
+use super::argo::{Arguments, Artifact, DagTask, LifecycleHook, Parameter, Template, ValueFrom};
 use crate::ir::{
-    Argument, CompareKind, Condition, Depends, LoopItems, Operand, RegionId, RegionKind, RunValue,
-    TaskId, TaskRef,
+    Argument, CompareKind, Condition, Depends, FormatPart, HookEvent, LoopItems, Operand, RegionId,
+    RegionKind, RunValue, TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
 
@@ -81,6 +83,10 @@ pub(crate) fn dag_templates(
             RegionKind::Branch { .. } => match &names.branches[r] {
                 Some(b) if !in_repeated_call(valid, id, &definitions) => b.template.clone(),
                 _ => continue,
+            },
+            RegionKind::Hook { .. } => match &names.hooks[r] {
+                Some(n) => n.clone(),
+                None => continue,
             },
             // Every call of a pipeline runs the template of its first call.
             RegionKind::Call { pipeline, .. } => match names.call_templates.get(pipeline) {
@@ -268,6 +274,7 @@ fn loop_template(
             with_items,
             with_param,
             arguments,
+            hooks: IndexMap::new(),
         }];
     }
     template
@@ -514,6 +521,24 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                         found.insert(Outside::Collected(*x, output.clone()));
                     }
                 }
+                // A formatted string's values, as parameters.
+                Argument::Format(parts) => {
+                    for part in parts {
+                        match part {
+                            FormatPart::TaskOutput {
+                                task: TaskRef::Local(x),
+                                output,
+                                ..
+                            } if !inside(p.tasks[x.index()].region) => {
+                                found.insert(Outside::Task(*x, output.clone(), false));
+                            }
+                            FormatPart::PipelineParam { name, .. } if call.is_some() => {
+                                found.insert(Outside::Param(name.clone(), false));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -690,6 +715,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
                 Argument::PipelineParam(name) => param_reference(valid, region, name, artifact),
+                Argument::Format(parts) => format_expression(valid, region, parts),
             };
             if artifact {
                 arguments.artifacts.push(Artifact {
@@ -741,6 +767,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
+                hooks: hooks(valid, id),
             },
         ));
     }
@@ -813,6 +840,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
+                hooks: IndexMap::new(),
             },
         ));
     }
@@ -887,11 +915,49 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
+                hooks: IndexMap::new(),
             },
         ));
     }
     entries.sort_by_key(|(k, _)| *k);
     entries.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The lifecycle hooks of task `task`'s DAG task, in the order they were written: `exit` for
+/// `on_exit` (`runOnExitNode` runs it once the task has `Completed`: succeeded, failed or
+/// errored); for the others an expression on the task's status, which `executeTmplLifeCycleHook`
+/// evaluates (`expr`, `util/expr/argoexpr`) with `tasks.<name>.status` set to the node's phase.
+fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook> {
+    let p = valid.pipeline();
+    let mut out = IndexMap::new();
+    for (r, region) in p.regions.iter().enumerate() {
+        let RegionKind::Hook { task: t, on } = region.kind else {
+            continue;
+        };
+        let Some(template) = valid.names().hooks[r].as_ref().filter(|_| t == task) else {
+            continue;
+        };
+        let status = format!(
+            "tasks['{}'].status",
+            crate::ir::local_name(&p.tasks[task.index()].name)
+        );
+        let (name, expression) = match on {
+            HookEvent::Exit => ("exit", None),
+            HookEvent::Success => ("succeeded", Some(format!("{status} == 'Succeeded'"))),
+            HookEvent::Failure => (
+                "failed",
+                Some(format!("{status} == 'Failed' || {status} == 'Error'")),
+            ),
+        };
+        out.insert(
+            name.to_owned(),
+            LifecycleHook {
+                template: template.clone(),
+                expression,
+            },
+        );
+    }
+    out
 }
 
 /// How a task of region `at` reads pipeline parameter `name`: the run's, or inside a
@@ -992,6 +1058,72 @@ fn within(d: &Depends, keep: &dyn Fn(TaskId) -> bool) -> Option<Depends> {
     }
 }
 
+/// A formatted string as the argument of a task of region `at`: the JSON object
+/// `value::format_text` writes, its list built by an `expr` expression so that each value
+/// arrives as its own wire text (`["f64","0.5"]`), never pasted into surrounding text. Argo
+/// evaluates `{{=…}}` in a DAG task's arguments when the task starts (`resolveDependencyReferences`
+/// in `workflow/controller/dag.go`, `expressionReplaceCore` in `util/template`), where `toJson`
+/// is Go's `json.Marshal` (`util/expr/env`) and the string result is inserted without its outer
+/// quotes. Nothing in the result holds `{{` or `$`: literal text travels in its wire form, and
+/// wire forms never hold `{`, `}` or `$`, so a later substitution pass leaves it alone.
+/// fasttemplate ends the tag at the first `}}`, which is the tag's own; the object's closing
+/// brace follows it.
+fn format_expression(valid: &ValidPipeline, at: RegionId, parts: &[FormatPart]) -> String {
+    let pieces: Vec<String> = parts
+        .iter()
+        .map(|part| {
+            let (display, value) = match part {
+                FormatPart::Text(text) => (
+                    crate::value::DisplayAs::Text,
+                    expr_string(&crate::value::encode_text(text)),
+                ),
+                // Inside a sub-pipeline call, its parameters are its template's inputs.
+                FormatPart::PipelineParam { name, display } => (
+                    *display,
+                    match crate::ir::enclosing_call(&valid.pipeline().regions, at) {
+                        None => format!("workflow.parameters['{name}']"),
+                        Some(call) if call == at => format!("inputs.parameters['{name}']"),
+                        // A branch inside the call received it (see `inputs`).
+                        Some(_) => format!("inputs.parameters['{}']", param_input_name(name)),
+                    },
+                ),
+                FormatPart::TaskOutput {
+                    task: TaskRef::Local(t),
+                    output,
+                    display,
+                } => (*display, output_expression(valid, at, *t, output)),
+                FormatPart::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+            };
+            format!("['{}', {value}]", display.tag())
+        })
+        .collect();
+    format!(
+        "{{\"{}\":{{{{=toJson([{}])}}}}}}",
+        crate::value::FORMAT_KEY,
+        pieces.join(", ")
+    )
+}
+
+/// How an `expr` expression in region `at` reads output parameter `output` of `task`.
+fn output_expression(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
+    let p = valid.pipeline();
+    if p.tasks[task.index()].region == at {
+        format!(
+            "tasks['{}'].outputs.parameters['{output}']",
+            crate::ir::local_name(&p.tasks[task.index()].name)
+        )
+    } else if let Some((call, returned)) = through_call(valid, at, task, output)
+        && call_written_in(valid, at, task)
+    {
+        format!("tasks['{call}'].outputs.parameters['{returned}']")
+    } else {
+        format!(
+            "inputs.parameters['{}']",
+            input_name(valid, at, task, output)
+        )
+    }
+}
+
 /// `condition` as an `expr` expression evaluated in region `at`.
 pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condition) -> String {
     let p = valid.pipeline();
@@ -1006,20 +1138,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
             Operand::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
-            } => {
-                if p.tasks[t.index()].region == at {
-                    format!(
-                        "tasks['{}'].outputs.parameters['{output}']",
-                        crate::ir::local_name(&p.tasks[t.index()].name)
-                    )
-                } else if let Some((call, returned)) = through_call(valid, at, *t, output)
-                    && call_written_in(valid, at, *t)
-                {
-                    format!("tasks['{call}'].outputs.parameters['{returned}']")
-                } else {
-                    format!("inputs.parameters['{}']", input_name(valid, at, *t, output))
-                }
-            }
+            } => output_expression(valid, at, *t, output),
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
             Operand::LoopItem { region, field } => format!(
                 "inputs.parameters['{}']",
@@ -1065,7 +1184,7 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
 /// `text` as a single-quoted `expr` string literal. Wire forms never hold `{` or `}`, so the
 /// literal cannot close the `{{=…}}` tag; quotes, backslashes and control characters are
 /// escaped.
-fn expr_string(text: &str) -> String {
+pub(crate) fn expr_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');
     for c in text.chars() {

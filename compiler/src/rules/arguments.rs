@@ -3,7 +3,9 @@
 
 use super::{Checker, list};
 use crate::diagnostics::Code;
-use crate::ir::{Argument, ComponentSpec, Implementation, IoKind, Piece, TaskId, TaskRef};
+use crate::ir::{
+    Argument, ComponentSpec, FormatPart, Implementation, IoKind, Piece, TaskId, TaskRef,
+};
 
 impl Checker<'_> {
     /// A0002, A0003, A0007, A0011: every argument fits its input and refers to something real.
@@ -87,6 +89,13 @@ impl Checker<'_> {
         let p = self.p;
         let task = &p.tasks[id.index()];
         let found: IoKind = match argument {
+            Argument::Format(parts) => {
+                self.format(id, spec, input, parts);
+                IoKind::Parameter {
+                    rust_type: String::new(),
+                    schema: crate::schema::TypeSchema::Any,
+                }
+            }
             Argument::Constant(_)
             | Argument::Run(_)
             | Argument::OneOf(_)
@@ -223,6 +232,74 @@ impl Checker<'_> {
                 format!("input `{input}` of task `{}` (component `{}`) expects {}, but receives {}", task.name, spec.name, describe(expected), describe(&found)),
                 "pass parameters to parameter inputs and artifacts of the same kind to artifact inputs",
             );
+        }
+    }
+
+    /// A0036: a formatted string feeds a native component (which assembles it), and each of
+    /// its values is a pipeline parameter or an output parameter of a task of this pipeline.
+    fn format(&mut self, id: TaskId, spec: &ComponentSpec, input: &str, parts: &[FormatPart]) {
+        let p = self.p;
+        let task = &p.tasks[id.index()];
+        if spec.implementation != Implementation::Native {
+            self.report(
+                Code::FormatInput,
+                Some(id),
+                format!(
+                    "input `{input}` of task `{}` receives a formatted string, but `{}` is a container component, which would receive its pieces rather than the string",
+                    task.name, spec.name
+                ),
+                "build the text in the container's command with `concat((\"text\", value))`, or read the value in a native component",
+            );
+        }
+        for part in parts {
+            let problem = match part {
+                FormatPart::Text(_) => None,
+                FormatPart::PipelineParam { name, .. } => matches!(
+                    crate::ir::param_source(p, task.region, name),
+                    crate::ir::ParamSource::Missing
+                )
+                .then(|| format!("pipeline parameter `{name}`, which does not exist")),
+                FormatPart::TaskOutput {
+                    task:
+                        TaskRef::Foreign {
+                            pipeline,
+                            task: other,
+                        },
+                    ..
+                } => Some(format!("{other} of pipeline `{pipeline}`")),
+                FormatPart::TaskOutput {
+                    task: TaskRef::Local(from),
+                    output,
+                    ..
+                } => match p.tasks.get(from.index()) {
+                    None => Some(format!("task #{}, which does not exist", from.0)),
+                    Some(producer) => {
+                        let out = p
+                            .components
+                            .get(&producer.component)
+                            .and_then(|c| c.output(output));
+                        match out {
+                            Some(o) if !o.kind.is_artifact() => None,
+                            Some(_) => Some(format!(
+                                "output `{output}` of task `{}`, an artifact (a file, not a value)",
+                                producer.name
+                            )),
+                            None => Some(format!(
+                                "output `{output}` of task `{}`, which has no such output",
+                                producer.name
+                            )),
+                        }
+                    }
+                },
+            };
+            if let Some(problem) = problem {
+                self.report(
+                    Code::FormatInput,
+                    Some(id),
+                    format!("the formatted string passed to input `{input}` of task `{}` reads {problem}", task.name),
+                    "put only pipeline parameters, output parameters of tasks of this pipeline and constants into `format_arg!`",
+                );
+            }
         }
     }
 

@@ -44,38 +44,35 @@ impl Checker<'_> {
         // scan beats a tree of (task, name) pairs, whose string compares made this O(n log n)).
         let mut read: Vec<Vec<&str>> = vec![Vec::new(); p.tasks.len()];
         // A loop's list is read by the loop itself.
-        let lists = p.regions.iter().filter_map(|r| match &r.kind {
-            crate::ir::RegionKind::Loop {
+        for region in &p.regions {
+            if let crate::ir::RegionKind::Loop {
                 items:
                     crate::ir::LoopItems::TaskOutput {
                         task: TaskRef::Local(from),
                         output,
                     },
                 ..
-            } => Some((from, output)),
-            _ => None,
-        });
-        let reads = p
-            .tasks
-            .iter()
-            .flat_map(|t| t.arguments.values())
-            .filter_map(|argument| match argument {
-                Argument::TaskOutput {
-                    task: TaskRef::Local(from),
-                    output,
-                }
-                | Argument::Collected {
-                    task: TaskRef::Local(from),
-                    output,
-                } => Some((from, output)),
-                _ => None,
-            })
-            .chain(lists);
-        for (from, output) in reads {
-            if let Some(outputs) = read.get_mut(from.index())
+            } = &region.kind
+                && let Some(outputs) = read.get_mut(from.index())
                 && !outputs.contains(&output.as_str())
             {
                 outputs.push(output.as_str());
+            }
+        }
+        for task in &p.tasks {
+            for argument in task.arguments.values() {
+                // As before formatted strings: what a `one_of` selects is not counted.
+                if matches!(argument, Argument::OneOf(_)) {
+                    continue;
+                }
+                for (from, output) in argument.outputs() {
+                    if let TaskRef::Local(from) = from
+                        && let Some(outputs) = read.get_mut(from.index())
+                        && !outputs.contains(&output)
+                    {
+                        outputs.push(output);
+                    }
+                }
             }
         }
         // (component, output) → tasks that leave it unread.

@@ -28,6 +28,8 @@ pub struct Names {
     /// For each region that is a conditional branch: the name of the DAG task that calls it
     /// in its parent's DAG (`condition-1`, …) and of its DAG template; `None` for the others.
     pub branches: Vec<Option<BranchNames>>,
+    /// For each region that is a hook: the name of its DAG template; `None` for the others.
+    pub hooks: Vec<Option<String>>,
     /// The DAG template of each called pipeline, by pipeline name, in the order first called.
     pub call_templates: IndexMap<String, String>,
 }
@@ -219,6 +221,7 @@ impl Checker<'_> {
             task_templates: Vec::new(),
             exit_template: None,
             branches: Vec::new(),
+            hooks: Vec::new(),
             call_templates: IndexMap::new(),
         }
     }

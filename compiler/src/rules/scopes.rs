@@ -75,12 +75,40 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            if let Some((hook, _, _)) = region
+                .parent
+                .and_then(|parent| crate::ir::hook_around(&p.regions, parent))
+            {
+                self.report(
+                    Code::HookMisuse,
+                    None,
+                    format!(
+                        "{what}: constructs inside {} are not compiled or run yet",
+                        describe_region(&p.regions, hook)
+                    ),
+                    "write the hook's tasks without it for now",
+                );
+                continue;
+            }
             let in_call = region
                 .parent
                 .and_then(|parent| crate::ir::enclosing_call(&p.regions, parent))
                 .is_some();
             let construct = match &region.kind {
                 RegionKind::Root => "a second root",
+                RegionKind::Hook { .. } if in_call => {
+                    self.report(
+                        Code::HookMisuse,
+                        None,
+                        format!("{what}: a hook inside a sub-pipeline is not compiled or run yet"),
+                        "put the hook on a task of the pipeline body, or on the task that calls the sub-pipeline's work, for now",
+                    );
+                    continue;
+                }
+                RegionKind::Hook { task, on } => {
+                    self.hook(id, *task, *on);
+                    continue;
+                }
                 RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
                 RegionKind::Loop { items, .. } => {
                     let empty = !p
@@ -172,13 +200,45 @@ impl Checker<'_> {
                 continue;
             }
             // Nothing is collected or formatted unless it is reported: this runs per argument.
-            let reads = task.arguments.iter().filter_map(|(input, a)| match a {
-                Argument::TaskOutput {
-                    task: TaskRef::Local(t),
-                    output,
-                } => Some((Some((input.as_str(), output.as_str())), *t)),
-                _ => None,
-            });
+            // A `one_of` reads branches beside the task: checked on its own below; a loop's
+            // collected outputs are read from outside the loop, where the loop is visible.
+            for (input, a) in &task.arguments {
+                if let Argument::Collected {
+                    task: TaskRef::Local(x),
+                    ..
+                } = a
+                    && let Some(producer) = p.tasks.get(x.index())
+                {
+                    let body = p.regions.get(producer.region.index());
+                    let visible = body.is_some_and(|b| {
+                        matches!(b.kind, RegionKind::Loop { .. })
+                            && b.parent.is_some_and(|parent| {
+                                region_sees(&p.regions, task.region, parent)
+                                    && !region_contains(&p.regions, producer.region, task.region)
+                            })
+                    });
+                    if !visible {
+                        self.report(
+                            Code::OutOfScope,
+                            Some(id),
+                            format!(
+                                "input `{input}` of task `{}` collects the outputs of task `{}`, which is not directly in a loop this task sees from outside",
+                                task.name, producer.name
+                            ),
+                            "collect a loop's outputs after the loop, from a task created directly in its `for_each` closure",
+                        );
+                    }
+                }
+            }
+            let reads = task
+                .arguments
+                .iter()
+                .filter(|(_, a)| !matches!(a, Argument::OneOf(_) | Argument::Collected { .. }))
+                .flat_map(|(input, a)| a.outputs().map(move |(t, o)| (input, o, t)))
+                .filter_map(|(input, output, t)| match t {
+                    TaskRef::Local(t) => Some((Some((input.as_str(), output)), *t)),
+                    TaskRef::Foreign { .. } => None,
+                });
             let orders = task
                 .depends
                 .iter()
@@ -392,6 +452,60 @@ impl Checker<'_> {
                             "read it in a task created inside `on_exit(|run| …)`",
                         );
             }
+        }
+    }
+
+    /// A hook: its task is in the region around it, it is the task's only hook for its event,
+    /// and it has tasks (A0037, A0028, A0006).
+    fn hook(&mut self, id: RegionId, task: TaskId, on: crate::ir::HookEvent) {
+        let p = self.p;
+        let region = &p.regions[id.index()];
+        let what = describe_region(&p.regions, id);
+        let Some(hooked) = p.tasks.get(task.index()) else {
+            self.report(
+                Code::OutOfScope,
+                None,
+                format!("{what} is on task #{}, which does not exist", task.0),
+                "build hooks only through the DSL",
+            );
+            return;
+        };
+        if Some(hooked.region) != region.parent {
+            self.report(
+                Code::OutOfScope,
+                Some(task),
+                format!("{what} is not in the region of its task `{}`", hooked.name),
+                "build hooks only through the DSL",
+            );
+        }
+        let first = p.regions.iter().position(|r| r.kind == region.kind) == Some(id.index());
+        if !first {
+            self.report(
+                Code::HookMisuse,
+                Some(task),
+                format!(
+                    "task `{}` has a second `.{}(…)` hook ({what})",
+                    hooked.name,
+                    on.method()
+                ),
+                format!(
+                    "put every task that must run then into one `.{}(|| {{ … }})` closure",
+                    on.method()
+                ),
+            );
+        }
+        // Argo refuses a DAG without tasks; the hook's template would be one.
+        if !p
+            .tasks
+            .iter()
+            .any(|t| region_contains(&p.regions, id, t.region))
+        {
+            self.report(
+                Code::EmptyPipeline,
+                Some(task),
+                format!("{what} has no tasks"),
+                "call a component in the hook's closure, or remove the hook",
+            );
         }
     }
 
@@ -866,6 +980,14 @@ impl Checker<'_> {
                 }
             }
             Argument::Constant(_) => {}
+            Argument::Format(_) => {
+                self.report(
+                    Code::FormatInput,
+                    None,
+                    format!("{what} is a formatted string, which only a native component's `String` input assembles"),
+                    "pass the values to the sub-pipeline and call `format_arg!` inside it",
+                );
+            }
             Argument::TaskOutput { .. }
             | Argument::Run(_)
             | Argument::OneOf(_)

@@ -135,6 +135,43 @@ impl Checker<'_> {
                 }
             }
         }
+        // Hooks: `<pipeline>-<task>-on-<event>`.
+        names.hooks = vec![None; p.regions.len()];
+        for (r, region) in p.regions.iter().enumerate() {
+            let crate::ir::RegionKind::Hook { task, on } = region.kind else {
+                continue;
+            };
+            let Some(hooked) = p.tasks.get(task.index()) else {
+                continue;
+            };
+            let event = match on {
+                crate::ir::HookEvent::Success => "success",
+                crate::ir::HookEvent::Failure => "failure",
+                crate::ir::HookEvent::Exit => "exit",
+            };
+            let name = namer::generated(
+                &format!("{}-{}-on-{event}", p.name, hooked.name),
+                namer::DNS_LABEL_MAX,
+            );
+            let what = format!("the `.{}(…)` hook of task `{}`", on.method(), hooked.name);
+            match owners.get(&name) {
+                // A second hook for the same event is reported on its own (A0037).
+                Some(owner) if *owner == what => {}
+                Some(owner) => {
+                    let owner = owner.clone();
+                    self.report(
+                        Code::NameCollision,
+                        Some(task),
+                        format!("{what} and {owner} both become the Argo template name `{name}`"),
+                        "rename the task with `.name(\"…\")` or the component with #[component(name = \"…\")]",
+                    );
+                }
+                None => {
+                    owners.insert(name.clone(), what);
+                }
+            }
+            names.hooks[r] = Some(name);
+        }
         // Per component (by index in `p.components`): its variants, keyed by settings hash.
         let mut variants: Vec<IndexMap<String, (TaskConfig, Vec<usize>)>> =
             vec![IndexMap::new(); p.components.len()];
@@ -276,6 +313,29 @@ impl Checker<'_> {
                 }
             }
         }
+        if let Some(memoize) = &config.memoize {
+            if !crate::rules::syntax::is_dns_subdomain(&memoize.config_map) {
+                bad(
+                    self,
+                    format!(
+                        "the memoization cache `{}` is not a config map name",
+                        memoize.config_map
+                    ),
+                    "name the config map with lowercase letters, digits, `-` and `.`",
+                );
+            }
+            if let Some(age) = &memoize.max_age
+                && !go_duration(age)
+            {
+                bad(
+                    self,
+                    format!(
+                        "the memoization max age `{age}` is not a Go duration, which Argo's `time.ParseDuration` requires"
+                    ),
+                    "write it with the units h, m, s, ms, us or ns, such as `24h` or `90m` (no days)",
+                );
+            }
+        }
         for env in &config.env {
             if let Some(secret) = env
                 .value_from
@@ -342,6 +402,62 @@ impl Checker<'_> {
                     "add the volume to the same task, component or pipeline defaults",
                 );
             }
+        }
+    }
+}
+
+/// True for what Go's `time.ParseDuration` accepts (Argo parses `memoize.maxAge` with it): an
+/// optional sign, then one or more numbers (decimals allowed), each with a unit.
+fn go_duration(text: &str) -> bool {
+    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if body == "0" {
+        return true;
+    }
+    let mut rest = body;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let number = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let digits = &rest[..number];
+        if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[number..];
+        let Some(unit) = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+            .iter()
+            .filter(|u| rest.starts_with(**u))
+            .max_by_key(|u| u.len())
+        else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_duration;
+
+    #[test]
+    fn go_durations_are_what_time_parse_duration_accepts() {
+        for good in [
+            "24h",
+            "90m",
+            "1h30m",
+            "1.5h",
+            "300ms",
+            "0",
+            "10s",
+            "2h45m30.5s",
+        ] {
+            assert!(go_duration(good), "{good}");
+        }
+        for bad in ["", "1d", "24", "h", "1.2.3h", "10 s", "1hh", ".h"] {
+            assert!(!go_duration(bad), "{bad}");
         }
     }
 }

@@ -278,7 +278,8 @@ impl Checker<'_> {
                         | Argument::Run(_)
                         | Argument::OneOf(_)
                         | Argument::LoopItem { .. }
-                        | Argument::Collected { .. },
+                        | Argument::Collected { .. }
+                        | Argument::Format(_),
                     ) => None,
                     None => spec.input(input).and_then(|i| i.default.as_deref()),
                 }

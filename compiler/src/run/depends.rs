@@ -30,6 +30,13 @@ fn has_result(phase: &Phase, result: TaskResult) -> bool {
     }
 }
 
+/// Whether a hook for `on` runs after its task ended in phase `phase` (see `crate::hooks`).
+pub(crate) fn hook_fires(on: crate::ir::HookEvent, phase: &Phase) -> bool {
+    TaskResult::ALL
+        .into_iter()
+        .any(|result| has_result(phase, result) && on.fires_on(result))
+}
+
 /// Evaluates `d` given the phase of each finished task it names.
 pub(crate) fn holds<'a>(d: &Depends, phase: &impl Fn(TaskId) -> &'a Phase) -> bool {
     let of = |t: &TaskRef| match t {

@@ -29,9 +29,10 @@ use super::{
     Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots, unroll,
 };
 use crate::ir::{
-    Argument, Depends, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
+    Argument, Depends, FormatPart, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
+use crate::value::{self, DisplayAs};
 
 /// Label on local runs saying which runner recorded them.
 pub const RUNNER_LABEL: &str = "argot.dev/runner";
@@ -669,6 +670,26 @@ impl Gate<'_> {
                 return;
             }
         }
+        // A hook's tasks run only when their task ended with a result the hook is for.
+        if let Some((hooked, on)) = self.shape.hook_of[i] {
+            let phase = &reports[hooked]
+                .as_ref()
+                .expect("a hook's tasks wait for its task")
+                .phase;
+            if !depends::hook_fires(on, phase) {
+                let hooked = &valid.pipeline().tasks[hooked].name;
+                let mut r = TaskReport::new(&task.name, &task.component, Phase::Skipped);
+                r.message = Some(format!(
+                    "not run: it is in the `.{}(…)` hook of `{hooked}`, which ended {}",
+                    on.method(),
+                    phase.as_str()
+                ));
+                events(Event::TaskFinished(&r));
+                reports[i] = Some(r);
+                self.release(i, reports, ready, events);
+                return;
+            }
+        }
         let p = valid.pipeline();
         // A task inside a sub-pipeline call is seen from outside it as the call: its phase.
         let mut call_phases: BTreeMap<TaskId, Phase> = BTreeMap::new();
@@ -812,6 +833,8 @@ struct Shape {
     call_tasks: Vec<Vec<usize>>,
     /// Whether each task belongs to the exit handler.
     in_exit: Vec<bool>,
+    /// For a task in a hook: the task the hook is on, and when it runs.
+    hook_of: Vec<Option<(usize, crate::ir::HookEvent)>>,
     /// The tasks in an order where each comes after every task it waits for.
     order: Vec<usize>,
 }
@@ -842,6 +865,21 @@ impl Shape {
                 out
             })
             .collect();
+        let hook_of: Vec<Option<(usize, crate::ir::HookEvent)>> = p
+            .tasks
+            .iter()
+            .map(|t| {
+                crate::ir::hook_around(&p.regions, t.region)
+                    .map(|(_, on_task, on)| (on_task.index(), on))
+            })
+            .collect();
+        // The tasks of each task's hooks: its dependants wait for them too.
+        let mut hook_tasks: Vec<Vec<usize>> = vec![Vec::new(); p.tasks.len()];
+        for (i, hook) in hook_of.iter().enumerate() {
+            if let Some((hooked, _)) = hook {
+                hook_tasks[*hooked].push(i);
+            }
+        }
         let deps: Vec<Vec<usize>> = p
             .tasks
             .iter()
@@ -866,6 +904,18 @@ impl Shape {
                         }
                     }
                 }
+                // A hook's tasks start once its task has finished.
+                if let Some((hooked, _)) = hook_of[i] {
+                    v.push(hooked);
+                }
+                // A dependency is done once its hooks are (`evaluateDependsLogic` waits until
+                // `CheckAllHooksFullfilled`), except for the hook's own tasks.
+                let hooks: Vec<usize> = v
+                    .iter()
+                    .filter(|&&d| hook_of[i].is_none_or(|(hooked, _)| hooked != d))
+                    .flat_map(|&d| hook_tasks[d].iter().copied())
+                    .collect();
+                v.extend(hooks);
                 v.sort_unstable();
                 v.dedup();
                 v
@@ -883,6 +933,7 @@ impl Shape {
             })
             .collect();
         Shape {
+            hook_of,
             call_tasks,
             in_exit: p
                 .tasks
@@ -902,7 +953,9 @@ impl Shape {
             .order
             .iter()
             .copied()
-            .filter(|&i| self.in_exit[i] == exit)
+            // A hook's failure fails nothing: Argo judges a DAG by its target tasks only, and
+            // a hook's node is none of them (`assessDAGPhase`).
+            .filter(|&i| self.in_exit[i] == exit && self.hook_of[i].is_none())
             .collect();
         depends::failed_branch(phases, &self.deps, &part)
     }
@@ -1173,6 +1226,38 @@ fn resolve_job(
             (IoKind::Parameter { .. }, argument) => {
                 let value = match argument {
                     Some(Argument::Constant(text)) => text.clone(),
+                    // Assembled by the component from the same text Argo's expression builds
+                    // (`emit::regions`, `value::format_text`).
+                    Some(Argument::Format(parts)) => {
+                        let mut pieces: Vec<(DisplayAs, String)> = Vec::with_capacity(parts.len());
+                        for part in parts {
+                            pieces.push(match part {
+                                FormatPart::Text(text) => (DisplayAs::Text, value::encode_text(text)),
+                                // Inside a sub-pipeline call: what the call binds.
+                                FormatPart::PipelineParam { name, display } => (
+                                    *display,
+                                    param_value(valid, run_params, reports, task.region, name)?,
+                                ),
+                                FormatPart::TaskOutput {
+                                    task: from,
+                                    output,
+                                    display,
+                                } => {
+                                    let r = producer(from)?;
+                                    let wire = r
+                                        .output_params
+                                        .iter()
+                                        .find(|(n, _)| n == output)
+                                        .map(|(_, v)| v.clone())
+                                        .ok_or_else(|| {
+                                            format!("`{}` has no output parameter `{output}`", r.name)
+                                        })?;
+                                    (*display, wire)
+                                }
+                            });
+                        }
+                        value::format_text(pieces.iter().map(|(d, w)| (*d, w.as_str())))
+                    }
                     // The branch that ran: the first option whose task succeeded.
                     Some(Argument::OneOf(options)) => options
                         .iter()
@@ -1305,6 +1390,69 @@ mod tests {
 
     /// `prepare(rows) → train(data, lr, epochs=default) → report(acc)`, plus an independent `other`.
     fn pipeline() -> ValidPipeline {
+        validate(&ir(), &ValidateOptions::default()).unwrap()
+    }
+
+    /// `pipeline()` with a failure hook on `train` holding task `alert` (task 4).
+    fn hooked() -> ValidPipeline {
+        let mut ir = ir();
+        ir.regions.push(crate::ir::Region {
+            kind: RegionKind::Hook {
+                task: TaskId(1),
+                on: crate::ir::HookEvent::Failure,
+            },
+            parent: Some(RegionId::ROOT),
+            location: None,
+        });
+        let mut alert = ir.tasks[3].clone();
+        alert.name = "alert".into();
+        alert.region = RegionId(1);
+        ir.tasks.push(alert);
+        validate(&ir, &ValidateOptions::default()).unwrap()
+    }
+
+    /// A hook's tasks wait for its task; the task's dependants wait for them
+    /// (`CheckAllHooksFullfilled`); a failing hook fails nothing (`assessDAGPhase`).
+    #[test]
+    fn hooks_wait_for_their_task_and_hold_its_dependants() {
+        let valid = hooked();
+        let shape = Shape::of(&valid);
+        assert_eq!(shape.hook_of[4], Some((1, crate::ir::HookEvent::Failure)));
+        assert_eq!(shape.deps[4], [1], "the hook waits for its task only");
+        assert_eq!(
+            shape.deps[2],
+            [1, 4],
+            "`report` reads `train`: it waits for its hook"
+        );
+        assert_eq!(shape.deps[3], Vec::<usize>::new());
+        let (ok, failed) = (Phase::Succeeded, Phase::Failed);
+        let phases = [&ok, &ok, &ok, &ok, &failed];
+        assert_eq!(shape.failed_branch(&phases, false), None);
+        let phases = [&ok, &failed, &Phase::Omitted, &ok, &ok];
+        assert_eq!(shape.failed_branch(&phases, false), Some(1));
+        for (phase, fires) in [
+            (Phase::Succeeded, false),
+            (Phase::Failed, true),
+            (Phase::Error, true),
+            (Phase::Skipped, false),
+            (Phase::Omitted, false),
+        ] {
+            assert_eq!(
+                depends::hook_fires(crate::ir::HookEvent::Failure, &phase),
+                fires
+            );
+        }
+        assert!(depends::hook_fires(
+            crate::ir::HookEvent::Exit,
+            &Phase::Error
+        ));
+        assert!(!depends::hook_fires(
+            crate::ir::HookEvent::Exit,
+            &Phase::Skipped
+        ));
+    }
+
+    fn ir() -> crate::ir::Pipeline {
         let ir = serde_json::json!({
             "name": "p", "image": "example.com/p:1.0", "binary_path": "/b",
             "params": [{"name": "rows", "rust_type": "u32", "default": "10"}],
@@ -1333,8 +1481,7 @@ mod tests {
                 {"name": "other", "component": "report", "arguments": {"acc": {"constant": "1"}}}
             ]
         });
-        let ir: crate::ir::Pipeline = serde_json::from_value(ir).unwrap();
-        validate(&ir, &ValidateOptions::default()).unwrap()
+        serde_json::from_value(ir).unwrap()
     }
 
     fn done(name: &str, phase: Phase) -> Option<TaskReport> {

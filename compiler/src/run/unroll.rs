@@ -25,8 +25,8 @@ use indexmap::IndexMap;
 
 use super::TaskReport;
 use crate::ir::{
-    Argument, Condition, Depends, LoopItems, Operand, Region, RegionId, RegionKind, Task, TaskId,
-    TaskRef, TaskResult,
+    Argument, Condition, Depends, FormatPart, LoopItems, Operand, Region, RegionId, RegionKind,
+    Task, TaskId, TaskRef, TaskResult,
 };
 use crate::validate::ValidPipeline;
 
@@ -393,6 +393,14 @@ impl Unroller<'_> {
                     outputs: outputs.clone(),
                 }
             }
+            // The hooked task of the same iteration.
+            RegionKind::Hook { task, on } => RegionKind::Hook {
+                task: match self.map_ref(&TaskRef::Local(*task), ctx)? {
+                    TaskRef::Local(t) => t,
+                    TaskRef::Foreign { .. } => return None,
+                },
+                on: *on,
+            },
             kind => kind.clone(),
         };
         let id = RegionId(self.regions.len() as u32);
@@ -480,6 +488,25 @@ impl Unroller<'_> {
                     task: TaskRef::Local(x),
                     output,
                 } => self.collected(*x, output, ctx, &mut extra)?,
+                Argument::Format(parts) => Argument::Format(
+                    parts
+                        .iter()
+                        .map(|part| {
+                            Some(match part {
+                                FormatPart::TaskOutput {
+                                    task,
+                                    output,
+                                    display,
+                                } => FormatPart::TaskOutput {
+                                    task: self.map_ref(task, ctx)?,
+                                    output: output.clone(),
+                                    display: *display,
+                                },
+                                other => other.clone(),
+                            })
+                        })
+                        .collect::<Option<_>>()?,
+                ),
                 other => other.clone(),
             };
             arguments.insert(input.clone(), mapped);

@@ -1,5 +1,6 @@
 //! A pipeline binary with the examples and the fixture pipelines, for CLI end-to-end tests.
 
+use argot_examples::cached::cached;
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
@@ -20,8 +21,8 @@ use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, gated_chain,
-    handles_a_failure, loops_probe, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
+    handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -89,5 +90,8 @@ fn main() {
         settings_dsl,
         nested_pipeline,
         gpu_training,
+        cached,
+        formatted,
+        hooked,
     )
 }
