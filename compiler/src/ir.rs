@@ -1094,6 +1094,24 @@ pub struct TaskConfig {
     /// Reusing a result on the cluster (Argo `memoize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memoize: Option<Memoize>,
+    /// Labels of the pod.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations of the pod.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// When the kubelet pulls the image (`Always`, `IfNotPresent`, `Never`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    /// The pod's service account, instead of the workflow's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// The pod's priority class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class: Option<String>,
+    /// The scheduler that places the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1152,6 +1170,34 @@ impl TaskConfig {
             volumes: keyed(&base.volumes, &self.volumes, |v| &v.name),
             volume_mounts: keyed(&base.volume_mounts, &self.volume_mounts, |m| &m.mount_path),
             memoize: self.memoize.clone().or_else(|| base.memoize.clone()),
+            labels: base
+                .labels
+                .clone()
+                .into_iter()
+                .chain(self.labels.clone())
+                .collect(),
+            annotations: base
+                .annotations
+                .clone()
+                .into_iter()
+                .chain(self.annotations.clone())
+                .collect(),
+            image_pull_policy: self
+                .image_pull_policy
+                .clone()
+                .or_else(|| base.image_pull_policy.clone()),
+            service_account: self
+                .service_account
+                .clone()
+                .or_else(|| base.service_account.clone()),
+            priority_class: self
+                .priority_class
+                .clone()
+                .or_else(|| base.priority_class.clone()),
+            scheduler_name: self
+                .scheduler_name
+                .clone()
+                .or_else(|| base.scheduler_name.clone()),
         }
     }
 
@@ -1218,6 +1264,12 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     volumes: Vec::new(),
     volume_mounts: Vec::new(),
     memoize: None,
+    labels: BTreeMap::new(),
+    annotations: BTreeMap::new(),
+    image_pull_policy: None,
+    service_account: None,
+    priority_class: None,
+    scheduler_name: None,
 };
 
 impl TaskSettings {

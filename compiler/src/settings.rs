@@ -31,8 +31,9 @@
 //! ```
 
 use k8s_openapi::api::core::v1::{
-    EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource,
-    ResourceRequirements, SecretKeySelector, Toleration, Volume, VolumeMount,
+    ConfigMapKeySelector, EmptyDirVolumeSource, EnvVar, EnvVarSource, ObjectFieldSelector,
+    PersistentVolumeClaimVolumeSource, ResourceRequirements, SecretKeySelector, Toleration, Volume,
+    VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -58,6 +59,38 @@ impl Secret {
             key: key.into(),
         }
     }
+}
+
+/// When the kubelet pulls a task's image (`imagePullPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImagePullPolicy {
+    /// On every start.
+    Always,
+    /// Only when the node does not have it.
+    IfNotPresent,
+    /// Never: the node must have it.
+    Never,
+}
+
+impl ImagePullPolicy {
+    /// The name Kubernetes uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullPolicy::Always => "Always",
+            ImagePullPolicy::IfNotPresent => "IfNotPresent",
+            ImagePullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// Sets environment variable `name` from `source`, replacing an earlier one.
+fn set_env_from(config: &mut TaskConfig, name: &str, source: EnvVarSource) {
+    config.env.retain(|e| e.name != name);
+    config.env.push(EnvVar {
+        name: name.to_owned(),
+        value: None,
+        value_from: Some(source),
+    });
 }
 
 /// Where settings go: one task, or the pipeline's defaults.
@@ -352,6 +385,80 @@ pub trait TaskOptions: SettingsTarget + Sized {
             };
             add_volume(c, volume, mount_path);
         });
+        self
+    }
+
+    /// Sets environment variable `name` to key `key` of config map `config_map`
+    /// (`valueFrom.configMapKeyRef`). `run` cannot read a config map: it refuses (A0031).
+    fn set_env_from_config_map(self, name: &str, config_map: &str, key: &str) -> Self {
+        self.__edit(&mut |c| {
+            let source = EnvVarSource {
+                config_map_key_ref: Some(ConfigMapKeySelector {
+                    name: config_map.to_owned(),
+                    key: key.to_owned(),
+                    optional: None,
+                }),
+                ..EnvVarSource::default()
+            };
+            set_env_from(c, name, source);
+        });
+        self
+    }
+
+    /// Sets environment variable `name` from the downward API: a field of the pod such as
+    /// `metadata.name`, `metadata.namespace` or `status.podIP` (`valueFrom.fieldRef`). `run`
+    /// has no pod: it refuses (A0031).
+    fn set_env_from_field(self, name: &str, field_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let source = EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: field_path.to_owned(),
+                    api_version: None,
+                }),
+                ..EnvVarSource::default()
+            };
+            set_env_from(c, name, source);
+        });
+        self
+    }
+
+    /// Adds a label to the task's pod (KFP's `add_pod_label`).
+    fn add_pod_label(self, key: &str, value: &str) -> Self {
+        self.__edit(&mut |c| {
+            c.labels.insert(key.to_owned(), value.to_owned());
+        });
+        self
+    }
+
+    /// Adds an annotation to the task's pod (KFP's `add_pod_annotation`).
+    fn add_pod_annotation(self, key: &str, value: &str) -> Self {
+        self.__edit(&mut |c| {
+            c.annotations.insert(key.to_owned(), value.to_owned());
+        });
+        self
+    }
+
+    /// When the kubelet pulls the task's image.
+    fn set_image_pull_policy(self, policy: ImagePullPolicy) -> Self {
+        self.__edit(&mut |c| c.image_pull_policy = Some(policy.as_str().to_owned()));
+        self
+    }
+
+    /// Runs the task's pod under service account `name` instead of the workflow's.
+    fn set_service_account(self, name: &str) -> Self {
+        self.__edit(&mut |c| c.service_account = Some(name.to_owned()));
+        self
+    }
+
+    /// The task's pod's priority class.
+    fn set_priority_class(self, name: &str) -> Self {
+        self.__edit(&mut |c| c.priority_class = Some(name.to_owned()));
+        self
+    }
+
+    /// The scheduler that places the task's pod.
+    fn set_scheduler_name(self, name: &str) -> Self {
+        self.__edit(&mut |c| c.scheduler_name = Some(name.to_owned()));
         self
     }
 

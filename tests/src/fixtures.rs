@@ -870,6 +870,12 @@ pub fn settings_dsl() {
             effect: Some("NoSchedule".into()),
             ..Default::default()
         })
+        .add_pod_label("team", "vision")
+        .add_pod_annotation("example.com/owner", "ml-platform")
+        .set_image_pull_policy(ImagePullPolicy::IfNotPresent)
+        .set_service_account("trainer")
+        .set_priority_class("high-priority")
+        .set_scheduler_name("volcano")
         .set_retry(3)
         .set_retry_policy(RetryOn::Always)
         .set_retry_backoff("10s", Some(2), Some("5m"))
@@ -886,6 +892,16 @@ pub fn settings_dsl() {
     // A secret, read as an environment variable: only its name and key are in the manifest.
     secret_length("BUCKET_TOKEN")
         .set_env_from_secret("BUCKET_TOKEN", &Secret::new("bucket-creds", "token"));
+}
+
+/// Environment variables only a pod has: from a config map and from the downward API
+/// (compiled; `run` refuses them, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn cluster_env() {
+    step(1)
+        .set_env_from_config_map("REGION", "cluster-info", "region")
+        .set_env_from_field("POD_NAME", "metadata.name")
+        .set_env_from_field("TEAM", "metadata.labels['team']");
 }
 
 /// How long the value of environment variable `var` is (a secret's value is never an

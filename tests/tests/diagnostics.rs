@@ -315,6 +315,19 @@ mod scoped {
         calls_itself(1);
     }
 
+    /// Pod settings Kubernetes would refuse.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_pod_settings() {
+        step(1).name("labelled").add_pod_label("bad key!", "x");
+        step(2)
+            .name("fielded")
+            .set_env_from_field("WHERE", "spec.containers");
+        step(3)
+            .name("configured")
+            .set_env_from_config_map("X", "Cluster_Info", "region");
+        step(4).name("memoized").set_memoize("memo", Some("1d"));
+    }
+
     /// Resources Kubernetes would refuse.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn bad_resources() {
@@ -1475,6 +1488,29 @@ fn a0039_invalid_resources() {
         )
         .is_ok()
     );
+}
+
+#[test]
+fn a0030_pod_settings_from_the_dsl() {
+    let d = errors_of(&traced(scoped::bad_pod_settings::definition()));
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "pod label `bad key!: x` is not a valid Kubernetes label",
+        "reads pod field `spec.containers`, which the downward API does not offer",
+        "reads config map `Cluster_Info` key `region`, which Kubernetes cannot name",
+        "the memoization max age `1d` is not a Go duration",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // Valid, they compile; the run refuses what only a pod has.
+    let valid = validate(
+        &traced(fixtures::cluster_env::definition()),
+        &ValidateOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid, &Default::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 3], "{d}");
 }
 
 #[test]

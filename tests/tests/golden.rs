@@ -278,6 +278,11 @@ fn settings_from_the_dsl() {
         argot_tests::fixtures::settings_dsl::definition(),
         "argot-fixtures",
     );
+    check(
+        "cluster_env",
+        argot_tests::fixtures::cluster_env::definition(),
+        "argot-fixtures",
+    );
 }
 
 #[test]

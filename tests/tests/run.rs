@@ -597,6 +597,17 @@ fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
         "{text}"
     );
     assert!(!text.contains("train warning"), "{text}");
+    // What only places a pod is said once, naming the tasks.
+    assert_eq!(
+        text.matches("note: node selectors only place a pod")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("note: memory and extended resources (GPUs) only place a pod on a cluster; ignored here (`train`, `greedy`, `fresh`, `heavy-default`"),
+        "{text}"
+    );
 }
 
 /// `gpu_training` runs here: the token from `--secret`, the checkpoint claim as a folder

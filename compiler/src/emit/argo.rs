@@ -296,6 +296,15 @@ pub struct Template {
     /// Reusing the template's outputs from a config map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memoize: Option<Memoize>,
+    /// The pod's service account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    /// The pod's priority class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// The scheduler that places the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
 }
 
 /// Argo's `memoize`.
@@ -382,6 +391,9 @@ pub struct Container {
     /// Arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// When the kubelet pulls the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
     /// Environment variables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
@@ -516,6 +528,9 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         tolerations: Vec::new(),
         parallelism: None,
         memoize: None,
+        service_account_name: None,
+        priority_class_name: None,
+        scheduler_name: None,
     }
 }
 
@@ -635,6 +650,7 @@ fn component_template(
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect(),
+                image_pull_policy: None,
                 env: Vec::new(),
                 resources: None,
                 volume_mounts: Vec::new(),
@@ -653,6 +669,7 @@ fn component_template(
                 .iter()
                 .map(|a| escape(&render(a)).into_owned())
                 .collect(),
+            image_pull_policy: None,
             env: Vec::new(),
             resources: None,
             volume_mounts: Vec::new(),
@@ -686,6 +703,13 @@ fn component_template(
         crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
     );
     let config = &template.config;
+    for (k, v) in &config.labels {
+        meta.labels.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &config.annotations {
+        meta.annotations.insert(k.clone(), v.clone());
+    }
+    container.image_pull_policy = config.image_pull_policy.clone();
     container.env = config.env.clone();
     container.resources = config.resources.clone();
     container
@@ -715,6 +739,9 @@ fn component_template(
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
         parallelism: None,
+        service_account_name: config.service_account.clone(),
+        priority_class_name: config.priority_class.clone(),
+        scheduler_name: config.scheduler_name.clone(),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec),
             max_age: m.max_age.clone(),

@@ -8,8 +8,9 @@ use crate::diagnostics::Code;
 use crate::ir::{TaskConfig, TaskId};
 
 /// A quantity's value, parsed as `apimachinery/pkg/api/resource` reads it: a signed decimal
-/// number, optionally with an exponent (`1e3`) or one of the suffixes `m`, `k`, `M`, `G`,
-/// `T`, `P`, `E`, `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`. `None` when it does not parse.
+/// number, optionally with an exponent (`1e3`) or one of the suffixes `n`, `u`, `m`, `k`,
+/// `M`, `G`, `T`, `P`, `E`, `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`. `None` when it does not
+/// parse; it agrees with [`super::syntax::check_quantity`], which says why.
 pub(crate) fn quantity_value(text: &str) -> Option<f64> {
     let (number, scale) = [
         ("Ki", 1024f64),
@@ -18,6 +19,8 @@ pub(crate) fn quantity_value(text: &str) -> Option<f64> {
         ("Ti", 1024f64.powi(4)),
         ("Pi", 1024f64.powi(5)),
         ("Ei", 1024f64.powi(6)),
+        ("n", 1e-9),
+        ("u", 1e-6),
         ("m", 1e-3),
         ("k", 1e3),
         ("M", 1e6),
@@ -210,6 +213,7 @@ mod tests {
             ("+1", Some(1.0)),
             (".5", Some(0.5)),
             ("-1", Some(-1.0)),
+            ("250u", Some(250e-6)),
         ];
         for (text, want) in cases {
             assert_eq!(quantity_value(text), want, "{text}");
@@ -218,6 +222,20 @@ mod tests {
             "", "Gi", "4GB", "4 Gi", "1.2.3", "e3", "1e", "four", "1ki", "0x10",
         ] {
             assert_eq!(quantity_value(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_parse_exactly_when_the_syntax_check_accepts_them() {
+        for text in [
+            "500m", "2", "4Gi", "1e3", "+1", ".5", "-1", "250u", "3n", "1E-2", "", "Gi", "4GB",
+            "1.2.3", "e3", "1e", "1ki", "0x10", "1.", "12Mi",
+        ] {
+            assert_eq!(
+                quantity_value(text).is_some(),
+                crate::rules::syntax::check_quantity(text).is_ok(),
+                "{text}"
+            );
         }
     }
 

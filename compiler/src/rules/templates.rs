@@ -313,6 +313,71 @@ impl Checker<'_> {
                 }
             }
         }
+        use crate::rules::syntax::{
+            is_config_map_key, is_dns_subdomain, is_label_value, is_qualified_name,
+        };
+        for (key, value) in &config.labels {
+            if !is_qualified_name(key) || !is_label_value(value) {
+                bad(
+                    self,
+                    format!("pod label `{key}: {value}` is not a valid Kubernetes label"),
+                    "use a key such as `team` or `example.com/team` and a value of at most 63 letters, digits, `-`, `_` and `.`",
+                );
+            }
+        }
+        for key in config.annotations.keys() {
+            if !is_qualified_name(key) {
+                bad(
+                    self,
+                    format!("pod annotation key `{key}` is not a qualified name"),
+                    "use a key such as `note` or `example.com/note`",
+                );
+            }
+        }
+        for (what, name) in [
+            ("service account", &config.service_account),
+            ("priority class", &config.priority_class),
+            ("scheduler", &config.scheduler_name),
+        ] {
+            if let Some(name) = name
+                && !is_dns_subdomain(name)
+            {
+                bad(
+                    self,
+                    format!("the {what} `{name}` is not a Kubernetes object name"),
+                    "use lowercase letters, digits, `-` and `.`",
+                );
+            }
+        }
+        for env in &config.env {
+            let Some(source) = &env.value_from else {
+                continue;
+            };
+            if let Some(r) = &source.config_map_key_ref
+                && (!is_dns_subdomain(&r.name) || !is_config_map_key(&r.key))
+            {
+                bad(
+                    self,
+                    format!(
+                        "environment variable `{}` reads config map `{}` key `{}`, which Kubernetes cannot name",
+                        env.name, r.name, r.key
+                    ),
+                    "name the config map with lowercase letters, digits, `-` and `.`, and the key with letters, digits, `-`, `_` and `.`",
+                );
+            }
+            if let Some(f) = &source.field_ref
+                && !downward_field(&f.field_path)
+            {
+                bad(
+                    self,
+                    format!(
+                        "environment variable `{}` reads pod field `{}`, which the downward API does not offer",
+                        env.name, f.field_path
+                    ),
+                    "use `metadata.name`, `metadata.namespace`, `metadata.uid`, `metadata.labels['KEY']`, `metadata.annotations['KEY']`, `spec.nodeName`, `spec.serviceAccountName`, `status.hostIP`, `status.hostIPs`, `status.podIP` or `status.podIPs`",
+                );
+            }
+        }
         if let Some(memoize) = &config.memoize {
             if !crate::rules::syntax::is_dns_subdomain(&memoize.config_map) {
                 bad(
@@ -325,7 +390,7 @@ impl Checker<'_> {
                 );
             }
             if let Some(age) = &memoize.max_age
-                && !go_duration(age)
+                && crate::rules::syntax::check_go_duration(age).is_err()
             {
                 bad(
                     self,
@@ -406,58 +471,22 @@ impl Checker<'_> {
     }
 }
 
-/// True for what Go's `time.ParseDuration` accepts (Argo parses `memoize.maxAge` with it): an
-/// optional sign, then one or more numbers (decimals allowed), each with a unit.
-fn go_duration(text: &str) -> bool {
-    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if body == "0" {
-        return true;
-    }
-    let mut rest = body;
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let number = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let digits = &rest[..number];
-        if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
-            return false;
-        }
-        rest = &rest[number..];
-        let Some(unit) = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+/// The pod fields an environment variable can read through the downward API
+/// (`validEnvDownwardAPIFieldPathExpressions` in Kubernetes' `pkg/apis/core/validation`).
+fn downward_field(path: &str) -> bool {
+    const FIELDS: [&str; 9] = [
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "spec.nodeName",
+        "spec.serviceAccountName",
+        "status.hostIP",
+        "status.hostIPs",
+        "status.podIP",
+        "status.podIPs",
+    ];
+    FIELDS.contains(&path)
+        || ["metadata.labels['", "metadata.annotations['"]
             .iter()
-            .filter(|u| rest.starts_with(**u))
-            .max_by_key(|u| u.len())
-        else {
-            return false;
-        };
-        rest = &rest[unit.len()..];
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::go_duration;
-
-    #[test]
-    fn go_durations_are_what_time_parse_duration_accepts() {
-        for good in [
-            "24h",
-            "90m",
-            "1h30m",
-            "1.5h",
-            "300ms",
-            "0",
-            "10s",
-            "2h45m30.5s",
-        ] {
-            assert!(go_duration(good), "{good}");
-        }
-        for bad in ["", "1d", "24", "h", "1.2.3h", "10 s", "1hh", ".h"] {
-            assert!(!go_duration(bad), "{bad}");
-        }
-    }
+            .any(|p| path.starts_with(p) && path.ends_with("']") && path.len() > p.len() + 2)
 }

@@ -327,6 +327,9 @@ pub enum Event<'a> {
         done: usize,
         /// How many tasks the pipeline has.
         total: usize,
+        /// Settings that only place a pod on a cluster, which this run ignores, each naming
+        /// the tasks that have it (said once per run).
+        ignored: &'a [String],
     },
     /// A task was handed to a worker.
     TaskStarted {

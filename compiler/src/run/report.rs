@@ -88,12 +88,19 @@ impl Progress {
                 folder,
                 resumed: false,
                 total,
+                ignored,
                 ..
-            } => format!(
-                "{at} run {run_id}: {total} task{} (folder {})",
-                plural(*total),
-                folder.display()
-            ),
+            } => {
+                let mut line = format!(
+                    "{at} run {run_id}: {total} task{} (folder {})",
+                    plural(*total),
+                    folder.display()
+                );
+                for note in *ignored {
+                    let _ = write!(line, "\n{at} note: {note}");
+                }
+                line
+            }
             Event::RunStarted {
                 run_id,
                 done,
@@ -359,6 +366,7 @@ mod live_view_tests {
             resumed: false,
             done: 0,
             total: 3,
+            ignored: &[],
         });
         p.update(&Event::TaskStarted { task: "prepare" });
         p.update(&Event::TaskStarted { task: "train" })

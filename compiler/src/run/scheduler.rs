@@ -156,12 +156,14 @@ pub(crate) fn execute(
     };
     store.record_run(&opening)?;
 
+    let ignored = super::settings::ignored_here(valid);
     events(Event::RunStarted {
         run_id: &run_id,
         folder: &folder.dir,
         resumed,
         done: reports.iter().filter(|r| r.is_some()).count(),
         total: n,
+        ignored: &ignored,
     });
 
     let mut reports = Some(reports);

@@ -171,6 +171,61 @@ pub(crate) fn local_volumes(
         .collect()
 }
 
+/// The settings this machine has no use for — they place a pod on a cluster — each with the
+/// tasks that have it, for one note per run: node selectors, tolerations, and resources
+/// other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
+pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
+    let p = valid.pipeline();
+    let mut kinds: [(&str, Vec<&str>); 4] = [
+        ("node selectors", Vec::new()),
+        ("tolerations", Vec::new()),
+        ("memory and extended resources (GPUs)", Vec::new()),
+        (
+            "pod labels, annotations, image pull policies, service accounts, priority classes and schedulers",
+            Vec::new(),
+        ),
+    ];
+    for (i, task) in p.tasks.iter().enumerate() {
+        let config = &valid.names().template_of(TaskId(i as u32)).config;
+        let other_resources = config.resources.as_ref().is_some_and(|r| {
+            [&r.requests, &r.limits]
+                .into_iter()
+                .flatten()
+                .any(|m| m.keys().any(|k| k != "cpu"))
+        });
+        let pod = !config.labels.is_empty()
+            || !config.annotations.is_empty()
+            || config.image_pull_policy.is_some()
+            || config.service_account.is_some()
+            || config.priority_class.is_some()
+            || config.scheduler_name.is_some();
+        for (k, has) in [
+            !config.node_selector.is_empty(),
+            !config.tolerations.is_empty(),
+            other_resources,
+            pod,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if has {
+                kinds[k].1.push(&task.name);
+            }
+        }
+    }
+    kinds
+        .into_iter()
+        .filter(|(_, tasks)| !tasks.is_empty())
+        .map(|(what, tasks)| {
+            let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+            format!(
+                "{what} only place a pod on a cluster; ignored here ({})",
+                names.join(", ")
+            )
+        })
+        .collect()
+}
+
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`
 /// and `active_deadline_seconds`.
 pub(crate) fn time_limit(config: &TaskConfig) -> Option<(Duration, String)> {
