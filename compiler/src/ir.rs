@@ -151,6 +151,10 @@ pub struct WorkflowSettings {
     /// without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_user: Option<u32>,
+    /// At most this many pods run at once in the whole run (Argo `spec.parallelism`;
+    /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -172,6 +176,7 @@ impl Default for WorkflowSettings {
             active_deadline: None,
             secure_defaults: true,
             run_as_user: None,
+            parallelism: None,
         }
     }
 }

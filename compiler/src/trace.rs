@@ -947,12 +947,20 @@ impl Tracer {
     /// A fresh task (or call) name for `stem` where component calls are recorded now.
     fn fresh_name(&mut self, stem: &str) -> String {
         let stem = namer::task_stem(stem);
-        let occurrence = self
-            .names
-            .entry(format!("{}{stem}", self.prefix))
-            .or_insert(0);
+        // In the pipeline's own body (the common case) the name needs no prefix.
+        let key = if self.prefix.is_empty() {
+            stem.clone()
+        } else {
+            format!("{}{stem}", self.prefix)
+        };
+        let occurrence = self.names.entry(key).or_insert(0);
         *occurrence += 1;
-        format!("{}{}", self.prefix, namer::task_name(&stem, *occurrence))
+        let name = namer::task_name(&stem, *occurrence);
+        if self.prefix.is_empty() {
+            name
+        } else {
+            format!("{}{name}", self.prefix)
+        }
     }
 
     /// Resolves a value bound for a task of region `region`; `None` (reported) when a

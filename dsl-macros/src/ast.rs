@@ -76,4 +76,5 @@ pub struct SettingsAttr {
     pub active_deadline: Option<(String, Span)>,
     pub secure_defaults: Option<(bool, Span)>,
     pub run_as_user: Option<(u32, Span)>,
+    pub parallelism: Option<(u32, Span)>,
 }

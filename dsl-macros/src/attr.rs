@@ -27,6 +27,7 @@ pub const SECURE_DEFAULTS: &str = "secure_defaults";
 pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
 pub const SETTINGS: &str = "settings";
+pub const PARALLELISM: &str = "parallelism";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -310,6 +311,13 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
         } else if path.is_ident(RUN_AS_USER) {
             let v = user_id_value(cx, &meta, RUN_AS_USER);
             put_once(cx, &mut s.run_as_user, v, &meta, RUN_AS_USER);
+        } else if path.is_ident(PARALLELISM) {
+            let takes = format!("a number of tasks from 1: `{PARALLELISM} = 4`");
+            let v = literal(cx, &meta, PARALLELISM, &takes, |lit| match lit {
+                Lit::Int(i) => i.base10_parse::<u32>().ok().filter(|n| *n >= 1),
+                _ => None,
+            });
+            put_once(cx, &mut s.parallelism, v, &meta, PARALLELISM);
         } else {
             unknown_key(
                 cx,
@@ -321,6 +329,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     IMAGE_PULL_SECRETS,
                     NAME,
                     OUTPUTS,
+                    PARALLELISM,
                     POD_GC,
                     RUN_AS_USER,
                     SECURE_DEFAULTS,

@@ -1020,6 +1020,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.secure_defaults {
         sets.push(quote!(s.secure_defaults = #on;));
     }
+    if let Some((n, _)) = &attr.parallelism {
+        sets.push(quote!(s.parallelism = ::core::option::Option::Some(#n);));
+    }
     if let Some((user, _)) = &attr.run_as_user {
         sets.push(quote!(s.run_as_user = ::core::option::Option::Some(#user);));
     }

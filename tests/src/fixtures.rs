@@ -1002,3 +1002,29 @@ pub fn hooked(#[default("")] log: Param<String>) {
         });
     });
 }
+
+/// Appends `start NAME` to `log`, waits a moment, then appends `end NAME`.
+#[component]
+pub fn log_span(log: String, name: String) -> Result<()> {
+    use std::io::Write;
+    let append = |line: String| -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        writeln!(f, "{line}")?;
+        Ok(())
+    };
+    append(format!("start {name}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    append(format!("end {name}"))
+}
+
+/// Three independent tasks in a pipeline that runs one task at a time (Argo
+/// `spec.parallelism: 1`).
+#[pipeline(image = "example.com/fixtures:1.0", parallelism = 1)]
+pub fn one_at_a_time(log: Param<String>) {
+    for name in ["a", "b", "c"] {
+        log_span(log, name);
+    }
+}

@@ -283,6 +283,11 @@ fn settings_from_the_dsl() {
         argot_tests::fixtures::cluster_env::definition(),
         "argot-fixtures",
     );
+    check(
+        "one_at_a_time",
+        argot_tests::fixtures::one_at_a_time::definition(),
+        "argot-fixtures",
+    );
 }
 
 #[test]

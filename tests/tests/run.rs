@@ -654,6 +654,34 @@ fn gpu_training_runs_locally_with_its_secret_and_volumes() {
     assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
+/// `#[pipeline(parallelism = 1)]` (Argo `spec.parallelism`) holds locally: independent tasks
+/// run one after another although `--parallelism` allows more, and the run says why.
+#[test]
+fn the_pipelines_parallelism_limits_the_local_run() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let out = sb.run(&[
+        "one_at_a_time",
+        "-p",
+        &log,
+        "--parallelism",
+        "3",
+        "--no-cache",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: the pipeline runs at most 1 task at once (#[pipeline(parallelism = 1)]), fewer than --parallelism 3"),
+        "{}",
+        stderr(&out)
+    );
+    let lines = sb.lines("spans.log");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for pair in lines.chunks(2) {
+        let started = pair[0].strip_prefix("start ").expect("a start");
+        assert_eq!(pair[1], format!("end {started}"), "overlap: {lines:?}");
+    }
+}
+
 /// `cached` runs locally: the second run reuses both steps from the local cache.
 #[test]
 fn cached_reuses_its_steps_locally() {

@@ -115,6 +115,9 @@ pub struct WorkflowSpec {
     /// Seconds the workflow may run before Argo fails it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_deadline_seconds: Option<u64>,
+    /// At most this many pods at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
@@ -585,6 +588,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
             seconds_after_completion: s,
         }),
         active_deadline_seconds: seconds(&settings.active_deadline),
+        parallelism: settings.parallelism,
         security_context,
         templates: Vec::new(),
     }

@@ -625,22 +625,35 @@ fn reference(
     output: &str,
     artifact: bool,
 ) -> String {
-    let p = valid.pipeline();
     let kind = if artifact { "artifacts" } else { "parameters" };
+    match locate(valid, at, task, output) {
+        Located::Task(name) => format!("{{{{tasks.{name}.outputs.{kind}.{output}}}}}"),
+        Located::Call(call, returned) => format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}"),
+        Located::Input(name) => format!("{{{{inputs.{kind}.{name}}}}}"),
+    }
+}
+
+/// Where a task of region `at` finds `output` of `task`.
+enum Located<'p> {
+    /// In a task of `at` itself: its (unqualified) name.
+    Task(&'p str),
+    /// Returned by a sub-pipeline call written in `at`: the call and the name it returns.
+    Call(&'p str, &'p str),
+    /// Received from outside `at` (a branch) as this input.
+    Input(String),
+}
+
+/// See [`Located`].
+fn locate<'p>(valid: &'p ValidPipeline, at: RegionId, task: TaskId, output: &str) -> Located<'p> {
+    let p = valid.pipeline();
     if p.tasks[task.index()].region == at {
-        format!(
-            "{{{{tasks.{}.outputs.{kind}.{output}}}}}",
-            crate::ir::local_name(&p.tasks[task.index()].name)
-        )
+        Located::Task(crate::ir::local_name(&p.tasks[task.index()].name))
     } else if let Some((call, returned)) = through_call(valid, at, task, output)
         && call_written_in(valid, at, task)
     {
-        format!("{{{{tasks.{call}.outputs.{kind}.{returned}}}}}")
+        Located::Call(call, returned)
     } else {
-        format!(
-            "{{{{inputs.{kind}.{}}}}}",
-            input_name(valid, at, task, output)
-        )
+        Located::Input(input_name(valid, at, task, output))
     }
 }
 
@@ -1106,21 +1119,12 @@ fn format_expression(valid: &ValidPipeline, at: RegionId, parts: &[FormatPart]) 
 
 /// How an `expr` expression in region `at` reads output parameter `output` of `task`.
 fn output_expression(valid: &ValidPipeline, at: RegionId, task: TaskId, output: &str) -> String {
-    let p = valid.pipeline();
-    if p.tasks[task.index()].region == at {
-        format!(
-            "tasks['{}'].outputs.parameters['{output}']",
-            crate::ir::local_name(&p.tasks[task.index()].name)
-        )
-    } else if let Some((call, returned)) = through_call(valid, at, task, output)
-        && call_written_in(valid, at, task)
-    {
-        format!("tasks['{call}'].outputs.parameters['{returned}']")
-    } else {
-        format!(
-            "inputs.parameters['{}']",
-            input_name(valid, at, task, output)
-        )
+    match locate(valid, at, task, output) {
+        Located::Task(name) => format!("tasks['{name}'].outputs.parameters['{output}']"),
+        Located::Call(call, returned) => {
+            format!("tasks['{call}'].outputs.parameters['{returned}']")
+        }
+        Located::Input(name) => format!("inputs.parameters['{name}']"),
     }
 }
 

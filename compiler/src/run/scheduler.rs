@@ -156,7 +156,19 @@ pub(crate) fn execute(
     };
     store.record_run(&opening)?;
 
-    let ignored = super::settings::ignored_here(valid);
+    let mut ignored = super::settings::ignored_here(valid);
+    // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
+    let parallelism = match p.settings.parallelism {
+        Some(limit) if (limit as usize) < options.parallelism => {
+            ignored.push(format!(
+                "the pipeline runs at most {limit} task{} at once (#[pipeline(parallelism = {limit})]), fewer than --parallelism {}",
+                if limit == 1 { "" } else { "s" },
+                options.parallelism
+            ));
+            limit as usize
+        }
+        _ => options.parallelism,
+    };
     events(Event::RunStarted {
         run_id: &run_id,
         folder: &folder.dir,
@@ -196,7 +208,7 @@ pub(crate) fn execute(
         let mut outcome = schedule(
             &cx,
             &manifest.parameters,
-            options.parallelism,
+            parallelism,
             reports,
             limits,
             events,
@@ -791,13 +803,9 @@ impl Gate<'_> {
                 Operand::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
-                } => reports[t.index()]
-                    .as_ref()
-                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
-                        format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
-                    }),
+                } => output_value(reports, *t, output).ok_or_else(|| {
+                    format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
+                }),
                 Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
                 // Unrolling puts each iteration's item in as a constant.
                 Operand::LoopItem { .. } => Err("the item of a loop not unrolled".to_owned()),
@@ -1267,8 +1275,7 @@ fn resolve_job(
                             TaskRef::Local(t) => reports[t.index()]
                                 .as_ref()
                                 .filter(|r| r.phase == Phase::Succeeded)
-                                .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                                .map(|(_, v)| v.clone()),
+                                .and_then(|_| output_value(reports, *t, output)),
                             TaskRef::Foreign { .. } => None,
                         })
                         .ok_or_else(|| {
@@ -1324,6 +1331,16 @@ fn resolve_job(
     Ok(job)
 }
 
+/// The value (wire form) of output parameter `output` of task `t`, once it has one.
+fn output_value(reports: &[Option<TaskReport>], t: TaskId, output: &str) -> Option<String> {
+    reports[t.index()]
+        .as_ref()?
+        .output_params
+        .iter()
+        .find(|(n, _)| n == output)
+        .map(|(_, v)| v.clone())
+}
+
 /// The value of pipeline parameter `name` read in region `region`: the run's, or inside a
 /// sub-pipeline call, what the call binds to it, read where the call is written.
 fn param_value(
@@ -1349,11 +1366,7 @@ fn param_value(
                 Argument::TaskOutput {
                     task: TaskRef::Local(t),
                     output,
-                } => reports[t.index()]
-                    .as_ref()
-                    .and_then(|r| r.output_params.iter().find(|(n, _)| n == output))
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
+                } => output_value(reports, *t, output).ok_or_else(|| {
                         format!(
                             "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
                             p.tasks[t.index()].name

@@ -16,7 +16,7 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::{branching_calls, calls_probe, settings_dsl};
+use argot_tests::fixtures::{branching_calls, calls_probe, one_at_a_time, settings_dsl};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -88,6 +88,7 @@ fn main() {
         calls_probe,
         branching_calls,
         settings_dsl,
+        one_at_a_time,
         nested_pipeline,
         gpu_training,
         cached,
