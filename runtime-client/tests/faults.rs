@@ -347,29 +347,41 @@ fn huge_timeouts_do_not_panic() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = write_kubeconfig(dir.path(), server.port);
     let max = u64::MAX.to_string();
-    for timeout in ["99999999999h", max.as_str()] {
-        let args = [
-            "watch",
-            "hello-abcde",
-            "--timeout",
-            timeout,
-            "--request-timeout",
-            "2s",
-        ];
-        let (out, _) = argot(dir.path(), &kubeconfig, &strings(&args));
+    // The four commands wait out their retries independently: run at once, the test takes as
+    // long as the slowest instead of their sum (it was the suite's longest client test).
+    let spawn = |args: &[&str]| {
+        let (dir, kubeconfig, args) = (dir.path().to_owned(), kubeconfig.clone(), strings(args));
+        std::thread::spawn(move || argot(&dir, &kubeconfig, &args).0)
+    };
+    let watches: Vec<_> = ["99999999999h", max.as_str()]
+        .into_iter()
+        .map(|timeout| {
+            let args = [
+                "watch",
+                "hello-abcde",
+                "--timeout",
+                timeout,
+                "--request-timeout",
+                "2s",
+            ];
+            (timeout.to_owned(), spawn(&args))
+        })
+        .collect();
+    // A request timeout too large for a deadline means no deadline; retries still end.
+    let stop = spawn(&["stop", "hello-abcde", "--request-timeout", "99999999999h"]);
+    // Past u64 seconds: refused as a usage error, not wrapped or panicking.
+    let too_long = spawn(&["watch", "hello-abcde", "--timeout", "99999999999999999h"]);
+    for (timeout, watch) in watches {
+        let out = watch.join().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(7), "--timeout {timeout}: {stderr}");
         assert!(stderr.contains("gave up watching"), "{stderr}");
     }
-    // A request timeout too large for a deadline means no deadline; retries still end.
-    let args = ["stop", "hello-abcde", "--request-timeout", "99999999999h"];
-    let (out, _) = argot(dir.path(), &kubeconfig, &strings(&args));
+    let out = stop.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("Connection refused"), "{stderr}");
-    // Past u64 seconds: refused as a usage error, not wrapped or panicking.
-    let args = ["watch", "hello-abcde", "--timeout", "99999999999999999h"];
-    let (out, _) = argot(dir.path(), &kubeconfig, &strings(&args));
+    let out = too_long.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("invalid duration"), "{stderr}");
