@@ -102,10 +102,11 @@ pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
 /// dependency of their own.
 pub use anyhow;
 
-/// Re-exported so pipelines can name Kubernetes' own types for pod settings
-/// (`argot::k8s_openapi::api::core::v1::Toleration`) without a dependency of their own, at
-/// the version argot was built with.
-pub use k8s_openapi;
+/// Kubernetes' own type for a toleration (`k8s-openapi`'s), which
+/// [`TaskOptions::add_toleration`] takes: re-exported so a pipeline needs no dependency of its
+/// own, at the version argot was built with. (Only this type: re-exporting the whole crate
+/// makes rustc print every type in compile errors with its full path.)
+pub use k8s_openapi::api::core::v1::Toleration;
 
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {

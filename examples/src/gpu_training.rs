@@ -15,7 +15,7 @@
 //! `.argot/volumes/training-checkpoints` (kept between runs, so a second run resumes from the
 //! last checkpoint), and runs `fit_on_gpu` alone: it asks for more CPUs than a laptop has slots.
 
-use argot::k8s_openapi::api::core::v1::Toleration;
+use argot::Toleration;
 use argot::prelude::*;
 
 /// Fetch `rows` rows from the bucket (here: made up, after checking the token is there).

@@ -864,7 +864,7 @@ pub fn settings_dsl() {
         .set_accelerator_limit("nvidia.com/gpu", 1)
         .set_resource_request("ephemeral-storage", "10Gi")
         .add_node_selector_constraint("cloud.google.com/gke-accelerator", "nvidia-tesla-t4")
-        .add_toleration(argot::k8s_openapi::api::core::v1::Toleration {
+        .add_toleration(argot::Toleration {
             key: Some("nvidia.com/gpu".into()),
             operator: Some("Exists".into()),
             effect: Some("NoSchedule".into()),

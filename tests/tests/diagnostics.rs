@@ -315,6 +315,21 @@ mod scoped {
         calls_itself(1);
     }
 
+    /// A `{` right before a value in a container's argument, whatever the value.
+    #[container_component]
+    pub fn braced(x: Param<String>) -> Container {
+        Container::new("busybox:1.36")
+            .command(["echo"])
+            .arg(concat(("{", x, "}")))
+    }
+
+    /// Uses it with a value known only at run time.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn brace_before_a_value() {
+        let made = argot_tests::fixtures::echo("x");
+        braced(made.output);
+    }
+
     /// Pod settings Kubernetes would refuse.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn bad_pod_settings() {
@@ -743,6 +758,13 @@ fn a0010_command_text_argo_would_substitute() {
     let d = errors_of(&traced(fixtures::braces_constant::definition()));
     assert_eq!(d.codes(), [Code::BadValue]);
     snapshot("A0010-braces", &d);
+    // Argo's scanner would open the placeholder one brace early, whatever the value is.
+    let d = errors_of(&traced(scoped::brace_before_a_value::definition()));
+    assert_eq!(d.codes(), [Code::BadValue], "{d}");
+    assert!(
+        d.to_string().contains("has a `{` right before a value"),
+        "{d}"
+    );
 }
 
 /// The DSL encodes every constant ([`argot::value`]) and native components read values from

@@ -292,6 +292,25 @@ impl Checker<'_> {
                 if values == 0 || element.len() < 2 {
                     continue;
                 }
+                // Whatever the value, `{` then `{{inputs.parameters.x}}` is `{{{…`, a tag
+                // Argo's template scanner opens one brace early (`{inputs…` is no variable).
+                let brace_before_value = element.windows(2).any(|pair| {
+                    matches!(pair, [ArgPiece::Text(t), ArgPiece::Value(_)] if t.ends_with('{'))
+                });
+                if brace_before_value {
+                    self.report(
+                        Code::BadValue,
+                        Some(id),
+                        format!(
+                            "argument {} of the command of task `{}` (component `{}`) has a `{{` right before a value, which Argo would read as part of the placeholder (`{{{{{{…`)",
+                            n + 1,
+                            task.name,
+                            spec.name
+                        ),
+                        "put another character between the `{` and the value, or pass the value as an argument of its own",
+                    );
+                    continue;
+                }
                 let mut intended = String::new();
                 let mut emitted = String::new();
                 let mut complete = true;

@@ -229,7 +229,7 @@ pub fn task_slots(valid: &ValidPipeline, task: TaskId) -> usize {
     >| {
         m.as_ref()
             .and_then(|m| m.get("cpu"))
-            .and_then(|q| crate::rules::quantity_value(&q.0))
+            .and_then(|q| crate::rules::resources::quantity_value(&q.0))
     };
     cpu(&resources.requests)
         .or_else(|| cpu(&resources.limits))
