@@ -367,14 +367,26 @@ codes! {
     UnsupportedConstruct = "A0029", Error, "a construct not yet compiled or run",
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
-        "The IR already has room for loops and sub-pipeline calls, but the Argo emitter and \
-         the local runner do not handle them yet; nor a second exit handler, or one inside \
-         another construct (Argo has one `spec.onExit`); nor, in a conditional branch, a task \
+        "Some combinations the IR can hold are not compiled or run yet: a loop inside a \
+         called pipeline, a sub-pipeline called inside a loop, recursion; a second exit \
+         handler, or one inside another construct (Argo has one `spec.onExit`); in a \
+         conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \
-         condition comparing a task of the branch around it with a value from further out \
-         (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
+         condition comparing a task of the branch or loop body around it with a value from \
+         further out, a loop's item included (Argo resolves the two in different passes). Validation refuses them, so a pipeline \
          never compiles to something the local runner would run differently. Write the \
          pipeline without the construct for now.";
+    /// A loop Argo would refuse or run otherwise than written.
+    InvalidLoop = "A0032", Error, "invalid loop",
+        source: "argo-workflows v4.1 `workflow/controller/dag.go`: `expandTask` (an empty `withItems` is no loop at all: the task runs once with `{{item}}` unresolved; `withParam` must be a JSON list); `workflow/controller/operator.go`: `processItem` (`{{item.FIELD}}` only for map items); `workflow/validate/validate.go`: `isValidParamOrArtifactName` (`^[-a-zA-Z0-9_]+$`, the name of the input a field arrives as)",
+        test: "a0032_invalid_loops",
+        "A loop runs its body once per item. A list known when compiling must not be empty \
+         (Argo would run the body once, with `{{item}}` unresolved); a field read with \
+         `item.field(\"NAME\")` must be in every item of such a list, and its name may hold \
+         only letters, digits, `-` and `_` (it becomes the name of an Argo input); a loop \
+         over a pipeline parameter or a task output needs a list of that name, of a list \
+         type. Only output parameters are collected after a loop, not artifacts. Fix the list, \
+         the field name or what is collected.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a config map or secret volume, a variable from a config map or the downward API, a secret nobody said where to find) is refused before the run starts instead of being ignored",

@@ -58,8 +58,11 @@
 //! 8. **Determinism.** Every map is ordered (`IndexMap` in insertion order, `BTreeMap`
 //!    sorted); serialising the same pipeline twice gives the same bytes.
 //!
-//! Constructs the IR can hold but no backend runs yet (loops, sub-pipeline calls) are refused
-//! by validation (A0029) until the emitter and the local runner both handle them. Conditional
+//! Constructs the IR can hold but no backend runs yet (sub-pipeline calls) are refused
+//! by validation (A0029) until the emitter and the local runner both handle them. A loop body
+//! is a DAG template called once per item on Argo and unrolled by the local runner once its
+//! items are known; its tasks read the item through [`Argument::LoopItem`], and tasks after
+//! it read an output of every iteration through [`Argument::Collected`]. Conditional
 //! branches run (each a DAG template on Argo, decided once what it reads has finished). The
 //! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
 //! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
@@ -397,6 +400,25 @@ pub enum Argument {
     /// branch directly inside the reading task's region, at most one of which runs
     /// (KFP's `OneOf`). Output parameters only.
     OneOf(Vec<(TaskRef, String)>),
+    /// The current item of loop `region` (a [`RegionKind::Loop`] around the reading task), or
+    /// one field of it (Argo `{{item}}`, `{{item.field}}`), as Argo substitutes it
+    /// ([`crate::value::argo_item_text`]).
+    LoopItem {
+        /// The loop.
+        region: RegionId,
+        /// The field of a struct item; `None` is the whole item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+    /// Every successful iteration's value of output parameter `output` of `task`, a task
+    /// directly in a loop body, as the JSON list Argo aggregates (in iteration order; see
+    /// [`crate::value::aggregate`]). Read from outside that loop.
+    Collected {
+        /// The producing task, in a loop body.
+        task: TaskRef,
+        /// The output's name.
+        output: String,
+    },
     /// A `String` assembled from text and values when the task starts (`format_arg!`), for a
     /// `String` input of a native component; see [`crate::value::format_text`] for how it
     /// travels.
@@ -448,7 +470,7 @@ impl Argument {
     /// Every `(task, output)` this argument reads.
     pub fn outputs(&self) -> impl Iterator<Item = (&TaskRef, &str)> {
         let (one, many, parts) = match self {
-            Argument::TaskOutput { task, output } => {
+            Argument::TaskOutput { task, output } | Argument::Collected { task, output } => {
                 (Some((task, output.as_str())), &[][..], &[][..])
             }
             Argument::OneOf(options) => (None, &options[..], &[][..]),
@@ -938,6 +960,10 @@ impl Condition {
                 task: TaskRef::Foreign { pipeline, task },
                 output,
             } => format!("{output} of {task} of pipeline {pipeline}"),
+            Operand::LoopItem { field: None, .. } => "the item".to_owned(),
+            Operand::LoopItem {
+                field: Some(field), ..
+            } => format!("field {field} of the item"),
         };
         match self {
             Condition::Compare {
@@ -1005,6 +1031,15 @@ pub enum Operand {
         task: TaskRef,
         /// The output's name.
         output: String,
+    },
+    /// The current item of loop `region` around the branch, or a field of it (as
+    /// [`Argument::LoopItem`]).
+    LoopItem {
+        /// The loop.
+        region: RegionId,
+        /// The field of a struct item; `None` is the whole item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     },
 }
 

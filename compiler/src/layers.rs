@@ -47,6 +47,7 @@ const LAYERS: &[Layer] = &[
             "exit",
             "when",
             "subpipeline",
+            "loops",
             "format",
             "hooks",
             "settings",

@@ -39,7 +39,7 @@
 //! | foundations | [`value`], [`fsutil`], [`namer`], [`schema`] | the wire form of values; atomic file output and stderr; name fitting; parameter type schemas |
 //! | IR | [`ir`] | the pipeline as data: what every later stage reads |
 //! | IR services | [`diagnostics`], [`protocol`], [`emit::depends`] | coded diagnostics; the in-container protocol (paths, the native argv, kubelet escaping, labels, exit codes) shared by the emitter, the entrypoint and the runner; Argo's notation for a `depends` tree (the runner prints it too) |
-//! | authoring | `trace`, [`dsl`], `results`, `exit`, `when` | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler, conditions |
+//! | authoring | `trace`, [`dsl`], `results`, `exit`, `when`, [`loops`] | what `#[component]`/`#[pipeline]` code calls while a pipeline function is traced: handles, result dependencies, the exit handler, conditions |
 //! | rules | [`rules`] | the target-neutral rules, one module per family |
 //! | validation | [`validate`] | runs the rules, applies `--deny`/`--allow`, makes [`ValidPipeline`] |
 //! | backends | [`emit`], `run`, [`entrypoint`] | Argo YAML and Argo's own checks (images, size budget, metadata: [`emit::argo::emit`]); the local runner; the `component` entrypoint. They do not import each other |
@@ -58,6 +58,7 @@ pub mod hooks;
 pub mod ir;
 #[cfg(test)]
 mod layers;
+pub mod loops;
 pub mod namer;
 pub mod protocol;
 pub mod results;
@@ -82,6 +83,7 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
+pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
@@ -117,7 +119,8 @@ pub mod prelude {
     pub use crate::settings::ImagePullPolicy;
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
-        component, container_component, format_arg, on_exit, one_of, pipeline, task_defaults, when,
+        component, container_component, for_each, format_arg, on_exit, one_of, pipeline,
+        task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

@@ -18,8 +18,8 @@ use indexmap::IndexMap;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Argument, ComponentSpec, Depends, FormatPart, Pipeline, PipelineParam, Region, RegionId,
-    RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
+    Argument, ComponentSpec, Depends, FormatPart, LoopItems, Pipeline, PipelineParam, Region,
+    RegionId, RegionKind, SourceLocation, Task, TaskConfig, TaskId, TaskRef, WorkflowSettings,
 };
 use crate::namer;
 
@@ -49,6 +49,10 @@ pub enum Bound {
     Run(crate::ir::RunValue),
     /// The output of whichever of these tasks ran.
     OneOf(Vec<(TaskHandle, &'static str)>),
+    /// The current item of a loop, or a field of it.
+    LoopItem(LoopHandle, Option<&'static str>),
+    /// An output of a task in a loop body, every iteration's value.
+    Collected(TaskHandle, &'static str),
     /// A formatted string (`format_arg!`).
     Format(Vec<FormatBound>),
 }
@@ -63,6 +67,106 @@ pub enum FormatBound {
     Param(&'static str, crate::value::DisplayAs),
     /// An output parameter of a task.
     Output(TaskHandle, &'static str, crate::value::DisplayAs),
+}
+
+/// A loop as generated code and the DSL see it: which trace, which region.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopHandle {
+    trace: u32,
+    region: RegionId,
+}
+
+/// Where a loop's items come from, as the DSL builds it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum LoopSource {
+    /// Items known now, each as escaped compact JSON.
+    Static(Vec<String>),
+    /// An item that could not be encoded; the message says why.
+    Invalid(String),
+    /// A list-typed pipeline parameter.
+    Param(&'static str),
+    /// A list-typed output of a task.
+    Output(TaskHandle, &'static str),
+}
+
+/// Runs `body` as the body of a loop over `items`, whose source must be visible where the
+/// loop is written (A0028); returns the loop.
+pub(crate) fn loop_scope(
+    items: LoopSource,
+    location: &'static Location<'static>,
+    body: impl FnOnce(LoopHandle),
+) -> LoopHandle {
+    let (items, trace) = CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let tracer = guard
+            .as_mut()
+            .expect("`for_each` is used only inside a #[pipeline] function");
+        let here = tracer.current;
+        let items = match items {
+            LoopSource::Static(items) => LoopItems::Static(items),
+            LoopSource::Invalid(why) => {
+                let pipeline = tracer.pipeline.name.clone();
+                tracer.problems.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        &pipeline,
+                        format!("an item of the loop cannot be encoded: {why}"),
+                        "loop over values serde can serialise to JSON (maps need string keys)",
+                    )
+                    .at(location_of(location)),
+                );
+                LoopItems::Static(Vec::new())
+            }
+            LoopSource::Param(name) => LoopItems::PipelineParam(name.to_owned()),
+            LoopSource::Output(handle, output) => {
+                let task = if handle.trace == tracer.trace {
+                    tracer.check_visible(handle, here, "the loop's list", Some(location));
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                LoopItems::TaskOutput {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
+        };
+        (items, tracer.trace)
+    });
+    let mut handle = None;
+    let region = scope(
+        RegionKind::Loop {
+            items,
+            parallelism: None,
+        },
+        location,
+        || {
+            let region = CURRENT.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .map_or(RegionId::ROOT, |tracer| tracer.current)
+            });
+            let h = LoopHandle { trace, region };
+            handle = Some(h);
+            body(h);
+        },
+    );
+    handle.unwrap_or(LoopHandle { trace, region })
+}
+
+/// Sets how many of loop `handle`'s tasks may run at once.
+pub(crate) fn set_loop_parallelism(handle: LoopHandle, limit: u32) {
+    CURRENT.with(|c| {
+        if let Some(tracer) = c.borrow_mut().as_mut()
+            && tracer.trace == handle.trace
+            && let Some(region) = tracer.pipeline.regions.get_mut(handle.region.index())
+            && let RegionKind::Loop { parallelism, .. } = &mut region.kind
+        {
+            *parallelism = Some(limit);
+        }
+    });
 }
 
 /// Everything a component registers when it is first called in a trace. `Native` is the
@@ -393,6 +497,8 @@ pub enum Term {
     Param(&'static str),
     /// An output parameter of a task.
     Output(TaskHandle, &'static str),
+    /// The item of a loop around the branch, or a field of it.
+    LoopItem(LoopHandle, Option<&'static str>),
 }
 
 /// A condition as the DSL builds it, over task handles.
@@ -471,6 +577,13 @@ pub(crate) fn branch(
                 crate::ir::Operand::Constant(String::new())
             }
             Term::Param(name) => crate::ir::Operand::PipelineParam(name.to_owned()),
+            Term::LoopItem(handle, field) => {
+                // An `Item` cannot leave its closure, so the branch is inside its loop.
+                crate::ir::Operand::LoopItem {
+                    region: handle.region,
+                    field: field.map(str::to_owned),
+                }
+            }
             Term::Output(handle, output) => {
                 let task = if handle.trace == tracer.trace {
                     tracer.check_visible(handle, here, "the condition", Some(location));
@@ -791,6 +904,46 @@ impl Tracer {
         }
     }
 
+    /// Reports A0028 unless `handle`'s task is directly in a loop body whose loop the current
+    /// region can see from outside it.
+    fn check_collected(
+        &mut self,
+        handle: TaskHandle,
+        from: RegionId,
+        what: &str,
+        location: &'static Location<'static>,
+    ) {
+        let regions = &self.pipeline.regions;
+        let body = &regions[handle.region.index()];
+        let problem = match (&body.kind, body.parent) {
+            (RegionKind::Loop { .. }, Some(parent)) => {
+                if crate::ir::region_contains(regions, handle.region, from) {
+                    Some("is inside that loop: inside a loop, read the task's own output")
+                } else if !crate::ir::region_sees(regions, from, parent) {
+                    Some("cannot see the loop")
+                } else {
+                    None
+                }
+            }
+            _ => Some(
+                "reads it as a loop's collected output, but the task is not directly in a loop body",
+            ),
+        };
+        if let Some(problem) = problem {
+            let producer = self.pipeline.tasks[handle.id.index()].name.clone();
+            let pipeline = self.pipeline.name.clone();
+            self.problems.push(
+                Diagnostic::error(
+                    Code::OutOfScope,
+                    &pipeline,
+                    format!("{what} collects the outputs of task `{producer}` and {problem}"),
+                    "collect a loop's outputs after the loop, from a task created directly in its `for_each` closure",
+                )
+                .at(location_of(location)),
+            );
+        }
+    }
+
     /// A fresh task (or call) name for `stem` where component calls are recorded now.
     fn fresh_name(&mut self, stem: &str) -> String {
         let stem = namer::task_stem(stem);
@@ -842,6 +995,42 @@ impl Tracer {
                     .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
                     .collect(),
             ),
+            Bound::LoopItem(handle, field) => {
+                let inside = handle.trace == self.trace
+                    && crate::ir::region_contains(&self.pipeline.regions, handle.region, region);
+                if !inside {
+                    // Only reachable through a hand-made handle: an `Item` cannot leave its
+                    // closure (a lifetime), so this is a guard.
+                    let pipeline = self.pipeline.name.clone();
+                    let here = crate::ir::describe_region(&self.pipeline.regions, region);
+                    self.problems.push(
+                        Diagnostic::error(
+                            Code::OutOfScope,
+                            &pipeline,
+                            format!("{} in {here} reads the item of a loop it is not inside", what()),
+                            "use a loop's item only inside its `for_each` closure; to use what the iterations produced afterwards, return the output from the closure and pass the loop's collected list",
+                        )
+                        .at(location_of(location)),
+                    );
+                    return None;
+                }
+                Argument::LoopItem {
+                    region: handle.region,
+                    field: field.map(str::to_owned),
+                }
+            }
+            Bound::Collected(handle, output) => {
+                let task = if handle.trace == self.trace {
+                    self.check_collected(handle, region, &what(), location);
+                    TaskRef::Local(handle.id)
+                } else {
+                    foreign_ref(handle)
+                };
+                Argument::Collected {
+                    task,
+                    output: output.to_owned(),
+                }
+            }
             Bound::Format(pieces) => {
                 let mut parts: Vec<FormatPart> = Vec::with_capacity(pieces.len());
                 for piece in pieces {
@@ -994,6 +1183,13 @@ fn location_of(location: &'static Location<'static>) -> SourceLocation {
         file: location.file().to_owned(),
         line: location.line(),
         column: location.column(),
+    }
+}
+
+impl LoopHandle {
+    /// The loop's region.
+    pub fn region(self) -> RegionId {
+        self.region
     }
 }
 

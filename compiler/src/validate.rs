@@ -66,6 +66,49 @@ impl ValidPipeline {
     pub(crate) fn set_warnings(&mut self, warnings: Diagnostics) {
         self.warnings = warnings;
     }
+
+    /// A pipeline the local runner derived from this one by unrolling its loops: every task
+    /// of `pipeline` is an instance of a task of this one, whose template it keeps
+    /// (`task_templates`), and every region an instance of one of its regions (`branches`
+    /// names them). Its dependencies are recomputed; nothing is validated again (the
+    /// instances are what validation proved sound, once per item).
+    #[cfg(feature = "store")]
+    pub(crate) fn unrolled(
+        &self,
+        pipeline: Pipeline,
+        task_templates: Vec<u32>,
+        branches: Vec<Option<crate::rules::BranchNames>>,
+    ) -> ValidPipeline {
+        let depends = rules::full_depends(&pipeline);
+        let region_reads = rules::region_reads(&pipeline);
+        let deps = depends
+            .iter()
+            .map(|d| {
+                let mut v: Vec<TaskId> = d
+                    .iter()
+                    .flat_map(|d| d.tasks())
+                    .filter_map(|r| match r {
+                        crate::ir::TaskRef::Local(t) => Some(*t),
+                        crate::ir::TaskRef::Foreign { .. } => None,
+                    })
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let mut names = self.names.clone();
+        names.task_templates = task_templates;
+        names.branches = branches;
+        ValidPipeline {
+            pipeline,
+            names,
+            deps,
+            depends,
+            region_reads,
+            warnings: self.warnings.clone(),
+        }
+    }
 }
 
 /// Which warnings are errors and which are silenced.

@@ -105,7 +105,22 @@ pub fn encode<T: Serialize + ?Sized + 'static>(value: &T) -> Result<String, Valu
 pub fn decode<T: DeserializeOwned + 'static>(text: &str) -> Result<T, ValueError> {
     let parsed = match wire_form::<T>() {
         WireForm::Text => serde_json::from_value(serde_json::Value::String(decode_text(text))),
-        WireForm::Json => serde_json::from_str(text),
+        WireForm::Json => serde_json::from_str(text).or_else(|e| {
+            // A list Argo aggregated from a loop's scalar outputs holds each value's wire text
+            // as a JSON string ([`aggregate`]): read the elements as the wire texts they are.
+            // Only text no `T` reads is read so, so no value that decodes changes meaning.
+            match serde_json::from_str::<Vec<String>>(text) {
+                Ok(items) => {
+                    let values: Result<Vec<serde_json::Value>, _> =
+                        items.iter().map(|i| serde_json::from_str(i)).collect();
+                    values
+                        .ok()
+                        .and_then(|v| serde_json::from_value(serde_json::Value::Array(v)).ok())
+                        .ok_or(e)
+                }
+                Err(_) => Err(e),
+            }
+        }),
     };
     parsed.map_err(|source| ValueError::Decode {
         text: shorten(text),
@@ -396,6 +411,145 @@ pub fn canonical(text: &str, form: WireForm) -> Result<String, String> {
     }
 }
 
+/// What Argo substitutes for `{{item}}` (`field` `None`) or `{{item.FIELD}}` in a looped
+/// task, given the item as JSON (one element of `withItems`, or of the list `withParam` reads),
+/// as `processItem` (`workflow/controller/operator.go`) does: a string item is its text; a
+/// number or boolean its JSON; a map or list item the JSON Go's `json.Marshal` writes (map keys
+/// sorted). A field of a map item is the field's text when it is a string, else its JSON.
+/// `None` when the item has no such field (Argo leaves the tag unresolved and fails the task).
+pub fn argo_item_text(item: &serde_json::Value, field: Option<&str>) -> Option<String> {
+    use serde_json::Value;
+    let value = match field {
+        None => item,
+        Some(name) => item.as_object()?.get(name)?,
+    };
+    Some(match value {
+        Value::String(s) => s.clone(),
+        // A map item's fields and a list item's elements keep their JSON text (Argo's `Item`
+        // holds the raw bytes), so the escapes of argot's wire form stay escaped.
+        // A map item is a Go map of raw values: its own keys are sorted, nothing inside it is.
+        other => escape_json(&go_json(other, usize::from(field.is_none()), false)),
+    })
+}
+
+/// The JSON list Argo makes of a looped task's output parameter (`{{tasks.loop-N.outputs.
+/// parameters.X}}`) from each successful iteration's value, in iteration order, as
+/// `aggregatedJSONValueList` (`workflow/controller/operator.go`) does: when every value is a
+/// JSON map or list, a list of those values (read as Go reads JSON: keys sorted, numbers as
+/// 64-bit floats); otherwise a list of the values as JSON strings. An element type that is not
+/// a map or list therefore arrives as strings, which [`decode`] accepts for a `Vec` of it.
+pub fn aggregate(values: &[String]) -> String {
+    use serde_json::Value;
+    let parsed: Option<Vec<Value>> = values
+        .iter()
+        .map(|v| {
+            serde_json::from_str::<Value>(v)
+                .ok()
+                .filter(|v| v.is_array() || v.is_object())
+        })
+        .collect();
+    match parsed {
+        Some(list) => go_json(
+            &Value::Array(list.into_iter().map(go_numbers).collect()),
+            usize::MAX,
+            true,
+        ),
+        None => go_json(
+            &Value::Array(values.iter().cloned().map(Value::String).collect()),
+            0,
+            true,
+        ),
+    }
+}
+
+/// `value` as Go's `any` holds it after `json.Unmarshal`: every number a 64-bit float.
+fn go_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+        Value::Array(v) => Value::Array(v.into_iter().map(go_numbers).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, go_numbers(v))).collect()),
+        other => other,
+    }
+}
+
+/// JSON as Go's `json.Marshal` writes it: compact, the keys of maps less than `sort_depth`
+/// levels down sorted (Go maps; deeper ones are raw JSON bytes, kept as they are), floats in
+/// Go's format when `go_floats` (numbers Go decoded), and `<`, `>`, `&`, U+2028 and U+2029
+/// escaped.
+fn go_json(value: &serde_json::Value, sort_depth: usize, go_floats: bool) -> String {
+    let mut out = String::new();
+    write_go(value, sort_depth, go_floats, &mut out);
+    out
+}
+
+fn write_go(value: &serde_json::Value, sort_depth: usize, go_floats: bool, out: &mut String) {
+    use serde_json::Value;
+    let deeper = sort_depth.saturating_sub(1);
+    {
+        match value {
+            Value::Object(m) => {
+                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                if sort_depth > 0 {
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                }
+                out.push('{');
+                for (i, (k, v)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_go(&Value::String(k.clone()), 0, go_floats, out);
+                    out.push(':');
+                    write_go(v, deeper, go_floats, out);
+                }
+                out.push('}');
+            }
+            Value::Array(v) => {
+                out.push('[');
+                for (i, e) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_go(e, deeper, go_floats, out);
+                }
+                out.push(']');
+            }
+            Value::Number(n) if go_floats => out.push_str(&go_float(n.as_f64().unwrap_or(0.0))),
+            Value::String(s) => {
+                let text = serde_json::to_string(s).expect("a string always serialises");
+                for c in text.chars() {
+                    match c {
+                        '<' => out.push_str("\\u003c"),
+                        '>' => out.push_str("\\u003e"),
+                        '&' => out.push_str("\\u0026"),
+                        '\u{2028}' => out.push_str("\\u2028"),
+                        '\u{2029}' => out.push_str("\\u2029"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+}
+
+/// A float as Go's `encoding/json` writes it (`floatEncoder`): the shortest text that reads
+/// back, without an exponent from 1e-6 to 1e21, else with one (`1e-7`, `1e+21`).
+fn go_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs == 0.0 || (1e-6..1e21).contains(&abs) {
+        return format!("{f}");
+    }
+    let text = format!("{f:e}");
+    match text.split_once('e') {
+        Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
+        _ => text,
+    }
+}
+
 fn shorten(text: &str) -> String {
     const MAX: usize = 80;
     if text.len() <= MAX {
@@ -579,6 +733,80 @@ mod tests {
             "340282366920938463463374607431768211455"
         );
         assert!(canonical("plain", WireForm::Json).is_err());
+    }
+
+    /// `processItem`: a string item is its text, a number its JSON, a map item's `{{item}}`
+    /// the map with sorted keys (Go map) whose values keep their raw JSON (escapes included),
+    /// and `{{item.FIELD}}` a string field's text or another field's JSON.
+    #[test]
+    fn items_are_what_argo_substitutes() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Point {
+            name: String,
+            lr: f64,
+            nested: Vec<String>,
+        }
+        let point = Point {
+            name: "a{b}<c>".into(),
+            lr: 0.25,
+            nested: vec!["$x".into()],
+        };
+        let wire = encode(&point).unwrap();
+        let item: serde_json::Value = serde_json::from_str(&wire).unwrap();
+        let whole = argo_item_text(&item, None).unwrap();
+        assert_eq!(
+            whole,
+            r#"{"lr":0.25,"name":"a\u007bb\u007d\u003cc\u003e","nested":["\u0024x"]}"#
+        );
+        assert_eq!(decode::<Point>(&whole).unwrap(), point);
+        assert_eq!(argo_item_text(&item, Some("name")).unwrap(), "a{b}<c>");
+        assert_eq!(argo_item_text(&item, Some("lr")).unwrap(), "0.25");
+        assert_eq!(
+            argo_item_text(&item, Some("nested")).unwrap(),
+            r#"["\u0024x"]"#
+        );
+        assert_eq!(argo_item_text(&item, Some("missing")), None);
+        // Scalars: a string is its text (decoded as the `String` it is), numbers and
+        // booleans their JSON, `null` too (Argo reads it as a list).
+        assert_eq!(
+            argo_item_text(&serde_json::json!("it's"), None).unwrap(),
+            "it's"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::json!(1e-7), None).unwrap(),
+            "1e-7"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::json!(true), None).unwrap(),
+            "true"
+        );
+        assert_eq!(
+            argo_item_text(&serde_json::Value::Null, None).unwrap(),
+            "null"
+        );
+        assert_eq!(argo_item_text(&serde_json::json!(3), Some("x")), None);
+    }
+
+    /// `aggregatedJSONValueList`: maps and lists stay JSON (as Go reads and writes them);
+    /// anything else becomes a list of strings, which a `Vec<T>` input still decodes.
+    #[test]
+    fn collected_lists_are_what_argo_aggregates() {
+        let scalars = aggregate(&["0.5".into(), "1.0".into(), "2".into()]);
+        assert_eq!(scalars, r#"["0.5","1.0","2"]"#);
+        assert_eq!(decode::<Vec<f64>>(&scalars).unwrap(), [0.5, 1.0, 2.0]);
+        assert_eq!(decode::<Vec<u32>>(r#"["7","8"]"#).unwrap(), [7, 8]);
+        let maps = aggregate(&[r#"{"b":1.0,"a":[1e21,1e-7]}"#.into(), "[3]".into()]);
+        assert_eq!(maps, r#"[{"a":[1e+21,1e-7],"b":1},[3]]"#);
+        // One value that is not a map or list turns the whole list into strings.
+        assert_eq!(
+            aggregate(&["[1]".into(), "x<y".into()]),
+            r#"["[1]","x\u003cy"]"#
+        );
+        assert_eq!(aggregate(&[]), "[]");
+        // A list that reads as the declared type keeps its meaning: the fallback only
+        // applies to text the type cannot read.
+        assert_eq!(decode::<Vec<String>>(r#"["1","2"]"#).unwrap(), ["1", "2"]);
+        assert!(decode::<Vec<u32>>(r#"["x"]"#).is_err());
     }
 
     /// Go's `json.Marshal` (Argo's `toJson`) writes `<`, `>`, `&`, U+2028 and U+2029 as `\u`

@@ -153,7 +153,11 @@ impl<T> crate::dsl::IntoParam<T> for OneOf<T> {
 #[must_use = "pass it to `when(…)`"]
 pub struct Cond(pub(crate) CondExpr);
 
-fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>) -> Cond {
+pub(crate) fn compare<T: Comparable>(
+    left: Term,
+    op: CompareOp,
+    right: impl IntoOperand<T>,
+) -> Cond {
     Cond(CondExpr::Compare {
         left,
         op,
@@ -163,10 +167,10 @@ fn compare<T: Comparable>(left: Term, op: CompareOp, right: impl IntoOperand<T>)
 }
 
 macro_rules! comparisons {
-    ($ty:ident) => {
+    ($ty:ident $(<$lt:lifetime>)?) => {
         // One block, with `Ordered` on the ordering methods themselves: ordering a string is
         // then an error that says so, not "method not found".
-        impl<T: Comparable> $ty<T> {
+        impl<$($lt,)? T: Comparable> $ty<$($lt,)? T> {
             /// Holds when both sides are equal.
             pub fn eq(self, other: impl IntoOperand<T>) -> Cond {
                 compare::<T>(IntoOperand::<T>::__term(self), CompareOp::Eq, other)
@@ -213,6 +217,8 @@ macro_rules! comparisons {
 }
 comparisons!(Param);
 comparisons!(ParamRef);
+// The loops module compares a loop's item with it (with these names in scope).
+pub(crate) use comparisons;
 
 /// Never implemented: what makes comparing an artifact a compile error that says why.
 #[diagnostic::on_unimplemented(

@@ -5,6 +5,8 @@
 //! - [`container_steps`]: a container component (any image) between native components.
 //! - [`coin_flip`]: nested conditional branches (`when(…).otherwise(…)`).
 //! - [`exit_handler`]: a step that fails and a report that always runs (`on_exit`).
+//! - [`sweep`]: a loop over a grid of structs with a parallelism limit, and the best of it.
+//! - [`shards`]: a loop over a task's list output with a two-task body, and the sum.
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
@@ -25,3 +27,5 @@ pub mod gpu_training;
 pub mod ml;
 pub mod nested_pipeline;
 pub mod quickstart;
+pub mod shards;
+pub mod sweep;

@@ -8,10 +8,14 @@
 //! cargo bench -p argot-tests --bench compile -- --smoke         # N = 10, 100; a few runs
 //! cargo bench -p argot-tests --bench compile -- --n 1000 5000   # chosen N
 //! cargo bench -p argot-tests --bench compile -- --variant peer-names
+//! cargo bench -p argot-tests --bench compile -- --variant loop-output --variant loop-static --n 1000 10000
 //! ```
 //!
 //! Two variants of the pipeline: `default` (argot's own names, as a user writes it) and
 //! `peer-names` (the names the peer generators use, so bytes compare formats, not names).
+//! Two more, run only when asked for, measure loops: `loop-output` (N iterations of a loop
+//! over a task's list output, `withParam`: N is a run-time value) and `loop-static` (a loop
+//! over N items known when compiling, `withItems`).
 //! Prints one JSON line per N and variant, in the shape of the peers' `run_bench.sh`: `tool`,
 //! `variant`, `n`, `compile_s` (median of the timed runs), `compile_min_s`, `runs`; the
 //! median of each stage (`trace_s`, `validate_s`: the target-neutral rules, `emit_s`: the Argo
@@ -90,13 +94,47 @@ pub fn chain_fan_peer_names(#[default("a")] seed: Param<String>) {
     }
 }
 
-/// Which of the two pipelines to build.
+/// `count` item names, made at run time.
+#[component]
+pub fn make_items(count: u32) -> Result<Vec<String>> {
+    Ok((0..count).map(|i| format!("i{i}")).collect())
+}
+
+/// Joins the collected outputs.
+#[component]
+pub fn join_all(parts: Vec<String>) -> Result<String> {
+    Ok(parts.concat())
+}
+
+/// A loop of `TASKS` iterations over a task's output (`withParam`), collected: the manifest
+/// is the same whatever N, since the items exist only at run time.
+#[pipeline(image = "example.com/bench:1.0")]
+pub fn loop_output() {
+    let listed = make_items(TASKS.get() as u32);
+    let parts = for_each(listed.output, |item| pass_on(item).output);
+    join_all(parts);
+}
+
+/// A loop over `TASKS` items known when compiling (`withItems`), collected: the items are in
+/// the manifest, the body once.
+#[pipeline(image = "example.com/bench:1.0")]
+pub fn loop_static() {
+    let items: Vec<String> = (0..TASKS.get()).map(|i| format!("i{i}")).collect();
+    let parts = for_each(items, |item| pass_on(item).output);
+    join_all(parts);
+}
+
+/// Which pipeline to build.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
     /// [`chain_fan`]: argot's own names.
     Default,
     /// [`chain_fan_peer_names`]: the peers' names.
     PeerNames,
+    /// [`loop_output`]: N iterations of a loop over a task's list output (`withParam`).
+    LoopOutput,
+    /// [`loop_static`]: a loop over N items known when compiling (`withItems`).
+    LoopStatic,
 }
 
 impl Variant {
@@ -104,6 +142,8 @@ impl Variant {
         match self {
             Variant::Default => chain_fan::definition(),
             Variant::PeerNames => chain_fan_peer_names::definition(),
+            Variant::LoopOutput => loop_output::definition(),
+            Variant::LoopStatic => loop_static::definition(),
         }
     }
 
@@ -111,13 +151,20 @@ impl Variant {
         match self {
             Variant::Default => "default",
             Variant::PeerNames => "peer-names",
+            Variant::LoopOutput => "loop-output",
+            Variant::LoopStatic => "loop-static",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Variant::Default, Variant::PeerNames]
-            .into_iter()
-            .find(|v| v.label() == s)
+        [
+            Variant::Default,
+            Variant::PeerNames,
+            Variant::LoopOutput,
+            Variant::LoopStatic,
+        ]
+        .into_iter()
+        .find(|v| v.label() == s)
     }
 }
 

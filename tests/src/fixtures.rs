@@ -689,6 +689,59 @@ pub fn shaped_params(
     shaped(small, sizes, care, ratio, limit);
 }
 
+/// The sum of `values`.
+#[component]
+pub fn sum_of(values: Vec<u32>) -> Result<u32> {
+    Ok(values.iter().sum())
+}
+
+/// Appends `started <line>` to `log`, sleeps `millis`, then appends `line`: overlapping runs
+/// show in the log as two `started` lines in a row.
+#[component]
+pub fn slow_tally(log: String, line: String, millis: u64) -> Result<String> {
+    append_line(&log, &format!("started {line}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(millis));
+    append_line(&log, &line)?;
+    Ok(line)
+}
+
+/// Loops in every shape the runner unrolls: items that travel quoted in the wire form; a
+/// list parameter over a two-task body with a nested loop and conditions inside (on a task
+/// and on the item), each iteration collecting the inner loop's outputs; the outer outputs
+/// collected after it and passed to a sub-pipeline; and a loop bounded to one task at a time.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn loops_probe(
+    #[default("")] log: Param<String>,
+    #[default(vec![2, 4])] sizes: Param<Vec<u32>>,
+    #[default(0)] millis: Param<u64>,
+) {
+    for_each(vec!["plain".to_owned(), " a{b} $x ".to_owned()], |word| {
+        tally(log, word);
+    });
+    let totals = for_each(sizes, |size| {
+        let first = step(size);
+        let inner = for_each([10u32, 20], |k| step(k).output);
+        when(first.output.gt(4), || {
+            tally(log, "big");
+        });
+        when(size.ge(4), || {
+            tally(log, "size at least 4");
+        });
+        let summed = sum_of(inner);
+        step(summed.output).after(&first).output
+    });
+    let grand = sum_of(totals).name("grand-total");
+    // A sub-pipeline called on what the loop collected: its tasks wait for the loop too.
+    step(checked_double(grand.output, 1000)).name("after-call");
+    for_each(
+        ["one".to_owned(), "two".to_owned(), "three".to_owned()],
+        |line| {
+            slow_tally(log, line, millis);
+        },
+    )
+    .parallelism(1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sub-pipelines
 // ---------------------------------------------------------------------------------------------

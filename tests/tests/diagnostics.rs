@@ -53,7 +53,7 @@ mod scoped {
     use argot::__private::{Location, scope};
     use argot::ir::{CompareOp, Condition, Operand, RegionKind};
     use argot::prelude::*;
-    use argot_tests::fixtures::step;
+    use argot_tests::fixtures::{echo, step, sum_of};
 
     fn branch() -> RegionKind {
         RegionKind::Branch {
@@ -205,21 +205,56 @@ mod scoped {
         });
     }
 
-    /// A loop body that reads the body's task: allowed by scoping, refused until loops run.
+    /// A loop inside a called pipeline: refused until calls and loops are taught each other.
+    #[pipeline]
+    pub fn loops_inside(x: Param<u32>) -> ParamRef<u32> {
+        let _ = for_each(vec![1u32, 2], |i| {
+            step(i).name("inside");
+        });
+        step(x).output
+    }
+
+    /// A condition in a loop body comparing a task of the body with the item (an input).
     #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn loop_reads_the_body() {
-        let first = step(1);
-        let items = argot::ir::LoopItems::Static(vec!["1".into(), "2".into()]);
-        scope(
-            RegionKind::Loop {
-                items,
-                parallelism: None,
-            },
-            Location::caller(),
-            || {
-                step(first.output).name("inside");
-            },
-        );
+    pub fn loop_condition_mixes() {
+        let _ = for_each(vec![1u32, 2], |x| {
+            let s = step(x);
+            when(s.output.gt(x), || {
+                step(3).name("bigger");
+            });
+        });
+    }
+
+    /// Calls `loops_inside`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_a_loop() {
+        step(loops_inside(1));
+    }
+
+    /// Loops Argo would refuse or run otherwise than written.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn invalid_loops(#[default(3)] count: Param<u32>) {
+        let _ = count;
+        let _ = for_each(Vec::<u32>::new(), |x| {
+            step(x).name("never");
+        });
+        let _ = for_each(vec![serde_json::json!({"a": 1})], |point| {
+            step(point.field::<u32>("b")).name("missing-field");
+            step(point.field::<u32>("a.b")).name("bad-field");
+        });
+        let _ = for_each(vec!["{{workflow.name}}".to_owned()], |w| {
+            echo(w);
+        });
+    }
+
+    /// A loop's collected outputs read outside the branch the loop is in.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn collected_out_of_a_branch() {
+        let mut collected = None;
+        scope(branch(), Location::caller(), || {
+            collected = Some(for_each(vec![1u32, 2], |x| step(x).output).collected());
+        });
+        sum_of(collected.expect("the branch body ran"));
     }
 
     /// A condition reads a task of a branch beside it.
@@ -1331,13 +1366,12 @@ fn a0028_output_used_outside_its_region() {
 
 #[test]
 fn a0029_regions_are_refused_until_the_backends_run_them() {
-    let p = traced(scoped::loop_reads_the_body::definition());
-    assert_eq!(p.regions.len(), 2);
-    assert_eq!(p.tasks[1].region, argot::ir::RegionId(1));
+    let p = traced(scoped::calls_a_loop::definition());
     let d = errors_of(&p);
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct], "{d}");
     assert!(
-        d.to_string().contains("loops are not compiled or run yet"),
+        d.to_string()
+            .contains("loops inside a sub-pipeline are not compiled or run yet"),
         "{d}"
     );
     snapshot("A0029-unsupported-construct", &d);
@@ -1354,6 +1388,14 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
     assert!(
         d.to_string().contains("waits on a result of task `step`"),
+        "{d}"
+    );
+    let d = errors_of(&traced(scoped::loop_condition_mixes::definition()));
+    assert_eq!(d.codes(), [Code::UnsupportedConstruct], "{d}");
+    assert!(
+        d.to_string().contains(
+            "compares a task of the loop body around it with a value from outside that loop body"
+        ),
         "{d}"
     );
     let d = errors_of(&traced(scoped::two_exit_handlers::definition()));
@@ -1528,6 +1570,130 @@ fn a0030_invalid_task_settings() {
         ..VolumeMount::default()
     });
     assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0032_invalid_loops() {
+    let mut p = traced(scoped::invalid_loops::definition());
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidLoop; 4], "{d}");
+    let message = d.to_string();
+    for part in [
+        "iterates over an empty list",
+        "item 0 has no such field",
+        "reads field `a.b`",
+        "would read as a template tag",
+    ] {
+        assert!(message.contains(part), "{part} missing from: {message}");
+    }
+    snapshot("A0032-invalid-loop", &d);
+    // A loop over a parameter that is not a list (only a hand-built IR can say so).
+    p.regions
+        .retain(|r| !matches!(r.kind, argot::ir::RegionKind::Loop { .. }));
+    p.tasks.clear();
+    p.regions.push(argot::ir::Region {
+        kind: argot::ir::RegionKind::Loop {
+            items: argot::ir::LoopItems::PipelineParam("count".into()),
+            parallelism: None,
+        },
+        parent: Some(argot::ir::RegionId::ROOT),
+        location: None,
+    });
+    let mut one = traced(fixtures::fan_out::definition());
+    let mut task = one.tasks.remove(0);
+    task.region = argot::ir::RegionId(1);
+    task.arguments = [("x".to_owned(), argot::ir::Argument::Constant("1".into()))]
+        .into_iter()
+        .collect();
+    p.components = one.components;
+    p.tasks.push(task);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidLoop], "{d}");
+    assert!(
+        d.to_string().contains("of type `u32`, which is not a list"),
+        "{d}"
+    );
+    // Collecting an artifact (only a hand-built IR can ask: `Gather` takes output parameters).
+    let mut p = traced(argot_examples::shards::shards::definition());
+    let clean = p
+        .tasks
+        .iter()
+        .position(|t| t.name == "clean-shard")
+        .unwrap();
+    let total = p.tasks.iter_mut().find(|t| t.name == "total").unwrap();
+    total.arguments.insert(
+        "counts".into(),
+        argot::ir::Argument::Collected {
+            task: argot::ir::TaskRef::Local(argot::ir::TaskId(clean as u32)),
+            output: "rows".into(),
+        },
+    );
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::InvalidLoop), "{d}");
+    assert!(
+        d.to_string()
+            .contains("only output parameters are collected"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a0028_loop_items_and_collected_outputs_stay_in_scope() {
+    // An item used outside its loop (a compile error through the DSL, `tests/ui/loops`):
+    // validation refuses it in a hand-built IR.
+    let mut p = traced(argot_examples::sweep::sweep::definition());
+    let item = p.tasks[0].arguments["lr"].clone();
+    assert!(matches!(item, argot::ir::Argument::LoopItem { .. }));
+    let last = p.tasks.len() - 1;
+    p.tasks[last].arguments.insert("scores".into(), item);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    assert!(d.to_string().contains("which it is not inside"), "{d}");
+    // A condition outside the loop comparing its item.
+    let mut p = traced(argot_examples::sweep::sweep::definition());
+    p.regions.push(argot::ir::Region {
+        kind: argot::ir::RegionKind::Branch {
+            condition: argot::ir::Condition::Compare {
+                left: argot::ir::Operand::LoopItem {
+                    region: argot::ir::RegionId(1),
+                    field: Some("lr".into()),
+                },
+                op: argot::ir::CompareOp::Gt,
+                right: argot::ir::Operand::Constant("0.5".into()),
+                kind: argot::ir::CompareKind::Float,
+            },
+        },
+        parent: Some(argot::ir::RegionId::ROOT),
+        location: None,
+    });
+    let mut gated = p.tasks.last().unwrap().clone();
+    gated.name = "gated".into();
+    gated.region = argot::ir::RegionId(p.regions.len() as u32 - 1);
+    p.tasks.push(gated);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    assert!(
+        d.to_string()
+            .contains("reads the item of a loop it is not inside"),
+        "{d}"
+    );
+    let d = scoped::collected_out_of_a_branch::definition()
+        .trace("/b")
+        .err()
+        .expect("a collected list read where its loop cannot be seen is refused");
+    assert_eq!(d.codes(), [Code::OutOfScope]);
+    assert!(d.to_string().contains("cannot see the loop"), "{d}");
+    // In a hand-built IR: a task inside the loop collecting its own loop.
+    let mut p = traced(argot_examples::sweep::sweep::definition());
+    let collected = p.tasks.last().unwrap().arguments["scores"].clone();
+    p.tasks[0].arguments.insert("lr".into(), collected);
+    let d = errors_of(&p);
+    assert!(d.codes().contains(&Code::OutOfScope), "{d}");
+    assert!(
+        d.to_string()
+            .contains("which is not directly in a loop this task sees from outside"),
+        "{d}"
+    );
 }
 
 #[test]

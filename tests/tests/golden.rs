@@ -70,10 +70,19 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Branch { .. }))
         .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
         .count();
+    // A loop is two DAGs: the one that runs every iteration (with the loop's parallelism)
+    // and the body.
+    let loops = pipeline
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, argot::ir::RegionKind::Loop { .. }))
+        .filter(|(i, _)| emitted(argot::ir::RegionId(*i as u32)))
+        .count();
     assert_eq!(
         dags,
-        1 + branches + exit + called.len() + hooks,
-        "{name}: a DAG per region, one per called pipeline"
+        1 + branches + 2 * loops + exit + called.len() + hooks,
+        "{name}: a DAG per region, two per loop, one per called pipeline"
     );
     assert_eq!(
         templates.len(),
@@ -88,8 +97,8 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     let tasks = pipeline.tasks.iter().filter(|t| emitted(t.region)).count();
     assert_eq!(
         dag_tasks,
-        tasks + branches + calls,
-        "{name}: every task, and a task calling each branch and each sub-pipeline"
+        tasks + branches + 2 * loops + calls,
+        "{name}: every task, and a task calling each branch, loop and sub-pipeline"
     );
 
     // Every default is a value of its parameter's schema (the macro records both from the type).
@@ -159,6 +168,24 @@ fn conditions() {
     check(
         "conditions_probe",
         argot_tests::fixtures::conditions_probe::definition(),
+        "argot-fixtures",
+    );
+}
+
+/// A loop is an outer DAG template (its parallelism) whose one task runs the body template
+/// once per item (`withItems`, `withParam`); items arrive as `{{item}}`/`{{item.FIELD}}`
+/// inputs, collected outputs leave as Argo's aggregate.
+#[test]
+fn loops() {
+    check("sweep", argot_examples::sweep::sweep::definition(), "sweep");
+    check(
+        "shards",
+        argot_examples::shards::shards::definition(),
+        "shards",
+    );
+    check(
+        "loops_probe",
+        argot_tests::fixtures::loops_probe::definition(),
         "argot-fixtures",
     );
 }
@@ -429,6 +456,8 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             "coin_flip",
             argot_examples::coin_flip::coin_flip::definition(),
         ),
+        ("sweep", argot_examples::sweep::sweep::definition()),
+        ("shards", argot_examples::shards::shards::definition()),
         (
             "nested_pipeline",
             argot_examples::nested_pipeline::nested_pipeline::definition(),
@@ -458,12 +487,14 @@ fn pipeline_graphs_as_mermaid_and_dot() {
             .tasks
             .iter()
             .map(|t| {
-                // An edge per binding: none for a constant or a run value, one per option of
-                // a `one_of`.
+                // An edge per binding: none for a constant, a run value or a loop's item (the
+                // loop's box names where its items come from), one per option of a `one_of`.
                 t.arguments
                     .values()
                     .map(|a| match a {
-                        argot::ir::Argument::Constant(_) | argot::ir::Argument::Run(_) => 0,
+                        argot::ir::Argument::Constant(_)
+                        | argot::ir::Argument::Run(_)
+                        | argot::ir::Argument::LoopItem { .. } => 0,
                         argot::ir::Argument::OneOf(options) => options.len(),
                         // Inside a sub-pipeline call: an edge unless the call binds a constant.
                         argot::ir::Argument::PipelineParam(name) => {

@@ -743,6 +743,8 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     Argument::TaskOutput { .. }
                     | Argument::Run(_)
                     | Argument::OneOf(_)
+                    | Argument::LoopItem { .. }
+                    | Argument::Collected { .. }
                     | Argument::Format(_),
                 ) => None,
                 None => i.default.clone(),

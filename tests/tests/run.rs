@@ -1600,3 +1600,107 @@ mod task_settings {
         assert!(!sb.file("runs").exists());
     }
 }
+
+/// The input parameter `name` of task `task` as the run recorded it.
+fn input_param(details: &Value, task: &str, name: &str) -> String {
+    details["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["task"] == task && p["direction"] == "input" && p["name"] == name)
+        .unwrap_or_else(|| panic!("no input {name} of {task}"))["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
+    let sb = Sandbox::new();
+    let phase = |details: &Value, name: &str| task(details, name)["phase"].clone();
+    // A grid of structs from a list parameter: one `fit-point` per point, each reading the
+    // point's fields; `pick-best` gets Argo's aggregate of the scores (scalars as strings),
+    // in grid order.
+    let out = sb.run(&["sweep"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    let iterations: Vec<&str> = details["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .filter(|n| n.starts_with("fit-point"))
+        .collect();
+    assert_eq!(iterations.len(), 3, "{iterations:?}");
+    assert_eq!(input_param(&details, "fit-point(1)", "lr"), "0.3");
+    assert_eq!(input_param(&details, "fit-point(1)", "depth"), "5");
+    assert_eq!(
+        input_param(&details, "pick-best", "scores"),
+        r#"["0.6","1.0","0.1"]"#
+    );
+    assert_eq!(output_param(&details, "pick-best", "output"), "1:1");
+
+    // A loop over a task's list output, known only once it ran; a two-task body.
+    let out = sb.run(&["shards", "-p", "shards=4"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    for k in 0..4 {
+        assert_eq!(phase(&details, &format!("clean-shard({k})")), "Succeeded");
+        assert_eq!(phase(&details, &format!("count({k})")), "Succeeded");
+    }
+    assert_eq!(
+        input_param(&details, "total", "counts"),
+        r#"["8","8","8","8"]"#
+    );
+    assert_eq!(output_param(&details, "total", "output"), "32");
+
+    // Items that travel quoted arrive as their text; nested loops, a condition and a
+    // collected list inside a loop; a loop bounded to one task at a time never overlaps even
+    // with four slots.
+    let log = sb.file("loops.log");
+    let log_param = format!("log={}", log.display());
+    let out = sb.run(&[
+        "loops_probe",
+        "-p",
+        &log_param,
+        "-p",
+        "millis=150",
+        "--parallelism",
+        "4",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(phase(&details, "tally-2(0)"), "Skipped");
+    assert_eq!(phase(&details, "tally-2(1)"), "Succeeded");
+    // A condition on the item itself: `size >= 4` holds for the second size only.
+    assert_eq!(phase(&details, "tally-3(0)"), "Skipped");
+    assert_eq!(phase(&details, "tally-3(1)"), "Succeeded");
+    assert_eq!(output_param(&details, "sum-of(1)", "output"), "32");
+    assert_eq!(
+        input_param(&details, "grand-total", "values"),
+        r#"["33","33"]"#
+    );
+    assert_eq!(output_param(&details, "grand-total", "output"), "66");
+    assert_eq!(output_param(&details, "after-call", "output"), "133");
+    let lines = sb.lines("loops.log");
+    let mut words: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| ["plain", " a{b} $x ", "big", "size at least 4"].contains(l))
+        .collect();
+    words.sort();
+    assert_eq!(
+        words,
+        [" a{b} $x ", "big", "plain", "size at least 4"],
+        "{lines:?}"
+    );
+    let bounded: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.contains("one") || l.contains("two") || l.contains("three"))
+        .collect();
+    assert_eq!(bounded.len(), 6, "{lines:?}");
+    for pair in bounded.chunks(2) {
+        assert_eq!(pair[0], format!("started {}", pair[1]), "{lines:?}");
+    }
+}

@@ -293,6 +293,9 @@ pub struct Template {
     /// Taints the pod tolerates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
+    /// How many pods under this template's node may run at once (`checkParallelism`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
     /// Reusing the template's outputs from a config map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memoize: Option<Memoize>,
@@ -430,6 +433,12 @@ pub struct DagTask {
     /// Runs the task only when this holds (a conditional branch's DAG task).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Runs the task once per item of this list (a loop known when compiling).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with_items: Vec<serde_json::Value>,
+    /// Runs the task once per item of the JSON list this resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_param: Option<String>,
     /// Arguments.
     #[serde(default, skip_serializing_if = "Arguments::is_empty")]
     pub arguments: Arguments,
@@ -520,6 +529,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         active_deadline_seconds: None,
         node_selector: BTreeMap::new(),
         tolerations: Vec::new(),
+        parallelism: None,
         memoize: None,
         service_account_name: None,
         priority_class_name: None,
@@ -732,6 +742,7 @@ fn component_template(
         active_deadline_seconds: config.active_deadline_seconds,
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
+        parallelism: None,
         service_account_name: config.service_account.clone(),
         priority_class_name: config.priority_class.clone(),
         scheduler_name: config.scheduler_name.clone(),

@@ -126,7 +126,20 @@ impl Graph {
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
-                    Argument::Constant(_) | Argument::Run(_) => {}
+                    Argument::Constant(_) | Argument::Run(_) | Argument::LoopItem { .. } => {}
+                    Argument::Collected {
+                        task: TaskRef::Local(from),
+                        output,
+                    } => {
+                        readers.push(from.index());
+                        edges.push(Edge {
+                            from: format!("t{}", from.index()),
+                            to,
+                            label: format!("every {output} → {input}"),
+                            kind: EdgeKind::Parameter,
+                        });
+                    }
+                    Argument::Collected { .. } => {}
                     Argument::OneOf(options) => {
                         for (from, output) in options {
                             if let TaskRef::Local(from) = from {
@@ -263,7 +276,30 @@ impl Graph {
                                 condition.describe(&|t| p.tasks[t.index()].name.clone())
                             )
                         }
-                        RegionKind::Loop { .. } => "loop".to_owned(),
+                        RegionKind::Loop { items, parallelism } => {
+                            let name = valid.names().branches[r]
+                                .as_ref()
+                                .map_or_else(String::new, |b| format!("{}: ", b.task));
+                            let over = match items {
+                                crate::ir::LoopItems::Static(items) => {
+                                    format!("each of {} items", items.len())
+                                }
+                                crate::ir::LoopItems::PipelineParam(n) => {
+                                    format!("each item of parameter {n}")
+                                }
+                                crate::ir::LoopItems::TaskOutput {
+                                    task: TaskRef::Local(t),
+                                    output,
+                                } => {
+                                    format!("each item of {output} of {}", p.tasks[t.index()].name)
+                                }
+                                crate::ir::LoopItems::TaskOutput { .. } => "each item".to_owned(),
+                            };
+                            let limit = parallelism
+                                .map(|n| format!(", {n} at a time"))
+                                .unwrap_or_default();
+                            format!("{name}for {over}{limit}")
+                        }
                         RegionKind::Call { pipeline, name, .. } => {
                             format!("{name}: pipeline {pipeline}")
                         }

@@ -7,6 +7,17 @@
 //!   the branch reads from outside arrives as an input of its template (`X_output`: task names
 //!   have no `_`, so the name is unambiguous), passed by the calling task, which also waits
 //!   for the tasks of its parent that the branch reads.
+//! - A loop is two DAG templates: `<pipeline>-loop-N`, called by DAG task `loop-N` of its
+//!   parent, whose one task `loop-N` runs the body template `<pipeline>-loop-N-body` once per
+//!   item (`withItems`, `withParam`; `expandTask` in `workflow/controller/dag.go`). The outer
+//!   template exists for `parallelism`: Argo bounds the running pods under a template's node
+//!   (`checkParallelism` in `workflow/controller/operator.go`), so on the outer template it
+//!   bounds the whole loop, where on the body it would bound one iteration. The item arrives
+//!   in the body as inputs `_loop-N-item` (`{{item}}`) and `_loop-N-item_FIELD`
+//!   (`{{item.FIELD}}`): a leading `_` never starts a task name, and pipeline parameters
+//!   (`_name`) have no `-`, so they cannot meet another input. An output collected after the
+//!   loop is an output `TASK_OUTPUT` of both templates, which Argo aggregates over the
+//!   iterations into a JSON list (`processAggregateNodeOutputs`).
 //! - The condition is an `expr` expression (`{{=…}}`, Argo's `util/template`), evaluated on
 //!   values, never on text pasted into govaluate (`shouldExecute`), so a value with quotes,
 //!   hyphens or slashes cannot break it: strings and booleans compare their wire forms,
@@ -16,9 +27,9 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use super::argo::{Arguments, Artifact, DagTask, LifecycleHook, Parameter, Template};
+use super::argo::{Arguments, Artifact, DagTask, LifecycleHook, Parameter, Template, ValueFrom};
 use crate::ir::{
-    Argument, CompareKind, Condition, Depends, FormatPart, HookEvent, Operand, RegionId,
+    Argument, CompareKind, Condition, Depends, FormatPart, HookEvent, LoopItems, Operand, RegionId,
     RegionKind, RunValue, TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
@@ -30,6 +41,10 @@ enum Outside {
     Task(TaskId, String, bool),
     /// Inside a sub-pipeline call, a parameter of the called pipeline: name, artifact or not.
     Param(String, bool),
+    /// The item of a loop around the region (or the loop's own), or a field of it.
+    Item(RegionId, Option<String>),
+    /// Every iteration's value of an output of a task directly in a loop body.
+    Collected(TaskId, String),
 }
 
 /// The root's DAG template, then each branch's in region order, and the exit handler's.
@@ -46,11 +61,14 @@ pub(crate) fn dag_templates(
         .iter()
         .enumerate()
         .map(|(r, region)| match region.kind {
-            RegionKind::Branch { .. } => inputs(valid, RegionId(r as u32)),
+            RegionKind::Branch { .. } | RegionKind::Loop { .. } => {
+                inputs(valid, RegionId(r as u32))
+            }
             _ => Vec::new(),
         })
         .collect();
     let selected = selected_outputs(valid);
+    let collected = collected_outputs(valid);
     let definitions = call_definitions(valid);
     let mut body = Vec::new();
     let mut exit = None;
@@ -75,8 +93,13 @@ pub(crate) fn dag_templates(
                 Some(n) if definitions.contains(&id) => n.clone(),
                 _ => continue,
             },
-            // Refused by validation (A0029).
-            RegionKind::Loop { .. } => continue,
+            RegionKind::Loop { .. } => match &names.branches[r] {
+                Some(b) => {
+                    body.push(loop_template(valid, id, &received[r], &collected[r], blank));
+                    b.body.clone().unwrap_or_default()
+                }
+                None => continue,
+            },
         };
         let mut template = blank(&name);
         if let RegionKind::Call { arguments, .. } = &region.kind {
@@ -139,7 +162,7 @@ pub(crate) fn dag_templates(
                 });
             }
         }
-        for (task, output) in &selected[r] {
+        for (task, output) in selected[r].iter().chain(&collected[r]) {
             template.outputs.parameters.push(Parameter {
                 name: input_name(valid, id, *task, output),
                 value_from: Some(super::argo::ValueFrom {
@@ -161,11 +184,192 @@ pub(crate) fn dag_templates(
     (body, exit)
 }
 
-/// The DAG task that calls branch `region`.
+/// The DAG task that calls branch or loop `region`.
 fn branch_task(valid: &ValidPipeline, region: RegionId) -> &str {
     valid.names().branches[region.index()]
         .as_ref()
         .map_or("", |b| b.task.as_str())
+}
+
+/// The name of the input holding a loop's list of items when it is a task's output.
+const ITEMS_INPUT: &str = "_items";
+
+/// Loop `region`'s outer template: one task that runs the body once per item, with the loop's
+/// parallelism; it receives what the body receives (but the item) and the list when a task
+/// made it, and passes the collected outputs out.
+fn loop_template(
+    valid: &ValidPipeline,
+    region: RegionId,
+    received: &[Outside],
+    collected: &[(TaskId, String)],
+    blank: &dyn Fn(&str) -> Template,
+) -> Template {
+    let p = valid.pipeline();
+    let names = valid.names().branches[region.index()]
+        .as_ref()
+        .expect("a named loop");
+    let RegionKind::Loop { items, parallelism } = &p.regions[region.index()].kind else {
+        unreachable!("a loop region")
+    };
+    let mut template = blank(&names.template);
+    template.parallelism = *parallelism;
+    let through: Vec<Outside> = received
+        .iter()
+        .filter(|v| !matches!(v, Outside::Item(l, _) if *l == region))
+        .cloned()
+        .collect();
+    declare(valid, region, &mut template.inputs, &through);
+    let (with_items, with_param) = match items {
+        LoopItems::Static(items) => (
+            items
+                .iter()
+                .map(|i| serde_json::from_str(i).expect("validation checked the items are JSON"))
+                .collect(),
+            None,
+        ),
+        LoopItems::PipelineParam(name) => (
+            Vec::new(),
+            Some(format!("{{{{workflow.parameters.{name}}}}}")),
+        ),
+        LoopItems::TaskOutput { .. } => {
+            template.inputs.parameters.push(Parameter {
+                name: ITEMS_INPUT.to_owned(),
+                ..Parameter::default()
+            });
+            (
+                Vec::new(),
+                Some(format!("{{{{inputs.parameters.{ITEMS_INPUT}}}}}")),
+            )
+        }
+    };
+    let arguments = pass(valid, region, received, &|v| match v {
+        Outside::Item(l, None) if *l == region => "{{item}}".to_owned(),
+        Outside::Item(l, Some(field)) if *l == region => format!("{{{{item.{field}}}}}"),
+        v => {
+            let (name, artifact) = outside_input(valid, region, v);
+            let kind = if artifact { "artifacts" } else { "parameters" };
+            format!("{{{{inputs.{kind}.{name}}}}}")
+        }
+    });
+    for (task, output) in collected {
+        let name = input_name(valid, region, *task, output);
+        template.outputs.parameters.push(Parameter {
+            name: name.clone(),
+            value_from: Some(ValueFrom {
+                path: None,
+                parameter: Some(format!(
+                    "{{{{tasks.{}.outputs.parameters.{name}}}}}",
+                    names.task
+                )),
+            }),
+            ..Parameter::default()
+        });
+    }
+    if let Some(dag) = template.dag.as_mut() {
+        dag.tasks = vec![DagTask {
+            name: names.task.clone(),
+            template: names.body.clone().unwrap_or_default(),
+            depends: None,
+            when: None,
+            with_items,
+            with_param,
+            arguments,
+            hooks: IndexMap::new(),
+        }];
+    }
+    template
+}
+
+/// Declares `values` as the inputs of the template of region `at`.
+fn declare(valid: &ValidPipeline, at: RegionId, inputs: &mut Arguments, values: &[Outside]) {
+    for value in values {
+        let (name, artifact) = outside_input(valid, at, value);
+        if artifact {
+            inputs.artifacts.push(Artifact {
+                name,
+                ..Artifact::default()
+            });
+        } else {
+            inputs.parameters.push(Parameter {
+                name,
+                ..Parameter::default()
+            });
+        }
+    }
+}
+
+/// Passes `values` to the template of region `to`, each as `value(it)` says.
+fn pass(
+    valid: &ValidPipeline,
+    to: RegionId,
+    values: &[Outside],
+    value: &dyn Fn(&Outside) -> String,
+) -> Arguments {
+    let mut arguments = Arguments::default();
+    for v in values {
+        let (name, artifact) = outside_input(valid, to, v);
+        if artifact {
+            arguments.artifacts.push(Artifact {
+                name,
+                from: Some(value(v)),
+                ..Artifact::default()
+            });
+        } else {
+            arguments.parameters.push(Parameter {
+                name,
+                value: Some(value(v)),
+                ..Parameter::default()
+            });
+        }
+    }
+    arguments
+}
+
+/// For each region (a loop body), the outputs of its tasks collected after the loop.
+fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
+    let p = valid.pipeline();
+    let mut found: Vec<BTreeSet<(TaskId, String)>> = vec![BTreeSet::new(); p.regions.len()];
+    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
+        if let Argument::Collected {
+            task: TaskRef::Local(t),
+            output,
+        } = argument
+        {
+            found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+        }
+    }
+    found.into_iter().map(|s| s.into_iter().collect()).collect()
+}
+
+/// The loop directly in region `at` that holds task `t`, if any.
+fn loop_around(valid: &ValidPipeline, at: RegionId, t: TaskId) -> Option<RegionId> {
+    let p = valid.pipeline();
+    crate::ir::ancestry(&p.regions, p.tasks[t.index()].region)
+        .find(|(_, r)| r.parent == Some(at))
+        .filter(|(_, r)| matches!(r.kind, RegionKind::Loop { .. }))
+        .map(|(id, _)| id)
+}
+
+/// How a task (or a nested region's DAG task) of region `at` refers to `value`.
+fn outside_reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> String {
+    let p = valid.pipeline();
+    let (name, artifact) = outside_input(valid, at, value);
+    match value {
+        Outside::Task(task, output, _) => reference(valid, at, *task, output, artifact),
+        Outside::Param(param, _) => param_reference(valid, at, param, artifact),
+        Outside::Collected(task, output)
+            if p.regions[p.tasks[task.index()].region.index()].parent == Some(at) =>
+        {
+            format!(
+                "{{{{tasks.{}.outputs.parameters.{}}}}}",
+                branch_task(valid, p.tasks[task.index()].region),
+                input_name(valid, p.tasks[task.index()].region, *task, output)
+            )
+        }
+        Outside::Item(..) | Outside::Collected(..) => {
+            format!("{{{{inputs.parameters.{name}}}}}")
+        }
+    }
 }
 
 /// The first call of each called pipeline, whose tasks its DAG template is made of: every
@@ -303,6 +507,20 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 Argument::PipelineParam(name) if call.is_some() => {
                     found.insert(Outside::Param(name.clone(), artifact));
                 }
+                // The item of a loop around this region, or of the region itself (a loop
+                // body receives its own item from the task that runs it).
+                Argument::LoopItem { region: l, field } if *l == region || !inside(*l) => {
+                    found.insert(Outside::Item(*l, field.clone()));
+                }
+                Argument::Collected {
+                    task: TaskRef::Local(x),
+                    output,
+                } => {
+                    let body = p.tasks[x.index()].region;
+                    if !p.regions[body.index()].parent.is_some_and(inside) {
+                        found.insert(Outside::Collected(*x, output.clone()));
+                    }
+                }
                 // A formatted string's values, as parameters.
                 Argument::Format(parts) => {
                     for part in parts {
@@ -323,6 +541,26 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 }
                 _ => {}
             }
+        }
+    }
+    // The lists of the loops inside it that a task outside makes.
+    for (r, nested) in p.regions.iter().enumerate() {
+        let RegionKind::Loop {
+            items:
+                LoopItems::TaskOutput {
+                    task: TaskRef::Local(x),
+                    output,
+                },
+            ..
+        } = &nested.kind
+        else {
+            continue;
+        };
+        if RegionId(r as u32) != region
+            && here(RegionId(r as u32))
+            && !inside(p.tasks[x.index()].region)
+        {
+            found.insert(Outside::Task(*x, output.clone(), false));
         }
     }
     // The arguments of the sub-pipelines called in it.
@@ -367,6 +605,9 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 }
                 Operand::PipelineParam(name) if call.is_some() => {
                     found.insert(Outside::Param(name.clone(), false));
+                }
+                Operand::LoopItem { region: l, field } if *l == region || !inside(*l) => {
+                    found.insert(Outside::Item(*l, field.clone()));
                 }
                 _ => {}
             }
@@ -464,7 +705,25 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                     task: TaskRef::Local(from),
                     output,
                 } => reference(valid, region, *from, output, artifact),
-                Argument::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+                Argument::Collected {
+                    task: TaskRef::Local(from),
+                    output,
+                } => {
+                    // The loop's DAG task, when the loop is in this DAG.
+                    if let Some(l) = loop_around(valid, region, *from) {
+                        let looped = branch_task(valid, l);
+                        if !selected.contains(&looped) {
+                            selected.push(looped);
+                        }
+                    }
+                    outside_reference(valid, region, &Outside::Collected(*from, output.clone()))
+                }
+                Argument::LoopItem { region: l, field } => {
+                    outside_reference(valid, region, &Outside::Item(*l, field.clone()))
+                }
+                Argument::TaskOutput { .. } | Argument::Collected { .. } => {
+                    unreachable!("validation refuses foreign tasks")
+                }
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),
@@ -518,6 +777,8 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 template: names.template_of(id).name.clone(),
                 depends,
                 when: None,
+                with_items: Vec::new(),
+                with_param: None,
                 arguments,
                 hooks: hooks(valid, id),
             },
@@ -525,9 +786,23 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
     }
     for (r, nested) in p.regions.iter().enumerate() {
         let c = RegionId(r as u32);
-        let RegionKind::Branch { condition } = &nested.kind else {
-            continue;
+        let (when, list) = match &nested.kind {
+            RegionKind::Branch { condition } => (
+                Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
+                None,
+            ),
+            RegionKind::Loop {
+                items:
+                    LoopItems::TaskOutput {
+                        task: TaskRef::Local(x),
+                        output,
+                    },
+                ..
+            } => (None, Some(Outside::Task(*x, output.clone(), false))),
+            RegionKind::Loop { .. } => (None, None),
+            _ => continue,
         };
+        let is_loop = matches!(nested.kind, RegionKind::Loop { .. });
         if nested.parent != Some(region) {
             continue;
         }
@@ -539,35 +814,34 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .iter()
             .position(|t| crate::ir::region_contains(&p.regions, c, t.region))
             .unwrap_or(usize::MAX);
+        // The tasks (and calls) of this DAG it reads, and the loops in this DAG whose lists it
+        // collects.
         let mut waits: Vec<&str> = Vec::new();
         for &t in valid.region_reads(c) {
-            if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
-                let name = dag_name(valid, region, t);
-                if !waits.contains(&name) {
-                    waits.push(name);
-                }
+            let w = if p.tasks[t.index()].region == region || call_written_in(valid, region, t) {
+                Some(dag_name(valid, region, t))
+            } else {
+                loop_around(valid, region, t).map(|l| branch_task(valid, l))
+            };
+            if let Some(w) = w
+                && !waits.contains(&w)
+            {
+                waits.push(w);
             }
         }
-        let mut arguments = Arguments::default();
-        for outside in &received[r] {
-            let (name, artifact) = outside_input(valid, c, outside);
-            let value = match outside {
-                Outside::Task(task, output, _) => reference(valid, region, *task, output, artifact),
-                Outside::Param(param, _) => param_reference(valid, region, param, artifact),
-            };
-            if artifact {
-                arguments.artifacts.push(Artifact {
-                    name,
-                    from: Some(value),
-                    ..Artifact::default()
-                });
-            } else {
-                arguments.parameters.push(Parameter {
-                    name,
-                    value: Some(value),
-                    ..Parameter::default()
-                });
-            }
+        // A loop's own item is the outer template's to give each iteration.
+        let passed: Vec<Outside> = received[r]
+            .iter()
+            .filter(|v| !(is_loop && matches!(v, Outside::Item(l, _) if *l == c)))
+            .cloned()
+            .collect();
+        let mut arguments = pass(valid, c, &passed, &|v| outside_reference(valid, region, v));
+        if let Some(list) = &list {
+            arguments.parameters.push(Parameter {
+                name: ITEMS_INPUT.to_owned(),
+                value: Some(outside_reference(valid, region, list)),
+                ..Parameter::default()
+            });
         }
         entries.push((
             first,
@@ -575,7 +849,9 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 name: branch.task.clone(),
                 template: branch.template.clone(),
                 depends: (!waits.is_empty()).then(|| waits.join(" && ")),
-                when: Some(format!("{{{{={}}}}}", expression(valid, region, condition))),
+                when,
+                with_items: Vec::new(),
+                with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
             },
@@ -649,6 +925,8 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 template: names.call_templates[pipeline].clone(),
                 depends: (!waits.is_empty()).then(|| waits.join(" && ")),
                 when: None,
+                with_items: Vec::new(),
+                with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
             },
@@ -713,11 +991,22 @@ fn param_input_name(name: &str) -> String {
     format!("_{name}")
 }
 
-/// The input name of what a branch receives, and whether it is an artifact.
+/// The input name of what a branch or loop `at` receives, and whether it is an artifact.
 fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (String, bool) {
     match outside {
         Outside::Task(task, output, artifact) => (input_name(valid, at, *task, output), *artifact),
         Outside::Param(name, artifact) => (param_input_name(name), *artifact),
+        Outside::Item(l, None) => (format!("_{}-item", branch_task(valid, *l)), false),
+        Outside::Item(l, Some(field)) => {
+            (format!("_{}-item_{field}", branch_task(valid, *l)), false)
+        }
+        Outside::Collected(task, output) => (
+            format!(
+                "_all-{}_{output}",
+                crate::ir::local_name(&valid.pipeline().tasks[task.index()].name)
+            ),
+            false,
+        ),
     }
 }
 
@@ -855,6 +1144,10 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
                 output,
             } => output_expression(valid, at, *t, output),
             Operand::TaskOutput { .. } => unreachable!("validation refuses foreign tasks"),
+            Operand::LoopItem { region, field } => format!(
+                "inputs.parameters['{}']",
+                outside_input(valid, at, &Outside::Item(*region, field.clone())).0
+            ),
         };
         match kind {
             CompareKind::Text => value,

@@ -96,7 +96,14 @@ impl Checker<'_> {
                     schema: crate::schema::TypeSchema::Any,
                 }
             }
-            Argument::Constant(_) | Argument::Run(_) | Argument::OneOf(_) => IoKind::Parameter {
+            Argument::Constant(_)
+            | Argument::Run(_)
+            | Argument::OneOf(_)
+            | Argument::LoopItem { .. }
+            | Argument::Collected {
+                task: TaskRef::Foreign { .. },
+                ..
+            } => IoKind::Parameter {
                 rust_type: String::new(),
                 schema: crate::schema::TypeSchema::Any,
             },
@@ -147,6 +154,37 @@ impl Checker<'_> {
                     "create the producing task inside this pipeline's function (call a shared helper from both)",
                 );
                 return;
+            }
+            Argument::Collected {
+                task: TaskRef::Local(from),
+                output,
+            } => {
+                let out = p.tasks.get(from.index()).and_then(|producer| {
+                    p.components
+                        .get(&producer.component)
+                        .and_then(|c| c.output(output))
+                });
+                match out.map(|o| &o.kind) {
+                    Some(kind @ IoKind::Parameter { .. }) => kind.clone(),
+                    Some(IoKind::Artifact { .. }) => {
+                        self.report(
+                            Code::InvalidLoop,
+                            Some(id),
+                            format!("input `{input}` of task `{}` collects output artifact `{output}` of a loop; only output parameters are collected", task.name),
+                            "collect an output parameter (for example the artifact's name or a summary of it), or pass the artifacts through a task inside the loop",
+                        );
+                        return;
+                    }
+                    None => {
+                        self.report(
+                            Code::UnknownReference,
+                            Some(id),
+                            format!("input `{input}` of task `{}` collects output `{output}` of a task that has no such output", task.name),
+                            "collect one of the producing component's outputs",
+                        );
+                        return;
+                    }
+                }
             }
             Argument::TaskOutput {
                 task: TaskRef::Local(from),

@@ -43,6 +43,22 @@ impl Checker<'_> {
         // Per task, the distinct outputs other tasks read (a task has few outputs; a linear
         // scan beats a tree of (task, name) pairs, whose string compares made this O(n log n)).
         let mut read: Vec<Vec<&str>> = vec![Vec::new(); p.tasks.len()];
+        // A loop's list is read by the loop itself.
+        for region in &p.regions {
+            if let crate::ir::RegionKind::Loop {
+                items:
+                    crate::ir::LoopItems::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    },
+                ..
+            } = &region.kind
+                && let Some(outputs) = read.get_mut(from.index())
+                && !outputs.contains(&output.as_str())
+            {
+                outputs.push(output.as_str());
+            }
+        }
         for task in &p.tasks {
             for argument in task.arguments.values() {
                 // As before formatted strings: what a `one_of` selects is not counted.

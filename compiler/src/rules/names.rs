@@ -39,8 +39,11 @@ pub struct Names {
 pub struct BranchNames {
     /// The DAG task that calls the branch, in its parent's DAG.
     pub task: String,
-    /// The branch's DAG template.
+    /// The branch's DAG template (a loop's: the template that runs every iteration).
     pub template: String,
+    /// A loop's body: the DAG template run once per item. `None` for a branch.
+    #[doc(hidden)]
+    pub body: Option<String>,
 }
 
 /// One container template: a component with the settings its tasks share.

@@ -94,7 +94,7 @@ impl Checker<'_> {
                 .parent
                 .and_then(|parent| crate::ir::enclosing_call(&p.regions, parent))
                 .is_some();
-            let construct = match region.kind {
+            let construct = match &region.kind {
                 RegionKind::Root => "a second root",
                 RegionKind::Hook { .. } if in_call => {
                     self.report(
@@ -106,10 +106,26 @@ impl Checker<'_> {
                     continue;
                 }
                 RegionKind::Hook { task, on } => {
-                    self.hook(id, task, on);
+                    self.hook(id, *task, *on);
                     continue;
                 }
                 RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
+                RegionKind::Loop { items, .. } => {
+                    let empty = !p
+                        .tasks
+                        .iter()
+                        .any(|t| region_contains(&p.regions, id, t.region));
+                    if empty {
+                        self.report(
+                            Code::EmptyPipeline,
+                            None,
+                            format!("{what} has no tasks"),
+                            "call a component in the loop's closure, or remove the loop",
+                        );
+                    }
+                    self.loop_items(id, items);
+                    continue;
+                }
                 RegionKind::Call { .. } => {
                     let in_loop = ancestry(&p.regions, id)
                         .skip(1)
@@ -153,7 +169,6 @@ impl Checker<'_> {
                     }
                     continue;
                 }
-                RegionKind::Loop { .. } => "loops",
                 RegionKind::ExitHandler => unreachable!("handled above"),
             };
             self.report(
@@ -185,11 +200,40 @@ impl Checker<'_> {
                 continue;
             }
             // Nothing is collected or formatted unless it is reported: this runs per argument.
-            // A `one_of` reads branches beside the task: checked on its own below.
+            // A `one_of` reads branches beside the task: checked on its own below; a loop's
+            // collected outputs are read from outside the loop, where the loop is visible.
+            for (input, a) in &task.arguments {
+                if let Argument::Collected {
+                    task: TaskRef::Local(x),
+                    ..
+                } = a
+                    && let Some(producer) = p.tasks.get(x.index())
+                {
+                    let body = p.regions.get(producer.region.index());
+                    let visible = body.is_some_and(|b| {
+                        matches!(b.kind, RegionKind::Loop { .. })
+                            && b.parent.is_some_and(|parent| {
+                                region_sees(&p.regions, task.region, parent)
+                                    && !region_contains(&p.regions, producer.region, task.region)
+                            })
+                    });
+                    if !visible {
+                        self.report(
+                            Code::OutOfScope,
+                            Some(id),
+                            format!(
+                                "input `{input}` of task `{}` collects the outputs of task `{}`, which is not directly in a loop this task sees from outside",
+                                task.name, producer.name
+                            ),
+                            "collect a loop's outputs after the loop, from a task created directly in its `for_each` closure",
+                        );
+                    }
+                }
+            }
             let reads = task
                 .arguments
                 .iter()
-                .filter(|(_, a)| !matches!(a, Argument::OneOf(_)))
+                .filter(|(_, a)| !matches!(a, Argument::OneOf(_) | Argument::Collected { .. }))
                 .flat_map(|(input, a)| a.outputs().map(move |(t, o)| (input, o, t)))
                 .filter_map(|(input, output, t)| match t {
                     TaskRef::Local(t) => Some((Some((input.as_str(), output)), *t)),
@@ -250,6 +294,145 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// A0032 for the items of loop `id` and the fields its tasks read; A0028 for an item read
+    /// outside its loop, or an output collected from where no loop gives it (hand-built IR).
+    fn loop_items(&mut self, id: RegionId, items: &crate::ir::LoopItems) {
+        use crate::ir::LoopItems;
+        let p = self.p;
+        let what = describe_region(&p.regions, id);
+        let statics: Option<Vec<serde_json::Value>> = match items {
+            LoopItems::Static(items) => {
+                let parsed: Result<Vec<serde_json::Value>, _> =
+                    items.iter().map(|i| serde_json::from_str(i)).collect();
+                match parsed {
+                    Ok(v) if v.is_empty() => {
+                        self.report(
+                            Code::InvalidLoop,
+                            None,
+                            format!("{what} iterates over an empty list"),
+                            "give the loop at least one item (Argo would run an empty `withItems` once, with `{{item}}` unresolved), or leave the loop out",
+                        );
+                        None
+                    }
+                    Ok(v) => {
+                        // `expandTask` substitutes the task, items included, as text: an
+                        // item holding `{{` would be read as a tag.
+                        if let Some(k) = v.iter().position(|i| {
+                            i.to_string().contains("{{") || i.to_string().contains("}}")
+                        }) {
+                            self.report(
+                                Code::InvalidLoop,
+                                None,
+                                format!("item {k} of {what} holds `{{{{` or `}}}}`, which Argo would read as a template tag when it expands the loop"),
+                                "pass such values as a list pipeline parameter (`Param<Vec<T>>`), whose value Argo does not expand",
+                            );
+                        }
+                        Some(v)
+                    }
+                    Err(e) => {
+                        self.report(
+                            Code::InvalidLoop,
+                            None,
+                            format!("{what} has an item that is not JSON: {e}"),
+                            "build the loop with `for_each`, which writes each item as JSON",
+                        );
+                        None
+                    }
+                }
+            }
+            LoopItems::PipelineParam(name) => {
+                match p.params.iter().find(|q| &q.name == name) {
+                    None => {
+                        self.report(
+                        Code::InvalidLoop,
+                        None,
+                        format!("{what} iterates over pipeline parameter `{name}`, which does not exist"),
+                        format!("the pipeline's parameters are: {}", super::list(p.params.iter().map(|q| &q.name))),
+                    );
+                    }
+                    Some(q) if !list_schema(&q.schema) => {
+                        self.report(
+                        Code::InvalidLoop,
+                        None,
+                        format!("{what} iterates over pipeline parameter `{name}`, of type `{}`, which is not a list", q.rust_type),
+                        "declare the parameter as a `Param<Vec<T>>`",
+                    );
+                    }
+                    Some(_) => {}
+                }
+                None
+            }
+            LoopItems::TaskOutput {
+                task: TaskRef::Local(t),
+                output,
+            } => {
+                let out = p
+                    .tasks
+                    .get(t.index())
+                    .and_then(|task| p.components.get(&task.component))
+                    .and_then(|c| c.output(output));
+                match out.map(|o| &o.kind) {
+                    Some(crate::ir::IoKind::Parameter { schema, .. }) if list_schema(schema) => {}
+                    _ => {
+                        self.report(
+                        Code::InvalidLoop,
+                        Some(*t),
+                        format!("{what} iterates over output `{output}` of a task, which is not a list output parameter of it"),
+                        "loop over an output parameter of a `Vec<T>` type",
+                    );
+                    }
+                }
+                None
+            }
+            LoopItems::TaskOutput { .. } => None,
+        };
+        let inside = |r: RegionId| region_contains(&p.regions, id, r);
+        for (i, task) in p.tasks.iter().enumerate() {
+            for (input, argument) in &task.arguments {
+                let Argument::LoopItem { region, field } = argument else {
+                    continue;
+                };
+                if *region != id {
+                    continue;
+                }
+                let task_id = Some(TaskId(i as u32));
+                if !inside(task.region) {
+                    self.report(
+                        Code::OutOfScope,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads the item of {what}, which it is not inside", task.name),
+                        "use a loop's item only inside its `for_each` closure",
+                    );
+                }
+                let Some(field) = field else { continue };
+                let valid_name = !field.is_empty()
+                    && field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !valid_name {
+                    self.report(
+                        Code::InvalidLoop,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads field `{field}` of the item of {what}; Argo cannot pass a field of that name", task.name),
+                        "name the field with letters, digits, `-` and `_` only (serde's `rename` changes the name in the item's JSON)",
+                    );
+                } else if let Some(items) = &statics
+                    && let Some(k) = items.iter().position(|item| {
+                        item.as_object()
+                            .is_none_or(|m| !m.contains_key(field.as_str()))
+                    })
+                {
+                    self.report(
+                        Code::InvalidLoop,
+                        task_id,
+                        format!("input `{input}` of task `{}` reads field `{field}` of the item of {what}, and item {k} has no such field", task.name),
+                        "give every item the field, or read the item itself",
+                    );
+                }
+            }
+        }
+    }
+
     /// A0028 for each argument of task `id` that reads what only the exit handler knows.
     fn run_values_outside_the_exit_handler(&mut self, id: TaskId) {
         let task = &self.p.tasks[id.index()];
@@ -402,17 +585,35 @@ impl Checker<'_> {
                         }
                     }
                     Operand::TaskOutput { .. } => {}
+                    // An item reaches every template as an input, as values from further out.
+                    Operand::LoopItem { region: l, .. } => {
+                        if !region_contains(&p.regions, *l, RegionId(r as u32)) {
+                            self.report(
+                                Code::OutOfScope,
+                                None,
+                                format!("the condition of {what} reads the item of a loop it is not inside"),
+                                "compare a loop's item only inside its `for_each` closure",
+                            );
+                        }
+                        from_outside = true;
+                    }
                 }
             }
-            let parent_is_branch = p
-                .regions
-                .get(parent.index())
-                .is_some_and(|r| matches!(r.kind, RegionKind::Branch { .. }));
-            if parent_is_branch && from_parent && from_outside {
+            // A branch's or loop body's template receives outside values as inputs, which Argo
+            // substitutes before the expression can see its own DAG's tasks.
+            let around = match p.regions.get(parent.index()).map(|r| &r.kind) {
+                Some(RegionKind::Branch { .. }) => Some("branch"),
+                Some(RegionKind::Loop { .. }) => Some("loop body"),
+                _ => None,
+            };
+            if let Some(around) = around
+                && from_parent
+                && from_outside
+            {
                 self.report(
                     Code::UnsupportedConstruct,
                     None,
-                    format!("the condition of {what} compares a task of the branch around it with a value from outside that branch, which is not compiled yet"),
+                    format!("the condition of {what} compares a task of the {around} around it with a value from outside that {around}, which is not compiled yet"),
                     "compare the outside value in a task of the branch around it first, and use that task's output",
                 );
             }
@@ -518,6 +719,15 @@ impl Checker<'_> {
 /// (arguments, `depends`, the conditions of its branches — its own included), in task order.
 /// A branch's DAG task waits for those of them in its parent; the local runner waits for all
 /// of them before it decides the branch.
+/// True when values of `schema` may be a JSON list (what a loop iterates over).
+fn list_schema(schema: &crate::schema::TypeSchema) -> bool {
+    use crate::schema::TypeSchema;
+    matches!(
+        schema,
+        TypeSchema::List(_) | TypeSchema::Array { .. } | TypeSchema::Tuple(_) | TypeSchema::Any
+    )
+}
+
 pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     let n = p.regions.len();
     let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
@@ -546,6 +756,18 @@ pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
         }
     }
     for (r, region) in p.regions.iter().enumerate() {
+        // A loop over a task's output waits for that task: its DAG task reads the list.
+        if let RegionKind::Loop {
+            items:
+                crate::ir::LoopItems::TaskOutput {
+                    task: TaskRef::Local(t),
+                    ..
+                },
+            ..
+        } = &region.kind
+        {
+            add(RegionId(r as u32), *t);
+        }
         // A call reads what its arguments read (its DAG task waits for those tasks).
         if let RegionKind::Call { arguments, .. } = &region.kind {
             for r2 in arguments.values().flat_map(Argument::tasks) {
@@ -766,7 +988,11 @@ impl Checker<'_> {
                     "pass the values to the sub-pipeline and call `format_arg!` inside it",
                 );
             }
-            Argument::TaskOutput { .. } | Argument::Run(_) | Argument::OneOf(_) => {
+            Argument::TaskOutput { .. }
+            | Argument::Run(_)
+            | Argument::OneOf(_)
+            | Argument::LoopItem { .. }
+            | Argument::Collected { .. } => {
                 self.report(
                     Code::UnsupportedConstruct,
                     None,

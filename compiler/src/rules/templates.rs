@@ -31,12 +31,15 @@ impl Checker<'_> {
         // Numbered per pipeline: a branch inside a sub-pipeline call belongs to the called
         // pipeline's template (`<called>-condition-N`).
         names.branches = vec![None; p.regions.len()];
-        // Counted per call, so every call of a pipeline numbers its branches alike.
-        let mut counts: IndexMap<Option<crate::ir::RegionId>, u32> = IndexMap::new();
+        // Counted per call (and per kind), so every call of a pipeline numbers its branches
+        // and loops alike.
+        let mut counts: IndexMap<(Option<crate::ir::RegionId>, &str), u32> = IndexMap::new();
         for (r, region) in p.regions.iter().enumerate() {
-            if !matches!(region.kind, crate::ir::RegionKind::Branch { .. }) {
-                continue;
-            }
+            let (word, what) = match region.kind {
+                crate::ir::RegionKind::Branch { .. } => ("condition", "conditional branch"),
+                crate::ir::RegionKind::Loop { .. } => ("loop", "loop"),
+                _ => continue,
+            };
             let call = crate::ir::enclosing_call(&p.regions, crate::ir::RegionId(r as u32));
             let owner = call
                 .and_then(|c| match &p.regions[c.index()].kind {
@@ -44,10 +47,10 @@ impl Checker<'_> {
                     _ => None,
                 })
                 .unwrap_or(p.name.as_str());
-            let count = counts.entry(call).or_insert(0);
+            let count = counts.entry((call, word)).or_insert(0);
             *count += 1;
             let k = *count;
-            let task = format!("condition-{k}");
+            let task = format!("{word}-{k}");
             let clash = p.tasks.iter().position(|t| {
                 crate::ir::local_name(&t.name) == task
                     && t.region == region.parent.unwrap_or(crate::ir::RegionId::ROOT)
@@ -56,30 +59,38 @@ impl Checker<'_> {
                 self.report(
                     Code::NameCollision,
                     Some(TaskId(t as u32)),
-                    format!("task `{task}` has the name of the DAG task argot gives the conditional branch next to it"),
+                    format!("task `{task}` has the name of the DAG task argot gives the {what} next to it"),
                     "name the task another way with `.name(\"…\")`",
                 );
             }
-            let template =
-                namer::generated(&format!("{owner}-condition-{k}"), namer::DNS_LABEL_MAX);
-            let this = format!("conditional branch {k} of `{owner}`");
-            match owners.get(&template) {
-                // The same branch in another call of the same pipeline.
-                Some(o) if *o == this => {}
-                Some(o) => {
-                    let o = o.clone();
-                    self.report(
-                        Code::NameCollision,
-                        None,
-                        format!("{this} and {o} both become the Argo template name `{template}`"),
-                        "rename the component with #[component(name = \"…\")]",
-                    );
-                }
-                None => {
-                    owners.insert(template.clone(), this);
+            let template = namer::generated(&format!("{owner}-{word}-{k}"), namer::DNS_LABEL_MAX);
+            let body = (word == "loop").then(|| {
+                namer::generated(&format!("{owner}-{word}-{k}-body"), namer::DNS_LABEL_MAX)
+            });
+            let this = format!("{what} {k} of `{owner}`");
+            for name in std::iter::once(&template).chain(&body) {
+                match owners.get(name) {
+                    // The same construct in another call of the same pipeline.
+                    Some(o) if *o == this => {}
+                    Some(o) => {
+                        let o = o.clone();
+                        self.report(
+                            Code::NameCollision,
+                            None,
+                            format!("{this} and {o} both become the Argo template name `{name}`"),
+                            "rename the component with #[component(name = \"…\")]",
+                        );
+                    }
+                    None => {
+                        owners.insert(name.clone(), this.clone());
+                    }
                 }
             }
-            names.branches[r] = Some(super::BranchNames { task, template });
+            names.branches[r] = Some(super::BranchNames {
+                task,
+                template,
+                body,
+            });
         }
         // Each called pipeline: one DAG template, shared by its calls.
         for region in &p.regions {

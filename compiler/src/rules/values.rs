@@ -277,6 +277,8 @@ impl Checker<'_> {
                         Argument::TaskOutput { .. }
                         | Argument::Run(_)
                         | Argument::OneOf(_)
+                        | Argument::LoopItem { .. }
+                        | Argument::Collected { .. }
                         | Argument::Format(_),
                     ) => None,
                     None => spec.input(input).and_then(|i| i.default.as_deref()),

@@ -47,6 +47,11 @@
 //!   argv. What Argo's `{{workflow.…}}` substitution and the kubelet's `$(VAR)`/`$$` expansion
 //!   would do to a value argot does not control (a container component's output) is done here
 //!   too ([`rewrite`]), so a local run shows the same value a cluster run would.
+//! - **Loops** are unrolled once their items are known, in stages (the private `unroll`
+//!   module): an instance of each body task per item (`train(0)`, `train(1)`, …), receiving
+//!   the item as Argo substitutes `{{item}}`, at most the loop's `parallelism` of them running
+//!   at once; a task reading the loop's collected outputs waits for the whole loop and gets
+//!   the JSON list Argo aggregates.
 //! - **Artifacts** are passed by path: a consumer reads the producer's file in the run folder
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
@@ -85,6 +90,7 @@ pub mod rewrite;
 pub mod scheduler;
 mod settings;
 mod task;
+mod unroll;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

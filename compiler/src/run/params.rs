@@ -174,7 +174,24 @@ pub fn check_wire(schema: &TypeSchema, form: WireForm, text: &str) -> Result<(),
             )
         })?,
     };
-    schema.check(&json).map_err(|mismatch| mismatch.to_string())
+    schema.check(&json).or_else(|mismatch| {
+        // What `value::decode` also reads: a list of the elements' wire texts as strings,
+        // as Argo aggregates a loop's scalar outputs (`value::aggregate`).
+        let unwrapped = match (&json, form) {
+            (Value::Array(items), WireForm::Json) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                })
+                .collect::<Option<Vec<Value>>>(),
+            _ => None,
+        };
+        match unwrapped.map(|items| schema.check(&Value::Array(items))) {
+            Some(Ok(())) => Ok(()),
+            _ => Err(mismatch.to_string()),
+        }
+    })
 }
 
 /// A good `-p` value for `param` (which travels in wire form `form`): its default as it would be

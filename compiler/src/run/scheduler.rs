@@ -11,7 +11,7 @@
 //! handlers, retries, timeouts, `depends` on failure) must be taught to run as on Argo, in the
 //! same change that teaches [`crate::emit::argo`] to emit it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, mpsc};
 use std::time::{Instant, SystemTime};
 
@@ -25,7 +25,9 @@ use super::cache::Cache;
 use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
-use super::{Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots};
+use super::{
+    Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots, unroll,
+};
 use crate::ir::{
     Argument, Depends, FormatPart, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
 };
@@ -88,9 +90,8 @@ pub(crate) fn execute(
         }
     };
 
-    let n = p.tasks.len();
-    let mut reports: Vec<Option<TaskReport>> = vec![None; n];
-    if resumed {
+    // The tasks that succeeded in an earlier attempt (`--resume`), by name.
+    let succeeded_before: BTreeSet<String> = if resumed {
         let details = store
             .run_details(&run_id)?
             .ok_or_else(|| RunError::CannotResume {
@@ -98,26 +99,23 @@ pub(crate) fn execute(
                 reason: "the metadata store has no record of it".to_owned(),
                 help: "pass the --store (or ARGOT_STORE) the run used".to_owned(),
             })?;
-        for (i, t) in p.tasks.iter().enumerate() {
-            // The exit handler runs again: what it learns about the run has changed.
-            if crate::ir::in_exit_handler(&p.regions, t.region) {
-                continue;
-            }
-            let succeeded = details
-                .tasks
-                .iter()
-                .any(|r| r.name == t.name && r.phase == Phase::Succeeded);
-            if succeeded && folder.task_dir(&t.name).is_dir() {
-                let spec = &p.components[&t.component];
-                reports[i] = Some(task::load_finished(&folder, t, spec)?);
-            }
-        }
-    }
-    for (i, t) in p.tasks.iter().enumerate() {
-        if reports[i].is_none() {
-            folder.clean_task(&t.name)?;
-        }
-    }
+        details
+            .tasks
+            .into_iter()
+            .filter(|r| r.phase == Phase::Succeeded)
+            .map(|r| r.name)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    // A pipeline with loops runs in stages, each with the loops known so far unrolled (see
+    // `unroll`); without, the one stage is the pipeline itself.
+    let mut stage = unroll::has_loops(valid)
+        .then(|| unroll::unroll(valid, &manifest.parameters, &HashMap::new()));
+    let mut done: HashMap<String, TaskReport> = HashMap::new();
+    let first = stage.as_ref().map_or(valid, |s| &s.valid);
+    let reports = stage_reports(first, &done, &succeeded_before, &folder)?;
+    let n = first.pipeline().tasks.len();
 
     let mut labels = BTreeMap::new();
     labels.insert(
@@ -138,7 +136,8 @@ pub(crate) fn execute(
     };
     let opening = RunSnapshot {
         run: Some(run_record.clone()),
-        tasks: p
+        tasks: first
+            .pipeline()
             .tasks
             .iter()
             .zip(&reports)
@@ -157,7 +156,6 @@ pub(crate) fn execute(
     };
     store.record_run(&opening)?;
 
-    let done = reports.iter().filter(|r| r.is_some()).count();
     let mut ignored = super::settings::ignored_here(valid);
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
     let parallelism = match p.settings.parallelism {
@@ -175,30 +173,67 @@ pub(crate) fn execute(
         run_id: &run_id,
         folder: &folder.dir,
         resumed,
-        done,
+        done: reports.iter().filter(|r| r.is_some()).count(),
         total: n,
         ignored: &ignored,
     });
 
-    let cache = options.cache_dir.as_ref().map(|d| {
-        Cache::new(
-            std::path::absolute(d).unwrap_or_else(|_| d.clone()),
-            options.cache_code,
-        )
-    });
-    let mut cx = Context::new(
-        valid,
-        &run_id,
-        &folder,
-        store,
-        run_record.clone(),
-        &options.executable,
-        cache,
-        &options.containers,
-        &manifest.parameters,
-    );
-    cx.secrets = &options.secrets;
-    let outcome = schedule(&cx, &manifest.parameters, parallelism, reports, events);
+    let mut reports = Some(reports);
+    let mut stopped = Vec::new();
+    let outcome = loop {
+        let current = stage.as_ref().map_or(valid, |s| &s.valid);
+        let reports = match reports.take() {
+            Some(r) => r,
+            None => stage_reports(current, &done, &succeeded_before, &folder)?,
+        };
+        let cache = options.cache_dir.as_ref().map(|d| {
+            Cache::new(
+                std::path::absolute(d).unwrap_or_else(|_| d.clone()),
+                options.cache_code,
+            )
+        });
+        let mut cx = Context::new(
+            current,
+            &run_id,
+            &folder,
+            store,
+            run_record.clone(),
+            &options.executable,
+            cache,
+            &options.containers,
+            &manifest.parameters,
+        );
+        cx.secrets = &options.secrets;
+        let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
+        let mut outcome = schedule(
+            &cx,
+            &manifest.parameters,
+            parallelism,
+            reports,
+            limits,
+            events,
+        );
+        stopped.append(&mut outcome.stopped);
+        let more = stage.as_ref().is_some_and(|s| s.deferred)
+            && outcome.store_error.is_none()
+            && outcome.interrupted.is_none()
+            && !outcome.cut_short;
+        if !more {
+            outcome.stopped = std::mem::take(&mut stopped);
+            break outcome;
+        }
+        for r in &outcome.reports {
+            done.insert(r.name.clone(), r.clone());
+        }
+        let next = unroll::unroll(valid, &manifest.parameters, &done);
+        if next.valid.pipeline().tasks.len() <= current.pipeline().tasks.len() {
+            // Nothing new could be unrolled (cannot happen: what a stage holds back waits
+            // only for tasks that have now finished); stop rather than loop.
+            outcome.stopped = std::mem::take(&mut stopped);
+            break outcome;
+        }
+        stage = Some(next);
+    };
 
     let reports: Vec<TaskReport> = outcome.reports;
     let phase = if outcome.first_failure.is_none() && !outcome.cut_short {
@@ -284,13 +319,14 @@ pub(crate) fn execute(
     })
 }
 
-/// What the pipeline returns (see [`RunReport::outputs`]); `reports` is in task order.
+/// What the pipeline returns (see [`RunReport::outputs`]); `reports` are the last stage's
+/// (loops unrolled), found by name: what a pipeline returns is never inside a loop, so its
+/// task keeps its name.
 fn pipeline_outputs(valid: &ValidPipeline, reports: &[TaskReport]) -> Vec<(String, String)> {
-    valid
-        .pipeline()
-        .outputs
+    let p = valid.pipeline();
+    p.outputs
         .iter()
-        .filter_map(|(name, argument)| {
+        .filter_map(|(returned, argument)| {
             let Argument::TaskOutput {
                 task: TaskRef::Local(t),
                 output,
@@ -298,8 +334,10 @@ fn pipeline_outputs(valid: &ValidPipeline, reports: &[TaskReport]) -> Vec<(Strin
             else {
                 return None;
             };
+            let name = &p.tasks.get(t.index())?.name;
             let r = reports
-                .get(t.index())
+                .iter()
+                .find(|r| &r.name == name)
                 .filter(|r| r.phase == Phase::Succeeded)?;
             let value = r
                 .output_params
@@ -312,7 +350,7 @@ fn pipeline_outputs(valid: &ValidPipeline, reports: &[TaskReport]) -> Vec<(Strin
                         .find(|(n, _, _)| n == output)
                         .map(|(_, _, path)| path.display().to_string())
                 })?;
-            Some((name.clone(), value))
+            Some((returned.clone(), value))
         })
         .collect()
 }
@@ -330,12 +368,47 @@ struct Outcome {
     stopped: Vec<String>,
 }
 
-/// The scheduling loop. `reports` holds the tasks already done (resume).
+/// Per task, the loops that bound it (loop instance, limit), and how many loop instances
+/// there are (`unroll::Stage`).
+type LoopLimits<'a> = (&'a [Vec<(usize, usize)>], usize);
+
+/// The reports a stage starts from: the tasks finished in earlier stages, and those that
+/// succeeded in an earlier attempt (`--resume`) whose folder is still there; the folders of
+/// the others are cleared.
+fn stage_reports(
+    valid: &ValidPipeline,
+    done: &HashMap<String, TaskReport>,
+    succeeded_before: &BTreeSet<String>,
+    folder: &RunFolder,
+) -> Result<Vec<Option<TaskReport>>, RunError> {
+    let p = valid.pipeline();
+    let mut reports = Vec::with_capacity(p.tasks.len());
+    for t in &p.tasks {
+        if let Some(r) = done.get(&t.name) {
+            reports.push(Some(r.clone()));
+            continue;
+        }
+        // The exit handler runs again: what it learns about the run has changed.
+        let again = crate::ir::in_exit_handler(&p.regions, t.region);
+        if !again && succeeded_before.contains(&t.name) && folder.task_dir(&t.name).is_dir() {
+            let spec = &p.components[&t.component];
+            reports.push(Some(task::load_finished(folder, t, spec)?));
+        } else {
+            folder.clean_task(&t.name)?;
+            reports.push(None);
+        }
+    }
+    Ok(reports)
+}
+
+/// The scheduling loop. `reports` holds the tasks already done (resume, earlier stages);
+/// `limits` bounds how many tasks of each loop run at once (see `unroll::Stage`).
 fn schedule(
     cx: &Context<'_>,
     run_params: &BTreeMap<String, String>,
     parallelism: usize,
     mut reports: Vec<Option<TaskReport>>,
+    limits: Option<LoopLimits<'_>>,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Outcome {
     let valid = cx.valid;
@@ -408,10 +481,19 @@ fn schedule(
 
         let mut used = 0usize;
         let mut slots_of: BTreeMap<usize, usize> = BTreeMap::new();
+        // Tasks running per loop instance, against each loop's parallelism (on Argo, the
+        // running pods under the loop's template: `checkParallelism`).
+        let mut in_loop: Vec<usize> = vec![0; limits.map_or(0, |(_, n)| n)];
+        let bounds = |i: usize| limits.map_or(&[][..], |(l, _)| &l[i][..]);
         let mut oversized: BTreeMap<usize, usize> = BTreeMap::new();
         loop {
             while store_error.is_none() && interrupt::requested().is_none() {
-                let Some(&i) = ready.first() else { break };
+                let Some(&i) = ready
+                    .iter()
+                    .find(|&&i| bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit))
+                else {
+                    break;
+                };
                 // A task wanting more than the machine runs alone.
                 let wanted = task_slots(valid, TaskId(i as u32));
                 let need = wanted.clamp(1, parallelism);
@@ -432,6 +514,9 @@ fn schedule(
                         }
                         used += need;
                         slots_of.insert(i, need);
+                        for &(l, _) in bounds(i) {
+                            in_loop[l] += 1;
+                        }
                     }
                     Err(why) => {
                         let t = &p.tasks[i];
@@ -451,6 +536,9 @@ fn schedule(
             };
             let i = finished.id.index();
             used -= slots_of.remove(&i).unwrap_or(0);
+            for &(l, _) in bounds(i) {
+                in_loop[l] -= 1;
+            }
             if let Some(cpus) = oversized.remove(&i) {
                 finished.report.warnings.push(format!(
                     "it requests {cpus} CPUs and this run has {parallelism} slots (--parallelism): it ran alone"
@@ -719,6 +807,8 @@ impl Gate<'_> {
                     format!("`{}` has no output `{output}`", p.tasks[t.index()].name)
                 }),
                 Operand::TaskOutput { .. } => Err("a task of another pipeline".to_owned()),
+                // Unrolling puts each iteration's item in as a constant.
+                Operand::LoopItem { .. } => Err("the item of a loop not unrolled".to_owned()),
             }
         };
         let shown = condition.describe(&|t| p.tasks[t.index()].name.clone());
@@ -1214,6 +1304,21 @@ fn resolve_job(
                             .ok_or_else(|| {
                                 format!("`{}` has no output parameter `{output}`", r.name)
                             })?
+                    }
+                    // Unrolling substitutes items and collected lists; what is left could not be.
+                    Some(Argument::LoopItem { field, .. }) => {
+                        return Err(format!(
+                            "input `{}` reads {} of the loop's item, which this item does not have (on Argo `{{{{item{}}}}}` stays unresolved and the task fails the same way)",
+                            input.name,
+                            field.as_deref().map_or("a field".to_owned(), |f| format!("field `{f}`")),
+                            field.as_deref().map(|f| format!(".{f}")).unwrap_or_default(),
+                        ));
+                    }
+                    Some(Argument::Collected { .. }) => {
+                        return Err(format!(
+                            "input `{}` collects the outputs of a loop that ran no iteration; Argo sets no aggregated output then (`processAggregateNodeOutputs`), so the task fails there too",
+                            input.name
+                        ));
                     }
                     None => input.default.clone().ok_or_else(|| {
                         format!("input `{}` has no value and no default", input.name)

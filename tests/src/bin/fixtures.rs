@@ -7,6 +7,8 @@ use argot_examples::exit_handler::exit_handler;
 use argot_examples::gpu_training::gpu_training;
 use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
+use argot_examples::shards::shards;
+use argot_examples::sweep::sweep;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
     typed_values, unpinned_image,
@@ -20,7 +22,7 @@ use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
-    handles_a_failure, hooked, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -80,6 +82,9 @@ fn main() {
         hostile_chain,
         uncontrolled,
         shaped_params,
+        loops_probe,
+        sweep,
+        shards,
         calls_probe,
         branching_calls,
         settings_dsl,
