@@ -662,6 +662,10 @@ fn locate<'p>(valid: &'p ValidPipeline, at: RegionId, task: TaskId, output: &str
 fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
+    let has_calls = p
+        .regions
+        .iter()
+        .any(|r| matches!(r.kind, RegionKind::Call { .. }));
     let mut entries: Vec<(usize, DagTask)> = Vec::new();
     for (i, task) in p
         .tasks
@@ -755,12 +759,17 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             };
             // Copied only when a term has to go (it names a task outside this region).
             let outside = d.any_task(&|r| matches!(r, TaskRef::Local(t) if !here(*t)));
-            let d = if outside {
-                within(d, &here)
+            if outside {
+                within(d, &here).map(|d| super::depends::render(&distinct_done(d, &name), name))
+            } else if has_calls {
+                Some(super::depends::render(
+                    &distinct_done(d.clone(), &name),
+                    name,
+                ))
             } else {
-                Some(d.clone())
-            };
-            d.map(|d| super::depends::render(&distinct_done(d, &name), name))
+                // No call can merge two terms into one DAG task: no copy (this runs per task).
+                Some(super::depends::render(d, name))
+            }
         });
         if !selected.is_empty() {
             let branches = selected.join(" && ");

@@ -731,6 +731,11 @@ fn list_schema(schema: &crate::schema::TypeSchema) -> bool {
 pub(crate) fn region_reads(p: &crate::ir::Pipeline) -> Vec<Vec<TaskId>> {
     let n = p.regions.len();
     let mut reads: Vec<Vec<TaskId>> = vec![Vec::new(); n];
+    // The root reads nothing from outside itself: with no other region there is nothing to
+    // collect (the common case, which would otherwise walk every argument).
+    if n == 1 {
+        return reads;
+    }
     // Adds `used` to every region from `from` outwards that does not contain it.
     let mut add = |from: RegionId, used: TaskId| {
         let Some(used_region) = p.tasks.get(used.index()).map(|t| t.region) else {
