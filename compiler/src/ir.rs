@@ -1117,6 +1117,10 @@ pub struct TaskConfig {
     /// The scheduler that places the pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
+    /// Mutexes the task holds while it runs (Argo `synchronization.mutexes`): no two tasks
+    /// holding one run at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mutexes: Vec<String>,
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1203,6 +1207,16 @@ impl TaskConfig {
                 .scheduler_name
                 .clone()
                 .or_else(|| base.scheduler_name.clone()),
+            mutexes: {
+                let mut all = base.mutexes.clone();
+                all.extend(
+                    self.mutexes
+                        .iter()
+                        .filter(|m| !base.mutexes.contains(m))
+                        .cloned(),
+                );
+                all
+            },
         }
     }
 
@@ -1275,6 +1289,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     service_account: None,
     priority_class: None,
     scheduler_name: None,
+    mutexes: Vec::new(),
 };
 
 impl TaskSettings {

@@ -462,6 +462,18 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Holds mutex `name` while the task runs (Argo `synchronization.mutexes`, 3.6 and
+    /// later): no two tasks holding it run at once, on the cluster across workflows of the
+    /// namespace, under `run` within the run.
+    fn add_mutex(self, name: &str) -> Self {
+        self.__edit(&mut |c| {
+            if !c.mutexes.iter().any(|m| m == name) {
+                c.mutexes.push(name.to_owned());
+            }
+        });
+        self
+    }
+
     /// Schedules the pod only on nodes labelled `key=value`.
     fn add_node_selector_constraint(self, key: &str, value: &str) -> Self {
         self.__edit(&mut |c| {

@@ -79,6 +79,7 @@ pub const TASK_METHODS: &[&str] = &[
     "add_pod_annotation",
     "add_pod_label",
     "add_memory_volume",
+    "add_mutex",
     "add_node_selector_constraint",
     "add_pvc_volume",
     "add_toleration",

@@ -1028,3 +1028,12 @@ pub fn one_at_a_time(log: Param<String>) {
         log_span(log, name);
     }
 }
+
+/// Three independent tasks that hold one mutex: they never run at once (Argo
+/// `synchronization.mutexes`).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn mutually_exclusive(log: Param<String>) {
+    for name in ["a", "b", "c"] {
+        log_span(log, name).add_mutex("printer");
+    }
+}

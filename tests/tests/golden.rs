@@ -288,6 +288,11 @@ fn settings_from_the_dsl() {
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",
     );
+    check(
+        "mutually_exclusive",
+        argot_tests::fixtures::mutually_exclusive::definition(),
+        "argot-fixtures",
+    );
 }
 
 #[test]

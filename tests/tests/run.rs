@@ -682,6 +682,29 @@ fn the_pipelines_parallelism_limits_the_local_run() {
     }
 }
 
+/// Tasks holding one mutex (`.add_mutex`, Argo `synchronization.mutexes`) never overlap
+/// locally, although the run has slots for all of them.
+#[test]
+fn tasks_holding_one_mutex_never_overlap() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let out = sb.run(&[
+        "mutually_exclusive",
+        "-p",
+        &log,
+        "--parallelism",
+        "3",
+        "--no-cache",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = sb.lines("spans.log");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for pair in lines.chunks(2) {
+        let started = pair[0].strip_prefix("start ").expect("a start");
+        assert_eq!(pair[1], format!("end {started}"), "overlap: {lines:?}");
+    }
+}
+
 /// `cached` runs locally: the second run reuses both steps from the local cache.
 #[test]
 fn cached_reuses_its_steps_locally() {

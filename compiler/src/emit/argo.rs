@@ -308,6 +308,25 @@ pub struct Template {
     /// The scheduler that places the pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
+    /// Locks the pod holds while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synchronization: Option<Synchronization>,
+}
+
+/// Argo's `synchronization` (the 3.6+ list form).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Synchronization {
+    /// The mutexes.
+    pub mutexes: Vec<MutexRef>,
+}
+
+/// A mutex by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutexRef {
+    /// Its name.
+    pub name: String,
 }
 
 /// Argo's `memoize`.
@@ -534,6 +553,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         service_account_name: None,
         priority_class_name: None,
         scheduler_name: None,
+        synchronization: None,
     }
 }
 
@@ -746,6 +766,13 @@ fn component_template(
         service_account_name: config.service_account.clone(),
         priority_class_name: config.priority_class.clone(),
         scheduler_name: config.scheduler_name.clone(),
+        synchronization: (!config.mutexes.is_empty()).then(|| Synchronization {
+            mutexes: config
+                .mutexes
+                .iter()
+                .map(|name| MutexRef { name: name.clone() })
+                .collect(),
+        }),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec),
             max_age: m.max_age.clone(),

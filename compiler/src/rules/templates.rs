@@ -334,6 +334,15 @@ impl Checker<'_> {
                 );
             }
         }
+        for name in &config.mutexes {
+            if !is_dns_subdomain(name) {
+                bad(
+                    self,
+                    format!("the mutex `{name}` is not a valid name"),
+                    "name mutexes with lowercase letters, digits, `-` and `.`",
+                );
+            }
+        }
         for (what, name) in [
             ("service account", &config.service_account),
             ("priority class", &config.priority_class),

@@ -486,12 +486,15 @@ fn schedule(
         let mut in_loop: Vec<usize> = vec![0; limits.map_or(0, |(_, n)| n)];
         let bounds = |i: usize| limits.map_or(&[][..], |(l, _)| &l[i][..]);
         let mut oversized: BTreeMap<usize, usize> = BTreeMap::new();
+        // Mutexes held by running tasks (Argo `synchronization.mutexes`).
+        let mutexes = |i: usize| &valid.names().template_of(TaskId(i as u32)).config.mutexes;
+        let mut held: BTreeSet<String> = BTreeSet::new();
         loop {
             while store_error.is_none() && interrupt::requested().is_none() {
-                let Some(&i) = ready
-                    .iter()
-                    .find(|&&i| bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit))
-                else {
+                let Some(&i) = ready.iter().find(|&&i| {
+                    bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit)
+                        && mutexes(i).iter().all(|m| !held.contains(m))
+                }) else {
                     break;
                 };
                 // A task wanting more than the machine runs alone.
@@ -514,6 +517,7 @@ fn schedule(
                         }
                         used += need;
                         slots_of.insert(i, need);
+                        held.extend(mutexes(i).iter().cloned());
                         for &(l, _) in bounds(i) {
                             in_loop[l] += 1;
                         }
@@ -538,6 +542,9 @@ fn schedule(
             used -= slots_of.remove(&i).unwrap_or(0);
             for &(l, _) in bounds(i) {
                 in_loop[l] -= 1;
+            }
+            for m in mutexes(i) {
+                held.remove(m);
             }
             if let Some(cpus) = oversized.remove(&i) {
                 finished.report.warnings.push(format!(

@@ -16,7 +16,9 @@ use argot_tests::fixtures::{
 // The wire form's fixtures.
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
-use argot_tests::fixtures::{branching_calls, calls_probe, one_at_a_time, settings_dsl};
+use argot_tests::fixtures::{
+    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, settings_dsl,
+};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
@@ -89,6 +91,7 @@ fn main() {
         branching_calls,
         settings_dsl,
         one_at_a_time,
+        mutually_exclusive,
         nested_pipeline,
         gpu_training,
         cached,
