@@ -491,6 +491,26 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
     // What is written in this template or the branches inside it; a sub-pipeline called in
     // it reads only its own parameters, which its DAG task passes.
     let here = |r: RegionId| inside(r) && crate::ir::enclosing_call(&p.regions, r) == call;
+    // The three kinds of read, each noted when it comes from outside this region.
+    let task_read = |found: &mut BTreeSet<Outside>, x: TaskId, output: &str, artifact: bool| {
+        if !inside(p.tasks[x.index()].region) {
+            found.insert(Outside::Task(x, output.to_owned(), artifact));
+        }
+    };
+    // The called pipeline's parameters are its template's inputs, which a branch inside it
+    // cannot see: they are passed in.
+    let param_read = |found: &mut BTreeSet<Outside>, name: &str, artifact: bool| {
+        if call.is_some() {
+            found.insert(Outside::Param(name.to_owned(), artifact));
+        }
+    };
+    // The item of a loop around this region, or of the region itself (a loop body receives
+    // its own item from the task that runs it).
+    let item_read = |found: &mut BTreeSet<Outside>, l: RegionId, field: &Option<String>| {
+        if l == region || !inside(l) {
+            found.insert(Outside::Item(l, field.clone()));
+        }
+    };
     for task in p.tasks.iter().filter(|t| here(t.region)) {
         let spec = &p.components[&task.component];
         for (input, argument) in &task.arguments {
@@ -499,19 +519,9 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 Argument::TaskOutput {
                     task: TaskRef::Local(x),
                     output,
-                } if !inside(p.tasks[x.index()].region) => {
-                    found.insert(Outside::Task(*x, output.clone(), artifact));
-                }
-                // The called pipeline's parameters are its template's inputs, which a branch
-                // inside it cannot see: they are passed in.
-                Argument::PipelineParam(name) if call.is_some() => {
-                    found.insert(Outside::Param(name.clone(), artifact));
-                }
-                // The item of a loop around this region, or of the region itself (a loop
-                // body receives its own item from the task that runs it).
-                Argument::LoopItem { region: l, field } if *l == region || !inside(*l) => {
-                    found.insert(Outside::Item(*l, field.clone()));
-                }
+                } => task_read(&mut found, *x, output, artifact),
+                Argument::PipelineParam(name) => param_read(&mut found, name, artifact),
+                Argument::LoopItem { region: l, field } => item_read(&mut found, *l, field),
                 Argument::Collected {
                     task: TaskRef::Local(x),
                     output,
@@ -529,11 +539,9 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                                 task: TaskRef::Local(x),
                                 output,
                                 ..
-                            } if !inside(p.tasks[x.index()].region) => {
-                                found.insert(Outside::Task(*x, output.clone(), false));
-                            }
-                            FormatPart::PipelineParam { name, .. } if call.is_some() => {
-                                found.insert(Outside::Param(name.clone(), false));
+                            } => task_read(&mut found, *x, output, false),
+                            FormatPart::PipelineParam { name, .. } => {
+                                param_read(&mut found, name, false)
                             }
                             _ => {}
                         }
@@ -556,11 +564,8 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
         else {
             continue;
         };
-        if RegionId(r as u32) != region
-            && here(RegionId(r as u32))
-            && !inside(p.tasks[x.index()].region)
-        {
-            found.insert(Outside::Task(*x, output.clone(), false));
+        if RegionId(r as u32) != region && here(RegionId(r as u32)) {
+            task_read(&mut found, *x, output, false);
         }
     }
     // The arguments of the sub-pipelines called in it.
@@ -576,13 +581,15 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 Argument::TaskOutput {
                     task: TaskRef::Local(x),
                     output,
-                } if !inside(p.tasks[x.index()].region) => {
-                    let artifact = is_artifact_output(valid, *x, output);
-                    found.insert(Outside::Task(*x, output.clone(), artifact));
-                }
-                Argument::PipelineParam(name) if call.is_some() => {
+                } => task_read(
+                    &mut found,
+                    *x,
+                    output,
+                    is_artifact_output(valid, *x, output),
+                ),
+                Argument::PipelineParam(name) => {
                     let artifact = call.is_some_and(|c| binds_artifact(valid, c, name));
-                    found.insert(Outside::Param(name.clone(), artifact));
+                    param_read(&mut found, name, artifact);
                 }
                 _ => {}
             }
@@ -600,15 +607,9 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 Operand::TaskOutput {
                     task: TaskRef::Local(x),
                     output,
-                } if !inside(p.tasks[x.index()].region) => {
-                    found.insert(Outside::Task(*x, output.clone(), false));
-                }
-                Operand::PipelineParam(name) if call.is_some() => {
-                    found.insert(Outside::Param(name.clone(), false));
-                }
-                Operand::LoopItem { region: l, field } if *l == region || !inside(*l) => {
-                    found.insert(Outside::Item(*l, field.clone()));
-                }
+                } => task_read(&mut found, *x, output, false),
+                Operand::PipelineParam(name) => param_read(&mut found, name, false),
+                Operand::LoopItem { region: l, field } => item_read(&mut found, *l, field),
                 _ => {}
             }
         }

@@ -111,18 +111,12 @@ impl Checker<'_> {
                 }
                 RegionKind::Loop { .. } if in_call => "loops inside a sub-pipeline",
                 RegionKind::Loop { items, .. } => {
-                    let empty = !p
-                        .tasks
-                        .iter()
-                        .any(|t| region_contains(&p.regions, id, t.region));
-                    if empty {
-                        self.report(
-                            Code::EmptyPipeline,
-                            None,
-                            format!("{what} has no tasks"),
-                            "call a component in the loop's closure, or remove the loop",
-                        );
-                    }
+                    self.refuse_empty(
+                        id,
+                        None,
+                        &what,
+                        "call a component in the loop's closure, or remove the loop",
+                    );
                     self.loop_items(id, items);
                     continue;
                 }
@@ -139,34 +133,21 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    let empty = !p
-                        .tasks
-                        .iter()
-                        .any(|t| region_contains(&p.regions, id, t.region));
-                    if empty {
-                        self.report(
-                            Code::EmptyPipeline,
-                            None,
-                            format!("{what} has no tasks"),
-                            "call a component in the called pipeline, or remove the call",
-                        );
-                    }
+                    self.refuse_empty(
+                        id,
+                        None,
+                        &what,
+                        "call a component in the called pipeline, or remove the call",
+                    );
                     continue;
                 }
                 RegionKind::Branch { .. } => {
-                    // Argo refuses a DAG without tasks; the branch's template would be one.
-                    let empty = !p
-                        .tasks
-                        .iter()
-                        .any(|t| region_contains(&p.regions, id, t.region));
-                    if empty {
-                        self.report(
-                            Code::EmptyPipeline,
-                            None,
-                            format!("{what} has no tasks"),
-                            "call a component in the branch's closure, or remove the branch",
-                        );
-                    }
+                    self.refuse_empty(
+                        id,
+                        None,
+                        &what,
+                        "call a component in the branch's closure, or remove the branch",
+                    );
                     continue;
                 }
                 RegionKind::ExitHandler => unreachable!("handled above"),
@@ -494,7 +475,18 @@ impl Checker<'_> {
                 ),
             );
         }
-        // Argo refuses a DAG without tasks; the hook's template would be one.
+        self.refuse_empty(
+            id,
+            Some(task),
+            &what,
+            "call a component in the hook's closure, or remove the hook",
+        );
+    }
+
+    /// A0006 for region `id` (described as `what`) when no task is in it: Argo refuses a DAG
+    /// without tasks, and the region's template would be one.
+    fn refuse_empty(&mut self, id: RegionId, task: Option<TaskId>, what: &str, help: &str) {
+        let p = self.p;
         if !p
             .tasks
             .iter()
@@ -502,9 +494,9 @@ impl Checker<'_> {
         {
             self.report(
                 Code::EmptyPipeline,
-                Some(task),
+                task,
                 format!("{what} has no tasks"),
-                "call a component in the hook's closure, or remove the hook",
+                help,
             );
         }
     }
