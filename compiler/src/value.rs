@@ -480,7 +480,7 @@ fn go_numbers(value: serde_json::Value) -> serde_json::Value {
 /// levels down sorted (Go maps; deeper ones are raw JSON bytes, kept as they are), floats in
 /// Go's format when `go_floats` (numbers Go decoded), and `<`, `>`, `&`, U+2028 and U+2029
 /// escaped.
-fn go_json(value: &serde_json::Value, sort_depth: usize, go_floats: bool) -> String {
+pub(crate) fn go_json(value: &serde_json::Value, sort_depth: usize, go_floats: bool) -> String {
     let mut out = String::new();
     write_go(value, sort_depth, go_floats, &mut out);
     out

@@ -654,6 +654,16 @@ fn gpu_training_runs_locally_with_its_secret_and_volumes() {
     assert_eq!(std::fs::read_to_string(&checkpoint).unwrap(), "4");
 }
 
+/// `log_span`'s lines (`start X`, `end X`) of `tasks` tasks that never overlapped: each start
+/// is followed by its own end.
+fn assert_ran_one_at_a_time(lines: &[String], tasks: usize) {
+    assert_eq!(lines.len(), 2 * tasks, "{lines:?}");
+    for pair in lines.chunks(2) {
+        let started = pair[0].strip_prefix("start ").expect("a start");
+        assert_eq!(pair[1], format!("end {started}"), "overlap: {lines:?}");
+    }
+}
+
 /// `#[pipeline(parallelism = 1)]` (Argo `spec.parallelism`) holds locally: independent tasks
 /// run one after another although `--parallelism` allows more, and the run says why.
 #[test]
@@ -674,12 +684,7 @@ fn the_pipelines_parallelism_limits_the_local_run() {
         "{}",
         stderr(&out)
     );
-    let lines = sb.lines("spans.log");
-    assert_eq!(lines.len(), 6, "{lines:?}");
-    for pair in lines.chunks(2) {
-        let started = pair[0].strip_prefix("start ").expect("a start");
-        assert_eq!(pair[1], format!("end {started}"), "overlap: {lines:?}");
-    }
+    assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
 }
 
 /// Tasks holding one mutex (`.add_mutex`, Argo `synchronization.mutexes`) never overlap
@@ -697,12 +702,7 @@ fn tasks_holding_one_mutex_never_overlap() {
         "--no-cache",
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let lines = sb.lines("spans.log");
-    assert_eq!(lines.len(), 6, "{lines:?}");
-    for pair in lines.chunks(2) {
-        let started = pair[0].strip_prefix("start ").expect("a start");
-        assert_eq!(pair[1], format!("end {started}"), "overlap: {lines:?}");
-    }
+    assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
 }
 
 /// `cached` runs locally: the second run reuses both steps from the local cache.

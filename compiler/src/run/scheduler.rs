@@ -1027,22 +1027,10 @@ fn run_values(
     ])
 }
 
-/// JSON as Go's `json.Marshal` writes it: compact, with `<`, `>`, `&`, U+2028 and U+2029
-/// escaped.
+/// JSON as Go's `json.Marshal` writes a struct's fields (in order, no map keys to sort):
+/// compact, with `<`, `>`, `&`, U+2028 and U+2029 escaped.
 fn go_json(value: &serde_json::Value) -> String {
-    let text = serde_json::to_string(value).expect("JSON values always serialise");
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::value::go_json(value, 0, false)
 }
 
 /// Go's `strconv.Quote`: a double-quoted literal with `"` and `\\` escaped and characters
