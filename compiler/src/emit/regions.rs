@@ -23,7 +23,7 @@
 //!   hyphens or slashes cannot break it: strings and booleans compare their wire forms,
 //!   integers through `asInt`, floats through `asFloat`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
@@ -667,6 +667,13 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         .regions
         .iter()
         .any(|r| matches!(r.kind, RegionKind::Call { .. }));
+    // Each task's hook regions, found in one pass rather than a scan per task.
+    let mut hooks_of: BTreeMap<TaskId, Vec<RegionId>> = BTreeMap::new();
+    for (r, region) in p.regions.iter().enumerate() {
+        if let RegionKind::Hook { task, .. } = region.kind {
+            hooks_of.entry(task).or_default().push(RegionId(r as u32));
+        }
+    }
     let mut entries: Vec<(usize, DagTask)> = Vec::new();
     for (i, task) in p
         .tasks
@@ -790,7 +797,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
-                hooks: hooks(valid, id),
+                hooks: hooks(valid, id, hooks_of.get(&id).map_or(&[][..], Vec::as_slice)),
             },
         ));
     }
@@ -950,14 +957,19 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
 /// `on_exit` (`runOnExitNode` runs it once the task has `Completed`: succeeded, failed or
 /// errored); for the others an expression on the task's status, which `executeTmplLifeCycleHook`
 /// evaluates (`expr`, `util/expr/argoexpr`) with `tasks.<name>.status` set to the node's phase.
-fn hooks(valid: &ValidPipeline, task: TaskId) -> IndexMap<String, LifecycleHook> {
+/// `regions` are the task's hook regions.
+fn hooks(
+    valid: &ValidPipeline,
+    task: TaskId,
+    regions: &[RegionId],
+) -> IndexMap<String, LifecycleHook> {
     let p = valid.pipeline();
     let mut out = IndexMap::new();
-    for (r, region) in p.regions.iter().enumerate() {
-        let RegionKind::Hook { task: t, on } = region.kind else {
+    for &r in regions {
+        let RegionKind::Hook { on, .. } = p.regions[r.index()].kind else {
             continue;
         };
-        let Some(template) = valid.names().hooks[r].as_ref().filter(|_| t == task) else {
+        let Some(template) = valid.names().hooks[r.index()].as_ref() else {
             continue;
         };
         let status = format!(
