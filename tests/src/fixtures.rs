@@ -255,7 +255,9 @@ fn append_line(log: &str, line: &str) -> Result<()> {
         .append(true)
         .open(log)
         .with_context(|| format!("opening {log}"))?;
-    writeln!(file, "{line}")?;
+    // One write per line: tasks running at once append to one log, and `writeln!` may split a
+    // line into two writes that another task's line can land between.
+    file.write_all(format!("{line}\n").as_bytes())?;
     Ok(())
 }
 
@@ -1006,18 +1008,9 @@ pub fn hooked(#[default("")] log: Param<String>) {
 /// Appends `start NAME` to `log`, waits a moment, then appends `end NAME`.
 #[component]
 pub fn log_span(log: String, name: String) -> Result<()> {
-    use std::io::Write;
-    let append = |line: String| -> Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)?;
-        writeln!(f, "{line}")?;
-        Ok(())
-    };
-    append(format!("start {name}"))?;
+    append_line(&log, &format!("start {name}"))?;
     std::thread::sleep(std::time::Duration::from_millis(100));
-    append(format!("end {name}"))
+    append_line(&log, &format!("end {name}"))
 }
 
 /// Three independent tasks in a pipeline that runs one task at a time (Argo
