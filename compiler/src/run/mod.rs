@@ -168,10 +168,17 @@ impl SecretSource {
     /// The value, read now.
     pub(crate) fn read(&self) -> Result<String, String> {
         match self {
-            SecretSource::Env(var) => std::env::var(var)
-                .map_err(|_| format!("environment variable `{var}` is not set (or not UTF-8)")),
-            SecretSource::File(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display())),
+            SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+                format!(
+                    "environment variable `{var}` is not set (or not UTF-8); set it for `run`, or give `--secret …=file:PATH`"
+                )
+            }),
+            SecretSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "cannot read `{}`: {e}; give `--secret …=file:PATH` a readable file",
+                    path.display()
+                )
+            }),
         }
     }
 }

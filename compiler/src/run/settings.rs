@@ -128,7 +128,7 @@ pub(crate) fn environment(
                 let reference = format!("{}/{}", secret.name, secret.key);
                 let source = secrets
                     .get(&reference)
-                    .ok_or_else(|| format!("secret `{reference}` has no local source"))?;
+                    .ok_or_else(|| format!("secret `{reference}` has no local source: pass `--secret {reference}=env:VARIABLE` or `=file:PATH`"))?;
                 source.read().map_err(|why| {
                     format!(
                         "environment variable `{}` (secret `{reference}`): {why}",
