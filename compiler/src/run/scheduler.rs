@@ -1346,30 +1346,22 @@ fn param_value(
     name: &str,
 ) -> Result<String, String> {
     let p = valid.pipeline();
-    match crate::ir::param_source(p, region, name) {
-        crate::ir::ParamSource::Run(_) | crate::ir::ParamSource::Missing => run_params
-            .get(name)
+    match crate::ir::param_origin(p, region, name) {
+        crate::ir::ParamOrigin::Run(run) => run_params
+            .get(run)
             .cloned()
-            .ok_or_else(|| format!("pipeline parameter `{name}` has no value")),
-        crate::ir::ParamSource::Call { call, argument } => {
-            let caller = p.regions[call.index()].parent.unwrap_or(RegionId::ROOT);
-            match argument {
-                Argument::Constant(text) => Ok(text.clone()),
-                Argument::PipelineParam(outer) => {
-                    param_value(valid, run_params, reports, caller, outer)
-                }
-                Argument::TaskOutput {
-                    task: TaskRef::Local(t),
-                    output,
-                } => output_value(reports, *t, output).ok_or_else(|| {
-                        format!(
-                            "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
-                            p.tasks[t.index()].name
-                        )
-                    }),
-                _ => Err(format!("parameter `{name}` of the call has no value")),
-            }
-        }
+            .ok_or_else(|| format!("pipeline parameter `{run}` has no value")),
+        crate::ir::ParamOrigin::Bound(Argument::Constant(text)) => Ok(text.clone()),
+        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+            task: TaskRef::Local(t),
+            output,
+        }) => output_value(reports, *t, output).ok_or_else(|| {
+            format!(
+                "parameter `{name}` of the call reads `{output}` of `{}`, which has no value",
+                p.tasks[t.index()].name
+            )
+        }),
+        _ => Err(format!("parameter `{name}` has no value here")),
     }
 }
 
