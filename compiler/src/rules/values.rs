@@ -263,13 +263,15 @@ impl Checker<'_> {
             let known = |input: &str| -> Option<&str> {
                 match task.arguments.get(input) {
                     Some(Argument::Constant(v)) => Some(v),
+                    // Inside calls, what the calls around bind to it (nested ones followed).
                     Some(Argument::PipelineParam(name)) => {
-                        match crate::ir::param_source(p, task.region, name) {
-                            crate::ir::ParamSource::Run(q) => q.default.as_deref(),
-                            crate::ir::ParamSource::Call {
-                                argument: Argument::Constant(v),
-                                ..
-                            } => Some(v),
+                        match crate::ir::param_origin(p, task.region, name) {
+                            crate::ir::ParamOrigin::Run(run) => p
+                                .params
+                                .iter()
+                                .find(|q| q.name == run)
+                                .and_then(|q| q.default.as_deref()),
+                            crate::ir::ParamOrigin::Bound(Argument::Constant(v)) => Some(v),
                             _ => None,
                         }
                     }
