@@ -426,6 +426,21 @@ codes! {
          keeps a task's hooks in a map by name. Put every task that must run on the event into \
          one closure. Constructs inside a hook (a condition, another hook) are not compiled or \
          run yet: write the hook's tasks without them.";
+    /// A task setting's text with a `{{…}}` Argo would substitute, or a run-time value it
+    /// cannot take.
+    SettingValue = "A0042", Error, "a run-time value in a task setting that Argo would not fill in as written",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `SubstituteParams` (the whole template JSON is substituted: env values, image, `metadata` labels and annotations); `workflow/validate/validate.go`: `resolveAllVariables` (an unknown `{{…}}` fails validation)",
+        test: "a0042_setting_values_argo_would_not_fill_in",
+        "An environment value, a pod label or annotation value and a task's image may hold \
+         pipeline parameters and task outputs (`set_env_variable(\"TAG\", tag)`, \
+         `set_container_image(format_arg!(\"busybox:{}\", tag))`): each value travels as an \
+         input of the task's template, which Argo pastes in where the text names it. Text \
+         written as `{{…}}` would be substituted by Argo (or fail its validation) instead of \
+         reaching the pod as written, so it is refused; pass the value as a `Param` or \
+         `ParamRef` instead. A setting's value must be a pipeline parameter, an output \
+         parameter (not an artifact), a loop item or a constant: the output of whichever \
+         branch ran, a collected list, a formatted string of a native input or a value about \
+         the run cannot be pasted into text.";
     /// Resource requests or limits the API server would refuse.
     InvalidResources = "A0039", Error, "invalid resource requests or limits",
         source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",

@@ -42,7 +42,9 @@
 //! 2. **Components.** Every [`Task::component`] is a key of [`Pipeline::components`]; the key
 //!    is the spec's own name. Two different specs never share a name (A0008).
 //! 3. **Bindings.** A task's arguments are keyed by input names of its component, in the
-//!    component's order; an unbound input has a default (A0002, A0007, A0011).
+//!    component's order; an unbound input has a default (A0002, A0007, A0011). After them
+//!    come the values of its settings (`argot-setting-N`, [`is_setting_input`]), each named
+//!    by a [`setting_placeholder`] in the task's settings (A0042).
 //! 4. **Scopes.** A task reads outputs of, and names in its `depends`, only tasks of its own
 //!    region or of a region enclosing it (A0028). Values leave a region only through its
 //!    construct.
@@ -1121,6 +1123,50 @@ pub struct TaskConfig {
     /// holding one run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutexes: Vec<String>,
+    /// The image the task runs in, instead of the pipeline's (native components) or the
+    /// component's own (container components); may hold [`setting_placeholder`]s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+/// What an argument bound to a setting's value is called: `argot-setting-N`. A `-` keeps it
+/// apart from every component input (a Rust identifier), and Argo takes it as a parameter
+/// name (`isValidParamOrArtifactName`: `^[-a-zA-Z0-9_]+$`).
+pub const SETTING_INPUT_PREFIX: &str = "argot-setting-";
+
+/// True when `input` (a key of [`Task::arguments`]) is a setting's value, not a component
+/// input.
+pub fn is_setting_input(input: &str) -> bool {
+    input.starts_with(SETTING_INPUT_PREFIX)
+}
+
+/// What a setting's text holds where a run-time value goes: the placeholder Argo replaces
+/// with input parameter `input` of the template (`SubstituteParams` in
+/// `workflow/common/util.go` substitutes the whole template, env values, image and
+/// `metadata` included), and the local runner with the same value.
+pub fn setting_placeholder(input: &str) -> String {
+    format!("{{{{inputs.parameters.{input}}}}}")
+}
+
+/// The `{{…}}` tags of a setting's text, in order, with their byte ranges (the tag's inside
+/// trimmed as fasttemplate leaves it: Argo trims spaces inside a tag).
+pub fn setting_tags(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut tags = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            break;
+        };
+        tags.push((open..close + 2, text[open + 2..close].trim()));
+        from = close + 2;
+    }
+    tags
+}
+
+/// The setting input a tag of [`setting_tags`] names, if it is a setting placeholder.
+pub fn setting_tag_input(tag: &str) -> Option<&str> {
+    tag.strip_prefix("inputs.parameters.")
+        .filter(|input| is_setting_input(input))
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1217,7 +1263,67 @@ impl TaskConfig {
                 );
                 all
             },
+            image: self.image.clone().or_else(|| base.image.clone()),
         }
+    }
+
+    /// Every text of these settings a run-time value may be part of, with what it is for
+    /// messages: environment values, pod label and annotation values, the image.
+    pub fn templated_texts(&self) -> Vec<(String, &str)> {
+        let mut texts: Vec<(String, &str)> = Vec::new();
+        for env in &self.env {
+            if let Some(value) = &env.value {
+                texts.push((format!("environment variable `{}`", env.name), value));
+            }
+        }
+        for (key, value) in &self.labels {
+            texts.push((format!("pod label `{key}`"), value));
+        }
+        for (key, value) in &self.annotations {
+            texts.push((format!("pod annotation `{key}`"), value));
+        }
+        if let Some(image) = &self.image {
+            texts.push(("the image".to_owned(), image));
+        }
+        texts
+    }
+
+    /// These settings with every setting placeholder replaced by its value in `values`
+    /// (input name → wire text); a placeholder without a value is left as it is.
+    pub fn with_setting_values(&self, values: &[(String, String)]) -> TaskConfig {
+        let fill = |text: &str| -> String {
+            let mut out = String::with_capacity(text.len());
+            let mut last = 0;
+            for (range, tag) in setting_tags(text) {
+                let value = setting_tag_input(tag)
+                    .and_then(|input| values.iter().find(|(n, _)| n == input))
+                    .map(|(_, v)| v.as_str());
+                if let Some(value) = value {
+                    out.push_str(&text[last..range.start]);
+                    out.push_str(value);
+                    last = range.end;
+                }
+            }
+            out.push_str(&text[last..]);
+            out
+        };
+        let mut config = self.clone();
+        for env in &mut config.env {
+            if let Some(value) = &mut env.value {
+                *value = fill(value);
+            }
+        }
+        for value in config
+            .labels
+            .values_mut()
+            .chain(config.annotations.values_mut())
+        {
+            *value = fill(value);
+        }
+        if let Some(image) = &mut config.image {
+            *image = fill(image);
+        }
+        config
     }
 
     /// A short stable hash of the settings (hex, 8 digits), naming a configured template.
@@ -1290,6 +1396,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     priority_class: None,
     scheduler_name: None,
     mutexes: Vec::new(),
+    image: None,
 };
 
 impl TaskSettings {

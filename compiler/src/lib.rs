@@ -87,7 +87,8 @@ pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, ImagePullPolicy, Secret, TaskDefaults, TaskOptions, task_defaults,
+    ComponentSettings, ImagePullPolicy, Secret, SettingValue, TaskDefaults, TaskOptions,
+    task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};

@@ -37,8 +37,10 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
+use crate::dsl::{Param, ParamRef};
+use crate::format::{Displayed, Formatted};
 use crate::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
-use crate::trace;
+use crate::trace::{self, Bound, FormatBound};
 
 /// A key of a Kubernetes secret: what a task reads as an environment variable
 /// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
@@ -98,11 +100,108 @@ fn set_env_from(config: &mut TaskConfig, name: &str, source: EnvVarSource) {
 pub trait SettingsTarget {
     /// Applies `edit` to the settings this handle stands for.
     fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig));
+
+    /// The text a setting holds for `pieces`: constant text as it is. Only a task can take
+    /// run-time values ([`SettingValue`] is implemented for them on task handles alone), so
+    /// the defaults and a component's settings only ever see text.
+    #[doc(hidden)]
+    fn __text(
+        &self,
+        pieces: Vec<FormatBound>,
+        _location: &'static std::panic::Location<'static>,
+    ) -> Option<String> {
+        let mut text = String::new();
+        for piece in pieces {
+            if let FormatBound::Text(t) = piece {
+                text.push_str(&t);
+            }
+        }
+        Some(text)
+    }
 }
 
 impl<T: crate::AsTask> SettingsTarget for T {
     fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
         trace::configure_task(self.task_handle(), edit);
+    }
+
+    /// Each run-time value becomes an argument of the task (`argot-setting-N`), and the text
+    /// holds its placeholder.
+    fn __text(
+        &self,
+        pieces: Vec<FormatBound>,
+        location: &'static std::panic::Location<'static>,
+    ) -> Option<String> {
+        let mut text = String::new();
+        for piece in pieces {
+            let bound = match piece {
+                FormatBound::Text(t) => {
+                    text.push_str(&t);
+                    continue;
+                }
+                FormatBound::Param(name, _) => Bound::PipelineParam(name),
+                FormatBound::Output(task, output, _) => Bound::Output(task, output),
+            };
+            text.push_str(&trace::bind_setting(self.task_handle(), bound, location)?);
+        }
+        Some(text)
+    }
+}
+
+/// A value an environment variable, a pod label or annotation, or the image of a task can
+/// take: text (`&str`, `String`) anywhere, and on a task also a pipeline parameter
+/// `Param<T>`, a task's output `ParamRef<T>` or a [`format_arg!`](crate::format_arg) of them,
+/// where `T` is a string, an integer, a float, `bool` or `char`.
+///
+/// A run-time value arrives as its wire form ([`crate::value`]), on Argo (which pastes
+/// `{{inputs.parameters.…}}` into the text) and under `run` alike: a `String` as itself
+/// unless it holds `{`, `}`, `$`, a control character, outer whitespace or starts with `"`
+/// (then as an escaped JSON string literal), a number or `bool` as JSON writes it (`0.5`,
+/// `2`, `true`; a float with no fraction keeps `.0`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of this setting here",
+    label = "expected text, or on a task a `Param<T>`, a `ParamRef<T>` or `format_arg!(…)`",
+    note = "a run-time value (a pipeline parameter or a task's output) can only be given to one task's setting: `task_defaults()` and `#[component(settings = …)]` take text; a `Secret` goes through `set_env_from_secret`"
+)]
+pub trait SettingValue<Target> {
+    #[doc(hidden)]
+    fn __pieces(self) -> Vec<FormatBound>;
+}
+
+impl<S> SettingValue<S> for &str {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self.to_owned())]
+    }
+}
+
+impl<S> SettingValue<S> for String {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self)]
+    }
+}
+
+impl<S> SettingValue<S> for &String {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self.clone())]
+    }
+}
+
+impl<T: crate::AsTask, U: Displayed> SettingValue<T> for Param<U> {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Param(self.name(), U::DISPLAY)]
+    }
+}
+
+impl<T: crate::AsTask, U: Displayed> SettingValue<T> for ParamRef<U> {
+    fn __pieces(self) -> Vec<FormatBound> {
+        let (task, output) = self.__parts();
+        vec![FormatBound::Output(task, output, U::DISPLAY)]
+    }
+}
+
+impl<T: crate::AsTask> SettingValue<T> for Formatted {
+    fn __pieces(self) -> Vec<FormatBound> {
+        self.__into_pieces()
     }
 }
 
@@ -305,16 +404,37 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
-    /// Sets environment variable `name` of the main container to `value`.
-    fn set_env_variable(self, name: &str, value: &str) -> Self {
+    /// Sets environment variable `name` of the main container to `value`: text (where the
+    /// kubelet expands `$(VAR)` of earlier variables) or, on a task, a run-time value
+    /// ([`SettingValue`]: `set_env_variable("TAG", tag)`).
+    #[track_caller]
+    fn set_env_variable<V: SettingValue<Self>>(self, name: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
             c.env.retain(|e| e.name != name);
             c.env.push(EnvVar {
                 name: name.to_owned(),
-                value: Some(value.to_owned()),
+                value: Some(value.clone()),
                 value_from: None,
             });
         });
+        self
+    }
+
+    /// Runs the task in `image` instead of the pipeline's (a native component: the image
+    /// must hold the same binary) or the component's own (a container component); on a task
+    /// it may take run-time values: `set_container_image(format_arg!("busybox:{}", tag))`.
+    /// `run` uses it for container components; a native component runs this binary.
+    #[track_caller]
+    fn set_container_image<V: SettingValue<Self>>(self, image: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(image) = self.__text(image.__pieces(), location) else {
+            return self;
+        };
+        self.__edit(&mut |c| c.image = Some(image.clone()));
         self
     }
 
@@ -422,18 +542,31 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
-    /// Adds a label to the task's pod (KFP's `add_pod_label`).
-    fn add_pod_label(self, key: &str, value: &str) -> Self {
+    /// Adds a label to the task's pod (KFP's `add_pod_label`); on a task the value may be a
+    /// run-time value ([`SettingValue`]), which must then make a valid label value when the
+    /// task starts.
+    #[track_caller]
+    fn add_pod_label<V: SettingValue<Self>>(self, key: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
-            c.labels.insert(key.to_owned(), value.to_owned());
+            c.labels.insert(key.to_owned(), value.clone());
         });
         self
     }
 
-    /// Adds an annotation to the task's pod (KFP's `add_pod_annotation`).
-    fn add_pod_annotation(self, key: &str, value: &str) -> Self {
+    /// Adds an annotation to the task's pod (KFP's `add_pod_annotation`); on a task the value
+    /// may be a run-time value ([`SettingValue`]).
+    #[track_caller]
+    fn add_pod_annotation<V: SettingValue<Self>>(self, key: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
-            c.annotations.insert(key.to_owned(), value.to_owned());
+            c.annotations.insert(key.to_owned(), value.clone());
         });
         self
     }
@@ -559,5 +692,28 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(c.volume_mounts[0].mount_path, "/b");
+    }
+
+    #[test]
+    fn run_time_values_are_pasted_where_their_placeholders_are_and_nowhere_else() {
+        let zero = crate::ir::setting_placeholder("argot-setting-0");
+        let one = crate::ir::setting_placeholder("argot-setting-1");
+        let c = config(|s| {
+            s.set_env_variable("URL", format!("gs://{zero}/{one}/{{{{x}}}}").as_str())
+                .add_pod_label("v", zero.as_str())
+                .set_container_image(format!("busybox:{one}").as_str())
+        });
+        let values = [
+            ("argot-setting-0".to_owned(), "b".to_owned()),
+            ("argot-setting-1".to_owned(), "1.36".to_owned()),
+        ];
+        let filled = c.with_setting_values(&values);
+        // Only setting placeholders are filled: other tags stay as Argo would see them.
+        assert_eq!(filled.env[0].value.as_deref(), Some("gs://b/1.36/{{x}}"));
+        assert_eq!(filled.labels["v"], "b");
+        assert_eq!(filled.image.as_deref(), Some("busybox:1.36"));
+        // A placeholder without a value is left as it is.
+        let partial = c.with_setting_values(&values[..1]);
+        assert_eq!(partial.image, Some(format!("busybox:{one}")));
     }
 }

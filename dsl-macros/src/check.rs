@@ -86,6 +86,7 @@ pub const TASK_METHODS: &[&str] = &[
     "set_accelerator_limit",
     "set_active_deadline",
     "set_caching_options",
+    "set_container_image",
     "set_cpu_limit",
     "set_cpu_request",
     "set_env_from_config_map",

@@ -1030,3 +1030,42 @@ pub fn mutually_exclusive(log: Param<String>) {
         log_span(log, name).add_mutex("printer");
     }
 }
+
+// --- Run-time values in settings' text. ---
+
+/// The value of environment variable `var`.
+#[component]
+pub fn env_value(var: String) -> Result<String> {
+    std::env::var(&var).with_context(|| format!("`{var}` is not set"))
+}
+
+/// What its container sees, as its output: the image it runs and the value of environment
+/// variable `var` (run by `argot-fake-runtime`'s `describe`).
+#[container_component]
+pub fn image_and_env(var: Param<String>, out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["describe"])
+        .arg(&out)
+        .arg(var)
+}
+
+/// Pipeline parameters and task outputs in settings' text, wherever Argo substitutes them:
+/// environment values, pod label and annotation values, and the image, of a native and of a
+/// container component.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn setting_values(#[default("v1.2")] tag: Param<String>, #[default(7)] build: Param<u32>) {
+    let made = echo("model-a");
+    env_value("MODEL")
+        .name("native")
+        .set_env_variable(
+            "MODEL",
+            format_arg!("models/{}/{}-{}", tag, made.output, build),
+        )
+        .add_pod_label("tag", tag)
+        .add_pod_annotation("example.com/build", build)
+        .set_container_image(format_arg!("example.com/fixtures:{}", tag));
+    image_and_env("MODEL")
+        .name("container")
+        .set_env_variable("MODEL", made.output)
+        .set_container_image(format_arg!("example.com/fake:{}", tag));
+}

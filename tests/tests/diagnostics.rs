@@ -1965,3 +1965,38 @@ fn the_macros_list_of_task_methods_is_complete() {
         }
     }
 }
+
+#[test]
+fn a0042_setting_values_argo_would_not_fill_in() {
+    use argot::ir::{Argument, FormatPart};
+    let fine = traced(fixtures::setting_values::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let native = fine.tasks.iter().position(|t| t.name == "native").unwrap();
+    // Text Argo would substitute, and a placeholder of a value the task does not bind.
+    let mut p = fine.clone();
+    p.tasks[native].config.env[0].value = Some("{{workflow.name}}".into());
+    p.tasks[native].config.annotations.insert(
+        "note".into(),
+        "{{inputs.parameters.argot-setting-9}}".into(),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::SettingValue; 2], "{d}");
+    snapshot("A0042-setting-value", &d);
+    // A value that cannot be pasted into text.
+    let mut p = fine.clone();
+    p.tasks[native].arguments.insert(
+        "argot-setting-1".into(),
+        Argument::Format(vec![FormatPart::Text("x".into())]),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::SettingValue], "{d}");
+    assert!(d.to_string().contains("takes a formatted string"), "{d}");
+    // A label whose own text no value can make valid.
+    let mut p = fine;
+    p.tasks[native].config.labels.insert(
+        "tag".into(),
+        "has space-{{inputs.parameters.argot-setting-0}}".into(),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig], "{d}");
+}

@@ -284,6 +284,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "setting_values",
+        argot_tests::fixtures::setting_values::definition(),
+        "argot-fixtures",
+    );
+    check(
         "one_at_a_time",
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",

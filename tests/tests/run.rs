@@ -1727,3 +1727,54 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         assert_eq!(pair[0], format!("started {}", pair[1]), "{lines:?}");
     }
 }
+
+/// Pipeline parameters and task outputs in settings' text reach the task as Argo pastes them
+/// (each value's wire form): the native task's environment, and the container's image and
+/// environment, get the run's values; a value that makes a label Kubernetes refuses errors the
+/// task, as the API server would refuse its pod.
+#[test]
+fn run_time_values_in_settings_reach_the_environment_and_the_image() {
+    let sb = Sandbox::new();
+    let run = |tag: &str| {
+        let tag = format!("tag={tag}");
+        let mut c = sb.command(&["run", "setting_values", "-p", &tag, "--no-cache"]);
+        c.env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        );
+        c.output().unwrap()
+    };
+    let out = run("v2");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "native", "output"),
+        "models/v2/model-a-7"
+    );
+    assert_eq!(
+        output_param(&details, "container", "out"),
+        "example.com/fake:v2 model-a"
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers only place a pod on a cluster; ignored here (`native`)"),
+        "{text}"
+    );
+
+    // A `String` with a brace travels as its JSON literal, on Argo as here; as a label value it
+    // is refused when the task starts.
+    let out = run("a{b");
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "container", "out"),
+        r#"example.com/fake:"a\u007bb" model-a"#
+    );
+    let native = task(&details, "native");
+    assert_eq!(native["phase"], "Error");
+    let message = native["message"].as_str().unwrap();
+    assert!(
+        message.contains(r#"pod label `tag` is "\"a\\u007bb\"" once its values are filled in"#),
+        "{message}"
+    );
+}

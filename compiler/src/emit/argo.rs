@@ -646,6 +646,14 @@ fn component_template(
             });
         }
     }
+    // The values of the settings' run-time pieces, which Argo pastes into the settings' text
+    // (`SubstituteParams` substitutes the whole template).
+    for input in setting_inputs(&template.config) {
+        inputs.parameters.push(Parameter {
+            name: input,
+            ..Parameter::default()
+        });
+    }
     let mut outputs = Arguments::default();
     for output in &spec.outputs {
         match output.kind {
@@ -733,6 +741,9 @@ fn component_template(
     for (k, v) in &config.annotations {
         meta.annotations.insert(k.clone(), v.clone());
     }
+    if let Some(image) = &config.image {
+        container.image = image.clone();
+    }
     container.image_pull_policy = config.image_pull_policy.clone();
     container.env = config.env.clone();
     container.resources = config.resources.clone();
@@ -774,7 +785,7 @@ fn component_template(
                 .collect(),
         }),
         memoize: config.memoize.as_ref().map(|m| Memoize {
-            key: memoize_key(spec),
+            key: memoize_key(spec, config),
             max_age: m.max_age.clone(),
             cache: MemoizeCache {
                 config_map: ConfigMapName {
@@ -788,9 +799,10 @@ fn component_template(
 /// The `memoize` key of a component's template: a SHA-256, computed by Argo's `expr` (with
 /// Sprig's `sha256sum`, so any value makes a valid config map key), of the component's code
 /// identity — its name and the hash of its code (native) or of its container (a constant
-/// computed here) — and of each input parameter's value, each after a newline. Input
-/// artifacts are not in it: Argo's key sees parameters, not artifacts' contents.
-fn memoize_key(spec: &ComponentSpec) -> String {
+/// computed here, with the task's own image if it has one) — and of each input parameter's
+/// value and each run-time value of its settings, each after a newline. Input artifacts are
+/// not in it: Argo's key sees parameters, not artifacts' contents.
+fn memoize_key(spec: &ComponentSpec, config: &crate::ir::TaskConfig) -> String {
     use sha2::{Digest, Sha256};
     let code = match (&spec.code_hash, &spec.implementation) {
         (Some(hash), _) => hash.clone(),
@@ -799,6 +811,12 @@ fn memoize_key(spec: &ComponentSpec) -> String {
             crate::util::hex(&Sha256::digest(&json))
         }
     };
+    // A task's own image is part of what runs; hashed, so its placeholders stay out of the
+    // expression (their values are inputs of the key below).
+    let code = match &config.image {
+        Some(image) => format!("{code}/{}", crate::util::hex(&Sha256::digest(image))),
+        None => code,
+    };
     let mut parts = vec![super::regions::expr_string(&format!(
         "{}/{code}",
         spec.name
@@ -806,7 +824,27 @@ fn memoize_key(spec: &ComponentSpec) -> String {
     for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
         parts.push(format!("'\\n' + inputs.parameters['{}']", input.name));
     }
+    // The settings' run-time values change what the task does (an environment variable, the
+    // image), so they are part of the key, as they are of the local cache's.
+    for input in setting_inputs(config) {
+        parts.push(format!("'\\n' + inputs.parameters['{input}']"));
+    }
     format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
+}
+
+/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear.
+pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
+    let mut inputs: Vec<String> = Vec::new();
+    for (_, text) in config.templated_texts() {
+        for (_, tag) in crate::ir::setting_tags(text) {
+            if let Some(input) = crate::ir::setting_tag_input(tag)
+                && !inputs.iter().any(|i| i == input)
+            {
+                inputs.push(input.to_owned());
+            }
+        }
+    }
+    inputs
 }
 
 fn render(arg: &CmdArg) -> String {

@@ -248,6 +248,9 @@ impl Checker<'_> {
                         owners.insert(name.clone(), format!("component `{component}`"));
                     }
                     self.task_config(&config, tasks[0], &name);
+                    for &t in &tasks {
+                        self.setting_tags(&config, t);
+                    }
                     name
                 };
                 let index = names.templates.len() as u32;
@@ -259,6 +262,26 @@ impl Checker<'_> {
                     component: component.clone(),
                     config,
                 });
+            }
+        }
+    }
+
+    /// A0042: each `{{…}}` in a text of task `task`'s settings must be the placeholder of a
+    /// value the task binds; any other Argo would substitute (or refuse) rather than pass on.
+    fn setting_tags(&mut self, config: &TaskConfig, task: usize) {
+        let t = &self.p.tasks[task];
+        for (what, text) in config.templated_texts() {
+            for (_, tag) in crate::ir::setting_tags(text) {
+                let bound = crate::ir::setting_tag_input(tag)
+                    .is_some_and(|input| t.arguments.contains_key(input));
+                if !bound {
+                    self.report(
+                        Code::SettingValue,
+                        Some(TaskId(task as u32)),
+                        format!("{what} of task `{}` holds `{{{{{tag}}}}}`, which Argo would substitute (or refuse) instead of passing it on as written", t.name),
+                        "to put a pipeline parameter or a task's output in it, pass the `Param`/`ParamRef` itself (`set_env_variable(\"TAG\", tag)`, or `format_arg!(\"busybox:{}\", tag)` for text around it); literal text cannot hold `{{`",
+                    );
+                }
             }
         }
     }
@@ -313,11 +336,9 @@ impl Checker<'_> {
                 }
             }
         }
-        use crate::rules::syntax::{
-            is_config_map_key, is_dns_subdomain, is_label_value, is_qualified_name,
-        };
+        use crate::rules::syntax::{is_config_map_key, is_dns_subdomain, is_qualified_name};
         for (key, value) in &config.labels {
-            if !is_qualified_name(key) || !is_label_value(value) {
+            if !is_qualified_name(key) || !crate::rules::syntax::is_label_value_or_template(value) {
                 bad(
                     self,
                     format!("pod label `{key}: {value}` is not a valid Kubernetes label"),

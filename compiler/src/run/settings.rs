@@ -8,6 +8,7 @@
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
 //! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
 //! | `node_selector`, `tolerations` | where the pod is scheduled | nothing to schedule: ignored |
+//! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
 //! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
 //! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
@@ -171,6 +172,21 @@ pub(crate) fn local_volumes(
         .collect()
 }
 
+/// Why the pod of a task with `config` (its run-time values filled in) would not be created:
+/// a label value Kubernetes refuses (`ValidateLabels`), which only a run-time value can make
+/// (validation checks the rest).
+pub(crate) fn refused_pod(config: &TaskConfig) -> Option<String> {
+    config
+        .labels
+        .iter()
+        .find(|(_, v)| !crate::rules::syntax::is_label_value(v))
+        .map(|(k, v)| {
+            format!(
+                "pod label `{k}` is {v:?} once its values are filled in, which is not a valid label value (at most 63 letters, digits, `-`, `_` and `.`): on a cluster the API server refuses the pod and the task errors"
+            )
+        })
+}
+
 /// The settings this machine has no use for — they place a pod on a cluster — each with the
 /// tasks that have it, for one note per run: node selectors, tolerations, and resources
 /// other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
@@ -181,7 +197,7 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         ("tolerations", Vec::new()),
         ("memory and extended resources (GPUs)", Vec::new()),
         (
-            "pod labels, annotations, image pull policies, service accounts, priority classes and schedulers",
+            "pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers",
             Vec::new(),
         ),
     ];
@@ -193,7 +209,10 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
                 .flatten()
                 .any(|m| m.keys().any(|k| k != "cpu"))
         });
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let pod = !config.labels.is_empty()
+            || (native && config.image.is_some())
             || !config.annotations.is_empty()
             || config.image_pull_policy.is_some()
             || config.service_account.is_some()

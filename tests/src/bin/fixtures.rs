@@ -17,7 +17,7 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, settings_dsl,
+    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, setting_values, settings_dsl,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -90,6 +90,7 @@ fn main() {
         calls_probe,
         branching_calls,
         settings_dsl,
+        setting_values,
         one_at_a_time,
         mutually_exclusive,
         nested_pipeline,
