@@ -186,20 +186,31 @@ impl<S> SettingValue<S> for &String {
     }
 }
 
-impl<T: crate::AsTask, U: Displayed> SettingValue<T> for Param<U> {
+/// A handle whose settings can take run-time values: a task's, not the defaults' or a
+/// component's, which hold for tasks that may not see the value.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` takes text only, not a run-time value",
+    label = "a pipeline parameter or a task's output cannot be given here",
+    note = "`task_defaults()` and `#[component(settings = …)]` hold for many tasks: give a run-time value to each task's own setting (`task.set_env_variable(\"TAG\", tag)`)"
+)]
+pub trait TakesRunTimeValues: crate::AsTask {}
+
+impl<T: crate::AsTask> TakesRunTimeValues for T {}
+
+impl<T: TakesRunTimeValues, U: Displayed> SettingValue<T> for Param<U> {
     fn __pieces(self) -> Vec<FormatBound> {
         vec![FormatBound::Param(self.name(), U::DISPLAY)]
     }
 }
 
-impl<T: crate::AsTask, U: Displayed> SettingValue<T> for ParamRef<U> {
+impl<T: TakesRunTimeValues, U: Displayed> SettingValue<T> for ParamRef<U> {
     fn __pieces(self) -> Vec<FormatBound> {
         let (task, output) = self.__parts();
         vec![FormatBound::Output(task, output, U::DISPLAY)]
     }
 }
 
-impl<T: crate::AsTask> SettingValue<T> for Formatted {
+impl<T: TakesRunTimeValues> SettingValue<T> for Formatted {
     fn __pieces(self) -> Vec<FormatBound> {
         self.__into_pieces()
     }
