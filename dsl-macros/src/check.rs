@@ -101,6 +101,7 @@ pub const TASK_METHODS: &[&str] = &[
     "set_resource_request",
     "set_retry",
     "set_retry_backoff",
+    "set_retry_expression",
     "set_retry_policy",
     "set_scheduler_name",
     "set_service_account",

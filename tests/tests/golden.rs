@@ -662,7 +662,7 @@ fn task_settings_pick_templates_by_content() {
         .pipeline;
     let gpu = TaskConfig {
         retry: Some(RetryPolicy {
-            limit: 3,
+            limit: Some(3),
             on: Some(RetryOn::OnError),
             backoff: Some(Backoff {
                 duration: "10s".into(),
@@ -670,6 +670,7 @@ fn task_settings_pick_templates_by_content() {
                 cap: Some("1m".into()),
                 max_duration: Some("5m".into()),
             }),
+            condition: None,
         }),
         timeout: Some("2h".into()),
         resources: Some(ResourceRequirements {

@@ -1469,9 +1469,10 @@ mod task_settings {
     fn retry(limit: u32, on: Option<RetryOn>) -> TaskConfig {
         TaskConfig {
             retry: Some(RetryPolicy {
-                limit,
+                limit: Some(limit),
                 on,
                 backoff: None,
+                condition: None,
             }),
             ..TaskConfig::default()
         }
@@ -1509,12 +1510,37 @@ mod task_settings {
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
 
+        // A retry expression decides on the last attempt's exit code (4: the component
+        // returned an error), and without a policy retries failures (`RetryPolicyActual`).
+        for (condition, attempts) in [
+            (argot::RetryIf::exit_code().is(4), 3),
+            (argot::RetryIf::exit_code().is_not(4), 1),
+            (argot::RetryIf::message_contains("exit code 4"), 3),
+            (!argot::RetryIf::failed(), 1),
+        ] {
+            std::fs::remove_file(&log).unwrap();
+            let expression = condition.clone().into_condition();
+            let valid = probe(|p| {
+                p.tasks[0].config = TaskConfig {
+                    retry: Some(RetryPolicy {
+                        condition: Some(expression.clone()),
+                        ..retry(5, None).retry.unwrap()
+                    }),
+                    ..TaskConfig::default()
+                }
+                .into()
+            });
+            run(&sb, &valid, &params, false).unwrap();
+            let ran = std::fs::read_to_string(&log).unwrap().lines().count();
+            assert_eq!(ran, attempts, "{condition:?}");
+        }
+
         // A backoff whose max duration is shorter than the first wait: no retry starts.
         std::fs::remove_file(&log).unwrap();
         let valid = probe(|p| {
             p.tasks[0].config = TaskConfig {
                 retry: Some(RetryPolicy {
-                    limit: 5,
+                    limit: Some(5),
                     on: None,
                     backoff: Some(Backoff {
                         duration: "1m".into(),
@@ -1522,6 +1548,7 @@ mod task_settings {
                         cap: None,
                         max_duration: Some("10s".into()),
                     }),
+                    condition: None,
                 }),
                 ..TaskConfig::default()
             }

@@ -370,6 +370,9 @@ pub struct RetryStrategy {
     /// Waiting between attempts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
+    /// A condition on the last attempt (expr-lang) a retry needs too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 /// `retryStrategy.backoff`.
@@ -749,7 +752,7 @@ fn component_template(
         dag: None,
         volumes,
         retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
-            limit: r.limit,
+            limit: r.limit(),
             retry_policy: r.on.map(|on| on.as_str().to_owned()),
             backoff: r.backoff.as_ref().map(|b| Backoff {
                 duration: b.duration.clone(),
@@ -757,6 +760,7 @@ fn component_template(
                 cap: b.cap.clone(),
                 max_duration: b.max_duration.clone(),
             }),
+            expression: r.condition.as_ref().map(|c| c.expression()),
         }),
         timeout: config.timeout.clone(),
         active_deadline_seconds: config.active_deadline_seconds,
