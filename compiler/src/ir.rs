@@ -1121,6 +1121,27 @@ pub struct TaskConfig {
     /// holding one run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutexes: Vec<String>,
+    /// Semaphores the task holds a slot of while it runs (Argo `synchronization.semaphores`):
+    /// at most the limit a config map key holds run at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub semaphores: Vec<SemaphoreRef>,
+}
+
+/// A semaphore whose limit is key `key` of config map `config_map` (Argo's
+/// `configMapKeyRef`); the controller reads the limit when it starts a holder.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SemaphoreRef {
+    /// The config map holding the limit.
+    pub config_map: String,
+    /// The key whose value is the limit (a whole number).
+    pub key: String,
+}
+
+impl SemaphoreRef {
+    /// `CONFIG_MAP/KEY`: how `run --semaphore` names it.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.config_map, self.key)
+    }
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1220,6 +1241,16 @@ impl TaskConfig {
                 );
                 all
             },
+            semaphores: {
+                let mut all = base.semaphores.clone();
+                all.extend(
+                    self.semaphores
+                        .iter()
+                        .filter(|s| !base.semaphores.contains(s))
+                        .cloned(),
+                );
+                all
+            },
         }
     }
 
@@ -1293,6 +1324,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     priority_class: None,
     scheduler_name: None,
     mutexes: Vec::new(),
+    semaphores: Vec::new(),
 };
 
 impl TaskSettings {

@@ -627,6 +627,24 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Takes a slot of a semaphore while the task runs (Argo `synchronization.semaphores`,
+    /// 3.6 and later): at most as many holders run at once as key `key` of config map
+    /// `config_map` says, on the cluster across the namespace's workflows. `run` cannot read
+    /// the config map: it allows one holder at a time unless `--semaphore CONFIG_MAP/KEY=N`
+    /// gives the limit.
+    fn add_semaphore(self, config_map: &str, key: &str) -> Self {
+        let semaphore = crate::ir::SemaphoreRef {
+            config_map: config_map.to_owned(),
+            key: key.to_owned(),
+        };
+        self.__edit(&mut |c| {
+            if !c.semaphores.contains(&semaphore) {
+                c.semaphores.push(semaphore.clone());
+            }
+        });
+        self
+    }
+
     /// Schedules the pod only on nodes labelled `key=value`.
     fn add_node_selector_constraint(self, key: &str, value: &str) -> Self {
         self.__edit(&mut |c| {

@@ -80,6 +80,7 @@ pub const TASK_METHODS: &[&str] = &[
     "add_pod_label",
     "add_memory_volume",
     "add_mutex",
+    "add_semaphore",
     "add_node_selector_constraint",
     "add_pvc_volume",
     "add_toleration",

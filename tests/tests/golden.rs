@@ -293,6 +293,11 @@ fn settings_from_the_dsl() {
         argot_tests::fixtures::mutually_exclusive::definition(),
         "argot-fixtures",
     );
+    check(
+        "rationed",
+        argot_tests::fixtures::rationed::definition(),
+        "argot-fixtures",
+    );
 }
 
 #[test]

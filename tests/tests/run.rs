@@ -705,6 +705,57 @@ fn tasks_holding_one_mutex_never_overlap() {
     assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
 }
 
+/// The most tasks of a spans log (`start X` / `end X` lines) that ran at once.
+fn most_at_once(lines: &[String]) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for line in lines {
+        if line.starts_with("start ") {
+            now += 1;
+            most = most.max(now);
+        } else {
+            now -= 1;
+        }
+    }
+    most
+}
+
+/// Tasks holding a semaphore (`.add_semaphore`, Argo `synchronization.semaphores`) run at
+/// most `--semaphore`'s limit at once, one at a time without it (the limit is in a config
+/// map `run` cannot read), and the run says so.
+#[test]
+fn a_semaphore_limits_its_holders() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["rationed", "-p", &log, "--parallelism", "4", "--no-cache"];
+        args.extend_from_slice(extra);
+        let out = sb.run(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        out
+    };
+    let out = run(&[]);
+    assert!(
+        stderr(&out).contains("semaphore `argot-limits/gpu` (`log-span`, `log-span-2`, `log-span-3`, `log-span-4`): its limit is in that config map on the cluster; here one holder runs at a time (give --semaphore argot-limits/gpu=N)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_ran_one_at_a_time(&sb.lines("spans.log"), 4);
+
+    std::fs::remove_file(sb.file("spans.log")).unwrap();
+    run(&["--semaphore", "argot-limits/gpu=2"]);
+    let lines = sb.lines("spans.log");
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert_eq!(most_at_once(&lines), 2, "{lines:?}");
+
+    let out = sb.run(&["rationed", "-p", &log, "--semaphore", "argot-limits/gpu=0"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected CONFIG_MAP/KEY=N"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `cached` runs locally: the second run reuses both steps from the local cache.
 #[test]
 fn cached_reuses_its_steps_locally() {

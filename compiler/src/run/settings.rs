@@ -226,6 +226,42 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         .collect()
 }
 
+/// What `run` makes of the pipeline's semaphores, for the run's notes: the limit of one it was
+/// not told (it cannot read the config map holding it), and a `--semaphore` that names none.
+pub(crate) fn semaphore_notes(
+    valid: &ValidPipeline,
+    limits: &BTreeMap<String, usize>,
+) -> Vec<String> {
+    let p = valid.pipeline();
+    let mut holders: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (i, task) in p.tasks.iter().enumerate() {
+        for s in &valid
+            .names()
+            .template_of(TaskId(i as u32))
+            .config
+            .semaphores
+        {
+            holders.entry(s.id()).or_default().push(&task.name);
+        }
+    }
+    let mut notes = Vec::new();
+    for (id, tasks) in &holders {
+        if !limits.contains_key(id) {
+            let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+            notes.push(format!(
+                "semaphore `{id}` ({}): its limit is in that config map on the cluster; here one holder runs at a time (give --semaphore {id}=N)",
+                names.join(", ")
+            ));
+        }
+    }
+    for id in limits.keys().filter(|id| !holders.contains_key(*id)) {
+        notes.push(format!(
+            "--semaphore {id}: no task of this pipeline holds that semaphore"
+        ));
+    }
+    notes
+}
+
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`
 /// and `active_deadline_seconds`.
 pub(crate) fn time_limit(config: &TaskConfig) -> Option<(Duration, String)> {

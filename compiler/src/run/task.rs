@@ -26,6 +26,7 @@ use crate::validate::ValidPipeline;
 
 /// No secrets, until the scheduler sets the run's.
 static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
+static NO_SEMAPHORES: BTreeMap<String, usize> = BTreeMap::new();
 
 /// What every worker shares.
 pub(crate) struct Context<'a> {
@@ -43,6 +44,8 @@ pub(crate) struct Context<'a> {
     pub globals: Globals,
     /// Where secrets' values are on this machine (`RunOptions::secrets`).
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
+    /// Semaphore limits on this machine (`RunOptions::semaphores`).
+    pub semaphores: &'a BTreeMap<String, usize>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -70,6 +73,7 @@ impl<'a> Context<'a> {
         Context {
             globals,
             secrets: &NO_SECRETS,
+            semaphores: &NO_SEMAPHORES,
             valid,
             run_id,
             folder,
