@@ -705,6 +705,57 @@ fn tasks_holding_one_mutex_never_overlap() {
     assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
 }
 
+/// The most tasks of a spans log (`start X` / `end X` lines) that ran at once.
+fn most_at_once(lines: &[String]) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for line in lines {
+        if line.starts_with("start ") {
+            now += 1;
+            most = most.max(now);
+        } else {
+            now -= 1;
+        }
+    }
+    most
+}
+
+/// Tasks holding a semaphore (`.add_semaphore`, Argo `synchronization.semaphores`) run at
+/// most `--semaphore`'s limit at once, one at a time without it (the limit is in a config
+/// map `run` cannot read), and the run says so.
+#[test]
+fn a_semaphore_limits_its_holders() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["rationed", "-p", &log, "--parallelism", "4", "--no-cache"];
+        args.extend_from_slice(extra);
+        let out = sb.run(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        out
+    };
+    let out = run(&[]);
+    assert!(
+        stderr(&out).contains("semaphore `argot-limits/gpu` (`log-span`, `log-span-2`, `log-span-3`, `log-span-4`): its limit is in that config map on the cluster; here one holder runs at a time (give --semaphore argot-limits/gpu=N)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_ran_one_at_a_time(&sb.lines("spans.log"), 4);
+
+    std::fs::remove_file(sb.file("spans.log")).unwrap();
+    run(&["--semaphore", "argot-limits/gpu=2"]);
+    let lines = sb.lines("spans.log");
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert_eq!(most_at_once(&lines), 2, "{lines:?}");
+
+    let out = sb.run(&["rationed", "-p", &log, "--semaphore", "argot-limits/gpu=0"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected CONFIG_MAP/KEY=N"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `cached` runs locally: the second run reuses both steps from the local cache.
 #[test]
 fn cached_reuses_its_steps_locally() {
@@ -1469,9 +1520,10 @@ mod task_settings {
     fn retry(limit: u32, on: Option<RetryOn>) -> TaskConfig {
         TaskConfig {
             retry: Some(RetryPolicy {
-                limit,
+                limit: Some(limit),
                 on,
                 backoff: None,
+                condition: None,
             }),
             ..TaskConfig::default()
         }
@@ -1509,12 +1561,37 @@ mod task_settings {
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
 
+        // A retry expression decides on the last attempt's exit code (4: the component
+        // returned an error), and without a policy retries failures (`RetryPolicyActual`).
+        for (condition, attempts) in [
+            (argot::RetryIf::exit_code().is(4), 3),
+            (argot::RetryIf::exit_code().is_not(4), 1),
+            (argot::RetryIf::message_contains("exit code 4"), 3),
+            (!argot::RetryIf::failed(), 1),
+        ] {
+            std::fs::remove_file(&log).unwrap();
+            let expression = condition.clone().into_condition();
+            let valid = probe(|p| {
+                p.tasks[0].config = TaskConfig {
+                    retry: Some(RetryPolicy {
+                        condition: Some(expression.clone()),
+                        ..retry(5, None).retry.unwrap()
+                    }),
+                    ..TaskConfig::default()
+                }
+                .into()
+            });
+            run(&sb, &valid, &params, false).unwrap();
+            let ran = std::fs::read_to_string(&log).unwrap().lines().count();
+            assert_eq!(ran, attempts, "{condition:?}");
+        }
+
         // A backoff whose max duration is shorter than the first wait: no retry starts.
         std::fs::remove_file(&log).unwrap();
         let valid = probe(|p| {
             p.tasks[0].config = TaskConfig {
                 retry: Some(RetryPolicy {
-                    limit: 5,
+                    limit: Some(5),
                     on: None,
                     backoff: Some(Backoff {
                         duration: "1m".into(),
@@ -1522,6 +1599,7 @@ mod task_settings {
                         cap: None,
                         max_duration: Some("10s".into()),
                     }),
+                    condition: None,
                 }),
                 ..TaskConfig::default()
             }

@@ -26,6 +26,7 @@ use crate::validate::ValidPipeline;
 
 /// No secrets, until the scheduler sets the run's.
 static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
+static NO_SEMAPHORES: BTreeMap<String, usize> = BTreeMap::new();
 
 /// What every worker shares.
 pub(crate) struct Context<'a> {
@@ -43,6 +44,8 @@ pub(crate) struct Context<'a> {
     pub globals: Globals,
     /// Where secrets' values are on this machine (`RunOptions::secrets`).
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
+    /// Semaphore limits on this machine (`RunOptions::semaphores`).
+    pub semaphores: &'a BTreeMap<String, usize>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -70,6 +73,7 @@ impl<'a> Context<'a> {
         Context {
             globals,
             secrets: &NO_SECRETS,
+            semaphores: &NO_SEMAPHORES,
             valid,
             run_id,
             folder,
@@ -138,8 +142,9 @@ pub(crate) fn tail(path: &Path) -> Option<String> {
 }
 
 enum Problem {
-    /// The component ran and failed (non-zero exit): Argo's `Failed`.
-    Failed(String),
+    /// The component ran and failed (non-zero exit): Argo's `Failed`, with the exit code as
+    /// a container's would be (128 + N for signal N).
+    Failed(String, i64),
     /// The runner could not run it properly: Argo's `Error`.
     Error(String),
 }
@@ -186,18 +191,26 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
     // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
     let mut warnings = Vec::new();
     let config = &cx.valid.names().template_of(job.id).config;
-    let policy = config.retry.as_ref().and_then(|r| r.on);
     let mut retries = 0;
     let outcome = loop {
+        let attempt_clock = Instant::now();
         let outcome = attempt(cx, &job, task, spec, &mut warnings);
         let Err(problem) = &outcome else {
             break outcome;
         };
-        let (failed, why) = match problem {
-            Problem::Failed(m) => (true, m),
-            Problem::Error(m) => (false, m),
+        let (failed, exit_code, why) = match problem {
+            Problem::Failed(m, code) => (true, *code, m),
+            Problem::Error(m) => (false, -1, m),
         };
-        if super::interrupt::requested().is_some() || !settings::retries_on(policy, failed) {
+        let last = settings::LastAttempt {
+            failed,
+            exit_code,
+            duration: attempt_clock.elapsed(),
+            message: why,
+        };
+        if super::interrupt::requested().is_some()
+            || !settings::retries(config.retry.as_ref(), &last)
+        {
             break outcome;
         }
         let Some(wait) = settings::wait_before(config, retries + 1, clock.elapsed()) else {
@@ -271,7 +284,7 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         Err(problem) => {
             let dir = cx.folder.failed_dir(&task.name);
             let (phase, message) = match problem {
-                Problem::Failed(m) => (Phase::Failed, m),
+                Problem::Failed(m, _) => (Phase::Failed, m),
                 Problem::Error(m) => (Phase::Error, m),
             };
             report.phase = phase;
@@ -676,16 +689,32 @@ fn run_process(
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
     if expired && let Some((_, which)) = limit {
-        return Err(Problem::Failed(format!(
-            "stopped: it ran past its {which} ({})",
-            describe(status)
-        )));
+        return Err(Problem::Failed(
+            format!("stopped: it ran past its {which} ({})", describe(status)),
+            exit_code(status),
+        ));
     }
     if status.success() {
         Ok(())
     } else {
-        Err(Problem::Failed(describe(status)))
+        Err(Problem::Failed(describe(status), exit_code(status)))
     }
+}
+
+/// The exit code a container runtime reports for `status`: the process's own, or 128 + N when
+/// signal N killed it (137 for the kernel's out-of-memory kill).
+fn exit_code(status: ExitStatus) -> i64 {
+    if let Some(code) = status.code() {
+        return i64::from(code);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + i64::from(signal);
+        }
+    }
+    -1
 }
 
 fn describe(status: ExitStatus) -> String {
