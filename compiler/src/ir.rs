@@ -1131,6 +1131,16 @@ pub struct TaskConfig {
     /// component's own (container components); may hold [`setting_placeholder`]s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The main container's security context, over argot's secure default
+    /// (`allowPrivilegeEscalation: false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<k8s_openapi::api::core::v1::SecurityContext>,
+    /// The pod's security context (the template's `securityContext`), over the workflow's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_security_context: Option<k8s_openapi::api::core::v1::PodSecurityContext>,
+    /// Where the pod may be scheduled, next to which pods (the template's `affinity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
 }
 
 /// A semaphore whose limit is key `key` of config map `config_map` (Argo's
@@ -1210,9 +1220,9 @@ impl TaskConfig {
         *self == Self::default()
     }
 
-    /// `self` laid over `base`: a field `self` sets wins; maps merge key by key; lists keyed
-    /// by name (env, volumes, mounts by path) replace `base`'s entry of the same name and
-    /// otherwise append; tolerations append.
+    /// `self` laid over `base`: a field `self` sets wins (a security context or an affinity
+    /// whole); maps merge key by key; lists keyed by name (env, volumes, mounts by path)
+    /// replace `base`'s entry of the same name and otherwise append; tolerations append.
     pub fn merged_over(&self, base: &TaskConfig) -> TaskConfig {
         fn keyed<T: Clone>(base: &[T], top: &[T], key: impl Fn(&T) -> &str) -> Vec<T> {
             let mut out: Vec<T> = base
@@ -1298,6 +1308,15 @@ impl TaskConfig {
                 all
             },
             image: self.image.clone().or_else(|| base.image.clone()),
+            security_context: self
+                .security_context
+                .clone()
+                .or_else(|| base.security_context.clone()),
+            pod_security_context: self
+                .pod_security_context
+                .clone()
+                .or_else(|| base.pod_security_context.clone()),
+            affinity: self.affinity.clone().or_else(|| base.affinity.clone()),
         }
     }
 
@@ -1432,6 +1451,9 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     mutexes: Vec::new(),
     semaphores: Vec::new(),
     image: None,
+    security_context: None,
+    pod_security_context: None,
+    affinity: None,
 };
 
 impl TaskSettings {

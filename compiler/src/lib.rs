@@ -109,6 +109,21 @@ pub use anyhow;
 /// makes rustc print every type in compile errors with its full path.)
 pub use k8s_openapi::api::core::v1::Toleration;
 
+/// Kubernetes' own types for a task's security contexts and affinity
+/// ([`TaskOptions::set_security_context`], [`TaskOptions::set_pod_security_context`],
+/// [`TaskOptions::set_affinity`]) and the types they hold, re-exported from `k8s-openapi` at
+/// the version argot was built with, so a pipeline needs no dependency of its own.
+pub mod k8s {
+    pub use k8s_openapi::api::core::v1::{
+        Affinity, Capabilities, NodeAffinity, NodeSelector, NodeSelectorRequirement,
+        NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity, PodSecurityContext,
+        PreferredSchedulingTerm, SeccompProfile, SecurityContext, WeightedPodAffinityTerm,
+    };
+    pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+        LabelSelector, LabelSelectorRequirement,
+    };
+}
+
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{

@@ -759,6 +759,35 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// The main container's security context (Kubernetes' own `SecurityContext`: user, group,
+    /// capabilities, a read-only root file system, …). Under argot's secure defaults the
+    /// container keeps `allowPrivilegeEscalation: false` unless this says otherwise. `run`
+    /// ignores it (a process here runs as you) and says so once per run.
+    fn set_security_context(self, context: k8s_openapi::api::core::v1::SecurityContext) -> Self {
+        self.__edit(&mut |c| c.security_context = Some(context.clone()));
+        self
+    }
+
+    /// The pod's security context (Kubernetes' `PodSecurityContext`: `fsGroup`, supplemental
+    /// groups, sysctls, …) on the task's template. Argo puts a template's in place of the
+    /// workflow's, so argot lays it over the workflow's: fields it leaves unset keep the
+    /// pipeline's (`runAsNonRoot`, `runAsUser` of the secure defaults). Ignored by `run`.
+    fn set_pod_security_context(
+        self,
+        context: k8s_openapi::api::core::v1::PodSecurityContext,
+    ) -> Self {
+        self.__edit(&mut |c| c.pod_security_context = Some(context.clone()));
+        self
+    }
+
+    /// Where the pod may be scheduled and next to which pods (Kubernetes' `Affinity`: node
+    /// affinity, pod affinity and anti-affinity), on the task's template. Ignored by `run`
+    /// (there is one machine), said once per run.
+    fn set_affinity(self, affinity: k8s_openapi::api::core::v1::Affinity) -> Self {
+        self.__edit(&mut |c| c.affinity = Some(affinity.clone()));
+        self
+    }
+
     /// Holds mutex `name` while the task runs (Argo `synchronization.mutexes`, 3.6 and
     /// later): no two tasks holding it run at once, on the cluster across workflows of the
     /// namespace, under `run` within the run.

@@ -1078,3 +1078,65 @@ pub fn setting_values(#[default("v1.2")] tag: Param<String>, #[default(7)] build
         .set_env_variable("MODEL", made.output)
         .set_container_image(format_arg!("example.com/fake:{}", tag));
 }
+
+// --- Security contexts and affinity. ---
+
+/// A task with its own container and pod security contexts (over the secure defaults) and an
+/// affinity: a node it must run on and pods of its kind it prefers not to share one with.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn guarded() {
+    use argot::k8s::{
+        Affinity, Capabilities, LabelSelector, NodeAffinity, NodeSelector, NodeSelectorRequirement,
+        NodeSelectorTerm, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, SecurityContext,
+        WeightedPodAffinityTerm,
+    };
+    step(1)
+        .name("locked-down")
+        .set_security_context(SecurityContext {
+            read_only_root_filesystem: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .set_pod_security_context(PodSecurityContext {
+            fs_group: Some(2000),
+            ..Default::default()
+        })
+        .set_affinity(Affinity {
+            node_affinity: Some(NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: Some(vec![NodeSelectorRequirement {
+                            key: "kubernetes.io/arch".into(),
+                            operator: "In".into(),
+                            values: Some(vec!["amd64".into()]),
+                        }]),
+                        ..Default::default()
+                    }],
+                }),
+                ..Default::default()
+            }),
+            pod_anti_affinity: Some(PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    WeightedPodAffinityTerm {
+                        weight: 50,
+                        pod_affinity_term: PodAffinityTerm {
+                            label_selector: Some(LabelSelector {
+                                match_labels: Some(
+                                    [("argot.dev/component".to_owned(), "step".to_owned())].into(),
+                                ),
+                                ..Default::default()
+                            }),
+                            topology_key: "kubernetes.io/hostname".into(),
+                            ..Default::default()
+                        },
+                    },
+                ]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    step(2).name("plain");
+}

@@ -2005,3 +2005,38 @@ fn a0042_setting_values_argo_would_not_fill_in() {
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidTaskConfig], "{d}");
 }
+
+/// Security contexts and affinities the API server or the kubelet would refuse are A0030.
+#[test]
+fn a0030_security_contexts_and_affinities_kubernetes_would_refuse() {
+    let fine = traced(fixtures::guarded::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let mut p = fine.clone();
+    let t = &mut p.tasks[0].config;
+    // Root, while the secure defaults say the pod must not run as root.
+    t.security_context.as_mut().unwrap().run_as_user = Some(0);
+    let affinity = t.affinity.as_mut().unwrap();
+    let node = affinity.node_affinity.as_mut().unwrap();
+    let term = &mut node
+        .required_during_scheduling_ignored_during_execution
+        .as_mut()
+        .unwrap()
+        .node_selector_terms[0];
+    term.match_expressions.as_mut().unwrap()[0].operator = "Within".into();
+    let anti = affinity.pod_anti_affinity.as_mut().unwrap();
+    let weighted = &mut anti
+        .preferred_during_scheduling_ignored_during_execution
+        .as_mut()
+        .unwrap()[0];
+    weighted.weight = 0;
+    weighted.pod_affinity_term.topology_key.clear();
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    snapshot("A0030-security-and-affinity", &d);
+    // Root is fine once the task says it may run as root.
+    let mut p = fine;
+    let context = p.tasks[0].config.security_context.as_mut().unwrap();
+    context.run_as_user = Some(0);
+    context.run_as_non_root = Some(false);
+    assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}

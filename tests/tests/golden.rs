@@ -289,6 +289,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "guarded",
+        argot_tests::fixtures::guarded::definition(),
+        "argot-fixtures",
+    );
+    check(
         "one_at_a_time",
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",

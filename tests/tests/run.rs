@@ -1856,3 +1856,19 @@ fn run_time_values_in_settings_reach_the_environment_and_the_image() {
         "{message}"
     );
 }
+
+/// Security contexts and affinities have no meaning on one machine: the run goes ahead and
+/// says once which tasks had them.
+#[test]
+fn security_contexts_and_affinities_are_ignored_locally_and_said_once() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["guarded", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    for note in [
+        "note: affinities only place a pod on a cluster; ignored here (`locked-down`)",
+        "note: security contexts only concern a pod's processes (a process here runs as you); ignored here (`locked-down`)",
+    ] {
+        assert_eq!(text.matches(note).count(), 1, "{text}");
+    }
+}

@@ -172,14 +172,9 @@ pub struct PodSecurityContext {
     pub run_as_user: Option<u32>,
 }
 
-/// The part of Kubernetes' container `SecurityContext` argot sets.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecurityContext {
-    /// Whether a process may gain more privileges than its parent (setuid binaries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_privilege_escalation: Option<bool>,
-}
+/// A container's security context: Kubernetes' own (a task may set any of it,
+/// [`crate::TaskOptions::set_security_context`]).
+pub use k8s_openapi::api::core::v1::SecurityContext;
 
 /// Arguments: of a workflow or of a DAG task.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -311,6 +306,12 @@ pub struct Template {
     /// Locks the pod holds while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synchronization: Option<Synchronization>,
+    /// Where the pod may be scheduled (overrides the workflow's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// The pod's security context (in place of the workflow's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<k8s_openapi::api::core::v1::PodSecurityContext>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -579,6 +580,8 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         priority_class_name: None,
         scheduler_name: None,
         synchronization: None,
+        affinity: None,
+        security_context: None,
     }
 }
 
@@ -748,12 +751,17 @@ fn component_template(
             ..VolumeMount::default()
         });
     }
-    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's.
-    if valid.pipeline().settings.secure_defaults {
-        container.security_context = Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-        });
-    }
+    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's;
+    // a task's own context keeps it unless it says otherwise.
+    let settings = &valid.pipeline().settings;
+    let own_context = template.config.security_context.clone();
+    container.security_context = if settings.secure_defaults {
+        let mut context = own_context.unwrap_or_default();
+        context.allow_privilege_escalation = context.allow_privilege_escalation.or(Some(false));
+        Some(context)
+    } else {
+        own_context
+    };
     let mut meta = TemplateMeta::default();
     meta.labels.insert(
         COMPONENT_LABEL.to_owned(),
@@ -821,6 +829,17 @@ fn component_template(
                     })
                     .collect(),
             }
+        }),
+        affinity: config.affinity.clone(),
+        // Argo puts a template's security context in place of the workflow's: the workflow's
+        // fields the task leaves unset are copied in, so the task keeps the pipeline's user.
+        security_context: config.pod_security_context.as_ref().map(|own| {
+            let mut context = own.clone();
+            if let Some(workflow) = settings_spec(settings).security_context {
+                context.run_as_non_root = context.run_as_non_root.or(workflow.run_as_non_root);
+                context.run_as_user = context.run_as_user.or(workflow.run_as_user.map(i64::from));
+            }
+            context
         }),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec, config),

@@ -294,6 +294,9 @@ impl Checker<'_> {
         let bad = |cx: &mut Self, what: String, help: &str| {
             cx.report(Code::InvalidTaskConfig, id, format!("{who}: {what}"), help);
         };
+        for (what, help) in security_and_affinity(config, &self.p.settings) {
+            bad(self, what, help);
+        }
         if let Some(timeout) = &config.timeout {
             // `validateTemplate` refuses a bare number: Argo wants a duration with units.
             let unitless = timeout.bytes().all(|b| b.is_ascii_digit());
@@ -541,4 +544,147 @@ fn downward_field(path: &str) -> bool {
         || ["metadata.labels['", "metadata.annotations['"]
             .iter()
             .any(|p| path.starts_with(p) && path.ends_with("']") && path.len() > p.len() + 2)
+}
+
+/// What the API server would refuse in a task's security contexts and affinity
+/// (`pkg/apis/core/validation/validation.go`: `ValidateNodeSelectorRequirement`,
+/// `validateNodeSelectorTerm`, `validatePodAffinityTerm`, the weights of preferred terms), and
+/// what the kubelet would refuse to start (a container that must not run as root, run as
+/// user 0): each with how to fix it.
+fn security_and_affinity(
+    config: &TaskConfig,
+    settings: &crate::ir::WorkflowSettings,
+) -> Vec<(String, &'static str)> {
+    let mut found = Vec::new();
+    // The user and the non-root rule the container ends up with: its own, else the pod's,
+    // else the workflow's.
+    let container = config.security_context.as_ref();
+    let pod = config.pod_security_context.as_ref();
+    let workflow_user = if settings.secure_defaults {
+        Some(
+            settings
+                .run_as_user
+                .unwrap_or(crate::ir::WorkflowSettings::DEFAULT_RUN_AS_USER),
+        )
+    } else {
+        settings.run_as_user
+    };
+    let user = container
+        .and_then(|c| c.run_as_user)
+        .or(pod.and_then(|p| p.run_as_user))
+        .or(workflow_user.map(i64::from));
+    let non_root = container
+        .and_then(|c| c.run_as_non_root)
+        .or(pod.and_then(|p| p.run_as_non_root))
+        .or(settings.secure_defaults.then_some(true));
+    if (container.is_some() || pod.is_some()) && user == Some(0) && non_root == Some(true) {
+        found.push((
+            "its security context runs it as user 0 (root) and also says it must not run as root, so the kubelet would refuse to start it".to_owned(),
+            "set `run_as_non_root: Some(false)` next to `run_as_user: Some(0)` if the image must run as root, or pick a non-root user",
+        ));
+    }
+    for user in [
+        container.and_then(|c| c.run_as_user),
+        pod.and_then(|p| p.run_as_user),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !(0..=i64::from(i32::MAX)).contains(&user) {
+            found.push((
+                format!("its security context runs it as user {user}, outside Kubernetes' user ids (0 to 2147483647)"),
+                "pick a user id the image knows, such as 65532",
+            ));
+        }
+    }
+    let Some(affinity) = &config.affinity else {
+        return found;
+    };
+    let requirement = |r: &k8s_openapi::api::core::v1::NodeSelectorRequirement,
+                       found: &mut Vec<(String, &'static str)>| {
+        let values = r.values.as_deref().unwrap_or_default();
+        let problem = match r.operator.as_str() {
+            "In" | "NotIn" if values.is_empty() => Some("needs at least one value"),
+            "Exists" | "DoesNotExist" if !values.is_empty() => Some("takes no values"),
+            "Gt" | "Lt" if values.len() != 1 || values[0].parse::<i64>().is_err() => {
+                Some("takes exactly one whole number")
+            }
+            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => None,
+            _ => Some("is not an operator Kubernetes knows"),
+        };
+        if let Some(problem) = problem {
+            found.push((
+                format!(
+                    "its node affinity on `{}` with operator `{}` {problem}",
+                    r.key, r.operator
+                ),
+                "use `In`/`NotIn` with values, `Exists`/`DoesNotExist` without, or `Gt`/`Lt` with one whole number",
+            ));
+        }
+    };
+    if let Some(node) = &affinity.node_affinity {
+        if let Some(required) = &node.required_during_scheduling_ignored_during_execution {
+            if required.node_selector_terms.is_empty() {
+                found.push((
+                    "its required node affinity has no node selector term, which no node can match".to_owned(),
+                    "give at least one `NodeSelectorTerm`, or leave `required_during_scheduling_ignored_during_execution` out",
+                ));
+            }
+            for term in &required.node_selector_terms {
+                for r in term.match_expressions.iter().flatten() {
+                    requirement(r, &mut found);
+                }
+            }
+        }
+        for preferred in node
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .flatten()
+        {
+            if !(1..=100).contains(&preferred.weight) {
+                found.push((
+                    format!("a preferred node affinity has weight {}", preferred.weight),
+                    "give each preferred term a weight from 1 to 100",
+                ));
+            }
+            for r in preferred.preference.match_expressions.iter().flatten() {
+                requirement(r, &mut found);
+            }
+        }
+    }
+    let pod_terms = [
+        affinity.pod_affinity.as_ref().map(|a| {
+            (
+                &a.required_during_scheduling_ignored_during_execution,
+                &a.preferred_during_scheduling_ignored_during_execution,
+            )
+        }),
+        affinity.pod_anti_affinity.as_ref().map(|a| {
+            (
+                &a.required_during_scheduling_ignored_during_execution,
+                &a.preferred_during_scheduling_ignored_during_execution,
+            )
+        }),
+    ];
+    for (required, preferred) in pod_terms.into_iter().flatten() {
+        let weighted = preferred.iter().flatten().map(|w| {
+            if !(1..=100).contains(&w.weight) {
+                found.push((
+                    format!("a preferred pod (anti-)affinity has weight {}", w.weight),
+                    "give each preferred term a weight from 1 to 100",
+                ));
+            }
+            &w.pod_affinity_term
+        });
+        let terms: Vec<_> = required.iter().flatten().chain(weighted).collect();
+        for term in terms {
+            if term.topology_key.is_empty() {
+                found.push((
+                    "a pod (anti-)affinity term has no topology key".to_owned(),
+                    "name the node label that groups nodes, such as `kubernetes.io/hostname` or `topology.kubernetes.io/zone`",
+                ));
+            }
+        }
+    }
+    found
 }

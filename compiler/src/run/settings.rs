@@ -7,7 +7,8 @@
 //! | `cache: false` | no memoization | no cache lookup and no cache entry |
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
 //! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
-//! | `node_selector`, `tolerations` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `node_selector`, `tolerations`, `affinity` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
 //! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
@@ -188,13 +189,15 @@ pub(crate) fn refused_pod(config: &TaskConfig) -> Option<String> {
 }
 
 /// The settings this machine has no use for — they place a pod on a cluster — each with the
-/// tasks that have it, for one note per run: node selectors, tolerations, and resources
-/// other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
+/// tasks that have it, for one note per run: node selectors, tolerations, affinities,
+/// security contexts, and resources other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
 pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     let p = valid.pipeline();
-    let mut kinds: [(&str, Vec<&str>); 4] = [
+    let mut kinds: [(&str, Vec<&str>); 6] = [
         ("node selectors", Vec::new()),
         ("tolerations", Vec::new()),
+        ("affinities", Vec::new()),
+        ("security contexts", Vec::new()),
         ("memory and extended resources (GPUs)", Vec::new()),
         (
             "pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers",
@@ -221,6 +224,8 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         for (k, has) in [
             !config.node_selector.is_empty(),
             !config.tolerations.is_empty(),
+            config.affinity.is_some(),
+            config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
         ]
@@ -237,10 +242,12 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         .filter(|(_, tasks)| !tasks.is_empty())
         .map(|(what, tasks)| {
             let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
-            format!(
-                "{what} only place a pod on a cluster; ignored here ({})",
-                names.join(", ")
-            )
+            let why = if what == "security contexts" {
+                "only concern a pod's processes (a process here runs as you)"
+            } else {
+                "only place a pod on a cluster"
+            };
+            format!("{what} {why}; ignored here ({})", names.join(", "))
         })
         .collect()
 }
