@@ -441,6 +441,16 @@ codes! {
          parameter (not an artifact), a loop item or a constant: the output of whichever \
          branch ran, a collected list, a formatted string of a native input or a value about \
          the run cannot be pasted into text.";
+    /// Volumes of a pod, or of the run, that collide.
+    VolumeConflict = "A0043", Error, "volumes that collide",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validateVolumes` (unique names), `ValidateVolumeMounts` (one mount per path); argo-workflows v4.1 `workflow/controller/operator.go`: `createPVCs` (one claim per `volumeClaimTemplates` name)",
+        test: "a0043_volumes_that_collide",
+        "A pod's volumes need names of their own (`argot-outputs` is argot's, for the \
+         outputs), each path is mounted once (`/tmp/argot/outputs` is argot's), and a name \
+         is either a volume of the pod or a volume of the run (`add_run_volume`), not both. A \
+         run volume is one claim for the whole run, shared by the tasks that mount it: every \
+         task must give it the same size and storage class, and the size must be a \
+         positive quantity such as `10Gi`.";
     /// Resource requests or limits the API server would refuse.
     InvalidResources = "A0039", Error, "invalid resource requests or limits",
         source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",

@@ -1141,6 +1141,25 @@ pub struct TaskConfig {
     /// Where the pod may be scheduled, next to which pods (the template's `affinity`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// Volumes created for the run and shared by the tasks that mount them (Argo's
+    /// `spec.volumeClaimTemplates`); each is mounted by an entry of `volume_mounts` with its
+    /// name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_volumes: Vec<RunVolume>,
+}
+
+/// A persistent volume claim created when the run starts and deleted with it (one of Argo's
+/// `spec.volumeClaimTemplates`): tasks that mount it share its files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunVolume {
+    /// The claim template's name, which the mounts name (Argo names the claim
+    /// `<workflow>-<name>`).
+    pub name: String,
+    /// How much storage it requests (a quantity: `10Gi`).
+    pub size: String,
+    /// The storage class; `None` is the cluster's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
 }
 
 /// A semaphore whose limit is key `key` of config map `config_map` (Argo's
@@ -1317,6 +1336,7 @@ impl TaskConfig {
                 .clone()
                 .or_else(|| base.pod_security_context.clone()),
             affinity: self.affinity.clone().or_else(|| base.affinity.clone()),
+            run_volumes: keyed(&base.run_volumes, &self.run_volumes, |v| &v.name),
         }
     }
 
@@ -1454,6 +1474,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     security_context: None,
     pod_security_context: None,
     affinity: None,
+    run_volumes: Vec::new(),
 };
 
 impl TaskSettings {

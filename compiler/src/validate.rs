@@ -310,6 +310,7 @@ pub(crate) fn check_rules(
     cx.branches();
     cx.calls();
     cx.templates(&mut names);
+    cx.run_volumes(&names);
     cx.io_names();
     cx.arguments();
     cx.placeholders();

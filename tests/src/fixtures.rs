@@ -1140,3 +1140,45 @@ pub fn guarded() {
         });
     step(2).name("plain");
 }
+
+// --- Volumes of the run, secrets and config maps. ---
+
+/// Writes the file `write` (holding its own name) into volume `volume` unless it is empty,
+/// then returns the sorted names of the files there, each with its content: `name=content`.
+#[component]
+pub fn volume_files(volume: String, write: String) -> Result<String> {
+    let dir = argot::volume_path(&volume)?;
+    if !write.is_empty() {
+        std::fs::write(dir.join(&write), &write)?;
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        files.push(format!("{name}={}", std::fs::read_to_string(&path)?));
+    }
+    files.sort();
+    Ok(files.join(","))
+}
+
+/// A volume created for the run, written by one task and read by the next; a secret mounted
+/// as a file.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn run_volumes() {
+    let first = volume_files("scratch", "a")
+        .name("writer")
+        .add_run_volume("scratch", "1Gi", "/scratch");
+    volume_files("scratch", "")
+        .name("reader")
+        .after(&first)
+        .add_run_volume("scratch", "1Gi", "/data/scratch");
+    volume_files("creds", "")
+        .name("secret-reader")
+        .add_secret_volume("creds", &Secret::new("bucket-creds", "token"), "/etc/creds");
+}
+
+/// A config map mounted as files (compiled; `run` refuses it, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn config_map_volume() {
+    volume_files("settings", "").add_config_map_volume("settings", "app-settings", "/etc/app");
+}

@@ -2040,3 +2040,25 @@ fn a0030_security_contexts_and_affinities_kubernetes_would_refuse() {
     context.run_as_non_root = Some(false);
     assert!(validate(&p, &ValidateOptions::default()).is_ok());
 }
+
+#[test]
+fn a0043_volumes_that_collide() {
+    use argot::ir::RunVolume;
+    let fine = traced(fixtures::run_volumes::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let mut p = fine.clone();
+    // One run volume name, two sizes.
+    p.tasks[1].config.run_volumes[0].size = "2Gi".into();
+    // Two mounts at one path, and a run volume named like argot's outputs volume with a size
+    // that is not a quantity.
+    let writer = &mut p.tasks[0].config;
+    writer.volume_mounts[0].mount_path = "/tmp/argot/outputs".into();
+    writer.run_volumes.push(RunVolume {
+        name: "argot-outputs".into(),
+        size: "lots".into(),
+        storage_class: None,
+    });
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::VolumeConflict; 4], "{d}");
+    snapshot("A0043-volume-conflict", &d);
+}

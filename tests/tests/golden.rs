@@ -294,6 +294,16 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "run_volumes",
+        argot_tests::fixtures::run_volumes::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "config_map_volume",
+        argot_tests::fixtures::config_map_volume::definition(),
+        "argot-fixtures",
+    );
+    check(
         "one_at_a_time",
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",

@@ -1872,3 +1872,40 @@ fn security_contexts_and_affinities_are_ignored_locally_and_said_once() {
         assert_eq!(text.matches(note).count(), 1, "{text}");
     }
 }
+
+/// A run volume is one folder for the whole run, shared by the tasks that mount it (at
+/// different paths); a secret volume holds the secret's key as a file, written from
+/// `--secret` (the run is refused without it); a config map volume is refused.
+#[test]
+fn run_volumes_are_shared_and_secret_volumes_come_from_the_local_source() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["run_volumes", "--no-cache"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("volume `creds` holds secret `bucket-creds/token`")
+            && stderr(&out).contains("--secret bucket-creds/token=env:VARIABLE"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(sb.file("token"), "t0k3n").unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let out = sb.run(&["run_volumes", "--no-cache", "--secret", &token]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "writer", "output"), "a=a");
+    assert_eq!(output_param(&details, "reader", "output"), "a=a");
+    assert_eq!(
+        output_param(&details, "secret-reader", "output"),
+        "token=t0k3n"
+    );
+
+    let out = sb.run(&["config_map_volume"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "volume `settings` is config map `app-settings`, which this machine does not have"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -50,8 +50,7 @@ pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`].
-pub const OUTPUTS_VOLUME: &str = "argot-outputs";
+pub use crate::protocol::OUTPUTS_VOLUME;
 
 /// An Argo `Workflow`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,6 +120,9 @@ pub struct WorkflowSpec {
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// Claims created for the run, which tasks mount by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_claim_templates: Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim>,
     /// The templates.
     pub templates: Vec<Template>,
 }
@@ -554,9 +556,57 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             on_exit: names.exit_template.clone(),
             arguments,
             templates,
+            volume_claim_templates: claim_templates(valid),
             ..settings_spec(&p.settings)
         },
     }
+}
+
+/// The claims created for the run (`spec.volumeClaimTemplates`): each run volume of the
+/// templates' settings once, in the order templates first mount them (validation made sure
+/// one name means one claim, A0043). Argo creates them when the workflow starts
+/// (`createPVCs`) and mounts them into pods whose containers mount their name.
+fn claim_templates(
+    valid: &ValidPipeline,
+) -> Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim> {
+    use k8s_openapi::api::core::v1::{
+        PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut claims = Vec::new();
+    for template in &valid.names().templates {
+        for volume in &template.config.run_volumes {
+            if seen.contains(&volume.name.as_str()) {
+                continue;
+            }
+            seen.push(&volume.name);
+            claims.push(PersistentVolumeClaim {
+                metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: Some(volume.name.clone()),
+                    ..Default::default()
+                },
+                spec: Some(PersistentVolumeClaimSpec {
+                    access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
+                    resources: Some(VolumeResourceRequirements {
+                        requests: Some(
+                            [(
+                                "storage".to_owned(),
+                                k8s_openapi::apimachinery::pkg::api::resource::Quantity(
+                                    volume.size.clone(),
+                                ),
+                            )]
+                            .into(),
+                        ),
+                        limits: None,
+                    }),
+                    storage_class_name: volume.storage_class.clone(),
+                    ..Default::default()
+                }),
+                status: None,
+            });
+        }
+    }
+    claims
 }
 
 /// A DAG template named `name` with `tasks`.
@@ -638,6 +688,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         active_deadline_seconds: seconds(&settings.active_deadline),
         parallelism: settings.parallelism,
         security_context,
+        volume_claim_templates: Vec::new(),
         templates: Vec::new(),
     }
 }

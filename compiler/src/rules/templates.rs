@@ -286,6 +286,95 @@ impl Checker<'_> {
         }
     }
 
+    /// A0043: volumes of one pod that collide (a name argot's outputs use, two mounts at one
+    /// path, a name both a pod volume and a run volume), and a run volume whose size is not a
+    /// quantity. One name meaning two run volumes is checked across templates by
+    /// [`Self::run_volumes`].
+    fn volume_conflicts(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
+        let mut found: Vec<(String, &str)> = Vec::new();
+        let outputs = crate::protocol::OUTPUTS_VOLUME;
+        for name in config
+            .volumes
+            .iter()
+            .map(|v| &v.name)
+            .chain(config.run_volumes.iter().map(|v| &v.name))
+        {
+            if name == outputs {
+                found.push((
+                    format!(
+                        "volume `{name}` has the name of the volume argot's outputs are written to"
+                    ),
+                    "give the volume another name",
+                ));
+            }
+        }
+        for run in &config.run_volumes {
+            if config.volumes.iter().any(|v| v.name == run.name) {
+                found.push((
+                    format!(
+                        "`{}` names both a volume of the pod and a volume of the run",
+                        run.name
+                    ),
+                    "give one of them another name",
+                ));
+            }
+            if crate::rules::resources::quantity_value(&run.size).is_none_or(|v| v <= 0.0) {
+                found.push((
+                    format!(
+                        "run volume `{}` asks for {:?}, which is not a positive quantity",
+                        run.name, run.size
+                    ),
+                    "write the size as Kubernetes does, such as `10Gi` or `500Mi`",
+                ));
+            }
+        }
+        let mut paths: Vec<&str> = vec![crate::protocol::OUTPUTS_DIR];
+        for mount in &config.volume_mounts {
+            if paths.contains(&mount.mount_path.as_str()) {
+                found.push((
+                    format!("two volumes are mounted at `{}`", mount.mount_path),
+                    "mount each volume at a path of its own (and not at argot's `/tmp/argot/outputs`)",
+                ));
+            } else {
+                paths.push(&mount.mount_path);
+            }
+        }
+        for (what, help) in found {
+            self.report(Code::VolumeConflict, id, format!("{who}: {what}"), help);
+        }
+    }
+
+    /// A0043: each run volume name means one claim in the whole run.
+    pub(crate) fn run_volumes(&mut self, names: &Names) {
+        let mut seen: Vec<(&crate::ir::RunVolume, &str)> = Vec::new();
+        for (t, template) in names.templates.iter().enumerate() {
+            for volume in &template.config.run_volumes {
+                match seen.iter().find(|(v, _)| v.name == volume.name) {
+                    Some((first, other)) if *first != volume => {
+                        let task = names
+                            .task_templates
+                            .iter()
+                            .position(|&i| i as usize == t)
+                            .map(|i| TaskId(i as u32));
+                        self.report(
+                            Code::VolumeConflict,
+                            task,
+                            format!(
+                                "run volume `{}` is {} in template `{other}` and {} in template `{}`",
+                                volume.name, first.size, volume.size, template.name
+                            ),
+                            "a run volume is one claim shared by the tasks that mount it: give every task the same size and storage class, or name them apart",
+                        );
+                    }
+                    Some(_) => {}
+                    None => seen.push((volume, &template.name)),
+                }
+            }
+        }
+    }
+
     /// A0030: settings Argo's validation or the API server would refuse.
     fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
         self.resources(config, task, template);
@@ -294,6 +383,7 @@ impl Checker<'_> {
         let bad = |cx: &mut Self, what: String, help: &str| {
             cx.report(Code::InvalidTaskConfig, id, format!("{who}: {what}"), help);
         };
+        self.volume_conflicts(config, task, template);
         for (what, help) in security_and_affinity(config, &self.p.settings) {
             bad(self, what, help);
         }
@@ -512,7 +602,9 @@ impl Checker<'_> {
             }
         }
         for mount in &config.volume_mounts {
-            if !config.volumes.iter().any(|v| v.name == mount.name) {
+            if !config.volumes.iter().any(|v| v.name == mount.name)
+                && !config.run_volumes.iter().any(|v| v.name == mount.name)
+            {
                 bad(
                     self,
                     format!(

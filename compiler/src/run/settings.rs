@@ -11,7 +11,9 @@
 //! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
-//! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
+//! | claims, run volumes and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder |
+//! | secret volumes of native components | the kubelet writes the keys as files | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); refused without it (A0031) |
+//! | config map volumes | the kubelet writes the keys as files | refused before the run starts (A0031): this machine has no config maps |
 //! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
 
 use std::collections::BTreeMap;
@@ -74,21 +76,61 @@ pub(crate) fn check(
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
-            // A native component finds a claim's or an empty folder's local stand-in through
-            // `volume_path`; other volumes hold the cluster's objects.
-            let local = volume.persistent_volume_claim.is_some() || volume.empty_dir.is_some();
+            // A native component finds a claim's, an empty folder's or a secret's local
+            // stand-in through `volume_path`; a config map is the cluster's.
+            if volume.config_map.is_some() {
+                refuse(
+                    format!(
+                        "volume `{}` is config map `{}`, which this machine does not have",
+                        volume.name,
+                        volume.config_map.as_ref().map_or("", |c| c.name.as_str())
+                    ),
+                    cluster_only,
+                );
+                continue;
+            }
+            let local = volume.persistent_volume_claim.is_some()
+                || volume.empty_dir.is_some()
+                || volume.secret.is_some();
             if !(native && local) {
                 refuse(
                     format!(
-                        "volume `{}` needs a pod; the local runner stands in only for claims and empty folders of native components",
+                        "volume `{}` needs a pod; the local runner stands in only for claims, empty folders and secrets of native components",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+                continue;
+            }
+            for reference in secret_files(volume).into_iter().map(|(r, _)| r) {
+                if !secrets.contains_key(&reference) {
+                    refuse(
+                        format!(
+                            "volume `{}` holds secret `{reference}`, and this run was not told where its value is on this machine",
+                            volume.name
+                        ),
+                        &format!(
+                            "pass `--secret {reference}=env:VARIABLE` or `--secret {reference}=file:PATH`; the file is written to a private temporary folder removed when the task ends"
+                        ),
+                    );
+                }
+            }
+        }
+        for volume in &config.run_volumes {
+            if !native {
+                refuse(
+                    format!(
+                        "run volume `{}` needs a pod; the local runner stands in for run volumes of native components only",
                         volume.name
                     ),
                     cluster_only,
                 );
             }
         }
-        if config.volumes.is_empty() {
-            for mount in &config.volume_mounts {
+        for mount in &config.volume_mounts {
+            let known = config.volumes.iter().any(|v| v.name == mount.name)
+                || config.run_volumes.iter().any(|v| v.name == mount.name);
+            if !known {
                 refuse(
                     format!(
                         "the mount at `{}` needs a pod; the local runner runs a process",
@@ -149,9 +191,62 @@ pub(crate) fn environment(
     Ok(out)
 }
 
+/// The files of a secret volume: for each key, `NAME/KEY` (how `--secret` names it) and the
+/// file's path in the volume.
+pub(crate) fn secret_files(volume: &k8s_openapi::api::core::v1::Volume) -> Vec<(String, String)> {
+    let Some(secret) = &volume.secret else {
+        return Vec::new();
+    };
+    let name = secret.secret_name.as_deref().unwrap_or_default();
+    secret
+        .items
+        .iter()
+        .flatten()
+        .map(|item| (format!("{name}/{}", item.key), item.path.clone()))
+        .collect()
+}
+
+/// A private temporary folder holding the files of `volume`, a secret volume, each written
+/// from where `secrets` says (never from the manifest); removed when dropped.
+///
+/// # Errors
+/// A secret whose value cannot be read, or a folder or file that cannot be written.
+pub(crate) fn secret_volume(
+    volume: &k8s_openapi::api::core::v1::Volume,
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<tempfile::TempDir, String> {
+    // `tempfile` creates the folder readable by its owner only.
+    let dir = tempfile::Builder::new()
+        .prefix("argot-secret-")
+        .tempdir()
+        .map_err(|e| {
+            format!(
+                "cannot create a private folder for secret volume `{}`: {e}",
+                volume.name
+            )
+        })?;
+    for (reference, path) in secret_files(volume) {
+        let source = secrets.get(&reference).ok_or_else(|| {
+            format!("secret `{reference}` has no local source: pass `--secret {reference}=env:VARIABLE` or `=file:PATH`")
+        })?;
+        let value = source
+            .read()
+            .map_err(|why| format!("volume `{}` (secret `{reference}`): {why}", volume.name))?;
+        let file = dir.path().join(&path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&file, value)
+            .map_err(|e| format!("cannot write secret volume `{}`: {e}", volume.name))?;
+    }
+    Ok(dir)
+}
+
 /// The local folder standing in for each volume of `config`: a claim's is
 /// `<workdir>/../volumes/<claim>` (beside the runs and the cache, kept from run to run as the
-/// claim is); an empty folder's is fresh in the attempt's folder `tmp`.
+/// claim is); a run volume's is `<run folder>/volumes/<name>`, shared by the run's tasks and
+/// kept with the run; an empty folder's is fresh in the attempt's folder `tmp`. Secret
+/// volumes are [`secret_volume`]'s.
 pub(crate) fn local_volumes(
     config: &TaskConfig,
     run_folder: &std::path::Path,
@@ -170,6 +265,12 @@ pub(crate) fn local_volumes(
             };
             Some((v.name.clone(), dir))
         })
+        .chain(
+            config
+                .run_volumes
+                .iter()
+                .map(|v| (v.name.clone(), run_folder.join("volumes").join(&v.name))),
+        )
         .collect()
 }
 

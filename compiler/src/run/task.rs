@@ -565,6 +565,8 @@ fn run_process(
         }
         &filled
     };
+    // Secret volumes' files: removed when this function returns, the task having ended.
+    let mut secret_dirs: Vec<tempfile::TempDir> = Vec::new();
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
@@ -603,6 +605,11 @@ fn run_process(
             for (name, dir) in settings::local_volumes(config, &cx.folder.dir, tmp) {
                 fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
                 c.env(crate::protocol::volume_env(&name), &dir);
+            }
+            for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
+                let dir = settings::secret_volume(volume, cx.secrets).map_err(Problem::Error)?;
+                c.env(crate::protocol::volume_env(&volume.name), dir.path());
+                secret_dirs.push(dir);
             }
             (c, true)
         }

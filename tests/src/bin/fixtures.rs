@@ -17,8 +17,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, guarded, mutually_exclusive, one_at_a_time, rationed,
-    setting_values, settings_dsl,
+    branching_calls, calls_probe, config_map_volume, guarded, mutually_exclusive, one_at_a_time,
+    rationed, run_volumes, setting_values, settings_dsl,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -93,6 +93,8 @@ fn main() {
         settings_dsl,
         setting_values,
         guarded,
+        run_volumes,
+        config_map_volume,
         one_at_a_time,
         mutually_exclusive,
         rationed,
