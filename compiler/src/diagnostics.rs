@@ -451,6 +451,13 @@ codes! {
          run volume is one claim for the whole run, shared by the tasks that mount it: every \
          task must give it the same size and storage class, and the size must be a \
          positive quantity such as `10Gi`.";
+    /// Sidecars or init containers the API server or Argo would refuse.
+    PodContainers = "A0044", Error, "sidecars or init containers that collide or have no image",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validateContainers`, `validateInitContainers` (a DNS label name unique in the pod, an image); argo-workflows v4.1 `workflow/common/common.go`: `MainContainerName`, `InitContainerName`, `WaitContainerName` (the names Argo's own containers take)",
+        test: "a0044_sidecars_and_init_containers_that_collide",
+        "A task's sidecars and init containers share the pod with its main container and \
+         Argo's own (`main`, `init`, `wait`): each needs a name of its own, a DNS label of at \
+         most 63 lowercase letters, digits and `-`, and an image.";
     /// Resource requests or limits the API server would refuse.
     InvalidResources = "A0039", Error, "invalid resource requests or limits",
         source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",

@@ -1146,6 +1146,12 @@ pub struct TaskConfig {
     /// name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub run_volumes: Vec<RunVolume>,
+    /// Containers running beside the main one for the pod's life (Argo `sidecars`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Containers run to completion, in order, before the main one (Argo `initContainers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
 }
 
 /// A persistent volume claim created when the run starts and deleted with it (one of Argo's
@@ -1337,6 +1343,8 @@ impl TaskConfig {
                 .or_else(|| base.pod_security_context.clone()),
             affinity: self.affinity.clone().or_else(|| base.affinity.clone()),
             run_volumes: keyed(&base.run_volumes, &self.run_volumes, |v| &v.name),
+            sidecars: keyed(&base.sidecars, &self.sidecars, |c| &c.name),
+            init_containers: keyed(&base.init_containers, &self.init_containers, |c| &c.name),
         }
     }
 
@@ -1475,6 +1483,8 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     pod_security_context: None,
     affinity: None,
     run_volumes: Vec::new(),
+    sidecars: Vec::new(),
+    init_containers: Vec::new(),
 };
 
 impl TaskSettings {

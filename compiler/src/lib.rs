@@ -109,15 +109,17 @@ pub use anyhow;
 /// makes rustc print every type in compile errors with its full path.)
 pub use k8s_openapi::api::core::v1::Toleration;
 
-/// Kubernetes' own types for a task's security contexts and affinity
-/// ([`TaskOptions::set_security_context`], [`TaskOptions::set_pod_security_context`],
-/// [`TaskOptions::set_affinity`]) and the types they hold, re-exported from `k8s-openapi` at
+/// Kubernetes' own types for a task's security contexts, affinity, sidecars and init
+/// containers ([`TaskOptions::set_security_context`], [`TaskOptions::set_pod_security_context`],
+/// [`TaskOptions::set_affinity`], [`TaskOptions::add_sidecar`],
+/// [`TaskOptions::add_init_container`]) and the types they hold, re-exported from `k8s-openapi` at
 /// the version argot was built with, so a pipeline needs no dependency of its own.
 pub mod k8s {
     pub use k8s_openapi::api::core::v1::{
-        Affinity, Capabilities, NodeAffinity, NodeSelector, NodeSelectorRequirement,
-        NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity, PodSecurityContext,
-        PreferredSchedulingTerm, SeccompProfile, SecurityContext, WeightedPodAffinityTerm,
+        Affinity, Capabilities, Container, ContainerPort, EnvVar, NodeAffinity, NodeSelector,
+        NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
+        PodSecurityContext, PreferredSchedulingTerm, SeccompProfile, SecurityContext, VolumeMount,
+        WeightedPodAffinityTerm,
     };
     pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
         LabelSelector, LabelSelectorRequirement,

@@ -866,6 +866,28 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Runs `container` beside the task's main container for the pod's life (Argo
+    /// `sidecars`: a proxy, a database, a metrics exporter); Argo stops it once the main
+    /// container has finished. A later one with the same name replaces it. `run` refuses a
+    /// task with sidecars (A0031): it runs the task as one process.
+    fn add_sidecar(self, container: k8s_openapi::api::core::v1::Container) -> Self {
+        self.__edit(&mut |c| {
+            c.sidecars.retain(|s| s.name != container.name);
+            c.sidecars.push(container.clone());
+        });
+        self
+    }
+
+    /// Runs `container` to completion before the main container, after the init containers
+    /// added before it (Argo `initContainers`). `run` refuses it (A0031).
+    fn add_init_container(self, container: k8s_openapi::api::core::v1::Container) -> Self {
+        self.__edit(&mut |c| {
+            c.init_containers.retain(|s| s.name != container.name);
+            c.init_containers.push(container.clone());
+        });
+        self
+    }
+
     /// Holds mutex `name` while the task runs (Argo `synchronization.mutexes`, 3.6 and
     /// later): no two tasks holding it run at once, on the cluster across workflows of the
     /// namespace, under `run` within the run.

@@ -85,6 +85,8 @@ pub const TASK_METHODS: &[&str] = &[
     "add_pvc_volume",
     "add_run_volume",
     "add_secret_volume",
+    "add_sidecar",
+    "add_init_container",
     "add_config_map_volume",
     "add_toleration",
     "set_accelerator_limit",

@@ -1182,3 +1182,34 @@ pub fn run_volumes() {
 pub fn config_map_volume() {
     volume_files("settings", "").add_config_map_volume("settings", "app-settings", "/etc/app");
 }
+
+// --- Sidecars and init containers. ---
+
+/// A task with an init container that prepares a volume and a sidecar beside it (compiled;
+/// `run` refuses them, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn with_sidecars() {
+    use argot::k8s::{Container, ContainerPort};
+    volume_files("shared", "")
+        .add_empty_dir_volume("shared", "/shared")
+        .add_init_container(Container {
+            name: "fetch".into(),
+            image: Some("busybox:1.36".into()),
+            command: Some(vec!["touch".into(), "/shared/ready".into()]),
+            volume_mounts: Some(vec![argot::k8s::VolumeMount {
+                name: "shared".into(),
+                mount_path: "/shared".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+        .add_sidecar(Container {
+            name: "cache".into(),
+            image: Some("redis:7".into()),
+            ports: Some(vec![ContainerPort {
+                container_port: 6379,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        });
+}

@@ -2062,3 +2062,24 @@ fn a0043_volumes_that_collide() {
     assert_eq!(d.codes(), [Code::VolumeConflict; 4], "{d}");
     snapshot("A0043-volume-conflict", &d);
 }
+
+#[test]
+fn a0044_sidecars_and_init_containers_that_collide() {
+    let fine = traced(fixtures::with_sidecars::definition());
+    let valid = validate(&fine, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    // Valid for Argo, refused by the local runner: a process has no pod to share.
+    let d = argot::run::check_local(&valid, &std::collections::BTreeMap::new())
+        .expect_err("the local runner refuses them");
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 2], "{d}");
+    assert!(d.to_string().contains("sidecar `cache` needs a pod"), "{d}");
+    let mut p = fine;
+    let config = &mut p.tasks[0].config;
+    config.sidecars[0].name = "wait".into();
+    config.init_containers[0].image = None;
+    let mut twin = config.init_containers[0].clone();
+    twin.image = Some("busybox:1.36".into());
+    config.init_containers.push(twin);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::PodContainers; 3], "{d}");
+    snapshot("A0044-pod-containers", &d);
+}

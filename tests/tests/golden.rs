@@ -304,6 +304,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "with_sidecars",
+        argot_tests::fixtures::with_sidecars::definition(),
+        "argot-fixtures",
+    );
+    check(
         "one_at_a_time",
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",

@@ -314,6 +314,12 @@ pub struct Template {
     /// The pod's security context (in place of the workflow's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<k8s_openapi::api::core::v1::PodSecurityContext>,
+    /// Containers beside the main one (Argo's `UserContainer`s: Kubernetes' `Container`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Containers run before the main one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -562,6 +568,26 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
     }
 }
 
+/// `containers` with the secure defaults' `allowPrivilegeEscalation: false` where they do not
+/// say otherwise, as the main container has it.
+fn secured(
+    containers: &[k8s_openapi::api::core::v1::Container],
+    secure_defaults: bool,
+) -> Vec<k8s_openapi::api::core::v1::Container> {
+    containers
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if secure_defaults {
+                let context = c.security_context.get_or_insert_with(Default::default);
+                context.allow_privilege_escalation =
+                    context.allow_privilege_escalation.or(Some(false));
+            }
+            c
+        })
+        .collect()
+}
+
 /// The claims created for the run (`spec.volumeClaimTemplates`): each run volume of the
 /// templates' settings once, in the order templates first mount them (validation made sure
 /// one name means one claim, A0043). Argo creates them when the workflow starts
@@ -632,6 +658,8 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         synchronization: None,
         affinity: None,
         security_context: None,
+        sidecars: Vec::new(),
+        init_containers: Vec::new(),
     }
 }
 
@@ -882,6 +910,8 @@ fn component_template(
             }
         }),
         affinity: config.affinity.clone(),
+        sidecars: secured(&config.sidecars, settings.secure_defaults),
+        init_containers: secured(&config.init_containers, settings.secure_defaults),
         // Argo puts a template's security context in place of the workflow's: the workflow's
         // fields the task leaves unset are copied in, so the task keeps the pipeline's user.
         security_context: config.pod_security_context.as_ref().map(|own| {

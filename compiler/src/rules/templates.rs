@@ -346,6 +346,49 @@ impl Checker<'_> {
         }
     }
 
+    /// A0044: sidecars and init containers need a name of their own in the pod (Kubernetes'
+    /// `validateContainers`: a DNS label, unique; Argo's own containers are `main`, `init` and
+    /// `wait`, `workflow/common/common.go`) and an image.
+    fn pod_containers(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
+        let mut seen: Vec<&str> = Vec::new();
+        let all = config
+            .sidecars
+            .iter()
+            .map(|c| ("sidecar", c))
+            .chain(config.init_containers.iter().map(|c| ("init container", c)));
+        let mut found: Vec<(String, &str)> = Vec::new();
+        for (what, c) in all {
+            if ["main", "init", "wait"].contains(&c.name.as_str()) {
+                found.push((
+                    format!("{what} `{}` has the name of one of Argo's own containers (`main`, `init`, `wait`)", c.name),
+                    "give it another name",
+                ));
+            } else if !namer::is_dns_label(&c.name, namer::DNS_LABEL_MAX) {
+                found.push((
+                    format!("{what} name {:?} is not a DNS label", c.name),
+                    "use lowercase letters, digits and `-`, at most 63 characters",
+                ));
+            } else if seen.contains(&c.name.as_str()) {
+                found.push((
+                    format!("two containers of the pod are called `{}`", c.name),
+                    "give each sidecar and init container a name of its own",
+                ));
+            }
+            seen.push(&c.name);
+            if c.image.as_deref().is_none_or(str::is_empty) {
+                found.push((
+                    format!("{what} `{}` has no image", c.name),
+                    "set its `image`, such as `busybox:1.36`",
+                ));
+            }
+        }
+        for (what, help) in found {
+            self.report(Code::PodContainers, id, format!("{who}: {what}"), help);
+        }
+    }
+
     /// A0043: each run volume name means one claim in the whole run.
     pub(crate) fn run_volumes(&mut self, names: &Names) {
         let mut seen: Vec<(&crate::ir::RunVolume, &str)> = Vec::new();
@@ -384,6 +427,7 @@ impl Checker<'_> {
             cx.report(Code::InvalidTaskConfig, id, format!("{who}: {what}"), help);
         };
         self.volume_conflicts(config, task, template);
+        self.pod_containers(config, task, template);
         for (what, help) in security_and_affinity(config, &self.p.settings) {
             bad(self, what, help);
         }

@@ -14,6 +14,7 @@
 //! | claims, run volumes and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder |
 //! | secret volumes of native components | the kubelet writes the keys as files | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); refused without it (A0031) |
 //! | config map volumes | the kubelet writes the keys as files | refused before the run starts (A0031): this machine has no config maps |
+//! | sidecars, init containers | more containers in the task's pod, sharing its network and volumes | refused before the run starts (A0031): a process here has no pod to share |
 //! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
 
 use std::collections::BTreeMap;
@@ -79,11 +80,18 @@ pub(crate) fn check(
             // A native component finds a claim's, an empty folder's or a secret's local
             // stand-in through `volume_path`; a config map is the cluster's.
             if volume.config_map.is_some() {
+                let which = volume
+                    .config_map
+                    .as_ref()
+                    .filter(|c| !c.name.is_empty())
+                    .map_or_else(
+                        || "a config map".to_owned(),
+                        |c| format!("config map `{}`", c.name),
+                    );
                 refuse(
                     format!(
-                        "volume `{}` is config map `{}`, which this machine does not have",
-                        volume.name,
-                        volume.config_map.as_ref().map_or("", |c| c.name.as_str())
+                        "volume `{}` is {which}, which this machine does not have",
+                        volume.name
                     ),
                     cluster_only,
                 );
@@ -114,6 +122,21 @@ pub(crate) fn check(
                         ),
                     );
                 }
+            }
+        }
+        for (what, containers) in [
+            ("sidecar", &config.sidecars),
+            ("init container", &config.init_containers),
+        ] {
+            for c in containers {
+                refuse(
+                    format!(
+                        "{what} `{}` needs a pod: the local runner runs the task as one process, and starting `{}` beside it would not share the pod's network and volumes as on Argo",
+                        c.name,
+                        c.image.as_deref().unwrap_or_default()
+                    ),
+                    cluster_only,
+                );
             }
         }
         for volume in &config.run_volumes {

@@ -18,7 +18,7 @@ use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
     branching_calls, calls_probe, config_map_volume, guarded, mutually_exclusive, one_at_a_time,
-    rationed, run_volumes, setting_values, settings_dsl,
+    rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -95,6 +95,7 @@ fn main() {
         guarded,
         run_volumes,
         config_map_volume,
+        with_sidecars,
         one_at_a_time,
         mutually_exclusive,
         rationed,
