@@ -339,13 +339,10 @@ impl<S> SettingValue<S> for &String {
     }
 }
 
-/// A handle whose settings can take run-time values: a task's, not the defaults' or a
-/// component's, which hold for tasks that may not see the value.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` takes text only, not a run-time value",
-    label = "a pipeline parameter or a task's output cannot be given here",
-    note = "`task_defaults()` and `#[component(settings = …)]` hold for many tasks: give a run-time value to each task's own setting (`task.set_env_variable(\"TAG\", tag)`)"
-)]
+/// A handle whose settings can take run-time values: a task's (anything [`crate::AsTask`]),
+/// not the defaults' or a component's, which hold for tasks that may not see the value. A
+/// run-time value given to `task_defaults()` fails to compile, rustc saying that
+/// `TaskDefaults` does not implement `AsTask`, required for `TakesRunTimeValues`.
 pub trait TakesRunTimeValues: crate::AsTask {}
 
 impl<T: crate::AsTask> TakesRunTimeValues for T {}

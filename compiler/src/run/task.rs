@@ -559,7 +559,11 @@ fn run_process(
     let config = if job.settings.is_empty() {
         template_config
     } else {
-        filled = template_config.with_setting_values(&job.settings);
+        // Argo substitutes the values' own `{{…}}` as it does the inputs' (a container
+        // component's raw output may hold some), with every input in view.
+        let all: Vec<(String, String)> = job.params.iter().chain(&job.settings).cloned().collect();
+        let values = rewrite::argo_inputs(spec, &cx.globals, &all);
+        filled = template_config.with_setting_values(&values[job.params.len()..]);
         if let Some(why) = settings::refused_pod(&filled) {
             return Err(Problem::Error(why));
         }
