@@ -1670,6 +1670,45 @@ mod task_settings {
         assert!(task(&report, "env-echo").cached);
     }
 
+    /// A memoized task's max age holds for the local cache too, counted from when the entry
+    /// was stored (`GetOutputsWithMaxAge`): older, the task runs again and replaces it.
+    #[test]
+    fn a_memoized_tasks_max_age_expires_its_local_cache_entry() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("tally_log", log.display().to_string())];
+        let memoized = |age: &str| {
+            let age = age.to_owned();
+            probe(move |p| {
+                p.tasks[3].config.memoize = Some(argot::ir::Memoize {
+                    config_map: "argot-memo".into(),
+                    max_age: Some(age),
+                })
+            })
+        };
+        let tally_runs = || std::fs::read_to_string(&log).unwrap().lines().count();
+        run(&sb, &memoized("1h"), &params, true).unwrap();
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 1);
+        // A millisecond is long past: the entry is ignored, the task runs and stores anew.
+        let report = run(&sb, &memoized("1ms"), &params, true).unwrap();
+        let tally = task(&report, "tally");
+        assert!(!tally.cached);
+        assert!(
+            tally
+                .warnings
+                .iter()
+                .any(|w| w.contains("older than the max age 1ms")),
+            "{:?}",
+            tally.warnings
+        );
+        assert_eq!(tally_runs(), 2);
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 2);
+    }
+
     #[test]
     fn settings_that_need_a_cluster_are_refused_before_anything_is_written() {
         let sb = Sandbox::new();

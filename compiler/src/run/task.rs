@@ -379,9 +379,34 @@ fn attempt(
         .map(|o| format!("outputs/{}", o.name))
         .chain(["stdout.log".to_owned(), "stderr.log".to_owned()])
         .collect();
-    let hit = key
+    let mut hit = key
         .as_ref()
         .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
+    // A memoized task's max age holds here too: Argo ignores an entry older than it
+    // (`GetOutputsWithMaxAge`: age from the entry's creation) and stores a fresh one.
+    let config = &cx.valid.names().template_of(job.id).config;
+    let max_age = config.memoize.as_ref().and_then(|m| m.max_age.as_deref());
+    if let (Some(max_age), Some((cache, (entry, info)))) = (max_age, &hit)
+        && let Ok(limit) = crate::rules::syntax::go_duration_seconds(max_age)
+    {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let expired = info
+            .created_unix_ms
+            .is_none_or(|created| now.saturating_sub(created) as f64 / 1000.0 > limit);
+        if expired {
+            let discarded = match cache.discard(entry) {
+                Ok(()) => String::new(),
+                Err(e) => format!(" (it could not be discarded: {e})"),
+            };
+            warnings.push(format!(
+                "cached outputs from {} are older than the max age {max_age} (set_memoize): the task ran again{discarded}",
+                info.created_at
+            ));
+            hit = None;
+        }
+    }
     let restored = match hit {
         Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
             Ok(()) => Some(info),
@@ -442,6 +467,10 @@ fn attempt(
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
             created_at: rfc3339(SystemTime::now()),
+            created_unix_ms: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis() as u64),
             digests: Default::default(),
         };
         match cache.store(key, &tmp, &items, &info) {
