@@ -1629,6 +1629,28 @@ mod task_settings {
         assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
     }
 
+    /// The whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) stops what still runs when it passes and fails the run.
+    #[test]
+    fn the_runs_active_deadline_stops_what_still_runs() {
+        let sb = Sandbox::new();
+        let gate = sb.file("never-opens");
+        let valid = probe(|p| p.settings.active_deadline = Some("1".into()));
+        let started = std::time::Instant::now();
+        let report = run(&sb, &valid, &[("gate", gate.display().to_string())], false).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        let gated = task(&report, "gated");
+        assert_eq!(gated.phase, Phase::Failed);
+        let message = gated.message.as_deref().unwrap();
+        assert!(
+            message.starts_with("stopped: it ran past its run's active deadline of 1"),
+            "{message}"
+        );
+        assert_eq!(report.phase, Phase::Failed);
+        // What finished in time succeeded.
+        assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
+    }
+
     #[test]
     fn literal_env_reaches_the_process_expanded_as_the_kubelet_does() {
         let sb = Sandbox::new();

@@ -156,6 +156,16 @@ pub(crate) fn execute(
     };
     store.record_run(&opening)?;
 
+    // The whole-run deadline counts from now (a resumed run gets it anew: Argo has no
+    // resume, and the earlier attempt's time is not this one's).
+    let deadline = p.settings.active_deadline.as_ref().and_then(|written| {
+        crate::rules::syntax::parse_seconds(written).ok().map(|s| {
+            (
+                std::time::Instant::now() + std::time::Duration::from_secs(s),
+                written.clone(),
+            )
+        })
+    });
     let mut ignored = super::settings::ignored_here(valid);
     ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
@@ -206,6 +216,7 @@ pub(crate) fn execute(
         );
         cx.secrets = &options.secrets;
         cx.semaphores = &options.semaphores;
+        cx.deadline.clone_from(&deadline);
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
         let mut outcome = schedule(
             &cx,

@@ -46,6 +46,9 @@ pub(crate) struct Context<'a> {
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
     /// Semaphore limits on this machine (`RunOptions::semaphores`).
     pub semaphores: &'a BTreeMap<String, usize>,
+    /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) passes, with the setting as written.
+    pub deadline: Option<(Instant, String)>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -74,6 +77,7 @@ impl<'a> Context<'a> {
             globals,
             secrets: &NO_SECRETS,
             semaphores: &NO_SEMAPHORES,
+            deadline: None,
             valid,
             run_id,
             folder,
@@ -189,10 +193,17 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
     // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
     let mut warnings = Vec::new();
     let config = &cx.valid.names().template_of(job.id).config;
+    let deadline = run_deadline(cx, task);
     let mut retries = 0;
     let outcome = loop {
         let attempt_clock = Instant::now();
-        let outcome = attempt(cx, &job, task, spec, &mut warnings);
+        let outcome = match deadline {
+            Some((at, written)) if Instant::now() >= *at => Err(Problem::Failed(
+                format!("not started: the run's active deadline of {written} has passed"),
+                -1,
+            )),
+            _ => attempt(cx, &job, task, spec, &mut warnings),
+        };
         let Err(problem) = &outcome else {
             break outcome;
         };
@@ -209,6 +220,11 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         if super::interrupt::requested().is_some()
             || !settings::retries(config.retry.as_ref(), &last)
         {
+            break outcome;
+        }
+        // No retry past the run's deadline (`processNodeRetries`: "retry exceeded workflow
+        // deadline").
+        if deadline.is_some_and(|(at, _)| Instant::now() >= *at) {
             break outcome;
         }
         let Some(wait) = settings::wait_before(config, retries + 1, clock.elapsed()) else {
@@ -674,7 +690,18 @@ fn run_process(
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
     // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
-    let limit = settings::time_limit(config);
+    // The run's deadline stops a running task as Argo's does (the pod's
+    // `activeDeadlineSeconds` is what remains of it).
+    let limit = match (settings::time_limit(config), run_deadline(cx, task)) {
+        (own, Some((at, written))) => {
+            let left = at.saturating_duration_since(Instant::now());
+            match own {
+                Some((d, which)) if d <= left => Some((d, which)),
+                _ => Some((left, format!("run's active deadline of {written}"))),
+            }
+        }
+        (own, None) => own,
+    };
     let (status, expired) =
         super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
@@ -690,6 +717,15 @@ fn run_process(
     } else {
         Err(Problem::Failed(describe(status), exit_code(status)))
     }
+}
+
+/// The run's deadline, when it binds `task`: it binds the body, not the exit handler (Argo
+/// exempts it: `IsPartOfExitHandler` in `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`).
+fn run_deadline<'c>(cx: &'c Context<'_>, task: &Task) -> Option<&'c (Instant, String)> {
+    let regions = &cx.valid.pipeline().regions;
+    cx.deadline
+        .as_ref()
+        .filter(|_| !crate::ir::in_exit_handler(regions, task.region))
 }
 
 /// The exit code a container runtime reports for `status`: the process's own, or 128 + N when
