@@ -937,7 +937,7 @@ pub trait TaskOptions: SettingsTarget + Sized {
     /// `config_map` under a key made of the component's code and the task's input
     /// *parameters* — not its input artifacts' contents, which Argo's key cannot see — for
     /// `max_age` (a Go duration such as `24h`) or for ever. Locally the run's cache does this
-    /// job, keyed on artifacts' contents too.
+    /// job, keyed on artifacts' contents too, with the same max age.
     fn set_memoize(self, config_map: &str, max_age: Option<&str>) -> Self {
         self.__edit(&mut |c| {
             c.memoize = Some(crate::ir::Memoize {

@@ -1629,6 +1629,28 @@ mod task_settings {
         assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
     }
 
+    /// The whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) stops what still runs when it passes and fails the run.
+    #[test]
+    fn the_runs_active_deadline_stops_what_still_runs() {
+        let sb = Sandbox::new();
+        let gate = sb.file("never-opens");
+        let valid = probe(|p| p.settings.active_deadline = Some("1".into()));
+        let started = std::time::Instant::now();
+        let report = run(&sb, &valid, &[("gate", gate.display().to_string())], false).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        let gated = task(&report, "gated");
+        assert_eq!(gated.phase, Phase::Failed);
+        let message = gated.message.as_deref().unwrap();
+        assert!(
+            message.starts_with("stopped: it ran past its run's active deadline of 1"),
+            "{message}"
+        );
+        assert_eq!(report.phase, Phase::Failed);
+        // What finished in time succeeded.
+        assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
+    }
+
     #[test]
     fn literal_env_reaches_the_process_expanded_as_the_kubelet_does() {
         let sb = Sandbox::new();
@@ -1668,6 +1690,99 @@ mod task_settings {
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
         let report = run(&sb, &probe(|_| {}), &params, true).unwrap();
         assert!(task(&report, "env-echo").cached);
+    }
+
+    /// `fail_fast = true`: after the first failed attempt no other task starts and no retry
+    /// is tried (`checkParallelism`), so the failure `alert` would have handled fails the
+    /// run; without it the same pipeline runs everything and succeeds. One slot makes the
+    /// order certain: `bad` is first.
+    #[test]
+    fn fail_fast_starts_nothing_after_a_failure() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("log", log.display().to_string())];
+        let traced = || {
+            argot_tests::fixtures::fails_fast::definition()
+                .trace(BIN)
+                .unwrap()
+                .pipeline
+        };
+        let run_one = |p: &argot::ir::Pipeline| {
+            let valid = argot::validate(p, &argot::ValidateOptions::default())
+                .unwrap_or_else(|d| panic!("{d}"));
+            let store = SqliteStore::open(sb.file("metadata.db")).unwrap();
+            let options = RunOptions {
+                parameters: params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+                parallelism: 1,
+                workdir: sb.file("runs"),
+                cache_dir: None,
+                executable: BIN.into(),
+                ..RunOptions::new().unwrap()
+            };
+            argot::run::run(&valid, &store, &options, &mut |_| {}).unwrap()
+        };
+        let report = run_one(&traced());
+        assert_eq!(report.phase, Phase::Failed);
+        let bad = task(&report, "broken");
+        assert_eq!(bad.phase, Phase::Failed);
+        assert!(bad.warnings.is_empty(), "no retry: {:?}", bad.warnings);
+        for name in ["tally", "tally-2", "tally-3"] {
+            let t = task(&report, name);
+            assert_eq!(t.phase, Phase::Omitted, "{name}");
+            assert!(
+                t.message.as_deref().unwrap().contains("fail_fast"),
+                "{name}"
+            );
+        }
+        assert!(!log.exists(), "nothing ran after the failure");
+
+        let mut p = traced();
+        p.settings.fail_fast = false;
+        let report = run_one(&p);
+        assert_eq!(report.phase, Phase::Succeeded, "alert handles the failure");
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 3);
+    }
+
+    /// A memoized task's max age holds for the local cache too, counted from when the entry
+    /// was stored (`GetOutputsWithMaxAge`): older, the task runs again and replaces it.
+    #[test]
+    fn a_memoized_tasks_max_age_expires_its_local_cache_entry() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("tally_log", log.display().to_string())];
+        let memoized = |age: &str| {
+            let age = age.to_owned();
+            probe(move |p| {
+                p.tasks[3].config.memoize = Some(argot::ir::Memoize {
+                    config_map: "argot-memo".into(),
+                    max_age: Some(age),
+                })
+            })
+        };
+        let tally_runs = || std::fs::read_to_string(&log).unwrap().lines().count();
+        run(&sb, &memoized("1h"), &params, true).unwrap();
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 1);
+        // A millisecond is long past: the entry is ignored, the task runs and stores anew.
+        let report = run(&sb, &memoized("1ms"), &params, true).unwrap();
+        let tally = task(&report, "tally");
+        assert!(!tally.cached);
+        assert!(
+            tally
+                .warnings
+                .iter()
+                .any(|w| w.contains("older than the max age 1ms")),
+            "{:?}",
+            tally.warnings
+        );
+        assert_eq!(tally_runs(), 2);
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 2);
     }
 
     #[test]

@@ -46,6 +46,13 @@ pub(crate) struct Context<'a> {
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
     /// Semaphore limits on this machine (`RunOptions::semaphores`).
     pub semaphores: &'a BTreeMap<String, usize>,
+    /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) passes, with the setting as written.
+    pub deadline: Option<(Instant, String)>,
+    /// Set when a task of a `fail_fast` pipeline's body has had a failed attempt: from then
+    /// on no task and no retry starts in the body (Argo's template `failFast`:
+    /// `checkParallelism` counts a failed attempt's pod as an unsuccessful child).
+    pub(crate) tripped: std::sync::atomic::AtomicBool,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -74,6 +81,8 @@ impl<'a> Context<'a> {
             globals,
             secrets: &NO_SECRETS,
             semaphores: &NO_SEMAPHORES,
+            deadline: None,
+            tripped: std::sync::atomic::AtomicBool::new(false),
             valid,
             run_id,
             folder,
@@ -191,10 +200,17 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
     // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
     let mut warnings = Vec::new();
     let config = &cx.valid.names().template_of(job.id).config;
+    let deadline = run_deadline(cx, task);
     let mut retries = 0;
     let outcome = loop {
         let attempt_clock = Instant::now();
-        let outcome = attempt(cx, &job, task, spec, &mut warnings);
+        let outcome = match deadline {
+            Some((at, written)) if Instant::now() >= *at => Err(Problem::Failed(
+                format!("not started: the run's active deadline of {written} has passed"),
+                -1,
+            )),
+            _ => attempt(cx, &job, task, spec, &mut warnings),
+        };
         let Err(problem) = &outcome else {
             break outcome;
         };
@@ -202,6 +218,12 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             Problem::Failed(m, code) => (true, *code, m),
             Problem::Error(m) => (false, -1, m),
         };
+        let fail_fast =
+            p.settings.fail_fast && !crate::ir::in_exit_handler(&p.regions, task.region);
+        if fail_fast {
+            cx.tripped.store(true, std::sync::atomic::Ordering::SeqCst);
+            break outcome;
+        }
         let last = settings::LastAttempt {
             failed,
             exit_code,
@@ -211,6 +233,11 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         if super::interrupt::requested().is_some()
             || !settings::retries(config.retry.as_ref(), &last)
         {
+            break outcome;
+        }
+        // No retry past the run's deadline (`processNodeRetries`: "retry exceeded workflow
+        // deadline").
+        if deadline.is_some_and(|(at, _)| Instant::now() >= *at) {
             break outcome;
         }
         let Some(wait) = settings::wait_before(config, retries + 1, clock.elapsed()) else {
@@ -381,9 +408,34 @@ fn attempt(
         .map(|o| format!("outputs/{}", o.name))
         .chain(["stdout.log".to_owned(), "stderr.log".to_owned()])
         .collect();
-    let hit = key
+    let mut hit = key
         .as_ref()
         .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
+    // A memoized task's max age holds here too: Argo ignores an entry older than it
+    // (`GetOutputsWithMaxAge`: age from the entry's creation) and stores a fresh one.
+    let config = &cx.valid.names().template_of(job.id).config;
+    let max_age = config.memoize.as_ref().and_then(|m| m.max_age.as_deref());
+    if let (Some(max_age), Some((cache, (entry, info)))) = (max_age, &hit)
+        && let Ok(limit) = crate::rules::syntax::go_duration_seconds(max_age)
+    {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let expired = info
+            .created_unix_ms
+            .is_none_or(|created| now.saturating_sub(created) as f64 / 1000.0 > limit);
+        if expired {
+            let discarded = match cache.discard(entry) {
+                Ok(()) => String::new(),
+                Err(e) => format!(" (it could not be discarded: {e})"),
+            };
+            warnings.push(format!(
+                "cached outputs from {} are older than the max age {max_age} (set_memoize): the task ran again{discarded}",
+                info.created_at
+            ));
+            hit = None;
+        }
+    }
     let restored = match hit {
         Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
             Ok(()) => Some(info),
@@ -444,6 +496,10 @@ fn attempt(
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
             created_at: rfc3339(SystemTime::now()),
+            created_unix_ms: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis() as u64),
             digests: Default::default(),
         };
         match cache.store(key, &tmp, &items, &info) {
@@ -694,7 +750,18 @@ fn run_process(
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
     // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
-    let limit = settings::time_limit(config);
+    // The run's deadline stops a running task as Argo's does (the pod's
+    // `activeDeadlineSeconds` is what remains of it).
+    let limit = match (settings::time_limit(config), run_deadline(cx, task)) {
+        (own, Some((at, written))) => {
+            let left = at.saturating_duration_since(Instant::now());
+            match own {
+                Some((d, which)) if d <= left => Some((d, which)),
+                _ => Some((left, format!("run's active deadline of {written}"))),
+            }
+        }
+        (own, None) => own,
+    };
     let (status, expired) =
         super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
@@ -710,6 +777,15 @@ fn run_process(
     } else {
         Err(Problem::Failed(describe(status), exit_code(status)))
     }
+}
+
+/// The run's deadline, when it binds `task`: it binds the body, not the exit handler (Argo
+/// exempts it: `IsPartOfExitHandler` in `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`).
+fn run_deadline<'c>(cx: &'c Context<'_>, task: &Task) -> Option<&'c (Instant, String)> {
+    let regions = &cx.valid.pipeline().regions;
+    cx.deadline
+        .as_ref()
+        .filter(|_| !crate::ir::in_exit_handler(regions, task.region))
 }
 
 /// The exit code a container runtime reports for `status`: the process's own, or 128 + N when

@@ -17,8 +17,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, config_map_volume, guarded, mutually_exclusive, one_at_a_time,
-    rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
+    branching_calls, calls_probe, config_map_volume, fails_fast, guarded, mutually_exclusive,
+    one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -99,6 +99,7 @@ fn main() {
         one_at_a_time,
         mutually_exclusive,
         rationed,
+        fails_fast,
         nested_pipeline,
         gpu_training,
         cached,
