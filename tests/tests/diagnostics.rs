@@ -677,7 +677,7 @@ fn a0013_a0019_and_a0021_are_the_argo_backends_checks_not_validations() {
             max_manifest_bytes: size * 10 / 9,
             ..Limits::default()
         },
-        levels: Levels::default(),
+        ..ArgoOptions::default()
     };
     let emitted = argo::emit(&valid, &near).expect("under the budget");
     assert_eq!(emitted.warnings.codes(), [Code::ManifestNearBudget]);

@@ -2,28 +2,35 @@
 //! under `golden/`, matches Argo's schema with strict keys, reads back the same as YAML 1.2,
 //! YAML 1.1 and JSON, is byte-for-byte deterministic, and has one template per component.
 
-use argot::PipelineDef;
-use argot::emit::argo::{Format, render_manifest};
+use argot::emit::argo::{ArgoVersion, Format, render_manifest, render_object};
+use argot::{CompileOptions, PipelineDef};
 use argot_tests::schema::{self, Kind};
 use argot_tests::{options, yaml11};
 use serde_json::Value;
 
-fn check(name: &str, def: PipelineDef, binary: &str) {
+/// The manifest `options` compile `def` to, as YAML, after checking that it is deterministic,
+/// valid against the strict schema of `options.argo_version` for its kind, and reads back the
+/// same as JSON, YAML 1.2 and YAML 1.1.
+fn checked_manifest(
+    name: &str,
+    def: PipelineDef,
+    options: &CompileOptions,
+) -> (argot::Compiled, String) {
     let compiled = def
-        .compile(&options(binary))
+        .compile(options)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let yaml = render_manifest(&compiled.workflow, Format::Yaml).unwrap();
-    let json = render_manifest(&compiled.workflow, Format::Json).unwrap();
+    let yaml = render_object(&compiled.manifest, Format::Yaml).unwrap();
+    let json = render_object(&compiled.manifest, Format::Json).unwrap();
 
-    let again = def.compile(&options(binary)).unwrap();
+    let again = def.compile(options).unwrap();
     assert_eq!(
         yaml,
-        render_manifest(&again.workflow, Format::Yaml).unwrap(),
+        render_object(&again.manifest, Format::Yaml).unwrap(),
         "{name}: output is not deterministic"
     );
 
     let value: Value = serde_json::from_str(&json).unwrap();
-    schema::assert_valid(Kind::Workflow, &value);
+    schema::assert_valid_manifest(options.argo_version, &value);
 
     let from_yaml: Value = serde_saphyr::from_str(&yaml).unwrap();
     assert_eq!(from_yaml, value, "{name}: YAML and JSON forms differ");
@@ -33,6 +40,13 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
             "{name}: a YAML 1.1 reader sees different data"
         );
     }
+    (compiled, yaml)
+}
+
+fn check(name: &str, def: PipelineDef, binary: &str) {
+    let (compiled, yaml) = checked_manifest(name, def, &options(binary));
+    // The workflow every kind holds (a CronWorkflow's `spec.workflowSpec`).
+    let value = serde_json::json!({ "spec": compiled.manifest.workflow_spec() });
 
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
@@ -145,6 +159,24 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         insta::assert_snapshot!(format!("{name}.argo"), yaml);
         insta::assert_json_snapshot!(format!("{name}.ir"), pipeline);
     });
+}
+
+/// `nightly` is a CronWorkflow: one golden per supported Argo version (3.x writes its one
+/// schedule as `schedule`, 4.x as `schedules`), each valid against that version's schema.
+#[test]
+fn nightly() {
+    let def = argot_examples::nightly::nightly::definition();
+    check("nightly", def, "nightly");
+    for version in [ArgoVersion::V4_0, ArgoVersion::V3_7, ArgoVersion::V3_6] {
+        let options = CompileOptions {
+            argo_version: version,
+            ..options("nightly")
+        };
+        let (_, yaml) = checked_manifest("nightly", def, &options);
+        insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("nightly.argo-{version}"), yaml);
+        });
+    }
 }
 
 #[test]

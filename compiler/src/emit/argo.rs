@@ -43,9 +43,13 @@ use crate::validate::{TemplateDef, ValidPipeline};
 
 mod check;
 mod images;
+pub mod kinds;
 pub mod manifest;
 
-pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
+pub use check::{
+    ArgoOptions, Emitted, check_budget, emit, validate_and_emit, validate_and_emit_for,
+};
+pub use kinds::{ArgoVersion, CronWorkflow, CronWorkflowSpec, Manifest};
 
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -121,6 +125,10 @@ pub struct WorkflowSpec {
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// Labels every workflow started from this spec gets (a template's or a CronWorkflow's
+    /// runs; see [`kinds::manifest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_metadata: Option<ObjectMeta>,
     /// The templates.
     pub templates: Vec<Template>,
 }
@@ -610,6 +618,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         active_deadline_seconds: seconds(&settings.active_deadline),
         parallelism: settings.parallelism,
         security_context,
+        workflow_metadata: None,
         templates: Vec::new(),
     }
 }
@@ -837,6 +846,20 @@ pub enum RenderError {
     /// The JSON serialiser failed.
     #[error("cannot write the manifest as JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// Serialises a manifest of any kind. The same manifest always gives the same bytes.
+pub fn render_object(manifest: &Manifest, format: Format) -> Result<String, RenderError> {
+    match format {
+        Format::Yaml => {
+            serde_saphyr::to_string(manifest).map_err(|e| RenderError::Yaml(e.to_string()))
+        }
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(manifest)?;
+            s.push('\n');
+            Ok(s)
+        }
+    }
 }
 
 /// Serialises a workflow. The same workflow always gives the same bytes.
