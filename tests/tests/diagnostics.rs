@@ -1965,3 +1965,108 @@ fn the_macros_list_of_task_methods_is_complete() {
         }
     }
 }
+
+/// A CronWorkflow's settings as Argo's `validate.CronWorkflow` checks them: every mistake is
+/// reported, each naming the value and what to write instead.
+#[test]
+fn a0046_invalid_cron_workflow_settings() {
+    use argot::ir::{OutputKind, Publish};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.publish = Publish {
+        kind: None,
+        schedules: vec![
+            "0 3 * *".into(),
+            "0 25 * * *".into(),
+            "CRON_TZ=Europe/Paris 0 6 * * *".into(),
+        ],
+        timezone: Some("Europe/Pariss".into()),
+        concurrency_policy: Some("forbid".into()),
+        starting_deadline_seconds: Some(-1),
+        successful_jobs_history_limit: Some(3),
+        failed_jobs_history_limit: Some(i64::from(i32::MAX) + 1),
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow; 7], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "the CronWorkflow schedule `0 3 * *` is not one Argo can parse",
+        "the CronWorkflow schedule `0 25 * * *` is not one Argo can parse",
+        "names its own time zone and the CronWorkflow has `timezone` too",
+        "the CronWorkflow time zone `Europe/Pariss` is not in the IANA time zone database",
+        "`forbid` is not a CronWorkflow concurrency policy",
+        "the CronWorkflow starting deadline is -1 seconds",
+        "`failed_jobs_history_limit` is 2147483648",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0046-invalid-cron-workflow", &d);
+
+    // A CronWorkflow needs a schedule; the zone of a `CRON_TZ=` prefix is checked too.
+    p.publish = Publish {
+        kind: Some(OutputKind::CronWorkflow),
+        ..Publish::default()
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow], "{d}");
+    assert!(d.to_string().contains("needs at least one schedule"), "{d}");
+    p.publish.schedules = vec!["CRON_TZ=Mars/Olympus 0 6 * * *".into()];
+    let d = errors_of(&p);
+    assert!(
+        d.to_string().contains("names the time zone `Mars/Olympus`"),
+        "{d}"
+    );
+
+    // Valid settings pass, and another kind ignores them (`compile --kind workflow` on a
+    // scheduled pipeline is one run, now).
+    p.publish = Publish {
+        schedules: vec!["0 3 * * *".into(), "@every 1h30m".into()],
+        timezone: Some("America/New_York".into()),
+        concurrency_policy: Some("Replace".into()),
+        starting_deadline_seconds: Some(0),
+        ..Publish::default()
+    };
+    validate(&p, &ValidateOptions::default()).expect("valid CronWorkflow settings");
+    p.publish.timezone = Some("nowhere".into());
+    p.publish.kind = Some(OutputKind::Workflow);
+    validate(&p, &ValidateOptions::default()).expect("a Workflow has no schedule to check");
+}
+
+/// A field the chosen Argo version's schema lacks is refused, naming the field, the template
+/// and the versions that have it; the same pipeline compiles for a version that has it.
+#[test]
+fn a0047_a_field_the_chosen_argo_version_lacks() {
+    use argot::emit::argo::ArgoVersion;
+    use argot::ir::{Backoff, RetryPolicy};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.defaults.retry = Some(RetryPolicy {
+        limit: 2,
+        on: None,
+        backoff: Some(Backoff {
+            duration: "10s".into(),
+            factor: Some(2),
+            cap: Some("5m".into()),
+            max_duration: None,
+        }),
+    });
+    let options = ValidateOptions::default();
+    let d = argo::validate_and_emit_for(p.clone(), &options, ArgoVersion::V3_6)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        d.codes()
+            .iter()
+            .all(|c| *c == Code::UnsupportedByArgoVersion),
+        "{d}"
+    );
+    let text = d.to_string();
+    assert!(
+        text.contains("retryStrategy.backoff.cap` (template `"),
+        "{text}"
+    );
+    assert!(text.contains("Argo 3.7 added it"), "{text}");
+    snapshot("A0047-field-the-version-lacks", &d);
+    for version in [ArgoVersion::V3_7, ArgoVersion::V4_0, ArgoVersion::V4_1] {
+        argo::validate_and_emit_for(p.clone(), &options, version)
+            .unwrap_or_else(|d| panic!("{version}: {d}"));
+    }
+}

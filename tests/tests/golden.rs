@@ -784,3 +784,57 @@ fn task_settings_pick_templates_by_content() {
         insta::assert_snapshot!("task_settings.argo", yaml);
     });
 }
+
+/// `emit::argo::kinds::FIELDS` (what A0047 refuses per version) says exactly what Argo's own
+/// schemas say: each field is declared by its definition in the versions the table gives and
+/// in no other.
+#[test]
+fn the_field_table_matches_argos_schemas() {
+    for field in argot::emit::argo::kinds::FIELDS {
+        for version in ArgoVersion::ALL {
+            let has = schema::raw(version)["definitions"][field.definition]["properties"]
+                .get(field.field)
+                .is_some();
+            assert_eq!(
+                has,
+                field.in_version(version),
+                "{}.{} in Argo {version} ({})",
+                field.definition,
+                field.field,
+                version.schema_release()
+            );
+        }
+    }
+}
+
+/// A `WorkflowTemplate` and a `ClusterWorkflowTemplate` are the workflow under a fixed name
+/// (no `generateName`), with the pipeline label on the runs made from them; each is valid
+/// against every supported version's schema for its kind.
+#[test]
+fn template_kinds_have_a_stable_name_and_label_their_runs() {
+    use argot::ir::OutputKind;
+    let def = argot_examples::quickstart::quickstart::definition();
+    for kind in [
+        OutputKind::WorkflowTemplate,
+        OutputKind::ClusterWorkflowTemplate,
+    ] {
+        for version in ArgoVersion::ALL {
+            let mut options = options("quickstart");
+            options.publish.kind = Some(kind);
+            options.argo_version = version;
+            let (compiled, _) = checked_manifest("quickstart", def, &options);
+            let value = serde_json::to_value(&compiled.manifest).unwrap();
+            assert_eq!(value["kind"], kind.argo_kind());
+            assert_eq!(value["metadata"]["name"], "quickstart");
+            assert!(value["metadata"].get("generateName").is_none());
+            assert_eq!(
+                value["spec"]["workflowMetadata"]["labels"]["argot.dev/pipeline"],
+                "quickstart"
+            );
+            // The spec is the workflow's, unchanged but for the runs' labels.
+            let mut spec = value["spec"].clone();
+            spec.as_object_mut().unwrap().remove("workflowMetadata");
+            assert_eq!(spec, serde_json::to_value(&compiled.workflow.spec).unwrap());
+        }
+    }
+}
