@@ -461,6 +461,18 @@ codes! {
          refused here, naming the field and the template, instead of being silently dropped by \
          the cluster's CRD. Compile for the version the cluster runs (`argo version`), or drop \
          the setting that emits the field.";
+    /// A task calling a published template by `templateRef` that Argo could not run as
+    /// written.
+    InvalidTemplateRef = "A0048", Error, "a task that cannot run a published template",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `TemplateRef` (`name`, `template`, `clusterScope`), `workflow/templateresolution/context.go`: `resolveTemplateImpl` (the referenced object's template is used as it is: the calling task's own template settings do not exist); Kubernetes `IsDNS1123Subdomain` for the object name, `validate.go` `maxCharsInObjectName` (63)",
+        test: "a0048_a_task_that_cannot_run_a_published_template",
+        "`.template_ref(\"ml-library\")` makes a task run the component's template published in \
+         the `WorkflowTemplate` `ml-library` (`.cluster_template_ref` for a \
+         `ClusterWorkflowTemplate`). The name must be one Kubernetes can give an object \
+         (lowercase letters, digits, `-` and `.`, at most 63 characters: what `argo template \
+         list` prints). The task runs the library's template as published, so settings of its \
+         own (retries, resources, a timeout…) would be silently dropped: they are refused; \
+         give them to the component in the library instead.";
 }
 
 impl fmt::Display for Code {

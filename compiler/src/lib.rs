@@ -58,6 +58,7 @@ pub mod hooks;
 pub mod ir;
 #[cfg(test)]
 mod layers;
+pub mod library;
 pub mod loops;
 pub mod namer;
 pub mod protocol;
@@ -83,6 +84,7 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
+pub use library::TaskTemplateRef;
 pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
@@ -119,8 +121,8 @@ pub mod prelude {
     pub use crate::settings::ImagePullPolicy;
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
-        component, container_component, for_each, format_arg, on_exit, one_of, pipeline,
-        task_defaults, when,
+        TaskTemplateRef, component, container_component, for_each, format_arg, on_exit, one_of,
+        pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

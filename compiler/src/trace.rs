@@ -357,6 +357,15 @@ pub fn rename_task(task: TaskHandle, name: String) {
     });
 }
 
+/// Makes `task` run a published template on Argo (`.template_ref(…)`); a second call replaces
+/// the first.
+#[doc(hidden)]
+pub fn set_template_ref(task: TaskHandle, template_ref: crate::ir::TemplateRef) {
+    with_local_task(task, "template_ref", |t| {
+        t.template_ref = Some(template_ref)
+    });
+}
+
 /// Binds input `input` of `task` to `bound` (a builder method for an input with a default:
 /// `train(data).learning_rate(0.1)`); a second call replaces the first.
 #[doc(hidden)]

@@ -1939,6 +1939,7 @@ fn the_macros_list_of_task_methods_is_complete() {
         ),
         ("results.rs", include_str!("../../compiler/src/results.rs")),
         ("hooks.rs", include_str!("../../compiler/src/hooks.rs")),
+        ("library.rs", include_str!("../../compiler/src/library.rs")),
     ] {
         // The methods of the public traits (a `pub trait … {` up to its closing `}`).
         let mut in_trait = false;
@@ -2069,4 +2070,46 @@ fn a0047_a_field_the_chosen_argo_version_lacks() {
         argo::validate_and_emit_for(p.clone(), &options, version)
             .unwrap_or_else(|d| panic!("{version}: {d}"));
     }
+}
+
+/// A task running a published template names an object Kubernetes can name, and has no
+/// settings of its own (the published template would not have them).
+#[test]
+fn a0048_a_task_that_cannot_run_a_published_template() {
+    use argot::ir::TemplateRef;
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[0].template_ref = Some(TemplateRef {
+        name: "ML_Library".into(),
+        cluster_scope: false,
+    });
+    p.tasks[1].template_ref = Some(TemplateRef {
+        name: "ml-library".into(),
+        cluster_scope: true,
+    });
+    p.tasks[1].config.timeout = Some("1h".into());
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTemplateRef; 2], "{d}");
+    let text = d.to_string();
+    assert!(
+        text.contains(
+            "runs a template of WorkflowTemplate `ML_Library`, which cannot be the name of one"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "published in ClusterWorkflowTemplate `ml-library`, and also has settings of its own"
+        ),
+        "{text}"
+    );
+    snapshot("A0048-invalid-template-ref", &d);
+    // Without the settings, and with a valid name, both run their published template.
+    p.tasks[0].template_ref.as_mut().unwrap().name = "ml-library".into();
+    p.tasks[1].config = Default::default();
+    let (_, emitted) = argo::validate_and_emit(p, &ValidateOptions::default()).unwrap();
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    let tasks = &json["spec"]["templates"][0]["dag"]["tasks"];
+    assert_eq!(tasks[0]["templateRef"]["name"], "ml-library");
+    assert!(tasks[0].get("template").is_none());
+    assert_eq!(tasks[1]["templateRef"]["clusterScope"], true);
 }

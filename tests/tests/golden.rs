@@ -98,9 +98,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         1 + branches + 2 * loops + exit + called.len() + hooks,
         "{name}: a DAG per region, two per loop, one per called pipeline"
     );
+    // A template only tasks calling a published one would run is the library's: not emitted.
+    let run_here = argot::emit::argo::run_here(&compiled.valid);
     assert_eq!(
         templates.len(),
-        compiled.valid.names().templates.len() + dags,
+        run_here.iter().filter(|used| **used).count() + dags,
         "{name}: one template per distinct component and settings, plus the DAGs"
     );
     let dag_tasks: usize = templates
@@ -176,6 +178,72 @@ fn nightly() {
         insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("nightly.argo-{version}"), yaml);
         });
+    }
+}
+
+/// `library`: the components published as a WorkflowTemplate, and a pipeline whose tasks run
+/// them by `templateRef` (no template of their own in its manifest).
+#[test]
+fn library() {
+    check(
+        "ml_library",
+        argot_examples::library::ml_library::definition(),
+        "library",
+    );
+    check(
+        "weekly_report",
+        argot_examples::library::weekly_report::definition(),
+        "library",
+    );
+    // Every task of the report finds its template in the library, and passes exactly the
+    // arguments that template's inputs take (Argo's `ProcessArgs` on the resolved template).
+    let compile = |def: PipelineDef| {
+        serde_json::to_value(&def.compile(&options("library")).unwrap().manifest).unwrap()
+    };
+    let library = compile(argot_examples::library::ml_library::definition());
+    let report = compile(argot_examples::library::weekly_report::definition());
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|i| i["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tasks = report["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap();
+    assert_eq!(tasks.len(), 3);
+    for task in tasks {
+        let reference = &task["templateRef"];
+        assert_eq!(reference["name"], library["metadata"]["name"], "{task}");
+        let template = library["spec"]["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == reference["template"])
+            .unwrap_or_else(|| panic!("the library has no template {}", reference["template"]));
+        let inputs = names(&template["inputs"]["parameters"]);
+        for given in names(&task["arguments"]["parameters"]) {
+            assert!(inputs.contains(&given), "{given} of {task}");
+        }
+        let artifacts = names(&template["inputs"]["artifacts"]);
+        for given in names(&task["arguments"]["artifacts"]) {
+            assert!(artifacts.contains(&given), "{given} of {task}");
+        }
+        for input in template["inputs"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let name = input["name"].as_str().unwrap().to_owned();
+            assert!(
+                input.get("default").is_some()
+                    || names(&task["arguments"]["parameters"]).contains(&name),
+                "{name} of {task} is required"
+            );
+        }
     }
 }
 

@@ -452,8 +452,13 @@ pub struct Dag {
 pub struct DagTask {
     /// Name.
     pub name: String,
-    /// The template it runs.
+    /// The template it runs; empty when it runs a published one ([`DagTask::template_ref`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub template: String,
+    /// The published template it runs instead (`templateRef`), in a `WorkflowTemplate` or
+    /// `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_ref: Option<TemplateRef>,
     /// Dependencies, as an Argo `depends` expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends: Option<String>,
@@ -472,6 +477,19 @@ pub struct DagTask {
     /// Lifecycle hooks, by name (`exit`, or a name with an expression).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub hooks: IndexMap<String, LifecycleHook>,
+}
+
+/// Argo's `templateRef`: a template of another object, by that object's name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateRef {
+    /// The `WorkflowTemplate`'s (or `ClusterWorkflowTemplate`'s) name.
+    pub name: String,
+    /// The template's name in it.
+    pub template: String,
+    /// `true` for a `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_scope: Option<bool>,
 }
 
 /// A lifecycle hook of a DAG task: a template run when the expression holds (or, for the hook
@@ -517,7 +535,8 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
     let (mut templates, exit) =
         super::regions::dag_templates(valid, &|name| dag_template(name, Vec::new()));
     templates.extend(exit);
-    for template in &names.templates {
+    let used = run_here(valid);
+    for (template, _) in names.templates.iter().zip(&used).filter(|(_, used)| **used) {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));
     }
@@ -539,6 +558,19 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             ..settings_spec(&p.settings)
         },
     }
+}
+
+/// For each of `valid`'s templates, whether a task runs it here: a template only tasks with a
+/// `templateRef` would run is the library's, and is not emitted.
+pub fn run_here(valid: &ValidPipeline) -> Vec<bool> {
+    let names = valid.names();
+    let mut used = vec![false; names.templates.len()];
+    for (i, task) in valid.pipeline().tasks.iter().enumerate() {
+        if task.template_ref.is_none() {
+            used[names.task_templates[i] as usize] = true;
+        }
+    }
+    used
 }
 
 /// A DAG template named `name` with `tasks`.

@@ -238,6 +238,7 @@ pub fn check(pipeline: &Pipeline, manifest: &Manifest, version: ArgoVersion) -> 
     if pipeline.publish.kind() == OutputKind::CronWorkflow {
         cron(pipeline, &mut out);
     }
+    template_refs(pipeline, &mut out);
     fields(pipeline, manifest, version, &mut out);
     out
 }
@@ -336,6 +337,45 @@ fn cron(pipeline: &Pipeline, out: &mut Vec<Diagnostic>) {
                 ),
                 "give how many finished runs to keep, such as 3",
             );
+        }
+    }
+}
+
+/// A0048: every task with a `templateRef` names an object Kubernetes can name, and has no
+/// settings of its own (Argo runs the published template as it is).
+fn template_refs(pipeline: &Pipeline, out: &mut Vec<Diagnostic>) {
+    for task in &pipeline.tasks {
+        let Some(reference) = &task.template_ref else {
+            continue;
+        };
+        let what = if reference.cluster_scope {
+            "ClusterWorkflowTemplate"
+        } else {
+            "WorkflowTemplate"
+        };
+        if !crate::rules::syntax::is_dns_subdomain(&reference.name)
+            || reference.name.len() > crate::namer::WORKFLOW_TEMPLATE_NAME_MAX
+        {
+            out.push(Diagnostic::error(
+                Code::InvalidTemplateRef,
+                &pipeline.name,
+                format!(
+                    "task `{}` runs a template of {what} `{}`, which cannot be the name of one",
+                    task.name, reference.name
+                ),
+                "give the object's name as `argo template list` prints it: lowercase letters, digits, `-` and `.`, at most 63 characters (a pipeline `ml_library` compiles to `ml-library`)",
+            ));
+        }
+        if !task.config.is_default() {
+            out.push(Diagnostic::error(
+                Code::InvalidTemplateRef,
+                &pipeline.name,
+                format!(
+                    "task `{}` runs the template `{}` published in {what} `{}`, and also has settings of its own, which that template would not have",
+                    task.name, task.component, reference.name
+                ),
+                "drop the task's settings, or give them to the component in the library (`#[component(settings = …)]`) and publish it again",
+            ));
         }
     }
 }
