@@ -544,9 +544,14 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 &submit.parameters,
             )?;
             print_warnings(&compiled.warnings);
-            let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
+            let yaml = argo::render_object(&compiled.manifest, Format::Yaml)
                 .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
-            client_outcome(argot_client::cli::report_code(submit.run_manifest(&yaml)))
+            // A template or a CronWorkflow is created (or updated), not run.
+            let result = match compiled.valid.pipeline().publish.kind() {
+                crate::ir::OutputKind::Workflow => submit.run_manifest(&yaml),
+                _ => submit.publish_manifest(&yaml),
+            };
+            client_outcome(argot_client::cli::report_code(result))
         }
         #[cfg(feature = "cluster")]
         Command::Cluster(command) => client_outcome(argot_client::cli::report_code(command.run())),
