@@ -1072,6 +1072,25 @@ fn publish(attr: &crate::ast::PublishAttr) -> TokenStream {
     let starting_deadline_seconds = number(&attr.starting_deadline_seconds);
     let successful_jobs_history_limit = number(&attr.successful_jobs_history_limit);
     let failed_jobs_history_limit = number(&attr.failed_jobs_history_limit);
+    let crate::ast::PublishAttr {
+        kind: k,
+        schedules: s,
+        timezone: t,
+        concurrency_policy: c,
+        starting_deadline_seconds: d,
+        successful_jobs_history_limit: ok,
+        failed_jobs_history_limit: failed,
+    } = attr;
+    if k.is_none()
+        && s.is_none()
+        && t.is_none()
+        && c.is_none()
+        && d.is_none()
+        && ok.is_none()
+        && failed.is_none()
+    {
+        return quote!(::core::default::Default::default());
+    }
     quote!(#p::Publish {
         kind: #kind,
         schedules: ::std::vec![#(::std::string::String::from(#schedules)),*],

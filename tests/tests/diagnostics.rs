@@ -2113,3 +2113,20 @@ fn a0048_a_task_that_cannot_run_a_published_template() {
     assert!(tasks[0].get("template").is_none());
     assert_eq!(tasks[1]["templateRef"]["clusterScope"], true);
 }
+
+/// `#[pipeline(kind = "…")]` takes the kinds `compile --kind` takes, each naming the variant
+/// of `argot::ir::OutputKind` that spells it so (the macro cannot depend on the compiler).
+#[test]
+fn the_macros_kinds_are_the_compilers() {
+    let source = include_str!("../../dsl-macros/src/attr.rs");
+    let start = source.find("pub const KINDS").expect("the list");
+    let list = &source[start..start + source[start..].find("];").expect("its end")];
+    for kind in argot::ir::OutputKind::ALL {
+        let entry = format!("(\"{}\", \"{kind:?}\")", kind.as_str());
+        assert!(list.contains(&entry), "{entry} missing from {list}");
+    }
+    assert_eq!(
+        list.matches("(\"").count(),
+        argot::ir::OutputKind::ALL.len()
+    );
+}

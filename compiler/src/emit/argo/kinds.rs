@@ -14,7 +14,7 @@ use super::{ObjectMeta, PIPELINE_LABEL, Workflow, WorkflowSpec};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{OutputKind, Pipeline, Publish};
 use crate::namer::ObjectKind;
-use crate::rules::syntax::check_cron;
+use crate::rules::syntax::{check_cron, is_time_zone};
 use crate::validate::ValidPipeline;
 
 /// The Argo minor versions argot emits for (`--argo-version`), oldest first.
@@ -387,16 +387,6 @@ fn zone_prefix(schedule: &str) -> Option<&str> {
         .strip_prefix("CRON_TZ=")
         .or_else(|| spec.strip_prefix("TZ="))?;
     rest.split_once(' ').map(|(zone, _)| zone)
-}
-
-/// True when Go's `time.LoadLocation` accepts `zone`: `UTC`, `Local` or a name of the IANA
-/// database (see [`crate::rules::time_zones`]).
-pub fn is_time_zone(zone: &str) -> bool {
-    zone == "UTC"
-        || zone == "Local"
-        || crate::rules::time_zones::TIME_ZONES
-            .binary_search(&zone)
-            .is_ok()
 }
 
 /// A field some Argo versions lack: where it appears in a manifest (the object keys on the way
