@@ -905,4 +905,25 @@ fn template_kinds_have_a_stable_name_and_label_their_runs() {
             assert_eq!(spec, serde_json::to_value(&compiled.workflow.spec).unwrap());
         }
     }
+    // A long pipeline name fits each kind's budget (63; 52 for a CronWorkflow, whose runs
+    // append `-<10-digit timestamp>`), shortened with a stable hash.
+    let mut long = argot_tests::fixtures::fan_out::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .unwrap()
+        .pipeline;
+    long.name = format!("retrain_{}", "the_churn_model".repeat(5));
+    long.publish.schedules = vec!["@daily".into()];
+    for (kind, max) in [
+        (OutputKind::WorkflowTemplate, 63),
+        (OutputKind::CronWorkflow, 52),
+    ] {
+        long.publish.kind = Some(kind);
+        let (_, emitted) =
+            argot::emit::argo::validate_and_emit(long.clone(), &Default::default()).unwrap();
+        let value = serde_json::to_value(&emitted.manifest).unwrap();
+        schema::assert_valid_manifest(ArgoVersion::V4_1, &value);
+        let name = value["metadata"]["name"].as_str().unwrap();
+        assert_eq!(name.len(), max, "{name}");
+        assert!(name.starts_with("retrain-the-churn-model"), "{name}");
+    }
 }

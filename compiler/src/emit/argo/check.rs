@@ -75,7 +75,7 @@ pub fn validate_and_emit_for(
             &valid.pipeline().name,
             &options.limits,
         ));
-        let manifest = kinds::manifest(workflow.clone(), &valid.pipeline().publish, version);
+        let manifest = kinds::manifest(workflow.clone(), valid.pipeline(), version);
         found.extend(kinds::check(valid.pipeline(), &manifest, version));
         emitted = Some((valid, workflow, manifest));
     }
@@ -116,7 +116,7 @@ fn check(
     }
     let workflow = workflow(valid);
     found.extend(manifest::check(&workflow, &valid.pipeline().name, limits));
-    let manifest = kinds::manifest(workflow.clone(), &valid.pipeline().publish, version);
+    let manifest = kinds::manifest(workflow.clone(), valid.pipeline(), version);
     found.extend(kinds::check(valid.pipeline(), &manifest, version));
     (Some((workflow, manifest)), found)
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ObjectMeta, PIPELINE_LABEL, Workflow, WorkflowSpec};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{OutputKind, Pipeline, Publish};
+use crate::ir::{OutputKind, Pipeline};
 use crate::namer::ObjectKind;
 use crate::rules::syntax::{check_cron, is_time_zone};
 use crate::validate::ValidPipeline;
@@ -161,9 +161,10 @@ impl Manifest {
     }
 }
 
-/// `workflow` (what [`super::workflow`] built for `valid`) as the object of `publish`'s kind,
-/// in the shape `version` accepts.
-pub fn manifest(workflow: Workflow, publish: &Publish, version: ArgoVersion) -> Manifest {
+/// `workflow` (what [`super::workflow`] built for `pipeline`) as the object of the pipeline's
+/// kind, in the shape `version` accepts.
+pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -> Manifest {
+    let publish = &pipeline.publish;
     let kind = publish.kind();
     let pipeline_label = workflow.metadata.labels.get(PIPELINE_LABEL).cloned();
     // A run started from a template or by the cron controller gets the labels of
@@ -174,14 +175,12 @@ pub fn manifest(workflow: Workflow, publish: &Publish, version: ArgoVersion) -> 
         meta.labels.insert(PIPELINE_LABEL.to_owned(), label);
         meta
     });
-    let fixed_name = |workflow: &Workflow, object: ObjectKind| {
-        let prefix = workflow.metadata.generate_name.as_deref().unwrap_or("");
-        let pipeline = prefix.strip_suffix('-').unwrap_or(prefix);
-        ObjectMeta {
-            name: Some(object.name_for(pipeline)),
-            generate_name: None,
-            ..workflow.metadata.clone()
-        }
+    // The pipeline's name within the kind's own budget (Argo's `maxCharsInObjectName`, 63;
+    // `maxCharsInCronWorkflowName`, 52), shortened with a stable hash like every name.
+    let fixed_name = |workflow: &Workflow, object: ObjectKind| ObjectMeta {
+        name: Some(object.name_for(&pipeline.name)),
+        generate_name: None,
+        ..workflow.metadata.clone()
     };
     match kind {
         OutputKind::Workflow => Manifest::Workflow(workflow),
@@ -225,7 +224,7 @@ pub fn manifest(workflow: Workflow, publish: &Publish, version: ArgoVersion) -> 
 /// The manifest of `valid` as `publish` and `version` ask, without the backend's checks: for
 /// callers that already hold a checked pipeline.
 pub fn manifest_of(valid: &ValidPipeline, version: ArgoVersion) -> Manifest {
-    manifest(super::workflow(valid), &valid.pipeline().publish, version)
+    manifest(super::workflow(valid), valid.pipeline(), version)
 }
 
 /// The concurrency policies Argo accepts (`validate.CronWorkflow`; `cron_workflow_types.go`:
