@@ -138,9 +138,9 @@ pub struct CronWorkflowSpec {
 #[serde(untagged)]
 pub enum Manifest {
     /// A `Workflow`, `WorkflowTemplate` or `ClusterWorkflowTemplate`.
-    Workflow(Workflow),
+    Workflow(Box<Workflow>),
     /// A `CronWorkflow`.
-    CronWorkflow(CronWorkflow),
+    CronWorkflow(Box<CronWorkflow>),
 }
 
 impl Manifest {
@@ -183,17 +183,17 @@ pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -
         ..workflow.metadata.clone()
     };
     match kind {
-        OutputKind::Workflow => Manifest::Workflow(workflow),
+        OutputKind::Workflow => Manifest::Workflow(Box::new(workflow)),
         OutputKind::WorkflowTemplate | OutputKind::ClusterWorkflowTemplate => {
             let metadata = fixed_name(&workflow, ObjectKind::WorkflowTemplate);
             let mut spec = workflow.spec;
             spec.workflow_metadata = run_metadata;
-            Manifest::Workflow(Workflow {
+            Manifest::Workflow(Box::new(Workflow {
                 api_version: workflow.api_version,
                 kind: kind.argo_kind().to_owned(),
                 metadata,
                 spec,
-            })
+            }))
         }
         OutputKind::CronWorkflow => {
             let metadata = fixed_name(&workflow, ObjectKind::CronWorkflow);
@@ -201,7 +201,7 @@ pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -
                 [one] if !version.lists_schedules_only() => (Some(one.clone()), Vec::new()),
                 all => (None, all.to_vec()),
             };
-            Manifest::CronWorkflow(CronWorkflow {
+            Manifest::CronWorkflow(Box::new(CronWorkflow {
                 api_version: workflow.api_version,
                 kind: kind.argo_kind().to_owned(),
                 metadata,
@@ -216,7 +216,7 @@ pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -
                     workflow_metadata: run_metadata,
                     workflow_spec: workflow.spec,
                 },
-            })
+            }))
         }
     }
 }
