@@ -53,11 +53,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
+    /// Compile a pipeline to an Argo manifest: a Workflow, or the kind of --kind or
+    /// #[pipeline(kind = …)] (YAML on stdout unless -o is given).
     #[command(
         after_help = "Examples:\n  quickstart compile --image ghcr.io/acme/quickstart:0.2 | kubectl create -f -\n  \
                       quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2\n  \
-                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n\n\
+                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n  \
+                      quickstart compile --kind cron-workflow --schedule '0 3 * * *' --timezone Europe/Paris --argo-version 3.7\n\n\
                       Without --image, native tasks run the image of #[pipeline(image = …)]; a note on stderr names it."
     )]
     Compile {

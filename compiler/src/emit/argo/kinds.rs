@@ -606,11 +606,17 @@ fn fields(
     version: ArgoVersion,
     out: &mut Vec<Diagnostic>,
 ) {
-    let missing: Vec<&VersionedField> = FIELDS.iter().filter(|f| !f.in_version(version)).collect();
+    // One pass over the compact JSON finds the keys that appear at all; only then is the
+    // manifest walked for where they are (most compiles stop here: no key appears).
+    let text = serde_json::to_string(manifest).expect("argot's Argo types always serialise");
+    let missing: Vec<&VersionedField> = FIELDS
+        .iter()
+        .filter(|f| !f.in_version(version) && text.contains(&format!("\"{}\":", f.field)))
+        .collect();
     if missing.is_empty() {
         return;
     }
-    let value = serde_json::to_value(manifest).expect("argot's Argo types always serialise");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("argot's own JSON");
     let mut found: Vec<(String, Option<String>, &VersionedField)> = Vec::new();
     let mut keys = Vec::new();
     walk(&value, &mut keys, None, &missing, &mut found);
