@@ -927,3 +927,64 @@ fn template_kinds_have_a_stable_name_and_label_their_runs() {
         assert!(name.starts_with("retrain-the-churn-model"), "{name}");
     }
 }
+
+/// What argot emits for an Argo version is valid against that version's strict schema, or
+/// refused with A0047: every example (and fixture with settings), compiled for every version,
+/// as each kind.
+#[test]
+fn every_example_is_valid_for_every_version_or_refused() {
+    use argot::ir::OutputKind;
+    let examples = [
+        argot_examples::quickstart::quickstart::definition(),
+        argot_examples::coin_flip::coin_flip::definition(),
+        argot_examples::container_steps::container_steps::definition(),
+        argot_examples::exit_handler::exit_handler::definition(),
+        argot_examples::gpu_training::gpu_training::definition(),
+        argot_examples::cached::cached::definition(),
+        argot_examples::sweep::sweep::definition(),
+        argot_examples::shards::shards::definition(),
+        argot_examples::nested_pipeline::nested_pipeline::definition(),
+        argot_examples::nightly::nightly::definition(),
+        argot_examples::library::ml_library::definition(),
+        argot_examples::library::weekly_report::definition(),
+        argot_tests::fixtures::settings_dsl::definition(),
+        argot_tests::fixtures::hooked::definition(),
+    ];
+    let mut refused = Vec::new();
+    for def in examples {
+        for version in ArgoVersion::ALL {
+            for kind in OutputKind::ALL {
+                let mut options = options("argot-fixtures");
+                options.argo_version = version;
+                options.publish.kind = Some(kind);
+                if kind == OutputKind::CronWorkflow {
+                    options.publish.schedules = vec!["@daily".into()];
+                }
+                match def.compile(&options) {
+                    Ok(compiled) => {
+                        let value = serde_json::to_value(&compiled.manifest).unwrap();
+                        let v = schema::violations_for(version, Kind::of(&value).unwrap(), &value);
+                        assert!(
+                            v.is_empty(),
+                            "{} for Argo {version} as {kind}:\n{}",
+                            def.name,
+                            v.join("\n")
+                        );
+                    }
+                    Err(argot::CompileError::Invalid(d)) => {
+                        assert!(
+                            d.codes()
+                                .iter()
+                                .all(|c| *c == argot::Code::UnsupportedByArgoVersion),
+                            "{} for Argo {version} as {kind}: {d}",
+                            def.name
+                        );
+                        refused.push(format!("{}@{version}", def.name));
+                    }
+                }
+            }
+        }
+    }
+    // The refusals are the constructs a version lacks, not accidents: none at 4.1.
+    assert!(refused.iter().all(|r| !r.ends_with("@4.1")), "{refused:?}");
+}

@@ -358,12 +358,16 @@ pub struct MemoizeCache {
     pub config_map: ConfigMapName,
 }
 
-/// A config map named by `name` (Argo's `ConfigMapKeySelector` without a key).
+/// A config map named by `name` (Argo 4's `LocalObjectReference`; 3.x's
+/// `ConfigMapKeySelector`, which also needs a key: see [`kinds::manifest`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigMapName {
     /// The config map's name.
     pub name: String,
+    /// A key in it (Argo 3.x only, whose schema requires one the controller never reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// When and how often Argo retries a failed pod (`retryStrategy`).
@@ -820,6 +824,7 @@ fn component_template(
             cache: MemoizeCache {
                 config_map: ConfigMapName {
                     name: m.config_map.clone(),
+                    key: None,
                 },
             },
         }),

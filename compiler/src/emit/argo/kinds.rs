@@ -163,7 +163,17 @@ impl Manifest {
 
 /// `workflow` (what [`super::workflow`] built for `pipeline`) as the object of the pipeline's
 /// kind, in the shape `version` accepts.
-pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -> Manifest {
+pub fn manifest(mut workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -> Manifest {
+    if version < ArgoVersion::V4_0 {
+        // Argo 3.x types `memoize.cache.configMap` as a `ConfigMapKeySelector`, whose `key`
+        // its schema requires; the controller reads only the name (`MemoizationCache`), and
+        // 4.0 made it a `LocalObjectReference`. Any key satisfies 3.x; this one says why.
+        for template in &mut workflow.spec.templates {
+            if let Some(memoize) = &mut template.memoize {
+                memoize.cache.config_map.key = Some(MEMOIZE_CACHE_KEY_3X.to_owned());
+            }
+        }
+    }
     let publish = &pipeline.publish;
     let kind = publish.kind();
     let pipeline_label = workflow.metadata.labels.get(PIPELINE_LABEL).cloned();
@@ -226,6 +236,9 @@ pub fn manifest(workflow: Workflow, pipeline: &Pipeline, version: ArgoVersion) -
 pub fn manifest_of(valid: &ValidPipeline, version: ArgoVersion) -> Manifest {
     manifest(super::workflow(valid), valid.pipeline(), version)
 }
+
+/// The `memoize.cache.configMap.key` written for Argo 3.x (see [`manifest`]).
+pub const MEMOIZE_CACHE_KEY_3X: &str = "argot-memoize-unused";
 
 /// The concurrency policies Argo accepts (`validate.CronWorkflow`; `cron_workflow_types.go`:
 /// `AllowConcurrent`, `ForbidConcurrent`, `ReplaceConcurrent`).
@@ -413,6 +426,15 @@ impl VersionedField {
 }
 
 macro_rules! field {
+    (core $def:literal, $field:literal, [$($key:literal),+], $since:expr, $until:expr) => {
+        VersionedField {
+            definition: concat!("io.k8s.api.core.v1.", $def),
+            field: $field,
+            path: &[$($key),+],
+            since: $since,
+            until: $until,
+        }
+    };
     ($def:literal, $field:literal, [$($key:literal),+], $since:expr, $until:expr) => {
         VersionedField {
             definition: concat!("io.argoproj.workflow.v1alpha1.", $def),
@@ -596,6 +618,11 @@ pub const FIELDS: &[VersionedField] = &[
         None,
         Some(ArgoVersion::V3_6)
     ),
+    // Kubernetes types the schemas embed, from the Kubernetes release each Argo built with.
+    field!(core "Container", "restartPolicyRules", ["container", "restartPolicyRules"], Some(ArgoVersion::V4_1), None),
+    field!(core "EnvVarSource", "fileKeyRef", ["valueFrom", "fileKeyRef"], Some(ArgoVersion::V4_1), None),
+    field!(core "VolumeProjection", "podCertificate", ["sources", "podCertificate"], Some(ArgoVersion::V4_1), None),
+    field!(core "Lifecycle", "stopSignal", ["lifecycle", "stopSignal"], Some(ArgoVersion::V3_7), None),
 ];
 
 /// A0047: every field of `manifest` that `version`'s schema lacks, once per field and
@@ -746,7 +773,11 @@ mod tests {
     fn every_field_path_ends_with_its_field() {
         for f in FIELDS {
             assert_eq!(f.path.last(), Some(&f.field), "{f:?}");
-            assert!(f.definition.starts_with("io.argoproj.workflow.v1alpha1."));
+            assert!(
+                f.definition.starts_with("io.argoproj.workflow.v1alpha1.")
+                    || f.definition.starts_with("io.k8s.api.core.v1."),
+                "{f:?}"
+            );
             assert!(f.since.is_some() || f.until.is_some(), "{f:?}");
         }
     }
