@@ -2136,3 +2136,27 @@ fn the_macros_kinds_are_the_compilers() {
         argot::ir::OutputKind::ALL.len()
     );
 }
+
+/// A component whose every task runs a published template has no template in the manifest,
+/// so it needs no image; one task running it here needs the image again.
+#[test]
+fn a0009_a_component_run_only_from_a_published_template_needs_no_image() {
+    let mut p = traced(argot_examples::library::weekly_report::definition());
+    p.image = None;
+    let (_, emitted) = argo::validate_and_emit(p.clone(), &ValidateOptions::default())
+        .unwrap_or_else(|d| panic!("no image is needed: {d}"));
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    assert_eq!(
+        json["spec"]["templates"].as_array().unwrap().len(),
+        1,
+        "{json}"
+    );
+    p.tasks[1].template_ref = None;
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::NoImage], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `train` runs native component `train`"),
+        "{d}"
+    );
+}

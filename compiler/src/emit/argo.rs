@@ -589,17 +589,24 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
     }
 }
 
-/// For each of `valid`'s templates, whether a task runs it here: a template only tasks with a
-/// `templateRef` would run is the library's, and is not emitted.
+/// For each of `valid`'s templates, whether it is emitted: not when every task that would run
+/// it runs a published template instead (`templateRef`: the template is the library's).
 pub fn run_here(valid: &ValidPipeline) -> Vec<bool> {
     let names = valid.names();
-    let mut used = vec![false; names.templates.len()];
+    let mut published = vec![false; names.templates.len()];
+    let mut local = vec![false; names.templates.len()];
     for (i, task) in valid.pipeline().tasks.iter().enumerate() {
-        if task.template_ref.is_none() {
-            used[names.task_templates[i] as usize] = true;
+        let t = names.task_templates[i] as usize;
+        match task.template_ref {
+            Some(_) => published[t] = true,
+            None => local[t] = true,
         }
     }
-    used
+    published
+        .into_iter()
+        .zip(local)
+        .map(|(published, local)| local || !published)
+        .collect()
 }
 
 /// A DAG template named `name` with `tasks`.
