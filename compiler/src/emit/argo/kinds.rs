@@ -1,12 +1,16 @@
 //! Output kinds and Argo versions: the `Workflow` argot builds becomes the object the user
 //! asked for (`WorkflowTemplate`, `ClusterWorkflowTemplate`, `CronWorkflow`), in the shape the
-//! chosen Argo version accepts, and what that version lacks is refused (A0046, A0047).
+//! chosen Argo version accepts, and what would not work is refused: CronWorkflow settings
+//! (A0046), fields the version lacks (A0047), tasks that cannot run a published template
+//! (A0048).
 //!
 //! Every kind holds the same `WorkflowSpec`: a template kind is the workflow under a stable
-//! `metadata.name` (Argo's `WorkflowTemplate` has no `generateName`: `argo template create`
-//! and `kubectl apply` need the name), a `CronWorkflow` wraps it as `spec.workflowSpec`. What
-//! differs between versions is read from Argo's own schemas (`tests/data/argo-schema-v*.json`;
-//! the test `the_field_table_matches_argos_schemas` keeps [`FIELDS`] true to them).
+//! `metadata.name` (a template is found by name — `templateRef`, `argo submit --from` — and
+//! `kubectl apply` needs one), a `CronWorkflow` wraps it as `spec.workflowSpec`. What differs
+//! between versions is read from Argo's own schemas (`tests/data/argo-schema-v*.json`; the
+//! test `the_field_table_matches_argos_schemas` keeps [`FIELDS`] true to them, and
+//! `every_example_is_valid_for_every_version_or_refused` checks what argot emits against
+//! each).
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +19,6 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{OutputKind, Pipeline};
 use crate::namer::ObjectKind;
 use crate::rules::syntax::{check_cron, is_time_zone};
-use crate::validate::ValidPipeline;
 
 /// The Argo minor versions argot emits for (`--argo-version`), oldest first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -229,12 +232,6 @@ pub fn manifest(mut workflow: Workflow, pipeline: &Pipeline, version: ArgoVersio
             }))
         }
     }
-}
-
-/// The manifest of `valid` as `publish` and `version` ask, without the backend's checks: for
-/// callers that already hold a checked pipeline.
-pub fn manifest_of(valid: &ValidPipeline, version: ArgoVersion) -> Manifest {
-    manifest(super::workflow(valid), valid.pipeline(), version)
 }
 
 /// The `memoize.cache.configMap.key` written for Argo 3.x (see [`manifest`]).
