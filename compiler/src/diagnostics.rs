@@ -436,6 +436,28 @@ codes! {
          an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
          differs from its limit would make the API server refuse the pod; it is refused here \
          instead, naming the task and the resource.";
+    /// A recursion without a usable depth bound.
+    RecursionBound = "A0040", Error, "a recursion without a usable depth bound",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `executeTemplate` (`currentStackDepth >= maxStackDepth` fails the node with `ErrMaxDepthExceeded`, 100 templates deep); argot: the bound is enforced by the condition of the branch around the recursive call, on Argo and locally",
+        test: "a0040_recursion_needs_a_bound_argo_can_run",
+        "A pipeline that calls itself states how many levels may run, the first call \
+         included: `#[pipeline(max_depth = N)]`. At depth N the branch holding the recursive \
+         call does not run (Skipped), as if its condition were false, so a condition that \
+         never turns false still ends. N must be at least 2 (1 never recurses) and small \
+         enough that Argo can nest the templates: each level is the pipeline's DAG template \
+         and the branch's around the recursive call, and Argo fails a workflow nested 100 \
+         templates deep. State a bound from 2 to the depth the message names.";
+    /// A recursion written in a way that is not compiled.
+    RecursionMisuse = "A0041", Error, "a recursion written in a way that is not compiled",
+        source: "argot: recursion is compiled as one DAG template that calls itself from a conditional branch (Argo's `coinflip-recursive` example), with the depth as an input; the call the last level would make never runs, so its outputs never exist (`getTemplateOutputsFromScope` in `workflow/controller/operator.go` fails on an absent output)",
+        test: "a0041_recursion_written_in_a_way_that_is_not_compiled",
+        "A pipeline recurses by calling itself directly, inside a `when(…)` written in its \
+         own body: the condition says when to go one level deeper. It is not the pipeline the \
+         run starts from (call it from another pipeline), and it does not call itself through \
+         another pipeline, a loop, a hook or a nested branch. The recursive call's outputs \
+         are read only through `one_of([deeper, this_level])`, which is the deeper level's \
+         output when the call ran and this level's otherwise: at the last level the call \
+         does not run and has no outputs.";
 }
 
 impl fmt::Display for Code {

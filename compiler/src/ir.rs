@@ -914,6 +914,15 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// It does not hold.
     Not(Box<Condition>),
+    /// The recursion bound of a pipeline that calls itself: holds while the depth of the
+    /// sub-pipeline call around the condition is below `max_depth` (the first call is depth
+    /// 1), so a call at depth `max_depth` does not recurse. Tracing conjoins it to the
+    /// condition of the branch that holds the recursive call (`#[pipeline(max_depth = N)]`);
+    /// see [`call_depth`].
+    WithinDepth {
+        /// The most levels the recursion runs, the first call included.
+        max_depth: u32,
+    },
 }
 
 /// How a comparison reads its operands' wire forms.
@@ -939,6 +948,7 @@ impl Condition {
                 }
                 Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
                 Condition::Not(c) => walk(c, out),
+                Condition::WithinDepth { .. } => {}
             }
         }
         let mut out = Vec::new();
@@ -981,6 +991,17 @@ impl Condition {
                     .join(sep)
             }
             Condition::Not(c) => format!("not ({})", c.describe(task_name)),
+            Condition::WithinDepth { max_depth } => format!("depth < {max_depth}"),
+        }
+    }
+
+    /// The recursion bound this condition carries ([`Condition::WithinDepth`]), if any.
+    pub fn max_depth(&self) -> Option<u32> {
+        match self {
+            Condition::WithinDepth { max_depth } => Some(*max_depth),
+            Condition::And(v) | Condition::Or(v) => v.iter().find_map(Condition::max_depth),
+            Condition::Not(c) => c.max_depth(),
+            Condition::Compare { .. } => None,
         }
     }
 }
@@ -1542,6 +1563,30 @@ pub fn call_prefix(regions: &[Region], region: RegionId) -> String {
         .collect();
     names.reverse();
     names.iter().map(|n| format!("{n}.")).collect()
+}
+
+/// How deep region `region` is in a recursion: the number of calls of the pipeline of the
+/// innermost sub-pipeline call around it (itself included) that enclose it — 1 in a first
+/// call, 2 in the call that call makes of itself, … — and 0 outside any call. What
+/// [`Condition::WithinDepth`] compares; on Argo the call templates carry it as an input.
+pub fn call_depth(regions: &[Region], region: RegionId) -> u32 {
+    let mut calls = ancestry(regions, region).filter_map(|(_, r)| match &r.kind {
+        RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+        _ => None,
+    });
+    let Some(innermost) = calls.next() else {
+        return 0;
+    };
+    1 + calls.filter(|p| *p == innermost).count() as u32
+}
+
+/// True when call region `call` is a recursive call: a call of the pipeline of a call around
+/// it.
+pub fn is_recursive_call(regions: &[Region], call: RegionId) -> bool {
+    regions
+        .get(call.index())
+        .is_some_and(|r| matches!(r.kind, RegionKind::Call { .. }))
+        && call_depth(regions, call) > 1
 }
 
 /// The last segment of a task's name: the name of its DAG task inside a sub-pipeline's

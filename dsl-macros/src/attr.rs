@@ -28,6 +28,7 @@ pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
 pub const SETTINGS: &str = "settings";
 pub const PARALLELISM: &str = "parallelism";
+pub const MAX_DEPTH: &str = "max_depth";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -318,6 +319,15 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 _ => None,
             });
             put_once(cx, &mut s.parallelism, v, &meta, PARALLELISM);
+        } else if path.is_ident(MAX_DEPTH) {
+            // The range (2 to what Argo can nest) is the compiler's to check (A0040), so a
+            // hand-built pipeline meets the same rule.
+            let takes = format!("a number of levels: `{MAX_DEPTH} = 10`");
+            let v = literal(cx, &meta, MAX_DEPTH, &takes, |lit| match lit {
+                Lit::Int(i) => i.base10_parse::<u32>().ok(),
+                _ => None,
+            });
+            put_once(cx, &mut attr.max_depth, v, &meta, MAX_DEPTH);
         } else {
             unknown_key(
                 cx,
@@ -327,6 +337,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     ARTIFACT_REPOSITORY_REF,
                     IMAGE,
                     IMAGE_PULL_SECRETS,
+                    MAX_DEPTH,
                     NAME,
                     OUTPUTS,
                     PARALLELISM,
