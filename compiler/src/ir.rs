@@ -1622,3 +1622,51 @@ pub fn describe_region(regions: &[Region], region: RegionId) -> String {
         None => format!("{what} #{}", region.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(pipeline: &str, parent: u32) -> Region {
+        Region {
+            kind: RegionKind::Call {
+                pipeline: pipeline.to_owned(),
+                name: pipeline.to_owned(),
+                arguments: IndexMap::new(),
+                outputs: IndexMap::new(),
+            },
+            parent: Some(RegionId(parent)),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn the_depth_counts_the_calls_of_the_innermost_calls_pipeline() {
+        let branch = |parent: u32| Region {
+            kind: RegionKind::ExitHandler,
+            parent: Some(RegionId(parent)),
+            location: None,
+        };
+        // root ⊃ a ⊃ branch ⊃ a ⊃ branch ⊃ a ⊃ b; root ⊃ b.
+        let regions = vec![
+            Region::root(),
+            call("a", 0),
+            branch(1),
+            call("a", 2),
+            branch(3),
+            call("a", 4),
+            call("b", 5),
+            call("b", 0),
+        ];
+        let depth = |r: u32| call_depth(&regions, RegionId(r));
+        assert_eq!(
+            (0..8).map(depth).collect::<Vec<_>>(),
+            [0, 1, 1, 2, 2, 3, 1, 1]
+        );
+        let recursive: Vec<u32> = (0..8)
+            .filter(|r| is_recursive_call(&regions, RegionId(*r)))
+            .collect();
+        // A branch inside a deeper level is not a call, and `b` inside `a` is a first call.
+        assert_eq!(recursive, [3, 5]);
+    }
+}

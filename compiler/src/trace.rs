@@ -525,6 +525,10 @@ pub enum CondExpr {
     Or(Vec<CondExpr>),
     /// It does not hold.
     Not(Box<CondExpr>),
+    /// A recursion's depth bound, as [`crate::ir::Condition::WithinDepth`]: what tracing
+    /// conjoined to an earlier branch of the chain, which `otherwise` and `else_when` negate
+    /// with it (so at the last level they run in its place).
+    WithinDepth(u32),
 }
 
 /// Runs `body` as a branch guarded by `condition`, whose operands must be visible where the
@@ -556,6 +560,7 @@ pub(crate) fn branch(
             }
             CondExpr::Or(v) => Condition::Or(v.into_iter().map(|e| resolve(e, operand)).collect()),
             CondExpr::Not(e) => Condition::Not(Box::new(resolve(*e, operand))),
+            CondExpr::WithinDepth(max_depth) => Condition::WithinDepth { max_depth },
         }
     }
     let condition = CURRENT.with(|c| {
@@ -602,6 +607,17 @@ pub(crate) fn branch(
         })
     });
     scope(RegionKind::Branch { condition }, location, body)
+}
+
+/// The recursion bound tracing conjoined to branch `region`'s condition, if any.
+pub(crate) fn branch_bound(region: RegionId) -> Option<u32> {
+    CURRENT.with(|c| {
+        let guard = c.borrow();
+        match &guard.as_ref()?.pipeline.regions.get(region.index())?.kind {
+            RegionKind::Branch { condition } => condition.max_depth(),
+            _ => None,
+        }
+    })
 }
 
 /// Runs `body` inside a new region of kind `kind`, nested in the current one, and returns

@@ -689,6 +689,10 @@ struct ParsedPipeline {
     args: Vec<Arg>,
     /// The names of the outputs, one per returned value.
     outputs: Vec<String>,
+    /// A recursion without a bound, or a bound without a recursion: reported beside the
+    /// generated code rather than instead of it, so the call still type-checks and the error
+    /// is the only one.
+    recursion_errors: TokenStream,
 }
 
 /// Stage 1: parses the attribute and the function, checking every rule.
@@ -699,13 +703,20 @@ fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline
     check::plain_signature(&cx, &func, "a pipeline");
     let args = attr::args(&cx, &mut func, None);
     let outputs = output_names(&cx, &func.sig.output, attr.outputs.as_ref());
-    check_recursion(&cx, &func, attr.max_depth.as_ref());
+    let recursion = Ctxt::default();
+    check_recursion(&recursion, &func, attr.max_depth.as_ref());
+    let recursion_errors = recursion
+        .finish()
+        .err()
+        .map(|e| e.to_compile_error())
+        .unwrap_or_default();
     match cx.finish() {
         Ok(()) => Ok(ParsedPipeline {
             func,
             attr,
             args,
             outputs,
+            recursion_errors,
         }),
         Err(e) => Err(fallback(&func, e)),
     }
@@ -880,7 +891,10 @@ fn generate_pipeline(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenS
     let body = pipeline_body(parsed);
     let call = pipeline_call(parsed, params);
     let module = pipeline_module(parsed, params);
+    let recursion_errors = &parsed.recursion_errors;
     quote! {
+        #recursion_errors
+
         #body
 
         #call

@@ -20,6 +20,8 @@ impl Checker<'_> {
     pub(crate) fn recursion(&mut self) {
         let p = self.p;
         let mut recurses = false;
+        // Each level repeats the same branch: its problems are reported once.
+        let mut reported = std::collections::BTreeSet::new();
         for (r, region) in p.regions.iter().enumerate() {
             let id = RegionId(r as u32);
             if let RegionKind::Branch { condition } = &region.kind
@@ -31,6 +33,10 @@ impl Checker<'_> {
                         Some(RegionKind::Call { .. })
                     )
                 });
+                let first = reported.insert(format!("{:?}", region.location));
+                if !first {
+                    continue;
+                }
                 if !(2..=crate::trace::MAX_RECURSION_DEPTH).contains(&max_depth) {
                     self.report(
                         Code::RecursionBound,
@@ -43,12 +49,12 @@ impl Checker<'_> {
                         "state `#[pipeline(max_depth = N)]` with N from 2 (1 never recurses) to the most levels Argo can nest",
                     );
                 }
-                if !in_call_body || !is_top_level_bound(condition) {
+                if !in_call_body {
                     self.report(
                         Code::RecursionMisuse,
                         None,
                         format!(
-                            "{} carries a recursion bound, but is not a branch written directly in a called pipeline's body, or the bound is not one of the terms its condition requires",
+                            "{} carries a recursion bound, but is not a branch written directly in a called pipeline's body, where the depth is known",
                             describe_region(&p.regions, id)
                         ),
                         "let tracing place the bound: call the pipeline from itself inside a `when(…)` in its body, with `#[pipeline(max_depth = N)]`",
@@ -67,7 +73,7 @@ impl Checker<'_> {
                             if matches!(&region.kind, RegionKind::Call { pipeline: q, .. } if q == pipeline))
                     })
             });
-            if !bounded {
+            if !bounded && reported.insert(format!("call {:?}", region.location)) {
                 self.report(
                     Code::RecursionBound,
                     None,

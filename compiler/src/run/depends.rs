@@ -285,4 +285,25 @@ mod tests {
         assert_eq!(holds(&Condition::Or(vec![])), Ok(false));
         assert_eq!(holds(&Condition::And(vec![])), Ok(true));
     }
+
+    #[test]
+    fn a_recursion_bound_holds_below_the_last_level_only() {
+        let value = |_: &Operand| Err("no operand".to_owned());
+        let bound = Condition::WithinDepth { max_depth: 3 };
+        // As Argo's `asInt(inputs.parameters['_recursion-depth']) < 3`.
+        for (depth, holds) in [(1, true), (2, true), (3, false), (4, false)] {
+            assert_eq!(condition_holds(&bound, &value, depth), Ok(holds), "{depth}");
+        }
+        let guarded = Condition::And(vec![
+            Condition::Compare {
+                left: Operand::Constant("1".into()),
+                op: CompareOp::Lt,
+                right: Operand::Constant("2".into()),
+                kind: CompareKind::Integer,
+            },
+            bound,
+        ]);
+        assert_eq!(condition_holds(&guarded, &value, 2), Ok(true));
+        assert_eq!(condition_holds(&guarded, &value, 3), Ok(false));
+    }
 }

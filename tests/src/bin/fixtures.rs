@@ -9,6 +9,7 @@ use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
 use argot_examples::sweep::sweep;
+use argot_examples::train_until::train_until;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
     typed_values, unpinned_image,
@@ -57,6 +58,7 @@ use same_name::twins;
 fn main() {
     argot::main!(
         quickstart,
+        train_until,
         container_steps,
         coin_flip,
         exit_handler,
