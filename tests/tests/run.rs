@@ -1679,6 +1679,18 @@ fn recursion_runs_level_by_level_and_stops_at_the_bound() {
         output_param(&details, "train-rounds.final-accuracy", "output"),
         "0.941"
     );
+
+    // `otherwise` after the recursive branch runs at the last level, where the bound stops
+    // that branch: 1, 2, 3, then the last level's `otherwise` gives 4, and each level's
+    // `one_of` adds one on the way up.
+    let out = sb.run(&["deepens"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "deepen.deepen.deepen.step-2", "output"),
+        "4"
+    );
+    assert_eq!(output_param(&details, "deepen.step-3", "output"), "7");
 }
 
 #[test]

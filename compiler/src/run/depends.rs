@@ -288,7 +288,10 @@ mod tests {
 
     #[test]
     fn a_recursion_bound_holds_below_the_last_level_only() {
-        let value = |_: &Operand| Err("no operand".to_owned());
+        let value = |o: &Operand| match o {
+            Operand::Constant(t) => Ok(t.clone()),
+            _ => Err("no operand".to_owned()),
+        };
         let bound = Condition::WithinDepth { max_depth: 3 };
         // As Argo's `asInt(inputs.parameters['_recursion-depth']) < 3`.
         for (depth, holds) in [(1, true), (2, true), (3, false), (4, false)] {

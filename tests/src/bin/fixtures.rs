@@ -24,8 +24,9 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::shaped_params;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
-    handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, deepens, fails_one_branch, formatted,
+    gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out,
+    omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -87,6 +88,7 @@ fn main() {
         uncontrolled,
         shaped_params,
         loops_probe,
+        deepens,
         sweep,
         shards,
         calls_probe,
