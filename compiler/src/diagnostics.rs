@@ -368,7 +368,7 @@ codes! {
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
         "Some combinations the IR can hold are not compiled or run yet: a loop inside a \
-         called pipeline, a sub-pipeline called inside a loop, recursion; a second exit \
+         called pipeline, a sub-pipeline called inside a loop; a second exit \
          handler, or one inside another construct (Argo has one `spec.onExit`); in a \
          conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \

@@ -207,7 +207,8 @@ pub(crate) struct Tracer {
     /// What task names start with here: the names of the sub-pipeline calls around, each
     /// followed by `.` (empty in the pipeline's own body).
     prefix: String,
-    /// The pipelines being called, outermost first (a pipeline calling itself is refused).
+    /// The pipelines being called, outermost first (a pipeline calling itself is traced up to
+    /// its bound, see [`begin_call`]).
     calls: Vec<&'static str>,
     /// Called pipeline name → the function that defines it (`module_path::fn`): two
     /// functions with one name would share one Argo template.
@@ -863,6 +864,11 @@ impl Tracer {
         }
         // The branch the recursive call is written in, directly in the body of the call
         // being traced: the bound is conjoined to its condition, so the last level skips it.
+        // The bound goes on the branch, not on the call's own DAG task: a skipped task's
+        // outputs are absent, and the branch's template returning them would fail on Argo
+        // (`getTemplateOutputsFromScope` in `workflow/controller/operator.go`: an absent
+        // output without a default), where a skipped branch's are simply nil to `one_of`'s
+        // `??`, and a bare `depends` on it holds (Skipped counts as done, `TaskResults`).
         let current = self.current;
         let regions = &self.pipeline.regions;
         let call = crate::ir::enclosing_call(regions, current);

@@ -917,6 +917,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             },
         ));
     }
+    let recursive = recursive_pipelines(valid);
     for (r, nested) in p.regions.iter().enumerate() {
         let RegionKind::Call {
             pipeline,
@@ -938,7 +939,6 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             .unwrap_or(usize::MAX);
         let mut waits: Vec<&str> = Vec::new();
         let mut arguments = Arguments::default();
-        let recursive = recursive_pipelines(valid);
         for (param, argument) in bound {
             let artifact = binds_artifact(valid, c, param);
             let value = match argument {
