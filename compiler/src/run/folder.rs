@@ -271,7 +271,8 @@ mod folder_name_tests {
             "train-rounds.train-epoch"
         );
         let deep = |n: usize| format!("{}train-epoch", "train-rounds.".repeat(n));
-        let (a, b) = (folder_name(&deep(30)), folder_name(&deep(31)));
+        let (thirty, thirty_one) = (deep(30), deep(31));
+        let (a, b) = (folder_name(&thirty), folder_name(&thirty_one));
         assert!(a.len() <= 240 && b.len() <= 240, "{a}");
         assert_ne!(a, b);
         assert!(a.ends_with(".train-rounds.train-epoch"), "{a}");
