@@ -213,6 +213,9 @@ pub(crate) struct Tracer {
     /// Called pipeline name → the function that defines it (`module_path::fn`): two
     /// functions with one name would share one Argo template.
     called: HashMap<&'static str, &'static str>,
+    /// The call regions whose body has made its recursive call: a second one would make
+    /// tracing (and the run) grow exponentially with the depth.
+    recursed: BTreeSet<RegionId>,
     problems: Vec<Diagnostic>,
 }
 
@@ -286,6 +289,7 @@ pub(crate) fn trace(
         prefix: String::new(),
         calls: vec![header.name],
         called: HashMap::new(),
+        recursed: BTreeSet::new(),
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -883,6 +887,15 @@ impl Tracer {
                 "write the recursive call inside `when(condition, || …)` in the pipeline's body (not in a loop, a hook or a nested branch): the condition says when to go one level deeper".to_owned(),
             );
         };
+        if let Some(call) = call
+            && !self.recursed.insert(call)
+        {
+            return refuse(
+                Code::RecursionMisuse,
+                format!("pipeline `{pipeline}` calls itself more than once in its body; only one recursive call is compiled"),
+                "make one recursive call per level (a chain, like a do-while loop); a tree of calls would grow exponentially with the depth".to_owned(),
+            );
+        }
         if condition.max_depth().is_none() {
             let user = std::mem::replace(condition, crate::ir::Condition::And(Vec::new()));
             *condition = crate::ir::Condition::And(vec![

@@ -1922,6 +1922,23 @@ mod recursive {
         unconditional(1u32);
     }
 
+    /// Calls itself twice per level: a tree, not a chain.
+    #[pipeline(max_depth = 40)]
+    pub fn twice(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || {
+            twice(s.output);
+            twice(s.output);
+        });
+        s.output
+    }
+
+    /// Calls `twice`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twice() {
+        twice(1u32);
+    }
+
     /// The pipeline the run starts from calls itself.
     #[pipeline(image = "example.com/fixtures:1.0", max_depth = 3)]
     pub fn root_recursion(x: Param<u32>) {
@@ -2019,6 +2036,16 @@ fn a0041_recursion_written_in_a_way_that_is_not_compiled() {
             .contains("calls itself outside a `when(…)` written directly in its body"),
         "{d}"
     );
+    // Two calls per level would trace 2^40 levels: refused at the second call, in time.
+    let started = std::time::Instant::now();
+    let d = refused(recursive::calls_twice::definition());
+    assert!(d.codes().iter().all(|c| *c == Code::RecursionMisuse), "{d}");
+    assert!(
+        d.to_string()
+            .contains("pipeline `twice` calls itself more than once in its body"),
+        "{d}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
     let d = refused(recursive::root_recursion::definition());
     assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
     assert!(
