@@ -454,7 +454,9 @@ codes! {
         "A pipeline recurses by calling itself directly, inside a `when(…)` written in its \
          own body: the condition says when to go one level deeper. It is not the pipeline the \
          run starts from (call it from another pipeline), and it does not call itself through \
-         another pipeline, a loop, a hook or a nested branch. The recursive call's outputs \
+         another pipeline, a loop, a hook or a nested branch, and it calls itself once per \
+         level (a chain: a tree of calls would grow exponentially with the depth). The \
+         recursive call's outputs \
          are read only through `one_of([deeper, this_level])`, which is the deeper level's \
          output when the call ran and this level's otherwise: at the last level the call \
          does not run and has no outputs.";
