@@ -65,7 +65,10 @@
 //! it read an output of every iteration through [`Argument::Collected`]. Conditional
 //! branches run (each a DAG template on Argo, decided once what it reads has finished). The
 //! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
-//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
+//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`]. A recursion (a
+//! pipeline calling itself from a branch of its body) is held unrolled: a call region per
+//! level up to the bound, each level's branch guarded by [`Condition::WithinDepth`]; Argo runs
+//! the first level's template, which calls itself, and the runner runs the levels as written.
 
 use std::collections::BTreeMap;
 
