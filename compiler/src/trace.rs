@@ -872,7 +872,8 @@ impl Tracer {
         // outputs are absent, and the branch's template returning them would fail on Argo
         // (`getTemplateOutputsFromScope` in `workflow/controller/operator.go`: an absent
         // output without a default), where a skipped branch's are simply nil to `one_of`'s
-        // `??`, and a bare `depends` on it holds (Skipped counts as done, `TaskResults`).
+        // `??`, and a bare `depends` on it holds (Skipped counts as done, `TaskResults`); see
+        // "Outputs of Skipped and Omitted Nodes" in Argo v4.1.2's `docs/variables.md`.
         let current = self.current;
         let regions = &self.pipeline.regions;
         let call = crate::ir::enclosing_call(regions, current);

@@ -738,7 +738,10 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
-                            // The last option, beside the reader (validation): read directly.
+                            // The last option, beside the reader (validation): read
+                            // directly, reached when every branch before it was skipped
+                            // (an expression sees a skipped node's outputs as nil: "Outputs
+                            // of Skipped and Omitted Nodes", Argo's `docs/variables.md`).
                             if p.tasks[t.index()].region == region {
                                 return output_expression(valid, region, t, output);
                             }
