@@ -205,7 +205,7 @@ pub(crate) fn dag_templates(
             });
         }
         if let Some(dag) = template.dag.as_mut() {
-            dag.tasks = dag_tasks(valid, id, &received);
+            dag.tasks = dag_tasks(valid, id, &received, &recursive);
         }
         if region.kind == RegionKind::ExitHandler {
             exit = Some(template);
@@ -698,8 +698,14 @@ fn locate<'p>(valid: &'p ValidPipeline, at: RegionId, task: TaskId, output: &str
 }
 
 /// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
-/// each branch where its first task was written.
-fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
+/// each branch where its first task was written. A call of a pipeline in `recursive` passes
+/// its depth.
+fn dag_tasks(
+    valid: &ValidPipeline,
+    region: RegionId,
+    received: &[Vec<Outside>],
+    recursive: &BTreeSet<&str>,
+) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
     let has_calls = p
@@ -920,7 +926,6 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             },
         ));
     }
-    let recursive = recursive_pipelines(valid);
     for (r, nested) in p.regions.iter().enumerate() {
         let RegionKind::Call {
             pipeline,
