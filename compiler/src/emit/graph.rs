@@ -267,7 +267,7 @@ impl Graph {
         let mut tasks = tasks;
         let mut region_of: Vec<RegionId> = p.tasks.iter().map(|t| t.region).collect();
         // The recursion node standing for each hidden region: its outermost recursive call.
-        let mut stands_for: Vec<Option<usize>> = vec![None; p.regions.len()];
+        let mut stands_for: Vec<Option<(usize, RegionId)>> = vec![None; p.regions.len()];
         for (r, region) in p.regions.iter().enumerate() {
             let RegionKind::Call {
                 pipeline,
@@ -302,7 +302,7 @@ impl Graph {
                         RegionId(inner as u32),
                     )
                 {
-                    stands_for[inner] = Some(node);
+                    stands_for[inner] = Some((node, RegionId(r as u32)));
                 }
             }
             for (param, argument) in arguments {
@@ -360,9 +360,20 @@ impl Graph {
                     .strip_prefix('t')
                     .and_then(|i| i.parse::<usize>().ok())
                     && task_hidden(i)
-                    && let Some(node) = stands_for[p.tasks[i].region.index()]
+                    && let Some((node, call)) = stands_for[p.tasks[i].region.index()]
                 {
                     e.from = format!("t{node}");
+                    // Named as the call returns it, not as the deeper level's task does.
+                    if let RegionKind::Call { outputs, .. } = &p.regions[call.index()].kind
+                        && let Some((prefix, rest)) = e.label.split_once(" → ")
+                        && let Some((returned, _)) = outputs.iter().find(|(_, a)| {
+                            matches!(a, Argument::TaskOutput { task: TaskRef::Local(t), output }
+                                if t.index() == i && prefix.ends_with(output.as_str()))
+                        })
+                    {
+                        let lead = prefix.strip_prefix("one of: ").map_or("", |_| "one of: ");
+                        e.label = format!("{lead}{returned} → {rest}");
+                    }
                 }
                 e
             })
