@@ -218,7 +218,7 @@ pub struct Parameter {
 }
 
 /// Where an output parameter's value comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValueFrom {
     /// A file in the container.
@@ -227,6 +227,34 @@ pub struct ValueFrom {
     /// Another parameter (a DAG template's output from one of its tasks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// A `kubectl -o jsonpath` query over a resource step's object.
+    #[serde(rename = "jsonPath", default, skip_serializing_if = "Option::is_none")]
+    pub json_path: Option<String>,
+    /// A `jq` filter over a resource step's object.
+    #[serde(rename = "jqFilter", default, skip_serializing_if = "Option::is_none")]
+    pub jq_filter: Option<String>,
+}
+
+/// Argo's `resource` template: a Kubernetes object Argo's executor acts on with `kubectl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTemplate {
+    /// `create`, `apply`, `patch`, `replace`, `delete` or `get`.
+    pub action: String,
+    /// The object, as YAML text.
+    pub manifest: String,
+    /// How a patch merges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_strategy: Option<String>,
+    /// Makes the workflow the object's owner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_owner_reference: bool,
+    /// A label-selector expression over the object that ends the step successfully.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_condition: Option<String>,
+    /// A label-selector expression over the object that fails the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_condition: Option<String>,
 }
 
 /// An Argo artifact (input, output or argument).
@@ -275,6 +303,9 @@ pub struct Template {
     /// A DAG of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<Dag>,
+    /// A Kubernetes object to act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceTemplate>,
     /// Volumes of the template's pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
@@ -542,6 +573,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         metadata: None,
         container: None,
         dag: Some(Dag { tasks }),
+        resource: None,
         volumes: Vec::new(),
         retry_strategy: None,
         timeout: None,
@@ -619,6 +651,9 @@ fn component_template(
     template: &TemplateDef,
     spec: &ComponentSpec,
 ) -> Template {
+    if let Implementation::Resource(resource) = &spec.implementation {
+        return resource_template(template, spec, resource);
+    }
     let mut inputs = Arguments::default();
     for input in &spec.inputs {
         match input.kind {
@@ -653,7 +688,7 @@ fn component_template(
                 name: output.name.clone(),
                 value_from: Some(ValueFrom {
                     path: Some(output_parameter_path(&output.name)),
-                    parameter: None,
+                    ..ValueFrom::default()
                 }),
                 ..Parameter::default()
             }),
@@ -681,6 +716,7 @@ fn component_template(
                 security_context: None,
             }
         }
+        Implementation::Resource(_) => unreachable!("resource steps returned above"),
         Implementation::Container(c) => Container {
             image: c.image.clone(),
             command: c
@@ -747,6 +783,7 @@ fn component_template(
         metadata: Some(meta),
         container: Some(container),
         dag: None,
+        resource: None,
         volumes,
         retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
             limit: r.limit,
@@ -781,6 +818,91 @@ fn component_template(
                     name: m.config_map.clone(),
                 },
             },
+        }),
+    }
+}
+
+/// The template of a resource step. Only the settings that concern the executor pod Argo
+/// runs for it (where it is scheduled, as which service account, its retries and time limits,
+/// its labels) apply; a container's settings (environment, resources, volumes, image pull
+/// policy) and memoization have nothing to apply to and are left out.
+fn resource_template(
+    template: &TemplateDef,
+    spec: &ComponentSpec,
+    resource: &crate::ir::ResourceImpl,
+) -> Template {
+    let mut outputs = Arguments::default();
+    for output in &resource.outputs {
+        let (json_path, jq_filter) = match &output.from {
+            crate::ir::ResourceQuery::JsonPath(q) => (Some(q.clone()), None),
+            crate::ir::ResourceQuery::JqFilter(q) => (None, Some(q.clone())),
+        };
+        outputs.parameters.push(Parameter {
+            name: output.name.clone(),
+            value_from: Some(ValueFrom {
+                json_path,
+                jq_filter,
+                ..ValueFrom::default()
+            }),
+            ..Parameter::default()
+        });
+    }
+    let mut meta = TemplateMeta::default();
+    meta.labels.insert(
+        COMPONENT_LABEL.to_owned(),
+        crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+    );
+    let config = &template.config;
+    for (k, v) in &config.labels {
+        meta.labels.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &config.annotations {
+        meta.annotations.insert(k.clone(), v.clone());
+    }
+    let condition = |requirements: &[crate::ir::SelectorRequirement]| {
+        (!requirements.is_empty()).then(|| crate::ir::selector_text(requirements))
+    };
+    Template {
+        name: template.name.clone(),
+        inputs: Arguments::default(),
+        outputs,
+        metadata: Some(meta),
+        container: None,
+        dag: None,
+        resource: Some(ResourceTemplate {
+            action: resource.action.as_str().to_owned(),
+            manifest: resource.manifest.clone(),
+            merge_strategy: resource.merge_strategy.map(|m| m.as_str().to_owned()),
+            set_owner_reference: resource.set_owner_reference,
+            success_condition: condition(&resource.success),
+            failure_condition: condition(&resource.failure),
+        }),
+        volumes: Vec::new(),
+        retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
+            limit: r.limit,
+            retry_policy: r.on.map(|on| on.as_str().to_owned()),
+            backoff: r.backoff.as_ref().map(|b| Backoff {
+                duration: b.duration.clone(),
+                factor: b.factor,
+                cap: b.cap.clone(),
+                max_duration: b.max_duration.clone(),
+            }),
+        }),
+        timeout: config.timeout.clone(),
+        active_deadline_seconds: config.active_deadline_seconds,
+        node_selector: config.node_selector.clone(),
+        tolerations: config.tolerations.clone(),
+        parallelism: None,
+        memoize: None,
+        service_account_name: config.service_account.clone(),
+        priority_class_name: config.priority_class.clone(),
+        scheduler_name: config.scheduler_name.clone(),
+        synchronization: (!config.mutexes.is_empty()).then(|| Synchronization {
+            mutexes: config
+                .mutexes
+                .iter()
+                .map(|name| MutexRef { name: name.clone() })
+                .collect(),
         }),
     }
 }

@@ -140,8 +140,8 @@ pub(crate) fn dag_templates(
                     template.outputs.parameters.push(Parameter {
                         name: output.clone(),
                         value_from: Some(super::argo::ValueFrom {
-                            path: None,
                             parameter: Some(value),
+                            ..super::argo::ValueFrom::default()
                         }),
                         ..Parameter::default()
                     });
@@ -168,6 +168,7 @@ pub(crate) fn dag_templates(
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
                     parameter: Some(reference(valid, id, *task, output, false)),
+                    ..super::argo::ValueFrom::default()
                 }),
                 ..Parameter::default()
             });
@@ -256,11 +257,11 @@ fn loop_template(
         template.outputs.parameters.push(Parameter {
             name: name.clone(),
             value_from: Some(ValueFrom {
-                path: None,
                 parameter: Some(format!(
                     "{{{{tasks.{}.outputs.parameters.{name}}}}}",
                     names.task
                 )),
+                ..ValueFrom::default()
             }),
             ..Parameter::default()
         });

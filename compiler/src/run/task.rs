@@ -458,6 +458,11 @@ fn key_of(
 ) -> Result<String, String> {
     let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
         (Implementation::Container(c), _, _) => CodeIdentity::Image(&c.image),
+        (Implementation::Resource(_), _, _) => {
+            return Err(
+                "a resource step needs a cluster; `run::check_local` refuses it".to_owned(),
+            );
+        }
         (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
             CodeIdentity::Component { code_hash }
         }
@@ -527,6 +532,11 @@ fn run_process(
     let outputs = tmp.join("outputs");
     let config = &cx.valid.names().template_of(job.id).config;
     let (mut command, lifeline) = match &spec.implementation {
+        Implementation::Resource(_) => {
+            return Err(Problem::Error(
+                "it is a Kubernetes resource step, which needs a cluster (`run` refuses it before starting)".to_owned(),
+            ));
+        }
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
             let params_dir = tmp.join("params");
