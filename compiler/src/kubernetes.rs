@@ -40,6 +40,9 @@ use crate::ir::{
 };
 pub use crate::ir::{MergeStrategy, ResourceAction};
 use crate::trace::{self, TaskHandle};
+/// The Kubernetes types argot's objects are built from, at the version argot was built with
+/// (a `k8s-openapi` of another version in your crate would not match).
+pub use k8s_openapi;
 
 /// A condition over the object a resource step manages: requirements that must all hold.
 /// Start one with [`field`]; join with [`ObjectCondition::and`].

@@ -10,6 +10,7 @@
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
+//! - [`distributed_training`]: resource steps: a claim and a Kubeflow `PyTorchJob`, awaited.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -22,6 +23,7 @@
 pub mod cached;
 pub mod coin_flip;
 pub mod container_steps;
+pub mod distributed_training;
 pub mod exit_handler;
 pub mod gpu_training;
 pub mod ml;

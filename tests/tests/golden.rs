@@ -268,6 +268,17 @@ fn gpu_training() {
     );
 }
 
+/// Resource steps: a claim created for the run, a PyTorchJob launched and awaited on its
+/// master's status, each a `resource` template with its conditions and `jsonPath` outputs.
+#[test]
+fn distributed_training() {
+    check(
+        "distributed_training",
+        argot_examples::distributed_training::distributed_training::definition(),
+        "distributed_training",
+    );
+}
+
 /// Settings set with the DSL's `set_…` methods and `task_defaults()` reach the templates:
 /// resources, a node selector and a toleration, retries with backoff, both time limits and
 /// environment variables, a task's own over the pipeline's defaults.

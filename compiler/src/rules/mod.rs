@@ -13,6 +13,7 @@
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
 //! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
 //! | `templates` | template identity by component and merged task settings; the settings (A0030) |
+//! | `kube_objects` | resource steps: conditions, objects, settings without a container (A0054, A0055, A0057) |
 //!
 //! Rules only Argo cares about — images (A0009, A0012, A0018), the manifest's size budget and
 //! metadata (A0013, A0019, A0021) — are the Argo backend's ([`crate::emit::argo`]): they run
@@ -27,6 +28,7 @@ use crate::ir::{Pipeline, TaskId};
 
 mod arguments;
 mod graph;
+mod kube_objects;
 mod names;
 pub(crate) mod resources;
 mod scopes;

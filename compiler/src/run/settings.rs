@@ -29,6 +29,25 @@ pub(crate) fn check(
     let p = valid.pipeline();
     let mut found = Vec::new();
     for (i, task) in p.tasks.iter().enumerate() {
+        if let crate::ir::Implementation::Resource(resource) =
+            &p.components[&task.component].implementation
+        {
+            found.push(
+                Diagnostic::error(
+                    Code::ResourceStepNeedsCluster,
+                    &p.name,
+                    format!(
+                        "task `{}` is a Kubernetes resource step (`{}` of a {}), which needs a cluster",
+                        task.name,
+                        resource.action.as_str(),
+                        resource_kind(&resource.manifest)
+                    ),
+                    "submit the pipeline to a cluster (`submit`), or run a pipeline without resource steps locally",
+                )
+                .at_opt(task.location.as_ref()),
+            );
+            continue;
+        }
         let config = &valid.names().template_of(TaskId(i as u32)).config;
         let cluster_only =
             "run the pipeline on a cluster (`submit`), or drop the setting for local runs";
@@ -75,7 +94,19 @@ pub(crate) fn check(
             // A native component finds a claim's or an empty folder's local stand-in through
             // `volume_path`; other volumes hold the cluster's objects.
             let local = volume.persistent_volume_claim.is_some() || volume.empty_dir.is_some();
-            if !(native && local) {
+            let per_run_claim = volume
+                .persistent_volume_claim
+                .as_ref()
+                .is_some_and(|c| c.claim_name.contains("{{"));
+            if per_run_claim {
+                refuse(
+                    format!(
+                        "volume `{}` mounts a claim named after the run, which a resource step creates on a cluster",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+            } else if !(native && local) {
                 refuse(
                     format!(
                         "volume `{}` needs a pod; the local runner stands in only for claims and empty folders of native components",
@@ -102,6 +133,15 @@ pub(crate) fn check(
     } else {
         Err(Diagnostics::new(found))
     }
+}
+
+/// `kind` of the object in a resource step's manifest, for messages.
+fn resource_kind(manifest: &str) -> String {
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("kind:"))
+        .map(|k| format!("`{}`", k.trim()))
+        .unwrap_or_else(|| "Kubernetes object".to_owned())
 }
 
 /// The environment variables of `config`: literal values expanded as the kubelet expands
