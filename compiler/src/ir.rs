@@ -155,6 +155,10 @@ pub struct WorkflowSettings {
     /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Whether the workflow and its templates emit argot's Prometheus metrics (run and task
+    /// duration, status, retries); `#[pipeline(telemetry = false)]` opts out.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub telemetry: bool,
 }
 
 fn yes() -> bool {
@@ -177,6 +181,7 @@ impl Default for WorkflowSettings {
             secure_defaults: true,
             run_as_user: None,
             parallelism: None,
+            telemetry: true,
         }
     }
 }

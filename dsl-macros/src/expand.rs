@@ -1020,6 +1020,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.secure_defaults {
         sets.push(quote!(s.secure_defaults = #on;));
     }
+    if let Some((on, _)) = &attr.telemetry {
+        sets.push(quote!(s.telemetry = #on;));
+    }
     if let Some((n, _)) = &attr.parallelism {
         sets.push(quote!(s.parallelism = ::core::option::Option::Some(#n);));
     }

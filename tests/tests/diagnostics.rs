@@ -2019,7 +2019,10 @@ fn a0055_invalid_resource_manifest() {
     let d = errors_of(&p);
     // No kind, a name Kubernetes refuses, an empty query, a strategic patch of a custom resource.
     assert!(
-        d.codes().iter().all(|c| *c == Code::InvalidResourceManifest) && d.codes().len() == 4,
+        d.codes()
+            .iter()
+            .all(|c| *c == Code::InvalidResourceManifest)
+            && d.codes().len() == 4,
         "{d}"
     );
     assert!(d.to_string().contains("API group `kubeflow.org`"), "{d}");

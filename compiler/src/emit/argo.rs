@@ -44,6 +44,7 @@ use crate::validate::{TemplateDef, ValidPipeline};
 mod check;
 mod images;
 pub mod manifest;
+pub mod telemetry;
 
 pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
 
@@ -121,6 +122,9 @@ pub struct WorkflowSpec {
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// The run's custom Prometheus metrics (argot's SLI telemetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<telemetry::Metrics>,
     /// The templates.
     pub templates: Vec<Template>,
 }
@@ -342,6 +346,9 @@ pub struct Template {
     /// Locks the pod holds while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synchronization: Option<Synchronization>,
+    /// Custom Prometheus metrics emitted when the template finishes (argot's SLI telemetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<telemetry::Metrics>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -558,6 +565,10 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             entrypoint: names.dag_template.clone(),
             on_exit: names.exit_template.clone(),
             arguments,
+            metrics: p
+                .settings
+                .telemetry
+                .then(|| telemetry::run_metrics(&names.workflow)),
             templates,
             ..settings_spec(&p.settings)
         },
@@ -586,6 +597,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         priority_class_name: None,
         scheduler_name: None,
         synchronization: None,
+        metrics: None,
     }
 }
 
@@ -642,6 +654,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         active_deadline_seconds: seconds(&settings.active_deadline),
         parallelism: settings.parallelism,
         security_context,
+        metrics: None,
         templates: Vec::new(),
     }
 }
@@ -652,7 +665,7 @@ fn component_template(
     spec: &ComponentSpec,
 ) -> Template {
     if let Implementation::Resource(resource) = &spec.implementation {
-        return resource_template(template, spec, resource);
+        return resource_template(valid, template, spec, resource);
     }
     let mut inputs = Arguments::default();
     for input in &spec.inputs {
@@ -810,6 +823,7 @@ fn component_template(
                 .map(|name| MutexRef { name: name.clone() })
                 .collect(),
         }),
+        metrics: template_metrics(valid, spec),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec),
             max_age: m.max_age.clone(),
@@ -822,11 +836,23 @@ fn component_template(
     }
 }
 
+/// The telemetry of a template running `spec`, unless the pipeline opted out.
+fn template_metrics(valid: &ValidPipeline, spec: &ComponentSpec) -> Option<telemetry::Metrics> {
+    let p = valid.pipeline();
+    p.settings.telemetry.then(|| {
+        telemetry::task_metrics(
+            &valid.names().workflow,
+            &crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+        )
+    })
+}
+
 /// The template of a resource step. Only the settings that concern the executor pod Argo
 /// runs for it (where it is scheduled, as which service account, its retries and time limits,
 /// its labels) apply; a container's settings (environment, resources, volumes, image pull
 /// policy) and memoization have nothing to apply to and are left out.
 fn resource_template(
+    valid: &ValidPipeline,
     template: &TemplateDef,
     spec: &ComponentSpec,
     resource: &crate::ir::ResourceImpl,
@@ -904,6 +930,7 @@ fn resource_template(
                 .map(|name| MutexRef { name: name.clone() })
                 .collect(),
         }),
+        metrics: template_metrics(valid, spec),
     }
 }
 
