@@ -2052,6 +2052,22 @@ fn a0056_run_refuses_resource_steps() {
     );
     assert!(d.to_string().contains("`create` of a `PyTorchJob`"), "{d}");
     snapshot("A0056-resource-step-needs-a-cluster", &d);
+    // `run` checks before it starts anything: no run folder, nothing in the store.
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = argot::run::RunOptions::new().unwrap();
+    options.workdir = dir.path().join("runs");
+    options.cache_dir = None;
+    let store = argot_client::store::SqliteStore::open_in_memory().unwrap();
+    match argot::run::run(&valid, &store, &options, &mut |_| {}) {
+        Err(argot::run::RunError::Unsupported(refused)) => assert_eq!(refused.codes(), d.codes()),
+        other => panic!("run should refuse the pipeline, got {other:?}"),
+    }
+    assert!(!options.workdir.exists());
+    assert!(
+        argot_client::store::MetadataStore::list_runs(&store, &Default::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
