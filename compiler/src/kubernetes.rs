@@ -40,9 +40,6 @@ use crate::ir::{
 };
 pub use crate::ir::{MergeStrategy, ResourceAction};
 use crate::trace::{self, TaskHandle};
-/// The Kubernetes types argot's objects are built from, at the version argot was built with
-/// (a `k8s-openapi` of another version in your crate would not match).
-pub use k8s_openapi;
 
 /// A condition over the object a resource step manages: requirements that must all hold.
 /// Start one with [`field`]; join with [`ObjectCondition::and`].
@@ -69,17 +66,18 @@ impl std::fmt::Display for ObjectCondition {
 }
 
 /// A dotted path into the object (`status.phase`, `status.replicaStatuses.Master.succeeded`),
-/// to compare in a condition.
+/// to compare in a condition. (Not `Field`: [`crate::schema::Field`] has that name, and two public
+/// items of one name make rustc print full paths in users' type errors.)
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field(String);
+pub struct ObjectField(String);
 
 /// The field at `path` of the object, to build a condition:
 /// `field("status.phase").eq("Bound")`, `field("status.succeeded").gt(0)`.
-pub fn field(path: &str) -> Field {
-    Field(path.to_owned())
+pub fn field(path: &str) -> ObjectField {
+    ObjectField(path.to_owned())
 }
 
-impl Field {
+impl ObjectField {
     fn requirement(self, op: SelectorOp, values: Vec<String>) -> ObjectCondition {
         ObjectCondition(vec![SelectorRequirement {
             path: self.0,

@@ -14,11 +14,9 @@
 //! installed. Both objects are named `{{workflow.name}}-…`, so every run has its own, and
 //! owned by the workflow, so deleting the run deletes them.
 
-use argot::kubernetes::k8s_openapi::api::core::v1::{
-    PersistentVolumeClaimVolumeSource, Volume, VolumeMount,
-};
 use argot::kubernetes::{Pvc, PyTorchJob};
 use argot::prelude::*;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Volume, VolumeMount};
 
 /// The image the training pods run (public).
 pub const TRAINING_IMAGE: &str = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime";

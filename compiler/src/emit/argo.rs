@@ -124,7 +124,7 @@ pub struct WorkflowSpec {
     pub security_context: Option<PodSecurityContext>,
     /// The run's custom Prometheus metrics (argot's SLI telemetry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<telemetry::Metrics>,
+    pub metrics: Option<telemetry::PrometheusMetrics>,
     /// The templates.
     pub templates: Vec<Template>,
 }
@@ -348,7 +348,7 @@ pub struct Template {
     pub synchronization: Option<Synchronization>,
     /// Custom Prometheus metrics emitted when the template finishes (argot's SLI telemetry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<telemetry::Metrics>,
+    pub metrics: Option<telemetry::PrometheusMetrics>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -883,7 +883,10 @@ fn synchronization(config: &crate::ir::TaskConfig) -> Option<Synchronization> {
 }
 
 /// The telemetry of a template running `spec`, unless the pipeline opted out.
-fn template_metrics(valid: &ValidPipeline, spec: &ComponentSpec) -> Option<telemetry::Metrics> {
+fn template_metrics(
+    valid: &ValidPipeline,
+    spec: &ComponentSpec,
+) -> Option<telemetry::PrometheusMetrics> {
     let p = valid.pipeline();
     p.settings.telemetry.then(|| {
         telemetry::task_metrics(

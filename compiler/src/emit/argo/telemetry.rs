@@ -29,10 +29,11 @@ use serde::{Deserialize, Serialize};
 /// Seconds; from a quick step to a long training run.
 const DURATION_BUCKETS: [f64; 8] = [5.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 14400.0];
 
-/// Argo's `metrics` of a workflow or a template.
+/// Argo's `metrics` of a workflow or a template. Not named `Metrics`: a second public item of
+/// that name makes rustc spell the artifact kind `argot::Metrics` in full in users' errors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Metrics {
+pub struct PrometheusMetrics {
     /// The metrics.
     pub prometheus: Vec<Prometheus>,
 }
@@ -92,8 +93,8 @@ fn label(key: &str, value: &str) -> MetricLabel {
 }
 
 /// The run's metrics (`spec.metrics`) of pipeline `pipeline` (its workflow name).
-pub fn run_metrics(pipeline: &str) -> Metrics {
-    Metrics {
+pub fn run_metrics(pipeline: &str) -> PrometheusMetrics {
+    PrometheusMetrics {
         prometheus: vec![
             Prometheus {
                 name: "argot_run_duration_seconds".to_owned(),
@@ -122,11 +123,11 @@ pub fn run_metrics(pipeline: &str) -> Metrics {
 }
 
 /// The metrics of a template running `component` of pipeline `pipeline`.
-pub fn task_metrics(pipeline: &str, component: &str) -> Metrics {
+pub fn task_metrics(pipeline: &str, component: &str) -> PrometheusMetrics {
     let labels = || vec![label("pipeline", pipeline), label("component", component)];
     let mut with_status = labels();
     with_status.push(label("status", "{{status}}"));
-    Metrics {
+    PrometheusMetrics {
         prometheus: vec![
             Prometheus {
                 name: "argot_task_duration_seconds".to_owned(),
