@@ -5,8 +5,8 @@
 //! Only finished runs count (a running one has no outcome yet). Times are the store's RFC 3339
 //! UTC text; a run without both times has no duration and is left out of the percentiles
 //! only. A task counts as retried when its newest attempt is not its first; as a cache hit when
-//! it succeeded from the local cache (the runner records such tasks with a message starting
-//! `cached`; Argo memoization hits are not told apart by the client yet).
+//! it succeeded from a cache: the local runner records such tasks with a message starting
+//! `cached`, and so does the client for an Argo node whose `memoizationStatus.hit` is true.
 
 use std::time::SystemTime;
 
