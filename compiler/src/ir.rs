@@ -156,9 +156,18 @@ pub struct WorkflowSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
     /// Whether the workflow and its templates emit argot's Prometheus metrics (run and task
-    /// duration, status, retries); `#[pipeline(telemetry = false)]` opts out.
+    /// duration, status, attempts); `#[pipeline(telemetry = false)]` opts out.
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
     pub telemetry: bool,
+    /// Once a task has failed, start no other (`#[pipeline(fail_fast = true)]`: Argo's
+    /// template `failFast` on the pipeline's DAG). Tasks already running finish; the exit
+    /// handler runs.
+    #[serde(default, skip_serializing_if = "is_no")]
+    pub fail_fast: bool,
+}
+
+fn is_no(b: &bool) -> bool {
+    !*b
 }
 
 fn yes() -> bool {
@@ -182,6 +191,7 @@ impl Default for WorkflowSettings {
             run_as_user: None,
             parallelism: None,
             telemetry: true,
+            fail_fast: false,
         }
     }
 }

@@ -1023,6 +1023,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.telemetry {
         sets.push(quote!(s.telemetry = #on;));
     }
+    if let Some((on, _)) = &attr.fail_fast {
+        sets.push(quote!(s.fail_fast = #on;));
+    }
     if let Some((n, _)) = &attr.parallelism {
         sets.push(quote!(s.parallelism = ::core::option::Option::Some(#n);));
     }
