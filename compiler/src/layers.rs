@@ -52,6 +52,7 @@ const LAYERS: &[Layer] = &[
             "hooks",
             "settings",
             "kubernetes",
+            "library",
         ],
         independent: false,
     },

@@ -1920,3 +1920,49 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         assert_eq!(pair[0], format!("started {}", pair[1]), "{lines:?}");
     }
 }
+
+/// `run` ignores the kind (parity: a CronWorkflow's run and a template's are one workflow): a
+/// CronWorkflow runs once, now, and the run says so once; a task that runs a published
+/// template on Argo runs this binary's component, and the run says which tasks do.
+#[test]
+fn every_kind_runs_once_now_and_published_templates_run_from_this_binary() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["nightly", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("note: pipeline `nightly` is a CronWorkflow on Argo, scheduled `0 3 * * *` (Europe/Paris); `run` ignores the schedule and runs it once, now").count(),
+        1,
+        "{err}"
+    );
+    let details = sb.show(&run_id(&out));
+    assert!(
+        output_param(&details, "evaluate", "output")
+            .parse::<f64>()
+            .unwrap()
+            > 0.5
+    );
+
+    let out = sb.run(&["weekly_report", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: on Argo, `prepare`, `train`, `evaluate` from WorkflowTemplate `ml-library` run the published template (`templateRef`); `run` runs this binary's component of the same name instead"),
+        "{err}"
+    );
+    let details = sb.show(&run_id(&out));
+    assert!(
+        output_param(&details, "evaluate", "output")
+            .parse::<f64>()
+            .unwrap()
+            > 0.5
+    );
+
+    let out = sb.run(&["ml_library", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: pipeline `ml_library` is a WorkflowTemplate on Argo, which runs nothing by itself"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -5,7 +5,9 @@ use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
 use argot_examples::gpu_training::gpu_training;
+use argot_examples::library::{ml_library, weekly_report};
 use argot_examples::nested_pipeline::nested_pipeline;
+use argot_examples::nightly::nightly;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
 use argot_examples::sweep::sweep;
@@ -100,5 +102,8 @@ fn main() {
         cached,
         formatted,
         hooked,
+        nightly,
+        ml_library,
+        weekly_report,
     )
 }
