@@ -539,6 +539,11 @@ fn key_of(
         (Implementation::Container(c), _, _) => {
             CodeIdentity::Image(own_image.as_deref().unwrap_or(&c.image))
         }
+        (Implementation::Resource(_), _, _) => {
+            return Err(
+                "a resource step needs a cluster; `run::check_local` refuses it".to_owned(),
+            );
+        }
         (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
             CodeIdentity::Component { code_hash }
         }
@@ -628,6 +633,11 @@ fn run_process(
     // Secret volumes' files: removed when this function returns, the task having ended.
     let mut secret_dirs: Vec<tempfile::TempDir> = Vec::new();
     let (mut command, lifeline) = match &spec.implementation {
+        Implementation::Resource(_) => {
+            return Err(Problem::Error(
+                "it is a Kubernetes resource step, which needs a cluster (`run` refuses it before starting)".to_owned(),
+            ));
+        }
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
             let params_dir = tmp.join("params");
