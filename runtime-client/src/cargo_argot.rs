@@ -152,14 +152,13 @@ impl Failure {
 /// Parses `args` (the process's, starting with the program name) and runs the command.
 /// `cargo` is the cargo to start (`$CARGO` when cargo started us).
 pub fn main_with(args: Vec<OsString>, cargo: &Path) -> std::process::ExitCode {
-    let cli = match CargoCli::try_parse_from(with_subcommand_name(args)) {
-        Ok(cli) => cli,
+    let command = match parse(args) {
+        Ok(command) => command,
         Err(e) => {
             let _ = e.print();
             return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let CargoCli::Argot(command) = cli;
     match execute(command, cargo) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(failure) => {
@@ -315,19 +314,32 @@ fn exit_code_of(status: std::process::ExitStatus) -> u8 {
     1
 }
 
-/// `cargo argot image`: finds the package and binary with `cargo metadata` (no build).
+/// `cargo argot image`.
 fn image(args: &ImageArgs, cargo: &Path) -> Result<u8, Failure> {
     let text = if args.dockerignore {
         image::DOCKERIGNORE.to_owned()
     } else {
-        let metadata = metadata(cargo, args.target.manifest_path.as_deref())?;
         let here = std::env::current_dir().map_err(|e| {
             Failure::internal(format!("error: cannot read the current folder: {e}"))
         })?;
-        let (package, bin) = pick_package_binary(&metadata, &args.target, &here)?;
-        image::dockerfile(&package, &bin)
+        dockerfile_for(cargo, &args.target, &here)?
     };
     print_stdout(&text)
+}
+
+/// The Dockerfile for `target`, its package and binary found with `cargo metadata` (no
+/// build) as if run in folder `here`.
+pub fn dockerfile_for(cargo: &Path, target: &Target, here: &Path) -> Result<String, Failure> {
+    let metadata = metadata(cargo, target.manifest_path.as_deref())?;
+    let (package, bin) = pick_package_binary(&metadata, target, here)?;
+    Ok(image::dockerfile(&package, &bin))
+}
+
+/// Parses `cargo argot` arguments (starting with the program name; the `argot` after it may
+/// be left out).
+pub fn parse(args: Vec<OsString>) -> Result<Command, clap::Error> {
+    let CargoCli::Argot(command) = CargoCli::try_parse_from(with_subcommand_name(args))?;
+    Ok(command)
 }
 
 fn print_stdout(text: &str) -> Result<u8, Failure> {
@@ -512,10 +524,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Command {
-        let args = args.iter().map(OsString::from).collect();
-        let CargoCli::Argot(command) =
-            CargoCli::try_parse_from(with_subcommand_name(args)).unwrap();
-        command
+        super::parse(args.iter().map(OsString::from).collect()).unwrap()
     }
 
     #[test]

@@ -77,18 +77,14 @@ pub fn pipeline_fn_name(name: &str) -> Result<String, StarterError> {
 /// The starter's `Cargo.toml`.
 pub fn cargo_toml(name: &str, argot: &ArgotSource) -> Result<String, StarterError> {
     let dependency = match argot {
-        ArgotSource::Registry(version) => format!(
-            "argot = {{ package = \"argot-pipelines\", version = {} }}",
-            toml_string(version)
-        ),
+        ArgotSource::Registry(version) => {
+            format!("argot-pipelines = {}", toml_string(version))
+        }
         ArgotSource::Path(path) => {
             let text = path
                 .to_str()
                 .ok_or_else(|| StarterError::BadPath(path.clone()))?;
-            format!(
-                "argot = {{ package = \"argot-pipelines\", path = {} }}",
-                toml_string(text)
-            )
+            format!("argot-pipelines = {{ path = {} }}", toml_string(text))
         }
     };
     Ok(format!(
@@ -99,9 +95,9 @@ edition = "2024"
 publish = false
 
 [dependencies]
-# The library is `argot` (`use argot::prelude::*`); its package is `argot-pipelines`, since
-# `argot` on crates.io is another project. Compiling and running locally need nothing more;
-# add `features = ["cluster"]` for `submit`, `watch`, `logs`… against a Kubernetes cluster.
+# The package `argot-pipelines` is the library `argot` (`use argot::prelude::*`): `argot` on
+# crates.io is another project. Compiling and running locally need nothing more; add
+# `features = ["cluster"]` for `submit`, `watch`, `logs`… against a Kubernetes cluster.
 {dependency}
 
 # Dependencies without debug info: a faster first build and a smaller target/ (your own code
@@ -143,7 +139,8 @@ pub fn add_up(numbers: Input<Dataset>) -> Result<u64> {{
     let text = std::fs::read_to_string(numbers.path()).context("reading the numbers")?;
     let mut sum = 0u64;
     for line in text.lines() {{
-        sum += line.trim().parse::<u64>().context("a line is not a number")?;
+        let number: u64 = line.trim().parse().context("a line is not a number")?;
+        sum += number;
     }}
     println!("the sum is {{sum}}");
     Ok(sum)
@@ -256,7 +253,7 @@ mod tests {
     fn a_path_dependency_is_written_as_a_toml_string() {
         let toml = cargo_toml("x", &ArgotSource::Path(PathBuf::from("/a \"b\"\\c"))).unwrap();
         assert!(
-            toml.contains(r#"argot = { package = "argot-pipelines", path = "/a \"b\"\\c" }"#),
+            toml.contains(r#"argot-pipelines = { path = "/a \"b\"\\c" }"#),
             "{toml}"
         );
     }
