@@ -1176,6 +1176,89 @@ mod cargo_argot {
         );
     }
 
+    /// What crates.io needs of every published crate, names that are free there (`argot`
+    /// is another project's), and `publish = false` on the rest.
+    #[test]
+    fn every_publishable_crate_has_a_free_name_and_the_metadata_crates_io_requires() {
+        let out = Command::new(cargo())
+            .args([
+                "metadata",
+                "--offline",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(workspace().join("Cargo.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut published = Vec::new();
+        for package in metadata["packages"].as_array().unwrap() {
+            let name = package["name"].as_str().unwrap();
+            // `publish = false` is an empty list of registries.
+            if package["publish"].as_array().is_some_and(Vec::is_empty) {
+                continue;
+            }
+            published.push(name);
+            for field in ["description", "license", "repository", "readme"] {
+                assert!(
+                    package[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{name}: no {field}"
+                );
+            }
+            for field in ["keywords", "categories"] {
+                assert!(
+                    package[field].as_array().is_some_and(|v| !v.is_empty()),
+                    "{name}: no {field}"
+                );
+            }
+        }
+        published.sort_unstable();
+        assert_eq!(
+            published,
+            ["argot-client", "argot-macros", "argot-pipelines"]
+        );
+        // The facade keeps the library name `argot`: user code and the macros' `::argot::…`.
+        let facade = metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "argot-pipelines")
+            .unwrap();
+        let lib = facade["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"][0] == "lib")
+            .unwrap();
+        assert_eq!(lib["name"], "argot");
+    }
+
+    /// README's first section is how to depend on argot: a `Cargo.toml` and a `main.rs`.
+    #[test]
+    fn the_readmes_first_section_shows_a_users_cargo_toml_and_main_rs() {
+        let readme = read(&workspace().join("README.md"));
+        let first = readme.split("\n## ").nth(1).expect("a first section");
+        for expected in [
+            "[dependencies]",
+            "argot-pipelines = \"0.1\"",
+            "use argot::prelude::*;",
+            "argot::main!(",
+            "cargo argot new",
+        ] {
+            assert!(
+                first.contains(expected),
+                "{expected:?} not in README's first section:\n{first}"
+            );
+        }
+    }
+
     /// Offline, no build: `cargo metadata` resolves the starter's dependencies from this
     /// workspace's lock file (copied in, so the versions are ones already downloaded) and
     /// reports `argot` as the crate name of `argot-pipelines`. That the starter's code builds
