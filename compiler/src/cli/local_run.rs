@@ -53,6 +53,11 @@ pub struct RunArgs {
     /// that task's environment only, and never written to the run folder or the store.
     #[arg(long = "secret", value_name = "NAME/KEY=SOURCE", value_parser = crate::run::SecretSource::parse_flag)]
     pub secrets: Vec<(String, crate::run::SecretSource)>,
+    /// How many tasks holding a semaphore run at once here: `CONFIG_MAP/KEY=N` (repeatable).
+    /// On a cluster the config map holds the limit; `run` cannot read it and allows one
+    /// holder at a time for a semaphore not named here.
+    #[arg(long = "semaphore", value_name = "CONFIG_MAP/KEY=N", value_parser = crate::run::parse_semaphore_flag)]
+    pub semaphores: Vec<(String, usize)>,
     /// Metadata store file [default: $ARGOT_STORE, else .argot/metadata.db].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -202,6 +207,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         executable,
         containers: ContainerRuntime::from_env(),
         secrets: args.secrets.iter().cloned().collect(),
+        semaphores: args.semaphores.iter().cloned().collect(),
     };
 
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())
