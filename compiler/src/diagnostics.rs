@@ -436,6 +436,54 @@ codes! {
          an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
          differs from its limit would make the API server refuse the pod; it is refused here \
          instead, naming the task and the resource.";
+    /// A CronWorkflow's schedule, time zone, concurrency policy, deadline or history limits
+    /// would be refused by Argo.
+    InvalidCronWorkflow = "A0046", Error, "invalid CronWorkflow settings",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `CronWorkflow` (at least one schedule, each parsed by robfig/cron `ParseStandard`; `time.LoadLocation` on the time zone; `concurrencyPolicy` one of `Allow`, `Forbid`, `Replace`; `startingDeadlineSeconds` not negative); `pkg/apis/workflow/v1alpha1/cron_workflow_types.go`: `withTimezone` (prefixes `CRON_TZ=` to every schedule), history limits are `int32`",
+        test: "a0046_invalid_cron_workflow_settings",
+        "A pipeline compiled as a CronWorkflow (`#[pipeline(schedule = \"0 3 * * *\")]`, \
+         `kind = \"cron-workflow\"` or `compile --kind cron-workflow`) is started by Argo's cron \
+         controller, which refuses the object when a schedule does not parse, the time zone is \
+         not in the IANA database (names are case-sensitive: `Europe/Paris`), the concurrency \
+         policy is not `Allow`, `Forbid` or `Replace`, or the starting deadline is negative. \
+         A schedule that carries its own `CRON_TZ=` prefix cannot be combined with `timezone`: \
+         Argo would prefix a second zone. argot checks all of this when compiling, so the \
+         mistake is not found at 3 a.m. The local runner ignores the schedule (a `run` runs the \
+         pipeline once, now).";
+    /// The manifest needs a field the chosen Argo version does not have.
+    UnsupportedByArgoVersion = "A0047", Error, "a construct the chosen Argo version lacks",
+        source: "Argo's JSON schemas `api/jsonschema/schema.json` of v3.6.19, v3.7.18, v4.0.10 and v4.1.2 (the table `emit::argo::kinds::FIELDS`, kept true to them by a test); an Argo controller drops or refuses a field its CRD does not declare",
+        test: "a0047_a_field_the_chosen_argo_version_lacks",
+        "`compile --argo-version 4.1|4.0|3.7|3.6` (default 4.1) emits for that Argo version: \
+         where versions spell a construct differently argot writes the version's form (a \
+         CronWorkflow's single `schedule` on 3.x, `schedules` on 4.x), and a field the version \
+         does not have at all (a retry backoff `cap` on 3.6, a field added in 4.1 on 4.0) is \
+         refused here, naming the field and the template, instead of being silently dropped by \
+         the cluster's CRD. Compile for the version the cluster runs (`argo version`), or drop \
+         the setting that emits the field.";
+    /// A task calling a published template by `templateRef` that Argo could not run as
+    /// written.
+    InvalidTemplateRef = "A0048", Error, "a task that cannot run a published template",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `TemplateRef` (`name`, `template`, `clusterScope`), `workflow/templateresolution/context.go`: `resolveTemplateImpl` (the referenced object's template is used as it is: the calling task's own template settings do not exist); Kubernetes `IsDNS1123Subdomain` for the object name, `validate.go` `maxCharsInObjectName` (63)",
+        test: "a0048_a_task_that_cannot_run_a_published_template",
+        "`.template_ref(\"ml-library\")` makes a task run the component's template published in \
+         the `WorkflowTemplate` `ml-library` (`.cluster_template_ref` for a \
+         `ClusterWorkflowTemplate`). The name must be one Kubernetes can give an object \
+         (lowercase letters, digits, `-` and `.`, at most 63 characters: what `argo template \
+         list` prints). The task runs the library's template as published, so settings of its \
+         own (retries, resources, a timeout…) would be silently dropped: they are refused; \
+         give them to the component in the library instead.";
+    /// `fail_fast` on a pipeline holding a condition, loop, call or hook.
+    FailFastNested = "A0061", Error, "fail_fast on a pipeline with nested templates",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `checkParallelism` (`IsFailFast`, `getUnsuccessfulChildren`, `getActivePods`), `executeTemplate`",
+        test: "a0061_fail_fast_only_at_the_top_level",
+        "`#[pipeline(fail_fast = true)]` puts Argo's template `failFast` on the pipeline's \
+         DAG: once a task of it has failed, no other starts, no failed attempt is retried, \
+         and the DAG fails when its own running pods have finished. Argo counts a condition, \
+         loop, call or hook as one child template whose pods are not the DAG's own, so it \
+         would mark the run failed while such a template still runs and stop advancing it \
+         half-way. fail_fast is therefore accepted only on a pipeline whose tasks all sit at \
+         its top level (the exit handler may hold anything).";
 }
 
 impl fmt::Display for Code {

@@ -153,6 +153,9 @@ pub struct Pipeline {
     /// template's outputs, which become the workflow's `status.outputs`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<String, Argument>,
+    /// The kind of Argo object the pipeline compiles to, and a `CronWorkflow`'s schedule.
+    #[serde(default, skip_serializing_if = "Publish::is_default")]
+    pub publish: Publish,
 }
 
 /// Workflow-wide settings from `#[pipeline(…)]`, overridden by `compile` flags
@@ -196,6 +199,15 @@ pub struct WorkflowSettings {
     /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Once a task has failed, start no other (`#[pipeline(fail_fast = true)]`: Argo's
+    /// template `failFast` on the pipeline's DAG). Tasks already running finish; the exit
+    /// handler runs.
+    #[serde(default, skip_serializing_if = "is_no")]
+    pub fail_fast: bool,
+}
+
+fn is_no(b: &bool) -> bool {
+    !*b
 }
 
 fn yes() -> bool {
@@ -218,6 +230,7 @@ impl Default for WorkflowSettings {
             secure_defaults: true,
             run_as_user: None,
             parallelism: None,
+            fail_fast: false,
         }
     }
 }
@@ -403,6 +416,10 @@ pub struct Task {
     /// Where the task was created, for diagnostics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
+    /// The published template the cluster runs for this task instead of the component's own
+    /// (`.template_ref(…)`); `None` for a task that runs its component here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_ref: Option<TemplateRef>,
 }
 
 /// A reference to a task, which may belong to another pipeline (an error validation reports).
@@ -1862,4 +1879,145 @@ pub fn describe_region(regions: &[Region], region: RegionId) -> String {
         Some(l) => format!("{what} at {l}"),
         None => format!("{what} #{}", region.0),
     }
+}
+
+/// The kind of Argo object a pipeline compiles to (`#[pipeline(kind = "…")]`, `compile --kind`).
+/// Every kind holds the same `WorkflowSpec`; only how it is started differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputKind {
+    /// A `Workflow`: one run, named by `generateName`.
+    Workflow,
+    /// A `WorkflowTemplate`: a namespaced, named definition that runs nothing until a
+    /// workflow is submitted from it or a task calls one of its templates (`templateRef`).
+    WorkflowTemplate,
+    /// A `ClusterWorkflowTemplate`: a `WorkflowTemplate` every namespace can use.
+    ClusterWorkflowTemplate,
+    /// A `CronWorkflow`: the controller starts a workflow on each schedule.
+    CronWorkflow,
+}
+
+impl OutputKind {
+    /// Every kind, in the order `--kind` lists them.
+    pub const ALL: [OutputKind; 4] = [
+        OutputKind::Workflow,
+        OutputKind::WorkflowTemplate,
+        OutputKind::ClusterWorkflowTemplate,
+        OutputKind::CronWorkflow,
+    ];
+
+    /// The kind as `--kind` and the attribute spell it (`cron-workflow`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputKind::Workflow => "workflow",
+            OutputKind::WorkflowTemplate => "workflow-template",
+            OutputKind::ClusterWorkflowTemplate => "cluster-workflow-template",
+            OutputKind::CronWorkflow => "cron-workflow",
+        }
+    }
+
+    /// The kind as the manifest's `kind` field spells it (`CronWorkflow`).
+    pub fn argo_kind(self) -> &'static str {
+        match self {
+            OutputKind::Workflow => "Workflow",
+            OutputKind::WorkflowTemplate => "WorkflowTemplate",
+            OutputKind::ClusterWorkflowTemplate => "ClusterWorkflowTemplate",
+            OutputKind::CronWorkflow => "CronWorkflow",
+        }
+    }
+
+    /// The kind `text` names (as [`OutputKind::as_str`] spells it).
+    pub fn parse(text: &str) -> Option<OutputKind> {
+        OutputKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for OutputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a pipeline is published on Argo: its [`OutputKind`] and, for a `CronWorkflow`, when
+/// and how the controller starts runs. Values are kept as written; the Argo backend checks
+/// them (A0046), since only a cluster reads them (the local runner runs once, now).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publish {
+    /// The kind asked for; `None` means a `CronWorkflow` when a schedule is given, otherwise
+    /// a `Workflow` (see [`Publish::kind`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<OutputKind>,
+    /// Cron schedules (five fields, or a descriptor such as `@daily`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<String>,
+    /// The IANA time zone the schedules are read in (`Europe/Paris`); `None` is the
+    /// controller's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// What the controller does when a run is due while the last one still runs: `Allow`,
+    /// `Forbid` or `Replace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_policy: Option<String>,
+    /// How many seconds late a missed run may still start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_deadline_seconds: Option<i64>,
+    /// How many succeeded runs the controller keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successful_jobs_history_limit: Option<i64>,
+    /// How many failed runs the controller keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_jobs_history_limit: Option<i64>,
+}
+
+impl Publish {
+    /// True when nothing differs from the defaults (the IR then omits it).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The kind of object to emit: the one asked for, else a `CronWorkflow` when a schedule
+    /// is given (a schedule means nothing to another kind), else a `Workflow`.
+    pub fn kind(&self) -> OutputKind {
+        match self.kind {
+            Some(kind) => kind,
+            None if !self.schedules.is_empty() => OutputKind::CronWorkflow,
+            None => OutputKind::Workflow,
+        }
+    }
+
+    /// Applies `overrides`: every flag given replaces the attribute's value.
+    pub fn apply(&mut self, overrides: &PublishOverrides) {
+        if let Some(kind) = overrides.kind {
+            self.kind = Some(kind);
+        }
+        if !overrides.schedules.is_empty() {
+            self.schedules = overrides.schedules.clone();
+        }
+        if let Some(zone) = &overrides.timezone {
+            self.timezone = Some(zone.clone());
+        }
+    }
+}
+
+/// The `compile` flags that override [`Publish`] (`--kind`, `--schedule`, `--timezone`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublishOverrides {
+    /// `--kind`.
+    pub kind: Option<OutputKind>,
+    /// `--schedule` (repeatable); when given, replaces the attribute's schedules.
+    pub schedules: Vec<String>,
+    /// `--timezone`.
+    pub timezone: Option<String>,
+}
+
+/// A task that runs a template published in another object (Argo's `templateRef`): the
+/// component is typed and traced as if it were local, but the cluster runs the template of
+/// that name in the `WorkflowTemplate` (or `ClusterWorkflowTemplate`) named here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    /// The `WorkflowTemplate`'s (or `ClusterWorkflowTemplate`'s) `metadata.name`.
+    pub name: String,
+    /// True for a `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cluster_scope: bool,
 }

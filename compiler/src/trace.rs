@@ -233,6 +233,9 @@ pub struct PipelineHeader {
     pub wire: Vec<crate::value::ParamWire>,
     /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
     pub settings: WorkflowSettings,
+    /// `kind`, `schedule`, `timezone`, … as the attribute wrote them (checked by the Argo
+    /// backend, A0046).
+    pub publish: crate::ir::Publish,
 }
 
 /// Runs `body` as the body of pipeline `header`, recording its tasks.
@@ -275,6 +278,7 @@ pub(crate) fn trace(
             regions: Region::root_only(),
             defaults: TaskConfig::default(),
             outputs: IndexMap::new(),
+            publish: header.publish,
         },
         by_key: HashMap::new(),
         natives: BTreeSet::new(),
@@ -351,6 +355,15 @@ pub fn rename_task(task: TaskHandle, name: String) {
         let prefix_len = t.name.len() - crate::ir::local_name(&t.name).len();
         t.name = format!("{}{name}", &t.name[..prefix_len]);
         t.named_by_user = true;
+    });
+}
+
+/// Makes `task` run a published template on Argo (`.template_ref(…)`); a second call replaces
+/// the first.
+#[doc(hidden)]
+pub fn set_template_ref(task: TaskHandle, template_ref: crate::ir::TemplateRef) {
+    with_local_task(task, "template_ref", |t| {
+        t.template_ref = Some(template_ref)
     });
 }
 
@@ -896,6 +909,7 @@ impl Tracer {
             depends: None,
             config: crate::ir::TaskSettings::default(),
             location: Some(location_of(location)),
+            template_ref: None,
         });
         TaskHandle {
             trace: self.trace,

@@ -946,6 +946,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
         None => quote!(::core::option::Option::None),
     };
     let settings = settings(&parsed.attr.settings);
+    let publish = publish(&parsed.attr.publish);
     let PipelineParams {
         specs,
         handles,
@@ -977,6 +978,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
                     artifact_inputs: &[#(#artifact_inputs),*],
                     wire: ::std::vec![#(#wire),*],
                     settings: #settings,
+                    publish: #publish,
                 }
             }
 
@@ -1020,6 +1022,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.secure_defaults {
         sets.push(quote!(s.secure_defaults = #on;));
     }
+    if let Some((on, _)) = &attr.fail_fast {
+        sets.push(quote!(s.fail_fast = #on;));
+    }
     if let Some((n, _)) = &attr.parallelism {
         sets.push(quote!(s.parallelism = ::core::option::Option::Some(#n);));
     }
@@ -1033,6 +1038,70 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
         let mut s = <#p::WorkflowSettings as ::core::default::Default>::default();
         #(#sets)*
         s
+    })
+}
+
+/// The `Publish` value of a `#[pipeline(…)]` attribute: the kind and CronWorkflow keys it
+/// sets, the defaults otherwise.
+fn publish(attr: &crate::ast::PublishAttr) -> TokenStream {
+    let p = private();
+    let option = |v: Option<TokenStream>| match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let string = |v: &Option<(String, Span)>| {
+        option(
+            v.as_ref()
+                .map(|(text, _)| quote!(::std::string::String::from(#text))),
+        )
+    };
+    let number = |v: &Option<(i64, Span)>| option(v.as_ref().map(|(n, _)| quote!(#n)));
+    let kind = option(attr.kind.as_ref().and_then(|(text, _)| {
+        crate::attr::KINDS
+            .iter()
+            .find(|(k, _)| k == text)
+            .map(|(_, variant)| {
+                let variant = syn::Ident::new(variant, Span::call_site());
+                quote!(#p::OutputKind::#variant)
+            })
+    }));
+    let schedules: Vec<&String> = attr
+        .schedules
+        .as_ref()
+        .map(|(list, _)| list.iter().collect())
+        .unwrap_or_default();
+    let timezone = string(&attr.timezone);
+    let concurrency_policy = string(&attr.concurrency_policy);
+    let starting_deadline_seconds = number(&attr.starting_deadline_seconds);
+    let successful_jobs_history_limit = number(&attr.successful_jobs_history_limit);
+    let failed_jobs_history_limit = number(&attr.failed_jobs_history_limit);
+    let crate::ast::PublishAttr {
+        kind: k,
+        schedules: s,
+        timezone: t,
+        concurrency_policy: c,
+        starting_deadline_seconds: d,
+        successful_jobs_history_limit: ok,
+        failed_jobs_history_limit: failed,
+    } = attr;
+    if k.is_none()
+        && s.is_none()
+        && t.is_none()
+        && c.is_none()
+        && d.is_none()
+        && ok.is_none()
+        && failed.is_none()
+    {
+        return quote!(::core::default::Default::default());
+    }
+    quote!(#p::Publish {
+        kind: #kind,
+        schedules: ::std::vec![#(::std::string::String::from(#schedules)),*],
+        timezone: #timezone,
+        concurrency_policy: #concurrency_policy,
+        starting_deadline_seconds: #starting_deadline_seconds,
+        successful_jobs_history_limit: #successful_jobs_history_limit,
+        failed_jobs_history_limit: #failed_jobs_history_limit,
     })
 }
 

@@ -10,6 +10,8 @@
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
+//! - [`nightly`]: a `CronWorkflow` that retrains every night (schedule, time zone, history).
+//! - [`library`]: components published as a `WorkflowTemplate`, called by `templateRef`.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -24,8 +26,10 @@ pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
 pub mod gpu_training;
+pub mod library;
 pub mod ml;
 pub mod nested_pipeline;
+pub mod nightly;
 pub mod quickstart;
 pub mod shards;
 pub mod sweep;

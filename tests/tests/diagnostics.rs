@@ -392,6 +392,15 @@ mod scoped {
         let got = one_step(1);
         step(got).name("after");
     }
+
+    /// `fail_fast` with a condition in the body.
+    #[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
+    pub fn fast_with_a_branch() {
+        let s = step(1);
+        when(s.output.gt(1), || {
+            step(2);
+        });
+    }
 }
 
 fn traced(def: PipelineDef) -> Pipeline {
@@ -680,7 +689,7 @@ fn a0013_a0019_and_a0021_are_the_argo_backends_checks_not_validations() {
             max_manifest_bytes: size * 10 / 9,
             ..Limits::default()
         },
-        levels: Levels::default(),
+        ..ArgoOptions::default()
     };
     let emitted = argo::emit(&valid, &near).expect("under the budget");
     assert_eq!(emitted.warnings.codes(), [Code::ManifestNearBudget]);
@@ -1504,6 +1513,24 @@ fn a0029_a0028_sub_pipeline_calls() {
     assert_eq!(d.codes(), [Code::InvalidName]);
 }
 
+/// `fail_fast` is refused with a nested template (`checkParallelism` would fail the DAG
+/// while the template still runs); the flat `fails_fast` fixture is valid.
+#[test]
+fn a0061_fail_fast_only_at_the_top_level() {
+    let d = errors_of(&traced(scoped::fast_with_a_branch::definition()));
+    assert_eq!(d.codes(), [Code::FailFastNested], "{d}");
+    assert!(
+        d.to_string()
+            .contains("sets `fail_fast = true` and holds a condition (`when`)"),
+        "{d}"
+    );
+    validate(
+        &traced(fixtures::fails_fast::definition()),
+        &ValidateOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+}
+
 /// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks
 /// them.
 #[test]
@@ -1964,6 +1991,7 @@ fn the_macros_list_of_task_methods_is_complete() {
         ),
         ("results.rs", include_str!("../../compiler/src/results.rs")),
         ("hooks.rs", include_str!("../../compiler/src/hooks.rs")),
+        ("library.rs", include_str!("../../compiler/src/library.rs")),
     ] {
         // The methods of the public traits (a `pub trait … {` up to its closing `}`).
         let mut in_trait = false;
@@ -1989,4 +2017,193 @@ fn the_macros_list_of_task_methods_is_complete() {
             }
         }
     }
+}
+
+/// A CronWorkflow's settings as Argo's `validate.CronWorkflow` checks them: every mistake is
+/// reported, each naming the value and what to write instead.
+#[test]
+fn a0046_invalid_cron_workflow_settings() {
+    use argot::ir::{OutputKind, Publish};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.publish = Publish {
+        kind: None,
+        schedules: vec![
+            "0 3 * *".into(),
+            "0 25 * * *".into(),
+            "CRON_TZ=Europe/Paris 0 6 * * *".into(),
+        ],
+        timezone: Some("Europe/Pariss".into()),
+        concurrency_policy: Some("forbid".into()),
+        starting_deadline_seconds: Some(-1),
+        successful_jobs_history_limit: Some(3),
+        failed_jobs_history_limit: Some(i64::from(i32::MAX) + 1),
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow; 7], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "the CronWorkflow schedule `0 3 * *` is not one Argo can parse",
+        "the CronWorkflow schedule `0 25 * * *` is not one Argo can parse",
+        "names its own time zone and the CronWorkflow has `timezone` too",
+        "the CronWorkflow time zone `Europe/Pariss` is not in the IANA time zone database",
+        "`forbid` is not a CronWorkflow concurrency policy",
+        "the CronWorkflow starting deadline is -1 seconds",
+        "`failed_jobs_history_limit` is 2147483648",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0046-invalid-cron-workflow", &d);
+
+    // A CronWorkflow needs a schedule; the zone of a `CRON_TZ=` prefix is checked too.
+    p.publish = Publish {
+        kind: Some(OutputKind::CronWorkflow),
+        ..Publish::default()
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow], "{d}");
+    assert!(d.to_string().contains("needs at least one schedule"), "{d}");
+    p.publish.schedules = vec!["CRON_TZ=Mars/Olympus 0 6 * * *".into()];
+    let d = errors_of(&p);
+    assert!(
+        d.to_string().contains("names the time zone `Mars/Olympus`"),
+        "{d}"
+    );
+
+    // Valid settings pass, and another kind ignores them (`compile --kind workflow` on a
+    // scheduled pipeline is one run, now).
+    p.publish = Publish {
+        schedules: vec!["0 3 * * *".into(), "@every 1h30m".into()],
+        timezone: Some("America/New_York".into()),
+        concurrency_policy: Some("Replace".into()),
+        starting_deadline_seconds: Some(0),
+        ..Publish::default()
+    };
+    validate(&p, &ValidateOptions::default()).expect("valid CronWorkflow settings");
+    p.publish.timezone = Some("nowhere".into());
+    p.publish.kind = Some(OutputKind::Workflow);
+    validate(&p, &ValidateOptions::default()).expect("a Workflow has no schedule to check");
+}
+
+/// A field the chosen Argo version's schema lacks is refused, naming the field, the template
+/// and the versions that have it; the same pipeline compiles for a version that has it.
+#[test]
+fn a0047_a_field_the_chosen_argo_version_lacks() {
+    use argot::emit::argo::ArgoVersion;
+    use argot::ir::{Backoff, RetryPolicy};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.defaults.retry = Some(RetryPolicy {
+        limit: Some(2),
+        on: None,
+        backoff: Some(Backoff {
+            duration: "10s".into(),
+            factor: Some(2),
+            cap: Some("5m".into()),
+            max_duration: None,
+        }),
+        condition: None,
+    });
+    let options = ValidateOptions::default();
+    let d = argo::validate_and_emit_for(p.clone(), &options, ArgoVersion::V3_6)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        d.codes()
+            .iter()
+            .all(|c| *c == Code::UnsupportedByArgoVersion),
+        "{d}"
+    );
+    let text = d.to_string();
+    assert!(
+        text.contains("retryStrategy.backoff.cap` (template `"),
+        "{text}"
+    );
+    assert!(text.contains("Argo 3.7 added it"), "{text}");
+    snapshot("A0047-field-the-version-lacks", &d);
+    for version in [ArgoVersion::V3_7, ArgoVersion::V4_0, ArgoVersion::V4_1] {
+        argo::validate_and_emit_for(p.clone(), &options, version)
+            .unwrap_or_else(|d| panic!("{version}: {d}"));
+    }
+}
+
+/// A task running a published template names an object Kubernetes can name, and has no
+/// settings of its own (the published template would not have them).
+#[test]
+fn a0048_a_task_that_cannot_run_a_published_template() {
+    use argot::ir::TemplateRef;
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[0].template_ref = Some(TemplateRef {
+        name: "ML_Library".into(),
+        cluster_scope: false,
+    });
+    p.tasks[1].template_ref = Some(TemplateRef {
+        name: "ml-library".into(),
+        cluster_scope: true,
+    });
+    p.tasks[1].config.timeout = Some("1h".into());
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTemplateRef; 2], "{d}");
+    let text = d.to_string();
+    assert!(
+        text.contains(
+            "runs a template of WorkflowTemplate `ML_Library`, which cannot be the name of one"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "published in ClusterWorkflowTemplate `ml-library`, and also has settings of its own"
+        ),
+        "{text}"
+    );
+    snapshot("A0048-invalid-template-ref", &d);
+    // Without the settings, and with a valid name, both run their published template.
+    p.tasks[0].template_ref.as_mut().unwrap().name = "ml-library".into();
+    p.tasks[1].config = Default::default();
+    let (_, emitted) = argo::validate_and_emit(p, &ValidateOptions::default()).unwrap();
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    let tasks = &json["spec"]["templates"][0]["dag"]["tasks"];
+    assert_eq!(tasks[0]["templateRef"]["name"], "ml-library");
+    assert!(tasks[0].get("template").is_none());
+    assert_eq!(tasks[1]["templateRef"]["clusterScope"], true);
+}
+
+/// `#[pipeline(kind = "…")]` takes the kinds `compile --kind` takes, each naming the variant
+/// of `argot::ir::OutputKind` that spells it so (the macro cannot depend on the compiler).
+#[test]
+fn the_macros_kinds_are_the_compilers() {
+    let source = include_str!("../../dsl-macros/src/attr.rs");
+    let start = source.find("pub const KINDS").expect("the list");
+    let list = &source[start..start + source[start..].find("];").expect("its end")];
+    for kind in argot::ir::OutputKind::ALL {
+        let entry = format!("(\"{}\", \"{kind:?}\")", kind.as_str());
+        assert!(list.contains(&entry), "{entry} missing from {list}");
+    }
+    assert_eq!(
+        list.matches("(\"").count(),
+        argot::ir::OutputKind::ALL.len()
+    );
+}
+
+/// A component whose every task runs a published template has no template in the manifest,
+/// so it needs no image; one task running it here needs the image again.
+#[test]
+fn a0009_a_component_run_only_from_a_published_template_needs_no_image() {
+    let mut p = traced(argot_examples::library::weekly_report::definition());
+    p.image = None;
+    let (_, emitted) = argo::validate_and_emit(p.clone(), &ValidateOptions::default())
+        .unwrap_or_else(|d| panic!("no image is needed: {d}"));
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    assert_eq!(
+        json["spec"]["templates"].as_array().unwrap().len(),
+        1,
+        "{json}"
+    );
+    p.tasks[1].template_ref = None;
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::NoImage], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `train` runs native component `train`"),
+        "{d}"
+    );
 }

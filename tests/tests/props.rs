@@ -694,6 +694,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 .reduce(argot::ir::Depends::and),
             config: Default::default(),
             location: None,
+            template_ref: None,
         });
     }
     Pipeline {
@@ -713,6 +714,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         regions: argot::ir::Region::root_only(),
         defaults: Default::default(),
         outputs: Default::default(),
+        publish: Default::default(),
     }
 }
 

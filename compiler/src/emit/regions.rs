@@ -275,6 +275,7 @@ fn loop_template(
             with_param,
             arguments,
             hooks: IndexMap::new(),
+            template_ref: None,
         }];
     }
     template
@@ -791,13 +792,25 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             i,
             DagTask {
                 name: crate::ir::local_name(&task.name).to_owned(),
-                template: names.template_of(id).name.clone(),
+                // A published template is run by reference; the task has no template here.
+                template: match &task.template_ref {
+                    Some(_) => String::new(),
+                    None => names.template_of(id).name.clone(),
+                },
                 depends,
                 when: None,
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
                 hooks: hooks(valid, id, hooks_of.get(&id).map_or(&[][..], Vec::as_slice)),
+                template_ref: task
+                    .template_ref
+                    .as_ref()
+                    .map(|r| super::argo::TemplateRef {
+                        name: r.name.clone(),
+                        template: names.component_templates[&task.component].clone(),
+                        cluster_scope: r.cluster_scope.then_some(true),
+                    }),
             },
         ));
     }
@@ -871,6 +884,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
+                template_ref: None,
             },
         ));
     }
@@ -946,6 +960,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
+                template_ref: None,
             },
         ));
     }

@@ -33,6 +33,7 @@ mod scopes;
 mod settings;
 pub mod syntax;
 mod templates;
+pub(crate) mod time_zones;
 mod values;
 
 pub use names::{BranchNames, Names, TemplateDef};

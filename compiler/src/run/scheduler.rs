@@ -168,6 +168,8 @@ pub(crate) fn execute(
     });
     let mut ignored = super::settings::ignored_here(valid);
     ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
+    ignored.extend(published_as(p));
+    ignored.extend(run_instead_of_templates(p));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
     let parallelism = match p.settings.parallelism {
         Some(limit) if (limit as usize) < options.parallelism => {
@@ -458,6 +460,7 @@ fn schedule(
         run_values: BTreeMap::new(),
         run_params,
         branches: vec![None; p.regions.len()],
+        tripped: &cx.tripped,
     };
     if body_left == 0 {
         gate.run_values = run_values(valid, &shape, &reports);
@@ -515,6 +518,10 @@ fn schedule(
             |s: &crate::ir::SemaphoreRef| cx.semaphores.get(&s.id()).copied().unwrap_or(1);
         let mut holders: BTreeMap<crate::ir::SemaphoreRef, usize> = BTreeMap::new();
         loop {
+            // A fail_fast body that has failed starts nothing more.
+            while let Some(&i) = ready.iter().find(|&&i| gate.stops_fast(i)) {
+                gate.omit_fast(i, &mut reports, &mut ready, events);
+            }
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.iter().find(|&&i| {
                     bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit)
@@ -635,7 +642,15 @@ fn schedule(
     // (`operate` in `workflow/controller/operator.go`).
     let failed = shape
         .failed_branch(&phases, false)
-        .or_else(|| shape.failed_branch(&phases, true));
+        .or_else(|| shape.failed_branch(&phases, true))
+        // A fail_fast DAG that had a failure fails, whatever handled it ("template has failed
+        // or errored children and failFast enabled").
+        .or_else(|| {
+            cx.tripped
+                .load(std::sync::atomic::Ordering::SeqCst)
+                .then(|| (0..n).find(|&i| !in_exit[i] && phases[i].is_failure()))
+                .flatten()
+        });
     Outcome {
         first_failure: failed.map(|i| p.tasks[i].name.clone()),
         cut_short,
@@ -662,9 +677,36 @@ struct Gate<'v> {
     run_params: &'v BTreeMap<String, String>,
     /// Each conditional branch, once decided.
     branches: Vec<Option<BranchState>>,
+    /// Set once a `fail_fast` pipeline's body has had a failure ([`Context::tripped`]).
+    tripped: &'v std::sync::atomic::AtomicBool,
 }
 
 impl Gate<'_> {
+    /// True when task `i` is of the body of a `fail_fast` pipeline that has had a failure:
+    /// it does not start (`checkParallelism`: the DAG starts no child once one failed).
+    fn stops_fast(&self, i: usize) -> bool {
+        !self.shape.in_exit[i] && self.tripped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Finishes task `i` without running it, as `fail_fast` wants.
+    fn omit_fast(
+        &mut self,
+        i: usize,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        let task = &self.valid.pipeline().tasks[i];
+        let mut r = TaskReport::new(&task.name, &task.component, Phase::Omitted);
+        r.message = Some(
+            "not run: a task failed and the pipeline fails fast (fail_fast = true)".to_owned(),
+        );
+        events(Event::TaskFinished(&r));
+        reports[i] = Some(r);
+        ready.remove(&i);
+        self.release(i, reports, ready, events);
+    }
+
     /// Task `i` finished: each dependant whose dependencies have now all finished is decided.
     fn release(
         &mut self,
@@ -708,6 +750,10 @@ impl Gate<'_> {
     ) {
         let valid = self.valid;
         let task = &valid.pipeline().tasks[i];
+        if self.stops_fast(i) {
+            self.omit_fast(i, reports, ready, events);
+            return;
+        }
         // The branches around it, outermost first: each decided once, when its first task is.
         for &b in &self.shape.branches_around[task.region.index()] {
             let state = match &self.branches[b.index()] {
@@ -1399,6 +1445,78 @@ fn param_value(
         }),
         _ => Err(format!("parameter `{name}` has no value here")),
     }
+}
+
+/// What the pipeline's kind means here, for the run's notes: the local runner runs every kind
+/// once, now, as one workflow started from it would run on Argo (a `CronWorkflow`'s schedule
+/// and a template's being only a definition are for the cluster).
+fn published_as(p: &crate::ir::Pipeline) -> Option<String> {
+    use crate::ir::OutputKind;
+    let publish = &p.publish;
+    match publish.kind() {
+        OutputKind::Workflow => None,
+        OutputKind::CronWorkflow => {
+            let schedules: Vec<String> =
+                publish.schedules.iter().map(|s| format!("`{s}`")).collect();
+            let zone = publish
+                .timezone
+                .as_ref()
+                .map(|z| format!(" ({z})"))
+                .unwrap_or_default();
+            Some(format!(
+                "pipeline `{}` is a CronWorkflow on Argo, scheduled {}{zone}; `run` ignores the schedule and runs it once, now, as one scheduled run",
+                p.name,
+                if schedules.is_empty() {
+                    "never".to_owned()
+                } else {
+                    schedules.join(", ")
+                }
+            ))
+        }
+        kind => Some(format!(
+            "pipeline `{}` is a {} on Argo, which runs nothing by itself; `run` runs it once, now, as a workflow submitted from it",
+            p.name,
+            kind.argo_kind()
+        )),
+    }
+}
+
+/// The note for tasks that run a published template on Argo (`templateRef`): here they run
+/// this binary's component of the same name, which is the library's code when the library was
+/// compiled from this binary.
+fn run_instead_of_templates(p: &crate::ir::Pipeline) -> Option<String> {
+    let mut by_object: Vec<(String, Vec<&str>)> = Vec::new();
+    for task in &p.tasks {
+        let Some(reference) = &task.template_ref else {
+            continue;
+        };
+        let object = format!(
+            "{} `{}`",
+            if reference.cluster_scope {
+                "ClusterWorkflowTemplate"
+            } else {
+                "WorkflowTemplate"
+            },
+            reference.name
+        );
+        match by_object.iter_mut().find(|(o, _)| *o == object) {
+            Some((_, tasks)) => tasks.push(&task.name),
+            None => by_object.push((object, vec![&task.name])),
+        }
+    }
+    (!by_object.is_empty()).then(|| {
+        let parts: Vec<String> = by_object
+            .iter()
+            .map(|(object, tasks)| {
+                let tasks: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+                format!("{} from {object}", tasks.join(", "))
+            })
+            .collect();
+        format!(
+            "on Argo, {} run the published template (`templateRef`); `run` runs this binary's component of the same name instead, the library's code only if the library was compiled from this binary",
+            parts.join("; ")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -536,6 +536,7 @@ impl Unroller<'_> {
             depends,
             config: t.config.clone(),
             location: t.location.clone(),
+            template_ref: t.template_ref.clone(),
         })
     }
 

@@ -5,7 +5,9 @@ use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
 use argot_examples::gpu_training::gpu_training;
+use argot_examples::library::{ml_library, weekly_report};
 use argot_examples::nested_pipeline::nested_pipeline;
+use argot_examples::nightly::nightly;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
 use argot_examples::sweep::sweep;
@@ -17,7 +19,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, rationed, settings_dsl,
+    branching_calls, calls_probe, fails_fast, mutually_exclusive, one_at_a_time, rationed,
+    settings_dsl,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -93,10 +96,14 @@ fn main() {
         one_at_a_time,
         mutually_exclusive,
         rationed,
+        fails_fast,
         nested_pipeline,
         gpu_training,
         cached,
         formatted,
         hooked,
+        nightly,
+        ml_library,
+        weekly_report,
     )
 }
