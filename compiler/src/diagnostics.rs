@@ -368,7 +368,7 @@ codes! {
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
         "Some combinations the IR can hold are not compiled or run yet: a loop inside a \
-         called pipeline, a sub-pipeline called inside a loop, recursion; a second exit \
+         called pipeline, a sub-pipeline called inside a loop; a second exit \
          handler, or one inside another construct (Argo has one `spec.onExit`); in a \
          conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \
@@ -473,6 +473,30 @@ codes! {
          list` prints). The task runs the library's template as published, so settings of its \
          own (retries, resources, a timeout…) would be silently dropped: they are refused; \
          give them to the component in the library instead.";
+    /// A recursion without a usable depth bound.
+    RecursionBound = "A0040", Error, "a recursion without a usable depth bound",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `executeTemplate` (`currentStackDepth >= maxStackDepth` fails the node with `ErrMaxDepthExceeded`, 100 templates deep); argot: the bound is enforced by the condition of the branch around the recursive call, on Argo and locally",
+        test: "a0040_recursion_needs_a_bound_argo_can_run",
+        "A pipeline that calls itself states how many levels may run, the first call \
+         included: `#[pipeline(max_depth = N)]`. At depth N the branch holding the recursive \
+         call does not run (Skipped), as if its condition were false, so a condition that \
+         never turns false still ends. N must be at least 2 (1 never recurses) and small \
+         enough that Argo can nest the templates: each level is the pipeline's DAG template \
+         and the branch's around the recursive call, and Argo fails a workflow nested 100 \
+         templates deep. State a bound from 2 to the depth the message names.";
+    /// A recursion written in a way that is not compiled.
+    RecursionMisuse = "A0041", Error, "a recursion written in a way that is not compiled",
+        source: "argot: recursion is compiled as one DAG template that calls itself from a conditional branch (Argo's `coinflip-recursive` example), with the depth as an input; the call the last level would make never runs, so its outputs never exist (`getTemplateOutputsFromScope` in `workflow/controller/operator.go` fails on an absent output)",
+        test: "a0041_recursion_written_in_a_way_that_is_not_compiled",
+        "A pipeline recurses by calling itself directly, inside a `when(…)` written in its \
+         own body: the condition says when to go one level deeper. It is not the pipeline the \
+         run starts from (call it from another pipeline), and it does not call itself through \
+         another pipeline, a loop, a hook or a nested branch, and it calls itself once per \
+         level (a chain: a tree of calls would grow exponentially with the depth). The \
+         recursive call's outputs \
+         are read only through `one_of([deeper, this_level])`, which is the deeper level's \
+         output when the call ran and this level's otherwise: at the last level the call \
+         does not run and has no outputs.";
     /// `fail_fast` on a pipeline holding a condition, loop, call or hook.
     FailFastNested = "A0061", Error, "fail_fast on a pipeline with nested templates",
         source: "argo-workflows v4.1 `workflow/controller/operator.go`: `checkParallelism` (`IsFailFast`, `getUnsuccessfulChildren`, `getActivePods`), `executeTemplate`",

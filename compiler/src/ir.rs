@@ -65,7 +65,10 @@
 //! it read an output of every iteration through [`Argument::Collected`]. Conditional
 //! branches run (each a DAG template on Argo, decided once what it reads has finished). The
 //! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
-//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
+//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`]. A recursion (a
+//! pipeline calling itself from a branch of its body) is held unrolled: a call region per
+//! level up to the bound, each level's branch guarded by [`Condition::WithinDepth`]; Argo runs
+//! the first level's template, which calls itself, and the runner runs the levels as written.
 
 use std::collections::BTreeMap;
 
@@ -972,6 +975,15 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// It does not hold.
     Not(Box<Condition>),
+    /// The recursion bound of a pipeline that calls itself: holds while the depth of the
+    /// sub-pipeline call around the condition is below `max_depth` (the first call is depth
+    /// 1), so a call at depth `max_depth` does not recurse. Tracing conjoins it to the
+    /// condition of the branch that holds the recursive call (`#[pipeline(max_depth = N)]`);
+    /// see [`call_depth`].
+    WithinDepth {
+        /// The most levels the recursion runs, the first call included.
+        max_depth: u32,
+    },
 }
 
 /// How a comparison reads its operands' wire forms.
@@ -997,6 +1009,7 @@ impl Condition {
                 }
                 Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
                 Condition::Not(c) => walk(c, out),
+                Condition::WithinDepth { .. } => {}
             }
         }
         let mut out = Vec::new();
@@ -1039,6 +1052,17 @@ impl Condition {
                     .join(sep)
             }
             Condition::Not(c) => format!("not ({})", c.describe(task_name)),
+            Condition::WithinDepth { max_depth } => format!("depth < {max_depth}"),
+        }
+    }
+
+    /// The recursion bound this condition carries ([`Condition::WithinDepth`]), if any.
+    pub fn max_depth(&self) -> Option<u32> {
+        match self {
+            Condition::WithinDepth { max_depth } => Some(*max_depth),
+            Condition::And(v) | Condition::Or(v) => v.iter().find_map(Condition::max_depth),
+            Condition::Not(c) => c.max_depth(),
+            Condition::Compare { .. } => None,
         }
     }
 }
@@ -1847,6 +1871,30 @@ pub fn call_prefix(regions: &[Region], region: RegionId) -> String {
     names.iter().map(|n| format!("{n}.")).collect()
 }
 
+/// How deep region `region` is in a recursion: the number of calls of the pipeline of the
+/// innermost sub-pipeline call around it (itself included) that enclose it — 1 in a first
+/// call, 2 in the call that call makes of itself, … — and 0 outside any call. What
+/// [`Condition::WithinDepth`] compares; on Argo the call templates carry it as an input.
+pub fn call_depth(regions: &[Region], region: RegionId) -> u32 {
+    let mut calls = ancestry(regions, region).filter_map(|(_, r)| match &r.kind {
+        RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+        _ => None,
+    });
+    let Some(innermost) = calls.next() else {
+        return 0;
+    };
+    1 + calls.filter(|p| *p == innermost).count() as u32
+}
+
+/// True when call region `call` is a recursive call: a call of the pipeline of a call around
+/// it.
+pub fn is_recursive_call(regions: &[Region], call: RegionId) -> bool {
+    regions
+        .get(call.index())
+        .is_some_and(|r| matches!(r.kind, RegionKind::Call { .. }))
+        && call_depth(regions, call) > 1
+}
+
 /// The last segment of a task's name: the name of its DAG task inside a sub-pipeline's
 /// template (`prepare.download` → `download`).
 pub fn local_name(name: &str) -> &str {
@@ -2020,4 +2068,51 @@ pub struct TemplateRef {
     /// True for a `ClusterWorkflowTemplate`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cluster_scope: bool,
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(pipeline: &str, parent: u32) -> Region {
+        Region {
+            kind: RegionKind::Call {
+                pipeline: pipeline.to_owned(),
+                name: pipeline.to_owned(),
+                arguments: IndexMap::new(),
+                outputs: IndexMap::new(),
+            },
+            parent: Some(RegionId(parent)),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn the_depth_counts_the_calls_of_the_innermost_calls_pipeline() {
+        let branch = |parent: u32| Region {
+            kind: RegionKind::ExitHandler,
+            parent: Some(RegionId(parent)),
+            location: None,
+        };
+        // root ⊃ a ⊃ branch ⊃ a ⊃ branch ⊃ a ⊃ b; root ⊃ b.
+        let regions = vec![
+            Region::root(),
+            call("a", 0),
+            branch(1),
+            call("a", 2),
+            branch(3),
+            call("a", 4),
+            call("b", 5),
+            call("b", 0),
+        ];
+        let depth = |r: u32| call_depth(&regions, RegionId(r));
+        assert_eq!(
+            (0..8).map(depth).collect::<Vec<_>>(),
+            [0, 1, 1, 2, 2, 3, 1, 1]
+        );
+        let recursive: Vec<u32> = (0..8)
+            .filter(|r| is_recursive_call(&regions, RegionId(*r)))
+            .collect();
+        // A branch inside a deeper level is not a call, and `b` inside `a` is a first call.
+        assert_eq!(recursive, [3, 5]);
+    }
 }

@@ -60,6 +60,8 @@ pub struct PipelineAttr {
     pub image: Option<(String, Span)>,
     /// `outputs = ["accuracy", "model"]`: the names of the returned tuple's outputs.
     pub outputs: Option<(Vec<String>, Span)>,
+    /// `max_depth = 10`: how many levels a pipeline that calls itself may run.
+    pub max_depth: Option<(u32, Span)>,
     pub settings: SettingsAttr,
     pub publish: PublishAttr,
 }

@@ -44,6 +44,7 @@ pub const KINDS: [(&str, &str); 4] = [
     ("cluster-workflow-template", "ClusterWorkflowTemplate"),
     ("cron-workflow", "CronWorkflow"),
 ];
+pub const MAX_DEPTH: &str = "max_depth";
 pub const FAIL_FAST: &str = "fail_fast";
 
 /// Collects errors so that one build reports all of them.
@@ -339,6 +340,15 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
             });
             put_once(cx, &mut s.parallelism, v, &meta, PARALLELISM);
         } else if publish_key(cx, &meta, &mut attr.publish) {
+        } else if path.is_ident(MAX_DEPTH) {
+            // The range (2 to what Argo can nest) is the compiler's to check (A0040), so a
+            // hand-built pipeline meets the same rule.
+            let takes = format!("a number of levels: `{MAX_DEPTH} = 10`");
+            let v = literal(cx, &meta, MAX_DEPTH, &takes, |lit| match lit {
+                Lit::Int(i) => i.base10_parse::<u32>().ok(),
+                _ => None,
+            });
+            put_once(cx, &mut attr.max_depth, v, &meta, MAX_DEPTH);
         } else {
             unknown_key(
                 cx,
@@ -352,6 +362,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     IMAGE,
                     IMAGE_PULL_SECRETS,
                     KIND,
+                    MAX_DEPTH,
                     NAME,
                     OUTPUTS,
                     PARALLELISM,

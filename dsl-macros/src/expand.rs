@@ -689,6 +689,10 @@ struct ParsedPipeline {
     args: Vec<Arg>,
     /// The names of the outputs, one per returned value.
     outputs: Vec<String>,
+    /// A recursion without a bound, or a bound without a recursion: reported beside the
+    /// generated code rather than instead of it, so the call still type-checks and the error
+    /// is the only one.
+    recursion_errors: TokenStream,
 }
 
 /// Stage 1: parses the attribute and the function, checking every rule.
@@ -699,14 +703,67 @@ fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline
     check::plain_signature(&cx, &func, "a pipeline");
     let args = attr::args(&cx, &mut func, None);
     let outputs = output_names(&cx, &func.sig.output, attr.outputs.as_ref());
+    let recursion = Ctxt::default();
+    check_recursion(&recursion, &func, attr.max_depth.as_ref());
+    let recursion_errors = recursion
+        .finish()
+        .err()
+        .map(|e| e.to_compile_error())
+        .unwrap_or_default();
     match cx.finish() {
         Ok(()) => Ok(ParsedPipeline {
             func,
             attr,
             args,
             outputs,
+            recursion_errors,
         }),
         Err(e) => Err(fallback(&func, e)),
+    }
+}
+
+/// A pipeline that calls itself must bound how deep (`max_depth = N`), and `max_depth` is
+/// only for one that does: the error points at the recursive call, or at the key. Calls
+/// written in the body are found by their tokens (`name(` not after `.` or `fn`); a call
+/// hidden in a helper function is caught when tracing instead (A0040).
+fn check_recursion(cx: &Ctxt, func: &ItemFn, max_depth: Option<&(u32, Span)>) {
+    let name = &func.sig.ident;
+    let mut calls = Vec::new();
+    let body = &func.block;
+    self_calls(quote!(#body), name, &mut calls);
+    match (calls.first(), max_depth) {
+        (Some(call), None) => cx.error(
+            *call,
+            format!("pipeline `{name}` calls itself without a bound: add `max_depth = N` to its `#[pipeline(…)]` (at most N levels run, the first call included), and make the call inside a `when(…)` that says when to go deeper"),
+        ),
+        (None, Some((_, span))) => cx.error(
+            *span,
+            format!("`max_depth` bounds a recursion, but `{name}` does not call itself in its body; remove `max_depth`"),
+        ),
+        _ => {}
+    }
+}
+
+/// The spans of the calls of `name` in `tokens`: `name(…)` not preceded by `.` or `fn`.
+fn self_calls(tokens: proc_macro2::TokenStream, name: &Ident, found: &mut Vec<Span>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(g) => self_calls(g.stream(), name, found),
+            TokenTree::Ident(id) if id == name => {
+                let called = matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                let method_or_item = match i.checked_sub(1).map(|j| &tokens[j]) {
+                    Some(TokenTree::Punct(p)) => p.as_char() == '.',
+                    Some(TokenTree::Ident(prev)) => prev == "fn",
+                    _ => false,
+                };
+                if called && !method_or_item {
+                    found.push(id.span());
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -834,7 +891,10 @@ fn generate_pipeline(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenS
     let body = pipeline_body(parsed);
     let call = pipeline_call(parsed, params);
     let module = pipeline_module(parsed, params);
+    let recursion_errors = &parsed.recursion_errors;
     quote! {
+        #recursion_errors
+
         #body
 
         #call
@@ -885,6 +945,10 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
     let name = lit(&pipeline_name(parsed));
     let fn_name_lit = lit(&fn_name.to_string());
     let names = output_names_tokens(parsed);
+    let max_depth = match &parsed.attr.max_depth {
+        Some((n, _)) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
     let PipelineParams {
         handles,
         call_params,
@@ -902,6 +966,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
                 #p::Location::caller(),
                 ::std::vec![#(#call_binds),*],
                 #names,
+                #max_depth,
                 || #body(#(#handles),*),
             )
         }

@@ -8,6 +8,7 @@
 //! - [`sweep`]: a loop over a grid of structs with a parallelism limit, and the best of it.
 //! - [`shards`]: a loop over a task's list output with a two-task body, and the sum.
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
+//! - [`train_until`]: recursion: a sub-pipeline that calls itself until a metric is good enough.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
 //! - [`nightly`]: a `CronWorkflow` that retrains every night (schedule, time zone, history).
@@ -33,3 +34,4 @@ pub mod nightly;
 pub mod quickstart;
 pub mod shards;
 pub mod sweep;
+pub mod train_until;

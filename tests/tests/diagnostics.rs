@@ -302,19 +302,6 @@ mod scoped {
         });
     }
 
-    /// A sub-pipeline that calls itself, with no end.
-    #[pipeline]
-    pub fn calls_itself(x: Param<u32>) -> ParamRef<u32> {
-        let next = step(x);
-        calls_itself(next.output)
-    }
-
-    /// The pipeline around `calls_itself`.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn starts_a_recursion() {
-        calls_itself(1);
-    }
-
     /// A `{` right before a value in a container's argument, whatever the value.
     #[container_component]
     pub fn braced(x: Param<String>) -> Container {
@@ -1438,20 +1425,10 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     );
 }
 
-/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); an output no call returns cannot be read outside the call.
+/// Sub-pipelines: an output no call returns cannot be read outside the call (recursion: A0040,
+/// A0041).
 #[test]
 fn a0029_a0028_sub_pipeline_calls() {
-    let d = scoped::starts_a_recursion::definition()
-        .trace("/usr/local/bin/argot-fixtures")
-        .err()
-        .expect("a pipeline calling itself is refused");
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
-    assert!(
-        d.to_string().contains(
-            "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
-        ),
-        "{d}"
-    );
     // Two functions, one pipeline name: one template could not be both (A0008).
     let d = scoped::calls_twins::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1920,6 +1897,209 @@ fn a0031_settings_the_local_runner_cannot_honour() {
         .insert("pool".into(), "gpu".into());
     let valid = validate(&p, &ValidateOptions::default()).unwrap();
     assert!(argot::run::check_local(&valid, &none).is_ok());
+}
+
+/// Pipelines that call themselves, each wrong in one way (A0040, A0041).
+mod recursive {
+    use argot::prelude::*;
+    use argot_tests::fixtures::step;
+
+    /// A bound of 1 never recurses.
+    #[pipeline(max_depth = 1)]
+    pub fn shallow(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        let mut deeper = None;
+        when(s.output.lt(10u32), || deeper = Some(shallow(s.output)));
+        step(one_of([deeper.expect("traced"), s.output])).output
+    }
+
+    /// Calls `shallow`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_shallow() {
+        shallow(1u32);
+    }
+
+    /// The recursive call, out of the macro's sight.
+    fn again(x: ParamRef<u32>) {
+        hidden(x);
+    }
+
+    /// Calls itself through `again`, with no bound.
+    #[pipeline]
+    pub fn hidden(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || again(s.output));
+        s.output
+    }
+
+    /// Calls `hidden`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_hidden() {
+        hidden(1u32);
+    }
+
+    /// Reads the recursive call's output without `one_of`.
+    #[pipeline(max_depth = 3)]
+    pub fn reads_directly(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || {
+            let deeper = reads_directly(s.output);
+            step(deeper);
+        });
+        s.output
+    }
+
+    /// Calls `reads_directly`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_reads_directly() {
+        reads_directly(1u32);
+    }
+
+    /// Recurses outside a `when`.
+    #[pipeline(max_depth = 3)]
+    pub fn unconditional(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        let deeper = unconditional(s.output);
+        step(one_of([deeper, s.output])).output
+    }
+
+    /// Calls `unconditional`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_unconditional() {
+        unconditional(1u32);
+    }
+
+    /// Calls itself twice per level: a tree, not a chain.
+    #[pipeline(max_depth = 40)]
+    pub fn twice(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || {
+            twice(s.output);
+            twice(s.output);
+        });
+        s.output
+    }
+
+    /// Calls `twice`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twice() {
+        twice(1u32);
+    }
+
+    /// The pipeline the run starts from calls itself.
+    #[pipeline(image = "example.com/fixtures:1.0", max_depth = 3)]
+    pub fn root_recursion(x: Param<u32>) {
+        let s = step(x);
+        when(s.output.lt(10u32), || root_recursion(s.output));
+    }
+}
+
+#[test]
+fn a0040_recursion_needs_a_bound_argo_can_run() {
+    use argot::ir::{Condition, RegionKind};
+    let refused = |def: PipelineDef| {
+        def.trace("/usr/local/bin/argot-fixtures")
+            .err()
+            .expect("refused while tracing")
+    };
+    let d = refused(recursive::calls_shallow::definition());
+    assert_eq!(d.codes(), [Code::RecursionBound], "{d}");
+    assert!(
+        d.to_string().contains("`max_depth = 1`, outside 2..=49"),
+        "{d}"
+    );
+    snapshot("A0040-bound-too-small", &d);
+    // A call of itself the macro cannot see (through a helper) still needs a bound.
+    let d = refused(recursive::calls_hidden::definition());
+    assert_eq!(d.codes(), [Code::RecursionBound], "{d}");
+    assert!(
+        d.to_string()
+            .contains("pipeline `hidden` calls itself but states no bound"),
+        "{d}"
+    );
+    snapshot("A0040-no-bound", &d);
+
+    // On the IR: a bound out of range, and a recursive call whose branch lost its bound.
+    let ir = traced(argot_examples::train_until::train_until::definition());
+    let bounded = |ir: &Pipeline| {
+        ir.regions
+            .iter()
+            .position(|r| matches!(&r.kind, RegionKind::Branch { condition } if condition.max_depth().is_some()))
+            .expect("a bounded branch")
+    };
+    let mut deep = ir.clone();
+    for region in &mut deep.regions {
+        if let RegionKind::Branch {
+            condition: Condition::And(terms),
+        } = &mut region.kind
+        {
+            for term in terms {
+                if let Condition::WithinDepth { max_depth } = term {
+                    *max_depth = 60;
+                }
+            }
+        }
+    }
+    let d = errors_of(&deep);
+    assert!(d.codes().contains(&Code::RecursionBound), "{d}");
+    assert!(d.to_string().contains("at depth 60, outside 2..=49"), "{d}");
+    let mut unbounded = ir.clone();
+    let b = bounded(&unbounded);
+    if let RegionKind::Branch { condition } = &mut unbounded.regions[b].kind
+        && let Condition::And(terms) = condition
+    {
+        terms.retain(|t| !matches!(t, Condition::WithinDepth { .. }));
+    }
+    let d = errors_of(&unbounded);
+    assert!(d.codes().contains(&Code::RecursionBound), "{d}");
+    assert!(
+        d.to_string()
+            .contains("calls its own pipeline again, but not from a branch of that pipeline's body whose condition carries a depth bound"),
+        "{d}"
+    );
+    // The example itself is valid: 6 levels nest 14 templates deep, far from Argo's 100.
+    assert!(validate(&ir, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0041_recursion_written_in_a_way_that_is_not_compiled() {
+    let refused = |def: PipelineDef| {
+        def.trace("/usr/local/bin/argot-fixtures")
+            .err()
+            .expect("refused while tracing")
+    };
+    let d = refused(recursive::calls_reads_directly::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("reads an output of the recursive call of `reads_directly` directly"),
+        "{d}"
+    );
+    snapshot("A0041-direct-read", &d);
+    let d = refused(recursive::calls_unconditional::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("calls itself outside a `when(…)` written directly in its body"),
+        "{d}"
+    );
+    // Two calls per level would trace 2^40 levels: refused at the second call, in time.
+    let started = std::time::Instant::now();
+    let d = refused(recursive::calls_twice::definition());
+    assert!(d.codes().iter().all(|c| *c == Code::RecursionMisuse), "{d}");
+    assert!(
+        d.to_string()
+            .contains("pipeline `twice` calls itself more than once in its body"),
+        "{d}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let d = refused(recursive::root_recursion::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("but it is the pipeline the run starts from"),
+        "{d}"
+    );
 }
 
 #[test]

@@ -290,6 +290,51 @@ fn loops() {
     );
 }
 
+/// Recursion: one DAG template that calls itself from its branch, whose `when` carries the
+/// bound on the depth the template receives; the picture draws the first level and a node for
+/// the call of itself.
+#[test]
+fn recursion() {
+    use argot::emit::graph;
+    let def = argot_examples::train_until::train_until::definition();
+    check("train_until", def, "train_until");
+    let compiled = def.compile(&options("train_until")).unwrap();
+    let yaml = render_manifest(&compiled.workflow, Format::Yaml).unwrap();
+    let json: Value =
+        serde_json::from_str(&render_manifest(&compiled.workflow, Format::Json).unwrap()).unwrap();
+    let templates = json["spec"]["templates"].as_array().unwrap();
+    let branch = templates
+        .iter()
+        .find(|t| t["name"] == "train-rounds-condition-1")
+        .expect("the branch's template");
+    let call = &branch["dag"]["tasks"][0];
+    assert_eq!(
+        call["template"], "train-rounds",
+        "the template calls itself"
+    );
+    assert_eq!(
+        call["arguments"]["parameters"][0]["value"],
+        "{{=asInt(inputs.parameters['_recursion-depth']) + 1}}"
+    );
+    assert!(
+        yaml.contains("&& (asInt(inputs.parameters['_recursion-depth']) < 6)}}"),
+        "{yaml}"
+    );
+    let mermaid = graph::mermaid(&compiled.valid);
+    let dot = graph::dot(&compiled.valid);
+    // Only the first level's tasks are drawn; the deeper ones are the node `↻`.
+    assert!(!mermaid.contains("train-rounds.train-rounds."), "{mermaid}");
+    assert!(
+        mermaid.contains("↻ train-rounds: pipeline train_rounds (≤ 6 levels)"),
+        "{mermaid}"
+    );
+    graphviz_reads("train_until", &dot);
+    insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("train_until.mermaid", mermaid);
+        insta::assert_snapshot!("train_until.dot", dot);
+    });
+}
+
 /// A formatted string is one `expr` expression per argument that lists its pieces, each value
 /// in its own wire form; in a branch its values arrive as the branch's inputs.
 #[test]

@@ -901,7 +901,9 @@ impl Gate<'_> {
             }
         };
         let shown = condition.describe(&|t| p.tasks[t.index()].name.clone());
-        match depends::condition_holds(condition, &value) {
+        // A branch is decided in its parent's DAG, where a recursive call's depth is known.
+        let depth = crate::ir::call_depth(&p.regions, b);
+        match depends::condition_holds(condition, &value, depth) {
             Ok(true) => BranchState::Entered,
             Ok(false) => BranchState::Not(
                 Phase::Skipped,
