@@ -118,6 +118,8 @@ pub(crate) struct Job {
     pub params: Vec<(String, String)>,
     /// The path of every artifact input (a producer's output), in the component's input order.
     pub inputs: Vec<(String, PathBuf)>,
+    /// The wire value of every run-time value of the task's settings (`argot-setting-N`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// What a worker hands back.
@@ -525,8 +527,18 @@ fn key_of(
     job: &Job,
     spec: &ComponentSpec,
 ) -> Result<String, String> {
+    // A task's own image (`set_container_image`), its run-time values filled in.
+    let config = &cx.valid.names().template_of(job.id).config;
+    let own_image = config.image.as_ref().map(|_| {
+        config
+            .with_setting_values(&job.settings)
+            .image
+            .unwrap_or_default()
+    });
     let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
-        (Implementation::Container(c), _, _) => CodeIdentity::Image(&c.image),
+        (Implementation::Container(c), _, _) => {
+            CodeIdentity::Image(own_image.as_deref().unwrap_or(&c.image))
+        }
         (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
             CodeIdentity::Component { code_hash }
         }
@@ -543,9 +555,11 @@ fn key_of(
             .map_err(|e| format!("cannot read input `{name}` at `{}`: {e}", path.display()))?;
         digests.push((name.as_str(), d));
     }
+    // The settings' run-time values too: an environment variable changes what the task does.
     let inputs = job
         .params
         .iter()
+        .chain(&job.settings)
         .map(|(n, v)| (n.as_str(), CacheInput::Parameter(v)))
         .chain(
             digests
@@ -574,6 +588,7 @@ fn run_process(
     if let Some((name, _)) = job
         .params
         .iter()
+        .chain(&job.settings)
         .find(|(_, v)| !crate::value::argo_can_insert(v))
     {
         return Err(Problem::Error(format!(
@@ -594,7 +609,24 @@ fn run_process(
             .map(|(_, p)| p.as_path())
     };
     let outputs = tmp.join("outputs");
-    let config = &cx.valid.names().template_of(job.id).config;
+    let template_config = &cx.valid.names().template_of(job.id).config;
+    // The settings' run-time values, pasted in as Argo pastes them into the template.
+    let filled;
+    let config = if job.settings.is_empty() {
+        template_config
+    } else {
+        // Argo substitutes the values' own `{{…}}` as it does the inputs' (a container
+        // component's raw output may hold some), with every input in view.
+        let all: Vec<(String, String)> = job.params.iter().chain(&job.settings).cloned().collect();
+        let values = rewrite::argo_inputs(spec, &cx.globals, &all);
+        filled = template_config.with_setting_values(&values[job.params.len()..]);
+        if let Some(why) = settings::refused_pod(&filled) {
+            return Err(Problem::Error(why));
+        }
+        &filled
+    };
+    // Secret volumes' files: removed when this function returns, the task having ended.
+    let mut secret_dirs: Vec<tempfile::TempDir> = Vec::new();
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
@@ -634,6 +666,11 @@ fn run_process(
                 fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
                 c.env(crate::protocol::volume_env(&name), &dir);
             }
+            for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
+                let dir = settings::secret_volume(volume, cx.secrets).map_err(Problem::Error)?;
+                c.env(crate::protocol::volume_env(&volume.name), dir.path());
+                secret_dirs.push(dir);
+            }
             (c, true)
         }
         Implementation::Container(image) => {
@@ -671,6 +708,18 @@ fn run_process(
             let own_env =
                 settings::environment(config, &env, cx.secrets).map_err(Problem::Error)?;
             let names: Vec<&str> = own_env.iter().map(|(n, _)| n.as_str()).collect();
+            // `set_container_image` replaces the component's image.
+            let own_image;
+            let image = match &config.image {
+                Some(i) => {
+                    own_image = crate::ir::ContainerImpl {
+                        image: i.clone(),
+                        ..image.clone()
+                    };
+                    &own_image
+                }
+                None => image,
+            };
             let argv = container::run_args(
                 &name,
                 image,
