@@ -186,6 +186,11 @@ struct BuildArgs {
     /// Where the pipeline binary is inside the image.
     #[arg(long, value_name = "PATH")]
     binary_path: Option<String>,
+    /// Ship the pipeline binary into a stock image (`--image`) as an input artifact instead of
+    /// building an image with it: `https://…` or `key:PATH` in the artifact repository. It is
+    /// put at /tmp/argot/bin/<binary> (or --binary-path), mode 0755.
+    #[arg(long, value_name = "URL|key:PATH", value_parser = crate::ir::BinaryDelivery::parse)]
+    deliver_binary: Option<crate::ir::BinaryDelivery>,
     /// Refuse a manifest larger than this as compact JSON (default 1MiB, Argo's MAX_WORKFLOW_SIZE).
     #[arg(long, value_name = "SIZE", value_parser = crate::validate::parse_size)]
     max_manifest_bytes: Option<usize>,
@@ -619,10 +624,14 @@ fn client_outcome(code: argot_client::ExitCode) -> Result<(), Failure> {
 fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
     CompileOptions {
         image: build.image.clone(),
-        binary_path: build
-            .binary_path
-            .clone()
-            .unwrap_or_else(|| default_binary_path(app.binary)),
+        binary_path: build.binary_path.clone().unwrap_or_else(|| {
+            if build.deliver_binary.is_some() {
+                crate::protocol::delivered_binary_path(app.binary)
+            } else {
+                default_binary_path(app.binary)
+            }
+        }),
+        binary_delivery: build.deliver_binary.clone(),
         limits: crate::Limits {
             max_manifest_bytes: build
                 .max_manifest_bytes

@@ -77,6 +77,43 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+/// Where a pod fetches the pipeline binary from when its image is a stock one (a CUDA or
+/// Python base) rather than one built with the binary: an input artifact of every native
+/// template, so a code change needs a new binary uploaded, not a new image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinaryDelivery {
+    /// An `http://` or `https://` URL Argo downloads the binary from (Argo's `http` artifact).
+    Url(String),
+    /// A key in the workflow's artifact repository (Argo's key-only artifact: bucket,
+    /// endpoint and credentials come from the repository).
+    Key(String),
+}
+
+impl BinaryDelivery {
+    /// Parses `https://…`, `http://…` or `key:PATH` (a key in the artifact repository).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && !s.contains("{{")
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        };
+        if let Some(key) = text.strip_prefix("key:") {
+            let key = key.trim_start_matches('/');
+            if plain(key) {
+                return Ok(Self::Key(key.to_owned()));
+            }
+        } else if (text.starts_with("https://") || text.starts_with("http://"))
+            && plain(text.split_once("://").map_or("", |(_, rest)| rest))
+        {
+            return Ok(Self::Url(text.to_owned()));
+        }
+        Err(format!(
+            "`{text}` is not a binary source: give `https://host/path/to/binary` or `key:path/in/the/artifact/repository` (no spaces, no `{{{{`)"
+        ))
+    }
+}
+
 /// A traced pipeline: the root of the IR.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pipeline {
@@ -90,6 +127,10 @@ pub struct Pipeline {
     pub image: Option<String>,
     /// The path of the pipeline binary inside `image`; native tasks run it as their command.
     pub binary_path: String,
+    /// Where native tasks fetch the pipeline binary from when `image` does not hold it
+    /// (`compile --deliver-binary`); it is put at `binary_path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_delivery: Option<BinaryDelivery>,
     /// Typed inputs of the whole pipeline, in declaration order.
     #[serde(default)]
     pub params: Vec<PipelineParam>,

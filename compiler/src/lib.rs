@@ -24,6 +24,20 @@
 //! fn main() { argot::main!(quickstart) }
 //! ```
 //!
+//! # Depending on it
+//!
+//! The package is `argot-pipelines` (the name `argot` on crates.io is another project); its
+//! library is `argot`, so `argot-pipelines = "0.1"` in `Cargo.toml` and `use argot::…` in code.
+//!
+//! # Features
+//!
+//! - `store` (default): the local runner (`run`, `cache prune`) and the metadata store
+//!   commands (`runs`, `lineage`); bundles SQLite (needs a C compiler).
+//! - `cluster`: `submit`, `watch`, `logs`, `stop`… against a Kubernetes cluster (kube, tokio,
+//!   rustls with `ring`). Implies `store`.
+//! - Without default features: `compile`, `validate`, `list`, `explain` and the in-container
+//!   `component` entrypoint alone.
+//!
 //! The flow is one-way: macros → [`ir`] (by tracing the pipeline function) → [`validate()`] →
 //! a backend ([`emit::argo`], the local runner, the graph export). See `DESIGN.md` in the
 //! repository for the decisions behind it.
@@ -179,6 +193,9 @@ pub struct CompileOptions {
     pub image: Option<String>,
     /// Where the pipeline binary is inside the image.
     pub binary_path: String,
+    /// Where pods fetch the binary from when the image is a stock one (`--deliver-binary`);
+    /// it is put at `binary_path`.
+    pub binary_delivery: Option<ir::BinaryDelivery>,
     /// Size limits checked at compile time (`--max-manifest-bytes`, `--max-param-bytes`).
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`).
@@ -197,6 +214,7 @@ impl Default for CompileOptions {
         Self {
             image: None,
             binary_path: protocol::default_binary_path("pipeline"),
+            binary_delivery: None,
             limits: Limits::default(),
             levels: Levels::default(),
             settings: ir::SettingsOverrides::default(),
@@ -305,6 +323,7 @@ impl PipelineDef {
         let mut traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
+        traced.pipeline.binary_delivery = options.binary_delivery.clone();
         traced.pipeline.publish.apply(&options.publish);
         let (valid, emitted) = emit::argo::validate_and_emit_for(
             traced.pipeline,

@@ -43,6 +43,18 @@ pub fn default_binary_path(binary: &str) -> String {
     format!("/usr/local/bin/{binary}")
 }
 
+/// The input artifact that carries the pipeline binary into a stock image
+/// (`compile --deliver-binary`). Component inputs are Rust identifiers, so no `-`: it cannot
+/// clash with one.
+pub const DELIVERED_BINARY_ARTIFACT: &str = "argot-binary";
+
+/// Where a delivered pipeline binary is put in the pod (`compile --deliver-binary`): under
+/// argot's own folder, which Argo mounts the artifact into, so the image needs no
+/// `/usr/local/bin` entry and may have a read-only root file system.
+pub fn delivered_binary_path(binary: &str) -> String {
+    format!("/tmp/argot/bin/{binary}")
+}
+
 /// The local path of input artifact `name`.
 pub fn input_artifact_path(name: &str) -> String {
     format!("{INPUTS_DIR}/{name}")

@@ -277,6 +277,7 @@ pub(crate) fn trace(
             description: header.description.map(str::to_owned),
             image: header.image.map(str::to_owned),
             binary_path,
+            binary_delivery: None,
             params: header.params,
             components: IndexMap::new(),
             tasks: Vec::new(),

@@ -12,6 +12,8 @@
 //! - [`manifest`]: parsing manifests and stamping argot's labels on them. Always compiled.
 //! - [`cluster`] (feature `cluster`, on by default): the kube-rs client — submit, watch, logs,
 //!   stop/terminate, resubmit, delete, list, apply — and its actionable [`cluster::ClientError`].
+//! - [`cargo_argot`]: the `cargo argot` subcommand (binary `cargo-argot`): build a pipeline
+//!   crate and run its `compile`/`run`/…, print its Dockerfile, start a new crate.
 //! - [`cli`]: clap commands the pipeline binary embeds and the standalone `argot` binary runs.
 //!   The store commands (`runs`, `lineage`) work without the `cluster` feature.
 //!
@@ -33,6 +35,7 @@
 //! | 6 | timed out waiting |
 //! | 7 | cluster/API error (unreachable, forbidden, Argo CRDs missing, conflict, …) |
 
+pub mod cargo_argot;
 pub mod cli;
 #[cfg(feature = "cluster")]
 pub mod cluster;

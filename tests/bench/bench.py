@@ -322,7 +322,7 @@ def build_timings(repo, work, runs):
     result["units"] = units
     result["units_total_s"] = sum(units.values())
 
-    ws_crates = ["argot-examples", "argot", "argot-macros"]
+    ws_crates = ["argot-examples", "argot-pipelines", "argot-macros"]
     log("cargo build -p argot-examples (workspace crates only: dependencies already built)")
     samples = []
     for _ in range(runs):

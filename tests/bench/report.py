@@ -245,7 +245,7 @@ def tables(results):
         w("| build | seconds |")
         w("| --- | ---: |")
         w(f"| clean: empty target folder, every dependency compiled (`cargo build -p argot-examples`) | {b['clean_s']:.1f} |")
-        w(f"| argot's crates only (`cargo clean -p argot-examples -p argot -p argot-macros`, then build) | {b['workspace_clean_s']:.1f} |")
+        w(f"| argot's crates only (`cargo clean -p argot-examples -p argot-pipelines -p argot-macros`, then build) | {b['workspace_clean_s']:.1f} |")
         w(f"| incremental: one statement added to a `#[component]` body in `{b['incremental_file']}` | {b['incremental_s']:.1f} |")
         w("")
         units = b.get("units", {})
@@ -256,7 +256,7 @@ def tables(results):
             rows = [("argot-macros (the proc-macro crate)", unit("argot-macros")),
                     ("syn + quote + proc-macro2 (what the macros are built on)",
                      sum(x for x in (unit("syn"), unit("quote"), unit("proc-macro2")) if x)),
-                    ("argot (the library)", unit("argot")),
+                    ("argot-pipelines (the library)", unit("argot-pipelines")),
                     ("argot-examples (lib + binaries)", unit("argot-examples"))]
             w("Where the clean build's time goes, from `cargo build --timings` (per-crate compile seconds; "
               f"crates build in parallel, so they add up to more than the wall time: {b['units_total_s']:.1f} s in all):")

@@ -1184,3 +1184,412 @@ fn kind_and_version_flags_win_over_the_attribute() {
         );
     }
 }
+
+/// `cargo argot`: the Dockerfile and starter it writes are the committed ones, the starter's
+/// manifest resolves against this workspace, and `compile` runs the binary cargo reports.
+mod cargo_argot {
+    use std::ffi::OsString;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    use argot_client::cargo_argot::{self, Target, image, starter};
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("tests/ is in the workspace")
+            .to_owned()
+    }
+
+    fn cargo() -> PathBuf {
+        std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn the_examples_dockerfile_and_dockerignore_are_what_cargo_argot_image_prints() {
+        let ws = workspace();
+        let target = Target {
+            package: Some("argot-examples".into()),
+            bin: Some("quickstart".into()),
+            manifest_path: Some(ws.join("Cargo.toml")),
+        };
+        let generated = cargo_argot::dockerfile_for(&cargo(), &target, &ws)
+            .unwrap_or_else(|f| panic!("{}", f.message));
+        assert_eq!(
+            read(&ws.join("examples/Dockerfile")),
+            generated,
+            "examples/Dockerfile is stale: `cargo run -p argot-client --bin cargo-argot -- \
+             image -p argot-examples --bin quickstart > examples/Dockerfile`"
+        );
+        assert_eq!(
+            read(&ws.join(".dockerignore")),
+            image::DOCKERIGNORE,
+            "`cargo run -p argot-client --bin cargo-argot -- image --dockerignore > .dockerignore`"
+        );
+        // Run from inside the examples folder without -p, the package is the one there.
+        let here = Target {
+            bin: Some("quickstart".into()),
+            manifest_path: Some(ws.join("Cargo.toml")),
+            ..Target::default()
+        };
+        let found = cargo_argot::dockerfile_for(&cargo(), &here, &ws.join("examples/src"))
+            .unwrap_or_else(|f| panic!("{}", f.message));
+        assert_eq!(found, generated);
+    }
+
+    #[test]
+    fn the_starter_example_is_what_cargo_argot_new_writes() {
+        assert_eq!(
+            read(&workspace().join("examples/src/bin/starter.rs")),
+            starter::main_rs("starter").unwrap(),
+            "examples/src/bin/starter.rs is stale: `cargo run -p argot-client --bin cargo-argot \
+             -- new starter --path /tmp/s` and copy its src/main.rs"
+        );
+    }
+
+    /// What crates.io needs of every published crate, names that are free there (`argot`
+    /// is another project's), and `publish = false` on the rest.
+    #[test]
+    fn every_publishable_crate_has_a_free_name_and_the_metadata_crates_io_requires() {
+        let out = Command::new(cargo())
+            .args([
+                "metadata",
+                "--offline",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(workspace().join("Cargo.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut published = Vec::new();
+        for package in metadata["packages"].as_array().unwrap() {
+            let name = package["name"].as_str().unwrap();
+            // `publish = false` is an empty list of registries.
+            if package["publish"].as_array().is_some_and(Vec::is_empty) {
+                continue;
+            }
+            published.push(name);
+            for field in ["description", "license", "repository", "readme"] {
+                assert!(
+                    package[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{name}: no {field}"
+                );
+            }
+            for field in ["keywords", "categories"] {
+                assert!(
+                    package[field].as_array().is_some_and(|v| !v.is_empty()),
+                    "{name}: no {field}"
+                );
+            }
+        }
+        published.sort_unstable();
+        assert_eq!(
+            published,
+            ["argot-client", "argot-macros", "argot-pipelines"]
+        );
+        // The facade keeps the library name `argot`: user code and the macros' `::argot::…`.
+        let facade = metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "argot-pipelines")
+            .unwrap();
+        let lib = facade["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"][0] == "lib")
+            .unwrap();
+        assert_eq!(lib["name"], "argot");
+    }
+
+    /// README's first section is how to depend on argot: a `Cargo.toml` and a `main.rs`.
+    #[test]
+    fn the_readmes_first_section_shows_a_users_cargo_toml_and_main_rs() {
+        let readme = read(&workspace().join("README.md"));
+        let first = readme.split("\n## ").nth(1).expect("a first section");
+        for expected in [
+            "[dependencies]",
+            "argot-pipelines = \"0.1\"",
+            "use argot::prelude::*;",
+            "argot::main!(",
+            "cargo argot new",
+        ] {
+            assert!(
+                first.contains(expected),
+                "{expected:?} not in README's first section:\n{first}"
+            );
+        }
+    }
+
+    /// Offline, no build: `cargo metadata` resolves the starter's dependencies from this
+    /// workspace's lock file (copied in, so the versions are ones already downloaded) and
+    /// reports `argot` as the crate name of `argot-pipelines`. That the starter's code builds
+    /// and runs is what the `starter` example binary proves (the same text, checked above).
+    #[test]
+    fn cargo_argot_new_writes_a_crate_that_resolves_against_this_workspace() {
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path().join("my-pipeline");
+        let args = ["cargo-argot", "argot", "new", "my-pipeline", "--path"]
+            .into_iter()
+            .map(OsString::from)
+            .chain([dir.clone().into_os_string(), "--argot-path".into()])
+            .chain([workspace().join("compiler").into_os_string()])
+            .collect();
+        let command = cargo_argot::parse(args).unwrap();
+        assert_eq!(
+            cargo_argot::execute(command, &cargo()).map_err(|f| f.message),
+            Ok(0)
+        );
+        assert_eq!(
+            read(&dir.join("src/main.rs")),
+            starter::main_rs("my-pipeline").unwrap()
+        );
+        assert_eq!(
+            read(&dir.join("Dockerfile")),
+            image::dockerfile("my-pipeline", "my-pipeline")
+        );
+        assert_eq!(read(&dir.join(".dockerignore")), image::DOCKERIGNORE);
+        assert!(read(&dir.join("src/main.rs")).contains("pub fn my_pipeline("));
+
+        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        let out = Command::new(cargo())
+            .args([
+                "metadata",
+                "--offline",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(dir.join("Cargo.toml"))
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let root = metadata["resolve"]["root"].as_str().unwrap();
+        let node = metadata["resolve"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == root)
+            .unwrap();
+        let argot = node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "argot")
+            .unwrap_or_else(|| panic!("no dependency named `argot`: {node}"));
+        assert!(
+            argot["pkg"].as_str().unwrap().contains("argot-pipelines"),
+            "{argot}"
+        );
+        // The default features compile and run locally: no kube, tokio or rustls.
+        let packages: Vec<&str> = metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        for heavy in ["kube", "tokio", "rustls"] {
+            assert!(
+                !packages.contains(&heavy),
+                "{heavy} in a default starter: {packages:?}"
+            );
+        }
+        assert!(
+            packages.contains(&"rusqlite"),
+            "the local runner's store: {packages:?}"
+        );
+    }
+
+    /// `cargo argot compile` with a stand-in for cargo that reports the suite's fixture binary
+    /// as built (a real nested build would compile the workspace a second time, with other
+    /// features): the build command it runs, the binary it picks, the output it writes and
+    /// the exit codes it passes on.
+    #[test]
+    fn cargo_argot_compile_runs_the_binary_cargo_reports_and_passes_its_exit_code() {
+        use std::os::unix::fs::PermissionsExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let messages = dir.join("messages.json");
+        let message = serde_json::json!({
+            "reason": "compiler-artifact",
+            "target": {"kind": ["bin"], "name": "argot-fixtures"},
+            "executable": super::BIN,
+        });
+        std::fs::write(
+            &messages,
+            format!("{message}\n{{\"reason\":\"build-finished\",\"success\":true}}\n"),
+        )
+        .unwrap();
+        let argv_file = dir.join("argv");
+        let fake_cargo = dir.join("cargo");
+        std::fs::write(
+            &fake_cargo,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\ncat '{}'\n",
+                argv_file.display(),
+                messages.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = dir.join("wf.yaml");
+        let args = |pipeline: &str| -> Vec<OsString> {
+            [
+                "cargo-argot",
+                "argot",
+                "compile",
+                "-p",
+                "argot-tests",
+                "--bin",
+                "argot-fixtures",
+                pipeline,
+                "-o",
+            ]
+            .into_iter()
+            .map(OsString::from)
+            .chain([out.clone().into_os_string()])
+            .collect()
+        };
+
+        let code =
+            cargo_argot::execute(cargo_argot::parse(args("quickstart")).unwrap(), &fake_cargo)
+                .map_err(|f| f.message);
+        assert_eq!(code, Ok(0));
+        assert_eq!(
+            read(&argv_file),
+            "build\n--message-format=json-render-diagnostics\n-p\nargot-tests\n--bin\nargot-fixtures\n"
+        );
+        let direct = super::run(&["compile", "quickstart"], dir);
+        assert_eq!(read(&out), String::from_utf8(direct.stdout).unwrap());
+
+        // The binary's own exit code comes back: 3 for an invalid pipeline.
+        let invalid =
+            cargo_argot::execute(cargo_argot::parse(args("cyclic")).unwrap(), &fake_cargo);
+        assert_eq!(invalid.map_err(|f| f.message), Ok(3));
+
+        // A failed build ends with cargo's code and says what to do; nothing is run.
+        let broken_cargo = dir.join("broken-cargo");
+        std::fs::write(&broken_cargo, "#!/bin/sh\nexit 101\n").unwrap();
+        std::fs::set_permissions(&broken_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::remove_file(&out).unwrap();
+        let failed = cargo_argot::execute(
+            cargo_argot::parse(args("quickstart")).unwrap(),
+            &broken_cargo,
+        )
+        .unwrap_err();
+        assert_eq!(failed.code, 101);
+        assert!(
+            failed.message.contains("the build failed"),
+            "{}",
+            failed.message
+        );
+        assert!(!out.exists());
+    }
+}
+
+/// `compile --deliver-binary`: native templates fetch the binary into a stock image as an
+/// input artifact (mode 0755, no shell), in a manifest Argo's schema accepts.
+#[test]
+fn deliver_binary_ships_the_binary_into_a_stock_image_as_an_input_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let compile = |source: &str| -> Value {
+        let out = run(
+            &[
+                "compile",
+                "container_steps",
+                "--image",
+                "docker.io/library/python:3.12-slim",
+                "--deliver-binary",
+                source,
+                "--format",
+                "json",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let binary = "/tmp/argot/bin/argot-fixtures";
+    for (source, location) in [
+        (
+            "key:argot/bin/argot-fixtures-3f2a",
+            serde_json::json!({"s3": {"key": "argot/bin/argot-fixtures-3f2a"}}),
+        ),
+        (
+            "https://files.example.com/bin/argot-fixtures",
+            serde_json::json!({"http": {"url": "https://files.example.com/bin/argot-fixtures"}}),
+        ),
+    ] {
+        let manifest = compile(source);
+        argot_tests::schema::assert_valid(argot_tests::schema::Kind::Workflow, &manifest);
+        let mut natives = 0;
+        let mut containers = 0;
+        for template in manifest["spec"]["templates"].as_array().unwrap() {
+            let Some(container) = template.get("container") else {
+                continue;
+            };
+            let delivered: Vec<&Value> = template["inputs"]["artifacts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| a["name"] == "argot-binary")
+                .collect();
+            if container["command"][0] == binary {
+                natives += 1;
+                assert_eq!(container["image"], "docker.io/library/python:3.12-slim");
+                let mut expected =
+                    serde_json::json!({"name": "argot-binary", "path": binary, "mode": 0o755});
+                expected
+                    .as_object_mut()
+                    .unwrap()
+                    .extend(location.as_object().unwrap().clone());
+                assert_eq!(delivered, [&expected], "{template}");
+            } else {
+                containers += 1;
+                assert!(
+                    delivered.is_empty(),
+                    "a container component needs no binary: {template}"
+                );
+            }
+        }
+        assert!(natives > 0 && containers > 0, "{manifest}");
+    }
+
+    for bad in [
+        "ftp://x/y",
+        "key:",
+        "https://",
+        "key:a b",
+        "https://x/{{workflow.name}}",
+    ] {
+        let out = run(
+            &["compile", "container_steps", "--deliver-binary", bad],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("key:path/in/the/artifact/repository"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

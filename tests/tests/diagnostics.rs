@@ -2602,3 +2602,23 @@ fn a0009_a_component_run_only_from_a_published_template_needs_no_image() {
         "{d}"
     );
 }
+
+#[test]
+fn a0012_says_how_to_pin_by_digest_and_a_digest_pins() {
+    let p = traced(fixtures::unpinned_image::definition());
+    let valid = validate(&p, &ValidateOptions::default()).expect("a warning does not invalidate");
+    let help = &valid.warnings().iter().next().expect("A0012").help;
+    for expected in ["--image name@sha256:", "imagetools inspect"] {
+        assert!(help.contains(expected), "{expected:?} not in {help:?}");
+    }
+    // What the help says to write is accepted, and silences the warning.
+    let pinned = ValidateOptions {
+        image: Some(format!(
+            "registry.example.com/fixtures@sha256:{}",
+            "0a".repeat(32)
+        )),
+        ..ValidateOptions::default()
+    };
+    let valid = validate(&p, &pinned).expect("a digest is a valid reference");
+    assert!(valid.warnings().is_empty(), "{}", valid.warnings());
+}

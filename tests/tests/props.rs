@@ -706,6 +706,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         description: plan.description.clone(),
         image: plan.image.clone(),
         binary_path: "/usr/local/bin/pipeline".into(),
+        binary_delivery: None,
         params,
         components,
         tasks,

@@ -281,6 +281,34 @@ pub struct Artifact {
     /// Content Argo writes into the file itself (inputs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<RawArtifact>,
+    /// The file's mode bits, set when Argo loads an input artifact (the delivered binary's
+    /// `0755`: executable without a `chmod` in a shell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i32>,
+    /// Downloaded from a URL (inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpArtifact>,
+    /// A key in the artifact repository (Argo's key-only artifact; inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3KeyArtifact>,
+}
+
+/// An artifact Argo downloads from a URL.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpArtifact {
+    /// The URL.
+    pub url: String,
+}
+
+/// A key-only artifact: Argo fills in the bucket, endpoint and credentials from the
+/// workflow's artifact repository (`ArtifactLocation.Relocate`, which copies the
+/// repository's location, whatever its kind, and keeps this key).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct S3KeyArtifact {
+    /// The key in the repository.
+    pub key: String,
 }
 
 /// An artifact whose content is given inline; Argo substitutes `{{…}}` in it.
@@ -888,6 +916,13 @@ fn component_template(
             }),
         }
     }
+    if let (Implementation::Native, Some(delivery)) =
+        (&spec.implementation, &valid.pipeline().binary_delivery)
+    {
+        inputs
+            .artifacts
+            .push(delivered_binary(delivery, &valid.pipeline().binary_path));
+    }
     let mut container = match &spec.implementation {
         Implementation::Native => {
             let p = valid.pipeline();
@@ -1256,4 +1291,28 @@ pub fn render_manifest(workflow: &Workflow, format: Format) -> Result<String, Re
             Ok(s)
         }
     }
+}
+
+/// The input artifact that puts the pipeline binary at `path` in a stock image.
+///
+/// A template input artifact with a location (`http`) or a key needs no argument from the
+/// task (`common.ProcessArgs` requires one only when `!inArt.HasLocationOrKey()`), and its
+/// `mode` is kept (`artifacts[i].Mode = inArt.Mode`): Argo's executor applies it when it
+/// loads the file, so the binary is executable with no `chmod` and no shell in the pod.
+fn delivered_binary(delivery: &crate::ir::BinaryDelivery, path: &str) -> Artifact {
+    let mut artifact = Artifact {
+        name: crate::protocol::DELIVERED_BINARY_ARTIFACT.to_owned(),
+        path: Some(path.to_owned()),
+        mode: Some(0o755),
+        ..Artifact::default()
+    };
+    match delivery {
+        crate::ir::BinaryDelivery::Url(url) => {
+            artifact.http = Some(HttpArtifact { url: url.clone() });
+        }
+        crate::ir::BinaryDelivery::Key(key) => {
+            artifact.s3 = Some(S3KeyArtifact { key: key.clone() });
+        }
+    }
+    artifact
 }

@@ -101,7 +101,7 @@ impl Checker<'_> {
                         format!(
                             "image `{image}` has no fixed tag, so reruns may run different code"
                         ),
-                        "pin a version tag (`name:1.2.3`) or a digest (`name@sha256:…`)",
+                        "pin a version tag (`name:1.2.3`) or, to run exactly the image you pushed, its digest: `--image name@sha256:<digest>` (or `image = \"name@sha256:<digest>\"`); `docker buildx imagetools inspect name:tag` prints the digest",
                     );
                 }
                 Ok(_) => {}
