@@ -436,6 +436,17 @@ codes! {
          an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
          differs from its limit would make the API server refuse the pod; it is refused here \
          instead, naming the task and the resource.";
+    /// An artifact from outside the pipeline Argo could not fetch as written.
+    InvalidExternalArtifact = "A0050", Error, "an artifact from outside the pipeline that cannot be fetched",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `HTTPArtifact` (a GET of `url`), `S3Artifact` (`endpoint` is host[:port]), `GCSArtifact`, `GitArtifact`, `RawArtifact`; `workflow/validate/validate.go`: `resolveAllVariables` (an unknown `{{…}}` in a task's arguments is refused)",
+        test: "a0050_external_artifacts_argo_cannot_fetch",
+        "`Dataset::from_url(…)`, `raw(…)`, `from_s3(…)`, `from_gcs(…)` and `from_git(…)` \
+         become the location of the task's argument artifact, which the pod fetches when it \
+         starts. A URL must be `http://` or `https://` with a host (an `s3://` or `gs://` \
+         address has its own constructor); a bucket, key or repository must not be empty; \
+         an S3 endpoint is a host and port without a scheme; and no value may hold `{{`, \
+         which Argo would try to substitute. Fix the value, or use the constructor for where \
+         the data is.";
 }
 
 impl fmt::Display for Code {

@@ -77,8 +77,9 @@ pub mod when;
 pub use argot_macros::{component, container_component, format_arg, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
-    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
-    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat, volume_path,
+    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, ExternalArtifact, Html, Input,
+    IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output, OutputParam,
+    Param, ParamRef, Pieces, S3_ENDPOINT, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
@@ -111,8 +112,8 @@ pub use k8s_openapi::api::core::v1::Toleration;
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
-        Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
-        Param, ParamRef, concat, volume_path,
+        Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Html, Input, Markdown, Metrics,
+        Model, Output, OutputParam, Param, ParamRef, concat, volume_path,
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
@@ -317,7 +318,8 @@ macro_rules! main {
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
     pub use crate::dsl::{
-        ArtifactRef, Input, IntoArtifact, IntoParam, Output, OutputParam, Param, ParamRef,
+        ArtifactRef, Input, IntoAnyArtifact, IntoArtifact, IntoParam, Output, OutputParam, Param,
+        ParamRef,
     };
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
@@ -638,6 +640,19 @@ pub mod __private {
 
     /// Static check that a type is an artifact kind.
     pub const fn assert_artifact_kind<K: ArtifactKind>() {}
+
+    /// Implemented only by `argot::Artifact`.
+    #[diagnostic::on_unimplemented(
+        message = "`Artifact` here is not `argot::Artifact`: argot's macros read an artifact kind named `Artifact` as argot's, which accepts every kind",
+        label = "this is `{Self}`",
+        note = "rename your kind (or import it under another name), or write `argot::Artifact` if you meant argot's"
+    )]
+    pub trait IsArgotArtifact {}
+
+    impl IsArgotArtifact for crate::dsl::Artifact {}
+
+    /// Static check that a kind written `Artifact` is argot's.
+    pub const fn assert_argot_artifact<K: IsArgotArtifact>() {}
 
     /// Builds a container component's implementation from what its function returned.
     pub fn container_impl(c: crate::Container) -> Implementation {

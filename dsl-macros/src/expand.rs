@@ -112,6 +112,36 @@ fn param_type_check(t: &Type) -> TokenStream {
     quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); }
 }
 
+/// True when `k` is written `Artifact` (or `…::Artifact`): the kind every kind feeds.
+fn is_any_artifact(k: &Type) -> bool {
+    matches!(k, Type::Path(tp) if tp.qself.is_none()
+        && tp.path.segments.last().is_some_and(|s| s.ident == "Artifact" && s.arguments.is_none()))
+}
+
+/// The type an artifact input of kind `k` takes in a traced call, and how it binds `ident`:
+/// `impl IntoArtifact<K>`, or, for `Input<Artifact>`, `impl IntoAnyArtifact` (any kind,
+/// user kinds included; one trait cannot say both without overlapping impls).
+fn artifact_binding(k: &Type, ident: &Ident) -> (TokenStream, TokenStream) {
+    let p = private();
+    if is_any_artifact(k) {
+        (
+            quote!(impl #p::IntoAnyArtifact),
+            quote!(#p::IntoAnyArtifact::__bind(#ident)),
+        )
+    } else {
+        (
+            quote!(impl #p::IntoArtifact<#k>),
+            quote!(#p::IntoArtifact::<#k>::__bind(#ident)),
+        )
+    }
+}
+
+/// Static check that a kind written `Artifact` is argot's, which the macros read by name.
+fn any_artifact_check(k: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {k.span()=> const _: () = #p::assert_argot_artifact::<#k>(); }
+}
+
 /// Static check that `k` is an artifact kind, spanned at the type.
 fn artifact_kind_check(k: &Type) -> TokenStream {
     let p = private();
@@ -341,10 +371,12 @@ fn builder_method(ident: &Ident, t: &Type, name: &LitStr) -> TokenStream {
 fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
     let p = private();
     let kind = artifact_kind(k);
-    f.traced_params
-        .push(quote!(#ident: impl #p::IntoArtifact<#k>));
-    f.binds
-        .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+    let (accepts, bind) = artifact_binding(k, ident);
+    f.traced_params.push(quote!(#ident: #accepts));
+    f.binds.push(quote!((#name, #bind)));
+    if is_any_artifact(k) {
+        f.checks.push(any_artifact_check(k));
+    }
     f.input_specs.push(quote! {
         #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None }
     });
@@ -791,12 +823,12 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
             params
                 .handles
                 .push(quote!(#p::Input::<#k>::__pipeline_input(#name)));
-            params
-                .call_params
-                .push(quote!(#ident: impl #p::IntoArtifact<#k>));
-            params
-                .call_binds
-                .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+            let (accepts, bind) = artifact_binding(k, ident);
+            params.call_params.push(quote!(#ident: #accepts));
+            params.call_binds.push(quote!((#name, #bind)));
+            if is_any_artifact(k) {
+                params.checks.push(any_artifact_check(k));
+            }
             params.artifact_inputs.push(name);
             params.checks.push(artifact_kind_check(k));
             continue;

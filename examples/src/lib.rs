@@ -10,6 +10,7 @@
 //! - [`nested_pipeline`]: a sub-pipeline called twice, returning an artifact and a value.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
+//! - [`from_url`]: a data set downloaded from a URL, a constant text, an HTML report.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin quickstart -- compile --image registry.example.com/quickstart:0.1.0
@@ -23,6 +24,7 @@ pub mod cached;
 pub mod coin_flip;
 pub mod container_steps;
 pub mod exit_handler;
+pub mod from_url;
 pub mod gpu_training;
 pub mod ml;
 pub mod nested_pipeline;

@@ -257,6 +257,17 @@ fn cached() {
     );
 }
 
+/// A data set from a URL held by a pipeline parameter (Argo `http`), a constant text (`raw`),
+/// and an `Html` report fed to an `Input<Artifact>`.
+#[test]
+fn from_url() {
+    check(
+        "from_url",
+        argot_examples::from_url::from_url::definition(),
+        "from_url",
+    );
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]

@@ -1727,3 +1727,111 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         assert_eq!(pair[0], format!("started {}", pair[1]), "{lines:?}");
     }
 }
+
+/// A loopback HTTP server answering `GET /iris.csv` with `body` and anything else with 404;
+/// returns its base URL and how many requests it has answered.
+fn serve(body: &'static str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut chunk = [0_u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request);
+            let path = text.split_whitespace().nth(1).unwrap_or("");
+            let (status, body) = match path {
+                "/iris.csv" => ("200 OK", body),
+                _ => ("404 Not Found", ""),
+            };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, hits)
+}
+
+/// `from_url` runs locally against a loopback server: the data set is downloaded (once) into
+/// the task's `inputs/`, the constant notes are written, the HTML report feeds an
+/// `Input<Artifact>`, and the store records the URL as what `profile` consumed. A copy given
+/// with `--artifact-file` is used without the network; a URL the server does not have fails
+/// the task with the HTTP status, leaving no input file behind.
+#[test]
+fn from_url_downloads_its_data_set_and_records_the_url() {
+    use std::sync::atomic::Ordering;
+    const IRIS: &str = "sepal_length,sepal_width,species\n5.0,3.0,setosa\n6.0,2.0,virginica\n7.0,4.0,virginica\n";
+    let (base, hits) = serve(IRIS);
+    let url = format!("{base}/iris.csv");
+    let sb = Sandbox::new();
+    let param = format!("url={url}");
+    let out = sb.run(&["from_url", "-p", &param, "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let id = run_id(&out);
+    let folder = sb.run_folder(&id);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("profile/inputs/data")).unwrap(),
+        IRIS
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("profile/inputs/notes")).unwrap(),
+        "Profile of the data set, made by argot's from_url example."
+    );
+    let report = std::fs::read_to_string(folder.join("profile/outputs/report")).unwrap();
+    assert!(report.contains("<p>3 rows</p>"), "{report}");
+    assert!(
+        report.contains("<tr><td>sepal_length</td><td>6.000</td></tr>"),
+        "{report}"
+    );
+    let details = sb.show(&id);
+    assert_eq!(output_param(&details, "profile", "output"), "3");
+    assert_eq!(
+        output_param(&details, "publish", "output"),
+        report.len().to_string()
+    );
+    let lineage = sb.command(&["lineage", &url, "--json"]).output().unwrap();
+    assert_eq!(code(&lineage), 0, "{}", stderr(&lineage));
+    let l: Value = serde_json::from_slice(&lineage.stdout).unwrap();
+    assert_eq!(l["consumers"][0]["task"], "profile", "{l}");
+
+    // Offline: the copy is read, the server is not asked.
+    let copy = sb.file("copy.csv");
+    std::fs::write(&copy, "a\n1\n").unwrap();
+    let mirror = format!("{url}={}", copy.display());
+    let out = sb.run(&[
+        "from_url",
+        "-p",
+        &param,
+        "--artifact-file",
+        &mirror,
+        "--no-cache",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "profile", "output"), "1");
+
+    let missing = format!("url={base}/missing.csv");
+    let out = sb.run(&["from_url", "-p", &missing, "--no-cache"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("HTTP 404"), "{}", stderr(&out));
+    let failed = sb.run_folder(&run_id(&out)).join("profile.tmp/inputs");
+    assert!(
+        !failed.join("data").exists(),
+        "a failed download left a file"
+    );
+}

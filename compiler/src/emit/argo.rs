@@ -244,6 +244,120 @@ pub struct Artifact {
     /// Content Argo writes into the file itself (inputs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<RawArtifact>,
+    /// A URL the pod downloads (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpArtifact>,
+    /// An S3 object (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Artifact>,
+    /// A GCS object (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcs: Option<GcsArtifact>,
+    /// A git repository (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitArtifact>,
+}
+
+impl Artifact {
+    /// The argument artifact `name` fetched from `source`: its location is on the argument,
+    /// so the template's input needs none (`ProcessArgs` in `workflow/common/util.go` takes
+    /// an argument's location over the input's).
+    pub fn external(name: &str, source: &crate::ir::ExternalSource) -> Artifact {
+        Self::external_with(name, source, &|param| {
+            format!("{{{{workflow.parameters.{param}}}}}")
+        })
+    }
+
+    /// [`Artifact::external`], a URL parameter referenced as `param_reference` says.
+    pub(crate) fn external_with(
+        name: &str,
+        source: &crate::ir::ExternalSource,
+        param_reference: &dyn Fn(&str) -> String,
+    ) -> Artifact {
+        use crate::ir::ExternalSource as S;
+        let mut a = Artifact {
+            name: name.to_owned(),
+            ..Artifact::default()
+        };
+        match source {
+            S::Raw { data } => a.raw = Some(RawArtifact { data: data.clone() }),
+            S::Http { url } => a.http = Some(HttpArtifact { url: url.clone() }),
+            S::HttpFromParam { param } => {
+                a.http = Some(HttpArtifact {
+                    url: param_reference(param),
+                })
+            }
+            S::S3 {
+                endpoint,
+                bucket,
+                key,
+            } => {
+                a.s3 = Some(S3Artifact {
+                    endpoint: endpoint.clone(),
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                    use_sdk_creds: true,
+                })
+            }
+            S::Gcs { bucket, key } => {
+                a.gcs = Some(GcsArtifact {
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                })
+            }
+            S::Git { repo, revision } => {
+                a.git = Some(GitArtifact {
+                    repo: repo.clone(),
+                    revision: revision.clone(),
+                })
+            }
+        }
+        a
+    }
+}
+
+/// `http`: a URL downloaded with a GET.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpArtifact {
+    /// The URL.
+    pub url: String,
+}
+
+/// `s3`: an object of an S3-compatible store, read with the pod's cloud credentials.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct S3Artifact {
+    /// Host and port of the store.
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The object's key.
+    pub key: String,
+    /// Credentials from the SDK's default chain (IRSA, instance profile), not a secret.
+    #[serde(rename = "useSDKCreds")]
+    pub use_sdk_creds: bool,
+}
+
+/// `gcs`: an object of Google Cloud Storage, read with the pod's identity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GcsArtifact {
+    /// The bucket.
+    pub bucket: String,
+    /// The object's key.
+    pub key: String,
+}
+
+/// `git`: a repository checked out at a revision.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitArtifact {
+    /// The repository's URL.
+    pub repo: String,
+    /// A commit, tag or branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 /// An artifact whose content is given inline; Argo substitutes `{{…}}` in it.

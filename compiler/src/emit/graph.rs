@@ -126,7 +126,10 @@ impl Graph {
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
                 match argument {
-                    Argument::Constant(_) | Argument::Run(_) | Argument::LoopItem { .. } => {}
+                    Argument::Constant(_)
+                    | Argument::Run(_)
+                    | Argument::LoopItem { .. }
+                    | Argument::External { .. } => {}
                     Argument::Collected {
                         task: TaskRef::Local(from),
                         output,

@@ -688,6 +688,12 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         let mut selected: Vec<&str> = Vec::new();
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            if let Argument::External { source, .. } = argument {
+                arguments.artifacts.push(Artifact::external_with(input, source, &|name| {
+                    param_reference(valid, region, name, false)
+                }));
+                continue;
+            }
             let value = match argument {
                 Argument::OneOf(options) => {
                     // The first branch that ran: a skipped branch's outputs are nil in the
@@ -736,6 +742,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 Argument::TaskOutput { .. } | Argument::Collected { .. } => {
                     unreachable!("validation refuses foreign tasks")
                 }
+                Argument::External { .. } => unreachable!("an argument artifact, passed above"),
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),

@@ -96,6 +96,24 @@ impl Checker<'_> {
                     schema: crate::schema::TypeSchema::Any,
                 }
             }
+            Argument::External { kind, source } => {
+                let problem = match source {
+                    crate::ir::ExternalSource::HttpFromParam { param } => {
+                        super::artifacts::url_param_problem(p, task.region, param)
+                    }
+                    _ => super::artifacts::external_problem(source),
+                };
+                if let Some((message, help)) = problem {
+                    self.report(
+                        Code::InvalidExternalArtifact,
+                        Some(id),
+                        format!("input `{input}` of task `{}`: {message}", task.name),
+                        help,
+                    );
+                    return;
+                }
+                IoKind::Artifact { kind: kind.clone() }
+            }
             Argument::Constant(_)
             | Argument::Run(_)
             | Argument::OneOf(_)

@@ -204,6 +204,7 @@ pub(crate) fn execute(
             &manifest.parameters,
         );
         cx.secrets = &options.secrets;
+        cx.artifact_files = &options.artifact_files;
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
         let mut outcome = schedule(
             &cx,
@@ -1183,6 +1184,7 @@ fn resolve_job(
         id: TaskId(i as u32),
         params: Vec::new(),
         inputs: Vec::new(),
+        external: Vec::new(),
     };
     for input in &spec.inputs {
         let producer = |from: &TaskRef| match from {
@@ -1221,6 +1223,19 @@ fn resolve_job(
                     .find(|(n, _, _)| n == output)
                     .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
                 job.inputs.push((input.name.clone(), path.clone()));
+            }
+            (IoKind::Artifact { .. }, Some(Argument::External { source, .. })) => {
+                // Fetched by each attempt, into its own folder (`task::attempt`). A URL in a
+                // parameter is its wire text, as Argo substitutes it into `http.url`.
+                let source = match source {
+                    crate::ir::ExternalSource::HttpFromParam { param } => {
+                        crate::ir::ExternalSource::Http {
+                            url: param_value(valid, run_params, reports, task.region, param)?,
+                        }
+                    }
+                    other => other.clone(),
+                };
+                job.external.push((input.name.clone(), source));
             }
             (IoKind::Artifact { .. }, _) => {
                 return Err(format!(
@@ -1312,6 +1327,12 @@ fn resolve_job(
                     Some(Argument::Collected { .. }) => {
                         return Err(format!(
                             "input `{}` collects the outputs of a loop that ran no iteration; Argo sets no aggregated output then (`processAggregateNodeOutputs`), so the task fails there too",
+                            input.name
+                        ));
+                    }
+                    Some(Argument::External { .. }) => {
+                        return Err(format!(
+                            "input `{}` is a parameter, and an artifact from outside the pipeline feeds only artifact inputs",
                             input.name
                         ));
                     }

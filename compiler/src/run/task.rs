@@ -27,6 +27,9 @@ use crate::validate::ValidPipeline;
 /// No secrets, until the scheduler sets the run's.
 static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
 
+/// No local copies of external artifacts, until the scheduler sets the run's.
+static NO_ARTIFACT_FILES: BTreeMap<String, PathBuf> = BTreeMap::new();
+
 /// What every worker shares.
 pub(crate) struct Context<'a> {
     pub valid: &'a ValidPipeline,
@@ -43,6 +46,8 @@ pub(crate) struct Context<'a> {
     pub globals: Globals,
     /// Where secrets' values are on this machine (`RunOptions::secrets`).
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
+    /// Local copies of external artifacts (`RunOptions::artifact_files`).
+    pub artifact_files: &'a BTreeMap<String, PathBuf>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -70,6 +75,7 @@ impl<'a> Context<'a> {
         Context {
             globals,
             secrets: &NO_SECRETS,
+            artifact_files: &NO_ARTIFACT_FILES,
             valid,
             run_id,
             folder,
@@ -98,13 +104,15 @@ impl<'a> Context<'a> {
 }
 
 /// A task ready to run, with its inputs resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub id: TaskId,
     /// The wire value of every parameter input, in the component's input order.
     pub params: Vec<(String, String)>,
     /// The path of every artifact input (a producer's output), in the component's input order.
     pub inputs: Vec<(String, PathBuf)>,
+    /// The artifact inputs from outside the pipeline, which each attempt fetches.
+    pub external: Vec<(String, crate::ir::ExternalSource)>,
 }
 
 /// What a worker hands back.
@@ -175,6 +183,13 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             .inputs
             .iter()
             .map(|(n, path)| (task.name.clone(), n.clone(), n.clone(), file_uri(path)))
+            .chain(job.external.iter().map(|(n, source)| {
+                // Lineage names where the data came from; a raw text, the file it becomes.
+                let uri = super::external::source_uri(source).unwrap_or_else(|| {
+                    file_uri(&cx.folder.task_dir(&task.name).join("inputs").join(n))
+                });
+                (task.name.clone(), n.clone(), n.clone(), uri)
+            }))
             .collect(),
     };
     if let Err(e) = cx.store.record_run(&start) {
@@ -345,6 +360,27 @@ fn attempt(
     let outputs = tmp.join("outputs");
     remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
+    // As each pod's init container does: every attempt fetches its external inputs again.
+    let fetched;
+    let job = if job.external.is_empty() {
+        job
+    } else {
+        let mut with = job.clone();
+        for (name, source) in &job.external {
+            let dest = tmp.join("inputs").join(name);
+            super::external::fetch(source, cx.artifact_files, &dest).map_err(Problem::Error)?;
+            if cx.cache.is_some() {
+                // The digest memo is keyed by path, and a retry fetches to the same path.
+                let digest = cache::digest_path(&dest).map_err(|e| io("read", &dest, e))?;
+                cx.digests.remember(dest.clone(), digest);
+            }
+            with.inputs.push((name.clone(), dest));
+        }
+        let position = |n: &str| spec.inputs.iter().position(|i| i.name == n);
+        with.inputs.sort_by_key(|(n, _)| position(n));
+        fetched = with;
+        &fetched
+    };
 
     // `cache: false` on the task: neither reuse nor store, as with Argo's memoization off.
     let caching = cx.valid.names().template_of(job.id).config.cache != Some(false);

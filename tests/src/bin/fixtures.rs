@@ -4,6 +4,7 @@ use argot_examples::cached::cached;
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::from_url::from_url;
 use argot_examples::gpu_training::gpu_training;
 use argot_examples::nested_pipeline::nested_pipeline;
 use argot_examples::quickstart::quickstart;
@@ -95,6 +96,7 @@ fn main() {
         nested_pipeline,
         gpu_training,
         cached,
+        from_url,
         formatted,
         hooked,
     )
