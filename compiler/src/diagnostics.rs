@@ -447,6 +447,15 @@ codes! {
          an S3 endpoint is a host and port without a scheme; and no value may hold `{{`, \
          which Argo would try to substitute. Fix the value, or use the constructor for where \
          the data is.";
+    /// A container component collects an output from a path it cannot use.
+    InvalidOutputPath = "A0051", Error, "an output collected from a path that cannot hold it",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `Artifact.Path`, `ValueFrom.Path` (read from the main container after it exits); argot: inputs are mounted under /tmp/argot",
+        test: "a0051_container_output_paths",
+        "`Container::output_at(&output, \"/tmp/results.txt\")` tells Argo (and `run`) to \
+         collect the output where the image writes it. The path must be absolute, without \
+         empty, `.` or `..` parts, and not `/`; it must lie outside `/tmp/argot`, where argot \
+         mounts inputs and collects outputs itself; two outputs cannot share a path or sit \
+         one inside the other; and it must name one of the component's outputs.";
 }
 
 impl fmt::Display for Code {

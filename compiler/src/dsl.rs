@@ -556,6 +556,7 @@ pub struct Container {
     pub(crate) image: String,
     pub(crate) command: Vec<CmdArg>,
     pub(crate) args: Vec<CmdArg>,
+    pub(crate) output_paths: indexmap::IndexMap<String, String>,
 }
 
 impl Container {
@@ -565,7 +566,28 @@ impl Container {
             image: image.into(),
             command: Vec::new(),
             args: Vec::new(),
+            output_paths: indexmap::IndexMap::new(),
         }
+    }
+
+    /// Collects `output` from `path`, where the image writes it (`/tmp/results.txt`), instead of
+    /// argot's path: for an image that cannot be told where to write. An absolute path
+    /// outside argot's folder `/tmp/argot`; a file, or a folder for an artifact (A0051).
+    ///
+    /// ```
+    /// use argot::prelude::*;
+    /// #[container_component]
+    /// pub fn legacy(count: OutputParam<u64>, results: Output<Dataset>) -> Container {
+    ///     Container::new("registry.example.com/legacy-tool:3")
+    ///         .output_at(&results, "/tmp/results.txt")
+    ///         .output_at(&count, "/tmp/count")
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn output_at(mut self, output: impl OutputName, path: impl Into<String>) -> Self {
+        self.output_paths
+            .insert(output.output_name().to_owned(), path.into());
+        self
     }
 
     /// Replaces the image's entrypoint; each item is one argv element.
@@ -592,6 +614,25 @@ impl Container {
     {
         self.args.extend(args.into_iter().map(Into::into));
         self
+    }
+}
+
+/// An output of a container component, as [`Container::output_at`] names it: `&Output<K>` or
+/// `&OutputParam<T>`.
+pub trait OutputName {
+    /// The output's name on the component.
+    fn output_name(&self) -> &'static str;
+}
+
+impl<K> OutputName for &Output<K> {
+    fn output_name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T> OutputName for &OutputParam<T> {
+    fn output_name(&self) -> &'static str {
+        self.name
     }
 }
 

@@ -680,6 +680,18 @@ pub struct ContainerImpl {
     /// The arguments.
     #[serde(default)]
     pub args: Vec<CmdArg>,
+    /// Outputs the image writes at a path of its own choosing (`/tmp/results.txt`) instead of
+    /// argot's, by output name: Argo collects them from there (`outputs.artifacts[].path`,
+    /// `outputs.parameters[].valueFrom.path`), for images that cannot be changed.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub output_paths: IndexMap<String, String>,
+}
+
+impl ContainerImpl {
+    /// Where the image writes output `name`: its own path, or `None` for argot's.
+    pub fn output_path(&self, name: &str) -> Option<&str> {
+        self.output_paths.get(name).map(String::as_str)
+    }
 }
 
 /// One argv element of a container component: pieces concatenated into one string.

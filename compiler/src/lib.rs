@@ -660,6 +660,7 @@ pub mod __private {
             image: c.image,
             command: c.command,
             args: c.args,
+            output_paths: c.output_paths,
         })
     }
 }

@@ -17,6 +17,8 @@ use crate::ir::{CmdArg, ComponentSpec, IoKind, Piece};
 
 pub mod argv;
 
+/// The folder holding every path argot places in a container.
+pub const ARGOT_DIR: &str = "/tmp/argot";
 /// Where input artifacts are placed in a container (Argo creates the files).
 pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
 /// Where outputs (artifacts and parameter values) are written in a container. Output names are

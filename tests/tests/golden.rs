@@ -268,6 +268,22 @@ fn from_url() {
     );
 }
 
+/// A container output collected from the image's own path (`output_at`), and every source of
+/// an artifact from outside the pipeline (`http`, `raw`, `s3`, `gcs`, `git`).
+#[test]
+fn artifact_sources_and_own_paths() {
+    check(
+        "own_paths",
+        argot_tests::fixtures::own_paths::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "every_source",
+        argot_tests::fixtures::every_source::definition(),
+        "argot-fixtures",
+    );
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]

@@ -558,6 +558,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 image: cp.image.clone(),
                 command: vec![CmdArg(vec![Piece::Literal("run".into())])],
                 args,
+                output_paths: Default::default(),
             })
         };
         components.insert(
@@ -745,7 +746,8 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     | Argument::OneOf(_)
                     | Argument::LoopItem { .. }
                     | Argument::Collected { .. }
-                    | Argument::Format(_),
+                    | Argument::Format(_)
+                    | Argument::External { .. },
                 ) => None,
                 None => i.default.clone(),
             };

@@ -1835,3 +1835,45 @@ fn from_url_downloads_its_data_set_and_records_the_url() {
         "a failed download left a file"
     );
 }
+
+/// A container component whose image writes its output at its own path (`output_at`): the
+/// local run copies it out of the stopped container, as Argo's executor collects it, and
+/// removes the container; an image that writes elsewhere fails the task naming that path.
+#[test]
+fn a_container_output_is_collected_from_the_images_own_path() {
+    let sb = Sandbox::new();
+    let root = sb.file("containers");
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "own_paths", "--no-cache", "--store"];
+        let store = sb.store();
+        all.push(&store);
+        all.extend_from_slice(args);
+        sb.command(&all)
+            .env(
+                "ARGOT_CONTAINER_RUNTIME",
+                env!("CARGO_BIN_EXE_argot-fake-runtime"),
+            )
+            .env("ARGOT_FAKE_RUNTIME_ROOT", &root)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let id = run_id(&out);
+    assert_eq!(
+        std::fs::read_to_string(sb.run_folder(&id).join("legacy-tool/outputs/results")).unwrap(),
+        "rows: 3"
+    );
+    assert_eq!(output_param(&sb.show(&id), "read-text", "output"), "rows: 3");
+    // The kept container was removed once its output was copied.
+    let left: Vec<_> = std::fs::read_dir(&root).map_or(Vec::new(), |d| d.collect());
+    assert!(left.is_empty(), "{left:?}");
+
+    let out = run(&["-p", "write_to=/tmp/elsewhere.txt"]);
+    assert_ne!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
+        "{}",
+        stderr(&out)
+    );
+}

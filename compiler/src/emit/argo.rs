@@ -760,20 +760,31 @@ fn component_template(
             });
         }
     }
+    // Where a container image writes an output itself: Argo's executor collects an output
+    // from any path of the main container's filesystem, a volume or not.
+    let own_path = |name: &str| match &spec.implementation {
+        Implementation::Container(c) => c.output_path(name).map(str::to_owned),
+        Implementation::Native => None,
+    };
     let mut outputs = Arguments::default();
     for output in &spec.outputs {
         match output.kind {
             IoKind::Parameter { .. } => outputs.parameters.push(Parameter {
                 name: output.name.clone(),
                 value_from: Some(ValueFrom {
-                    path: Some(output_parameter_path(&output.name)),
+                    path: Some(
+                        own_path(&output.name)
+                            .unwrap_or_else(|| output_parameter_path(&output.name)),
+                    ),
                     parameter: None,
                 }),
                 ..Parameter::default()
             }),
             IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
                 name: output.name.clone(),
-                path: Some(output_artifact_path(&output.name)),
+                path: Some(
+                    own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
+                ),
                 ..Artifact::default()
             }),
         }

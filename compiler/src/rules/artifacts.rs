@@ -1,6 +1,75 @@
 //! A0050: artifacts from outside the pipeline that Argo could fetch as written.
 
-use crate::ir::{ExternalSource, ParamSource, Pipeline, RegionId};
+use crate::diagnostics::Code;
+use crate::ir::{ExternalSource, Implementation, ParamSource, Pipeline, RegionId};
+use crate::protocol::ARGOT_DIR;
+
+impl super::Checker<'_> {
+    /// A0051: each path a container component collects an output from (`output_at`) names
+    /// one of its outputs, is absolute and normal, lies outside argot's own folder, and is
+    /// neither another output's path nor inside or around it.
+    pub(crate) fn output_paths(&mut self) {
+        for (name, spec) in &self.p.components {
+            let Implementation::Container(c) = &spec.implementation else {
+                continue;
+            };
+            let paths: Vec<(&String, &String)> = c.output_paths.iter().collect();
+            for (i, (output, path)) in paths.iter().enumerate() {
+                let problem = if spec.output(output).is_none() {
+                    Some(format!("names output `{output}`, which the component does not have"))
+                } else {
+                    output_path_problem(path).or_else(|| {
+                        paths[..i].iter().find_map(|(other, p)| {
+                            nested(p, path).then(|| {
+                                format!("collects output `{output}` from `{path}`, and output `{other}` from `{p}`: one would hold the other")
+                            })
+                        })
+                    })
+                };
+                if let Some(problem) = problem {
+                    self.report(
+                        Code::InvalidOutputPath,
+                        None,
+                        format!("container component `{name}` {problem}"),
+                        "give each output its own absolute path outside /tmp/argot (`/tmp/results.txt`, `/out/model/`), where the image writes it",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with collecting an output from `path`, or `None`.
+fn output_path_problem(path: &str) -> Option<String> {
+    if !path.starts_with('/') {
+        return Some(format!("collects an output from `{path}`, which is not an absolute path"));
+    }
+    if path.contains("{{") {
+        return Some(format!(
+            "collects an output from `{path}`, which holds `{{{{` (Argo would substitute it)"
+        ));
+    }
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    if parts.is_empty() || parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+        return Some(format!(
+            "collects an output from `{path}`, which is the root or has empty, `.` or `..` parts"
+        ));
+    }
+    if nested(path, ARGOT_DIR) {
+        return Some(format!(
+            "collects an output from `{path}`, inside or around argot's own folder `{ARGOT_DIR}` (where inputs are mounted); without `output_at` the output is already collected there"
+        ));
+    }
+    None
+}
+
+/// True when `a` and `b` are the same path or one is inside the other.
+fn nested(a: &str, b: &str) -> bool {
+    let a = a.trim_end_matches('/');
+    let b = b.trim_end_matches('/');
+    let inside = |x: &str, y: &str| x == y || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
+    inside(a, b) || inside(b, a)
+}
 
 /// What is wrong with reading a URL from pipeline parameter `param` in region `region`: it
 /// must be a `String` parameter of the run itself (Argo substitutes
@@ -114,6 +183,21 @@ pub(crate) fn external_problem(source: &ExternalSource) -> Option<(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_paths_are_absolute_normal_and_outside_argots_folder() {
+        assert_eq!(output_path_problem("/tmp/results.txt"), None);
+        assert_eq!(output_path_problem("/out/model/"), None);
+        assert_eq!(output_path_problem("/tmp/argotish"), None);
+        assert!(output_path_problem("results.txt").unwrap().contains("absolute"));
+        assert!(output_path_problem("/").unwrap().contains("root"));
+        assert!(output_path_problem("/tmp/../etc").unwrap().contains("`..`"));
+        assert!(output_path_problem("/tmp/argot/outputs/x").unwrap().contains("argot's own"));
+        assert!(output_path_problem("/tmp").unwrap().contains("argot's own"));
+        assert!(output_path_problem("/tmp/{{x}}").unwrap().contains("`{{`"));
+        assert!(nested("/out", "/out/a") && nested("/out/a/", "/out/a"));
+        assert!(!nested("/out/a", "/out/ab"));
+    }
 
     fn http(url: &str) -> Option<String> {
         external_problem(&ExternalSource::Http { url: url.into() }).map(|(m, _)| m)

@@ -445,10 +445,14 @@ fn attempt(
             let failed = cx.folder.failed_dir(&task.name);
             let _ = remove_dir_if_present(&failed);
             let _ = fs::rename(&tmp, &failed);
+            let own = match &spec.implementation {
+                Implementation::Container(c) => c.output_path(&output.name).map(str::to_owned),
+                Implementation::Native => None,
+            };
             return Err(Problem::Error(format!(
                 "output `{}` was not written (at `{}` in the container)",
                 output.name,
-                IoPath::Output(&output.name).in_container()
+                own.unwrap_or_else(|| IoPath::Output(&output.name).in_container())
             )));
         }
     }
@@ -562,6 +566,9 @@ fn run_process(
     };
     let outputs = tmp.join("outputs");
     let config = &cx.valid.names().template_of(job.id).config;
+    // A container whose image writes outputs at its own paths is kept after it exits, so they
+    // can be copied out of it (`collect_own_paths`), then removed.
+    let mut kept: Option<(String, String, &crate::ir::ContainerImpl)> = None;
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
@@ -638,8 +645,13 @@ fn run_process(
             let own_env =
                 settings::environment(config, &env, cx.secrets).map_err(Problem::Error)?;
             let names: Vec<&str> = own_env.iter().map(|(n, _)| n.as_str()).collect();
+            let keep = !image.output_paths.is_empty();
+            if keep {
+                kept = Some((program.clone(), name.clone(), image));
+            }
             let argv = container::run_args(
                 &name,
+                keep,
                 image,
                 &|arg| rewrite::container_arg(arg, &value, &env),
                 &inputs,
@@ -673,6 +685,15 @@ fn run_process(
         super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
+    if let Some((program, name, image)) = &kept {
+        let copied = if status.success() && !expired {
+            container::collect_own_paths(program, name, image, &outputs)
+        } else {
+            Ok(())
+        };
+        container::remove_leftover(program, name);
+        copied.map_err(Problem::Error)?;
+    }
     if expired && let Some((_, which)) = limit {
         return Err(Problem::Failed(format!(
             "stopped: it ran past its {which} ({})",

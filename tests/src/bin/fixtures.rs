@@ -22,6 +22,8 @@ use argot_tests::fixtures::{
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
+// Artifacts: a container output at the image's own path.
+use argot_tests::fixtures::own_paths;
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
@@ -97,6 +99,7 @@ fn main() {
         gpu_training,
         cached,
         from_url,
+        own_paths,
         formatted,
         hooked,
     )
