@@ -266,6 +266,17 @@ fn from_url() {
         argot_examples::from_url::from_url::definition(),
         "from_url",
     );
+    // The kinds the manifest records are what the client reads back from a cluster run.
+    let compiled = argot_examples::from_url::from_url::definition()
+        .compile(&options("from_url"))
+        .unwrap();
+    let json = render_manifest(&compiled.workflow, Format::Json).unwrap();
+    let view =
+        argot_client::status::WorkflowView::from_workflow(&serde_json::from_str(&json).unwrap())
+            .unwrap();
+    assert_eq!(view.artifact_kind(Some("profile"), "report"), Some("Html"));
+    assert_eq!(view.artifact_kind(Some("profile"), "notes"), Some("Markdown"));
+    assert_eq!(view.artifact_kind(Some("publish"), "page"), Some("Artifact"));
 }
 
 /// A container output collected from the image's own path (`output_at`), and every source of

@@ -37,7 +37,9 @@ use crate::protocol::{
     COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
     param_file_path, render_cmd_arg,
 };
-pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
+pub use crate::protocol::{
+    ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
+};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::{TemplateDef, ValidPipeline};
 
@@ -623,9 +625,25 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
     let (mut templates, exit) =
         super::regions::dag_templates(valid, &|name| dag_template(name, Vec::new()));
     templates.extend(exit);
+    let mut kinds: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
     for template in &names.templates {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));
+        let ios = spec.inputs.iter().map(|i| (&i.name, &i.kind));
+        for (name, kind) in ios.chain(spec.outputs.iter().map(|o| (&o.name, &o.kind))) {
+            if let IoKind::Artifact { kind } = kind {
+                kinds
+                    .entry(template.name.as_str())
+                    .or_default()
+                    .insert(name, kind);
+            }
+        }
+    }
+    if !kinds.is_empty() {
+        annotations.insert(
+            ARTIFACT_KINDS_ANNOTATION.to_owned(),
+            serde_json::to_string(&kinds).expect("a map of strings serialises"),
+        );
     }
 
     Workflow {
