@@ -277,6 +277,32 @@ fn from_url() {
     assert_eq!(view.artifact_kind(Some("profile"), "report"), Some("Html"));
     assert_eq!(view.artifact_kind(Some("profile"), "notes"), Some("Markdown"));
     assert_eq!(view.artifact_kind(Some("publish"), "page"), Some("Artifact"));
+    // A single-file kind is uploaded as it is (Argo's UI shows it); a data set keeps Argo's
+    // default archive (it may be a folder).
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let template = |name: &str| {
+        value["spec"]["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let report = &template("profile")["outputs"]["artifacts"][0];
+    assert_eq!(report["name"], "report");
+    assert_eq!(report["archive"], serde_json::json!({"none": {}}));
+    let quickstart = argot_examples::quickstart::quickstart::definition()
+        .compile(&options("quickstart"))
+        .unwrap();
+    let value = serde_json::to_value(&quickstart.workflow).unwrap();
+    let prepare = value["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "prepare")
+        .unwrap();
+    assert!(prepare["outputs"]["artifacts"][0].get("archive").is_none());
 }
 
 /// A container output collected from the image's own path (`output_at`), and every source of

@@ -258,7 +258,34 @@ pub struct Artifact {
     /// A git repository (an artifact from outside the pipeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitArtifact>,
+    /// How an output is packed before upload; absent, Argo tars and gzips it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<ArchiveStrategy>,
 }
+
+/// `archive`: how an output artifact is packed (only `none` is emitted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArchiveStrategy {
+    /// Upload the file (or folder) as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<NoneStrategy>,
+}
+
+/// `archive.none`: no fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoneStrategy {}
+
+/// The kinds whose artifacts are single files meant to be read as they are, uploaded without
+/// an archive: Argo's UI shows an unarchived HTML page, Markdown text or JSON metrics inline,
+/// and never the content of a `.tgz` (`docs/artifact-visualization.md`). Every other kind may
+/// be a folder and keeps Argo's default (tar and gzip).
+pub const UNARCHIVED_KINDS: &[&str] = &[
+    <crate::dsl::Metrics as crate::dsl::ArtifactKind>::NAME,
+    <crate::dsl::Html as crate::dsl::ArtifactKind>::NAME,
+    <crate::dsl::Markdown as crate::dsl::ArtifactKind>::NAME,
+];
 
 impl Artifact {
     /// The argument artifact `name` fetched from `source`: its location is on the argument,
@@ -786,7 +813,7 @@ fn component_template(
     };
     let mut outputs = Arguments::default();
     for output in &spec.outputs {
-        match output.kind {
+        match &output.kind {
             IoKind::Parameter { .. } => outputs.parameters.push(Parameter {
                 name: output.name.clone(),
                 value_from: Some(ValueFrom {
@@ -798,11 +825,14 @@ fn component_template(
                 }),
                 ..Parameter::default()
             }),
-            IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
+            IoKind::Artifact { kind } => outputs.artifacts.push(Artifact {
                 name: output.name.clone(),
                 path: Some(
                     own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
                 ),
+                archive: UNARCHIVED_KINDS.contains(&kind.as_str()).then(|| ArchiveStrategy {
+                    none: Some(NoneStrategy {}),
+                }),
                 ..Artifact::default()
             }),
         }
