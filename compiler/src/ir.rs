@@ -622,6 +622,10 @@ pub struct InputSpec {
     /// The default value in wire form (parameters only); an input with a default is optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// An artifact input a task may leave unbound (`Option<Input<K>>`, Argo `optional: true`):
+    /// the component then receives `None`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 /// One output of a component.

@@ -529,6 +529,19 @@ pub mod __private {
     /// Static check that a type written `Input<…>` is argot's.
     pub const fn assert_argot_input<T: IsArgotInput>() {}
 
+    /// Implemented only by `Option<argot::Input<…>>`.
+    #[diagnostic::on_unimplemented(
+        message = "`Option<Input<…>>` here is not an optional `argot::Input`: argot's macros read an argument type `Option<Input<…>>` as an optional artifact input",
+        label = "this is `{Self}`",
+        note = "rename your `Input` type (or import it under another name), or write `Option<argot::Input<…>>` if you meant argot's"
+    )]
+    pub trait IsArgotOptionalInput {}
+
+    impl<T> IsArgotOptionalInput for Option<crate::dsl::Input<T>> {}
+
+    /// Static check that a type written `Option<Input<…>>` is an optional argot input.
+    pub const fn assert_argot_optional_input<T: IsArgotOptionalInput>() {}
+
     /// Implemented only by `argot::Output<…>`.
     #[diagnostic::on_unimplemented(
         message = "`Output` here is not `argot::Output`: argot's macros read an argument type named `Output` as argot's artifact output",

@@ -28,6 +28,8 @@ pub enum ArgKind {
     Param(Type),
     /// `Input<K>`.
     Input(Type),
+    /// `Option<Input<K>>`: an artifact input a task may leave unbound (Argo `optional: true`).
+    OptionalInput(Type),
     /// `Output<K>`.
     Output(Type),
     /// `OutputParam<T>`.

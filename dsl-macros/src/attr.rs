@@ -461,6 +461,17 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
         // A pipeline's artifact input is bound when another pipeline calls it.
         return k.map(ArgKind::Input);
     }
+    if let Some(Some(inner)) = wrapped(ty, "Option")
+        && let Some(k) = wrapped(inner, "Input")
+    {
+        let Some(k) = k else {
+            cx.error(inner.span(), "`Input` needs a kind, such as `Option<Input<Dataset>>`");
+            return None;
+        };
+        return Some(ArgKind::OptionalInput(k.clone())).filter(|_| {
+            pipeline_refuses(cx, ty, flavor, "optional artifact inputs (`Option<Input<…>>`)")
+        });
+    }
     if let Some(k) = generic("Output") {
         return k
             .map(ArgKind::Output)

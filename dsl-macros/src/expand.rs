@@ -158,6 +158,7 @@ fn artifact_kind_check(k: &Type) -> TokenStream {
 fn written_type_check(arg: &Arg, flavor: Option<Flavor>) -> TokenStream {
     let assert = match (&arg.kind, flavor) {
         (ArgKind::Input(_), _) => "assert_argot_input",
+        (ArgKind::OptionalInput(_), _) => "assert_argot_optional_input",
         (ArgKind::Output(_), _) => "assert_argot_output",
         (ArgKind::OutputParam(_), _) => "assert_argot_output_param",
         (ArgKind::Param(t), Some(Flavor::Native)) => return alias_check(t),
@@ -315,6 +316,9 @@ fn analyse_component(parsed: &ParsedComponent) -> Fragments {
         match &arg.kind {
             ArgKind::Param(t) => analyse_param(&mut fragments, arg, t, &name, &component_name),
             ArgKind::Input(k) => analyse_input(&mut fragments, &arg.ident, k, &name),
+            ArgKind::OptionalInput(k) => {
+                analyse_optional_input(&mut fragments, &arg.ident, k, &name)
+            }
             ArgKind::Output(k) => analyse_output(&mut fragments, &arg.ident, k, &name),
             ArgKind::OutputParam(t) => analyse_output_param(&mut fragments, &arg.ident, t, &name),
         }
@@ -340,7 +344,7 @@ fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, componen
             .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
     }
     f.input_specs.push(quote! {
-        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default }
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default, optional: false }
     });
     f.checks.push(param_type_check(t));
     f.run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
@@ -378,13 +382,45 @@ fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
         f.checks.push(any_artifact_check(k));
     }
     f.input_specs.push(quote! {
-        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None }
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None, optional: false }
     });
     f.checks.push(artifact_kind_check(k));
     f.run_decode
         .push(quote!(let #ident = __inv.input::<#k>(#name)?;));
     f.placeholders
         .push(quote!(#p::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
+}
+
+/// An optional artifact input `ident: Option<Input<K>>`: set on the task with `.ident(…)`
+/// (like an input with a default); left out, Argo's `optional: true` lets the pod start
+/// without it and the function receives `None`.
+fn analyse_optional_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
+    let p = private();
+    let kind = artifact_kind(k);
+    let (accepts, bind) = artifact_binding(k, &Ident::new("value", Span::call_site()));
+    let doc = format!(
+        "Sets optional artifact input `{ident}`; left out, the component receives `None`."
+    );
+    f.builders.push(quote! {
+        #[doc = #doc]
+        #[track_caller]
+        pub fn #ident(self, value: #accepts) -> Self {
+            #p::bind_input(self.__task, #name, #bind, #p::Location::caller());
+            self
+        }
+    });
+    if is_any_artifact(k) {
+        f.checks.push(any_artifact_check(k));
+    }
+    f.input_specs.push(quote! {
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None, optional: true }
+    });
+    f.checks.push(artifact_kind_check(k));
+    f.run_decode
+        .push(quote!(let #ident = __inv.optional_input::<#k>(#name)?;));
+    f.placeholders.push(quote!(::core::option::Option::Some(
+        #p::Input::<#k>::at(#name, #p::input_artifact_path(#name))
+    )));
 }
 
 /// An artifact output `ident: Output<K>`.

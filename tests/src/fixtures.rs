@@ -1107,3 +1107,26 @@ pub fn every_source() {
     read_text(Artifact::from_git("https://github.com/argoproj/argo-workflows.git", "v4.1.2"))
         .name("git");
 }
+
+/// The lines of `base`, plus those of `extra` when the task passes it.
+#[component]
+pub fn count_lines(base: Input<Dataset>, extra: Option<Input<Artifact>>) -> Result<u64> {
+    let count = |path: &std::path::Path| -> Result<u64> {
+        Ok(std::fs::read_to_string(path)?.lines().count() as u64)
+    };
+    let extra = match &extra {
+        Some(input) => count(input.path())?,
+        None => 0,
+    };
+    Ok(count(base.path())? + extra)
+}
+
+/// An optional artifact input, passed to one task and left out of the other.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn optional_inputs() {
+    let without = count_lines(Dataset::raw("a\nb\n")).name("without");
+    let _ = without;
+    count_lines(Dataset::raw("a\nb\n"))
+        .extra(Markdown::raw("c\nd\ne\n"))
+        .name("with");
+}

@@ -319,6 +319,11 @@ fn artifact_sources_and_own_paths() {
         argot_tests::fixtures::every_source::definition(),
         "argot-fixtures",
     );
+    check(
+        "optional_inputs",
+        argot_tests::fixtures::optional_inputs::definition(),
+        "argot-fixtures",
+    );
 }
 
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both

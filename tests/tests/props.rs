@@ -482,6 +482,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                     }
                 },
                 default: default.clone(),
+                optional: false,
             })
             .collect();
         let outputs: Vec<OutputSpec> = cp

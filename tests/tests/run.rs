@@ -1877,3 +1877,15 @@ fn a_container_output_is_collected_from_the_images_own_path() {
         stderr(&out)
     );
 }
+
+/// An optional artifact input (`Option<Input<K>>`): the task that passes it reads it, the one
+/// that leaves it out runs with `None`, as the pod starts without the file on Argo.
+#[test]
+fn an_optional_artifact_left_out_reaches_the_component_as_none() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["optional_inputs", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "without", "output"), "2");
+    assert_eq!(output_param(&details, "with", "output"), "5");
+}

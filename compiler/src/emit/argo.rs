@@ -258,6 +258,9 @@ pub struct Artifact {
     /// A git repository (an artifact from outside the pipeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitArtifact>,
+    /// The pod starts without it when no argument supplies it (an input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
     /// How an output is packed before upload; absent, Argo tars and gzips it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<ArchiveStrategy>,
@@ -789,6 +792,9 @@ fn component_template(
             IoKind::Artifact { .. } => inputs.artifacts.push(Artifact {
                 name: input.name.clone(),
                 path: Some(input_artifact_path(&input.name)),
+                // `ProcessArgs` (`workflow/common/util.go`) skips an unsupplied input only
+                // when it is optional; otherwise the workflow errors.
+                optional: input.optional.then_some(true),
                 ..Artifact::default()
             }),
         }

@@ -45,7 +45,10 @@ impl Checker<'_> {
                 self.argument(id, spec, &input_spec.kind, input, argument);
             }
             for input in &spec.inputs {
-                if input.default.is_none() && !task.arguments.contains_key(&input.name) {
+                if input.default.is_none()
+                    && !input.optional
+                    && !task.arguments.contains_key(&input.name)
+                {
                     self.report(
                         Code::UnboundInput,
                         Some(id),

@@ -1237,6 +1237,8 @@ fn resolve_job(
                 };
                 job.external.push((input.name.clone(), source));
             }
+            // Left unbound: the component receives `None`, as the pod starts without the file.
+            (IoKind::Artifact { .. }, None) if input.optional => {}
             (IoKind::Artifact { .. }, _) => {
                 return Err(format!(
                     "input artifact `{}` is not bound to a task output",

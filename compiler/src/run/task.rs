@@ -582,9 +582,12 @@ fn run_process(
             }
             let argv = native_args_with(spec, |io| match io {
                 IoPath::ParamFile(name) => params_dir.join(name).display().to_string(),
+                // An optional input left unbound: where it would be, absent (as in the pod).
                 IoPath::Input(name) => input_path(name)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| tmp.join("inputs").join(name))
+                    .display()
+                    .to_string(),
                 IoPath::Output(name) | IoPath::OutputParam(name) => {
                     outputs.join(name).display().to_string()
                 }

@@ -23,7 +23,7 @@ use argot_tests::fixtures::{
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // Artifacts: a container output at the image's own path.
-use argot_tests::fixtures::own_paths;
+use argot_tests::fixtures::{optional_inputs, own_paths};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
@@ -100,6 +100,7 @@ fn main() {
         cached,
         from_url,
         own_paths,
+        optional_inputs,
         formatted,
         hooked,
     )
