@@ -78,8 +78,8 @@ pub use argot_macros::{component, container_component, format_arg, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
     Artifact, ArtifactKind, ArtifactRef, Container, Dataset, ExternalArtifact, Html, Input,
-    IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output, OutputParam,
-    Param, ParamRef, Pieces, S3_ENDPOINT, concat, volume_path,
+    IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output,
+    OutputParam, Param, ParamRef, Pieces, S3_ENDPOINT, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};

@@ -465,11 +465,19 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
         && let Some(k) = wrapped(inner, "Input")
     {
         let Some(k) = k else {
-            cx.error(inner.span(), "`Input` needs a kind, such as `Option<Input<Dataset>>`");
+            cx.error(
+                inner.span(),
+                "`Input` needs a kind, such as `Option<Input<Dataset>>`",
+            );
             return None;
         };
         return Some(ArgKind::OptionalInput(k.clone())).filter(|_| {
-            pipeline_refuses(cx, ty, flavor, "optional artifact inputs (`Option<Input<…>>`)")
+            pipeline_refuses(
+                cx,
+                ty,
+                flavor,
+                "optional artifact inputs (`Option<Input<…>>`)",
+            )
         });
     }
     if let Some(k) = generic("Output") {

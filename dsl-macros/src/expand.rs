@@ -398,9 +398,8 @@ fn analyse_optional_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &Lit
     let p = private();
     let kind = artifact_kind(k);
     let (accepts, bind) = artifact_binding(k, &Ident::new("value", Span::call_site()));
-    let doc = format!(
-        "Sets optional artifact input `{ident}`; left out, the component receives `None`."
-    );
+    let doc =
+        format!("Sets optional artifact input `{ident}`; left out, the component receives `None`.");
     f.builders.push(quote! {
         #[doc = #doc]
         #[track_caller]

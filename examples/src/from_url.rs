@@ -20,7 +20,11 @@ use argot::prelude::*;
 pub fn profile(data: Input<Dataset>, notes: Input<Markdown>, report: Output<Html>) -> Result<u64> {
     let text = std::fs::read_to_string(data.path()).context("reading the data set")?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines.next().context("the data set is empty")?.split(',').collect();
+    let header: Vec<&str> = lines
+        .next()
+        .context("the data set is empty")?
+        .split(',')
+        .collect();
     let mut sums = vec![0.0_f64; header.len()];
     let mut numeric = vec![true; header.len()];
     let mut rows = 0_u64;
@@ -71,8 +75,9 @@ fn escape(text: &str) -> String {
 /// Download the data set at `url`, profile it, publish the report.
 #[pipeline(image = "ghcr.io/argot-rs/from-url:0.1.0")]
 pub fn from_url(
-    #[default("https://raw.githubusercontent.com/mwaskom/seaborn-data/master/iris.csv")]
-    url: Param<String>,
+    #[default("https://raw.githubusercontent.com/mwaskom/seaborn-data/master/iris.csv")] url: Param<
+        String,
+    >,
 ) -> ParamRef<u64> {
     let profiled = profile(
         Dataset::from_url(url),

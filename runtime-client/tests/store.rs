@@ -319,8 +319,14 @@ fn kinds_recorded_in_the_manifest_reach_the_lineage_of_a_cluster_run() {
             .record
             .kind
     };
-    assert_eq!(kind_of("sweep-x7k2p/prepare/data").as_deref(), Some("Dataset"));
-    assert_eq!(kind_of("sweep-x7k2p/train(0:0.1)/model").as_deref(), Some("Model"));
+    assert_eq!(
+        kind_of("sweep-x7k2p/prepare/data").as_deref(),
+        Some("Dataset")
+    );
+    assert_eq!(
+        kind_of("sweep-x7k2p/train(0:0.1)/model").as_deref(),
+        Some("Model")
+    );
     let l = store
         .lineage(&ArtifactSelector::Uri(
             "s3://argot/sweep-x7k2p/pick-best/best-model.tgz".into(),

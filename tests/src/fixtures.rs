@@ -1086,7 +1086,8 @@ pub fn nested_output_paths_pipeline() {
 /// Artifacts from outside the pipeline Argo could not fetch (A0050), one from a parameter
 /// whose default is not a URL.
 #[pipeline(image = "example.com/fixtures:1.0")]
-pub fn unfetchable(#[default("file:///etc/passwd")] url: Param<String>) {
+pub fn unfetchable(#[default("file:///etc/passwd")] url: Param<String>
+) {
     read_text(Dataset::from_url(url));
     read_text(Dataset::from_url("ftp://example.com/data.csv"));
     read_text(Dataset::from_url("s3://bucket/key"));
@@ -1102,10 +1103,18 @@ pub fn every_source() {
     read_text(Dataset::from_url("https://example.com/iris.csv")).name("http");
     read_text(Markdown::raw("# notes")).name("raw");
     read_text(Model::from_s3("ml-models", "m/1.bin")).name("s3");
-    read_text(Dataset::from_s3_endpoint("minio.example.com:9000", "data", "d.csv")).name("minio");
+    read_text(Dataset::from_s3_endpoint(
+        "minio.example.com:9000",
+        "data",
+        "d.csv",
+    ))
+    .name("minio");
     read_text(Dataset::from_gcs("ml-data", "iris.csv")).name("gcs");
-    read_text(Artifact::from_git("https://github.com/argoproj/argo-workflows.git", "v4.1.2"))
-        .name("git");
+    read_text(Artifact::from_git(
+        "https://github.com/argoproj/argo-workflows.git",
+        "v4.1.2",
+    ))
+    .name("git");
 }
 
 /// The lines of `base`, plus those of `extra` when the task passes it.

@@ -275,8 +275,14 @@ fn from_url() {
         argot_client::status::WorkflowView::from_workflow(&serde_json::from_str(&json).unwrap())
             .unwrap();
     assert_eq!(view.artifact_kind(Some("profile"), "report"), Some("Html"));
-    assert_eq!(view.artifact_kind(Some("profile"), "notes"), Some("Markdown"));
-    assert_eq!(view.artifact_kind(Some("publish"), "page"), Some("Artifact"));
+    assert_eq!(
+        view.artifact_kind(Some("profile"), "notes"),
+        Some("Markdown")
+    );
+    assert_eq!(
+        view.artifact_kind(Some("publish"), "page"),
+        Some("Artifact")
+    );
     // A single-file kind is uploaded as it is (Argo's UI shows it); a data set keeps Argo's
     // default archive (it may be a folder).
     let value: Value = serde_json::from_str(&json).unwrap();

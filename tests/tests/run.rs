@@ -1773,7 +1773,8 @@ fn serve(body: &'static str) -> (String, std::sync::Arc<std::sync::atomic::Atomi
 #[test]
 fn from_url_downloads_its_data_set_and_records_the_url() {
     use std::sync::atomic::Ordering;
-    const IRIS: &str = "sepal_length,sepal_width,species\n5.0,3.0,setosa\n6.0,2.0,virginica\n7.0,4.0,virginica\n";
+    const IRIS: &str =
+        "sepal_length,sepal_width,species\n5.0,3.0,setosa\n6.0,2.0,virginica\n7.0,4.0,virginica\n";
     let (base, hits) = serve(IRIS);
     let url = format!("{base}/iris.csv");
     let sb = Sandbox::new();
@@ -1864,7 +1865,10 @@ fn a_container_output_is_collected_from_the_images_own_path() {
         std::fs::read_to_string(sb.run_folder(&id).join("legacy-tool/outputs/results")).unwrap(),
         "rows: 3"
     );
-    assert_eq!(output_param(&sb.show(&id), "read-text", "output"), "rows: 3");
+    assert_eq!(
+        output_param(&sb.show(&id), "read-text", "output"),
+        "rows: 3"
+    );
     // The kept container was removed once its output was copied.
     let left: Vec<_> = std::fs::read_dir(&root).map_or(Vec::new(), |d| d.collect());
     assert!(left.is_empty(), "{left:?}");
@@ -1872,7 +1876,8 @@ fn a_container_output_is_collected_from_the_images_own_path() {
     let out = run(&["-p", "write_to=/tmp/elsewhere.txt"]);
     assert_ne!(code(&out), 0);
     assert!(
-        stderr(&out).contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
+        stderr(&out)
+            .contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
         "{}",
         stderr(&out)
     );

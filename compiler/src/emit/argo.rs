@@ -33,12 +33,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, WorkflowSettings};
 use crate::protocol::argv::escape;
+pub use crate::protocol::{
+    ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
+};
 use crate::protocol::{
     COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
     param_file_path, render_cmd_arg,
-};
-pub use crate::protocol::{
-    ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
 };
 use crate::rules::syntax::parse_seconds;
 use crate::validate::{TemplateDef, ValidPipeline};
@@ -836,9 +836,11 @@ fn component_template(
                 path: Some(
                     own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
                 ),
-                archive: UNARCHIVED_KINDS.contains(&kind.as_str()).then(|| ArchiveStrategy {
-                    none: Some(NoneStrategy {}),
-                }),
+                archive: UNARCHIVED_KINDS
+                    .contains(&kind.as_str())
+                    .then(|| ArchiveStrategy {
+                        none: Some(NoneStrategy {}),
+                    }),
                 ..Artifact::default()
             }),
         }

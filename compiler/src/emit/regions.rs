@@ -689,9 +689,11 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
         for (input, argument) in &task.arguments {
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
             if let Argument::External { source, .. } = argument {
-                arguments.artifacts.push(Artifact::external_with(input, source, &|name| {
-                    param_reference(valid, region, name, false)
-                }));
+                arguments
+                    .artifacts
+                    .push(Artifact::external_with(input, source, &|name| {
+                        param_reference(valid, region, name, false)
+                    }));
                 continue;
             }
             let value = match argument {

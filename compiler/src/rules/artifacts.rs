@@ -16,7 +16,9 @@ impl super::Checker<'_> {
             let paths: Vec<(&String, &String)> = c.output_paths.iter().collect();
             for (i, (output, path)) in paths.iter().enumerate() {
                 let problem = if spec.output(output).is_none() {
-                    Some(format!("names output `{output}`, which the component does not have"))
+                    Some(format!(
+                        "names output `{output}`, which the component does not have"
+                    ))
                 } else {
                     output_path_problem(path).or_else(|| {
                         paths[..i].iter().find_map(|(other, p)| {
@@ -42,7 +44,9 @@ impl super::Checker<'_> {
 /// What is wrong with collecting an output from `path`, or `None`.
 fn output_path_problem(path: &str) -> Option<String> {
     if !path.starts_with('/') {
-        return Some(format!("collects an output from `{path}`, which is not an absolute path"));
+        return Some(format!(
+            "collects an output from `{path}`, which is not an absolute path"
+        ));
     }
     if path.contains("{{") {
         return Some(format!(
@@ -50,7 +54,11 @@ fn output_path_problem(path: &str) -> Option<String> {
         ));
     }
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    if parts.is_empty() || parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+    if parts.is_empty()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
         return Some(format!(
             "collects an output from `{path}`, which is the root or has empty, `.` or `..` parts"
         ));
@@ -189,10 +197,18 @@ mod tests {
         assert_eq!(output_path_problem("/tmp/results.txt"), None);
         assert_eq!(output_path_problem("/out/model/"), None);
         assert_eq!(output_path_problem("/tmp/argotish"), None);
-        assert!(output_path_problem("results.txt").unwrap().contains("absolute"));
+        assert!(
+            output_path_problem("results.txt")
+                .unwrap()
+                .contains("absolute")
+        );
         assert!(output_path_problem("/").unwrap().contains("root"));
         assert!(output_path_problem("/tmp/../etc").unwrap().contains("`..`"));
-        assert!(output_path_problem("/tmp/argot/outputs/x").unwrap().contains("argot's own"));
+        assert!(
+            output_path_problem("/tmp/argot/outputs/x")
+                .unwrap()
+                .contains("argot's own")
+        );
         assert!(output_path_problem("/tmp").unwrap().contains("argot's own"));
         assert!(output_path_problem("/tmp/{{x}}").unwrap().contains("`{{`"));
         assert!(nested("/out", "/out/a") && nested("/out/a/", "/out/a"));
@@ -207,12 +223,24 @@ mod tests {
     fn only_http_and_https_urls_with_a_host_are_fetched() {
         assert_eq!(http("https://example.com/iris.csv"), None);
         assert_eq!(http("HTTP://127.0.0.1:8080/a?b=c"), None);
-        assert!(http("ftp://example.com/x").unwrap().contains("not an `http://`"));
+        assert!(
+            http("ftp://example.com/x")
+                .unwrap()
+                .contains("not an `http://`")
+        );
         assert!(http("example.com/x").unwrap().contains("not an `http://`"));
         assert!(http("s3://bucket/key").unwrap().contains("S3 address"));
         assert!(http("https:///path").unwrap().contains("no host"));
-        assert!(http("https://example.com/a b").unwrap().contains("white space"));
-        assert!(http("https://example.com/{{workflow.name}}").unwrap().contains("`{{`"));
+        assert!(
+            http("https://example.com/a b")
+                .unwrap()
+                .contains("white space")
+        );
+        assert!(
+            http("https://example.com/{{workflow.name}}")
+                .unwrap()
+                .contains("`{{`")
+        );
     }
 
     #[test]
@@ -226,8 +254,16 @@ mod tests {
             .map(|(m, _)| m)
         };
         assert_eq!(s3("s3.amazonaws.com", "b", "k"), None);
-        assert!(s3("s3.amazonaws.com", "", "k").unwrap().contains("empty bucket"));
-        assert!(s3("https://minio:9000", "b", "k").unwrap().contains("scheme"));
+        assert!(
+            s3("s3.amazonaws.com", "", "k")
+                .unwrap()
+                .contains("empty bucket")
+        );
+        assert!(
+            s3("https://minio:9000", "b", "k")
+                .unwrap()
+                .contains("scheme")
+        );
         let gcs = ExternalSource::Gcs {
             bucket: "b".into(),
             key: " ".into(),
@@ -239,9 +275,17 @@ mod tests {
         };
         assert_eq!(external_problem(&git), None);
         // A raw text may be empty (an empty file), but not hold `{{`.
-        assert_eq!(external_problem(&ExternalSource::Raw { data: String::new() }), None);
+        assert_eq!(
+            external_problem(&ExternalSource::Raw {
+                data: String::new()
+            }),
+            None
+        );
         assert!(
-            external_problem(&ExternalSource::Raw { data: "a {{b}}".into() }).is_some()
+            external_problem(&ExternalSource::Raw {
+                data: "a {{b}}".into()
+            })
+            .is_some()
         );
     }
 }
