@@ -838,7 +838,7 @@ fn component_template(
                 ),
                 archive: UNARCHIVED_KINDS
                     .contains(&kind.as_str())
-                    .then(|| ArchiveStrategy {
+                    .then_some(ArchiveStrategy {
                         none: Some(NoneStrategy {}),
                     }),
                 ..Artifact::default()
