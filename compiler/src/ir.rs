@@ -1214,6 +1214,27 @@ pub struct TaskConfig {
     /// holding one run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutexes: Vec<String>,
+    /// Semaphores the task holds a slot of while it runs (Argo `synchronization.semaphores`):
+    /// at most the limit a config map key holds run at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub semaphores: Vec<SemaphoreRef>,
+}
+
+/// A semaphore whose limit is key `key` of config map `config_map` (Argo's
+/// `configMapKeyRef`); the controller reads the limit when it starts a holder.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SemaphoreRef {
+    /// The config map holding the limit.
+    pub config_map: String,
+    /// The key whose value is the limit (a whole number).
+    pub key: String,
+}
+
+impl SemaphoreRef {
+    /// `CONFIG_MAP/KEY`: how `run --semaphore` names it.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.config_map, self.key)
+    }
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1259,7 +1280,10 @@ impl TaskConfig {
                 .cloned(),
         );
         TaskConfig {
-            retry: self.retry.clone().or_else(|| base.retry.clone()),
+            retry: match (&self.retry, &base.retry) {
+                (Some(top), Some(base)) => Some(top.merged_over(base)),
+                (top, base) => top.clone().or_else(|| base.clone()),
+            },
             timeout: self.timeout.clone().or_else(|| base.timeout.clone()),
             active_deadline_seconds: self
                 .active_deadline_seconds
@@ -1306,6 +1330,16 @@ impl TaskConfig {
                     self.mutexes
                         .iter()
                         .filter(|m| !base.mutexes.contains(m))
+                        .cloned(),
+                );
+                all
+            },
+            semaphores: {
+                let mut all = base.semaphores.clone();
+                all.extend(
+                    self.semaphores
+                        .iter()
+                        .filter(|s| !base.semaphores.contains(s))
                         .cloned(),
                 );
                 all
@@ -1383,6 +1417,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     priority_class: None,
     scheduler_name: None,
     mutexes: Vec::new(),
+    semaphores: Vec::new(),
 };
 
 impl TaskSettings {
@@ -1424,16 +1459,226 @@ impl<'de> Deserialize<'de> for TaskSettings {
 }
 
 /// When and how often a failed task is tried again (Argo `retryStrategy`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub limit: u32,
+    /// Retries after the first attempt; `None`: not said here (a task's setting falls back to
+    /// its component's and the pipeline's, and 1 when none says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
     /// Which failures are retried; `None` is Argo's default (`OnFailure`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<RetryOn>,
     /// Waiting between attempts; `None` retries at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
+    /// A further condition on the last attempt (Argo's `retryStrategy.expression`): a retry
+    /// the policy and limit allow starts only when it holds. With a condition and no policy,
+    /// Argo retries failures and errors alike (`RetryPolicyActual`: `Always`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<RetryCondition>,
+}
+
+impl RetryPolicy {
+    /// Retries after the first attempt: the limit set, else 1.
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(1)
+    }
+
+    /// Each field from `self` where it says something, else from `base`: a task that only
+    /// adds a retry expression keeps the pipeline's limit and backoff.
+    pub fn merged_over(&self, base: &RetryPolicy) -> RetryPolicy {
+        RetryPolicy {
+            limit: self.limit.or(base.limit),
+            on: self.on.or(base.on),
+            backoff: self.backoff.clone().or_else(|| base.backoff.clone()),
+            condition: self.condition.clone().or_else(|| base.condition.clone()),
+        }
+    }
+
+    /// The policy Argo applies (`RetryPolicyActual` in
+    /// `pkg/apis/workflow/v1alpha1/workflow_types.go`): the one given; else `Always` when
+    /// there is a condition, `OnFailure` when there is none.
+    pub fn policy(&self) -> RetryOn {
+        match (self.on, &self.condition) {
+            (Some(on), _) => on,
+            (None, Some(_)) => RetryOn::Always,
+            (None, None) => RetryOn::OnFailure,
+        }
+    }
+}
+
+/// A condition on a task's last attempt that decides whether it is tried again: the typed
+/// form of Argo's retry `expression`, which Argo evaluates with the variables
+/// `lastRetry.exitCode`, `lastRetry.status`, `lastRetry.duration` and `lastRetry.message`
+/// (`buildRetryStrategyLocalScope` in `workflow/controller/operator.go`). Only what the local
+/// runner can evaluate the same way is expressible.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryCondition {
+    /// A number of the last attempt compared with a constant.
+    Compare {
+        /// Which number.
+        value: RetryValue,
+        /// How it is compared.
+        op: Comparison,
+        /// The constant.
+        than: i64,
+    },
+    /// The last attempt ended in this phase.
+    Status(RetryStatus),
+    /// The last attempt's message contains this text.
+    MessageContains(String),
+    /// The condition does not hold.
+    Not(Box<RetryCondition>),
+    /// Every condition holds.
+    All(Vec<RetryCondition>),
+    /// At least one condition holds.
+    Any(Vec<RetryCondition>),
+}
+
+/// A number describing the last attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryValue {
+    /// The main container's exit code (`lastRetry.exitCode`; `-1` when it never ran).
+    ExitCode,
+    /// How long the attempt ran, in seconds (`lastRetry.duration`).
+    DurationSeconds,
+}
+
+/// How a [`RetryValue`] is compared with its constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// `==`
+    Equal,
+    /// `!=`
+    NotEqual,
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    /// The operator as expr (and Rust) writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Equal => "==",
+            Comparison::NotEqual => "!=",
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+        }
+    }
+
+    /// Whether `left` compares so with `right`.
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Comparison::Equal => left == right,
+            Comparison::NotEqual => left != right,
+            Comparison::Less => left < right,
+            Comparison::LessOrEqual => left <= right,
+            Comparison::Greater => left > right,
+            Comparison::GreaterOrEqual => left >= right,
+        }
+    }
+}
+
+/// How an attempt that is not a success ended (`lastRetry.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RetryStatus {
+    /// The main container exited non-zero (Argo `Failed`).
+    Failed,
+    /// The attempt could not run properly (Argo `Error`).
+    Error,
+}
+
+impl RetryStatus {
+    /// The phase name Argo uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryStatus::Failed => "Failed",
+            RetryStatus::Error => "Error",
+        }
+    }
+}
+
+impl RetryCondition {
+    /// The condition as Argo's `retryStrategy.expression` (expr-lang). Text is written as a
+    /// JSON string literal, which expr reads the same way, with `{` escaped so that Argo's
+    /// template substitution, which runs over the whole template, finds nothing to replace.
+    pub fn expression(&self) -> String {
+        match self {
+            RetryCondition::Compare { value, op, than } => {
+                let value = match value {
+                    RetryValue::ExitCode => "asInt(lastRetry.exitCode)",
+                    RetryValue::DurationSeconds => "asFloat(lastRetry.duration)",
+                };
+                format!("{value} {} {than}", op.symbol())
+            }
+            RetryCondition::Status(status) => {
+                format!("lastRetry.status == \"{}\"", status.as_str())
+            }
+            RetryCondition::MessageContains(text) => {
+                let literal = serde_json::to_string(text)
+                    .unwrap_or_default()
+                    .replace('{', "\\u007b");
+                format!("lastRetry.message contains {literal}")
+            }
+            RetryCondition::Not(inner) => format!("!({})", inner.expression()),
+            RetryCondition::All(all) => Self::join(all, " && ", "true"),
+            RetryCondition::Any(any) => Self::join(any, " || ", "false"),
+        }
+    }
+
+    fn join(parts: &[RetryCondition], op: &str, empty: &str) -> String {
+        if parts.is_empty() {
+            return empty.to_owned();
+        }
+        parts
+            .iter()
+            .map(|p| format!("({})", p.expression()))
+            .collect::<Vec<_>>()
+            .join(op)
+    }
+
+    /// Whether the condition holds for a last attempt that ended with `status` after
+    /// `duration_seconds`, with main-container exit code `exit_code` (`-1` when it never
+    /// ran) and message `message`.
+    pub fn holds(
+        &self,
+        status: RetryStatus,
+        exit_code: i64,
+        duration_seconds: f64,
+        message: &str,
+    ) -> bool {
+        match self {
+            RetryCondition::Compare { value, op, than } => {
+                let left = match value {
+                    RetryValue::ExitCode => exit_code as f64,
+                    RetryValue::DurationSeconds => duration_seconds,
+                };
+                op.holds(left, *than as f64)
+            }
+            RetryCondition::Status(s) => *s == status,
+            RetryCondition::MessageContains(text) => message.contains(text.as_str()),
+            RetryCondition::Not(inner) => {
+                !inner.holds(status, exit_code, duration_seconds, message)
+            }
+            RetryCondition::All(all) => all
+                .iter()
+                .all(|c| c.holds(status, exit_code, duration_seconds, message)),
+            RetryCondition::Any(any) => any
+                .iter()
+                .any(|c| c.holds(status, exit_code, duration_seconds, message)),
+        }
+    }
 }
 
 /// Argo's `retryPolicy`.

@@ -88,7 +88,8 @@ pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, ImagePullPolicy, Secret, TaskDefaults, TaskOptions, task_defaults,
+    ComponentSettings, ImagePullPolicy, RetryIf, RetryNumber, Secret, TaskDefaults, TaskOptions,
+    task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
@@ -117,7 +118,7 @@ pub mod prelude {
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
-    pub use crate::settings::ImagePullPolicy;
+    pub use crate::settings::{ImagePullPolicy, RetryIf};
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
         component, container_component, for_each, format_arg, on_exit, one_of, pipeline,

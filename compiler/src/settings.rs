@@ -37,7 +37,9 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use crate::ir::{Backoff, RetryOn, RetryPolicy, TaskConfig};
+use crate::ir::{
+    Backoff, Comparison, RetryCondition, RetryOn, RetryPolicy, RetryStatus, RetryValue, TaskConfig,
+};
 use crate::trace;
 
 /// A key of a Kubernetes secret: what a task reads as an environment variable
@@ -58,6 +60,157 @@ impl Secret {
             name: name.into(),
             key: key.into(),
         }
+    }
+}
+
+/// When a failed attempt is tried again, beyond the retry policy and limit: the typed form
+/// of Argo's `retryStrategy.expression`, given to [`TaskOptions::set_retry_expression`].
+/// Conditions combine with `&`, `|` and `!` (or [`RetryIf::and`], [`RetryIf::or`]).
+///
+/// ```
+/// use argot::prelude::*;
+///
+/// // Retry a crash or an out-of-memory kill, not a wrong answer (exit code 2), and give up
+/// // on attempts that ran for more than an hour.
+/// let retry = (RetryIf::exit_code().is_not(2) | RetryIf::exit_code().is(137))
+///     & RetryIf::duration_secs().at_most(3600);
+/// # let _ = retry;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryIf(RetryCondition);
+
+/// A number of the last attempt, to compare with a constant ([`RetryIf::exit_code`],
+/// [`RetryIf::duration_secs`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryNumber(RetryValue);
+
+impl RetryNumber {
+    fn compare(self, op: Comparison, than: i64) -> RetryIf {
+        RetryIf(RetryCondition::Compare {
+            value: self.0,
+            op,
+            than,
+        })
+    }
+
+    /// The number equals `n`.
+    pub fn is(self, n: i64) -> RetryIf {
+        self.compare(Comparison::Equal, n)
+    }
+
+    /// The number differs from `n`.
+    pub fn is_not(self, n: i64) -> RetryIf {
+        self.compare(Comparison::NotEqual, n)
+    }
+
+    /// The number is greater than `n`.
+    pub fn greater_than(self, n: i64) -> RetryIf {
+        self.compare(Comparison::Greater, n)
+    }
+
+    /// The number is at least `n`.
+    pub fn at_least(self, n: i64) -> RetryIf {
+        self.compare(Comparison::GreaterOrEqual, n)
+    }
+
+    /// The number is less than `n`.
+    pub fn less_than(self, n: i64) -> RetryIf {
+        self.compare(Comparison::Less, n)
+    }
+
+    /// The number is at most `n`.
+    pub fn at_most(self, n: i64) -> RetryIf {
+        self.compare(Comparison::LessOrEqual, n)
+    }
+}
+
+impl RetryIf {
+    /// The last attempt's main-container exit code (`lastRetry.exitCode`): `-1` when it never
+    /// ran, 128 + N when signal N killed it (137 for an out-of-memory kill).
+    pub fn exit_code() -> RetryNumber {
+        RetryNumber(RetryValue::ExitCode)
+    }
+
+    /// How many seconds the last attempt ran (`lastRetry.duration`).
+    pub fn duration_secs() -> RetryNumber {
+        RetryNumber(RetryValue::DurationSeconds)
+    }
+
+    /// The last attempt failed: its main container exited non-zero (`lastRetry.status ==
+    /// "Failed"`).
+    pub fn failed() -> RetryIf {
+        RetryIf(RetryCondition::Status(RetryStatus::Failed))
+    }
+
+    /// The last attempt errored: it could not run properly (`lastRetry.status == "Error"`).
+    pub fn errored() -> RetryIf {
+        RetryIf(RetryCondition::Status(RetryStatus::Error))
+    }
+
+    /// The last attempt's message contains `text` (`lastRetry.message contains "…"`). Argo
+    /// writes its own messages (`Error (exit code 1)`, `pod deleted`); `run` writes
+    /// `exit code 1` for the same failure, so match on the part both share.
+    pub fn message_contains(text: &str) -> RetryIf {
+        RetryIf(RetryCondition::MessageContains(text.to_owned()))
+    }
+
+    /// Both conditions hold.
+    pub fn and(self, other: RetryIf) -> RetryIf {
+        RetryIf(match (self.0, other.0) {
+            (RetryCondition::All(mut all), RetryCondition::All(more)) => {
+                all.extend(more);
+                RetryCondition::All(all)
+            }
+            (RetryCondition::All(mut all), c) => {
+                all.push(c);
+                RetryCondition::All(all)
+            }
+            (a, b) => RetryCondition::All(vec![a, b]),
+        })
+    }
+
+    /// At least one of the conditions holds.
+    pub fn or(self, other: RetryIf) -> RetryIf {
+        RetryIf(match (self.0, other.0) {
+            (RetryCondition::Any(mut any), RetryCondition::Any(more)) => {
+                any.extend(more);
+                RetryCondition::Any(any)
+            }
+            (RetryCondition::Any(mut any), c) => {
+                any.push(c);
+                RetryCondition::Any(any)
+            }
+            (a, b) => RetryCondition::Any(vec![a, b]),
+        })
+    }
+
+    /// The condition in the IR.
+    pub fn into_condition(self) -> RetryCondition {
+        self.0
+    }
+}
+
+impl std::ops::BitAnd for RetryIf {
+    type Output = RetryIf;
+    fn bitand(self, other: RetryIf) -> RetryIf {
+        self.and(other)
+    }
+}
+
+impl std::ops::BitOr for RetryIf {
+    type Output = RetryIf;
+    fn bitor(self, other: RetryIf) -> RetryIf {
+        self.or(other)
+    }
+}
+
+impl std::ops::Not for RetryIf {
+    type Output = RetryIf;
+    fn not(self) -> RetryIf {
+        RetryIf(match self.0 {
+            RetryCondition::Not(inner) => *inner,
+            c => RetryCondition::Not(Box::new(c)),
+        })
     }
 }
 
@@ -246,27 +399,31 @@ pub trait TaskOptions: SettingsTarget + Sized {
     /// default only failures of the main container, `OnFailure`).
     fn set_retry(self, limit: u32) -> Self {
         self.__edit(&mut |c| {
-            let retry = c.retry.get_or_insert(RetryPolicy {
-                limit,
-                on: None,
-                backoff: None,
-            });
-            retry.limit = limit;
+            c.retry.get_or_insert_with(RetryPolicy::default).limit = Some(limit);
         });
         self
     }
 
-    /// Which failures are retried (`RetryOn::Always`, `OnError`, `OnTransientError`); needs
-    /// [`TaskOptions::set_retry`] too, or retries once.
+    /// Which failures are retried (`RetryOn::Always`, `OnError`, `OnTransientError`), as
+    /// often as [`TaskOptions::set_retry`] says here, on the component or in the pipeline's
+    /// defaults (once when none does).
     fn set_retry_policy(self, on: RetryOn) -> Self {
         self.__edit(&mut |c| {
-            c.retry
-                .get_or_insert(RetryPolicy {
-                    limit: 1,
-                    on: None,
-                    backoff: None,
-                })
-                .on = Some(on);
+            c.retry.get_or_insert_with(RetryPolicy::default).on = Some(on);
+        });
+        self
+    }
+
+    /// Retries only while `condition` holds for the last attempt, on top of the limit and the
+    /// policy (Argo `retryStrategy.expression`): `.set_retry(3)
+    /// .set_retry_expression(RetryIf::exit_code().is(137))` retries out-of-memory kills only.
+    /// Without [`TaskOptions::set_retry_policy`], failures and errors are both retried when
+    /// the condition holds (Argo 3.5 and later). The limit and backoff not set on the task
+    /// come from its component and the pipeline's defaults (one retry when none says).
+    fn set_retry_expression(self, condition: RetryIf) -> Self {
+        let condition = condition.into_condition();
+        self.__edit(&mut |c| {
+            c.retry.get_or_insert_with(RetryPolicy::default).condition = Some(condition.clone());
         });
         self
     }
@@ -275,11 +432,7 @@ pub trait TaskOptions: SettingsTarget + Sized {
     /// at most `cap` (Argo `retryStrategy.backoff`).
     fn set_retry_backoff(self, duration: &str, factor: Option<u32>, cap: Option<&str>) -> Self {
         self.__edit(&mut |c| {
-            let retry = c.retry.get_or_insert(RetryPolicy {
-                limit: 1,
-                on: None,
-                backoff: None,
-            });
+            let retry = c.retry.get_or_insert_with(RetryPolicy::default);
             let max_duration = retry.backoff.as_ref().and_then(|b| b.max_duration.clone());
             retry.backoff = Some(Backoff {
                 duration: duration.to_owned(),
@@ -474,6 +627,24 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Takes a slot of a semaphore while the task runs (Argo `synchronization.semaphores`,
+    /// 3.6 and later): at most as many holders run at once as key `key` of config map
+    /// `config_map` says, on the cluster across the namespace's workflows. `run` cannot read
+    /// the config map: it allows one holder at a time unless `--semaphore CONFIG_MAP/KEY=N`
+    /// gives the limit.
+    fn add_semaphore(self, config_map: &str, key: &str) -> Self {
+        let semaphore = crate::ir::SemaphoreRef {
+            config_map: config_map.to_owned(),
+            key: key.to_owned(),
+        };
+        self.__edit(&mut |c| {
+            if !c.semaphores.contains(&semaphore) {
+                c.semaphores.push(semaphore.clone());
+            }
+        });
+        self
+    }
+
     /// Schedules the pod only on nodes labelled `key=value`.
     fn add_node_selector_constraint(self, key: &str, value: &str) -> Self {
         self.__edit(&mut |c| {
@@ -496,7 +667,7 @@ pub trait TaskOptions: SettingsTarget + Sized {
     /// `config_map` under a key made of the component's code and the task's input
     /// *parameters* — not its input artifacts' contents, which Argo's key cannot see — for
     /// `max_age` (a Go duration such as `24h`) or for ever. Locally the run's cache does this
-    /// job, keyed on artifacts' contents too.
+    /// job, keyed on artifacts' contents too, with the same max age.
     fn set_memoize(self, config_map: &str, max_age: Option<&str>) -> Self {
         self.__edit(&mut |c| {
             c.memoize = Some(crate::ir::Memoize {
@@ -539,7 +710,48 @@ mod tests {
         assert_eq!(requests["cpu"].0, "6");
         assert_eq!(limits["nvidia.com/gpu"].0, "1");
         assert_eq!(limits["memory"].0, "8Gi");
-        assert_eq!(merged.retry.unwrap().limit, 3);
+        assert_eq!(merged.retry.unwrap().limit(), 3);
+
+        // Each retry field falls back on its own: a task that only adds an expression keeps
+        // the pipeline's limit and backoff.
+        let defaults = config(|s| s.set_retry(2).set_retry_backoff("30s", Some(2), None));
+        let task = config(|s| s.set_retry_expression(RetryIf::exit_code().is(137)));
+        let retry = task.merged_over(&defaults).retry.unwrap();
+        assert_eq!(retry.limit(), 2);
+        assert_eq!(retry.backoff.unwrap().duration, "30s");
+        assert!(retry.condition.is_some());
+        assert_eq!(
+            config(|s| s.set_retry_policy(RetryOn::Always))
+                .retry
+                .unwrap()
+                .limit(),
+            1
+        );
+    }
+
+    /// The typed condition becomes the expr-lang text Argo's `retryStrategy.expression`
+    /// takes (`asInt(lastRetry.exitCode) > 1` is the docs' own example in `retries.md`).
+    #[test]
+    fn retry_conditions_render_as_argo_expressions() {
+        let e = |c: RetryIf| c.into_condition().expression();
+        assert_eq!(
+            e(RetryIf::exit_code().greater_than(1)),
+            "asInt(lastRetry.exitCode) > 1"
+        );
+        assert_eq!(
+            e(RetryIf::errored() | RetryIf::exit_code().is(137)),
+            r#"(lastRetry.status == "Error") || (asInt(lastRetry.exitCode) == 137)"#
+        );
+        assert_eq!(
+            e(!RetryIf::duration_secs().at_least(60) & RetryIf::failed() & RetryIf::failed()),
+            r#"(!(asFloat(lastRetry.duration) >= 60)) && (lastRetry.status == "Failed") && (lastRetry.status == "Failed")"#
+        );
+        // Quotes are escaped as JSON does; `{` so that Argo's `{{…}}` substitution sees nothing.
+        assert_eq!(
+            e(RetryIf::message_contains(r#"say "{{workflow.uid}}""#)),
+            r#"lastRetry.message contains "say \"\u007b\u007bworkflow.uid}}\"""#
+        );
+        assert_eq!(e(!!RetryIf::failed()), e(RetryIf::failed()));
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub fn gpu_training(
         .add_pvc_volume("checkpoints", "training-checkpoints", "/checkpoints")
         .add_memory_volume("shm", "/dev/shm", Some("8Gi"))
         .set_timeout("6h")
-        .set_active_deadline(4 * 3600);
+        .set_active_deadline(4 * 3600)
+        // A node lost or an out-of-memory kill is worth another attempt; a bug (exit 4, the
+        // component returned an error) is not.
+        .set_retry_expression(RetryIf::errored() | RetryIf::exit_code().is(137));
     trained.output
 }

@@ -1022,6 +1022,15 @@ pub fn one_at_a_time(log: Param<String>) {
     }
 }
 
+/// Four independent tasks that take a slot of one semaphore (Argo
+/// `synchronization.semaphores`), whose limit is key `gpu` of config map `argot-limits`.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn rationed(log: Param<String>) {
+    for name in ["a", "b", "c", "d"] {
+        log_span(log, name).add_semaphore("argot-limits", "gpu");
+    }
+}
+
 /// Three independent tasks that hold one mutex: they never run at once (Argo
 /// `synchronization.mutexes`).
 #[pipeline(image = "example.com/fixtures:1.0")]

@@ -341,6 +341,9 @@ mod scoped {
             .name("configured")
             .set_env_from_config_map("X", "Cluster_Info", "region");
         step(4).name("memoized").set_memoize("memo", Some("1d"));
+        step(5)
+            .name("rationed")
+            .add_semaphore("Limits", "gpu slots");
     }
 
     /// Resources Kubernetes would refuse.
@@ -1515,9 +1518,11 @@ fn a0039_invalid_resources() {
 #[test]
 fn a0030_pod_settings_from_the_dsl() {
     let d = errors_of(&traced(scoped::bad_pod_settings::definition()));
-    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 6], "{d}");
     let text = d.to_string();
     for expected in [
+        "the semaphore's config map `Limits` is not a valid name",
+        "the semaphore's key `gpu slots` is not a valid config map key",
         "pod label `bad key!: x` is not a valid Kubernetes label",
         "reads pod field `spec.containers`, which the downward API does not offer",
         "reads config map `Cluster_Info` key `region`, which Kubernetes cannot name",

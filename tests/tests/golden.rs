@@ -368,6 +368,11 @@ fn settings_from_the_dsl() {
         argot_tests::fixtures::mutually_exclusive::definition(),
         "argot-fixtures",
     );
+    check(
+        "rationed",
+        argot_tests::fixtures::rationed::definition(),
+        "argot-fixtures",
+    );
 }
 
 #[test]
@@ -737,7 +742,7 @@ fn task_settings_pick_templates_by_content() {
         .pipeline;
     let gpu = TaskConfig {
         retry: Some(RetryPolicy {
-            limit: 3,
+            limit: Some(3),
             on: Some(RetryOn::OnError),
             backoff: Some(Backoff {
                 duration: "10s".into(),
@@ -745,6 +750,7 @@ fn task_settings_pick_templates_by_content() {
                 cap: Some("1m".into()),
                 max_duration: Some("5m".into()),
             }),
+            condition: None,
         }),
         timeout: Some("2h".into()),
         resources: Some(ResourceRequirements {

@@ -705,6 +705,57 @@ fn tasks_holding_one_mutex_never_overlap() {
     assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
 }
 
+/// The most tasks of a spans log (`start X` / `end X` lines) that ran at once.
+fn most_at_once(lines: &[String]) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for line in lines {
+        if line.starts_with("start ") {
+            now += 1;
+            most = most.max(now);
+        } else {
+            now -= 1;
+        }
+    }
+    most
+}
+
+/// Tasks holding a semaphore (`.add_semaphore`, Argo `synchronization.semaphores`) run at
+/// most `--semaphore`'s limit at once, one at a time without it (the limit is in a config
+/// map `run` cannot read), and the run says so.
+#[test]
+fn a_semaphore_limits_its_holders() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["rationed", "-p", &log, "--parallelism", "4", "--no-cache"];
+        args.extend_from_slice(extra);
+        let out = sb.run(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        out
+    };
+    let out = run(&[]);
+    assert!(
+        stderr(&out).contains("semaphore `argot-limits/gpu` (`log-span`, `log-span-2`, `log-span-3`, `log-span-4`): its limit is in that config map on the cluster; here one holder runs at a time (give --semaphore argot-limits/gpu=N)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_ran_one_at_a_time(&sb.lines("spans.log"), 4);
+
+    std::fs::remove_file(sb.file("spans.log")).unwrap();
+    run(&["--semaphore", "argot-limits/gpu=2"]);
+    let lines = sb.lines("spans.log");
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert_eq!(most_at_once(&lines), 2, "{lines:?}");
+
+    let out = sb.run(&["rationed", "-p", &log, "--semaphore", "argot-limits/gpu=0"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected CONFIG_MAP/KEY=N"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `cached` runs locally: the second run reuses both steps from the local cache.
 #[test]
 fn cached_reuses_its_steps_locally() {
@@ -1469,9 +1520,10 @@ mod task_settings {
     fn retry(limit: u32, on: Option<RetryOn>) -> TaskConfig {
         TaskConfig {
             retry: Some(RetryPolicy {
-                limit,
+                limit: Some(limit),
                 on,
                 backoff: None,
+                condition: None,
             }),
             ..TaskConfig::default()
         }
@@ -1509,12 +1561,37 @@ mod task_settings {
         assert_eq!(task(&report, "flaky").phase, Phase::Failed);
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
 
+        // A retry expression decides on the last attempt's exit code (4: the component
+        // returned an error), and without a policy retries failures (`RetryPolicyActual`).
+        for (condition, attempts) in [
+            (argot::RetryIf::exit_code().is(4), 3),
+            (argot::RetryIf::exit_code().is_not(4), 1),
+            (argot::RetryIf::message_contains("exit code 4"), 3),
+            (!argot::RetryIf::failed(), 1),
+        ] {
+            std::fs::remove_file(&log).unwrap();
+            let expression = condition.clone().into_condition();
+            let valid = probe(|p| {
+                p.tasks[0].config = TaskConfig {
+                    retry: Some(RetryPolicy {
+                        condition: Some(expression.clone()),
+                        ..retry(5, None).retry.unwrap()
+                    }),
+                    ..TaskConfig::default()
+                }
+                .into()
+            });
+            run(&sb, &valid, &params, false).unwrap();
+            let ran = std::fs::read_to_string(&log).unwrap().lines().count();
+            assert_eq!(ran, attempts, "{condition:?}");
+        }
+
         // A backoff whose max duration is shorter than the first wait: no retry starts.
         std::fs::remove_file(&log).unwrap();
         let valid = probe(|p| {
             p.tasks[0].config = TaskConfig {
                 retry: Some(RetryPolicy {
-                    limit: 5,
+                    limit: Some(5),
                     on: None,
                     backoff: Some(Backoff {
                         duration: "1m".into(),
@@ -1522,6 +1599,7 @@ mod task_settings {
                         cap: None,
                         max_duration: Some("10s".into()),
                     }),
+                    condition: None,
                 }),
                 ..TaskConfig::default()
             }
@@ -1548,6 +1626,28 @@ mod task_settings {
             "{message}"
         );
         // The other tasks ran to the end.
+        assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
+    }
+
+    /// The whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) stops what still runs when it passes and fails the run.
+    #[test]
+    fn the_runs_active_deadline_stops_what_still_runs() {
+        let sb = Sandbox::new();
+        let gate = sb.file("never-opens");
+        let valid = probe(|p| p.settings.active_deadline = Some("1".into()));
+        let started = std::time::Instant::now();
+        let report = run(&sb, &valid, &[("gate", gate.display().to_string())], false).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        let gated = task(&report, "gated");
+        assert_eq!(gated.phase, Phase::Failed);
+        let message = gated.message.as_deref().unwrap();
+        assert!(
+            message.starts_with("stopped: it ran past its run's active deadline of 1"),
+            "{message}"
+        );
+        assert_eq!(report.phase, Phase::Failed);
+        // What finished in time succeeded.
         assert_eq!(task(&report, "env-echo").phase, Phase::Succeeded);
     }
 
@@ -1590,6 +1690,45 @@ mod task_settings {
         assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
         let report = run(&sb, &probe(|_| {}), &params, true).unwrap();
         assert!(task(&report, "env-echo").cached);
+    }
+
+    /// A memoized task's max age holds for the local cache too, counted from when the entry
+    /// was stored (`GetOutputsWithMaxAge`): older, the task runs again and replaces it.
+    #[test]
+    fn a_memoized_tasks_max_age_expires_its_local_cache_entry() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("tally_log", log.display().to_string())];
+        let memoized = |age: &str| {
+            let age = age.to_owned();
+            probe(move |p| {
+                p.tasks[3].config.memoize = Some(argot::ir::Memoize {
+                    config_map: "argot-memo".into(),
+                    max_age: Some(age),
+                })
+            })
+        };
+        let tally_runs = || std::fs::read_to_string(&log).unwrap().lines().count();
+        run(&sb, &memoized("1h"), &params, true).unwrap();
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 1);
+        // A millisecond is long past: the entry is ignored, the task runs and stores anew.
+        let report = run(&sb, &memoized("1ms"), &params, true).unwrap();
+        let tally = task(&report, "tally");
+        assert!(!tally.cached);
+        assert!(
+            tally
+                .warnings
+                .iter()
+                .any(|w| w.contains("older than the max age 1ms")),
+            "{:?}",
+            tally.warnings
+        );
+        assert_eq!(tally_runs(), 2);
+        let report = run(&sb, &memoized("1h"), &params, true).unwrap();
+        assert!(task(&report, "tally").cached);
+        assert_eq!(tally_runs(), 2);
     }
 
     #[test]

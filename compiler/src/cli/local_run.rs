@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// credentials); a URL without one is downloaded.
     #[arg(long = "artifact-file", value_name = "URI=PATH", value_parser = crate::run::parse_artifact_file_flag)]
     pub artifact_files: Vec<(String, PathBuf)>,
+    /// How many tasks holding a semaphore run at once here: `CONFIG_MAP/KEY=N` (repeatable).
+    /// On a cluster the config map holds the limit; `run` cannot read it and allows one
+    /// holder at a time for a semaphore not named here.
+    #[arg(long = "semaphore", value_name = "CONFIG_MAP/KEY=N", value_parser = crate::run::parse_semaphore_flag)]
+    pub semaphores: Vec<(String, usize)>,
     /// Metadata store file [default: $ARGOT_STORE, else .argot/metadata.db].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -209,6 +214,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         containers: ContainerRuntime::from_env(),
         secrets: args.secrets.iter().cloned().collect(),
         artifact_files: args.artifact_files.iter().cloned().collect(),
+        semaphores: args.semaphores.iter().cloned().collect(),
     };
 
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())

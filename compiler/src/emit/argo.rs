@@ -464,7 +464,29 @@ pub struct Template {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Synchronization {
     /// The mutexes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutexes: Vec<MutexRef>,
+    /// The semaphores.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub semaphores: Vec<SemaphoreRef>,
+}
+
+/// A semaphore whose limit a config map key holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SemaphoreRef {
+    /// The config map and key.
+    pub config_map_key_ref: ConfigMapKeyRef,
+}
+
+/// Key `key` of config map `name`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigMapKeyRef {
+    /// The config map.
+    pub name: String,
+    /// The key.
+    pub key: String,
 }
 
 /// A mutex by name.
@@ -516,6 +538,9 @@ pub struct RetryStrategy {
     /// Waiting between attempts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
+    /// A condition on the last attempt (expr-lang) a retry needs too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 /// `retryStrategy.backoff`.
@@ -930,7 +955,7 @@ fn component_template(
         dag: None,
         volumes,
         retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
-            limit: r.limit,
+            limit: r.limit(),
             retry_policy: r.on.map(|on| on.as_str().to_owned()),
             backoff: r.backoff.as_ref().map(|b| Backoff {
                 duration: b.duration.clone(),
@@ -938,6 +963,7 @@ fn component_template(
                 cap: b.cap.clone(),
                 max_duration: b.max_duration.clone(),
             }),
+            expression: r.condition.as_ref().map(|c| c.expression()),
         }),
         timeout: config.timeout.clone(),
         active_deadline_seconds: config.active_deadline_seconds,
@@ -947,12 +973,24 @@ fn component_template(
         service_account_name: config.service_account.clone(),
         priority_class_name: config.priority_class.clone(),
         scheduler_name: config.scheduler_name.clone(),
-        synchronization: (!config.mutexes.is_empty()).then(|| Synchronization {
-            mutexes: config
-                .mutexes
-                .iter()
-                .map(|name| MutexRef { name: name.clone() })
-                .collect(),
+        synchronization: (!config.mutexes.is_empty() || !config.semaphores.is_empty()).then(|| {
+            Synchronization {
+                mutexes: config
+                    .mutexes
+                    .iter()
+                    .map(|name| MutexRef { name: name.clone() })
+                    .collect(),
+                semaphores: config
+                    .semaphores
+                    .iter()
+                    .map(|s| SemaphoreRef {
+                        config_map_key_ref: ConfigMapKeyRef {
+                            name: s.config_map.clone(),
+                            key: s.key.clone(),
+                        },
+                    })
+                    .collect(),
+            }
         }),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec),

@@ -298,18 +298,25 @@ pub fn check_quantity(s: &str) -> Result<(), String> {
 /// backoffs): `0`, or an optional sign and one or more decimal numbers each followed by a
 /// unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), as in `1h30m` or `2.5s`.
 pub fn check_go_duration(s: &str) -> Result<(), String> {
+    go_duration_seconds(s).map(|_| ())
+}
+
+/// The seconds a Go duration (see [`check_go_duration`]) stands for, negative when signed so.
+pub fn go_duration_seconds(s: &str) -> Result<f64, String> {
     let bad = || {
         Err(format!(
             "`{s}` is not a duration (for example `90s`, `1h30m`, `2.5m`)"
         ))
     };
+    let negative = s.starts_with('-');
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body == "0" {
-        return Ok(());
+        return Ok(0.0);
     }
     if body.is_empty() {
         return bad();
     }
+    let mut total = 0.0;
     let mut rest = body;
     while !rest.is_empty() {
         let number_end = rest
@@ -319,17 +326,27 @@ pub fn check_go_duration(s: &str) -> Result<(), String> {
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return bad();
         }
+        let Ok(value) = number.parse::<f64>() else {
+            return bad();
+        };
         rest = &rest[number_end..];
         let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
             .into_iter()
             .filter(|u| rest.starts_with(u))
             .max_by_key(|u| u.len());
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return bad(),
-        }
+        let scale = match unit {
+            Some("ns") => 1e-9,
+            Some("us" | "µs" | "μs") => 1e-6,
+            Some("ms") => 1e-3,
+            Some("s") => 1.0,
+            Some("m") => 60.0,
+            Some("h") => 3600.0,
+            _ => return bad(),
+        };
+        rest = &rest[unit.map_or(0, str::len)..];
+        total += value * scale;
     }
-    Ok(())
+    Ok(if negative { -total } else { total })
 }
 
 /// Argo's pod GC strategies (`PodGCStrategy.IsValid` in `pkg/apis/workflow/v1alpha1/

@@ -343,6 +343,28 @@ impl Checker<'_> {
                 );
             }
         }
+        for s in &config.semaphores {
+            if !is_dns_subdomain(&s.config_map) {
+                bad(
+                    self,
+                    format!(
+                        "the semaphore's config map `{}` is not a valid name",
+                        s.config_map
+                    ),
+                    "name config maps with lowercase letters, digits, `-` and `.`",
+                );
+            }
+            if !is_config_map_key(&s.key) {
+                bad(
+                    self,
+                    format!(
+                        "the semaphore's key `{}` is not a valid config map key",
+                        s.key
+                    ),
+                    "use letters, digits, `-`, `_` and `.` in a config map key",
+                );
+            }
+        }
         for (what, name) in [
             ("service account", &config.service_account),
             ("priority class", &config.priority_class),

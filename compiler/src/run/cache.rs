@@ -266,6 +266,10 @@ pub(crate) struct EntryInfo {
     pub run_id: String,
     pub task: String,
     pub created_at: String,
+    /// When it was stored, in milliseconds since the Unix epoch, for a memoized task's max age
+    /// (`None` in entries written before it was recorded: too old for any max age).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_unix_ms: Option<u64>,
     /// The digest ([`digest_path`]) of every stored item (`outputs/<name>`, `stdout.log`, …)
     /// as it was stored; an entry written before digests were recorded does not parse, so it
     /// is a miss and gets replaced.
@@ -719,6 +723,7 @@ mod tests {
             run_id: "r".into(),
             task: "train".into(),
             created_at: "now".into(),
+            created_unix_ms: None,
             digests: BTreeMap::new(),
         }
     }

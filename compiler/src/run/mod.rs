@@ -136,6 +136,26 @@ pub struct RunOptions {
     /// `gs://bucket/key`, `REPO@REVISION`, a URL): `run --artifact-file URI=PATH`. An S3, GCS
     /// or git artifact without one is refused (A0031); a URL without one is downloaded.
     pub artifact_files: BTreeMap<String, PathBuf>,
+    /// How many holders of each semaphore run at once, by `CONFIG_MAP/KEY`
+    /// (`--semaphore CONFIG_MAP/KEY=N`); a semaphore not named here allows one, as the
+    /// runner cannot read the config map that holds its limit.
+    pub semaphores: BTreeMap<String, usize>,
+}
+
+/// Parses `run --semaphore CONFIG_MAP/KEY=N` (N ≥ 1).
+///
+/// # Errors
+/// A message saying what form is expected.
+pub fn parse_semaphore_flag(text: &str) -> Result<(String, usize), String> {
+    let form = "expected CONFIG_MAP/KEY=N with N at least 1, such as `argot-limits/gpu=2`";
+    let (reference, limit) = text.split_once('=').ok_or_else(|| form.to_owned())?;
+    let (config_map, key) = reference.split_once('/').ok_or_else(|| form.to_owned())?;
+    match limit.trim().parse::<usize>() {
+        Ok(n) if n >= 1 && !config_map.is_empty() && !key.is_empty() => {
+            Ok((reference.to_owned(), n))
+        }
+        _ => Err(form.to_owned()),
+    }
 }
 
 /// Where the local runner reads a Kubernetes secret's value (it never reads the cluster, and
@@ -207,6 +227,7 @@ impl RunOptions {
             containers: ContainerRuntime::from_env(),
             secrets: BTreeMap::new(),
             artifact_files: BTreeMap::new(),
+            semaphores: BTreeMap::new(),
         })
     }
 }

@@ -353,6 +353,7 @@ mod tests {
                 run_id: "r".into(),
                 task: "t".into(),
                 created_at: "then".into(),
+                created_unix_ms: None,
                 digests: BTreeMap::new(),
             };
             cache

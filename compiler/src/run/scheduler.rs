@@ -156,7 +156,18 @@ pub(crate) fn execute(
     };
     store.record_run(&opening)?;
 
+    // The whole-run deadline counts from now (a resumed run gets it anew: Argo has no
+    // resume, and the earlier attempt's time is not this one's).
+    let deadline = p.settings.active_deadline.as_ref().and_then(|written| {
+        crate::rules::syntax::parse_seconds(written).ok().map(|s| {
+            (
+                std::time::Instant::now() + std::time::Duration::from_secs(s),
+                written.clone(),
+            )
+        })
+    });
     let mut ignored = super::settings::ignored_here(valid);
+    ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
     let parallelism = match p.settings.parallelism {
         Some(limit) if (limit as usize) < options.parallelism => {
@@ -205,6 +216,8 @@ pub(crate) fn execute(
         );
         cx.secrets = &options.secrets;
         cx.artifact_files = &options.artifact_files;
+        cx.semaphores = &options.semaphores;
+        cx.deadline.clone_from(&deadline);
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
         let mut outcome = schedule(
             &cx,
@@ -490,11 +503,26 @@ fn schedule(
         // Mutexes held by running tasks (Argo `synchronization.mutexes`).
         let mutexes = |i: usize| &valid.names().template_of(TaskId(i as u32)).config.mutexes;
         let mut held: BTreeSet<String> = BTreeSet::new();
+        // Holders per semaphore (Argo `synchronization.semaphores`), against the limit
+        // `--semaphore` gives (1 without it).
+        let semaphores = |i: usize| {
+            &valid
+                .names()
+                .template_of(TaskId(i as u32))
+                .config
+                .semaphores
+        };
+        let semaphore_limit =
+            |s: &crate::ir::SemaphoreRef| cx.semaphores.get(&s.id()).copied().unwrap_or(1);
+        let mut holders: BTreeMap<crate::ir::SemaphoreRef, usize> = BTreeMap::new();
         loop {
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.iter().find(|&&i| {
                     bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit)
                         && mutexes(i).iter().all(|m| !held.contains(m))
+                        && semaphores(i)
+                            .iter()
+                            .all(|s| holders.get(s).copied().unwrap_or(0) < semaphore_limit(s))
                 }) else {
                     break;
                 };
@@ -519,6 +547,9 @@ fn schedule(
                         used += need;
                         slots_of.insert(i, need);
                         held.extend(mutexes(i).iter().cloned());
+                        for s in semaphores(i) {
+                            *holders.entry(s.clone()).or_default() += 1;
+                        }
                         for &(l, _) in bounds(i) {
                             in_loop[l] += 1;
                         }
@@ -546,6 +577,11 @@ fn schedule(
             }
             for m in mutexes(i) {
                 held.remove(m);
+            }
+            for s in semaphores(i) {
+                if let Some(n) = holders.get_mut(s) {
+                    *n = n.saturating_sub(1);
+                }
             }
             if let Some(cpus) = oversized.remove(&i) {
                 finished.report.warnings.push(format!(

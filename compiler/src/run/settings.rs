@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{RetryOn, TaskConfig, TaskId};
+use crate::ir::{RetryOn, RetryPolicy, RetryStatus, TaskConfig, TaskId};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::ValidPipeline;
 
@@ -226,6 +226,42 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         .collect()
 }
 
+/// What `run` makes of the pipeline's semaphores, for the run's notes: the limit of one it was
+/// not told (it cannot read the config map holding it), and a `--semaphore` that names none.
+pub(crate) fn semaphore_notes(
+    valid: &ValidPipeline,
+    limits: &BTreeMap<String, usize>,
+) -> Vec<String> {
+    let p = valid.pipeline();
+    let mut holders: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (i, task) in p.tasks.iter().enumerate() {
+        for s in &valid
+            .names()
+            .template_of(TaskId(i as u32))
+            .config
+            .semaphores
+        {
+            holders.entry(s.id()).or_default().push(&task.name);
+        }
+    }
+    let mut notes = Vec::new();
+    for (id, tasks) in &holders {
+        if !limits.contains_key(id) {
+            let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+            notes.push(format!(
+                "semaphore `{id}` ({}): its limit is in that config map on the cluster; here one holder runs at a time (give --semaphore {id}=N)",
+                names.join(", ")
+            ));
+        }
+    }
+    for id in limits.keys().filter(|id| !holders.contains_key(*id)) {
+        notes.push(format!(
+            "--semaphore {id}: no task of this pipeline holds that semaphore"
+        ));
+    }
+    notes
+}
+
 /// How long the task's process may run, and which setting says so: the shorter of `timeout`
 /// and `active_deadline_seconds`.
 pub(crate) fn time_limit(config: &TaskConfig) -> Option<(Duration, String)> {
@@ -246,15 +282,46 @@ pub(crate) fn time_limit(config: &TaskConfig) -> Option<(Duration, String)> {
     }
 }
 
-/// Whether an attempt that ended in `failed` (true) or errored (false) is retried under
-/// `on` (`processNodeRetries`: `RetryPolicyActual` defaults to `OnFailure`).
-pub(crate) fn retries_on(on: Option<RetryOn>, failed: bool) -> bool {
-    match on.unwrap_or(RetryOn::OnFailure) {
+/// How an attempt that did not succeed ended, as Argo's retry expression sees it
+/// (`buildRetryStrategyLocalScope`: `lastRetry.*`).
+pub(crate) struct LastAttempt<'a> {
+    /// Failed (the component exited non-zero), or errored (it could not run properly).
+    pub failed: bool,
+    /// The exit code: `-1` when the process never ran, 128 + N when signal N killed it.
+    pub exit_code: i64,
+    /// How long it ran.
+    pub duration: Duration,
+    /// What went wrong.
+    pub message: &'a str,
+}
+
+/// Whether `last` is retried under `retry`'s policy and condition (`processNodeRetries`: the
+/// policy first — `RetryPolicyActual`, `OnFailure` by default, `Always` with an expression —
+/// then the expression); the limit and backoff are [`wait_before`]'s.
+pub(crate) fn retries(retry: Option<&RetryPolicy>, last: &LastAttempt<'_>) -> bool {
+    let Some(retry) = retry else {
+        return false;
+    };
+    let by_policy = match retry.policy() {
         RetryOn::Always => true,
-        RetryOn::OnFailure => failed,
-        RetryOn::OnError => !failed,
+        RetryOn::OnFailure => last.failed,
+        RetryOn::OnError => !last.failed,
         RetryOn::OnTransientError => false,
-    }
+    };
+    let status = if last.failed {
+        RetryStatus::Failed
+    } else {
+        RetryStatus::Error
+    };
+    by_policy
+        && retry.condition.as_ref().is_none_or(|c| {
+            c.holds(
+                status,
+                last.exit_code,
+                last.duration.as_secs_f64(),
+                last.message,
+            )
+        })
 }
 
 /// The wait before retry `n` (1 for the first retry) and, when the backoff has a
@@ -262,7 +329,7 @@ pub(crate) fn retries_on(on: Option<RetryOn>, failed: bool) -> bool {
 /// started. `None`: no more retries.
 pub(crate) fn wait_before(config: &TaskConfig, n: u32, elapsed: Duration) -> Option<Duration> {
     let retry = config.retry.as_ref()?;
-    if n > retry.limit {
+    if n > retry.limit() {
         return None;
     }
     let Some(backoff) = &retry.backoff else {
@@ -288,14 +355,15 @@ pub(crate) fn wait_before(config: &TaskConfig, n: u32, elapsed: Duration) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Backoff, RetryPolicy};
+    use crate::ir::{Backoff, RetryCondition, RetryPolicy};
 
     fn with_backoff(limit: u32, backoff: Option<Backoff>) -> TaskConfig {
         TaskConfig {
             retry: Some(RetryPolicy {
-                limit,
+                limit: Some(limit),
                 on: None,
                 backoff,
+                condition: None,
             }),
             ..TaskConfig::default()
         }
@@ -341,14 +409,60 @@ mod tests {
         assert_eq!(wait_before(&c, 1, s(60)), None);
     }
 
+    fn attempt(failed: bool, exit_code: i64, secs: u64, message: &str) -> LastAttempt<'_> {
+        LastAttempt {
+            failed,
+            exit_code,
+            duration: Duration::from_secs(secs),
+            message,
+        }
+    }
+
+    fn policy(on: Option<RetryOn>, condition: Option<RetryCondition>) -> RetryPolicy {
+        RetryPolicy {
+            limit: Some(3),
+            on,
+            backoff: None,
+            condition,
+        }
+    }
+
     #[test]
     fn policies_pick_failures_and_errors_as_argo_does() {
         use RetryOn::*;
-        assert!(retries_on(None, true) && !retries_on(None, false));
-        assert!(retries_on(Some(Always), true) && retries_on(Some(Always), false));
-        assert!(!retries_on(Some(OnError), true) && retries_on(Some(OnError), false));
-        assert!(!retries_on(Some(OnTransientError), true));
-        assert!(!retries_on(Some(OnTransientError), false));
+        let retried = |on, failed| retries(Some(&policy(on, None)), &attempt(failed, 1, 0, ""));
+        assert!(retried(None, true) && !retried(None, false));
+        assert!(retried(Some(Always), true) && retried(Some(Always), false));
+        assert!(!retried(Some(OnError), true) && retried(Some(OnError), false));
+        assert!(!retried(Some(OnTransientError), true));
+        assert!(!retried(Some(OnTransientError), false));
+        assert!(
+            !retries(None, &attempt(true, 1, 0, "")),
+            "no policy, no retry"
+        );
+    }
+
+    #[test]
+    fn a_condition_decides_on_top_of_the_policy_which_it_turns_to_always() {
+        use crate::settings::RetryIf;
+        let oom = RetryIf::exit_code().is(137).into_condition();
+        let p = policy(None, Some(oom.clone()));
+        // `RetryPolicyActual`: an expression without a policy retries errors too.
+        assert!(retries(Some(&p), &attempt(true, 137, 5, "exit code 137")));
+        assert!(!retries(Some(&p), &attempt(true, 1, 5, "exit code 1")));
+        let any_error =
+            (RetryIf::errored() | RetryIf::message_contains("deleted")).into_condition();
+        let p = policy(None, Some(any_error));
+        assert!(retries(Some(&p), &attempt(false, -1, 0, "cannot start")));
+        assert!(retries(Some(&p), &attempt(true, 1, 0, "pod deleted")));
+        assert!(!retries(Some(&p), &attempt(true, 1, 0, "exit code 1")));
+        // A given policy still applies first: OnError never retries a failure.
+        let p = policy(Some(RetryOn::OnError), Some(oom));
+        assert!(!retries(Some(&p), &attempt(true, 137, 5, "exit code 137")));
+        let short = (!RetryIf::duration_secs().greater_than(60)).into_condition();
+        let p = policy(None, Some(short));
+        assert!(retries(Some(&p), &attempt(true, 1, 60, "")));
+        assert!(!retries(Some(&p), &attempt(true, 1, 61, "")));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::validate::ValidPipeline;
 
 /// No secrets, until the scheduler sets the run's.
 static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
+static NO_SEMAPHORES: BTreeMap<String, usize> = BTreeMap::new();
 
 /// No local copies of external artifacts, until the scheduler sets the run's.
 static NO_ARTIFACT_FILES: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -48,6 +49,11 @@ pub(crate) struct Context<'a> {
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
     /// Local copies of external artifacts (`RunOptions::artifact_files`).
     pub artifact_files: &'a BTreeMap<String, PathBuf>,
+    /// Semaphore limits on this machine (`RunOptions::semaphores`).
+    pub semaphores: &'a BTreeMap<String, usize>,
+    /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
+    /// `spec.activeDeadlineSeconds`) passes, with the setting as written.
+    pub deadline: Option<(Instant, String)>,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -76,6 +82,8 @@ impl<'a> Context<'a> {
             globals,
             secrets: &NO_SECRETS,
             artifact_files: &NO_ARTIFACT_FILES,
+            semaphores: &NO_SEMAPHORES,
+            deadline: None,
             valid,
             run_id,
             folder,
@@ -144,8 +152,9 @@ pub(crate) fn tail(path: &Path) -> Option<String> {
 }
 
 enum Problem {
-    /// The component ran and failed (non-zero exit): Argo's `Failed`.
-    Failed(String),
+    /// The component ran and failed (non-zero exit): Argo's `Failed`, with the exit code as
+    /// a container's would be (128 + N for signal N).
+    Failed(String, i64),
     /// The runner could not run it properly: Argo's `Error`.
     Error(String),
 }
@@ -199,18 +208,38 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
     // Warnings survive a failure: a damaged cache entry is worth knowing about either way.
     let mut warnings = Vec::new();
     let config = &cx.valid.names().template_of(job.id).config;
-    let policy = config.retry.as_ref().and_then(|r| r.on);
+    let deadline = run_deadline(cx, task);
     let mut retries = 0;
     let outcome = loop {
-        let outcome = attempt(cx, &job, task, spec, &mut warnings);
+        let attempt_clock = Instant::now();
+        let outcome = match deadline {
+            Some((at, written)) if Instant::now() >= *at => Err(Problem::Failed(
+                format!("not started: the run's active deadline of {written} has passed"),
+                -1,
+            )),
+            _ => attempt(cx, &job, task, spec, &mut warnings),
+        };
         let Err(problem) = &outcome else {
             break outcome;
         };
-        let (failed, why) = match problem {
-            Problem::Failed(m) => (true, m),
-            Problem::Error(m) => (false, m),
+        let (failed, exit_code, why) = match problem {
+            Problem::Failed(m, code) => (true, *code, m),
+            Problem::Error(m) => (false, -1, m),
         };
-        if super::interrupt::requested().is_some() || !settings::retries_on(policy, failed) {
+        let last = settings::LastAttempt {
+            failed,
+            exit_code,
+            duration: attempt_clock.elapsed(),
+            message: why,
+        };
+        if super::interrupt::requested().is_some()
+            || !settings::retries(config.retry.as_ref(), &last)
+        {
+            break outcome;
+        }
+        // No retry past the run's deadline (`processNodeRetries`: "retry exceeded workflow
+        // deadline").
+        if deadline.is_some_and(|(at, _)| Instant::now() >= *at) {
             break outcome;
         }
         let Some(wait) = settings::wait_before(config, retries + 1, clock.elapsed()) else {
@@ -284,7 +313,7 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         Err(problem) => {
             let dir = cx.folder.failed_dir(&task.name);
             let (phase, message) = match problem {
-                Problem::Failed(m) => (Phase::Failed, m),
+                Problem::Failed(m, _) => (Phase::Failed, m),
                 Problem::Error(m) => (Phase::Error, m),
             };
             report.phase = phase;
@@ -402,9 +431,34 @@ fn attempt(
         .map(|o| format!("outputs/{}", o.name))
         .chain(["stdout.log".to_owned(), "stderr.log".to_owned()])
         .collect();
-    let hit = key
+    let mut hit = key
         .as_ref()
         .and_then(|(c, k)| c.lookup(k).map(|hit| (c, hit)));
+    // A memoized task's max age holds here too: Argo ignores an entry older than it
+    // (`GetOutputsWithMaxAge`: age from the entry's creation) and stores a fresh one.
+    let config = &cx.valid.names().template_of(job.id).config;
+    let max_age = config.memoize.as_ref().and_then(|m| m.max_age.as_deref());
+    if let (Some(max_age), Some((cache, (entry, info)))) = (max_age, &hit)
+        && let Ok(limit) = crate::rules::syntax::go_duration_seconds(max_age)
+    {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let expired = info
+            .created_unix_ms
+            .is_none_or(|created| now.saturating_sub(created) as f64 / 1000.0 > limit);
+        if expired {
+            let discarded = match cache.discard(entry) {
+                Ok(()) => String::new(),
+                Err(e) => format!(" (it could not be discarded: {e})"),
+            };
+            warnings.push(format!(
+                "cached outputs from {} are older than the max age {max_age} (set_memoize): the task ran again{discarded}",
+                info.created_at
+            ));
+            hit = None;
+        }
+    }
     let restored = match hit {
         Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
             Ok(()) => Some(info),
@@ -469,6 +523,10 @@ fn attempt(
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
             created_at: rfc3339(SystemTime::now()),
+            created_unix_ms: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis() as u64),
             digests: Default::default(),
         };
         match cache.store(key, &tmp, &items, &info) {
@@ -683,7 +741,18 @@ fn run_process(
     // Held until the child exits: if this process dies, the pipe closes and the child stops.
     let lifeline = child.stdin.take();
     // Through `interrupt`, so Ctrl-C and SIGTERM reach the child.
-    let limit = settings::time_limit(config);
+    // The run's deadline stops a running task as Argo's does (the pod's
+    // `activeDeadlineSeconds` is what remains of it).
+    let limit = match (settings::time_limit(config), run_deadline(cx, task)) {
+        (own, Some((at, written))) => {
+            let left = at.saturating_duration_since(Instant::now());
+            match own {
+                Some((d, which)) if d <= left => Some((d, which)),
+                _ => Some((left, format!("run's active deadline of {written}"))),
+            }
+        }
+        (own, None) => own,
+    };
     let (status, expired) =
         super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
@@ -698,16 +767,41 @@ fn run_process(
         copied.map_err(Problem::Error)?;
     }
     if expired && let Some((_, which)) = limit {
-        return Err(Problem::Failed(format!(
-            "stopped: it ran past its {which} ({})",
-            describe(status)
-        )));
+        return Err(Problem::Failed(
+            format!("stopped: it ran past its {which} ({})", describe(status)),
+            exit_code(status),
+        ));
     }
     if status.success() {
         Ok(())
     } else {
-        Err(Problem::Failed(describe(status)))
+        Err(Problem::Failed(describe(status), exit_code(status)))
     }
+}
+
+/// The run's deadline, when it binds `task`: it binds the body, not the exit handler (Argo
+/// exempts it: `IsPartOfExitHandler` in `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`).
+fn run_deadline<'c>(cx: &'c Context<'_>, task: &Task) -> Option<&'c (Instant, String)> {
+    let regions = &cx.valid.pipeline().regions;
+    cx.deadline
+        .as_ref()
+        .filter(|_| !crate::ir::in_exit_handler(regions, task.region))
+}
+
+/// The exit code a container runtime reports for `status`: the process's own, or 128 + N when
+/// signal N killed it (137 for the kernel's out-of-memory kill).
+fn exit_code(status: ExitStatus) -> i64 {
+    if let Some(code) = status.code() {
+        return i64::from(code);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + i64::from(signal);
+        }
+    }
+    -1
 }
 
 fn describe(status: ExitStatus) -> String {

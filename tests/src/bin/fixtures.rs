@@ -18,7 +18,7 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, settings_dsl,
+    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, rationed, settings_dsl,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -95,6 +95,7 @@ fn main() {
         settings_dsl,
         one_at_a_time,
         mutually_exclusive,
+        rationed,
         nested_pipeline,
         gpu_training,
         cached,
