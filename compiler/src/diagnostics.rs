@@ -447,6 +447,15 @@ codes! {
          an S3 endpoint is a host and port without a scheme; and no value may hold `{{`, \
          which Argo would try to substitute. Fix the value, or use the constructor for where \
          the data is.";
+    /// An artifact GC strategy Argo does not know.
+    InvalidArtifactGc = "A0052", Error, "unknown artifact GC strategy",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ArtifactGCStrategy` (`OnWorkflowCompletion`, `OnWorkflowDeletion`, `Never`), `AnyArtifactGCStrategy`",
+        test: "a0052_unknown_artifact_gc_strategy",
+        "`artifact_gc` says when Argo deletes the run's output artifacts from the artifact \
+         repository: `OnWorkflowCompletion` (once the run has finished), `OnWorkflowDeletion` \
+         (when the Workflow object is deleted, for example by its ttl) or `Never`. Spell one \
+         exactly, or leave it out to keep every artifact. The local runner keeps artifacts in \
+         the run folder either way (`runs prune` removes them).";
     /// A container component collects an output from a path it cannot use.
     InvalidOutputPath = "A0051", Error, "an output collected from a path that cannot hold it",
         source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `Artifact.Path`, `ValueFrom.Path` (read from the main container after it exits); argot: inputs are mounted under /tmp/argot",

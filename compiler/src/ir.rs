@@ -134,6 +134,11 @@ pub struct WorkflowSettings {
     /// [`crate::rules::syntax::POD_GC_STRATEGIES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_gc: Option<String>,
+    /// When Argo deletes the run's output artifacts from the repository
+    /// (`spec.artifactGC.strategy`): one of [`crate::rules::syntax::ARTIFACT_GC_STRATEGIES`];
+    /// `None` keeps them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_gc: Option<String>,
     /// How long a finished workflow is kept (`spec.ttlStrategy.secondsAfterCompletion`), as
     /// written: seconds (`86400`) or a duration of hours, minutes and seconds (`24h`, `1h30m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,6 +177,7 @@ impl Default for WorkflowSettings {
             artifact_repository_ref: None,
             image_pull_secrets: Vec::new(),
             pod_gc: None,
+            artifact_gc: None,
             ttl: None,
             active_deadline: None,
             secure_defaults: true,

@@ -21,6 +21,7 @@ pub const SERVICE_ACCOUNT: &str = "service_account";
 pub const ARTIFACT_REPOSITORY_REF: &str = "artifact_repository_ref";
 pub const IMAGE_PULL_SECRETS: &str = "image_pull_secrets";
 pub const POD_GC: &str = "pod_gc";
+pub const ARTIFACT_GC: &str = "artifact_gc";
 pub const TTL: &str = "ttl";
 pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
@@ -299,6 +300,8 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
             put_once(cx, &mut s.image_pull_secrets, v, &meta, IMAGE_PULL_SECRETS);
         } else if path.is_ident(POD_GC) {
             set_once(cx, &mut s.pod_gc, &meta, POD_GC);
+        } else if path.is_ident(ARTIFACT_GC) {
+            set_once(cx, &mut s.artifact_gc, &meta, ARTIFACT_GC);
         } else if path.is_ident(TTL) {
             let v = seconds_value(cx, &meta, TTL);
             put_once(cx, &mut s.ttl, v, &meta, TTL);
@@ -324,6 +327,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 &meta,
                 &[
                     ACTIVE_DEADLINE,
+                    ARTIFACT_GC,
                     ARTIFACT_REPOSITORY_REF,
                     IMAGE,
                     IMAGE_PULL_SECRETS,

@@ -1068,6 +1068,7 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     for (field, value) in [
         ("service_account", &attr.service_account),
         ("pod_gc", &attr.pod_gc),
+        ("artifact_gc", &attr.artifact_gc),
         ("ttl", &attr.ttl),
         ("active_deadline", &attr.active_deadline),
     ] {

@@ -1106,8 +1106,8 @@ pub fn unfetchable(#[default("file:///etc/passwd")] url: Param<String>
 }
 
 /// Every artifact source, each of a kind its input takes: compiles, and `run` refuses what it
-/// cannot fetch (A0031).
-#[pipeline(image = "example.com/fixtures:1.0")]
+/// cannot fetch (A0031). Its artifacts are deleted with the Workflow object.
+#[pipeline(image = "example.com/fixtures:1.0", artifact_gc = "OnWorkflowDeletion")]
 pub fn every_source() {
     read_text(Dataset::from_url("https://example.com/iris.csv")).name("http");
     read_text(Markdown::raw("# notes")).name("raw");
@@ -1147,4 +1147,10 @@ pub fn optional_inputs() {
     count_lines(Dataset::raw("a\nb\n"))
         .extra(Markdown::raw("c\nd\ne\n"))
         .name("with");
+}
+
+/// An artifact GC strategy Argo does not know (A0052).
+#[pipeline(image = "example.com/fixtures:1.0", artifact_gc = "onworkflowdeletion")]
+pub fn unknown_artifact_gc() {
+    read_text(Artifact::raw("x"));
 }

@@ -2039,3 +2039,16 @@ fn a0051_container_output_paths() {
         "{d}"
     );
 }
+
+#[test]
+fn a0052_unknown_artifact_gc_strategy() {
+    let d = errors_of(&traced(fixtures::unknown_artifact_gc::definition()));
+    assert_eq!(d.codes(), [Code::InvalidArtifactGc], "{d}");
+    assert!(
+        d.to_string().contains(
+            "asks for artifact GC strategy \"onworkflowdeletion\", which Argo does not know; did you mean `OnWorkflowDeletion`?"
+        ),
+        "{d}"
+    );
+    snapshot("A0052-unknown-artifact-gc", &d);
+}

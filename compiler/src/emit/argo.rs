@@ -111,6 +111,13 @@ pub struct WorkflowSpec {
     /// When finished pods are deleted.
     #[serde(rename = "podGC", default, skip_serializing_if = "Option::is_none")]
     pub pod_gc: Option<PodGc>,
+    /// When the run's output artifacts are deleted from the repository.
+    #[serde(
+        rename = "artifactGC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub artifact_gc: Option<ArtifactGc>,
     /// When the finished workflow is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_strategy: Option<TtlStrategy>,
@@ -151,6 +158,14 @@ pub struct LocalObjectReference {
 #[serde(deny_unknown_fields)]
 pub struct PodGc {
     /// One of Argo's strategies (`OnPodCompletion`, …).
+    pub strategy: String,
+}
+
+/// `artifactGC` (the workflow's default for every output artifact).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactGc {
+    /// One of Argo's strategies (`OnWorkflowDeletion`, …).
     pub strategy: String,
 }
 
@@ -789,6 +804,9 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
             .map(|name| LocalObjectReference { name: name.clone() })
             .collect(),
         pod_gc: settings.pod_gc.as_ref().map(|strategy| PodGc {
+            strategy: strategy.clone(),
+        }),
+        artifact_gc: settings.artifact_gc.as_ref().map(|strategy| ArtifactGc {
             strategy: strategy.clone(),
         }),
         ttl_strategy: seconds(&settings.ttl).map(|s| TtlStrategy {
