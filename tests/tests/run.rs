@@ -2033,3 +2033,57 @@ fn an_optional_artifact_left_out_reaches_the_component_as_none() {
     assert_eq!(output_param(&details, "without", "output"), "2");
     assert_eq!(output_param(&details, "with", "output"), "5");
 }
+
+/// Artifact GC is the cluster repository's business: a local run keeps its artifacts and says
+/// so once when it starts.
+#[test]
+fn artifact_gc_is_noted_once_and_deletes_nothing_locally() {
+    let valid = argot::validate(
+        &argot_tests::fixtures::every_source::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline,
+        &argot::ValidateOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let sb = Sandbox::new();
+    let store = argot_client::store::SqliteStore::open(sb.file("metadata.db")).unwrap();
+    let options = argot::run::RunOptions {
+        workdir: sb.file("runs"),
+        cache_dir: None,
+        executable: BIN.into(),
+        // Local copies for what this machine cannot fetch; the URL's copy keeps it offline.
+        artifact_files: [
+            "https://example.com/iris.csv",
+            "s3://ml-models/m/1.bin",
+            "s3://data/d.csv",
+            "gs://ml-data/iris.csv",
+            "https://github.com/argoproj/argo-workflows.git@v4.1.2",
+        ]
+        .into_iter()
+        .map(|u| (u.to_owned(), sb.file("copy")))
+        .collect(),
+        ..argot::run::RunOptions::new().unwrap()
+    };
+    std::fs::write(sb.file("copy"), "copied\n").unwrap();
+    let mut notes = Vec::new();
+    let report = argot::run::run(&valid, &store, &options, &mut |e| {
+        if let argot::run::Event::RunStarted { ignored, .. } = e {
+            notes.extend(ignored.iter().cloned());
+        }
+    })
+    .unwrap();
+    assert_eq!(report.phase, argot_client::Phase::Succeeded);
+    let gc: Vec<_> = notes.iter().filter(|n| n.contains("artifact GC")).collect();
+    assert_eq!(gc.len(), 1, "{notes:?}");
+    assert!(gc[0].contains("OnWorkflowDeletion"), "{}", gc[0]);
+    for task in ["http", "s3", "minio", "gcs", "git"] {
+        let t = report.tasks.iter().find(|t| t.name == task).unwrap();
+        let input = t.folder.as_ref().unwrap().join("inputs/data");
+        assert_eq!(
+            std::fs::read_to_string(input).unwrap(),
+            "copied\n",
+            "{task}"
+        );
+    }
+}

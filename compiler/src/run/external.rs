@@ -110,6 +110,21 @@ pub(crate) fn check(
     }
 }
 
+/// What the repository side of artifacts (Argo's business, not this machine's) means for a
+/// local run, once per run: an artifact GC strategy deletes nothing here.
+pub(crate) fn notes(valid: &ValidPipeline) -> Vec<String> {
+    let settings = &valid.pipeline().settings;
+    settings
+        .artifact_gc
+        .iter()
+        .map(|strategy| {
+            format!(
+                "artifact GC ({strategy}) applies to the cluster's artifact repository; this run keeps its artifacts in its folder until you delete it"
+            )
+        })
+        .collect()
+}
+
 /// Writes the artifact `source` at `dest` (a file), from the copy `files` names if any.
 ///
 /// # Errors

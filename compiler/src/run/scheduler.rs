@@ -168,6 +168,7 @@ pub(crate) fn execute(
     });
     let mut ignored = super::settings::ignored_here(valid);
     ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
+    ignored.extend(super::external::notes(valid));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
     let parallelism = match p.settings.parallelism {
         Some(limit) if (limit as usize) < options.parallelism => {
