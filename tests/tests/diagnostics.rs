@@ -1981,7 +1981,7 @@ fn a0050_external_artifacts_argo_cannot_fetch() {
         "the URL `ftp://example.com/data.csv` is not an `http://` or `https://` URL",
         "the URL `s3://bucket/key` is an S3 address, not an HTTP URL",
         "has an empty bucket",
-        "the text of a constant text holds `{{`",
+        "the constant text holds `{{`",
         "the endpoint of the S3 object `s3://b/k` (endpoint `https://minio:9000`) has a scheme",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");

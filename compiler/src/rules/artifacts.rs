@@ -142,8 +142,12 @@ pub(crate) fn external_problem(source: &ExternalSource) -> Option<(String, Strin
         }
     };
     if let Some((field, _)) = fields.iter().find(|(_, v)| v.contains("{{")) {
+        let whose = match source {
+            ExternalSource::Raw { .. } => "the constant text".to_owned(),
+            _ => format!("the {field} of {what}"),
+        };
         return Some((
-            format!("the {field} of {what} holds `{{{{`, which Argo would read as a variable to substitute"),
+            format!("{whose} holds `{{{{`, which Argo would read as a variable to substitute"),
             "Argo has no escape for `{{`: put the text in a file the pipeline reads instead, or fetch it from a URL".to_owned(),
         ));
     }
