@@ -37,19 +37,29 @@ use crate::value::{ParamType, encode};
 ///     Ok(())
 /// }
 ///
-/// /// Accepts any kind: `archive(embedded.vectors)` compiles.
+/// /// Accepts any kind, a user's own included.
 /// #[component]
 /// pub fn archive(anything: Input<Artifact>) -> Result<()> {
 ///     Ok(())
 /// }
-/// # fn main() {}
+///
+/// #[pipeline(image = "ghcr.io/acme/embed:0.1")]
+/// pub fn embeddings() {
+///     let embedded = embed(Dataset::from_url("https://example.com/corpus.txt"));
+///     archive(embedded.vectors);
+/// }
+/// # fn main() {
+/// #     let compiled = embeddings::definition().compile(&Default::default()).unwrap();
+/// #     let kinds = &compiled.valid.pipeline().components["embed"].outputs[0].kind;
+/// #     assert_eq!(kinds, &argot::ir::IoKind::Artifact { kind: "Embeddings".into() });
+/// # }
 /// ```
 ///
 /// Every kind can also come from outside the pipeline, typed: `Dataset::from_url("https://…")`
 /// feeds an `Input<Dataset>` (see [`ExternalArtifact`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an artifact kind",
-    label = "expected `Dataset`, `Model`, `Metrics` or `Artifact`",
+    label = "expected an artifact kind: `Dataset`, `Model`, `Metrics`, `Html`, `Markdown`, `Artifact` or one that implements `ArtifactKind`",
     note = "artifacts are files or folders of a kind: `Input<Dataset>`, `Output<Model>`; a small value is a parameter: write its type directly (`rows: u32`), or `OutputParam<T>` for a named output"
 )]
 pub trait ArtifactKind: 'static {
