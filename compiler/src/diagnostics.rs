@@ -455,7 +455,7 @@ codes! {
          repository: `OnWorkflowCompletion` (once the run has finished), `OnWorkflowDeletion` \
          (when the Workflow object is deleted, for example by its ttl) or `Never`. Spell one \
          exactly, or leave it out to keep every artifact. The local runner keeps artifacts in \
-         the run folder either way (`runs prune` removes them).";
+         the run folder either way, until the folder is deleted.";
     /// A container component collects an output from a path it cannot use.
     InvalidOutputPath = "A0051", Error, "an output collected from a path that cannot hold it",
         source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `Artifact.Path`, `ValueFrom.Path` (read from the main container after it exits); argot: inputs are mounted under /tmp/argot",
@@ -465,6 +465,17 @@ codes! {
          empty, `.` or `..` parts, and not `/`; it must lie outside `/tmp/argot`, where argot \
          mounts inputs and collects outputs itself; two outputs cannot share a path or sit \
          one inside the other; and it must name one of the component's outputs.";
+    /// `fail_fast` on a pipeline holding a condition, loop, call or hook.
+    FailFastNested = "A0061", Error, "fail_fast on a pipeline with nested templates",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `checkParallelism` (`IsFailFast`, `getUnsuccessfulChildren`, `getActivePods`), `executeTemplate`",
+        test: "a0061_fail_fast_only_at_the_top_level",
+        "`#[pipeline(fail_fast = true)]` puts Argo's template `failFast` on the pipeline's \
+         DAG: once a task of it has failed, no other starts, no failed attempt is retried, \
+         and the DAG fails when its own running pods have finished. Argo counts a condition, \
+         loop, call or hook as one child template whose pods are not the DAG's own, so it \
+         would mark the run failed while such a template still runs and stop advancing it \
+         half-way. fail_fast is therefore accepted only on a pipeline whose tasks all sit at \
+         its top level (the exit handler may hold anything).";
 }
 
 impl fmt::Display for Code {

@@ -160,6 +160,15 @@ pub struct WorkflowSettings {
     /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Once a task has failed, start no other (`#[pipeline(fail_fast = true)]`: Argo's
+    /// template `failFast` on the pipeline's DAG). Tasks already running finish; the exit
+    /// handler runs.
+    #[serde(default, skip_serializing_if = "is_no")]
+    pub fail_fast: bool,
+}
+
+fn is_no(b: &bool) -> bool {
+    !*b
 }
 
 fn yes() -> bool {
@@ -183,6 +192,7 @@ impl Default for WorkflowSettings {
             secure_defaults: true,
             run_as_user: None,
             parallelism: None,
+            fail_fast: false,
         }
     }
 }

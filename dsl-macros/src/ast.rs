@@ -80,4 +80,5 @@ pub struct SettingsAttr {
     pub secure_defaults: Option<(bool, Span)>,
     pub run_as_user: Option<(u32, Span)>,
     pub parallelism: Option<(u32, Span)>,
+    pub fail_fast: Option<(bool, Span)>,
 }

@@ -29,6 +29,7 @@ pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
 pub const SETTINGS: &str = "settings";
 pub const PARALLELISM: &str = "parallelism";
+pub const FAIL_FAST: &str = "fail_fast";
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -308,6 +309,9 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
         } else if path.is_ident(ACTIVE_DEADLINE) {
             let v = seconds_value(cx, &meta, ACTIVE_DEADLINE);
             put_once(cx, &mut s.active_deadline, v, &meta, ACTIVE_DEADLINE);
+        } else if path.is_ident(FAIL_FAST) {
+            let v = bool_value(cx, &meta, FAIL_FAST);
+            put_once(cx, &mut s.fail_fast, v, &meta, FAIL_FAST);
         } else if path.is_ident(SECURE_DEFAULTS) {
             let v = bool_value(cx, &meta, SECURE_DEFAULTS);
             put_once(cx, &mut s.secure_defaults, v, &meta, SECURE_DEFAULTS);
@@ -329,6 +333,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     ACTIVE_DEADLINE,
                     ARTIFACT_GC,
                     ARTIFACT_REPOSITORY_REF,
+                    FAIL_FAST,
                     IMAGE,
                     IMAGE_PULL_SECRETS,
                     NAME,

@@ -1088,6 +1088,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.secure_defaults {
         sets.push(quote!(s.secure_defaults = #on;));
     }
+    if let Some((on, _)) = &attr.fail_fast {
+        sets.push(quote!(s.fail_fast = #on;));
+    }
     if let Some((n, _)) = &attr.parallelism {
         sets.push(quote!(s.parallelism = ::core::option::Option::Some(#n);));
     }

@@ -290,6 +290,17 @@ pub fn fails_one_branch(#[default("")] log: Param<String>) {
     tally(log, "independent");
 }
 
+/// `fail_fast = true` (Argo's template `failFast` on the DAG): once `bad` has failed, no
+/// other task starts and its retries are not tried; `alert`, which would handle the failure,
+/// never runs, so the run fails.
+#[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
+pub fn fails_fast(#[default("")] log: Param<String>) {
+    let bad = broken("fails at once").set_retry(2);
+    let slow = tally(log, "independent");
+    tally(log, "after-independent").after(&slow);
+    tally(log, "alert").depends_on(bad.failed());
+}
+
 /// `depends` on results: `alert` runs because `bad` failed, and `cleanup` runs when `alert`
 /// did not fail. The failure is handled (every branch from it ends in a success), so the run
 /// succeeds, as Argo's `assessDAGPhase` judges a DAG.

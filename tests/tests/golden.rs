@@ -369,6 +369,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "fails_fast",
+        argot_tests::fixtures::fails_fast::definition(),
+        "argot-fixtures",
+    );
+    check(
         "rationed",
         argot_tests::fixtures::rationed::definition(),
         "argot-fixtures",

@@ -1692,6 +1692,60 @@ mod task_settings {
         assert!(task(&report, "env-echo").cached);
     }
 
+    /// `fail_fast = true`: after the first failed attempt no other task starts and no retry
+    /// is tried (`checkParallelism`), so the failure `alert` would have handled fails the
+    /// run; without it the same pipeline runs everything and succeeds. One slot makes the
+    /// order certain: `bad` is first.
+    #[test]
+    fn fail_fast_starts_nothing_after_a_failure() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let params = [("log", log.display().to_string())];
+        let traced = || {
+            argot_tests::fixtures::fails_fast::definition()
+                .trace(BIN)
+                .unwrap()
+                .pipeline
+        };
+        let run_one = |p: &argot::ir::Pipeline| {
+            let valid = argot::validate(p, &argot::ValidateOptions::default())
+                .unwrap_or_else(|d| panic!("{d}"));
+            let store = SqliteStore::open(sb.file("metadata.db")).unwrap();
+            let options = RunOptions {
+                parameters: params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+                parallelism: 1,
+                workdir: sb.file("runs"),
+                cache_dir: None,
+                executable: BIN.into(),
+                ..RunOptions::new().unwrap()
+            };
+            argot::run::run(&valid, &store, &options, &mut |_| {}).unwrap()
+        };
+        let report = run_one(&traced());
+        assert_eq!(report.phase, Phase::Failed);
+        let bad = task(&report, "broken");
+        assert_eq!(bad.phase, Phase::Failed);
+        assert!(bad.warnings.is_empty(), "no retry: {:?}", bad.warnings);
+        for name in ["tally", "tally-2", "tally-3"] {
+            let t = task(&report, name);
+            assert_eq!(t.phase, Phase::Omitted, "{name}");
+            assert!(
+                t.message.as_deref().unwrap().contains("fail_fast"),
+                "{name}"
+            );
+        }
+        assert!(!log.exists(), "nothing ran after the failure");
+
+        let mut p = traced();
+        p.settings.fail_fast = false;
+        let report = run_one(&p);
+        assert_eq!(report.phase, Phase::Succeeded, "alert handles the failure");
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 3);
+    }
+
     /// A memoized task's max age holds for the local cache too, counted from when the entry
     /// was stored (`GetOutputsWithMaxAge`): older, the task runs again and replaces it.
     #[test]

@@ -457,6 +457,9 @@ pub struct Template {
     /// How many pods under this template's node may run at once (`checkParallelism`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Start no new child once one has failed (`checkParallelism`: `IsFailFast`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_fast: Option<bool>,
     /// Reusing the template's outputs from a config map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memoize: Option<Memoize>,
@@ -694,6 +697,11 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
 
     let (mut templates, exit) =
         super::regions::dag_templates(valid, &|name| dag_template(name, Vec::new()));
+    if p.settings.fail_fast
+        && let Some(root) = templates.iter_mut().find(|t| t.name == names.dag_template)
+    {
+        root.fail_fast = Some(true);
+    }
     templates.extend(exit);
     let mut kinds: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
     for template in &names.templates {
@@ -751,6 +759,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         node_selector: BTreeMap::new(),
         tolerations: Vec::new(),
         parallelism: None,
+        fail_fast: None,
         memoize: None,
         service_account_name: None,
         priority_class_name: None,
@@ -988,6 +997,7 @@ fn component_template(
         node_selector: config.node_selector.clone(),
         tolerations: config.tolerations.clone(),
         parallelism: None,
+        fail_fast: None,
         service_account_name: config.service_account.clone(),
         priority_class_name: config.priority_class.clone(),
         scheduler_name: config.scheduler_name.clone(),

@@ -460,6 +460,7 @@ fn schedule(
         run_values: BTreeMap::new(),
         run_params,
         branches: vec![None; p.regions.len()],
+        tripped: &cx.tripped,
     };
     if body_left == 0 {
         gate.run_values = run_values(valid, &shape, &reports);
@@ -517,6 +518,10 @@ fn schedule(
             |s: &crate::ir::SemaphoreRef| cx.semaphores.get(&s.id()).copied().unwrap_or(1);
         let mut holders: BTreeMap<crate::ir::SemaphoreRef, usize> = BTreeMap::new();
         loop {
+            // A fail_fast body that has failed starts nothing more.
+            while let Some(&i) = ready.iter().find(|&&i| gate.stops_fast(i)) {
+                gate.omit_fast(i, &mut reports, &mut ready, events);
+            }
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.iter().find(|&&i| {
                     bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit)
@@ -637,7 +642,15 @@ fn schedule(
     // (`operate` in `workflow/controller/operator.go`).
     let failed = shape
         .failed_branch(&phases, false)
-        .or_else(|| shape.failed_branch(&phases, true));
+        .or_else(|| shape.failed_branch(&phases, true))
+        // A fail_fast DAG that had a failure fails, whatever handled it ("template has failed
+        // or errored children and failFast enabled").
+        .or_else(|| {
+            cx.tripped
+                .load(std::sync::atomic::Ordering::SeqCst)
+                .then(|| (0..n).find(|&i| !in_exit[i] && phases[i].is_failure()))
+                .flatten()
+        });
     Outcome {
         first_failure: failed.map(|i| p.tasks[i].name.clone()),
         cut_short,
@@ -664,9 +677,36 @@ struct Gate<'v> {
     run_params: &'v BTreeMap<String, String>,
     /// Each conditional branch, once decided.
     branches: Vec<Option<BranchState>>,
+    /// Set once a `fail_fast` pipeline's body has had a failure ([`Context::tripped`]).
+    tripped: &'v std::sync::atomic::AtomicBool,
 }
 
 impl Gate<'_> {
+    /// True when task `i` is of the body of a `fail_fast` pipeline that has had a failure:
+    /// it does not start (`checkParallelism`: the DAG starts no child once one failed).
+    fn stops_fast(&self, i: usize) -> bool {
+        !self.shape.in_exit[i] && self.tripped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Finishes task `i` without running it, as `fail_fast` wants.
+    fn omit_fast(
+        &mut self,
+        i: usize,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        let task = &self.valid.pipeline().tasks[i];
+        let mut r = TaskReport::new(&task.name, &task.component, Phase::Omitted);
+        r.message = Some(
+            "not run: a task failed and the pipeline fails fast (fail_fast = true)".to_owned(),
+        );
+        events(Event::TaskFinished(&r));
+        reports[i] = Some(r);
+        ready.remove(&i);
+        self.release(i, reports, ready, events);
+    }
+
     /// Task `i` finished: each dependant whose dependencies have now all finished is decided.
     fn release(
         &mut self,
@@ -710,6 +750,10 @@ impl Gate<'_> {
     ) {
         let valid = self.valid;
         let task = &valid.pipeline().tasks[i];
+        if self.stops_fast(i) {
+            self.omit_fast(i, reports, ready, events);
+            return;
+        }
         // The branches around it, outermost first: each decided once, when its first task is.
         for &b in &self.shape.branches_around[task.region.index()] {
             let state = match &self.branches[b.index()] {

@@ -18,7 +18,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, mutually_exclusive, one_at_a_time, rationed, settings_dsl,
+    branching_calls, calls_probe, fails_fast, mutually_exclusive, one_at_a_time, rationed,
+    settings_dsl,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -96,6 +97,7 @@ fn main() {
         one_at_a_time,
         mutually_exclusive,
         rationed,
+        fails_fast,
         nested_pipeline,
         gpu_training,
         cached,
