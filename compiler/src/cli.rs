@@ -53,11 +53,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile a pipeline to an Argo Workflow manifest (YAML on stdout unless -o is given).
+    /// Compile a pipeline to an Argo manifest: a Workflow, or the kind of --kind or
+    /// #[pipeline(kind = …)] (YAML on stdout unless -o is given).
     #[command(
         after_help = "Examples:\n  quickstart compile --image ghcr.io/acme/quickstart:0.2 | kubectl create -f -\n  \
                       quickstart compile -o wf.yaml --image ghcr.io/acme/quickstart:0.2\n  \
-                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n\n\
+                      quickstart compile --service-account ml-runner --pod-gc OnPodSuccess --ttl 24h\n  \
+                      quickstart compile --kind cron-workflow --schedule '0 3 * * *' --timezone Europe/Paris --argo-version 3.7\n\n\
                       Without --image, native tasks run the image of #[pipeline(image = …)]; a note on stderr names it."
     )]
     Compile {
@@ -223,6 +225,41 @@ struct BuildArgs {
     /// that must run as root (overrides #[pipeline(secure_defaults = …)]).
     #[arg(long)]
     no_secure_defaults: bool,
+    /// The kind of Argo object to emit (overrides #[pipeline(kind = …)]; default: a
+    /// CronWorkflow when the pipeline has a schedule, else a Workflow).
+    #[arg(long, value_name = "KIND", value_parser = output_kind())]
+    kind: Option<crate::ir::OutputKind>,
+    /// A CronWorkflow schedule, such as "0 3 * * *" (repeatable; replaces
+    /// #[pipeline(schedule = …)]).
+    #[arg(long = "schedule", value_name = "CRON")]
+    schedules: Vec<String>,
+    /// The IANA time zone of the CronWorkflow's schedules, such as Europe/Paris (overrides
+    /// #[pipeline(timezone = …)]).
+    #[arg(long, value_name = "ZONE")]
+    timezone: Option<String>,
+    /// The Argo version the cluster runs: the manifest takes its form, and a field it lacks is
+    /// refused (A0047).
+    #[arg(long, value_name = "4.1|4.0|3.7|3.6", default_value = "4.1", value_parser = argo_version)]
+    argo_version: argo::ArgoVersion,
+}
+
+/// `--kind`: one of [`crate::ir::OutputKind::ALL`], listed in `--help` and in the error.
+fn output_kind() -> impl clap::builder::TypedValueParser<Value = crate::ir::OutputKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(crate::ir::OutputKind::ALL.map(|k| k.as_str())).map(
+        |text| crate::ir::OutputKind::parse(&text).expect("clap accepted one of the listed kinds"),
+    )
+}
+
+/// `--argo-version`: a supported minor version (`4.1`), optionally as a patch release.
+fn argo_version(text: &str) -> Result<argo::ArgoVersion, String> {
+    argo::ArgoVersion::parse(text).ok_or_else(|| {
+        let list: Vec<&str> = argo::ArgoVersion::ALL.iter().rev().map(|v| v.as_str()).collect();
+        format!(
+            "argot emits for Argo {}; `{text}` is none of them (pick the newest one not newer than the cluster's `argo version`)",
+            list.join(", ")
+        )
+    })
 }
 
 /// A service account, secret or config map name: a DNS-1123 subdomain (see A0023).
@@ -415,7 +452,7 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                         } else {
                             Format::Yaml
                         };
-                        argo::render_manifest(&compiled.workflow, format)
+                        argo::render_object(&compiled.manifest, format)
                             .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?
                     }
                 }
@@ -509,9 +546,14 @@ fn execute(app: &App<'_>, command: Command) -> Result<(), Failure> {
                 &submit.parameters,
             )?;
             print_warnings(&compiled.warnings);
-            let yaml = argo::render_manifest(&compiled.workflow, Format::Yaml)
+            let yaml = argo::render_object(&compiled.manifest, Format::Yaml)
                 .map_err(|e| Failure::new(ExitCode::Internal, format!("error: {e}")))?;
-            client_outcome(argot_client::cli::report_code(submit.run_manifest(&yaml)))
+            // A template or a CronWorkflow is created (or updated), not run.
+            let result = match compiled.valid.pipeline().publish.kind() {
+                crate::ir::OutputKind::Workflow => submit.run_manifest(&yaml),
+                _ => submit.publish_manifest(&yaml),
+            };
+            client_outcome(argot_client::cli::report_code(result))
         }
         #[cfg(feature = "cluster")]
         Command::Cluster(command) => client_outcome(argot_client::cli::report_code(command.run())),
@@ -600,6 +642,12 @@ fn options(app: &App<'_>, build: &BuildArgs) -> CompileOptions {
             no_secure_defaults: build.no_secure_defaults,
             run_as_user: build.run_as_user,
         },
+        publish: crate::ir::PublishOverrides {
+            kind: build.kind,
+            schedules: build.schedules.clone(),
+            timezone: build.timezone.clone(),
+        },
+        argo_version: build.argo_version,
     }
 }
 

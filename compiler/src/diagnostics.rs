@@ -368,7 +368,7 @@ codes! {
         source: "argot: a construct must be emitted for Argo and run locally with the same semantics in the same change; until both exist, validation refuses it for every backend",
         test: "a0029_regions_are_refused_until_the_backends_run_them",
         "Some combinations the IR can hold are not compiled or run yet: a loop inside a \
-         called pipeline, a sub-pipeline called inside a loop, recursion; a second exit \
+         called pipeline, a sub-pipeline called inside a loop; a second exit \
          handler, or one inside another construct (Argo has one `spec.onExit`); in a \
          conditional branch, a task \
          waiting on the result (other than \"finished well\") of a task outside it, or a nested \
@@ -465,6 +465,67 @@ codes! {
          empty, `.` or `..` parts, and not `/`; it must lie outside `/tmp/argot`, where argot \
          mounts inputs and collects outputs itself; two outputs cannot share a path or sit \
          one inside the other; and it must name one of the component's outputs.";
+    /// A CronWorkflow's schedule, time zone, concurrency policy, deadline or history limits
+    /// would be refused by Argo.
+    InvalidCronWorkflow = "A0046", Error, "invalid CronWorkflow settings",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `CronWorkflow` (at least one schedule, each parsed by robfig/cron `ParseStandard`; `time.LoadLocation` on the time zone; `concurrencyPolicy` one of `Allow`, `Forbid`, `Replace`; `startingDeadlineSeconds` not negative); `pkg/apis/workflow/v1alpha1/cron_workflow_types.go`: `withTimezone` (prefixes `CRON_TZ=` to every schedule), history limits are `int32`",
+        test: "a0046_invalid_cron_workflow_settings",
+        "A pipeline compiled as a CronWorkflow (`#[pipeline(schedule = \"0 3 * * *\")]`, \
+         `kind = \"cron-workflow\"` or `compile --kind cron-workflow`) is started by Argo's cron \
+         controller, which refuses the object when a schedule does not parse, the time zone is \
+         not in the IANA database (names are case-sensitive: `Europe/Paris`), the concurrency \
+         policy is not `Allow`, `Forbid` or `Replace`, or the starting deadline is negative. \
+         A schedule that carries its own `CRON_TZ=` prefix cannot be combined with `timezone`: \
+         Argo would prefix a second zone. argot checks all of this when compiling, so the \
+         mistake is not found at 3 a.m. The local runner ignores the schedule (a `run` runs the \
+         pipeline once, now).";
+    /// The manifest needs a field the chosen Argo version does not have.
+    UnsupportedByArgoVersion = "A0047", Error, "a construct the chosen Argo version lacks",
+        source: "Argo's JSON schemas `api/jsonschema/schema.json` of v3.6.19, v3.7.18, v4.0.10 and v4.1.2 (the table `emit::argo::kinds::FIELDS`, kept true to them by a test); an Argo controller drops or refuses a field its CRD does not declare",
+        test: "a0047_a_field_the_chosen_argo_version_lacks",
+        "`compile --argo-version 4.1|4.0|3.7|3.6` (default 4.1) emits for that Argo version: \
+         where versions spell a construct differently argot writes the version's form (a \
+         CronWorkflow's single `schedule` on 3.x, `schedules` on 4.x), and a field the version \
+         does not have at all (a retry backoff `cap` on 3.6, a field added in 4.1 on 4.0) is \
+         refused here, naming the field and the template, instead of being silently dropped by \
+         the cluster's CRD. Compile for the version the cluster runs (`argo version`), or drop \
+         the setting that emits the field.";
+    /// A task calling a published template by `templateRef` that Argo could not run as
+    /// written.
+    InvalidTemplateRef = "A0048", Error, "a task that cannot run a published template",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `TemplateRef` (`name`, `template`, `clusterScope`), `workflow/templateresolution/context.go`: `resolveTemplateImpl` (the referenced object's template is used as it is: the calling task's own template settings do not exist); Kubernetes `IsDNS1123Subdomain` for the object name, `validate.go` `maxCharsInObjectName` (63)",
+        test: "a0048_a_task_that_cannot_run_a_published_template",
+        "`.template_ref(\"ml-library\")` makes a task run the component's template published in \
+         the `WorkflowTemplate` `ml-library` (`.cluster_template_ref` for a \
+         `ClusterWorkflowTemplate`). The name must be one Kubernetes can give an object \
+         (lowercase letters, digits, `-` and `.`, at most 63 characters: what `argo template \
+         list` prints). The task runs the library's template as published, so settings of its \
+         own (retries, resources, a timeout…) would be silently dropped: they are refused; \
+         give them to the component in the library instead.";
+    /// A recursion without a usable depth bound.
+    RecursionBound = "A0040", Error, "a recursion without a usable depth bound",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `executeTemplate` (`currentStackDepth >= maxStackDepth` fails the node with `ErrMaxDepthExceeded`, 100 templates deep); argot: the bound is enforced by the condition of the branch around the recursive call, on Argo and locally",
+        test: "a0040_recursion_needs_a_bound_argo_can_run",
+        "A pipeline that calls itself states how many levels may run, the first call \
+         included: `#[pipeline(max_depth = N)]`. At depth N the branch holding the recursive \
+         call does not run (Skipped), as if its condition were false, so a condition that \
+         never turns false still ends. N must be at least 2 (1 never recurses) and small \
+         enough that Argo can nest the templates: each level is the pipeline's DAG template \
+         and the branch's around the recursive call, and Argo fails a workflow nested 100 \
+         templates deep. State a bound from 2 to the depth the message names.";
+    /// A recursion written in a way that is not compiled.
+    RecursionMisuse = "A0041", Error, "a recursion written in a way that is not compiled",
+        source: "argot: recursion is compiled as one DAG template that calls itself from a conditional branch (Argo's `coinflip-recursive` example), with the depth as an input; the call the last level would make never runs, so its outputs never exist (`getTemplateOutputsFromScope` in `workflow/controller/operator.go` fails on an absent output)",
+        test: "a0041_recursion_written_in_a_way_that_is_not_compiled",
+        "A pipeline recurses by calling itself directly, inside a `when(…)` written in its \
+         own body: the condition says when to go one level deeper. It is not the pipeline the \
+         run starts from (call it from another pipeline), and it does not call itself through \
+         another pipeline, a loop, a hook or a nested branch, and it calls itself once per \
+         level (a chain: a tree of calls would grow exponentially with the depth). The \
+         recursive call's outputs \
+         are read only through `one_of([deeper, this_level])`, which is the deeper level's \
+         output when the call ran and this level's otherwise: at the last level the call \
+         does not run and has no outputs.";
     /// `fail_fast` on a pipeline holding a condition, loop, call or hook.
     FailFastNested = "A0061", Error, "fail_fast on a pipeline with nested templates",
         source: "argo-workflows v4.1 `workflow/controller/operator.go`: `checkParallelism` (`IsFailFast`, `getUnsuccessfulChildren`, `getActivePods`), `executeTemplate`",

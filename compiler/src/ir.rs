@@ -65,7 +65,10 @@
 //! it read an output of every iteration through [`Argument::Collected`]. Conditional
 //! branches run (each a DAG template on Argo, decided once what it reads has finished). The
 //! exit handler runs: one region, directly in the root, whose tasks see only each other (it is
-//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`].
+//! Argo's `spec.onExit` template) and alone may read [`Argument::Run`]. A recursion (a
+//! pipeline calling itself from a branch of its body) is held unrolled: a call region per
+//! level up to the bound, each level's branch guarded by [`Condition::WithinDepth`]; Argo runs
+//! the first level's template, which calls itself, and the runner runs the levels as written.
 
 use std::collections::BTreeMap;
 
@@ -112,6 +115,9 @@ pub struct Pipeline {
     /// template's outputs, which become the workflow's `status.outputs`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<String, Argument>,
+    /// The kind of Argo object the pipeline compiles to, and a `CronWorkflow`'s schedule.
+    #[serde(default, skip_serializing_if = "Publish::is_default")]
+    pub publish: Publish,
 }
 
 /// Workflow-wide settings from `#[pipeline(…)]`, overridden by `compile` flags
@@ -378,6 +384,10 @@ pub struct Task {
     /// Where the task was created, for diagnostics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
+    /// The published template the cluster runs for this task instead of the component's own
+    /// (`.template_ref(…)`); `None` for a task that runs its component here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_ref: Option<TemplateRef>,
 }
 
 /// A reference to a task, which may belong to another pipeline (an error validation reports).
@@ -1023,6 +1033,15 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// It does not hold.
     Not(Box<Condition>),
+    /// The recursion bound of a pipeline that calls itself: holds while the depth of the
+    /// sub-pipeline call around the condition is below `max_depth` (the first call is depth
+    /// 1), so a call at depth `max_depth` does not recurse. Tracing conjoins it to the
+    /// condition of the branch that holds the recursive call (`#[pipeline(max_depth = N)]`);
+    /// see [`call_depth`].
+    WithinDepth {
+        /// The most levels the recursion runs, the first call included.
+        max_depth: u32,
+    },
 }
 
 /// How a comparison reads its operands' wire forms.
@@ -1048,6 +1067,7 @@ impl Condition {
                 }
                 Condition::And(v) | Condition::Or(v) => v.iter().for_each(|c| walk(c, out)),
                 Condition::Not(c) => walk(c, out),
+                Condition::WithinDepth { .. } => {}
             }
         }
         let mut out = Vec::new();
@@ -1090,6 +1110,17 @@ impl Condition {
                     .join(sep)
             }
             Condition::Not(c) => format!("not ({})", c.describe(task_name)),
+            Condition::WithinDepth { max_depth } => format!("depth < {max_depth}"),
+        }
+    }
+
+    /// The recursion bound this condition carries ([`Condition::WithinDepth`]), if any.
+    pub fn max_depth(&self) -> Option<u32> {
+        match self {
+            Condition::WithinDepth { max_depth } => Some(*max_depth),
+            Condition::And(v) | Condition::Or(v) => v.iter().find_map(Condition::max_depth),
+            Condition::Not(c) => c.max_depth(),
+            Condition::Compare { .. } => None,
         }
     }
 }
@@ -1898,6 +1929,30 @@ pub fn call_prefix(regions: &[Region], region: RegionId) -> String {
     names.iter().map(|n| format!("{n}.")).collect()
 }
 
+/// How deep region `region` is in a recursion: the number of calls of the pipeline of the
+/// innermost sub-pipeline call around it (itself included) that enclose it — 1 in a first
+/// call, 2 in the call that call makes of itself, … — and 0 outside any call. What
+/// [`Condition::WithinDepth`] compares; on Argo the call templates carry it as an input.
+pub fn call_depth(regions: &[Region], region: RegionId) -> u32 {
+    let mut calls = ancestry(regions, region).filter_map(|(_, r)| match &r.kind {
+        RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+        _ => None,
+    });
+    let Some(innermost) = calls.next() else {
+        return 0;
+    };
+    1 + calls.filter(|p| *p == innermost).count() as u32
+}
+
+/// True when call region `call` is a recursive call: a call of the pipeline of a call around
+/// it.
+pub fn is_recursive_call(regions: &[Region], call: RegionId) -> bool {
+    regions
+        .get(call.index())
+        .is_some_and(|r| matches!(r.kind, RegionKind::Call { .. }))
+        && call_depth(regions, call) > 1
+}
+
 /// The last segment of a task's name: the name of its DAG task inside a sub-pipeline's
 /// template (`prepare.download` → `download`).
 pub fn local_name(name: &str) -> &str {
@@ -1929,5 +1984,193 @@ pub fn describe_region(regions: &[Region], region: RegionId) -> String {
     match &r.location {
         Some(l) => format!("{what} at {l}"),
         None => format!("{what} #{}", region.0),
+    }
+}
+
+/// The kind of Argo object a pipeline compiles to (`#[pipeline(kind = "…")]`, `compile --kind`).
+/// Every kind holds the same `WorkflowSpec`; only how it is started differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputKind {
+    /// A `Workflow`: one run, named by `generateName`.
+    Workflow,
+    /// A `WorkflowTemplate`: a namespaced, named definition that runs nothing until a
+    /// workflow is submitted from it or a task calls one of its templates (`templateRef`).
+    WorkflowTemplate,
+    /// A `ClusterWorkflowTemplate`: a `WorkflowTemplate` every namespace can use.
+    ClusterWorkflowTemplate,
+    /// A `CronWorkflow`: the controller starts a workflow on each schedule.
+    CronWorkflow,
+}
+
+impl OutputKind {
+    /// Every kind, in the order `--kind` lists them.
+    pub const ALL: [OutputKind; 4] = [
+        OutputKind::Workflow,
+        OutputKind::WorkflowTemplate,
+        OutputKind::ClusterWorkflowTemplate,
+        OutputKind::CronWorkflow,
+    ];
+
+    /// The kind as `--kind` and the attribute spell it (`cron-workflow`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputKind::Workflow => "workflow",
+            OutputKind::WorkflowTemplate => "workflow-template",
+            OutputKind::ClusterWorkflowTemplate => "cluster-workflow-template",
+            OutputKind::CronWorkflow => "cron-workflow",
+        }
+    }
+
+    /// The kind as the manifest's `kind` field spells it (`CronWorkflow`).
+    pub fn argo_kind(self) -> &'static str {
+        match self {
+            OutputKind::Workflow => "Workflow",
+            OutputKind::WorkflowTemplate => "WorkflowTemplate",
+            OutputKind::ClusterWorkflowTemplate => "ClusterWorkflowTemplate",
+            OutputKind::CronWorkflow => "CronWorkflow",
+        }
+    }
+
+    /// The kind `text` names (as [`OutputKind::as_str`] spells it).
+    pub fn parse(text: &str) -> Option<OutputKind> {
+        OutputKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for OutputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a pipeline is published on Argo: its [`OutputKind`] and, for a `CronWorkflow`, when
+/// and how the controller starts runs. Values are kept as written; the Argo backend checks
+/// them (A0046), since only a cluster reads them (the local runner runs once, now).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publish {
+    /// The kind asked for; `None` means a `CronWorkflow` when a schedule is given, otherwise
+    /// a `Workflow` (see [`Publish::kind`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<OutputKind>,
+    /// Cron schedules (five fields, or a descriptor such as `@daily`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<String>,
+    /// The IANA time zone the schedules are read in (`Europe/Paris`); `None` is the
+    /// controller's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// What the controller does when a run is due while the last one still runs: `Allow`,
+    /// `Forbid` or `Replace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_policy: Option<String>,
+    /// How many seconds late a missed run may still start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_deadline_seconds: Option<i64>,
+    /// How many succeeded runs the controller keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successful_jobs_history_limit: Option<i64>,
+    /// How many failed runs the controller keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_jobs_history_limit: Option<i64>,
+}
+
+impl Publish {
+    /// True when nothing differs from the defaults (the IR then omits it).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The kind of object to emit: the one asked for, else a `CronWorkflow` when a schedule
+    /// is given (a schedule means nothing to another kind), else a `Workflow`.
+    pub fn kind(&self) -> OutputKind {
+        match self.kind {
+            Some(kind) => kind,
+            None if !self.schedules.is_empty() => OutputKind::CronWorkflow,
+            None => OutputKind::Workflow,
+        }
+    }
+
+    /// Applies `overrides`: every flag given replaces the attribute's value.
+    pub fn apply(&mut self, overrides: &PublishOverrides) {
+        if let Some(kind) = overrides.kind {
+            self.kind = Some(kind);
+        }
+        if !overrides.schedules.is_empty() {
+            self.schedules = overrides.schedules.clone();
+        }
+        if let Some(zone) = &overrides.timezone {
+            self.timezone = Some(zone.clone());
+        }
+    }
+}
+
+/// The `compile` flags that override [`Publish`] (`--kind`, `--schedule`, `--timezone`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublishOverrides {
+    /// `--kind`.
+    pub kind: Option<OutputKind>,
+    /// `--schedule` (repeatable); when given, replaces the attribute's schedules.
+    pub schedules: Vec<String>,
+    /// `--timezone`.
+    pub timezone: Option<String>,
+}
+
+/// A task that runs a template published in another object (Argo's `templateRef`): the
+/// component is typed and traced as if it were local, but the cluster runs the template of
+/// that name in the `WorkflowTemplate` (or `ClusterWorkflowTemplate`) named here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    /// The `WorkflowTemplate`'s (or `ClusterWorkflowTemplate`'s) `metadata.name`.
+    pub name: String,
+    /// True for a `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cluster_scope: bool,
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(pipeline: &str, parent: u32) -> Region {
+        Region {
+            kind: RegionKind::Call {
+                pipeline: pipeline.to_owned(),
+                name: pipeline.to_owned(),
+                arguments: IndexMap::new(),
+                outputs: IndexMap::new(),
+            },
+            parent: Some(RegionId(parent)),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn the_depth_counts_the_calls_of_the_innermost_calls_pipeline() {
+        let branch = |parent: u32| Region {
+            kind: RegionKind::ExitHandler,
+            parent: Some(RegionId(parent)),
+            location: None,
+        };
+        // root ⊃ a ⊃ branch ⊃ a ⊃ branch ⊃ a ⊃ b; root ⊃ b.
+        let regions = vec![
+            Region::root(),
+            call("a", 0),
+            branch(1),
+            call("a", 2),
+            branch(3),
+            call("a", 4),
+            call("b", 5),
+            call("b", 0),
+        ];
+        let depth = |r: u32| call_depth(&regions, RegionId(r));
+        assert_eq!(
+            (0..8).map(depth).collect::<Vec<_>>(),
+            [0, 1, 1, 2, 2, 3, 1, 1]
+        );
+        let recursive: Vec<u32> = (0..8)
+            .filter(|r| is_recursive_call(&regions, RegionId(*r)))
+            .collect();
+        // A branch inside a deeper level is not a call, and `b` inside `a` is a first call.
+        assert_eq!(recursive, [3, 5]);
     }
 }

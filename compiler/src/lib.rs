@@ -58,6 +58,7 @@ pub mod hooks;
 pub mod ir;
 #[cfg(test)]
 mod layers;
+pub mod library;
 pub mod loops;
 pub mod namer;
 pub mod protocol;
@@ -84,6 +85,7 @@ pub use dsl::{
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
+pub use library::TaskTemplateRef;
 pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
@@ -121,8 +123,8 @@ pub mod prelude {
     pub use crate::settings::{ImagePullPolicy, RetryIf};
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
-        component, container_component, for_each, format_arg, on_exit, one_of, pipeline,
-        task_defaults, when,
+        TaskTemplateRef, component, container_component, for_each, format_arg, on_exit, one_of,
+        pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -166,6 +168,11 @@ pub struct CompileOptions {
     pub levels: Levels,
     /// Workflow settings that override the pipeline's attributes (`--service-account`, …).
     pub settings: ir::SettingsOverrides,
+    /// The kind and schedule that override the pipeline's attribute (`--kind`, `--schedule`,
+    /// `--timezone`).
+    pub publish: ir::PublishOverrides,
+    /// The Argo version the manifest is for (`--argo-version`).
+    pub argo_version: emit::argo::ArgoVersion,
 }
 
 impl Default for CompileOptions {
@@ -176,6 +183,8 @@ impl Default for CompileOptions {
             limits: Limits::default(),
             levels: Levels::default(),
             settings: ir::SettingsOverrides::default(),
+            publish: ir::PublishOverrides::default(),
+            argo_version: emit::argo::ArgoVersion::default(),
         }
     }
 }
@@ -196,8 +205,11 @@ impl CompileOptions {
 pub struct Compiled {
     /// The validated pipeline.
     pub valid: ValidPipeline,
-    /// The Argo workflow.
+    /// The Argo workflow: what one run on the cluster is, whatever the kind.
     pub workflow: emit::argo::Workflow,
+    /// The object to write or submit: the workflow as the pipeline's kind
+    /// ([`ir::Publish::kind`]), in the chosen Argo version's form.
+    pub manifest: emit::argo::Manifest,
     /// Warnings found while validating and by the Argo backend's checks.
     pub warnings: Diagnostics,
 }
@@ -273,15 +285,20 @@ impl PipelineDef {
     /// Traces, validates and emits the pipeline as an Argo workflow, with the Argo backend's
     /// checks (images, size budget, metadata) on top of validation's.
     pub fn compile(&self, options: &CompileOptions) -> std::result::Result<Compiled, CompileError> {
-        let traced = self
+        let mut traced = self
             .trace(&options.binary_path)
             .map_err(CompileError::Invalid)?;
-        let (valid, emitted) =
-            emit::argo::validate_and_emit(traced.pipeline, &options.validate_options())
-                .map_err(CompileError::Invalid)?;
+        traced.pipeline.publish.apply(&options.publish);
+        let (valid, emitted) = emit::argo::validate_and_emit_for(
+            traced.pipeline,
+            &options.validate_options(),
+            options.argo_version,
+        )
+        .map_err(CompileError::Invalid)?;
         Ok(Compiled {
             valid,
             workflow: emitted.workflow,
+            manifest: emitted.manifest,
             warnings: emitted.warnings,
         })
     }
@@ -325,7 +342,7 @@ pub mod __private {
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
         ArtifactRepositoryRef, CmdArg, ComponentSpec, ContainerImpl, Implementation, InputSpec,
-        IoKind, OutputSpec, PipelineParam, TaskConfig, WorkflowSettings,
+        IoKind, OutputKind, OutputSpec, PipelineParam, Publish, TaskConfig, WorkflowSettings,
     };
     pub use crate::protocol::{input_artifact_path, output_artifact_path, output_parameter_path};
     pub use crate::settings::component_settings;

@@ -36,6 +36,11 @@ pub trait PipelineOutputs: Sized {
     /// The same outputs as seen from region `region` (the caller's).
     #[doc(hidden)]
     fn __seen_from(self, region: RegionId) -> Self;
+
+    /// The outputs of the recursive call past the depth bound, which is never traced (see
+    /// [`trace::past_bound_handle`]).
+    #[doc(hidden)]
+    fn __past_bound(pipeline: &'static str, names: &[&'static str]) -> Self;
 }
 
 impl PipelineOutputs for () {
@@ -44,6 +49,7 @@ impl PipelineOutputs for () {
         Vec::new()
     }
     fn __seen_from(self, _: RegionId) -> Self {}
+    fn __past_bound(_: &'static str, _: &[&'static str]) -> Self {}
 }
 
 impl<T> PipelineOutputs for ParamRef<T> {
@@ -55,6 +61,9 @@ impl<T> PipelineOutputs for ParamRef<T> {
     fn __seen_from(self, region: RegionId) -> Self {
         let (task, output) = self.__parts();
         ParamRef::__new(task.seen_from(region), output)
+    }
+    fn __past_bound(pipeline: &'static str, names: &[&'static str]) -> Self {
+        <Self as OneOutput>::past_bound(pipeline, names[0])
     }
 }
 
@@ -68,6 +77,9 @@ impl<K> PipelineOutputs for ArtifactRef<K> {
         let (task, output) = self.__parts();
         ArtifactRef::__new(task.seen_from(region), output)
     }
+    fn __past_bound(pipeline: &'static str, names: &[&'static str]) -> Self {
+        <Self as OneOutput>::past_bound(pipeline, names[0])
+    }
 }
 
 macro_rules! tuple_outputs {
@@ -80,6 +92,9 @@ macro_rules! tuple_outputs {
             fn __seen_from(self, region: RegionId) -> Self {
                 ($(self.$index.seen_from(region),)+)
             }
+            fn __past_bound(pipeline: &'static str, names: &[&'static str]) -> Self {
+                ($($name::past_bound(pipeline, names[$index]),)+)
+            }
         }
     };
 }
@@ -91,6 +106,8 @@ pub trait OneOutput: Sized {
     fn bound(&self) -> Bound;
     /// The output as seen from `region`.
     fn seen_from(self, region: RegionId) -> Self;
+    /// Output `name` of the recursive call past the depth bound.
+    fn past_bound(pipeline: &'static str, name: &'static str) -> Self;
 }
 
 impl<T> OneOutput for ParamRef<T> {
@@ -101,6 +118,9 @@ impl<T> OneOutput for ParamRef<T> {
     fn seen_from(self, region: RegionId) -> Self {
         PipelineOutputs::__seen_from(self, region)
     }
+    fn past_bound(pipeline: &'static str, name: &'static str) -> Self {
+        ParamRef::__new(trace::past_bound_handle(pipeline), name)
+    }
 }
 
 impl<K> OneOutput for ArtifactRef<K> {
@@ -110,6 +130,9 @@ impl<K> OneOutput for ArtifactRef<K> {
     }
     fn seen_from(self, region: RegionId) -> Self {
         PipelineOutputs::__seen_from(self, region)
+    }
+    fn past_bound(pipeline: &'static str, name: &'static str) -> Self {
+        ArtifactRef::__new(trace::past_bound_handle(pipeline), name)
     }
 }
 
@@ -126,17 +149,23 @@ fn named<R: PipelineOutputs>(outputs: &R, names: &[&'static str]) -> Vec<(&'stat
 
 /// Calls pipeline `pipeline`, defined by function `key` (generated code: the traced call of a
 /// `#[pipeline]`): traces `body` into a call region with `args` as the called pipeline's
-/// parameters and returns what it returned, as the caller sees it.
+/// parameters and returns what it returned, as the caller sees it. `max_depth` is the
+/// pipeline's recursion bound (`#[pipeline(max_depth = N)]`), for a call of itself.
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub fn call_pipeline<R: PipelineOutputs>(
     pipeline: &'static str,
     key: &'static str,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
     names: &[&'static str],
+    max_depth: Option<u32>,
     body: impl FnOnce() -> R,
 ) -> R {
-    let frame = trace::begin_call(pipeline, key, location, args);
+    let frame = trace::begin_call(pipeline, key, location, args, max_depth);
+    if frame.past_bound() {
+        return R::__past_bound(pipeline, names);
+    }
     if !frame.traces() {
         drop(frame);
         std::panic::resume_unwind(Box::new(trace::Refused));

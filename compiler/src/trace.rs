@@ -31,6 +31,9 @@ pub struct TaskHandle {
     pipeline: &'static str,
     id: TaskId,
     region: RegionId,
+    /// An output of a recursive call past the pipeline's depth bound, which is never traced
+    /// (nor run): only `one_of` may name it, and drops it ([`past_bound_handle`]).
+    past_bound: bool,
 }
 
 /// A value bound to an input during tracing, before it is resolved into an [`Argument`].
@@ -206,11 +209,15 @@ pub(crate) struct Tracer {
     /// What task names start with here: the names of the sub-pipeline calls around, each
     /// followed by `.` (empty in the pipeline's own body).
     prefix: String,
-    /// The pipelines being called, outermost first (a pipeline calling itself is refused).
+    /// The pipelines being called, outermost first (a pipeline calling itself is traced up to
+    /// its bound, see [`begin_call`]).
     calls: Vec<&'static str>,
     /// Called pipeline name → the function that defines it (`module_path::fn`): two
     /// functions with one name would share one Argo template.
     called: HashMap<&'static str, &'static str>,
+    /// The call regions whose body has made its recursive call: a second one would make
+    /// tracing (and the run) grow exponentially with the depth.
+    recursed: BTreeSet<RegionId>,
     problems: Vec<Diagnostic>,
 }
 
@@ -235,6 +242,9 @@ pub struct PipelineHeader {
     pub wire: Vec<crate::value::ParamWire>,
     /// `service_account`, `pod_gc`, `ttl`, … as the attribute wrote them (validated later).
     pub settings: WorkflowSettings,
+    /// `kind`, `schedule`, `timezone`, … as the attribute wrote them (checked by the Argo
+    /// backend, A0046).
+    pub publish: crate::ir::Publish,
 }
 
 /// Runs `body` as the body of pipeline `header`, recording its tasks.
@@ -276,6 +286,7 @@ pub(crate) fn trace(
             regions: Region::root_only(),
             defaults: TaskConfig::default(),
             outputs: IndexMap::new(),
+            publish: header.publish,
         },
         by_key: HashMap::new(),
         natives: BTreeSet::new(),
@@ -284,6 +295,7 @@ pub(crate) fn trace(
         prefix: String::new(),
         calls: vec![header.name],
         called: HashMap::new(),
+        recursed: BTreeSet::new(),
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -352,6 +364,15 @@ pub fn rename_task(task: TaskHandle, name: String) {
         let prefix_len = t.name.len() - crate::ir::local_name(&t.name).len();
         t.name = format!("{}{name}", &t.name[..prefix_len]);
         t.named_by_user = true;
+    });
+}
+
+/// Makes `task` run a published template on Argo (`.template_ref(…)`); a second call replaces
+/// the first.
+#[doc(hidden)]
+pub fn set_template_ref(task: TaskHandle, template_ref: crate::ir::TemplateRef) {
+    with_local_task(task, "template_ref", |t| {
+        t.template_ref = Some(template_ref)
     });
 }
 
@@ -524,6 +545,10 @@ pub enum CondExpr {
     Or(Vec<CondExpr>),
     /// It does not hold.
     Not(Box<CondExpr>),
+    /// A recursion's depth bound, as [`crate::ir::Condition::WithinDepth`]: what tracing
+    /// conjoined to an earlier branch of the chain, which `otherwise` and `else_when` negate
+    /// with it (so at the last level they run in its place).
+    WithinDepth(u32),
 }
 
 /// Runs `body` as a branch guarded by `condition`, whose operands must be visible where the
@@ -555,6 +580,7 @@ pub(crate) fn branch(
             }
             CondExpr::Or(v) => Condition::Or(v.into_iter().map(|e| resolve(e, operand)).collect()),
             CondExpr::Not(e) => Condition::Not(Box::new(resolve(*e, operand))),
+            CondExpr::WithinDepth(max_depth) => Condition::WithinDepth { max_depth },
         }
     }
     let condition = CURRENT.with(|c| {
@@ -601,6 +627,17 @@ pub(crate) fn branch(
         })
     });
     scope(RegionKind::Branch { condition }, location, body)
+}
+
+/// The recursion bound tracing conjoined to branch `region`'s condition, if any.
+pub(crate) fn branch_bound(region: RegionId) -> Option<u32> {
+    CURRENT.with(|c| {
+        let guard = c.borrow();
+        match &guard.as_ref()?.pipeline.regions.get(region.index())?.kind {
+            RegionKind::Branch { condition } => condition.max_depth(),
+            _ => None,
+        }
+    })
 }
 
 /// Runs `body` inside a new region of kind `kind`, nested in the current one, and returns
@@ -684,8 +721,11 @@ pub struct Refused;
 /// (or, if the body panics, by dropping it, which restores the caller's region).
 #[doc(hidden)]
 pub struct CallFrame {
-    /// The call's region; `None` when the call was refused (the body is not traced).
+    /// The call's region; `None` when the call was refused or is past the bound (the body is
+    /// not traced).
     region: Option<RegionId>,
+    /// The recursive call past the depth bound (see [`begin_call`]).
+    past_bound: bool,
     outer: RegionId,
     outer_prefix: String,
     location: &'static Location<'static>,
@@ -693,14 +733,23 @@ pub struct CallFrame {
 
 /// Opens a call of pipeline `pipeline` with `args` (its parameters, bound where the call is
 /// written): a [`RegionKind::Call`] region the called body is traced into, whose tasks are
-/// named after the call. A pipeline that (directly or not) calls itself is refused (A0029)
-/// and its body is not traced again: the returned frame says so ([`CallFrame::traces`]).
+/// named after the call.
+///
+/// A pipeline that calls itself directly, inside a `when(…)` written in its own body, with a
+/// bound (`max_depth`, from `#[pipeline(max_depth = N)]`) is traced level by level: each
+/// level is a call region inside the one before, and the branch holding the recursive call
+/// gets the condition [`Condition::WithinDepth`](crate::ir::Condition::WithinDepth) conjoined,
+/// so that the call at depth `max_depth` does not recurse, on Argo and locally. The recursive
+/// call that level would make is not traced: the frame says so ([`CallFrame::past_bound`]) and
+/// the call returns [`past_bound_handle`]. Any other recursion is refused (A0040 without a
+/// bound, A0041 otherwise) and its body is not traced again ([`CallFrame::traces`]).
 #[doc(hidden)]
 pub fn begin_call(
     pipeline: &'static str,
     key: &'static str,
     location: &'static Location<'static>,
     args: Vec<(&'static str, Bound)>,
+    max_depth: Option<u32>,
 ) -> CallFrame {
     CURRENT.with(|c| {
         let mut guard = c.borrow_mut();
@@ -712,18 +761,14 @@ pub fn begin_call(
         let outer = tracer.current;
         let outer_prefix = tracer.prefix.clone();
         if tracer.calls.contains(&pipeline) {
-            let chain = tracer.calls.join("` → `");
-            let name = tracer.pipeline.name.clone();
-            tracer.problems.push(
-                Diagnostic::error(
-                    Code::UnsupportedConstruct,
-                    &name,
-                    format!("pipeline `{pipeline}` calls itself (`{chain}` → `{pipeline}`); recursion is not compiled or run yet"),
-                    "unroll the recursion into a fixed number of calls, or use a loop",
-                )
-                .at(location_of(location)),
-            );
-            return CallFrame { region: None, outer, outer_prefix, location };
+            let past_bound = match tracer.recursion(pipeline, max_depth, location) {
+                Recursion::Deeper => None,
+                Recursion::Refused => Some(false),
+                Recursion::PastBound => Some(true),
+            };
+            if let Some(past_bound) = past_bound {
+                return CallFrame { region: None, past_bound, outer, outer_prefix, location };
+            }
         }
         if let Some(other) = tracer.called.insert(pipeline, key)
             && other != key
@@ -761,7 +806,145 @@ pub fn begin_call(
         tracer.current = region;
         tracer.prefix = format!("{name}.");
         tracer.calls.push(pipeline);
-        CallFrame { region: Some(region), outer, outer_prefix, location }
+        CallFrame { region: Some(region), past_bound: false, outer, outer_prefix, location }
+    })
+}
+
+/// What a call of a pipeline already being traced does.
+enum Recursion {
+    /// Reported; not traced.
+    Refused,
+    /// Within the bound: traced as one more level.
+    Deeper,
+    /// The call the last level would make: not traced, and skipped at run time.
+    PastBound,
+}
+
+/// The most levels a recursion may state. Argo refuses to nest templates deeper than its stack
+/// allows (`executeTemplate` in `workflow/controller/operator.go`: `maxStackDepth`, 100 in
+/// v4.1.2, `ErrMaxDepthExceeded`), and each level takes at least two (the call's DAG template and
+/// the branch's around the recursive call); validation checks the exact nesting (A0040).
+pub const MAX_RECURSION_DEPTH: u32 = 49;
+
+impl Tracer {
+    /// Decides a call of `pipeline` made while it is already being traced.
+    fn recursion(
+        &mut self,
+        pipeline: &'static str,
+        max_depth: Option<u32>,
+        location: &'static Location<'static>,
+    ) -> Recursion {
+        let name = self.pipeline.name.clone();
+        let chain = self.calls.join("` → `");
+        let at = location_of(location);
+        let mut refuse = |code: Code, message: String, help: String| {
+            self.problems
+                .push(Diagnostic::error(code, &name, message, help).at(at.clone()));
+            Recursion::Refused
+        };
+        // The run's own pipeline is the workflow's entrypoint, not a template with inputs.
+        if self.calls.len() == 1 {
+            return refuse(
+                Code::RecursionMisuse,
+                format!(
+                    "pipeline `{pipeline}` calls itself, but it is the pipeline the run starts from"
+                ),
+                format!("call `{pipeline}` from another pipeline, which `main!` names instead"),
+            );
+        }
+        if self.calls.last() != Some(&pipeline) {
+            return refuse(
+                Code::RecursionMisuse,
+                format!(
+                    "pipeline `{pipeline}` calls itself through another pipeline (`{chain}` → `{pipeline}`); only a pipeline calling itself directly is compiled"
+                ),
+                "call the pipeline from its own body, inside a `when(…)`".to_owned(),
+            );
+        }
+        let Some(max_depth) = max_depth else {
+            return refuse(
+                Code::RecursionBound,
+                format!("pipeline `{pipeline}` calls itself but states no bound on how deep"),
+                format!(
+                    "add `#[pipeline(max_depth = N)]` to `{pipeline}`: at most N levels run, the first call included"
+                ),
+            );
+        };
+        if !(2..=MAX_RECURSION_DEPTH).contains(&max_depth) {
+            return refuse(
+                Code::RecursionBound,
+                format!(
+                    "pipeline `{pipeline}` states `max_depth = {max_depth}`, outside 2..={MAX_RECURSION_DEPTH}"
+                ),
+                format!(
+                    "a bound below 2 never recurses, and Argo refuses to nest templates deeper than its stack (100; each level takes at least two): state `max_depth` from 2 to {MAX_RECURSION_DEPTH}"
+                ),
+            );
+        }
+        // The branch the recursive call is written in, directly in the body of the call
+        // being traced: the bound is conjoined to its condition, so the last level skips it.
+        // The bound goes on the branch, not on the call's own DAG task: a skipped task's
+        // outputs are absent, and the branch's template returning them would fail on Argo
+        // (`getTemplateOutputsFromScope` in `workflow/controller/operator.go`: an absent
+        // output without a default), where a skipped branch's are simply nil to `one_of`'s
+        // `??`, and a bare `depends` on it holds (Skipped counts as done, `TaskResults`); see
+        // "Outputs of Skipped and Omitted Nodes" in Argo v4.1.2's `docs/variables.md`.
+        let current = self.current;
+        let regions = &self.pipeline.regions;
+        let call = crate::ir::enclosing_call(regions, current);
+        let in_branch = regions[current.index()].parent.is_some()
+            && call.is_some_and(|c| regions[current.index()].parent == Some(c));
+        let Some(RegionKind::Branch { condition }) =
+            in_branch.then(|| &mut self.pipeline.regions[current.index()].kind)
+        else {
+            return refuse(
+                Code::RecursionMisuse,
+                format!("pipeline `{pipeline}` calls itself outside a `when(…)` written directly in its body"),
+                "write the recursive call inside `when(condition, || …)` in the pipeline's body (not in a loop, a hook or a nested branch): the condition says when to go one level deeper".to_owned(),
+            );
+        };
+        if let Some(call) = call
+            && !self.recursed.insert(call)
+        {
+            return refuse(
+                Code::RecursionMisuse,
+                format!("pipeline `{pipeline}` calls itself more than once in its body; only one recursive call is compiled"),
+                "make one recursive call per level (a chain, like a do-while loop); a tree of calls would grow exponentially with the depth".to_owned(),
+            );
+        }
+        if condition.max_depth().is_none() {
+            let user = std::mem::replace(condition, crate::ir::Condition::And(Vec::new()));
+            *condition = crate::ir::Condition::And(vec![
+                user,
+                crate::ir::Condition::WithinDepth { max_depth },
+            ]);
+        }
+        let level = self.calls.iter().filter(|c| **c == pipeline).count() as u32;
+        if level < max_depth {
+            Recursion::Deeper
+        } else {
+            Recursion::PastBound
+        }
+    }
+}
+
+/// What a recursive call past the depth bound returns: outputs that are never traced nor
+/// run. `one_of` drops them (so `one_of([deeper, this_level])` is this level's output at the
+/// last level); anything else reading them is refused (A0041).
+#[doc(hidden)]
+pub fn past_bound_handle(pipeline: &'static str) -> TaskHandle {
+    CURRENT.with(|c| {
+        let guard = c.borrow();
+        let tracer = guard
+            .as_ref()
+            .expect("a recursive call is traced inside a pipeline");
+        TaskHandle {
+            trace: tracer.trace,
+            pipeline,
+            id: TaskId(u32::MAX),
+            region: tracer.current,
+            past_bound: true,
+        }
     })
 }
 
@@ -769,6 +952,12 @@ impl CallFrame {
     /// True when the called body is to be traced (the call was not refused).
     pub fn traces(&self) -> bool {
         self.region.is_some()
+    }
+
+    /// True for the recursive call past the depth bound: not traced, it returns
+    /// [`past_bound_handle`].
+    pub fn past_bound(&self) -> bool {
+        self.past_bound
     }
 
     /// The region the call is written in: where the handles it returns are used.
@@ -897,13 +1086,39 @@ impl Tracer {
             depends: None,
             config: crate::ir::TaskSettings::default(),
             location: Some(location_of(location)),
+            template_ref: None,
         });
         TaskHandle {
             trace: self.trace,
             pipeline: self.name,
             id,
             region: self.current,
+            past_bound: false,
         }
+    }
+
+    /// Reports A0041: `what` reads an output of a recursive call (at the last level, the call
+    /// past the bound, which never runs) other than through `one_of`.
+    fn refuse_past_bound(
+        &mut self,
+        handle: TaskHandle,
+        what: &str,
+        location: Option<&'static Location<'static>>,
+    ) {
+        let pipeline = self.pipeline.name.clone();
+        let called = handle.pipeline;
+        let d = Diagnostic::error(
+            Code::RecursionMisuse,
+            &pipeline,
+            format!(
+                "{what} reads an output of the recursive call of `{called}` directly; at the last level that call does not run, so its outputs do not exist"
+            ),
+            format!(
+                "read it as `one_of([deeper, this_level])`: the deeper level's output when `{called}` recursed, else this level's"
+            ),
+        );
+        self.problems
+            .push(d.at_opt(location.map(location_of).as_ref()));
     }
 
     /// Reports A0028 unless `handle`'s task is directly in a loop body whose loop the current
@@ -915,6 +1130,10 @@ impl Tracer {
         what: &str,
         location: &'static Location<'static>,
     ) {
+        if handle.past_bound {
+            self.refuse_past_bound(handle, what, Some(location));
+            return;
+        }
         let regions = &self.pipeline.regions;
         let body = &regions[handle.region.index()];
         let problem = match (&body.kind, body.parent) {
@@ -995,12 +1214,24 @@ impl Tracer {
                 source,
             },
             Bound::Run(value) => Argument::Run(value),
-            Bound::OneOf(options) => Argument::OneOf(
-                options
-                    .into_iter()
-                    .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
-                    .collect(),
-            ),
+            // A recursive call's output past the bound never exists: the options that
+            // remain choose (at the last level, this level's own output).
+            Bound::OneOf(options) => {
+                if let Some((handle, _)) = options.first()
+                    && options.iter().all(|(h, _)| h.past_bound)
+                {
+                    let what = format!("the `one_of` passed to {}", what());
+                    self.refuse_past_bound(*handle, &what, Some(location));
+                    return None;
+                }
+                Argument::OneOf(
+                    options
+                        .into_iter()
+                        .filter(|(handle, _)| !handle.past_bound)
+                        .map(|(handle, output)| (self.task_ref(handle), output.to_owned()))
+                        .collect(),
+                )
+            }
             Bound::LoopItem(handle, field) => {
                 let inside = handle.trace == self.trace
                     && crate::ir::region_contains(&self.pipeline.regions, handle.region, region);
@@ -1132,6 +1363,10 @@ impl Tracer {
         what: &str,
         location: Option<&'static Location<'static>>,
     ) {
+        if handle.past_bound {
+            self.refuse_past_bound(handle, what, location);
+            return;
+        }
         if crate::ir::region_sees(&self.pipeline.regions, from, handle.region) {
             return;
         }

@@ -309,6 +309,7 @@ pub(crate) fn check_rules(
     cx.scopes();
     cx.branches();
     cx.calls();
+    cx.recursion();
     cx.templates(&mut names);
     cx.io_names();
     cx.arguments();

@@ -300,9 +300,14 @@ impl Branch {
         } else {
             CondExpr::And(terms)
         };
-        crate::trace::branch(guard, location, body);
+        let region = crate::trace::branch(guard, location, body);
         let mut taken = before;
-        taken.push(condition.0);
+        // A recursive call in the body bounded the branch: the rest of the chain runs when
+        // the bound stops it too.
+        taken.push(match crate::trace::branch_bound(region) {
+            Some(max_depth) => CondExpr::And(vec![condition.0, CondExpr::WithinDepth(max_depth)]),
+            None => condition.0,
+        });
         Branch { taken }
     }
 

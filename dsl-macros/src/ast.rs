@@ -62,7 +62,24 @@ pub struct PipelineAttr {
     pub image: Option<(String, Span)>,
     /// `outputs = ["accuracy", "model"]`: the names of the returned tuple's outputs.
     pub outputs: Option<(Vec<String>, Span)>,
+    /// `max_depth = 10`: how many levels a pipeline that calls itself may run.
+    pub max_depth: Option<(u32, Span)>,
     pub settings: SettingsAttr,
+    pub publish: PublishAttr,
+}
+
+/// The object kind and CronWorkflow keys of `#[pipeline(…)]`, as written; the compiler checks
+/// the values (A0046), so the attribute and the `compile` flags share one set of rules.
+#[derive(Default)]
+pub struct PublishAttr {
+    /// One of [`crate::attr::KINDS`].
+    pub kind: Option<(String, Span)>,
+    pub schedules: Option<(Vec<String>, Span)>,
+    pub timezone: Option<(String, Span)>,
+    pub concurrency_policy: Option<(String, Span)>,
+    pub starting_deadline_seconds: Option<(i64, Span)>,
+    pub successful_jobs_history_limit: Option<(i64, Span)>,
+    pub failed_jobs_history_limit: Option<(i64, Span)>,
 }
 
 /// The workflow settings of `#[pipeline(…)]`, as written; the compiler validates the values

@@ -29,6 +29,23 @@ pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
 pub const SETTINGS: &str = "settings";
 pub const PARALLELISM: &str = "parallelism";
+pub const KIND: &str = "kind";
+pub const SCHEDULE: &str = "schedule";
+pub const TIMEZONE: &str = "timezone";
+pub const CONCURRENCY_POLICY: &str = "concurrency_policy";
+pub const STARTING_DEADLINE_SECONDS: &str = "starting_deadline_seconds";
+pub const SUCCESSFUL_JOBS_HISTORY_LIMIT: &str = "successful_jobs_history_limit";
+pub const FAILED_JOBS_HISTORY_LIMIT: &str = "failed_jobs_history_limit";
+
+/// The values of `kind = "…"`, with the `argot::ir::OutputKind` variant each names (the
+/// compiler's `OutputKind::as_str` spells them the same; a test there keeps them in step).
+pub const KINDS: [(&str, &str); 4] = [
+    ("workflow", "Workflow"),
+    ("workflow-template", "WorkflowTemplate"),
+    ("cluster-workflow-template", "ClusterWorkflowTemplate"),
+    ("cron-workflow", "CronWorkflow"),
+];
+pub const MAX_DEPTH: &str = "max_depth";
 pub const FAIL_FAST: &str = "fail_fast";
 
 /// Collects errors so that one build reports all of them.
@@ -325,6 +342,16 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 _ => None,
             });
             put_once(cx, &mut s.parallelism, v, &meta, PARALLELISM);
+        } else if publish_key(cx, &meta, &mut attr.publish) {
+        } else if path.is_ident(MAX_DEPTH) {
+            // The range (2 to what Argo can nest) is the compiler's to check (A0040), so a
+            // hand-built pipeline meets the same rule.
+            let takes = format!("a number of levels: `{MAX_DEPTH} = 10`");
+            let v = literal(cx, &meta, MAX_DEPTH, &takes, |lit| match lit {
+                Lit::Int(i) => i.base10_parse::<u32>().ok(),
+                _ => None,
+            });
+            put_once(cx, &mut attr.max_depth, v, &meta, MAX_DEPTH);
         } else {
             unknown_key(
                 cx,
@@ -333,22 +360,92 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     ACTIVE_DEADLINE,
                     ARTIFACT_GC,
                     ARTIFACT_REPOSITORY_REF,
+                    CONCURRENCY_POLICY,
+                    FAILED_JOBS_HISTORY_LIMIT,
                     FAIL_FAST,
                     IMAGE,
                     IMAGE_PULL_SECRETS,
+                    KIND,
+                    MAX_DEPTH,
                     NAME,
                     OUTPUTS,
                     PARALLELISM,
                     POD_GC,
                     RUN_AS_USER,
+                    SCHEDULE,
                     SECURE_DEFAULTS,
                     SERVICE_ACCOUNT,
+                    STARTING_DEADLINE_SECONDS,
+                    SUCCESSFUL_JOBS_HISTORY_LIMIT,
+                    TIMEZONE,
                     TTL,
                 ],
             );
         }
     }
     attr
+}
+
+/// Parses `meta` into `publish` when it is one of the kind and CronWorkflow keys; false when
+/// it is another key.
+fn publish_key(cx: &Ctxt, meta: &Meta, publish: &mut crate::ast::PublishAttr) -> bool {
+    let path = meta.path();
+    if path.is_ident(KIND) {
+        let v = string_value(cx, meta, KIND).filter(|(text, span)| {
+            let known = KINDS.iter().any(|(k, _)| k == text);
+            if !known {
+                let list = KINDS
+                    .iter()
+                    .map(|(k, _)| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                cx.error(
+                    *span,
+                    format!("unknown kind `{text}`: `{KIND}` takes one of {list}"),
+                );
+            }
+            known
+        });
+        put_once(cx, &mut publish.kind, v, meta, KIND);
+    } else if path.is_ident(SCHEDULE) {
+        let v = string_list_value(cx, meta, SCHEDULE);
+        put_once(cx, &mut publish.schedules, v, meta, SCHEDULE);
+    } else if path.is_ident(TIMEZONE) {
+        set_once(cx, &mut publish.timezone, meta, TIMEZONE);
+    } else if path.is_ident(CONCURRENCY_POLICY) {
+        set_once(
+            cx,
+            &mut publish.concurrency_policy,
+            meta,
+            CONCURRENCY_POLICY,
+        );
+    } else {
+        let (slot, key) = if path.is_ident(STARTING_DEADLINE_SECONDS) {
+            (
+                &mut publish.starting_deadline_seconds,
+                STARTING_DEADLINE_SECONDS,
+            )
+        } else if path.is_ident(SUCCESSFUL_JOBS_HISTORY_LIMIT) {
+            (
+                &mut publish.successful_jobs_history_limit,
+                SUCCESSFUL_JOBS_HISTORY_LIMIT,
+            )
+        } else if path.is_ident(FAILED_JOBS_HISTORY_LIMIT) {
+            (
+                &mut publish.failed_jobs_history_limit,
+                FAILED_JOBS_HISTORY_LIMIT,
+            )
+        } else {
+            return false;
+        };
+        let takes = format!("a whole number: `{key} = 3`");
+        let v = literal(cx, meta, key, &takes, |lit| match lit {
+            Lit::Int(i) => i.base10_parse::<i64>().ok(),
+            _ => None,
+        });
+        put_once(cx, slot, v, meta, key);
+    }
+    true
 }
 
 /// The doc comment of an item, one line per `///` line, trimmed.

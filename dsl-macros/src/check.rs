@@ -79,6 +79,8 @@ pub const TASK_METHODS: &[&str] = &[
     "on_success",
     "on_failure",
     "on_exit",
+    "template_ref",
+    "cluster_template_ref",
     "add_empty_dir_volume",
     "add_pod_annotation",
     "add_pod_label",

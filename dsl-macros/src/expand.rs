@@ -756,6 +756,10 @@ struct ParsedPipeline {
     args: Vec<Arg>,
     /// The names of the outputs, one per returned value.
     outputs: Vec<String>,
+    /// A recursion without a bound, or a bound without a recursion: reported beside the
+    /// generated code rather than instead of it, so the call still type-checks and the error
+    /// is the only one.
+    recursion_errors: TokenStream,
 }
 
 /// Stage 1: parses the attribute and the function, checking every rule.
@@ -766,14 +770,69 @@ fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline
     check::plain_signature(&cx, &func, "a pipeline");
     let args = attr::args(&cx, &mut func, None);
     let outputs = output_names(&cx, &func.sig.output, attr.outputs.as_ref());
+    let recursion = Ctxt::default();
+    check_recursion(&recursion, &func, attr.max_depth.as_ref());
+    let recursion_errors = recursion
+        .finish()
+        .err()
+        .map(|e| e.to_compile_error())
+        .unwrap_or_default();
     match cx.finish() {
         Ok(()) => Ok(ParsedPipeline {
             func,
             attr,
             args,
             outputs,
+            recursion_errors,
         }),
         Err(e) => Err(fallback(&func, e)),
+    }
+}
+
+/// A pipeline that calls itself must bound how deep (`max_depth = N`), and `max_depth` is
+/// only for one that does: the error points at the recursive call, or at the key. Calls
+/// written in the body are found by their tokens (`name(` not after `.`, `::` or `fn`: a
+/// method or an associated function such as `Dataset::from_url(…)` in a pipeline named
+/// `from_url` is not the pipeline; a path to the pipeline itself is caught by tracing); a call
+/// hidden in a helper function is caught when tracing instead (A0040).
+fn check_recursion(cx: &Ctxt, func: &ItemFn, max_depth: Option<&(u32, Span)>) {
+    let name = &func.sig.ident;
+    let mut calls = Vec::new();
+    let body = &func.block;
+    self_calls(quote!(#body), name, &mut calls);
+    match (calls.first(), max_depth) {
+        (Some(call), None) => cx.error(
+            *call,
+            format!("pipeline `{name}` calls itself without a bound: add `max_depth = N` to its `#[pipeline(…)]` (at most N levels run, the first call included), and make the call inside a `when(…)` that says when to go deeper"),
+        ),
+        (None, Some((_, span))) => cx.error(
+            *span,
+            format!("`max_depth` bounds a recursion, but `{name}` does not call itself in its body; remove `max_depth`"),
+        ),
+        _ => {}
+    }
+}
+
+/// The spans of the calls of `name` in `tokens`: `name(…)` not preceded by `.` or `fn`.
+fn self_calls(tokens: proc_macro2::TokenStream, name: &Ident, found: &mut Vec<Span>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(g) => self_calls(g.stream(), name, found),
+            TokenTree::Ident(id) if id == name => {
+                let called = matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                let method_or_item = match i.checked_sub(1).map(|j| &tokens[j]) {
+                    Some(TokenTree::Punct(p)) => matches!(p.as_char(), '.' | ':'),
+                    Some(TokenTree::Ident(prev)) => prev == "fn",
+                    _ => false,
+                };
+                if called && !method_or_item {
+                    found.push(id.span());
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -901,7 +960,10 @@ fn generate_pipeline(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenS
     let body = pipeline_body(parsed);
     let call = pipeline_call(parsed, params);
     let module = pipeline_module(parsed, params);
+    let recursion_errors = &parsed.recursion_errors;
     quote! {
+        #recursion_errors
+
         #body
 
         #call
@@ -952,6 +1014,10 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
     let name = lit(&pipeline_name(parsed));
     let fn_name_lit = lit(&fn_name.to_string());
     let names = output_names_tokens(parsed);
+    let max_depth = match &parsed.attr.max_depth {
+        Some((n, _)) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
     let PipelineParams {
         handles,
         call_params,
@@ -969,6 +1035,7 @@ fn pipeline_call(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStrea
                 #p::Location::caller(),
                 ::std::vec![#(#call_binds),*],
                 #names,
+                #max_depth,
                 || #body(#(#handles),*),
             )
         }
@@ -1013,6 +1080,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
         None => quote!(::core::option::Option::None),
     };
     let settings = settings(&parsed.attr.settings);
+    let publish = publish(&parsed.attr.publish);
     let PipelineParams {
         specs,
         handles,
@@ -1044,6 +1112,7 @@ fn pipeline_module(parsed: &ParsedPipeline, params: &PipelineParams) -> TokenStr
                     artifact_inputs: &[#(#artifact_inputs),*],
                     wire: ::std::vec![#(#wire),*],
                     settings: #settings,
+                    publish: #publish,
                 }
             }
 
@@ -1104,6 +1173,70 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
         let mut s = <#p::WorkflowSettings as ::core::default::Default>::default();
         #(#sets)*
         s
+    })
+}
+
+/// The `Publish` value of a `#[pipeline(…)]` attribute: the kind and CronWorkflow keys it
+/// sets, the defaults otherwise.
+fn publish(attr: &crate::ast::PublishAttr) -> TokenStream {
+    let p = private();
+    let option = |v: Option<TokenStream>| match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let string = |v: &Option<(String, Span)>| {
+        option(
+            v.as_ref()
+                .map(|(text, _)| quote!(::std::string::String::from(#text))),
+        )
+    };
+    let number = |v: &Option<(i64, Span)>| option(v.as_ref().map(|(n, _)| quote!(#n)));
+    let kind = option(attr.kind.as_ref().and_then(|(text, _)| {
+        crate::attr::KINDS
+            .iter()
+            .find(|(k, _)| k == text)
+            .map(|(_, variant)| {
+                let variant = syn::Ident::new(variant, Span::call_site());
+                quote!(#p::OutputKind::#variant)
+            })
+    }));
+    let schedules: Vec<&String> = attr
+        .schedules
+        .as_ref()
+        .map(|(list, _)| list.iter().collect())
+        .unwrap_or_default();
+    let timezone = string(&attr.timezone);
+    let concurrency_policy = string(&attr.concurrency_policy);
+    let starting_deadline_seconds = number(&attr.starting_deadline_seconds);
+    let successful_jobs_history_limit = number(&attr.successful_jobs_history_limit);
+    let failed_jobs_history_limit = number(&attr.failed_jobs_history_limit);
+    let crate::ast::PublishAttr {
+        kind: k,
+        schedules: s,
+        timezone: t,
+        concurrency_policy: c,
+        starting_deadline_seconds: d,
+        successful_jobs_history_limit: ok,
+        failed_jobs_history_limit: failed,
+    } = attr;
+    if k.is_none()
+        && s.is_none()
+        && t.is_none()
+        && c.is_none()
+        && d.is_none()
+        && ok.is_none()
+        && failed.is_none()
+    {
+        return quote!(::core::default::Default::default());
+    }
+    quote!(#p::Publish {
+        kind: #kind,
+        schedules: ::std::vec![#(::std::string::String::from(#schedules)),*],
+        timezone: #timezone,
+        concurrency_policy: #concurrency_policy,
+        starting_deadline_seconds: #starting_deadline_seconds,
+        successful_jobs_history_limit: #successful_jobs_history_limit,
+        failed_jobs_history_limit: #failed_jobs_history_limit,
     })
 }
 

@@ -962,6 +962,61 @@ mod cluster_cli {
             block_on(self.submit(Source::Manifest(manifest)))
         }
 
+        /// Creates or updates a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow from
+        /// manifest text — blocking: what a pipeline binary's `submit` does for a pipeline
+        /// of those kinds, which is created, not run (a Workflow goes to
+        /// [`SubmitArgs::run_manifest`]).
+        ///
+        /// # Errors
+        /// See [`CliError`]; `--watch` and a Workflow manifest are usage errors.
+        pub fn publish_manifest(&self, manifest: &str) -> Result<ExitCode, CliError> {
+            let manifest = Manifest::parse(manifest)?;
+            block_on(async {
+                let client = self.cluster.connect().await?;
+                self.publish_with(&client, &manifest).await
+            })
+        }
+
+        /// [`SubmitArgs::publish_manifest`] with a connected client (async; what tests call):
+        /// `-p` values become the defaults of the object's arguments, the run labels go on
+        /// it, and it is applied server-side (created, or updated when it exists).
+        ///
+        /// # Errors
+        /// See [`SubmitArgs::publish_manifest`].
+        pub async fn publish_with(
+            &self,
+            client: &ArgoClient,
+            manifest: &Manifest,
+        ) -> Result<ExitCode, CliError> {
+            let kind = manifest.kind();
+            if self.watch {
+                return Err(ManifestError::WrongKind {
+                    command: "submit --watch",
+                    expected: "Workflow",
+                    found: kind.to_string(),
+                    help: "a WorkflowTemplate or CronWorkflow is created, not run, so there is nothing to watch: drop --watch (run a template with `submit --from-template NAME --watch`)",
+                }
+                .into());
+            }
+            let opts = self.options()?;
+            let mut m = manifest.clone();
+            m.stamp_run_labels(&opts.labels);
+            m.set_parameters(&opts.parameters);
+            let applied = create_within(self.timeout, client.apply(&m, self.dry_run)).await?;
+            let applied = Manifest { value: applied };
+            if self.dry_run {
+                print(&applied.to_yaml())?;
+                return Ok(ExitCode::Ok);
+            }
+            let name = applied.name().unwrap_or_default().to_owned();
+            eprintln!(
+                "applied {kind} {name} in namespace {} (created, or updated if it existed)",
+                client.namespace()
+            );
+            print(&format!("{name}\n"))?;
+            Ok(ExitCode::Ok)
+        }
+
         /// Submits a parsed manifest with a connected client (async; what tests call).
         ///
         /// # Errors

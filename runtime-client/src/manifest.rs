@@ -267,10 +267,22 @@ impl Manifest {
         if params.is_empty() {
             return;
         }
+        // A CronWorkflow's runs take their arguments from `spec.workflowSpec`.
+        let cron = self.kind() == Kind::CronWorkflow;
         let obj = self.value.as_object_mut().expect("checked in from_value");
-        let spec = obj.entry("spec").or_insert_with(|| json!({}));
+        let mut spec = obj.entry("spec").or_insert_with(|| json!({}));
         if !spec.is_object() {
             *spec = json!({});
+        }
+        if cron {
+            spec = spec
+                .as_object_mut()
+                .expect("object")
+                .entry("workflowSpec")
+                .or_insert_with(|| json!({}));
+            if !spec.is_object() {
+                *spec = json!({});
+            }
         }
         let args = spec
             .as_object_mut()

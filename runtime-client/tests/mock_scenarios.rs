@@ -762,13 +762,83 @@ async fn submit_and_watch_on_a_real_cluster() {
 /// The manifest argot's compiler emits for the quickstart (the reviewed golden), as submitted
 /// by `quickstart submit`: the client needs nothing but the YAML.
 fn quickstart_golden() -> Manifest {
-    let snap = include_str!("../../golden/quickstart.argo.snap");
-    // An insta snapshot: a `---` header block, then the manifest.
+    golden(include_str!("../../golden/quickstart.argo.snap"))
+}
+
+/// The manifest of an insta snapshot: a `---` header block, then the manifest.
+fn golden(snap: &str) -> Manifest {
     let yaml = snap
         .splitn(3, "---\n")
         .nth(2)
         .expect("insta header then body");
     Manifest::parse(yaml).unwrap()
+}
+
+/// A pipeline binary's `submit` of a CronWorkflow or WorkflowTemplate (the `nightly` and
+/// `ml_library` goldens) creates that object with server-side apply — it is not run: `-p`
+/// becomes the runs' argument defaults (a CronWorkflow's in `spec.workflowSpec`), the labels
+/// go on it, and `--watch` is refused before anything is sent.
+#[tokio::test]
+async fn a_cron_workflow_or_template_is_created_not_run() {
+    let (client, mut api) = client();
+    let args = SubmitArgs {
+        parameters: vec!["rows=20000".into()],
+        version: Some("2.0.0".into()),
+        ..SubmitArgs::default()
+    };
+    let cron = golden(include_str!("../../golden/nightly.argo.snap"));
+    let (c, a) = (client.clone(), args.clone());
+    let run = tokio::spawn(async move { a.publish_with(&c, &cron).await });
+    let (req, send) = expect(
+        &mut api,
+        Method::PATCH,
+        "/apis/argoproj.io/v1alpha1/namespaces/ml/cronworkflows/nightly",
+        &["fieldManager=argot", "force=true"],
+    )
+    .await;
+    assert_eq!(
+        req.headers()["content-type"],
+        "application/apply-patch+yaml"
+    );
+    let body = body_json(req).await;
+    assert_eq!(body["kind"], "CronWorkflow");
+    assert_eq!(body["metadata"]["namespace"], "ml");
+    assert_eq!(body["metadata"]["labels"]["argot.dev/version"], "2.0.0");
+    assert_eq!(body["spec"]["schedules"], json!(["0 3 * * *"]));
+    assert_eq!(
+        body["spec"]["workflowSpec"]["arguments"]["parameters"][0],
+        json!({"name": "rows", "value": "20000"})
+    );
+    assert!(body["spec"].get("arguments").is_none(), "{body}");
+    reply(send, 200, &body);
+    assert_eq!(run.await.unwrap().unwrap(), ExitCode::Ok);
+
+    let library = golden(include_str!("../../golden/ml_library.argo.snap"));
+    let run = tokio::spawn(async move { args.publish_with(&client, &library).await });
+    let (req, send) = expect(
+        &mut api,
+        Method::PATCH,
+        "/apis/argoproj.io/v1alpha1/namespaces/ml/workflowtemplates/ml-library",
+        &["fieldManager=argot"],
+    )
+    .await;
+    let body = body_json(req).await;
+    assert_eq!(
+        body["spec"]["arguments"]["parameters"][0],
+        json!({"name": "rows", "value": "20000"})
+    );
+    reply(send, 200, &body);
+    assert_eq!(run.await.unwrap().unwrap(), ExitCode::Ok);
+
+    let (client, _unused) = self::client();
+    let watching = SubmitArgs {
+        watch: true,
+        ..SubmitArgs::default()
+    };
+    let cron = golden(include_str!("../../golden/nightly.argo.snap"));
+    let err = watching.publish_with(&client, &cron).await.unwrap_err();
+    assert!(err.to_string().contains("created, not run"), "{err}");
+    assert_eq!(err.exit_code(), ExitCode::Usage);
 }
 
 #[tokio::test]

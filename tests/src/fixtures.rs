@@ -1165,3 +1165,25 @@ pub fn optional_inputs() {
 pub fn unknown_artifact_gc() {
     read_text(Artifact::raw("x"));
 }
+
+/// Steps one up per level while below 100, at most 3 levels; at the last level the bound stops
+/// the first branch, so `otherwise` runs in its place and gives that level's value.
+#[pipeline(max_depth = 3)]
+pub fn deepen(x: Param<u32>) -> ParamRef<u32> {
+    let here = step(x);
+    let (mut deeper, mut last) = (None, None);
+    when(here.output.lt(100u32), || {
+        deeper = Some(deepen(here.output))
+    })
+    .otherwise(|| {
+        last = Some(step(here.output).output);
+    });
+    let (deeper, last) = (deeper.expect("traced"), last.expect("traced"));
+    step(one_of([deeper, last])).output
+}
+
+/// Calls `deepen` from 0.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn deepens() -> ParamRef<u32> {
+    deepen(0u32)
+}

@@ -1109,3 +1109,78 @@ mod output_files {
         assert!(err.contains("No space left on device"), "{err}");
     }
 }
+
+/// `--kind`, `--schedule`, `--timezone` and `--argo-version` win over the attribute; a bad
+/// value is a usage error (exit 2) naming the choices, a bad schedule a coded diagnostic
+/// (exit 3), from `compile` and `validate` alike.
+#[test]
+fn kind_and_version_flags_win_over_the_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let cron = compiled(&["compile", "nightly"], dir.path());
+    assert_eq!(cron["kind"], "CronWorkflow");
+    assert_eq!(cron["spec"]["schedules"], serde_json::json!(["0 3 * * *"]));
+
+    let old = compiled(
+        &[
+            "compile",
+            "nightly",
+            "--argo-version",
+            "3.6",
+            "--schedule",
+            "@hourly",
+            "--timezone",
+            "UTC",
+        ],
+        dir.path(),
+    );
+    assert_eq!(old["spec"]["schedule"], "@hourly");
+    assert!(old["spec"].get("schedules").is_none(), "{old}");
+    assert_eq!(old["spec"]["timezone"], "UTC");
+
+    let once = compiled(&["compile", "nightly", "--kind", "workflow"], dir.path());
+    assert_eq!(once["kind"], "Workflow");
+    assert_eq!(once["metadata"]["generateName"], "nightly-");
+
+    let template = compiled(
+        &[
+            "compile",
+            "quickstart",
+            "--kind",
+            "cluster-workflow-template",
+        ],
+        dir.path(),
+    );
+    assert_eq!(template["kind"], "ClusterWorkflowTemplate");
+    assert_eq!(template["metadata"]["name"], "quickstart");
+
+    let out = run(&["compile", "nightly", "--argo-version", "3.5"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("argot emits for Argo 4.1, 4.0, 3.7, 3.6"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["compile", "nightly", "--kind", "cron"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cron-workflow"), "{}", stderr(&out));
+    for command in ["compile", "validate"] {
+        let out = run(
+            &[
+                command,
+                "nightly",
+                "--schedule",
+                "0 3 * *",
+                "--timezone",
+                "Paris",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code(&out), 3, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).matches("error[A0046]").count(),
+            2,
+            "{}",
+            stderr(&out)
+        );
+    }
+}

@@ -302,19 +302,6 @@ mod scoped {
         });
     }
 
-    /// A sub-pipeline that calls itself, with no end.
-    #[pipeline]
-    pub fn calls_itself(x: Param<u32>) -> ParamRef<u32> {
-        let next = step(x);
-        calls_itself(next.output)
-    }
-
-    /// The pipeline around `calls_itself`.
-    #[pipeline(image = "example.com/fixtures:1.0")]
-    pub fn starts_a_recursion() {
-        calls_itself(1);
-    }
-
     /// A `{` right before a value in a container's argument, whatever the value.
     #[container_component]
     pub fn braced(x: Param<String>) -> Container {
@@ -689,7 +676,7 @@ fn a0013_a0019_and_a0021_are_the_argo_backends_checks_not_validations() {
             max_manifest_bytes: size * 10 / 9,
             ..Limits::default()
         },
-        levels: Levels::default(),
+        ..ArgoOptions::default()
     };
     let emitted = argo::emit(&valid, &near).expect("under the budget");
     assert_eq!(emitted.warnings.codes(), [Code::ManifestNearBudget]);
@@ -1418,20 +1405,10 @@ fn a0029_regions_are_refused_until_the_backends_run_them() {
     );
 }
 
-/// Sub-pipelines: recursion is refused while tracing (the body is not traced forever); an output no call returns cannot be read outside the call.
+/// Sub-pipelines: an output no call returns cannot be read outside the call (recursion: A0040,
+/// A0041).
 #[test]
 fn a0029_a0028_sub_pipeline_calls() {
-    let d = scoped::starts_a_recursion::definition()
-        .trace("/usr/local/bin/argot-fixtures")
-        .err()
-        .expect("a pipeline calling itself is refused");
-    assert_eq!(d.codes(), [Code::UnsupportedConstruct]);
-    assert!(
-        d.to_string().contains(
-            "pipeline `calls_itself` calls itself (`starts_a_recursion` → `calls_itself` → `calls_itself`)"
-        ),
-        "{d}"
-    );
     // Two functions, one pipeline name: one template could not be both (A0008).
     let d = scoped::calls_twins::definition()
         .trace("/usr/local/bin/argot-fixtures")
@@ -1902,6 +1879,209 @@ fn a0031_settings_the_local_runner_cannot_honour() {
     assert!(argot::run::check_local(&valid, &none).is_ok());
 }
 
+/// Pipelines that call themselves, each wrong in one way (A0040, A0041).
+mod recursive {
+    use argot::prelude::*;
+    use argot_tests::fixtures::step;
+
+    /// A bound of 1 never recurses.
+    #[pipeline(max_depth = 1)]
+    pub fn shallow(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        let mut deeper = None;
+        when(s.output.lt(10u32), || deeper = Some(shallow(s.output)));
+        step(one_of([deeper.expect("traced"), s.output])).output
+    }
+
+    /// Calls `shallow`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_shallow() {
+        shallow(1u32);
+    }
+
+    /// The recursive call, out of the macro's sight.
+    fn again(x: ParamRef<u32>) {
+        hidden(x);
+    }
+
+    /// Calls itself through `again`, with no bound.
+    #[pipeline]
+    pub fn hidden(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || again(s.output));
+        s.output
+    }
+
+    /// Calls `hidden`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_hidden() {
+        hidden(1u32);
+    }
+
+    /// Reads the recursive call's output without `one_of`.
+    #[pipeline(max_depth = 3)]
+    pub fn reads_directly(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || {
+            let deeper = reads_directly(s.output);
+            step(deeper);
+        });
+        s.output
+    }
+
+    /// Calls `reads_directly`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_reads_directly() {
+        reads_directly(1u32);
+    }
+
+    /// Recurses outside a `when`.
+    #[pipeline(max_depth = 3)]
+    pub fn unconditional(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        let deeper = unconditional(s.output);
+        step(one_of([deeper, s.output])).output
+    }
+
+    /// Calls `unconditional`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_unconditional() {
+        unconditional(1u32);
+    }
+
+    /// Calls itself twice per level: a tree, not a chain.
+    #[pipeline(max_depth = 40)]
+    pub fn twice(x: Param<u32>) -> ParamRef<u32> {
+        let s = step(x);
+        when(s.output.lt(10u32), || {
+            twice(s.output);
+            twice(s.output);
+        });
+        s.output
+    }
+
+    /// Calls `twice`.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn calls_twice() {
+        twice(1u32);
+    }
+
+    /// The pipeline the run starts from calls itself.
+    #[pipeline(image = "example.com/fixtures:1.0", max_depth = 3)]
+    pub fn root_recursion(x: Param<u32>) {
+        let s = step(x);
+        when(s.output.lt(10u32), || root_recursion(s.output));
+    }
+}
+
+#[test]
+fn a0040_recursion_needs_a_bound_argo_can_run() {
+    use argot::ir::{Condition, RegionKind};
+    let refused = |def: PipelineDef| {
+        def.trace("/usr/local/bin/argot-fixtures")
+            .err()
+            .expect("refused while tracing")
+    };
+    let d = refused(recursive::calls_shallow::definition());
+    assert_eq!(d.codes(), [Code::RecursionBound], "{d}");
+    assert!(
+        d.to_string().contains("`max_depth = 1`, outside 2..=49"),
+        "{d}"
+    );
+    snapshot("A0040-bound-too-small", &d);
+    // A call of itself the macro cannot see (through a helper) still needs a bound.
+    let d = refused(recursive::calls_hidden::definition());
+    assert_eq!(d.codes(), [Code::RecursionBound], "{d}");
+    assert!(
+        d.to_string()
+            .contains("pipeline `hidden` calls itself but states no bound"),
+        "{d}"
+    );
+    snapshot("A0040-no-bound", &d);
+
+    // On the IR: a bound out of range, and a recursive call whose branch lost its bound.
+    let ir = traced(argot_examples::train_until::train_until::definition());
+    let bounded = |ir: &Pipeline| {
+        ir.regions
+            .iter()
+            .position(|r| matches!(&r.kind, RegionKind::Branch { condition } if condition.max_depth().is_some()))
+            .expect("a bounded branch")
+    };
+    let mut deep = ir.clone();
+    for region in &mut deep.regions {
+        if let RegionKind::Branch {
+            condition: Condition::And(terms),
+        } = &mut region.kind
+        {
+            for term in terms {
+                if let Condition::WithinDepth { max_depth } = term {
+                    *max_depth = 60;
+                }
+            }
+        }
+    }
+    let d = errors_of(&deep);
+    assert!(d.codes().contains(&Code::RecursionBound), "{d}");
+    assert!(d.to_string().contains("at depth 60, outside 2..=49"), "{d}");
+    let mut unbounded = ir.clone();
+    let b = bounded(&unbounded);
+    if let RegionKind::Branch { condition } = &mut unbounded.regions[b].kind
+        && let Condition::And(terms) = condition
+    {
+        terms.retain(|t| !matches!(t, Condition::WithinDepth { .. }));
+    }
+    let d = errors_of(&unbounded);
+    assert!(d.codes().contains(&Code::RecursionBound), "{d}");
+    assert!(
+        d.to_string()
+            .contains("calls its own pipeline again, but not from a branch of that pipeline's body whose condition carries a depth bound"),
+        "{d}"
+    );
+    // The example itself is valid: 6 levels nest 14 templates deep, far from Argo's 100.
+    assert!(validate(&ir, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0041_recursion_written_in_a_way_that_is_not_compiled() {
+    let refused = |def: PipelineDef| {
+        def.trace("/usr/local/bin/argot-fixtures")
+            .err()
+            .expect("refused while tracing")
+    };
+    let d = refused(recursive::calls_reads_directly::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("reads an output of the recursive call of `reads_directly` directly"),
+        "{d}"
+    );
+    snapshot("A0041-direct-read", &d);
+    let d = refused(recursive::calls_unconditional::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("calls itself outside a `when(…)` written directly in its body"),
+        "{d}"
+    );
+    // Two calls per level would trace 2^40 levels: refused at the second call, in time.
+    let started = std::time::Instant::now();
+    let d = refused(recursive::calls_twice::definition());
+    assert!(d.codes().iter().all(|c| *c == Code::RecursionMisuse), "{d}");
+    assert!(
+        d.to_string()
+            .contains("pipeline `twice` calls itself more than once in its body"),
+        "{d}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let d = refused(recursive::root_recursion::definition());
+    assert_eq!(d.codes(), [Code::RecursionMisuse], "{d}");
+    assert!(
+        d.to_string()
+            .contains("but it is the pipeline the run starts from"),
+        "{d}"
+    );
+}
+
 #[test]
 fn every_code_is_documented_and_tested_here() {
     let source = include_str!("diagnostics.rs");
@@ -1971,6 +2151,7 @@ fn the_macros_list_of_task_methods_is_complete() {
         ),
         ("results.rs", include_str!("../../compiler/src/results.rs")),
         ("hooks.rs", include_str!("../../compiler/src/hooks.rs")),
+        ("library.rs", include_str!("../../compiler/src/library.rs")),
     ] {
         // The methods of the public traits (a `pub trait … {` up to its closing `}`).
         let mut in_trait = false;
@@ -2078,4 +2259,192 @@ fn a0052_unknown_artifact_gc_strategy() {
         "{d}"
     );
     snapshot("A0052-unknown-artifact-gc", &d);
+}
+/// A CronWorkflow's settings as Argo's `validate.CronWorkflow` checks them: every mistake is
+/// reported, each naming the value and what to write instead.
+#[test]
+fn a0046_invalid_cron_workflow_settings() {
+    use argot::ir::{OutputKind, Publish};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.publish = Publish {
+        kind: None,
+        schedules: vec![
+            "0 3 * *".into(),
+            "0 25 * * *".into(),
+            "CRON_TZ=Europe/Paris 0 6 * * *".into(),
+        ],
+        timezone: Some("Europe/Pariss".into()),
+        concurrency_policy: Some("forbid".into()),
+        starting_deadline_seconds: Some(-1),
+        successful_jobs_history_limit: Some(3),
+        failed_jobs_history_limit: Some(i64::from(i32::MAX) + 1),
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow; 7], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "the CronWorkflow schedule `0 3 * *` is not one Argo can parse",
+        "the CronWorkflow schedule `0 25 * * *` is not one Argo can parse",
+        "names its own time zone and the CronWorkflow has `timezone` too",
+        "the CronWorkflow time zone `Europe/Pariss` is not in the IANA time zone database",
+        "`forbid` is not a CronWorkflow concurrency policy",
+        "the CronWorkflow starting deadline is -1 seconds",
+        "`failed_jobs_history_limit` is 2147483648",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0046-invalid-cron-workflow", &d);
+
+    // A CronWorkflow needs a schedule; the zone of a `CRON_TZ=` prefix is checked too.
+    p.publish = Publish {
+        kind: Some(OutputKind::CronWorkflow),
+        ..Publish::default()
+    };
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidCronWorkflow], "{d}");
+    assert!(d.to_string().contains("needs at least one schedule"), "{d}");
+    p.publish.schedules = vec!["CRON_TZ=Mars/Olympus 0 6 * * *".into()];
+    let d = errors_of(&p);
+    assert!(
+        d.to_string().contains("names the time zone `Mars/Olympus`"),
+        "{d}"
+    );
+
+    // Valid settings pass, and another kind ignores them (`compile --kind workflow` on a
+    // scheduled pipeline is one run, now).
+    p.publish = Publish {
+        schedules: vec!["0 3 * * *".into(), "@every 1h30m".into()],
+        timezone: Some("America/New_York".into()),
+        concurrency_policy: Some("Replace".into()),
+        starting_deadline_seconds: Some(0),
+        ..Publish::default()
+    };
+    validate(&p, &ValidateOptions::default()).expect("valid CronWorkflow settings");
+    p.publish.timezone = Some("nowhere".into());
+    p.publish.kind = Some(OutputKind::Workflow);
+    validate(&p, &ValidateOptions::default()).expect("a Workflow has no schedule to check");
+}
+
+/// A field the chosen Argo version's schema lacks is refused, naming the field, the template
+/// and the versions that have it; the same pipeline compiles for a version that has it.
+#[test]
+fn a0047_a_field_the_chosen_argo_version_lacks() {
+    use argot::emit::argo::ArgoVersion;
+    use argot::ir::{Backoff, RetryPolicy};
+    let mut p = traced(fixtures::fan_out::definition());
+    p.defaults.retry = Some(RetryPolicy {
+        limit: Some(2),
+        on: None,
+        backoff: Some(Backoff {
+            duration: "10s".into(),
+            factor: Some(2),
+            cap: Some("5m".into()),
+            max_duration: None,
+        }),
+        condition: None,
+    });
+    let options = ValidateOptions::default();
+    let d = argo::validate_and_emit_for(p.clone(), &options, ArgoVersion::V3_6)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        d.codes()
+            .iter()
+            .all(|c| *c == Code::UnsupportedByArgoVersion),
+        "{d}"
+    );
+    let text = d.to_string();
+    assert!(
+        text.contains("retryStrategy.backoff.cap` (template `"),
+        "{text}"
+    );
+    assert!(text.contains("Argo 3.7 added it"), "{text}");
+    snapshot("A0047-field-the-version-lacks", &d);
+    for version in [ArgoVersion::V3_7, ArgoVersion::V4_0, ArgoVersion::V4_1] {
+        argo::validate_and_emit_for(p.clone(), &options, version)
+            .unwrap_or_else(|d| panic!("{version}: {d}"));
+    }
+}
+
+/// A task running a published template names an object Kubernetes can name, and has no
+/// settings of its own (the published template would not have them).
+#[test]
+fn a0048_a_task_that_cannot_run_a_published_template() {
+    use argot::ir::TemplateRef;
+    let mut p = traced(fixtures::fan_out::definition());
+    p.tasks[0].template_ref = Some(TemplateRef {
+        name: "ML_Library".into(),
+        cluster_scope: false,
+    });
+    p.tasks[1].template_ref = Some(TemplateRef {
+        name: "ml-library".into(),
+        cluster_scope: true,
+    });
+    p.tasks[1].config.timeout = Some("1h".into());
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTemplateRef; 2], "{d}");
+    let text = d.to_string();
+    assert!(
+        text.contains(
+            "runs a template of WorkflowTemplate `ML_Library`, which cannot be the name of one"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "published in ClusterWorkflowTemplate `ml-library`, and also has settings of its own"
+        ),
+        "{text}"
+    );
+    snapshot("A0048-invalid-template-ref", &d);
+    // Without the settings, and with a valid name, both run their published template.
+    p.tasks[0].template_ref.as_mut().unwrap().name = "ml-library".into();
+    p.tasks[1].config = Default::default();
+    let (_, emitted) = argo::validate_and_emit(p, &ValidateOptions::default()).unwrap();
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    let tasks = &json["spec"]["templates"][0]["dag"]["tasks"];
+    assert_eq!(tasks[0]["templateRef"]["name"], "ml-library");
+    assert!(tasks[0].get("template").is_none());
+    assert_eq!(tasks[1]["templateRef"]["clusterScope"], true);
+}
+
+/// `#[pipeline(kind = "…")]` takes the kinds `compile --kind` takes, each naming the variant
+/// of `argot::ir::OutputKind` that spells it so (the macro cannot depend on the compiler).
+#[test]
+fn the_macros_kinds_are_the_compilers() {
+    let source = include_str!("../../dsl-macros/src/attr.rs");
+    let start = source.find("pub const KINDS").expect("the list");
+    let list = &source[start..start + source[start..].find("];").expect("its end")];
+    for kind in argot::ir::OutputKind::ALL {
+        let entry = format!("(\"{}\", \"{kind:?}\")", kind.as_str());
+        assert!(list.contains(&entry), "{entry} missing from {list}");
+    }
+    assert_eq!(
+        list.matches("(\"").count(),
+        argot::ir::OutputKind::ALL.len()
+    );
+}
+
+/// A component whose every task runs a published template has no template in the manifest,
+/// so it needs no image; one task running it here needs the image again.
+#[test]
+fn a0009_a_component_run_only_from_a_published_template_needs_no_image() {
+    let mut p = traced(argot_examples::library::weekly_report::definition());
+    p.image = None;
+    let (_, emitted) = argo::validate_and_emit(p.clone(), &ValidateOptions::default())
+        .unwrap_or_else(|d| panic!("no image is needed: {d}"));
+    let json = serde_json::to_value(&emitted.manifest).unwrap();
+    assert_eq!(
+        json["spec"]["templates"].as_array().unwrap().len(),
+        1,
+        "{json}"
+    );
+    p.tasks[1].template_ref = None;
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::NoImage], "{d}");
+    assert!(
+        d.to_string()
+            .contains("task `train` runs native component `train`"),
+        "{d}"
+    );
 }

@@ -2,28 +2,35 @@
 //! under `golden/`, matches Argo's schema with strict keys, reads back the same as YAML 1.2,
 //! YAML 1.1 and JSON, is byte-for-byte deterministic, and has one template per component.
 
-use argot::PipelineDef;
-use argot::emit::argo::{Format, render_manifest};
+use argot::emit::argo::{ArgoVersion, Format, render_manifest, render_object};
+use argot::{CompileOptions, PipelineDef};
 use argot_tests::schema::{self, Kind};
 use argot_tests::{options, yaml11};
 use serde_json::Value;
 
-fn check(name: &str, def: PipelineDef, binary: &str) {
+/// The manifest `options` compile `def` to, as YAML, after checking that it is deterministic,
+/// valid against the strict schema of `options.argo_version` for its kind, and reads back the
+/// same as JSON, YAML 1.2 and YAML 1.1.
+fn checked_manifest(
+    name: &str,
+    def: PipelineDef,
+    options: &CompileOptions,
+) -> (argot::Compiled, String) {
     let compiled = def
-        .compile(&options(binary))
+        .compile(options)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let yaml = render_manifest(&compiled.workflow, Format::Yaml).unwrap();
-    let json = render_manifest(&compiled.workflow, Format::Json).unwrap();
+    let yaml = render_object(&compiled.manifest, Format::Yaml).unwrap();
+    let json = render_object(&compiled.manifest, Format::Json).unwrap();
 
-    let again = def.compile(&options(binary)).unwrap();
+    let again = def.compile(options).unwrap();
     assert_eq!(
         yaml,
-        render_manifest(&again.workflow, Format::Yaml).unwrap(),
+        render_object(&again.manifest, Format::Yaml).unwrap(),
         "{name}: output is not deterministic"
     );
 
     let value: Value = serde_json::from_str(&json).unwrap();
-    schema::assert_valid(Kind::Workflow, &value);
+    schema::assert_valid_manifest(options.argo_version, &value);
 
     let from_yaml: Value = serde_saphyr::from_str(&yaml).unwrap();
     assert_eq!(from_yaml, value, "{name}: YAML and JSON forms differ");
@@ -33,6 +40,13 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
             "{name}: a YAML 1.1 reader sees different data"
         );
     }
+    (compiled, yaml)
+}
+
+fn check(name: &str, def: PipelineDef, binary: &str) {
+    let (compiled, yaml) = checked_manifest(name, def, &options(binary));
+    // The workflow every kind holds (a CronWorkflow's `spec.workflowSpec`).
+    let value = serde_json::json!({ "spec": compiled.manifest.workflow_spec() });
 
     let pipeline = compiled.valid.pipeline();
     let templates = value["spec"]["templates"].as_array().unwrap();
@@ -84,9 +98,11 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
         1 + branches + 2 * loops + exit + called.len() + hooks,
         "{name}: a DAG per region, two per loop, one per called pipeline"
     );
+    // A template only tasks calling a published one would run is the library's: not emitted.
+    let run_here = argot::emit::argo::run_here(&compiled.valid);
     assert_eq!(
         templates.len(),
-        compiled.valid.names().templates.len() + dags,
+        run_here.iter().filter(|used| **used).count() + dags,
         "{name}: one template per distinct component and settings, plus the DAGs"
     );
     let dag_tasks: usize = templates
@@ -147,6 +163,90 @@ fn check(name: &str, def: PipelineDef, binary: &str) {
     });
 }
 
+/// `nightly` is a CronWorkflow: one golden per supported Argo version (3.x writes its one
+/// schedule as `schedule`, 4.x as `schedules`), each valid against that version's schema.
+#[test]
+fn nightly() {
+    let def = argot_examples::nightly::nightly::definition();
+    check("nightly", def, "nightly");
+    for version in [ArgoVersion::V4_0, ArgoVersion::V3_7, ArgoVersion::V3_6] {
+        let options = CompileOptions {
+            argo_version: version,
+            ..options("nightly")
+        };
+        let (_, yaml) = checked_manifest("nightly", def, &options);
+        insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("nightly.argo-{version}"), yaml);
+        });
+    }
+}
+
+/// `library`: the components published as a WorkflowTemplate, and a pipeline whose tasks run
+/// them by `templateRef` (no template of their own in its manifest).
+#[test]
+fn library() {
+    check(
+        "ml_library",
+        argot_examples::library::ml_library::definition(),
+        "library",
+    );
+    check(
+        "weekly_report",
+        argot_examples::library::weekly_report::definition(),
+        "library",
+    );
+    // Every task of the report finds its template in the library, and passes exactly the
+    // arguments that template's inputs take (Argo's `ProcessArgs` on the resolved template).
+    let compile = |def: PipelineDef| {
+        serde_json::to_value(&def.compile(&options("library")).unwrap().manifest).unwrap()
+    };
+    let library = compile(argot_examples::library::ml_library::definition());
+    let report = compile(argot_examples::library::weekly_report::definition());
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|i| i["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tasks = report["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap();
+    assert_eq!(tasks.len(), 3);
+    for task in tasks {
+        let reference = &task["templateRef"];
+        assert_eq!(reference["name"], library["metadata"]["name"], "{task}");
+        let template = library["spec"]["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == reference["template"])
+            .unwrap_or_else(|| panic!("the library has no template {}", reference["template"]));
+        let inputs = names(&template["inputs"]["parameters"]);
+        for given in names(&task["arguments"]["parameters"]) {
+            assert!(inputs.contains(&given), "{given} of {task}");
+        }
+        let artifacts = names(&template["inputs"]["artifacts"]);
+        for given in names(&task["arguments"]["artifacts"]) {
+            assert!(artifacts.contains(&given), "{given} of {task}");
+        }
+        for input in template["inputs"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let name = input["name"].as_str().unwrap().to_owned();
+            assert!(
+                input.get("default").is_some()
+                    || names(&task["arguments"]["parameters"]).contains(&name),
+                "{name} of {task} is required"
+            );
+        }
+    }
+}
+
 #[test]
 fn quickstart() {
     check(
@@ -188,6 +288,51 @@ fn loops() {
         argot_tests::fixtures::loops_probe::definition(),
         "argot-fixtures",
     );
+}
+
+/// Recursion: one DAG template that calls itself from its branch, whose `when` carries the
+/// bound on the depth the template receives; the picture draws the first level and a node for
+/// the call of itself.
+#[test]
+fn recursion() {
+    use argot::emit::graph;
+    let def = argot_examples::train_until::train_until::definition();
+    check("train_until", def, "train_until");
+    let compiled = def.compile(&options("train_until")).unwrap();
+    let yaml = render_manifest(&compiled.workflow, Format::Yaml).unwrap();
+    let json: Value =
+        serde_json::from_str(&render_manifest(&compiled.workflow, Format::Json).unwrap()).unwrap();
+    let templates = json["spec"]["templates"].as_array().unwrap();
+    let branch = templates
+        .iter()
+        .find(|t| t["name"] == "train-rounds-condition-1")
+        .expect("the branch's template");
+    let call = &branch["dag"]["tasks"][0];
+    assert_eq!(
+        call["template"], "train-rounds",
+        "the template calls itself"
+    );
+    assert_eq!(
+        call["arguments"]["parameters"][0]["value"],
+        "{{=asInt(inputs.parameters['_recursion-depth']) + 1}}"
+    );
+    assert!(
+        yaml.contains("&& (asInt(inputs.parameters['_recursion-depth']) < 6)}}"),
+        "{yaml}"
+    );
+    let mermaid = graph::mermaid(&compiled.valid);
+    let dot = graph::dot(&compiled.valid);
+    // Only the first level's tasks are drawn; the deeper ones are the node `↻`.
+    assert!(!mermaid.contains("train-rounds.train-rounds."), "{mermaid}");
+    assert!(
+        mermaid.contains("↻ train-rounds: pipeline train_rounds (≤ 6 levels)"),
+        "{mermaid}"
+    );
+    graphviz_reads("train_until", &dot);
+    insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("train_until.mermaid", mermaid);
+        insta::assert_snapshot!("train_until.dot", dot);
+    });
 }
 
 /// A formatted string is one `expr` expression per argument that lists its pieces, each value
@@ -837,4 +982,141 @@ fn task_settings_pick_templates_by_content() {
     insta::with_settings!({ snapshot_path => "../../golden", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("task_settings.argo", yaml);
     });
+}
+
+/// `emit::argo::kinds::FIELDS` (what A0047 refuses per version) says exactly what Argo's own
+/// schemas say: each field is declared by its definition in the versions the table gives and
+/// in no other.
+#[test]
+fn the_field_table_matches_argos_schemas() {
+    for field in argot::emit::argo::kinds::FIELDS {
+        for version in ArgoVersion::ALL {
+            let has = schema::raw(version)["definitions"][field.definition]["properties"]
+                .get(field.field)
+                .is_some();
+            assert_eq!(
+                has,
+                field.in_version(version),
+                "{}.{} in Argo {version} ({})",
+                field.definition,
+                field.field,
+                version.schema_release()
+            );
+        }
+    }
+}
+
+/// A `WorkflowTemplate` and a `ClusterWorkflowTemplate` are the workflow under a fixed name
+/// (no `generateName`), with the pipeline label on the runs made from them; each is valid
+/// against every supported version's schema for its kind.
+#[test]
+fn template_kinds_have_a_stable_name_and_label_their_runs() {
+    use argot::ir::OutputKind;
+    let def = argot_examples::quickstart::quickstart::definition();
+    for kind in [
+        OutputKind::WorkflowTemplate,
+        OutputKind::ClusterWorkflowTemplate,
+    ] {
+        for version in ArgoVersion::ALL {
+            let mut options = options("quickstart");
+            options.publish.kind = Some(kind);
+            options.argo_version = version;
+            let (compiled, _) = checked_manifest("quickstart", def, &options);
+            let value = serde_json::to_value(&compiled.manifest).unwrap();
+            assert_eq!(value["kind"], kind.argo_kind());
+            assert_eq!(value["metadata"]["name"], "quickstart");
+            assert!(value["metadata"].get("generateName").is_none());
+            assert_eq!(
+                value["spec"]["workflowMetadata"]["labels"]["argot.dev/pipeline"],
+                "quickstart"
+            );
+            // The spec is the workflow's, unchanged but for the runs' labels.
+            let mut spec = value["spec"].clone();
+            spec.as_object_mut().unwrap().remove("workflowMetadata");
+            assert_eq!(spec, serde_json::to_value(&compiled.workflow.spec).unwrap());
+        }
+    }
+    // A long pipeline name fits each kind's budget (63; 52 for a CronWorkflow, whose runs
+    // append `-<10-digit timestamp>`), shortened with a stable hash.
+    let mut long = argot_tests::fixtures::fan_out::definition()
+        .trace("/usr/local/bin/argot-fixtures")
+        .unwrap()
+        .pipeline;
+    long.name = format!("retrain_{}", "the_churn_model".repeat(5));
+    long.publish.schedules = vec!["@daily".into()];
+    for (kind, max) in [
+        (OutputKind::WorkflowTemplate, 63),
+        (OutputKind::CronWorkflow, 52),
+    ] {
+        long.publish.kind = Some(kind);
+        let (_, emitted) =
+            argot::emit::argo::validate_and_emit(long.clone(), &Default::default()).unwrap();
+        let value = serde_json::to_value(&emitted.manifest).unwrap();
+        schema::assert_valid_manifest(ArgoVersion::V4_1, &value);
+        let name = value["metadata"]["name"].as_str().unwrap();
+        assert_eq!(name.len(), max, "{name}");
+        assert!(name.starts_with("retrain-the-churn-model"), "{name}");
+    }
+}
+
+/// What argot emits for an Argo version is valid against that version's strict schema, or
+/// refused with A0047: every example (and fixture with settings), compiled for every version,
+/// as a Workflow and as a CronWorkflow (the template kinds hold the Workflow's spec unchanged,
+/// `template_kinds_have_a_stable_name_and_label_their_runs`).
+#[test]
+fn every_example_is_valid_for_every_version_or_refused() {
+    use argot::ir::OutputKind;
+    let examples = [
+        argot_examples::quickstart::quickstart::definition(),
+        argot_examples::coin_flip::coin_flip::definition(),
+        argot_examples::container_steps::container_steps::definition(),
+        argot_examples::exit_handler::exit_handler::definition(),
+        argot_examples::gpu_training::gpu_training::definition(),
+        argot_examples::cached::cached::definition(),
+        argot_examples::sweep::sweep::definition(),
+        argot_examples::shards::shards::definition(),
+        argot_examples::nested_pipeline::nested_pipeline::definition(),
+        argot_examples::nightly::nightly::definition(),
+        argot_examples::library::ml_library::definition(),
+        argot_examples::library::weekly_report::definition(),
+        argot_tests::fixtures::settings_dsl::definition(),
+        argot_tests::fixtures::hooked::definition(),
+    ];
+    let mut refused = Vec::new();
+    for def in examples {
+        for version in ArgoVersion::ALL {
+            for kind in [OutputKind::Workflow, OutputKind::CronWorkflow] {
+                let mut options = options("argot-fixtures");
+                options.argo_version = version;
+                options.publish.kind = Some(kind);
+                if kind == OutputKind::CronWorkflow {
+                    options.publish.schedules = vec!["@daily".into()];
+                }
+                match def.compile(&options) {
+                    Ok(compiled) => {
+                        let value = serde_json::to_value(&compiled.manifest).unwrap();
+                        let v = schema::violations_for(version, Kind::of(&value).unwrap(), &value);
+                        assert!(
+                            v.is_empty(),
+                            "{} for Argo {version} as {kind}:\n{}",
+                            def.name,
+                            v.join("\n")
+                        );
+                    }
+                    Err(argot::CompileError::Invalid(d)) => {
+                        assert!(
+                            d.codes()
+                                .iter()
+                                .all(|c| *c == argot::Code::UnsupportedByArgoVersion),
+                            "{} for Argo {version} as {kind}: {d}",
+                            def.name
+                        );
+                        refused.push(format!("{}@{version}", def.name));
+                    }
+                }
+            }
+        }
+    }
+    // The refusals are the constructs a version lacks, not accidents: none at 4.1.
+    assert!(refused.iter().all(|r| !r.ends_with("@4.1")), "{refused:?}");
 }

@@ -696,6 +696,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 .reduce(argot::ir::Depends::and),
             config: Default::default(),
             location: None,
+            template_ref: None,
         });
     }
     Pipeline {
@@ -714,6 +715,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
         regions: argot::ir::Region::root_only(),
         defaults: Default::default(),
         outputs: Default::default(),
+        publish: Default::default(),
     }
 }
 

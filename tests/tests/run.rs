@@ -1830,6 +1830,62 @@ fn input_param(details: &Value, task: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// `train_until` recurses one level per epoch while the accuracy is below the target; each
+/// level's `final-accuracy` reads `one_of([deeper, this_level])`, so the last level's value
+/// climbs back up to the pipeline's output. A condition that always holds stops at the bound.
+#[test]
+fn recursion_runs_level_by_level_and_stops_at_the_bound() {
+    let sb = Sandbox::new();
+    let levels = |details: &Value, phase: &str| {
+        details["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"].as_str().unwrap().ends_with("train-epoch") && t["phase"] == phase)
+            .count()
+    };
+    let out = sb.run(&["train_until"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    // 0.65, 0.755, 0.829, 0.88, 0.916: five epochs reach 0.9.
+    assert_eq!(levels(&details, "Succeeded"), 5, "{details}");
+    let fifth = ["train-rounds"; 5].join(".");
+    assert_eq!(
+        output_param(&details, &format!("{fifth}.score-model"), "output"),
+        "0.916"
+    );
+    assert_eq!(
+        output_param(&details, "train-rounds.final-accuracy", "output"),
+        "0.916"
+    );
+    // The sixth level's branch never ran: its tasks are Skipped.
+    assert_eq!(levels(&details, "Skipped"), 1, "{details}");
+
+    // A target no model reaches: the branch's condition always holds, and the bound (6
+    // levels) stops the recursion; the last level's accuracy is the output.
+    let out = sb.run(&["train_until", "-p", "target=2.0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(levels(&details, "Succeeded"), 6, "{details}");
+    assert_eq!(levels(&details, "Skipped"), 0, "{details}");
+    assert_eq!(
+        output_param(&details, "train-rounds.final-accuracy", "output"),
+        "0.941"
+    );
+
+    // `otherwise` after the recursive branch runs at the last level, where the bound stops
+    // that branch: 1, 2, 3, then the last level's `otherwise` gives 4, and each level's
+    // `one_of` adds one on the way up.
+    let out = sb.run(&["deepens"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "deepen.deepen.deepen.step-2", "output"),
+        "4"
+    );
+    assert_eq!(output_param(&details, "deepen.step-3", "output"), "7");
+}
+
 #[test]
 fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     let sb = Sandbox::new();
@@ -2071,6 +2127,52 @@ fn a_container_output_is_collected_from_the_images_own_path() {
     assert!(
         stderr(&out)
             .contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `run` ignores the kind (parity: a CronWorkflow's run and a template's are one workflow): a
+/// CronWorkflow runs once, now, and the run says so once; a task that runs a published
+/// template on Argo runs this binary's component, and the run says which tasks do.
+#[test]
+fn every_kind_runs_once_now_and_published_templates_run_from_this_binary() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["nightly", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("note: pipeline `nightly` is a CronWorkflow on Argo, scheduled `0 3 * * *` (Europe/Paris); `run` ignores the schedule and runs it once, now").count(),
+        1,
+        "{err}"
+    );
+    let details = sb.show(&run_id(&out));
+    assert!(
+        output_param(&details, "evaluate", "output")
+            .parse::<f64>()
+            .unwrap()
+            > 0.5
+    );
+
+    let out = sb.run(&["weekly_report", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: on Argo, `prepare`, `train`, `evaluate` from WorkflowTemplate `ml-library` run the published template (`templateRef`); `run` runs this binary's component of the same name instead"),
+        "{err}"
+    );
+    let details = sb.show(&run_id(&out));
+    assert!(
+        output_param(&details, "evaluate", "output")
+            .parse::<f64>()
+            .unwrap()
+            > 0.5
+    );
+
+    let out = sb.run(&["ml_library", "-p", "rows=200", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: pipeline `ml_library` is a WorkflowTemplate on Argo, which runs nothing by itself"),
         "{}",
         stderr(&out)
     );

@@ -45,9 +45,13 @@ use crate::validate::{TemplateDef, ValidPipeline};
 
 mod check;
 mod images;
+pub mod kinds;
 pub mod manifest;
 
-pub use check::{ArgoOptions, Emitted, check_budget, emit, validate_and_emit};
+pub use check::{
+    ArgoOptions, Emitted, check_budget, emit, validate_and_emit, validate_and_emit_for,
+};
+pub use kinds::{ArgoVersion, CronWorkflow, CronWorkflowSpec, Manifest};
 
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -130,6 +134,10 @@ pub struct WorkflowSpec {
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// Labels every workflow started from this spec gets (a template's or a CronWorkflow's
+    /// runs; see [`kinds::manifest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_metadata: Option<ObjectMeta>,
     /// The templates.
     pub templates: Vec<Template>,
 }
@@ -536,12 +544,16 @@ pub struct MemoizeCache {
     pub config_map: ConfigMapName,
 }
 
-/// A config map named by `name` (Argo's `ConfigMapKeySelector` without a key).
+/// A config map named by `name` (Argo 4's `LocalObjectReference`; 3.x's
+/// `ConfigMapKeySelector`, which also needs a key: see [`kinds::manifest`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigMapName {
     /// The config map's name.
     pub name: String,
+    /// A key in it (Argo 3.x only, whose schema requires one the controller never reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// When and how often Argo retries a failed pod (`retryStrategy`).
@@ -633,8 +645,13 @@ pub struct Dag {
 pub struct DagTask {
     /// Name.
     pub name: String,
-    /// The template it runs.
+    /// The template it runs; empty when it runs a published one ([`DagTask::template_ref`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub template: String,
+    /// The published template it runs instead (`templateRef`), in a `WorkflowTemplate` or
+    /// `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_ref: Option<TemplateRef>,
     /// Dependencies, as an Argo `depends` expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends: Option<String>,
@@ -653,6 +670,19 @@ pub struct DagTask {
     /// Lifecycle hooks, by name (`exit`, or a name with an expression).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub hooks: IndexMap<String, LifecycleHook>,
+}
+
+/// Argo's `templateRef`: a template of another object, by that object's name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateRef {
+    /// The `WorkflowTemplate`'s (or `ClusterWorkflowTemplate`'s) name.
+    pub name: String,
+    /// The template's name in it.
+    pub template: String,
+    /// `true` for a `ClusterWorkflowTemplate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_scope: Option<bool>,
 }
 
 /// A lifecycle hook of a DAG task: a template run when the expression holds (or, for the hook
@@ -704,7 +734,8 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
     }
     templates.extend(exit);
     let mut kinds: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
-    for template in &names.templates {
+    let used = run_here(valid);
+    for (template, _) in names.templates.iter().zip(&used).filter(|(_, used)| **used) {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));
         let ios = spec.inputs.iter().map(|i| (&i.name, &i.kind));
@@ -741,6 +772,26 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             ..settings_spec(&p.settings)
         },
     }
+}
+
+/// For each of `valid`'s templates, whether it is emitted: not when every task that would run
+/// it runs a published template instead (`templateRef`: the template is the library's).
+pub fn run_here(valid: &ValidPipeline) -> Vec<bool> {
+    let names = valid.names();
+    let mut published = vec![false; names.templates.len()];
+    let mut local = vec![false; names.templates.len()];
+    for (i, task) in valid.pipeline().tasks.iter().enumerate() {
+        let t = names.task_templates[i] as usize;
+        match task.template_ref {
+            Some(_) => published[t] = true,
+            None => local[t] = true,
+        }
+    }
+    published
+        .into_iter()
+        .zip(local)
+        .map(|(published, local)| local || !published)
+        .collect()
 }
 
 /// A DAG template named `name` with `tasks`.
@@ -824,6 +875,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         active_deadline_seconds: seconds(&settings.active_deadline),
         parallelism: settings.parallelism,
         security_context,
+        workflow_metadata: None,
         templates: Vec::new(),
     }
 }
@@ -1026,6 +1078,7 @@ fn component_template(
             cache: MemoizeCache {
                 config_map: ConfigMapName {
                     name: m.config_map.clone(),
+                    key: None,
                 },
             },
         }),
@@ -1084,6 +1137,20 @@ pub enum RenderError {
     /// The JSON serialiser failed.
     #[error("cannot write the manifest as JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// Serialises a manifest of any kind. The same manifest always gives the same bytes.
+pub fn render_object(manifest: &Manifest, format: Format) -> Result<String, RenderError> {
+    match format {
+        Format::Yaml => {
+            serde_saphyr::to_string(manifest).map_err(|e| RenderError::Yaml(e.to_string()))
+        }
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(manifest)?;
+            s.push('\n');
+            Ok(s)
+        }
+    }
 }
 
 /// Serialises a workflow. The same workflow always gives the same bytes.

@@ -44,6 +44,9 @@ struct Graph {
     region_of: Vec<RegionId>,
     /// Each region's parent and, for all but the root, the label of its box.
     regions: Vec<(Option<RegionId>, String)>,
+    /// Regions not drawn: the levels of a recursion below the first, which the first level's
+    /// recursive call stands for (a node `↻ …` in its branch).
+    hidden: Vec<bool>,
     edges: Vec<Edge>,
 }
 
@@ -68,7 +71,7 @@ impl Graph {
             .regions
             .iter()
             .enumerate()
-            .filter(|(_, (parent, _))| *parent == Some(r));
+            .filter(|(child, (parent, _))| *parent == Some(r) && !self.hidden[*child]);
         for (child, (_, label)) in children {
             let child = RegionId(child as u32);
             s.push_str(&open(child, label, &pad));
@@ -106,7 +109,7 @@ impl Graph {
     fn of(valid: &ValidPipeline) -> Graph {
         let p = valid.pipeline();
         let params: Vec<String> = p.params.iter().map(|param| param.name.clone()).collect();
-        let tasks = p
+        let tasks: Vec<(String, Option<String>)> = p
             .tasks
             .iter()
             .map(|t| {
@@ -255,11 +258,135 @@ impl Graph {
                 }
             }
         }
+        // A recursion is drawn once: its first level, and in the branch that recurses a
+        // node standing for the call of itself, with the bound; the deeper levels (the same
+        // template on Argo) are not drawn, and what they return comes from that node.
+        let hidden: Vec<bool> = (0..p.regions.len())
+            .map(|r| {
+                crate::ir::ancestry(&p.regions, RegionId(r as u32))
+                    .any(|(id, _)| crate::ir::is_recursive_call(&p.regions, id))
+            })
+            .collect();
+        let mut tasks = tasks;
+        let mut region_of: Vec<RegionId> = p.tasks.iter().map(|t| t.region).collect();
+        // The recursion node standing for each hidden region: its outermost recursive call.
+        let mut stands_for: Vec<Option<(usize, RegionId)>> = vec![None; p.regions.len()];
+        for (r, region) in p.regions.iter().enumerate() {
+            let RegionKind::Call {
+                pipeline,
+                name,
+                arguments,
+                ..
+            } = &region.kind
+            else {
+                continue;
+            };
+            let Some(parent) = region.parent else {
+                continue;
+            };
+            if !hidden[r] || hidden[parent.index()] {
+                continue;
+            }
+            let bound = match &p.regions[parent.index()].kind {
+                RegionKind::Branch { condition } => condition.max_depth(),
+                _ => None,
+            };
+            let node = tasks.len();
+            let levels = bound
+                .map(|n| format!(" (≤ {n} levels)"))
+                .unwrap_or_default();
+            tasks.push((format!("↻ {name}: pipeline {pipeline}{levels}"), None));
+            region_of.push(parent);
+            for (inner, around) in hidden.iter().enumerate() {
+                if *around
+                    && crate::ir::region_contains(
+                        &p.regions,
+                        RegionId(r as u32),
+                        RegionId(inner as u32),
+                    )
+                {
+                    stands_for[inner] = Some((node, RegionId(r as u32)));
+                }
+            }
+            for (param, argument) in arguments {
+                let artifact = |t: &crate::ir::TaskId, output: &str| {
+                    p.components[&p.tasks[t.index()].component]
+                        .output(output)
+                        .is_some_and(|o| o.kind.is_artifact())
+                };
+                let mut kind = EdgeKind::Parameter;
+                let from = match argument {
+                    Argument::TaskOutput {
+                        task: TaskRef::Local(t),
+                        output,
+                    } => {
+                        if artifact(t, output) {
+                            kind = EdgeKind::Artifact;
+                        }
+                        Some((format!("t{}", t.index()), output))
+                    }
+                    Argument::PipelineParam(name) => match crate::ir::param_origin(p, parent, name)
+                    {
+                        crate::ir::ParamOrigin::Run(run) => params
+                            .iter()
+                            .position(|n| n == run)
+                            .map(|i| (format!("p{i}"), name)),
+                        crate::ir::ParamOrigin::Bound(Argument::TaskOutput {
+                            task: TaskRef::Local(t),
+                            output,
+                        }) => Some((format!("t{}", t.index()), output)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((from, what)) = from {
+                    edges.push(Edge {
+                        from,
+                        to: node,
+                        label: if what == param {
+                            param.clone()
+                        } else {
+                            format!("{what} → {param}")
+                        },
+                        kind,
+                    });
+                }
+            }
+        }
+        let task_hidden = |i: usize| i < p.tasks.len() && hidden[p.tasks[i].region.index()];
+        let edges: Vec<Edge> = edges
+            .into_iter()
+            .filter(|e| !task_hidden(e.to))
+            .map(|mut e| {
+                if let Some(i) = e
+                    .from
+                    .strip_prefix('t')
+                    .and_then(|i| i.parse::<usize>().ok())
+                    && task_hidden(i)
+                    && let Some((node, call)) = stands_for[p.tasks[i].region.index()]
+                {
+                    e.from = format!("t{node}");
+                    // Named as the call returns it, not as the deeper level's task does.
+                    if let RegionKind::Call { outputs, .. } = &p.regions[call.index()].kind
+                        && let Some((prefix, rest)) = e.label.split_once(" → ")
+                        && let Some((returned, _)) = outputs.iter().find(|(_, a)| {
+                            matches!(a, Argument::TaskOutput { task: TaskRef::Local(t), output }
+                                if t.index() == i && prefix.ends_with(output.as_str()))
+                        })
+                    {
+                        let lead = prefix.strip_prefix("one of: ").map_or("", |_| "one of: ");
+                        e.label = format!("{lead}{returned} → {rest}");
+                    }
+                }
+                e
+            })
+            .collect();
         Graph {
+            hidden,
             name: p.name.clone(),
             params,
             tasks,
-            region_of: p.tasks.iter().map(|t| t.region).collect(),
+            region_of,
             regions: p
                 .regions
                 .iter()

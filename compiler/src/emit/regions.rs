@@ -45,6 +45,29 @@ enum Outside {
     Item(RegionId, Option<String>),
     /// Every iteration's value of an output of a task directly in a loop body.
     Collected(TaskId, String),
+    /// The recursion depth of the call around (a branch holding a recursive call passes it
+    /// on, plus one).
+    Depth,
+}
+
+/// The input of a recursive pipeline's template (and of the branch in it holding the
+/// recursive call) that holds its depth: `1` from a first call, the caller's plus one from a
+/// recursive call, compared by [`Condition::WithinDepth`]. A leading `_` and a `-` make it
+/// unlike any parameter (Rust identifiers) or `<task>_<output>` input.
+const DEPTH_INPUT: &str = "_recursion-depth";
+
+/// The pipelines that call themselves: each call of one passes its template the depth.
+fn recursive_pipelines(valid: &ValidPipeline) -> BTreeSet<&str> {
+    let regions = &valid.pipeline().regions;
+    regions
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| crate::ir::is_recursive_call(regions, RegionId(*r as u32)))
+        .filter_map(|(_, region)| match &region.kind {
+            RegionKind::Call { pipeline, .. } => Some(pipeline.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The root's DAG template, then each branch's in region order, and the exit handler's.
@@ -70,6 +93,7 @@ pub(crate) fn dag_templates(
     let selected = selected_outputs(valid);
     let collected = collected_outputs(valid);
     let definitions = call_definitions(valid);
+    let recursive = recursive_pipelines(valid);
     let mut body = Vec::new();
     let mut exit = None;
     for (r, region) in p.regions.iter().enumerate() {
@@ -102,6 +126,14 @@ pub(crate) fn dag_templates(
             },
         };
         let mut template = blank(&name);
+        if let RegionKind::Call { pipeline, .. } = &region.kind
+            && recursive.contains(pipeline.as_str())
+        {
+            template.inputs.parameters.push(Parameter {
+                name: DEPTH_INPUT.to_owned(),
+                ..Parameter::default()
+            });
+        }
         if let RegionKind::Call { arguments, .. } = &region.kind {
             for param in arguments.keys() {
                 if binds_artifact(valid, id, param) {
@@ -173,7 +205,7 @@ pub(crate) fn dag_templates(
             });
         }
         if let Some(dag) = template.dag.as_mut() {
-            dag.tasks = dag_tasks(valid, id, &received);
+            dag.tasks = dag_tasks(valid, id, &received, &recursive);
         }
         if region.kind == RegionKind::ExitHandler {
             exit = Some(template);
@@ -275,6 +307,7 @@ fn loop_template(
             with_param,
             arguments,
             hooks: IndexMap::new(),
+            template_ref: None,
         }];
     }
     template
@@ -366,7 +399,7 @@ fn outside_reference(valid: &ValidPipeline, at: RegionId, value: &Outside) -> St
                 input_name(valid, p.tasks[task.index()].region, *task, output)
             )
         }
-        Outside::Item(..) | Outside::Collected(..) => {
+        Outside::Item(..) | Outside::Collected(..) | Outside::Depth => {
             format!("{{{{inputs.parameters.{name}}}}}")
         }
     }
@@ -595,6 +628,13 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
             }
         }
     }
+    // A branch holding a recursive call passes that call its depth plus one.
+    if p.regions.iter().enumerate().any(|(r, nested)| {
+        nested.parent == Some(region)
+            && crate::ir::is_recursive_call(&p.regions, RegionId(r as u32))
+    }) {
+        found.insert(Outside::Depth);
+    }
     for (r, nested) in p.regions.iter().enumerate() {
         let RegionKind::Branch { condition } = &nested.kind else {
             continue;
@@ -659,8 +699,14 @@ fn locate<'p>(valid: &'p ValidPipeline, at: RegionId, task: TaskId, output: &str
 }
 
 /// The DAG tasks of region `region`: its own tasks and a task per branch directly inside it,
-/// each branch where its first task was written.
-fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>]) -> Vec<DagTask> {
+/// each branch where its first task was written. A call of a pipeline in `recursive` passes
+/// its depth.
+fn dag_tasks(
+    valid: &ValidPipeline,
+    region: RegionId,
+    received: &[Vec<Outside>],
+    recursive: &BTreeSet<&str>,
+) -> Vec<DagTask> {
     let p = valid.pipeline();
     let names = valid.names();
     let has_calls = p
@@ -707,6 +753,13 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                             TaskRef::Foreign { .. } => None,
                         })
                         .map(|(t, output)| {
+                            // The last option, beside the reader (validation): read
+                            // directly, reached when every branch before it was skipped
+                            // (an expression sees a skipped node's outputs as nil: "Outputs
+                            // of Skipped and Omitted Nodes", Argo's `docs/variables.md`).
+                            if p.tasks[t.index()].region == region {
+                                return output_expression(valid, region, t, output);
+                            }
                             let b = child_toward(valid, region, p.tasks[t.index()].region)
                                 .unwrap_or(p.tasks[t.index()].region);
                             let branch = branch_task(valid, b);
@@ -800,13 +853,25 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
             i,
             DagTask {
                 name: crate::ir::local_name(&task.name).to_owned(),
-                template: names.template_of(id).name.clone(),
+                // A published template is run by reference; the task has no template here.
+                template: match &task.template_ref {
+                    Some(_) => String::new(),
+                    None => names.template_of(id).name.clone(),
+                },
                 depends,
                 when: None,
                 with_items: Vec::new(),
                 with_param: None,
                 arguments,
                 hooks: hooks(valid, id, hooks_of.get(&id).map_or(&[][..], Vec::as_slice)),
+                template_ref: task
+                    .template_ref
+                    .as_ref()
+                    .map(|r| super::argo::TemplateRef {
+                        name: r.name.clone(),
+                        template: names.component_templates[&task.component].clone(),
+                        cluster_scope: r.cluster_scope.then_some(true),
+                    }),
             },
         ));
     }
@@ -880,6 +945,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
+                template_ref: None,
             },
         ));
     }
@@ -944,6 +1010,24 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 });
             }
         }
+        if recursive.contains(pipeline.as_str()) {
+            // Argo evaluates `{{=…}}` in a DAG task's arguments when it starts and inserts
+            // an integer result as its JSON text (`expressionReplaceCore` in
+            // `util/template/expression_template.go`): `2`, `3`, …
+            let depth = if crate::ir::is_recursive_call(&p.regions, c) {
+                format!("{{{{=asInt(inputs.parameters['{DEPTH_INPUT}']) + 1}}}}")
+            } else {
+                "1".to_owned()
+            };
+            arguments.parameters.insert(
+                0,
+                Parameter {
+                    name: DEPTH_INPUT.to_owned(),
+                    value: Some(depth),
+                    ..Parameter::default()
+                },
+            );
+        }
         entries.push((
             first,
             DagTask {
@@ -955,6 +1039,7 @@ fn dag_tasks(valid: &ValidPipeline, region: RegionId, received: &[Vec<Outside>])
                 with_param: None,
                 arguments,
                 hooks: IndexMap::new(),
+                template_ref: None,
             },
         ));
     }
@@ -1038,6 +1123,7 @@ fn outside_input(valid: &ValidPipeline, at: RegionId, outside: &Outside) -> (Str
             ),
             false,
         ),
+        Outside::Depth => (DEPTH_INPUT.to_owned(), false),
     }
 }
 
@@ -1213,6 +1299,11 @@ pub(crate) fn expression(valid: &ValidPipeline, at: RegionId, condition: &Condit
             parts.join(sep)
         }
         Condition::Not(c) => format!("!({})", expression(valid, at, c)),
+        // Evaluated in the called pipeline's own DAG (validation keeps the recursive call's
+        // branch directly in it), whose template receives its depth.
+        Condition::WithinDepth { max_depth } => {
+            format!("asInt(inputs.parameters['{DEPTH_INPUT}']) < {max_depth}")
+        }
     }
 }
 

@@ -59,12 +59,24 @@ impl Checker<'_> {
                 outputs.push(output.as_str());
             }
         }
+        // A branch's condition reads what it compares.
+        for region in &p.regions {
+            if let crate::ir::RegionKind::Branch { condition } = &region.kind {
+                for operand in condition.operands() {
+                    if let crate::ir::Operand::TaskOutput {
+                        task: TaskRef::Local(from),
+                        output,
+                    } = operand
+                        && let Some(outputs) = read.get_mut(from.index())
+                        && !outputs.contains(&output.as_str())
+                    {
+                        outputs.push(output.as_str());
+                    }
+                }
+            }
+        }
         for task in &p.tasks {
             for argument in task.arguments.values() {
-                // As before formatted strings: what a `one_of` selects is not counted.
-                if matches!(argument, Argument::OneOf(_)) {
-                    continue;
-                }
                 for (from, output) in argument.outputs() {
                     if let TaskRef::Local(from) = from
                         && let Some(outputs) = read.get_mut(from.index())

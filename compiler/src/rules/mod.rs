@@ -13,6 +13,7 @@
 //! | `graph` | the task graph (A0001, A0006, A0017) |
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
 //! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
+//! | `recursion` | a pipeline calling itself: the depth bound and where the call is written (A0040, A0041) |
 //! | `templates` | template identity by component and merged task settings; the settings (A0030) |
 //!
 //! Rules only Argo cares about — images (A0009, A0012, A0018), the manifest's size budget and
@@ -30,11 +31,13 @@ mod arguments;
 mod artifacts;
 mod graph;
 mod names;
+mod recursion;
 pub(crate) mod resources;
 mod scopes;
 mod settings;
 pub mod syntax;
 mod templates;
+pub(crate) mod time_zones;
 mod values;
 
 pub use names::{BranchNames, Names, TemplateDef};

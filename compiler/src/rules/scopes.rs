@@ -487,10 +487,16 @@ impl Checker<'_> {
     /// without tasks, and the region's template would be one.
     fn refuse_empty(&mut self, id: RegionId, task: Option<TaskId>, what: &str, help: &str) {
         let p = self.p;
-        if !p
-            .tasks
-            .iter()
-            .any(|t| region_contains(&p.regions, id, t.region))
+        // At a recursion's last level the branch held only the recursive call, which is past
+        // the bound: it never runs, on Argo (that level is the same template as the first)
+        // nor locally.
+        let last_level = matches!(&p.regions[id.index()].kind, RegionKind::Branch { condition }
+            if condition.max_depth() == Some(crate::ir::call_depth(&p.regions, id)));
+        if !last_level
+            && !p
+                .tasks
+                .iter()
+                .any(|t| region_contains(&p.regions, id, t.region))
         {
             self.report(
                 Code::EmptyPipeline,
@@ -618,11 +624,14 @@ impl Checker<'_> {
                     continue;
                 };
                 let mut seen = Vec::new();
-                for (t, output) in options {
+                for (n, (t, output)) in options.iter().enumerate() {
                     let TaskRef::Local(t) = t else { continue };
                     let Some(other) = p.tasks.get(t.index()) else {
                         continue;
                     };
+                    // The last option may be a task beside the reader: the value when no
+                    // branch before it ran (`one_of([deeper, this_level])` in a recursion).
+                    let fallback = n + 1 == options.len() && other.region == task.region;
                     // The branch beside the reader that holds the option (directly, or in a
                     // sub-pipeline call that returns it).
                     let holder = ancestry(&p.regions, other.region)
@@ -632,7 +641,18 @@ impl Checker<'_> {
                         matches!(p.regions[b.index()].kind, RegionKind::Branch { .. })
                             && readable(p, b, *t, output)
                     });
-                    let problem = if !beside {
+                    let problem = if fallback {
+                        p.components
+                            .get(&other.component)
+                            .and_then(|c| c.output(output))
+                            .is_none_or(|o| o.kind.is_artifact())
+                            .then(|| {
+                                format!(
+                                    "`{output}` is not an output parameter of task `{}`",
+                                    other.name
+                                )
+                            })
+                    } else if !beside {
                         Some(format!(
                             "task `{}` is in {}, not in a branch written beside the reading task",
                             other.name,
@@ -665,7 +685,7 @@ impl Checker<'_> {
                                 "input `{input}` of task `{}` selects the branch that ran, but {problem}",
                                 task.name
                             ),
-                            "pass `one_of` one output parameter from each branch of a `when(…)` chain written in the same place as the task that reads it",
+                            "pass `one_of` one output parameter from each branch of a `when(…)` chain written in the same place as the task that reads it, and, last, if you like, an output of a task written there too (the value when no branch ran)",
                         );
                     }
                 }

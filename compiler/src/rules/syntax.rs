@@ -2,9 +2,9 @@
 //!
 //! Each function ports one rule faithfully from its source (named in its doc) and is tested
 //! here on the examples those sources use. Label, annotation and image rules are used by the
-//! validator today; the ConfigMap key, quantity, duration and cron checks are ready for the
-//! constructs that will need them (memoization keys, resources, timeouts and retries,
-//! CronWorkflow schedules). Time zones are not checked: that needs the IANA tz database.
+//! validator today; the ConfigMap key, quantity, duration, cron and time zone checks serve the
+//! constructs that need them (memoization keys, resources, timeouts and retries, CronWorkflow
+//! schedules and time zones, A0046).
 
 /// The longest label name or qualified-name part (`IsQualifiedName`, `IsValidLabelValue`).
 pub const LABEL_MAX: usize = 63;
@@ -411,6 +411,13 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
             .ok_or_else(|| bad("it is too large"))?;
     }
     Ok(total)
+}
+
+/// True when Go's `time.LoadLocation` (what Argo's `validate.CronWorkflow` calls) accepts
+/// `zone`: `UTC`, `Local` or a zone or link name of the IANA database (see
+/// [`super::time_zones`]).
+pub fn is_time_zone(zone: &str) -> bool {
+    zone == "UTC" || zone == "Local" || super::time_zones::TIME_ZONES.binary_search(&zone).is_ok()
 }
 
 /// Checks a cron schedule as Argo parses it (robfig/cron v3 `ParseStandard`): five fields

@@ -90,10 +90,13 @@ pub(crate) fn failed_branch(
 /// Evaluates a branch's condition as Argo's `expr` expression does (see the emitter's
 /// `regions` module): text compares wire forms, `Integer` and `Float` parse them as `asInt`
 /// and `asFloat` do. `value` gives an operand's wire form. An operand that does not parse is
-/// an error, as the expression's evaluation fails on Argo.
+/// an error, as the expression's evaluation fails on Argo. `depth` is the recursion depth of
+/// the call the condition is evaluated in ([`crate::ir::call_depth`]), what
+/// [`Condition::WithinDepth`] compares (on Argo, the template's `_recursion-depth` input).
 pub(crate) fn condition_holds(
     c: &Condition,
     value: &dyn Fn(&Operand) -> Result<String, String>,
+    depth: u32,
 ) -> Result<bool, String> {
     Ok(match c {
         Condition::Compare {
@@ -141,7 +144,7 @@ pub(crate) fn condition_holds(
         }
         Condition::And(v) => {
             for c in v {
-                if !condition_holds(c, value)? {
+                if !condition_holds(c, value, depth)? {
                     return Ok(false);
                 }
             }
@@ -149,13 +152,14 @@ pub(crate) fn condition_holds(
         }
         Condition::Or(v) => {
             for c in v {
-                if condition_holds(c, value)? {
+                if condition_holds(c, value, depth)? {
                     return Ok(true);
                 }
             }
             false
         }
-        Condition::Not(c) => !condition_holds(c, value)?,
+        Condition::Not(c) => !condition_holds(c, value, depth)?,
+        Condition::WithinDepth { max_depth } => depth < *max_depth,
     })
 }
 
@@ -259,7 +263,7 @@ mod tests {
             Operand::Constant(t) => Ok(t.clone()),
             _ => Err("no".to_owned()),
         };
-        let holds = |c: &Condition| condition_holds(c, &value);
+        let holds = |c: &Condition| condition_holds(c, &value, 1);
         assert_eq!(
             holds(&c("it's a/b-c", Op::Eq, "it's a/b-c", K::Text)),
             Ok(true)
@@ -280,5 +284,29 @@ mod tests {
         assert_eq!(holds(&both), Ok(true));
         assert_eq!(holds(&Condition::Or(vec![])), Ok(false));
         assert_eq!(holds(&Condition::And(vec![])), Ok(true));
+    }
+
+    #[test]
+    fn a_recursion_bound_holds_below_the_last_level_only() {
+        let value = |o: &Operand| match o {
+            Operand::Constant(t) => Ok(t.clone()),
+            _ => Err("no operand".to_owned()),
+        };
+        let bound = Condition::WithinDepth { max_depth: 3 };
+        // As Argo's `asInt(inputs.parameters['_recursion-depth']) < 3`.
+        for (depth, holds) in [(1, true), (2, true), (3, false), (4, false)] {
+            assert_eq!(condition_holds(&bound, &value, depth), Ok(holds), "{depth}");
+        }
+        let guarded = Condition::And(vec![
+            Condition::Compare {
+                left: Operand::Constant("1".into()),
+                op: CompareOp::Lt,
+                right: Operand::Constant("2".into()),
+                kind: CompareKind::Integer,
+            },
+            bound,
+        ]);
+        assert_eq!(condition_holds(&guarded, &value, 2), Ok(true));
+        assert_eq!(condition_holds(&guarded, &value, 3), Ok(false));
     }
 }

@@ -114,17 +114,17 @@ impl RunFolder {
 
     /// The folder of a task that succeeded.
     pub(crate) fn task_dir(&self, task: &str) -> PathBuf {
-        self.dir.join(task)
+        self.dir.join(folder_name(task).as_ref())
     }
 
     /// Where a running task writes.
     pub(crate) fn tmp_dir(&self, task: &str) -> PathBuf {
-        self.dir.join(format!("{task}.tmp"))
+        self.dir.join(format!("{}.tmp", folder_name(task)))
     }
 
     /// Where a failed task's files are kept.
     pub(crate) fn failed_dir(&self, task: &str) -> PathBuf {
-        self.dir.join(format!("{task}.failed"))
+        self.dir.join(format!("{}.failed", folder_name(task)))
     }
 
     /// Removes whatever an earlier attempt left of a task.
@@ -236,5 +236,46 @@ mod tests {
             RunFolder::open(dir.path(), "nope"),
             Err(RunError::CannotResume { .. })
         ));
+    }
+}
+
+/// The most bytes a task's folder name may take, leaving room for `.failed` within the 255
+/// bytes a file name may have on Linux and macOS file systems.
+const MAX_FOLDER_NAME: usize = 240;
+
+/// The name of task `task`'s folder: the task's name, or for a name too long to be a file
+/// name (a task deep in a recursion: `train-rounds.train-rounds.….train-epoch`) a hash of the
+/// whole name, then `~`, then as much of its end as fits — unique, and still readable.
+pub(crate) fn folder_name(task: &str) -> std::borrow::Cow<'_, str> {
+    if task.len() <= MAX_FOLDER_NAME {
+        return task.into();
+    }
+    use sha2::{Digest, Sha256};
+    let hash = crate::util::hex(&Sha256::digest(task.as_bytes()));
+    let keep = MAX_FOLDER_NAME - 17;
+    let mut start = task.len() - keep;
+    while !task.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("{}~{}", &hash[..16], &task[start..]).into()
+}
+
+#[cfg(test)]
+mod folder_name_tests {
+    use super::folder_name;
+
+    #[test]
+    fn a_name_too_long_for_a_file_is_shortened_uniquely() {
+        assert_eq!(
+            folder_name("train-rounds.train-epoch"),
+            "train-rounds.train-epoch"
+        );
+        let deep = |n: usize| format!("{}train-epoch", "train-rounds.".repeat(n));
+        let (thirty, thirty_one) = (deep(30), deep(31));
+        let (a, b) = (folder_name(&thirty), folder_name(&thirty_one));
+        assert!(a.len() <= 240 && b.len() <= 240, "{a}");
+        assert_ne!(a, b);
+        assert!(a.ends_with(".train-rounds.train-epoch"), "{a}");
+        assert_eq!(a, folder_name(&deep(30)));
     }
 }

@@ -169,6 +169,8 @@ pub(crate) fn execute(
     let mut ignored = super::settings::ignored_here(valid);
     ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
     ignored.extend(super::external::notes(valid));
+    ignored.extend(published_as(p));
+    ignored.extend(run_instead_of_templates(p));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
     let parallelism = match p.settings.parallelism {
         Some(limit) if (limit as usize) < options.parallelism => {
@@ -901,7 +903,9 @@ impl Gate<'_> {
             }
         };
         let shown = condition.describe(&|t| p.tasks[t.index()].name.clone());
-        match depends::condition_holds(condition, &value) {
+        // A branch is decided in its parent's DAG, where a recursive call's depth is known.
+        let depth = crate::ir::call_depth(&p.regions, b);
+        match depends::condition_holds(condition, &value, depth) {
             Ok(true) => BranchState::Entered,
             Ok(false) => BranchState::Not(
                 Phase::Skipped,
@@ -1467,6 +1471,78 @@ fn param_value(
         }),
         _ => Err(format!("parameter `{name}` has no value here")),
     }
+}
+
+/// What the pipeline's kind means here, for the run's notes: the local runner runs every kind
+/// once, now, as one workflow started from it would run on Argo (a `CronWorkflow`'s schedule
+/// and a template's being only a definition are for the cluster).
+fn published_as(p: &crate::ir::Pipeline) -> Option<String> {
+    use crate::ir::OutputKind;
+    let publish = &p.publish;
+    match publish.kind() {
+        OutputKind::Workflow => None,
+        OutputKind::CronWorkflow => {
+            let schedules: Vec<String> =
+                publish.schedules.iter().map(|s| format!("`{s}`")).collect();
+            let zone = publish
+                .timezone
+                .as_ref()
+                .map(|z| format!(" ({z})"))
+                .unwrap_or_default();
+            Some(format!(
+                "pipeline `{}` is a CronWorkflow on Argo, scheduled {}{zone}; `run` ignores the schedule and runs it once, now, as one scheduled run",
+                p.name,
+                if schedules.is_empty() {
+                    "never".to_owned()
+                } else {
+                    schedules.join(", ")
+                }
+            ))
+        }
+        kind => Some(format!(
+            "pipeline `{}` is a {} on Argo, which runs nothing by itself; `run` runs it once, now, as a workflow submitted from it",
+            p.name,
+            kind.argo_kind()
+        )),
+    }
+}
+
+/// The note for tasks that run a published template on Argo (`templateRef`): here they run
+/// this binary's component of the same name, which is the library's code when the library was
+/// compiled from this binary.
+fn run_instead_of_templates(p: &crate::ir::Pipeline) -> Option<String> {
+    let mut by_object: Vec<(String, Vec<&str>)> = Vec::new();
+    for task in &p.tasks {
+        let Some(reference) = &task.template_ref else {
+            continue;
+        };
+        let object = format!(
+            "{} `{}`",
+            if reference.cluster_scope {
+                "ClusterWorkflowTemplate"
+            } else {
+                "WorkflowTemplate"
+            },
+            reference.name
+        );
+        match by_object.iter_mut().find(|(o, _)| *o == object) {
+            Some((_, tasks)) => tasks.push(&task.name),
+            None => by_object.push((object, vec![&task.name])),
+        }
+    }
+    (!by_object.is_empty()).then(|| {
+        let parts: Vec<String> = by_object
+            .iter()
+            .map(|(object, tasks)| {
+                let tasks: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+                format!("{} from {object}", tasks.join(", "))
+            })
+            .collect();
+        format!(
+            "on Argo, {} run the published template (`templateRef`); `run` runs this binary's component of the same name instead, the library's code only if the library was compiled from this binary",
+            parts.join("; ")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -348,6 +348,9 @@ impl Unroller<'_> {
                     .collect::<Option<_>>()?,
             ),
             Condition::Not(c) => Condition::Not(Box::new(self.map_condition(c, ctx)?)),
+            Condition::WithinDepth { max_depth } => Condition::WithinDepth {
+                max_depth: *max_depth,
+            },
         })
     }
 
@@ -536,6 +539,7 @@ impl Unroller<'_> {
             depends,
             config: t.config.clone(),
             location: t.location.clone(),
+            template_ref: t.template_ref.clone(),
         })
     }
 

@@ -64,7 +64,11 @@ fn pipeline() -> TokenStream {
             service_account = "runner",
             ttl = 3600,
             image_pull_secrets = ["regcred"],
-            secure_defaults = false
+            secure_defaults = false,
+            schedule = ["0 3 * * *", "0 15 * * 6"],
+            timezone = "Europe/Paris",
+            concurrency_policy = "Forbid",
+            failed_jobs_history_limit = 1
         ),
         quote! {
             /// Trains every night.

@@ -6,10 +6,13 @@ use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
 use argot_examples::from_url::from_url;
 use argot_examples::gpu_training::gpu_training;
+use argot_examples::library::{ml_library, weekly_report};
 use argot_examples::nested_pipeline::nested_pipeline;
+use argot_examples::nightly::nightly;
 use argot_examples::quickstart::quickstart;
 use argot_examples::shards::shards;
 use argot_examples::sweep::sweep;
+use argot_examples::train_until::train_until;
 use argot_tests::fixtures::{
     braces_constant, cyclic, fails, fan_out, namespaced, panics_in_body_when_asked, too_big,
     typed_values, unpinned_image,
@@ -27,8 +30,9 @@ use argot_tests::fixtures::shaped_params;
 use argot_tests::fixtures::{optional_inputs, own_paths};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, fails_one_branch, formatted, gated_chain,
-    handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out, omits_on_a_result,
+    branch_after_failure, conditions_probe, counted, deepens, fails_one_branch, formatted,
+    gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out,
+    omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -61,6 +65,7 @@ use same_name::twins;
 fn main() {
     argot::main!(
         quickstart,
+        train_until,
         container_steps,
         coin_flip,
         exit_handler,
@@ -89,6 +94,7 @@ fn main() {
         uncontrolled,
         shaped_params,
         loops_probe,
+        deepens,
         sweep,
         shards,
         calls_probe,
@@ -106,5 +112,8 @@ fn main() {
         optional_inputs,
         formatted,
         hooked,
+        nightly,
+        ml_library,
+        weekly_report,
     )
 }

@@ -6,6 +6,7 @@
 //! `validate` command still report them, in the order and with the levels (`--deny`,
 //! `--allow`) they always had: [`validate_and_emit`] runs both sets and applies the levels once.
 
+use super::kinds::{self, ArgoVersion, Manifest};
 use super::{Workflow, manifest, workflow};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::ir::Pipeline;
@@ -19,22 +20,26 @@ pub struct ArgoOptions {
     pub limits: Limits,
     /// Denied and allowed warnings (`--deny`, `--allow`), as for validation.
     pub levels: Levels,
+    /// The Argo version emitted for (`--argo-version`; A0047).
+    pub version: ArgoVersion,
 }
 
 /// A workflow that passed the Argo backend's checks.
 #[derive(Clone, Debug)]
 pub struct Emitted {
-    /// The workflow.
+    /// The workflow (what a run on the cluster is, whatever the kind).
     pub workflow: Workflow,
+    /// The object to write: the workflow as the pipeline's kind, for the chosen Argo version.
+    pub manifest: Manifest,
     /// Warnings the backend's checks found (after `--allow`).
     pub warnings: Diagnostics,
 }
 
 /// Checks what only Argo cares about in `valid` and emits its workflow, or the problems found.
 pub fn emit(valid: &ValidPipeline, options: &ArgoOptions) -> Result<Emitted, Diagnostics> {
-    let (workflow, found) = check(valid, &options.limits);
+    let (emitted, found) = check(valid, &options.limits, options.version);
     let found = options.levels.apply(found);
-    finish(workflow, found)
+    finish(emitted, found)
 }
 
 /// Validates `pipeline` and runs the Argo backend's checks on it: what `compile` and the
@@ -42,8 +47,18 @@ pub fn emit(valid: &ValidPipeline, options: &ArgoOptions) -> Result<Emitted, Dia
 /// gives (images after the value rules, the manifest's last), with `options.levels` applied
 /// once over all of them, so a denied warning of either kind does not hide the other kind.
 pub fn validate_and_emit(
+    pipeline: Pipeline,
+    options: &ValidateOptions,
+) -> Result<(ValidPipeline, Emitted), Diagnostics> {
+    validate_and_emit_for(pipeline, options, ArgoVersion::default())
+}
+
+/// [`validate_and_emit`] for Argo `version`: the manifest takes the version's form, and what
+/// the version lacks is refused (A0047).
+pub fn validate_and_emit_for(
     mut pipeline: Pipeline,
     options: &ValidateOptions,
+    version: ArgoVersion,
 ) -> Result<(ValidPipeline, Emitted), Diagnostics> {
     validate::apply_overrides(&mut pipeline, options);
     let images = image_rules(&pipeline);
@@ -60,14 +75,23 @@ pub fn validate_and_emit(
             &valid.pipeline().name,
             &options.limits,
         ));
-        emitted = Some((valid, workflow));
+        let manifest = kinds::manifest(workflow.clone(), valid.pipeline(), version);
+        found.extend(kinds::check(valid.pipeline(), &manifest, version));
+        emitted = Some((valid, workflow, manifest));
     }
     let found = options.levels.apply(found);
     match emitted {
-        Some((mut valid, workflow)) if !has_errors(&found) => {
+        Some((mut valid, workflow, manifest)) if !has_errors(&found) => {
             let warnings = Diagnostics::new(found);
             valid.set_warnings(warnings.clone());
-            Ok((valid, Emitted { workflow, warnings }))
+            Ok((
+                valid,
+                Emitted {
+                    workflow,
+                    manifest,
+                    warnings,
+                },
+            ))
         }
         _ => Err(Diagnostics::new(found)),
     }
@@ -81,20 +105,30 @@ pub fn check_budget(valid: &ValidPipeline, limits: &Limits) -> Vec<Diagnostic> {
 
 /// The backend's rules on `valid`, before levels: the images, then, when they pass, the
 /// emitted workflow's size and metadata.
-fn check(valid: &ValidPipeline, limits: &Limits) -> (Option<Workflow>, Vec<Diagnostic>) {
+fn check(
+    valid: &ValidPipeline,
+    limits: &Limits,
+    version: ArgoVersion,
+) -> (Option<(Workflow, Manifest)>, Vec<Diagnostic>) {
     let mut found = image_rules(valid.pipeline());
     if has_errors(&found) {
         return (None, found);
     }
     let workflow = workflow(valid);
     found.extend(manifest::check(&workflow, &valid.pipeline().name, limits));
-    (Some(workflow), found)
+    let manifest = kinds::manifest(workflow.clone(), valid.pipeline(), version);
+    found.extend(kinds::check(valid.pipeline(), &manifest, version));
+    (Some((workflow, manifest)), found)
 }
 
-fn finish(workflow: Option<Workflow>, found: Vec<Diagnostic>) -> Result<Emitted, Diagnostics> {
-    match workflow {
-        Some(workflow) if !has_errors(&found) => Ok(Emitted {
+fn finish(
+    emitted: Option<(Workflow, Manifest)>,
+    found: Vec<Diagnostic>,
+) -> Result<Emitted, Diagnostics> {
+    match emitted {
+        Some((workflow, manifest)) if !has_errors(&found) => Ok(Emitted {
             workflow,
+            manifest,
             warnings: Diagnostics::new(found),
         }),
         _ => Err(Diagnostics::new(found)),

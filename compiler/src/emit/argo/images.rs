@@ -13,15 +13,23 @@ impl Checker<'_> {
     pub(crate) fn images(&mut self) {
         let p = self.p;
         let native_task = p.tasks.iter().position(|t| {
-            p.components
-                .get(&t.component)
-                .is_some_and(|c| c.implementation == Implementation::Native)
+            t.template_ref.is_none()
+                && p.components
+                    .get(&t.component)
+                    .is_some_and(|c| c.implementation == Implementation::Native)
         });
-        // Every component becomes a template, used or not, so each native one needs the image.
+        // A component every task of which runs a published template (`templateRef`) has no
+        // template here, so no image either: the library's template names its own.
+        let published_only = |name: &str| {
+            let mut tasks = p.tasks.iter().filter(|t| t.component == name).peekable();
+            tasks.peek().is_some() && tasks.all(|t| t.template_ref.is_some())
+        };
+        // Every other component becomes a template, used or not, so each native one needs
+        // the image.
         let native_component = p
             .components
             .values()
-            .find(|c| c.implementation == Implementation::Native);
+            .find(|c| c.implementation == Implementation::Native && !published_only(&c.name));
         // (image, who uses it), each image checked once.
         let mut images: Vec<(&str, String)> = Vec::new();
         match (&p.image, native_component) {
@@ -59,6 +67,9 @@ impl Checker<'_> {
             let Implementation::Container(c) = &spec.implementation else {
                 continue;
             };
+            if published_only(name) {
+                continue;
+            }
             if c.image.trim().is_empty() {
                 self.report(
                     Code::NoImage,
