@@ -426,6 +426,38 @@ codes! {
          keeps a task's hooks in a map by name. Put every task that must run on the event into \
          one closure. Constructs inside a hook (a condition, another hook) are not compiled or \
          run yet: write the hook's tasks without them.";
+    /// A task setting's text with a `{{…}}` Argo would substitute, or a run-time value it
+    /// cannot take.
+    SettingValue = "A0042", Error, "a run-time value in a task setting that Argo would not fill in as written",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `SubstituteParams` (the whole template JSON is substituted: env values, image, `metadata` labels and annotations); `workflow/validate/validate.go`: `resolveAllVariables` (an unknown `{{…}}` fails validation)",
+        test: "a0042_setting_values_argo_would_not_fill_in",
+        "An environment value, a pod label or annotation value and a task's image may hold \
+         pipeline parameters and task outputs (`set_env_variable(\"TAG\", tag)`, \
+         `set_container_image(format_arg!(\"busybox:{}\", tag))`): each value travels as an \
+         input of the task's template, which Argo pastes in where the text names it. Text \
+         written as `{{…}}` would be substituted by Argo (or fail its validation) instead of \
+         reaching the pod as written, so it is refused; pass the value as a `Param` or \
+         `ParamRef` instead. A setting's value must be a pipeline parameter, an output \
+         parameter (not an artifact), a loop item or a constant: the output of whichever \
+         branch ran, a collected list, a formatted string of a native input or a value about \
+         the run cannot be pasted into text.";
+    /// Volumes of a pod, or of the run, that collide.
+    VolumeConflict = "A0043", Error, "volumes that collide",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validateVolumes` (unique names), `ValidateVolumeMounts` (one mount per path); argo-workflows v4.1 `workflow/controller/operator.go`: `createPVCs` (one claim per `volumeClaimTemplates` name)",
+        test: "a0043_volumes_that_collide",
+        "A pod's volumes need names of their own (`argot-outputs` is argot's, for the \
+         outputs), each path is mounted once (`/tmp/argot/outputs` is argot's), and a name \
+         is either a volume of the pod or a volume of the run (`add_run_volume`), not both. A \
+         run volume is one claim for the whole run, shared by the tasks that mount it: every \
+         task must give it the same size and storage class, and the size must be a \
+         positive quantity such as `10Gi`.";
+    /// Sidecars or init containers the API server or Argo would refuse.
+    PodContainers = "A0044", Error, "sidecars or init containers that collide or have no image",
+        source: "Kubernetes `pkg/apis/core/validation/validation.go`: `validateContainers`, `validateInitContainers` (a DNS label name unique in the pod, an image); argo-workflows v4.1 `workflow/common/common.go`: `MainContainerName`, `InitContainerName`, `WaitContainerName` (the names Argo's own containers take)",
+        test: "a0044_sidecars_and_init_containers_that_collide",
+        "A task's sidecars and init containers share the pod with its main container and \
+         Argo's own (`main`, `init`, `wait`): each needs a name of its own, a DNS label of at \
+         most 63 lowercase letters, digits and `-`, and an image.";
     /// Resource requests or limits the API server would refuse.
     InvalidResources = "A0039", Error, "invalid resource requests or limits",
         source: "Kubernetes `pkg/apis/core/validation/validation.go`: `ValidateResourceRequirements` (a quantity per resource, limit not below request), `validateResourceName` (a qualified name), extended resources whole and with request equal to limit; the quantity grammar of `apimachinery/pkg/api/resource`",

@@ -115,6 +115,11 @@ impl Formatted {
     pub fn __new(pieces: Vec<FormatBound>) -> Formatted {
         Formatted(pieces)
     }
+
+    #[doc(hidden)]
+    pub fn __into_pieces(self) -> Vec<FormatBound> {
+        self.0
+    }
 }
 
 impl IntoParam<String> for Formatted {

@@ -42,7 +42,9 @@
 //! 2. **Components.** Every [`Task::component`] is a key of [`Pipeline::components`]; the key
 //!    is the spec's own name. Two different specs never share a name (A0008).
 //! 3. **Bindings.** A task's arguments are keyed by input names of its component, in the
-//!    component's order; an unbound input has a default (A0002, A0007, A0011).
+//!    component's order; an unbound input has a default (A0002, A0007, A0011). After them
+//!    come the values of its settings (`argot-setting-N`, [`is_setting_input`]), each named
+//!    by a [`setting_placeholder`] in the task's settings (A0042).
 //! 4. **Scopes.** A task reads outputs of, and names in its `depends`, only tasks of its own
 //!    region or of a region enclosing it (A0028). Values leave a region only through its
 //!    construct.
@@ -1265,6 +1267,45 @@ pub struct TaskConfig {
     /// at most the limit a config map key holds run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub semaphores: Vec<SemaphoreRef>,
+    /// The image the task runs in, instead of the pipeline's (native components) or the
+    /// component's own (container components); may hold [`setting_placeholder`]s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The main container's security context, over argot's secure default
+    /// (`allowPrivilegeEscalation: false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<k8s_openapi::api::core::v1::SecurityContext>,
+    /// The pod's security context (the template's `securityContext`), over the workflow's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_security_context: Option<k8s_openapi::api::core::v1::PodSecurityContext>,
+    /// Where the pod may be scheduled, next to which pods (the template's `affinity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// Volumes created for the run and shared by the tasks that mount them (Argo's
+    /// `spec.volumeClaimTemplates`); each is mounted by an entry of `volume_mounts` with its
+    /// name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_volumes: Vec<RunVolume>,
+    /// Containers running beside the main one for the pod's life (Argo `sidecars`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Containers run to completion, in order, before the main one (Argo `initContainers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
+}
+
+/// A persistent volume claim created when the run starts and deleted with it (one of Argo's
+/// `spec.volumeClaimTemplates`): tasks that mount it share its files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunVolume {
+    /// The claim template's name, which the mounts name (Argo names the claim
+    /// `<workflow>-<name>`).
+    pub name: String,
+    /// How much storage it requests (a quantity: `10Gi`).
+    pub size: String,
+    /// The storage class; `None` is the cluster's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
 }
 
 /// A semaphore whose limit is key `key` of config map `config_map` (Argo's
@@ -1282,6 +1323,46 @@ impl SemaphoreRef {
     pub fn id(&self) -> String {
         format!("{}/{}", self.config_map, self.key)
     }
+}
+
+/// What an argument bound to a setting's value is called: `argot-setting-N`. A `-` keeps it
+/// apart from every component input (a Rust identifier), and Argo takes it as a parameter
+/// name (`isValidParamOrArtifactName`: `^[-a-zA-Z0-9_]+$`).
+pub const SETTING_INPUT_PREFIX: &str = "argot-setting-";
+
+/// True when `input` (a key of [`Task::arguments`]) is a setting's value, not a component
+/// input.
+pub fn is_setting_input(input: &str) -> bool {
+    input.starts_with(SETTING_INPUT_PREFIX)
+}
+
+/// What a setting's text holds where a run-time value goes: the placeholder Argo replaces
+/// with input parameter `input` of the template (`SubstituteParams` in
+/// `workflow/common/util.go` substitutes the whole template, env values, image and
+/// `metadata` included), and the local runner with the same value.
+pub fn setting_placeholder(input: &str) -> String {
+    format!("{{{{inputs.parameters.{input}}}}}")
+}
+
+/// The `{{…}}` tags of a setting's text, in order, with their byte ranges (the tag's inside
+/// trimmed as fasttemplate leaves it: Argo trims spaces inside a tag).
+pub fn setting_tags(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut tags = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            break;
+        };
+        tags.push((open..close + 2, text[open + 2..close].trim()));
+        from = close + 2;
+    }
+    tags
+}
+
+/// The setting input a tag of [`setting_tags`] names, if it is a setting placeholder.
+pub fn setting_tag_input(tag: &str) -> Option<&str> {
+    tag.strip_prefix("inputs.parameters.")
+        .filter(|input| is_setting_input(input))
 }
 
 /// Argo's `memoize`: a template's outputs are kept in a config map under a key built from the
@@ -1304,9 +1385,9 @@ impl TaskConfig {
         *self == Self::default()
     }
 
-    /// `self` laid over `base`: a field `self` sets wins; maps merge key by key; lists keyed
-    /// by name (env, volumes, mounts by path) replace `base`'s entry of the same name and
-    /// otherwise append; tolerations append.
+    /// `self` laid over `base`: a field `self` sets wins (a security context or an affinity
+    /// whole); maps merge key by key; lists keyed by name (env, volumes, mounts by path)
+    /// replace `base`'s entry of the same name and otherwise append; tolerations append.
     pub fn merged_over(&self, base: &TaskConfig) -> TaskConfig {
         fn keyed<T: Clone>(base: &[T], top: &[T], key: impl Fn(&T) -> &str) -> Vec<T> {
             let mut out: Vec<T> = base
@@ -1391,7 +1472,79 @@ impl TaskConfig {
                 );
                 all
             },
+            image: self.image.clone().or_else(|| base.image.clone()),
+            security_context: self
+                .security_context
+                .clone()
+                .or_else(|| base.security_context.clone()),
+            pod_security_context: self
+                .pod_security_context
+                .clone()
+                .or_else(|| base.pod_security_context.clone()),
+            affinity: self.affinity.clone().or_else(|| base.affinity.clone()),
+            run_volumes: keyed(&base.run_volumes, &self.run_volumes, |v| &v.name),
+            sidecars: keyed(&base.sidecars, &self.sidecars, |c| &c.name),
+            init_containers: keyed(&base.init_containers, &self.init_containers, |c| &c.name),
         }
+    }
+
+    /// Every text of these settings a run-time value may be part of, with what it is for
+    /// messages: environment values, pod label and annotation values, the image.
+    pub fn templated_texts(&self) -> Vec<(String, &str)> {
+        let mut texts: Vec<(String, &str)> = Vec::new();
+        for env in &self.env {
+            if let Some(value) = &env.value {
+                texts.push((format!("environment variable `{}`", env.name), value));
+            }
+        }
+        for (key, value) in &self.labels {
+            texts.push((format!("pod label `{key}`"), value));
+        }
+        for (key, value) in &self.annotations {
+            texts.push((format!("pod annotation `{key}`"), value));
+        }
+        if let Some(image) = &self.image {
+            texts.push(("the image".to_owned(), image));
+        }
+        texts
+    }
+
+    /// These settings with every setting placeholder replaced by its value in `values`
+    /// (input name → wire text); a placeholder without a value is left as it is.
+    pub fn with_setting_values(&self, values: &[(String, String)]) -> TaskConfig {
+        let fill = |text: &str| -> String {
+            let mut out = String::with_capacity(text.len());
+            let mut last = 0;
+            for (range, tag) in setting_tags(text) {
+                let value = setting_tag_input(tag)
+                    .and_then(|input| values.iter().find(|(n, _)| n == input))
+                    .map(|(_, v)| v.as_str());
+                if let Some(value) = value {
+                    out.push_str(&text[last..range.start]);
+                    out.push_str(value);
+                    last = range.end;
+                }
+            }
+            out.push_str(&text[last..]);
+            out
+        };
+        let mut config = self.clone();
+        for env in &mut config.env {
+            if let Some(value) = &mut env.value {
+                *value = fill(value);
+            }
+        }
+        for value in config
+            .labels
+            .values_mut()
+            .chain(config.annotations.values_mut())
+        {
+            *value = fill(value);
+        }
+        if let Some(image) = &mut config.image {
+            *image = fill(image);
+        }
+        config
     }
 
     /// A short stable hash of the settings (hex, 8 digits), naming a configured template.
@@ -1465,6 +1618,13 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     scheduler_name: None,
     mutexes: Vec::new(),
     semaphores: Vec::new(),
+    image: None,
+    security_context: None,
+    pod_security_context: None,
+    affinity: None,
+    run_volumes: Vec::new(),
+    sidecars: Vec::new(),
+    init_containers: Vec::new(),
 };
 
 impl TaskSettings {

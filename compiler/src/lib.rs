@@ -90,8 +90,8 @@ pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, ImagePullPolicy, RetryIf, RetryNumber, Secret, TaskDefaults, TaskOptions,
-    task_defaults,
+    ComponentSettings, ImagePullPolicy, RetryIf, RetryNumber, Secret, SettingValue, TaskDefaults,
+    TaskOptions, task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
@@ -111,6 +111,23 @@ pub use anyhow;
 /// own, at the version argot was built with. (Only this type: re-exporting the whole crate
 /// makes rustc print every type in compile errors with its full path.)
 pub use k8s_openapi::api::core::v1::Toleration;
+
+/// Kubernetes' own types for a task's security contexts, affinity, sidecars and init
+/// containers ([`TaskOptions::set_security_context`], [`TaskOptions::set_pod_security_context`],
+/// [`TaskOptions::set_affinity`], [`TaskOptions::add_sidecar`],
+/// [`TaskOptions::add_init_container`]) and the types they hold, re-exported from `k8s-openapi` at
+/// the version argot was built with, so a pipeline needs no dependency of its own.
+pub mod k8s {
+    pub use k8s_openapi::api::core::v1::{
+        Affinity, Capabilities, Container, ContainerPort, EnvVar, NodeAffinity, NodeSelector,
+        NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
+        PodSecurityContext, PreferredSchedulingTerm, SeccompProfile, SecurityContext, VolumeMount,
+        WeightedPodAffinityTerm,
+    };
+    pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+        LabelSelector, LabelSelectorRequirement,
+    };
+}
 
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {

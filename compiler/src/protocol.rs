@@ -26,6 +26,9 @@ pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
 /// or container) gets an `emptyDir` volume here, so the folder exists in any image without a
 /// `mkdir` (no shell) and is writable under `readOnlyRootFilesystem` and any user id.
 pub const OUTPUTS_DIR: &str = "/tmp/argot/outputs";
+
+/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`] in a pod.
+pub const OUTPUTS_VOLUME: &str = "argot-outputs";
 /// Where a native component's parameter values are placed, one file per input (Argo writes
 /// them from `raw` input artifacts). Apart from [`INPUTS_DIR`] and [`OUTPUTS_DIR`], so an
 /// input parameter and an input artifact never share a path.

@@ -31,16 +31,18 @@
 //! ```
 
 use k8s_openapi::api::core::v1::{
-    ConfigMapKeySelector, EmptyDirVolumeSource, EnvVar, EnvVarSource, ObjectFieldSelector,
-    PersistentVolumeClaimVolumeSource, ResourceRequirements, SecretKeySelector, Toleration, Volume,
-    VolumeMount,
+    ConfigMapKeySelector, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    KeyToPath, ObjectFieldSelector, PersistentVolumeClaimVolumeSource, ResourceRequirements,
+    SecretKeySelector, SecretVolumeSource, Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
+use crate::dsl::{Param, ParamRef};
+use crate::format::{Displayed, Formatted};
 use crate::ir::{
     Backoff, Comparison, RetryCondition, RetryOn, RetryPolicy, RetryStatus, RetryValue, TaskConfig,
 };
-use crate::trace;
+use crate::trace::{self, Bound, FormatBound};
 
 /// A key of a Kubernetes secret: what a task reads as an environment variable
 /// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
@@ -251,11 +253,116 @@ fn set_env_from(config: &mut TaskConfig, name: &str, source: EnvVarSource) {
 pub trait SettingsTarget {
     /// Applies `edit` to the settings this handle stands for.
     fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig));
+
+    /// The text a setting holds for `pieces`: constant text as it is. Only a task can take
+    /// run-time values ([`SettingValue`] is implemented for them on task handles alone), so
+    /// the defaults and a component's settings only ever see text.
+    #[doc(hidden)]
+    fn __text(
+        &self,
+        pieces: Vec<FormatBound>,
+        _location: &'static std::panic::Location<'static>,
+    ) -> Option<String> {
+        let mut text = String::new();
+        for piece in pieces {
+            if let FormatBound::Text(t) = piece {
+                text.push_str(&t);
+            }
+        }
+        Some(text)
+    }
 }
 
 impl<T: crate::AsTask> SettingsTarget for T {
     fn __edit(&self, edit: &mut dyn FnMut(&mut TaskConfig)) {
         trace::configure_task(self.task_handle(), edit);
+    }
+
+    /// Each run-time value becomes an argument of the task (`argot-setting-N`), and the text
+    /// holds its placeholder.
+    fn __text(
+        &self,
+        pieces: Vec<FormatBound>,
+        location: &'static std::panic::Location<'static>,
+    ) -> Option<String> {
+        let mut text = String::new();
+        for piece in pieces {
+            let bound = match piece {
+                FormatBound::Text(t) => {
+                    text.push_str(&t);
+                    continue;
+                }
+                FormatBound::Param(name, _) => Bound::PipelineParam(name),
+                FormatBound::Output(task, output, _) => Bound::Output(task, output),
+            };
+            text.push_str(&trace::bind_setting(self.task_handle(), bound, location)?);
+        }
+        Some(text)
+    }
+}
+
+/// A value an environment variable, a pod label or annotation, or the image of a task can
+/// take: text (`&str`, `String`) anywhere, and on a task also a pipeline parameter
+/// `Param<T>`, a task's output `ParamRef<T>` or a [`format_arg!`](crate::format_arg) of them,
+/// where `T` is a string, an integer, a float, `bool` or `char`.
+///
+/// A run-time value arrives as its wire form ([`crate::value`]), on Argo (which pastes
+/// `{{inputs.parameters.…}}` into the text) and under `run` alike: a `String` as itself
+/// unless it holds `{`, `}`, `$`, a control character, outer whitespace or starts with `"`
+/// (then as an escaped JSON string literal), a number or `bool` as JSON writes it (`0.5`,
+/// `2`, `true`; a float with no fraction keeps `.0`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of this setting here",
+    label = "expected text, or on a task a `Param<T>`, a `ParamRef<T>` or `format_arg!(…)`",
+    note = "a run-time value (a pipeline parameter or a task's output) can only be given to one task's setting: `task_defaults()` and `#[component(settings = …)]` take text; a `Secret` goes through `set_env_from_secret`"
+)]
+pub trait SettingValue<Target> {
+    #[doc(hidden)]
+    fn __pieces(self) -> Vec<FormatBound>;
+}
+
+impl<S> SettingValue<S> for &str {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self.to_owned())]
+    }
+}
+
+impl<S> SettingValue<S> for String {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self)]
+    }
+}
+
+impl<S> SettingValue<S> for &String {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Text(self.clone())]
+    }
+}
+
+/// A handle whose settings can take run-time values: a task's (anything [`crate::AsTask`]),
+/// not the defaults' or a component's, which hold for tasks that may not see the value. A
+/// run-time value given to `task_defaults()` fails to compile, rustc saying that
+/// `TaskDefaults` does not implement `AsTask`, required for `TakesRunTimeValues`.
+pub trait TakesRunTimeValues: crate::AsTask {}
+
+impl<T: crate::AsTask> TakesRunTimeValues for T {}
+
+impl<T: TakesRunTimeValues, U: Displayed> SettingValue<T> for Param<U> {
+    fn __pieces(self) -> Vec<FormatBound> {
+        vec![FormatBound::Param(self.name(), U::DISPLAY)]
+    }
+}
+
+impl<T: TakesRunTimeValues, U: Displayed> SettingValue<T> for ParamRef<U> {
+    fn __pieces(self) -> Vec<FormatBound> {
+        let (task, output) = self.__parts();
+        vec![FormatBound::Output(task, output, U::DISPLAY)]
+    }
+}
+
+impl<T: TakesRunTimeValues> SettingValue<T> for Formatted {
+    fn __pieces(self) -> Vec<FormatBound> {
+        self.__into_pieces()
     }
 }
 
@@ -316,7 +423,15 @@ pub fn component_settings(settings: fn(ComponentSettings) -> ComponentSettings) 
 fn add_volume(config: &mut TaskConfig, volume: Volume, mount_path: &str) {
     let name = volume.name.clone();
     config.volumes.retain(|v| v.name != name);
+    config.run_volumes.retain(|v| v.name != name);
     config.volumes.push(volume);
+    mount(config, &name, mount_path);
+}
+
+/// Mounts volume `name` at `mount_path`, with the variable through which
+/// [`crate::dsl::volume_path`] finds it.
+fn mount(config: &mut TaskConfig, name: &str, mount_path: &str) {
+    let name = name.to_owned();
     config.volume_mounts.retain(|m| m.name != name);
     config.volume_mounts.push(VolumeMount {
         name: name.clone(),
@@ -458,16 +573,37 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
-    /// Sets environment variable `name` of the main container to `value`.
-    fn set_env_variable(self, name: &str, value: &str) -> Self {
+    /// Sets environment variable `name` of the main container to `value`: text (where the
+    /// kubelet expands `$(VAR)` of earlier variables) or, on a task, a run-time value
+    /// ([`SettingValue`]: `set_env_variable("TAG", tag)`).
+    #[track_caller]
+    fn set_env_variable<V: SettingValue<Self>>(self, name: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
             c.env.retain(|e| e.name != name);
             c.env.push(EnvVar {
                 name: name.to_owned(),
-                value: Some(value.to_owned()),
+                value: Some(value.clone()),
                 value_from: None,
             });
         });
+        self
+    }
+
+    /// Runs the task in `image` instead of the pipeline's (a native component: the image
+    /// must hold the same binary) or the component's own (a container component); on a task
+    /// it may take run-time values: `set_container_image(format_arg!("busybox:{}", tag))`.
+    /// `run` uses it for container components; a native component runs this binary.
+    #[track_caller]
+    fn set_container_image<V: SettingValue<Self>>(self, image: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(image) = self.__text(image.__pieces(), location) else {
+            return self;
+        };
+        self.__edit(&mut |c| c.image = Some(image.clone()));
         self
     }
 
@@ -541,6 +677,76 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Mounts a volume created for the run (Argo's `spec.volumeClaimTemplates`): a claim of
+    /// `size` (`"10Gi"`) made when the run starts and deleted with it, shared by every task
+    /// that mounts it under the same `name` (`ReadWriteOnce`: tasks using it at the same time
+    /// must land on one node). `run` gives the run one folder for it, shared by its tasks.
+    fn add_run_volume(self, name: &str, size: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            c.volumes.retain(|v| v.name != name);
+            c.run_volumes.retain(|v| v.name != name);
+            c.run_volumes.push(crate::ir::RunVolume {
+                name: name.to_owned(),
+                size: size.to_owned(),
+                storage_class: None,
+            });
+            mount(c, name, mount_path);
+        });
+        self
+    }
+
+    /// Mounts key `secret.key` of a Kubernetes secret as the file `<mount_path>/<key>`
+    /// (a `secret` volume; more keys of the same secret join the same volume). The manifest
+    /// names the secret and key only. `run` writes the file from where `--secret NAME/KEY=…`
+    /// says into a private temporary folder removed when the task ends (refused without it,
+    /// A0031).
+    fn add_secret_volume(self, name: &str, secret: &Secret, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let mut items: Vec<KeyToPath> = c
+                .volumes
+                .iter()
+                .find(|v| v.name == name)
+                .and_then(|v| v.secret.as_ref())
+                .filter(|s| s.secret_name.as_deref() == Some(secret.name.as_str()))
+                .and_then(|s| s.items.clone())
+                .unwrap_or_default();
+            items.retain(|i| i.key != secret.key);
+            items.push(KeyToPath {
+                key: secret.key.clone(),
+                path: secret.key.clone(),
+                mode: None,
+            });
+            let volume = Volume {
+                name: name.to_owned(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(secret.name.clone()),
+                    items: Some(items),
+                    ..SecretVolumeSource::default()
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
+    /// Mounts every key of config map `config_map` as a file in `mount_path` (a `configMap`
+    /// volume). `run` has no config maps: it refuses (A0031).
+    fn add_config_map_volume(self, name: &str, config_map: &str, mount_path: &str) -> Self {
+        self.__edit(&mut |c| {
+            let volume = Volume {
+                name: name.to_owned(),
+                config_map: Some(ConfigMapVolumeSource {
+                    name: config_map.to_owned(),
+                    ..ConfigMapVolumeSource::default()
+                }),
+                ..Volume::default()
+            };
+            add_volume(c, volume, mount_path);
+        });
+        self
+    }
+
     /// Sets environment variable `name` to key `key` of config map `config_map`
     /// (`valueFrom.configMapKeyRef`). `run` cannot read a config map: it refuses (A0031).
     fn set_env_from_config_map(self, name: &str, config_map: &str, key: &str) -> Self {
@@ -575,18 +781,31 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
-    /// Adds a label to the task's pod (KFP's `add_pod_label`).
-    fn add_pod_label(self, key: &str, value: &str) -> Self {
+    /// Adds a label to the task's pod (KFP's `add_pod_label`); on a task the value may be a
+    /// run-time value ([`SettingValue`]), which must then make a valid label value when the
+    /// task starts.
+    #[track_caller]
+    fn add_pod_label<V: SettingValue<Self>>(self, key: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
-            c.labels.insert(key.to_owned(), value.to_owned());
+            c.labels.insert(key.to_owned(), value.clone());
         });
         self
     }
 
-    /// Adds an annotation to the task's pod (KFP's `add_pod_annotation`).
-    fn add_pod_annotation(self, key: &str, value: &str) -> Self {
+    /// Adds an annotation to the task's pod (KFP's `add_pod_annotation`); on a task the value
+    /// may be a run-time value ([`SettingValue`]).
+    #[track_caller]
+    fn add_pod_annotation<V: SettingValue<Self>>(self, key: &str, value: V) -> Self {
+        let location = std::panic::Location::caller();
+        let Some(value) = self.__text(value.__pieces(), location) else {
+            return self;
+        };
         self.__edit(&mut |c| {
-            c.annotations.insert(key.to_owned(), value.to_owned());
+            c.annotations.insert(key.to_owned(), value.clone());
         });
         self
     }
@@ -612,6 +831,57 @@ pub trait TaskOptions: SettingsTarget + Sized {
     /// The scheduler that places the task's pod.
     fn set_scheduler_name(self, name: &str) -> Self {
         self.__edit(&mut |c| c.scheduler_name = Some(name.to_owned()));
+        self
+    }
+
+    /// The main container's security context (Kubernetes' own `SecurityContext`: user, group,
+    /// capabilities, a read-only root file system, …). Under argot's secure defaults the
+    /// container keeps `allowPrivilegeEscalation: false` unless this says otherwise. `run`
+    /// ignores it (a process here runs as you) and says so once per run.
+    fn set_security_context(self, context: k8s_openapi::api::core::v1::SecurityContext) -> Self {
+        self.__edit(&mut |c| c.security_context = Some(context.clone()));
+        self
+    }
+
+    /// The pod's security context (Kubernetes' `PodSecurityContext`: `fsGroup`, supplemental
+    /// groups, sysctls, …) on the task's template. Argo puts a template's in place of the
+    /// workflow's, so argot lays it over the workflow's: fields it leaves unset keep the
+    /// pipeline's (`runAsNonRoot`, `runAsUser` of the secure defaults). Ignored by `run`.
+    fn set_pod_security_context(
+        self,
+        context: k8s_openapi::api::core::v1::PodSecurityContext,
+    ) -> Self {
+        self.__edit(&mut |c| c.pod_security_context = Some(context.clone()));
+        self
+    }
+
+    /// Where the pod may be scheduled and next to which pods (Kubernetes' `Affinity`: node
+    /// affinity, pod affinity and anti-affinity), on the task's template. Ignored by `run`
+    /// (there is one machine), said once per run.
+    fn set_affinity(self, affinity: k8s_openapi::api::core::v1::Affinity) -> Self {
+        self.__edit(&mut |c| c.affinity = Some(affinity.clone()));
+        self
+    }
+
+    /// Runs `container` beside the task's main container for the pod's life (Argo
+    /// `sidecars`: a proxy, a database, a metrics exporter); Argo stops it once the main
+    /// container has finished. A later one with the same name replaces it. `run` refuses a
+    /// task with sidecars (A0031): it runs the task as one process.
+    fn add_sidecar(self, container: k8s_openapi::api::core::v1::Container) -> Self {
+        self.__edit(&mut |c| {
+            c.sidecars.retain(|s| s.name != container.name);
+            c.sidecars.push(container.clone());
+        });
+        self
+    }
+
+    /// Runs `container` to completion before the main container, after the init containers
+    /// added before it (Argo `initContainers`). `run` refuses it (A0031).
+    fn add_init_container(self, container: k8s_openapi::api::core::v1::Container) -> Self {
+        self.__edit(&mut |c| {
+            c.init_containers.retain(|s| s.name != container.name);
+            c.init_containers.push(container.clone());
+        });
         self
     }
 
@@ -771,5 +1041,28 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(c.volume_mounts[0].mount_path, "/b");
+    }
+
+    #[test]
+    fn run_time_values_are_pasted_where_their_placeholders_are_and_nowhere_else() {
+        let zero = crate::ir::setting_placeholder("argot-setting-0");
+        let one = crate::ir::setting_placeholder("argot-setting-1");
+        let c = config(|s| {
+            s.set_env_variable("URL", format!("gs://{zero}/{one}/{{{{x}}}}").as_str())
+                .add_pod_label("v", zero.as_str())
+                .set_container_image(format!("busybox:{one}").as_str())
+        });
+        let values = [
+            ("argot-setting-0".to_owned(), "b".to_owned()),
+            ("argot-setting-1".to_owned(), "1.36".to_owned()),
+        ];
+        let filled = c.with_setting_values(&values);
+        // Only setting placeholders are filled: other tags stay as Argo would see them.
+        assert_eq!(filled.env[0].value.as_deref(), Some("gs://b/1.36/{{x}}"));
+        assert_eq!(filled.labels["v"], "b");
+        assert_eq!(filled.image.as_deref(), Some("busybox:1.36"));
+        // A placeholder without a value is left as it is.
+        let partial = c.with_setting_values(&values[..1]);
+        assert_eq!(partial.image, Some(format!("busybox:{one}")));
     }
 }

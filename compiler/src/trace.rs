@@ -396,8 +396,14 @@ pub fn bind_input(
                     t.arguments.insert(input.to_owned(), argument);
                     // In the component's order, as positional arguments are, whatever order
                     // the builder methods were called in.
+                    // Settings' values after the inputs, in the order they were bound.
                     let spec = &tracer.pipeline.components[&t.component];
-                    let position = |name: &str| spec.inputs.iter().position(|i| i.name == name);
+                    let position = |name: &str| {
+                        spec.inputs
+                            .iter()
+                            .position(|i| i.name == name)
+                            .unwrap_or(usize::MAX)
+                    };
                     t.arguments.sort_by_key(|name, _| position(name));
                 }
             }
@@ -407,6 +413,50 @@ pub fn bind_input(
             }
         }
     });
+}
+
+/// Binds a run-time value of one of `task`'s settings (`set_env_variable("TAG", tag)`) as a
+/// new argument `argot-setting-N`, and returns the placeholder the setting's text holds in
+/// its place (see [`crate::ir::setting_placeholder`]); `None` when the value could not be
+/// bound (the problem is recorded).
+#[doc(hidden)]
+pub fn bind_setting(
+    task: TaskHandle,
+    bound: Bound,
+    location: &'static Location<'static>,
+) -> Option<String> {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        match guard.as_mut() {
+            Some(tracer) if tracer.trace == task.trace => {
+                let name = tracer.pipeline.tasks[task.id.index()].name.clone();
+                let what = || format!("a setting of task `{name}`");
+                let argument = tracer.argument(bound, &what, task.region, location)?;
+                let t = &mut tracer.pipeline.tasks[task.id.index()];
+                // One input per distinct value, however many settings show it.
+                if let Some((input, _)) = t
+                    .arguments
+                    .iter()
+                    .find(|(k, a)| crate::ir::is_setting_input(k) && **a == argument)
+                {
+                    return Some(crate::ir::setting_placeholder(input));
+                }
+                let n = t
+                    .arguments
+                    .keys()
+                    .filter(|k| crate::ir::is_setting_input(k))
+                    .count();
+                let input = format!("{}{n}", crate::ir::SETTING_INPUT_PREFIX);
+                t.arguments.insert(input.clone(), argument);
+                Some(crate::ir::setting_placeholder(&input))
+            }
+            _ => {
+                drop(guard);
+                with_local_task(task, "set_…", |_| {});
+                None
+            }
+        }
+    })
 }
 
 /// Edits the settings of `task` (the DSL's `set_…` methods).

@@ -311,6 +311,7 @@ pub(crate) fn check_rules(
     cx.calls();
     cx.recursion();
     cx.templates(&mut names);
+    cx.run_volumes(&names);
     cx.io_names();
     cx.arguments();
     cx.placeholders();

@@ -1187,3 +1187,177 @@ pub fn deepen(x: Param<u32>) -> ParamRef<u32> {
 pub fn deepens() -> ParamRef<u32> {
     deepen(0u32)
 }
+
+// --- Run-time values in settings' text. ---
+
+/// The value of environment variable `var`.
+#[component]
+pub fn env_value(var: String) -> Result<String> {
+    std::env::var(&var).with_context(|| format!("`{var}` is not set"))
+}
+
+/// What its container sees, as its output: the image it runs and the value of environment
+/// variable `var` (run by `argot-fake-runtime`'s `describe`).
+#[container_component]
+pub fn image_and_env(var: Param<String>, out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["describe"])
+        .arg(&out)
+        .arg(var)
+}
+
+/// Pipeline parameters and task outputs in settings' text, wherever Argo substitutes them:
+/// environment values, pod label and annotation values, and the image, of a native and of a
+/// container component.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn setting_values(#[default("v1.2")] tag: Param<String>, #[default(7)] build: Param<u32>) {
+    let made = echo("model-a");
+    env_value("MODEL")
+        .name("native")
+        .set_env_variable(
+            "MODEL",
+            format_arg!("models/{}/{}-{}", tag, made.output, build),
+        )
+        .add_pod_label("tag", tag)
+        .add_pod_annotation("example.com/build", build)
+        .set_container_image(format_arg!("example.com/fixtures:{}", tag));
+    image_and_env("MODEL")
+        .name("container")
+        .set_env_variable("MODEL", made.output)
+        .set_container_image(format_arg!("example.com/fake:{}", tag));
+}
+
+// --- Security contexts and affinity. ---
+
+/// A task with its own container and pod security contexts (over the secure defaults) and an
+/// affinity: a node it must run on and pods of its kind it prefers not to share one with.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn guarded() {
+    use argot::k8s::{
+        Affinity, Capabilities, LabelSelector, NodeAffinity, NodeSelector, NodeSelectorRequirement,
+        NodeSelectorTerm, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, SecurityContext,
+        WeightedPodAffinityTerm,
+    };
+    step(1)
+        .name("locked-down")
+        .set_security_context(SecurityContext {
+            read_only_root_filesystem: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .set_pod_security_context(PodSecurityContext {
+            fs_group: Some(2000),
+            ..Default::default()
+        })
+        .set_affinity(Affinity {
+            node_affinity: Some(NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: Some(vec![NodeSelectorRequirement {
+                            key: "kubernetes.io/arch".into(),
+                            operator: "In".into(),
+                            values: Some(vec!["amd64".into()]),
+                        }]),
+                        ..Default::default()
+                    }],
+                }),
+                ..Default::default()
+            }),
+            pod_anti_affinity: Some(PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    WeightedPodAffinityTerm {
+                        weight: 50,
+                        pod_affinity_term: PodAffinityTerm {
+                            label_selector: Some(LabelSelector {
+                                match_labels: Some(
+                                    [("argot.dev/component".to_owned(), "step".to_owned())].into(),
+                                ),
+                                ..Default::default()
+                            }),
+                            topology_key: "kubernetes.io/hostname".into(),
+                            ..Default::default()
+                        },
+                    },
+                ]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    step(2).name("plain");
+}
+
+// --- Volumes of the run, secrets and config maps. ---
+
+/// Writes the file `write` (holding its own name) into volume `volume` unless it is empty,
+/// then returns the sorted names of the files there, each with its content: `name=content`.
+#[component]
+pub fn volume_files(volume: String, write: String) -> Result<String> {
+    let dir = argot::volume_path(&volume)?;
+    if !write.is_empty() {
+        std::fs::write(dir.join(&write), &write)?;
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        files.push(format!("{name}={}", std::fs::read_to_string(&path)?));
+    }
+    files.sort();
+    Ok(files.join(","))
+}
+
+/// A volume created for the run, written by one task and read by the next; a secret mounted
+/// as a file.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn run_volumes() {
+    let first = volume_files("scratch", "a")
+        .name("writer")
+        .add_run_volume("scratch", "1Gi", "/scratch");
+    volume_files("scratch", "")
+        .name("reader")
+        .after(&first)
+        .add_run_volume("scratch", "1Gi", "/data/scratch");
+    volume_files("creds", "")
+        .name("secret-reader")
+        .add_secret_volume("creds", &Secret::new("bucket-creds", "token"), "/etc/creds");
+}
+
+/// A config map mounted as files (compiled; `run` refuses it, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn config_map_volume() {
+    volume_files("settings", "").add_config_map_volume("settings", "app-settings", "/etc/app");
+}
+
+// --- Sidecars and init containers. ---
+
+/// A task with an init container that prepares a volume and a sidecar beside it (compiled;
+/// `run` refuses them, A0031).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn with_sidecars() {
+    use argot::k8s::{Container, ContainerPort};
+    volume_files("shared", "")
+        .add_empty_dir_volume("shared", "/shared")
+        .add_init_container(Container {
+            name: "fetch".into(),
+            image: Some("busybox:1.36".into()),
+            command: Some(vec!["touch".into(), "/shared/ready".into()]),
+            volume_mounts: Some(vec![argot::k8s::VolumeMount {
+                name: "shared".into(),
+                mount_path: "/shared".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+        .add_sidecar(Container {
+            name: "cache".into(),
+            image: Some("redis:7".into()),
+            ports: Some(vec![ContainerPort {
+                container_port: 6379,
+                ..Default::default()
+            }]),
+            ..Default::default()
+        });
+}

@@ -2260,6 +2260,118 @@ fn a0052_unknown_artifact_gc_strategy() {
     );
     snapshot("A0052-unknown-artifact-gc", &d);
 }
+fn a0042_setting_values_argo_would_not_fill_in() {
+    use argot::ir::{Argument, FormatPart};
+    let fine = traced(fixtures::setting_values::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let native = fine.tasks.iter().position(|t| t.name == "native").unwrap();
+    // Text Argo would substitute, and a placeholder of a value the task does not bind.
+    let mut p = fine.clone();
+    p.tasks[native].config.env[0].value = Some("{{workflow.name}}".into());
+    p.tasks[native].config.annotations.insert(
+        "note".into(),
+        "{{inputs.parameters.argot-setting-9}}".into(),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::SettingValue; 2], "{d}");
+    snapshot("A0042-setting-value", &d);
+    // A value that cannot be pasted into text.
+    let mut p = fine.clone();
+    p.tasks[native].arguments.insert(
+        "argot-setting-1".into(),
+        Argument::Format(vec![FormatPart::Text("x".into())]),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::SettingValue], "{d}");
+    assert!(d.to_string().contains("takes a formatted string"), "{d}");
+    // A label whose own text no value can make valid.
+    let mut p = fine;
+    p.tasks[native].config.labels.insert(
+        "tag".into(),
+        "has space-{{inputs.parameters.argot-setting-0}}".into(),
+    );
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig], "{d}");
+}
+
+/// Security contexts and affinities the API server or the kubelet would refuse are A0030.
+#[test]
+fn a0030_security_contexts_and_affinities_kubernetes_would_refuse() {
+    let fine = traced(fixtures::guarded::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let mut p = fine.clone();
+    let t = &mut p.tasks[0].config;
+    // Root, while the secure defaults say the pod must not run as root.
+    t.security_context.as_mut().unwrap().run_as_user = Some(0);
+    let affinity = t.affinity.as_mut().unwrap();
+    let node = affinity.node_affinity.as_mut().unwrap();
+    let term = &mut node
+        .required_during_scheduling_ignored_during_execution
+        .as_mut()
+        .unwrap()
+        .node_selector_terms[0];
+    term.match_expressions.as_mut().unwrap()[0].operator = "Within".into();
+    let anti = affinity.pod_anti_affinity.as_mut().unwrap();
+    let weighted = &mut anti
+        .preferred_during_scheduling_ignored_during_execution
+        .as_mut()
+        .unwrap()[0];
+    weighted.weight = 0;
+    weighted.pod_affinity_term.topology_key.clear();
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    snapshot("A0030-security-and-affinity", &d);
+    // Root is fine once the task says it may run as root.
+    let mut p = fine;
+    let context = p.tasks[0].config.security_context.as_mut().unwrap();
+    context.run_as_user = Some(0);
+    context.run_as_non_root = Some(false);
+    assert!(validate(&p, &ValidateOptions::default()).is_ok());
+}
+
+#[test]
+fn a0043_volumes_that_collide() {
+    use argot::ir::RunVolume;
+    let fine = traced(fixtures::run_volumes::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let mut p = fine.clone();
+    // One run volume name, two sizes.
+    p.tasks[1].config.run_volumes[0].size = "2Gi".into();
+    // Two mounts at one path, and a run volume named like argot's outputs volume with a size
+    // that is not a quantity.
+    let writer = &mut p.tasks[0].config;
+    writer.volume_mounts[0].mount_path = "/tmp/argot/outputs".into();
+    writer.run_volumes.push(RunVolume {
+        name: "argot-outputs".into(),
+        size: "lots".into(),
+        storage_class: None,
+    });
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::VolumeConflict; 4], "{d}");
+    snapshot("A0043-volume-conflict", &d);
+}
+
+#[test]
+fn a0044_sidecars_and_init_containers_that_collide() {
+    let fine = traced(fixtures::with_sidecars::definition());
+    let valid = validate(&fine, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    // Valid for Argo, refused by the local runner: a process has no pod to share.
+    let d = argot::run::check_local(&valid, &std::collections::BTreeMap::new())
+        .expect_err("the local runner refuses them");
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 2], "{d}");
+    assert!(d.to_string().contains("sidecar `cache` needs a pod"), "{d}");
+    let mut p = fine;
+    let config = &mut p.tasks[0].config;
+    config.sidecars[0].name = "wait".into();
+    config.init_containers[0].image = None;
+    let mut twin = config.init_containers[0].clone();
+    twin.image = Some("busybox:1.36".into());
+    config.init_containers.push(twin);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::PodContainers; 3], "{d}");
+    snapshot("A0044-pod-containers", &d);
+}
+
 /// A CronWorkflow's settings as Argo's `validate.CronWorkflow` checks them: every mistake is
 /// reported, each naming the value and what to write instead.
 #[test]

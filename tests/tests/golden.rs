@@ -504,6 +504,31 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "setting_values",
+        argot_tests::fixtures::setting_values::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "guarded",
+        argot_tests::fixtures::guarded::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "run_volumes",
+        argot_tests::fixtures::run_volumes::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "config_map_volume",
+        argot_tests::fixtures::config_map_volume::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "with_sidecars",
+        argot_tests::fixtures::with_sidecars::definition(),
+        "argot-fixtures",
+    );
+    check(
         "one_at_a_time",
         argot_tests::fixtures::one_at_a_time::definition(),
         "argot-fixtures",

@@ -2132,6 +2132,110 @@ fn a_container_output_is_collected_from_the_images_own_path() {
     );
 }
 
+/// Pipeline parameters and task outputs in settings' text reach the task as Argo pastes them
+/// (each value's wire form): the native task's environment, and the container's image and
+/// environment, get the run's values; a value that makes a label Kubernetes refuses errors the
+/// task, as the API server would refuse its pod.
+#[test]
+fn run_time_values_in_settings_reach_the_environment_and_the_image() {
+    let sb = Sandbox::new();
+    let run = |tag: &str| {
+        let tag = format!("tag={tag}");
+        let mut c = sb.command(&["run", "setting_values", "-p", &tag, "--no-cache"]);
+        c.env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        );
+        c.output().unwrap()
+    };
+    let out = run("v2");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "native", "output"),
+        "models/v2/model-a-7"
+    );
+    assert_eq!(
+        output_param(&details, "container", "out"),
+        "example.com/fake:v2 model-a"
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers only place a pod on a cluster; ignored here (`native`)"),
+        "{text}"
+    );
+
+    // A `String` with a brace travels as its JSON literal, on Argo as here; as a label value it
+    // is refused when the task starts.
+    let out = run("a{b");
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "container", "out"),
+        r#"example.com/fake:"a\u007bb" model-a"#
+    );
+    let native = task(&details, "native");
+    assert_eq!(native["phase"], "Error");
+    let message = native["message"].as_str().unwrap();
+    assert!(
+        message.contains(r#"pod label `tag` is "\"a\\u007bb\"" once its values are filled in"#),
+        "{message}"
+    );
+}
+
+/// Security contexts and affinities have no meaning on one machine: the run goes ahead and
+/// says once which tasks had them.
+#[test]
+fn security_contexts_and_affinities_are_ignored_locally_and_said_once() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["guarded", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    for note in [
+        "note: affinities only place a pod on a cluster; ignored here (`locked-down`)",
+        "note: security contexts only concern a pod's processes (a process here runs as you); ignored here (`locked-down`)",
+    ] {
+        assert_eq!(text.matches(note).count(), 1, "{text}");
+    }
+}
+
+/// A run volume is one folder for the whole run, shared by the tasks that mount it (at
+/// different paths); a secret volume holds the secret's key as a file, written from
+/// `--secret` (the run is refused without it); a config map volume is refused.
+#[test]
+fn run_volumes_are_shared_and_secret_volumes_come_from_the_local_source() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["run_volumes", "--no-cache"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("volume `creds` holds secret `bucket-creds/token`")
+            && stderr(&out).contains("--secret bucket-creds/token=env:VARIABLE"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(sb.file("token"), "t0k3n").unwrap();
+    let token = format!("bucket-creds/token=file:{}", sb.file("token").display());
+    let out = sb.run(&["run_volumes", "--no-cache", "--secret", &token]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "writer", "output"), "a=a");
+    assert_eq!(output_param(&details, "reader", "output"), "a=a");
+    assert_eq!(
+        output_param(&details, "secret-reader", "output"),
+        "token=t0k3n"
+    );
+
+    let out = sb.run(&["config_map_volume"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "volume `settings` is config map `app-settings`, which this machine does not have"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `run` ignores the kind (parity: a CronWorkflow's run and a template's are one workflow): a
 /// CronWorkflow runs once, now, and the run says so once; a task that runs a published
 /// template on Argo runs this binary's component, and the run says which tasks do.

@@ -56,8 +56,7 @@ pub use kinds::{ArgoVersion, CronWorkflow, CronWorkflowSpec, Manifest};
 /// The Argo API version argot emits.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// The name of the `emptyDir` volume mounted at [`OUTPUTS_DIR`].
-pub const OUTPUTS_VOLUME: &str = "argot-outputs";
+pub use crate::protocol::OUTPUTS_VOLUME;
 
 /// An Argo `Workflow`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +133,9 @@ pub struct WorkflowSpec {
     /// The security context of every pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// Claims created for the run, which tasks mount by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_claim_templates: Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim>,
     /// Labels every workflow started from this spec gets (a template's or a CronWorkflow's
     /// runs; see [`kinds::manifest`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,14 +199,9 @@ pub struct PodSecurityContext {
     pub run_as_user: Option<u32>,
 }
 
-/// The part of Kubernetes' container `SecurityContext` argot sets.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecurityContext {
-    /// Whether a process may gain more privileges than its parent (setuid binaries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_privilege_escalation: Option<bool>,
-}
+/// A container's security context: Kubernetes' own (a task may set any of it,
+/// [`crate::TaskOptions::set_security_context`]).
+pub use k8s_openapi::api::core::v1::SecurityContext;
 
 /// Arguments: of a workflow or of a DAG task.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -483,6 +480,18 @@ pub struct Template {
     /// Locks the pod holds while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synchronization: Option<Synchronization>,
+    /// Where the pod may be scheduled (overrides the workflow's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// The pod's security context (in place of the workflow's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<k8s_openapi::api::core::v1::PodSecurityContext>,
+    /// Containers beside the main one (Argo's `UserContainer`s: Kubernetes' `Container`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Containers run before the main one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -769,9 +778,77 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             on_exit: names.exit_template.clone(),
             arguments,
             templates,
+            volume_claim_templates: claim_templates(valid),
             ..settings_spec(&p.settings)
         },
     }
+}
+
+/// `containers` with the secure defaults' `allowPrivilegeEscalation: false` where they do not
+/// say otherwise, as the main container has it.
+fn secured(
+    containers: &[k8s_openapi::api::core::v1::Container],
+    secure_defaults: bool,
+) -> Vec<k8s_openapi::api::core::v1::Container> {
+    containers
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if secure_defaults {
+                let context = c.security_context.get_or_insert_with(Default::default);
+                context.allow_privilege_escalation =
+                    context.allow_privilege_escalation.or(Some(false));
+            }
+            c
+        })
+        .collect()
+}
+
+/// The claims created for the run (`spec.volumeClaimTemplates`): each run volume of the
+/// templates' settings once, in the order templates first mount them (validation made sure
+/// one name means one claim, A0043). Argo creates them when the workflow starts
+/// (`createPVCs`) and mounts them into pods whose containers mount their name.
+fn claim_templates(
+    valid: &ValidPipeline,
+) -> Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim> {
+    use k8s_openapi::api::core::v1::{
+        PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut claims = Vec::new();
+    for template in &valid.names().templates {
+        for volume in &template.config.run_volumes {
+            if seen.contains(&volume.name.as_str()) {
+                continue;
+            }
+            seen.push(&volume.name);
+            claims.push(PersistentVolumeClaim {
+                metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: Some(volume.name.clone()),
+                    ..Default::default()
+                },
+                spec: Some(PersistentVolumeClaimSpec {
+                    access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
+                    resources: Some(VolumeResourceRequirements {
+                        requests: Some(
+                            [(
+                                "storage".to_owned(),
+                                k8s_openapi::apimachinery::pkg::api::resource::Quantity(
+                                    volume.size.clone(),
+                                ),
+                            )]
+                            .into(),
+                        ),
+                        limits: None,
+                    }),
+                    storage_class_name: volume.storage_class.clone(),
+                    ..Default::default()
+                }),
+                status: None,
+            });
+        }
+    }
+    claims
 }
 
 /// For each of `valid`'s templates, whether it is emitted: not when every task that would run
@@ -816,6 +893,10 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         priority_class_name: None,
         scheduler_name: None,
         synchronization: None,
+        affinity: None,
+        security_context: None,
+        sidecars: Vec::new(),
+        init_containers: Vec::new(),
     }
 }
 
@@ -875,6 +956,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         active_deadline_seconds: seconds(&settings.active_deadline),
         parallelism: settings.parallelism,
         security_context,
+        volume_claim_templates: Vec::new(),
         workflow_metadata: None,
         templates: Vec::new(),
     }
@@ -921,6 +1003,14 @@ fn component_template(
         Implementation::Container(c) => c.output_path(name).map(str::to_owned),
         Implementation::Native => None,
     };
+    // The values of the settings' run-time pieces, which Argo pastes into the settings' text
+    // (`SubstituteParams` substitutes the whole template).
+    for input in setting_inputs(&template.config) {
+        inputs.parameters.push(Parameter {
+            name: input,
+            ..Parameter::default()
+        });
+    }
     let mut outputs = Arguments::default();
     for output in &spec.outputs {
         match &output.kind {
@@ -1000,12 +1090,17 @@ fn component_template(
             ..VolumeMount::default()
         });
     }
-    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's.
-    if valid.pipeline().settings.secure_defaults {
-        container.security_context = Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-        });
-    }
+    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's;
+    // a task's own context keeps it unless it says otherwise.
+    let settings = &valid.pipeline().settings;
+    let own_context = template.config.security_context.clone();
+    container.security_context = if settings.secure_defaults {
+        let mut context = own_context.unwrap_or_default();
+        context.allow_privilege_escalation = context.allow_privilege_escalation.or(Some(false));
+        Some(context)
+    } else {
+        own_context
+    };
     let mut meta = TemplateMeta::default();
     meta.labels.insert(
         COMPONENT_LABEL.to_owned(),
@@ -1017,6 +1112,9 @@ fn component_template(
     }
     for (k, v) in &config.annotations {
         meta.annotations.insert(k.clone(), v.clone());
+    }
+    if let Some(image) = &config.image {
+        container.image = image.clone();
     }
     container.image_pull_policy = config.image_pull_policy.clone();
     container.env = config.env.clone();
@@ -1072,8 +1170,21 @@ fn component_template(
                     .collect(),
             }
         }),
+        affinity: config.affinity.clone(),
+        sidecars: secured(&config.sidecars, settings.secure_defaults),
+        init_containers: secured(&config.init_containers, settings.secure_defaults),
+        // Argo puts a template's security context in place of the workflow's: the workflow's
+        // fields the task leaves unset are copied in, so the task keeps the pipeline's user.
+        security_context: config.pod_security_context.as_ref().map(|own| {
+            let mut context = own.clone();
+            if let Some(workflow) = settings_spec(settings).security_context {
+                context.run_as_non_root = context.run_as_non_root.or(workflow.run_as_non_root);
+                context.run_as_user = context.run_as_user.or(workflow.run_as_user.map(i64::from));
+            }
+            context
+        }),
         memoize: config.memoize.as_ref().map(|m| Memoize {
-            key: memoize_key(spec),
+            key: memoize_key(spec, config),
             max_age: m.max_age.clone(),
             cache: MemoizeCache {
                 config_map: ConfigMapName {
@@ -1088,9 +1199,10 @@ fn component_template(
 /// The `memoize` key of a component's template: a SHA-256, computed by Argo's `expr` (with
 /// Sprig's `sha256sum`, so any value makes a valid config map key), of the component's code
 /// identity — its name and the hash of its code (native) or of its container (a constant
-/// computed here) — and of each input parameter's value, each after a newline. Input
-/// artifacts are not in it: Argo's key sees parameters, not artifacts' contents.
-fn memoize_key(spec: &ComponentSpec) -> String {
+/// computed here, with the task's own image if it has one) — and of each input parameter's
+/// value and each run-time value of its settings, each after a newline. Input artifacts are
+/// not in it: Argo's key sees parameters, not artifacts' contents.
+fn memoize_key(spec: &ComponentSpec, config: &crate::ir::TaskConfig) -> String {
     use sha2::{Digest, Sha256};
     let code = match (&spec.code_hash, &spec.implementation) {
         (Some(hash), _) => hash.clone(),
@@ -1099,6 +1211,12 @@ fn memoize_key(spec: &ComponentSpec) -> String {
             crate::util::hex(&Sha256::digest(&json))
         }
     };
+    // A task's own image is part of what runs; hashed, so its placeholders stay out of the
+    // expression (their values are inputs of the key below).
+    let code = match &config.image {
+        Some(image) => format!("{code}/{}", crate::util::hex(&Sha256::digest(image))),
+        None => code,
+    };
     let mut parts = vec![super::regions::expr_string(&format!(
         "{}/{code}",
         spec.name
@@ -1106,7 +1224,27 @@ fn memoize_key(spec: &ComponentSpec) -> String {
     for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
         parts.push(format!("'\\n' + inputs.parameters['{}']", input.name));
     }
+    // The settings' run-time values change what the task does (an environment variable, the
+    // image), so they are part of the key, as they are of the local cache's.
+    for input in setting_inputs(config) {
+        parts.push(format!("'\\n' + inputs.parameters['{input}']"));
+    }
     format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
+}
+
+/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear.
+pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
+    let mut inputs: Vec<String> = Vec::new();
+    for (_, text) in config.templated_texts() {
+        for (_, tag) in crate::ir::setting_tags(text) {
+            if let Some(input) = crate::ir::setting_tag_input(tag)
+                && !inputs.iter().any(|i| i == input)
+            {
+                inputs.push(input.to_owned());
+            }
+        }
+    }
+    inputs
 }
 
 fn render(arg: &CmdArg) -> String {

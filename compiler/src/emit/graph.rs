@@ -128,6 +128,12 @@ impl Graph {
             let mut readers = Vec::new();
             for (input, argument) in &task.arguments {
                 let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+                // A value of the task's settings (an environment variable, a label, the image).
+                let input = if crate::ir::is_setting_input(input) {
+                    "settings"
+                } else {
+                    input.as_str()
+                };
                 match argument {
                     Argument::Constant(_)
                     | Argument::Run(_)
@@ -180,7 +186,7 @@ impl Graph {
                                 from,
                                 to,
                                 label: if name == input {
-                                    input.clone()
+                                    input.to_owned()
                                 } else {
                                     format!("{name} → {input}")
                                 },
@@ -197,7 +203,7 @@ impl Graph {
                             from: format!("t{}", from.index()),
                             to,
                             label: if output == input {
-                                input.clone()
+                                input.to_owned()
                             } else {
                                 format!("{output} → {input}")
                             },

@@ -732,7 +732,20 @@ fn dag_tasks(
         let mut arguments = Arguments::default();
         // The branches a `one_of` reads from: the task waits for their DAG tasks.
         let mut selected: Vec<&str> = Vec::new();
+        // A setting's value whose setting was set again later is not the template's input.
+        let setting_inputs = if task
+            .arguments
+            .keys()
+            .any(|k| crate::ir::is_setting_input(k))
+        {
+            super::argo::setting_inputs(&names.template_of(id).config)
+        } else {
+            Vec::new()
+        };
         for (input, argument) in &task.arguments {
+            if crate::ir::is_setting_input(input) && !setting_inputs.iter().any(|i| i == input) {
+                continue;
+            }
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
             if let Argument::External { source, .. } = argument {
                 arguments

@@ -26,6 +26,10 @@ impl Checker<'_> {
                 continue;
             };
             for (input, argument) in &task.arguments {
+                if crate::ir::is_setting_input(input) {
+                    self.setting_argument(id, spec, input, argument);
+                    continue;
+                }
                 let Some(input_spec) = spec.input(input) else {
                     self.report(
                         Code::BadArgument,
@@ -79,6 +83,43 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// A0042 for a setting's value Argo cannot paste into text; the value's reference is then
+    /// checked as any parameter input's is.
+    fn setting_argument(
+        &mut self,
+        id: TaskId,
+        spec: &ComponentSpec,
+        input: &str,
+        argument: &Argument,
+    ) {
+        let what = match argument {
+            Argument::Constant(_)
+            | Argument::PipelineParam(_)
+            | Argument::TaskOutput { .. }
+            | Argument::LoopItem { .. } => None,
+            Argument::Run(_) => Some("a value about the run"),
+            Argument::OneOf(_) => Some("the output of whichever branch ran"),
+            Argument::Collected { .. } => Some("a loop's collected outputs"),
+            Argument::Format(_) => Some("a formatted string"),
+            Argument::External { .. } => Some("an artifact"),
+        };
+        if let Some(what) = what {
+            let task = &self.p.tasks[id.index()].name;
+            self.report(
+                Code::SettingValue,
+                Some(id),
+                format!("a setting of task `{task}` takes {what} (as `{input}`), which Argo cannot paste into the setting's text"),
+                "give the setting a pipeline parameter, a task's output parameter, a loop item or text",
+            );
+            return;
+        }
+        let text = IoKind::Parameter {
+            rust_type: "String".to_owned(),
+            schema: crate::schema::TypeSchema::Any,
+        };
+        self.argument(id, spec, &text, input, argument);
     }
 
     fn argument(

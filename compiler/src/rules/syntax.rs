@@ -69,6 +69,35 @@ pub fn is_label_value(s: &str) -> bool {
     s.is_empty() || is_qualified_name_part(s)
 }
 
+/// Is `s` a valid label value, or, when it holds run-time values
+/// ([`crate::ir::setting_placeholder`]: they must make a valid value when the task starts, or
+/// the pod is refused then), is its own text at most 63 letters, digits, `-`, `_` and `.`?
+pub fn is_label_value_or_template(s: &str) -> bool {
+    let tags = crate::ir::setting_tags(s);
+    if tags
+        .iter()
+        .all(|(_, tag)| crate::ir::setting_tag_input(tag).is_none())
+    {
+        return is_label_value(s);
+    }
+    let mut own = 0;
+    let mut last = 0;
+    let mut valid = true;
+    for (range, _) in tags
+        .iter()
+        .map(|(r, t)| (r.clone(), t))
+        .chain([(s.len()..s.len(), &"")])
+    {
+        let text = &s[last..range.start];
+        own += text.len();
+        valid &= text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        last = range.end;
+    }
+    valid && own <= 63
+}
+
 /// The size Kubernetes counts for a set of annotations: the bytes of every key and value.
 pub fn annotations_size<'a>(
     annotations: impl IntoIterator<Item = (&'a String, &'a String)>,
@@ -681,5 +710,17 @@ mod tests {
         ] {
             assert!(check_cron(bad).is_err(), "`{bad}` should be refused");
         }
+    }
+    #[test]
+    fn a_label_with_run_time_values_is_checked_on_its_own_text() {
+        let v = crate::ir::setting_placeholder("argot-setting-0");
+        assert!(is_label_value_or_template(&format!("v-{v}")));
+        assert!(is_label_value_or_template(&v));
+        assert!(!is_label_value_or_template(&format!("has space-{v}")));
+        assert!(!is_label_value_or_template(&format!(
+            "{}{v}",
+            "a".repeat(64)
+        )));
+        assert!(!is_label_value_or_template("{{workflow.name}}"));
     }
 }

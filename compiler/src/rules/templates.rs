@@ -248,6 +248,9 @@ impl Checker<'_> {
                         owners.insert(name.clone(), format!("component `{component}`"));
                     }
                     self.task_config(&config, tasks[0], &name);
+                    for &t in &tasks {
+                        self.setting_tags(&config, t);
+                    }
                     name
                 };
                 let index = names.templates.len() as u32;
@@ -263,6 +266,158 @@ impl Checker<'_> {
         }
     }
 
+    /// A0042: each `{{…}}` in a text of task `task`'s settings must be the placeholder of a
+    /// value the task binds; any other Argo would substitute (or refuse) rather than pass on.
+    fn setting_tags(&mut self, config: &TaskConfig, task: usize) {
+        let t = &self.p.tasks[task];
+        for (what, text) in config.templated_texts() {
+            for (_, tag) in crate::ir::setting_tags(text) {
+                let bound = crate::ir::setting_tag_input(tag)
+                    .is_some_and(|input| t.arguments.contains_key(input));
+                if !bound {
+                    self.report(
+                        Code::SettingValue,
+                        Some(TaskId(task as u32)),
+                        format!("{what} of task `{}` holds `{{{{{tag}}}}}`, which Argo would substitute (or refuse) instead of passing it on as written", t.name),
+                        "to put a pipeline parameter or a task's output in it, pass the `Param`/`ParamRef` itself (`set_env_variable(\"TAG\", tag)`, or `format_arg!(\"busybox:{}\", tag)` for text around it); literal text cannot hold `{{`",
+                    );
+                }
+            }
+        }
+    }
+
+    /// A0043: volumes of one pod that collide (a name argot's outputs use, two mounts at one
+    /// path, a name both a pod volume and a run volume), and a run volume whose size is not a
+    /// quantity. One name meaning two run volumes is checked across templates by
+    /// [`Self::run_volumes`].
+    fn volume_conflicts(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
+        let mut found: Vec<(String, &str)> = Vec::new();
+        let outputs = crate::protocol::OUTPUTS_VOLUME;
+        for name in config
+            .volumes
+            .iter()
+            .map(|v| &v.name)
+            .chain(config.run_volumes.iter().map(|v| &v.name))
+        {
+            if name == outputs {
+                found.push((
+                    format!(
+                        "volume `{name}` has the name of the volume argot's outputs are written to"
+                    ),
+                    "give the volume another name",
+                ));
+            }
+        }
+        for run in &config.run_volumes {
+            if config.volumes.iter().any(|v| v.name == run.name) {
+                found.push((
+                    format!(
+                        "`{}` names both a volume of the pod and a volume of the run",
+                        run.name
+                    ),
+                    "give one of them another name",
+                ));
+            }
+            if crate::rules::resources::quantity_value(&run.size).is_none_or(|v| v <= 0.0) {
+                found.push((
+                    format!(
+                        "run volume `{}` asks for {:?}, which is not a positive quantity",
+                        run.name, run.size
+                    ),
+                    "write the size as Kubernetes does, such as `10Gi` or `500Mi`",
+                ));
+            }
+        }
+        let mut paths: Vec<&str> = vec![crate::protocol::OUTPUTS_DIR];
+        for mount in &config.volume_mounts {
+            if paths.contains(&mount.mount_path.as_str()) {
+                found.push((
+                    format!("two volumes are mounted at `{}`", mount.mount_path),
+                    "mount each volume at a path of its own (and not at argot's `/tmp/argot/outputs`)",
+                ));
+            } else {
+                paths.push(&mount.mount_path);
+            }
+        }
+        for (what, help) in found {
+            self.report(Code::VolumeConflict, id, format!("{who}: {what}"), help);
+        }
+    }
+
+    /// A0044: sidecars and init containers need a name of their own in the pod (Kubernetes'
+    /// `validateContainers`: a DNS label, unique; Argo's own containers are `main`, `init` and
+    /// `wait`, `workflow/common/common.go`) and an image.
+    fn pod_containers(&mut self, config: &TaskConfig, task: usize, template: &str) {
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}` (template `{template}`)", self.p.tasks[task].name);
+        let mut seen: Vec<&str> = Vec::new();
+        let all = config
+            .sidecars
+            .iter()
+            .map(|c| ("sidecar", c))
+            .chain(config.init_containers.iter().map(|c| ("init container", c)));
+        let mut found: Vec<(String, &str)> = Vec::new();
+        for (what, c) in all {
+            if ["main", "init", "wait"].contains(&c.name.as_str()) {
+                found.push((
+                    format!("{what} `{}` has the name of one of Argo's own containers (`main`, `init`, `wait`)", c.name),
+                    "give it another name",
+                ));
+            } else if !namer::is_dns_label(&c.name, namer::DNS_LABEL_MAX) {
+                found.push((
+                    format!("{what} name {:?} is not a DNS label", c.name),
+                    "use lowercase letters, digits and `-`, at most 63 characters",
+                ));
+            } else if seen.contains(&c.name.as_str()) {
+                found.push((
+                    format!("two containers of the pod are called `{}`", c.name),
+                    "give each sidecar and init container a name of its own",
+                ));
+            }
+            seen.push(&c.name);
+            if c.image.as_deref().is_none_or(str::is_empty) {
+                found.push((
+                    format!("{what} `{}` has no image", c.name),
+                    "set its `image`, such as `busybox:1.36`",
+                ));
+            }
+        }
+        for (what, help) in found {
+            self.report(Code::PodContainers, id, format!("{who}: {what}"), help);
+        }
+    }
+
+    /// A0043: each run volume name means one claim in the whole run.
+    pub(crate) fn run_volumes(&mut self, names: &Names) {
+        let mut seen: Vec<(&crate::ir::RunVolume, &str)> = Vec::new();
+        for (t, template) in names.templates.iter().enumerate() {
+            for volume in &template.config.run_volumes {
+                match seen.iter().find(|(v, _)| v.name == volume.name) {
+                    Some((first, other)) if *first != volume => {
+                        let task = names
+                            .task_templates
+                            .iter()
+                            .position(|&i| i as usize == t)
+                            .map(|i| TaskId(i as u32));
+                        self.report(
+                            Code::VolumeConflict,
+                            task,
+                            format!(
+                                "run volume `{}` is {} in template `{other}` and {} in template `{}`",
+                                volume.name, first.size, volume.size, template.name
+                            ),
+                            "a run volume is one claim shared by the tasks that mount it: give every task the same size and storage class, or name them apart",
+                        );
+                    }
+                    Some(_) => {}
+                    None => seen.push((volume, &template.name)),
+                }
+            }
+        }
+    }
+
     /// A0030: settings Argo's validation or the API server would refuse.
     fn task_config(&mut self, config: &TaskConfig, task: usize, template: &str) {
         self.resources(config, task, template);
@@ -271,6 +426,11 @@ impl Checker<'_> {
         let bad = |cx: &mut Self, what: String, help: &str| {
             cx.report(Code::InvalidTaskConfig, id, format!("{who}: {what}"), help);
         };
+        self.volume_conflicts(config, task, template);
+        self.pod_containers(config, task, template);
+        for (what, help) in security_and_affinity(config, &self.p.settings) {
+            bad(self, what, help);
+        }
         if let Some(timeout) = &config.timeout {
             // `validateTemplate` refuses a bare number: Argo wants a duration with units.
             let unitless = timeout.bytes().all(|b| b.is_ascii_digit());
@@ -313,11 +473,9 @@ impl Checker<'_> {
                 }
             }
         }
-        use crate::rules::syntax::{
-            is_config_map_key, is_dns_subdomain, is_label_value, is_qualified_name,
-        };
+        use crate::rules::syntax::{is_config_map_key, is_dns_subdomain, is_qualified_name};
         for (key, value) in &config.labels {
-            if !is_qualified_name(key) || !is_label_value(value) {
+            if !is_qualified_name(key) || !crate::rules::syntax::is_label_value_or_template(value) {
                 bad(
                     self,
                     format!("pod label `{key}: {value}` is not a valid Kubernetes label"),
@@ -488,7 +646,9 @@ impl Checker<'_> {
             }
         }
         for mount in &config.volume_mounts {
-            if !config.volumes.iter().any(|v| v.name == mount.name) {
+            if !config.volumes.iter().any(|v| v.name == mount.name)
+                && !config.run_volumes.iter().any(|v| v.name == mount.name)
+            {
                 bad(
                     self,
                     format!(
@@ -520,4 +680,147 @@ fn downward_field(path: &str) -> bool {
         || ["metadata.labels['", "metadata.annotations['"]
             .iter()
             .any(|p| path.starts_with(p) && path.ends_with("']") && path.len() > p.len() + 2)
+}
+
+/// What the API server would refuse in a task's security contexts and affinity
+/// (`pkg/apis/core/validation/validation.go`: `ValidateNodeSelectorRequirement`,
+/// `validateNodeSelectorTerm`, `validatePodAffinityTerm`, the weights of preferred terms), and
+/// what the kubelet would refuse to start (a container that must not run as root, run as
+/// user 0): each with how to fix it.
+fn security_and_affinity(
+    config: &TaskConfig,
+    settings: &crate::ir::WorkflowSettings,
+) -> Vec<(String, &'static str)> {
+    let mut found = Vec::new();
+    // The user and the non-root rule the container ends up with: its own, else the pod's,
+    // else the workflow's.
+    let container = config.security_context.as_ref();
+    let pod = config.pod_security_context.as_ref();
+    let workflow_user = if settings.secure_defaults {
+        Some(
+            settings
+                .run_as_user
+                .unwrap_or(crate::ir::WorkflowSettings::DEFAULT_RUN_AS_USER),
+        )
+    } else {
+        settings.run_as_user
+    };
+    let user = container
+        .and_then(|c| c.run_as_user)
+        .or(pod.and_then(|p| p.run_as_user))
+        .or(workflow_user.map(i64::from));
+    let non_root = container
+        .and_then(|c| c.run_as_non_root)
+        .or(pod.and_then(|p| p.run_as_non_root))
+        .or(settings.secure_defaults.then_some(true));
+    if (container.is_some() || pod.is_some()) && user == Some(0) && non_root == Some(true) {
+        found.push((
+            "its security context runs it as user 0 (root) and also says it must not run as root, so the kubelet would refuse to start it".to_owned(),
+            "set `run_as_non_root: Some(false)` next to `run_as_user: Some(0)` if the image must run as root, or pick a non-root user",
+        ));
+    }
+    for user in [
+        container.and_then(|c| c.run_as_user),
+        pod.and_then(|p| p.run_as_user),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !(0..=i64::from(i32::MAX)).contains(&user) {
+            found.push((
+                format!("its security context runs it as user {user}, outside Kubernetes' user ids (0 to 2147483647)"),
+                "pick a user id the image knows, such as 65532",
+            ));
+        }
+    }
+    let Some(affinity) = &config.affinity else {
+        return found;
+    };
+    let requirement = |r: &k8s_openapi::api::core::v1::NodeSelectorRequirement,
+                       found: &mut Vec<(String, &'static str)>| {
+        let values = r.values.as_deref().unwrap_or_default();
+        let problem = match r.operator.as_str() {
+            "In" | "NotIn" if values.is_empty() => Some("needs at least one value"),
+            "Exists" | "DoesNotExist" if !values.is_empty() => Some("takes no values"),
+            "Gt" | "Lt" if values.len() != 1 || values[0].parse::<i64>().is_err() => {
+                Some("takes exactly one whole number")
+            }
+            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => None,
+            _ => Some("is not an operator Kubernetes knows"),
+        };
+        if let Some(problem) = problem {
+            found.push((
+                format!(
+                    "its node affinity on `{}` with operator `{}` {problem}",
+                    r.key, r.operator
+                ),
+                "use `In`/`NotIn` with values, `Exists`/`DoesNotExist` without, or `Gt`/`Lt` with one whole number",
+            ));
+        }
+    };
+    if let Some(node) = &affinity.node_affinity {
+        if let Some(required) = &node.required_during_scheduling_ignored_during_execution {
+            if required.node_selector_terms.is_empty() {
+                found.push((
+                    "its required node affinity has no node selector term, which no node can match".to_owned(),
+                    "give at least one `NodeSelectorTerm`, or leave `required_during_scheduling_ignored_during_execution` out",
+                ));
+            }
+            for term in &required.node_selector_terms {
+                for r in term.match_expressions.iter().flatten() {
+                    requirement(r, &mut found);
+                }
+            }
+        }
+        for preferred in node
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .flatten()
+        {
+            if !(1..=100).contains(&preferred.weight) {
+                found.push((
+                    format!("a preferred node affinity has weight {}", preferred.weight),
+                    "give each preferred term a weight from 1 to 100",
+                ));
+            }
+            for r in preferred.preference.match_expressions.iter().flatten() {
+                requirement(r, &mut found);
+            }
+        }
+    }
+    let pod_terms = [
+        affinity.pod_affinity.as_ref().map(|a| {
+            (
+                &a.required_during_scheduling_ignored_during_execution,
+                &a.preferred_during_scheduling_ignored_during_execution,
+            )
+        }),
+        affinity.pod_anti_affinity.as_ref().map(|a| {
+            (
+                &a.required_during_scheduling_ignored_during_execution,
+                &a.preferred_during_scheduling_ignored_during_execution,
+            )
+        }),
+    ];
+    for (required, preferred) in pod_terms.into_iter().flatten() {
+        let weighted = preferred.iter().flatten().map(|w| {
+            if !(1..=100).contains(&w.weight) {
+                found.push((
+                    format!("a preferred pod (anti-)affinity has weight {}", w.weight),
+                    "give each preferred term a weight from 1 to 100",
+                ));
+            }
+            &w.pod_affinity_term
+        });
+        let terms: Vec<_> = required.iter().flatten().chain(weighted).collect();
+        for term in terms {
+            if term.topology_key.is_empty() {
+                found.push((
+                    "a pod (anti-)affinity term has no topology key".to_owned(),
+                    "name the node label that groups nodes, such as `kubernetes.io/hostname` or `topology.kubernetes.io/zone`",
+                ));
+            }
+        }
+    }
+    found
 }

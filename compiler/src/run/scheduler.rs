@@ -29,7 +29,8 @@ use super::{
     Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots, unroll,
 };
 use crate::ir::{
-    Argument, Depends, FormatPart, IoKind, Operand, RegionId, RegionKind, RunValue, TaskId, TaskRef,
+    Argument, Depends, FormatPart, InputSpec, IoKind, Operand, RegionId, RegionKind, RunValue,
+    TaskId, TaskRef,
 };
 use crate::validate::ValidPipeline;
 use crate::value::{self, DisplayAs};
@@ -1270,8 +1271,25 @@ fn resolve_job(
         params: Vec::new(),
         inputs: Vec::new(),
         external: Vec::new(),
+        settings: Vec::new(),
     };
-    for input in &spec.inputs {
+    // The settings' run-time values resolve as parameter inputs do (validation saw to it that
+    // each is one), and are set apart at the end.
+    let setting_inputs: Vec<InputSpec> = task
+        .arguments
+        .keys()
+        .filter(|k| crate::ir::is_setting_input(k))
+        .map(|name| InputSpec {
+            name: name.clone(),
+            kind: IoKind::Parameter {
+                rust_type: "String".to_owned(),
+                schema: crate::schema::TypeSchema::Any,
+            },
+            default: None,
+            optional: false,
+        })
+        .collect();
+    for input in spec.inputs.iter().chain(&setting_inputs) {
         let producer = |from: &TaskRef| match from {
             TaskRef::Local(id) => reports[id.index()]
                 .as_ref()
@@ -1431,6 +1449,8 @@ fn resolve_job(
             }
         }
     }
+    let own = job.params.len() - setting_inputs.len();
+    job.settings = job.params.split_off(own);
     Ok(job)
 }
 

@@ -7,9 +7,14 @@
 //! | `cache: false` | no memoization | no cache lookup and no cache entry |
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
 //! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
-//! | `node_selector`, `tolerations` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `node_selector`, `tolerations`, `affinity` | where the pod is scheduled | nothing to schedule: ignored |
+//! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
+//! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
-//! | claims and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`) |
+//! | claims, run volumes and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder |
+//! | secret volumes of native components | the kubelet writes the keys as files | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); refused without it (A0031) |
+//! | config map volumes | the kubelet writes the keys as files | refused before the run starts (A0031): this machine has no config maps |
+//! | sidecars, init containers | more containers in the task's pod, sharing its network and volumes | refused before the run starts (A0031): a process here has no pod to share |
 //! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
 
 use std::collections::BTreeMap;
@@ -72,21 +77,83 @@ pub(crate) fn check(
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
-            // A native component finds a claim's or an empty folder's local stand-in through
-            // `volume_path`; other volumes hold the cluster's objects.
-            let local = volume.persistent_volume_claim.is_some() || volume.empty_dir.is_some();
+            // A native component finds a claim's, an empty folder's or a secret's local
+            // stand-in through `volume_path`; a config map is the cluster's.
+            if volume.config_map.is_some() {
+                let which = volume
+                    .config_map
+                    .as_ref()
+                    .filter(|c| !c.name.is_empty())
+                    .map_or_else(
+                        || "a config map".to_owned(),
+                        |c| format!("config map `{}`", c.name),
+                    );
+                refuse(
+                    format!(
+                        "volume `{}` is {which}, which this machine does not have",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+                continue;
+            }
+            let local = volume.persistent_volume_claim.is_some()
+                || volume.empty_dir.is_some()
+                || volume.secret.is_some();
             if !(native && local) {
                 refuse(
                     format!(
-                        "volume `{}` needs a pod; the local runner stands in only for claims and empty folders of native components",
+                        "volume `{}` needs a pod; the local runner stands in only for claims, empty folders and secrets of native components",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+                continue;
+            }
+            for reference in secret_files(volume).into_iter().map(|(r, _)| r) {
+                if !secrets.contains_key(&reference) {
+                    refuse(
+                        format!(
+                            "volume `{}` holds secret `{reference}`, and this run was not told where its value is on this machine",
+                            volume.name
+                        ),
+                        &format!(
+                            "pass `--secret {reference}=env:VARIABLE` or `--secret {reference}=file:PATH`; the file is written to a private temporary folder removed when the task ends"
+                        ),
+                    );
+                }
+            }
+        }
+        for (what, containers) in [
+            ("sidecar", &config.sidecars),
+            ("init container", &config.init_containers),
+        ] {
+            for c in containers {
+                refuse(
+                    format!(
+                        "{what} `{}` needs a pod: the local runner runs the task as one process, and starting `{}` beside it would not share the pod's network and volumes as on Argo",
+                        c.name,
+                        c.image.as_deref().unwrap_or_default()
+                    ),
+                    cluster_only,
+                );
+            }
+        }
+        for volume in &config.run_volumes {
+            if !native {
+                refuse(
+                    format!(
+                        "run volume `{}` needs a pod; the local runner stands in for run volumes of native components only",
                         volume.name
                     ),
                     cluster_only,
                 );
             }
         }
-        if config.volumes.is_empty() {
-            for mount in &config.volume_mounts {
+        for mount in &config.volume_mounts {
+            let known = config.volumes.iter().any(|v| v.name == mount.name)
+                || config.run_volumes.iter().any(|v| v.name == mount.name);
+            if !known {
                 refuse(
                     format!(
                         "the mount at `{}` needs a pod; the local runner runs a process",
@@ -147,9 +214,62 @@ pub(crate) fn environment(
     Ok(out)
 }
 
+/// The files of a secret volume: for each key, `NAME/KEY` (how `--secret` names it) and the
+/// file's path in the volume.
+pub(crate) fn secret_files(volume: &k8s_openapi::api::core::v1::Volume) -> Vec<(String, String)> {
+    let Some(secret) = &volume.secret else {
+        return Vec::new();
+    };
+    let name = secret.secret_name.as_deref().unwrap_or_default();
+    secret
+        .items
+        .iter()
+        .flatten()
+        .map(|item| (format!("{name}/{}", item.key), item.path.clone()))
+        .collect()
+}
+
+/// A private temporary folder holding the files of `volume`, a secret volume, each written
+/// from where `secrets` says (never from the manifest); removed when dropped.
+///
+/// # Errors
+/// A secret whose value cannot be read, or a folder or file that cannot be written.
+pub(crate) fn secret_volume(
+    volume: &k8s_openapi::api::core::v1::Volume,
+    secrets: &BTreeMap<String, super::SecretSource>,
+) -> Result<tempfile::TempDir, String> {
+    // `tempfile` creates the folder readable by its owner only.
+    let dir = tempfile::Builder::new()
+        .prefix("argot-secret-")
+        .tempdir()
+        .map_err(|e| {
+            format!(
+                "cannot create a private folder for secret volume `{}`: {e}",
+                volume.name
+            )
+        })?;
+    for (reference, path) in secret_files(volume) {
+        let source = secrets.get(&reference).ok_or_else(|| {
+            format!("secret `{reference}` has no local source: pass `--secret {reference}=env:VARIABLE` or `=file:PATH`")
+        })?;
+        let value = source
+            .read()
+            .map_err(|why| format!("volume `{}` (secret `{reference}`): {why}", volume.name))?;
+        let file = dir.path().join(&path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&file, value)
+            .map_err(|e| format!("cannot write secret volume `{}`: {e}", volume.name))?;
+    }
+    Ok(dir)
+}
+
 /// The local folder standing in for each volume of `config`: a claim's is
 /// `<workdir>/../volumes/<claim>` (beside the runs and the cache, kept from run to run as the
-/// claim is); an empty folder's is fresh in the attempt's folder `tmp`.
+/// claim is); a run volume's is `<run folder>/volumes/<name>`, shared by the run's tasks and
+/// kept with the run; an empty folder's is fresh in the attempt's folder `tmp`. Secret
+/// volumes are [`secret_volume`]'s.
 pub(crate) fn local_volumes(
     config: &TaskConfig,
     run_folder: &std::path::Path,
@@ -168,20 +288,43 @@ pub(crate) fn local_volumes(
             };
             Some((v.name.clone(), dir))
         })
+        .chain(
+            config
+                .run_volumes
+                .iter()
+                .map(|v| (v.name.clone(), run_folder.join("volumes").join(&v.name))),
+        )
         .collect()
 }
 
+/// Why the pod of a task with `config` (its run-time values filled in) would not be created:
+/// a label value Kubernetes refuses (`ValidateLabels`), which only a run-time value can make
+/// (validation checks the rest).
+pub(crate) fn refused_pod(config: &TaskConfig) -> Option<String> {
+    config
+        .labels
+        .iter()
+        .find(|(_, v)| !crate::rules::syntax::is_label_value(v))
+        .map(|(k, v)| {
+            format!(
+                "pod label `{k}` is {v:?} once its values are filled in, which is not a valid label value (at most 63 letters, digits, `-`, `_` and `.`): on a cluster the API server refuses the pod and the task errors"
+            )
+        })
+}
+
 /// The settings this machine has no use for — they place a pod on a cluster — each with the
-/// tasks that have it, for one note per run: node selectors, tolerations, and resources
-/// other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
+/// tasks that have it, for one note per run: node selectors, tolerations, affinities,
+/// security contexts, and resources other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
 pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     let p = valid.pipeline();
-    let mut kinds: [(&str, Vec<&str>); 4] = [
+    let mut kinds: [(&str, Vec<&str>); 6] = [
         ("node selectors", Vec::new()),
         ("tolerations", Vec::new()),
+        ("affinities", Vec::new()),
+        ("security contexts", Vec::new()),
         ("memory and extended resources (GPUs)", Vec::new()),
         (
-            "pod labels, annotations, image pull policies, service accounts, priority classes and schedulers",
+            "pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers",
             Vec::new(),
         ),
     ];
@@ -193,7 +336,10 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
                 .flatten()
                 .any(|m| m.keys().any(|k| k != "cpu"))
         });
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let pod = !config.labels.is_empty()
+            || (native && config.image.is_some())
             || !config.annotations.is_empty()
             || config.image_pull_policy.is_some()
             || config.service_account.is_some()
@@ -202,6 +348,8 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         for (k, has) in [
             !config.node_selector.is_empty(),
             !config.tolerations.is_empty(),
+            config.affinity.is_some(),
+            config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
         ]
@@ -218,10 +366,12 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         .filter(|(_, tasks)| !tasks.is_empty())
         .map(|(what, tasks)| {
             let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
-            format!(
-                "{what} only place a pod on a cluster; ignored here ({})",
-                names.join(", ")
-            )
+            let why = if what == "security contexts" {
+                "only concern a pod's processes (a process here runs as you)"
+            } else {
+                "only place a pod on a cluster"
+            };
+            format!("{what} {why}; ignored here ({})", names.join(", "))
         })
         .collect()
 }

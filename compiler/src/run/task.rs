@@ -126,6 +126,8 @@ pub(crate) struct Job {
     pub inputs: Vec<(String, PathBuf)>,
     /// The artifact inputs from outside the pipeline, which each attempt fetches.
     pub external: Vec<(String, crate::ir::ExternalSource)>,
+    /// The wire value of every run-time value of the task's settings (`argot-setting-N`).
+    pub settings: Vec<(String, String)>,
 }
 
 /// What a worker hands back.
@@ -565,8 +567,18 @@ fn key_of(
     job: &Job,
     spec: &ComponentSpec,
 ) -> Result<String, String> {
+    // A task's own image (`set_container_image`), its run-time values filled in.
+    let config = &cx.valid.names().template_of(job.id).config;
+    let own_image = config.image.as_ref().map(|_| {
+        config
+            .with_setting_values(&job.settings)
+            .image
+            .unwrap_or_default()
+    });
     let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
-        (Implementation::Container(c), _, _) => CodeIdentity::Image(&c.image),
+        (Implementation::Container(c), _, _) => {
+            CodeIdentity::Image(own_image.as_deref().unwrap_or(&c.image))
+        }
         (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
             CodeIdentity::Component { code_hash }
         }
@@ -583,9 +595,11 @@ fn key_of(
             .map_err(|e| format!("cannot read input `{name}` at `{}`: {e}", path.display()))?;
         digests.push((name.as_str(), d));
     }
+    // The settings' run-time values too: an environment variable changes what the task does.
     let inputs = job
         .params
         .iter()
+        .chain(&job.settings)
         .map(|(n, v)| (n.as_str(), CacheInput::Parameter(v)))
         .chain(
             digests
@@ -614,6 +628,7 @@ fn run_process(
     if let Some((name, _)) = job
         .params
         .iter()
+        .chain(&job.settings)
         .find(|(_, v)| !crate::value::argo_can_insert(v))
     {
         return Err(Problem::Error(format!(
@@ -634,7 +649,24 @@ fn run_process(
             .map(|(_, p)| p.as_path())
     };
     let outputs = tmp.join("outputs");
-    let config = &cx.valid.names().template_of(job.id).config;
+    let template_config = &cx.valid.names().template_of(job.id).config;
+    // The settings' run-time values, pasted in as Argo pastes them into the template.
+    let filled;
+    let config = if job.settings.is_empty() {
+        template_config
+    } else {
+        // Argo substitutes the values' own `{{…}}` as it does the inputs' (a container
+        // component's raw output may hold some), with every input in view.
+        let all: Vec<(String, String)> = job.params.iter().chain(&job.settings).cloned().collect();
+        let values = rewrite::argo_inputs(spec, &cx.globals, &all);
+        filled = template_config.with_setting_values(&values[job.params.len()..]);
+        if let Some(why) = settings::refused_pod(&filled) {
+            return Err(Problem::Error(why));
+        }
+        &filled
+    };
+    // Secret volumes' files: removed when this function returns, the task having ended.
+    let mut secret_dirs: Vec<tempfile::TempDir> = Vec::new();
     // A container whose image writes outputs at its own paths is kept after it exits, so they
     // can be copied out of it (`collect_own_paths`), then removed.
     let mut kept: Option<(String, String, &crate::ir::ContainerImpl)> = None;
@@ -680,6 +712,11 @@ fn run_process(
                 fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
                 c.env(crate::protocol::volume_env(&name), &dir);
             }
+            for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
+                let dir = settings::secret_volume(volume, cx.secrets).map_err(Problem::Error)?;
+                c.env(crate::protocol::volume_env(&volume.name), dir.path());
+                secret_dirs.push(dir);
+            }
             (c, true)
         }
         Implementation::Container(image) => {
@@ -721,6 +758,18 @@ fn run_process(
             if keep {
                 kept = Some((program.clone(), name.clone(), image));
             }
+            // `set_container_image` replaces the component's image.
+            let own_image;
+            let image = match &config.image {
+                Some(i) => {
+                    own_image = crate::ir::ContainerImpl {
+                        image: i.clone(),
+                        ..image.clone()
+                    };
+                    &own_image
+                }
+                None => image,
+            };
             let argv = container::run_args(
                 &name,
                 keep,

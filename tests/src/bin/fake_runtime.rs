@@ -3,7 +3,9 @@
 //! `info`, `rm --force NAME`, and `run [--rm] [--name N] [--volume HOST:PATH[:ro]]…
 //! [--entrypoint E] IMAGE ARGS…`. The "image" knows one command, `write PATH TEXT`: it writes
 //! TEXT to PATH (mapped through the volumes), with `<<` and `>>` turned into `{{` and `}}`, so
-//! a component can produce an output argot does not control, brace syntax included.
+//! a component can produce an output argot does not control, brace syntax included; and
+//! `describe PATH VAR`: it writes the image it was run as and the value of environment variable
+//! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH.
 //!
 //! With `ARGOT_FAKE_RUNTIME_ROOT=DIR`, a path outside every volume is in the container's own
 //! filesystem, `DIR/<name>/<path>`; `cp NAME:PATH DEST` copies it out (failing with "No such
@@ -49,6 +51,7 @@ fn run(args: &[String]) {
     let mut entrypoint = None;
     let mut name = String::new();
     let mut i = 0;
+    let mut env: Vec<String> = Vec::new();
     while i < args.len() {
         match args[i].as_str() {
             "--rm" => i += 1,
@@ -62,6 +65,10 @@ fn run(args: &[String]) {
                 volumes.push((host.to_owned(), inside.to_owned()));
                 i += 2;
             }
+            "--env" => {
+                env.push(args[i + 1].clone());
+                i += 2;
+            }
             "--entrypoint" => {
                 entrypoint = Some(args[i + 1].clone());
                 i += 2;
@@ -69,6 +76,7 @@ fn run(args: &[String]) {
             _ => break,
         }
     }
+    let image = args[i].clone();
     let mut argv: Vec<String> = entrypoint.into_iter().collect();
     argv.extend(args[i + 1..].iter().cloned());
     let map = |path: &str| -> PathBuf {
@@ -95,6 +103,15 @@ fn run(args: &[String]) {
         ["write", path, text] => {
             let text = text.replace("<<", "{{").replace(">>", "}}");
             std::fs::write(map(path), text).expect("write the output");
+        }
+        ["describe", path, var] => {
+            // Only what `--env` passes is the container's.
+            let value = if env.iter().any(|e| e == var) {
+                std::env::var(var).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            std::fs::write(map(path), format!("{image} {value}")).expect("write the output");
         }
         other => {
             eprintln!("fake image: unsupported command {other:?}");

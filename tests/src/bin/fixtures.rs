@@ -21,8 +21,8 @@ use argot_tests::fixtures::{
 use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
-    branching_calls, calls_probe, fails_fast, mutually_exclusive, one_at_a_time, rationed,
-    settings_dsl,
+    branching_calls, calls_probe, config_map_volume, fails_fast, guarded, mutually_exclusive,
+    one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
@@ -100,6 +100,11 @@ fn main() {
         calls_probe,
         branching_calls,
         settings_dsl,
+        setting_values,
+        guarded,
+        run_volumes,
+        config_map_volume,
+        with_sidecars,
         one_at_a_time,
         mutually_exclusive,
         rationed,

@@ -5,7 +5,7 @@
 use super::{ObjectMeta, Template, Workflow};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::rules::syntax::{
-    ANNOTATIONS_TOTAL_MAX, annotations_size, is_label_value, is_qualified_name,
+    ANNOTATIONS_TOTAL_MAX, annotations_size, is_label_value_or_template, is_qualified_name,
 };
 use crate::rules::{Limits, human_bytes, thousands};
 
@@ -220,7 +220,7 @@ fn metadata(workflow: &Workflow, pipeline: &str, out: &mut Vec<Diagnostic>) {
                     "use `prefix/name` with a DNS prefix and a name of at most 63 letters, digits, `-`, `_` and `.`",
                 ));
             }
-            if !is_label_value(value) {
+            if !is_label_value_or_template(value) {
                 out.push(Diagnostic::new(
                     Code::InvalidMetadata,
                     pipeline,
