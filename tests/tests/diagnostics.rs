@@ -2260,6 +2260,8 @@ fn a0052_unknown_artifact_gc_strategy() {
     );
     snapshot("A0052-unknown-artifact-gc", &d);
 }
+
+#[test]
 fn a0042_setting_values_argo_would_not_fill_in() {
     use argot::ir::{Argument, FormatPart};
     let fine = traced(fixtures::setting_values::definition());
