@@ -497,6 +497,50 @@ codes! {
          empty, `.` or `..` parts, and not `/`; it must lie outside `/tmp/argot`, where argot \
          mounts inputs and collects outputs itself; two outputs cannot share a path or sit \
          one inside the other; and it must name one of the component's outputs.";
+    /// A resource step's success or failure condition Argo cannot parse.
+    InvalidResourceCondition = "A0054", Error, "invalid resource step condition",
+        source: "argo-workflows v4.1 `workflow/executor/resource.go`: `checkResourceState` parses a condition with Kubernetes `labels.ParseToRequirements` (apimachinery `pkg/labels/selector.go`: `NewRequirement` — keys `IsQualifiedName`, values `IsValidLabelValue`, `>`/`<` one integer, `in`/`notin` at least one value)",
+        test: "a0054_invalid_resource_condition",
+        "Argo reads a resource step's `successCondition` and `failureCondition` as a Kubernetes \
+         label selector whose keys are paths into the object: `status.phase == Bound`, \
+         `status.succeeded > 0`, several joined by commas, all having to hold. A path must be \
+         a qualified name (letters, digits, `-`, `_` and `.`, at most 63 characters after an \
+         optional `prefix/`), a compared value a label value (at most 63 characters of \
+         `[A-Za-z0-9_.-]`, starting and ending with a letter or digit), `>` and `<` take a \
+         whole number, `in` and `notin` at least one value. A condition Argo cannot parse \
+         fails the step when it is checked, after the object was created; it is refused here \
+         instead. Fix the condition built with `argot::kubernetes::field`.";
+    /// A resource step's object Argo or the API server would refuse.
+    InvalidResourceManifest = "A0055", Error, "invalid resource step object",
+        source: "argo-workflows v4.1 `workflow/validate/validate.go`: `validateLeaf` (`resource.manifest must be a valid yaml`), `validateOutputParameter` (`jqFilter or jsonPath must be specified for resource templates`); docs `walk-through/kubernetes-resources.md` (a `name` or `generateName`; custom resources cannot be patched with `strategic`); Kubernetes `IsDNS1123Subdomain` for object names",
+        test: "a0055_invalid_resource_manifest",
+        "A resource step manages one Kubernetes object, so its manifest must be a YAML mapping \
+         with `apiVersion`, `kind` and a `metadata.name` (`create` may use \
+         `metadata.generateName` instead); a name without `{{…}}` must be a DNS subdomain. \
+         A patch of a custom resource (an API group such as `kubeflow.org`) needs the `merge` or \
+         `json` strategy: Kubernetes has no strategic merge for it. Each output needs a \
+         non-empty JSON path or jq filter. Fix the object or the step.";
+    /// A resource step in a local run.
+    ResourceStepNeedsCluster = "A0056", Error, "a resource step needs a cluster",
+        source: "argot: local parity. A resource step asks the Kubernetes API to create, change or delete an object and waits on the object's status; the local runner has no cluster, so `run` refuses the pipeline before it starts instead of skipping the step",
+        test: "a0056_run_refuses_resource_steps",
+        "The local runner runs each task as a process on this machine. A resource step is not \
+         a process: Argo's executor creates, patches or deletes a Kubernetes object and waits \
+         for its status (a claim bound, a training job finished), and a claim named after the \
+         run (`{{workflow.name}}-data`) exists only once such a step made it. This machine has \
+         no cluster, so `run` refuses the pipeline rather than run something different. \
+         Submit it to a cluster (`submit`), or run locally a pipeline without the step.";
+    /// A container setting on a resource step.
+    ResourceStepSetting = "A0057", Error, "a container setting on a resource step",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ResourceTemplate` (no container: Argo's own executor runs `kubectl`)",
+        test: "a0057_container_settings_on_a_resource_step",
+        "A resource step runs no container of yours: Argo's executor runs `kubectl` for it. \
+         Environment variables, resource requests and limits, volumes and mounts, an image \
+         pull policy and memoization set on the step itself would be silently dropped, so \
+         they are refused. Put them on the object (a `PyTorchJob`'s pods, for example). \
+         Scheduling, service account, retries, time limits, labels and mutexes apply to the \
+         executor's pod and are kept; pipeline-wide defaults of the refused kinds are not \
+         applied to resource steps.";
     /// A CronWorkflow's schedule, time zone, concurrency policy, deadline or history limits
     /// would be refused by Argo.
     InvalidCronWorkflow = "A0046", Error, "invalid CronWorkflow settings",

@@ -168,6 +168,10 @@ pub struct WorkflowSettings {
     /// `#[pipeline(parallelism = N)]`); `run` runs at most this many tasks at once too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// Whether the workflow and its templates emit argot's Prometheus metrics (run and task
+    /// duration, status, attempts); `#[pipeline(telemetry = false)]` opts out.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub telemetry: bool,
     /// Once a task has failed, start no other (`#[pipeline(fail_fast = true)]`: Argo's
     /// template `failFast` on the pipeline's DAG). Tasks already running finish; the exit
     /// handler runs.
@@ -200,6 +204,7 @@ impl Default for WorkflowSettings {
             secure_defaults: true,
             run_as_user: None,
             parallelism: None,
+            telemetry: true,
             fail_fast: false,
         }
     }
@@ -699,6 +704,172 @@ pub enum Implementation {
     Native,
     /// Any image and command; inputs and outputs are placed into the argv by placeholders.
     Container(ContainerImpl),
+    /// A Kubernetes object created, applied, patched or deleted by Argo itself (a `resource`
+    /// template), awaited until a success or failure condition holds. Its outputs are
+    /// [`IoKind::Parameter`] strings read from the object ([`ResourceImpl::outputs`]).
+    Resource(ResourceImpl),
+}
+
+/// What a resource step does with its object (Argo `resource.action`, run by `kubectl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceAction {
+    /// `kubectl create`: fails if the object exists.
+    Create,
+    /// `kubectl apply`: creates or updates.
+    Apply,
+    /// `kubectl patch` with [`ResourceImpl::merge_strategy`].
+    Patch,
+    /// `kubectl replace`.
+    Replace,
+    /// `kubectl delete`.
+    Delete,
+    /// `kubectl get`: reads an existing object (for its outputs or to await a condition).
+    Get,
+}
+
+impl ResourceAction {
+    /// Argo's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceAction::Create => "create",
+            ResourceAction::Apply => "apply",
+            ResourceAction::Patch => "patch",
+            ResourceAction::Replace => "replace",
+            ResourceAction::Delete => "delete",
+            ResourceAction::Get => "get",
+        }
+    }
+}
+
+/// How a patch is merged (Argo `resource.mergeStrategy`; `strategic` when unset, which custom
+/// resources do not support).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeStrategy {
+    /// Kubernetes' strategic merge patch (built-in kinds only).
+    Strategic,
+    /// JSON merge patch (RFC 7386).
+    Merge,
+    /// JSON patch (RFC 6902).
+    Json,
+}
+
+impl MergeStrategy {
+    /// Argo's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeStrategy::Strategic => "strategic",
+            MergeStrategy::Merge => "merge",
+            MergeStrategy::Json => "json",
+        }
+    }
+}
+
+/// The resource step of a [`Implementation::Resource`] component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceImpl {
+    /// What is done with the object.
+    pub action: ResourceAction,
+    /// The object as YAML (Argo substitutes `{{…}}` in it before `kubectl` sees it).
+    pub manifest: String,
+    /// The patch strategy (patch only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_strategy: Option<MergeStrategy>,
+    /// Makes the workflow the object's owner, so deleting the workflow deletes the object.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_owner_reference: bool,
+    /// The step succeeds once every requirement holds; empty: as soon as the action is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub success: Vec<SelectorRequirement>,
+    /// The step fails once every requirement holds; empty: never fails by a condition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failure: Vec<SelectorRequirement>,
+    /// Where each output parameter is read from in the object, in output order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<ResourceOutput>,
+}
+
+/// One output parameter of a resource step and where Argo reads it from the object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceOutput {
+    /// The output's name (an [`OutputSpec`] of the component).
+    pub name: String,
+    /// The query.
+    pub from: ResourceQuery,
+}
+
+/// A query over the object a resource step manages (Argo `valueFrom.jsonPath` / `jqFilter`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceQuery {
+    /// A `kubectl -o jsonpath=` template, such as `{.metadata.name}`.
+    JsonPath(String),
+    /// A `jq` filter, such as `.status.phase`.
+    JqFilter(String),
+}
+
+/// One requirement of a resource step's success or failure condition: Argo parses a
+/// condition as a Kubernetes label selector whose keys are paths into the object
+/// (`status.succeeded > 0`), requirements separated by commas all having to hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectorRequirement {
+    /// A dotted path into the object (`status.phase`).
+    pub path: String,
+    /// The comparison.
+    pub op: SelectorOp,
+    /// The operands: one for `==`, `!=`, `>`, `<`; one or more for `in`, `notin`; none for
+    /// `exists` and `!`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// The operators of a label selector, as Argo evaluates them against the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectorOp {
+    /// `path == value`.
+    Equals,
+    /// `path != value` (also true when the path is absent).
+    NotEquals,
+    /// `path > n`, integers only.
+    GreaterThan,
+    /// `path < n`, integers only.
+    LessThan,
+    /// `path in (a, b)`.
+    In,
+    /// `path notin (a, b)`.
+    NotIn,
+    /// `path`: the path exists.
+    Exists,
+    /// `!path`: the path does not exist.
+    DoesNotExist,
+}
+
+impl std::fmt::Display for SelectorRequirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = &self.path;
+        let first = self.values.first().map(String::as_str).unwrap_or("");
+        match self.op {
+            SelectorOp::Equals => write!(f, "{path} == {first}"),
+            SelectorOp::NotEquals => write!(f, "{path} != {first}"),
+            SelectorOp::GreaterThan => write!(f, "{path} > {first}"),
+            SelectorOp::LessThan => write!(f, "{path} < {first}"),
+            SelectorOp::In => write!(f, "{path} in ({})", self.values.join(",")),
+            SelectorOp::NotIn => write!(f, "{path} notin ({})", self.values.join(",")),
+            SelectorOp::Exists => write!(f, "{path}"),
+            SelectorOp::DoesNotExist => write!(f, "!{path}"),
+        }
+    }
+}
+
+/// A whole condition as Argo reads it: the requirements joined by commas (all must hold).
+pub fn selector_text(requirements: &[SelectorRequirement]) -> String {
+    requirements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The container of a container component.

@@ -51,6 +51,7 @@ const LAYERS: &[Layer] = &[
             "format",
             "hooks",
             "settings",
+            "kubernetes",
             "library",
         ],
         independent: false,

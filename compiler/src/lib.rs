@@ -56,6 +56,7 @@ pub mod format;
 pub mod fsutil;
 pub mod hooks;
 pub mod ir;
+pub mod kubernetes;
 #[cfg(test)]
 mod layers;
 pub mod library;

@@ -356,6 +356,26 @@ pub fn add_task<Native>(
     })
 }
 
+/// Records a task of a component built while tracing (a resource step: its spec holds the
+/// object, so it is made at the call, not by a `fn() -> ComponentSpec`). Two such specs with
+/// one name that differ are a name collision (A0008), as for components.
+pub(crate) fn add_built_task(
+    spec: ComponentSpec,
+    location: &'static Location<'static>,
+) -> TaskHandle {
+    CURRENT.with(|c| {
+        let mut guard = c.borrow_mut();
+        let Some(tracer) = guard.as_mut() else {
+            panic!(
+                "resource step `{}` was added outside a #[pipeline] function (at {location})",
+                spec.name
+            );
+        };
+        let component = tracer.register_spec(spec);
+        tracer.push_task(component, IndexMap::new(), location)
+    })
+}
+
 /// Renames a task (`.name("…")`).
 #[doc(hidden)]
 pub fn rename_task(task: TaskHandle, name: String) {
@@ -1126,6 +1146,27 @@ impl Tracer {
             };
             arguments.insert(input.to_owned(), argument);
         }
+        self.push_task_named(name, component, arguments, location)
+    }
+
+    /// Adds a task of `component` (registered) with `arguments` where calls are recorded now.
+    fn push_task(
+        &mut self,
+        component: String,
+        arguments: IndexMap<String, Argument>,
+        location: &'static Location<'static>,
+    ) -> TaskHandle {
+        let name = self.fresh_name(&component);
+        self.push_task_named(name, component, arguments, location)
+    }
+
+    fn push_task_named(
+        &mut self,
+        name: String,
+        component: String,
+        arguments: IndexMap<String, Argument>,
+        location: &'static Location<'static>,
+    ) -> TaskHandle {
         let id = TaskId(self.pipeline.tasks.len() as u32);
         self.pipeline.tasks.push(Task {
             name,
@@ -1444,7 +1485,16 @@ impl Tracer {
     }
 
     fn register<Native>(&mut self, def: &ComponentDef<Native>) -> String {
-        let spec = (def.spec)();
+        let name = self.register_spec((def.spec)());
+        if def.native.is_some() {
+            self.natives.insert(name.clone());
+        }
+        self.by_key.insert(def.key, name.clone());
+        name
+    }
+
+    /// Adds `spec` to the pipeline's components (A0008 if another spec has its name).
+    fn register_spec(&mut self, spec: ComponentSpec) -> String {
         let name = spec.name.clone();
         match self.pipeline.components.get(&name) {
             Some(existing) if *existing != spec => {
@@ -1461,10 +1511,6 @@ impl Tracer {
                 self.pipeline.components.insert(name.clone(), spec);
             }
         }
-        if def.native.is_some() {
-            self.natives.insert(name.clone());
-        }
-        self.by_key.insert(def.key, name.clone());
         name
     }
 }

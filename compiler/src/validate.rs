@@ -319,6 +319,7 @@ pub(crate) fn check_rules(
     cx.required_params();
     cx.values();
     cx.settings();
+    cx.resource_steps();
     let deps = cx.cycles();
     if !cx.has_errors() {
         cx.unused_outputs(&deps);

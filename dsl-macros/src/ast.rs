@@ -95,6 +95,8 @@ pub struct SettingsAttr {
     pub ttl: Option<(String, Span)>,
     pub active_deadline: Option<(String, Span)>,
     pub secure_defaults: Option<(bool, Span)>,
+    /// `telemetry = false`: no Prometheus metrics in the manifest.
+    pub telemetry: Option<(bool, Span)>,
     pub run_as_user: Option<(u32, Span)>,
     pub parallelism: Option<(u32, Span)>,
     pub fail_fast: Option<(bool, Span)>,

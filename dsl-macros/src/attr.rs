@@ -25,6 +25,7 @@ pub const ARTIFACT_GC: &str = "artifact_gc";
 pub const TTL: &str = "ttl";
 pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
+pub const TELEMETRY: &str = "telemetry";
 pub const RUN_AS_USER: &str = "run_as_user";
 pub const OUTPUTS: &str = "outputs";
 pub const SETTINGS: &str = "settings";
@@ -332,6 +333,9 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
         } else if path.is_ident(SECURE_DEFAULTS) {
             let v = bool_value(cx, &meta, SECURE_DEFAULTS);
             put_once(cx, &mut s.secure_defaults, v, &meta, SECURE_DEFAULTS);
+        } else if path.is_ident(TELEMETRY) {
+            let v = bool_value(cx, &meta, TELEMETRY);
+            put_once(cx, &mut s.telemetry, v, &meta, TELEMETRY);
         } else if path.is_ident(RUN_AS_USER) {
             let v = user_id_value(cx, &meta, RUN_AS_USER);
             put_once(cx, &mut s.run_as_user, v, &meta, RUN_AS_USER);
@@ -377,6 +381,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                     SERVICE_ACCOUNT,
                     STARTING_DEADLINE_SECONDS,
                     SUCCESSFUL_JOBS_HISTORY_LIMIT,
+                    TELEMETRY,
                     TIMEZONE,
                     TTL,
                 ],

@@ -1157,6 +1157,9 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     if let Some((on, _)) = &attr.secure_defaults {
         sets.push(quote!(s.secure_defaults = #on;));
     }
+    if let Some((on, _)) = &attr.telemetry {
+        sets.push(quote!(s.telemetry = #on;));
+    }
     if let Some((on, _)) = &attr.fail_fast {
         sets.push(quote!(s.fail_fast = #on;));
     }

@@ -12,6 +12,7 @@
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
 //! - [`from_url`]: a data set downloaded from a URL, a constant text, an HTML report.
+//! - [`distributed_training`]: resource steps: a claim and a Kubeflow `PyTorchJob`, awaited.
 //! - [`nightly`]: a `CronWorkflow` that retrains every night (schedule, time zone, history).
 //! - [`library`]: components published as a `WorkflowTemplate`, called by `templateRef`.
 //!
@@ -26,6 +27,7 @@
 pub mod cached;
 pub mod coin_flip;
 pub mod container_steps;
+pub mod distributed_training;
 pub mod exit_handler;
 pub mod from_url;
 pub mod gpu_training;

@@ -274,6 +274,15 @@ pub enum StoreCommand {
     },
 }
 
+/// How `runs stats` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// One indicator a line.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
 /// `runs` subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum RunsCommand {
@@ -315,6 +324,23 @@ pub enum RunsCommand {
         /// Only print what would be deleted.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArgs,
+    },
+    /// Service-level indicators of finished runs, local and on Argo alike: success rate, p50
+    /// and p95 duration, retry rate and cache-hit rate of tasks.
+    ///
+    /// Example: argot runs stats train --since 7d --format json
+    Stats {
+        /// Only runs of this pipeline (all pipelines when left out).
+        pipeline: Option<String>,
+        /// Only runs started within this long before now (e.g. 7d, 12h).
+        #[arg(long, value_parser = duration_arg, value_name = "DURATION")]
+        since: Option<Duration>,
+        /// `text` (one indicator a line) or `json`.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+        format: StatsFormat,
         #[command(flatten)]
         #[allow(missing_docs)]
         store: StoreArgs,
@@ -368,6 +394,20 @@ impl StoreCommand {
                     std::time::SystemTime::now(),
                     *dry_run,
                 )?)?;
+            }
+            StoreCommand::Runs(RunsCommand::Stats {
+                pipeline,
+                since,
+                format,
+                store,
+            }) => {
+                let store = store.open()?;
+                let since = since.and_then(|d| std::time::SystemTime::now().checked_sub(d));
+                let stats = crate::stats::run_stats(&store, pipeline.as_deref(), since)?;
+                match format {
+                    StatsFormat::Json => print(&format!("{}\n", to_json(&stats)))?,
+                    StatsFormat::Text => print(&crate::stats::render_stats(&stats))?,
+                }
             }
             StoreCommand::Runs(RunsCommand::Show { run, json, store }) => {
                 let store = store.open()?;

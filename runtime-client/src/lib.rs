@@ -38,6 +38,7 @@ pub mod cli;
 pub mod cluster;
 pub mod manifest;
 mod phase;
+pub mod stats;
 pub mod status;
 pub mod store;
 

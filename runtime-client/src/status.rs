@@ -519,6 +519,14 @@ fn fold_tasks(workflow: &str, nodes: &serde_json::Map<String, Value>) -> Vec<Tas
             output_artifacts: artifacts(node.pointer("/outputs/artifacts")),
             name,
         };
+        // A memoized task reused a cached result (Argo `NodeStatus.memoizationStatus`): said as
+        // the local runner says a cache hit, so `runs stats` counts hits of both alike.
+        if node.pointer("/memoizationStatus/hit") == Some(&Value::Bool(true))
+            && task.message.is_none()
+        {
+            let cache = str_at(node, &["memoizationStatus", "cacheName"]).unwrap_or_default();
+            task.message = Some(format!("cached: memoized in config map `{cache}`"));
+        }
         if ty == "Retry" {
             fold_attempts(&mut task, node, nodes);
         }
@@ -740,6 +748,30 @@ mod tests {
             })
         );
         assert_eq!(parse_loop_item("fail"), None);
+    }
+
+    #[test]
+    fn a_memoization_hit_reads_as_a_cache_hit() {
+        let wf = serde_json::json!({
+            "metadata": {"name": "wf"},
+            "status": {"phase": "Succeeded", "nodes": {
+                "wf": {"id": "wf", "name": "wf", "type": "DAG", "phase": "Succeeded", "children": ["wf-1", "wf-2"]},
+                "wf-1": {"id": "wf-1", "name": "wf.prepare", "type": "Pod", "phase": "Succeeded",
+                         "memoizationStatus": {"hit": true, "key": "k", "cacheName": "argot-memo"}},
+                "wf-2": {"id": "wf-2", "name": "wf.train", "type": "Pod", "phase": "Succeeded",
+                         "memoizationStatus": {"hit": false, "key": "k2", "cacheName": "argot-memo"}}
+            }}
+        });
+        let view = WorkflowView::from_workflow(&wf).unwrap();
+        let message = |name: &str| {
+            let task = view.tasks.iter().find(|t| t.name == name).unwrap();
+            task.message.clone()
+        };
+        assert_eq!(
+            message("prepare").as_deref(),
+            Some("cached: memoized in config map `argot-memo`")
+        );
+        assert_eq!(message("train"), None);
     }
 
     #[test]

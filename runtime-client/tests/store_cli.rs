@@ -372,3 +372,144 @@ fn lineage_escapes_control_characters() {
     assert!(text.contains("x = v\\x1b]0;owned\\x07"), "{text}");
     assert!(text.contains("file:///o\\x1b[2J"), "{text}");
 }
+
+#[allow(clippy::too_many_arguments)] // a fixture: every field a test varies, by position
+/// A finished run of `pipeline` lasting `minutes`, with `tasks` as (name, phase, attempt,
+/// message).
+fn finished_run(
+    store: &SqliteStore,
+    id: &str,
+    pipeline: &str,
+    source: RunSource,
+    phase: Phase,
+    day: u32,
+    minutes: u32,
+    tasks: &[(&str, Phase, u32, Option<&str>)],
+) {
+    let mut r = RunRecord::new(id, pipeline, source);
+    r.phase = phase;
+    r.started_at = Some(format!("2024-05-{day:02}T10:00:00Z"));
+    r.finished_at = Some(format!(
+        "2024-05-{day:02}T{:02}:{:02}:00Z",
+        10 + minutes / 60,
+        minutes % 60
+    ));
+    store.begin_run(&r).unwrap();
+    for (name, phase, attempt, message) in tasks {
+        let mut t = TaskRecord::new(id, *name);
+        t.phase = phase.clone();
+        t.attempt = *attempt;
+        t.message = message.map(str::to_owned);
+        store.upsert_task(&t).unwrap();
+    }
+}
+
+#[test]
+fn runs_stats_summarise_local_and_argo_runs_from_the_store() {
+    use argot_client::stats::{render_stats, run_stats};
+    let store = SqliteStore::open_in_memory().unwrap();
+    let ok = Phase::Succeeded;
+    let cached = Some("cached: outputs of r0/prepare reused (key 0123456789ab)");
+    finished_run(
+        &store,
+        "l1",
+        "train",
+        RunSource::Local,
+        ok.clone(),
+        1,
+        10,
+        &[
+            ("prepare", ok.clone(), 0, None),
+            ("fit", ok.clone(), 1, None),
+        ],
+    );
+    finished_run(
+        &store,
+        "l2",
+        "train",
+        RunSource::Local,
+        ok.clone(),
+        20,
+        20,
+        &[
+            ("prepare", ok.clone(), 0, cached),
+            ("fit", ok.clone(), 0, None),
+        ],
+    );
+    finished_run(
+        &store,
+        "a1",
+        "train",
+        RunSource::Argo,
+        Phase::Failed,
+        25,
+        30,
+        &[
+            ("prepare", ok.clone(), 0, None),
+            ("fit", Phase::Failed, 2, Some("OOMKilled")),
+            ("report", Phase::Omitted, 0, None),
+        ],
+    );
+    finished_run(
+        &store,
+        "a2",
+        "train",
+        RunSource::Argo,
+        ok.clone(),
+        30,
+        90,
+        &[],
+    );
+    // Another pipeline and a run still going are not counted.
+    finished_run(
+        &store,
+        "o1",
+        "other",
+        RunSource::Local,
+        Phase::Failed,
+        30,
+        5,
+        &[],
+    );
+    run(&store, "r1", "train", Phase::Running, 30);
+
+    let all = run_stats(&store, Some("train"), None).unwrap();
+    assert_eq!(
+        (all.runs, all.local_runs, all.argo_runs, all.succeeded),
+        (4, 2, 2, 3)
+    );
+    assert_eq!(all.success_rate, Some(0.75));
+    // Durations 10, 20, 30, 90 minutes: nearest-rank p50 is the 2nd, p95 the 4th.
+    assert_eq!(all.p50_duration_seconds, Some(1200.0));
+    assert_eq!(all.p95_duration_seconds, Some(5400.0));
+    // Six tasks started (the omitted one did not); two retried; one of five successes cached.
+    assert_eq!((all.tasks, all.retried_tasks), (6, 2));
+    assert_eq!((all.succeeded_tasks, all.cache_hits), (5, 1));
+    assert_eq!(all.cache_hit_rate, Some(0.2));
+    let text = render_stats(&all);
+    assert!(text.contains("success rate  75.0% (3 succeeded)"), "{text}");
+    assert!(
+        text.contains("duration      p50 1200.0s  p95 5400.0s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("retry rate    33.3% (2 of 6 tasks retried)"),
+        "{text}"
+    );
+
+    // --since: only runs started on or after May 22.
+    let since = UNIX_EPOCH + Duration::from_secs(1_716_336_000);
+    let recent = run_stats(&store, Some("train"), Some(since)).unwrap();
+    assert_eq!((recent.runs, recent.succeeded), (2, 1));
+    assert_eq!(recent.since.as_deref(), Some("2024-05-22T00:00:00Z"));
+
+    let json = serde_json::to_value(&recent).unwrap();
+    assert_eq!(json["success_rate"], 0.5);
+    assert_eq!(json["p95_duration_seconds"], 5400.0);
+
+    let every = run_stats(&store, None, None).unwrap();
+    assert_eq!(every.runs, 5);
+    let empty = run_stats(&store, Some("nothing"), None).unwrap();
+    assert_eq!((empty.runs, empty.success_rate), (0, None));
+    assert!(render_stats(&empty).contains("success rate  - (0 succeeded)"));
+}

@@ -651,7 +651,7 @@ pub fn uncontrolled(#[default("t1")] tag: Param<String>) {
     pod_gc = "OnPodSuccess",
     ttl = "24h",
     active_deadline = 7200,
-    run_as_user = 1000
+    run_as_user = 1000, telemetry = false
 )]
 pub fn namespaced() {
     let first = step(1);

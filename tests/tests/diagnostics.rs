@@ -2374,6 +2374,128 @@ fn a0044_sidecars_and_init_containers_that_collide() {
     snapshot("A0044-pod-containers", &d);
 }
 
+/// The `distributed_training` example, traced: a claim step, a native step, a PyTorchJob
+/// step and a native step.
+fn distributed() -> Pipeline {
+    traced(argot_examples::distributed_training::distributed_training::definition())
+}
+
+/// The resource step of `distributed` whose component is `name`.
+fn resource_of<'a>(p: &'a mut Pipeline, name: &str) -> &'a mut argot::ir::ResourceImpl {
+    match &mut p.components[name].implementation {
+        Implementation::Resource(r) => r,
+        other => panic!("`{name}` is {other:?}"),
+    }
+}
+
+#[test]
+fn a0054_invalid_resource_condition() {
+    use argot::ir::{SelectorOp, SelectorRequirement};
+    let mut p = distributed();
+    validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let train = resource_of(&mut p, "train");
+    // A value with a space and a comparison with a word: Argo's selector parser refuses both
+    // when it first checks the job, after creating it.
+    train.success.push(SelectorRequirement {
+        path: "status.conditions.type".into(),
+        op: SelectorOp::Equals,
+        values: vec!["Succeeded now".into()],
+    });
+    train.failure.push(SelectorRequirement {
+        path: "status.replicaStatuses.Master.failed".into(),
+        op: SelectorOp::GreaterThan,
+        values: vec!["many".into()],
+    });
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidResourceCondition; 2], "{d}");
+    snapshot("A0054-invalid-resource-condition", &d);
+}
+
+#[test]
+fn a0055_invalid_resource_manifest() {
+    use argot::ir::{MergeStrategy, ResourceAction, ResourceOutput, ResourceQuery};
+    let mut p = distributed();
+    let claim = resource_of(&mut p, "create-data");
+    claim.manifest = "apiVersion: v1\nmetadata:\n  name: Scratch_Data\n".into();
+    claim.outputs.push(ResourceOutput {
+        name: "phase".into(),
+        from: ResourceQuery::JqFilter(" ".into()),
+    });
+    let train = resource_of(&mut p, "train");
+    train.action = ResourceAction::Patch;
+    train.merge_strategy = Some(MergeStrategy::Strategic);
+    let d = errors_of(&p);
+    // No kind, a name Kubernetes refuses, an empty query, a strategic patch of a custom resource.
+    assert!(
+        d.codes()
+            .iter()
+            .all(|c| *c == Code::InvalidResourceManifest)
+            && d.codes().len() == 4,
+        "{d}"
+    );
+    assert!(d.to_string().contains("API group `kubeflow.org`"), "{d}");
+    snapshot("A0055-invalid-resource-manifest", &d);
+}
+
+#[test]
+fn a0056_run_refuses_resource_steps() {
+    let p = distributed();
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
+    // Both resource steps, and the staging step's mount of the claim made for the run.
+    assert_eq!(
+        d.codes(),
+        [
+            Code::ResourceStepNeedsCluster,
+            Code::LocalUnsupported,
+            Code::ResourceStepNeedsCluster
+        ],
+        "{d}"
+    );
+    assert!(d.to_string().contains("`create` of a `PyTorchJob`"), "{d}");
+    snapshot("A0056-resource-step-needs-a-cluster", &d);
+    // `run` checks before it starts anything: no run folder, nothing in the store.
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = argot::run::RunOptions::new().unwrap();
+    options.workdir = dir.path().join("runs");
+    options.cache_dir = None;
+    let store = argot_client::store::SqliteStore::open_in_memory().unwrap();
+    match argot::run::run(&valid, &store, &options, &mut |_| {}) {
+        Err(argot::run::RunError::Unsupported(refused)) => assert_eq!(refused.codes(), d.codes()),
+        other => panic!("run should refuse the pipeline, got {other:?}"),
+    }
+    assert!(!options.workdir.exists());
+    assert!(
+        argot_client::store::MetadataStore::list_runs(&store, &Default::default())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a0057_container_settings_on_a_resource_step() {
+    use k8s_openapi::api::core::v1::EnvVar;
+    let mut p = distributed();
+    let train = p.tasks.iter().position(|t| t.component == "train").unwrap();
+    p.tasks[train].config.env.push(EnvVar {
+        name: "NCCL_DEBUG".into(),
+        value: Some("INFO".into()),
+        ..EnvVar::default()
+    });
+    // A pipeline-wide default of the same kind is not the step's own: no error.
+    let mut defaults_only = distributed();
+    defaults_only.defaults.env.push(EnvVar {
+        name: "RUST_LOG".into(),
+        value: Some("info".into()),
+        ..EnvVar::default()
+    });
+    validate(&defaults_only, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::ResourceStepSetting], "{d}");
+    snapshot("A0057-container-settings-on-a-resource-step", &d);
+}
+
 /// A CronWorkflow's settings as Argo's `validate.CronWorkflow` checks them: every mistake is
 /// reported, each naming the value and what to write instead.
 #[test]

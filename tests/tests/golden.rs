@@ -488,6 +488,50 @@ fn gpu_training() {
     );
 }
 
+/// SLI telemetry is on unless a pipeline opts out: the run and every component template carry
+/// argot's Prometheus metrics (labels pipeline, component, status; nothing per run), and the
+/// `namespaced` fixture's `telemetry = false` leaves every `metrics` field out.
+#[test]
+fn telemetry_is_on_by_default_and_off_per_pipeline() {
+    let on = argot_examples::distributed_training::distributed_training::definition()
+        .compile(&options("distributed_training"))
+        .unwrap();
+    let on = serde_json::to_value(&on.workflow).unwrap();
+    let run: Vec<&str> = on["spec"]["metrics"]["prometheus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(run, ["argot_run_duration_seconds", "argot_runs_total"]);
+    for template in on["spec"]["templates"].as_array().unwrap() {
+        let leaf = template["container"].is_object() || template["resource"].is_object();
+        assert_eq!(template["metrics"].is_object(), leaf, "{template}");
+        if leaf {
+            let labels = &template["metrics"]["prometheus"][1]["labels"];
+            assert_eq!(labels[0]["value"], "distributed-training", "{labels}");
+            assert_eq!(labels[2]["value"], "{{status}}", "{labels}");
+        }
+    }
+    let off = argot_tests::fixtures::namespaced::definition()
+        .compile(&options("argot-fixtures"))
+        .unwrap();
+    let off = render_manifest(&off.workflow, Format::Json).unwrap();
+    assert!(!off.contains("\"metrics\""), "{off}");
+    assert!(!off.contains("argot_"), "{off}");
+}
+
+/// Resource steps: a claim created for the run, a PyTorchJob launched and awaited on its
+/// master's status, each a `resource` template with its conditions and `jsonPath` outputs.
+#[test]
+fn distributed_training() {
+    check(
+        "distributed_training",
+        argot_examples::distributed_training::distributed_training::definition(),
+        "distributed_training",
+    );
+}
+
 /// Settings set with the DSL's `set_…` methods and `task_defaults()` reach the templates:
 /// resources, a node selector and a toleration, retries with backoff, both time limits and
 /// environment variables, a task's own over the pipeline's defaults.

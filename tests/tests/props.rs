@@ -850,6 +850,8 @@ fn check_accepted(
                     }
                 }
             }
+            // The generated pipelines hold no resource steps: no pod of ours to compare.
+            Implementation::Resource(_) => {}
         }
     }
     Ok(())

@@ -47,6 +47,7 @@ mod check;
 mod images;
 pub mod kinds;
 pub mod manifest;
+pub mod telemetry;
 
 pub use check::{
     ArgoOptions, Emitted, check_budget, emit, validate_and_emit, validate_and_emit_for,
@@ -136,6 +137,9 @@ pub struct WorkflowSpec {
     /// Claims created for the run, which tasks mount by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_claim_templates: Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim>,
+    /// The run's custom Prometheus metrics (argot's SLI telemetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<telemetry::PrometheusMetrics>,
     /// Labels every workflow started from this spec gets (a template's or a CronWorkflow's
     /// runs; see [`kinds::manifest`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,7 +244,7 @@ pub struct Parameter {
 }
 
 /// Where an output parameter's value comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValueFrom {
     /// A file in the container.
@@ -249,6 +253,34 @@ pub struct ValueFrom {
     /// Another parameter (a DAG template's output from one of its tasks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// A `kubectl -o jsonpath` query over a resource step's object.
+    #[serde(rename = "jsonPath", default, skip_serializing_if = "Option::is_none")]
+    pub json_path: Option<String>,
+    /// A `jq` filter over a resource step's object.
+    #[serde(rename = "jqFilter", default, skip_serializing_if = "Option::is_none")]
+    pub jq_filter: Option<String>,
+}
+
+/// Argo's `resource` template: a Kubernetes object Argo's executor acts on with `kubectl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTemplate {
+    /// `create`, `apply`, `patch`, `replace`, `delete` or `get`.
+    pub action: String,
+    /// The object, as YAML text.
+    pub manifest: String,
+    /// How a patch merges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_strategy: Option<String>,
+    /// Makes the workflow the object's owner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_owner_reference: bool,
+    /// A label-selector expression over the object that ends the step successfully.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_condition: Option<String>,
+    /// A label-selector expression over the object that fails the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_condition: Option<String>,
 }
 
 /// An Argo artifact (input, output or argument).
@@ -441,6 +473,9 @@ pub struct Template {
     /// A DAG of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<Dag>,
+    /// A Kubernetes object to act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceTemplate>,
     /// Volumes of the template's pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
@@ -492,6 +527,9 @@ pub struct Template {
     /// Containers run before the main one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Custom Prometheus metrics emitted when the template finishes (argot's SLI telemetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<telemetry::PrometheusMetrics>,
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -777,6 +815,10 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
             entrypoint: names.dag_template.clone(),
             on_exit: names.exit_template.clone(),
             arguments,
+            metrics: p
+                .settings
+                .telemetry
+                .then(|| telemetry::run_metrics(&names.workflow)),
             templates,
             volume_claim_templates: claim_templates(valid),
             ..settings_spec(&p.settings)
@@ -880,6 +922,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         metadata: None,
         container: None,
         dag: Some(Dag { tasks }),
+        resource: None,
         volumes: Vec::new(),
         retry_strategy: None,
         timeout: None,
@@ -897,6 +940,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         security_context: None,
         sidecars: Vec::new(),
         init_containers: Vec::new(),
+        metrics: None,
     }
 }
 
@@ -957,6 +1001,7 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         parallelism: settings.parallelism,
         security_context,
         volume_claim_templates: Vec::new(),
+        metrics: None,
         workflow_metadata: None,
         templates: Vec::new(),
     }
@@ -967,6 +1012,9 @@ fn component_template(
     template: &TemplateDef,
     spec: &ComponentSpec,
 ) -> Template {
+    if let Implementation::Resource(resource) = &spec.implementation {
+        return resource_template(valid, template, spec, resource);
+    }
     let mut inputs = Arguments::default();
     for input in &spec.inputs {
         match input.kind {
@@ -1001,7 +1049,7 @@ fn component_template(
     // from any path of the main container's filesystem, a volume or not.
     let own_path = |name: &str| match &spec.implementation {
         Implementation::Container(c) => c.output_path(name).map(str::to_owned),
-        Implementation::Native => None,
+        Implementation::Native | Implementation::Resource(_) => None,
     };
     // The values of the settings' run-time pieces, which Argo pastes into the settings' text
     // (`SubstituteParams` substitutes the whole template).
@@ -1021,7 +1069,7 @@ fn component_template(
                         own_path(&output.name)
                             .unwrap_or_else(|| output_parameter_path(&output.name)),
                     ),
-                    parameter: None,
+                    ..ValueFrom::default()
                 }),
                 ..Parameter::default()
             }),
@@ -1056,6 +1104,7 @@ fn component_template(
                 security_context: None,
             }
         }
+        Implementation::Resource(_) => unreachable!("resource steps returned above"),
         Implementation::Container(c) => Container {
             image: c.image.clone(),
             command: c
@@ -1130,18 +1179,9 @@ fn component_template(
         metadata: Some(meta),
         container: Some(container),
         dag: None,
+        resource: None,
         volumes,
-        retry_strategy: config.retry.as_ref().map(|r| RetryStrategy {
-            limit: r.limit(),
-            retry_policy: r.on.map(|on| on.as_str().to_owned()),
-            backoff: r.backoff.as_ref().map(|b| Backoff {
-                duration: b.duration.clone(),
-                factor: b.factor,
-                cap: b.cap.clone(),
-                max_duration: b.max_duration.clone(),
-            }),
-            expression: r.condition.as_ref().map(|c| c.expression()),
-        }),
+        retry_strategy: retry_strategy(config),
         timeout: config.timeout.clone(),
         active_deadline_seconds: config.active_deadline_seconds,
         node_selector: config.node_selector.clone(),
@@ -1151,25 +1191,7 @@ fn component_template(
         service_account_name: config.service_account.clone(),
         priority_class_name: config.priority_class.clone(),
         scheduler_name: config.scheduler_name.clone(),
-        synchronization: (!config.mutexes.is_empty() || !config.semaphores.is_empty()).then(|| {
-            Synchronization {
-                mutexes: config
-                    .mutexes
-                    .iter()
-                    .map(|name| MutexRef { name: name.clone() })
-                    .collect(),
-                semaphores: config
-                    .semaphores
-                    .iter()
-                    .map(|s| SemaphoreRef {
-                        config_map_key_ref: ConfigMapKeyRef {
-                            name: s.config_map.clone(),
-                            key: s.key.clone(),
-                        },
-                    })
-                    .collect(),
-            }
-        }),
+        synchronization: synchronization(config),
         affinity: config.affinity.clone(),
         sidecars: secured(&config.sidecars, settings.secure_defaults),
         init_containers: secured(&config.init_containers, settings.secure_defaults),
@@ -1183,6 +1205,7 @@ fn component_template(
             }
             context
         }),
+        metrics: template_metrics(valid, spec),
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec, config),
             max_age: m.max_age.clone(),
@@ -1193,6 +1216,135 @@ fn component_template(
                 },
             },
         }),
+    }
+}
+
+/// A template's `retryStrategy` from its merged settings.
+fn retry_strategy(config: &crate::ir::TaskConfig) -> Option<RetryStrategy> {
+    config.retry.as_ref().map(|r| RetryStrategy {
+        limit: r.limit(),
+        retry_policy: r.on.map(|on| on.as_str().to_owned()),
+        backoff: r.backoff.as_ref().map(|b| Backoff {
+            duration: b.duration.clone(),
+            factor: b.factor,
+            cap: b.cap.clone(),
+            max_duration: b.max_duration.clone(),
+        }),
+        expression: r.condition.as_ref().map(|c| c.expression()),
+    })
+}
+
+/// A template's `synchronization` (mutexes and semaphores) from its merged settings.
+fn synchronization(config: &crate::ir::TaskConfig) -> Option<Synchronization> {
+    (!config.mutexes.is_empty() || !config.semaphores.is_empty()).then(|| Synchronization {
+        mutexes: config
+            .mutexes
+            .iter()
+            .map(|name| MutexRef { name: name.clone() })
+            .collect(),
+        semaphores: config
+            .semaphores
+            .iter()
+            .map(|s| SemaphoreRef {
+                config_map_key_ref: ConfigMapKeyRef {
+                    name: s.config_map.clone(),
+                    key: s.key.clone(),
+                },
+            })
+            .collect(),
+    })
+}
+
+/// The telemetry of a template running `spec`, unless the pipeline opted out.
+fn template_metrics(
+    valid: &ValidPipeline,
+    spec: &ComponentSpec,
+) -> Option<telemetry::PrometheusMetrics> {
+    let p = valid.pipeline();
+    p.settings.telemetry.then(|| {
+        telemetry::task_metrics(
+            &valid.names().workflow,
+            &crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+        )
+    })
+}
+
+/// The template of a resource step. Only the settings that concern the executor pod Argo
+/// runs for it (where it is scheduled, as which service account, its retries and time limits,
+/// its labels) apply; a container's settings (environment, resources, volumes, image pull
+/// policy) and memoization have nothing to apply to and are left out.
+fn resource_template(
+    valid: &ValidPipeline,
+    template: &TemplateDef,
+    spec: &ComponentSpec,
+    resource: &crate::ir::ResourceImpl,
+) -> Template {
+    let mut outputs = Arguments::default();
+    for output in &resource.outputs {
+        let (json_path, jq_filter) = match &output.from {
+            crate::ir::ResourceQuery::JsonPath(q) => (Some(q.clone()), None),
+            crate::ir::ResourceQuery::JqFilter(q) => (None, Some(q.clone())),
+        };
+        outputs.parameters.push(Parameter {
+            name: output.name.clone(),
+            value_from: Some(ValueFrom {
+                json_path,
+                jq_filter,
+                ..ValueFrom::default()
+            }),
+            ..Parameter::default()
+        });
+    }
+    let mut meta = TemplateMeta::default();
+    meta.labels.insert(
+        COMPONENT_LABEL.to_owned(),
+        crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+    );
+    let config = &template.config;
+    for (k, v) in &config.labels {
+        meta.labels.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &config.annotations {
+        meta.annotations.insert(k.clone(), v.clone());
+    }
+    let condition = |requirements: &[crate::ir::SelectorRequirement]| {
+        (!requirements.is_empty()).then(|| crate::ir::selector_text(requirements))
+    };
+    Template {
+        name: template.name.clone(),
+        inputs: Arguments::default(),
+        outputs,
+        metadata: Some(meta),
+        container: None,
+        dag: None,
+        fail_fast: None,
+        resource: Some(ResourceTemplate {
+            action: resource.action.as_str().to_owned(),
+            manifest: resource.manifest.clone(),
+            merge_strategy: resource.merge_strategy.map(|m| m.as_str().to_owned()),
+            set_owner_reference: resource.set_owner_reference,
+            success_condition: condition(&resource.success),
+            failure_condition: condition(&resource.failure),
+        }),
+        volumes: Vec::new(),
+        retry_strategy: retry_strategy(config),
+        timeout: config.timeout.clone(),
+        active_deadline_seconds: config.active_deadline_seconds,
+        node_selector: config.node_selector.clone(),
+        tolerations: config.tolerations.clone(),
+        parallelism: None,
+        memoize: None,
+        service_account_name: config.service_account.clone(),
+        priority_class_name: config.priority_class.clone(),
+        scheduler_name: config.scheduler_name.clone(),
+        synchronization: synchronization(config),
+        // The executor pod of a resource step is placed like any pod; it has no containers
+        // of the user's beside it (A0057).
+        affinity: config.affinity.clone(),
+        security_context: None,
+        sidecars: Vec::new(),
+        init_containers: Vec::new(),
+        metrics: template_metrics(valid, spec),
     }
 }
 

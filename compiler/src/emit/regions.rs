@@ -172,8 +172,8 @@ pub(crate) fn dag_templates(
                     template.outputs.parameters.push(Parameter {
                         name: output.clone(),
                         value_from: Some(super::argo::ValueFrom {
-                            path: None,
                             parameter: Some(value),
+                            ..super::argo::ValueFrom::default()
                         }),
                         ..Parameter::default()
                     });
@@ -200,6 +200,7 @@ pub(crate) fn dag_templates(
                 value_from: Some(super::argo::ValueFrom {
                     path: None,
                     parameter: Some(reference(valid, id, *task, output, false)),
+                    ..super::argo::ValueFrom::default()
                 }),
                 ..Parameter::default()
             });
@@ -288,11 +289,11 @@ fn loop_template(
         template.outputs.parameters.push(Parameter {
             name: name.clone(),
             value_from: Some(ValueFrom {
-                path: None,
                 parameter: Some(format!(
                     "{{{{tasks.{}.outputs.parameters.{name}}}}}",
                     names.task
                 )),
+                ..ValueFrom::default()
             }),
             ..Parameter::default()
         });

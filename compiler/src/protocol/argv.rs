@@ -36,6 +36,8 @@ pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPie
             );
             out
         }
+        // Argo runs its own executor for a resource step: no command of ours.
+        Implementation::Resource(_) => Vec::new(),
         Implementation::Container(c) => c
             .command
             .iter()
@@ -66,7 +68,7 @@ pub fn argv<'a>(spec: &'a ComponentSpec, binary_path: &'a str) -> Vec<Vec<ArgPie
 /// native component (its values travel in files), the placeholders of a container component.
 pub fn inputs_on_command_line(spec: &ComponentSpec) -> Vec<&str> {
     match &spec.implementation {
-        Implementation::Native => Vec::new(),
+        Implementation::Native | Implementation::Resource(_) => Vec::new(),
         Implementation::Container(c) => {
             let mut names: Vec<&str> = c
                 .command

@@ -625,8 +625,13 @@ impl Checker<'_> {
             }
         }
         for volume in &config.volumes {
+            // A claim a resource step created for this run is named `{{workflow.name}}-…`
+            // (`kubernetes::run_scoped_name`); Argo substitutes it in the whole template, volumes
+            // included (`workflow/common/util.go`: `SubstituteParams`).
             if let Some(claim) = &volume.persistent_volume_claim
-                && !crate::rules::syntax::is_dns_subdomain(&claim.claim_name)
+                && !crate::rules::syntax::is_dns_subdomain(
+                    &claim.claim_name.replace("{{workflow.name}}", "workflow"),
+                )
             {
                 bad(
                     self,

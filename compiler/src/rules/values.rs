@@ -172,6 +172,9 @@ impl Checker<'_> {
     fn command_text(&mut self) {
         let p = self.p;
         for (name, spec) in &p.components {
+            if matches!(spec.implementation, Implementation::Resource(_)) {
+                continue;
+            }
             let elements = argv::argv(spec, &p.binary_path);
             let runs: Vec<String> = elements
                 .iter()
@@ -202,6 +205,7 @@ impl Checker<'_> {
             let braces = runs.iter().any(|r| r.contains("{{"));
             let nul = runs.iter().any(|r| r.contains('\0'));
             let (subject, help) = match spec.implementation {
+                Implementation::Resource(_) => unreachable!("resource steps have no command"),
                 Implementation::Container(_) => (
                     format!("the command of container component `{name}`"),
                     "bind the text to an input parameter (`Param<T>`, a constant or `-p`) instead of writing it into the command: argot escapes values (the image receives the wire form, a JSON string literal when the text has `{`, `}` or `$`)",

@@ -34,6 +34,25 @@ pub(crate) fn check(
     let p = valid.pipeline();
     let mut found = Vec::new();
     for (i, task) in p.tasks.iter().enumerate() {
+        if let crate::ir::Implementation::Resource(resource) =
+            &p.components[&task.component].implementation
+        {
+            found.push(
+                Diagnostic::error(
+                    Code::ResourceStepNeedsCluster,
+                    &p.name,
+                    format!(
+                        "task `{}` is a Kubernetes resource step (`{}` of a {}), which needs a cluster",
+                        task.name,
+                        resource.action.as_str(),
+                        resource_kind(&resource.manifest)
+                    ),
+                    "submit the pipeline to a cluster (`submit`), or run a pipeline without resource steps locally",
+                )
+                .at_opt(task.location.as_ref()),
+            );
+            continue;
+        }
         let config = &valid.names().template_of(TaskId(i as u32)).config;
         let cluster_only =
             "run the pipeline on a cluster (`submit`), or drop the setting for local runs";
@@ -77,6 +96,22 @@ pub(crate) fn check(
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
+            // A claim named after the run (`{{workflow.name}}-…`) is one a resource step
+            // creates on a cluster.
+            if volume
+                .persistent_volume_claim
+                .as_ref()
+                .is_some_and(|c| c.claim_name.contains("{{"))
+            {
+                refuse(
+                    format!(
+                        "volume `{}` mounts a claim named after the run, which a resource step creates on a cluster",
+                        volume.name
+                    ),
+                    cluster_only,
+                );
+                continue;
+            }
             // A native component finds a claim's, an empty folder's or a secret's local
             // stand-in through `volume_path`; a config map is the cluster's.
             if volume.config_map.is_some() {
@@ -169,6 +204,15 @@ pub(crate) fn check(
     } else {
         Err(Diagnostics::new(found))
     }
+}
+
+/// `kind` of the object in a resource step's manifest, for messages.
+fn resource_kind(manifest: &str) -> String {
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("kind:"))
+        .map(|k| format!("`{}`", k.trim()))
+        .unwrap_or_else(|| "Kubernetes object".to_owned())
 }
 
 /// The environment variables of `config`: literal values expanded as the kubelet expands

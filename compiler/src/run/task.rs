@@ -514,7 +514,7 @@ fn attempt(
             let _ = fs::rename(&tmp, &failed);
             let own = match &spec.implementation {
                 Implementation::Container(c) => c.output_path(&output.name).map(str::to_owned),
-                Implementation::Native => None,
+                Implementation::Native | Implementation::Resource(_) => None,
             };
             return Err(Problem::Error(format!(
                 "output `{}` was not written (at `{}` in the container)",
@@ -578,6 +578,11 @@ fn key_of(
     let code = match (&spec.implementation, cache.code(), &spec.code_hash) {
         (Implementation::Container(c), _, _) => {
             CodeIdentity::Image(own_image.as_deref().unwrap_or(&c.image))
+        }
+        (Implementation::Resource(_), _, _) => {
+            return Err(
+                "a resource step needs a cluster; `run::check_local` refuses it".to_owned(),
+            );
         }
         (Implementation::Native, CacheCode::Component, Some(code_hash)) => {
             CodeIdentity::Component { code_hash }
@@ -671,6 +676,11 @@ fn run_process(
     // can be copied out of it (`collect_own_paths`), then removed.
     let mut kept: Option<(String, String, &crate::ir::ContainerImpl)> = None;
     let (mut command, lifeline) = match &spec.implementation {
+        Implementation::Resource(_) => {
+            return Err(Problem::Error(
+                "it is a Kubernetes resource step, which needs a cluster (`run` refuses it before starting)".to_owned(),
+            ));
+        }
         Implementation::Native => {
             // Each value in its own file, as Argo's `raw` artifacts place them.
             let params_dir = tmp.join("params");
