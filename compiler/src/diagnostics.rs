@@ -468,6 +468,35 @@ codes! {
          an extended resource (`nvidia.com/gpu`) that is not a whole number or whose request \
          differs from its limit would make the API server refuse the pod; it is refused here \
          instead, naming the task and the resource.";
+    /// An artifact from outside the pipeline Argo could not fetch as written.
+    InvalidExternalArtifact = "A0050", Error, "an artifact from outside the pipeline that cannot be fetched",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `HTTPArtifact` (a GET of `url`), `S3Artifact` (`endpoint` is host[:port]), `GCSArtifact`, `GitArtifact`, `RawArtifact`; `workflow/validate/validate.go`: `resolveAllVariables` (an unknown `{{…}}` in a task's arguments is refused)",
+        test: "a0050_external_artifacts_argo_cannot_fetch",
+        "`Dataset::from_url(…)`, `raw(…)`, `from_s3(…)`, `from_gcs(…)` and `from_git(…)` \
+         become the location of the task's argument artifact, which the pod fetches when it \
+         starts. A URL must be `http://` or `https://` with a host (an `s3://` or `gs://` \
+         address has its own constructor); a bucket, key or repository must not be empty; \
+         an S3 endpoint is a host and port without a scheme; and no value may hold `{{`, \
+         which Argo would try to substitute. Fix the value, or use the constructor for where \
+         the data is.";
+    /// An artifact GC strategy Argo does not know.
+    InvalidArtifactGc = "A0052", Error, "unknown artifact GC strategy",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ArtifactGCStrategy` (`OnWorkflowCompletion`, `OnWorkflowDeletion`, `Never`), `AnyArtifactGCStrategy`",
+        test: "a0052_unknown_artifact_gc_strategy",
+        "`artifact_gc` says when Argo deletes the run's output artifacts from the artifact \
+         repository: `OnWorkflowCompletion` (once the run has finished), `OnWorkflowDeletion` \
+         (when the Workflow object is deleted, for example by its ttl) or `Never`. Spell one \
+         exactly, or leave it out to keep every artifact. The local runner keeps artifacts in \
+         the run folder either way, until the folder is deleted.";
+    /// A container component collects an output from a path it cannot use.
+    InvalidOutputPath = "A0051", Error, "an output collected from a path that cannot hold it",
+        source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `Artifact.Path`, `ValueFrom.Path` (read from the main container after it exits); argot: inputs are mounted under /tmp/argot",
+        test: "a0051_container_output_paths",
+        "`Container::output_at(&output, \"/tmp/results.txt\")` tells Argo (and `run`) to \
+         collect the output where the image writes it. The path must be absolute, without \
+         empty, `.` or `..` parts, and not `/`; it must lie outside `/tmp/argot`, where argot \
+         mounts inputs and collects outputs itself; two outputs cannot share a path or sit \
+         one inside the other; and it must name one of the component's outputs.";
     /// A resource step's success or failure condition Argo cannot parse.
     InvalidResourceCondition = "A0054", Error, "invalid resource step condition",
         source: "argo-workflows v4.1 `workflow/executor/resource.go`: `checkResourceState` parses a condition with Kubernetes `labels.ParseToRequirements` (apimachinery `pkg/labels/selector.go`: `NewRequirement` — keys `IsQualifiedName`, values `IsValidLabelValue`, `>`/`<` one integer, `in`/`notin` at least one value)",

@@ -10,20 +10,165 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-use crate::ir::{CmdArg, Piece};
+use crate::ir::{CmdArg, ExternalSource, Piece};
 use crate::trace::{Bound, TaskHandle};
 use crate::value::{ParamType, encode};
 
-/// A kind of artifact. The kind is part of the type, so a `Model` cannot feed a `Dataset` input.
+/// A kind of artifact. The kind is part of the type, so a `Model` cannot feed a `Dataset` input;
+/// an `Input<Artifact>` accepts every kind.
+///
+/// argot has `Artifact` (any file or folder), `Dataset`, `Model`, `Metrics`, `Html` and
+/// `Markdown`. A kind of your own is a unit struct implementing this trait; its `NAME` is what
+/// the IR, the manifest's annotations and the metadata store record:
+///
+/// ```
+/// use argot::prelude::*;
+///
+/// /// Text embeddings, one vector per line.
+/// #[derive(Clone, Copy, Debug)]
+/// pub struct Embeddings;
+/// impl ArtifactKind for Embeddings {
+///     const NAME: &'static str = "Embeddings";
+/// }
+///
+/// #[component]
+/// pub fn embed(corpus: Input<Dataset>, vectors: Output<Embeddings>) -> Result<()> {
+///     std::fs::write(vectors.path(), std::fs::read(corpus.path())?)?;
+///     Ok(())
+/// }
+///
+/// /// Accepts any kind, a user's own included.
+/// #[component]
+/// pub fn archive(anything: Input<Artifact>) -> Result<()> {
+///     Ok(())
+/// }
+///
+/// #[pipeline(image = "ghcr.io/acme/embed:0.1")]
+/// pub fn embeddings() {
+///     let embedded = embed(Dataset::from_url("https://example.com/corpus.txt"));
+///     archive(embedded.vectors);
+/// }
+/// # fn main() {
+/// #     let compiled = embeddings::definition().compile(&Default::default()).unwrap();
+/// #     let kinds = &compiled.valid.pipeline().components["embed"].outputs[0].kind;
+/// #     assert_eq!(kinds, &argot::ir::IoKind::Artifact { kind: "Embeddings".into() });
+/// # }
+/// ```
+///
+/// Every kind can also come from outside the pipeline, typed: `Dataset::from_url("https://…")`
+/// feeds an `Input<Dataset>` (see [`ExternalArtifact`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an artifact kind",
-    label = "expected `Dataset`, `Model`, `Metrics` or `Artifact`",
+    label = "expected an artifact kind: `Dataset`, `Model`, `Metrics`, `Html`, `Markdown`, `Artifact` or one that implements `ArtifactKind`",
     note = "artifacts are files or folders of a kind: `Input<Dataset>`, `Output<Model>`; a small value is a parameter: write its type directly (`rows: u32`), or `OutputParam<T>` for a named output"
 )]
 pub trait ArtifactKind: 'static {
     /// The kind's name as recorded in the IR and the metadata store.
     const NAME: &'static str;
+
+    /// A constant text, written into the file as it is (Argo `raw`).
+    fn raw(text: impl Into<String>) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        ExternalArtifact::new(ExternalSource::Raw { data: text.into() })
+    }
+
+    /// The file at an `http://` or `https://` URL, downloaded when the task starts (Argo
+    /// `http`): a constant, or a `Param<String>` of the pipeline, so each run may name its
+    /// own; another scheme is refused (A0050).
+    fn from_url(url: impl IntoUrl) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        ExternalArtifact::new(url.__source())
+    }
+
+    /// An object of AWS S3, read with the pod's own cloud credentials (Argo `s3` with
+    /// `useSDKCreds`, as IRSA on EKS gives them).
+    fn from_s3(bucket: impl Into<String>, key: impl Into<String>) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        Self::from_s3_endpoint(S3_ENDPOINT, bucket, key)
+    }
+
+    /// An object of an S3-compatible store at `endpoint` (`minio.example.com:9000`).
+    fn from_s3_endpoint(
+        endpoint: impl Into<String>,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        ExternalArtifact::new(ExternalSource::S3 {
+            endpoint: endpoint.into(),
+            bucket: bucket.into(),
+            key: key.into(),
+        })
+    }
+
+    /// An object of Google Cloud Storage, read with the pod's own identity (Argo `gcs`
+    /// without a key secret: workload identity).
+    fn from_gcs(bucket: impl Into<String>, key: impl Into<String>) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        ExternalArtifact::new(ExternalSource::Gcs {
+            bucket: bucket.into(),
+            key: key.into(),
+        })
+    }
+
+    /// A git repository checked out at `revision` (a commit, tag or branch; Argo `git`).
+    fn from_git(repo: impl Into<String>, revision: impl Into<String>) -> ExternalArtifact<Self>
+    where
+        Self: Sized,
+    {
+        ExternalArtifact::new(ExternalSource::Git {
+            repo: repo.into(),
+            revision: Some(revision.into()),
+        })
+    }
 }
+
+/// What [`ArtifactKind::from_url`] takes: a URL (`&str`, `String`) or a pipeline parameter
+/// `Param<String>` holding one.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot be a URL",
+    label = "expected a `&str`, a `String` or a `Param<String>` here",
+    note = "`from_url` downloads the URL when the task starts; a task's output cannot be a URL yet: pass the data itself as an artifact"
+)]
+pub trait IntoUrl {
+    #[doc(hidden)]
+    fn __source(self) -> ExternalSource;
+}
+
+impl IntoUrl for &str {
+    fn __source(self) -> ExternalSource {
+        ExternalSource::Http {
+            url: self.to_owned(),
+        }
+    }
+}
+
+impl IntoUrl for String {
+    fn __source(self) -> ExternalSource {
+        ExternalSource::Http { url: self }
+    }
+}
+
+impl IntoUrl for Param<String> {
+    fn __source(self) -> ExternalSource {
+        ExternalSource::HttpFromParam {
+            param: self.name.to_owned(),
+        }
+    }
+}
+
+/// The endpoint [`ArtifactKind::from_s3`] reads from.
+pub const S3_ENDPOINT: &str = "s3.amazonaws.com";
 
 macro_rules! artifact_kinds {
     ($($(#[$doc:meta])* $kind:ident),* $(,)?) => {$(
@@ -45,6 +190,60 @@ artifact_kinds! {
     Model,
     /// Metrics (usually a small JSON file).
     Metrics,
+    /// An HTML page (a report, a chart), shown as a web page by viewers that know the kind.
+    Html,
+    /// A Markdown document (a model card, a summary).
+    Markdown,
+}
+
+/// An artifact of kind `K` from outside the pipeline: made by [`ArtifactKind::raw`],
+/// [`ArtifactKind::from_url`], [`ArtifactKind::from_s3`], [`ArtifactKind::from_gcs`] or
+/// [`ArtifactKind::from_git`], and passed where an `Input<K>` (or an `Input<Artifact>`) is
+/// expected. On Argo the pod fetches it (the task's argument artifact has the location); `run`
+/// writes a raw text and downloads a URL, and refuses the others (A0031) unless
+/// `run --artifact-file` says where a copy of the object is on this machine.
+///
+/// ```
+/// use argot::prelude::*;
+/// # #[component]
+/// # pub fn count_rows(data: Input<Dataset>) -> Result<u64> { Ok(0) }
+/// #[pipeline(image = "ghcr.io/acme/rows:0.1")]
+/// pub fn rows() {
+///     count_rows(Dataset::from_url("https://example.com/iris.csv"));
+///     count_rows(Dataset::raw("a,b\n1,2\n"));
+/// }
+/// # fn main() {}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalArtifact<K> {
+    source: ExternalSource,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<K> ExternalArtifact<K> {
+    fn new(source: ExternalSource) -> Self {
+        Self {
+            source,
+            _kind: PhantomData,
+        }
+    }
+
+    /// Where the artifact comes from.
+    pub fn source(&self) -> &ExternalSource {
+        &self.source
+    }
+}
+
+impl<K: ArtifactKind> IntoArtifact<K> for ExternalArtifact<K> {
+    fn __bind(self) -> Bound {
+        Bound::External(K::NAME, self.source)
+    }
+}
+
+impl<K: ArtifactKind> IntoAnyArtifact for ExternalArtifact<K> {
+    fn __bind(self) -> Bound {
+        Bound::External(K::NAME, self.source)
+    }
 }
 
 /// An artifact input of a component: a file or folder to read.
@@ -321,16 +520,33 @@ impl<K: ArtifactKind> IntoArtifact<K> for ArtifactRef<K> {
     }
 }
 
-macro_rules! any_artifact {
-    ($($kind:ident),*) => {$(
-        impl IntoArtifact<Artifact> for ArtifactRef<$kind> {
-            fn __bind(self) -> Bound {
-                Bound::Output(self.task, self.output)
-            }
-        }
-    )*};
+/// Anything that can feed an `Input<Artifact>`: an artifact of any kind, from a task
+/// ([`ArtifactRef`]), a pipeline's input or outside the pipeline ([`ExternalArtifact`]).
+/// `#[component]` asks for this instead of `IntoArtifact<Artifact>` where an input is written
+/// `Input<Artifact>`: Rust cannot have both "every kind feeds itself" and "every kind feeds
+/// `Artifact`" as impls of one trait (they overlap at `Artifact`), and a user's own kind must
+/// get both without writing more than its `ArtifactKind` impl.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot feed an `Input<Artifact>`",
+    label = "expected an artifact of any kind here",
+    note = "an `Input<Artifact>` accepts an `ArtifactRef<K>` of any kind `K`, an `Input<K>` of the pipeline, or an artifact from outside (`Dataset::from_url(…)`); parameters travel as values, not artifacts"
+)]
+pub trait IntoAnyArtifact {
+    #[doc(hidden)]
+    fn __bind(self) -> Bound;
 }
-any_artifact!(Dataset, Model, Metrics);
+
+impl<K: ArtifactKind> IntoAnyArtifact for ArtifactRef<K> {
+    fn __bind(self) -> Bound {
+        Bound::Output(self.task, self.output)
+    }
+}
+
+impl<K: ArtifactKind> IntoAnyArtifact for Input<K> {
+    fn __bind(self) -> Bound {
+        Bound::PipelineParam(self.name)
+    }
+}
 
 /// The container a `#[container_component]` function returns: any image, with the
 /// component's inputs and outputs placed into its argv by typed placeholders.
@@ -350,6 +566,7 @@ pub struct Container {
     pub(crate) image: String,
     pub(crate) command: Vec<CmdArg>,
     pub(crate) args: Vec<CmdArg>,
+    pub(crate) output_paths: indexmap::IndexMap<String, String>,
 }
 
 impl Container {
@@ -359,7 +576,28 @@ impl Container {
             image: image.into(),
             command: Vec::new(),
             args: Vec::new(),
+            output_paths: indexmap::IndexMap::new(),
         }
+    }
+
+    /// Collects `output` from `path`, where the image writes it (`/tmp/results.txt`), instead of
+    /// argot's path: for an image that cannot be told where to write. An absolute path
+    /// outside argot's folder `/tmp/argot`; a file, or a folder for an artifact (A0051).
+    ///
+    /// ```
+    /// use argot::prelude::*;
+    /// #[container_component]
+    /// pub fn legacy(count: OutputParam<u64>, results: Output<Dataset>) -> Container {
+    ///     Container::new("registry.example.com/legacy-tool:3")
+    ///         .output_at(&results, "/tmp/results.txt")
+    ///         .output_at(&count, "/tmp/count")
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn output_at(mut self, output: impl OutputName, path: impl Into<String>) -> Self {
+        self.output_paths
+            .insert(output.output_name().to_owned(), path.into());
+        self
     }
 
     /// Replaces the image's entrypoint; each item is one argv element.
@@ -386,6 +624,25 @@ impl Container {
     {
         self.args.extend(args.into_iter().map(Into::into));
         self
+    }
+}
+
+/// An output of a container component, as [`Container::output_at`] names it: `&Output<K>` or
+/// `&OutputParam<T>`.
+pub trait OutputName {
+    /// The output's name on the component.
+    fn output_name(&self) -> &'static str;
+}
+
+impl<K> OutputName for &Output<K> {
+    fn output_name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T> OutputName for &OutputParam<T> {
+    fn output_name(&self) -> &'static str {
+        self.name
     }
 }
 

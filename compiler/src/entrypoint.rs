@@ -196,6 +196,18 @@ impl Invocation {
         })
     }
 
+    /// Opens optional input artifact `name`: `None` when the task left it unbound (no
+    /// `--input`, or, on Argo, `optional: true` and no file at its path).
+    pub fn optional_input<K>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<Input<K>>, ComponentError> {
+        match self.inputs.get(name) {
+            Some(path) if path.exists() => Ok(Some(Input::at(name, path.clone()))),
+            _ => Ok(None),
+        }
+    }
+
     /// Opens input artifact `name`.
     pub fn input<K>(&self, name: &'static str) -> Result<Input<K>, ComponentError> {
         let Some(path) = self.inputs.get(name) else {

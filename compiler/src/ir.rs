@@ -183,6 +183,11 @@ pub struct WorkflowSettings {
     /// [`crate::rules::syntax::POD_GC_STRATEGIES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_gc: Option<String>,
+    /// When Argo deletes the run's output artifacts from the repository
+    /// (`spec.artifactGC.strategy`): one of [`crate::rules::syntax::ARTIFACT_GC_STRATEGIES`];
+    /// `None` keeps them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_gc: Option<String>,
     /// How long a finished workflow is kept (`spec.ttlStrategy.secondsAfterCompletion`), as
     /// written: seconds (`86400`) or a duration of hours, minutes and seconds (`24h`, `1h30m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -234,6 +239,7 @@ impl Default for WorkflowSettings {
             artifact_repository_ref: None,
             image_pull_secrets: Vec::new(),
             pod_gc: None,
+            artifact_gc: None,
             ttl: None,
             active_deadline: None,
             secure_defaults: true,
@@ -491,6 +497,83 @@ pub enum Argument {
     /// `String` input of a native component; see [`crate::value::format_text`] for how it
     /// travels.
     Format(Vec<FormatPart>),
+    /// An artifact from outside the pipeline (`Dataset::from_url(…)`, `Artifact::raw(…)`):
+    /// Argo fetches it into the pod itself (an argument artifact with a location).
+    External {
+        /// The artifact kind it is declared as (`Dataset`, …), checked like a task's output.
+        kind: String,
+        /// Where it comes from.
+        source: ExternalSource,
+    },
+}
+
+/// Where an artifact from outside the pipeline comes from: one of Argo's artifact locations
+/// (`inputs.artifacts[].raw|http|s3|gcs|git`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExternalSource {
+    /// A constant text, written into the file as it is.
+    Raw {
+        /// The file's content.
+        data: String,
+    },
+    /// An `http://` or `https://` URL, downloaded with a GET.
+    Http {
+        /// The URL.
+        url: String,
+    },
+    /// The URL a `String` parameter of the pipeline holds when the run starts.
+    HttpFromParam {
+        /// The pipeline parameter (of the root pipeline: not inside a sub-pipeline call).
+        param: String,
+    },
+    /// An object of an S3-compatible store.
+    S3 {
+        /// The store's endpoint (`s3.amazonaws.com`, `minio.example.com:9000`).
+        endpoint: String,
+        /// The bucket.
+        bucket: String,
+        /// The object's key.
+        key: String,
+    },
+    /// An object of Google Cloud Storage.
+    Gcs {
+        /// The bucket.
+        bucket: String,
+        /// The object's key.
+        key: String,
+    },
+    /// A git repository, checked out at a revision.
+    Git {
+        /// The repository's URL.
+        repo: String,
+        /// A commit, tag or branch; `None` is the default branch's head.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<String>,
+    },
+}
+
+impl ExternalSource {
+    /// A short description for messages: `the URL https://…`, `s3://bucket/key`.
+    pub fn describe(&self) -> String {
+        match self {
+            ExternalSource::Raw { .. } => "a constant text".to_owned(),
+            ExternalSource::Http { url } => format!("the URL `{url}`"),
+            ExternalSource::HttpFromParam { param } => {
+                format!("the URL in pipeline parameter `{param}`")
+            }
+            ExternalSource::S3 {
+                endpoint,
+                bucket,
+                key,
+            } => format!("the S3 object `s3://{bucket}/{key}` (endpoint `{endpoint}`)"),
+            ExternalSource::Gcs { bucket, key } => format!("the GCS object `gs://{bucket}/{key}`"),
+            ExternalSource::Git { repo, revision } => match revision {
+                Some(r) => format!("the git repository `{repo}` at `{r}`"),
+                None => format!("the git repository `{repo}`"),
+            },
+        }
+    }
 }
 
 /// One piece of a formatted string.
@@ -613,6 +696,10 @@ pub struct InputSpec {
     /// The default value in wire form (parameters only); an input with a default is optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// An artifact input a task may leave unbound (`Option<Input<K>>`, Argo `optional: true`):
+    /// the component then receives `None`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 /// One output of a component.
@@ -837,6 +924,18 @@ pub struct ContainerImpl {
     /// The arguments.
     #[serde(default)]
     pub args: Vec<CmdArg>,
+    /// Outputs the image writes at a path of its own choosing (`/tmp/results.txt`) instead of
+    /// argot's, by output name: Argo collects them from there (`outputs.artifacts[].path`,
+    /// `outputs.parameters[].valueFrom.path`), for images that cannot be changed.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub output_paths: IndexMap<String, String>,
+}
+
+impl ContainerImpl {
+    /// Where the image writes output `name`: its own path, or `None` for argot's.
+    pub fn output_path(&self, name: &str) -> Option<&str> {
+        self.output_paths.get(name).map(String::as_str)
+    }
 }
 
 /// One argv element of a container component: pieces concatenated into one string.

@@ -93,8 +93,9 @@ pub mod when;
 pub use argot_macros::{component, container_component, format_arg, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
-    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Input, IntoArtifact, IntoParam,
-    Metrics, Model, Output, OutputParam, Param, ParamRef, Pieces, concat, volume_path,
+    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, ExternalArtifact, Html, Input,
+    IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output,
+    OutputParam, Param, ParamRef, Pieces, S3_ENDPOINT, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
@@ -146,8 +147,8 @@ pub mod k8s {
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
-        Artifact, ArtifactRef, Container, Dataset, Input, Metrics, Model, Output, OutputParam,
-        Param, ParamRef, concat, volume_path,
+        Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Html, Input, Markdown, Metrics,
+        Model, Output, OutputParam, Param, ParamRef, concat, volume_path,
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
@@ -372,7 +373,8 @@ macro_rules! main {
 #[allow(clippy::new_without_default)] // the probes are built by generated code only
 pub mod __private {
     pub use crate::dsl::{
-        ArtifactRef, Input, IntoArtifact, IntoParam, Output, OutputParam, Param, ParamRef,
+        ArtifactRef, Input, IntoAnyArtifact, IntoArtifact, IntoParam, Output, OutputParam, Param,
+        ParamRef,
     };
     pub use crate::entrypoint::{ComponentError, Invocation, NativeComponent, NativeFn};
     pub use crate::ir::{
@@ -582,6 +584,19 @@ pub mod __private {
     /// Static check that a type written `Input<…>` is argot's.
     pub const fn assert_argot_input<T: IsArgotInput>() {}
 
+    /// Implemented only by `Option<argot::Input<…>>`.
+    #[diagnostic::on_unimplemented(
+        message = "`Option<Input<…>>` here is not an optional `argot::Input`: argot's macros read an argument type `Option<Input<…>>` as an optional artifact input",
+        label = "this is `{Self}`",
+        note = "rename your `Input` type (or import it under another name), or write `Option<argot::Input<…>>` if you meant argot's"
+    )]
+    pub trait IsArgotOptionalInput {}
+
+    impl<T> IsArgotOptionalInput for Option<crate::dsl::Input<T>> {}
+
+    /// Static check that a type written `Option<Input<…>>` is an optional argot input.
+    pub const fn assert_argot_optional_input<T: IsArgotOptionalInput>() {}
+
     /// Implemented only by `argot::Output<…>`.
     #[diagnostic::on_unimplemented(
         message = "`Output` here is not `argot::Output`: argot's macros read an argument type named `Output` as argot's artifact output",
@@ -694,12 +709,26 @@ pub mod __private {
     /// Static check that a type is an artifact kind.
     pub const fn assert_artifact_kind<K: ArtifactKind>() {}
 
+    /// Implemented only by `argot::Artifact`.
+    #[diagnostic::on_unimplemented(
+        message = "`Artifact` here is not `argot::Artifact`: argot's macros read an artifact kind named `Artifact` as argot's, which accepts every kind",
+        label = "this is `{Self}`",
+        note = "rename your kind (or import it under another name), or write `argot::Artifact` if you meant argot's"
+    )]
+    pub trait IsArgotArtifact {}
+
+    impl IsArgotArtifact for crate::dsl::Artifact {}
+
+    /// Static check that a kind written `Artifact` is argot's.
+    pub const fn assert_argot_artifact<K: IsArgotArtifact>() {}
+
     /// Builds a container component's implementation from what its function returned.
     pub fn container_impl(c: crate::Container) -> Implementation {
         Implementation::Container(ContainerImpl {
             image: c.image,
             command: c.command,
             args: c.args,
+            output_paths: c.output_paths,
         })
     }
 }

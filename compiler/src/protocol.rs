@@ -17,6 +17,8 @@ use crate::ir::{CmdArg, ComponentSpec, IoKind, Piece};
 
 pub mod argv;
 
+/// The folder holding every path argot places in a container.
+pub const ARGOT_DIR: &str = "/tmp/argot";
 /// Where input artifacts are placed in a container (Argo creates the files).
 pub const INPUTS_DIR: &str = "/tmp/argot/inputs";
 /// Where outputs (artifacts and parameter values) are written in a container. Output names are
@@ -35,6 +37,11 @@ pub const PARAMS_DIR: &str = "/tmp/argot/params";
 /// Label recording which pipeline a workflow runs. The client reads it under the same name
 /// (`argot_client::manifest::LABEL_PIPELINE`; a test keeps the two equal).
 pub const PIPELINE_LABEL: &str = "argot.dev/pipeline";
+/// The workflow annotation recording each artifact's kind, as compact JSON
+/// `{"<template>": {"<artifact>": "<Kind>"}}` over the component templates' inputs and
+/// outputs: Argo's node status names an artifact and its template but not its kind, so the
+/// client reads the kind back from here to rebuild typed lineage of a finished run.
+pub const ARTIFACT_KINDS_ANNOTATION: &str = "argot.dev/artifact-kinds";
 /// Label recording which component a pod runs.
 pub const COMPONENT_LABEL: &str = "argot.dev/component";
 
@@ -216,6 +223,10 @@ mod agrees_with_the_client {
     fn the_pipeline_label_is_the_clients() {
         assert_eq!(PIPELINE_LABEL, argot_client::manifest::LABEL_PIPELINE);
         assert_eq!(PIPELINE_LABEL, argot_client::store::PIPELINE_LABEL);
+        assert_eq!(
+            ARTIFACT_KINDS_ANNOTATION,
+            argot_client::manifest::ANNOTATION_ARTIFACT_KINDS
+        );
     }
 
     #[test]

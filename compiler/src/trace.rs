@@ -58,6 +58,8 @@ pub enum Bound {
     Collected(TaskHandle, &'static str),
     /// A formatted string (`format_arg!`).
     Format(Vec<FormatBound>),
+    /// An artifact from outside the pipeline, of the named kind.
+    External(&'static str, crate::ir::ExternalSource),
 }
 
 /// One piece of a formatted string during tracing.
@@ -1299,6 +1301,10 @@ impl Tracer {
                 return None;
             }
             Bound::PipelineParam(p) => Argument::PipelineParam(p.to_owned()),
+            Bound::External(kind, source) => Argument::External {
+                kind: kind.to_owned(),
+                source,
+            },
             Bound::Run(value) => Argument::Run(value),
             // A recursive call's output past the bound never exists: the options that
             // remain choose (at the last level, this level's own output).

@@ -315,6 +315,7 @@ pub(crate) fn check_rules(
     cx.io_names();
     cx.arguments();
     cx.placeholders();
+    cx.output_paths();
     cx.required_params();
     cx.values();
     cx.settings();

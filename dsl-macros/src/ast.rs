@@ -28,6 +28,8 @@ pub enum ArgKind {
     Param(Type),
     /// `Input<K>`.
     Input(Type),
+    /// `Option<Input<K>>`: an artifact input a task may leave unbound (Argo `optional: true`).
+    OptionalInput(Type),
     /// `Output<K>`.
     Output(Type),
     /// `OutputParam<T>`.
@@ -88,6 +90,7 @@ pub struct SettingsAttr {
     pub artifact_repository_ref: Option<(String, Span)>,
     pub image_pull_secrets: Option<(Vec<String>, Span)>,
     pub pod_gc: Option<(String, Span)>,
+    pub artifact_gc: Option<(String, Span)>,
     /// Seconds or a duration such as `"1h30m"`; an integer literal arrives as its digits.
     pub ttl: Option<(String, Span)>,
     pub active_deadline: Option<(String, Span)>,

@@ -21,6 +21,7 @@ pub const SERVICE_ACCOUNT: &str = "service_account";
 pub const ARTIFACT_REPOSITORY_REF: &str = "artifact_repository_ref";
 pub const IMAGE_PULL_SECRETS: &str = "image_pull_secrets";
 pub const POD_GC: &str = "pod_gc";
+pub const ARTIFACT_GC: &str = "artifact_gc";
 pub const TTL: &str = "ttl";
 pub const ACTIVE_DEADLINE: &str = "active_deadline";
 pub const SECURE_DEFAULTS: &str = "secure_defaults";
@@ -318,6 +319,8 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
             put_once(cx, &mut s.image_pull_secrets, v, &meta, IMAGE_PULL_SECRETS);
         } else if path.is_ident(POD_GC) {
             set_once(cx, &mut s.pod_gc, &meta, POD_GC);
+        } else if path.is_ident(ARTIFACT_GC) {
+            set_once(cx, &mut s.artifact_gc, &meta, ARTIFACT_GC);
         } else if path.is_ident(TTL) {
             let v = seconds_value(cx, &meta, TTL);
             put_once(cx, &mut s.ttl, v, &meta, TTL);
@@ -359,6 +362,7 @@ pub fn pipeline_attr(cx: &Ctxt, args: TokenStream) -> PipelineAttr {
                 &meta,
                 &[
                     ACTIVE_DEADLINE,
+                    ARTIFACT_GC,
                     ARTIFACT_REPOSITORY_REF,
                     CONCURRENCY_POLICY,
                     FAILED_JOBS_HISTORY_LIMIT,
@@ -567,6 +571,25 @@ fn classify(cx: &Ctxt, ty: &Type, flavor: Option<Flavor>) -> Option<ArgKind> {
     if let Some(k) = generic("Input") {
         // A pipeline's artifact input is bound when another pipeline calls it.
         return k.map(ArgKind::Input);
+    }
+    if let Some(Some(inner)) = wrapped(ty, "Option")
+        && let Some(k) = wrapped(inner, "Input")
+    {
+        let Some(k) = k else {
+            cx.error(
+                inner.span(),
+                "`Input` needs a kind, such as `Option<Input<Dataset>>`",
+            );
+            return None;
+        };
+        return Some(ArgKind::OptionalInput(k.clone())).filter(|_| {
+            pipeline_refuses(
+                cx,
+                ty,
+                flavor,
+                "optional artifact inputs (`Option<Input<…>>`)",
+            )
+        });
     }
     if let Some(k) = generic("Output") {
         return k

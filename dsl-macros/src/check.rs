@@ -45,7 +45,11 @@ pub fn unique_io_names(cx: &Ctxt, args: &[Arg], returns: Option<&Returns>) {
     }
     if let Some(Returns::Value { .. }) = returns
         && let Some(arg) = args.iter().find(|a| {
-            a.ident == "output" && !matches!(a.kind, ArgKind::Param(_) | ArgKind::Input(_))
+            a.ident == "output"
+                && !matches!(
+                    a.kind,
+                    ArgKind::Param(_) | ArgKind::Input(_) | ArgKind::OptionalInput(_)
+                )
         })
     {
         cx.error(
@@ -123,13 +127,20 @@ pub const TASK_METHODS: &[&str] = &[
 /// Each `#[default(…)]` input becomes a builder method named after it on the task handle, so
 /// its name must not be one of the handle's own methods.
 pub fn builder_names(cx: &Ctxt, args: &[Arg]) {
-    for arg in args.iter().filter(|a| a.default.is_some()) {
+    // An optional artifact input is set by a method of its name too.
+    let by_method = |a: &&Arg| a.default.is_some() || matches!(a.kind, ArgKind::OptionalInput(_));
+    for arg in args.iter().filter(by_method) {
         let name = arg.ident.to_string();
         if TASK_METHODS.contains(&name.as_str()) {
+            let what = if arg.default.is_some() {
+                "an input with a default"
+            } else {
+                "an optional artifact input"
+            };
             cx.error(
                 arg.ident.span(),
                 format!(
-                    "an input with a default is set with a method of the same name on the task (`.{name}(…)`), and `{name}` is already a method of every task; rename the input"
+                    "{what} is set with a method of the same name on the task (`.{name}(…)`), and `{name}` is already a method of every task; rename the input"
                 ),
             );
         }

@@ -112,6 +112,36 @@ fn param_type_check(t: &Type) -> TokenStream {
     quote_spanned! {t.span()=> const _: () = #p::assert_param_type::<#t>(); }
 }
 
+/// True when `k` is written `Artifact` (or `…::Artifact`): the kind every kind feeds.
+fn is_any_artifact(k: &Type) -> bool {
+    matches!(k, Type::Path(tp) if tp.qself.is_none()
+        && tp.path.segments.last().is_some_and(|s| s.ident == "Artifact" && s.arguments.is_none()))
+}
+
+/// The type an artifact input of kind `k` takes in a traced call, and how it binds `ident`:
+/// `impl IntoArtifact<K>`, or, for `Input<Artifact>`, `impl IntoAnyArtifact` (any kind,
+/// user kinds included; one trait cannot say both without overlapping impls).
+fn artifact_binding(k: &Type, ident: &Ident) -> (TokenStream, TokenStream) {
+    let p = private();
+    if is_any_artifact(k) {
+        (
+            quote!(impl #p::IntoAnyArtifact),
+            quote!(#p::IntoAnyArtifact::__bind(#ident)),
+        )
+    } else {
+        (
+            quote!(impl #p::IntoArtifact<#k>),
+            quote!(#p::IntoArtifact::<#k>::__bind(#ident)),
+        )
+    }
+}
+
+/// Static check that a kind written `Artifact` is argot's, which the macros read by name.
+fn any_artifact_check(k: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {k.span()=> const _: () = #p::assert_argot_artifact::<#k>(); }
+}
+
 /// Static check that `k` is an artifact kind, spanned at the type.
 fn artifact_kind_check(k: &Type) -> TokenStream {
     let p = private();
@@ -128,6 +158,7 @@ fn artifact_kind_check(k: &Type) -> TokenStream {
 fn written_type_check(arg: &Arg, flavor: Option<Flavor>) -> TokenStream {
     let assert = match (&arg.kind, flavor) {
         (ArgKind::Input(_), _) => "assert_argot_input",
+        (ArgKind::OptionalInput(_), _) => "assert_argot_optional_input",
         (ArgKind::Output(_), _) => "assert_argot_output",
         (ArgKind::OutputParam(_), _) => "assert_argot_output_param",
         (ArgKind::Param(t), Some(Flavor::Native)) => return alias_check(t),
@@ -285,6 +316,9 @@ fn analyse_component(parsed: &ParsedComponent) -> Fragments {
         match &arg.kind {
             ArgKind::Param(t) => analyse_param(&mut fragments, arg, t, &name, &component_name),
             ArgKind::Input(k) => analyse_input(&mut fragments, &arg.ident, k, &name),
+            ArgKind::OptionalInput(k) => {
+                analyse_optional_input(&mut fragments, &arg.ident, k, &name)
+            }
             ArgKind::Output(k) => analyse_output(&mut fragments, &arg.ident, k, &name),
             ArgKind::OutputParam(t) => analyse_output_param(&mut fragments, &arg.ident, t, &name),
         }
@@ -310,7 +344,7 @@ fn analyse_param(f: &mut Fragments, arg: &Arg, t: &Type, name: &LitStr, componen
             .push(quote!((#name, #p::IntoParam::<#t>::__bind(#ident))));
     }
     f.input_specs.push(quote! {
-        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default }
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: #default, optional: false }
     });
     f.checks.push(param_type_check(t));
     f.run_decode.push(quote!(let #ident: #t = { use #p::{KnownParam as _, UnknownParam as _}; (&&#p::ParamProbe::<#t>::new()).decode(__inv, #name)? };));
@@ -341,18 +375,51 @@ fn builder_method(ident: &Ident, t: &Type, name: &LitStr) -> TokenStream {
 fn analyse_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
     let p = private();
     let kind = artifact_kind(k);
-    f.traced_params
-        .push(quote!(#ident: impl #p::IntoArtifact<#k>));
-    f.binds
-        .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+    let (accepts, bind) = artifact_binding(k, ident);
+    f.traced_params.push(quote!(#ident: #accepts));
+    f.binds.push(quote!((#name, #bind)));
+    if is_any_artifact(k) {
+        f.checks.push(any_artifact_check(k));
+    }
     f.input_specs.push(quote! {
-        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None }
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None, optional: false }
     });
     f.checks.push(artifact_kind_check(k));
     f.run_decode
         .push(quote!(let #ident = __inv.input::<#k>(#name)?;));
     f.placeholders
         .push(quote!(#p::Input::<#k>::at(#name, #p::input_artifact_path(#name))));
+}
+
+/// An optional artifact input `ident: Option<Input<K>>`: set on the task with `.ident(…)`
+/// (like an input with a default); left out, Argo's `optional: true` lets the pod start
+/// without it and the function receives `None`.
+fn analyse_optional_input(f: &mut Fragments, ident: &Ident, k: &Type, name: &LitStr) {
+    let p = private();
+    let kind = artifact_kind(k);
+    let (accepts, bind) = artifact_binding(k, &Ident::new("value", Span::call_site()));
+    let doc =
+        format!("Sets optional artifact input `{ident}`; left out, the component receives `None`.");
+    f.builders.push(quote! {
+        #[doc = #doc]
+        #[track_caller]
+        pub fn #ident(self, value: #accepts) -> Self {
+            #p::bind_input(self.__task, #name, #bind, #p::Location::caller());
+            self
+        }
+    });
+    if is_any_artifact(k) {
+        f.checks.push(any_artifact_check(k));
+    }
+    f.input_specs.push(quote! {
+        #p::InputSpec { name: ::std::string::String::from(#name), kind: #kind, default: ::core::option::Option::None, optional: true }
+    });
+    f.checks.push(artifact_kind_check(k));
+    f.run_decode
+        .push(quote!(let #ident = __inv.optional_input::<#k>(#name)?;));
+    f.placeholders.push(quote!(::core::option::Option::Some(
+        #p::Input::<#k>::at(#name, #p::input_artifact_path(#name))
+    )));
 }
 
 /// An artifact output `ident: Output<K>`.
@@ -724,7 +791,9 @@ fn parse_pipeline(args: TokenStream, item: TokenStream) -> Result<ParsedPipeline
 
 /// A pipeline that calls itself must bound how deep (`max_depth = N`), and `max_depth` is
 /// only for one that does: the error points at the recursive call, or at the key. Calls
-/// written in the body are found by their tokens (`name(` not after `.` or `fn`); a call
+/// written in the body are found by their tokens (`name(` not after `.`, `::` or `fn`: a
+/// method or an associated function such as `Dataset::from_url(…)` in a pipeline named
+/// `from_url` is not the pipeline; a path to the pipeline itself is caught by tracing); a call
 /// hidden in a helper function is caught when tracing instead (A0040).
 fn check_recursion(cx: &Ctxt, func: &ItemFn, max_depth: Option<&(u32, Span)>) {
     let name = &func.sig.ident;
@@ -754,7 +823,7 @@ fn self_calls(tokens: proc_macro2::TokenStream, name: &Ident, found: &mut Vec<Sp
             TokenTree::Ident(id) if id == name => {
                 let called = matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
                 let method_or_item = match i.checked_sub(1).map(|j| &tokens[j]) {
-                    Some(TokenTree::Punct(p)) => p.as_char() == '.',
+                    Some(TokenTree::Punct(p)) => matches!(p.as_char(), '.' | ':'),
                     Some(TokenTree::Ident(prev)) => prev == "fn",
                     _ => false,
                 };
@@ -848,12 +917,12 @@ fn analyse_pipeline(parsed: &ParsedPipeline) -> PipelineParams {
             params
                 .handles
                 .push(quote!(#p::Input::<#k>::__pipeline_input(#name)));
-            params
-                .call_params
-                .push(quote!(#ident: impl #p::IntoArtifact<#k>));
-            params
-                .call_binds
-                .push(quote!((#name, #p::IntoArtifact::<#k>::__bind(#ident))));
+            let (accepts, bind) = artifact_binding(k, ident);
+            params.call_params.push(quote!(#ident: #accepts));
+            params.call_binds.push(quote!((#name, #bind)));
+            if is_any_artifact(k) {
+                params.checks.push(any_artifact_check(k));
+            }
             params.artifact_inputs.push(name);
             params.checks.push(artifact_kind_check(k));
             continue;
@@ -1068,6 +1137,7 @@ fn settings(attr: &SettingsAttr) -> TokenStream {
     for (field, value) in [
         ("service_account", &attr.service_account),
         ("pod_gc", &attr.pod_gc),
+        ("artifact_gc", &attr.artifact_gc),
         ("ttl", &attr.ttl),
         ("active_deadline", &attr.active_deadline),
     ] {

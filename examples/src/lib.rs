@@ -11,6 +11,7 @@
 //! - [`train_until`]: recursion: a sub-pipeline that calls itself until a metric is good enough.
 //! - [`gpu_training`]: pod and run settings: a GPU, a secret, a checkpoint volume, retries.
 //! - [`cached`]: a step memoized on the cluster (Argo `memoize`), and the local cache.
+//! - [`from_url`]: a data set downloaded from a URL, a constant text, an HTML report.
 //! - [`distributed_training`]: resource steps: a claim and a Kubeflow `PyTorchJob`, awaited.
 //! - [`nightly`]: a `CronWorkflow` that retrains every night (schedule, time zone, history).
 //! - [`library`]: components published as a `WorkflowTemplate`, called by `templateRef`.
@@ -28,6 +29,7 @@ pub mod coin_flip;
 pub mod container_steps;
 pub mod distributed_training;
 pub mod exit_handler;
+pub mod from_url;
 pub mod gpu_training;
 pub mod library;
 pub mod ml;

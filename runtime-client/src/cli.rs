@@ -823,6 +823,9 @@ pub fn render_lineage(l: &Lineage) -> String {
         e(&a.record.name),
         e(a.record.uri.as_deref().unwrap_or("<no location>"))
     );
+    if let Some(kind) = &a.record.kind {
+        s.push_str(&format!("kind: {}\n", e(kind)));
+    }
     match (&a.record.run_id, &a.record.task) {
         (Some(run), Some(task)) => {
             s.push_str(&format!("produced by: {}/{}", e(run), e(task)));

@@ -10,6 +10,9 @@ use sha2::Digest;
 pub const ARGO_API_VERSION: &str = "argoproj.io/v1alpha1";
 /// Label: the pipeline's name.
 pub const LABEL_PIPELINE: &str = "argot.dev/pipeline";
+/// The annotation in which argot records each artifact's kind: compact JSON
+/// `{"<template>": {"<artifact>": "<Kind>"}}` (argot's `ARTIFACT_KINDS_ANNOTATION`).
+pub const ANNOTATION_ARTIFACT_KINDS: &str = "argot.dev/artifact-kinds";
 /// Label: the pipeline's version.
 pub const LABEL_VERSION: &str = "argot.dev/version";
 /// Label: the source revision (e.g. git commit) the pipeline was built from.

@@ -185,6 +185,20 @@ pub struct WorkflowView {
     pub tasks: Vec<TaskStatus>,
     /// Set when node status is offloaded to Argo's database: the explanation and what to do.
     pub offloaded: Option<String>,
+    /// The kind of each artifact by template and artifact name, from argot's
+    /// `argot.dev/artifact-kinds` annotation; empty for a workflow argot did not write (or
+    /// whose annotation does not parse: kinds are a help to lineage, never a reason to fail).
+    pub artifact_kinds: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl WorkflowView {
+    /// The kind argot recorded for artifact `artifact` of template `template`, if any.
+    pub fn artifact_kind(&self, template: Option<&str>, artifact: &str) -> Option<&str> {
+        self.artifact_kinds
+            .get(template?)
+            .and_then(|m| m.get(artifact))
+            .map(String::as_str)
+    }
 }
 
 const STRUCTURAL_TYPES: &[&str] = &["DAG", "Steps", "StepGroup", "TaskGroup"];
@@ -319,6 +333,12 @@ impl WorkflowView {
                     .collect()
             })
             .unwrap_or_default();
+        let artifact_kinds = workflow
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(crate::manifest::ANNOTATION_ARTIFACT_KINDS))
+            .and_then(Value::as_str)
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
         let status = workflow.get("status").cloned().unwrap_or(Value::Null);
         let phase = Phase::parse(status.get("phase").and_then(Value::as_str));
         let tasks = fold_tasks(&name, &nodes);
@@ -341,6 +361,7 @@ impl WorkflowView {
             outputs,
             tasks,
             offloaded,
+            artifact_kinds,
             name,
         })
     }

@@ -299,3 +299,55 @@ fn concurrent_writers_do_not_corrupt_the_store() {
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// argot writes each artifact's kind into the workflow's `argot.dev/artifact-kinds`
+/// annotation; a finished cluster run's lineage carries it. Without the annotation (a
+/// workflow argot did not write) kinds stay unknown, and a malformed one is ignored.
+#[test]
+fn kinds_recorded_in_the_manifest_reach_the_lineage_of_a_cluster_run() {
+    let view = fixture_view("artifact-kinds.yaml");
+    assert_eq!(view.artifact_kind(Some("train"), "model"), Some("Model"));
+    let store = SqliteStore::open_in_memory().unwrap();
+    store
+        .record_run(&RunSnapshot::from_argo(&view, None))
+        .unwrap();
+    let kind_of = |selector: &str| {
+        store
+            .lineage(&ArtifactSelector::parse(selector))
+            .unwrap()
+            .artifact
+            .record
+            .kind
+    };
+    assert_eq!(
+        kind_of("sweep-x7k2p/prepare/data").as_deref(),
+        Some("Dataset")
+    );
+    assert_eq!(
+        kind_of("sweep-x7k2p/train(0:0.1)/model").as_deref(),
+        Some("Model")
+    );
+    let l = store
+        .lineage(&ArtifactSelector::Uri(
+            "s3://argot/sweep-x7k2p/pick-best/best-model.tgz".into(),
+        ))
+        .unwrap();
+    assert_eq!(l.artifact.record.kind.as_deref(), Some("Model"));
+    let text = argot_client::cli::render_lineage(&l);
+    assert!(text.contains("kind: Model"), "{text}");
+
+    let plain = fixture_view("artifact-passing-loop.yaml");
+    assert!(plain.artifact_kinds.is_empty());
+    let snap = RunSnapshot::from_argo(&plain, None);
+    assert!(snap.artifacts.iter().all(|a| a.kind.is_none()));
+
+    let path = format!(
+        "{}/tests/data/artifact-kinds.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut doc: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["metadata"]["annotations"]["argot.dev/artifact-kinds"] = "{not json".into();
+    let broken = WorkflowView::from_workflow(&doc).unwrap();
+    assert!(broken.artifact_kinds.is_empty());
+}

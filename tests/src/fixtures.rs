@@ -1051,6 +1051,121 @@ pub fn mutually_exclusive(log: Param<String>) {
     }
 }
 
+/// An image that cannot be told where to write: it writes its result at `write_to` (run by
+/// `argot-fake-runtime`), and `output_at` collects it from `/tmp/results.txt`.
+#[container_component]
+pub fn legacy_tool(write_to: Param<String>, results: Output<Dataset>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(write_to)
+        .arg("rows: 3")
+        .output_at(&results, "/tmp/results.txt")
+}
+
+/// The text of an artifact of any kind.
+#[component]
+pub fn read_text(data: Input<Artifact>) -> Result<String> {
+    Ok(std::fs::read_to_string(data.path())?)
+}
+
+/// A container output collected from the image's own path, read by a native component.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn own_paths(#[default("/tmp/results.txt")] write_to: Param<String>) -> ParamRef<String> {
+    read_text(legacy_tool(write_to).results).output
+}
+
+/// Collects outputs from paths no container can use (A0051).
+#[container_component]
+pub fn bad_output_paths(a: Output<Dataset>, b: Output<Dataset>, c: OutputParam<u32>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .output_at(&a, "results.txt")
+        .output_at(&b, "/tmp/argot/outputs/b")
+        .output_at(&c, "/out/../etc/c")
+}
+
+/// Uses `bad_output_paths`.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn bad_output_paths_pipeline() {
+    bad_output_paths();
+}
+
+/// Two outputs of one container, one inside the other (A0051).
+#[container_component]
+pub fn nested_output_paths(a: Output<Dataset>, b: Output<Model>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .output_at(&a, "/out")
+        .output_at(&b, "/out/model")
+}
+
+/// Uses `nested_output_paths`.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn nested_output_paths_pipeline() {
+    nested_output_paths();
+}
+
+/// Artifacts from outside the pipeline Argo could not fetch (A0050), one from a parameter
+/// whose default is not a URL.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn unfetchable(#[default("file:///etc/passwd")] url: Param<String>
+) {
+    read_text(Dataset::from_url(url));
+    read_text(Dataset::from_url("ftp://example.com/data.csv"));
+    read_text(Dataset::from_url("s3://bucket/key"));
+    read_text(Model::from_s3("", "models/m.bin"));
+    read_text(Artifact::raw("hello {{workflow.name}}"));
+    read_text(Artifact::from_s3_endpoint("https://minio:9000", "b", "k"));
+}
+
+/// Every artifact source, each of a kind its input takes: compiles, and `run` refuses what it
+/// cannot fetch (A0031). Its artifacts are deleted with the Workflow object.
+#[pipeline(image = "example.com/fixtures:1.0", artifact_gc = "OnWorkflowDeletion")]
+pub fn every_source() {
+    read_text(Dataset::from_url("https://example.com/iris.csv")).name("http");
+    read_text(Markdown::raw("# notes")).name("raw");
+    read_text(Model::from_s3("ml-models", "m/1.bin")).name("s3");
+    read_text(Dataset::from_s3_endpoint(
+        "minio.example.com:9000",
+        "data",
+        "d.csv",
+    ))
+    .name("minio");
+    read_text(Dataset::from_gcs("ml-data", "iris.csv")).name("gcs");
+    read_text(Artifact::from_git(
+        "https://github.com/argoproj/argo-workflows.git",
+        "v4.1.2",
+    ))
+    .name("git");
+}
+
+/// The lines of `base`, plus those of `extra` when the task passes it.
+#[component]
+pub fn count_lines(base: Input<Dataset>, extra: Option<Input<Artifact>>) -> Result<u64> {
+    let count = |path: &std::path::Path| -> Result<u64> {
+        Ok(std::fs::read_to_string(path)?.lines().count() as u64)
+    };
+    let extra = match &extra {
+        Some(input) => count(input.path())?,
+        None => 0,
+    };
+    Ok(count(base.path())? + extra)
+}
+
+/// An optional artifact input, passed to one task and left out of the other.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn optional_inputs() {
+    let without = count_lines(Dataset::raw("a\nb\n")).name("without");
+    let _ = without;
+    count_lines(Dataset::raw("a\nb\n"))
+        .extra(Markdown::raw("c\nd\ne\n"))
+        .name("with");
+}
+
+/// An artifact GC strategy Argo does not know (A0052).
+#[pipeline(image = "example.com/fixtures:1.0", artifact_gc = "onworkflowdeletion")]
+pub fn unknown_artifact_gc() {
+    read_text(Artifact::raw("x"));
+}
+
 /// Steps one up per level while below 100, at most 3 levels; at the last level the bound stops
 /// the first branch, so `otherwise` runs in its place and gives that level's value.
 #[pipeline(max_depth = 3)]

@@ -2180,6 +2180,88 @@ fn the_macros_list_of_task_methods_is_complete() {
 }
 
 #[test]
+fn a0050_external_artifacts_argo_cannot_fetch() {
+    let d = errors_of(&traced(fixtures::unfetchable::definition()));
+    assert_eq!(d.codes(), [Code::InvalidExternalArtifact; 6], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "the default of pipeline parameter `url`: the URL `file:///etc/passwd` is not an `http://` or `https://` URL",
+        "the URL `ftp://example.com/data.csv` is not an `http://` or `https://` URL",
+        "the URL `s3://bucket/key` is an S3 address, not an HTTP URL",
+        "has an empty bucket",
+        "the constant text holds `{{`",
+        "the endpoint of the S3 object `s3://b/k` (endpoint `https://minio:9000`) has a scheme",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0050-external-artifacts", &d);
+    // Every source compiles when it is right; `run` refuses the ones it cannot fetch, unless
+    // a local copy is named.
+    let valid = validate(
+        &traced(fixtures::every_source::definition()),
+        &ValidateOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let none = std::collections::BTreeMap::new();
+    let d = argot::run::check_local_artifacts(&valid, &none).unwrap_err();
+    assert_eq!(d.codes(), [Code::LocalUnsupported; 4], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "task `s3`: input `data` is the S3 object `s3://ml-models/m/1.bin`",
+        "--artifact-file s3://ml-models/m/1.bin=PATH",
+        "task `gcs`: input `data` is the GCS object `gs://ml-data/iris.csv`",
+        "--artifact-file https://github.com/argoproj/argo-workflows.git@v4.1.2=PATH",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let copies: std::collections::BTreeMap<String, std::path::PathBuf> = [
+        "s3://ml-models/m/1.bin",
+        "s3://data/d.csv",
+        "gs://ml-data/iris.csv",
+        "https://github.com/argoproj/argo-workflows.git@v4.1.2",
+    ]
+    .into_iter()
+    .map(|u| (u.to_owned(), "copy".into()))
+    .collect();
+    assert!(argot::run::check_local_artifacts(&valid, &copies).is_ok());
+}
+
+#[test]
+fn a0051_container_output_paths() {
+    let d = errors_of(&traced(fixtures::bad_output_paths_pipeline::definition()));
+    assert_eq!(d.codes(), [Code::InvalidOutputPath; 3], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "collects an output from `results.txt`, which is not an absolute path",
+        "collects an output from `/tmp/argot/outputs/b`, inside or around argot's own folder",
+        "collects an output from `/out/../etc/c`, which is the root or has empty, `.` or `..` parts",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0051-container-output-paths", &d);
+    let d = errors_of(&traced(fixtures::nested_output_paths_pipeline::definition()));
+    assert_eq!(d.codes(), [Code::InvalidOutputPath], "{d}");
+    assert!(
+        d.to_string()
+            .contains("collects output `b` from `/out/model`, and output `a` from `/out`"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a0052_unknown_artifact_gc_strategy() {
+    let d = errors_of(&traced(fixtures::unknown_artifact_gc::definition()));
+    assert_eq!(d.codes(), [Code::InvalidArtifactGc], "{d}");
+    assert!(
+        d.to_string().contains(
+            "asks for artifact GC strategy \"onworkflowdeletion\", which Argo does not know; did you mean `OnWorkflowDeletion`?"
+        ),
+        "{d}"
+    );
+    snapshot("A0052-unknown-artifact-gc", &d);
+}
+
+#[test]
 fn a0042_setting_values_argo_would_not_fill_in() {
     use argot::ir::{Argument, FormatPart};
     let fine = traced(fixtures::setting_values::definition());

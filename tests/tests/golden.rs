@@ -402,6 +402,81 @@ fn cached() {
     );
 }
 
+/// A data set from a URL held by a pipeline parameter (Argo `http`), a constant text (`raw`),
+/// and an `Html` report fed to an `Input<Artifact>`.
+#[test]
+fn from_url() {
+    check(
+        "from_url",
+        argot_examples::from_url::from_url::definition(),
+        "from_url",
+    );
+    // The kinds the manifest records are what the client reads back from a cluster run.
+    let compiled = argot_examples::from_url::from_url::definition()
+        .compile(&options("from_url"))
+        .unwrap();
+    let json = render_manifest(&compiled.workflow, Format::Json).unwrap();
+    let view =
+        argot_client::status::WorkflowView::from_workflow(&serde_json::from_str(&json).unwrap())
+            .unwrap();
+    assert_eq!(view.artifact_kind(Some("profile"), "report"), Some("Html"));
+    assert_eq!(
+        view.artifact_kind(Some("profile"), "notes"),
+        Some("Markdown")
+    );
+    assert_eq!(
+        view.artifact_kind(Some("publish"), "page"),
+        Some("Artifact")
+    );
+    // A single-file kind is uploaded as it is (Argo's UI shows it); a data set keeps Argo's
+    // default archive (it may be a folder).
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let template = |name: &str| {
+        value["spec"]["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let report = &template("profile")["outputs"]["artifacts"][0];
+    assert_eq!(report["name"], "report");
+    assert_eq!(report["archive"], serde_json::json!({"none": {}}));
+    let quickstart = argot_examples::quickstart::quickstart::definition()
+        .compile(&options("quickstart"))
+        .unwrap();
+    let value = serde_json::to_value(&quickstart.workflow).unwrap();
+    let prepare = value["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "prepare")
+        .unwrap();
+    assert!(prepare["outputs"]["artifacts"][0].get("archive").is_none());
+}
+
+/// A container output collected from the image's own path (`output_at`), and every source of
+/// an artifact from outside the pipeline (`http`, `raw`, `s3`, `gcs`, `git`).
+#[test]
+fn artifact_sources_and_own_paths() {
+    check(
+        "own_paths",
+        argot_tests::fixtures::own_paths::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "every_source",
+        argot_tests::fixtures::every_source::definition(),
+        "argot-fixtures",
+    );
+    check(
+        "optional_inputs",
+        argot_tests::fixtures::optional_inputs::definition(),
+        "argot-fixtures",
+    );
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]

@@ -482,6 +482,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                     }
                 },
                 default: default.clone(),
+                optional: false,
             })
             .collect();
         let outputs: Vec<OutputSpec> = cp
@@ -558,6 +559,7 @@ fn build(plan: &PipelinePlan, mode: Mode) -> Pipeline {
                 image: cp.image.clone(),
                 command: vec![CmdArg(vec![Piece::Literal("run".into())])],
                 args,
+                output_paths: Default::default(),
             })
         };
         components.insert(
@@ -748,7 +750,8 @@ fn known_inputs(p: &Pipeline, task: &Task) -> BTreeMap<String, Option<String>> {
                     | Argument::OneOf(_)
                     | Argument::LoopItem { .. }
                     | Argument::Collected { .. }
-                    | Argument::Format(_),
+                    | Argument::Format(_)
+                    | Argument::External { .. },
                 ) => None,
                 None => i.default.clone(),
             };

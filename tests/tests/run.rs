@@ -1977,6 +1977,161 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     }
 }
 
+/// A loopback HTTP server answering `GET /iris.csv` with `body` and anything else with 404;
+/// returns its base URL and how many requests it has answered.
+fn serve(body: &'static str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut chunk = [0_u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request);
+            let path = text.split_whitespace().nth(1).unwrap_or("");
+            let (status, body) = match path {
+                "/iris.csv" => ("200 OK", body),
+                _ => ("404 Not Found", ""),
+            };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, hits)
+}
+
+/// `from_url` runs locally against a loopback server: the data set is downloaded (once) into
+/// the task's `inputs/`, the constant notes are written, the HTML report feeds an
+/// `Input<Artifact>`, and the store records the URL as what `profile` consumed. A copy given
+/// with `--artifact-file` is used without the network; a URL the server does not have fails
+/// the task with the HTTP status, leaving no input file behind.
+#[test]
+fn from_url_downloads_its_data_set_and_records_the_url() {
+    use std::sync::atomic::Ordering;
+    const IRIS: &str =
+        "sepal_length,sepal_width,species\n5.0,3.0,setosa\n6.0,2.0,virginica\n7.0,4.0,virginica\n";
+    let (base, hits) = serve(IRIS);
+    let url = format!("{base}/iris.csv");
+    let sb = Sandbox::new();
+    let param = format!("url={url}");
+    let out = sb.run(&["from_url", "-p", &param, "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let id = run_id(&out);
+    let folder = sb.run_folder(&id);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("profile/inputs/data")).unwrap(),
+        IRIS
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("profile/inputs/notes")).unwrap(),
+        "Profile of the data set, made by argot's from_url example."
+    );
+    let report = std::fs::read_to_string(folder.join("profile/outputs/report")).unwrap();
+    assert!(report.contains("<p>3 rows</p>"), "{report}");
+    assert!(
+        report.contains("<tr><td>sepal_length</td><td>6.000</td></tr>"),
+        "{report}"
+    );
+    let details = sb.show(&id);
+    assert_eq!(output_param(&details, "profile", "output"), "3");
+    assert_eq!(
+        output_param(&details, "publish", "output"),
+        report.len().to_string()
+    );
+    let lineage = sb.command(&["lineage", &url, "--json"]).output().unwrap();
+    assert_eq!(code(&lineage), 0, "{}", stderr(&lineage));
+    let l: Value = serde_json::from_slice(&lineage.stdout).unwrap();
+    assert_eq!(l["consumers"][0]["task"], "profile", "{l}");
+
+    // Offline: the copy is read, the server is not asked.
+    let copy = sb.file("copy.csv");
+    std::fs::write(&copy, "a\n1\n").unwrap();
+    let mirror = format!("{url}={}", copy.display());
+    let out = sb.run(&[
+        "from_url",
+        "-p",
+        &param,
+        "--artifact-file",
+        &mirror,
+        "--no-cache",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "profile", "output"), "1");
+
+    let missing = format!("url={base}/missing.csv");
+    let out = sb.run(&["from_url", "-p", &missing, "--no-cache"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("HTTP 404"), "{}", stderr(&out));
+    let failed = sb.run_folder(&run_id(&out)).join("profile.tmp/inputs");
+    assert!(
+        !failed.join("data").exists(),
+        "a failed download left a file"
+    );
+}
+
+/// A container component whose image writes its output at its own path (`output_at`): the
+/// local run copies it out of the stopped container, as Argo's executor collects it, and
+/// removes the container; an image that writes elsewhere fails the task naming that path.
+#[test]
+fn a_container_output_is_collected_from_the_images_own_path() {
+    let sb = Sandbox::new();
+    let root = sb.file("containers");
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "own_paths", "--no-cache", "--store"];
+        let store = sb.store();
+        all.push(&store);
+        all.extend_from_slice(args);
+        sb.command(&all)
+            .env(
+                "ARGOT_CONTAINER_RUNTIME",
+                env!("CARGO_BIN_EXE_argot-fake-runtime"),
+            )
+            .env("ARGOT_FAKE_RUNTIME_ROOT", &root)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let id = run_id(&out);
+    assert_eq!(
+        std::fs::read_to_string(sb.run_folder(&id).join("legacy-tool/outputs/results")).unwrap(),
+        "rows: 3"
+    );
+    assert_eq!(
+        output_param(&sb.show(&id), "read-text", "output"),
+        "rows: 3"
+    );
+    // The kept container was removed once its output was copied.
+    let left: Vec<_> = std::fs::read_dir(&root).map_or(Vec::new(), |d| d.collect());
+    assert!(left.is_empty(), "{left:?}");
+
+    let out = run(&["-p", "write_to=/tmp/elsewhere.txt"]);
+    assert_ne!(code(&out), 0);
+    assert!(
+        stderr(&out)
+            .contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Pipeline parameters and task outputs in settings' text reach the task as Argo pastes them
 /// (each value's wire form): the native task's environment, and the container's image and
 /// environment, get the run's values; a value that makes a label Kubernetes refuses errors the
@@ -2125,4 +2280,70 @@ fn every_kind_runs_once_now_and_published_templates_run_from_this_binary() {
         "{}",
         stderr(&out)
     );
+}
+
+/// An optional artifact input (`Option<Input<K>>`): the task that passes it reads it, the one
+/// that leaves it out runs with `None`, as the pod starts without the file on Argo.
+#[test]
+fn an_optional_artifact_left_out_reaches_the_component_as_none() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["optional_inputs", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(output_param(&details, "without", "output"), "2");
+    assert_eq!(output_param(&details, "with", "output"), "5");
+}
+
+/// Artifact GC is the cluster repository's business: a local run keeps its artifacts and says
+/// so once when it starts.
+#[test]
+fn artifact_gc_is_noted_once_and_deletes_nothing_locally() {
+    let valid = argot::validate(
+        &argot_tests::fixtures::every_source::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline,
+        &argot::ValidateOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let sb = Sandbox::new();
+    let store = argot_client::store::SqliteStore::open(sb.file("metadata.db")).unwrap();
+    let options = argot::run::RunOptions {
+        workdir: sb.file("runs"),
+        cache_dir: None,
+        executable: BIN.into(),
+        // Local copies for what this machine cannot fetch; the URL's copy keeps it offline.
+        artifact_files: [
+            "https://example.com/iris.csv",
+            "s3://ml-models/m/1.bin",
+            "s3://data/d.csv",
+            "gs://ml-data/iris.csv",
+            "https://github.com/argoproj/argo-workflows.git@v4.1.2",
+        ]
+        .into_iter()
+        .map(|u| (u.to_owned(), sb.file("copy")))
+        .collect(),
+        ..argot::run::RunOptions::new().unwrap()
+    };
+    std::fs::write(sb.file("copy"), "copied\n").unwrap();
+    let mut notes = Vec::new();
+    let report = argot::run::run(&valid, &store, &options, &mut |e| {
+        if let argot::run::Event::RunStarted { ignored, .. } = e {
+            notes.extend(ignored.iter().cloned());
+        }
+    })
+    .unwrap();
+    assert_eq!(report.phase, argot_client::Phase::Succeeded);
+    let gc: Vec<_> = notes.iter().filter(|n| n.contains("artifact GC")).collect();
+    assert_eq!(gc.len(), 1, "{notes:?}");
+    assert!(gc[0].contains("OnWorkflowDeletion"), "{}", gc[0]);
+    for task in ["http", "s3", "minio", "gcs", "git"] {
+        let t = report.tasks.iter().find(|t| t.name == task).unwrap();
+        let input = t.folder.as_ref().unwrap().join("inputs/data");
+        assert_eq!(
+            std::fs::read_to_string(input).unwrap(),
+            "copied\n",
+            "{task}"
+        );
+    }
 }

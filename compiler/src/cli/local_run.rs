@@ -53,6 +53,12 @@ pub struct RunArgs {
     /// that task's environment only, and never written to the run folder or the store.
     #[arg(long = "secret", value_name = "NAME/KEY=SOURCE", value_parser = crate::run::SecretSource::parse_flag)]
     pub secrets: Vec<(String, crate::run::SecretSource)>,
+    /// A copy on this machine of an artifact from outside the pipeline, by its address:
+    /// `s3://BUCKET/KEY=PATH`, `gs://BUCKET/KEY=PATH`, `REPO@REVISION=PATH` (git) or
+    /// `URL=PATH` (repeatable). An S3, GCS or git input needs one (this machine has no cloud
+    /// credentials); a URL without one is downloaded.
+    #[arg(long = "artifact-file", value_name = "URI=PATH", value_parser = crate::run::parse_artifact_file_flag)]
+    pub artifact_files: Vec<(String, PathBuf)>,
     /// How many tasks holding a semaphore run at once here: `CONFIG_MAP/KEY=N` (repeatable).
     /// On a cluster the config map holds the limit; `run` cannot read it and allows one
     /// holder at a time for a semaphore not named here.
@@ -207,6 +213,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         executable,
         containers: ContainerRuntime::from_env(),
         secrets: args.secrets.iter().cloned().collect(),
+        artifact_files: args.artifact_files.iter().cloned().collect(),
         semaphores: args.semaphores.iter().cloned().collect(),
     };
 

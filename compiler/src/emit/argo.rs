@@ -33,11 +33,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, WorkflowSettings};
 use crate::protocol::argv::escape;
+pub use crate::protocol::{
+    ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
+};
 use crate::protocol::{
     COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
     param_file_path, render_cmd_arg,
 };
-pub use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL};
 use crate::rules::syntax::parse_seconds;
 use crate::validate::{TemplateDef, ValidPipeline};
 
@@ -113,6 +115,13 @@ pub struct WorkflowSpec {
     /// When finished pods are deleted.
     #[serde(rename = "podGC", default, skip_serializing_if = "Option::is_none")]
     pub pod_gc: Option<PodGc>,
+    /// When the run's output artifacts are deleted from the repository.
+    #[serde(
+        rename = "artifactGC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub artifact_gc: Option<ArtifactGc>,
     /// When the finished workflow is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_strategy: Option<TtlStrategy>,
@@ -163,6 +172,14 @@ pub struct LocalObjectReference {
 #[serde(deny_unknown_fields)]
 pub struct PodGc {
     /// One of Argo's strategies (`OnPodCompletion`, …).
+    pub strategy: String,
+}
+
+/// `artifactGC` (the workflow's default for every output artifact).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactGc {
+    /// One of Argo's strategies (`OnWorkflowDeletion`, …).
     pub strategy: String,
 }
 
@@ -285,20 +302,162 @@ pub struct Artifact {
     /// `0755`: executable without a `chmod` in a shell).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<i32>,
-    /// Downloaded from a URL (inputs).
+    /// A URL the pod downloads (an artifact from outside the pipeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpArtifact>,
-    /// A key in the artifact repository (Argo's key-only artifact; inputs).
+    /// An S3 object (an artifact from outside the pipeline), or a key in the artifact
+    /// repository (the delivered binary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<S3KeyArtifact>,
+    pub s3: Option<S3Location>,
+    /// A GCS object (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcs: Option<GcsArtifact>,
+    /// A git repository (an artifact from outside the pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitArtifact>,
+    /// The pod starts without it when no argument supplies it (an input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+    /// How an output is packed before upload; absent, Argo tars and gzips it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<ArchiveStrategy>,
 }
 
-/// An artifact Argo downloads from a URL.
+/// `archive`: how an output artifact is packed (only `none` is emitted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArchiveStrategy {
+    /// Upload the file (or folder) as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<NoneStrategy>,
+}
+
+/// `archive.none`: no fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoneStrategy {}
+
+/// The kinds whose artifacts are single files meant to be read as they are, uploaded without
+/// an archive: Argo's UI shows an unarchived HTML page, Markdown text or JSON metrics inline,
+/// and never the content of a `.tgz` (`docs/artifact-visualization.md`). Every other kind may
+/// be a folder and keeps Argo's default (tar and gzip).
+pub const UNARCHIVED_KINDS: &[&str] = &[
+    <crate::dsl::Metrics as crate::dsl::ArtifactKind>::NAME,
+    <crate::dsl::Html as crate::dsl::ArtifactKind>::NAME,
+    <crate::dsl::Markdown as crate::dsl::ArtifactKind>::NAME,
+];
+
+impl Artifact {
+    /// The argument artifact `name` fetched from `source`: its location is on the argument,
+    /// so the template's input needs none (`ProcessArgs` in `workflow/common/util.go` takes
+    /// an argument's location over the input's).
+    pub fn external(name: &str, source: &crate::ir::ExternalSource) -> Artifact {
+        Self::external_with(name, source, &|param| {
+            format!("{{{{workflow.parameters.{param}}}}}")
+        })
+    }
+
+    /// [`Artifact::external`], a URL parameter referenced as `param_reference` says.
+    pub(crate) fn external_with(
+        name: &str,
+        source: &crate::ir::ExternalSource,
+        param_reference: &dyn Fn(&str) -> String,
+    ) -> Artifact {
+        use crate::ir::ExternalSource as S;
+        let mut a = Artifact {
+            name: name.to_owned(),
+            ..Artifact::default()
+        };
+        match source {
+            S::Raw { data } => a.raw = Some(RawArtifact { data: data.clone() }),
+            S::Http { url } => a.http = Some(HttpArtifact { url: url.clone() }),
+            S::HttpFromParam { param } => {
+                a.http = Some(HttpArtifact {
+                    url: param_reference(param),
+                })
+            }
+            S::S3 {
+                endpoint,
+                bucket,
+                key,
+            } => {
+                a.s3 = Some(S3Location::Object(S3Artifact {
+                    endpoint: endpoint.clone(),
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                    use_sdk_creds: true,
+                }))
+            }
+            S::Gcs { bucket, key } => {
+                a.gcs = Some(GcsArtifact {
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                })
+            }
+            S::Git { repo, revision } => {
+                a.git = Some(GitArtifact {
+                    repo: repo.clone(),
+                    revision: revision.clone(),
+                })
+            }
+        }
+        a
+    }
+}
+
+/// `http`: a URL downloaded with a GET.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpArtifact {
     /// The URL.
     pub url: String,
+}
+
+/// `s3`: an object of an S3-compatible store, read with the pod's cloud credentials.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct S3Artifact {
+    /// Host and port of the store.
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The object's key.
+    pub key: String,
+    /// Credentials from the SDK's default chain (IRSA, instance profile), not a secret.
+    #[serde(rename = "useSDKCreds")]
+    pub use_sdk_creds: bool,
+}
+
+/// `gcs`: an object of Google Cloud Storage, read with the pod's identity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GcsArtifact {
+    /// The bucket.
+    pub bucket: String,
+    /// The object's key.
+    pub key: String,
+}
+
+/// `git`: a repository checked out at a revision.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitArtifact {
+    /// The repository's URL.
+    pub repo: String,
+    /// A commit, tag or branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+}
+
+/// Where an `s3` artifact is: an object of a store, or a key of the workflow's artifact
+/// repository.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum S3Location {
+    /// An object of an S3-compatible store.
+    Object(S3Artifact),
+    /// A key of the artifact repository.
+    Key(S3KeyArtifact),
 }
 
 /// A key-only artifact: Argo fills in the bucket, endpoint and credentials from the
@@ -647,10 +806,26 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
         root.fail_fast = Some(true);
     }
     templates.extend(exit);
+    let mut kinds: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
     let used = run_here(valid);
     for (template, _) in names.templates.iter().zip(&used).filter(|(_, used)| **used) {
         let spec = &p.components[&template.component];
         templates.push(component_template(valid, template, spec));
+        let ios = spec.inputs.iter().map(|i| (&i.name, &i.kind));
+        for (name, kind) in ios.chain(spec.outputs.iter().map(|o| (&o.name, &o.kind))) {
+            if let IoKind::Artifact { kind } = kind {
+                kinds
+                    .entry(template.name.as_str())
+                    .or_default()
+                    .insert(name, kind);
+            }
+        }
+    }
+    if !kinds.is_empty() {
+        annotations.insert(
+            ARTIFACT_KINDS_ANNOTATION.to_owned(),
+            serde_json::to_string(&kinds).expect("a map of strings serialises"),
+        );
     }
 
     Workflow {
@@ -842,6 +1017,9 @@ fn settings_spec(settings: &WorkflowSettings) -> WorkflowSpec {
         pod_gc: settings.pod_gc.as_ref().map(|strategy| PodGc {
             strategy: strategy.clone(),
         }),
+        artifact_gc: settings.artifact_gc.as_ref().map(|strategy| ArtifactGc {
+            strategy: strategy.clone(),
+        }),
         ttl_strategy: seconds(&settings.ttl).map(|s| TtlStrategy {
             seconds_after_completion: s,
         }),
@@ -874,6 +1052,9 @@ fn component_template(
             IoKind::Artifact { .. } => inputs.artifacts.push(Artifact {
                 name: input.name.clone(),
                 path: Some(input_artifact_path(&input.name)),
+                // `ProcessArgs` (`workflow/common/util.go`) skips an unsupplied input only
+                // when it is optional; otherwise the workflow errors.
+                optional: input.optional.then_some(true),
                 ..Artifact::default()
             }),
         }
@@ -890,6 +1071,12 @@ fn component_template(
             });
         }
     }
+    // Where a container image writes an output itself: Argo's executor collects an output
+    // from any path of the main container's filesystem, a volume or not.
+    let own_path = |name: &str| match &spec.implementation {
+        Implementation::Container(c) => c.output_path(name).map(str::to_owned),
+        Implementation::Native | Implementation::Resource(_) => None,
+    };
     // The values of the settings' run-time pieces, which Argo pastes into the settings' text
     // (`SubstituteParams` substitutes the whole template).
     for input in setting_inputs(&template.config) {
@@ -900,18 +1087,28 @@ fn component_template(
     }
     let mut outputs = Arguments::default();
     for output in &spec.outputs {
-        match output.kind {
+        match &output.kind {
             IoKind::Parameter { .. } => outputs.parameters.push(Parameter {
                 name: output.name.clone(),
                 value_from: Some(ValueFrom {
-                    path: Some(output_parameter_path(&output.name)),
+                    path: Some(
+                        own_path(&output.name)
+                            .unwrap_or_else(|| output_parameter_path(&output.name)),
+                    ),
                     ..ValueFrom::default()
                 }),
                 ..Parameter::default()
             }),
-            IoKind::Artifact { .. } => outputs.artifacts.push(Artifact {
+            IoKind::Artifact { kind } => outputs.artifacts.push(Artifact {
                 name: output.name.clone(),
-                path: Some(output_artifact_path(&output.name)),
+                path: Some(
+                    own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
+                ),
+                archive: UNARCHIVED_KINDS
+                    .contains(&kind.as_str())
+                    .then_some(ArchiveStrategy {
+                        none: Some(NoneStrategy {}),
+                    }),
                 ..Artifact::default()
             }),
         }
@@ -1311,7 +1508,7 @@ fn delivered_binary(delivery: &crate::ir::BinaryDelivery, path: &str) -> Artifac
             artifact.http = Some(HttpArtifact { url: url.clone() });
         }
         crate::ir::BinaryDelivery::Key(key) => {
-            artifact.s3 = Some(S3KeyArtifact { key: key.clone() });
+            artifact.s3 = Some(S3Location::Key(S3KeyArtifact { key: key.clone() }));
         }
     }
     artifact

@@ -135,7 +135,10 @@ impl Graph {
                     input.as_str()
                 };
                 match argument {
-                    Argument::Constant(_) | Argument::Run(_) | Argument::LoopItem { .. } => {}
+                    Argument::Constant(_)
+                    | Argument::Run(_)
+                    | Argument::LoopItem { .. }
+                    | Argument::External { .. } => {}
                     Argument::Collected {
                         task: TaskRef::Local(from),
                         output,

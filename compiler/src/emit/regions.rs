@@ -748,6 +748,14 @@ fn dag_tasks(
                 continue;
             }
             let artifact = spec.input(input).is_some_and(|i| i.kind.is_artifact());
+            if let Argument::External { source, .. } = argument {
+                arguments
+                    .artifacts
+                    .push(Artifact::external_with(input, source, &|name| {
+                        param_reference(valid, region, name, false)
+                    }));
+                continue;
+            }
             let value = match argument {
                 Argument::OneOf(options) => {
                     // The first branch that ran: a skipped branch's outputs are nil in the
@@ -803,6 +811,7 @@ fn dag_tasks(
                 Argument::TaskOutput { .. } | Argument::Collected { .. } => {
                     unreachable!("validation refuses foreign tasks")
                 }
+                Argument::External { .. } => unreachable!("an argument artifact, passed above"),
                 Argument::Constant(text) => text.clone(),
                 Argument::Run(RunValue::Status) => "{{workflow.status}}".to_owned(),
                 Argument::Run(RunValue::Failures) => "{{workflow.failures}}".to_owned(),

@@ -49,7 +49,10 @@ impl Checker<'_> {
                 self.argument(id, spec, &input_spec.kind, input, argument);
             }
             for input in &spec.inputs {
-                if input.default.is_none() && !task.arguments.contains_key(&input.name) {
+                if input.default.is_none()
+                    && !input.optional
+                    && !task.arguments.contains_key(&input.name)
+                {
                     self.report(
                         Code::UnboundInput,
                         Some(id),
@@ -100,6 +103,7 @@ impl Checker<'_> {
             Argument::OneOf(_) => Some("the output of whichever branch ran"),
             Argument::Collected { .. } => Some("a loop's collected outputs"),
             Argument::Format(_) => Some("a formatted string"),
+            Argument::External { .. } => Some("an artifact"),
         };
         if let Some(what) = what {
             let task = &self.p.tasks[id.index()].name;
@@ -135,6 +139,24 @@ impl Checker<'_> {
                     rust_type: String::new(),
                     schema: crate::schema::TypeSchema::Any,
                 }
+            }
+            Argument::External { kind, source } => {
+                let problem = match source {
+                    crate::ir::ExternalSource::HttpFromParam { param } => {
+                        super::artifacts::url_param_problem(p, task.region, param)
+                    }
+                    _ => super::artifacts::external_problem(source),
+                };
+                if let Some((message, help)) = problem {
+                    self.report(
+                        Code::InvalidExternalArtifact,
+                        Some(id),
+                        format!("input `{input}` of task `{}`: {message}", task.name),
+                        help,
+                    );
+                    return;
+                }
+                IoKind::Artifact { kind: kind.clone() }
             }
             Argument::Constant(_)
             | Argument::Run(_)

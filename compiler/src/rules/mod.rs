@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | `names` | names and their collisions (A0004, A0005, A0008, A0016) |
 //! | `arguments` | arguments and references (A0002, A0003, A0007, A0011, A0020) |
+//! | `artifacts` | artifacts from outside the pipeline (A0050); where a container writes its outputs (A0051) |
 //! | `values` | values on their way to the container (A0010, A0014, A0015) |
 //! | `graph` | the task graph (A0001, A0006, A0017) |
 //! | `settings` | workflow settings: names, repository key, pod GC, lengths of time, user (A0023–A0027) |
@@ -28,6 +29,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Pipeline, TaskId};
 
 mod arguments;
+mod artifacts;
 mod graph;
 mod kube_objects;
 mod names;

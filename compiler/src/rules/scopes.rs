@@ -1009,7 +1009,8 @@ impl Checker<'_> {
             | Argument::Run(_)
             | Argument::OneOf(_)
             | Argument::LoopItem { .. }
-            | Argument::Collected { .. } => {
+            | Argument::Collected { .. }
+            | Argument::External { .. } => {
                 self.report(
                     Code::UnsupportedConstruct,
                     None,

@@ -1,7 +1,9 @@
 //! Workflow settings: what the namespace needs (A0023–A0027).
 
 use super::Checker;
-use super::syntax::{POD_GC_STRATEGIES, is_config_map_key, is_dns_subdomain, parse_seconds};
+use super::syntax::{
+    ARTIFACT_GC_STRATEGIES, POD_GC_STRATEGIES, is_config_map_key, is_dns_subdomain, parse_seconds,
+};
 use crate::diagnostics::Code;
 
 /// The largest user id Kubernetes accepts (`IsValidUserID`: `math.MaxInt32`).
@@ -70,6 +72,26 @@ impl Checker<'_> {
                 None,
                 format!("pipeline `{pipeline}` asks for pod GC strategy {strategy:?}, which Argo does not know{close}"),
                 format!("use one of {valid}, or leave `pod_gc` out to keep every pod"),
+            );
+        }
+        if let Some(strategy) = &s.artifact_gc
+            && !ARTIFACT_GC_STRATEGIES.contains(&strategy.as_str())
+        {
+            let valid = ARTIFACT_GC_STRATEGIES
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let close = ARTIFACT_GC_STRATEGIES
+                .iter()
+                .find(|s| s.eq_ignore_ascii_case(strategy))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            self.report(
+                Code::InvalidArtifactGc,
+                None,
+                format!("pipeline `{pipeline}` asks for artifact GC strategy {strategy:?}, which Argo does not know{close}"),
+                format!("use one of {valid}, or leave `artifact_gc` out to keep every artifact"),
             );
         }
         let lengths = [

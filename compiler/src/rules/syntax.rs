@@ -381,6 +381,12 @@ pub fn go_duration_seconds(s: &str) -> Result<f64, String> {
 /// Argo's pod GC strategies (`PodGCStrategy.IsValid` in `pkg/apis/workflow/v1alpha1/
 /// workflow_types.go`; `validateWorkflow` refuses others with "podGC.strategy unknown
 /// strategy"). The empty strategy (no GC) is written by leaving `pod_gc` unset.
+/// Argo's artifact GC strategies (`ArtifactGCStrategy` in
+/// `pkg/apis/workflow/v1alpha1/workflow_types.go`, `AnyArtifactGCStrategy`).
+pub const ARTIFACT_GC_STRATEGIES: [&str; 3] =
+    ["OnWorkflowCompletion", "OnWorkflowDeletion", "Never"];
+
+/// Argo's pod GC strategies.
 pub const POD_GC_STRATEGIES: [&str; 4] = [
     "OnPodCompletion",
     "OnPodSuccess",

@@ -285,7 +285,8 @@ impl Checker<'_> {
                         | Argument::OneOf(_)
                         | Argument::LoopItem { .. }
                         | Argument::Collected { .. }
-                        | Argument::Format(_),
+                        | Argument::Format(_)
+                        | Argument::External { .. },
                     ) => None,
                     None => spec.input(input).and_then(|i| i.default.as_deref()),
                 }

@@ -492,6 +492,7 @@ mod tests {
                     schema: crate::schema::TypeSchema::Float,
                 },
                 default: default.map(str::to_owned),
+                optional: false,
             }],
             outputs: vec![],
             implementation: Implementation::Native,

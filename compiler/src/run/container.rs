@@ -79,18 +79,18 @@ impl ContainerRuntime {
 /// image's entrypoint replaced by `command` when it is given, as Argo does.
 pub(crate) fn run_args(
     name: &str,
+    keep: bool,
     c: &ContainerImpl,
     render: &dyn Fn(&CmdArg) -> String,
     inputs: &[(String, &Path)],
     outputs: Option<&Path>,
     env: &[&str],
 ) -> Vec<String> {
-    let mut argv = vec![
-        "run".to_owned(),
-        "--rm".to_owned(),
-        "--name".to_owned(),
-        name.to_owned(),
-    ];
+    let mut argv = vec!["run".to_owned()];
+    if !keep {
+        argv.push("--rm".to_owned());
+    }
+    argv.extend(["--name".to_owned(), name.to_owned()]);
     for (input, host) in inputs {
         argv.push("--volume".to_owned());
         argv.push(format!("{}:{INPUTS_DIR}/{input}:ro", host.display()));
@@ -114,6 +114,44 @@ pub(crate) fn run_args(
     argv.extend(command);
     argv.extend(args);
     argv
+}
+
+/// Copies each output the image wrote at its own path (`output_at`) out of the stopped
+/// container `name` into `outputs/<output>`, as Argo's executor collects it from the main
+/// container's filesystem; a path the image did not write leaves the output missing, which the
+/// runner reports as Argo does.
+pub(crate) fn collect_own_paths(
+    program: &str,
+    name: &str,
+    c: &ContainerImpl,
+    outputs: &Path,
+) -> Result<(), String> {
+    for (output, path) in &c.output_paths {
+        let out = Command::new(program)
+            .args(["cp", &format!("{name}:{path}")])
+            .arg(outputs.join(output))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| format!("cannot start `{program} cp`: {e}"))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            // Not written: `attempt` names the missing output and its path.
+            let lower = err.to_ascii_lowercase();
+            if ["no such", "could not find", "not found"]
+                .iter()
+                .any(|m| lower.contains(m))
+            {
+                continue;
+            }
+            return Err(format!(
+                "cannot copy output `{output}` from `{path}` in the container: {}",
+                err.trim()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A container name for a task of a run (run ids and task names are already DNS labels).
@@ -152,9 +190,11 @@ mod tests {
                 ]),
                 CmdArg(vec![Piece::OutputParamPath("count".into())]),
             ],
+            output_paths: Default::default(),
         };
         let argv = run_args(
             "argot-r-word-count",
+            false,
             &c,
             &|a| crate::protocol::render_cmd_arg(a, |n| format!("<{n}>")),
             &[(

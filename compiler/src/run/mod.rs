@@ -80,6 +80,7 @@
 mod cache;
 mod container;
 mod depends;
+mod external;
 pub(crate) mod folder;
 pub mod interrupt;
 pub mod lifeline;
@@ -131,6 +132,10 @@ pub struct RunOptions {
     /// Where the values of Kubernetes secrets come from on this machine, by `NAME/KEY`
     /// (`--secret NAME/KEY=env:VAR` or `=file:PATH`); a secret without one is refused (A0031).
     pub secrets: BTreeMap<String, SecretSource>,
+    /// Local copies of artifacts from outside the pipeline, by address (`s3://bucket/key`,
+    /// `gs://bucket/key`, `REPO@REVISION`, a URL): `run --artifact-file URI=PATH`. An S3, GCS
+    /// or git artifact without one is refused (A0031); a URL without one is downloaded.
+    pub artifact_files: BTreeMap<String, PathBuf>,
     /// How many holders of each semaphore run at once, by `CONFIG_MAP/KEY`
     /// (`--semaphore CONFIG_MAP/KEY=N`); a semaphore not named here allows one, as the
     /// runner cannot read the config map that holds its limit.
@@ -221,6 +226,7 @@ impl RunOptions {
             executable: std::env::current_exe()?,
             containers: ContainerRuntime::from_env(),
             secrets: BTreeMap::new(),
+            artifact_files: BTreeMap::new(),
             semaphores: BTreeMap::new(),
         })
     }
@@ -475,6 +481,21 @@ pub fn check_local(
     settings::check(valid, secrets)
 }
 
+/// A0031 for each artifact from outside the pipeline this machine cannot fetch (an S3, GCS or
+/// git artifact, or a URL in a program built without the `fetch` feature) and for which
+/// `artifact_files` (`run --artifact-file URI=PATH`) names no local copy.
+///
+/// # Errors
+/// The diagnostics, when an input has such a source.
+pub fn check_local_artifacts(
+    valid: &ValidPipeline,
+    artifact_files: &BTreeMap<String, PathBuf>,
+) -> Result<(), crate::diagnostics::Diagnostics> {
+    external::check(valid, artifact_files)
+}
+
+pub use external::parse_artifact_file_flag;
+
 /// Runs (or resumes) `valid` on this machine, recording it in `store`; `events` sees progress.
 ///
 /// Returns the report of a run that finished, successfully or not.
@@ -488,5 +509,6 @@ pub fn run(
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport, RunError> {
     check_local(valid, &options.secrets).map_err(RunError::Unsupported)?;
+    check_local_artifacts(valid, &options.artifact_files).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
 }

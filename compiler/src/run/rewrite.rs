@@ -263,6 +263,7 @@ mod tests {
                     schema: crate::schema::TypeSchema::Text,
                 },
                 default: None,
+                optional: false,
             });
         }
         spec

@@ -169,6 +169,7 @@ pub(crate) fn execute(
     });
     let mut ignored = super::settings::ignored_here(valid);
     ignored.extend(super::settings::semaphore_notes(valid, &options.semaphores));
+    ignored.extend(super::external::notes(valid));
     ignored.extend(published_as(p));
     ignored.extend(run_instead_of_templates(p));
     // The pipeline's own limit (Argo `spec.parallelism`) holds here too.
@@ -218,6 +219,7 @@ pub(crate) fn execute(
             &manifest.parameters,
         );
         cx.secrets = &options.secrets;
+        cx.artifact_files = &options.artifact_files;
         cx.semaphores = &options.semaphores;
         cx.deadline.clone_from(&deadline);
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
@@ -1268,6 +1270,7 @@ fn resolve_job(
         id: TaskId(i as u32),
         params: Vec::new(),
         inputs: Vec::new(),
+        external: Vec::new(),
         settings: Vec::new(),
     };
     // The settings' run-time values resolve as parameter inputs do (validation saw to it that
@@ -1283,6 +1286,7 @@ fn resolve_job(
                 schema: crate::schema::TypeSchema::Any,
             },
             default: None,
+            optional: false,
         })
         .collect();
     for input in spec.inputs.iter().chain(&setting_inputs) {
@@ -1323,6 +1327,21 @@ fn resolve_job(
                     .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
                 job.inputs.push((input.name.clone(), path.clone()));
             }
+            (IoKind::Artifact { .. }, Some(Argument::External { source, .. })) => {
+                // Fetched by each attempt, into its own folder (`task::attempt`). A URL in a
+                // parameter is its wire text, as Argo substitutes it into `http.url`.
+                let source = match source {
+                    crate::ir::ExternalSource::HttpFromParam { param } => {
+                        crate::ir::ExternalSource::Http {
+                            url: param_value(valid, run_params, reports, task.region, param)?,
+                        }
+                    }
+                    other => other.clone(),
+                };
+                job.external.push((input.name.clone(), source));
+            }
+            // Left unbound: the component receives `None`, as the pod starts without the file.
+            (IoKind::Artifact { .. }, None) if input.optional => {}
             (IoKind::Artifact { .. }, _) => {
                 return Err(format!(
                     "input artifact `{}` is not bound to a task output",
@@ -1413,6 +1432,12 @@ fn resolve_job(
                     Some(Argument::Collected { .. }) => {
                         return Err(format!(
                             "input `{}` collects the outputs of a loop that ran no iteration; Argo sets no aggregated output then (`processAggregateNodeOutputs`), so the task fails there too",
+                            input.name
+                        ));
+                    }
+                    Some(Argument::External { .. }) => {
+                        return Err(format!(
+                            "input `{}` is a parameter, and an artifact from outside the pipeline feeds only artifact inputs",
                             input.name
                         ));
                     }

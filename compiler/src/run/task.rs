@@ -28,6 +28,9 @@ use crate::validate::ValidPipeline;
 static NO_SECRETS: BTreeMap<String, super::SecretSource> = BTreeMap::new();
 static NO_SEMAPHORES: BTreeMap<String, usize> = BTreeMap::new();
 
+/// No local copies of external artifacts, until the scheduler sets the run's.
+static NO_ARTIFACT_FILES: BTreeMap<String, PathBuf> = BTreeMap::new();
+
 /// What every worker shares.
 pub(crate) struct Context<'a> {
     pub valid: &'a ValidPipeline,
@@ -44,6 +47,8 @@ pub(crate) struct Context<'a> {
     pub globals: Globals,
     /// Where secrets' values are on this machine (`RunOptions::secrets`).
     pub secrets: &'a BTreeMap<String, super::SecretSource>,
+    /// Local copies of external artifacts (`RunOptions::artifact_files`).
+    pub artifact_files: &'a BTreeMap<String, PathBuf>,
     /// Semaphore limits on this machine (`RunOptions::semaphores`).
     pub semaphores: &'a BTreeMap<String, usize>,
     /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
@@ -80,6 +85,7 @@ impl<'a> Context<'a> {
         Context {
             globals,
             secrets: &NO_SECRETS,
+            artifact_files: &NO_ARTIFACT_FILES,
             semaphores: &NO_SEMAPHORES,
             deadline: None,
             tripped: std::sync::atomic::AtomicBool::new(false),
@@ -111,13 +117,15 @@ impl<'a> Context<'a> {
 }
 
 /// A task ready to run, with its inputs resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub id: TaskId,
     /// The wire value of every parameter input, in the component's input order.
     pub params: Vec<(String, String)>,
     /// The path of every artifact input (a producer's output), in the component's input order.
     pub inputs: Vec<(String, PathBuf)>,
+    /// The artifact inputs from outside the pipeline, which each attempt fetches.
+    pub external: Vec<(String, crate::ir::ExternalSource)>,
     /// The wire value of every run-time value of the task's settings (`argot-setting-N`).
     pub settings: Vec<(String, String)>,
 }
@@ -191,6 +199,13 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             .inputs
             .iter()
             .map(|(n, path)| (task.name.clone(), n.clone(), n.clone(), file_uri(path)))
+            .chain(job.external.iter().map(|(n, source)| {
+                // Lineage names where the data came from; a raw text, the file it becomes.
+                let uri = super::external::source_uri(source).unwrap_or_else(|| {
+                    file_uri(&cx.folder.task_dir(&task.name).join("inputs").join(n))
+                });
+                (task.name.clone(), n.clone(), n.clone(), uri)
+            }))
             .collect(),
     };
     if let Err(e) = cx.store.record_run(&start) {
@@ -387,6 +402,27 @@ fn attempt(
     let outputs = tmp.join("outputs");
     remove_dir_if_present(&tmp).map_err(|e| Problem::Error(e.to_string()))?;
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
+    // As each pod's init container does: every attempt fetches its external inputs again.
+    let fetched;
+    let job = if job.external.is_empty() {
+        job
+    } else {
+        let mut with = job.clone();
+        for (name, source) in &job.external {
+            let dest = tmp.join("inputs").join(name);
+            super::external::fetch(source, cx.artifact_files, &dest).map_err(Problem::Error)?;
+            if cx.cache.is_some() {
+                // The digest memo is keyed by path, and a retry fetches to the same path.
+                let digest = cache::digest_path(&dest).map_err(|e| io("read", &dest, e))?;
+                cx.digests.remember(dest.clone(), digest);
+            }
+            with.inputs.push((name.clone(), dest));
+        }
+        let position = |n: &str| spec.inputs.iter().position(|i| i.name == n);
+        with.inputs.sort_by_key(|(n, _)| position(n));
+        fetched = with;
+        &fetched
+    };
 
     // `cache: false` on the task: neither reuse nor store, as with Argo's memoization off.
     let caching = cx.valid.names().template_of(job.id).config.cache != Some(false);
@@ -476,10 +512,14 @@ fn attempt(
             let failed = cx.folder.failed_dir(&task.name);
             let _ = remove_dir_if_present(&failed);
             let _ = fs::rename(&tmp, &failed);
+            let own = match &spec.implementation {
+                Implementation::Container(c) => c.output_path(&output.name).map(str::to_owned),
+                Implementation::Native | Implementation::Resource(_) => None,
+            };
             return Err(Problem::Error(format!(
                 "output `{}` was not written (at `{}` in the container)",
                 output.name,
-                IoPath::Output(&output.name).in_container()
+                own.unwrap_or_else(|| IoPath::Output(&output.name).in_container())
             )));
         }
     }
@@ -632,6 +672,9 @@ fn run_process(
     };
     // Secret volumes' files: removed when this function returns, the task having ended.
     let mut secret_dirs: Vec<tempfile::TempDir> = Vec::new();
+    // A container whose image writes outputs at its own paths is kept after it exits, so they
+    // can be copied out of it (`collect_own_paths`), then removed.
+    let mut kept: Option<(String, String, &crate::ir::ContainerImpl)> = None;
     let (mut command, lifeline) = match &spec.implementation {
         Implementation::Resource(_) => {
             return Err(Problem::Error(
@@ -650,9 +693,12 @@ fn run_process(
             }
             let argv = native_args_with(spec, |io| match io {
                 IoPath::ParamFile(name) => params_dir.join(name).display().to_string(),
+                // An optional input left unbound: where it would be, absent (as in the pod).
                 IoPath::Input(name) => input_path(name)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| tmp.join("inputs").join(name))
+                    .display()
+                    .to_string(),
                 IoPath::Output(name) | IoPath::OutputParam(name) => {
                     outputs.join(name).display().to_string()
                 }
@@ -718,6 +764,10 @@ fn run_process(
             let own_env =
                 settings::environment(config, &env, cx.secrets).map_err(Problem::Error)?;
             let names: Vec<&str> = own_env.iter().map(|(n, _)| n.as_str()).collect();
+            let keep = !image.output_paths.is_empty();
+            if keep {
+                kept = Some((program.clone(), name.clone(), image));
+            }
             // `set_container_image` replaces the component's image.
             let own_image;
             let image = match &config.image {
@@ -732,6 +782,7 @@ fn run_process(
             };
             let argv = container::run_args(
                 &name,
+                keep,
                 image,
                 &|arg| rewrite::container_arg(arg, &value, &env),
                 &inputs,
@@ -776,6 +827,15 @@ fn run_process(
         super::interrupt::wait_at_most(&mut child, limit.as_ref().map(|(d, _)| *d))
             .map_err(|e| Problem::Error(format!("cannot wait for the task's process: {e}")))?;
     drop(lifeline);
+    if let Some((program, name, image)) = &kept {
+        let copied = if status.success() && !expired {
+            container::collect_own_paths(program, name, image, &outputs)
+        } else {
+            Ok(())
+        };
+        container::remove_leftover(program, name);
+        copied.map_err(Problem::Error)?;
+    }
     if expired && let Some((_, which)) = limit {
         return Err(Problem::Failed(
             format!("stopped: it ran past its {which} ({})", describe(status)),

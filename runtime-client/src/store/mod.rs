@@ -541,7 +541,9 @@ impl RunSnapshot {
                     task: Some(t.name.clone()),
                     name: a.name.clone(),
                     uri: a.uri.clone(),
-                    kind: None,
+                    kind: view
+                        .artifact_kind(t.template.as_deref(), &a.name)
+                        .map(str::to_owned),
                 });
             }
             for a in &t.input_artifacts {

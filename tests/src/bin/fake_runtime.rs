@@ -6,13 +6,23 @@
 //! a component can produce an output argot does not control, brace syntax included; and
 //! `describe PATH VAR`: it writes the image it was run as and the value of environment variable
 //! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH.
+//!
+//! With `ARGOT_FAKE_RUNTIME_ROOT=DIR`, a path outside every volume is in the container's own
+//! filesystem, `DIR/<name>/<path>`; `cp NAME:PATH DEST` copies it out (failing with "No such
+//! file" when the image did not write it) and `rm --force NAME` deletes it, as docker's do.
 
 use std::path::PathBuf;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("info") | Some("rm") => {}
+        Some("info") => {}
+        Some("rm") => {
+            if let (Some(root), Some(name)) = (container_root(), args.last()) {
+                let _ = std::fs::remove_dir_all(root.join(name));
+            }
+        }
+        Some("cp") => copy_out(&args[1], &args[2]),
         Some("run") => run(&args[1..]),
         other => {
             eprintln!("fake runtime: unsupported command {other:?}");
@@ -21,15 +31,34 @@ fn main() {
     }
 }
 
+fn container_root() -> Option<PathBuf> {
+    std::env::var_os("ARGOT_FAKE_RUNTIME_ROOT").map(PathBuf::from)
+}
+
+/// `cp NAME:PATH DEST`: a file of the container's own filesystem, copied out.
+fn copy_out(from: &str, to: &str) {
+    let (name, path) = from.split_once(':').expect("NAME:PATH");
+    let root = container_root().expect("ARGOT_FAKE_RUNTIME_ROOT is set");
+    let source = root.join(name).join(path.trim_start_matches('/'));
+    if let Err(e) = std::fs::copy(&source, to) {
+        eprintln!("Error: No such file: {path} in container {name} ({e})");
+        std::process::exit(1);
+    }
+}
+
 fn run(args: &[String]) {
     let mut volumes: Vec<(String, String)> = Vec::new();
     let mut entrypoint = None;
+    let mut name = String::new();
     let mut i = 0;
     let mut env: Vec<String> = Vec::new();
     while i < args.len() {
         match args[i].as_str() {
             "--rm" => i += 1,
-            "--name" => i += 2,
+            "--name" => {
+                name = args[i + 1].clone();
+                i += 2;
+            }
             "--volume" => {
                 let spec = args[i + 1].trim_end_matches(":ro");
                 let (host, inside) = spec.rsplit_once(':').expect("HOST:PATH");
@@ -56,7 +85,14 @@ fn run(args: &[String]) {
                 return PathBuf::from(format!("{host}{rest}"));
             }
         }
-        panic!("`{path}` is not in a volume");
+        match container_root() {
+            Some(root) => {
+                let own = root.join(&name).join(path.trim_start_matches('/'));
+                std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+                own
+            }
+            None => panic!("`{path}` is not in a volume"),
+        }
     };
     match argv
         .iter()

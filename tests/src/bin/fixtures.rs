@@ -4,6 +4,7 @@ use argot_examples::cached::cached;
 use argot_examples::coin_flip::coin_flip;
 use argot_examples::container_steps::container_steps;
 use argot_examples::exit_handler::exit_handler;
+use argot_examples::from_url::from_url;
 use argot_examples::gpu_training::gpu_training;
 use argot_examples::library::{ml_library, weekly_report};
 use argot_examples::nested_pipeline::nested_pipeline;
@@ -25,6 +26,8 @@ use argot_tests::fixtures::{
 };
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
+// Artifacts: a container output at the image's own path.
+use argot_tests::fixtures::{optional_inputs, own_paths};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, conditions_probe, counted, deepens, fails_one_branch, formatted,
@@ -109,6 +112,9 @@ fn main() {
         nested_pipeline,
         gpu_training,
         cached,
+        from_url,
+        own_paths,
+        optional_inputs,
         formatted,
         hooked,
         nightly,
