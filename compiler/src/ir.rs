@@ -1479,6 +1479,9 @@ pub struct TaskConfig {
     /// at most the limit a config map key holds run at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub semaphores: Vec<SemaphoreRef>,
+    /// How each output artifact, by name, is packed and collected on the cluster.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, OutputOptions>,
     /// The image the task runs in, instead of the pipeline's (native components) or the
     /// component's own (container components); may hold [`setting_placeholder`]s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1518,6 +1521,62 @@ pub struct RunVolume {
     /// The storage class; `None` is the cluster's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+}
+
+/// How one output artifact is packed before upload and when Argo deletes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputOptions {
+    /// The archive format (`outputs.artifacts[].archive`); `None`: the component kind's
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<Archive>,
+    /// When Argo deletes it (`outputs.artifacts[].artifactGC.strategy`); `None`: the
+    /// workflow's `artifact_gc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gc: Option<ArtifactGc>,
+}
+
+impl OutputOptions {
+    /// Each field from `self` where set, else from `base`.
+    pub fn merged_over(&self, base: &OutputOptions) -> OutputOptions {
+        OutputOptions {
+            archive: self.archive.or(base.archive),
+            gc: self.gc.or(base.gc),
+        }
+    }
+}
+
+/// How Argo packs an output artifact before it uploads it (`ArchiveStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Archive {
+    /// As it is: a single file stays readable in the repository and Argo's UI.
+    None,
+    /// A gzipped tarball (Argo's default).
+    Tar,
+    /// A zip file.
+    Zip,
+}
+
+/// When Argo deletes an output artifact from the repository (`ArtifactGCStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArtifactGc {
+    /// When the workflow completes.
+    OnWorkflowCompletion,
+    /// When the workflow object is deleted.
+    OnWorkflowDeletion,
+    /// Never (overrides a workflow-level strategy).
+    Never,
+}
+
+impl ArtifactGc {
+    /// The name Argo uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactGc::OnWorkflowCompletion => "OnWorkflowCompletion",
+            ArtifactGc::OnWorkflowDeletion => "OnWorkflowDeletion",
+            ArtifactGc::Never => "Never",
+        }
+    }
 }
 
 /// A semaphore whose limit is key `key` of config map `config_map` (Argo's
@@ -1672,6 +1731,16 @@ impl TaskConfig {
                         .filter(|m| !base.mutexes.contains(m))
                         .cloned(),
                 );
+                all
+            },
+            outputs: {
+                let mut all = base.outputs.clone();
+                for (name, own) in &self.outputs {
+                    let merged = all
+                        .get(name)
+                        .map_or_else(|| own.clone(), |b| own.merged_over(b));
+                    all.insert(name.clone(), merged);
+                }
                 all
             },
             semaphores: {
@@ -1830,6 +1899,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     scheduler_name: None,
     mutexes: Vec::new(),
     semaphores: Vec::new(),
+    outputs: BTreeMap::new(),
     image: None,
     security_context: None,
     pod_security_context: None,

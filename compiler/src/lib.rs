@@ -152,6 +152,7 @@ pub mod prelude {
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
+    pub use crate::ir::{Archive, ArtifactGc};
     pub use crate::settings::{ImagePullPolicy, RetryIf};
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,

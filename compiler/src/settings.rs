@@ -897,6 +897,28 @@ pub trait TaskOptions: SettingsTarget + Sized {
         self
     }
 
+    /// Packs output artifact `output` as `archive` before upload (Argo
+    /// `outputs.artifacts[].archive`): `Archive::None` keeps a single file readable as it is
+    /// in the repository and Argo's UI, `Archive::Tar` (Argo's default) and `Archive::Zip`
+    /// pack a folder. `Metrics`, `Html` and `Markdown` outputs are unarchived unless told
+    /// otherwise. `run` keeps outputs in the run folder as they are, and says so once.
+    fn set_output_archive(self, output: &str, archive: crate::ir::Archive) -> Self {
+        self.__edit(&mut |c| {
+            c.outputs.entry(output.to_owned()).or_default().archive = Some(archive);
+        });
+        self
+    }
+
+    /// When Argo deletes output artifact `output` from the repository (Argo
+    /// `outputs.artifacts[].artifactGC`), over the pipeline's `artifact_gc`: `Never` keeps a
+    /// model while the run's scratch data goes. `run` deletes nothing, and says so once.
+    fn set_output_gc(self, output: &str, gc: crate::ir::ArtifactGc) -> Self {
+        self.__edit(&mut |c| {
+            c.outputs.entry(output.to_owned()).or_default().gc = Some(gc);
+        });
+        self
+    }
+
     /// Takes a slot of a semaphore while the task runs (Argo `synchronization.semaphores`,
     /// 3.6 and later): at most as many holders run at once as key `key` of config map
     /// `config_map` says, on the cluster across the namespace's workflows. `run` cannot read

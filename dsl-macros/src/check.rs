@@ -87,6 +87,8 @@ pub const TASK_METHODS: &[&str] = &[
     "add_memory_volume",
     "add_mutex",
     "add_semaphore",
+    "set_output_archive",
+    "set_output_gc",
     "add_node_selector_constraint",
     "add_pvc_volume",
     "add_run_volume",

@@ -81,6 +81,9 @@ pub fn gpu_training(
     let data = fetch_from_bucket(rows)
         .set_env_from_secret("BUCKET_TOKEN", &Secret::new("bucket-creds", "token"));
     let trained = fit_on_gpu(data.data, epochs)
+        // The model file stays readable as it is, and outlives the run's scratch data.
+        .set_output_archive("model", Archive::None)
+        .set_output_gc("model", ArtifactGc::Never)
         .add_pvc_volume("checkpoints", "training-checkpoints", "/checkpoints")
         .add_memory_volume("shm", "/dev/shm", Some("8Gi"))
         .set_timeout("6h")

@@ -1559,8 +1559,21 @@ fn a0030_invalid_task_settings() {
         ..VolumeMount::default()
     });
     p.tasks[2].config.active_deadline_seconds = Some(0);
+    // Archive options for an output the component does not have as an artifact.
+    p.tasks[3].config.outputs.insert(
+        "output".into(),
+        argot::ir::OutputOptions {
+            archive: Some(argot::ir::Archive::Zip),
+            gc: None,
+        },
+    );
     let d = errors_of(&p);
-    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 4], "{d}");
+    assert_eq!(d.codes(), [Code::InvalidTaskConfig; 5], "{d}");
+    assert!(
+        d.to_string()
+            .contains("sets how output `output` is archived or collected"),
+        "{d}"
+    );
     snapshot("A0030-invalid-task-config", &d);
     // Units make the timeout valid, and a mount of a volume the task has is fine.
     let mut p = traced(fixtures::fan_out::definition());

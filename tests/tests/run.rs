@@ -643,6 +643,12 @@ fn gpu_training_runs_locally_with_its_secret_and_volumes() {
         "{}",
         stderr(&out)
     );
+    // The model's archive format and GC concern the repository only: said once.
+    assert!(
+        stderr(&out).contains("output archive formats and artifact GC only concern the artifact repository (outputs stay in the run folder as they are); ignored here (`fit-on-gpu`)"),
+        "{}",
+        stderr(&out)
+    );
     let checkpoint = sb
         .path()
         .join(".argot/volumes/training-checkpoints/last-epoch");

@@ -321,18 +321,61 @@ pub struct Artifact {
     /// How an output is packed before upload; absent, Argo tars and gzips it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<ArchiveStrategy>,
+    /// When Argo deletes an output (over the workflow's `artifactGC`).
+    #[serde(
+        rename = "artifactGC",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub artifact_gc: Option<ArtifactGcSpec>,
 }
 
-/// `archive`: how an output artifact is packed (only `none` is emitted).
+/// `artifactGC` of one output artifact.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArtifactGcSpec {
+    /// `OnWorkflowCompletion`, `OnWorkflowDeletion` or `Never`.
+    pub strategy: String,
+}
+
+/// `archive`: how an output artifact is packed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ArchiveStrategy {
     /// Upload the file (or folder) as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<NoneStrategy>,
+    /// A gzipped tarball.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tar: Option<NoneStrategy>,
+    /// A zip file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<NoneStrategy>,
 }
 
-/// `archive.none`: no fields.
+impl ArchiveStrategy {
+    /// The strategy for `archive`.
+    pub fn of(archive: crate::ir::Archive) -> ArchiveStrategy {
+        let on = Some(NoneStrategy {});
+        match archive {
+            crate::ir::Archive::None => ArchiveStrategy {
+                none: on,
+                ..ArchiveStrategy::default()
+            },
+            crate::ir::Archive::Tar => ArchiveStrategy {
+                tar: on,
+                ..ArchiveStrategy::default()
+            },
+            crate::ir::Archive::Zip => ArchiveStrategy {
+                zip: on,
+                ..ArchiveStrategy::default()
+            },
+        }
+    }
+}
+
+/// `archive.none`, `archive.tar` and `archive.zip` as argot writes them: no fields (a tar's
+/// compression level is Argo's default).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoneStrategy {}
@@ -1104,10 +1147,24 @@ fn component_template(
                 path: Some(
                     own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
                 ),
-                archive: UNARCHIVED_KINDS
-                    .contains(&kind.as_str())
-                    .then_some(ArchiveStrategy {
-                        none: Some(NoneStrategy {}),
+                archive: match template
+                    .config
+                    .outputs
+                    .get(&output.name)
+                    .and_then(|o| o.archive)
+                {
+                    Some(archive) => Some(ArchiveStrategy::of(archive)),
+                    None => UNARCHIVED_KINDS
+                        .contains(&kind.as_str())
+                        .then(|| ArchiveStrategy::of(crate::ir::Archive::None)),
+                },
+                artifact_gc: template
+                    .config
+                    .outputs
+                    .get(&output.name)
+                    .and_then(|o| o.gc)
+                    .map(|gc| ArtifactGcSpec {
+                        strategy: gc.as_str().to_owned(),
                     }),
                 ..Artifact::default()
             }),

@@ -428,6 +428,34 @@ impl Checker<'_> {
         };
         self.volume_conflicts(config, task, template);
         self.pod_containers(config, task, template);
+        let component = &self.p.tasks[task].component;
+        if let Some(spec) = self.p.components.get(component) {
+            for name in config.outputs.keys() {
+                let is_artifact = spec
+                    .outputs
+                    .iter()
+                    .any(|o| &o.name == name && o.kind.is_artifact());
+                if !is_artifact {
+                    let names: Vec<String> = spec
+                        .outputs
+                        .iter()
+                        .filter(|o| o.kind.is_artifact())
+                        .map(|o| format!("`{}`", o.name))
+                        .collect();
+                    bad(
+                        self,
+                        format!(
+                            "it sets how output `{name}` is archived or collected, and component `{component}` has no output artifact of that name"
+                        ),
+                        &if names.is_empty() {
+                            "drop `set_output_archive` / `set_output_gc`: the component writes no artifact".to_owned()
+                        } else {
+                            format!("name one of its output artifacts: {}", names.join(", "))
+                        },
+                    );
+                }
+            }
+        }
         for (what, help) in security_and_affinity(config, &self.p.settings) {
             bad(self, what, help);
         }

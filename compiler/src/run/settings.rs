@@ -361,7 +361,7 @@ pub(crate) fn refused_pod(config: &TaskConfig) -> Option<String> {
 /// security contexts, and resources other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
 pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     let p = valid.pipeline();
-    let mut kinds: [(&str, Vec<&str>); 6] = [
+    let mut kinds: [(&str, Vec<&str>); 7] = [
         ("node selectors", Vec::new()),
         ("tolerations", Vec::new()),
         ("affinities", Vec::new()),
@@ -371,6 +371,7 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             "pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers",
             Vec::new(),
         ),
+        ("output archive formats and artifact GC", Vec::new()),
     ];
     for (i, task) in p.tasks.iter().enumerate() {
         let config = &valid.names().template_of(TaskId(i as u32)).config;
@@ -396,6 +397,7 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
+            !config.outputs.is_empty(),
         ]
         .into_iter()
         .enumerate()
@@ -410,10 +412,12 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         .filter(|(_, tasks)| !tasks.is_empty())
         .map(|(what, tasks)| {
             let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
-            let why = if what == "security contexts" {
-                "only concern a pod's processes (a process here runs as you)"
-            } else {
-                "only place a pod on a cluster"
+            let why = match what {
+                "security contexts" => "only concern a pod's processes (a process here runs as you)",
+                "output archive formats and artifact GC" => {
+                    "only concern the artifact repository (outputs stay in the run folder as they are)"
+                }
+                _ => "only place a pod on a cluster",
             };
             format!("{what} {why}; ignored here ({})", names.join(", "))
         })
