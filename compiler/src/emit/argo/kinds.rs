@@ -630,15 +630,19 @@ fn fields(
     version: ArgoVersion,
     out: &mut Vec<Diagnostic>,
 ) {
-    // What the newest version lacks are fields it removed (`schedule`, `mutex`, `semaphore`,
-    // `podPriority`, a template's `priority`), which argot's Argo types cannot hold: the
-    // default compile does not pay for rendering the manifest again to look for them. (The
-    // golden tests validate every example against each version's schema with strict keys,
-    // so a type that gained one would be caught there.)
-    if version == ArgoVersion::V4_1 {
+    // Only fields a later Argo added can slip into an older version's manifest: a field Argo
+    // removed (`schedule`, `mutex`, `semaphore`, `podPriority`, a template's `priority`) is
+    // one argot's types cannot hold, or write only for the versions that have it (a 3.x
+    // `schedule`). (The golden tests validate every example against each version's schema
+    // with strict keys, so a type that gained one would be caught there.) For the newest
+    // version nothing is left to look for, and the manifest is not rendered again.
+    let absent: Vec<&VersionedField> = FIELDS
+        .iter()
+        .filter(|f| f.since.is_some_and(|since| version < since))
+        .collect();
+    if absent.is_empty() {
         return;
     }
-    let absent: Vec<&VersionedField> = FIELDS.iter().filter(|f| !f.in_version(version)).collect();
     // One pass over the compact JSON finds the keys that appear at all; only then is the
     // manifest walked for where they are (most compiles stop here: no key appears).
     let text = serde_json::to_string(manifest).expect("argot's Argo types always serialise");
@@ -658,28 +662,18 @@ fn fields(
             Some(name) => format!(" (template `{name}`)"),
             None => String::new(),
         };
-        let (range, help) = match (field.since, field.until) {
-            (Some(since), _) => (
-                format!("Argo {since} added it"),
-                format!(
-                    "compile with `--argo-version {since}` or newer if the cluster runs it, or drop the setting that emits `{}`",
-                    field.field
-                ),
-            ),
-            (None, Some(until)) => (
-                format!("Argo removed it after {until}"),
-                format!(
-                    "compile with `--argo-version {until}` or older if the cluster runs it, or drop the setting that emits `{}`",
-                    field.field
-                ),
-            ),
-            (None, None) => (String::new(), String::new()),
+        let Some(since) = field.since else {
+            continue;
         };
+        let help = format!(
+            "compile with `--argo-version {since}` or newer if the cluster runs it, or drop the setting that emits `{}`",
+            field.field
+        );
         out.push(Diagnostic::error(
             Code::UnsupportedByArgoVersion,
             &pipeline.name,
             format!(
-                "the manifest sets `{path}`{whose}, which Argo {version} does not have ({range}; schema {})",
+                "the manifest sets `{path}`{whose}, which Argo {version} does not have (Argo {since} added it; schema {})",
                 version.schema_release()
             ),
             &help,
