@@ -276,6 +276,24 @@ pub(crate) struct EntryInfo {
     pub digests: BTreeMap<String, String>,
 }
 
+/// Milliseconds since the Unix epoch (0 before it), as [`EntryInfo::created_unix_ms`] keeps
+/// them.
+pub(crate) fn unix_millis(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl EntryInfo {
+    /// True when the entry is older than `max_age_seconds` at `now`, as Argo judges a
+    /// memoized entry (`GetOutputsWithMaxAge`: age from its creation); an entry written
+    /// before creation times were recorded is too old for any max age.
+    pub(crate) fn older_than(&self, max_age_seconds: f64, now: std::time::SystemTime) -> bool {
+        self.created_unix_ms.is_none_or(|created| {
+            unix_millis(now).saturating_sub(created) as f64 / 1000.0 > max_age_seconds
+        })
+    }
+}
+
 /// The cache folder.
 #[derive(Debug, Clone)]
 pub(crate) struct Cache {

@@ -453,24 +453,17 @@ fn attempt(
     let max_age = config.memoize.as_ref().and_then(|m| m.max_age.as_deref());
     if let (Some(max_age), Some((cache, (entry, info)))) = (max_age, &hit)
         && let Ok(limit) = crate::rules::syntax::go_duration_seconds(max_age)
+        && info.older_than(limit, SystemTime::now())
     {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let expired = info
-            .created_unix_ms
-            .is_none_or(|created| now.saturating_sub(created) as f64 / 1000.0 > limit);
-        if expired {
-            let discarded = match cache.discard(entry) {
-                Ok(()) => String::new(),
-                Err(e) => format!(" (it could not be discarded: {e})"),
-            };
-            warnings.push(format!(
-                "cached outputs from {} are older than the max age {max_age} (set_memoize): the task ran again{discarded}",
-                info.created_at
-            ));
-            hit = None;
-        }
+        let discarded = match cache.discard(entry) {
+            Ok(()) => String::new(),
+            Err(e) => format!(" (it could not be discarded: {e})"),
+        };
+        warnings.push(format!(
+            "cached outputs from {} are older than the max age {max_age} (set_memoize): the task ran again{discarded}",
+            info.created_at
+        ));
+        hit = None;
     }
     let restored = match hit {
         Some((cache, (entry, info))) => match cache.restore(&entry, &info, &items, &tmp) {
@@ -530,16 +523,14 @@ fn attempt(
         .map(|info| info.digests.clone())
         .unwrap_or_default();
     if let (Some((cache, key)), None) = (&key, &cached) {
+        let now = SystemTime::now();
         let info = EntryInfo {
             key: key.clone(),
             component: spec.name.clone(),
             run_id: cx.run_id.to_owned(),
             task: task.name.clone(),
-            created_at: rfc3339(SystemTime::now()),
-            created_unix_ms: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .ok()
-                .map(|d| d.as_millis() as u64),
+            created_at: rfc3339(now),
+            created_unix_ms: Some(cache::unix_millis(now)),
             digests: Default::default(),
         };
         match cache.store(key, &tmp, &items, &info) {
