@@ -521,9 +521,12 @@ fn schedule(
             |s: &crate::ir::SemaphoreRef| cx.semaphores.get(&s.id()).copied().unwrap_or(1);
         let mut holders: BTreeMap<crate::ir::SemaphoreRef, usize> = BTreeMap::new();
         loop {
-            // A fail_fast body that has failed starts nothing more.
-            while let Some(&i) = ready.iter().find(|&&i| gate.stops_fast(i)) {
-                gate.omit_fast(i, &mut reports, &mut ready, events);
+            // A fail_fast body that has failed starts nothing more (no scan of the ready
+            // tasks until something has failed).
+            if cx.tripped.load(std::sync::atomic::Ordering::SeqCst) {
+                while let Some(&i) = ready.iter().find(|&&i| gate.stops_fast(i)) {
+                    gate.omit_fast(i, &mut reports, &mut ready, events);
+                }
             }
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.iter().find(|&&i| {
@@ -688,7 +691,7 @@ impl Gate<'_> {
     /// True when task `i` is of the body of a `fail_fast` pipeline that has had a failure:
     /// it does not start (`checkParallelism`: the DAG starts no child once one failed).
     fn stops_fast(&self, i: usize) -> bool {
-        !self.shape.in_exit[i] && self.tripped.load(std::sync::atomic::Ordering::SeqCst)
+        self.tripped.load(std::sync::atomic::Ordering::SeqCst) && !self.shape.in_exit[i]
     }
 
     /// Finishes task `i` without running it, as `fail_fast` wants.
