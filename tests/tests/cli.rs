@@ -1205,6 +1205,25 @@ mod cargo_argot {
         std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
     }
 
+    /// `cargo metadata --offline` of the crate at `manifest` (plus `extra` flags), parsed;
+    /// the suite's own `CARGO_TARGET_DIR` is not passed on.
+    fn metadata(manifest: &Path, extra: &[&str]) -> serde_json::Value {
+        let out = Command::new(cargo())
+            .args(["metadata", "--offline", "--format-version", "1"])
+            .args(extra)
+            .arg("--manifest-path")
+            .arg(manifest)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     fn read(path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
@@ -1255,24 +1274,7 @@ mod cargo_argot {
     /// is another project's), and `publish = false` on the rest.
     #[test]
     fn every_publishable_crate_has_a_free_name_and_the_metadata_crates_io_requires() {
-        let out = Command::new(cargo())
-            .args([
-                "metadata",
-                "--offline",
-                "--no-deps",
-                "--format-version",
-                "1",
-                "--manifest-path",
-            ])
-            .arg(workspace().join("Cargo.toml"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let metadata = metadata(&workspace().join("Cargo.toml"), &["--no-deps"]);
         let mut published = Vec::new();
         for package in metadata["packages"].as_array().unwrap() {
             let name = package["name"].as_str().unwrap();
@@ -1365,24 +1367,7 @@ mod cargo_argot {
         assert!(read(&dir.join("src/main.rs")).contains("pub fn my_pipeline("));
 
         std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        let out = Command::new(cargo())
-            .args([
-                "metadata",
-                "--offline",
-                "--format-version",
-                "1",
-                "--manifest-path",
-            ])
-            .arg(dir.join("Cargo.toml"))
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let metadata = metadata(&dir.join("Cargo.toml"), &[]);
         let root = metadata["resolve"]["root"].as_str().unwrap();
         let node = metadata["resolve"]["nodes"]
             .as_array()
