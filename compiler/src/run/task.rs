@@ -221,7 +221,9 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         let attempt_clock = Instant::now();
         let outcome = match deadline {
             Some((at, written)) if Instant::now() >= *at => Err(Problem::Failed(
-                format!("not started: the run's active deadline of {written} has passed"),
+                format!(
+                    "not started: the run's active deadline of {written} has passed (raise `active_deadline` in #[pipeline(…)] if the run needs longer)"
+                ),
                 -1,
             )),
             _ => attempt(cx, &job, task, spec, &mut warnings),
