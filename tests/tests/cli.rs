@@ -1271,13 +1271,25 @@ mod cargo_argot {
     }
 
     /// What crates.io needs of every published crate, names that are free there (`argot`
-    /// is another project's), and `publish = false` on the rest.
+    /// is another project's), and `publish = false` on the rest; and what
+    /// `cargo package --workspace` needs of every crate: a version beside each path
+    /// dependency (dev-dependencies excepted: cargo drops path-only ones when packaging).
     #[test]
     fn every_publishable_crate_has_a_free_name_and_the_metadata_crates_io_requires() {
         let metadata = metadata(&workspace().join("Cargo.toml"), &["--no-deps"]);
         let mut published = Vec::new();
         for package in metadata["packages"].as_array().unwrap() {
             let name = package["name"].as_str().unwrap();
+            for dep in package["dependencies"].as_array().unwrap() {
+                if dep["path"].is_string() && dep["kind"] != "dev" {
+                    assert_ne!(
+                        dep["req"], "*",
+                        "{name}: the path dependency {} has no version, so \
+                         `cargo package --workspace` fails: add `version = \"…\"`",
+                        dep["name"]
+                    );
+                }
+            }
             // `publish = false` is an empty list of registries.
             if package["publish"].as_array().is_some_and(Vec::is_empty) {
                 continue;
@@ -1299,7 +1311,12 @@ mod cargo_argot {
         published.sort_unstable();
         assert_eq!(
             published,
-            ["argot-client", "argot-macros", "argot-pipelines"]
+            [
+                "argot-client",
+                "argot-examples",
+                "argot-macros",
+                "argot-pipelines"
+            ]
         );
         // The facade keeps the library name `argot`: user code and the macros' `::argot::…`.
         let facade = metadata["packages"]
