@@ -1932,6 +1932,24 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     );
     assert_eq!(output_param(&details, "total", "output"), "32");
 
+    // An empty list, from a task or from a parameter: no iteration, and the reader gets the
+    // empty list (the loop template's output default on Argo, `getTemplateOutputsFromScope`).
+    let out = sb.run(&["shards", "-p", "shards=0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(details["tasks"].as_array().unwrap().len(), 2, "{details}");
+    assert_eq!(input_param(&details, "total", "counts"), "[]");
+    assert_eq!(output_param(&details, "total", "output"), "0");
+    let out = sb.run(&["sweep", "-p", "grid=[]"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(input_param(&details, "pick-best", "scores"), "[]");
+    assert!(
+        stderr(&out).contains("no iteration produced a score"),
+        "{}",
+        stderr(&out)
+    );
+
     // Items that travel quoted arrive as their text; nested loops, a condition and a
     // collected list inside a loop; a loop bounded to one task at a time never overlaps even
     // with four slots.

@@ -259,6 +259,10 @@ pub struct ValueFrom {
     /// A `jq` filter over a resource step's object.
     #[serde(rename = "jqFilter", default, skip_serializing_if = "Option::is_none")]
     pub jq_filter: Option<String>,
+    /// The value when the source gives none (a skipped task's output, a loop without
+    /// iterations: `getTemplateOutputsFromScope` in `workflow/controller/operator.go`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
 }
 
 /// Argo's `resource` template: a Kubernetes object Argo's executor acts on with `kubectl`.

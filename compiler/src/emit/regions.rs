@@ -293,6 +293,12 @@ fn loop_template(
                     "{{{{tasks.{}.outputs.parameters.{name}}}}}",
                     names.task
                 )),
+                // A loop over an empty list runs no iteration: Argo marks its task Skipped
+                // ("Skipped, empty params", `executeDAGTask`) and aggregates nothing, so the
+                // reference resolves to no value and, without a default, fails the loop's
+                // node ("an absent optional", `getTemplateOutputsFromScope`). The empty list
+                // is what was collected; the runner gives the same (`run::unroll`).
+                default: Some(crate::value::aggregate(&[])),
                 ..ValueFrom::default()
             }),
             ..Parameter::default()

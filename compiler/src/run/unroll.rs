@@ -582,14 +582,8 @@ impl Unroller<'_> {
                 },
             ]))));
         }
-        if n == 0 {
-            // Argo sets no aggregated output for a loop without iterations; the reader's
-            // resolution fails, as it does there.
-            return Some(Argument::Collected {
-                task: TaskRef::Local(x),
-                output: output.to_owned(),
-            });
-        }
+        // A loop without iterations collects the empty list: Argo aggregates nothing and the
+        // loop template's output falls back to its default, `[]` (`emit::regions`).
         let mut values = Vec::new();
         for k in 0..n {
             let mut at = outer.clone();
