@@ -1361,3 +1361,43 @@ pub fn with_sidecars() {
             ..Default::default()
         });
 }
+
+// --- Volumes of container components. ---
+
+/// Writes `text` to `path` in the container (the fake image's `write`).
+#[container_component]
+pub fn container_write(path: Param<String>, text: Param<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["write"])
+        .arg(path)
+        .arg(text)
+}
+
+/// Copies the file at `from` in the container to its output (the fake image's `copy`).
+#[container_component]
+pub fn container_copy(from: Param<String>, out: OutputParam<String>) -> Container {
+    Container::new("example.com/fake:1.0")
+        .command(["copy"])
+        .arg(from)
+        .arg(&out)
+}
+
+/// Container components with volumes: one writes into a run volume (at a `subPath` of it),
+/// which the next reads (the whole volume); one reads a secret mounted as a file.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn container_volumes() {
+    let writer = container_write("/ckpt/last", "from-a-container")
+        .name("container-writer")
+        .add_run_volume("scratch", "1Gi", "/ckpt");
+    // No DSL method sets a mount's `subPath`: the settings are edited directly.
+    argot::settings::SettingsTarget::__edit(&writer, &mut |c| {
+        c.volume_mounts[0].sub_path = Some("epochs".into());
+    });
+    container_copy("/data/epochs/last")
+        .name("container-reader")
+        .after(&writer)
+        .add_run_volume("scratch", "1Gi", "/data");
+    container_copy("/etc/creds/token")
+        .name("container-secret")
+        .add_secret_volume("creds", &Secret::new("bucket-creds", "token"), "/etc/creds");
+}

@@ -563,6 +563,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "container_volumes",
+        argot_tests::fixtures::container_volumes::definition(),
+        "argot-fixtures",
+    );
+    check(
         "config_map_volume",
         argot_tests::fixtures::config_map_volume::definition(),
         "argot-fixtures",

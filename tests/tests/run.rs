@@ -2249,6 +2249,34 @@ fn run_volumes_are_shared_and_secret_volumes_come_from_the_local_source() {
         "token=t0k3n"
     );
 
+    // Container components get the same folders, bound at their mount paths (`subPath`
+    // joined): what one container writes, the next reads; a secret is a file there.
+    let run_containers = |extra: &[&str]| {
+        let mut args = vec!["run", "container_volumes", "--no-cache"];
+        args.extend(extra);
+        let mut c = sb.command(&args);
+        c.env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        );
+        c.output().unwrap()
+    };
+    let out = run_containers(&[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("volume `creds` holds secret `bucket-creds/token`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_containers(&["--secret", &token]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        output_param(&details, "container-reader", "out"),
+        "from-a-container"
+    );
+    assert_eq!(output_param(&details, "container-secret", "out"), "t0k3n");
+
     let out = sb.run(&["config_map_volume"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(

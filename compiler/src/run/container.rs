@@ -72,11 +72,24 @@ impl ContainerRuntime {
     }
 }
 
+/// A folder of this machine bound where the task's pod mounts a volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Mount {
+    /// The folder here (a volume's stand-in, `subPath` joined).
+    pub(crate) host: std::path::PathBuf,
+    /// Where the container sees it (`volumeMounts[].mountPath`).
+    pub(crate) at: String,
+    /// `volumeMounts[].readOnly`.
+    pub(crate) read_only: bool,
+}
+
 /// The argv (after the runtime program) that runs a container task, each element of the
 /// component's command made by `render` (values inserted as Argo and the kubelet would, see
 /// [`super::rewrite::container_arg`]): inputs mounted read-only
 /// at `/tmp/argot/inputs/<name>`, the task's output folder at `/tmp/argot/outputs`, the
-/// image's entrypoint replaced by `command` when it is given, as Argo does.
+/// task's volumes at their mount paths, the image's entrypoint replaced by `command` when it
+/// is given, as Argo does.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_args(
     name: &str,
     keep: bool,
@@ -84,6 +97,7 @@ pub(crate) fn run_args(
     render: &dyn Fn(&CmdArg) -> String,
     inputs: &[(String, &Path)],
     outputs: Option<&Path>,
+    mounts: &[Mount],
     env: &[&str],
 ) -> Vec<String> {
     let mut argv = vec!["run".to_owned()];
@@ -98,6 +112,11 @@ pub(crate) fn run_args(
     if let Some(dir) = outputs {
         argv.push("--volume".to_owned());
         argv.push(format!("{}:{OUTPUTS_DIR}", dir.display()));
+    }
+    for m in mounts {
+        argv.push("--volume".to_owned());
+        let ro = if m.read_only { ":ro" } else { "" };
+        argv.push(format!("{}:{}{ro}", m.host.display(), m.at));
     }
     for name in env {
         argv.push("--env".to_owned());
@@ -202,6 +221,18 @@ mod tests {
                 Path::new("/runs/r/write-corpus/outputs/corpus"),
             )],
             Some(Path::new("/runs/r/word-count.tmp/outputs")),
+            &[
+                Mount {
+                    host: "/w/.argot/volumes/ckpt/epochs".into(),
+                    at: "/mnt/ckpt".into(),
+                    read_only: false,
+                },
+                Mount {
+                    host: "/tmp/argot-secret-x".into(),
+                    at: "/etc/creds".into(),
+                    read_only: true,
+                },
+            ],
             &["MODE"],
         );
         assert_eq!(
@@ -215,6 +246,10 @@ mod tests {
                 "/runs/r/write-corpus/outputs/corpus:/tmp/argot/inputs/corpus:ro",
                 "--volume",
                 "/runs/r/word-count.tmp/outputs:/tmp/argot/outputs",
+                "--volume",
+                "/w/.argot/volumes/ckpt/epochs:/mnt/ckpt",
+                "--volume",
+                "/tmp/argot-secret-x:/etc/creds:ro",
                 "--env",
                 "MODE",
                 "--entrypoint",

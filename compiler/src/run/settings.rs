@@ -11,8 +11,8 @@
 //! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
-//! | claims, run volumes and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder |
-//! | secret volumes of native components | the kubelet writes the keys as files | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); refused without it (A0031) |
+//! | claims, run volumes and empty folders | mounted into the pod | a folder of this machine (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder; a native component finds it by `ARGOT_VOLUME_<NAME>`, a container component's runtime binds it at the mount path (`container_mounts`, `subPath` joined) |
+//! | secret volumes | the kubelet writes the keys as files, read-only | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); bound read-only into a container; refused without it (A0031) |
 //! | config map volumes | the kubelet writes the keys as files | refused before the run starts (A0031): this machine has no config maps |
 //! | sidecars, init containers | more containers in the task's pod, sharing its network and volumes | refused before the run starts (A0031): a process here has no pod to share |
 //! | `env` from config maps or the downward API; other volumes | read from the cluster | refused before the run starts (A0031): nothing on this machine holds them |
@@ -93,8 +93,6 @@ pub(crate) fn check(
                 ),
             }
         }
-        let native =
-            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for volume in &config.volumes {
             // A claim named after the run (`{{workflow.name}}-…`) is one a resource step
             // creates on a cluster.
@@ -135,10 +133,10 @@ pub(crate) fn check(
             let local = volume.persistent_volume_claim.is_some()
                 || volume.empty_dir.is_some()
                 || volume.secret.is_some();
-            if !(native && local) {
+            if !local {
                 refuse(
                     format!(
-                        "volume `{}` needs a pod; the local runner stands in only for claims, empty folders and secrets of native components",
+                        "volume `{}` needs a pod; the local runner stands in only for claims, empty folders, secrets and run volumes",
                         volume.name
                     ),
                     cluster_only,
@@ -174,20 +172,19 @@ pub(crate) fn check(
                 );
             }
         }
-        for volume in &config.run_volumes {
-            if !native {
-                refuse(
-                    format!(
-                        "run volume `{}` needs a pod; the local runner stands in for run volumes of native components only",
-                        volume.name
-                    ),
-                    cluster_only,
-                );
-            }
-        }
         for mount in &config.volume_mounts {
             let known = config.volumes.iter().any(|v| v.name == mount.name)
                 || config.run_volumes.iter().any(|v| v.name == mount.name);
+            let sub_path = mount.sub_path.as_deref().unwrap_or_default();
+            if known && !is_relative_inside(sub_path) {
+                refuse(
+                    format!(
+                        "the mount at `{}` has subPath `{sub_path}`, which leaves its volume (the kubelet refuses it)",
+                        mount.mount_path
+                    ),
+                    "give a relative path inside the volume, without `..`",
+                );
+            }
             if !known {
                 refuse(
                     format!(
@@ -314,6 +311,67 @@ pub(crate) fn secret_volume(
 /// claim is); a run volume's is `<run folder>/volumes/<name>`, shared by the run's tasks and
 /// kept with the run; an empty folder's is fresh in the attempt's folder `tmp`. Secret
 /// volumes are [`secret_volume`]'s.
+/// True when `sub_path` names a place inside a volume: empty, or relative without `..`
+/// (the kubelet refuses the others: `validateLocalDescendingPath`).
+fn is_relative_inside(sub_path: &str) -> bool {
+    let path = std::path::Path::new(sub_path);
+    !path.is_absolute()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
+
+/// Where each volume mount of a container component's task is on this machine, for `docker
+/// run --volume`: the folders a native component gets (`local_volumes`, `secret_volume`, the
+/// secret's folder kept in `secret_dirs` until the task ends), `subPath` joined, created when
+/// missing and, but for secrets, writable by the image's user whoever it is (as an `emptyDir`
+/// is). A secret volume is read-only, as the kubelet mounts it.
+pub(crate) fn container_mounts(
+    config: &TaskConfig,
+    run_folder: &std::path::Path,
+    tmp: &std::path::Path,
+    secrets: &BTreeMap<String, super::SecretSource>,
+    secret_dirs: &mut Vec<tempfile::TempDir>,
+) -> Result<Vec<super::container::Mount>, String> {
+    let mut dirs: BTreeMap<String, (std::path::PathBuf, bool)> =
+        local_volumes(config, run_folder, tmp)
+            .into_iter()
+            .map(|(name, dir)| (name, (dir, false)))
+            .collect();
+    for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
+        let dir = secret_volume(volume, secrets)?;
+        dirs.insert(volume.name.clone(), (dir.path().to_path_buf(), true));
+        secret_dirs.push(dir);
+    }
+    let mut mounts = Vec::new();
+    for m in &config.volume_mounts {
+        // `check` refused a mount of a volume this machine has no folder for.
+        let Some((dir, secret)) = dirs.get(&m.name) else {
+            continue;
+        };
+        let host = match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
+            Some(sub) => dir.join(sub),
+            None => dir.clone(),
+        };
+        std::fs::create_dir_all(&host)
+            .map_err(|e| format!("cannot create `{}`: {e}", host.display()))?;
+        #[cfg(unix)]
+        if !secret {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o777));
+        }
+        mounts.push(super::container::Mount {
+            host,
+            at: m.mount_path.clone(),
+            read_only: *secret || m.read_only == Some(true),
+        });
+    }
+    Ok(mounts)
+}
+
 pub(crate) fn local_volumes(
     config: &TaskConfig,
     run_folder: &std::path::Path,
@@ -375,14 +433,14 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     ];
     for (i, task) in p.tasks.iter().enumerate() {
         let config = &valid.names().template_of(TaskId(i as u32)).config;
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let other_resources = config.resources.as_ref().is_some_and(|r| {
             [&r.requests, &r.limits]
                 .into_iter()
                 .flatten()
                 .any(|m| m.keys().any(|k| k != "cpu"))
         });
-        let native =
-            p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let pod = !config.labels.is_empty()
             || (native && config.image.is_some())
             || !config.annotations.is_empty()
@@ -554,6 +612,16 @@ pub(crate) fn wait_before(config: &TaskConfig, n: u32, elapsed: Duration) -> Opt
 mod tests {
     use super::*;
     use crate::ir::{Backoff, RetryCondition, RetryPolicy};
+
+    #[test]
+    fn a_sub_path_stays_inside_its_volume() {
+        for inside in ["", "epochs", "a/b", "./a"] {
+            assert!(is_relative_inside(inside), "{inside}");
+        }
+        for outside in ["/etc", "..", "a/../../b", "../x"] {
+            assert!(!is_relative_inside(outside), "{outside}");
+        }
+    }
 
     fn with_backoff(limit: u32, backoff: Option<Backoff>) -> TaskConfig {
         TaskConfig {

@@ -773,6 +773,15 @@ fn run_process(
                 }
                 None => image,
             };
+            // Volumes: the folders a native component would get, bound at the mount paths.
+            let mounts = settings::container_mounts(
+                config,
+                &cx.folder.dir,
+                tmp,
+                cx.secrets,
+                &mut secret_dirs,
+            )
+            .map_err(Problem::Error)?;
             let argv = container::run_args(
                 &name,
                 keep,
@@ -780,6 +789,7 @@ fn run_process(
                 &|arg| rewrite::container_arg(arg, &value, &env),
                 &inputs,
                 (!spec.outputs.is_empty()).then_some(outputs.as_path()),
+                &mounts,
                 &names,
             );
             let mut c = Command::new(program);

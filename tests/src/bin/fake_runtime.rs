@@ -5,7 +5,8 @@
 //! TEXT to PATH (mapped through the volumes), with `<<` and `>>` turned into `{{` and `}}`, so
 //! a component can produce an output argot does not control, brace syntax included; and
 //! `describe PATH VAR`: it writes the image it was run as and the value of environment variable
-//! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH.
+//! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH; and `copy
+//! FROM TO`: it copies the file FROM to TO (a volume's file to an output, say).
 //!
 //! With `ARGOT_FAKE_RUNTIME_ROOT=DIR`, a path outside every volume is in the container's own
 //! filesystem, `DIR/<name>/<path>`; `cp NAME:PATH DEST` copies it out (failing with "No such
@@ -103,6 +104,9 @@ fn run(args: &[String]) {
         ["write", path, text] => {
             let text = text.replace("<<", "{{").replace(">>", "}}");
             std::fs::write(map(path), text).expect("write the output");
+        }
+        ["copy", from, to] => {
+            std::fs::copy(map(from), map(to)).expect("copy the file");
         }
         ["describe", path, var] => {
             // Only what `--env` passes is the container's.

@@ -24,6 +24,8 @@ use argot_tests::fixtures::{
     branching_calls, calls_probe, config_map_volume, fails_fast, guarded, mutually_exclusive,
     one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
 };
+// Volumes of container components.
+use argot_tests::fixtures::container_volumes;
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // Artifacts: a container output at the image's own path.
@@ -103,6 +105,7 @@ fn main() {
         setting_values,
         guarded,
         run_volumes,
+        container_volumes,
         config_map_volume,
         with_sidecars,
         one_at_a_time,
