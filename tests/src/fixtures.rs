@@ -1401,3 +1401,14 @@ pub fn container_volumes() {
         .name("container-secret")
         .add_secret_volume("creds", &Secret::new("bucket-creds", "token"), "/etc/creds");
 }
+
+// --- Memory requests on this machine. ---
+
+/// Three independent tasks requesting 3Gi of memory each: `run --memory` bounds how many run
+/// at once (on a cluster, the nodes' allocatable memory does).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn memory_bound(log: Param<String>) {
+    for name in ["a", "b", "c"] {
+        log_span(log, name).set_memory_request("3Gi");
+    }
+}

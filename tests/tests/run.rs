@@ -605,7 +605,7 @@ fn a_task_wanting_more_cpus_than_the_run_has_runs_alone_and_says_so() {
         "{text}"
     );
     assert!(
-        text.contains("note: memory and extended resources (GPUs) only place a pod on a cluster; ignored here (`train`, `greedy`, `fresh`, `heavy-default`"),
+        text.contains("note: extended resources (GPUs) and ephemeral storage only place a pod on a cluster; ignored here (`train`, `heavy-default`, `heavy-longer`)"),
         "{text}"
     );
 }
@@ -709,6 +709,55 @@ fn tasks_holding_one_mutex_never_overlap() {
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_ran_one_at_a_time(&sb.lines("spans.log"), 3);
+}
+
+/// Memory requests share the run's memory (`--memory`, the machine's by default): tasks whose
+/// requests together exceed it wait, and a task requesting more than all of it runs beside no
+/// other task that requests memory, and says so.
+#[test]
+fn memory_requests_share_the_runs_memory() {
+    let sb = Sandbox::new();
+    let log = format!("log={}", sb.file("spans.log").display());
+    let run = |memory: &str| {
+        let out = sb.run(&[
+            "memory_bound",
+            "-p",
+            &log,
+            "--parallelism",
+            "4",
+            "--memory",
+            memory,
+            "--no-cache",
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let lines = sb.lines("spans.log");
+        std::fs::remove_file(sb.file("spans.log")).unwrap();
+        (format!("{}{}", stdout(&out), stderr(&out)), lines)
+    };
+    // Three tasks of 3Gi: two fit in 7Gi at once, never three.
+    let (text, lines) = run("7Gi");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert_eq!(most_at_once(&lines), 2, "{lines:?}");
+    assert!(!text.contains("of memory"), "{text}");
+    // In 4Gi only one fits at a time.
+    let (_, lines) = run("4Gi");
+    assert_ran_one_at_a_time(&lines, 3);
+    // In 2Gi each asks for more than the run has: each runs alone and says so.
+    let (text, lines) = run("2Gi");
+    assert_ran_one_at_a_time(&lines, 3);
+    assert_eq!(
+        text.matches("warning: it requests 3Gi of memory and this run has 2Gi (--memory): no other task requesting memory ran beside it")
+            .count(),
+        3,
+        "{text}"
+    );
+    let out = sb.run(&["memory_bound", "-p", &log, "--memory", "lots"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected a memory quantity such as `16Gi`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The most tasks of a spans log (`start X` / `end X` lines) that ran at once.

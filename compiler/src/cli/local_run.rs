@@ -64,6 +64,11 @@ pub struct RunArgs {
     /// holder at a time for a semaphore not named here.
     #[arg(long = "semaphore", value_name = "CONFIG_MAP/KEY=N", value_parser = crate::run::parse_semaphore_flag)]
     pub semaphores: Vec<(String, usize)>,
+    /// How much memory the tasks running at once may request, as a Kubernetes quantity
+    /// (`16Gi`) [default: this machine's memory]. A task requesting more than that runs
+    /// beside no other task that requests memory, and its report says so.
+    #[arg(long, value_name = "QUANTITY", value_parser = crate::run::parse_memory_flag)]
+    pub memory: Option<u64>,
     /// Metadata store file [default: $ARGOT_STORE, else .argot/metadata.db].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -215,6 +220,7 @@ pub fn execute(app: &App<'_>, args: &RunArgs) -> Result<(), RunFailure> {
         secrets: args.secrets.iter().cloned().collect(),
         artifact_files: args.artifact_files.iter().cloned().collect(),
         semaphores: args.semaphores.iter().cloned().collect(),
+        memory: args.memory.or_else(crate::run::machine_memory),
     };
 
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -298,6 +304,9 @@ pub(crate) fn resume_command(args: &RunArgs, run_id: &str, store: &Path) -> Stri
     }
     if let Some(n) = args.parallelism {
         flag("--parallelism", &n);
+    }
+    if let Some(bytes) = args.memory {
+        flag("--memory", &bytes);
     }
     if let Some(bytes) = args.max_manifest_bytes {
         flag("--max-manifest-bytes", &bytes);

@@ -140,6 +140,9 @@ pub struct RunOptions {
     /// (`--semaphore CONFIG_MAP/KEY=N`); a semaphore not named here allows one, as the
     /// runner cannot read the config map that holds its limit.
     pub semaphores: BTreeMap<String, usize>,
+    /// How much memory the tasks running at once may request, in bytes (`run --memory`);
+    /// `None`: no bound. [`RunOptions::new`] takes the machine's ([`machine_memory`]).
+    pub memory: Option<u64>,
 }
 
 /// Parses `run --semaphore CONFIG_MAP/KEY=N` (N ≥ 1).
@@ -228,8 +231,72 @@ impl RunOptions {
             secrets: BTreeMap::new(),
             artifact_files: BTreeMap::new(),
             semaphores: BTreeMap::new(),
+            memory: machine_memory(),
         })
     }
+}
+
+/// This machine's memory in bytes (`MemTotal` of `/proc/meminfo`), or `None` where it is not
+/// known: what the tasks of a run may request at once by default, as a node's allocatable
+/// memory bounds the pods the Kubernetes scheduler places on it.
+pub fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line
+        .trim_start_matches("MemTotal:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The memory `task` requests, in bytes: its memory request, else its limit (Kubernetes
+/// takes a limit without a request as the request), else none.
+pub fn task_memory(valid: &ValidPipeline, task: TaskId) -> Option<u64> {
+    let resources = valid.names().template_of(task).config.resources.as_ref()?;
+    let memory = |m: &Option<
+        std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| {
+        m.as_ref()
+            .and_then(|m| m.get("memory"))
+            .and_then(|q| crate::rules::resources::quantity_value(&q.0))
+    };
+    memory(&resources.requests)
+        .or_else(|| memory(&resources.limits))
+        .map(|bytes| bytes.ceil() as u64)
+}
+
+/// Parses `run --memory QUANTITY` (a Kubernetes quantity: `16Gi`, `64G`, `512Mi`).
+///
+/// # Errors
+/// A message saying what form is expected.
+pub fn parse_memory_flag(text: &str) -> Result<u64, String> {
+    crate::rules::resources::quantity_value(text)
+        .filter(|b| *b >= 1.0)
+        .map(|b| b.ceil() as u64)
+        .ok_or_else(|| {
+            format!("expected a memory quantity such as `16Gi` or `512Mi`, not `{text}`")
+        })
+}
+
+/// `bytes` as a Kubernetes quantity a person reads: `23.4Gi`, `512Mi`.
+pub(crate) fn memory_text(bytes: u64) -> String {
+    let units = [
+        ("Ti", 1u64 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ];
+    for (unit, size) in units {
+        if bytes >= size {
+            let value = bytes as f64 / size as f64;
+            let text = format!("{value:.1}");
+            return format!("{}{unit}", text.trim_end_matches(".0"));
+        }
+    }
+    bytes.to_string()
 }
 
 /// The default folder for run folders.
@@ -511,4 +578,26 @@ pub fn run(
     check_local(valid, &options.secrets).map_err(RunError::Unsupported)?;
     check_local_artifacts(valid, &options.artifact_files).map_err(RunError::Unsupported)?;
     scheduler::execute(valid, store, options, events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_read_and_written_as_kubernetes_quantities() {
+        assert_eq!(parse_memory_flag("16Gi"), Ok(16 << 30));
+        assert_eq!(parse_memory_flag("512Mi"), Ok(512 << 20));
+        assert_eq!(parse_memory_flag("2G"), Ok(2_000_000_000));
+        assert!(parse_memory_flag("lots").is_err());
+        assert!(parse_memory_flag("0").is_err());
+        assert_eq!(memory_text(3 << 30), "3Gi");
+        assert_eq!(memory_text((23 << 30) + (400 << 20)), "23.4Gi");
+        assert_eq!(memory_text(512 << 20), "512Mi");
+        assert_eq!(memory_text(100), "100");
+        // On Linux the machine's memory is known.
+        if cfg!(target_os = "linux") {
+            assert!(machine_memory().is_some_and(|m| m > 1 << 20));
+        }
+    }
 }

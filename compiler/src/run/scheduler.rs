@@ -26,7 +26,8 @@ use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
 use super::{
-    Event, RunError, RunOptions, RunReport, TaskReport, depends, params, task_slots, unroll,
+    Event, RunError, RunOptions, RunReport, TaskReport, depends, memory_text, params, task_memory,
+    task_slots, unroll,
 };
 use crate::ir::{
     Argument, Depends, FormatPart, InputSpec, IoKind, Operand, RegionId, RegionKind, RunValue,
@@ -221,6 +222,7 @@ pub(crate) fn execute(
         cx.secrets = &options.secrets;
         cx.artifact_files = &options.artifact_files;
         cx.semaphores = &options.semaphores;
+        cx.memory = options.memory;
         cx.deadline.clone_from(&deadline);
         let limits = stage.as_ref().map(|s| (&s.limits[..], s.loops));
         let mut outcome = schedule(
@@ -520,6 +522,11 @@ fn schedule(
         let semaphore_limit =
             |s: &crate::ir::SemaphoreRef| cx.semaphores.get(&s.id()).copied().unwrap_or(1);
         let mut holders: BTreeMap<crate::ir::SemaphoreRef, usize> = BTreeMap::new();
+        // Memory the running tasks request, against the run's bound (`--memory`, the
+        // machine's by default), as a node's allocatable memory bounds its pods' requests.
+        let mut memory_used = 0u64;
+        let mut memory_of: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut memory_oversized: BTreeMap<usize, u64> = BTreeMap::new();
         loop {
             // A fail_fast body that has failed starts nothing more (no scan of the ready
             // tasks until something has failed).
@@ -547,6 +554,20 @@ fn schedule(
                 if used + need > parallelism {
                     break;
                 }
+                // A task requesting more memory than the run has waits until no other task
+                // holding memory runs, then runs beside none.
+                let (memory_need, memory_wanted) =
+                    match (task_memory(valid, TaskId(i as u32)), cx.memory) {
+                        (Some(wanted), Some(bound)) => (wanted.min(bound), Some(wanted)),
+                        _ => (0, None),
+                    };
+                if let Some(bound) = cx.memory
+                    && memory_need > 0
+                    && memory_used + memory_need > bound
+                    && memory_used > 0
+                {
+                    break;
+                }
                 ready.remove(&i);
                 match resolve_job(valid, run_params, &gate.run_values, &reports, i) {
                     Ok(job) => {
@@ -558,6 +579,15 @@ fn schedule(
                         }
                         used += need;
                         slots_of.insert(i, need);
+                        if memory_need > 0 {
+                            memory_used += memory_need;
+                            memory_of.insert(i, memory_need);
+                        }
+                        if let (Some(wanted), Some(bound)) = (memory_wanted, cx.memory)
+                            && wanted > bound
+                        {
+                            memory_oversized.insert(i, wanted);
+                        }
                         held.extend(mutexes(i).iter().cloned());
                         for s in semaphores(i) {
                             *holders.entry(s.clone()).or_default() += 1;
@@ -584,6 +614,14 @@ fn schedule(
             };
             let i = finished.id.index();
             used -= slots_of.remove(&i).unwrap_or(0);
+            memory_used -= memory_of.remove(&i).unwrap_or(0);
+            if let (Some(wanted), Some(bound)) = (memory_oversized.remove(&i), cx.memory) {
+                finished.report.warnings.push(format!(
+                    "it requests {} of memory and this run has {} (--memory): no other task requesting memory ran beside it",
+                    memory_text(wanted),
+                    memory_text(bound)
+                ));
+            }
             for &(l, _) in bounds(i) {
                 in_loop[l] -= 1;
             }

@@ -6,7 +6,7 @@
 //! | `timeout`, `active_deadline_seconds` | the controller / kubelet stop the pod (SIGTERM, then SIGKILL) and the node fails | the process is stopped the same way once the shorter one has passed; nothing is ever Pending here, so both count from the start |
 //! | `cache: false` | no memoization | no cache lookup and no cache entry |
 //! | `env` (literal values) | the main container's environment; the kubelet expands `$(VAR)` of earlier variables | the process's environment, expanded the same way |
-//! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); the rest is ignored |
+//! | `resources` | where and with what the pod is scheduled | CPUs take slots of the run (`task_slots`); memory requests share the run's memory (`--memory`, the machine's by default: `task_memory`); extended resources (GPUs) and ephemeral storage are ignored, with a note |
 //! | `node_selector`, `tolerations`, `affinity` | where the pod is scheduled | nothing to schedule: ignored |
 //! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
@@ -416,7 +416,8 @@ pub(crate) fn refused_pod(config: &TaskConfig) -> Option<String> {
 
 /// The settings this machine has no use for — they place a pod on a cluster — each with the
 /// tasks that have it, for one note per run: node selectors, tolerations, affinities,
-/// security contexts, and resources other than CPUs (memory, GPUs and other extended resources; CPUs take slots).
+/// security contexts, extended resources (GPUs) and ephemeral storage (CPUs take slots and
+/// memory requests share the run's memory: see `scheduler`).
 pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
     let p = valid.pipeline();
     let mut kinds: [(&str, Vec<&str>); 7] = [
@@ -424,7 +425,10 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         ("tolerations", Vec::new()),
         ("affinities", Vec::new()),
         ("security contexts", Vec::new()),
-        ("memory and extended resources (GPUs)", Vec::new()),
+        (
+            "extended resources (GPUs) and ephemeral storage",
+            Vec::new(),
+        ),
         (
             "pod labels, annotations, images of native components (this binary runs them), image pull policies, service accounts, priority classes and schedulers",
             Vec::new(),
@@ -439,7 +443,7 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             [&r.requests, &r.limits]
                 .into_iter()
                 .flatten()
-                .any(|m| m.keys().any(|k| k != "cpu"))
+                .any(|m| m.keys().any(|k| k != "cpu" && k != "memory"))
         });
         let pod = !config.labels.is_empty()
             || (native && config.image.is_some())

@@ -51,6 +51,8 @@ pub(crate) struct Context<'a> {
     pub artifact_files: &'a BTreeMap<String, PathBuf>,
     /// Semaphore limits on this machine (`RunOptions::semaphores`).
     pub semaphores: &'a BTreeMap<String, usize>,
+    /// The memory running tasks may request at once (`RunOptions::memory`).
+    pub memory: Option<u64>,
     /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
     /// `spec.activeDeadlineSeconds`) passes, with the setting as written.
     pub deadline: Option<(Instant, String)>,
@@ -87,6 +89,7 @@ impl<'a> Context<'a> {
             secrets: &NO_SECRETS,
             artifact_files: &NO_ARTIFACT_FILES,
             semaphores: &NO_SEMAPHORES,
+            memory: None,
             deadline: None,
             tripped: std::sync::atomic::AtomicBool::new(false),
             valid,

@@ -24,8 +24,8 @@ use argot_tests::fixtures::{
     branching_calls, calls_probe, config_map_volume, fails_fast, guarded, mutually_exclusive,
     one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
 };
-// Volumes of container components.
-use argot_tests::fixtures::container_volumes;
+// Volumes of container components; memory requests.
+use argot_tests::fixtures::{container_volumes, memory_bound};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // Artifacts: a container output at the image's own path.
@@ -106,6 +106,7 @@ fn main() {
         guarded,
         run_volumes,
         container_volumes,
+        memory_bound,
         config_map_volume,
         with_sidecars,
         one_at_a_time,
