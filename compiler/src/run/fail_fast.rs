@@ -17,6 +17,9 @@
 //! - A tripped boundary is marked `Failed` once no pod of its own is pending or running
 //!   (`getActivePods(boundaryID) == 0`; pods of nested DAGs are not its own). Only then is it
 //!   an unsuccessful child of *its* boundary, which trips in turn.
+//! - Once the pipeline's own DAG is marked failed, `operate` finds the entry node fulfilled
+//!   and starts the exit handler, even while tasks of nested DAGs still run (they finish;
+//!   their DAGs are not advanced again), and `{{workflow.status}}` is `Failed`.
 //!
 //! So a failure stops everything under its own DAG at once, and the rest of the run once the
 //! pods its DAG started itself have finished: until then, tasks outside that DAG (outside the

@@ -450,7 +450,8 @@ fn schedule(
             dependants[d].push(i);
         }
     }
-    // The exit handler's tasks also wait for the body: every other task to finish.
+    // The exit handler's tasks also wait for the body: every other task to finish (or, under
+    // fail_fast, the pipeline's DAG to fail: `Gate::end_failed_body`).
     let in_exit = &shape.in_exit;
     let body_left = (0..n)
         .filter(|&i| !in_exit[i] && reports[i].is_none())
