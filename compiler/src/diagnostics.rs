@@ -602,17 +602,6 @@ codes! {
          are read only through `one_of([deeper, this_level])`, which is the deeper level's \
          output when the call ran and this level's otherwise: at the last level the call \
          does not run and has no outputs.";
-    /// `fail_fast` on a pipeline holding a condition, loop, call or hook.
-    FailFastNested = "A0061", Error, "fail_fast on a pipeline with nested templates",
-        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `checkParallelism` (`IsFailFast`, `getUnsuccessfulChildren`, `getActivePods`), `executeTemplate`",
-        test: "a0061_fail_fast_only_at_the_top_level",
-        "`#[pipeline(fail_fast = true)]` puts Argo's template `failFast` on the pipeline's \
-         DAG: once a task of it has failed, no other starts, no failed attempt is retried, \
-         and the DAG fails when its own running pods have finished. Argo counts a condition, \
-         loop, call or hook as one child template whose pods are not the DAG's own, so it \
-         would mark the run failed while such a template still runs and stop advancing it \
-         half-way. fail_fast is therefore accepted only on a pipeline whose tasks all sit at \
-         its top level (the exit handler may hold anything).";
 }
 
 impl fmt::Display for Code {

@@ -18,8 +18,9 @@
 //! `{{workflow.status}}` and `{{workflow.failures}}`. It sees no task of the body (the handler
 //! is a template of its own; A0028 refuses such a use), only the pipeline's parameters and
 //! what [`Run`] offers. The local runner starts the handler's tasks once every task of the body
-//! has finished, with the same two values. A failed handler fails a run whose body succeeded
-//! (`operate` in `workflow/controller/operator.go`).
+//! has finished (under `fail_fast`, once the pipeline's DAG has failed, as on Argo), with the
+//! same two values. A failed handler fails a run whose body succeeded (`operate` in
+//! `workflow/controller/operator.go`).
 
 use std::panic::Location;
 

@@ -214,8 +214,10 @@ pub struct WorkflowSettings {
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
     pub telemetry: bool,
     /// Once a task has failed, start no other (`#[pipeline(fail_fast = true)]`: Argo's
-    /// template `failFast` on the pipeline's DAG). Tasks already running finish; the exit
-    /// handler runs.
+    /// template `failFast` on every DAG template of the body). The failure stops its own
+    /// condition, loop iteration, call or hook at once, and the rest once the tasks that
+    /// template started itself have finished. Tasks already running finish; the exit handler
+    /// runs.
     #[serde(default, skip_serializing_if = "is_no")]
     pub fail_fast: bool,
 }

@@ -1412,3 +1412,81 @@ pub fn memory_bound(log: Param<String>) {
         log_span(log, name).set_memory_request("3Gi");
     }
 }
+
+// --- fail_fast across nested templates. ---
+
+/// `fail_fast = true` over a condition, a loop (one iteration at a time), a sub-pipeline call
+/// and a hook: every DAG template of the body gets Argo's `failFast`, so a failure anywhere
+/// stops its own template at once and the rest of the run once that template's own running
+/// tasks have finished (`checkParallelism`). `bad` picks the task that fails: `refuse(bad,
+/// bad)`: 1 `first`, 2 the branch's, 3 to 6 the loop's iterations, 7 the call's check, 8
+/// `hooked`. `slow` sleeps `millis`; the exit handler runs whatever happened.
+#[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
+pub fn fails_fast_nested(
+    #[default("")] log: Param<String>,
+    #[default(0)] bad: Param<u32>,
+    #[default(0)] millis: Param<u64>,
+) {
+    let slow = slow_tally(log, "slow", millis).name("slow");
+    tally(log, "after slow").name("after-slow").after(&slow);
+    let first = refuse(1, bad).name("first");
+    when(first.output.eq(1), || {
+        refuse(2, bad).name("in-branch");
+    });
+    for_each([3u32, 4, 5, 6], |x| {
+        refuse(x, bad).name("iteration");
+    })
+    .parallelism(1);
+    checked_double(7, bad);
+    refuse(8, bad).name("hooked").on_failure(|| {
+        tally(log, "hook").name("on-failure");
+    });
+    on_exit(|_| {
+        tally(log, "exit handler").name("exit");
+    });
+}
+
+/// Where Argo's `failFast` stops a run later than at once: the branch's DAG trips when
+/// `broken` fails, starting nothing more of it, but is marked failed (and so trips the
+/// pipeline's DAG) only once `slow-inside`, a task of its own, has finished
+/// (`checkParallelism` waits for `getActivePods` of the DAG to be 0): meanwhile
+/// `after-outside` still starts, and `after-last` (ready after that) does not.
+#[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
+pub fn fails_fast_late(#[default("")] log: Param<String>) {
+    let gate = step(1).name("gate");
+    when(gate.output.gt(0), || {
+        let inside = slow_tally(log, "slow inside", 3000).name("slow-inside");
+        broken("fails in the branch");
+        tally(log, "after slow inside")
+            .name("after-inside")
+            .after(&inside);
+    });
+    let outside = slow_tally(log, "slow outside", 1000).name("slow-outside");
+    tally(log, "after slow outside")
+        .name("after-outside")
+        .after(&outside);
+    let last = slow_tally(log, "slow last", 5000).name("slow-last");
+    tally(log, "after slow last")
+        .name("after-last")
+        .after(&last);
+}
+
+/// A failure in one branch while the other branch's task runs: the pipeline's DAG, running no
+/// task of its own, fails at once (`checkParallelism`), and Argo's `operate` starts the exit
+/// handler then, while `slow-inside` still runs; nothing else starts.
+#[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
+pub fn fails_fast_exits_early(#[default("")] log: Param<String>) {
+    let gate = step(1).name("gate");
+    when(gate.output.gt(0), || {
+        let inside = slow_tally(log, "slow inside", 3000).name("slow-inside");
+        tally(log, "after slow inside")
+            .name("after-inside")
+            .after(&inside);
+    });
+    when(gate.output.gt(0), || {
+        broken("fails in the other branch");
+    });
+    on_exit(|run| {
+        tally(log, run.status()).name("exit");
+    });
+}

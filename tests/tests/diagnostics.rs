@@ -379,15 +379,6 @@ mod scoped {
         let got = one_step(1);
         step(got).name("after");
     }
-
-    /// `fail_fast` with a condition in the body.
-    #[pipeline(image = "example.com/fixtures:1.0", fail_fast = true)]
-    pub fn fast_with_a_branch() {
-        let s = step(1);
-        when(s.output.gt(1), || {
-            step(2);
-        });
-    }
 }
 
 fn traced(def: PipelineDef) -> Pipeline {
@@ -1468,24 +1459,6 @@ fn a0029_a0028_sub_pipeline_calls() {
     p.tasks[1].name = "one-step.after".into();
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidName]);
-}
-
-/// `fail_fast` is refused with a nested template (`checkParallelism` would fail the DAG
-/// while the template still runs); the flat `fails_fast` fixture is valid.
-#[test]
-fn a0061_fail_fast_only_at_the_top_level() {
-    let d = errors_of(&traced(scoped::fast_with_a_branch::definition()));
-    assert_eq!(d.codes(), [Code::FailFastNested], "{d}");
-    assert!(
-        d.to_string()
-            .contains("sets `fail_fast = true` and holds a condition (`when`)"),
-        "{d}"
-    );
-    validate(
-        &traced(fixtures::fails_fast::definition()),
-        &ValidateOptions::default(),
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
 }
 
 /// Resources set with the DSL, as the API server's `ValidateResourceRequirements` checks

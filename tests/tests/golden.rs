@@ -593,6 +593,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "fails_fast_nested",
+        argot_tests::fixtures::fails_fast_nested::definition(),
+        "argot-fixtures",
+    );
+    check(
         "rationed",
         argot_tests::fixtures::rationed::definition(),
         "argot-fixtures",

@@ -2448,3 +2448,221 @@ fn artifact_gc_is_noted_once_and_deletes_nothing_locally() {
         );
     }
 }
+
+/// `fail_fast = true` across a condition, a loop, a call and a hook: every DAG template of the
+/// body fails fast, as Argo's `checkParallelism` (`workflow/controller/operator.go`) runs
+/// `failFast` on each (see `argot::run` `fail_fast`).
+mod fail_fast {
+    use std::collections::BTreeMap;
+
+    use argot::run::{RunOptions, RunReport, TaskReport};
+    use argot_client::Phase;
+    use argot_client::store::SqliteStore;
+
+    use super::{BIN, Sandbox};
+
+    fn run(
+        sb: &Sandbox,
+        p: &argot::ir::Pipeline,
+        params: &[(&str, String)],
+        parallelism: usize,
+    ) -> RunReport {
+        let valid = argot::validate(p, &argot::ValidateOptions::default())
+            .unwrap_or_else(|d| panic!("{d}"));
+        let store = SqliteStore::open(sb.file("metadata.db")).unwrap();
+        let options = RunOptions {
+            parameters: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            parallelism,
+            workdir: sb.file("runs"),
+            cache_dir: None,
+            executable: BIN.into(),
+            ..RunOptions::new().unwrap()
+        };
+        argot::run::run(&valid, &store, &options, &mut |_| {}).unwrap()
+    }
+
+    fn nested() -> argot::ir::Pipeline {
+        argot_tests::fixtures::fails_fast_nested::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline
+    }
+
+    fn task<'a>(report: &'a RunReport, name: &str) -> &'a TaskReport {
+        report
+            .tasks
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no task {name} in {:?}", names(report)))
+    }
+
+    fn names(report: &RunReport) -> Vec<(&str, &Phase)> {
+        report
+            .tasks
+            .iter()
+            .map(|t| (t.name.as_str(), &t.phase))
+            .collect()
+    }
+
+    /// Asserts that task `name` never started because of fail_fast.
+    fn stopped(report: &RunReport, name: &str) {
+        let t = task(report, name);
+        assert_eq!(t.phase, Phase::Omitted, "{name}: {:?}", names(report));
+        assert!(t.duration.is_none(), "{name} ran");
+        assert!(
+            t.message
+                .as_deref()
+                .unwrap_or_default()
+                .contains("fail_fast"),
+            "{name}: {:?}",
+            t.message
+        );
+    }
+
+    fn params(log: &std::path::Path, bad: u32, millis: u64) -> [(&'static str, String); 3] {
+        [
+            ("log", log.display().to_string()),
+            ("bad", bad.to_string()),
+            ("millis", millis.to_string()),
+        ]
+    }
+
+    /// A loop run one iteration at a time whose second iteration fails: the iteration's DAG
+    /// fails at once (no other task of its own runs), so the loop's outer template trips and
+    /// starts no further iteration (`checkParallelism` on a new child of a tripped boundary),
+    /// and the pipeline's DAG trips in turn: nothing after starts, the exit handler runs.
+    /// Without fail_fast the loop goes on to its end and the call runs.
+    #[test]
+    fn a_failed_iteration_starts_no_further_iteration_nor_anything_else() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let report = run(&sb, &nested(), &params(&log, 4, 0), 1);
+        assert_eq!(report.phase, Phase::Failed);
+        assert_eq!(report.failed_task.as_deref(), Some("iteration(1)"));
+        assert_eq!(task(&report, "iteration(0)").phase, Phase::Succeeded);
+        assert_eq!(task(&report, "iteration(1)").phase, Phase::Failed);
+        for name in [
+            "iteration(2)",
+            "iteration(3)",
+            "checked-double.refuse",
+            "checked-double.sum",
+            "hooked",
+            "on-failure",
+        ] {
+            stopped(&report, name);
+        }
+        assert_eq!(task(&report, "exit").phase, Phase::Succeeded);
+
+        let mut p = nested();
+        p.settings.fail_fast = false;
+        let report = run(&sb, &p, &params(&log, 4, 0), 1);
+        assert_eq!(report.phase, Phase::Failed);
+        for name in ["iteration(2)", "iteration(3)", "checked-double.sum"] {
+            assert_eq!(task(&report, name).phase, Phase::Succeeded, "{name}");
+        }
+    }
+
+    /// The branch's task fails while `slow`, outside the branch, runs: the branch's DAG fails
+    /// at once, so the pipeline's DAG trips and `after-slow`, waiting for `slow`, never starts;
+    /// `slow` itself finishes, and the exit handler runs.
+    #[test]
+    fn a_failure_in_a_branch_stops_a_waiting_task_outside_it() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let report = run(&sb, &nested(), &params(&log, 2, 2000), 2);
+        assert_eq!(report.phase, Phase::Failed);
+        assert_eq!(report.failed_task.as_deref(), Some("in-branch"));
+        assert_eq!(task(&report, "slow").phase, Phase::Succeeded);
+        assert_eq!(task(&report, "in-branch").phase, Phase::Failed);
+        for name in [
+            "after-slow",
+            "iteration(0)",
+            "iteration(3)",
+            "checked-double.refuse",
+            "hooked",
+        ] {
+            stopped(&report, name);
+        }
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "started slow\nslow\nexit handler\n"
+        );
+    }
+
+    /// A failure inside a sub-pipeline call stops the rest of the call and of the caller; a
+    /// failed task's own failure hook does not run either, as on Argo, where the hook is
+    /// started by `executeDAG` of the DAG holding the task, which no longer runs once that DAG
+    /// has a failed child. Without fail_fast the hook runs.
+    #[test]
+    fn a_failure_in_a_call_or_of_a_hooked_task_stops_the_rest() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let report = run(&sb, &nested(), &params(&log, 7, 0), 1);
+        assert_eq!(report.failed_task.as_deref(), Some("checked-double.refuse"));
+        assert_eq!(task(&report, "iteration(3)").phase, Phase::Succeeded);
+        for name in ["checked-double.sum", "hooked", "on-failure"] {
+            stopped(&report, name);
+        }
+
+        let report = run(&sb, &nested(), &params(&log, 8, 0), 1);
+        assert_eq!(report.phase, Phase::Failed);
+        assert_eq!(report.failed_task.as_deref(), Some("hooked"));
+        assert_eq!(task(&report, "checked-double.sum").phase, Phase::Succeeded);
+        stopped(&report, "on-failure");
+
+        let mut p = nested();
+        p.settings.fail_fast = false;
+        let report = run(&sb, &p, &params(&log, 8, 0), 1);
+        assert_eq!(task(&report, "on-failure").phase, Phase::Succeeded);
+    }
+
+    /// Argo's failFast stops the run later than at once when the failed task's DAG still runs
+    /// a task of its own: the branch trips when `broken` fails (`after-inside` never starts),
+    /// but fails, tripping the pipeline's DAG, only once `slow-inside` has finished
+    /// (`getActivePods` of the branch's node is 0). `after-outside`, ready before that,
+    /// starts; `after-last`, ready after, does not.
+    #[test]
+    fn a_failure_stops_the_dags_around_it_once_its_own_dags_tasks_have_finished() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let p = argot_tests::fixtures::fails_fast_late::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline;
+        let report = run(&sb, &p, &[("log", log.display().to_string())], 6);
+        assert_eq!(report.phase, Phase::Failed);
+        assert_eq!(report.failed_task.as_deref(), Some("broken"));
+        for name in ["slow-inside", "slow-outside", "after-outside", "slow-last"] {
+            assert_eq!(task(&report, name).phase, Phase::Succeeded, "{name}");
+        }
+        stopped(&report, "after-inside");
+        stopped(&report, "after-last");
+    }
+
+    /// The pipeline's DAG fails as soon as a branch has failed and no task of its own runs;
+    /// the exit handler starts then (`operate` in `workflow/controller/operator.go` runs
+    /// `onExit` once the entry node is fulfilled), seeing `Failed`, while `slow-inside`, in
+    /// the other branch, still runs to its end; `after-inside` never starts.
+    #[test]
+    fn the_exit_handler_starts_once_the_pipelines_dag_has_failed() {
+        let sb = Sandbox::new();
+        let log = sb.file("tally.log");
+        let p = argot_tests::fixtures::fails_fast_exits_early::definition()
+            .trace(BIN)
+            .unwrap()
+            .pipeline;
+        let report = run(&sb, &p, &[("log", log.display().to_string())], 3);
+        assert_eq!(report.phase, Phase::Failed);
+        assert_eq!(report.failed_task.as_deref(), Some("broken"));
+        assert_eq!(task(&report, "slow-inside").phase, Phase::Succeeded);
+        assert_eq!(task(&report, "exit").phase, Phase::Succeeded);
+        stopped(&report, "after-inside");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "started slow inside\nFailed\nslow inside\n"
+        );
+    }
+}

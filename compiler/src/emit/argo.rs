@@ -23,7 +23,7 @@
 //! components keep `{{inputs.parameters.x}}` in their argv (an image cannot read argot's files)
 //! and so receive the wire form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{
@@ -31,7 +31,9 @@ use k8s_openapi::api::core::v1::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{CmdArg, ComponentSpec, Implementation, IoKind, WorkflowSettings};
+use crate::ir::{
+    CmdArg, ComponentSpec, Implementation, IoKind, RegionId, RegionKind, WorkflowSettings,
+};
 use crate::protocol::argv::escape;
 pub use crate::protocol::{
     ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
@@ -817,6 +819,44 @@ pub struct LifecycleHook {
     pub expression: Option<String>,
 }
 
+/// The DAG templates a `fail_fast` pipeline's body runs: the root's, each condition's, each
+/// loop's (outer and body), each hook's and each called pipeline's; not the exit handler's
+/// nor any of what it holds.
+///
+/// Argo's `checkParallelism` (`workflow/controller/operator.go`) applies a template's
+/// `failFast` to the children of that template's node only (`getUnsuccessfulChildren`
+/// counts the nodes whose `boundaryID` is the node), and a tripped DAG returns before
+/// `executeDAG`, so nothing nested in it advances. With `failFast` on every one of them, a
+/// failure stops its own DAG and everything under it at once, and each DAG around it once
+/// that DAG has been marked failed (when no pod of its own still runs); with it on the root
+/// only, the DAG holding the failure would go on starting tasks to its end. The local runner
+/// does the same (`run::fail_fast`). None of these templates is also run by the exit handler:
+/// A0029 refuses every condition, loop, call and hook inside it.
+fn fail_fast_templates(valid: &ValidPipeline) -> BTreeSet<String> {
+    let p = valid.pipeline();
+    let names = valid.names();
+    let mut body = BTreeSet::from([names.dag_template.clone()]);
+    for (r, region) in p.regions.iter().enumerate() {
+        if crate::ir::in_exit_handler(&p.regions, RegionId(r as u32)) {
+            continue;
+        }
+        match &region.kind {
+            RegionKind::Branch { .. } | RegionKind::Loop { .. } => {
+                if let Some(b) = &names.branches[r] {
+                    body.insert(b.template.clone());
+                    body.extend(b.body.clone());
+                }
+            }
+            RegionKind::Hook { .. } => body.extend(names.hooks[r].clone()),
+            RegionKind::Call { pipeline, .. } => {
+                body.extend(names.call_templates.get(pipeline).cloned());
+            }
+            RegionKind::Root | RegionKind::ExitHandler => {}
+        }
+    }
+    body
+}
+
 /// Builds the `Workflow` for a validated pipeline.
 pub fn workflow(valid: &ValidPipeline) -> Workflow {
     let p = valid.pipeline();
@@ -847,10 +887,11 @@ pub fn workflow(valid: &ValidPipeline) -> Workflow {
 
     let (mut templates, exit) =
         super::regions::dag_templates(valid, &|name| dag_template(name, Vec::new()));
-    if p.settings.fail_fast
-        && let Some(root) = templates.iter_mut().find(|t| t.name == names.dag_template)
-    {
-        root.fail_fast = Some(true);
+    if p.settings.fail_fast {
+        let body = fail_fast_templates(valid);
+        for t in templates.iter_mut().filter(|t| body.contains(&t.name)) {
+            t.fail_fast = Some(true);
+        }
     }
     templates.extend(exit);
     let mut kinds: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();

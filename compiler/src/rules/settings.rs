@@ -137,41 +137,6 @@ impl Checker<'_> {
                 "pick a non-root user id (`run_as_user = 65532`), or, if the image must run as root, set `secure_defaults = false` (or pass `--no-secure-defaults`)",
             );
         }
-        self.fail_fast();
-    }
-
-    /// A0061: `fail_fast` on a pipeline whose body holds a template of its own (a condition,
-    /// a loop, a call, a hook). Argo's `failFast` counts a nested template's node as one child
-    /// and, once a child failed, marks the DAG failed as soon as no *pod* of its own runs
-    /// (`getActivePods` counts pods of the DAG's own boundary), leaving a nested template
-    /// half-run; neither Argo's result nor a local run of it would be what a user meant.
-    fn fail_fast(&mut self) {
-        let p = self.p;
-        if !p.settings.fail_fast {
-            return;
-        }
-        let nested =
-            p.regions.iter().enumerate().skip(1).find(|(i, _)| {
-                !crate::ir::in_exit_handler(&p.regions, crate::ir::RegionId(*i as u32))
-            });
-        if let Some((_, region)) = nested {
-            let what = match region.kind {
-                crate::ir::RegionKind::Branch { .. } => "a condition (`when`)",
-                crate::ir::RegionKind::Loop { .. } => "a loop (`for_each`)",
-                crate::ir::RegionKind::Call { .. } => "a sub-pipeline call",
-                crate::ir::RegionKind::Hook { .. } => "a task hook",
-                _ => "a template of its own",
-            };
-            let pipeline = &p.name;
-            self.report(
-                Code::FailFastNested,
-                None,
-                format!("pipeline `{pipeline}` sets `fail_fast = true` and holds {what}"),
-                "fail_fast stops a pipeline whose tasks all sit at its top level (the exit handler may hold anything); drop it, or move the condition, loop, call or hook out",
-            )
-            .location
-            .clone_from(&region.location);
-        }
     }
 }
 

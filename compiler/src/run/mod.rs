@@ -81,6 +81,7 @@ mod cache;
 mod container;
 mod depends;
 mod external;
+mod fail_fast;
 pub(crate) mod folder;
 pub mod interrupt;
 pub mod lifeline;

@@ -22,6 +22,7 @@ use argot_client::store::{
 };
 
 use super::cache::Cache;
+use super::fail_fast::FailFast;
 use super::folder::{Manifest, RunFolder, rfc3339};
 use super::interrupt::{self, Signal};
 use super::task::{self, Context, Finished, Job};
@@ -196,6 +197,8 @@ pub(crate) fn execute(
 
     let mut reports = Some(reports);
     let mut stopped = Vec::new();
+    // Whether an earlier stage had a failure a `fail_fast` pipeline stops on.
+    let mut tripped = false;
     let outcome = loop {
         let current = stage.as_ref().map_or(valid, |s| &s.valid);
         let reports = match reports.take() {
@@ -231,8 +234,10 @@ pub(crate) fn execute(
             parallelism,
             reports,
             limits,
+            tripped,
             events,
         );
+        tripped |= outcome.tripped;
         stopped.append(&mut outcome.stopped);
         let more = stage.as_ref().is_some_and(|s| s.deferred)
             && outcome.store_error.is_none()
@@ -386,6 +391,8 @@ struct Outcome {
     interrupted: Option<Signal>,
     /// Tasks that were running when it came and did not succeed.
     stopped: Vec<String>,
+    /// True when a `fail_fast` pipeline had a failure (see `fail_fast`).
+    tripped: bool,
 }
 
 /// Per task, the loops that bound it (loop instance, limit), and how many loop instances
@@ -422,13 +429,16 @@ fn stage_reports(
 }
 
 /// The scheduling loop. `reports` holds the tasks already done (resume, earlier stages);
-/// `limits` bounds how many tasks of each loop run at once (see `unroll::Stage`).
+/// `limits` bounds how many tasks of each loop run at once (see `unroll::Stage`);
+/// `tripped_before` says an earlier stage had a failure a `fail_fast` pipeline stops on.
+#[allow(clippy::too_many_arguments)]
 fn schedule(
     cx: &Context<'_>,
     run_params: &BTreeMap<String, String>,
     parallelism: usize,
     mut reports: Vec<Option<TaskReport>>,
     limits: Option<LoopLimits<'_>>,
+    tripped_before: bool,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Outcome {
     let valid = cx.valid;
@@ -442,7 +452,8 @@ fn schedule(
             dependants[d].push(i);
         }
     }
-    // The exit handler's tasks also wait for the body: every other task to finish.
+    // The exit handler's tasks also wait for the body: every other task to finish (or, under
+    // fail_fast, the pipeline's DAG to fail: `Gate::end_failed_body`).
     let in_exit = &shape.in_exit;
     let body_left = (0..n)
         .filter(|&i| !in_exit[i] && reports[i].is_none())
@@ -465,10 +476,11 @@ fn schedule(
         run_values: BTreeMap::new(),
         run_params,
         branches: vec![None; p.regions.len()],
-        tripped: &cx.tripped,
+        fail_fast: FailFast::new(valid, tripped_before),
+        body_over: body_left == 0,
     };
     if body_left == 0 {
-        gate.run_values = run_values(valid, &shape, &reports);
+        gate.run_values = run_values(valid, &shape, &reports, gate.fail_fast.body_failed());
     }
     // Tasks finished before the loop (resumed ones) have released their dependants already.
     for i in 0..n {
@@ -476,6 +488,8 @@ fn schedule(
             gate.decide(i, &mut reports, &mut ready, events);
         }
     }
+    // An earlier stage's failure has failed the pipeline's DAG already.
+    gate.end_failed_body(&|_| false, &mut reports, &mut ready, events);
     let to_run = reports.iter().filter(|r| r.is_none()).count();
 
     let mut store_error: Option<StoreError> = None;
@@ -528,13 +542,9 @@ fn schedule(
         let mut memory_of: BTreeMap<usize, u64> = BTreeMap::new();
         let mut memory_oversized: BTreeMap<usize, u64> = BTreeMap::new();
         loop {
-            // A fail_fast body that has failed starts nothing more (no scan of the ready
-            // tasks until something has failed).
-            if cx.tripped.load(std::sync::atomic::Ordering::SeqCst) {
-                while let Some(&i) = ready.iter().find(|&&i| gate.stops_fast(i)) {
-                    gate.omit_fast(i, &mut reports, &mut ready, events);
-                }
-            }
+            // Under a fail_fast DAG that has had a failure nothing more starts (no scan of
+            // the ready tasks until something has failed).
+            gate.omit_stopped(&mut reports, &mut ready, events);
             while store_error.is_none() && interrupt::requested().is_none() {
                 let Some(&i) = ready.iter().find(|&&i| {
                     bounds(i).iter().all(|&(l, limit)| in_loop[l] < limit)
@@ -578,6 +588,7 @@ fn schedule(
                             break;
                         }
                         used += need;
+                        gate.fail_fast.started(i);
                         slots_of.insert(i, need);
                         if memory_need > 0 {
                             memory_used += memory_need;
@@ -602,7 +613,12 @@ fn schedule(
                         r.message = Some(why);
                         events(Event::TaskFinished(&r));
                         reports[i] = Some(r);
+                        // An errored node is an unsuccessful child too.
+                        gate.fail_fast.finished(i, false, true);
                         gate.release(i, &mut reports, &mut ready, events);
+                        gate.omit_stopped(&mut reports, &mut ready, events);
+                        let running = |j: usize| slots_of.contains_key(&j);
+                        gate.end_failed_body(&running, &mut reports, &mut ready, events);
                     }
                 }
             }
@@ -650,9 +666,13 @@ fn schedule(
                 stopped.push(i);
             }
             events(Event::TaskFinished(&finished.report));
+            let failed = finished.report.phase.is_failure();
             reports[i] = Some(finished.report);
             if !stopped.contains(&i) {
+                gate.fail_fast.finished(i, true, failed);
                 gate.release(i, &mut reports, &mut ready, events);
+                let running = |j: usize| slots_of.contains_key(&j);
+                gate.end_failed_body(&running, &mut reports, &mut ready, events);
             }
         }
         drop(job_tx);
@@ -688,10 +708,11 @@ fn schedule(
         .failed_branch(&phases, false)
         .or_else(|| shape.failed_branch(&phases, true))
         // A fail_fast DAG that had a failure fails, whatever handled it ("template has failed
-        // or errored children and failFast enabled").
+        // or errored children and failFast enabled"), and so, up the boundaries, does the
+        // pipeline's DAG.
         .or_else(|| {
-            cx.tripped
-                .load(std::sync::atomic::Ordering::SeqCst)
+            gate.fail_fast
+                .any()
                 .then(|| (0..n).find(|&i| !in_exit[i] && phases[i].is_failure()))
                 .flatten()
         });
@@ -702,6 +723,7 @@ fn schedule(
         store_error,
         interrupted,
         stopped: stopped.iter().map(|&i| p.tasks[i].name.clone()).collect(),
+        tripped: gate.fail_fast.any(),
     }
 }
 
@@ -721,15 +743,33 @@ struct Gate<'v> {
     run_params: &'v BTreeMap<String, String>,
     /// Each conditional branch, once decided.
     branches: Vec<Option<BranchState>>,
-    /// Set once a `fail_fast` pipeline's body has had a failure ([`Context::tripped`]).
-    tripped: &'v std::sync::atomic::AtomicBool,
+    /// Which DAGs of a `fail_fast` pipeline have had a failure.
+    fail_fast: FailFast,
+    /// Set once the exit handler may start: the body has finished, or its DAG has failed
+    /// under fail_fast.
+    body_over: bool,
 }
 
 impl Gate<'_> {
-    /// True when task `i` is of the body of a `fail_fast` pipeline that has had a failure:
+    /// True when task `i` is under a DAG of a `fail_fast` pipeline that has had a failure:
     /// it does not start (`checkParallelism`: the DAG starts no child once one failed).
     fn stops_fast(&self, i: usize) -> bool {
-        self.tripped.load(std::sync::atomic::Ordering::SeqCst) && !self.shape.in_exit[i]
+        self.fail_fast.stops(i)
+    }
+
+    /// Finishes every ready task that [`Gate::stops_fast`] holds back.
+    fn omit_stopped(
+        &mut self,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        if !self.fail_fast.any() {
+            return;
+        }
+        while let Some(&i) = ready.iter().find(|&&i| self.stops_fast(i)) {
+            self.omit_fast(i, reports, ready, events);
+        }
     }
 
     /// Finishes task `i` without running it, as `fail_fast` wants.
@@ -769,18 +809,56 @@ impl Gate<'_> {
         if !self.shape.in_exit[i] {
             self.body_left -= 1;
             if self.body_left == 0 {
-                // The body is done: the exit handler learns how it went, and may start.
-                self.run_values = run_values(self.valid, self.shape, reports);
-                for d in 0..self.shape.in_exit.len() {
-                    if self.shape.in_exit[d] && reports[d].is_none() {
-                        self.waiting[d] -= 1;
-                        if self.waiting[d] == 0 {
-                            self.decide(d, reports, ready, events);
-                        }
-                    }
+                self.open_exit(reports, ready, events);
+            }
+        }
+    }
+
+    /// The body is over: the exit handler learns how it went, and may start.
+    fn open_exit(
+        &mut self,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        if self.body_over {
+            return;
+        }
+        self.body_over = true;
+        let failed = self.fail_fast.body_failed();
+        self.run_values = run_values(self.valid, self.shape, reports, failed);
+        for d in 0..self.shape.in_exit.len() {
+            if self.shape.in_exit[d] && reports[d].is_none() {
+                self.waiting[d] -= 1;
+                if self.waiting[d] == 0 {
+                    self.decide(d, reports, ready, events);
                 }
             }
         }
+    }
+
+    /// Once a `fail_fast` pipeline's own DAG has been marked failed (it tripped and none of
+    /// its own tasks runs), Argo's `operate` (`workflow/controller/operator.go`) finds the
+    /// entry node fulfilled and starts the exit handler, while tasks of nested DAGs that were
+    /// running still run (their DAGs are no longer advanced: nothing more of the body starts).
+    /// So here: what of the body has not started (`running` tells what runs) is finished as
+    /// `Omitted`, and the exit handler may start.
+    fn end_failed_body(
+        &mut self,
+        running: &dyn Fn(usize) -> bool,
+        reports: &mut [Option<TaskReport>],
+        ready: &mut BTreeSet<usize>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) {
+        if self.body_over || !self.fail_fast.body_failed() {
+            return;
+        }
+        for j in 0..reports.len() {
+            if !self.shape.in_exit[j] && reports[j].is_none() && !running(j) {
+                self.omit_fast(j, reports, ready, events);
+            }
+        }
+        self.open_exit(reports, ready, events);
     }
 
     /// Evaluates task `i`'s `depends`: ready to start, or `Omitted` (which finishes it, so
@@ -1124,12 +1202,16 @@ fn run_values(
     valid: &ValidPipeline,
     shape: &Shape,
     reports: &[Option<TaskReport>],
+    failed_fast: bool,
 ) -> BTreeMap<RunValue, String> {
     let phases: Vec<&Phase> = reports
         .iter()
         .map(|r| r.as_ref().map_or(&Phase::Omitted, |r| &r.phase))
         .collect();
+    // A DAG that failed fast is marked `Failed` (`checkParallelism`), whatever handled the
+    // failure and whether it was a failure or an error.
     let status = match shape.failed_branch(&phases, false) {
+        _ if failed_fast => "Failed",
         None => "Succeeded",
         Some(i) if *phases[i] == Phase::Error => "Error",
         Some(_) => "Failed",

@@ -56,10 +56,6 @@ pub(crate) struct Context<'a> {
     /// When the run's whole-run deadline (`#[pipeline(active_deadline = …)]`, Argo
     /// `spec.activeDeadlineSeconds`) passes, with the setting as written.
     pub deadline: Option<(Instant, String)>,
-    /// Set when a task of a `fail_fast` pipeline's body has had a failed attempt: from then
-    /// on no task and no retry starts in the body (Argo's template `failFast`:
-    /// `checkParallelism` counts a failed attempt's pod as an unsuccessful child).
-    pub(crate) tripped: std::sync::atomic::AtomicBool,
     executable_digest: OnceLock<Result<String, String>>,
     runtime: OnceLock<Result<String, String>>,
 }
@@ -91,7 +87,6 @@ impl<'a> Context<'a> {
             semaphores: &NO_SEMAPHORES,
             memory: None,
             deadline: None,
-            tripped: std::sync::atomic::AtomicBool::new(false),
             valid,
             run_id,
             folder,
@@ -240,8 +235,9 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         };
         let fail_fast =
             p.settings.fail_fast && !crate::ir::in_exit_handler(&p.regions, task.region);
+        // Under fail_fast a failed attempt is a failed child of the task's DAG, which then
+        // starts nothing more, no retry either (`checkParallelism`; see `fail_fast`).
         if fail_fast {
-            cx.tripped.store(true, std::sync::atomic::Ordering::SeqCst);
             break outcome;
         }
         let last = settings::LastAttempt {
