@@ -558,6 +558,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "template_edits",
+        argot_tests::fixtures::template_edits::definition(),
+        "argot-fixtures",
+    );
+    check(
         "run_volumes",
         argot_tests::fixtures::run_volumes::definition(),
         "argot-fixtures",

@@ -254,8 +254,9 @@ pub fn default_cache_dir(workdir: &Path) -> PathBuf {
 /// more slots than there are alone, and says so in its report. Memory and extended resources
 /// (GPUs) are not counted: this machine's are not known to the runner.
 pub fn task_slots(valid: &ValidPipeline, task: TaskId) -> usize {
-    let config = &valid.names().template_of(task).config;
-    let Some(resources) = &config.resources else {
+    // An edit's resources count as the settings' do.
+    let effective = valid.names().template_of(task).effective_config();
+    let Some(resources) = &effective.resources else {
         return 1;
     };
     let cpu = |m: &Option<
