@@ -1194,3 +1194,53 @@ fn every_example_is_valid_for_every_version_or_refused() {
     // The refusals are the constructs a version lacks, not accidents: none at 4.1.
     assert!(refused.iter().all(|r| !r.ends_with("@4.1")), "{refused:?}");
 }
+
+mod edits {
+    use argot::prelude::*;
+    use argot_tests::fixtures::where_and_env;
+
+    /// A memoized task whose edit sets one working directory.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn in_a() {
+        where_and_env("X")
+            .set_memoize("argot-memo", Some("1h"))
+            .edit_template(|t| t.container.working_dir = Some("/a".into()));
+    }
+
+    /// The same task, its edit setting another.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn in_b() {
+        where_and_env("X")
+            .set_memoize("argot-memo", Some("1h"))
+            .edit_template(|t| t.container.working_dir = Some("/b".into()));
+    }
+}
+
+/// `edit_template`: the edited templates validate against every supported Argo version's
+/// schema with strict keys, and an edit that changes what runs changes the `memoize` key (the
+/// edited template's digest joins it, as it joins the local cache's key).
+#[test]
+fn template_edits_hold_in_every_schema_and_key_the_cache() {
+    let def = argot_tests::fixtures::template_edits::definition();
+    for version in [ArgoVersion::V4_0, ArgoVersion::V3_7, ArgoVersion::V3_6] {
+        let options = CompileOptions {
+            argo_version: version,
+            ..options("argot-fixtures")
+        };
+        checked_manifest("template_edits", def, &options);
+    }
+    let key = |def: PipelineDef| {
+        let (compiled, _) = checked_manifest("edits", def, &options("argot-fixtures"));
+        let json = serde_json::to_value(&compiled.manifest).unwrap();
+        json["spec"]["templates"][1]["memoize"]["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (
+        key(edits::in_a::definition()),
+        key(edits::in_b::definition()),
+    );
+    assert!(a.starts_with("{{=sprig.sha256sum('where_and_env/"), "{a}");
+    assert_ne!(a, b);
+}

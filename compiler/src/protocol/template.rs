@@ -177,7 +177,7 @@ fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<
 
 /// `config` as the edited template says: the settings argot models (environment,
 /// resources, mounts other than argot's outputs folder, image, pull policy, security
-/// context, labels, annotations) read back from it, so that the checks on settings and the
+/// context, labels, annotations, the pod patch's volumes) read back from it, so that the checks on settings and the
 /// local runner see what the edits made.
 pub fn effective(config: &TaskConfig, edited: &Edited) -> TaskConfig {
     let (before, after) = (&edited.generated, &edited.edited);
@@ -204,6 +204,11 @@ pub fn effective(config: &TaskConfig, edited: &Edited) -> TaskConfig {
         out.labels.remove(COMPONENT_LABEL);
     }
     out.annotations = after.annotations.clone();
+    // Volumes the pod patch adds are the pod's too (merged by name, `ApplyPodSpecPatch`).
+    for volume in after.pod.volumes.iter().flatten() {
+        out.volumes.retain(|v| v.name != volume.name);
+        out.volumes.push(volume.clone());
+    }
     out
 }
 

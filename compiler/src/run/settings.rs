@@ -109,7 +109,11 @@ pub(crate) fn check(
                 ),
             }
         }
-        for volume in &config.volumes {
+        // A volume only an edit's pod patch adds matters here through a mount (A0063 above).
+        let from_settings = |v: &&k8s_openapi::api::core::v1::Volume| {
+            template.config.volumes.iter().any(|own| own.name == v.name)
+        };
+        for volume in config.volumes.iter().filter(from_settings) {
             // A claim named after the run (`{{workflow.name}}-…`) is one a resource step
             // creates on a cluster.
             if volume
