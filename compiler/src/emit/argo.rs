@@ -609,7 +609,7 @@ pub struct Template {
 #[serde(untagged)]
 pub enum MainContainer {
     /// As argot generates it.
-    Generated(Container),
+    Generated(Box<Container>),
     /// As an edit left it.
     Edited(EditedContainer),
 }
@@ -1273,7 +1273,10 @@ fn component_template(
                 meta.annotations.insert(k.clone(), v.clone());
             }
             let main = crate::protocol::template::main_container(p, config, spec);
-            (MainContainer::Generated(Container::of(main)), None)
+            (
+                MainContainer::Generated(Box::new(Container::of(main))),
+                None,
+            )
         }
         Some(edited) => {
             edited_digest = Some(edited.digest());
