@@ -1241,7 +1241,7 @@ pub fn where_and_env(var: String) -> Result<String> {
 /// every task (`task_defaults()`) the termination message policy; on a native task a working
 /// directory inside its volume, an environment variable, a `preStop` hook, a host alias
 /// through the pod patch, a pod label, and memoization (the edit joins its key); on a
-/// container task its image, environment and working directory.
+/// container task its image, an argument, its environment and working directory.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn template_edits() {
     use argot::k8s::{EnvVar, ExecAction, HostAlias, Lifecycle, LifecycleHandler};
@@ -1274,15 +1274,21 @@ pub fn template_edits() {
             }]);
             t.labels.insert("team".into(), "vision".into());
         });
-    image_and_env("MODEL").name("container").edit_template(|t| {
-        t.container.image = Some("example.com/fake:2.0".into());
-        t.container.env = Some(vec![EnvVar {
-            name: "MODEL".into(),
-            value: Some("from-the-edit".into()),
-            value_from: None,
-        }]);
-        t.container.working_dir = Some("/work".into());
-    });
+    image_and_env("UNUSED")
+        .name("container")
+        .edit_template(|t| {
+            // The variable to describe: the edit's, in place of the input's placeholder.
+            if let Some(args) = &mut t.container.args {
+                args[1] = "MODEL".into();
+            }
+            t.container.image = Some("example.com/fake:2.0".into());
+            t.container.env = Some(vec![EnvVar {
+                name: "MODEL".into(),
+                value: Some("from-the-edit".into()),
+                value_from: None,
+            }]);
+            t.container.working_dir = Some("/work".into());
+        });
 }
 
 // --- Security contexts and affinity. ---

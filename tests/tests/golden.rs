@@ -1243,4 +1243,20 @@ fn template_edits_hold_in_every_schema_and_key_the_cache() {
     );
     assert!(a.starts_with("{{=sprig.sha256sum('where_and_env/"), "{a}");
     assert_ne!(a, b);
+    // The local cache's key takes the same digest of the edited template.
+    let digest = |def: PipelineDef| {
+        let traced = def.trace("/usr/local/bin/argot-fixtures").unwrap();
+        let valid = argot::validate(&traced.pipeline, &argot::ValidateOptions::default()).unwrap();
+        let edited = valid.names().templates[0].edited.clone().unwrap();
+        assert!(edited.edited.container.working_dir.is_some());
+        edited.digest()
+    };
+    assert_ne!(
+        digest(edits::in_a::definition()),
+        digest(edits::in_b::definition())
+    );
+    assert_eq!(
+        digest(edits::in_a::definition()),
+        digest(edits::in_a::definition())
+    );
 }

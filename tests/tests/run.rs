@@ -2197,13 +2197,17 @@ fn run_time_values_in_settings_reach_the_environment_and_the_image() {
 #[test]
 fn template_edits_reach_the_component_locally() {
     let sb = Sandbox::new();
-    let mut c = sb.command(&["run", "template_edits", "--no-cache"]);
-    c.env(
-        "ARGOT_CONTAINER_RUNTIME",
-        env!("CARGO_BIN_EXE_argot-fake-runtime"),
-    );
-    let out = c.output().unwrap();
+    let run = || {
+        let mut c = sb.command(&["run", "template_edits"]);
+        c.env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        );
+        c.output().unwrap()
+    };
+    let out = run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stdout(&out).contains("not cached"), "{}", stdout(&out));
     let details = sb.show(&run_id(&out));
     let native = output_param(&details, "native", "output");
     let (dir, value) = native.split_once(' ').unwrap();
@@ -2221,6 +2225,10 @@ fn template_edits_reach_the_component_locally() {
     let text = format!("{}{}", stdout(&out), stderr(&out));
     let note = "template fields set by `edit_template` only concern a pod on a cluster; ignored here: `lifecycle` (`native`), `pod.hostAliases` (`native`), `terminationMessagePolicy` (`native`, `container`)";
     assert_eq!(text.matches(note).count(), 1, "{text}");
+    // The edited templates key the cache: the same edits reuse the results.
+    let out = run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("(2 cached)"), "{}", stdout(&out));
 }
 
 /// Security contexts and affinities have no meaning on one machine: the run goes ahead and
