@@ -2830,6 +2830,30 @@ fn a0063_template_edits_argot_cannot_honour() {
     let none = std::collections::BTreeMap::new();
     argot::run::check_local(&valid, &none).unwrap_or_else(|d| panic!("runs locally: {d}"));
 
+    // The defaults' edits pass over resource steps, as their other container settings do; a
+    // resource step's own edit is refused.
+    let edit = |n| {
+        argot::ir::TemplateEditFn::new(
+            format!("here:{n}"),
+            n,
+            std::sync::Arc::new(|t: &mut argot::TemplateEdit| {
+                t.container.working_dir = Some("/w".into());
+            }),
+        )
+    };
+    let mut p = distributed();
+    p.defaults.edits.push(edit(0));
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    assert!(
+        valid.names().templates.iter().any(|t| t.edited.is_some()),
+        "the native steps are edited"
+    );
+    let step = p.tasks.iter().position(|t| t.component == "train").unwrap();
+    p.tasks[step].config.edits.push(edit(1));
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::TemplateEdit], "{d}");
+    assert!(d.to_string().contains("is a resource step"), "{d}");
+
     // Valid for Argo, refused by the local runner.
     let p = traced(scoped::unrunnable_edits::definition());
     let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));

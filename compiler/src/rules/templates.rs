@@ -292,6 +292,15 @@ impl Checker<'_> {
         let id = Some(TaskId(task as u32));
         let who = format!("task `{}`", self.p.tasks[task].name);
         if let crate::ir::Implementation::Resource(_) = spec.implementation {
+            // The pipeline's defaults' edits pass over a resource step, as its other container
+            // settings do (`resource_template`); its own are refused.
+            if config
+                .edits
+                .iter()
+                .all(|e| self.p.defaults.edits.contains(e))
+            {
+                return None;
+            }
             self.report(
                 Code::TemplateEdit,
                 id,
