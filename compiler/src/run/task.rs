@@ -802,8 +802,8 @@ fn run_process(
             let mut working_dir = None;
             if let Some((generated, main)) = edited_main {
                 // The command and arguments an edit left: each one argot wrote is rendered as
-                // before; one the edit wrote meets only the kubelet's expansion (validation
-                // refused one holding an Argo variable, A0063).
+                // before; one the edit wrote meets only the kubelet's expansion (`run` refused
+                // one holding an Argo variable before starting, A0063).
                 let written: Vec<(&String, &crate::ir::CmdArg)> = generated
                     .command
                     .iter()
