@@ -602,6 +602,23 @@ codes! {
          are read only through `one_of([deeper, this_level])`, which is the deeper level's \
          output when the call ran and this level's otherwise: at the last level the call \
          does not run and has no outputs.";
+    /// A typed template edit argot cannot emit faithfully, or `run` cannot reproduce.
+    TemplateEdit = "A0063", Error, "a template edit argot or the local runner cannot honour",
+        source: "argo-workflows v4.1 `util/util.go`: `ApplyPodSpecPatch` (a template's `podSpecPatch` is decoded as a `PodSpec` and laid over the pod as a strategic merge patch); `workflow/common/common.go`: `MainContainerName`; argot: local parity",
+        test: "a0063_template_edits_argot_cannot_honour",
+        "`edit_template` hands its closure the template argot generated: the main \
+         container (Kubernetes' `Container`, named `main` as Argo names it), an empty \
+         `PodSpec` emitted as the template's `podSpecPatch`, and the pod's labels and \
+         annotations. The main container keeps its name, and the pod patch adds no \
+         containers (edit `container`, or use `add_sidecar` / `add_init_container`, which \
+         argot checks). An edit read back from serialised IR has no closure to run: trace \
+         the pipeline again. The local runner honours the edited environment, working \
+         directory and, for a container component, image, command and arguments; it \
+         refuses what it cannot reproduce: a native component's command or arguments (argot's \
+         entrypoint needs them as generated), a mount it has no folder for (mount volumes \
+         with `add_pvc_volume`, `add_empty_dir_volume`, … instead), `envFrom` (set variables \
+         one by one), an argument naming an Argo variable argot did not write. Run such a \
+         pipeline on a cluster, or drop the edit for local runs.";
 }
 
 impl fmt::Display for Code {

@@ -1509,6 +1509,112 @@ pub struct TaskConfig {
     /// Containers run to completion, in order, before the main one (Argo `initContainers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Typed edits of the generated template (`edit_template`), applied in order after
+    /// everything above: the pipeline's defaults' first, then the task's. The IR records
+    /// where each was written, not the closure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<TemplateEditFn>,
+}
+
+/// What an `edit_template` closure receives and changes: the template argot generated for
+/// a task, as Kubernetes' own types. Every field it sets is emitted (the main container
+/// whole, the pod fields as Argo's `podSpecPatch`) and, where it means something on one
+/// machine, honoured by `run`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TemplateEdit {
+    /// The main container as argot generated it (named `main`, as Argo names it: its image,
+    /// command, arguments, environment, resources, mounts and security context). Set any
+    /// field of it; the name stays `main`.
+    pub container: k8s_openapi::api::core::v1::Container,
+    /// Pod fields argot does not model (`hostAliases`, `dnsConfig`, `runtimeClassName`,
+    /// `terminationGracePeriodSeconds`, …), empty at first: emitted as the template's
+    /// `podSpecPatch`, a strategic merge patch Argo lays over the pod it made. Its
+    /// `containers` and `initContainers` stay empty (edit `container`, or use `add_sidecar`
+    /// and `add_init_container`).
+    pub pod: k8s_openapi::api::core::v1::PodSpec,
+    /// The labels of the template's pods (`metadata.labels`), argot's own included.
+    pub labels: BTreeMap<String, String>,
+    /// The annotations of the template's pods (`metadata.annotations`).
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The closure of an `edit_template` call.
+pub type EditClosure = dyn Fn(&mut TemplateEdit) + Send + Sync;
+
+/// One `edit_template` call: the closure, beside the IR (serde skips it), and what the IR
+/// records of it — where it was written and its number in the trace, so that tasks edited
+/// by different calls get different templates, and the IR stays the same from run to run.
+#[derive(Clone)]
+pub struct TemplateEditFn {
+    /// `file:line:column` of the call.
+    pub at: String,
+    /// The call's number among the trace's `edit_template` calls.
+    pub n: u32,
+    edit: Option<std::sync::Arc<EditClosure>>,
+}
+
+impl TemplateEditFn {
+    /// The edit `edit`, written at `at`, the trace's `n`-th.
+    pub fn new(at: String, n: u32, edit: std::sync::Arc<EditClosure>) -> TemplateEditFn {
+        TemplateEditFn {
+            at,
+            n,
+            edit: Some(edit),
+        }
+    }
+
+    /// Applies the closure to `template`; `None` when this edit was read back from
+    /// serialised IR, which cannot hold a closure.
+    pub fn apply(&self, template: &mut TemplateEdit) -> Option<()> {
+        let edit = self.edit.as_ref()?;
+        edit(template);
+        Some(())
+    }
+}
+
+impl std::fmt::Debug for TemplateEditFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateEditFn")
+            .field("at", &self.at)
+            .field("n", &self.n)
+            .field("closure", &self.edit.is_some())
+            .finish()
+    }
+}
+
+/// Two edits are the same call of the same trace: the number tells calls apart, the place
+/// says where it was written (equal closures made by one call in a loop share a number).
+impl PartialEq for TemplateEditFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.n == other.n
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct EditRecord {
+    at: String,
+    n: u32,
+}
+
+impl Serialize for TemplateEditFn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EditRecord {
+            at: self.at.clone(),
+            n: self.n,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TemplateEditFn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let record = EditRecord::deserialize(d)?;
+        Ok(TemplateEditFn {
+            at: record.at,
+            n: record.n,
+            edit: None,
+        })
+    }
 }
 
 /// A persistent volume claim created when the run starts and deleted with it (one of Argo's
@@ -1768,6 +1874,12 @@ impl TaskConfig {
             run_volumes: keyed(&base.run_volumes, &self.run_volumes, |v| &v.name),
             sidecars: keyed(&base.sidecars, &self.sidecars, |c| &c.name),
             init_containers: keyed(&base.init_containers, &self.init_containers, |c| &c.name),
+            edits: base
+                .edits
+                .iter()
+                .chain(self.edits.iter().filter(|e| !base.edits.contains(e)))
+                .cloned()
+                .collect(),
         }
     }
 
@@ -1909,6 +2021,7 @@ static NO_SETTINGS: TaskConfig = TaskConfig {
     run_volumes: Vec::new(),
     sidecars: Vec::new(),
     init_containers: Vec::new(),
+    edits: Vec::new(),
 };
 
 impl TaskSettings {

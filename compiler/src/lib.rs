@@ -105,8 +105,8 @@ pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, ImagePullPolicy, RetryIf, RetryNumber, Secret, SettingValue, TaskDefaults,
-    TaskOptions, task_defaults,
+    ComponentSettings, EditTemplate, ImagePullPolicy, RetryIf, RetryNumber, Secret, SettingValue,
+    TaskDefaults, TaskOptions, TemplateEdit, task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
@@ -131,12 +131,16 @@ pub use k8s_openapi::api::core::v1::Toleration;
 /// containers ([`TaskOptions::set_security_context`], [`TaskOptions::set_pod_security_context`],
 /// [`TaskOptions::set_affinity`], [`TaskOptions::add_sidecar`],
 /// [`TaskOptions::add_init_container`]) and the types they hold, re-exported from `k8s-openapi` at
-/// the version argot was built with, so a pipeline needs no dependency of its own.
+/// the version argot was built with, so a pipeline needs no dependency of its own; and those
+/// an `edit_template` closure most often sets ([`EditTemplate::edit_template`]: the
+/// container's `lifecycle`, the pod's `hostAliases` and `dnsConfig`; the rest of a
+/// `PodSpec`'s and `Container`'s field types are `k8s-openapi`'s, at the same version).
 pub mod k8s {
     pub use k8s_openapi::api::core::v1::{
-        Affinity, Capabilities, Container, ContainerPort, EnvVar, NodeAffinity, NodeSelector,
-        NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PodAntiAffinity,
-        PodSecurityContext, PreferredSchedulingTerm, SeccompProfile, SecurityContext, VolumeMount,
+        Affinity, Capabilities, Container, ContainerPort, EnvVar, ExecAction, HostAlias, Lifecycle,
+        LifecycleHandler, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        PodAffinity, PodAffinityTerm, PodAntiAffinity, PodDNSConfig, PodSecurityContext, PodSpec,
+        PreferredSchedulingTerm, SeccompProfile, SecurityContext, VolumeMount,
         WeightedPodAffinityTerm,
     };
     pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
@@ -155,9 +159,9 @@ pub mod prelude {
     pub use crate::ir::{Archive, ArtifactGc};
     pub use crate::settings::{ImagePullPolicy, RetryIf};
     pub use crate::{
-        AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
-        TaskTemplateRef, component, container_component, for_each, format_arg, on_exit, one_of,
-        pipeline, task_defaults, when,
+        AsTask, ComponentSettings, EditTemplate, Result, RunFailure, Secret, TaskHooks,
+        TaskOptions, TaskResults, TaskTemplateRef, component, container_component, for_each,
+        format_arg, on_exit, one_of, pipeline, task_defaults, when,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

@@ -16,6 +16,7 @@
 use crate::ir::{CmdArg, ComponentSpec, IoKind, Piece};
 
 pub mod argv;
+pub mod template;
 
 /// The folder holding every path argot places in a container.
 pub const ARGOT_DIR: &str = "/tmp/argot";

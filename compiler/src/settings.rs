@@ -39,6 +39,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::dsl::{Param, ParamRef};
 use crate::format::{Displayed, Formatted};
+pub use crate::ir::TemplateEdit;
 use crate::ir::{
     Backoff, Comparison, RetryCondition, RetryOn, RetryPolicy, RetryStatus, RetryValue, TaskConfig,
 };
@@ -978,6 +979,60 @@ pub trait TaskOptions: SettingsTarget + Sized {
 }
 
 impl<T: SettingsTarget> TaskOptions for T {}
+
+/// The typed escape hatch: [`EditTemplate::edit_template`] on a task or on
+/// [`task_defaults`] (not on a component's settings, which are built outside any trace).
+pub trait EditTemplate: SettingsTarget + Sized {
+    /// Sets what argot does not model yet on the template argot generated for the task:
+    /// `edit` receives it as Kubernetes' own types ([`TemplateEdit`]: the main container
+    /// whole, a `PodSpec` emitted as Argo's `podSpecPatch`, the pod's labels and
+    /// annotations) and changes any field.
+    ///
+    /// ```
+    /// use argot::prelude::*;
+    ///
+    /// #[component]
+    /// fn fit(rows: u32) -> Result<f64> {
+    ///     Ok(f64::from(rows))
+    /// }
+    ///
+    /// #[pipeline(image = "ghcr.io/acme/train:1.0")]
+    /// fn nightly() {
+    ///     fit(1000).edit_template(|t| {
+    ///         t.container.working_dir = Some("/workspace".into());
+    ///         t.container.termination_message_policy = Some("FallbackToLogsOnError".into());
+    ///         t.pod.host_aliases = Some(vec![argot::k8s::HostAlias {
+    ///             ip: "10.0.0.7".into(),
+    ///             hostnames: Some(vec!["data.internal".into()]),
+    ///         }]);
+    ///     });
+    /// }
+    /// # fn main() {}
+    /// ```
+    ///
+    /// Edits apply after every other setting, the defaults' first, then the task's, each in
+    /// the order written; a later `set_…` call does not undo one. The closure may run more
+    /// than once (validation, emission, `run`): it must do the same each time. The IR
+    /// records where it was written, not what it does.
+    ///
+    /// Validation checks the edited template as it checks settings (environment variable
+    /// names, resources; A0063 for `pod.containers`, `pod.init_containers` or a renamed
+    /// main container). `run` honours the environment, the working directory and, for a
+    /// container component, the image, command and arguments; it notes the fields it has
+    /// no use for once per run, and refuses (A0063) an edit it cannot reproduce: a native
+    /// component's command or arguments, mounts it has no folder for, `envFrom`.
+    #[track_caller]
+    fn edit_template(self, edit: impl Fn(&mut TemplateEdit) + Send + Sync + 'static) -> Self {
+        let location = std::panic::Location::caller();
+        let edit = trace::template_edit(location, std::sync::Arc::new(edit));
+        self.__edit(&mut |c| c.edits.push(edit.clone()));
+        self
+    }
+}
+
+impl<T: crate::AsTask> EditTemplate for T {}
+
+impl EditTemplate for TaskDefaults {}
 
 #[cfg(test)]
 mod tests {

@@ -218,6 +218,8 @@ pub(crate) struct Tracer {
     /// The call regions whose body has made its recursive call: a second one would make
     /// tracing (and the run) grow exponentially with the depth.
     recursed: BTreeSet<RegionId>,
+    /// How many `edit_template` calls this trace has seen.
+    edits: u32,
     problems: Vec<Diagnostic>,
 }
 
@@ -297,6 +299,7 @@ pub(crate) fn trace(
         calls: vec![header.name],
         called: HashMap::new(),
         recursed: BTreeSet::new(),
+        edits: 0,
         problems: Vec::new(),
     };
     let previous = CURRENT.with(|c| c.borrow_mut().replace(tracer));
@@ -488,6 +491,23 @@ pub fn configure_task(task: TaskHandle, edit: &mut dyn FnMut(&mut TaskConfig)) {
         edit(&mut config);
         t.config = config.into();
     });
+}
+
+/// Records an `edit_template` call written at `location`: what the IR holds of it (where,
+/// and its number among the trace's calls), with its closure beside.
+#[doc(hidden)]
+pub fn template_edit(
+    location: &'static Location<'static>,
+    edit: std::sync::Arc<crate::ir::EditClosure>,
+) -> crate::ir::TemplateEditFn {
+    let n = CURRENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(tracer) => {
+            tracer.edits += 1;
+            tracer.edits - 1
+        }
+        None => panic!("`.edit_template(…)` is used only inside a #[pipeline] function"),
+    });
+    crate::ir::TemplateEditFn::new(location_of(location).to_string(), n, edit)
 }
 
 /// Edits the pipeline-wide defaults of the pipeline being traced (`task_defaults()`).

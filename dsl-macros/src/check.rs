@@ -97,6 +97,7 @@ pub const TASK_METHODS: &[&str] = &[
     "add_init_container",
     "add_config_map_volume",
     "add_toleration",
+    "edit_template",
     "set_accelerator_limit",
     "set_active_deadline",
     "set_caching_options",

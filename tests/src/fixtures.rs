@@ -1227,6 +1227,70 @@ pub fn setting_values(#[default("v1.2")] tag: Param<String>, #[default(7)] build
         .set_container_image(format_arg!("example.com/fake:{}", tag));
 }
 
+// --- The typed escape hatch: template edits. ---
+
+/// Where it runs and what environment variable `var` holds: `<working directory> <value>`.
+#[component]
+pub fn where_and_env(var: String) -> Result<String> {
+    let dir = std::env::current_dir().context("no working directory")?;
+    let value = std::env::var(&var).with_context(|| format!("`{var}` is not set"))?;
+    Ok(format!("{} {value}", dir.display()))
+}
+
+/// Fields argot does not model, set with `edit_template` on the templates it generated: on
+/// every task (`task_defaults()`) the termination message policy; on a native task a working
+/// directory inside its volume, an environment variable, a `preStop` hook, a host alias
+/// through the pod patch, a pod label, and memoization (the edit joins its key); on a
+/// container task its image, an argument, its environment and working directory.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn template_edits() {
+    use argot::k8s::{EnvVar, ExecAction, HostAlias, Lifecycle, LifecycleHandler};
+    task_defaults().edit_template(|t| {
+        t.container.termination_message_policy = Some("FallbackToLogsOnError".into());
+    });
+    where_and_env("STAGE")
+        .name("native")
+        .add_empty_dir_volume("scratch", "/scratch")
+        .set_memoize("argot-memo", Some("24h"))
+        .edit_template(|t| {
+            t.container.working_dir = Some("/scratch/work".into());
+            t.container.env.get_or_insert_with(Vec::new).push(EnvVar {
+                name: "STAGE".into(),
+                value: Some("edited in $(ARGOT_VOLUME_SCRATCH)".into()),
+                value_from: None,
+            });
+            t.container.lifecycle = Some(Lifecycle {
+                pre_stop: Some(LifecycleHandler {
+                    exec: Some(ExecAction {
+                        command: Some(vec!["sleep".into(), "5".into()]),
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+            t.pod.host_aliases = Some(vec![HostAlias {
+                ip: "10.0.0.7".into(),
+                hostnames: Some(vec!["data.internal".into()]),
+            }]);
+            t.labels.insert("team".into(), "vision".into());
+        });
+    image_and_env("UNUSED")
+        .name("container")
+        .edit_template(|t| {
+            // The variable to describe: the edit's, in place of the input's placeholder.
+            if let Some(args) = &mut t.container.args {
+                args[1] = "MODEL".into();
+            }
+            t.container.image = Some("example.com/fake:2.0".into());
+            t.container.env = Some(vec![EnvVar {
+                name: "MODEL".into(),
+                value: Some("from-the-edit".into()),
+                value_from: None,
+            }]);
+            t.container.working_dir = Some("/work".into());
+        });
+}
+
 // --- Security contexts and affinity. ---
 
 /// A task with its own container and pod security contexts (over the secure defaults) and an

@@ -333,6 +333,72 @@ mod scoped {
             .add_semaphore("Limits", "gpu slots");
     }
 
+    /// Template edits Argo would not run as written (A0063), and one whose environment
+    /// variable name the settings' checks refuse (A0030).
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn bad_edits() {
+        use argot::k8s::{Container, EnvVar};
+        step(1)
+            .name("renamed")
+            .edit_template(|t| t.container.name = "trainer".into());
+        step(2).name("extra-container").edit_template(|t| {
+            t.pod.containers.push(Container {
+                name: "proxy".into(),
+                image: Some("envoy:1.30".into()),
+                ..Default::default()
+            });
+        });
+        step(3).name("bad-env").edit_template(|t| {
+            t.container.env = Some(vec![EnvVar {
+                name: "A=B".into(),
+                value: Some("1".into()),
+                value_from: None,
+            }]);
+        });
+    }
+
+    /// Template edits Argo runs and the local runner cannot reproduce (A0063).
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn unrunnable_edits() {
+        use argot::k8s::{PodSpec, VolumeMount};
+        use k8s_openapi::api::core::v1::{
+            ConfigMapEnvSource, EnvFromSource, HostPathVolumeSource, Volume,
+        };
+        step(1).name("wrapped").edit_template(|t| {
+            t.container.command = Some(vec!["/bin/sh".into(), "-c".into()]);
+        });
+        step(2).name("mounted").edit_template(|t| {
+            t.container
+                .volume_mounts
+                .get_or_insert_with(Vec::new)
+                .push(VolumeMount {
+                    name: "data".into(),
+                    mount_path: "/data".into(),
+                    ..Default::default()
+                });
+            t.pod = PodSpec {
+                volumes: Some(vec![Volume {
+                    name: "data".into(),
+                    host_path: Some(HostPathVolumeSource {
+                        path: "/mnt/data".into(),
+                        type_: None,
+                    }),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            };
+        });
+        step(3).name("from-config").edit_template(|t| {
+            t.container.env_from = Some(vec![EnvFromSource {
+                config_map_ref: Some(ConfigMapEnvSource {
+                    name: "settings".into(),
+                    optional: None,
+                }),
+                ..Default::default()
+            }]);
+        });
+    }
+
     /// Resources Kubernetes would refuse.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn bad_resources() {
@@ -2689,4 +2755,90 @@ fn a0012_says_how_to_pin_by_digest_and_a_digest_pins() {
     };
     let valid = validate(&p, &pinned).expect("a digest is a valid reference");
     assert!(valid.warnings().is_empty(), "{}", valid.warnings());
+}
+
+/// `edit_template`: what Argo would not run as written is refused when compiling (a renamed
+/// main container, containers in the pod patch, an edit read back from JSON without its
+/// closure), the edited template goes through the settings' checks, and what the local runner
+/// cannot reproduce is refused before a run starts, each saying what to do.
+#[test]
+fn a0063_template_edits_argot_cannot_honour() {
+    let d = errors_of(&traced(scoped::bad_edits::definition()));
+    assert_eq!(
+        d.codes(),
+        [
+            Code::TemplateEdit,
+            Code::TemplateEdit,
+            Code::InvalidTaskConfig
+        ],
+        "{d}"
+    );
+    let text = d.to_string();
+    for expected in [
+        "task `renamed`: an edit renames the main container `trainer`; Argo names it `main`",
+        "task `extra-container`: an edit puts `proxy` in `pod.containers`",
+        "add one with `add_sidecar`",
+        "environment variable name \"A=B\" is invalid",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    snapshot("A0063-template-edits", &d);
+
+    // The IR records where an edit was written, not its closure: read back, it cannot run.
+    let fine = traced(fixtures::template_edits::definition());
+    let json = serde_json::to_string(&fine).unwrap();
+    let read_back: Pipeline = serde_json::from_str(&json).unwrap();
+    assert_eq!(read_back, fine, "the IR round-trips");
+    let d = errors_of(&read_back);
+    assert!(
+        d.codes().iter().all(|c| *c == Code::TemplateEdit) && d.codes().len() == 2,
+        "{d}"
+    );
+    assert!(
+        d.to_string()
+            .contains("has no closure: it was read back from serialised IR"),
+        "{d}"
+    );
+    let valid = validate(&fine, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let none = std::collections::BTreeMap::new();
+    argot::run::check_local(&valid, &none).unwrap_or_else(|d| panic!("runs locally: {d}"));
+
+    // The defaults' edits pass over resource steps, as their other container settings do; a
+    // resource step's own edit is refused.
+    let edit = |n| {
+        argot::ir::TemplateEditFn::new(
+            format!("here:{n}"),
+            n,
+            std::sync::Arc::new(|t: &mut argot::TemplateEdit| {
+                t.container.working_dir = Some("/w".into());
+            }),
+        )
+    };
+    let mut p = distributed();
+    p.defaults.edits.push(edit(0));
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    assert!(
+        valid.names().templates.iter().any(|t| t.edited.is_some()),
+        "the native steps are edited"
+    );
+    let step = p.tasks.iter().position(|t| t.component == "train").unwrap();
+    p.tasks[step].config.edits.push(edit(1));
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::TemplateEdit], "{d}");
+    assert!(d.to_string().contains("is a resource step"), "{d}");
+
+    // Valid for Argo, refused by the local runner.
+    let p = traced(scoped::unrunnable_edits::definition());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid, &none).expect_err("the local runner refuses them");
+    assert_eq!(d.codes(), [Code::TemplateEdit; 3], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "task `wrapped`: an edit changes the command of its native component",
+        "task `mounted`: an edit mounts volume `data` at `/data`, which the local runner has no folder for",
+        "mount it with `add_pvc_volume`",
+        "task `from-config`: an edit sets `envFrom`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
 }

@@ -558,6 +558,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "template_edits",
+        argot_tests::fixtures::template_edits::definition(),
+        "argot-fixtures",
+    );
+    check(
         "run_volumes",
         argot_tests::fixtures::run_volumes::definition(),
         "argot-fixtures",
@@ -1198,4 +1203,70 @@ fn every_example_is_valid_for_every_version_or_refused() {
     }
     // The refusals are the constructs a version lacks, not accidents: none at 4.1.
     assert!(refused.iter().all(|r| !r.ends_with("@4.1")), "{refused:?}");
+}
+
+mod edits {
+    use argot::prelude::*;
+    use argot_tests::fixtures::where_and_env;
+
+    /// A memoized task whose edit sets one working directory.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn in_a() {
+        where_and_env("X")
+            .set_memoize("argot-memo", Some("1h"))
+            .edit_template(|t| t.container.working_dir = Some("/a".into()));
+    }
+
+    /// The same task, its edit setting another.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn in_b() {
+        where_and_env("X")
+            .set_memoize("argot-memo", Some("1h"))
+            .edit_template(|t| t.container.working_dir = Some("/b".into()));
+    }
+}
+
+/// `edit_template`: the edited templates validate against every supported Argo version's
+/// schema with strict keys, and an edit that changes what runs changes the `memoize` key (the
+/// edited template's digest joins it, as it joins the local cache's key).
+#[test]
+fn template_edits_hold_in_every_schema_and_key_the_cache() {
+    let def = argot_tests::fixtures::template_edits::definition();
+    for version in [ArgoVersion::V4_0, ArgoVersion::V3_7, ArgoVersion::V3_6] {
+        let options = CompileOptions {
+            argo_version: version,
+            ..options("argot-fixtures")
+        };
+        checked_manifest("template_edits", def, &options);
+    }
+    let key = |def: PipelineDef| {
+        let (compiled, _) = checked_manifest("edits", def, &options("argot-fixtures"));
+        let json = serde_json::to_value(&compiled.manifest).unwrap();
+        json["spec"]["templates"][1]["memoize"]["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (
+        key(edits::in_a::definition()),
+        key(edits::in_b::definition()),
+    );
+    assert!(a.starts_with("{{=sprig.sha256sum('where_and_env/"), "{a}");
+    assert_ne!(a, b);
+    // The local cache's key takes the same digest of the edited template.
+    let digest = |def: PipelineDef| {
+        let traced = def.trace("/usr/local/bin/argot-fixtures").unwrap();
+        let valid = argot::validate(&traced.pipeline, &argot::ValidateOptions::default()).unwrap();
+        let edited = valid.names().templates[0].edited.clone().unwrap();
+        assert!(edited.edited.container.working_dir.is_some());
+        edited.digest()
+    };
+    assert_ne!(
+        digest(edits::in_a::definition()),
+        digest(edits::in_b::definition())
+    );
+    assert_eq!(
+        digest(edits::in_a::definition()),
+        digest(edits::in_a::definition())
+    );
 }

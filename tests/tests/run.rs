@@ -2256,6 +2256,48 @@ fn run_time_values_in_settings_reach_the_environment_and_the_image() {
     );
 }
 
+/// `edit_template` runs on the same generated template locally as on Argo: the edited
+/// environment (expanded as the kubelet expands it) and working directory reach the native
+/// component (inside its volume, the volume's folder); the container component runs the
+/// edited image, environment and working directory; the fields with no local meaning are said
+/// once.
+#[test]
+fn template_edits_reach_the_component_locally() {
+    let sb = Sandbox::new();
+    let run = || {
+        let mut c = sb.command(&["run", "template_edits"]);
+        c.env(
+            "ARGOT_CONTAINER_RUNTIME",
+            env!("CARGO_BIN_EXE_argot-fake-runtime"),
+        );
+        c.output().unwrap()
+    };
+    let out = run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stdout(&out).contains("not cached"), "{}", stdout(&out));
+    let details = sb.show(&run_id(&out));
+    let native = output_param(&details, "native", "output");
+    let (dir, value) = native.split_once(' ').unwrap();
+    // The working directory `/scratch/work` is inside the task's empty folder `/scratch`.
+    let scratch = dir
+        .strip_suffix("/work")
+        .unwrap_or_else(|| panic!("{native}"));
+    assert!(scratch.ends_with("volumes/scratch"), "{native}");
+    // `$(ARGOT_VOLUME_SCRATCH)` expands to the variable's text, the mount path, as on Argo.
+    assert_eq!(value, "edited in /scratch", "{native}");
+    assert_eq!(
+        output_param(&details, "container", "out"),
+        "example.com/fake:2.0 from-the-edit in /work"
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    let note = "template fields set by `edit_template` only concern a pod on a cluster; ignored here: `lifecycle` (`native`), `pod.hostAliases` (`native`), `terminationMessagePolicy` (`native`, `container`)";
+    assert_eq!(text.matches(note).count(), 1, "{text}");
+    // The edited templates key the cache: the same edits reuse the results.
+    let out = run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("(2 cached)"), "{}", stdout(&out));
+}
+
 /// Security contexts and affinities have no meaning on one machine: the run goes ahead and
 /// says once which tasks had them.
 #[test]

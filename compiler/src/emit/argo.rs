@@ -26,21 +26,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
-use k8s_openapi::api::core::v1::{
-    EmptyDirVolumeSource, EnvVar, ResourceRequirements, Toleration, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements, Toleration, Volume, VolumeMount};
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{
-    CmdArg, ComponentSpec, Implementation, IoKind, RegionId, RegionKind, WorkflowSettings,
-};
-use crate::protocol::argv::escape;
+use crate::ir::{ComponentSpec, Implementation, IoKind, RegionId, RegionKind, WorkflowSettings};
 pub use crate::protocol::{
     ARTIFACT_KINDS_ANNOTATION, INPUTS_DIR, OUTPUTS_DIR, PARAMS_DIR, PIPELINE_LABEL,
 };
 use crate::protocol::{
-    COMPONENT_LABEL, input_artifact_path, native_args, output_artifact_path, output_parameter_path,
-    param_file_path, render_cmd_arg,
+    COMPONENT_LABEL, input_artifact_path, output_artifact_path, output_parameter_path,
+    param_file_path,
 };
 use crate::rules::syntax::parse_seconds;
 use crate::validate::{TemplateDef, ValidPipeline};
@@ -544,7 +539,7 @@ pub struct Template {
     pub metadata: Option<TemplateMeta>,
     /// A container to run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<Container>,
+    pub container: Option<MainContainer>,
     /// A DAG of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<Dag>,
@@ -605,6 +600,77 @@ pub struct Template {
     /// Custom Prometheus metrics emitted when the template finishes (argot's SLI telemetry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<telemetry::PrometheusMetrics>,
+    /// Pod fields an `edit_template` set: a strategic merge patch of Kubernetes' `PodSpec`,
+    /// as JSON, which Argo lays over the pod it made (`ApplyPodSpecPatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_spec_patch: Option<String>,
+}
+
+/// A template's main container: argot's own model, or, once an `edit_template` closure has
+/// changed it, Kubernetes' whole `Container` (written without its name: Argo names it
+/// `main` itself).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MainContainer {
+    /// As argot generates it.
+    Generated(Box<Container>),
+    /// As an edit left it.
+    Edited(EditedContainer),
+}
+
+/// Kubernetes' `Container` in a template: its `name` left out when written (Argo names the
+/// main container), `main` when read without one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EditedContainer(pub Box<k8s_openapi::api::core::v1::Container>);
+
+impl Serialize for EditedContainer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(&*self.0).map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.remove("name");
+        }
+        value.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for EditedContainer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.entry("name")
+                .or_insert_with(|| crate::protocol::template::MAIN_CONTAINER.into());
+        }
+        serde_json::from_value(value)
+            .map(|c| EditedContainer(Box::new(c)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl MainContainer {
+    /// The image the container runs.
+    pub fn image(&self) -> &str {
+        match self {
+            MainContainer::Generated(c) => &c.image,
+            MainContainer::Edited(c) => c.0.image.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
+impl Container {
+    /// argot's model of `main`, a container [`crate::protocol::template::main_container`]
+    /// made (every field it sets is one argot models).
+    fn of(main: k8s_openapi::api::core::v1::Container) -> Container {
+        Container {
+            image: main.image.unwrap_or_default(),
+            command: main.command.unwrap_or_default(),
+            args: main.args.unwrap_or_default(),
+            image_pull_policy: main.image_pull_policy,
+            env: main.env.unwrap_or_default(),
+            resources: main.resources,
+            volume_mounts: main.volume_mounts.unwrap_or_default(),
+            security_context: main.security_context,
+        }
+    }
 }
 
 /// Argo's `synchronization` (the 3.6+ list form).
@@ -1055,6 +1121,7 @@ fn dag_template(name: &str, tasks: Vec<DagTask>) -> Template {
         sidecars: Vec::new(),
         init_containers: Vec::new(),
         metrics: None,
+        pod_spec_patch: None,
     }
 }
 
@@ -1222,96 +1289,54 @@ fn component_template(
             .artifacts
             .push(delivered_binary(delivery, &valid.pipeline().binary_path));
     }
-    let mut container = match &spec.implementation {
-        Implementation::Native => {
-            let p = valid.pipeline();
-            Container {
-                image: p.image.clone().unwrap_or_default(),
-                command: vec![escape(&p.binary_path).into_owned()],
-                args: native_args(spec)
-                    .iter()
-                    .map(|a| escape(a).into_owned())
-                    .collect(),
-                image_pull_policy: None,
-                env: Vec::new(),
-                resources: None,
-                volume_mounts: Vec::new(),
-                security_context: None,
-            }
-        }
-        Implementation::Resource(_) => unreachable!("resource steps returned above"),
-        Implementation::Container(c) => Container {
-            image: c.image.clone(),
-            command: c
-                .command
-                .iter()
-                .map(|a| escape(&render(a)).into_owned())
-                .collect(),
-            args: c
-                .args
-                .iter()
-                .map(|a| escape(&render(a)).into_owned())
-                .collect(),
-            image_pull_policy: None,
-            env: Vec::new(),
-            resources: None,
-            volume_mounts: Vec::new(),
-            security_context: None,
-        },
-    };
-    // The outputs folder is a volume for both flavors: the image's own /tmp may be read-only
-    // (`readOnlyRootFilesystem`) or not writable by the pod's user.
+    // The main container and the pod's labels come from the one function the local runner
+    // uses too, so an edit sees (and `run` honours) the same template.
+    let p = valid.pipeline();
+    let config = &template.config;
+    let settings = &p.settings;
     let mut volumes = Vec::new();
     if !spec.outputs.is_empty() {
-        volumes.push(Volume {
-            name: OUTPUTS_VOLUME.to_owned(),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
-            ..Volume::default()
-        });
-        container.volume_mounts.push(VolumeMount {
-            name: OUTPUTS_VOLUME.to_owned(),
-            mount_path: OUTPUTS_DIR.to_owned(),
-            ..VolumeMount::default()
-        });
+        volumes.push(crate::protocol::template::outputs_volume());
     }
-    // `allowPrivilegeEscalation` exists only on a container's security context, not the pod's;
-    // a task's own context keeps it unless it says otherwise.
-    let settings = &valid.pipeline().settings;
-    let own_context = template.config.security_context.clone();
-    container.security_context = if settings.secure_defaults {
-        let mut context = own_context.unwrap_or_default();
-        context.allow_privilege_escalation = context.allow_privilege_escalation.or(Some(false));
-        Some(context)
-    } else {
-        own_context
-    };
-    let mut meta = TemplateMeta::default();
-    meta.labels.insert(
-        COMPONENT_LABEL.to_owned(),
-        crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
-    );
-    let config = &template.config;
-    for (k, v) in &config.labels {
-        meta.labels.insert(k.clone(), v.clone());
-    }
-    for (k, v) in &config.annotations {
-        meta.annotations.insert(k.clone(), v.clone());
-    }
-    if let Some(image) = &config.image {
-        container.image = image.clone();
-    }
-    container.image_pull_policy = config.image_pull_policy.clone();
-    container.env = config.env.clone();
-    container.resources = config.resources.clone();
-    container
-        .volume_mounts
-        .extend(config.volume_mounts.iter().cloned());
     volumes.extend(config.volumes.iter().cloned());
+    // Validation ran the edits once, for every backend.
+    let edited = template.edited.clone();
+    let mut meta = TemplateMeta::default();
+    let mut edited_digest = None;
+    let (container, pod_spec_patch) = match edited {
+        None => {
+            meta.labels.insert(
+                COMPONENT_LABEL.to_owned(),
+                crate::namer::generated(&spec.name, crate::namer::DNS_LABEL_MAX),
+            );
+            for (k, v) in &config.labels {
+                meta.labels.insert(k.clone(), v.clone());
+            }
+            for (k, v) in &config.annotations {
+                meta.annotations.insert(k.clone(), v.clone());
+            }
+            let main = crate::protocol::template::main_container(p, config, spec);
+            (
+                MainContainer::Generated(Box::new(Container::of(main))),
+                None,
+            )
+        }
+        Some(edited) => {
+            edited_digest = Some(edited.digest());
+            let edited = edited.edited;
+            meta.labels.extend(edited.labels);
+            meta.annotations.extend(edited.annotations);
+            (
+                MainContainer::Edited(EditedContainer(Box::new(edited.container))),
+                crate::protocol::template::pod_spec_patch(&edited.pod),
+            )
+        }
+    };
     Template {
         name: template.name.clone(),
         inputs,
         outputs,
-        metadata: Some(meta),
+        metadata: (!meta.labels.is_empty() || !meta.annotations.is_empty()).then_some(meta),
         container: Some(container),
         dag: None,
         resource: None,
@@ -1341,8 +1366,9 @@ fn component_template(
             context
         }),
         metrics: template_metrics(valid, spec),
+        pod_spec_patch,
         memoize: config.memoize.as_ref().map(|m| Memoize {
-            key: memoize_key(spec, config),
+            key: memoize_key(spec, config, edited_digest.clone()),
             max_age: m.max_age.clone(),
             cache: MemoizeCache {
                 config_map: ConfigMapName {
@@ -1480,6 +1506,7 @@ fn resource_template(
         sidecars: Vec::new(),
         init_containers: Vec::new(),
         metrics: template_metrics(valid, spec),
+        pod_spec_patch: None,
     }
 }
 
@@ -1489,7 +1516,11 @@ fn resource_template(
 /// computed here, with the task's own image if it has one) — and of each input parameter's
 /// value and each run-time value of its settings, each after a newline. Input artifacts are
 /// not in it: Argo's key sees parameters, not artifacts' contents.
-fn memoize_key(spec: &ComponentSpec, config: &crate::ir::TaskConfig) -> String {
+fn memoize_key(
+    spec: &ComponentSpec,
+    config: &crate::ir::TaskConfig,
+    edited: Option<String>,
+) -> String {
     use sha2::{Digest, Sha256};
     let code = match (&spec.code_hash, &spec.implementation) {
         (Some(hash), _) => hash.clone(),
@@ -1502,6 +1533,12 @@ fn memoize_key(spec: &ComponentSpec, config: &crate::ir::TaskConfig) -> String {
     // expression (their values are inputs of the key below).
     let code = match &config.image {
         Some(image) => format!("{code}/{}", crate::util::hex(&Sha256::digest(image))),
+        None => code,
+    };
+    // A template an edit changed runs what the edit made of it: the edited template's
+    // digest joins the code's, as it joins the local cache's key.
+    let code = match &edited {
+        Some(digest) => format!("{code}/{digest}"),
         None => code,
     };
     let mut parts = vec![super::regions::expr_string(&format!(
@@ -1532,10 +1569,6 @@ pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
         }
     }
     inputs
-}
-
-fn render(arg: &CmdArg) -> String {
-    render_cmd_arg(arg, input_parameter)
 }
 
 /// Argo's placeholder for input parameter `name` of the template: `{{inputs.parameters.NAME}}`.

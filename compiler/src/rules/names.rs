@@ -56,6 +56,22 @@ pub struct TemplateDef {
     /// The merged settings (task over component over pipeline defaults); default for the
     /// component's plain template.
     pub config: TaskConfig,
+    /// What the settings' `edit_template` closures made of the generated template, when
+    /// there are any (run once, here, for every backend).
+    pub edited: Option<crate::protocol::template::Edited>,
+}
+
+impl TemplateDef {
+    /// The settings as the template's edits leave them
+    /// ([`crate::protocol::template::effective`]): what the local runner honours.
+    pub fn effective_config(&self) -> std::borrow::Cow<'_, TaskConfig> {
+        match &self.edited {
+            Some(edited) => {
+                std::borrow::Cow::Owned(crate::protocol::template::effective(&self.config, edited))
+            }
+            None => std::borrow::Cow::Borrowed(&self.config),
+        }
+    }
 }
 
 impl Names {

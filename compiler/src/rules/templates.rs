@@ -199,6 +199,7 @@ impl Checker<'_> {
                     name: names.component_templates[component].clone(),
                     component: component.clone(),
                     config: TaskConfig::default(),
+                    edited: None,
                 })
                 .collect();
             return;
@@ -229,9 +230,10 @@ impl Checker<'_> {
                 .push(i);
         }
         names.task_templates = vec![u32::MAX; p.tasks.len()];
-        for (c, (component, _)) in p.components.iter().enumerate() {
+        for (c, (component, spec)) in p.components.iter().enumerate() {
             let base = names.component_templates[component].clone();
             for (hash, (config, tasks)) in std::mem::take(&mut variants[c]) {
+                let mut edited = None;
                 let name = if hash.is_empty() {
                     base.clone()
                 } else {
@@ -247,9 +249,15 @@ impl Checker<'_> {
                     } else {
                         owners.insert(name.clone(), format!("component `{component}`"));
                     }
-                    self.task_config(&config, tasks[0], &name);
+                    edited = self.template_edits(&config, spec, tasks[0]);
+                    // The checks on settings see what the edits made of them.
+                    let effective = edited
+                        .as_ref()
+                        .map(|e| crate::protocol::template::effective(&config, e));
+                    let checked = effective.as_ref().unwrap_or(&config);
+                    self.task_config(checked, tasks[0], &name);
                     for &t in &tasks {
-                        self.setting_tags(&config, t);
+                        self.setting_tags(checked, t);
                     }
                     name
                 };
@@ -261,9 +269,110 @@ impl Checker<'_> {
                     name,
                     component: component.clone(),
                     config,
+                    edited,
                 });
             }
         }
+    }
+
+    /// A0063: runs the `edit_template` closures of `config` on the template argot generates
+    /// for `spec`, and refuses what Argo would not run as written: a renamed main container
+    /// (Argo names it `main`, `MainContainerName`), containers in the pod patch (a strategic
+    /// merge patch would add them to the pod unchecked: `ApplyPodSpecPatch`), an edit
+    /// without its closure.
+    fn template_edits(
+        &mut self,
+        config: &TaskConfig,
+        spec: &crate::ir::ComponentSpec,
+        task: usize,
+    ) -> Option<crate::protocol::template::Edited> {
+        if config.edits.is_empty() {
+            return None;
+        }
+        let id = Some(TaskId(task as u32));
+        let who = format!("task `{}`", self.p.tasks[task].name);
+        if let crate::ir::Implementation::Resource(_) = spec.implementation {
+            // The pipeline's defaults' edits pass over a resource step, as its other container
+            // settings do (`resource_template`); its own are refused.
+            if config
+                .edits
+                .iter()
+                .all(|e| self.p.defaults.edits.contains(e))
+            {
+                return None;
+            }
+            self.report(
+                Code::TemplateEdit,
+                id,
+                format!("{who} is a resource step, which has no container or pod of argot's for `edit_template` to change"),
+                "drop the edit: Argo's executor runs a resource step's pod itself",
+            );
+            return None;
+        }
+        let edited = match crate::protocol::template::edited(self.p, config, spec) {
+            Ok(edited) => edited?,
+            Err(why) => {
+                self.report(
+                    Code::TemplateEdit,
+                    id,
+                    format!("{who}: {why}"),
+                    "trace the pipeline again (compile it from its Rust source) rather than reading back its IR",
+                );
+                return None;
+            }
+        };
+        let main = crate::protocol::template::MAIN_CONTAINER;
+        if edited.edited.container.name != main {
+            self.report(
+                Code::TemplateEdit,
+                id,
+                format!(
+                    "{who}: an edit renames the main container `{}`; Argo names it `{main}` whatever the template says",
+                    edited.edited.container.name
+                ),
+                "leave `container.name` as it is",
+            );
+        }
+        let pod = &edited.edited.pod;
+        for (what, containers, instead) in [
+            (
+                "containers",
+                &pod.containers,
+                "edit `t.container` for the main container, or add one with `add_sidecar`",
+            ),
+            (
+                "init_containers",
+                pod.init_containers.as_ref().unwrap_or(&Vec::new()),
+                "use `add_init_container`",
+            ),
+        ] {
+            if !containers.is_empty() {
+                let names: Vec<String> =
+                    containers.iter().map(|c| format!("`{}`", c.name)).collect();
+                self.report(
+                    Code::TemplateEdit,
+                    id,
+                    format!(
+                        "{who}: an edit puts {} in `pod.{what}`, which Argo's `podSpecPatch` would merge into the pod unchecked",
+                        names.join(", ")
+                    ),
+                    instead,
+                );
+            }
+        }
+        if pod
+            .ephemeral_containers
+            .as_ref()
+            .is_some_and(|c| !c.is_empty())
+        {
+            self.report(
+                Code::TemplateEdit,
+                id,
+                format!("{who}: an edit sets `pod.ephemeral_containers`, which a pod cannot be created with"),
+                "leave it empty",
+            );
+        }
+        Some(edited)
     }
 
     /// A0042: each `{{…}}` in a text of task `task`'s settings must be the placeholder of a

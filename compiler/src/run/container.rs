@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::ir::{CmdArg, ContainerImpl};
+use crate::ir::ContainerImpl;
 use crate::protocol::{INPUTS_DIR, OUTPUTS_DIR};
 
 /// Environment variable choosing the container runtime: unset or empty to detect (`docker`,
@@ -83,18 +83,30 @@ pub(crate) struct Mount {
     pub(crate) read_only: bool,
 }
 
-/// The argv (after the runtime program) that runs a container task, each element of the
-/// component's command made by `render` (values inserted as Argo and the kubelet would, see
-/// [`super::rewrite::container_arg`]): inputs mounted read-only
-/// at `/tmp/argot/inputs/<name>`, the task's output folder at `/tmp/argot/outputs`, the
-/// task's volumes at their mount paths, the image's entrypoint replaced by `command` when it
-/// is given, as Argo does.
+/// What a container component's container runs: its command and arguments, as the process
+/// receives them, and the working directory an edit set.
+pub(crate) struct Argv<'a> {
+    /// The command (the first is the entrypoint).
+    pub command: &'a [String],
+    /// The arguments.
+    pub args: &'a [String],
+    /// The working directory in the container (`edit_template`'s `workingDir`).
+    pub working_dir: Option<&'a str>,
+}
+
+/// The argv (after the runtime program) that runs a container task in `image`, its command
+/// and arguments as the process receives them (values inserted as Argo and the kubelet would,
+/// see [`super::rewrite::container_arg`]): inputs mounted read-only at
+/// `/tmp/argot/inputs/<name>`, the task's output folder at `/tmp/argot/outputs`, the task's
+/// volumes at their mount paths, the image's entrypoint replaced by `command` when it is
+/// given, as Argo does, and the working directory an edit set (`--workdir`; the runtime
+/// creates it, as the kubelet's does).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_args(
     name: &str,
     keep: bool,
-    c: &ContainerImpl,
-    render: &dyn Fn(&CmdArg) -> String,
+    image: &str,
+    argv_of: Argv<'_>,
     inputs: &[(String, &Path)],
     outputs: Option<&Path>,
     mounts: &[Mount],
@@ -122,16 +134,18 @@ pub(crate) fn run_args(
         argv.push("--env".to_owned());
         argv.push((*name).to_owned());
     }
-    let command: Vec<String> = c.command.iter().map(render).collect();
-    let args: Vec<String> = c.args.iter().map(render).collect();
-    let mut command = command.into_iter();
+    if let Some(dir) = argv_of.working_dir {
+        argv.push("--workdir".to_owned());
+        argv.push(dir.to_owned());
+    }
+    let mut command = argv_of.command.iter().cloned();
     if let Some(entrypoint) = command.next() {
         argv.push("--entrypoint".to_owned());
         argv.push(entrypoint);
     }
-    argv.push(c.image.clone());
+    argv.push(image.to_owned());
     argv.extend(command);
-    argv.extend(args);
+    argv.extend(argv_of.args.iter().cloned());
     argv
 }
 
@@ -211,11 +225,18 @@ mod tests {
             ],
             output_paths: Default::default(),
         };
+        let render = |a: &CmdArg| crate::protocol::render_cmd_arg(a, |n| format!("<{n}>"));
+        let command: Vec<String> = c.command.iter().map(render).collect();
+        let args: Vec<String> = c.args.iter().map(render).collect();
         let argv = run_args(
             "argot-r-word-count",
             false,
-            &c,
-            &|a| crate::protocol::render_cmd_arg(a, |n| format!("<{n}>")),
+            &c.image,
+            Argv {
+                command: &command,
+                args: &args,
+                working_dir: None,
+            },
             &[(
                 "corpus".into(),
                 Path::new("/runs/r/write-corpus/outputs/corpus"),

@@ -256,7 +256,9 @@ pub fn machine_memory() -> Option<u64> {
 /// The memory `task` requests, in bytes: its memory request, else its limit (Kubernetes
 /// takes a limit without a request as the request), else none.
 pub fn task_memory(valid: &ValidPipeline, task: TaskId) -> Option<u64> {
-    let resources = valid.names().template_of(task).config.resources.as_ref()?;
+    // An edit's resources count as the settings' do.
+    let effective = valid.names().template_of(task).effective_config();
+    let resources = effective.resources.as_ref()?;
     let memory = |m: &Option<
         std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
     >| {
@@ -322,8 +324,9 @@ pub fn default_cache_dir(workdir: &Path) -> PathBuf {
 /// more slots than there are alone, and says so in its report. Memory and extended resources
 /// (GPUs) are not counted: this machine's are not known to the runner.
 pub fn task_slots(valid: &ValidPipeline, task: TaskId) -> usize {
-    let config = &valid.names().template_of(task).config;
-    let Some(resources) = &config.resources else {
+    // An edit's resources count as the settings' do.
+    let effective = valid.names().template_of(task).effective_config();
+    let Some(resources) = &effective.resources else {
         return 1;
     };
     let cpu = |m: &Option<

@@ -23,7 +23,7 @@ use std::time::Duration;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{RetryOn, RetryPolicy, RetryStatus, TaskConfig, TaskId};
 use crate::rules::syntax::parse_seconds;
-use crate::validate::ValidPipeline;
+use crate::validate::{TemplateDef, ValidPipeline};
 
 /// A0031 for each setting of a task the local runner cannot honour; a secret it reads is
 /// honoured when `secrets` says where its value is on this machine.
@@ -53,7 +53,23 @@ pub(crate) fn check(
             );
             continue;
         }
-        let config = &valid.names().template_of(TaskId(i as u32)).config;
+        let template = valid.names().template_of(TaskId(i as u32));
+        // What the template's edits made of the settings is what runs.
+        let effective = template.effective_config();
+        let config = &*effective;
+        let native =
+            p.components[&task.component].implementation == crate::ir::Implementation::Native;
+        for (what, help) in edit_refusals(template, native) {
+            found.push(
+                Diagnostic::error(
+                    Code::TemplateEdit,
+                    &p.name,
+                    format!("task `{}`: {what}", task.name),
+                    help,
+                )
+                .at_opt(task.location.as_ref()),
+            );
+        }
         let cluster_only =
             "run the pipeline on a cluster (`submit`), or drop the setting for local runs";
         let mut refuse = |what: String, help: &str| {
@@ -93,7 +109,11 @@ pub(crate) fn check(
                 ),
             }
         }
-        for volume in &config.volumes {
+        // A volume only an edit's pod patch adds matters here through a mount (A0063 above).
+        let from_settings = |v: &&k8s_openapi::api::core::v1::Volume| {
+            template.config.volumes.iter().any(|own| own.name == v.name)
+        };
+        for volume in config.volumes.iter().filter(from_settings) {
             // A claim named after the run (`{{workflow.name}}-…`) is one a resource step
             // creates on a cluster.
             if volume
@@ -185,7 +205,9 @@ pub(crate) fn check(
                     "give a relative path inside the volume, without `..`",
                 );
             }
-            if !known {
+            // A mount an edit added is refused with the edit (A0063).
+            let edited = !template.config.volume_mounts.contains(mount);
+            if !known && !edited {
                 refuse(
                     format!(
                         "the mount at `{}` needs a pod; the local runner runs a process",
@@ -201,6 +223,116 @@ pub(crate) fn check(
     } else {
         Err(Diagnostics::new(found))
     }
+}
+
+/// What an `edit_template` made of a task's template that this machine cannot reproduce
+/// (A0063), each with what to do: a native component's command or arguments (argot's
+/// entrypoint needs them as generated), a mount with no local folder, `envFrom`, an argument
+/// of a container component holding an Argo variable argot did not write.
+pub(crate) fn edit_refusals(template: &TemplateDef, native: bool) -> Vec<(String, &'static str)> {
+    let Some(edited) = &template.edited else {
+        return Vec::new();
+    };
+    let mut refused = Vec::new();
+    let changed = edited.changed_container_fields();
+    let (before, after) = (&edited.generated.container, &edited.edited.container);
+    for (field, what) in [("command", "command"), ("args", "arguments")] {
+        if !changed.iter().any(|c| c == field) {
+            continue;
+        }
+        if native {
+            refused.push((
+                format!("an edit changes the {what} of its native component, which argot's entrypoint needs as generated: the local run would not run what the pod runs"),
+                "change the environment or the working directory instead, or run the pipeline on a cluster (`submit`)",
+            ));
+            continue;
+        }
+        let generated: Vec<&String> = [&before.command, &before.args]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        let own = if field == "command" {
+            &after.command
+        } else {
+            &after.args
+        };
+        for arg in own.iter().flatten() {
+            if !generated.contains(&arg) && arg.contains("{{") {
+                refused.push((
+                    format!("an edit writes the argument {arg:?}, whose `{{{{…}}}}` Argo would fill in and the local runner cannot"),
+                    "pass values through the component's inputs, or run the pipeline on a cluster (`submit`)",
+                ));
+            }
+        }
+    }
+    for mount in after.volume_mounts.iter().flatten() {
+        let generated = before.volume_mounts.iter().flatten().any(|m| m == mount);
+        if !generated {
+            refused.push((
+                format!(
+                    "an edit mounts volume `{}` at `{}`, which the local runner has no folder for",
+                    mount.name, mount.mount_path
+                ),
+                "mount it with `add_pvc_volume`, `add_empty_dir_volume` or `add_run_volume`, which `run` maps to folders, or run the pipeline on a cluster (`submit`)",
+            ));
+        }
+    }
+    if after.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
+        refused.push((
+            "an edit sets `envFrom`, whose variables are in the cluster's config maps or secrets".to_owned(),
+            "set each variable with `set_env_variable` or `set_env_from_secret` (given locally with `run --secret`)",
+        ));
+    }
+    refused
+}
+
+/// The fields of each task's edited template this machine has no use for, for one note per
+/// run: a main container's field other than those `run` honours (environment, working
+/// directory, image, command, arguments, and the settings `ignored_here` covers), and every
+/// pod field of the patch.
+fn ignored_edits(valid: &ValidPipeline) -> Option<String> {
+    const HONOURED: &[&str] = &[
+        "env",
+        "workingDir",
+        "image",
+        "command",
+        "args",
+        "volumeMounts",
+        "resources",
+        "securityContext",
+        "imagePullPolicy",
+        "envFrom",
+        "name",
+    ];
+    let p = valid.pipeline();
+    let mut fields: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (i, task) in p.tasks.iter().enumerate() {
+        let Some(edited) = &valid.names().template_of(TaskId(i as u32)).edited else {
+            continue;
+        };
+        let container = edited
+            .changed_container_fields()
+            .into_iter()
+            .filter(|f| !HONOURED.contains(&f.as_str()));
+        let pod = edited.pod_fields().into_iter().map(|f| format!("pod.{f}"));
+        for field in container.chain(pod) {
+            fields.entry(field).or_default().push(&task.name);
+        }
+    }
+    (!fields.is_empty()).then(|| {
+        let listed: Vec<String> = fields
+            .iter()
+            .map(|(field, tasks)| {
+                let names: Vec<String> = tasks.iter().map(|t| format!("`{t}`")).collect();
+                format!("`{field}` ({})", names.join(", "))
+            })
+            .collect();
+        format!(
+            "template fields set by `edit_template` only concern a pod on a cluster; ignored here: {}",
+            listed.join(", ")
+        )
+    })
 }
 
 /// `kind` of the object in a resource step's manifest, for messages.
@@ -399,6 +531,26 @@ pub(crate) fn local_volumes(
         .collect()
 }
 
+/// The folder of this machine standing in for working directory `dir` (a path in the
+/// container) of a native component: inside a volume the task mounts, that volume's local
+/// folder (`local_volumes`) and the rest of the path; anywhere else a fresh folder
+/// `workdir` in the attempt's folder `tmp`, as a container runtime creates a missing
+/// working directory empty.
+pub(crate) fn local_working_dir(
+    dir: &str,
+    config: &TaskConfig,
+    run_folder: &std::path::Path,
+    tmp: &std::path::Path,
+) -> std::path::PathBuf {
+    let volumes = local_volumes(config, run_folder, tmp);
+    let inside = config.volume_mounts.iter().find_map(|m| {
+        let rest = std::path::Path::new(dir).strip_prefix(&m.mount_path).ok()?;
+        let (_, local) = volumes.iter().find(|(name, _)| *name == m.name)?;
+        Some(local.join(rest))
+    });
+    inside.unwrap_or_else(|| tmp.join("workdir"))
+}
+
 /// Why the pod of a task with `config` (its run-time values filled in) would not be created:
 /// a label value Kubernetes refuses (`ValidateLabels`), which only a run-time value can make
 /// (validation checks the rest).
@@ -436,7 +588,11 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         ("output archive formats and artifact GC", Vec::new()),
     ];
     for (i, task) in p.tasks.iter().enumerate() {
-        let config = &valid.names().template_of(TaskId(i as u32)).config;
+        let effective = valid
+            .names()
+            .template_of(TaskId(i as u32))
+            .effective_config();
+        let config = &*effective;
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let other_resources = config.resources.as_ref().is_some_and(|r| {
@@ -483,6 +639,7 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             };
             format!("{what} {why}; ignored here ({})", names.join(", "))
         })
+        .chain(ignored_edits(valid))
         .collect()
 }
 

@@ -559,8 +559,11 @@ fn key_of(
     job: &Job,
     spec: &ComponentSpec,
 ) -> Result<String, String> {
-    // A task's own image (`set_container_image`), its run-time values filled in.
-    let config = &cx.valid.names().template_of(job.id).config;
+    // A task's own image (`set_container_image`, or an edit's), its run-time values filled
+    // in.
+    let template = cx.valid.names().template_of(job.id);
+    let effective = template.effective_config();
+    let config = &*effective;
     let own_image = config.image.as_ref().map(|_| {
         config
             .with_setting_values(&job.settings)
@@ -592,11 +595,17 @@ fn key_of(
             .map_err(|e| format!("cannot read input `{name}` at `{}`: {e}", path.display()))?;
         digests.push((name.as_str(), d));
     }
-    // The settings' run-time values too: an environment variable changes what the task does.
+    // The settings' run-time values too: an environment variable changes what the task does;
+    // and what the template's edits made of it (its serialised form, not the closure).
+    let edit = template
+        .edited
+        .as_ref()
+        .map(|e| ("argot-template-edit".to_owned(), e.digest()));
     let inputs = job
         .params
         .iter()
         .chain(&job.settings)
+        .chain(&edit)
         .map(|(n, v)| (n.as_str(), CacheInput::Parameter(v)))
         .chain(
             digests
@@ -646,7 +655,15 @@ fn run_process(
             .map(|(_, p)| p.as_path())
     };
     let outputs = tmp.join("outputs");
-    let template_config = &cx.valid.names().template_of(job.id).config;
+    let template = cx.valid.names().template_of(job.id);
+    // The settings as the template's edits left them (`edit_template`): their environment,
+    // image and mounts are what the pod has.
+    let effective = template.effective_config();
+    let template_config = &*effective;
+    let edited_main = template
+        .edited
+        .as_ref()
+        .map(|e| (&e.generated.container, &e.edited.container));
     // The settings' run-time values, pasted in as Argo pastes them into the template.
     let filled;
     let config = if job.settings.is_empty() {
@@ -697,6 +714,12 @@ fn run_process(
             });
             let mut c = Command::new(cx.executable);
             c.args(argv).env(LIFELINE_ENV, "1");
+            // An edit's working directory: a folder of this machine standing in for it.
+            if let Some(dir) = edited_main.and_then(|(_, main)| main.working_dir.as_deref()) {
+                let local = settings::local_working_dir(dir, config, &cx.folder.dir, tmp);
+                fs::create_dir_all(&local).map_err(|e| io("create", &local, e))?;
+                c.current_dir(local);
+            }
             // The variables `$(VAR)` may name are built only for a task that sets any: this
             // runs for every task.
             if !config.env.is_empty() {
@@ -781,11 +804,38 @@ fn run_process(
                 &mut secret_dirs,
             )
             .map_err(Problem::Error)?;
+            let render = |arg: &crate::ir::CmdArg| rewrite::container_arg(arg, &value, &env);
+            let mut command: Vec<String> = image.command.iter().map(render).collect();
+            let mut args: Vec<String> = image.args.iter().map(render).collect();
+            let mut working_dir = None;
+            if let Some((generated, main)) = edited_main {
+                // The command and arguments an edit left: each one argot wrote is rendered as
+                // before; one the edit wrote meets only the kubelet's expansion (`run` refused
+                // one holding an Argo variable before starting, A0063).
+                let written: Vec<(&String, &crate::ir::CmdArg)> = generated
+                    .command
+                    .iter()
+                    .flatten()
+                    .zip(&image.command)
+                    .chain(generated.args.iter().flatten().zip(&image.args))
+                    .collect();
+                let local = |text: &String| match written.iter().find(|(w, _)| *w == text) {
+                    Some((_, arg)) => render(arg),
+                    None => crate::protocol::argv::expand(text, &|n| env.get(n).cloned()),
+                };
+                command = main.command.iter().flatten().map(local).collect();
+                args = main.args.iter().flatten().map(local).collect();
+                working_dir = main.working_dir.clone();
+            }
             let argv = container::run_args(
                 &name,
                 keep,
-                image,
-                &|arg| rewrite::container_arg(arg, &value, &env),
+                &image.image,
+                container::Argv {
+                    command: &command,
+                    args: &args,
+                    working_dir: working_dir.as_deref(),
+                },
                 &inputs,
                 (!spec.outputs.is_empty()).then_some(outputs.as_path()),
                 &mounts,

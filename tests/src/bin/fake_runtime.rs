@@ -5,8 +5,9 @@
 //! TEXT to PATH (mapped through the volumes), with `<<` and `>>` turned into `{{` and `}}`, so
 //! a component can produce an output argot does not control, brace syntax included; and
 //! `describe PATH VAR`: it writes the image it was run as and the value of environment variable
-//! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH; and `copy
-//! FROM TO`: it copies the file FROM to TO (a volume's file to an output, say).
+//! VAR (which the runner passes with `--env VAR`), separated by a space, to PATH, then
+//! ` in DIR` when `--workdir DIR` was given; and `copy FROM TO`: it copies the file FROM to TO
+//! (a volume's file to an output, say).
 //!
 //! With `ARGOT_FAKE_RUNTIME_ROOT=DIR`, a path outside every volume is in the container's own
 //! filesystem, `DIR/<name>/<path>`; `cp NAME:PATH DEST` copies it out (failing with "No such
@@ -53,6 +54,7 @@ fn run(args: &[String]) {
     let mut name = String::new();
     let mut i = 0;
     let mut env: Vec<String> = Vec::new();
+    let mut workdir = None;
     while i < args.len() {
         match args[i].as_str() {
             "--rm" => i += 1,
@@ -72,6 +74,10 @@ fn run(args: &[String]) {
             }
             "--entrypoint" => {
                 entrypoint = Some(args[i + 1].clone());
+                i += 2;
+            }
+            "--workdir" => {
+                workdir = Some(args[i + 1].clone());
                 i += 2;
             }
             _ => break,
@@ -115,7 +121,9 @@ fn run(args: &[String]) {
             } else {
                 String::new()
             };
-            std::fs::write(map(path), format!("{image} {value}")).expect("write the output");
+            let within = workdir.map(|w| format!(" in {w}")).unwrap_or_default();
+            std::fs::write(map(path), format!("{image} {value}{within}"))
+                .expect("write the output");
         }
         other => {
             eprintln!("fake image: unsupported command {other:?}");

@@ -22,7 +22,8 @@ use argot_tests::fixtures::{hostile_chain, round_trip, uncontrolled};
 // Sub-pipelines.
 use argot_tests::fixtures::{
     branching_calls, calls_probe, config_map_volume, fails_fast, guarded, mutually_exclusive,
-    one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, with_sidecars,
+    one_at_a_time, rationed, run_volumes, setting_values, settings_dsl, template_edits,
+    with_sidecars,
 };
 // Volumes of container components; memory requests.
 use argot_tests::fixtures::{container_volumes, memory_bound};
@@ -103,6 +104,7 @@ fn main() {
         branching_calls,
         settings_dsl,
         setting_values,
+        template_edits,
         guarded,
         run_volumes,
         container_volumes,
