@@ -613,6 +613,20 @@ codes! {
          would mark the run failed while such a template still runs and stop advancing it \
          half-way. fail_fast is therefore accepted only on a pipeline whose tasks all sit at \
          its top level (the exit handler may hold anything).";
+    /// A collected artifact the reader could not be given as the collection it expects.
+    CollectedArtifact = "A0062", Error, "a collected artifact Argo cannot deliver as a collection",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `processAggregateNodeOutputs` (only output parameters are aggregated), `executeTemplate` (`{{pod.name}}` per attempt); `workflow/executor/executor.go`: `newDriverArt` (`Artifact.Relocate` onto the repository), `loadArtifacts` (an unarchived download is kept as it is); `examples/map-reduce.yaml`, `docs/key-only-artifacts.md`",
+        test: "a0062_collected_artifacts_argo_cannot_deliver",
+        "A loop's output artifact is collected by saving each iteration's file under a key \
+         prefix of the workflow's artifact repository, unarchived, named after its pod, and \
+         handing the reader the folder and the ordered list of the succeeded iterations' \
+         names. So the producer's output must stay unarchived (no `set_output_archive` to tar \
+         or zip), must not come from a memoized template (a cache hit reports another run's \
+         key) or a published template (its outputs are the library's), and the reader must \
+         be a native component taking `Input<Collection<K>>` (a container image would see an \
+         unordered folder, attempts of retried iterations included), not optionally. A \
+         `Collection<K>` is only an input: no output, nested collection or artifact from \
+         outside the pipeline is one.";
 }
 
 impl fmt::Display for Code {

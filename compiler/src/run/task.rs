@@ -128,6 +128,10 @@ pub(crate) struct Job {
     pub external: Vec<(String, crate::ir::ExternalSource)>,
     /// The wire value of every run-time value of the task's settings (`argot-setting-N`).
     pub settings: Vec<(String, String)>,
+    /// Each collection input: its entries (name in the folder, the producing instance's
+    /// output artifact) in item order, which each attempt copies into a folder of its own, as
+    /// each pod downloads the key prefix. Their names are also in `params`.
+    pub collections: Vec<(String, Vec<(String, PathBuf)>)>,
 }
 
 /// What a worker hands back.
@@ -406,10 +410,23 @@ fn attempt(
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
     // As each pod's init container does: every attempt fetches its external inputs again.
     let fetched;
-    let job = if job.external.is_empty() {
+    let job = if job.external.is_empty() && job.collections.is_empty() {
         job
     } else {
         let mut with = job.clone();
+        for (name, entries) in &job.collections {
+            let dest = tmp.join("inputs").join(name);
+            fs::create_dir_all(&dest).map_err(|e| io("create", &dest, e))?;
+            for (entry, from) in entries {
+                let to = dest.join(entry);
+                cache::copy_tree(from, &to).map_err(|e| io("copy", from, e))?;
+            }
+            if cx.cache.is_some() {
+                let digest = cache::digest_path(&dest).map_err(|e| io("read", &dest, e))?;
+                cx.digests.remember(dest.clone(), digest);
+            }
+            with.inputs.push((name.clone(), dest));
+        }
         for (name, source) in &job.external {
             let dest = tmp.join("inputs").join(name);
             super::external::fetch(source, cx.artifact_files, &dest).map_err(Problem::Error)?;
