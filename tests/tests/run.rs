@@ -1931,6 +1931,28 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         r#"["8","8","8","8"]"#
     );
     assert_eq!(output_param(&details, "total", "output"), "32");
+    // The cleaned shards, collected: one entry per shard, named after its instance as the
+    // pod's name on Argo, listed in shard order, and merged in that order.
+    assert_eq!(
+        input_param(&details, "merge-shards", "shards"),
+        r#"["clean-shard-0","clean-shard-1","clean-shard-2","clean-shard-3"]"#
+    );
+    let folder = sb.run_folder(&run_id(&out));
+    let mut entries: Vec<String> = std::fs::read_dir(folder.join("merge-shards/inputs/shards"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["clean-shard-0", "clean-shard-1", "clean-shard-2", "clean-shard-3"]
+    );
+    let merged = std::fs::read_to_string(folder.join("merge-shards/outputs/merged")).unwrap();
+    let expected: String = (0..4)
+        .flat_map(|k| format!("shard-0{k}").chars().collect::<Vec<_>>())
+        .map(|c| format!("{c}\n"))
+        .collect();
+    assert_eq!(merged, expected);
 
     // Items that travel quoted arrive as their text; nested loops, a condition and a
     // collected list inside a loop; a loop bounded to one task at a time never overlaps even
@@ -1981,6 +2003,35 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     for pair in bounded.chunks(2) {
         assert_eq!(pair[0], format!("started {}", pair[1]), "{lines:?}");
     }
+}
+
+#[test]
+fn collected_artifacts_reach_the_reader_in_item_order_from_succeeded_iterations_only() {
+    let sb = Sandbox::new();
+    let phase = |details: &Value, name: &str| task(details, name)["phase"].clone();
+    // Items 3, 1, 2, each sleeping in proportion to its item: the first item finishes last,
+    // and the collection is still in item order, as Argo aggregates it (`loopNodes`).
+    let out = sb.run(&["collected_models", "-p", "millis=60"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(
+        input_param(&details, "list-models", "models"),
+        r#"["fit-model-0","fit-model-1","fit-model-2"]"#
+    );
+    assert_eq!(
+        output_param(&details, "list-models", "output"),
+        "model 3;model 1;model 2"
+    );
+
+    // A failed iteration: the reader is `Omitted`, as a reader of collected parameters is
+    // (Argo: the loop's node failed, so `depends` on it is false).
+    let out = sb.run(&["collected_models", "-p", "bad=1"]);
+    assert_ne!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    assert_eq!(phase(&details, "fit-model(0)"), "Succeeded");
+    assert_eq!(phase(&details, "fit-model(1)"), "Failed");
+    assert_eq!(phase(&details, "fit-model(2)"), "Succeeded");
+    assert_eq!(phase(&details, "list-models"), "Omitted");
 }
 
 /// A loopback HTTP server answering `GET /iris.csv` with `body` and anything else with 404;
