@@ -385,8 +385,7 @@ codes! {
          `item.field(\"NAME\")` must be in every item of such a list, and its name may hold \
          only letters, digits, `-` and `_` (it becomes the name of an Argo input); a loop \
          over a pipeline parameter or a task output needs a list of that name, of a list \
-         type. Only output parameters are collected after a loop, not artifacts. Fix the list, \
-         the field name or what is collected.";
+         type. Fix the list or the field name.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a config map or secret volume, a variable from a config map or the downward API, a secret nobody said where to find) is refused before the run starts instead of being ignored",
