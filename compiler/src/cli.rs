@@ -818,7 +818,10 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
     };
     // A collection input takes its entries' list as a parameter of its own name too.
     let takes_param = |key: &str| {
-        input_is(key, false) || spec.input(key).is_some_and(|i| i.kind.collection_of().is_some())
+        input_is(key, false)
+            || spec
+                .input(key)
+                .is_some_and(|i| i.kind.collection_of().is_some())
     };
     let output_is = |key: &str, artifact: bool| {
         spec.output(key)

@@ -592,7 +592,7 @@ impl<T> IntoParam<T> for ParamRef<T> {
 #[diagnostic::on_unimplemented(
     message = "a `{Self}` cannot feed an `Input<{K}>`",
     label = "expected an `ArtifactRef<{K}>` here",
-    note = "an `Input<{K}>` accepts the output artifact of a task that produces a `{K}`; parameters travel as values, not artifacts"
+    note = "an `Input<{K}>` accepts the output artifact of a task that produces a `{K}` (an `Input<Collection<K>>` accepts what a loop collected: the `ArtifactRef<K>` its closure returned); parameters travel as values, not artifacts"
 )]
 pub trait IntoArtifact<K> {
     #[doc(hidden)]

@@ -1945,7 +1945,12 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
     entries.sort();
     assert_eq!(
         entries,
-        ["clean-shard-0", "clean-shard-1", "clean-shard-2", "clean-shard-3"]
+        [
+            "clean-shard-0",
+            "clean-shard-1",
+            "clean-shard-2",
+            "clean-shard-3"
+        ]
     );
     let merged = std::fs::read_to_string(folder.join("merge-shards/outputs/merged")).unwrap();
     let expected: String = (0..4)
@@ -2022,6 +2027,15 @@ fn collected_artifacts_reach_the_reader_in_item_order_from_succeeded_iterations_
         output_param(&details, "list-models", "output"),
         "model 3;model 1;model 2"
     );
+    // Lineage: each iteration's model is consumed by the reader of the collection.
+    let id = run_id(&out);
+    let lineage = sb
+        .command(&["lineage", &format!("{id}/fit-model(1)/model"), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&lineage), 0, "{}", stderr(&lineage));
+    let l: Value = serde_json::from_slice(&lineage.stdout).unwrap();
+    assert_eq!(l["consumers"][0]["task"], "list-models", "{l}");
 
     // A failed iteration: the reader is `Omitted`, as a reader of collected parameters is
     // (Argo: the loop's node failed, so `depends` on it is false).

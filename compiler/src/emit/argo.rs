@@ -1120,7 +1120,11 @@ fn component_template(
         // A collection's entries in item order (the names Argo aggregated over the loop's
         // succeeded iterations) arrive as a parameter, placed where the entrypoint reads the
         // collection's list (`--param-file NAME`, `protocol::native_args`).
-        for input in spec.inputs.iter().filter(|i| i.kind.collection_of().is_some()) {
+        for input in spec
+            .inputs
+            .iter()
+            .filter(|i| i.kind.collection_of().is_some())
+        {
             let entries = crate::ir::collection_entries_input(&input.name);
             inputs.parameters.push(Parameter {
                 name: entries.clone(),
@@ -1182,12 +1186,10 @@ fn component_template(
                             key: format!("{prefix}/{POD_NAME}"),
                         })
                     }),
-                archive: match template
-                    .config
-                    .outputs
-                    .get(&output.name)
-                    .and_then(|o| o.archive.or(o.collect.as_ref().map(|_| crate::ir::Archive::None)))
-                {
+                archive: match template.config.outputs.get(&output.name).and_then(|o| {
+                    o.archive
+                        .or(o.collect.as_ref().map(|_| crate::ir::Archive::None))
+                }) {
                     Some(archive) => Some(ArchiveStrategy::of(archive)),
                     None => UNARCHIVED_KINDS
                         .contains(&kind.as_str())

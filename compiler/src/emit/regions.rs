@@ -369,7 +369,8 @@ fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
             output,
         } = argument
         {
-            found[p.tasks[t.index()].region.index()].insert((*t, collected_parameter(valid, *t, output)));
+            found[p.tasks[t.index()].region.index()]
+                .insert((*t, collected_parameter(valid, *t, output)));
         }
     }
     found.into_iter().map(|s| s.into_iter().collect()).collect()

@@ -280,7 +280,10 @@ impl Checker<'_> {
             // A collection feeds only a collection of its kind (or of `Artifact`); a single
             // artifact never feeds a collection.
             (IoKind::Artifact { kind: want }, IoKind::Artifact { kind: have }) => {
-                match (crate::ir::collection_element(want), crate::ir::collection_element(have)) {
+                match (
+                    crate::ir::collection_element(want),
+                    crate::ir::collection_element(have),
+                ) {
                     (Some(want), Some(have)) => want == have || want == "Artifact",
                     (None, None) => want == have || want == "Artifact",
                     _ => false,

@@ -28,9 +28,13 @@ impl super::Checker<'_> {
                 let problem = if crate::ir::collection_element(element).is_some() {
                     Some("is a collection of collections, which no loop collects")
                 } else if input.optional {
-                    Some("is an optional collection; a loop that ran collects a list, possibly empty")
+                    Some(
+                        "is an optional collection; a loop that ran collects a list, possibly empty",
+                    )
                 } else if spec.implementation != Implementation::Native {
-                    Some("is a collection, and a container image would see every saved entry unordered (a retried iteration's failed attempt included) instead of the succeeded iterations in item order")
+                    Some(
+                        "is a collection, and a container image would see every saved entry unordered (a retried iteration's failed attempt included) instead of the succeeded iterations in item order",
+                    )
                 } else {
                     None
                 };
@@ -66,12 +70,18 @@ impl super::Checker<'_> {
                     .config
                     .merged_over(&spec.config.merged_over(&p.defaults));
                 let archive = config.outputs.get(output).and_then(|o| o.archive);
-                let problem = if matches!(archive, Some(crate::ir::Archive::Tar | crate::ir::Archive::Zip)) {
+                let problem = if matches!(
+                    archive,
+                    Some(crate::ir::Archive::Tar | crate::ir::Archive::Zip)
+                ) {
                     Some("archives it (`set_output_archive`), and the reader would get each iteration's archive, not its file".to_owned())
                 } else if config.memoize.is_some() {
                     Some("is memoized: a cache hit reports the key another run saved it under, outside this run's collection".to_owned())
                 } else if producer.template_ref.is_some() {
-                    Some("runs a published template, whose outputs are saved where the library says".to_owned())
+                    Some(
+                        "runs a published template, whose outputs are saved where the library says"
+                            .to_owned(),
+                    )
                 } else {
                     None
                 };

@@ -1367,10 +1367,12 @@ fn resolve_job(
                     output: String,
                     instances: Vec<String>,
                 }
-                let Collected { output, instances } =
-                    serde_json::from_str(list).map_err(|e| {
-                        format!("input `{}` is a collection, and not of a loop's artifacts: {e}", input.name)
-                    })?;
+                let Collected { output, instances } = serde_json::from_str(list).map_err(|e| {
+                    format!(
+                        "input `{}` is a collection, and not of a loop's artifacts: {e}",
+                        input.name
+                    )
+                })?;
                 let output = &output;
                 let mut entries = Vec::with_capacity(instances.len());
                 let mut names = Vec::with_capacity(instances.len());
@@ -1379,7 +1381,9 @@ fn resolve_job(
                         .iter()
                         .flatten()
                         .find(|r| &r.name == instance)
-                        .ok_or_else(|| format!("input `{}`: `{instance}` has not run", input.name))?;
+                        .ok_or_else(|| {
+                            format!("input `{}`: `{instance}` has not run", input.name)
+                        })?;
                     let (_, _, path) = r
                         .output_artifacts
                         .iter()

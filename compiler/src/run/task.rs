@@ -210,6 +210,12 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
                 });
                 (task.name.clone(), n.clone(), n.clone(), uri)
             }))
+            // A collection: each entry is the producing instance's output.
+            .chain(job.collections.iter().flat_map(|(n, entries)| {
+                entries
+                    .iter()
+                    .map(|(_, path)| (task.name.clone(), n.clone(), n.clone(), file_uri(path)))
+            }))
             .collect(),
     };
     if let Err(e) = cx.store.record_run(&start) {

@@ -31,9 +31,8 @@ use argot_tests::fixtures::{optional_inputs, own_paths};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, collected_models, conditions_probe, counted, deepens, fails_one_branch,
-    formatted,
-    gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out,
-    omits_on_a_result,
+    formatted, gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain,
+    noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
