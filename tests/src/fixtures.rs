@@ -1385,7 +1385,7 @@ pub fn list_models(models: Input<Collection<Model>>) -> Result<String> {
 }
 
 /// One model per item of `ns`, collected after the loop into one `Input<Collection<Model>>`;
-/// with `bad` one of the items, its iteration fails.
+/// with `bad` one of the items, its iteration fails. Then the same inside an outer loop.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn collected_models(
     #[default(vec![3, 1, 2])] ns: Param<Vec<u32>>,
@@ -1394,4 +1394,12 @@ pub fn collected_models(
 ) {
     let models = for_each(ns, |n| fit_model(n, bad, millis).model);
     list_models(models);
+    // Collected inside an outer loop: each outer iteration reads its own inner models.
+    for_each(vec![1u32, 2], |outer| {
+        let first = step(outer);
+        let inner = for_each(vec![10u32, 20], |n| {
+            fit_model(n, 0, 0).name("fit-inner").after(&first).model
+        });
+        list_models(inner).name("list-inner");
+    });
 }

@@ -2027,6 +2027,18 @@ fn collected_artifacts_reach_the_reader_in_item_order_from_succeeded_iterations_
         output_param(&details, "list-models", "output"),
         "model 3;model 1;model 2"
     );
+    // Inside an outer loop, each outer iteration's reader gets its own iterations' models
+    // (on Argo they share one key prefix; each reader is given its own entries).
+    for k in 0..2 {
+        assert_eq!(
+            input_param(&details, &format!("list-inner({k})"), "models"),
+            format!(r#"["fit-inner-{k}-0","fit-inner-{k}-1"]"#)
+        );
+        assert_eq!(
+            output_param(&details, &format!("list-inner({k})"), "output"),
+            "model 10;model 20"
+        );
+    }
     // Lineage: each iteration's model is consumed by the reader of the collection.
     let id = run_id(&out);
     let lineage = sb
