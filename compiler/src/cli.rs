@@ -816,12 +816,19 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
         spec.input(key)
             .is_some_and(|i| i.kind.is_artifact() == artifact)
     };
+    // A collection input takes its entries' list as a parameter of its own name too.
+    let takes_param = |key: &str| {
+        input_is(key, false)
+            || spec
+                .input(key)
+                .is_some_and(|i| i.kind.collection_of().is_some())
+    };
     let output_is = |key: &str, artifact: bool| {
         spec.output(key)
             .is_some_and(|o| o.kind.is_artifact() == artifact)
     };
     for (key, value) in pairs(params) {
-        if !input_is(&key, false) {
+        if !takes_param(&key) {
             return Err(unknown("param", &key));
         }
         if let Some(earlier) = param_flag.insert(key.clone(), "--param") {
@@ -830,7 +837,7 @@ fn run_component(app: &App<'_>, name: &str, flags: [Vec<String>; 5]) -> Result<(
         inv.params.insert(key, value);
     }
     for (key, path) in pairs(param_files) {
-        if !input_is(&key, false) {
+        if !takes_param(&key) {
             return Err(unknown("param", &key));
         }
         if let Some(earlier) = param_flag.insert(key.clone(), "--param-file") {

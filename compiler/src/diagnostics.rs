@@ -385,8 +385,7 @@ codes! {
          `item.field(\"NAME\")` must be in every item of such a list, and its name may hold \
          only letters, digits, `-` and `_` (it becomes the name of an Argo input); a loop \
          over a pipeline parameter or a task output needs a list of that name, of a list \
-         type. Only output parameters are collected after a loop, not artifacts. Fix the list, \
-         the field name or what is collected.";
+         type. Fix the list or the field name.";
     /// A task setting the local runner cannot honour.
     LocalUnsupported = "A0031", Error, "a setting the local runner cannot honour",
         source: "argot: local parity. A run on this machine must mean what it means on Argo, so a setting that needs a cluster (a config map or secret volume, a variable from a config map or the downward API, a secret nobody said where to find) is refused before the run starts instead of being ignored",
@@ -619,6 +618,20 @@ codes! {
          with `add_pvc_volume`, `add_empty_dir_volume`, … instead), `envFrom` (set variables \
          one by one), an argument naming an Argo variable argot did not write. Run such a \
          pipeline on a cluster, or drop the edit for local runs.";
+    /// A collected artifact the reader could not be given as the collection it expects.
+    CollectedArtifact = "A0062", Error, "a collected artifact Argo cannot deliver as a collection",
+        source: "argo-workflows v4.1 `workflow/controller/operator.go`: `processAggregateNodeOutputs` (only output parameters are aggregated), `executeTemplate` (`{{pod.name}}` per attempt); `workflow/executor/executor.go`: `newDriverArt` (`Artifact.Relocate` onto the repository), `loadArtifacts` (an unarchived download is kept as it is); `examples/map-reduce.yaml`, `docs/key-only-artifacts.md`",
+        test: "a0062_collected_artifacts_argo_cannot_deliver",
+        "A loop's output artifact is collected by saving each iteration's file under a key \
+         prefix of the workflow's artifact repository, unarchived, named after its pod, and \
+         handing the reader the folder and the ordered list of the succeeded iterations' \
+         names. So the producer's output must stay unarchived (no `set_output_archive` to tar \
+         or zip), must not come from a memoized template (a cache hit reports another run's \
+         key) or a published template (its outputs are the library's), and the reader must \
+         be a native component taking `Input<Collection<K>>` (a container image would see an \
+         unordered folder, attempts of retried iterations included), not optionally. A \
+         `Collection<K>` is only an input: no output, nested collection or artifact from \
+         outside the pipeline is one.";
 }
 
 impl fmt::Display for Code {

@@ -66,6 +66,16 @@ pub trait ArtifactKind: 'static {
     /// The kind's name as recorded in the IR and the metadata store.
     const NAME: &'static str;
 
+    /// The kind as the IR records it: [`ArtifactKind::NAME`], except for a
+    /// [`Collection<K>`], which is `Collection<K>` with `K`'s name.
+    #[doc(hidden)]
+    fn __kind_name() -> String
+    where
+        Self: Sized,
+    {
+        Self::NAME.to_owned()
+    }
+
     /// A constant text, written into the file as it is (Argo `raw`).
     fn raw(text: impl Into<String>) -> ExternalArtifact<Self>
     where
@@ -196,6 +206,49 @@ artifact_kinds! {
     Markdown,
 }
 
+/// Every successful iteration's artifact of kind `K` of a loop, as one input: the reader
+/// declares `Input<Collection<K>>` and is given what the loop's closure returned as an
+/// [`ArtifactRef<K>`] (see [`crate::loops`]). The component reads the entries in item order
+/// with [`Input::paths`]; [`Input::path`] is the folder holding them.
+///
+/// ```
+/// use argot::prelude::*;
+/// #[component]
+/// pub fn shard(n: u32, rows: Output<Dataset>) -> Result<()> {
+///     std::fs::write(rows.path(), format!("{n}\n"))?;
+///     Ok(())
+/// }
+/// #[component]
+/// pub fn merge(parts: Input<Collection<Dataset>>) -> Result<String> {
+///     let mut all = String::new();
+///     for part in parts.paths() {
+///         all.push_str(&std::fs::read_to_string(part)?);
+///     }
+///     Ok(all)
+/// }
+/// #[pipeline(image = "ghcr.io/acme/merge:0.1")]
+/// pub fn merged() {
+///     let parts = for_each(vec![1u32, 2, 3], |n| shard(n).rows);
+///     merge(parts);
+/// }
+/// # fn main() {}
+/// ```
+pub struct Collection<K>(PhantomData<fn() -> K>);
+
+impl<K> fmt::Debug for Collection<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Collection")
+    }
+}
+
+impl<K: ArtifactKind> ArtifactKind for Collection<K> {
+    const NAME: &'static str = "Collection";
+
+    fn __kind_name() -> String {
+        crate::ir::collection_kind(&K::__kind_name())
+    }
+}
+
 /// An artifact of kind `K` from outside the pipeline: made by [`ArtifactKind::raw`],
 /// [`ArtifactKind::from_url`], [`ArtifactKind::from_s3`], [`ArtifactKind::from_gcs`] or
 /// [`ArtifactKind::from_git`], and passed where an `Input<K>` (or an `Input<Artifact>`) is
@@ -251,7 +304,34 @@ impl<K: ArtifactKind> IntoAnyArtifact for ExternalArtifact<K> {
 pub struct Input<K> {
     name: &'static str,
     path: PathBuf,
+    // A collection's entries, in item order; empty for any other kind.
+    entries: Vec<PathBuf>,
     _kind: PhantomData<K>,
+}
+
+impl<K> Input<Collection<K>> {
+    /// The collection `name`: the folder `path` and its entries in item order (used by the
+    /// entrypoint, or by hand in unit tests of the plain function).
+    pub fn collection(
+        name: &'static str,
+        path: impl Into<PathBuf>,
+        entries: impl IntoIterator<Item = PathBuf>,
+    ) -> Self {
+        Self {
+            name,
+            path: path.into(),
+            entries: entries.into_iter().collect(),
+            _kind: PhantomData,
+        }
+    }
+
+    /// Every successful iteration's artifact, one file or folder each, in item order. Only
+    /// these are the collection: the folder ([`Input::path`]) may hold more (on Argo, what a
+    /// failed attempt of a retried iteration saved). A loop over an empty list gives no
+    /// entry, and then there may be no folder at all.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.entries
+    }
 }
 
 /// An artifact output of a component: write a file or folder at [`Output::path`].
@@ -263,7 +343,7 @@ pub struct Output<K> {
 }
 
 macro_rules! artifact_io {
-    ($ty:ident, $piece:ident) => {
+    ($ty:ident, $piece:ident $(, $field:ident: $value:expr)*) => {
         impl<K> $ty<K> {
             /// Binds the artifact called `name` to `path` (used by the entrypoint, or by hand in
             /// unit tests of the plain function).
@@ -271,6 +351,7 @@ macro_rules! artifact_io {
                 Self {
                     name,
                     path: path.into(),
+                    $($field: $value,)*
                     _kind: PhantomData,
                 }
             }
@@ -294,9 +375,14 @@ macro_rules! artifact_io {
     };
 }
 
-artifact_io!(Input, InputPath);
+artifact_io!(Input, InputPath, entries: Vec::new());
 
 impl<K> Input<K> {
+    /// Sets a collection's entries (the entrypoint does, from the spec's kind).
+    pub(crate) fn set_entries(&mut self, entries: Vec<PathBuf>) {
+        self.entries = entries;
+    }
+
     /// The artifact input `name` of a pipeline, as its body sees it while traced: what a
     /// call binds to it.
     #[doc(hidden)]
@@ -507,7 +593,7 @@ impl<T> IntoParam<T> for ParamRef<T> {
 #[diagnostic::on_unimplemented(
     message = "a `{Self}` cannot feed an `Input<{K}>`",
     label = "expected an `ArtifactRef<{K}>` here",
-    note = "an `Input<{K}>` accepts the output artifact of a task that produces a `{K}`; parameters travel as values, not artifacts"
+    note = "an `Input<{K}>` accepts the output artifact of a task that produces a `{K}` (an `Input<Collection<K>>` accepts what a loop collected: the `ArtifactRef<K>` its closure returned); parameters travel as values, not artifacts"
 )]
 pub trait IntoArtifact<K> {
     #[doc(hidden)]

@@ -216,14 +216,68 @@ impl Invocation {
                 self.component()
             )));
         };
-        if !path.exists() {
+        let collection = self
+            .spec()
+            .input(name)
+            .is_some_and(|i| i.kind.collection_of().is_some());
+        // A loop without iterations saved nothing under the collection's key prefix, and Argo
+        // skips the optional argument it was passed as: no folder, and no entry listed.
+        if !path.exists() && !collection {
             return Err(self.usage(format!(
                 "input artifact `{name}` of component `{}`: `{}` does not exist",
                 self.component(),
                 path.display()
             )));
         }
-        Ok(Input::at(name, path.clone()))
+        if !collection {
+            return Ok(Input::at(name, path.clone()));
+        }
+        let entries = self.collection_entries(name, path)?;
+        let mut input = Input::at(name, path.clone());
+        input.set_entries(entries);
+        Ok(input)
+    }
+
+    /// The entries of collection input `name` (the folder `folder`): the names its
+    /// parameter of the same name lists (`--param-file NAME PATH`), in that order, each a
+    /// file or folder directly in `folder`. Only the listed ones: on Argo the folder is the
+    /// whole key prefix, which also holds what failed attempts of retried iterations saved.
+    fn collection_entries(
+        &self,
+        name: &str,
+        folder: &std::path::Path,
+    ) -> Result<Vec<PathBuf>, ComponentError> {
+        let Some(text) = self.params.get(name) else {
+            return Err(self.usage(format!(
+                "component `{}` needs the entries of collection `{name}` in item order: add `--param-file {name} PATH` (a JSON list of names in `{}`)",
+                self.component(),
+                folder.display()
+            )));
+        };
+        let names: Vec<String> = value::decode(text).map_err(|e| {
+            self.usage(format!(
+                "the entries of collection `{name}` of component `{}` are not a list of names: {e}",
+                self.component()
+            ))
+        })?;
+        let mut entries = Vec::with_capacity(names.len());
+        for entry in names {
+            let plain = !entry.is_empty()
+                && entry != "."
+                && entry != ".."
+                && !entry.contains(['/', '\\', '\0']);
+            let path = folder.join(&entry);
+            if !plain || !path.exists() {
+                return Err(self.usage(format!(
+                    "collection `{name}` of component `{}` lists entry `{entry}`, which is not {} `{}`",
+                    self.component(),
+                    if plain { "in" } else { "a name in" },
+                    folder.display()
+                )));
+            }
+            entries.push(path);
+        }
+        Ok(entries)
     }
 
     /// Prepares output artifact `name` (its parent folder exists afterwards).

@@ -737,6 +737,38 @@ impl IoKind {
     pub fn is_artifact(&self) -> bool {
         matches!(self, IoKind::Artifact { .. })
     }
+
+    /// The element kind of a collection (`Input<Collection<K>>`: `K`'s name), `None` for
+    /// anything else.
+    pub fn collection_of(&self) -> Option<&str> {
+        match self {
+            IoKind::Artifact { kind } => collection_element(kind),
+            IoKind::Parameter { .. } => None,
+        }
+    }
+}
+
+/// The IR's name of a collection of `element` artifacts (`Collection<Model>`).
+pub fn collection_kind(element: &str) -> String {
+    format!("Collection<{element}>")
+}
+
+/// The element kind of collection kind `kind` (`Collection<Model>` → `Model`), or `None`.
+pub fn collection_element(kind: &str) -> Option<&str> {
+    kind.strip_prefix("Collection<")?.strip_suffix('>')
+}
+
+/// The output parameter under which a task whose output artifact `output` is collected
+/// reports the name it saved that artifact under (on Argo the pod's name; the `-` keeps it
+/// apart from every output name, which are Rust identifiers).
+pub fn collected_entry_output(output: &str) -> String {
+    format!("{output}-entry")
+}
+
+/// The input parameter of a component's template holding the entries of its collection
+/// input `input`, in item order (a JSON list of names).
+pub fn collection_entries_input(input: &str) -> String {
+    format!("{input}-entries")
 }
 
 /// How a component runs.
@@ -1642,6 +1674,12 @@ pub struct OutputOptions {
     /// workflow's `artifact_gc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gc: Option<ArtifactGc>,
+    /// Set by validation, never by the DSL: the output is collected after its loop, and each
+    /// iteration saves it under this key prefix of the artifact repository, in an entry of
+    /// its own (see `emit::argo`). A template with it is a variant of its own, so tasks whose
+    /// output is not collected emit what they always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect: Option<String>,
 }
 
 impl OutputOptions {
@@ -1650,6 +1688,7 @@ impl OutputOptions {
         OutputOptions {
             archive: self.archive.or(base.archive),
             gc: self.gc.or(base.gc),
+            collect: self.collect.clone().or_else(|| base.collect.clone()),
         }
     }
 }

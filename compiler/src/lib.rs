@@ -93,15 +93,15 @@ pub mod when;
 pub use argot_macros::{component, container_component, format_arg, pipeline};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use dsl::{
-    Artifact, ArtifactKind, ArtifactRef, Container, Dataset, ExternalArtifact, Html, Input,
-    IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output,
+    Artifact, ArtifactKind, ArtifactRef, Collection, Container, Dataset, ExternalArtifact, Html,
+    Input, IntoAnyArtifact, IntoArtifact, IntoParam, IntoUrl, Markdown, Metrics, Model, Output,
     OutputParam, Param, ParamRef, Pieces, S3_ENDPOINT, concat, volume_path,
 };
 pub use exit::{Run, RunFailure, RunInfo, on_exit};
 pub use format::{Displayed, FormatPiece, Formatted};
 pub use hooks::TaskHooks;
 pub use library::TaskTemplateRef;
-pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
+pub use loops::{Collected, CollectedArtifacts, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
@@ -151,8 +151,8 @@ pub mod k8s {
 /// Everything a pipeline author needs: `use argot::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
-        Artifact, ArtifactKind, ArtifactRef, Container, Dataset, Html, Input, Markdown, Metrics,
-        Model, Output, OutputParam, Param, ParamRef, concat, volume_path,
+        Artifact, ArtifactKind, ArtifactRef, Collection, Container, Dataset, Html, Input, Markdown,
+        Metrics, Model, Output, OutputParam, Param, ParamRef, concat, volume_path,
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
@@ -451,7 +451,7 @@ pub mod __private {
 
     impl<K: ArtifactKind> KnownKind for &KindProbe<K> {
         fn name(&self) -> String {
-            K::NAME.to_owned()
+            K::__kind_name()
         }
     }
 

@@ -22,7 +22,22 @@
 //! pipeline parameter or a list output of a task (`withParam`). What the closure returns
 //! leaves the loop collected: a [`ParamRef<T>`] made in the body becomes a [`Collected<T>`],
 //! which feeds a `Vec<T>` input (every successful iteration's value, in item order) and
-//! nothing else.
+//! nothing else. An [`ArtifactRef<K>`] made in the body becomes a [`CollectedArtifacts<K>`],
+//! which feeds an `Input<Collection<K>>` (see [`Collection`]): every successful iteration's
+//! artifact, in item order.
+//!
+//! # Collected artifacts on Argo
+//! Argo aggregates only output parameters over a loop (`processAggregateNodeOutputs` in
+//! `workflow/controller/operator.go`). Artifacts are collected as Argo's own map-reduce example
+//! does (`examples/map-reduce.yaml`, `docs/key-only-artifacts.md`): each iteration saves the
+//! output unarchived as a key-only artifact `<prefix>/{{pod.name}}` of the workflow's artifact
+//! repository, and reports that name as an output parameter, which Argo aggregates in item
+//! order over the succeeded iterations; the reader downloads the key prefix as a folder and
+//! is given the list. The entrypoint exposes exactly the listed entries, in list order, so a
+//! failed attempt of a retried iteration (its own pod name) never shows. The repository's
+//! driver must be able to download a key prefix as a folder (S3, GCS, Azure, OSS, HDFS; not
+//! HTTP or Artifactory), and the workflow needs a repository (a default one or
+//! `artifact_repository_ref`).
 //!
 //! A plain Rust `for` in a pipeline body unrolls at compile time (one task per element, each
 //! in the manifest); `for_each` is for lists known only at run time, or lists long enough that
@@ -31,7 +46,7 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
-use crate::dsl::{IntoParam, Param, ParamRef};
+use crate::dsl::{ArtifactKind, ArtifactRef, Collection, IntoArtifact, IntoParam, Param, ParamRef};
 use crate::trace::{Bound, LoopHandle, LoopSource, TaskHandle};
 use crate::value::ParamType;
 
@@ -179,12 +194,46 @@ impl<T> IntoParam<Vec<T>> for Collected<T> {
     }
 }
 
-/// What a loop's closure may return: nothing, an output of a task in the body, or a tuple of
-/// them; each output leaves the loop as its [`Collected`] list.
+/// Every successful iteration's artifact of an output made in a loop body, in item order;
+/// feeds an `Input<Collection<K>>` and nothing else (see the [module docs](self) for how it
+/// travels on Argo).
+pub struct CollectedArtifacts<K> {
+    task: TaskHandle,
+    output: &'static str,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for CollectedArtifacts<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K> Copy for CollectedArtifacts<K> {}
+impl<K> std::fmt::Debug for CollectedArtifacts<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CollectedArtifacts({:?}.{})", self.task, self.output)
+    }
+}
+
+impl<K: ArtifactKind> IntoArtifact<Collection<K>> for CollectedArtifacts<K> {
+    fn __bind(self) -> Bound {
+        Bound::Collected(self.task, self.output)
+    }
+}
+
+impl<K: ArtifactKind> IntoArtifact<Collection<K>> for Loop<CollectedArtifacts<K>> {
+    fn __bind(self) -> Bound {
+        self.collected.__bind()
+    }
+}
+
+/// What a loop's closure may return: nothing, an output of a task in the body (a parameter or
+/// an artifact), or a tuple of them; each output leaves the loop collected: a [`Collected`]
+/// list of values, or [`CollectedArtifacts`].
 #[diagnostic::on_unimplemented(
     message = "a loop's closure cannot return a `{Self}`",
-    label = "return `()`, a task output `ParamRef<T>` or a tuple of them",
-    note = "what the closure returns leaves the loop collected (one value per iteration); artifacts cannot be collected yet"
+    label = "return `()`, a task output `ParamRef<T>` or `ArtifactRef<K>`, or a tuple of them",
+    note = "what the closure returns leaves the loop collected (one value or artifact per iteration)"
 )]
 pub trait Gather {
     /// The collected form.
@@ -206,6 +255,18 @@ impl<T> Gather for ParamRef<T> {
             task,
             output,
             _type: PhantomData,
+        }
+    }
+}
+
+impl<K> Gather for ArtifactRef<K> {
+    type Collected = CollectedArtifacts<K>;
+    fn __gather(self) -> CollectedArtifacts<K> {
+        let (task, output) = self.__parts();
+        CollectedArtifacts {
+            task,
+            output,
+            _kind: PhantomData,
         }
     }
 }

@@ -126,11 +126,22 @@ pub fn native_args_with(spec: &ComponentSpec, path: impl Fn(IoPath<'_>) -> Strin
                 input.name.clone(),
                 path(IoPath::ParamFile(&input.name)),
             ]),
-            IoKind::Artifact { .. } => args.extend([
-                "--input".to_owned(),
-                input.name.clone(),
-                path(IoPath::Input(&input.name)),
-            ]),
+            IoKind::Artifact { .. } => {
+                args.extend([
+                    "--input".to_owned(),
+                    input.name.clone(),
+                    path(IoPath::Input(&input.name)),
+                ]);
+                // A collection's folder, then its entries in item order (a JSON list of names
+                // in the folder), in the file a parameter of the same name would have.
+                if input.kind.collection_of().is_some() {
+                    args.extend([
+                        "--param-file".to_owned(),
+                        input.name.clone(),
+                        path(IoPath::ParamFile(&input.name)),
+                    ]);
+                }
+            }
         }
     }
     for output in &spec.outputs {

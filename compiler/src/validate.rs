@@ -316,6 +316,7 @@ pub(crate) fn check_rules(
     cx.arguments();
     cx.placeholders();
     cx.output_paths();
+    cx.collected_artifacts();
     cx.required_params();
     cx.values();
     cx.settings();

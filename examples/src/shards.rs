@@ -1,5 +1,6 @@
 //! Per-shard preprocessing: a task lists the shards at run time, a loop runs a two-task body
-//! (clean, then count) once per shard, and a last task sums the counts.
+//! (clean, then count) once per shard, a task sums the counts and another merges the cleaned
+//! shards, in shard order, into one data set.
 //!
 //! ```text
 //! cargo run -p argot-examples --bin shards -- run -p shards=4
@@ -7,7 +8,10 @@
 //! ```
 //!
 //! On Argo the loop is `withParam: {{tasks.list-shards.outputs.parameters.output}}`: the list
-//! is known only once `list-shards` has run, so the manifest does not grow with it.
+//! is known only once `list-shards` has run, so the manifest does not grow with it. Each
+//! iteration saves its cleaned shard under a key prefix of the artifact repository, named after
+//! its pod (`argot-collected/{{workflow.uid}}/…/{{pod.name}}`), and reports that name; `merge-shards`
+//! downloads the prefix as a folder and reads the entries Argo aggregated, in shard order.
 
 use argot::prelude::*;
 
@@ -31,6 +35,18 @@ pub fn count(rows: Input<Dataset>) -> Result<u64> {
     Ok(std::fs::read_to_string(rows.path())?.lines().count() as u64)
 }
 
+/// Concatenates the cleaned shards, in shard order, into one data set.
+#[component]
+pub fn merge_shards(shards: Input<Collection<Dataset>>, merged: Output<Dataset>) -> Result<()> {
+    let mut all = String::new();
+    for shard in shards.paths() {
+        all.push_str(&std::fs::read_to_string(shard)?);
+    }
+    println!("{} shards merged", shards.paths().len());
+    std::fs::write(merged.path(), all)?;
+    Ok(())
+}
+
 /// Sums the counts.
 #[component]
 pub fn total(counts: Vec<u64>) -> Result<u64> {
@@ -39,13 +55,15 @@ pub fn total(counts: Vec<u64>) -> Result<u64> {
     Ok(sum)
 }
 
-/// List the shards, clean and count each, sum the counts.
+/// List the shards, clean and count each, sum the counts and merge the cleaned shards.
 #[pipeline(image = "ghcr.io/argot-rs/shards:0.1.0")]
 pub fn shards(#[default(3)] shards: Param<u32>) {
     let listed = list_shards(shards);
-    let counts = for_each(listed.output, |shard| {
+    let (counts, cleaned) = for_each(listed.output, |shard| {
         let cleaned = clean_shard(shard);
-        count(cleaned.rows).output
-    });
+        (count(cleaned.rows).output, cleaned.rows)
+    })
+    .collected();
     total(counts);
+    merge_shards(cleaned);
 }

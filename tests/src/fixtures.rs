@@ -1554,3 +1554,45 @@ pub fn fails_fast_exits_early(#[default("")] log: Param<String>) {
         tally(log, run.status()).name("exit");
     });
 }
+
+// --- Collected artifacts. ---
+
+/// Writes `model n` into a model file after sleeping `n × millis` ms (so later items may
+/// finish first); fails when `n` is `bad`.
+#[component]
+pub fn fit_model(n: u32, bad: u32, millis: u64, model: Output<Model>) -> Result<()> {
+    std::thread::sleep(std::time::Duration::from_millis(u64::from(n) * millis));
+    ensure!(n != bad, "refused {n}");
+    std::fs::write(model.path(), format!("model {n}"))?;
+    Ok(())
+}
+
+/// The collected models' contents, in the collection's order, joined by `;`.
+#[component]
+pub fn list_models(models: Input<Collection<Model>>) -> Result<String> {
+    let mut texts = Vec::new();
+    for model in models.paths() {
+        texts.push(std::fs::read_to_string(model)?);
+    }
+    Ok(texts.join(";"))
+}
+
+/// One model per item of `ns`, collected after the loop into one `Input<Collection<Model>>`;
+/// with `bad` one of the items, its iteration fails. Then the same inside an outer loop.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn collected_models(
+    #[default(vec![3, 1, 2])] ns: Param<Vec<u32>>,
+    #[default(0)] bad: Param<u32>,
+    #[default(0)] millis: Param<u64>,
+) {
+    let models = for_each(ns, |n| fit_model(n, bad, millis).model);
+    list_models(models);
+    // Collected inside an outer loop: each outer iteration reads its own inner models.
+    for_each(vec![1u32, 2], |outer| {
+        let first = step(outer);
+        let inner = for_each(vec![10u32, 20], |n| {
+            fit_model(n, 0, 0).name("fit-inner").after(&first).model
+        });
+        list_models(inner).name("list-inner");
+    });
+}

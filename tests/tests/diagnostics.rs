@@ -1604,6 +1604,7 @@ fn a0030_invalid_task_settings() {
         argot::ir::OutputOptions {
             archive: Some(argot::ir::Archive::Zip),
             gc: None,
+            collect: None,
         },
     );
     let d = errors_of(&p);
@@ -1674,7 +1675,8 @@ fn a0032_invalid_loops() {
         d.to_string().contains("of type `u32`, which is not a list"),
         "{d}"
     );
-    // Collecting an artifact (only a hand-built IR can ask: `Gather` takes output parameters).
+    // Collected artifacts feed a collection input, never a parameter (a hand-built IR: the
+    // DSL's types refuse it).
     let mut p = traced(argot_examples::shards::shards::definition());
     let clean = p
         .tasks
@@ -1690,10 +1692,10 @@ fn a0032_invalid_loops() {
         },
     );
     let d = errors_of(&p);
-    assert!(d.codes().contains(&Code::InvalidLoop), "{d}");
+    assert!(d.codes().contains(&Code::BadArgument), "{d}");
     assert!(
         d.to_string()
-            .contains("only output parameters are collected"),
+            .contains("receives a `Collection<Dataset>` artifact"),
         "{d}"
     );
 }
@@ -2841,4 +2843,91 @@ fn a0063_template_edits_argot_cannot_honour() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+}
+/// Collected artifacts the DSL's types allow but Argo could not deliver as a collection.
+mod collecting {
+    use argot::prelude::*;
+    use argot_tests::fixtures::{fit_model, list_models};
+
+    /// A collection as an output.
+    #[component]
+    pub fn makes_a_collection(models: Output<Collection<Model>>) -> Result<()> {
+        let _ = models;
+        Ok(())
+    }
+
+    /// A collection, optional.
+    #[component]
+    pub fn maybe_models(models: Option<Input<Collection<Model>>>) -> Result<()> {
+        let _ = models;
+        Ok(())
+    }
+
+    /// A container image reading a collection.
+    #[container_component]
+    pub fn lists_in_a_shell(models: Input<Collection<Model>>) -> Container {
+        Container::new("busybox:1.36").command(["ls"]).arg(&models)
+    }
+
+    /// Each misuse once, and a producer that archives (or is memoized) its collected output.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn undeliverable() {
+        makes_a_collection();
+        maybe_models();
+        let archived = for_each(vec![1u32, 2], |n| {
+            fit_model(n, 0, 0)
+                .set_output_archive("model", Archive::Tar)
+                .model
+        });
+        list_models(archived);
+        let memoized = for_each(vec![1u32, 2], |n| {
+            fit_model(n, 0, 0).set_memoize("models-cache", None).model
+        });
+        lists_in_a_shell(memoized);
+    }
+}
+
+#[test]
+fn a0062_collected_artifacts_argo_cannot_deliver() {
+    let d = errors_of(&traced(collecting::undeliverable::definition()));
+    assert!(
+        d.codes().iter().all(|c| *c == Code::CollectedArtifact),
+        "{d}"
+    );
+    let message = d.to_string();
+    for part in [
+        "declares output `models` as a collection",
+        "input `models` of component `maybe_models` is an optional collection",
+        "input `models` of component `lists_in_a_shell` is a collection, and a container image",
+        "collects output `model` of task `fit-model`, which archives it",
+        "collects output `model` of task `fit-model-2`, which is memoized",
+    ] {
+        assert!(message.contains(part), "{part} missing from: {message}");
+    }
+    snapshot("A0062-collected-artifact", &d);
+    // A collection of collections: a component spec no loop can feed, refused as it is.
+    let mut p = traced(collecting::undeliverable::definition());
+    let spec = argot::ir::ComponentSpec {
+        name: "nested".into(),
+        description: None,
+        inputs: vec![argot::ir::InputSpec {
+            name: "models".into(),
+            kind: argot::ir::IoKind::Artifact {
+                kind: "Collection<Collection<Model>>".into(),
+            },
+            default: None,
+            optional: false,
+        }],
+        outputs: Vec::new(),
+        implementation: argot::ir::Implementation::Native,
+        code_hash: None,
+        config: Default::default(),
+    };
+    p.components.insert("nested".into(), spec);
+    let d = errors_of(&p);
+    assert!(
+        d.to_string()
+            .contains("input `models` of component `nested` is a collection of collections"),
+        "{d}"
+    );
 }

@@ -288,6 +288,12 @@ fn loops() {
         argot_tests::fixtures::loops_probe::definition(),
         "argot-fixtures",
     );
+    // Collected artifacts, once after a loop and once inside an outer loop.
+    check(
+        "collected_models",
+        argot_tests::fixtures::collected_models::definition(),
+        "argot-fixtures",
+    );
 }
 
 /// Recursion: one DAG template that calls itself from its branch, whose `when` carries the

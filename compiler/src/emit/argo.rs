@@ -923,6 +923,10 @@ fn fail_fast_templates(valid: &ValidPipeline) -> BTreeSet<String> {
     body
 }
 
+/// The pod's name, which the controller substitutes per attempt in a pod template
+/// (`executeTemplate`, and again for each retry, in `workflow/controller/operator.go`).
+const POD_NAME: &str = "{{pod.name}}";
+
 /// Builds the `Workflow` for a validated pipeline.
 pub fn workflow(valid: &ValidPipeline) -> Workflow {
     let p = valid.pipeline();
@@ -1225,6 +1229,28 @@ fn component_template(
                 ..Artifact::default()
             });
         }
+        // A collection's entries in item order (the names Argo aggregated over the loop's
+        // succeeded iterations) arrive as a parameter, placed where the entrypoint reads the
+        // collection's list (`--param-file NAME`, `protocol::native_args`).
+        for input in spec
+            .inputs
+            .iter()
+            .filter(|i| i.kind.collection_of().is_some())
+        {
+            let entries = crate::ir::collection_entries_input(&input.name);
+            inputs.parameters.push(Parameter {
+                name: entries.clone(),
+                ..Parameter::default()
+            });
+            inputs.artifacts.push(Artifact {
+                name: entries.clone(),
+                path: Some(param_file_path(&input.name)),
+                raw: Some(RawArtifact {
+                    data: input_parameter(&entries),
+                }),
+                ..Artifact::default()
+            });
+        }
     }
     // Where a container image writes an output itself: Argo's executor collects an output
     // from any path of the main container's filesystem, a volume or not.
@@ -1259,12 +1285,23 @@ fn component_template(
                 path: Some(
                     own_path(&output.name).unwrap_or_else(|| output_artifact_path(&output.name)),
                 ),
-                archive: match template
+                // Collected after its loop: each pod saves it, unarchived, as the key-only
+                // entry `<prefix>/<pod name>` of the repository (Argo's `map-reduce.yaml`);
+                // `ProcessArgs` substitutes `{{pod.name}}` per attempt (`executeTemplate`).
+                s3: template
                     .config
                     .outputs
                     .get(&output.name)
-                    .and_then(|o| o.archive)
-                {
+                    .and_then(|o| o.collect.as_ref())
+                    .map(|prefix| {
+                        S3Location::Key(S3KeyArtifact {
+                            key: format!("{prefix}/{POD_NAME}"),
+                        })
+                    }),
+                archive: match template.config.outputs.get(&output.name).and_then(|o| {
+                    o.archive
+                        .or(o.collect.as_ref().map(|_| crate::ir::Archive::None))
+                }) {
                     Some(archive) => Some(ArchiveStrategy::of(archive)),
                     None => UNARCHIVED_KINDS
                         .contains(&kind.as_str())
@@ -1280,6 +1317,19 @@ fn component_template(
                     }),
                 ..Artifact::default()
             }),
+        }
+    }
+    // The entry each collected output was saved under, which Argo aggregates over the loop
+    // in item order, the failed iterations left out (`processAggregateNodeOutputs`). An output
+    // parameter with a `value` is kept as the controller substituted it (`SaveParameters`
+    // reads only `valueFrom.path`).
+    for (name, options) in &template.config.outputs {
+        if options.collect.is_some() && spec.output(name).is_some_and(|o| o.kind.is_artifact()) {
+            outputs.parameters.push(Parameter {
+                name: crate::ir::collected_entry_output(name),
+                value: Some(POD_NAME.to_owned()),
+                ..Parameter::default()
+            });
         }
     }
     if let (Implementation::Native, Some(delivery)) =

@@ -375,10 +375,21 @@ fn collected_outputs(valid: &ValidPipeline) -> Vec<Vec<(TaskId, String)>> {
             output,
         } = argument
         {
-            found[p.tasks[t.index()].region.index()].insert((*t, output.clone()));
+            found[p.tasks[t.index()].region.index()]
+                .insert((*t, collected_parameter(valid, *t, output)));
         }
     }
     found.into_iter().map(|s| s.into_iter().collect()).collect()
+}
+
+/// The output parameter of task `t` a loop aggregates when `output` is collected: the output
+/// itself, or for an artifact the entry each iteration saved it under (see `emit::argo`).
+fn collected_parameter(valid: &ValidPipeline, t: TaskId, output: &str) -> String {
+    if is_artifact_output(valid, t, output) {
+        crate::ir::collected_entry_output(output)
+    } else {
+        output.to_owned()
+    }
 }
 
 /// The loop directly in region `at` that holds task `t`, if any.
@@ -568,7 +579,10 @@ fn inputs(valid: &ValidPipeline, region: RegionId) -> Vec<Outside> {
                 } => {
                     let body = p.tasks[x.index()].region;
                     if !p.regions[body.index()].parent.is_some_and(inside) {
-                        found.insert(Outside::Collected(*x, output.clone()));
+                        found.insert(Outside::Collected(
+                            *x,
+                            collected_parameter(valid, *x, output),
+                        ));
                     }
                 }
                 // A formatted string's values, as parameters.
@@ -809,7 +823,45 @@ fn dag_tasks(
                             selected.push(looped);
                         }
                     }
-                    outside_reference(valid, region, &Outside::Collected(*from, output.clone()))
+                    let parameter = collected_parameter(valid, *from, output);
+                    let entries =
+                        outside_reference(valid, region, &Outside::Collected(*from, parameter));
+                    if artifact {
+                        // The key prefix the iterations saved under, downloaded as a folder
+                        // (the executor's `loadArtifacts` through the repository's driver),
+                        // and the succeeded iterations' entries in item order.
+                        let prefix = names
+                            .template_of(*from)
+                            .config
+                            .outputs
+                            .get(output)
+                            .and_then(|o| o.collect.clone())
+                            .unwrap_or_default();
+                        arguments.artifacts.push(Artifact {
+                            name: input.clone(),
+                            s3: Some(super::argo::S3Location::Key(super::argo::S3KeyArtifact {
+                                key: prefix,
+                            })),
+                            // A folder, kept as it is: no tarball detection (`loadArtifacts`;
+                            // `ProcessArgs` takes the argument's fields over the input's).
+                            archive: Some(super::argo::ArchiveStrategy::of(
+                                crate::ir::Archive::None,
+                            )),
+                            // A loop over an empty list saved nothing under the prefix: the
+                            // executor skips an optional artifact its driver does not find
+                            // (`loadArtifacts`: "Skipping optional input artifact that was
+                            // not found"), and the entries list is `[]`.
+                            optional: Some(true),
+                            ..Artifact::default()
+                        });
+                        arguments.parameters.push(Parameter {
+                            name: crate::ir::collection_entries_input(input),
+                            value: Some(entries),
+                            ..Parameter::default()
+                        });
+                        continue;
+                    }
+                    entries
                 }
                 Argument::LoopItem { region: l, field } => {
                     outside_reference(valid, region, &Outside::Item(*l, field.clone()))

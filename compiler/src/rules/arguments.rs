@@ -228,15 +228,10 @@ impl Checker<'_> {
                 });
                 match out.map(|o| &o.kind) {
                     Some(kind @ IoKind::Parameter { .. }) => kind.clone(),
-                    Some(IoKind::Artifact { .. }) => {
-                        self.report(
-                            Code::InvalidLoop,
-                            Some(id),
-                            format!("input `{input}` of task `{}` collects output artifact `{output}` of a loop; only output parameters are collected", task.name),
-                            "collect an output parameter (for example the artifact's name or a summary of it), or pass the artifacts through a task inside the loop",
-                        );
-                        return;
-                    }
+                    // Every iteration's artifact: a collection of the output's kind.
+                    Some(IoKind::Artifact { kind }) => IoKind::Artifact {
+                        kind: crate::ir::collection_kind(kind),
+                    },
                     None => {
                         self.report(
                             Code::UnknownReference,
@@ -282,8 +277,17 @@ impl Checker<'_> {
         };
         let fits = match (expected, &found) {
             (IoKind::Parameter { .. }, IoKind::Parameter { .. }) => true,
+            // A collection feeds only a collection of its kind (or of `Artifact`); a single
+            // artifact never feeds a collection.
             (IoKind::Artifact { kind: want }, IoKind::Artifact { kind: have }) => {
-                want == have || want == "Artifact"
+                match (
+                    crate::ir::collection_element(want),
+                    crate::ir::collection_element(have),
+                ) {
+                    (Some(want), Some(have)) => want == have || want == "Artifact",
+                    (None, None) => want == have || want == "Artifact",
+                    _ => false,
+                }
             }
             _ => false,
         };

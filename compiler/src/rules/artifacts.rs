@@ -5,6 +5,101 @@ use crate::ir::{ExternalSource, Implementation, ParamSource, Pipeline, RegionId}
 use crate::protocol::ARGOT_DIR;
 
 impl super::Checker<'_> {
+    /// A0062: what a loop's collected artifacts need to reach their reader as a collection:
+    /// `Collection<K>` only as a required input of a native component, and a producer whose
+    /// output each iteration can save, unarchived, under a key of its own.
+    pub(crate) fn collected_artifacts(&mut self) {
+        let p = self.p;
+        for (name, spec) in &p.components {
+            for output in &spec.outputs {
+                if output.kind.collection_of().is_some() {
+                    self.report(
+                        Code::CollectedArtifact,
+                        None,
+                        format!("component `{name}` declares output `{output}` as a collection; a collection is only what a loop collects", output = output.name),
+                        "declare the output as one artifact (`Output<Dataset>`) and collect it from a loop",
+                    );
+                }
+            }
+            for input in &spec.inputs {
+                let Some(element) = input.kind.collection_of() else {
+                    continue;
+                };
+                let problem = if crate::ir::collection_element(element).is_some() {
+                    Some("is a collection of collections, which no loop collects")
+                } else if input.optional {
+                    Some(
+                        "is an optional collection; a loop that ran collects a list, possibly empty",
+                    )
+                } else if spec.implementation != Implementation::Native {
+                    Some(
+                        "is a collection, and a container image would see every saved entry unordered (a retried iteration's failed attempt included) instead of the succeeded iterations in item order",
+                    )
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    self.report(
+                        Code::CollectedArtifact,
+                        None,
+                        format!("input `{input}` of component `{name}` {problem}", input = input.name),
+                        "take a required `Input<Collection<K>>` in a native `#[component]`, and read its entries in order with `.paths()`",
+                    );
+                }
+            }
+        }
+        for (i, task) in p.tasks.iter().enumerate() {
+            for (input, argument) in &task.arguments {
+                let crate::ir::Argument::Collected {
+                    task: crate::ir::TaskRef::Local(x),
+                    output,
+                } = argument
+                else {
+                    continue;
+                };
+                let Some(producer) = p.tasks.get(x.index()) else {
+                    continue;
+                };
+                let Some(spec) = p.components.get(&producer.component) else {
+                    continue;
+                };
+                if !spec.output(output).is_some_and(|o| o.kind.is_artifact()) {
+                    continue;
+                }
+                let config = producer
+                    .config
+                    .merged_over(&spec.config.merged_over(&p.defaults));
+                let archive = config.outputs.get(output).and_then(|o| o.archive);
+                let problem = if matches!(
+                    archive,
+                    Some(crate::ir::Archive::Tar | crate::ir::Archive::Zip)
+                ) {
+                    Some("archives it (`set_output_archive`), and the reader would get each iteration's archive, not its file".to_owned())
+                } else if config.memoize.is_some() {
+                    Some("is memoized: a cache hit reports the key another run saved it under, outside this run's collection".to_owned())
+                } else if producer.template_ref.is_some() {
+                    Some(
+                        "runs a published template, whose outputs are saved where the library says"
+                            .to_owned(),
+                    )
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    self.report(
+                        Code::CollectedArtifact,
+                        Some(crate::ir::TaskId(i as u32)),
+                        format!(
+                            "input `{input}` of task `{}` collects output `{output}` of task `{}`, which {problem}",
+                            task.name, producer.name
+                        ),
+                        "collect the output of a task that saves it unarchived from a template of this pipeline, without memoize",
+                    );
+                }
+            }
+        }
+    }
+
     /// A0051: each path a container component collects an output from (`output_at`) names
     /// one of its outputs, is absolute and normal, lies outside argot's own folder, and is
     /// neither another output's path nor inside or around it.

@@ -178,9 +178,11 @@ impl Checker<'_> {
         let plain = TaskConfig::default();
         // Whether anything is configured at all: most pipelines set nothing, and then each
         // task takes its component's plain template without merging or hashing.
+        let collected = collected_artifact_keys(p, names);
         let configured = !p.defaults.is_default()
             || p.components.values().any(|c| !c.config.is_default())
-            || p.tasks.iter().any(|t| !t.config.is_default());
+            || p.tasks.iter().any(|t| !t.config.is_default())
+            || !collected.is_empty();
         if !configured {
             // One plain template per component, in component order.
             names.task_templates = p
@@ -208,7 +210,7 @@ impl Checker<'_> {
             let Some((c, _, spec)) = p.components.get_full(&task.component) else {
                 continue;
             };
-            let merged = if task.config.is_default()
+            let mut merged = if task.config.is_default()
                 && spec.config.is_default()
                 && p.defaults.is_default()
             {
@@ -219,6 +221,14 @@ impl Checker<'_> {
                         .merged_over(&spec.config.merged_over(&p.defaults)),
                 )
             };
+            // An output collected after its loop is saved under its own key prefix: a variant
+            // template, so the component's other tasks emit what they always did.
+            for ((t, output), key) in &collected {
+                if t.index() == i {
+                    let config = merged.get_or_insert_with(TaskConfig::default);
+                    config.outputs.entry(output.clone()).or_default().collect = Some(key.clone());
+                }
+            }
             let (key, config) = match merged {
                 Some(m) if !m.is_default() => (m.short_hash(), m),
                 _ => (String::new(), plain.clone()),
@@ -965,4 +975,51 @@ fn security_and_affinity(
         }
     }
     found
+}
+
+/// Every output artifact a task reads collected after its loop, with the key prefix of the
+/// artifact repository its iterations save it under:
+/// `argot-collected/{{workflow.uid}}/<loop body template>/<task>/<output>`. The workflow's uid
+/// keeps runs apart; the loop body's template and the task's DAG name keep collections apart
+/// within a run. Nested loops share the prefix of one collection across outer iterations; each
+/// reader is given the names of its own entries, so it sees only those.
+pub(crate) fn collected_artifact_keys(
+    p: &crate::ir::Pipeline,
+    names: &Names,
+) -> std::collections::BTreeMap<(TaskId, String), String> {
+    let mut keys = std::collections::BTreeMap::new();
+    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
+        let crate::ir::Argument::Collected {
+            task: crate::ir::TaskRef::Local(x),
+            output,
+        } = argument
+        else {
+            continue;
+        };
+        let Some(producer) = p.tasks.get(x.index()) else {
+            continue;
+        };
+        let artifact = p
+            .components
+            .get(&producer.component)
+            .and_then(|c| c.output(output))
+            .is_some_and(|o| o.kind.is_artifact());
+        if !artifact {
+            continue;
+        }
+        let body = names
+            .branches
+            .get(producer.region.index())
+            .and_then(|b| b.as_ref())
+            .and_then(|b| b.body.clone())
+            .unwrap_or_default();
+        keys.insert(
+            (*x, output.clone()),
+            format!(
+                "argot-collected/{{{{workflow.uid}}}}/{body}/{}/{output}",
+                crate::ir::local_name(&producer.name)
+            ),
+        );
+    }
+    keys
 }

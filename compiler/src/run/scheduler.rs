@@ -1377,6 +1377,17 @@ fn failed_dependency(
     None
 }
 
+/// The name of the collection entry saved by loop instance `instance` (`train(0)` →
+/// `train-0`, `clean(2,0)` → `clean-2-0`): a plain file name, unique in the run, as a pod's
+/// name is on Argo.
+fn collection_entry(instance: &str) -> String {
+    instance
+        .chars()
+        .filter(|c| *c != ')')
+        .map(|c| if matches!(c, '(' | ',' | '/') { '-' } else { c })
+        .collect()
+}
+
 /// The values and paths task `i` receives, from the run's parameters and its producers'
 /// outputs, as Argo resolves `{{workflow.parameters.…}}` and `{{tasks.….outputs.…}}`.
 fn resolve_job(
@@ -1395,6 +1406,7 @@ fn resolve_job(
         inputs: Vec::new(),
         external: Vec::new(),
         settings: Vec::new(),
+        collections: Vec::new(),
     };
     // The settings' run-time values resolve as parameter inputs do (validation saw to it that
     // each is one), and are set apart at the end.
@@ -1462,6 +1474,56 @@ fn resolve_job(
                     other => other.clone(),
                 };
                 job.external.push((input.name.clone(), source));
+            }
+            // A loop's collected artifacts: unrolling listed the succeeded instances in item
+            // order; each one's artifact becomes an entry of the collection's folder, named
+            // after its instance (on Argo, after its pod), and the names, in that order, are
+            // the collection's list (`protocol::native_args`).
+            (IoKind::Artifact { kind }, Some(Argument::Constant(list)))
+                if crate::ir::collection_element(kind).is_some() =>
+            {
+                #[derive(serde::Deserialize)]
+                struct Collected {
+                    output: String,
+                    instances: Vec<String>,
+                }
+                let Collected { output, instances } = serde_json::from_str(list).map_err(|e| {
+                    format!(
+                        "input `{}` is a collection, and not of a loop's artifacts: {e}",
+                        input.name
+                    )
+                })?;
+                let output = &output;
+                let mut entries = Vec::with_capacity(instances.len());
+                let mut names = Vec::with_capacity(instances.len());
+                for instance in &instances {
+                    let r = reports
+                        .iter()
+                        .flatten()
+                        .find(|r| &r.name == instance)
+                        .ok_or_else(|| {
+                            format!("input `{}`: `{instance}` has not run", input.name)
+                        })?;
+                    let (_, _, path) = r
+                        .output_artifacts
+                        .iter()
+                        .find(|(n, _, _)| n == output)
+                        .ok_or_else(|| format!("`{}` has no output artifact `{output}`", r.name))?;
+                    let entry = collection_entry(instance);
+                    names.push(entry.clone());
+                    entries.push((entry, path.clone()));
+                }
+                job.params.push((
+                    input.name.clone(),
+                    serde_json::to_string(&names).expect("a list of strings serialises"),
+                ));
+                job.collections.push((input.name.clone(), entries));
+            }
+            (IoKind::Artifact { .. }, Some(Argument::Collected { .. })) => {
+                return Err(format!(
+                    "input `{}` collects the artifacts of a loop that ran no iteration; Argo sets no aggregated output then (`processAggregateNodeOutputs`), so the task fails there too",
+                    input.name
+                ));
             }
             // Left unbound: the component receives `None`, as the pod starts without the file.
             (IoKind::Artifact { .. }, None) if input.optional => {}

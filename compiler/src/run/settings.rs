@@ -615,7 +615,11 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
-            !config.outputs.is_empty(),
+            // What collects an output after its loop is run here, not ignored.
+            config
+                .outputs
+                .values()
+                .any(|o| o.archive.is_some() || o.gc.is_some()),
         ]
         .into_iter()
         .enumerate()

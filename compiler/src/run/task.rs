@@ -126,6 +126,10 @@ pub(crate) struct Job {
     pub external: Vec<(String, crate::ir::ExternalSource)>,
     /// The wire value of every run-time value of the task's settings (`argot-setting-N`).
     pub settings: Vec<(String, String)>,
+    /// Each collection input: its entries (name in the folder, the producing instance's
+    /// output artifact) in item order, which each attempt copies into a folder of its own, as
+    /// each pod downloads the key prefix. Their names are also in `params`.
+    pub collections: Vec<(String, Vec<(String, PathBuf)>)>,
 }
 
 /// What a worker hands back.
@@ -203,6 +207,12 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
                     file_uri(&cx.folder.task_dir(&task.name).join("inputs").join(n))
                 });
                 (task.name.clone(), n.clone(), n.clone(), uri)
+            }))
+            // A collection: each entry is the producing instance's output.
+            .chain(job.collections.iter().flat_map(|(n, entries)| {
+                entries
+                    .iter()
+                    .map(|(_, path)| (task.name.clone(), n.clone(), n.clone(), file_uri(path)))
             }))
             .collect(),
     };
@@ -405,10 +415,28 @@ fn attempt(
     fs::create_dir_all(&outputs).map_err(|e| io("create", &outputs, e))?;
     // As each pod's init container does: every attempt fetches its external inputs again.
     let fetched;
-    let job = if job.external.is_empty() {
+    let job = if job.external.is_empty() && job.collections.is_empty() {
         job
     } else {
         let mut with = job.clone();
+        for (name, entries) in &job.collections {
+            let dest = tmp.join("inputs").join(name);
+            if entries.is_empty() {
+                // As on Argo, where an empty loop left nothing to download: no folder.
+                with.inputs.push((name.clone(), dest));
+                continue;
+            }
+            fs::create_dir_all(&dest).map_err(|e| io("create", &dest, e))?;
+            for (entry, from) in entries {
+                let to = dest.join(entry);
+                cache::copy_tree(from, &to).map_err(|e| io("copy", from, e))?;
+            }
+            if cx.cache.is_some() {
+                let digest = cache::digest_path(&dest).map_err(|e| io("read", &dest, e))?;
+                cx.digests.remember(dest.clone(), digest);
+            }
+            with.inputs.push((name.clone(), dest));
+        }
         for (name, source) in &job.external {
             let dest = tmp.join("inputs").join(name);
             super::external::fetch(source, cx.artifact_files, &dest).map_err(Problem::Error)?;

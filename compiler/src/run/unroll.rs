@@ -14,7 +14,10 @@
 //! the item as Argo substitutes `{{item}}` and `{{item.FIELD}}` (`processItem` in
 //! `workflow/controller/operator.go`; [`crate::value::argo_item_text`]). A collected output is
 //! the JSON list Argo aggregates (`processAggregateNodeOutputs`; [`crate::value::aggregate`]):
-//! the succeeded iterations' values in item order. The reader waits for the whole loop and is
+//! the succeeded iterations' values in item order; a collected artifact is the list of the
+//! succeeded instances (`{"output": …, "instances": […]}`, in item order), whose artifacts the
+//! scheduler gathers into the
+//! reader's collection folder. The reader waits for the whole loop and is
 //! `Omitted` when an instance in it failed (Argo: the loop's node failed), or when the task
 //! giving the loop its list did not succeed.
 
@@ -584,6 +587,11 @@ impl Unroller<'_> {
         }
         // A loop without iterations collects the empty list: Argo aggregates nothing and the
         // loop template's output falls back to its default, `[]` (`emit::regions`).
+        let artifact = p
+            .components
+            .get(&p.tasks[x.index()].component)
+            .and_then(|c| c.output(output))
+            .is_some_and(|o| o.kind.is_artifact());
         let mut values = Vec::new();
         for k in 0..n {
             let mut at = outer.clone();
@@ -591,12 +599,22 @@ impl Unroller<'_> {
             let Some(instance) = self.instances.get(&(x, at)) else {
                 continue;
             };
-            let report = self.done.get(&self.tasks[instance.index()].name)?;
-            if report.phase == Phase::Succeeded
-                && let Some((_, v)) = report.output_params.iter().find(|(n, _)| n == output)
-            {
+            let name = &self.tasks[instance.index()].name;
+            let report = self.done.get(name)?;
+            if report.phase != Phase::Succeeded {
+                continue;
+            }
+            if artifact {
+                // The succeeded instances themselves: the scheduler gathers their artifacts
+                // into the reader's collection (`scheduler::collection`).
+                values.push(name.clone());
+            } else if let Some((_, v)) = report.output_params.iter().find(|(n, _)| n == output) {
                 values.push(v.clone());
             }
+        }
+        if artifact {
+            let collected = serde_json::json!({ "output": output, "instances": values });
+            return Some(Argument::Constant(collected.to_string()));
         }
         Some(Argument::Constant(crate::value::aggregate(&values)))
     }

@@ -33,9 +33,9 @@ use argot_tests::fixtures::shaped_params;
 use argot_tests::fixtures::{optional_inputs, own_paths};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
-    branch_after_failure, conditions_probe, counted, deepens, fails_one_branch, formatted,
-    gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain, noop_fan_out,
-    omits_on_a_result,
+    branch_after_failure, collected_models, conditions_probe, counted, deepens, fails_one_branch,
+    formatted, gated_chain, handles_a_failure, hooked, loops_probe, no_image, noop_chain,
+    noop_fan_out, omits_on_a_result,
 };
 
 /// Two native components of this binary that share a name, so `component twin` has to refuse
@@ -97,6 +97,7 @@ fn main() {
         uncontrolled,
         shaped_params,
         loops_probe,
+        collected_models,
         deepens,
         sweep,
         shards,
