@@ -105,8 +105,8 @@ pub use loops::{Collected, Gather, IntoLoopItems, Item, Loop, for_each};
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, ImagePullPolicy, RetryIf, RetryNumber, Secret, SettingValue, TaskDefaults,
-    TaskOptions, task_defaults,
+    ComponentSettings, ImagePullPolicy, OutputKey, RetryIf, RetryNumber, Secret, SettingValue,
+    TaskDefaults, TaskOptions, task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
@@ -152,8 +152,8 @@ pub mod prelude {
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
-    pub use crate::ir::{Archive, ArtifactGc};
-    pub use crate::settings::{ImagePullPolicy, RetryIf};
+    pub use crate::ir::{Archive, ArtifactGc, TimePart};
+    pub use crate::settings::{ImagePullPolicy, OutputKey, RetryIf};
     pub use crate::{
         AsTask, ComponentSettings, Result, RunFailure, Secret, TaskHooks, TaskOptions, TaskResults,
         TaskTemplateRef, component, container_component, for_each, format_arg, on_exit, one_of,

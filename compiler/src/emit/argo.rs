@@ -1166,6 +1166,7 @@ fn component_template(
                     .map(|gc| ArtifactGcSpec {
                         strategy: gc.as_str().to_owned(),
                     }),
+                s3: keyed_output(&template.config, &output.name),
                 ..Artifact::default()
             }),
         }
@@ -1474,7 +1475,8 @@ fn memoize_key(spec: &ComponentSpec, config: &crate::ir::TaskConfig) -> String {
     format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
 }
 
-/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear.
+/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear
+/// (then those the outputs' repository keys read).
 pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
     let mut inputs: Vec<String> = Vec::new();
     for (_, text) in config.templated_texts() {
@@ -1486,7 +1488,30 @@ pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
             }
         }
     }
+    for input in key_setting_inputs(config) {
+        if !inputs.iter().any(|i| i == input) {
+            inputs.push(input.to_owned());
+        }
+    }
     inputs
+}
+
+/// The setting inputs the repository keys of `config`'s outputs read.
+fn key_setting_inputs(config: &crate::ir::TaskConfig) -> impl Iterator<Item = &str> {
+    config
+        .outputs
+        .values()
+        .filter_map(|o| o.key.as_ref())
+        .flat_map(|k| k.setting_inputs())
+}
+
+/// Output `name`'s key-only location when the task names its key (`set_output_key`): `s3:
+/// {key}` with the key's variables as Argo's tags. The executor uploads to that key as it is
+/// (`saveArtifactFromFile`), in the workflow's repository whatever its kind
+/// (`ArtifactLocation.Relocate` copies the repository's location and keeps the key).
+fn keyed_output(config: &crate::ir::TaskConfig, name: &str) -> Option<S3Location> {
+    let key = config.outputs.get(name)?.key.as_ref()?;
+    Some(S3Location::Key(S3KeyArtifact { key: key.render() }))
 }
 
 fn render(arg: &CmdArg) -> String {
@@ -1569,4 +1594,22 @@ fn delivered_binary(delivery: &crate::ir::BinaryDelivery, path: &str) -> Artifac
         }
     }
     artifact
+}
+
+#[cfg(test)]
+mod repo_key_tests {
+    /// A0049 judges a key's extension by the archive this emitter writes: both must agree
+    /// on which kinds are unarchived by default.
+    #[test]
+    fn the_rule_and_the_emitter_agree_on_the_unarchived_kinds() {
+        for kind in [
+            "Artifact", "Dataset", "Model", "Metrics", "Html", "Markdown", "Mine",
+        ] {
+            assert_eq!(
+                super::UNARCHIVED_KINDS.contains(&kind),
+                crate::rules::repo_keys::unarchived_by_default(kind),
+                "{kind}"
+            );
+        }
+    }
 }

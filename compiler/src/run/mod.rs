@@ -87,6 +87,7 @@ pub mod lifeline;
 mod params;
 pub mod prune;
 pub(crate) mod report;
+pub mod repository;
 pub mod rewrite;
 pub mod scheduler;
 mod settings;
@@ -298,6 +299,9 @@ pub struct TaskReport {
     pub folder: Option<PathBuf>,
     /// Problems that did not fail the task (e.g. its outputs could not be cached).
     pub warnings: Vec<String>,
+    /// Outputs also stored in the local artifact repository under their key
+    /// (`set_output_key`): name, key and path, in the component's output order.
+    pub stored: Vec<(String, String, PathBuf)>,
     /// When it finished (RFC 3339, seconds), if it ran in this attempt.
     pub finished_at: Option<String>,
 }
@@ -317,6 +321,7 @@ impl TaskReport {
             stderr_tail: None,
             folder: None,
             warnings: Vec::new(),
+            stored: Vec::new(),
             finished_at: None,
         }
     }

@@ -10,6 +10,7 @@
 //! | `node_selector`, `tolerations`, `affinity` | where the pod is scheduled | nothing to schedule: ignored |
 //! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
+//! | `outputs[].key` (`set_output_key`) | the executor uploads the output to that key of the workflow's repository | also stored under `.argot/repository/<key>`, its variables the run's (`repository`); a zip is refused (A0031) |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
 //! | claims, run volumes and empty folders of native components | mounted into the pod | a folder of this machine, named by `ARGOT_VOLUME_<NAME>` (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder |
 //! | secret volumes of native components | the kubelet writes the keys as files | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); refused without it (A0031) |
@@ -67,6 +68,16 @@ pub(crate) fn check(
                 .at_opt(task.location.as_ref()),
             );
         };
+        for (name, output) in &config.outputs {
+            if output.key.is_some() && output.archive == Some(crate::ir::Archive::Zip) {
+                refuse(
+                    format!(
+                        "output `{name}` is stored under its key as a zip file (`Archive::Zip`), which `run` does not make for the local repository"
+                    ),
+                    "store it as it is (`Archive::None`) or as Argo's default gzipped tar (a `.tgz` key), or run the pipeline on a cluster (`submit`)",
+                );
+            }
+        }
         for env in &config.env {
             match env.value_from.as_ref().map(|v| &v.secret_key_ref) {
                 None => {}
@@ -397,7 +408,10 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
-            !config.outputs.is_empty(),
+            config
+                .outputs
+                .values()
+                .any(|o| o.gc.is_some() || (o.archive.is_some() && o.key.is_none())),
         ]
         .into_iter()
         .enumerate()
