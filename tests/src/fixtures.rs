@@ -1180,8 +1180,8 @@ pub fn pick_tag() -> Result<String> {
 
 /// Outputs stored under keys the pipeline names (`set_output_key`): a fixed key (a gzipped
 /// tarball, Argo's default archive), keys built from the run's variables, a pipeline
-/// parameter and a task's output, and in a loop one per pod. The `latest` task without keys
-/// shares its plain template with no other: the keyed tasks get templates of their own.
+/// parameter and a task's output, and in a loop one per pod. The `plain` task, without a
+/// key, keeps the component's plain template: the keyed tasks get templates of their own.
 #[pipeline(image = "example.com/fixtures:1.0")]
 pub fn repo_keys(#[default("v1")] version: Param<String>) {
     let tag = pick_tag();

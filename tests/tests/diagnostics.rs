@@ -1565,6 +1565,7 @@ fn a0030_invalid_task_settings() {
         argot::ir::OutputOptions {
             archive: Some(argot::ir::Archive::Zip),
             gc: None,
+            key: None,
         },
     );
     let d = errors_of(&p);
@@ -2257,6 +2258,59 @@ fn a0051_container_output_paths() {
     assert!(
         d.to_string()
             .contains("collects output `b` from `/out/model`, and output `a` from `/out`"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a0049_output_keys() {
+    let d = errors_of(&traced(fixtures::bad_repo_keys::definition()));
+    let text = d.to_string();
+    for expected in [
+        "output `model` of task `slash`: the key `/models/m.tgz` starts with `/`",
+        "output `score` of task `slash`: the literal text \"scores/{{workflow.name}}.json\" holds `{{` or `}}`",
+        "output `model` of task `packing`: the key `models/m.bin` does not end with `.tgz` or `.tar.gz`, yet the output is uploaded as a gzipped tarball",
+        "output `score` of task `packing`: the key `scores/s.zip` ends with an archive's extension, yet the output is uploaded as it is",
+        "output `model` of task `climbs`: the key `models/../m.tgz` has a `..` part",
+        "output `score` of task `climbs`: the key is empty",
+        "output `model` of task `second`: output `model` of task `first` is stored under the same key `shared/m.tgz` in every run",
+        "output `model` of task `looped`: the task runs in a loop, and every iteration would store the output under the same key `loop/{{workflow.name}}.tgz`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // The task in a branch may not run: its shared key is not an error.
+    assert!(!text.contains("task `maybe`"), "{text}");
+    assert_eq!(d.codes(), [Code::InvalidOutputKey; 8], "{d}");
+    snapshot("A0049-output-keys", &d);
+
+    // Two outputs of one task under one key, and a key reading a value the task does not
+    // bind, on a hand-built IR.
+    let fine = traced(fixtures::repo_keys::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let latest = fine.tasks.iter().position(|t| t.name == "latest").unwrap();
+    let mut p = fine.clone();
+    let outputs = &mut p.tasks[latest].config.outputs;
+    let model = outputs["model"].key.clone();
+    outputs.get_mut("score").unwrap().key = model;
+    outputs.get_mut("score").unwrap().archive = Some(argot::ir::Archive::Tar);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidOutputKey], "{d}");
+    assert!(
+        d.to_string().contains("output `score` of task `latest`: output `model` of the same task is stored under the same key `models/latest/model.tgz`"),
+        "{d}"
+    );
+    let mut p = fine;
+    p.tasks[latest].config.outputs.get_mut("model").unwrap().key = Some(argot::ir::RepoKey {
+        parts: vec![
+            argot::ir::KeyPart::Setting("argot-setting-7".into()),
+            argot::ir::KeyPart::Text(".tgz".into()),
+        ],
+    });
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidOutputKey], "{d}");
+    assert!(
+        d.to_string()
+            .contains("the key reads `argot-setting-7`, which the task does not bind"),
         "{d}"
     );
 }
