@@ -2313,6 +2313,23 @@ fn a0049_output_keys() {
             .contains("the key reads `argot-setting-7`, which the task does not bind"),
         "{d}"
     );
+    // A zip under a key compiles, and `run` refuses it: it makes no zip files (A0031).
+    let mut p = traced(fixtures::repo_keys::definition());
+    let model = p.tasks[latest].config.outputs.get_mut("model").unwrap();
+    model.archive = Some(argot::ir::Archive::Zip);
+    model.key = Some(argot::ir::RepoKey {
+        parts: vec![argot::ir::KeyPart::Text("models/latest/model.zip".into())],
+    });
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid, &Default::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::LocalUnsupported], "{d}");
+    assert!(
+        d.to_string().contains("task `latest`: output `model` is stored under its key as a zip file (`Archive::Zip`), which `run` does not make"),
+        "{d}"
+    );
+    let fine = traced(fixtures::repo_keys::definition());
+    let valid = validate(&fine, &ValidateOptions::default()).unwrap();
+    assert!(argot::run::check_local(&valid, &Default::default()).is_ok());
 }
 
 #[test]
