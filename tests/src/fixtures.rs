@@ -1225,7 +1225,7 @@ pub fn repo_keys(#[default("v1")] version: Param<String>) {
 
 /// Keys Argo would store wrongly, or that outputs of a run always share (A0049).
 #[pipeline(image = "example.com/fixtures:1.0")]
-pub fn bad_repo_keys() {
+pub fn bad_repo_keys(#[default("v1")] version: Param<String>) {
     fit_model("a")
         .name("slash")
         .set_output_key("model", "/models/m.tgz")
@@ -1247,7 +1247,11 @@ pub fn bad_repo_keys() {
     for_each(["x".to_owned(), "y".to_owned()], |v| {
         fit_model(v).name("looped").set_output_key(
             "model",
-            OutputKey::new("loop/").workflow_name().text(".tgz"),
+            OutputKey::new("loop/")
+                .workflow_name()
+                .text("/")
+                .value(version)
+                .text(".tgz"),
         );
     });
     // In a branch, a shared key does not always collide.

@@ -2274,7 +2274,7 @@ fn a0049_output_keys() {
         "output `model` of task `climbs`: the key `models/../m.tgz` has a `..` part",
         "output `score` of task `climbs`: the key is empty",
         "output `model` of task `second`: output `model` of task `first` is stored under the same key `shared/m.tgz` in every run",
-        "output `model` of task `looped`: the task runs in a loop, and every iteration would store the output under the same key `loop/{{workflow.name}}.tgz`",
+        "output `model` of task `looped`: the task runs in a loop, and every iteration would store the output under the same key `loop/{{workflow.name}}/{{workflow.parameters.version}}.tgz`",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::diagnostics::Code;
 use crate::dsl::ArtifactKind;
 use crate::ir::repo_key::Packing;
-use crate::ir::{IoKind, RegionKind, TaskId};
+use crate::ir::{Argument, IoKind, KeyPart, RegionKind, RepoKey, TaskId};
 
 use super::{Checker, Names};
 
@@ -24,6 +24,29 @@ pub(crate) fn unarchived_by_default(kind: &str) -> bool {
         crate::dsl::Markdown::NAME,
     ]
     .contains(&kind)
+}
+
+/// `key` as every task and iteration writing it would, or `None` when part of it differs:
+/// the pod's name, or a value bound to anything but a constant or a pipeline parameter.
+fn same_for_every_task(
+    key: &RepoKey,
+    arguments: &indexmap::IndexMap<String, Argument>,
+) -> Option<String> {
+    let mut parts = Vec::with_capacity(key.parts.len());
+    for part in &key.parts {
+        parts.push(match part {
+            KeyPart::PodName => return None,
+            KeyPart::Setting(input) => match arguments.get(input)? {
+                Argument::Constant(value) => KeyPart::Text(value.clone()),
+                Argument::PipelineParam(name) => {
+                    KeyPart::Text(format!("{{{{workflow.parameters.{name}}}}}"))
+                }
+                _ => return None,
+            },
+            other => other.clone(),
+        });
+    }
+    Some(RepoKey { parts }.render())
 }
 
 impl Checker<'_> {
@@ -103,9 +126,12 @@ impl Checker<'_> {
                     );
                     continue;
                 }
-                if !key.is_same_for_every_task() {
+                // The key every writer of it writes in a run, when nothing in it differs per
+                // task or iteration (a value bound to a constant or a pipeline parameter is
+                // the run's own).
+                let Some(rendered) = same_for_every_task(key, &task.arguments) else {
                     continue;
-                }
+                };
                 if in_loop {
                     self.report(
                         Code::InvalidOutputKey,

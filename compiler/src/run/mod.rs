@@ -56,6 +56,9 @@
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
 //!   Argo it would edit a copy; copy the input first).
+//! - **Repository keys** (`set_output_key`): an output with a key is also stored under
+//!   `.argot/repository/<key>` (beside the workdir), its variables the run's and packed as
+//!   Argo's executor packs it, replacing what an earlier run stored there ([`repository`]).
 //! - **Caching** (on unless `--no-cache`): a task whose component spec, code (by default the
 //!   component's own code hash and argot's version; with `--cache-code binary` this binary's
 //!   bytes; for containers the image) and input values are unchanged reuses the earlier

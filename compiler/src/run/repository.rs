@@ -149,7 +149,10 @@ fn store(source: &Path, target: &Path, packing: Archive, base: &str) -> io::Resu
         .ok_or_else(|| io::Error::other("the key names no object"))?
         .to_string_lossy()
         .into_owned();
-    let tmp = parent.join(format!(".{name}.argot-{}", std::process::id()));
+    // Tasks of one run may write one key at once (in branches, or with equal values).
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!(".{name}.argot-{}-{n}", std::process::id()));
     remove_any(&tmp)?;
     let written = match packing {
         Archive::None => super::cache::copy_tree(source, &tmp),
