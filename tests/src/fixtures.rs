@@ -1178,6 +1178,24 @@ pub fn pick_tag() -> Result<String> {
     Ok("best".to_owned())
 }
 
+/// Every task of `write_report` stores its page under a key of its own pod.
+fn keyed_report(s: ComponentSettings) -> ComponentSettings {
+    s.set_output_key(
+        "report",
+        OutputKey::new("reports/")
+            .workflow_name()
+            .text("/")
+            .pod_name()
+            .text(".html"),
+    )
+}
+
+/// A page with a title; its key comes from the component's settings.
+#[component(settings = keyed_report)]
+pub fn write_report(title: String, report: Output<Html>) -> Result<()> {
+    Ok(std::fs::write(report.path(), format!("<h1>{title}</h1>"))?)
+}
+
 /// Outputs stored under keys the pipeline names (`set_output_key`): a fixed key (a gzipped
 /// tarball, Argo's default archive), keys built from the run's variables, a pipeline
 /// parameter and a task's output, and in a loop one per pod. The `plain` task, without a
@@ -1221,6 +1239,9 @@ pub fn repo_keys(#[default("v1")] version: Param<String>) {
         );
     });
     fit_model("plain").name("plain");
+    // A key from the component's settings, on both of its tasks.
+    write_report("first");
+    write_report("second");
 }
 
 /// Keys Argo would store wrongly, or that outputs of a run always share (A0049).

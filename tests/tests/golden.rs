@@ -542,6 +542,16 @@ fn repo_keys() {
         template_of("dated")["inputs"]["parameters"][1]["name"],
         "argot-setting-0"
     );
+    // A key from the component's settings: both of its tasks share the component's template,
+    // which holds it.
+    assert_eq!(
+        template_of("write-report")["name"],
+        template_of("write-report-2")["name"]
+    );
+    assert_eq!(
+        output("write-report", "report")["s3"]["key"],
+        "reports/{{workflow.name}}/{{pod.name}}.html"
+    );
     // Without a key: the component's plain template, no location on its outputs.
     assert_eq!(template_of("plain")["name"], "fit-model");
     assert!(output("plain", "model").get("s3").is_none());

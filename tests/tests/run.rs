@@ -2448,6 +2448,14 @@ fn keyed_outputs_land_in_the_local_repository_under_their_expanded_key() {
         std::fs::read_to_string(repository.join(&dated).join("weights.txt")).unwrap(),
         "weights v1"
     );
+    // A key from the component's settings: one page per task, named after its pod.
+    for (task, title) in [("write-report", "first"), ("write-report-2", "second")] {
+        let page = repository.join(format!("reports/{first}/{first}-{task}.html"));
+        assert_eq!(
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display())),
+            format!("<h1>{title}</h1>")
+        );
+    }
     // The store records the run folder's copy as the task's output, as before.
     let details = sb.show(&first);
     let uri = details["artifacts"]
