@@ -1572,7 +1572,7 @@ fn a0030_invalid_task_settings() {
     assert_eq!(d.codes(), [Code::InvalidTaskConfig; 5], "{d}");
     assert!(
         d.to_string()
-            .contains("sets how output `output` is archived or collected"),
+            .contains("sets how output `output` is archived, collected or stored"),
         "{d}"
     );
     snapshot("A0030-invalid-task-config", &d);
