@@ -577,6 +577,22 @@ codes! {
          list` prints). The task runs the library's template as published, so settings of its \
          own (retries, resources, a timeout…) would be silently dropped: they are refused; \
          give them to the component in the library instead.";
+    /// An output's repository key that is malformed, says the wrong packing, or that two
+    /// outputs of a run would always write.
+    InvalidOutputKey = "A0049", Error, "an output key that is malformed, ambiguous or always collides",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `SubstituteParams` (the controller fills the key's `{{…}}` when it creates the pod); `workflow/executor/executor.go`: `saveArtifactFromFile` (a key that is set is used as it is), `stageArchiveFile` (a gzipped tar by default, a zip, or the file as it is); `pkg/apis/workflow/v1alpha1/workflow_types.go`: `ArtifactLocation.Relocate`",
+        test: "a0049_output_keys",
+        "`.set_output_key(\"model\", key)` stores the output at exactly that key of the \
+         workflow's artifact repository. The key must not be empty, start or end with `/`, or \
+         have empty, `.` or `..` parts, and its literal text must not hold `{{`: variables \
+         come from `OutputKey` (`workflow_name()`, `pod_name()`, `value(param)`, …). Argo \
+         uploads what the archive strategy makes, under that key whatever its name, so the \
+         extension must say which: `.tgz` or `.tar.gz` for the default tar, `.zip` for \
+         `Archive::Zip`, neither for `Archive::None` (a key ending in a variable only with \
+         `Archive::None`). Two outputs that would always write the same key — two outputs \
+         of one task, two tasks that both run, or one task in a loop, with a key of text and \
+         the run's variables only — would overwrite each other: add `pod_name()` or a \
+         value that differs.";
     /// A recursion without a usable depth bound.
     RecursionBound = "A0040", Error, "a recursion without a usable depth bound",
         source: "argo-workflows v4.1 `workflow/controller/operator.go`: `executeTemplate` (`currentStackDepth >= maxStackDepth` fails the node with `ErrMaxDepthExceeded`, 100 templates deep); argot: the bound is enforced by the condition of the branch around the recursive call, on Argo and locally",

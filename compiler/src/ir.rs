@@ -77,6 +77,10 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub mod repo_key;
+
+pub use repo_key::{KeyPart, RepoKey, TimePart};
+
 /// Where a pod fetches the pipeline binary from when its image is a stock one (a CUDA or
 /// Python base) rather than one built with the binary: an input artifact of every native
 /// template, so a code change needs a new binary uploaded, not a new image.
@@ -1680,6 +1684,10 @@ pub struct OutputOptions {
     /// output is not collected emit what they always did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect: Option<String>,
+    /// Where it is stored in the workflow's artifact repository (a key-only
+    /// `outputs.artifacts[].s3.key`); `None`: where the repository's `keyFormat` puts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<RepoKey>,
 }
 
 impl OutputOptions {
@@ -1689,6 +1697,7 @@ impl OutputOptions {
             archive: self.archive.or(base.archive),
             gc: self.gc.or(base.gc),
             collect: self.collect.clone().or_else(|| base.collect.clone()),
+            key: self.key.clone().or_else(|| base.key.clone()),
         }
     }
 }
@@ -1977,6 +1986,11 @@ impl TaskConfig {
         }
         if let Some(image) = &mut config.image {
             *image = fill(image);
+        }
+        for options in config.outputs.values_mut() {
+            if let Some(key) = &mut options.key {
+                *key = key.with_setting_values(values);
+            }
         }
         config
     }

@@ -105,8 +105,8 @@ pub use loops::{Collected, CollectedArtifacts, Gather, IntoLoopItems, Item, Loop
 pub use results::{Results, TaskResults};
 pub use schema::{Schema, TypeSchema};
 pub use settings::{
-    ComponentSettings, EditTemplate, ImagePullPolicy, RetryIf, RetryNumber, Secret, SettingValue,
-    TaskDefaults, TaskOptions, TemplateEdit, task_defaults,
+    ComponentSettings, EditTemplate, ImagePullPolicy, OutputKey, RetryIf, RetryNumber, Secret,
+    SettingValue, TaskDefaults, TaskOptions, TemplateEdit, task_defaults,
 };
 pub use subpipeline::PipelineOutputs;
 pub use trace::{TaskHandle, Traced};
@@ -156,8 +156,8 @@ pub mod prelude {
     };
     pub use crate::ir::CmdArg;
     pub use crate::ir::RetryOn;
-    pub use crate::ir::{Archive, ArtifactGc};
-    pub use crate::settings::{ImagePullPolicy, RetryIf};
+    pub use crate::ir::{Archive, ArtifactGc, TimePart};
+    pub use crate::settings::{ImagePullPolicy, OutputKey, RetryIf};
     pub use crate::{
         AsTask, ComponentSettings, EditTemplate, Result, RunFailure, Secret, TaskHooks,
         TaskOptions, TaskResults, TaskTemplateRef, component, container_component, for_each,

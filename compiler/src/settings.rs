@@ -45,6 +45,10 @@ use crate::ir::{
 };
 use crate::trace::{self, Bound, FormatBound};
 
+mod output_key;
+
+pub use output_key::{Fixed, KeyValue, OutputKey, OutputKeyValue, WithValues};
+
 /// A key of a Kubernetes secret: what a task reads as an environment variable
 /// ([`TaskOptions::set_env_from_secret`]). Only the reference travels: the manifest holds the
 /// secret's name and key, never its value, and a `Secret` cannot feed a parameter (it is not
@@ -916,6 +920,46 @@ pub trait TaskOptions: SettingsTarget + Sized {
     fn set_output_gc(self, output: &str, gc: crate::ir::ArtifactGc) -> Self {
         self.__edit(&mut |c| {
             c.outputs.entry(output.to_owned()).or_default().gc = Some(gc);
+        });
+        self
+    }
+
+    /// Stores output artifact `output` under `key` in the workflow's artifact repository
+    /// (a key-only `outputs.artifacts[].s3.key`: Argo's `ArtifactLocation.Relocate` takes
+    /// the bucket and credentials of the namespace's default repository, or of the
+    /// pipeline's `artifact_repository_ref`, whatever its kind), instead of where the
+    /// repository's `keyFormat` puts it. `key` is text or an [`OutputKey`]; its extension
+    /// must say how the output is packed (A0049): `.tgz` for Argo's default tar, `.zip` for
+    /// `Archive::Zip`, neither for `Archive::None`. Two outputs that would always write one
+    /// key are refused (A0049): in a loop, or on several tasks, use
+    /// [`OutputKey::pod_name`] or [`OutputKey::value`]. `run` copies the output to
+    /// `.argot/repository/<key>` (beside the runs folder), replacing what a run wrote there.
+    #[track_caller]
+    fn set_output_key<K: OutputKeyValue<Self>>(self, output: &str, key: K) -> Self {
+        let location = std::panic::Location::caller();
+        let mut parts = Vec::new();
+        for piece in key.__pieces() {
+            match piece {
+                output_key::Piece::Part(part) => parts.push(part),
+                output_key::Piece::Value(bound) => {
+                    let Some(placeholder) = self.__text(vec![bound], location) else {
+                        return self;
+                    };
+                    let input = crate::ir::setting_tags(&placeholder)
+                        .first()
+                        .and_then(|(_, tag)| crate::ir::setting_tag_input(tag))
+                        .map(str::to_owned);
+                    match input {
+                        Some(input) => parts.push(crate::ir::KeyPart::Setting(input)),
+                        // Only a task binds values (`OutputKeyValue` sees to it); text is text.
+                        None => parts.push(crate::ir::KeyPart::Text(placeholder)),
+                    }
+                }
+            }
+        }
+        let key = crate::ir::RepoKey { parts };
+        self.__edit(&mut |c| {
+            c.outputs.entry(output.to_owned()).or_default().key = Some(key.clone());
         });
         self
     }

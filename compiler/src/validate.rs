@@ -312,6 +312,7 @@ pub(crate) fn check_rules(
     cx.recursion();
     cx.templates(&mut names);
     cx.run_volumes(&names);
+    cx.output_keys(&names);
     cx.io_names();
     cx.arguments();
     cx.placeholders();

@@ -89,6 +89,7 @@ pub const TASK_METHODS: &[&str] = &[
     "add_semaphore",
     "set_output_archive",
     "set_output_gc",
+    "set_output_key",
     "add_node_selector_constraint",
     "add_pvc_volume",
     "add_run_volume",

@@ -1160,6 +1160,129 @@ pub fn optional_inputs() {
         .name("with");
 }
 
+/// A model folder and a metrics file, both naming the version they were fitted for.
+#[component]
+pub fn train_keyed(version: String, model: Output<Model>, score: Output<Metrics>) -> Result<()> {
+    std::fs::create_dir_all(model.path())?;
+    std::fs::write(
+        model.path().join("weights.txt"),
+        format!("weights {version}"),
+    )?;
+    std::fs::write(score.path(), format!("{{\"version\": \"{version}\"}}"))?;
+    Ok(())
+}
+
+/// A tag chosen at run time.
+#[component]
+pub fn pick_tag() -> Result<String> {
+    Ok("best".to_owned())
+}
+
+/// Every task of `write_report` stores its page under a key of its own pod.
+fn keyed_report(s: ComponentSettings) -> ComponentSettings {
+    s.set_output_key(
+        "report",
+        OutputKey::new("reports/")
+            .workflow_name()
+            .text("/")
+            .pod_name()
+            .text(".html"),
+    )
+}
+
+/// A page with a title; its key comes from the component's settings.
+#[component(settings = keyed_report)]
+pub fn write_report(title: String, report: Output<Html>) -> Result<()> {
+    Ok(std::fs::write(report.path(), format!("<h1>{title}</h1>"))?)
+}
+
+/// Outputs stored under keys the pipeline names (`set_output_key`): a fixed key (a gzipped
+/// tarball, Argo's default archive), keys built from the run's variables, a pipeline
+/// parameter and a task's output, and in a loop one per pod. The `plain` task, without a
+/// key, keeps the component's plain template: the keyed tasks get templates of their own.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn repo_keys(#[default("v1")] version: Param<String>) {
+    let tag = pick_tag();
+    train_keyed(version)
+        .name("latest")
+        .set_output_key("model", "models/latest/model.tgz")
+        .set_output_key(
+            "score",
+            OutputKey::new("scores/")
+                .workflow_name()
+                .text("/")
+                .value(version)
+                .text("/score.json"),
+        );
+    train_keyed(version)
+        .name("dated")
+        .set_output_archive("model", Archive::None)
+        .set_output_key(
+            "model",
+            OutputKey::new("models/")
+                .created(TimePart::Year)
+                .text("/")
+                .created(TimePart::Month)
+                .text("/")
+                .value(tag.output)
+                .text("-")
+                .workflow_uid(),
+        );
+    for_each(["a".to_owned(), "b".to_owned()], |shard| {
+        train_keyed(shard).name("shard").set_output_key(
+            "model",
+            OutputKey::new("shards/")
+                .workflow_namespace()
+                .text("/")
+                .pod_name()
+                .text(".tgz"),
+        );
+    });
+    train_keyed("plain").name("plain");
+    // A key from the component's settings, on both of its tasks.
+    write_report("first");
+    write_report("second");
+}
+
+/// Keys Argo would store wrongly, or that outputs of a run always share (A0049).
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn bad_repo_keys(#[default("v1")] version: Param<String>) {
+    train_keyed("a")
+        .name("slash")
+        .set_output_key("model", "/models/m.tgz")
+        .set_output_key("score", "scores/{{workflow.name}}.json");
+    train_keyed("b")
+        .name("packing")
+        .set_output_key("model", "models/m.bin")
+        .set_output_key("score", "scores/s.zip");
+    train_keyed("c")
+        .name("climbs")
+        .set_output_key("model", "models/../m.tgz")
+        .set_output_key("score", "");
+    train_keyed("d")
+        .name("first")
+        .set_output_key("model", "shared/m.tgz");
+    train_keyed("e")
+        .name("second")
+        .set_output_key("model", "shared/m.tgz");
+    for_each(["x".to_owned(), "y".to_owned()], |v| {
+        train_keyed(v).name("looped").set_output_key(
+            "model",
+            OutputKey::new("loop/")
+                .workflow_name()
+                .text("/")
+                .value(version)
+                .text(".tgz"),
+        );
+    });
+    // In a branch, a shared key does not always collide.
+    when(pick_tag().output.eq("best"), || {
+        train_keyed("f")
+            .name("maybe")
+            .set_output_key("model", "shared/m.tgz");
+    });
+}
+
 /// An artifact GC strategy Argo does not know (A0052).
 #[pipeline(image = "example.com/fixtures:1.0", artifact_gc = "onworkflowdeletion")]
 pub fn unknown_artifact_gc() {

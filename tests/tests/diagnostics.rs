@@ -1605,13 +1605,14 @@ fn a0030_invalid_task_settings() {
             archive: Some(argot::ir::Archive::Zip),
             gc: None,
             collect: None,
+            key: None,
         },
     );
     let d = errors_of(&p);
     assert_eq!(d.codes(), [Code::InvalidTaskConfig; 5], "{d}");
     assert!(
         d.to_string()
-            .contains("sets how output `output` is archived or collected"),
+            .contains("sets how output `output` is archived, collected or stored"),
         "{d}"
     );
     snapshot("A0030-invalid-task-config", &d);
@@ -2303,6 +2304,76 @@ fn a0051_container_output_paths() {
 }
 
 #[test]
+fn a0049_output_keys() {
+    let d = errors_of(&traced(fixtures::bad_repo_keys::definition()));
+    let text = d.to_string();
+    for expected in [
+        "output `model` of task `slash`: the key `/models/m.tgz` starts with `/`",
+        "output `score` of task `slash`: the literal text \"scores/{{workflow.name}}.json\" holds `{{` or `}}`",
+        "output `model` of task `packing`: the key `models/m.bin` does not end with `.tgz` or `.tar.gz`, yet the output is uploaded as a gzipped tarball",
+        "output `score` of task `packing`: the key `scores/s.zip` ends with an archive's extension, yet the output is uploaded as it is",
+        "output `model` of task `climbs`: the key `models/../m.tgz` has a `..` part",
+        "output `score` of task `climbs`: the key is empty",
+        "output `model` of task `second`: output `model` of task `first` is stored under the same key `shared/m.tgz` in every run",
+        "output `model` of task `looped`: the task runs in a loop, and every iteration would store the output under the same key `loop/{{workflow.name}}/{{workflow.parameters.version}}.tgz`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // The task in a branch may not run: its shared key is not an error.
+    assert!(!text.contains("task `maybe`"), "{text}");
+    assert_eq!(d.codes(), [Code::InvalidOutputKey; 8], "{d}");
+    snapshot("A0049-output-keys", &d);
+
+    // Two outputs of one task under one key, and a key reading a value the task does not
+    // bind, on a hand-built IR.
+    let fine = traced(fixtures::repo_keys::definition());
+    assert!(validate(&fine, &ValidateOptions::default()).is_ok());
+    let latest = fine.tasks.iter().position(|t| t.name == "latest").unwrap();
+    let mut p = fine.clone();
+    let outputs = &mut p.tasks[latest].config.outputs;
+    let model = outputs["model"].key.clone();
+    outputs.get_mut("score").unwrap().key = model;
+    outputs.get_mut("score").unwrap().archive = Some(argot::ir::Archive::Tar);
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidOutputKey], "{d}");
+    assert!(
+        d.to_string().contains("output `score` of task `latest`: output `model` of the same task is stored under the same key `models/latest/model.tgz`"),
+        "{d}"
+    );
+    let mut p = fine;
+    p.tasks[latest].config.outputs.get_mut("model").unwrap().key = Some(argot::ir::RepoKey {
+        parts: vec![
+            argot::ir::KeyPart::Setting("argot-setting-7".into()),
+            argot::ir::KeyPart::Text(".tgz".into()),
+        ],
+    });
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidOutputKey], "{d}");
+    assert!(
+        d.to_string()
+            .contains("the key reads `argot-setting-7`, which the task does not bind"),
+        "{d}"
+    );
+    // A zip under a key compiles, and `run` refuses it: it makes no zip files (A0031).
+    let mut p = traced(fixtures::repo_keys::definition());
+    let model = p.tasks[latest].config.outputs.get_mut("model").unwrap();
+    model.archive = Some(argot::ir::Archive::Zip);
+    model.key = Some(argot::ir::RepoKey {
+        parts: vec![argot::ir::KeyPart::Text("models/latest/model.zip".into())],
+    });
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let d = argot::run::check_local(&valid, &Default::default()).unwrap_err();
+    assert_eq!(d.codes(), [Code::LocalUnsupported], "{d}");
+    assert!(
+        d.to_string().contains("task `latest`: output `model` is stored under its key as a zip file (`Archive::Zip`), which `run` does not make"),
+        "{d}"
+    );
+    let fine = traced(fixtures::repo_keys::definition());
+    let valid = validate(&fine, &ValidateOptions::default()).unwrap();
+    assert!(argot::run::check_local(&valid, &Default::default()).is_ok());
+}
+
+#[test]
 fn a0052_unknown_artifact_gc_strategy() {
     let d = errors_of(&traced(fixtures::unknown_artifact_gc::definition()));
     assert_eq!(d.codes(), [Code::InvalidArtifactGc], "{d}");
@@ -2869,7 +2940,8 @@ mod collecting {
         Container::new("busybox:1.36").command(["ls"]).arg(&models)
     }
 
-    /// Each misuse once, and a producer that archives (or is memoized) its collected output.
+    /// Each misuse once, and a producer that archives its collected output, is memoized, or
+    /// stores it under a key of its own.
     #[pipeline(image = "example.com/fixtures:1.0")]
     pub fn undeliverable() {
         makes_a_collection();
@@ -2884,6 +2956,13 @@ mod collecting {
             fit_model(n, 0, 0).set_memoize("models-cache", None).model
         });
         lists_in_a_shell(memoized);
+        let keyed = for_each(vec![1u32, 2], |n| {
+            fit_model(n, 0, 0)
+                .set_output_archive("model", Archive::None)
+                .set_output_key("model", argot::OutputKey::new("models/").pod_name())
+                .model
+        });
+        list_models(keyed);
     }
 }
 
@@ -2901,6 +2980,7 @@ fn a0062_collected_artifacts_argo_cannot_deliver() {
         "input `models` of component `lists_in_a_shell` is a collection, and a container image",
         "collects output `model` of task `fit-model`, which archives it",
         "collects output `model` of task `fit-model-2`, which is memoized",
+        "collects output `model` of task `fit-model-3`, which stores it under a key of its own",
     ] {
         assert!(message.contains(part), "{part} missing from: {message}");
     }

@@ -483,6 +483,87 @@ fn artifact_sources_and_own_paths() {
     );
 }
 
+/// Outputs stored under keys the pipeline names: key-only `s3: {key}` locations whose
+/// variables are Argo's own tags, valid against every supported version's schema; the keyed
+/// tasks get templates of their own (the key is on the template), with the run-time values
+/// of a key as template inputs, and a task without a key keeps the plain template unchanged.
+#[test]
+fn repo_keys() {
+    let def = argot_tests::fixtures::repo_keys::definition();
+    check("repo_keys", def, "argot-fixtures");
+    for version in [ArgoVersion::V4_0, ArgoVersion::V3_7, ArgoVersion::V3_6] {
+        let options = CompileOptions {
+            argo_version: version,
+            ..options("argot-fixtures")
+        };
+        checked_manifest("repo_keys", def, &options);
+    }
+    let compiled = def.compile(&options("argot-fixtures")).unwrap();
+    let value = serde_json::to_value(&compiled.workflow).unwrap();
+    let templates = value["spec"]["templates"].as_array().unwrap();
+    let template_of = |task: &str| {
+        let dag_task = templates
+            .iter()
+            .filter_map(|t| t["dag"]["tasks"].as_array())
+            .flatten()
+            .find(|t| t["name"] == task)
+            .unwrap();
+        templates
+            .iter()
+            .find(|t| t["name"] == dag_task["template"])
+            .unwrap()
+    };
+    let output = |task: &str, name: &str| {
+        template_of(task)["outputs"]["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        output("latest", "model")["s3"],
+        serde_json::json!({"key": "models/latest/model.tgz"})
+    );
+    assert!(output("latest", "model").get("archive").is_none());
+    assert_eq!(
+        output("latest", "score")["s3"]["key"],
+        "scores/{{workflow.name}}/{{inputs.parameters.argot-setting-0}}/score.json"
+    );
+    assert_eq!(
+        output("dated", "model")["s3"]["key"],
+        "models/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/{{inputs.parameters.argot-setting-0}}-{{workflow.uid}}"
+    );
+    assert_eq!(
+        output("dated", "model")["archive"],
+        serde_json::json!({"none": {}})
+    );
+    assert_eq!(
+        output("shard", "model")["s3"]["key"],
+        "shards/{{workflow.namespace}}/{{pod.name}}.tgz"
+    );
+    // The key's run-time value is an input of the template, passed by the task.
+    assert_eq!(
+        template_of("dated")["inputs"]["parameters"][1]["name"],
+        "argot-setting-0"
+    );
+    // A key from the component's settings: both of its tasks share the component's template,
+    // which holds it.
+    assert_eq!(
+        template_of("write-report")["name"],
+        template_of("write-report-2")["name"]
+    );
+    assert_eq!(
+        output("write-report", "report")["s3"]["key"],
+        "reports/{{workflow.name}}/{{pod.name}}.html"
+    );
+    // Without a key: the component's plain template, no location on its outputs.
+    assert_eq!(template_of("plain")["name"], "train-keyed");
+    assert!(output("plain", "model").get("s3").is_none());
+    assert!(output("plain", "score").get("s3").is_none());
+}
+
 /// A training step with a GPU, a secret, a checkpoint claim, shared memory, retries and both
 /// time limits.
 #[test]

@@ -2791,3 +2791,142 @@ mod fail_fast {
         assert_eq!(lines, ["Failed", "started slow inside"], "{text}");
     }
 }
+
+/// The entries of a gzipped ustar file: (name, content) of each, a folder's content empty.
+fn tar_gz_entries(path: &Path) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_end(&mut bytes)
+        .unwrap();
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at + 512 <= bytes.len() && bytes[at..at + 512].iter().any(|&b| b != 0) {
+        let h = &bytes[at..at + 512];
+        let field = |from: usize, len: usize| -> String {
+            h[from..from + len]
+                .iter()
+                .take_while(|&&b| b != 0)
+                .map(|&b| char::from(b))
+                .collect()
+        };
+        let size = usize::from_str_radix(&field(124, 11), 8).unwrap();
+        at += 512;
+        let content = String::from_utf8(bytes[at..at + size].to_vec()).unwrap();
+        entries.push((field(0, 100), content));
+        at += size.div_ceil(512) * 512;
+    }
+    entries
+}
+
+/// Outputs with a key the pipeline names are also stored in the local repository
+/// (`.argot/repository/<key>`), their variables the local run's (`workflow.name` the run id,
+/// `workflow.namespace` `local`, `pod.name` `<run id>-<task>`, run-time values as the task
+/// received them), packed as Argo's executor packs them: a later run writing the same key
+/// replaces the object, as an upload to S3 does; the store keeps recording the run folder's
+/// copy.
+#[test]
+fn keyed_outputs_land_in_the_local_repository_under_their_expanded_key() {
+    let sb = Sandbox::new();
+    let repository = sb.file(".argot/repository");
+    let out = sb.run(&["repo_keys"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let first = run_id(&out);
+
+    // A fixed key: the model folder as a gzipped tarball, entries named as Argo names them.
+    let latest = repository.join("models/latest/model.tgz");
+    assert_eq!(
+        tar_gz_entries(&latest),
+        [
+            ("model".to_owned(), String::new()),
+            ("model/weights.txt".to_owned(), "weights v1".to_owned())
+        ]
+    );
+    // The workflow's name and a pipeline parameter; a metrics file is stored as it is.
+    assert_eq!(
+        std::fs::read_to_string(repository.join(format!("scores/{first}/v1/score.json"))).unwrap(),
+        r#"{"version": "v1"}"#
+    );
+    // One object per pod in the loop.
+    for shard in 0..2 {
+        let key = format!("shards/local/{first}-shard-{shard}.tgz");
+        let entries = tar_gz_entries(&repository.join(&key));
+        let weights = if shard == 0 { "weights a" } else { "weights b" };
+        assert_eq!(entries[1].1, weights, "{key}");
+        assert!(
+            stderr(&out).contains(&format!("shard({shard}) stored `model` under key `{key}`")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // The creation time's year and month, a task's output and the workflow's UID; the
+    // folder as it is (`Archive::None`).
+    // The progress log says where each keyed output went.
+    let dated = stderr(&out)
+        .lines()
+        .find_map(|l| l.split("dated stored `model` under key `").nth(1))
+        .and_then(|l| l.split('`').next())
+        .unwrap_or_else(|| panic!("{}", stderr(&out)))
+        .to_owned();
+    let parts: Vec<&str> = dated.split('/').collect();
+    assert_eq!(parts[0], "models", "{dated}");
+    assert!(
+        parts[1].len() == 4 && parts[1].bytes().all(|b| b.is_ascii_digit()),
+        "{dated}"
+    );
+    assert!(
+        parts[2].len() == 2 && parts[2].bytes().all(|b| b.is_ascii_digit()),
+        "{dated}"
+    );
+    assert!(
+        parts[3].starts_with("best-") && parts[3].len() == 5 + 36,
+        "{dated}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repository.join(&dated).join("weights.txt")).unwrap(),
+        "weights v1"
+    );
+    // A key from the component's settings: one page per task, named after its pod.
+    for (task, title) in [("write-report", "first"), ("write-report-2", "second")] {
+        let page = repository.join(format!("reports/{first}/{first}-{task}.html"));
+        assert_eq!(
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display())),
+            format!("<h1>{title}</h1>")
+        );
+    }
+    // The store records the run folder's copy as the task's output, as before.
+    let details = sb.show(&first);
+    let uri = details["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["task"] == "latest" && a["name"] == "model")
+        .map(|a| a["uri"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("{details:#}"));
+    assert!(uri.ends_with("/latest/outputs/model"), "{uri}");
+
+    // A later run replaces the object under a fixed key (its tasks come from the cache:
+    // stored again all the same, as the cluster would upload again without `memoize`).
+    let out = sb.run(&["repo_keys", "-p", "version=v2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let second = run_id(&out);
+    assert_eq!(tar_gz_entries(&latest)[1].1, "weights v2");
+    assert!(
+        repository
+            .join(format!("scores/{second}/v2/score.json"))
+            .is_file()
+    );
+    assert!(
+        repository
+            .join(format!("scores/{first}/v1/score.json"))
+            .is_file()
+    );
+    let out = sb.run(&["repo_keys", "-p", "version=v1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("latest succeeded (cached)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tar_gz_entries(&latest)[1].1, "weights v1");
+}

@@ -1297,7 +1297,9 @@ fn component_template(
                         S3Location::Key(S3KeyArtifact {
                             key: format!("{prefix}/{POD_NAME}"),
                         })
-                    }),
+                    })
+                    // Else where the task names its key (A0062 refuses both on one output).
+                    .or_else(|| keyed_output(&template.config, &output.name)),
                 archive: match template.config.outputs.get(&output.name).and_then(|o| {
                     o.archive
                         .or(o.collect.as_ref().map(|_| crate::ir::Archive::None))
@@ -1606,7 +1608,8 @@ fn memoize_key(
     format!("{{{{=sprig.sha256sum({})}}}}", parts.join(" + "))
 }
 
-/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear.
+/// The inputs the placeholders in `config`'s texts name, each once, in the order they appear
+/// (then those the outputs' repository keys read).
 pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
     let mut inputs: Vec<String> = Vec::new();
     for (_, text) in config.templated_texts() {
@@ -1618,7 +1621,30 @@ pub(crate) fn setting_inputs(config: &crate::ir::TaskConfig) -> Vec<String> {
             }
         }
     }
+    for input in key_setting_inputs(config) {
+        if !inputs.iter().any(|i| i == input) {
+            inputs.push(input.to_owned());
+        }
+    }
     inputs
+}
+
+/// The setting inputs the repository keys of `config`'s outputs read.
+fn key_setting_inputs(config: &crate::ir::TaskConfig) -> impl Iterator<Item = &str> {
+    config
+        .outputs
+        .values()
+        .filter_map(|o| o.key.as_ref())
+        .flat_map(|k| k.setting_inputs())
+}
+
+/// Output `name`'s key-only location when the task names its key (`set_output_key`): `s3:
+/// {key}` with the key's variables as Argo's tags. The executor uploads to that key as it is
+/// (`saveArtifactFromFile`), in the workflow's repository whatever its kind
+/// (`ArtifactLocation.Relocate` copies the repository's location and keeps the key).
+fn keyed_output(config: &crate::ir::TaskConfig, name: &str) -> Option<S3Location> {
+    let key = config.outputs.get(name)?.key.as_ref()?;
+    Some(S3Location::Key(S3KeyArtifact { key: key.render() }))
 }
 
 /// Argo's placeholder for input parameter `name` of the template: `{{inputs.parameters.NAME}}`.
@@ -1697,4 +1723,22 @@ fn delivered_binary(delivery: &crate::ir::BinaryDelivery, path: &str) -> Artifac
         }
     }
     artifact
+}
+
+#[cfg(test)]
+mod repo_key_tests {
+    /// A0049 judges a key's extension by the archive this emitter writes: both must agree
+    /// on which kinds are unarchived by default.
+    #[test]
+    fn the_rule_and_the_emitter_agree_on_the_unarchived_kinds() {
+        for kind in [
+            "Artifact", "Dataset", "Model", "Metrics", "Html", "Markdown", "Mine",
+        ] {
+            assert_eq!(
+                super::UNARCHIVED_KINDS.contains(&kind),
+                crate::rules::repo_keys::unarchived_by_default(kind),
+                "{kind}"
+            );
+        }
+    }
 }

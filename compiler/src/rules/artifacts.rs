@@ -75,6 +75,8 @@ impl super::Checker<'_> {
                     Some(crate::ir::Archive::Tar | crate::ir::Archive::Zip)
                 ) {
                     Some("archives it (`set_output_archive`), and the reader would get each iteration's archive, not its file".to_owned())
+                } else if config.outputs.get(output).is_some_and(|o| o.key.is_some()) {
+                    Some("stores it under a key of its own (`set_output_key`), while each iteration must save it as an entry of the collection's key prefix".to_owned())
                 } else if config.memoize.is_some() {
                     Some("is memoized: a cache hit reports the key another run saved it under, outside this run's collection".to_owned())
                 } else if producer.template_ref.is_some() {
@@ -93,7 +95,7 @@ impl super::Checker<'_> {
                             "input `{input}` of task `{}` collects output `{output}` of task `{}`, which {problem}",
                             task.name, producer.name
                         ),
-                        "collect the output of a task that saves it unarchived from a template of this pipeline, without memoize",
+                        "collect the output of a task that saves it unarchived from a template of this pipeline, without memoize or a key of its own",
                     );
                 }
             }

@@ -15,6 +15,7 @@
 //! | `scopes` | regions: what a task can see, constructs not run yet (A0028, A0029); each task's full `depends` |
 //! | `recursion` | a pipeline calling itself: the depth bound and where the call is written (A0040, A0041) |
 //! | `templates` | template identity by component and merged task settings; the settings (A0030) |
+//! | `repo_keys` | the repository keys outputs are stored under (A0049) |
 //! | `kube_objects` | resource steps: conditions, objects, settings without a container (A0054, A0055, A0057) |
 //!
 //! Rules only Argo cares about — images (A0009, A0012, A0018), the manifest's size budget and
@@ -34,6 +35,7 @@ mod graph;
 mod kube_objects;
 mod names;
 mod recursion;
+pub(crate) mod repo_keys;
 pub(crate) mod resources;
 mod scopes;
 mod settings;

@@ -564,10 +564,10 @@ impl Checker<'_> {
                     bad(
                         self,
                         format!(
-                            "it sets how output `{name}` is archived or collected, and component `{component}` has no output artifact of that name"
+                            "it sets how output `{name}` is archived, collected or stored, and component `{component}` has no output artifact of that name"
                         ),
                         &if names.is_empty() {
-                            "drop `set_output_archive` / `set_output_gc`: the component writes no artifact".to_owned()
+                            "drop `set_output_archive` / `set_output_gc` / `set_output_key`: the component writes no artifact".to_owned()
                         } else {
                             format!("name one of its output artifacts: {}", names.join(", "))
                         },

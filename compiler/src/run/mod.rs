@@ -56,6 +56,9 @@
 //!   rather than a private copy, and produced artifacts are made read-only, so a component that
 //!   edits its input in place fails loudly instead of corrupting its producer's output (on
 //!   Argo it would edit a copy; copy the input first).
+//! - **Repository keys** (`set_output_key`): an output with a key is also stored under
+//!   `.argot/repository/<key>` (beside the workdir), its variables the run's and packed as
+//!   Argo's executor packs it, replacing what an earlier run stored there ([`repository`]).
 //! - **Caching** (on unless `--no-cache`): a task whose component spec, code (by default the
 //!   component's own code hash and argot's version; with `--cache-code binary` this binary's
 //!   bytes; for containers the image) and input values are unchanged reuses the earlier
@@ -88,6 +91,7 @@ pub mod lifeline;
 mod params;
 pub mod prune;
 pub(crate) mod report;
+pub mod repository;
 pub mod rewrite;
 pub mod scheduler;
 mod settings;
@@ -369,6 +373,9 @@ pub struct TaskReport {
     pub folder: Option<PathBuf>,
     /// Problems that did not fail the task (e.g. its outputs could not be cached).
     pub warnings: Vec<String>,
+    /// Outputs also stored in the local artifact repository under their key
+    /// (`set_output_key`): name, key and path, in the component's output order.
+    pub stored: Vec<(String, String, PathBuf)>,
     /// When it finished (RFC 3339, seconds), if it ran in this attempt.
     pub finished_at: Option<String>,
 }
@@ -388,6 +395,7 @@ impl TaskReport {
             stderr_tail: None,
             folder: None,
             warnings: Vec::new(),
+            stored: Vec::new(),
             finished_at: None,
         }
     }

@@ -128,6 +128,14 @@ impl Progress {
                     ),
                 };
                 let mut line = format!("{at} {} {what}", t.name);
+                for (output, key, path) in &t.stored {
+                    let _ = write!(
+                        line,
+                        "\n{at} {} stored `{output}` under key `{key}` ({})",
+                        t.name,
+                        path.display()
+                    );
+                }
                 for w in &t.warnings {
                     let _ = write!(line, "\n{at} {} warning: {w}", t.name);
                 }

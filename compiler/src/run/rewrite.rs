@@ -93,7 +93,7 @@ impl Globals {
         Globals(g)
     }
 
-    fn get(&self, tag: &str) -> Option<String> {
+    pub(crate) fn get(&self, tag: &str) -> Option<String> {
         self.0.get(tag).cloned()
     }
 }

@@ -10,6 +10,7 @@
 //! | `node_selector`, `tolerations`, `affinity` | where the pod is scheduled | nothing to schedule: ignored |
 //! | `security_context`, `pod_security_context` | the user, groups and privileges of the pod's processes | the process runs as the user running `run`: ignored |
 //! | run-time values in env values, labels, annotations, the image (`argot-setting-N`) | `SubstituteParams` pastes each value's wire form where the text names it | the same wire form pasted the same way (`TaskConfig::with_setting_values`); a label that is then not a valid label value errors the task, as the API server refuses the pod; a container component runs the filled-in image |
+//! | `outputs[].key` (`set_output_key`) | the executor uploads the output to that key of the workflow's repository | also stored under `.argot/repository/<key>`, its variables the run's (`repository`); a zip is refused (A0031) |
 //! | `env` from a secret | the kubelet reads the secret | read from where `run --secret` says (`SecretSource`), refused without it (A0031) |
 //! | claims, run volumes and empty folders | mounted into the pod | a folder of this machine (`local_volumes`): `.argot/volumes/<claim>`, `<run folder>/volumes/<name>`, a fresh folder; a native component finds it by `ARGOT_VOLUME_<NAME>`, a container component's runtime binds it at the mount path (`container_mounts`, `subPath` joined) |
 //! | secret volumes | the kubelet writes the keys as files, read-only | the files written from where `run --secret` says into a private temporary folder, removed when the task ends (`secret_volume`); bound read-only into a container; refused without it (A0031) |
@@ -83,6 +84,16 @@ pub(crate) fn check(
                 .at_opt(task.location.as_ref()),
             );
         };
+        for (name, output) in &config.outputs {
+            if output.key.is_some() && output.archive == Some(crate::ir::Archive::Zip) {
+                refuse(
+                    format!(
+                        "output `{name}` is stored under its key as a zip file (`Archive::Zip`), which `run` does not make for the local repository"
+                    ),
+                    "store it as it is (`Archive::None`) or as Argo's default gzipped tar (a `.tgz` key), or run the pipeline on a cluster (`submit`)",
+                );
+            }
+        }
         for env in &config.env {
             match env.value_from.as_ref().map(|v| &v.secret_key_ref) {
                 None => {}
@@ -615,11 +626,12 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
             config.security_context.is_some() || config.pod_security_context.is_some(),
             other_resources,
             pod,
-            // What collects an output after its loop is run here, not ignored.
+            // What collects an output after its loop is run here, not ignored; nor is the
+            // archive of an output stored under a key (`run::repository` writes it).
             config
                 .outputs
                 .values()
-                .any(|o| o.archive.is_some() || o.gc.is_some()),
+                .any(|o| o.gc.is_some() || (o.archive.is_some() && o.key.is_none())),
         ]
         .into_iter()
         .enumerate()

@@ -170,6 +170,8 @@ enum Problem {
 
 struct Success {
     cached: Option<EntryInfo>,
+    /// Outputs stored under their key in the local repository.
+    stored: Vec<super::repository::Stored>,
 }
 
 /// Runs one task to the end and records it; never panics on the task's account.
@@ -294,6 +296,11 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             let dir = cx.folder.task_dir(&task.name);
             report.phase = Phase::Succeeded;
             report.folder = Some(dir.clone());
+            report.stored = success
+                .stored
+                .iter()
+                .map(|s| (s.output.clone(), s.key.clone(), s.path.clone()))
+                .collect();
             if let Some(info) = success.cached {
                 report.cached = true;
                 report.message = Some(format!(
@@ -578,7 +585,37 @@ fn attempt(
             cx.digests.remember(dir.join(item), digest);
         }
     }
-    Ok(Success { cached })
+    // As the executor uploads it: under the key the task names, in the repository.
+    let template_config = &cx.valid.names().template_of(job.id).config;
+    let stored = if template_config.outputs.values().any(|o| o.key.is_some()) {
+        let filled;
+        let config = if job.settings.is_empty() {
+            template_config
+        } else {
+            let all: Vec<(String, String)> =
+                job.params.iter().chain(&job.settings).cloned().collect();
+            let values = rewrite::argo_inputs(spec, &cx.globals, &all);
+            filled = template_config.with_setting_values(&values[job.params.len()..]);
+            &filled
+        };
+        let workdir = cx.folder.dir.parent().unwrap_or(Path::new("."));
+        let values = super::repository::KeyValues {
+            globals: &cx.globals,
+            run_id: cx.run_id,
+            task: &task.name,
+        };
+        super::repository::store_keyed_outputs(
+            &super::repository::repository_dir(workdir),
+            config,
+            spec,
+            &dir,
+            &values,
+        )
+        .map_err(Problem::Error)?
+    } else {
+        Vec::new()
+    };
+    Ok(Success { cached, stored })
 }
 
 fn key_of(

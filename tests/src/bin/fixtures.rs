@@ -30,7 +30,7 @@ use argot_tests::fixtures::{container_volumes, memory_bound};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // Artifacts: a container output at the image's own path.
-use argot_tests::fixtures::{optional_inputs, own_paths};
+use argot_tests::fixtures::{optional_inputs, own_paths, repo_keys};
 // The local runner's fixtures.
 use argot_tests::fixtures::{
     branch_after_failure, collected_models, conditions_probe, counted, deepens, fails_one_branch,
@@ -122,6 +122,7 @@ fn main() {
         from_url,
         own_paths,
         optional_inputs,
+        repo_keys,
         formatted,
         hooked,
         nightly,
