@@ -678,6 +678,18 @@ fn placed_expression(expression: &str, inputs: &BTreeMap<&str, String>) -> Optio
             .ok()
             .map(|n| n.to_string());
     }
+    // expr's `float` is Go's `strconv.ParseFloat`; `json.Marshal` refuses NaN and infinities.
+    if let Some(rest) = expression.strip_prefix("asFloat(") {
+        let (name, tail) = input("asFloat", rest);
+        assert_eq!(tail, ")", "{expression}");
+        let x: f64 = inputs[name.as_str()].parse().ok()?;
+        return x.is_finite().then(|| serde_json::to_string(&x).unwrap());
+    }
+    if expression.starts_with("inputs.parameters['") && expression.ends_with(" == 'true'") {
+        let (name, tail) = input("==", expression);
+        assert_eq!(tail, " == 'true'", "{expression}");
+        return Some((inputs[name.as_str()] == "true").to_string());
+    }
     let rest = expression
         .strip_prefix("sprig.quote(")
         .unwrap_or_else(|| panic!("an unknown expression {expression:?}"));
@@ -777,6 +789,63 @@ fn hostile_values_placed_in_a_resource_object_arrive_exactly() {
                     && read["kind"] == "PyTorchJob",
                 "{text}"
             );
+        }
+    }
+}
+
+mod object_values {
+    use argot::kubernetes::ResourceStep;
+    use argot::prelude::*;
+
+    /// A resource step placing a float and a bool in a `DynamicObject`-like object.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn tuned(#[default(0.5)] ratio: Param<f64>, #[default(false)] paused: Param<bool>) {
+        let object = serde_json::json!({
+            "apiVersion": "example.com/v1",
+            "kind": "Tuning",
+            "metadata": { "name": "tuning" },
+            "spec": { "ratio": 1.0, "paused": true, "note": "kept" }
+        });
+        ResourceStep::apply("tune", &object)
+            .value_at("/spec/ratio", ratio)
+            .value_at("/spec/paused", paused)
+            .add();
+    }
+}
+
+/// A float and a bool placed in an object arrive as a JSON number and a boolean; the rest of the
+/// object is unchanged. Go writes a float below 1e-6 or from 1e21 with an exponent and no point
+/// (`1e-07`), which kubectl's YAML reader (go-yaml's `yamlStyleFloat`) and YAML 1.2 read as a
+/// number but a strict YAML 1.1 reader (PyYAML) as text: the YAML 1.1 check skips those.
+#[test]
+fn floats_and_bools_placed_in_a_resource_object_arrive_typed() {
+    let p = traced(object_values::tuned::definition());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let (_, json) = render(&valid);
+    let manifest = json["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "tune")
+        .unwrap()["resource"]["manifest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (ratio, paused) in [("0.25", "true"), ("3", "false"), ("1e-7", "false")] {
+        let inputs = BTreeMap::from([("ratio", ratio.to_owned()), ("paused", paused.to_owned())]);
+        let text = argot_tests::argo_sim::substitute(&manifest, &mut |tag| {
+            tag.strip_prefix('=')
+                .and_then(|e| placed_expression(e, &inputs))
+        });
+        let ratio: f64 = ratio.parse().unwrap();
+        let read: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(read["spec"]["ratio"].as_f64(), Some(ratio), "{text}");
+        assert_eq!(read["spec"]["paused"], paused == "true", "{text}");
+        assert_eq!(read["spec"]["note"], "kept");
+        assert_eq!(read["kind"], "Tuning");
+        if let Some(read) = yaml11::parse(&text).filter(|_| !text.contains("e-")) {
+            assert_eq!(read["spec"]["ratio"].as_f64(), Some(ratio), "{text}");
+            assert_eq!(read["spec"]["paused"], paused == "true", "{text}");
         }
     }
 }

@@ -1514,7 +1514,8 @@ fn placed_manifest(spec: &ComponentSpec, resource: &crate::ir::ResourceImpl) -> 
 ///   double-quoted escapes, so no newline, quote, control character or line separator
 ///   reaches the YAML raw (Go's `json.Marshal`, Argo's `toJson`, would leave U+007F and the
 ///   C1 controls raw, which YAML refuses);
-/// - integers, floats: `asInt`, `asFloat` (written as JSON numbers);
+/// - integers, floats: `asInt`, `asFloat` (written as JSON numbers; Go writes a float below
+///   1e-6 or from 1e21 as `1e-07`, which kubectl's YAML reader takes as a number);
 /// - `bool`: `true` when the text is `true`, otherwise `false`.
 ///
 /// A value the expression cannot read (an integer parameter given `two` by a plain
