@@ -164,21 +164,27 @@ pub struct ResourceStep {
 
 /// A type whose values can be placed in a resource step's object: `String`, the integer
 /// types, `f32`, `f64` and `bool` — the scalars Kubernetes objects hold. Each is written as
-/// a JSON literal (Argo's `toJson`, `asInt`, `asFloat`), so the manifest stays valid whatever
-/// the value.
+/// a YAML scalar by an expression Argo evaluates (`sprig.quote`, `asInt`, `asFloat`), so the
+/// manifest stays valid whatever the value. Sealed: the expressions are chosen for these types.
 #[diagnostic::on_unimplemented(
     message = "a `{Self}` cannot be placed in a Kubernetes object",
     label = "expected a `String`, an integer, a float or a `bool` value here",
     note = "`value_at` places a scalar: a `Param<T>`, a `ParamRef<T>` or a constant where `T` is `String`, an integer type, `f32`, `f64` or `bool`"
 )]
-pub trait ObjectValue: crate::value::ParamType + Schema {
+pub trait ObjectValue: sealed::Sealed + crate::value::ParamType + Schema {
     /// The type as messages spell it.
     #[doc(hidden)]
     const RUST_TYPE: &'static str;
 }
 
+mod sealed {
+    /// Implemented only for the types [`super::ObjectValue`] lists.
+    pub trait Sealed {}
+}
+
 macro_rules! object_values {
     ($($t:ident),*) => {$(
+        impl sealed::Sealed for $t {}
         impl ObjectValue for $t {
             const RUST_TYPE: &'static str = stringify!($t);
         }
