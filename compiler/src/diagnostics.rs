@@ -487,6 +487,19 @@ codes! {
          (when the Workflow object is deleted, for example by its ttl) or `Never`. Spell one \
          exactly, or leave it out to keep every artifact. The local runner keeps artifacts in \
          the run folder either way, until the folder is deleted.";
+    /// A value of the run placed where a resource step's object cannot take it.
+    InvalidResourceValue = "A0053", Error, "a value placed where a resource step's object cannot take it",
+        source: "argo-workflows v4.1 `workflow/common/util.go`: `SubstituteParams` (substitutes the whole template, `resource.manifest` included); `util/template/expression_template.go`: `expressionReplaceCore` (an `{{=…}}` result is JSON-marshalled into the template); `workflow/validate/validate.go`: `SubstituteResourceManifestExpressions` (the manifest is checked as YAML with each expression replaced); RFC 6901 (JSON pointer)",
+        test: "a0053_values_placed_where_the_object_cannot_take_them",
+        "`ResourceStep::value_at(\"/spec/replicas\", workers)` places a pipeline parameter or a \
+         task's output in the step's object when it runs: Argo evaluates an expression there \
+         that writes the value as a JSON literal. The position is a JSON pointer into the \
+         object as written: every step but the last must exist (`~1` stands for `/` and `~0` \
+         for `~` in a key), the last may be a new key of a mapping or an existing element of \
+         a list. `apiVersion` and `kind` cannot be placed: they say what the object is, which \
+         its conditions and outputs were written for. Two values cannot go to one position or \
+         one inside the other, and each placed value must be an input of the step. Fix the \
+         pointer, or put the field in the object first.";
     /// A container component collects an output from a path it cannot use.
     InvalidOutputPath = "A0051", Error, "an output collected from a path that cannot hold it",
         source: "argo-workflows v4.1 `pkg/apis/workflow/v1alpha1/workflow_types.go`: `Artifact.Path`, `ValueFrom.Path` (read from the main container after it exits); argot: inputs are mounted under /tmp/argot",

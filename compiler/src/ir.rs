@@ -867,6 +867,56 @@ pub struct ResourceImpl {
     /// Where each output parameter is read from in the object, in output order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<ResourceOutput>,
+    /// Pipeline values placed in the object when the step runs, each at a position of it
+    /// ([`ResourceValue`]); `manifest` holds the object as written, with whatever it had there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ResourceValue>,
+}
+
+/// A value of the run placed in a resource step's object: input parameter `input` of the
+/// step's component, written at JSON pointer `at` (RFC 6901: `/spec/replicas`,
+/// `/spec/containers/0/image`, `~1` for `/` and `~0` for `~` in a key). Argo substitutes it
+/// into the manifest before `kubectl` reads it (`SubstituteParams` in
+/// `workflow/common/util.go` substitutes the whole template, `resource.manifest` included),
+/// as an `expr` expression that writes the value as a JSON literal, so any value keeps the
+/// manifest valid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceValue {
+    /// Where in the object (a JSON pointer).
+    pub at: String,
+    /// The component input whose value goes there.
+    pub input: String,
+}
+
+/// The reference tokens of JSON pointer `at` (RFC 6901), unescaped; `Err` says why `at` is
+/// not a JSON pointer to a field.
+pub fn pointer_tokens(at: &str) -> Result<Vec<String>, String> {
+    let Some(rest) = at.strip_prefix('/') else {
+        return Err("it must start with `/`".to_owned());
+    };
+    rest.split('/')
+        .map(|token| {
+            let mut out = String::new();
+            let mut chars = token.chars();
+            while let Some(c) = chars.next() {
+                if c != '~' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('0') => out.push('~'),
+                    Some('1') => out.push('/'),
+                    _ => {
+                        return Err(
+                            "a `~` is not followed by `0` or `1` (write `~0` for `~`, `~1` for `/`)"
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .collect()
 }
 
 /// One output parameter of a resource step and where Argo reads it from the object.

@@ -26,6 +26,17 @@
 //! object's JSON). They are built with [`field`], so a malformed one is a diagnostic (A0054)
 //! rather than a step that never finishes.
 //!
+//! A value of the run — a pipeline parameter or another task's output — can be placed at a
+//! position of the object with [`ResourceStep::value_at`] (a JSON pointer such as
+//! `/spec/pytorchReplicaSpecs/Worker/replicas`), or with the helpers' own methods
+//! ([`Pvc::size_from`]). The value becomes an input parameter of the step's template, and the
+//! manifest holds, at that position, an `expr` expression that Argo evaluates when it
+//! substitutes the template (`SubstituteParams` in `workflow/common/util.go`, which
+//! substitutes the whole template, `resource.manifest` included): it writes the value as a
+//! JSON literal (a string quoted and escaped, a number bare), so no value can break the YAML
+//! or add fields to the object. A position the object lacks, or one that says what the object
+//! is (`apiVersion`, `kind`), is refused (A0053).
+//!
 //! The local runner refuses a pipeline with a resource step (A0056): there is no cluster to
 //! create the object in.
 
@@ -33,12 +44,14 @@ use std::panic::Location;
 
 use serde::Serialize;
 
-use crate::dsl::ParamRef;
+use crate::dsl::{IntoParam, ParamRef};
 use crate::ir::{
-    ComponentSpec, Implementation, IoKind, OutputSpec, ResourceImpl, ResourceOutput, ResourceQuery,
-    SelectorOp, SelectorRequirement,
+    ComponentSpec, Implementation, InputSpec, IoKind, OutputSpec, ResourceImpl, ResourceOutput,
+    ResourceQuery, ResourceValue, SelectorOp, SelectorRequirement,
 };
 pub use crate::ir::{MergeStrategy, ResourceAction};
+use crate::schema::{Schema, TypeSchema};
+use crate::trace::Bound;
 use crate::trace::{self, TaskHandle};
 
 /// A condition over the object a resource step manages: requirements that must all hold.
@@ -145,6 +158,100 @@ pub struct ResourceStep {
     name: String,
     description: Option<String>,
     resource: ResourceImpl,
+    /// The values placed in the object, in the order placed; each distinct source is one input.
+    values: Vec<PlacedValue>,
+}
+
+/// A type whose values can be placed in a resource step's object: `String`, the integer
+/// types, `f32`, `f64` and `bool` — the scalars Kubernetes objects hold. Each is written as
+/// a YAML scalar by an expression Argo evaluates (`sprig.quote`, `asInt`, `asFloat`), so the
+/// manifest stays valid whatever the value. Sealed: the expressions are chosen for these types.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot be placed in a Kubernetes object",
+    label = "expected a `String`, an integer, a float or a `bool` value here",
+    note = "`value_at` places a scalar: a `Param<T>`, a `ParamRef<T>` or a constant where `T` is `String`, an integer type, `f32`, `f64` or `bool`"
+)]
+pub trait ObjectValue: sealed::Sealed + crate::value::ParamType + Schema {
+    /// The type as messages spell it.
+    #[doc(hidden)]
+    const RUST_TYPE: &'static str;
+}
+
+mod sealed {
+    /// Implemented only for the types [`super::ObjectValue`] lists.
+    pub trait Sealed {}
+}
+
+macro_rules! object_values {
+    ($($t:ident),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl ObjectValue for $t {
+            const RUST_TYPE: &'static str = stringify!($t);
+        }
+    )*};
+}
+object_values!(
+    String, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
+);
+
+/// Where a placed value comes from: the [`Bound`] an [`IntoParam`] yields, kept in a form the
+/// step (which is `Clone`) can hold until it is added.
+#[derive(Clone, Debug, PartialEq)]
+enum ValueSource {
+    Constant(String),
+    Invalid(String),
+    Param(&'static str),
+    Output(TaskHandle, &'static str),
+}
+
+impl ValueSource {
+    fn of(bound: Bound) -> ValueSource {
+        match bound {
+            Bound::Constant(text) => ValueSource::Constant(text),
+            Bound::Invalid(why) => ValueSource::Invalid(why),
+            Bound::PipelineParam(name) => ValueSource::Param(name),
+            Bound::Output(task, output) => ValueSource::Output(task, output),
+            // `IntoParam` yields only the four above.
+            other => ValueSource::Invalid(format!("{other:?} cannot be placed in an object")),
+        }
+    }
+
+    fn bound(&self) -> Bound {
+        match self {
+            ValueSource::Constant(text) => Bound::Constant(text.clone()),
+            ValueSource::Invalid(why) => Bound::Invalid(why.clone()),
+            ValueSource::Param(name) => Bound::PipelineParam(name),
+            ValueSource::Output(task, output) => Bound::Output(*task, output),
+        }
+    }
+}
+
+/// One value placed in the object.
+#[derive(Clone, Debug)]
+struct PlacedValue {
+    at: String,
+    source: ValueSource,
+    rust_type: &'static str,
+    schema: TypeSchema,
+}
+
+/// The input name a value placed at `at` is given: the pointer's last token as a Rust
+/// identifier (`/spec/resources/requests/storage` → `storage`), `value` when nothing is left.
+fn input_name(at: &str) -> String {
+    let last = at.rsplit('/').next().unwrap_or_default();
+    let last = last.replace("~1", "/").replace("~0", "~");
+    let mut name: String = last
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    name = name.trim_matches('_').to_owned();
+    if name.is_empty() {
+        return "value".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("value_{name}");
+    }
+    name
 }
 
 impl ResourceStep {
@@ -171,7 +278,9 @@ impl ResourceStep {
                 success: Vec::new(),
                 failure: Vec::new(),
                 outputs: Vec::new(),
+                values: Vec::new(),
             },
+            values: Vec::new(),
         }
     }
 
@@ -251,12 +360,80 @@ impl ResourceStep {
         self
     }
 
-    /// The component this step is: no inputs, a `String` output parameter per query.
+    /// Places `value` (a pipeline parameter `Param<T>`, a task's output `ParamRef<T>`, or a
+    /// constant) at `at` in the object when the step runs: `at` is a JSON pointer (RFC 6901)
+    /// such as `/spec/pytorchReplicaSpecs/Worker/replicas` or
+    /// `/spec/template/spec/containers/0/image` (`~1` for a `/` in a key, `~0` for `~`). The
+    /// field may exist in the object (its value there is replaced) or be a new key of an
+    /// existing mapping; an array element must exist. `T` is a scalar ([`ObjectValue`]):
+    /// a `String` is written as a quoted, escaped JSON string, a number bare.
+    ///
+    /// Refused (A0053) when validated: a pointer that is malformed or points into what the
+    /// object lacks, at `apiVersion` or `kind` (they say what the object is, which the step's
+    /// conditions and outputs were written for), or at or inside another placed value.
+    pub fn value_at<T: ObjectValue>(mut self, at: &str, value: impl IntoParam<T>) -> Self {
+        self.values.push(PlacedValue {
+            at: at.to_owned(),
+            source: ValueSource::of(value.__bind()),
+            rust_type: T::RUST_TYPE,
+            schema: TypeSchema::of::<T>(),
+        });
+        self
+    }
+
+    /// The step's inputs, one per distinct placed value (named after where it is first
+    /// placed), and where each value goes.
+    fn placed(&self) -> (Vec<(InputSpec, &ValueSource)>, Vec<ResourceValue>) {
+        let mut inputs: Vec<(InputSpec, &ValueSource)> = Vec::new();
+        let mut values = Vec::new();
+        for placed in &self.values {
+            let existing = inputs.iter().find(|(spec, source)| {
+                **source == placed.source
+                    && matches!(&spec.kind, IoKind::Parameter { rust_type, .. } if rust_type.as_str() == placed.rust_type)
+            });
+            let input = match existing {
+                Some((spec, _)) => spec.name.clone(),
+                None => {
+                    let stem = input_name(&placed.at);
+                    let mut name = stem.clone();
+                    let mut n = 2;
+                    while inputs.iter().any(|(spec, _)| spec.name == name) {
+                        name = format!("{stem}_{n}");
+                        n += 1;
+                    }
+                    inputs.push((
+                        InputSpec {
+                            name: name.clone(),
+                            kind: IoKind::Parameter {
+                                rust_type: placed.rust_type.to_owned(),
+                                schema: placed.schema.clone(),
+                            },
+                            default: None,
+                            optional: false,
+                        },
+                        &placed.source,
+                    ));
+                    name
+                }
+            };
+            values.push(ResourceValue {
+                at: placed.at.clone(),
+                input,
+            });
+        }
+        (inputs, values)
+    }
+
+    /// The component this step is: an input parameter per distinct placed value, a `String`
+    /// output parameter per query.
     pub fn spec(&self) -> ComponentSpec {
+        let (inputs, values) = self.placed();
+        let mut resource = self.resource.clone();
+        resource.values = values;
         ComponentSpec {
             name: self.name.clone(),
             description: self.description.clone(),
-            inputs: Vec::new(),
+            inputs: inputs.into_iter().map(|(spec, _)| spec).collect(),
             outputs: self
                 .resource
                 .outputs
@@ -269,7 +446,7 @@ impl ResourceStep {
                     },
                 })
                 .collect(),
-            implementation: Implementation::Resource(self.resource.clone()),
+            implementation: Implementation::Resource(resource),
             code_hash: None,
             config: crate::ir::TaskConfig::default(),
         }
@@ -283,8 +460,17 @@ impl ResourceStep {
     pub fn add(self) -> ResourceTask {
         let location = Location::caller();
         ResourceTask {
-            handle: trace::add_built_task(self.spec(), location),
+            handle: trace::add_built_task(self.spec(), self.arguments(), location),
         }
+    }
+
+    /// The values bound to the step's inputs.
+    fn arguments(&self) -> Vec<(String, Bound)> {
+        self.placed()
+            .0
+            .into_iter()
+            .map(|(spec, source)| (spec.name, source.bound()))
+            .collect()
     }
 }
 
@@ -321,6 +507,7 @@ impl crate::AsTask for ResourceTask {
 pub struct Pvc {
     stem: String,
     size: String,
+    size_from: Option<(ValueSource, &'static str)>,
     access_modes: Vec<String>,
     storage_class: Option<String>,
     wait_bound: bool,
@@ -333,6 +520,7 @@ impl Pvc {
         Pvc {
             stem: stem.to_owned(),
             size: size.to_owned(),
+            size_from: None,
             access_modes: vec!["ReadWriteOnce".to_owned()],
             storage_class: None,
             wait_bound: false,
@@ -343,6 +531,14 @@ impl Pvc {
     /// The access modes (`ReadWriteMany` for a claim several pods write at once).
     pub fn access_modes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, modes: I) -> Self {
         self.access_modes = modes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Takes the size from a value of the run instead (a `Param<String>` such as
+    /// `claim_size`, or a task's output): Argo places it in the object when the step runs. The
+    /// size given to [`Pvc::new`] stays in the object only as a placeholder.
+    pub fn size_from(mut self, size: impl IntoParam<String>) -> Self {
+        self.size_from = Some((ValueSource::of(size.__bind()), String::RUST_TYPE));
         self
     }
 
@@ -408,6 +604,14 @@ impl Pvc {
         if self.owned {
             step = step.owned_by_workflow();
         }
+        if let Some((source, rust_type)) = &self.size_from {
+            step.values.push(PlacedValue {
+                at: "/spec/resources/requests/storage".to_owned(),
+                source: source.clone(),
+                rust_type,
+                schema: TypeSchema::of::<String>(),
+            });
+        }
         step
     }
 
@@ -418,7 +622,10 @@ impl Pvc {
         let location = Location::caller();
         PvcTask {
             task: ResourceTask {
-                handle: trace::add_built_task(self.step().spec(), location),
+                handle: {
+                    let step = self.step();
+                    trace::add_built_task(step.spec(), step.arguments(), location)
+                },
             },
             claim_name,
         }
@@ -657,6 +864,41 @@ mod tests {
             "status.phase == Bound"
         );
         assert_eq!(spec.outputs[0].name, "name");
+    }
+
+    #[test]
+    fn placed_values_become_inputs_named_after_where_they_go() {
+        let size = crate::dsl::Param::<String>::named("claim_size");
+        let workers = crate::dsl::Param::<u32>::named("workers");
+        let step = Pvc::new("data", "1Gi").size_from(size).step();
+        let job = PyTorchJob::new("train", "img", &["run"], 2)
+            .step("train")
+            .value_at("/spec/pytorchReplicaSpecs/Worker/replicas", workers)
+            .value_at("/spec/pytorchReplicaSpecs/Master/replicas", workers)
+            .value_at("/metadata/labels/team~1name", "vision".to_owned())
+            .value_at("/metadata/annotations/0", 3_u8);
+        let spec = step.spec();
+        assert_eq!(spec.inputs.len(), 1);
+        assert_eq!(spec.inputs[0].name, "storage");
+        let spec = job.spec();
+        // One input per distinct value, however many places it goes to.
+        let names: Vec<_> = spec.inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["replicas", "team_name", "value_0"]);
+        let Implementation::Resource(r) = &spec.implementation else {
+            panic!("a resource step")
+        };
+        let inputs: Vec<_> = r.values.iter().map(|v| v.input.as_str()).collect();
+        assert_eq!(inputs, ["replicas", "replicas", "team_name", "value_0"]);
+        assert!(matches!(
+            &spec.inputs[0].kind,
+            IoKind::Parameter { rust_type, schema: TypeSchema::Integer { .. } } if rust_type == "u32"
+        ));
+        let args = job.arguments();
+        assert!(matches!(args[0], (ref n, Bound::PipelineParam("workers")) if n == "replicas"));
+        assert!(matches!(args[1], (_, Bound::Constant(ref c)) if c == "vision"));
+        assert!(matches!(args[2], (_, Bound::Constant(ref c)) if c == "3"));
+        // The object as written keeps its own values; the emitter places the expressions.
+        assert!(r.manifest.contains("replicas: 2"), "{}", r.manifest);
     }
 
     #[test]

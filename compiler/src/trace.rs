@@ -361,10 +361,12 @@ pub fn add_task<Native>(
 }
 
 /// Records a task of a component built while tracing (a resource step: its spec holds the
-/// object, so it is made at the call, not by a `fn() -> ComponentSpec`). Two such specs with
-/// one name that differ are a name collision (A0008), as for components.
+/// object, so it is made at the call, not by a `fn() -> ComponentSpec`), with `args` bound to
+/// its inputs. Two such specs with one name that differ are a name collision (A0008), as for
+/// components.
 pub(crate) fn add_built_task(
     spec: ComponentSpec,
+    args: Vec<(String, Bound)>,
     location: &'static Location<'static>,
 ) -> TaskHandle {
     CURRENT.with(|c| {
@@ -376,7 +378,15 @@ pub(crate) fn add_built_task(
             );
         };
         let component = tracer.register_spec(spec);
-        tracer.push_task(component, IndexMap::new(), location)
+        let name = tracer.fresh_name(&component);
+        let mut arguments = IndexMap::with_capacity(args.len());
+        for (input, bound) in args {
+            let what = || format!("input `{input}` of task `{name}`");
+            if let Some(argument) = tracer.argument(bound, &what, tracer.current, location) {
+                arguments.insert(input, argument);
+            }
+        }
+        tracer.push_task_named(name, component, arguments, location)
     })
 }
 
@@ -1167,17 +1177,6 @@ impl Tracer {
             };
             arguments.insert(input.to_owned(), argument);
         }
-        self.push_task_named(name, component, arguments, location)
-    }
-
-    /// Adds a task of `component` (registered) with `arguments` where calls are recorded now.
-    fn push_task(
-        &mut self,
-        component: String,
-        arguments: IndexMap<String, Argument>,
-        location: &'static Location<'static>,
-    ) -> TaskHandle {
-        let name = self.fresh_name(&component);
         self.push_task_named(name, component, arguments, location)
     }
 

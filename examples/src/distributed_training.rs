@@ -1,7 +1,9 @@
 //! Distributed training as a Kubernetes custom resource: a claim created by a resource step
 //! (KFP's `VolumeOp`), a native step that stages the data on it, a Kubeflow `PyTorchJob`
 //! launched by a second resource step and awaited until its master succeeds or fails, and a
-//! native step that reads the job's name back.
+//! native step that reads the job's name back. The claim's size and the number of workers
+//! are pipeline parameters, placed in the two objects when the steps run
+//! (`Pvc::size_from`, `ResourceStep::value_at`).
 //!
 //! ```text
 //! cargo run -p argot-examples --bin distributed_training -- compile --image registry.example.com/distributed-training:0.1.0
@@ -43,7 +45,7 @@ pub fn announce(job: String, claim: String) -> Result<String> {
     Ok(line)
 }
 
-/// The training job: a master and two workers, each mounting the data claim at `/data` and
+/// The training job: a master and two workers (the pipeline places its own count), each mounting the data claim at `/data` and
 /// asking for one GPU.
 pub fn training_job(claim: &str) -> PyTorchJob {
     PyTorchJob::new(
@@ -76,8 +78,13 @@ pub fn training_job(claim: &str) -> PyTorchJob {
 // The image is a placeholder nobody publishes: build it from `examples/Dockerfile`
 // (`--build-arg BIN=distributed_training`), push it, and pass `--image` to `compile`.
 #[pipeline(image = "ghcr.io/argot-rs/distributed-training:0.1.0")]
-pub fn distributed_training(#[default(8)] shards: Param<u32>) {
+pub fn distributed_training(
+    #[default(8)] shards: Param<u32>,
+    #[default("20Gi")] claim_size: Param<String>,
+    #[default(2)] workers: Param<u32>,
+) {
     let claim = Pvc::new("data", "20Gi")
+        .size_from(claim_size)
         .access_modes(["ReadWriteMany"])
         .owned_by_workflow()
         .add();
@@ -87,6 +94,7 @@ pub fn distributed_training(#[default(8)] shards: Param<u32>) {
         .after(&claim);
     let job = training_job(&claim.claim_name())
         .step("train")
+        .value_at("/spec/pytorchReplicaSpecs/Worker/replicas", workers)
         .add()
         .after(&staged);
     announce(job.output("name"), claim.name());

@@ -45,7 +45,7 @@ pub mod stats;
 pub mod status;
 pub mod store;
 
-pub use phase::Phase;
+pub use phase::{Phase, outputs_not_saved};
 
 /// The name of the running program, for the commands that hints suggest: `argot` for the
 /// standalone binary, `quickstart` inside a pipeline binary that embeds these commands.

@@ -84,6 +84,36 @@ impl Phase {
     }
 }
 
+/// Whether a finished task's outputs could not be saved — an artifact write failure, as
+/// `runs stats` counts them — judged from its phase and message as the store receives them:
+///
+/// - on Argo, the node's message names the `wait` container: after the main container exits,
+///   `argoexec wait` only captures the result and saves output parameters, artifacts and logs
+///   (`waitContainer` in `cmd/argoexec/commands/wait.go`), and a failure there becomes the
+///   node's message `wait: <reason> (exit code N): <error>` (`inferFailedReason` in
+///   `workflow/controller/operator.go`, v3 to v4.1; the error is, for a file the image did not
+///   write, `open /var/run/argo/outputs/…: no such file or directory`, from the emissary's
+///   `CopyFile`/`GetFileContents`), or `pod failed: wait container did not complete
+///   successfully`; Argo 2 wrote `failed to save outputs: …`;
+/// - the local runner says `output `NAME` was not written …` when a component finished without
+///   writing an output, and records its other storing failures itself (`TaskRecord`'s
+///   `outputs_not_saved`).
+///
+/// A task that failed in its own code is not counted even if its outputs are missing too:
+/// Argo reports the main container first.
+pub fn outputs_not_saved(phase: &Phase, message: Option<&str>) -> bool {
+    if !matches!(phase, Phase::Error | Phase::Failed) {
+        return false;
+    }
+    let Some(message) = message else {
+        return false;
+    };
+    message.starts_with("wait: ")
+        || message.starts_with("failed to save outputs")
+        || message == "pod failed: wait container did not complete successfully"
+        || (message.starts_with("output `") && message.contains("` was not written"))
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

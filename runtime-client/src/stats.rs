@@ -1,12 +1,16 @@
 //! `runs stats`: service-level indicators computed from the metadata store, for local and
 //! cluster runs alike — run success rate, p50 and p95 run duration, retry rate and cache-hit
-//! rate of tasks.
+//! rate of tasks, and artifact write failures.
 //!
 //! Only finished runs count (a running one has no outcome yet). Times are the store's RFC 3339
 //! UTC text; a run without both times has no duration and is left out of the percentiles
 //! only. A task counts as retried when its newest attempt is not its first; as a cache hit when
 //! it succeeded from a cache: the local runner records such tasks with a message starting
 //! `cached`, and so does the client for an Argo node whose `memoizationStatus.hit` is true.
+//! A task is an artifact write failure when its outputs could not be saved (the store's
+//! `outputs_not_saved`: the local runner could not find or store an output the component
+//! should have written; on Argo, the pod's `wait` container failed to save them —
+//! [`crate::outputs_not_saved`]); the rate is over the tasks that started.
 
 use std::time::SystemTime;
 
@@ -48,6 +52,10 @@ pub struct RunStats {
     pub cache_hits: usize,
     /// `cache_hits / succeeded_tasks`.
     pub cache_hit_rate: Option<f64>,
+    /// Tasks whose outputs could not be saved.
+    pub artifact_write_failures: usize,
+    /// `artifact_write_failures / tasks`.
+    pub artifact_write_failure_rate: Option<f64>,
 }
 
 /// Seconds since the Unix epoch of `2024-05-01T10:00:00Z` (fractions of a second and numeric
@@ -144,6 +152,8 @@ pub fn run_stats(
         succeeded_tasks: 0,
         cache_hits: 0,
         cache_hit_rate: None,
+        artifact_write_failures: 0,
+        artifact_write_failure_rate: None,
     };
     let mut durations = Vec::new();
     for run in runs {
@@ -182,6 +192,9 @@ pub fn run_stats(
             if task.attempt > 0 {
                 stats.retried_tasks += 1;
             }
+            if task.outputs_not_saved {
+                stats.artifact_write_failures += 1;
+            }
             if task.phase == Phase::Succeeded {
                 stats.succeeded_tasks += 1;
                 if task
@@ -200,6 +213,7 @@ pub fn run_stats(
     stats.p95_duration_seconds = percentile(&durations, 95.0);
     stats.retry_rate = ratio(stats.retried_tasks, stats.tasks);
     stats.cache_hit_rate = ratio(stats.cache_hits, stats.succeeded_tasks);
+    stats.artifact_write_failure_rate = ratio(stats.artifact_write_failures, stats.tasks);
     Ok(stats)
 }
 
@@ -238,6 +252,12 @@ pub fn render_stats(stats: &RunStats) -> String {
         percent(stats.cache_hit_rate),
         stats.cache_hits,
         stats.succeeded_tasks
+    ));
+    out.push_str(&format!(
+        "write errors  {} ({} of {} tasks could not save their outputs)\n",
+        percent(stats.artifact_write_failure_rate),
+        stats.artifact_write_failures,
+        stats.tasks
     ));
     out
 }

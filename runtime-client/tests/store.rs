@@ -36,6 +36,41 @@ fn migrations_run_once_and_newer_schemas_are_refused() {
     );
 }
 
+/// Migration 2 adds `outputs_not_saved` to a store an older argot wrote, and marks the tasks
+/// already there whose message says their outputs could not be saved (Argo's `wait`
+/// container, the local runner's missing output), so `runs stats` counts past runs too.
+#[test]
+fn migration_2_marks_stored_tasks_whose_outputs_were_not_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metadata.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // Back to the first schema, with tasks as the older argot stored them.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE tasks DROP COLUMN outputs_not_saved;
+         PRAGMA user_version = 1;
+         INSERT INTO runs (id, pipeline, source, phase) VALUES ('a1', 'train', 'argo', 'Failed');
+         INSERT INTO tasks (run_id, name, phase, message) VALUES
+           ('a1', 'fit', 'Error', 'wait: Error (exit code 1): open /var/run/argo/outputs/artifacts/tmp/argot/outputs/model.tgz: no such file or directory; '),
+           ('a1', 'export', 'Error', 'output `results` was not written (at `/tmp/results.txt` in the container)'),
+           ('a1', 'evaluate', 'Failed', 'main: Error (exit code 1)'),
+           ('a1', 'prepare', 'Succeeded', NULL);",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
+    let details = store.run_details("a1").unwrap().unwrap();
+    let mut flagged: Vec<_> = details
+        .tasks
+        .iter()
+        .filter(|t| t.outputs_not_saved)
+        .map(|t| t.name.as_str())
+        .collect();
+    flagged.sort_unstable();
+    assert_eq!(flagged, ["export", "fit"]);
+}
+
 #[test]
 fn local_runner_records_round_trip() {
     let store = SqliteStore::open_in_memory().unwrap();

@@ -513,3 +513,100 @@ fn runs_stats_summarise_local_and_argo_runs_from_the_store() {
     assert_eq!((empty.runs, empty.success_rate), (0, None));
     assert!(render_stats(&empty).contains("success rate  - (0 succeeded)"));
 }
+
+/// Artifact write failures in `runs stats`: a task whose outputs could not be saved, from an
+/// Argo status (`fit`'s `wait` container failed to save its `model`: Argo's
+/// `inferFailedReason` message) and from a local run (the runner's `outputs_not_saved`); a
+/// task that failed in its own code (`evaluate`) is not one.
+#[test]
+fn runs_stats_count_tasks_whose_outputs_could_not_be_saved() {
+    use argot_client::stats::{render_stats, run_stats};
+    use argot_client::status::WorkflowView;
+    let path = format!(
+        "{}/tests/data/output-save-failure.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let view = WorkflowView::from_workflow(&doc).unwrap();
+    let snap = RunSnapshot::from_argo(&view, None);
+    let flagged: Vec<_> = snap
+        .tasks
+        .iter()
+        .filter(|t| t.outputs_not_saved)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(flagged, ["fit"]);
+    let store = SqliteStore::open_in_memory().unwrap();
+    store.record_run(&snap).unwrap();
+    let details = store
+        .run_details(&snap.run.as_ref().unwrap().id)
+        .unwrap()
+        .unwrap();
+    assert!(
+        details
+            .tasks
+            .iter()
+            .any(|t| t.name == "fit" && t.outputs_not_saved)
+    );
+
+    let argo = run_stats(&store, Some("train"), None).unwrap();
+    // prepare, fit and evaluate started; report was omitted.
+    assert_eq!((argo.tasks, argo.artifact_write_failures), (3, 1));
+    assert_eq!(argo.artifact_write_failure_rate, Some(1.0 / 3.0));
+
+    // A local run whose runner could not store an output.
+    let mut r = RunRecord::new("l1", "train", RunSource::Local);
+    r.phase = Phase::Error;
+    r.started_at = Some("2026-11-30T10:00:00Z".into());
+    r.finished_at = Some("2026-11-30T10:01:00Z".into());
+    store.begin_run(&r).unwrap();
+    let mut t = TaskRecord::new("l1", "export");
+    t.phase = Phase::Error;
+    t.message = Some("cannot rename `/runs/l1/export.tmp`: No space left on device".into());
+    t.outputs_not_saved = true;
+    store.upsert_task(&t).unwrap();
+
+    let both = run_stats(&store, Some("train"), None).unwrap();
+    assert_eq!((both.tasks, both.artifact_write_failures), (4, 2));
+    assert_eq!(both.artifact_write_failure_rate, Some(0.5));
+    let json = serde_json::to_value(&both).unwrap();
+    assert_eq!(json["artifact_write_failures"], 2);
+    assert_eq!(json["artifact_write_failure_rate"], 0.5);
+    let text = render_stats(&both);
+    assert!(
+        text.contains("write errors  50.0% (2 of 4 tasks could not save their outputs)"),
+        "{text}"
+    );
+}
+
+/// The phases and messages judged to be a task whose outputs could not be saved.
+#[test]
+fn outputs_not_saved_is_judged_from_the_wait_container_and_the_runner() {
+    use argot_client::outputs_not_saved;
+    let error = Phase::Error;
+    for saved_failed in [
+        "wait: Error (exit code 1): open /var/run/argo/outputs/parameters/tmp/argot/outputs/x: no such file or directory",
+        "pod failed: wait container did not complete successfully",
+        "failed to save outputs: timeout after 0s",
+        "output `results` was not written (at `/tmp/results.txt` in the container)",
+    ] {
+        assert!(
+            outputs_not_saved(&error, Some(saved_failed)),
+            "{saved_failed}"
+        );
+    }
+    for other in [
+        "main: Error (exit code 1)",
+        "failed with exit code 1",
+        "init: Error (exit code 1): failed to load artifacts",
+        "OOMKilled (exit code 137)",
+    ] {
+        assert!(!outputs_not_saved(&error, Some(other)), "{other}");
+    }
+    assert!(!outputs_not_saved(
+        &Phase::Succeeded,
+        Some("wait: Error (exit code 1)")
+    ));
+    assert!(!outputs_not_saved(&error, None));
+}

@@ -2541,7 +2541,10 @@ fn a0055_invalid_resource_manifest() {
     use argot::ir::{MergeStrategy, ResourceAction, ResourceOutput, ResourceQuery};
     let mut p = distributed();
     let claim = resource_of(&mut p, "create-data");
-    claim.manifest = "apiVersion: v1\nmetadata:\n  name: Scratch_Data\n".into();
+    // No kind, a bad name; the spec the claim size is placed in is kept.
+    claim.manifest =
+        "apiVersion: v1\nmetadata:\n  name: Scratch_Data\nspec:\n  resources:\n    requests:\n      storage: 1Gi\n"
+            .into();
     claim.outputs.push(ResourceOutput {
         name: "phase".into(),
         from: ResourceQuery::JqFilter(" ".into()),
@@ -2560,6 +2563,62 @@ fn a0055_invalid_resource_manifest() {
     );
     assert!(d.to_string().contains("API group `kubeflow.org`"), "{d}");
     snapshot("A0055-invalid-resource-manifest", &d);
+}
+
+#[test]
+fn a0053_values_placed_where_the_object_cannot_take_them() {
+    use argot::ir::ResourceValue;
+    let mut p = distributed();
+    validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let train = resource_of(&mut p, "train");
+    assert_eq!(train.values.len(), 1, "the example places the worker count");
+    let at = |at: &str, input: &str| ResourceValue {
+        at: at.into(),
+        input: input.into(),
+    };
+    train.values = vec![
+        // A new key of a mapping the object has, and an existing list element: accepted.
+        at("/spec/pytorchReplicaSpecs/Worker/replicas", "replicas"),
+        at("/metadata/labels", "replicas"),
+        at(
+            "/spec/pytorchReplicaSpecs/Master/template/spec/containers/0/name",
+            "replicas",
+        ),
+        // What the object is.
+        at("/kind", "replicas"),
+        // A mapping the object lacks, a list element past its end, a bad escape, not a pointer.
+        at("/spec/runPolicy/cleanPodPolicy", "replicas"),
+        at(
+            "/spec/pytorchReplicaSpecs/Worker/template/spec/containers/1",
+            "replicas",
+        ),
+        at("/metadata/annotations~2x", "replicas"),
+        at("spec.replicas", "replicas"),
+        // Inside another placed value, and an input the step does not have.
+        at("/spec/pytorchReplicaSpecs/Worker", "replicas"),
+        at("/metadata/namespace", "workers"),
+    ];
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidResourceValue; 7], "{d}");
+    let text = d.to_string();
+    for expected in [
+        "at `kind`",
+        "nothing at `/spec/runPolicy`",
+        "has 1 element(s)",
+        "`~` is not followed",
+        "must start with `/`",
+        "one where the other goes",
+        "input `workers`",
+    ] {
+        assert!(text.contains(expected), "{expected}: {d}");
+    }
+    snapshot("A0053-invalid-resource-value", &d);
+    // An input placed nowhere.
+    let mut p = distributed();
+    resource_of(&mut p, "train").values.clear();
+    let d = errors_of(&p);
+    assert_eq!(d.codes(), [Code::InvalidResourceValue], "{d}");
+    assert!(d.to_string().contains("placed nowhere"), "{d}");
 }
 
 #[test]

@@ -620,3 +620,232 @@ fn a_container_output_is_rewritten_locally_as_argo_and_the_kubelet_would() {
         "a container consumer gets it in argv: Argo, then the kubelet rewrite it"
     );
 }
+
+/// Go's `strconv.Quote` of `s` (`fmt`'s `%q`, which Sprig's `quote` is): `\"` and `\\`,
+/// printable characters as they are, the others as `\a`…`\v`, `\xNN` (below U+0080),
+/// `\uNNNN` or `\UNNNNNNNN`. Go's `unicode.IsPrint` is modelled for the hostile set: ASCII
+/// graphic characters and space; beyond ASCII, everything but the spaces, format, private use,
+/// separator and control characters listed.
+fn go_quote(s: &str) -> String {
+    let printable = |c: char| match c {
+        ' '..='~' => true,
+        '\u{0}'..='\u{a0}' | '\u{ad}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' => false,
+        '\u{205f}'..='\u{206f}' | '\u{3000}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}' => false,
+        '\u{fff9}'..='\u{ffff}' => false,
+        _ => true,
+    };
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Argo's evaluation of an expression argot places in a resource step's manifest (`{{=…}}`),
+/// modelled from expr-lang (`startsWith`, `?:`, `fromJSON` parses JSON, `int` parses a decimal
+/// integer) and Argo's environment (`asInt` is expr's `int`, `sprig.quote` is [`go_quote`]), given
+/// the template's input values. `None` when the evaluation fails: Argo then leaves the
+/// expression where it is (`expressionReplaceCore` with unresolved allowed). Every form the
+/// emitter writes must be known here.
+fn placed_expression(expression: &str, inputs: &BTreeMap<&str, String>) -> Option<String> {
+    let input = |s: &'static str, rest: &str| -> (String, String) {
+        let (name, tail) = rest
+            .strip_prefix("inputs.parameters['")
+            .and_then(|r| r.split_once("']"))
+            .unwrap_or_else(|| panic!("{s}: an unknown expression {expression:?}"));
+        (name.to_owned(), tail.to_owned())
+    };
+    if let Some(rest) = expression.strip_prefix("asInt(") {
+        let (name, tail) = input("asInt", rest);
+        assert_eq!(tail, ")", "{expression}");
+        return inputs[name.as_str()]
+            .parse::<i64>()
+            .ok()
+            .map(|n| n.to_string());
+    }
+    // expr's `float` is Go's `strconv.ParseFloat`; `json.Marshal` refuses NaN and infinities.
+    if let Some(rest) = expression.strip_prefix("asFloat(") {
+        let (name, tail) = input("asFloat", rest);
+        assert_eq!(tail, ")", "{expression}");
+        let x: f64 = inputs[name.as_str()].parse().ok()?;
+        return x.is_finite().then(|| serde_json::to_string(&x).unwrap());
+    }
+    if expression.starts_with("inputs.parameters['") && expression.ends_with(" == 'true'") {
+        let (name, tail) = input("==", expression);
+        assert_eq!(tail, " == 'true'", "{expression}");
+        return Some((inputs[name.as_str()] == "true").to_string());
+    }
+    let rest = expression
+        .strip_prefix("sprig.quote(")
+        .unwrap_or_else(|| panic!("an unknown expression {expression:?}"));
+    let (name, tail) = input("sprig.quote", rest);
+    assert_eq!(
+        tail,
+        format!(
+            " startsWith '\"' ? fromJSON(inputs.parameters['{name}']) : inputs.parameters['{name}'])"
+        ),
+        "{expression}"
+    );
+    let x = &inputs[name.as_str()];
+    let v: String = if x.starts_with('"') {
+        serde_json::from_str(x).ok()?
+    } else {
+        x.clone()
+    };
+    Some(go_quote(&v))
+}
+
+/// A value of the run placed in a resource step's object (the `distributed_training`
+/// example's claim size, a `Param<String>`) arrives in the object exactly, and nothing else
+/// of the object changes, whatever the value: Argo's substitution and evaluation of the placed
+/// expression are modelled independently ([`placed_expression`], `argo_sim::substitute`),
+/// and the result is read as YAML 1.1 (PyYAML, as kubectl reads it) and by serde-saphyr. An
+/// integer (the worker count) arrives as a number; one that is not a number leaves the
+/// manifest unreadable as that object instead of changing it.
+#[test]
+fn hostile_values_placed_in_a_resource_object_arrive_exactly() {
+    let p = traced(argot_examples::distributed_training::distributed_training::definition());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let (_, json) = render(&valid);
+    let template = |name: &str| {
+        json["spec"]["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("template {name}"))
+            .clone()
+    };
+    let as_written = |component: &str| -> Value {
+        match &p.components[component].implementation {
+            Implementation::Resource(r) => serde_saphyr::from_str(&r.manifest).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let claim = template("create-data");
+    assert_eq!(claim["inputs"]["parameters"][0]["name"], "storage");
+    let manifest = claim["resource"]["manifest"].as_str().unwrap().to_owned();
+    let evaluate = |manifest: &str, inputs: &BTreeMap<&str, String>| {
+        argot_tests::argo_sim::substitute(manifest, &mut |tag| {
+            tag.strip_prefix('=')
+                .and_then(|e| placed_expression(e, inputs))
+        })
+    };
+    let mut texts = Vec::new();
+    let mut expected = Vec::new();
+    for value in hostile_values() {
+        let inputs = BTreeMap::from([("storage", wire(&value))]);
+        let text = evaluate(&manifest, &inputs);
+        let mut object = as_written("create-data");
+        object["spec"]["resources"]["requests"]["storage"] = Value::String(value.clone());
+        let read: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "{:?}: serde-saphyr: {e}\n{}",
+                excerpt(&value),
+                excerpt(&text)
+            )
+        });
+        assert_eq!(read, object, "{:?}", excerpt(&value));
+        texts.push(text);
+        expected.push(object);
+    }
+    if let Some(read) = yaml11::parse_all(&texts) {
+        for (read, object) in read.iter().zip(&expected) {
+            assert_eq!(read, object, "a YAML 1.1 reader sees different data");
+        }
+    }
+
+    let train = template("train");
+    let manifest = train["resource"]["manifest"].as_str().unwrap().to_owned();
+    for workers in [0_i64, 3, 1 << 40] {
+        let inputs = BTreeMap::from([("replicas", workers.to_string())]);
+        let read: Value = serde_saphyr::from_str(&evaluate(&manifest, &inputs)).unwrap();
+        let mut object = as_written("train");
+        object["spec"]["pytorchReplicaSpecs"]["Worker"]["replicas"] = Value::from(workers);
+        assert_eq!(read, object);
+    }
+    for garbage in ["two", "2\nkind: Secret", "\"2\""] {
+        let inputs = BTreeMap::from([("replicas", garbage.to_owned())]);
+        let text = evaluate(&manifest, &inputs);
+        assert!(text.contains("{{=asInt("), "{text}");
+        if let Ok(read) = serde_saphyr::from_str::<Value>(&text) {
+            assert!(
+                !read["spec"]["pytorchReplicaSpecs"]["Worker"]["replicas"].is_number()
+                    && read["kind"] == "PyTorchJob",
+                "{text}"
+            );
+        }
+    }
+}
+
+mod object_values {
+    use argot::kubernetes::ResourceStep;
+    use argot::prelude::*;
+
+    /// A resource step placing a float and a bool in a `DynamicObject`-like object.
+    #[pipeline(image = "example.com/fixtures:1.0")]
+    pub fn tuned(#[default(0.5)] ratio: Param<f64>, #[default(false)] paused: Param<bool>) {
+        let object = serde_json::json!({
+            "apiVersion": "example.com/v1",
+            "kind": "Tuning",
+            "metadata": { "name": "tuning" },
+            "spec": { "ratio": 1.0, "paused": true, "note": "kept" }
+        });
+        ResourceStep::apply("tune", &object)
+            .value_at("/spec/ratio", ratio)
+            .value_at("/spec/paused", paused)
+            .add();
+    }
+}
+
+/// A float and a bool placed in an object arrive as a JSON number and a boolean; the rest of the
+/// object is unchanged. Go writes a float below 1e-6 or from 1e21 with an exponent and no point
+/// (`1e-07`), which kubectl's YAML reader (go-yaml's `yamlStyleFloat`) and YAML 1.2 read as a
+/// number but a strict YAML 1.1 reader (PyYAML) as text: the YAML 1.1 check skips those.
+#[test]
+fn floats_and_bools_placed_in_a_resource_object_arrive_typed() {
+    let p = traced(object_values::tuned::definition());
+    let valid = validate(&p, &ValidateOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let (_, json) = render(&valid);
+    let manifest = json["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "tune")
+        .unwrap()["resource"]["manifest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (ratio, paused) in [("0.25", "true"), ("3", "false"), ("1e-7", "false")] {
+        let inputs = BTreeMap::from([("ratio", ratio.to_owned()), ("paused", paused.to_owned())]);
+        let text = argot_tests::argo_sim::substitute(&manifest, &mut |tag| {
+            tag.strip_prefix('=')
+                .and_then(|e| placed_expression(e, &inputs))
+        });
+        let ratio: f64 = ratio.parse().unwrap();
+        let read: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(read["spec"]["ratio"].as_f64(), Some(ratio), "{text}");
+        assert_eq!(read["spec"]["paused"], paused == "true", "{text}");
+        assert_eq!(read["spec"]["note"], "kept");
+        assert_eq!(read["kind"], "Tuning");
+        if let Some(read) = yaml11::parse(&text).filter(|_| !text.contains("e-")) {
+            assert_eq!(read["spec"]["ratio"].as_f64(), Some(ratio), "{text}");
+            assert_eq!(read["spec"]["paused"], paused == "true", "{text}");
+        }
+    }
+}

@@ -2241,7 +2241,8 @@ fn from_url_downloads_its_data_set_and_records_the_url() {
 
 /// A container component whose image writes its output at its own path (`output_at`): the
 /// local run copies it out of the stopped container, as Argo's executor collects it, and
-/// removes the container; an image that writes elsewhere fails the task naming that path.
+/// removes the container; an image that writes elsewhere fails the task naming that path, and
+/// the store counts it as an artifact write failure in `runs stats`.
 #[test]
 fn a_container_output_is_collected_from_the_images_own_path() {
     let sb = Sandbox::new();
@@ -2282,6 +2283,33 @@ fn a_container_output_is_collected_from_the_images_own_path() {
             .contains("output `results` was not written (at `/tmp/results.txt` in the container)"),
         "{}",
         stderr(&out)
+    );
+
+    let store = sb.store();
+    let stats = |format: &str| {
+        let out = sb
+            .command(&["runs", "stats", "--format", format, "--store", &store])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&stats("json")).unwrap();
+    assert_eq!(json["runs"], 2, "{json}");
+    assert_eq!(json["artifact_write_failures"], 1, "{json}");
+    let tasks = json["tasks"].as_u64().unwrap();
+    assert_eq!(
+        json["artifact_write_failure_rate"].as_f64(),
+        Some(1.0 / tasks as f64),
+        "{json}"
+    );
+    let text = stats("text");
+    assert!(
+        text.contains(&format!(
+            "write errors  {:.1}% (1 of {tasks} tasks could not save their outputs)",
+            100.0 / tasks as f64
+        )),
+        "{text}"
     );
 }
 

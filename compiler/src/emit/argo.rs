@@ -1523,9 +1523,18 @@ fn resource_template(
     let condition = |requirements: &[crate::ir::SelectorRequirement]| {
         (!requirements.is_empty()).then(|| crate::ir::selector_text(requirements))
     };
+    // The values placed in the object arrive as input parameters (`SubstituteParams` fills
+    // the template's inputs, then substitutes the whole template, the manifest included).
+    let mut inputs = Arguments::default();
+    for input in spec.inputs.iter().filter(|i| !i.kind.is_artifact()) {
+        inputs.parameters.push(Parameter {
+            name: input.name.clone(),
+            ..Parameter::default()
+        });
+    }
     Template {
         name: template.name.clone(),
-        inputs: Arguments::default(),
+        inputs,
         outputs,
         metadata: Some(meta),
         container: None,
@@ -1533,7 +1542,7 @@ fn resource_template(
         fail_fast: None,
         resource: Some(ResourceTemplate {
             action: resource.action.as_str().to_owned(),
-            manifest: resource.manifest.clone(),
+            manifest: placed_manifest(spec, resource),
             merge_strategy: resource.merge_strategy.map(|m| m.as_str().to_owned()),
             set_owner_reference: resource.set_owner_reference,
             success_condition: condition(&resource.success),
@@ -1560,6 +1569,93 @@ fn resource_template(
         metrics: template_metrics(valid, spec),
         pod_spec_patch: None,
     }
+}
+
+/// A resource step's manifest with each placed value's expression at its position; the
+/// manifest as written when nothing is placed.
+///
+/// The object is read back (field order kept), each position set to a mark found nowhere in
+/// the manifest, written as YAML again, and each mark (a plain scalar) replaced by
+/// `{{=EXPR}}`. Argo evaluates the expression when it substitutes the template
+/// (`expressionReplaceCore` in `util/template/expression_template.go`: a string result is
+/// JSON-escaped into the template's JSON, so the manifest receives it as is), and its
+/// validation reads the manifest as YAML with each `{{=…}}` replaced by a placeholder
+/// (`SubstituteResourceManifestExpressions` in `workflow/validate/validate.go`), which a
+/// plain scalar position accepts.
+fn placed_manifest(spec: &ComponentSpec, resource: &crate::ir::ResourceImpl) -> String {
+    if resource.values.is_empty() {
+        return resource.manifest.clone();
+    }
+    let mut object: serde_json::Value =
+        serde_saphyr::from_str(&resource.manifest).expect("validation read the object (A0055)");
+    let mut marks = Vec::new();
+    for (i, value) in resource.values.iter().enumerate() {
+        let mut mark = format!("argot-value-{i}-here");
+        while resource.manifest.contains(&mark) {
+            mark.insert(0, 'x');
+        }
+        let tokens =
+            crate::ir::pointer_tokens(&value.at).expect("validation checked the pointer (A0053)");
+        let (last, parent) = tokens.split_last().expect("a pointer has a token");
+        let mut here = &mut object;
+        for token in parent {
+            here = match here {
+                serde_json::Value::Array(items) => {
+                    &mut items[token.parse::<usize>().expect("A0053")]
+                }
+                other => &mut other[token.as_str()],
+            };
+        }
+        match here {
+            serde_json::Value::Array(items) => {
+                items[last.parse::<usize>().expect("A0053")] =
+                    serde_json::Value::String(mark.clone())
+            }
+            other => other[last.as_str()] = serde_json::Value::String(mark.clone()),
+        }
+        let schema = spec.input(&value.input).and_then(|i| match &i.kind {
+            IoKind::Parameter { schema, .. } => Some(schema),
+            IoKind::Artifact { .. } => None,
+        });
+        marks.push((mark, placed_value_expression(&value.input, schema)));
+    }
+    let mut yaml = serde_saphyr::to_string(&object).expect("an object read from YAML writes back");
+    for (mark, expression) in marks {
+        debug_assert_eq!(yaml.matches(&mark).count(), 1, "{yaml}");
+        yaml = yaml.replacen(&mark, &expression, 1);
+    }
+    yaml
+}
+
+/// `{{=EXPR}}` writing input parameter `input`'s value as a YAML scalar on one line, by the
+/// value's type. Argo's `expr` environment (`util/expr/env/env.go`: `GetFuncMap`) has Sprig's
+/// functions under `sprig.`, `asInt` and `asFloat` (expr's `int` and `float`, which fail on
+/// text that is not a number), and expr's own `fromJSON` (expr-lang `builtin/builtin.go`).
+/// - `String`: its wire form is the text itself, or a JSON string literal when it starts with
+///   `"` ([`crate::value`]): decoded with `fromJSON` then; written with `sprig.quote`, Go's
+///   `%q` (`strconv.Quote`): in double quotes, `\"` and `\\`, every character Go does not
+///   count as printable as `\a`…`\v`, `\xNN`, `\uNNNN` or `\UNNNNNNNN`, all of them YAML
+///   double-quoted escapes, so no newline, quote, control character or line separator
+///   reaches the YAML raw (Go's `json.Marshal`, Argo's `toJson`, would leave U+007F and the
+///   C1 controls raw, which YAML refuses);
+/// - integers, floats: `asInt`, `asFloat` (written as JSON numbers; Go writes a float below
+///   1e-6 or from 1e21 as `1e-07`, which kubectl's YAML reader takes as a number);
+/// - `bool`: `true` when the text is `true`, otherwise `false`.
+///
+/// A value the expression cannot read (an integer parameter given `two` by a plain
+/// `argo submit -p`) makes Argo leave the expression unevaluated (`expressionReplaceCore`
+/// with unresolved allowed): `kubectl` then cannot read the manifest as the object, and the
+/// step fails without changing anything.
+fn placed_value_expression(input: &str, schema: Option<&crate::schema::TypeSchema>) -> String {
+    use crate::schema::TypeSchema;
+    let x = format!("inputs.parameters['{input}']");
+    let expression = match schema {
+        Some(TypeSchema::Integer { .. }) => format!("asInt({x})"),
+        Some(TypeSchema::Float) => format!("asFloat({x})"),
+        Some(TypeSchema::Bool) => format!("{x} == 'true'"),
+        _ => format!("sprig.quote({x} startsWith '\"' ? fromJSON({x}) : {x})"),
+    };
+    format!("{{{{={expression}}}}}")
 }
 
 /// The `memoize` key of a component's template: a SHA-256, computed by Argo's `expr` (with

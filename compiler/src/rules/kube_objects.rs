@@ -1,5 +1,5 @@
-//! Resource steps: their conditions (A0054), objects and outputs (A0055), and settings that
-//! only a container could honour (A0057).
+//! Resource steps: their conditions (A0054), objects and outputs (A0055), the values placed
+//! in their objects (A0053), and settings that only a container could honour (A0057).
 
 use super::Checker;
 use super::syntax::{is_dns_subdomain, is_label_value, is_qualified_name};
@@ -10,7 +10,7 @@ use crate::ir::{
 };
 
 impl Checker<'_> {
-    /// A0054, A0055, A0057 over every resource step.
+    /// A0053, A0054, A0055, A0057 over every resource step.
     pub(crate) fn resource_steps(&mut self) {
         let p = self.p;
         for (name, spec) in &p.components {
@@ -45,6 +45,14 @@ impl Checker<'_> {
                     task,
                     format!("the object of resource step `{name}` {why}"),
                     "give the object `apiVersion`, `kind` and `metadata.name` (or `generateName` when it is created), and patch a custom resource with `MergeStrategy::Merge` or `Json`",
+                );
+            }
+            for why in value_problems(spec, resource) {
+                self.report(
+                    Code::InvalidResourceValue,
+                    task,
+                    format!("resource step `{name}` {why}"),
+                    "place values with `value_at(\"/spec/…\", value)` at a field the object has (or a new key of a mapping it has), not at `apiVersion` or `kind`",
                 );
             }
             for output in &resource.outputs {
@@ -233,6 +241,116 @@ pub(crate) fn manifest_problems(resource: &ResourceImpl) -> Vec<String> {
     problems
 }
 
+/// What is wrong with the values placed in a resource step's object, each as the end of a
+/// sentence that starts with the step.
+pub(crate) fn value_problems(
+    spec: &crate::ir::ComponentSpec,
+    resource: &ResourceImpl,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for input in &spec.inputs {
+        if !resource.values.iter().any(|v| v.input == input.name) {
+            problems.push(format!(
+                "has input `{}`, which is placed nowhere in its object",
+                input.name
+            ));
+        }
+    }
+    if resource.values.is_empty() {
+        return problems;
+    }
+    // An object that is not YAML is A0055's to report.
+    let Ok(object) = serde_saphyr::from_str::<serde_json::Value>(&resource.manifest) else {
+        return problems;
+    };
+    let mut placed: Vec<Vec<String>> = Vec::new();
+    for value in &resource.values {
+        let at = &value.at;
+        let is_parameter = spec
+            .input(&value.input)
+            .is_some_and(|i| !i.kind.is_artifact());
+        if !is_parameter {
+            problems.push(format!(
+                "places input `{}` at {at:?}, but it has no such parameter input",
+                value.input
+            ));
+        }
+        let tokens = match crate::ir::pointer_tokens(at) {
+            Ok(tokens) => tokens,
+            Err(why) => {
+                problems.push(format!(
+                    "places a value at {at:?}, which is not a JSON pointer: {why}"
+                ));
+                continue;
+            }
+        };
+        if let [only] = tokens.as_slice()
+            && (only == "apiVersion" || only == "kind")
+        {
+            problems.push(format!(
+                "places a value at `{only}`, which says what the object is: it must be written in the object"
+            ));
+            continue;
+        }
+        let (parent, last) = tokens.split_at(tokens.len() - 1);
+        let mut here = &object;
+        let mut missing = None;
+        for (depth, token) in parent.iter().enumerate() {
+            let next = match here {
+                serde_json::Value::Object(map) => map.get(token),
+                serde_json::Value::Array(items) => {
+                    token.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                _ => None,
+            };
+            match next {
+                Some(next) => here = next,
+                None => {
+                    missing = Some(depth);
+                    break;
+                }
+            }
+        }
+        if let Some(depth) = missing {
+            problems.push(format!(
+                "places a value at {at:?}, but the object has nothing at `/{}`",
+                tokens[..=depth].join("/")
+            ));
+            continue;
+        }
+        match here {
+            serde_json::Value::Object(_) => {}
+            serde_json::Value::Array(items) => {
+                if !last[0].parse::<usize>().is_ok_and(|i| i < items.len()) {
+                    problems.push(format!(
+                        "places a value at {at:?}, but the list there has {} element(s), numbered from 0",
+                        items.len()
+                    ));
+                    continue;
+                }
+            }
+            _ => {
+                problems.push(format!(
+                    "places a value at {at:?}, but what the object has at its parent is neither a mapping nor a list"
+                ));
+                continue;
+            }
+        }
+        if let Some(other) = placed
+            .iter()
+            .find(|other| other.starts_with(&tokens) || tokens.starts_with(other.as_slice()))
+        {
+            problems.push(format!(
+                "places two values at {at:?} and `/{}`, one where the other goes",
+                other.join("/")
+            ));
+            continue;
+        }
+        placed.push(tokens);
+    }
+    problems
+}
+
 /// Is `group` an API group of custom resources? Built-in groups are dot-free (`apps`, `batch`)
 /// or under `k8s.io`.
 fn is_custom_group(group: &str) -> bool {
@@ -280,6 +398,7 @@ mod tests {
             success: Vec::new(),
             failure: Vec::new(),
             outputs: Vec::new(),
+            values: Vec::new(),
         }
     }
 

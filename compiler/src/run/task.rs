@@ -166,6 +166,11 @@ enum Problem {
     Failed(String, i64),
     /// The runner could not run it properly: Argo's `Error`.
     Error(String),
+    /// The component finished but its outputs could not be saved (an output it did not write,
+    /// one that could not be copied out of its container or moved into the run folder): Argo's
+    /// `Error` for a pod whose `wait` container failed to save them (`inferFailedReason`), and
+    /// an artifact write failure in `runs stats` (the record's `outputs_not_saved`).
+    OutputsNotSaved(String),
 }
 
 struct Success {
@@ -243,7 +248,7 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
         };
         let (failed, exit_code, why) = match problem {
             Problem::Failed(m, code) => (true, *code, m),
-            Problem::Error(m) => (false, -1, m),
+            Problem::Error(m) | Problem::OutputsNotSaved(m) => (false, -1, m),
         };
         let fail_fast =
             p.settings.fail_fast && !crate::ir::in_exit_handler(&p.regions, task.region);
@@ -346,6 +351,10 @@ pub(crate) fn execute(cx: &Context<'_>, job: Job) -> Finished {
             let (phase, message) = match problem {
                 Problem::Failed(m, _) => (Phase::Failed, m),
                 Problem::Error(m) => (Phase::Error, m),
+                Problem::OutputsNotSaved(m) => {
+                    record.outputs_not_saved = true;
+                    (Phase::Error, m)
+                }
             };
             report.phase = phase;
             report.stderr_tail = tail(&dir.join("stderr.log"));
@@ -545,7 +554,7 @@ fn attempt(
                 Implementation::Container(c) => c.output_path(&output.name).map(str::to_owned),
                 Implementation::Native | Implementation::Resource(_) => None,
             };
-            return Err(Problem::Error(format!(
+            return Err(Problem::OutputsNotSaved(format!(
                 "output `{}` was not written (at `{}` in the container)",
                 output.name,
                 own.unwrap_or_else(|| IoPath::Output(&output.name).in_container())
@@ -577,9 +586,13 @@ fn attempt(
             )),
         }
     }
+    // Moving the outputs into the run folder is saving them.
     let dir = cx.folder.task_dir(&task.name);
-    remove_dir_if_present(&dir).map_err(|e| Problem::Error(e.to_string()))?;
-    fs::rename(&tmp, &dir).map_err(|e| io("rename", &tmp, e))?;
+    remove_dir_if_present(&dir).map_err(|e| Problem::OutputsNotSaved(e.to_string()))?;
+    fs::rename(&tmp, &dir).map_err(|e| match io("rename", &tmp, e) {
+        Problem::Error(m) => Problem::OutputsNotSaved(m),
+        other => other,
+    })?;
     for (item, digest) in known {
         if item.starts_with("outputs/") {
             cx.digests.remember(dir.join(item), digest);
@@ -951,7 +964,7 @@ fn run_process(
             Ok(())
         };
         container::remove_leftover(program, name);
-        copied.map_err(Problem::Error)?;
+        copied.map_err(Problem::OutputsNotSaved)?;
     }
     if expired && let Some((_, which)) = limit {
         return Err(Problem::Failed(

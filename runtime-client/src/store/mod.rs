@@ -210,6 +210,10 @@ pub struct TaskRecord {
     pub attempt: u32,
     /// The loop item this task iterates on, as text, if it is a loop iteration.
     pub loop_item: Option<String>,
+    /// Its outputs could not be saved: the component finished, but an output it should have
+    /// written was missing or could not be stored (`runs stats`' artifact write failures; see
+    /// [`crate::outputs_not_saved`] for how an Argo node is judged).
+    pub outputs_not_saved: bool,
 }
 
 impl TaskRecord {
@@ -226,6 +230,7 @@ impl TaskRecord {
             message: None,
             attempt: 0,
             loop_item: None,
+            outputs_not_saved: false,
         }
     }
 }
@@ -520,6 +525,7 @@ impl RunSnapshot {
                 message: t.message.clone(),
                 attempt: t.attempts.saturating_sub(1),
                 loop_item: t.loop_item.as_ref().map(|l| l.value.clone()),
+                outputs_not_saved: crate::phase::outputs_not_saved(&t.phase, t.message.as_deref()),
             });
             let params = t
                 .input_parameters

@@ -68,6 +68,18 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX consumptions_by_consumer ON consumptions (run_id, task);
     ",
+    // 2: whether a task's outputs could not be saved (`runs stats`' artifact write failures),
+    // filled in for the tasks already stored from the messages that say so
+    // ([`crate::outputs_not_saved`]: Argo's wait container, the local runner's missing
+    // or unstorable output).
+    r"
+    ALTER TABLE tasks ADD COLUMN outputs_not_saved INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET outputs_not_saved = 1
+    WHERE phase IN ('Error', 'Failed')
+      AND (message LIKE 'wait: %' OR message LIKE 'failed to save outputs%'
+           OR message = 'pod failed: wait container did not complete successfully'
+           OR message LIKE 'output `%` was not written%');
+    ",
 ];
 
 /// The embedded metadata store: one SQLite file (WAL mode), shared safely by threads and
@@ -283,12 +295,13 @@ fn put_task(tx: &Connection, t: &TaskRecord) -> Result<(), StoreError> {
     require_run(tx, &t.run_id)?;
     exec(
         tx,
-        "INSERT INTO tasks (run_id, name, node_id, template, phase, started_at, finished_at, message, attempt, loop_item)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO tasks (run_id, name, node_id, template, phase, started_at, finished_at, message, attempt, loop_item, outputs_not_saved)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (run_id, name) DO UPDATE SET node_id = excluded.node_id,
            template = excluded.template, phase = excluded.phase, started_at = excluded.started_at,
            finished_at = excluded.finished_at, message = excluded.message,
-           attempt = excluded.attempt, loop_item = excluded.loop_item",
+           attempt = excluded.attempt, loop_item = excluded.loop_item,
+           outputs_not_saved = excluded.outputs_not_saved",
         params![
             t.run_id,
             t.name,
@@ -299,7 +312,8 @@ fn put_task(tx: &Connection, t: &TaskRecord) -> Result<(), StoreError> {
             t.finished_at,
             t.message,
             t.attempt,
-            t.loop_item
+            t.loop_item,
+            t.outputs_not_saved
         ],
     )
     .map_err(db("writing a task"))?;
@@ -417,6 +431,7 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
         message: r.get("message")?,
         attempt: r.get("attempt")?,
         loop_item: r.get("loop_item")?,
+        outputs_not_saved: r.get("outputs_not_saved")?,
     })
 }
 
