@@ -1719,3 +1719,12 @@ pub fn collected_models(
         list_models(inner).name("list-inner");
     });
 }
+
+// --- Memoization without a max age. ---
+
+/// A step memoized for ever (`set_memoize(…, None)`): the manifest still carries `maxAge`,
+/// empty, which every Argo schema requires and the controller reads as no limit.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn memoized_for_ever() {
+    step(1).set_memoize("argot-memo", None);
+}

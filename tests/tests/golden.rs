@@ -655,6 +655,11 @@ fn settings_from_the_dsl() {
         "argot-fixtures",
     );
     check(
+        "memoized_for_ever",
+        argot_tests::fixtures::memoized_for_ever::definition(),
+        "argot-fixtures",
+    );
+    check(
         "container_volumes",
         argot_tests::fixtures::container_volumes::definition(),
         "argot-fixtures",

@@ -717,9 +717,11 @@ pub struct MutexRef {
 pub struct Memoize {
     /// The cache key (here an `expr` expression of the inputs).
     pub key: String,
-    /// How long an entry is reused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<String>,
+    /// How long an entry is reused; empty for ever. Always written: every Argo schema
+    /// requires it (Go's `json:"maxAge"` has no `omitempty`), and the controller reads `""` as
+    /// no limit (`executeTemplate` in `workflow/controller/operator.go`).
+    #[serde(default)]
+    pub max_age: String,
     /// Where entries are kept.
     pub cache: MemoizeCache,
 }
@@ -1421,7 +1423,7 @@ fn component_template(
         pod_spec_patch,
         memoize: config.memoize.as_ref().map(|m| Memoize {
             key: memoize_key(spec, config, edited_digest.clone()),
-            max_age: m.max_age.clone(),
+            max_age: m.max_age.clone().unwrap_or_default(),
             cache: MemoizeCache {
                 config_map: ConfigMapName {
                     name: m.config_map.clone(),
