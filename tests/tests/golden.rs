@@ -576,7 +576,7 @@ fn gpu_training() {
 }
 
 /// SLI telemetry is on unless a pipeline opts out: the run and every component template carry
-/// argot's Prometheus metrics (labels pipeline, component, status; nothing per run), and the
+/// argot's Prometheus metrics (labels pipeline, component, task, status; nothing per run), and the
 /// `namespaced` fixture's `telemetry = false` leaves every `metrics` field out.
 #[test]
 fn telemetry_is_on_by_default_and_off_per_pipeline() {
@@ -597,7 +597,10 @@ fn telemetry_is_on_by_default_and_off_per_pipeline() {
         if leaf {
             let labels = &template["metrics"]["prometheus"][1]["labels"];
             assert_eq!(labels[0]["value"], "distributed-training", "{labels}");
-            assert_eq!(labels[2]["value"], "{{status}}", "{labels}");
+            // The task running the template, as the controller fills in `{{tasks.name}}`.
+            assert_eq!(labels[2]["key"], "task", "{labels}");
+            assert_eq!(labels[2]["value"], "{{tasks.name}}", "{labels}");
+            assert_eq!(labels[3]["value"], "{{status}}", "{labels}");
         }
     }
     let off = argot_tests::fixtures::namespaced::definition()

@@ -2,11 +2,15 @@
 //! Argo's controller (custom metrics, `docs/metrics.md`), unless the pipeline opts out
 //! (`#[pipeline(telemetry = false)]`).
 //!
-//! Labels stay low in cardinality: the pipeline, the component a template runs and the
-//! outcome (`Succeeded`, `Failed`, `Error`) — never a run's name or a parameter's value, which
-//! would make a new series per run. Argo keeps retries, timeouts and pod settings on the
-//! template, one per distinct component (and settings), and a template-level metric can only
-//! name what its template knows, so tasks are told apart by their component.
+//! Labels stay low in cardinality: the pipeline, the component a template runs, the task and
+//! the outcome (`Succeeded`, `Failed`, `Error`) — never a run's name or a parameter's value,
+//! which would make a new series per run. A template is shared by the tasks of its component,
+//! yet its metrics name the task that ran it: the controller substitutes `{{tasks.name}}` (the
+//! DAG task's own name) into the whole template before it runs it (`executeTemplate` in
+//! `workflow/controller/operator.go` puts `tasks.name` in the local parameters `ProcessArgs`
+//! fills in), and every `computeMetrics` call evaluates that processed template's metrics. A
+//! loop's body tasks keep their plain names (the iteration is the loop's own task, expanded
+//! one level up), so the label stays one series per task of the pipeline.
 //!
 //! Retries are counted as attempts, not through `{{retries}}`: Argo evaluates a retried
 //! template's metrics once for each finished attempt and once for the task
@@ -122,9 +126,19 @@ pub fn run_metrics(pipeline: &str) -> PrometheusMetrics {
     }
 }
 
-/// The metrics of a template running `component` of pipeline `pipeline`.
+/// The name of the DAG task running the template, as the controller fills it in.
+const TASK_NAME: &str = "{{tasks.name}}";
+
+/// The metrics of a template running `component` of pipeline `pipeline`, labelled with the
+/// task that runs it.
 pub fn task_metrics(pipeline: &str, component: &str) -> PrometheusMetrics {
-    let labels = || vec![label("pipeline", pipeline), label("component", component)];
+    let labels = || {
+        vec![
+            label("pipeline", pipeline),
+            label("component", component),
+            label("task", TASK_NAME),
+        ]
+    };
     let mut with_status = labels();
     with_status.push(label("status", "{{status}}"));
     PrometheusMetrics {
@@ -185,6 +199,15 @@ mod tests {
                 assert!(!l.value.contains("parameters"), "{}", l.value);
                 assert!(!l.value.contains("uid"), "{}", l.value);
             }
+        }
+        // Each task metric names the task running the template.
+        for m in &task_metrics("p", "c").prometheus {
+            assert!(
+                m.labels
+                    .iter()
+                    .any(|l| l.key == "task" && l.value == "{{tasks.name}}"),
+                "{m:?}"
+            );
         }
         assert!(!is_metric_name("argot-runs"));
         assert!(!is_metric_name("1runs"));
