@@ -1728,3 +1728,17 @@ pub fn collected_models(
 pub fn memoized_for_ever() {
     step(1).set_memoize("argot-memo", None);
 }
+
+// --- A task awaiting another of the same inner loop body. ---
+
+/// Nested loops whose inner body holds a task reading the outer item and a task that waits
+/// for it (`.after`), the awaited task built second (it is `.after`'s argument): both run once
+/// per inner iteration of each outer iteration.
+#[pipeline(image = "example.com/fixtures:1.0")]
+pub fn nested_after() {
+    for_each(vec![1u32, 2], |outer| {
+        for_each(vec![10u32, 20], |n| {
+            step(n).name("x").after(&step(outer));
+        });
+    });
+}

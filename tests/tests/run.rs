@@ -2029,6 +2029,17 @@ fn loops_run_once_per_item_and_collect_what_argo_aggregates() {
         stderr(&out)
     );
 
+    // A body task waiting for one traced after it (`.after(&step(outer))` builds the awaited
+    // task second) runs once per iteration of both loops, as on Argo.
+    let out = sb.run(&["nested_after", "--no-cache"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let details = sb.show(&run_id(&out));
+    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        assert_eq!(phase(&details, &format!("step-2({i},{j})")), "Succeeded");
+        assert_eq!(phase(&details, &format!("x({i},{j})")), "Succeeded");
+    }
+    assert_eq!(output_param(&details, "x(1,1)", "output"), "21");
+
     // Items that travel quoted arrive as their text; nested loops, a condition and a
     // collected list inside a loop; a loop bounded to one task at a time never overlaps even
     // with four slots.

@@ -253,8 +253,10 @@ pub(crate) fn execute(
         let next = unroll::unroll(valid, &manifest.parameters, &done);
         if next.valid.pipeline().tasks.len() <= current.pipeline().tasks.len() {
             // Nothing new could be unrolled (cannot happen: what a stage holds back waits
-            // only for tasks that have now finished); stop rather than loop.
+            // only for tasks that have now finished); stop rather than loop, and never call
+            // a run with tasks left undecided a success.
             outcome.stopped = std::mem::take(&mut stopped);
+            outcome.cut_short = true;
             break outcome;
         }
         stage = Some(next);

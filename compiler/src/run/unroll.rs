@@ -123,8 +123,12 @@ pub(crate) fn unroll(
         deferred: false,
     };
     // The exit handler runs after the whole body: it waits while any of the body waits.
+    // Tasks are instantiated after the tasks they need (`.after(&task(…))` may name one
+    // traced later), in pipeline order otherwise.
+    let order = instantiation_order(valid);
     for exit in [false, true] {
-        for (i, t) in p.tasks.iter().enumerate() {
+        for &i in &order {
+            let t = &p.tasks[i];
             if crate::ir::in_exit_handler(&p.regions, t.region) != exit {
                 continue;
             }
@@ -171,6 +175,36 @@ pub(crate) fn unroll(
         limits: u.limits,
         loops,
     }
+}
+
+/// The pipeline's tasks, each after every task it depends on (`ValidPipeline::dependencies`),
+/// otherwise in pipeline order: the order of a pipeline whose tasks only read earlier ones is
+/// its own. Validation refused cycles (A0001).
+fn instantiation_order(valid: &ValidPipeline) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = valid.pipeline().tasks.len();
+    let mut waiting = vec![0usize; n];
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, wait) in waiting.iter_mut().enumerate() {
+        for d in valid.dependencies(TaskId(i as u32)) {
+            *wait += 1;
+            dependants[d.index()].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &d in &dependants[i] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
+    }
+    order
 }
 
 impl Unroller<'_> {

@@ -26,7 +26,7 @@ use argot_tests::fixtures::{
     with_sidecars,
 };
 // Volumes of container components; memory requests.
-use argot_tests::fixtures::{container_volumes, memory_bound};
+use argot_tests::fixtures::{container_volumes, memory_bound, nested_after};
 // The parameter schema's fixture.
 use argot_tests::fixtures::shaped_params;
 // Artifacts: a container output at the image's own path.
@@ -110,6 +110,7 @@ fn main() {
         run_volumes,
         container_volumes,
         memory_bound,
+        nested_after,
         config_map_volume,
         with_sidecars,
         one_at_a_time,
