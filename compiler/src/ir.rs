@@ -775,6 +775,46 @@ pub fn collection_entries_input(input: &str) -> String {
     format!("{input}-entries")
 }
 
+/// One input of a task that reads an output *artifact* of a loop's task collected after the
+/// loop (`Argument::Collected` of an artifact output).
+pub struct CollectedArtifactRead<'a> {
+    /// The reading task.
+    pub reader: TaskId,
+    /// The reader's input.
+    pub input: &'a str,
+    /// The task in the loop body that produces it.
+    pub producer: TaskId,
+    /// The producer's output.
+    pub output: &'a str,
+}
+
+/// Every input of `p`'s tasks that reads a collected output artifact, in task order.
+pub fn collected_artifact_reads(p: &Pipeline) -> impl Iterator<Item = CollectedArtifactRead<'_>> {
+    p.tasks.iter().enumerate().flat_map(move |(i, task)| {
+        task.arguments.iter().filter_map(move |(input, argument)| {
+            let Argument::Collected {
+                task: TaskRef::Local(x),
+                output,
+            } = argument
+            else {
+                return None;
+            };
+            let producer = p.tasks.get(x.index())?;
+            p.components
+                .get(&producer.component)?
+                .output(output)?
+                .kind
+                .is_artifact()
+                .then_some(CollectedArtifactRead {
+                    reader: TaskId(i as u32),
+                    input,
+                    producer: *x,
+                    output,
+                })
+        })
+    })
+}
+
 /// How a component runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -48,57 +48,41 @@ impl super::Checker<'_> {
                 }
             }
         }
-        for (i, task) in p.tasks.iter().enumerate() {
-            for (input, argument) in &task.arguments {
-                let crate::ir::Argument::Collected {
-                    task: crate::ir::TaskRef::Local(x),
-                    output,
-                } = argument
-                else {
-                    continue;
-                };
-                let Some(producer) = p.tasks.get(x.index()) else {
-                    continue;
-                };
-                let Some(spec) = p.components.get(&producer.component) else {
-                    continue;
-                };
-                if !spec.output(output).is_some_and(|o| o.kind.is_artifact()) {
-                    continue;
-                }
-                let config = producer
-                    .config
-                    .merged_over(&spec.config.merged_over(&p.defaults));
-                let archive = config.outputs.get(output).and_then(|o| o.archive);
-                let problem = if matches!(
-                    archive,
+        for read in crate::ir::collected_artifact_reads(p) {
+            let producer = &p.tasks[read.producer.index()];
+            let spec = &p.components[&producer.component];
+            let config = producer
+                .config
+                .merged_over(&spec.config.merged_over(&p.defaults));
+            let options = config.outputs.get(read.output);
+            let problem = if options.is_some_and(|o| {
+                matches!(
+                    o.archive,
                     Some(crate::ir::Archive::Tar | crate::ir::Archive::Zip)
-                ) {
-                    Some("archives it (`set_output_archive`), and the reader would get each iteration's archive, not its file".to_owned())
-                } else if config.outputs.get(output).is_some_and(|o| o.key.is_some()) {
-                    Some("stores it under a key of its own (`set_output_key`), while each iteration must save it as an entry of the collection's key prefix".to_owned())
-                } else if config.memoize.is_some() {
-                    Some("is memoized: a cache hit reports the key another run saved it under, outside this run's collection".to_owned())
-                } else if producer.template_ref.is_some() {
-                    Some(
-                        "runs a published template, whose outputs are saved where the library says"
-                            .to_owned(),
-                    )
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    self.report(
-                        Code::CollectedArtifact,
-                        Some(crate::ir::TaskId(i as u32)),
-                        format!(
-                            "input `{input}` of task `{}` collects output `{output}` of task `{}`, which {problem}",
-                            task.name, producer.name
-                        ),
-                        "collect the output of a task that saves it unarchived from a template of this pipeline, without memoize or a key of its own",
-                    );
-                }
-            }
+                )
+            }) {
+                "archives it (`set_output_archive`), and the reader would get each iteration's archive, not its file"
+            } else if options.is_some_and(|o| o.key.is_some()) {
+                "stores it under a key of its own (`set_output_key`), while each iteration must save it as an entry of the collection's key prefix"
+            } else if config.memoize.is_some() {
+                "is memoized: a cache hit reports the key another run saved it under, outside this run's collection"
+            } else if producer.template_ref.is_some() {
+                "runs a published template, whose outputs are saved where the library says"
+            } else {
+                continue;
+            };
+            self.report(
+                Code::CollectedArtifact,
+                Some(read.reader),
+                format!(
+                    "input `{}` of task `{}` collects output `{}` of task `{}`, which {problem}",
+                    read.input,
+                    p.tasks[read.reader.index()].name,
+                    read.output,
+                    producer.name
+                ),
+                "collect the output of a task that saves it unarchived from a template of this pipeline, without memoize or a key of its own",
+            );
         }
     }
 

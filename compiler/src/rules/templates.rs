@@ -988,25 +988,9 @@ pub(crate) fn collected_artifact_keys(
     names: &Names,
 ) -> std::collections::BTreeMap<(TaskId, String), String> {
     let mut keys = std::collections::BTreeMap::new();
-    for argument in p.tasks.iter().flat_map(|t| t.arguments.values()) {
-        let crate::ir::Argument::Collected {
-            task: crate::ir::TaskRef::Local(x),
-            output,
-        } = argument
-        else {
-            continue;
-        };
-        let Some(producer) = p.tasks.get(x.index()) else {
-            continue;
-        };
-        let artifact = p
-            .components
-            .get(&producer.component)
-            .and_then(|c| c.output(output))
-            .is_some_and(|o| o.kind.is_artifact());
-        if !artifact {
-            continue;
-        }
+    for read in crate::ir::collected_artifact_reads(p) {
+        let producer = &p.tasks[read.producer.index()];
+        let output = read.output;
         let body = names
             .branches
             .get(producer.region.index())
@@ -1014,7 +998,7 @@ pub(crate) fn collected_artifact_keys(
             .and_then(|b| b.body.clone())
             .unwrap_or_default();
         keys.insert(
-            (*x, output.clone()),
+            (read.producer, output.to_owned()),
             format!(
                 "argot-collected/{{{{workflow.uid}}}}/{body}/{}/{output}",
                 crate::ir::local_name(&producer.name)
