@@ -476,6 +476,43 @@ fn go_numbers(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// Go's `strconv.Quote` of `text` (`fmt`'s `%q`, which Sprig's `quote` is): a double-quoted
+/// literal with `"` and `\` escaped, printable characters as they are and the others as
+/// `\a`…`\v`, `\xNN` (below U+0080), `\uNNNN` or `\UNNNNNNNN`. Go's `unicode.IsPrint` is
+/// modelled as ASCII graphic characters and space, and beyond ASCII everything but the C1
+/// controls, no-break and other spaces, soft hyphen, zero-width and bidi formatting marks, line
+/// and paragraph separators, private use and specials.
+pub fn go_quote(text: &str) -> String {
+    let printable = |c: char| match c {
+        ' '..='~' => true,
+        '\u{0}'..='\u{a0}' | '\u{ad}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' => false,
+        '\u{205f}'..='\u{206f}' | '\u{3000}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}' => false,
+        '\u{fff9}'..='\u{ffff}' => false,
+        _ => true,
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// JSON as Go's `json.Marshal` writes it: compact, the keys of maps less than `sort_depth`
 /// levels down sorted (Go maps; deeper ones are raw JSON bytes, kept as they are), floats in
 /// Go's format when `go_floats` (numbers Go decoded), and `<`, `>`, `&`, U+2028 and U+2029
@@ -564,6 +601,18 @@ fn shorten(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// `strconv.Quote` escapes what Go does not print: controls, and beyond ASCII no-break
+    /// spaces, zero-width and bidi marks, separators, private use (`go_quote`).
+    #[test]
+    fn go_quote_escapes_what_go_does_not_print() {
+        assert_eq!(super::go_quote("a\"b\\c\n\u{7f}é"), r#""a\"b\\c\n\x7fé""#);
+        assert_eq!(
+            super::go_quote("\u{85}\u{a0}\u{200b}\u{2028}\u{feff}\u{e000}"),
+            r#""\u0085\u00a0\u200b\u2028\ufeff\ue000""#
+        );
+        assert_eq!(super::go_quote("日本 🚀"), "\"日本 🚀\"");
+    }
+
     use super::*;
     use serde::Deserialize;
 

@@ -621,44 +621,9 @@ fn a_container_output_is_rewritten_locally_as_argo_and_the_kubelet_would() {
     );
 }
 
-/// Go's `strconv.Quote` of `s` (`fmt`'s `%q`, which Sprig's `quote` is): `\"` and `\\`,
-/// printable characters as they are, the others as `\a`…`\v`, `\xNN` (below U+0080),
-/// `\uNNNN` or `\UNNNNNNNN`. Go's `unicode.IsPrint` is modelled for the hostile set: ASCII
-/// graphic characters and space; beyond ASCII, everything but the spaces, format, private use,
-/// separator and control characters listed.
-fn go_quote(s: &str) -> String {
-    let printable = |c: char| match c {
-        ' '..='~' => true,
-        '\u{0}'..='\u{a0}' | '\u{ad}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' => false,
-        '\u{205f}'..='\u{206f}' | '\u{3000}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}' => false,
-        '\u{fff9}'..='\u{ffff}' => false,
-        _ => true,
-    };
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if printable(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Argo's evaluation of an expression argot places in a resource step's manifest (`{{=…}}`),
 /// modelled from expr-lang (`startsWith`, `?:`, `fromJSON` parses JSON, `int` parses a decimal
-/// integer) and Argo's environment (`asInt` is expr's `int`, `sprig.quote` is [`go_quote`]), given
+/// integer) and Argo's environment (`asInt` is expr's `int`, `sprig.quote` is Go's `strconv.Quote`, [`argot::value::go_quote`]), given
 /// the template's input values. `None` when the evaluation fails: Argo then leaves the
 /// expression where it is (`expressionReplaceCore` with unresolved allowed). Every form the
 /// emitter writes must be known here.
@@ -707,7 +672,7 @@ fn placed_expression(expression: &str, inputs: &BTreeMap<&str, String>) -> Optio
     } else {
         x.clone()
     };
-    Some(go_quote(&v))
+    Some(argot::value::go_quote(&v))
 }
 
 /// A value of the run placed in a resource step's object (the `distributed_training`

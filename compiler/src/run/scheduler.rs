@@ -1235,7 +1235,7 @@ fn run_values(
     let json = go_json(&serde_json::Value::Array(failures));
     BTreeMap::from([
         (RunValue::Status, status.to_owned()),
-        (RunValue::Failures, go_quote(&json)),
+        (RunValue::Failures, crate::value::go_quote(&json)),
     ])
 }
 
@@ -1243,33 +1243,6 @@ fn run_values(
 /// compact, with `<`, `>`, `&`, U+2028 and U+2029 escaped.
 fn go_json(value: &serde_json::Value) -> String {
     crate::value::go_json(value, 0, false)
-}
-
-/// Go's `strconv.Quote`: a double-quoted literal with `"` and `\\` escaped and characters
-/// that are not printable written as escapes.
-fn go_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The tasks in an order where each comes after every task it depends on (the graph is
@@ -1767,7 +1740,7 @@ mod tests {
             r#"[{"message":"a \"b\" \u003cc\u003e \u0026 d\\","x":"é\u{85}"}]"#
                 .replace("\\u{85}", "\u{85}")
         );
-        let quoted = go_quote(&json);
+        let quoted = crate::value::go_quote(&json);
         assert!(quoted.starts_with("\"[{\\\"message\\\":"), "{quoted}");
         assert!(quoted.contains("\\u0085"), "{quoted}");
         // One JSON decoding gives the JSON text back, a second the list.
