@@ -467,32 +467,44 @@ fn is_relative_inside(sub_path: &str) -> bool {
         })
 }
 
-/// Where each volume mount of a container component's task is on this machine, for `docker
-/// run --volume`: the folders a native component gets (`local_volumes`, `secret_volume`, the
-/// secret's folder kept in `secret_dirs` until the task ends), `subPath` joined, created when
-/// missing and, but for secrets, writable by the image's user whoever it is (as an `emptyDir`
-/// is). A secret volume is read-only, as the kubelet mounts it.
-pub(crate) fn container_mounts(
+/// The folder of this machine standing in for each of the task's volumes, by name, and
+/// whether it holds a secret: `local_volumes`' folders, created, and each secret volume's
+/// files written into a private folder (`secret_volume`) kept in `secret_dirs` until the task
+/// ends. A native component finds them by `ARGOT_VOLUME_<NAME>`; a container component gets
+/// them bound at its mount paths (`container_mounts`).
+pub(crate) fn volume_folders(
     config: &TaskConfig,
     run_folder: &std::path::Path,
     tmp: &std::path::Path,
     secrets: &BTreeMap<String, super::SecretSource>,
     secret_dirs: &mut Vec<tempfile::TempDir>,
-) -> Result<Vec<super::container::Mount>, String> {
-    let mut dirs: BTreeMap<String, (std::path::PathBuf, bool)> =
-        local_volumes(config, run_folder, tmp)
-            .into_iter()
-            .map(|(name, dir)| (name, (dir, false)))
-            .collect();
+) -> Result<BTreeMap<String, (std::path::PathBuf, bool)>, String> {
+    let mut dirs = BTreeMap::new();
+    for (name, dir) in local_volumes(config, run_folder, tmp) {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        dirs.insert(name, (dir, false));
+    }
     for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
         let dir = secret_volume(volume, secrets)?;
         dirs.insert(volume.name.clone(), (dir.path().to_path_buf(), true));
         secret_dirs.push(dir);
     }
+    Ok(dirs)
+}
+
+/// Where each volume mount of a container component's task is on this machine, for `docker
+/// run --volume`: the volume's folder (`volume_folders`) with `subPath` joined, created when
+/// missing and, but for secrets, writable by the image's user whoever it is (as an `emptyDir`
+/// is). A secret volume is read-only, as the kubelet mounts it.
+pub(crate) fn container_mounts(
+    config: &TaskConfig,
+    folders: &BTreeMap<String, (std::path::PathBuf, bool)>,
+) -> Result<Vec<super::container::Mount>, String> {
     let mut mounts = Vec::new();
     for m in &config.volume_mounts {
         // `check` refused a mount of a volume this machine has no folder for.
-        let Some((dir, secret)) = dirs.get(&m.name) else {
+        let Some((dir, secret)) = folders.get(&m.name) else {
             continue;
         };
         let host = match m.sub_path.as_deref().filter(|s| !s.is_empty()) {

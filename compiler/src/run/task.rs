@@ -811,14 +811,11 @@ fn run_process(
                 );
             }
             // Volumes: a folder of this machine where the pod would mount them.
-            for (name, dir) in settings::local_volumes(config, &cx.folder.dir, tmp) {
-                fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
-                c.env(crate::protocol::volume_env(&name), &dir);
-            }
-            for volume in config.volumes.iter().filter(|v| v.secret.is_some()) {
-                let dir = settings::secret_volume(volume, cx.secrets).map_err(Problem::Error)?;
-                c.env(crate::protocol::volume_env(&volume.name), dir.path());
-                secret_dirs.push(dir);
+            let folders =
+                settings::volume_folders(config, &cx.folder.dir, tmp, cx.secrets, &mut secret_dirs)
+                    .map_err(Problem::Error)?;
+            for (name, (dir, _)) in &folders {
+                c.env(crate::protocol::volume_env(name), dir);
             }
             (c, true)
         }
@@ -874,14 +871,10 @@ fn run_process(
                 None => image,
             };
             // Volumes: the folders a native component would get, bound at the mount paths.
-            let mounts = settings::container_mounts(
-                config,
-                &cx.folder.dir,
-                tmp,
-                cx.secrets,
-                &mut secret_dirs,
-            )
-            .map_err(Problem::Error)?;
+            let folders =
+                settings::volume_folders(config, &cx.folder.dir, tmp, cx.secrets, &mut secret_dirs)
+                    .map_err(Problem::Error)?;
+            let mounts = settings::container_mounts(config, &folders).map_err(Problem::Error)?;
             let render = |arg: &crate::ir::CmdArg| rewrite::container_arg(arg, &value, &env);
             let mut command: Vec<String> = image.command.iter().map(render).collect();
             let mut args: Vec<String> = image.args.iter().map(render).collect();
