@@ -127,6 +127,9 @@ pub struct Edited {
     pub generated: TemplateEdit,
     /// After every edit, in order.
     pub edited: TemplateEdit,
+    /// The settings as the edited template leaves them ([`effective`]), computed once for
+    /// the checks and the local runner.
+    pub effective: TaskConfig,
 }
 
 impl Edited {
@@ -235,7 +238,13 @@ pub fn edited(
             )
         })?;
     }
-    Ok(Some(Edited { generated, edited }))
+    let mut out = Edited {
+        generated,
+        edited,
+        effective: TaskConfig::default(),
+    };
+    out.effective = effective(config, &out);
+    Ok(Some(out))
 }
 
 /// The pod patch as JSON, without the empty `containers` list Kubernetes' `PodSpec` always

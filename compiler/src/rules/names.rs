@@ -64,13 +64,8 @@ pub struct TemplateDef {
 impl TemplateDef {
     /// The settings as the template's edits leave them
     /// ([`crate::protocol::template::effective`]): what the local runner honours.
-    pub fn effective_config(&self) -> std::borrow::Cow<'_, TaskConfig> {
-        match &self.edited {
-            Some(edited) => {
-                std::borrow::Cow::Owned(crate::protocol::template::effective(&self.config, edited))
-            }
-            None => std::borrow::Cow::Borrowed(&self.config),
-        }
+    pub fn effective_config(&self) -> &TaskConfig {
+        self.edited.as_ref().map_or(&self.config, |e| &e.effective)
     }
 }
 

@@ -261,10 +261,7 @@ impl Checker<'_> {
                     }
                     edited = self.template_edits(&config, spec, tasks[0]);
                     // The checks on settings see what the edits made of them.
-                    let effective = edited
-                        .as_ref()
-                        .map(|e| crate::protocol::template::effective(&config, e));
-                    let checked = effective.as_ref().unwrap_or(&config);
+                    let checked = edited.as_ref().map_or(&config, |e| &e.effective);
                     self.task_config(checked, tasks[0], &name);
                     for &t in &tasks {
                         self.setting_tags(checked, t);

@@ -56,8 +56,7 @@ pub(crate) fn check(
         }
         let template = valid.names().template_of(TaskId(i as u32));
         // What the template's edits made of the settings is what runs.
-        let effective = template.effective_config();
-        let config = &*effective;
+        let config = template.effective_config();
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         for (what, help) in edit_refusals(template, native) {
@@ -611,11 +610,10 @@ pub(crate) fn ignored_here(valid: &ValidPipeline) -> Vec<String> {
         ("output archive formats and artifact GC", Vec::new()),
     ];
     for (i, task) in p.tasks.iter().enumerate() {
-        let effective = valid
+        let config = valid
             .names()
             .template_of(TaskId(i as u32))
             .effective_config();
-        let config = &*effective;
         let native =
             p.components[&task.component].implementation == crate::ir::Implementation::Native;
         let other_resources = config.resources.as_ref().is_some_and(|r| {

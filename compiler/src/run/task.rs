@@ -640,8 +640,7 @@ fn key_of(
     // A task's own image (`set_container_image`, or an edit's), its run-time values filled
     // in.
     let template = cx.valid.names().template_of(job.id);
-    let effective = template.effective_config();
-    let config = &*effective;
+    let config = template.effective_config();
     let own_image = config.image.as_ref().map(|_| {
         config
             .with_setting_values(&job.settings)
@@ -736,8 +735,7 @@ fn run_process(
     let template = cx.valid.names().template_of(job.id);
     // The settings as the template's edits left them (`edit_template`): their environment,
     // image and mounts are what the pod has.
-    let effective = template.effective_config();
-    let template_config = &*effective;
+    let template_config = template.effective_config();
     let edited_main = template
         .edited
         .as_ref()
