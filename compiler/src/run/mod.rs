@@ -241,6 +241,35 @@ impl RunOptions {
     }
 }
 
+/// The tasks `0..deps.len()`, each after every task `deps` says it depends on, otherwise in
+/// index (pipeline) order: a pipeline whose tasks only depend on earlier ones keeps its own
+/// order. The graph is acyclic (validation refused cycles, A0001).
+pub(crate) fn dependency_order(deps: &[Vec<usize>]) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = deps.len();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, d) in deps.iter().enumerate() {
+        for &d in d {
+            dependants[d].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &d in &dependants[i] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
+    }
+    order
+}
+
 /// This machine's memory in bytes (`MemTotal` of `/proc/meminfo`), or `None` where it is not
 /// known: what the tasks of a run may request at once by default, as a node's allocatable
 /// memory bounds the pods the Kubernetes scheduler places on it.

@@ -1146,7 +1146,7 @@ impl Shape {
                 v
             })
             .collect();
-        let order = run_order(&deps);
+        let order = super::dependency_order(&deps);
         let call_tasks = inside
             .iter()
             .map(|tasks| {
@@ -1243,32 +1243,6 @@ fn run_values(
 /// compact, with `<`, `>`, `&`, U+2028 and U+2029 escaped.
 fn go_json(value: &serde_json::Value) -> String {
     crate::value::go_json(value, 0, false)
-}
-
-/// The tasks in an order where each comes after every task it depends on (the graph is
-/// acyclic: validation proved it).
-fn run_order(deps: &[Vec<usize>]) -> Vec<usize> {
-    let n = deps.len();
-    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, d) in deps.iter().enumerate() {
-        for &d in d {
-            dependants[d].push(i);
-        }
-    }
-    let mut queue: std::collections::VecDeque<usize> =
-        (0..n).filter(|&i| waiting[i] == 0).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(i) = queue.pop_front() {
-        order.push(i);
-        for &d in &dependants[i] {
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                queue.push_back(d);
-            }
-        }
-    }
-    order
 }
 
 /// Why task `i`'s `depends` came out false: the task that did not succeed when the

@@ -178,33 +178,18 @@ pub(crate) fn unroll(
 }
 
 /// The pipeline's tasks, each after every task it depends on (`ValidPipeline::dependencies`),
-/// otherwise in pipeline order: the order of a pipeline whose tasks only read earlier ones is
-/// its own. Validation refused cycles (A0001).
+/// otherwise in pipeline order (`super::dependency_order`).
 fn instantiation_order(valid: &ValidPipeline) -> Vec<usize> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let n = valid.pipeline().tasks.len();
-    let mut waiting = vec![0usize; n];
-    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, wait) in waiting.iter_mut().enumerate() {
-        for d in valid.dependencies(TaskId(i as u32)) {
-            *wait += 1;
-            dependants[d.index()].push(i);
-        }
-    }
-    let mut ready: BinaryHeap<Reverse<usize>> =
-        (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(Reverse(i)) = ready.pop() {
-        order.push(i);
-        for &d in &dependants[i] {
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                ready.push(Reverse(d));
-            }
-        }
-    }
-    order
+    let deps: Vec<Vec<usize>> = (0..valid.pipeline().tasks.len())
+        .map(|i| {
+            valid
+                .dependencies(TaskId(i as u32))
+                .iter()
+                .map(|d| d.index())
+                .collect()
+        })
+        .collect();
+    super::dependency_order(&deps)
 }
 
 impl Unroller<'_> {
